@@ -1,0 +1,9 @@
+//! caunoi's pure domain: one module per feature, plain types and rules, no I/O.
+//! Time comes in as a value; nothing here touches a database or the network.
+
+pub mod audit;
+pub mod input;
+pub mod kb;
+pub mod phone;
+pub mod staff;
+pub mod units;

@@ -1,0 +1,313 @@
+//! Officers (cán bộ) and what they may do: roles, grants over unit subtrees, and the scope policy.
+//!
+//! A grant is a (role, unit) pair and covers that unit and everything below it. An officer may
+//! hold several grants. [`Scope`] is computed once per request from the officer's grants; the
+//! storage layer filters every unit-owned query by it, and services call [`Scope::require`]
+//! before any change. Nothing outside a grant's subtree is ever visible.
+
+use crate::input::{InvalidInput, text_field};
+use crate::units::{UnitId, UnitPath};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Database id of an officer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct OfficerId(pub i64);
+
+impl fmt::Display for OfficerId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// What an officer is trusted with inside a subtree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Quản trị: manages units, officers and settings.
+    Admin,
+    /// Lãnh đạo: sees and directs all work, approves broadcasts.
+    Leader,
+    /// Trực ban: takes urgent matters and assigns conversations.
+    DutyOfficer,
+    /// Cán bộ: answers citizens and works cases.
+    Officer,
+    /// Phân tích: reads statistics only.
+    Analyst,
+}
+
+/// Everything that needs a permission, checked against the target unit's path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// See the unit in the tree and open its details.
+    ViewUnit,
+    /// Edit the unit's page details.
+    EditUnit,
+    /// Create units below, move or import units.
+    ManageUnits,
+    /// Add officers and change role grants.
+    ManageOfficers,
+    /// Read the audit log.
+    ViewAudit,
+    /// Bind or change the unit's Zalo OA.
+    ManageChannels,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Leader, Role::DutyOfficer, Role::Officer, Role::Analyst];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Leader => "leader",
+            Role::DutyOfficer => "duty_officer",
+            Role::Officer => "officer",
+            Role::Analyst => "analyst",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Result<Role, InvalidInput> {
+        Role::ALL.into_iter().find(|r| r.as_str() == raw.trim()).ok_or_else(|| {
+            InvalidInput::new(
+                "role",
+                "Vai trò không hợp lệ.",
+                "Unknown role (admin, leader, duty_officer, officer, analyst).",
+            )
+        })
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            Role::Admin => "Quản trị",
+            Role::Leader => "Lãnh đạo",
+            Role::DutyOfficer => "Trực ban",
+            Role::Officer => "Cán bộ",
+            Role::Analyst => "Phân tích",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Leader => "Leader",
+            Role::DutyOfficer => "Duty officer",
+            Role::Officer => "Officer",
+            Role::Analyst => "Analyst",
+        }
+    }
+
+    /// The role's permissions.
+    pub fn allows(self, action: Action) -> bool {
+        match action {
+            Action::ViewUnit => true,
+            Action::EditUnit => matches!(self, Role::Admin | Role::Leader),
+            Action::ManageUnits | Action::ManageOfficers | Action::ViewAudit | Action::ManageChannels => {
+                self == Role::Admin
+            }
+        }
+    }
+}
+
+/// One role over one unit's subtree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub role: Role,
+    pub unit_id: UnitId,
+    pub unit_path: UnitPath,
+}
+
+/// Refusal of an action outside the caller's grants.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("not allowed: {action:?} outside the officer's grants")]
+pub struct Forbidden {
+    pub action: Action,
+}
+
+/// What one signed-in officer may see and do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    pub officer_id: OfficerId,
+    pub grants: Vec<Grant>,
+}
+
+impl Scope {
+    /// True when some grant's role allows `action` and covers `target`.
+    pub fn can(&self, action: Action, target: &UnitPath) -> bool {
+        self.grants.iter().any(|g| g.role.allows(action) && g.unit_path.contains(target))
+    }
+
+    pub fn require(&self, action: Action, target: &UnitPath) -> Result<(), Forbidden> {
+        if self.can(action, target) { Ok(()) } else { Err(Forbidden { action }) }
+    }
+
+    /// True when the officer may do `action` somewhere (to show or hide a menu entry).
+    pub fn can_anywhere(&self, action: Action) -> bool {
+        self.grants.iter().any(|g| g.role.allows(action))
+    }
+
+    /// Whether this officer may hand `role` over `target` to someone: only admins, only inside
+    /// their own subtrees. Granting never reaches above the granter.
+    pub fn may_grant(&self, target: &UnitPath) -> bool {
+        self.can(Action::ManageOfficers, target)
+    }
+
+    pub fn is_admin_anywhere(&self) -> bool {
+        self.grants.iter().any(|g| g.role == Role::Admin)
+    }
+}
+
+/// A sign-in name: 3–40 characters, lowercase letters, digits, `.`, `_`, `-`.
+pub fn parse_username(raw: &str) -> Result<String, InvalidInput> {
+    let s = raw.trim().to_ascii_lowercase();
+    let ok = (3..=40).contains(&s.len())
+        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b));
+    if ok {
+        Ok(s)
+    } else {
+        Err(InvalidInput::new(
+            "username",
+            "Tên đăng nhập gồm 3–40 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới hoặc gạch ngang.",
+            "A username has 3–40 characters: lowercase letters, digits, '.', '_' or '-'.",
+        ))
+    }
+}
+
+/// A new password: at least 10 characters and not made of one repeated character.
+pub fn check_new_password(raw: &str) -> Result<(), InvalidInput> {
+    let n = raw.chars().count();
+    let first = raw.chars().next();
+    if n < 10 {
+        return Err(InvalidInput::new(
+            "password",
+            "Mật khẩu cần ít nhất 10 ký tự.",
+            "The password needs at least 10 characters.",
+        ));
+    }
+    if n > 200 {
+        return Err(InvalidInput::new(
+            "password",
+            "Mật khẩu quá dài (tối đa 200 ký tự).",
+            "The password is too long (200 characters at most).",
+        ));
+    }
+    if raw.chars().all(|c| Some(c) == first) {
+        return Err(InvalidInput::new("password", "Mật khẩu quá dễ đoán.", "The password is too easy to guess."));
+    }
+    Ok(())
+}
+
+/// A display name for an officer.
+pub fn parse_display_name(raw: &str) -> Result<String, InvalidInput> {
+    text_field("display_name", raw, 120, true)
+}
+
+/// Login throttling (chống dò mật khẩu): after `max_failures` failed sign-ins within `window`,
+/// the key (an account or a source address) is locked for `lockout`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottlePolicy {
+    pub max_failures: u32,
+    pub window_secs: i64,
+    pub lockout_secs: i64,
+}
+
+impl ThrottlePolicy {
+    pub const PER_ACCOUNT: ThrottlePolicy = ThrottlePolicy { max_failures: 5, window_secs: 900, lockout_secs: 900 };
+    pub const PER_ADDRESS: ThrottlePolicy = ThrottlePolicy { max_failures: 20, window_secs: 900, lockout_secs: 900 };
+
+    /// The state after one more failure at `now` (seconds), given the stored state.
+    pub fn record_failure(&self, state: Option<ThrottleState>, now: i64) -> ThrottleState {
+        let fresh = ThrottleState { failures: 1, window_start: now, locked_until: None };
+        let mut s = match state {
+            Some(s) if now - s.window_start < self.window_secs => s,
+            _ => return fresh,
+        };
+        s.failures += 1;
+        if s.failures >= self.max_failures {
+            s.locked_until = Some(now + self.lockout_secs);
+        }
+        s
+    }
+
+    /// Seconds until the key may try again, if it is locked now.
+    pub fn locked_for(state: Option<&ThrottleState>, now: i64) -> Option<i64> {
+        state.and_then(|s| s.locked_until).filter(|until| *until > now).map(|until| until - now)
+    }
+}
+
+/// Failures counted for one throttle key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleState {
+    pub failures: u32,
+    pub window_start: i64,
+    pub locked_until: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope(grants: &[(Role, &UnitPath)]) -> Scope {
+        Scope {
+            officer_id: OfficerId(1),
+            grants: grants
+                .iter()
+                .map(|(r, p)| Grant { role: *r, unit_id: UnitId(0), unit_path: (*p).clone() })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn ward_officer_cannot_touch_a_sibling_ward() {
+        let province = UnitPath::root(UnitId(1));
+        let ward_a = province.child(UnitId(2));
+        let ward_b = province.child(UnitId(3));
+        let s = scope(&[(Role::Admin, &ward_a)]);
+        assert!(s.can(Action::EditUnit, &ward_a));
+        assert!(!s.can(Action::ViewUnit, &ward_b));
+        assert!(!s.can(Action::ViewUnit, &province));
+        assert!(s.require(Action::ManageOfficers, &ward_b).is_err());
+    }
+
+    #[test]
+    fn province_grant_covers_every_ward_below() {
+        let province = UnitPath::root(UnitId(1));
+        let deep = province.child(UnitId(2)).child(UnitId(9));
+        let s = scope(&[(Role::Leader, &province)]);
+        assert!(s.can(Action::EditUnit, &deep));
+        assert!(!s.can(Action::ManageOfficers, &deep));
+    }
+
+    #[test]
+    fn analyst_only_views() {
+        let p = UnitPath::root(UnitId(1));
+        let s = scope(&[(Role::Analyst, &p)]);
+        assert!(s.can(Action::ViewUnit, &p));
+        for a in [Action::EditUnit, Action::ManageUnits, Action::ManageOfficers, Action::ViewAudit] {
+            assert!(!s.can(a, &p), "{a:?}");
+        }
+    }
+
+    #[test]
+    fn throttle_locks_after_five_failures_and_resets_after_the_window() {
+        let p = ThrottlePolicy::PER_ACCOUNT;
+        let mut s = None;
+        for i in 0..4 {
+            s = Some(p.record_failure(s, 100 + i));
+            assert_eq!(ThrottlePolicy::locked_for(s.as_ref(), 100 + i), None);
+        }
+        s = Some(p.record_failure(s, 105));
+        assert_eq!(ThrottlePolicy::locked_for(s.as_ref(), 106), Some(899));
+        assert_eq!(ThrottlePolicy::locked_for(s.as_ref(), 105 + 900), None);
+        let later = p.record_failure(s, 100 + 2000);
+        assert_eq!(later.failures, 1);
+    }
+
+    #[test]
+    fn usernames_and_passwords_are_checked() {
+        assert_eq!(parse_username(" Admin.QN ").unwrap(), "admin.qn");
+        assert!(parse_username("có dấu").is_err());
+        assert!(check_new_password("short").is_err());
+        assert!(check_new_password("aaaaaaaaaaaa").is_err());
+        assert!(check_new_password("mật khẩu dài đủ").is_ok());
+    }
+}

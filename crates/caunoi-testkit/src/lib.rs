@@ -1,0 +1,166 @@
+//! Dev-only helpers: boot the whole caunoi server for a test on SQLite (a temporary directory) or
+//! on PostgreSQL (a fresh database on the server named by `CAUNOI_TEST_DATABASE_URL`), with the
+//! demo data loaded, and talk to it over real HTTP with a cookie-keeping client.
+//!
+//! Every test gets its own database, so tests run in parallel without seeing each other.
+
+use caunoi::app::App;
+use caunoi::config::{Config, Overrides};
+use caunoi::db::{Db, Engine};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use caunoi::demo::DEMO_PASSWORD;
+
+/// Which engine the test suite runs on: PostgreSQL when `CAUNOI_TEST_DATABASE_URL` is set.
+pub fn engine() -> Engine {
+    if pg_admin_url().is_some() { Engine::Postgres } else { Engine::Sqlite }
+}
+
+fn pg_admin_url() -> Option<String> {
+    std::env::var("CAUNOI_TEST_DATABASE_URL").ok().filter(|u| !u.trim().is_empty())
+}
+
+/// A running caunoi for one test.
+pub struct TestApp {
+    pub app: App,
+    pub addr: SocketAddr,
+    pub base: String,
+    _dir: tempfile::TempDir,
+    pg_database: Option<(String, String)>,
+    server: tokio::task::JoinHandle<()>,
+}
+
+/// Options for [`TestApp::spawn_with`].
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Load the demo units and officers.
+    pub demo: bool,
+    pub require_totp_for_admins: bool,
+}
+
+impl TestApp {
+    /// Boots caunoi with the demo data.
+    pub async fn spawn() -> TestApp {
+        TestApp::spawn_with(Options { demo: true, ..Default::default() }).await
+    }
+
+    pub async fn spawn_with(options: Options) -> TestApp {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let (database_url, pg_database) = match pg_admin_url() {
+            Some(admin) => {
+                let name = format!("caunoi_t_{}", rand_suffix());
+                create_pg_database(&admin, &name).await;
+                (replace_db_name(&admin, &name), Some((admin, name)))
+            }
+            None => (format!("sqlite://{}", dir.path().join("caunoi.db").display()), None),
+        };
+        let config = Config::resolve(&Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            database_url: Some(database_url.clone()),
+            listen: Some("127.0.0.1:0".into()),
+            require_totp_for_admins: Some(options.require_totp_for_admins),
+            ..Default::default()
+        })
+        .expect("test configuration");
+        let db = Db::connect(&database_url).await.expect("test database");
+        db.migrate().await.expect("migrations");
+        let app = App::new(db, config);
+        if options.demo {
+            caunoi::demo::seed(&app).await.expect("demo data");
+        }
+        let (addr, server) = caunoi::server::spawn(app.clone()).await.expect("server");
+        TestApp { app, addr, base: format!("http://{addr}"), _dir: dir, pg_database, server }
+    }
+
+    /// A fresh browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A client signed in as `username` with the demo password.
+    pub async fn login(&self, username: &str) -> reqwest::Client {
+        self.login_with(username, DEMO_PASSWORD).await
+    }
+
+    pub async fn login_with(&self, username: &str, password: &str) -> reqwest::Client {
+        let c = self.client();
+        let r = c
+            .post(self.url("/login"))
+            .form(&[("username", username), ("password", password), ("next", "/units")])
+            .send()
+            .await
+            .expect("login request");
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER, "login of {username} should redirect");
+        c
+    }
+
+    /// GET a path and return (status, body).
+    pub async fn get(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
+        let r = c.get(self.url(path)).send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
+
+    /// POST a form and return (status, body).
+    pub async fn post(&self, c: &reqwest::Client, path: &str, form: &[(&str, &str)]) -> (u16, String) {
+        let r = c.post(self.url(path)).form(form).send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+        if let Some((admin, name)) = self.pg_database.take() {
+            // Drop runs outside async context guarantees; use a private runtime on a thread.
+            let _ = std::thread::spawn(move || {
+                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                    rt.block_on(async move {
+                        if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                            pool.close().await;
+                        }
+                    });
+                }
+            })
+            .join();
+        }
+    }
+}
+
+fn rand_suffix() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 6];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+async fn create_pg_database(admin: &str, name: &str) {
+    let pool = sqlx::PgPool::connect(admin).await.expect("CAUNOI_TEST_DATABASE_URL must reach PostgreSQL");
+    let sql = format!("CREATE DATABASE \"{name}\"");
+    sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.expect("create test database");
+    pool.close().await;
+}
+
+/// Replaces the database name (the path) of a PostgreSQL URL, keeping any query string.
+pub fn replace_db_name(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((b, q)) => (b, format!("?{q}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let host_end = base[scheme_end..].find('/').map(|i| i + scheme_end).unwrap_or(base.len());
+    format!("{}/{name}{query}", &base[..host_end])
+}

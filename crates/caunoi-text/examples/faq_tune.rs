@@ -1,0 +1,238 @@
+//! Development tool: evaluates the matcher on a knowledge base and a question file and, with
+//! `--search`, tunes weights and thresholds with two-fold cross-validation (tune on one half of
+//! every group, report on the other half), then on the whole file.
+//!
+//! `cargo run -p caunoi-text --release --example faq_tune -- KB.json QUESTIONS.json [--misses] [--search]`
+//!
+//! The app's `caunoi kb eval` and `caunoi-core`'s `kb_eval` example are the supported way to
+//! evaluate; this tool exists to choose `MatcherConfig::default()` and shows how it was done.
+
+use caunoi_text::abbrev::Abbreviations;
+use caunoi_text::eval::{Question, evaluate};
+use caunoi_text::matcher::{Decision, FaqDoc, HandOffReason, Matcher, MatcherConfig};
+
+fn load_docs(path: &str) -> Vec<FaqDoc> {
+    let text = std::fs::read_to_string(path).expect("read kb");
+    let value: serde_json::Value = serde_json::from_str(&text).expect("kb json");
+    value
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|e| FaqDoc {
+            id: e["id"].as_str().unwrap_or_default().to_owned(),
+            title: e["title"].as_str().unwrap_or_default().to_owned(),
+            questions: e["questions"]
+                .as_array()
+                .map(|qs| qs.iter().filter_map(|q| q.as_str().map(str::to_owned)).collect())
+                .unwrap_or_default(),
+            answer: e["answer"].as_str().unwrap_or_default().to_owned(),
+        })
+        .collect()
+}
+
+/// Per question, what the thresholds see.
+struct Seen {
+    in_scope: bool,
+    /// Blocked before scoring (safety rule or unusable input): never an answer.
+    blocked: bool,
+    top: f32,
+    margin: f32,
+    top_right: bool,
+}
+
+fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
+    qs.iter()
+        .map(|q| {
+            let blocked = match m.decide(&q.text) {
+                Decision::Emergency { .. } | Decision::Report { .. } => true,
+                Decision::HandOff { reason } => reason != HandOffReason::LowConfidence,
+                _ => false,
+            };
+            let ranked = m.rank(&q.text, 2);
+            let top = ranked.first().map_or(0.0, |c| c.score);
+            let second = ranked.get(1).map_or(0.0, |c| c.score);
+            Seen {
+                in_scope: q.in_scope(),
+                blocked,
+                top,
+                margin: top - second,
+                top_right: ranked.first().is_some_and(|c| c.id == q.expected),
+            }
+        })
+        .collect()
+}
+
+fn ranking_objective(m: &Matcher, qs: &[&Question]) -> f64 {
+    let mut score = 0.0;
+    let mut n = 0.0;
+    for q in qs.iter().filter(|q| q.in_scope()) {
+        n += 1.0;
+        let ranked = m.rank(&q.text, 10);
+        if let Some(pos) = ranked.iter().position(|c| c.id == q.expected) {
+            score += if pos == 0 { 1.0 } else { 0.0 } + 0.5 / (pos as f64 + 1.0);
+        }
+    }
+    score / n
+}
+
+const WRONG_PENALTY: f64 = 20.0;
+
+fn threshold_objective(seen: &[Seen], answer: f32, margin: f32) -> (f64, usize, usize) {
+    let (mut right, mut wrong) = (0usize, 0usize);
+    for s in seen.iter().filter(|s| !s.blocked && s.top >= answer && s.margin >= margin) {
+        if s.in_scope && s.top_right {
+            right += 1;
+        } else {
+            wrong += 1;
+        }
+    }
+    (right as f64 - WRONG_PENALTY * wrong as f64, right, wrong)
+}
+
+fn tune_thresholds(seen: &[Seen], config: &mut MatcherConfig) {
+    let mut best = (f64::MIN, 0.0f32, 0.0f32);
+    for a in 20..=90 {
+        for m in 0..=25 {
+            let (answer, margin) = (a as f32 / 100.0, m as f32 / 100.0);
+            let (obj, _, _) = threshold_objective(seen, answer, margin);
+            // Ties go to the stricter setting.
+            if obj > best.0 + 1e-9 {
+                best = (obj, answer, margin);
+            }
+        }
+    }
+    // Move to the middle of the plateau of equally good answer thresholds (less brittle).
+    let plateau: Vec<f32> = (20..=90)
+        .map(|a| a as f32 / 100.0)
+        .filter(|&a| (threshold_objective(seen, a, best.2).0 - best.0).abs() < 1e-9)
+        .collect();
+    config.answer_margin = best.2;
+    config.answer_threshold = plateau.get(plateau.len() / 2).copied().unwrap_or(best.1);
+    // Clarify: keep the citizen in the conversation when the right entry is likely among the
+    // first three; hand off below the score where out-of-scope questions dominate.
+    let mut best_c = (f64::MIN, 0.0f32);
+    for c in 5..=60 {
+        let t = c as f32 / 100.0;
+        let mut obj = 0.0;
+        for s in seen.iter().filter(|s| !s.blocked && s.top >= t) {
+            obj += if s.in_scope { 1.0 } else { -1.0 };
+        }
+        if obj > best_c.0 {
+            best_c = (obj, t);
+        }
+    }
+    config.clarify_threshold = best_c.1.min(config.answer_threshold);
+}
+
+fn tune_ranking(docs: &[FaqDoc], abbrev: &Abbreviations, qs: &[&Question], start: MatcherConfig) -> MatcherConfig {
+    let mut best = start;
+    let mut best_obj = ranking_objective(&Matcher::build(docs.to_vec(), abbrev, best.clone()), qs);
+    type Setter = fn(&mut MatcherConfig, f32);
+    let params: [(&str, &[f32], Setter); 8] = [
+        ("restored_trust", &[0.0, 0.25, 0.5, 0.75, 1.0], |c, v| c.restored_trust = v),
+        ("w_question", &[0.2, 0.3, 0.45, 0.6, 0.8], |c, v| c.w_question = v),
+        ("w_entry", &[0.0, 0.1, 0.25, 0.4], |c, v| c.w_entry = v),
+        ("w_chars", &[0.1, 0.2, 0.3, 0.45, 0.6], |c, v| c.w_chars = v),
+        ("w_exact", &[0.0, 0.25, 0.5, 1.0], |c, v| c.w_exact = v),
+        ("w_answer", &[0.0, 0.03, 0.06, 0.1], |c, v| c.w_answer = v),
+        ("k1", &[0.8, 1.2, 1.6], |c, v| c.k1 = v),
+        ("b", &[0.25, 0.5, 0.75], |c, v| c.b = v),
+    ];
+    for _round in 0..2 {
+        for (_name, values, set) in &params {
+            for &v in *values {
+                let mut cfg = best.clone();
+                set(&mut cfg, v);
+                let obj = ranking_objective(&Matcher::build(docs.to_vec(), abbrev, cfg.clone()), qs);
+                if obj > best_obj + 1e-9 {
+                    best_obj = obj;
+                    best = cfg;
+                }
+            }
+        }
+    }
+    best
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let docs = load_docs(&args[1]);
+    let questions: Vec<Question> =
+        serde_json::from_str(&std::fs::read_to_string(&args[2]).expect("read questions")).expect("questions json");
+    let abbrev = Abbreviations::builtin();
+    let misses = args.iter().any(|a| a == "--misses");
+    if !args.iter().any(|a| a == "--search") {
+        let started = std::time::Instant::now();
+        let matcher = Matcher::build(docs.clone(), &abbrev, MatcherConfig::default());
+        eprintln!("build: {:?}", started.elapsed());
+        println!("{}", evaluate(&matcher, &questions).render_text(misses));
+        if args.iter().any(|a| a == "--dump") {
+            dump(&matcher, &questions);
+        }
+        return;
+    }
+    // Stratified halves: alternate within each group.
+    let mut seen_in_group = std::collections::HashMap::<&str, usize>::new();
+    let fold_of: Vec<usize> = questions
+        .iter()
+        .map(|q| {
+            let k = seen_in_group.entry(q.group.as_str()).or_default();
+            *k += 1;
+            *k % 2
+        })
+        .collect();
+    for fold in 0..2 {
+        let tune: Vec<&Question> =
+            questions.iter().zip(&fold_of).filter(|(_, f)| **f == fold).map(|(q, _)| q).collect();
+        let held: Vec<Question> =
+            questions.iter().zip(&fold_of).filter(|(_, f)| **f != fold).map(|(q, _)| q.clone()).collect();
+        let mut cfg = tune_ranking(&docs, &abbrev, &tune, MatcherConfig::default());
+        let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
+        tune_thresholds(&observe(&m, &tune), &mut cfg);
+        let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
+        println!("== fold {fold}: tuned on {} questions, config {cfg:?}", tune.len());
+        let tuned: Vec<Question> = tune.iter().map(|q| (*q).clone()).collect();
+        println!("-- on the tuning half:\n{}", evaluate(&m, &tuned).render_text(false));
+        println!("-- on the held-out half:\n{}", evaluate(&m, &held).render_text(misses));
+    }
+    let all: Vec<&Question> = questions.iter().collect();
+    let mut cfg = tune_ranking(&docs, &abbrev, &all, MatcherConfig::default());
+    let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
+    tune_thresholds(&observe(&m, &all), &mut cfg);
+    let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
+    println!("== all questions: config {cfg:?}\n{}", evaluate(&m, &questions).render_text(misses));
+}
+
+/// Prints the decision features of every question (for eyeballing separability).
+#[allow(dead_code)]
+pub fn dump(m: &Matcher, qs: &[Question]) {
+    let refs: Vec<&Question> = qs.iter().collect();
+    let mut rows: Vec<(f32, String)> = observe(m, &refs)
+        .iter()
+        .zip(qs)
+        .filter(|(s, _)| !s.blocked)
+        .map(|(s, q)| {
+            let tag = if !s.in_scope {
+                "OOS "
+            } else if s.top_right {
+                "ok  "
+            } else {
+                "BAD "
+            };
+            (
+                s.top,
+                format!(
+                    "{tag} top {:.3} margin {:.3} rel {:.2} | {}",
+                    s.top,
+                    s.margin,
+                    s.margin / s.top.max(1e-6),
+                    q.text
+                ),
+            )
+        })
+        .collect();
+    rows.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, r) in rows {
+        println!("{r}");
+    }
+}

@@ -1,0 +1,201 @@
+//! The abbreviation and teencode dictionary (từ viết tắt, teencode).
+//!
+//! The dictionary is data, not code: `data/abbreviations.tsv` is embedded as the default
+//! ([`Abbreviations::builtin`]) and a deployment can load its own file text with
+//! [`Abbreviations::parse`], which reports the first bad line by number.
+//!
+//! An abbreviation is keyed on its ASCII-folded form ("đk" = "dk") and applies only to a token
+//! typed without a tone mark, so "cả" never expands as "ca" (công an). Abbreviations are
+//! ambiguous ("bn" is "bao nhiêu" or "bạn"), so a line may carry context words: it applies only
+//! when one of them occurs in the same message. Lines for one key are tried in file order and a
+//! line without context is the fallback.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use crate::normalize::{analyze, fold_syllable};
+
+const BUILTIN: &str = include_str!("../data/abbreviations.tsv");
+
+/// A line of a dictionary file that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AbbrevError {
+    /// 1-based line number in the file text.
+    pub line: usize,
+    /// What is wrong, in Vietnamese, for the person editing the file.
+    pub message: String,
+}
+
+impl fmt::Display for AbbrevError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "dòng {}: {}", self.line, self.message)
+    }
+}
+
+impl std::error::Error for AbbrevError {}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Expansion {
+    /// Normalized syllables of the full form.
+    syllables: Vec<String>,
+    /// Folded context words; empty means "always".
+    context: Vec<String>,
+}
+
+/// An abbreviation dictionary, ready for lookups.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Abbreviations {
+    entries: HashMap<String, Vec<Expansion>>,
+}
+
+impl Abbreviations {
+    /// The dictionary shipped with caunoi (`data/abbreviations.tsv`).
+    pub fn builtin() -> Self {
+        // The embedded file is checked by a unit test; an empty dictionary is the safe fallback.
+        Self::parse(BUILTIN).unwrap_or_default()
+    }
+
+    /// The text of the built-in dictionary file, as a starting point for a deployment's own.
+    pub fn builtin_text() -> &'static str {
+        BUILTIN
+    }
+
+    /// An empty dictionary (no expansion at all).
+    pub fn empty() -> Self {
+        Self::default()
+    }
+
+    /// Reads a dictionary file: `abbreviation<TAB>full form[<TAB>context|words]` per line,
+    /// `#` comments and blank lines allowed. Nothing is returned unless every line is valid.
+    pub fn parse(text: &str) -> Result<Self, AbbrevError> {
+        let mut entries: HashMap<String, Vec<Expansion>> = HashMap::new();
+        for (index, raw) in text.lines().enumerate() {
+            let line = index + 1;
+            let err = |message: &str| AbbrevError { line, message: message.to_owned() };
+            let trimmed = raw.trim();
+            if trimmed.is_empty() || trimmed.starts_with('#') {
+                continue;
+            }
+            let fields: Vec<&str> = raw.split('\t').map(str::trim).collect();
+            if fields.len() < 2 {
+                return Err(err(
+                    "thiếu dấu TAB giữa từ viết tắt và dạng đầy đủ (định dạng: viết_tắt<TAB>dạng đầy đủ[<TAB>ngữ cảnh])",
+                ));
+            }
+            if fields.len() > 3 {
+                return Err(err("quá 3 cột (viết tắt, dạng đầy đủ, ngữ cảnh)"));
+            }
+            let key_syllables = analyze(fields[0]).syllables;
+            let [key] = key_syllables.as_slice() else {
+                return Err(err("từ viết tắt phải là một từ, chỉ gồm chữ và số"));
+            };
+            let key = fold_syllable(key);
+            let syllables = analyze(fields[1]).syllables;
+            if syllables.is_empty() {
+                return Err(err("dạng đầy đủ đang trống"));
+            }
+            let context: Vec<String> = match fields.get(2) {
+                None => Vec::new(),
+                Some(ctx) => {
+                    let words: Vec<String> =
+                        ctx.split('|').flat_map(|w| analyze(w).syllables).map(|s| fold_syllable(&s)).collect();
+                    if words.is_empty() {
+                        return Err(err("cột ngữ cảnh có nhưng không có từ nào"));
+                    }
+                    words
+                }
+            };
+            let list = entries.entry(key).or_default();
+            if list.iter().any(|e| e.context == context) {
+                return Err(err("từ viết tắt này đã được khai báo với cùng ngữ cảnh ở dòng trước"));
+            }
+            list.push(Expansion { syllables, context });
+        }
+        Ok(Self { entries })
+    }
+
+    /// Number of abbreviations (distinct keys).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the dictionary is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// The full form of a normalized syllable, if it is a known abbreviation in this message.
+    /// `message_folded` holds the folded syllables of the whole message (the context).
+    pub fn expand(&self, syllable: &str, message_folded: &[String]) -> Option<&[String]> {
+        if crate::normalize::split_tone_of_syllable(syllable) != crate::normalize::Tone::Level {
+            return None;
+        }
+        let list = self.entries.get(&fold_syllable(syllable))?;
+        let with_context =
+            list.iter().find(|e| !e.context.is_empty() && e.context.iter().any(|w| message_folded.contains(w)));
+        with_context.or_else(|| list.iter().find(|e| e.context.is_empty())).map(|e| e.syllables.as_slice())
+    }
+
+    /// Rewrites normalized syllables, replacing every known abbreviation by its full form.
+    pub fn expand_all(&self, syllables: &[String]) -> Vec<String> {
+        let folded: Vec<String> = syllables.iter().map(|s| fold_syllable(s)).collect();
+        let mut out = Vec::with_capacity(syllables.len() + 4);
+        for s in syllables {
+            match self.expand(s, &folded) {
+                Some(full) => out.extend(full.iter().cloned()),
+                None => out.push(s.clone()),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn expand(a: &Abbreviations, text: &str) -> String {
+        a.expand_all(&analyze(text).syllables).join(" ")
+    }
+
+    #[test]
+    fn builtin_dictionary_parses() {
+        let parsed = Abbreviations::parse(BUILTIN);
+        assert!(parsed.is_ok(), "{parsed:?}");
+        assert!(Abbreviations::builtin().len() > 50);
+    }
+
+    #[test]
+    fn common_abbreviations_expand() {
+        let a = Abbreviations::builtin();
+        assert_eq!(expand(&a, "mất cccd"), "mất căn cước công dân");
+        assert_eq!(expand(&a, "đk xe ko dc"), "đăng ký xe không được");
+        assert_eq!(expand(&a, "dk tt ntn"), "đăng ký tạm trú như thế nào");
+        assert_eq!(expand(&a, "hết bn tiền"), "hết bao nhiêu tiền");
+        assert_eq!(expand(&a, "gplx hết hạn làm j"), "giấy phép lái xe hết hạn làm gì");
+    }
+
+    #[test]
+    fn toned_words_are_not_abbreviations() {
+        let a = Abbreviations::builtin();
+        assert_eq!(expand(&a, "cả nhà"), "cả nhà");
+    }
+
+    #[test]
+    fn context_selects_the_meaning() {
+        let a = Abbreviations::builtin();
+        assert_eq!(expand(&a, "bn ơi"), "bạn ơi");
+        assert_eq!(expand(&a, "phí bn"), "phí bao nhiêu");
+    }
+
+    #[test]
+    fn bad_lines_are_reported_with_their_number() {
+        let err = Abbreviations::parse("# ok\ncccd\tcăn cước\nxyz căn cước\n").unwrap_err();
+        assert_eq!(err.line, 3);
+        let err = Abbreviations::parse("a b\tx\n").unwrap_err();
+        assert_eq!(err.line, 1);
+        let err = Abbreviations::parse("dk\tđăng ký\nđk\tđăng kí\n").unwrap_err();
+        assert_eq!(err.line, 2);
+        assert!(err.to_string().starts_with("dòng 2:"));
+    }
+}

@@ -1,0 +1,457 @@
+//! The FAQ matcher: an in-memory index over knowledge-base entries and the decision to answer,
+//! ask the citizen to pick among the closest entries, or hand the conversation to an officer.
+//!
+//! Every entry's title and paraphrase questions are indexed as separate documents; the entry's
+//! score is the best of its documents plus entry-level evidence. Signals, each read as a share
+//! of the query it explains (so thresholds mean the same for a short and a long message):
+//! BM25 over syllable unigrams + bigrams on the folded level ("dang ky") and on the exact level
+//! (only weighted by how much of the query was typed with diacritics), BM25 over each entry's
+//! questions pooled together, and TF-IDF cosine over character 3–4-grams of the folded text.
+//! The weighted sum is the score; the decision compares the top score and its margin over the
+//! runner-up with thresholds chosen on the development set.
+//!
+//! Order of checks in [`Matcher::decide`]: unusable input (empty, too long, other scripts,
+//! binary) → safety rules ([`crate::safety`]) → scoring. Nothing here panics on any input.
+
+mod index;
+
+use std::collections::{HashMap, HashSet};
+
+use serde::Serialize;
+
+use crate::abbrev::Abbreviations;
+use crate::normalize::{Analysis, analyze, fold_syllable, has_diacritics};
+use crate::restore::Restorer;
+use crate::safety::{self, EmergencyKind, ReportKind, Safety};
+use crate::spell::Vocabulary;
+use index::{Bm25, CharGrams, Interner, term_keys};
+
+/// One knowledge-base entry as the matcher sees it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FaqDoc {
+    /// Stable entry id (e.g. "cu-tru.tam-tru.dang-ky").
+    pub id: String,
+    /// Short title; indexed like a question.
+    pub title: String,
+    /// Paraphrase questions in citizens' style.
+    pub questions: Vec<String>,
+    /// The answer text (may be empty): a weak signal for words citizens use that no
+    /// paraphrase has yet.
+    pub answer: String,
+}
+
+/// Weights and thresholds of the matcher. [`MatcherConfig::default`] holds the values chosen
+/// on the development set (see BENCHMARKS.md, "FAQ engine").
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct MatcherConfig {
+    /// BM25 term-frequency saturation.
+    pub k1: f32,
+    /// BM25 length normalization.
+    pub b: f32,
+    /// Weight of the best single question (lexical, folded + exact levels).
+    pub w_question: f32,
+    /// Weight of the entry's pooled questions (lexical, folded level).
+    pub w_entry: f32,
+    /// Weight of the character n-gram cosine of the best question.
+    pub w_chars: f32,
+    /// Weight of the answer text (lexical, folded level).
+    pub w_answer: f32,
+    /// Weight of the exact (accented) level relative to the folded level, for a fully
+    /// accented query; scaled down by the share of syllables typed without diacritics.
+    pub w_exact: f32,
+    /// Answer directly only at or above this score …
+    pub answer_threshold: f32,
+    /// … and only if the runner-up entry is at least this much lower.
+    pub answer_margin: f32,
+    /// Below this score the matcher hands off instead of offering choices.
+    pub clarify_threshold: f32,
+    /// Candidates offered in a clarification must score at least this share of the top one.
+    pub clarify_relative: f32,
+    /// How far syllables typed without diacritics and restored from the knowledge base's own
+    /// text count as accented on the exact level (0 disables restoration).
+    pub restored_trust: f32,
+    /// Correct unknown syllables towards the knowledge-base vocabulary.
+    pub spell_correction: bool,
+}
+
+impl Default for MatcherConfig {
+    fn default() -> Self {
+        // Chosen with `examples/faq_tune.rs --search` on kb/dev_questions.json; see
+        // BENCHMARKS.md ("FAQ engine") for the held-out numbers behind them.
+        Self {
+            k1: 1.2,
+            b: 0.5,
+            w_question: 0.2,
+            w_entry: 0.25,
+            w_chars: 0.3,
+            w_answer: 0.0,
+            w_exact: 1.0,
+            answer_threshold: 0.34,
+            answer_margin: 0.14,
+            clarify_threshold: 0.27,
+            clarify_relative: 0.6,
+            restored_trust: 0.0,
+            spell_correction: true,
+        }
+    }
+}
+
+/// A ranked knowledge-base entry.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Candidate {
+    /// Entry id.
+    pub id: String,
+    /// Fused score, roughly 0..1.
+    pub score: f32,
+}
+
+/// Why the matcher hands the conversation to an officer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandOffReason {
+    /// Nothing to match: empty, only emoji, stickers or punctuation.
+    Empty,
+    /// Longer than a question (more than [`crate::normalize::MAX_INPUT_BYTES`]).
+    TooLong,
+    /// Mostly another script (Chinese, Cyrillic, Thai …).
+    UnsupportedScript,
+    /// Binary or corrupted text.
+    Unreadable,
+    /// No entry is close enough.
+    LowConfidence,
+}
+
+/// What the bot should do with a message.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Decision {
+    /// Answer with this entry.
+    Answer {
+        /// Entry id.
+        id: String,
+        /// Its score.
+        score: f32,
+        /// The top candidates (the answered entry first), for logs and "not what I meant".
+        candidates: Vec<Candidate>,
+    },
+    /// Offer these entries (at most 3) as choices.
+    Clarify {
+        /// Candidates, best first.
+        candidates: Vec<Candidate>,
+    },
+    /// Hand the conversation to an officer.
+    HandOff {
+        /// Why.
+        reason: HandOffReason,
+    },
+    /// An emergency: show emergency guidance (113/114/115) and alert the duty officer.
+    Emergency {
+        /// What kind.
+        kind: EmergencyKind,
+    },
+    /// A crime report: start the report flow.
+    Report {
+        /// What kind.
+        kind: ReportKind,
+    },
+}
+
+impl Decision {
+    /// The answered entry id, if this is an answer.
+    pub fn answered_id(&self) -> Option<&str> {
+        match self {
+            Decision::Answer { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+}
+
+/// A message prepared for scoring: syllables at the exact and folded levels.
+#[derive(Clone, Debug, Default)]
+struct Prepared {
+    exact: Vec<String>,
+    folded: Vec<String>,
+    /// Share of syllables typed with diacritics (0..1).
+    accented: f32,
+}
+
+/// The index over a knowledge base. Cheap to rebuild (well under a second for 1,000 entries);
+/// immutable once built, so it can be shared between threads behind an `Arc`.
+#[derive(Clone, Debug)]
+pub struct Matcher {
+    ids: Vec<String>,
+    doc_entry: Vec<u32>,
+    question_folded: Bm25,
+    question_exact: Bm25,
+    question_chars: CharGrams,
+    entry_folded: Bm25,
+    answer_folded: Bm25,
+    folded_ids: Interner,
+    exact_ids: Interner,
+    restorer: Restorer,
+    vocabulary: Vocabulary,
+    abbreviations: Abbreviations,
+    config: MatcherConfig,
+}
+
+/// "kỹ"/"kĩ", "lý"/"lí": a final y after consonants only is read as i.
+fn y_to_i(syllable: &str) -> String {
+    let chars: Vec<char> = syllable.chars().collect();
+    let Some((&last, rest)) = chars.split_last() else {
+        return String::new();
+    };
+    let folded_last = crate::normalize::fold_char(last);
+    let rest_has_vowel =
+        rest.iter().any(|&c| matches!(crate::normalize::fold_char(c), 'a' | 'e' | 'i' | 'o' | 'u' | 'y'));
+    if folded_last == 'y' && !rest.is_empty() && !rest_has_vowel && rest.iter().all(|c| c.is_alphabetic()) {
+        let tone = crate::normalize::split_tone(last).map(|(_, t)| t as usize).unwrap_or(0);
+        let i_forms = ['i', 'í', 'ì', 'ỉ', 'ĩ', 'ị'];
+        let mut out: String = rest.iter().collect();
+        out.push(i_forms[tone]);
+        out
+    } else {
+        syllable.to_owned()
+    }
+}
+
+impl Matcher {
+    /// Builds the index over `docs`, expanding abbreviations with `abbrev` on both sides.
+    pub fn build(docs: Vec<FaqDoc>, abbrev: &Abbreviations, config: MatcherConfig) -> Matcher {
+        let mut ids = Vec::with_capacity(docs.len());
+        let mut doc_entry = Vec::new();
+        let mut folded_ids = Interner::default();
+        let mut exact_ids = Interner::default();
+        let mut texts_folded: Vec<Vec<u64>> = Vec::new();
+        let mut texts_exact: Vec<Vec<u64>> = Vec::new();
+        let mut chars_text: Vec<String> = Vec::new();
+        let mut pooled: Vec<Vec<u64>> = Vec::with_capacity(docs.len());
+        let mut answers: Vec<Vec<u64>> = Vec::with_capacity(docs.len());
+        let mut vocab_counts: HashMap<String, u32> = HashMap::new();
+        let mut sentences: Vec<Vec<String>> = Vec::new();
+        for (e, doc) in docs.into_iter().enumerate() {
+            ids.push(doc.id);
+            if config.w_answer > 0.0 || config.restored_trust > 0.0 {
+                let answer = prepare_levels(&abbrev.expand_all(&analyze(&doc.answer).syllables));
+                if config.w_answer > 0.0 {
+                    let answer_ids: Vec<Option<u32>> =
+                        answer.folded.iter().map(|s| Some(folded_ids.intern(s))).collect();
+                    answers.push(term_keys(&answer_ids));
+                }
+                sentences.push(answer.exact);
+            }
+            let mut entry_terms = Vec::new();
+            let mut entry_words: HashSet<String> = HashSet::new();
+            for text in std::iter::once(&doc.title).chain(doc.questions.iter()) {
+                let syllables = abbrev.expand_all(&analyze(text).syllables);
+                if syllables.is_empty() {
+                    continue;
+                }
+                let p = prepare_levels(&syllables);
+                let f: Vec<Option<u32>> = p.folded.iter().map(|s| Some(folded_ids.intern(s))).collect();
+                let x: Vec<Option<u32>> = p.exact.iter().map(|s| Some(exact_ids.intern(s))).collect();
+                let folded_terms = term_keys(&f);
+                entry_terms.extend_from_slice(&folded_terms);
+                texts_folded.push(folded_terms);
+                texts_exact.push(term_keys(&x));
+                chars_text.push(p.folded.join(" "));
+                entry_words.extend(p.folded);
+                if config.restored_trust > 0.0 {
+                    sentences.push(p.exact);
+                }
+                doc_entry.push(e as u32);
+            }
+            for w in entry_words {
+                *vocab_counts.entry(w).or_default() += 1;
+            }
+            pooled.push(entry_terms);
+        }
+        let n = ids.len();
+        let entry_groups: Vec<u32> = (0..n as u32).collect();
+        Matcher {
+            question_folded: Bm25::build(&texts_folded, &doc_entry, n, config.k1, config.b),
+            question_exact: Bm25::build(&texts_exact, &doc_entry, n, config.k1, config.b),
+            question_chars: CharGrams::build(&chars_text, &doc_entry, n),
+            entry_folded: Bm25::build(&pooled, &entry_groups, n, config.k1, config.b),
+            answer_folded: Bm25::build(&answers, &entry_groups, n, config.k1, config.b),
+            folded_ids,
+            exact_ids,
+            restorer: Restorer::learn(sentences.iter().map(Vec::as_slice)),
+            vocabulary: Vocabulary::new(vocab_counts),
+            abbreviations: abbrev.clone(),
+            ids,
+            doc_entry,
+            config,
+        }
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &MatcherConfig {
+        &self.config
+    }
+
+    /// Number of indexed entries.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Whether the index has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Decides what to do with a citizen's message; see the module documentation.
+    pub fn decide(&self, text: &str) -> Decision {
+        let analysis = analyze(text);
+        if let Some(reason) = unusable(&analysis) {
+            return Decision::HandOff { reason };
+        }
+        let syllables = self.abbreviations.expand_all(&analysis.syllables);
+        match safety::check(&syllables, analysis.question_mark) {
+            Some(Safety::Emergency(kind)) => return Decision::Emergency { kind },
+            Some(Safety::Report(kind)) => return Decision::Report { kind },
+            None => {}
+        }
+        let ranked = self.rank_syllables(&syllables, 10);
+        self.decide_from_ranking(ranked)
+    }
+
+    fn decide_from_ranking(&self, ranked: Vec<Candidate>) -> Decision {
+        let c = &self.config;
+        let Some(top) = ranked.first() else {
+            return Decision::HandOff { reason: HandOffReason::LowConfidence };
+        };
+        let runner_up = ranked.get(1).map_or(0.0, |r| r.score);
+        if top.score >= c.answer_threshold && top.score - runner_up >= c.answer_margin {
+            let mut candidates = ranked;
+            candidates.truncate(3);
+            return Decision::Answer { id: candidates[0].id.clone(), score: candidates[0].score, candidates };
+        }
+        if top.score >= c.clarify_threshold {
+            let floor = top.score * c.clarify_relative;
+            let candidates: Vec<Candidate> = ranked.into_iter().take(3).filter(|x| x.score >= floor).collect();
+            return Decision::Clarify { candidates };
+        }
+        Decision::HandOff { reason: HandOffReason::LowConfidence }
+    }
+
+    /// The `k` best entries for a message, best first, without the safety rules or the
+    /// decision thresholds (for evaluation and for a staff "search the knowledge base" box).
+    pub fn rank(&self, text: &str, k: usize) -> Vec<Candidate> {
+        let analysis = analyze(text);
+        let syllables = self.abbreviations.expand_all(&analysis.syllables);
+        self.rank_syllables(&syllables, k)
+    }
+
+    fn prepare_query(&self, syllables: &[String]) -> Prepared {
+        let mut p = prepare_levels(syllables);
+        if self.config.spell_correction && !self.vocabulary.is_empty() {
+            let mut exact = Vec::with_capacity(p.exact.len());
+            let mut folded = Vec::with_capacity(p.folded.len());
+            for (e, f) in p.exact.iter().zip(&p.folded) {
+                match self.vocabulary.correct(f) {
+                    Some(fixed) => {
+                        exact.extend(fixed.iter().cloned());
+                        folded.extend(fixed);
+                    }
+                    None => {
+                        exact.push(e.clone());
+                        folded.push(f.clone());
+                    }
+                }
+            }
+            p.exact = exact;
+            p.folded = folded;
+        }
+        if self.config.restored_trust > 0.0 && !p.exact.is_empty() {
+            let typed = p.exact.iter().filter(|s| has_diacritics(s)).count() as f32;
+            let restored = self.restorer.restore(&p.exact);
+            let gained = restored.iter().filter(|s| has_diacritics(s)).count() as f32 - typed;
+            p.accented = (typed + self.config.restored_trust * gained.max(0.0)) / p.exact.len() as f32;
+            p.exact = restored;
+        }
+        p
+    }
+
+    fn rank_syllables(&self, syllables: &[String], k: usize) -> Vec<Candidate> {
+        if syllables.is_empty() || self.ids.is_empty() {
+            return Vec::new();
+        }
+        let scores = self.entry_scores(&self.prepare_query(syllables));
+        let mut order: Vec<(u32, f32)> =
+            scores.into_iter().enumerate().filter(|(_, s)| *s > 0.0).map(|(i, s)| (i as u32, s)).collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        order.into_iter().take(k).map(|(i, score)| Candidate { id: self.ids[i as usize].clone(), score }).collect()
+    }
+
+    fn entry_scores(&self, q: &Prepared) -> Vec<f32> {
+        let c = &self.config;
+        let n_docs = self.question_folded.n_docs();
+        let f: Vec<Option<u32>> = q.folded.iter().map(|s| self.folded_ids.get(s)).collect();
+        let x: Vec<Option<u32>> = q.exact.iter().map(|s| self.exact_ids.get(s)).collect();
+        let folded_terms = term_keys(&f);
+        let exact_terms = term_keys(&x);
+
+        let mut folded = vec![0.0f32; n_docs];
+        let self_folded = self.question_folded.score_into(&folded_terms, &mut folded);
+        let mut exact = vec![0.0f32; n_docs];
+        let self_exact = self.question_exact.score_into(&exact_terms, &mut exact);
+        let mut chars = vec![0.0f32; n_docs];
+        self.question_chars.score_into(&q.folded.join(" "), &mut chars);
+        let mut pooled = vec![0.0f32; self.ids.len()];
+        let self_pooled = self.entry_folded.score_into(&folded_terms, &mut pooled);
+        let mut answer = vec![0.0f32; self.ids.len()];
+        let self_answer =
+            if c.w_answer > 0.0 { self.answer_folded.score_into(&folded_terms, &mut answer) } else { 0.0 };
+
+        let we = c.w_exact * q.accented;
+        let mut best_question = vec![0.0f32; self.ids.len()];
+        for d in 0..n_docs {
+            let f = ratio(folded[d], self_folded);
+            let e = ratio(exact[d], self_exact);
+            let lexical = (f + we * e) / (1.0 + we);
+            let s = c.w_question * lexical + c.w_chars * chars[d];
+            let entry = self.doc_entry[d] as usize;
+            if s > best_question[entry] {
+                best_question[entry] = s;
+            }
+        }
+        let total = (c.w_question + c.w_chars + c.w_entry + c.w_answer).max(f32::EPSILON);
+        best_question
+            .iter()
+            .zip(&pooled)
+            .zip(&answer)
+            .map(|((bq, p), a)| (bq + c.w_entry * ratio(*p, self_pooled) + c.w_answer * ratio(*a, self_answer)) / total)
+            .collect()
+    }
+}
+
+fn ratio(score: f32, self_score: f32) -> f32 {
+    if self_score > 0.0 { (score / self_score).min(1.0) } else { 0.0 }
+}
+
+fn prepare_levels(syllables: &[String]) -> Prepared {
+    let exact: Vec<String> = syllables.iter().map(|s| y_to_i(s)).collect();
+    let folded: Vec<String> = exact.iter().map(|s| fold_syllable(s)).collect();
+    let accented = if syllables.is_empty() {
+        0.0
+    } else {
+        syllables.iter().filter(|s| has_diacritics(s)).count() as f32 / syllables.len() as f32
+    };
+    Prepared { exact, folded, accented }
+}
+
+fn unusable(a: &Analysis) -> Option<HandOffReason> {
+    if a.truncated {
+        return Some(HandOffReason::TooLong);
+    }
+    if a.unreadable > 0 && a.unreadable * 10 >= a.latin_letters + a.unreadable {
+        return Some(HandOffReason::Unreadable);
+    }
+    if a.foreign_letters > 0 && a.foreign_letters * 5 >= a.latin_letters + a.foreign_letters {
+        return Some(HandOffReason::UnsupportedScript);
+    }
+    if a.syllables.is_empty() {
+        return Some(HandOffReason::Empty);
+    }
+    None
+}

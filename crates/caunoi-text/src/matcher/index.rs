@@ -1,0 +1,282 @@
+//! The two sparse in-memory indexes the matcher scores with: Okapi BM25 over terms (syllable
+//! unigrams and bigrams) and TF-IDF cosine over character n-grams.
+//!
+//! Document frequencies are counted per *group* (a knowledge-base entry), not per document
+//! (a paraphrase), so an entry with many paraphrases does not make its own key terms look
+//! common. Both indexes also report the query's self-score, so a BM25 score can be read as
+//! "share of the query's weight that this document explains", comparable across queries.
+
+use std::collections::HashMap;
+
+/// Maps syllables to dense ids at build time; at query time an unknown syllable gets no id.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Interner {
+    ids: HashMap<String, u32>,
+}
+
+/// Keys of unknown query terms: distinct per position, never present in an index.
+const UNKNOWN: u64 = 1 << 63;
+
+impl Interner {
+    pub(crate) fn intern(&mut self, s: &str) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = self.ids.len() as u32;
+        self.ids.insert(s.to_owned(), id);
+        id
+    }
+
+    pub(crate) fn get(&self, s: &str) -> Option<u32> {
+        self.ids.get(s).copied()
+    }
+}
+
+/// BM25 term keys of a syllable sequence: every unigram and every adjacent bigram. `None`
+/// ids (unknown syllables) give keys that match nothing but still count as unknown terms.
+pub(crate) fn term_keys(ids: &[Option<u32>]) -> Vec<u64> {
+    let mut out = Vec::with_capacity(ids.len() * 2);
+    for (i, id) in ids.iter().enumerate() {
+        out.push(id.map_or(UNKNOWN | i as u64, u64::from));
+    }
+    for (i, pair) in ids.windows(2).enumerate() {
+        out.push(match (pair[0], pair[1]) {
+            (Some(a), Some(b)) => ((u64::from(a) + 1) << 32) | u64::from(b),
+            _ => UNKNOWN | (1 << 62) | i as u64,
+        });
+    }
+    out
+}
+
+/// Okapi BM25 over integer term keys.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Bm25 {
+    terms: HashMap<u64, u32>,
+    /// Per term: (document, precomputed BM25 term-frequency part).
+    postings: Vec<Vec<(u32, f32)>>,
+    idf: Vec<f32>,
+    unknown_idf: f32,
+    avgdl: f32,
+    k1: f32,
+    b: f32,
+    n_docs: usize,
+}
+
+impl Bm25 {
+    /// Builds the index; `group_of[d]` is the group of document `d`, `n_groups` their count.
+    pub(crate) fn build(docs: &[Vec<u64>], group_of: &[u32], n_groups: usize, k1: f32, b: f32) -> Self {
+        let mut terms: HashMap<u64, u32> = HashMap::new();
+        let mut raw: Vec<Vec<(u32, f32)>> = Vec::new();
+        let mut groups_seen: Vec<u32> = Vec::new();
+        let mut df: Vec<u32> = Vec::new();
+        let total_len: usize = docs.iter().map(Vec::len).sum();
+        let avgdl = if docs.is_empty() { 1.0 } else { (total_len as f32 / docs.len() as f32).max(1.0) };
+        for (d, doc) in docs.iter().enumerate() {
+            let mut sorted = doc.clone();
+            sorted.sort_unstable();
+            let mut tf: Vec<(u64, f32)> = Vec::with_capacity(sorted.len());
+            for t in sorted {
+                match tf.last_mut() {
+                    Some((k, f)) if *k == t => *f += 1.0,
+                    _ => tf.push((t, 1.0)),
+                }
+            }
+            let dl = doc.len() as f32;
+            let norm = k1 * (1.0 - b + b * dl / avgdl);
+            let group = group_of.get(d).copied().unwrap_or(d as u32);
+            for (t, f) in tf {
+                let next = terms.len() as u32;
+                let id = *terms.entry(t).or_insert(next);
+                if id as usize == raw.len() {
+                    raw.push(Vec::new());
+                    groups_seen.push(u32::MAX);
+                    df.push(0);
+                }
+                raw[id as usize].push((d as u32, f * (k1 + 1.0) / (f + norm)));
+                if groups_seen[id as usize] != group {
+                    groups_seen[id as usize] = group;
+                    df[id as usize] += 1;
+                }
+            }
+        }
+        let n = n_groups.max(1) as f32;
+        let idf_of = |df: f32| (1.0 + (n - df + 0.5) / (df + 0.5)).ln();
+        let idf = df.iter().map(|&f| idf_of(f as f32)).collect();
+        Self { terms, postings: raw, idf, unknown_idf: idf_of(0.0), avgdl, k1, b, n_docs: docs.len() }
+    }
+
+    pub(crate) fn n_docs(&self) -> usize {
+        self.n_docs
+    }
+
+    /// Adds the BM25 score of every document into `scores` (length = number of documents)
+    /// and returns the query's self-score (the score of a document equal to the query, with
+    /// unknown terms at the highest IDF), the natural normalizer.
+    pub(crate) fn score_into(&self, query: &[u64], scores: &mut [f32]) -> f32 {
+        let mut unique: Vec<u64> = query.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let ql = query.len() as f32;
+        let self_tf = (self.k1 + 1.0) / (1.0 + self.k1 * (1.0 - self.b + self.b * ql / self.avgdl));
+        let mut self_score = 0.0;
+        for t in unique {
+            match self.terms.get(&t) {
+                Some(&id) => {
+                    let idf = self.idf[id as usize];
+                    self_score += idf * self_tf;
+                    for &(d, w) in &self.postings[id as usize] {
+                        if let Some(s) = scores.get_mut(d as usize) {
+                            *s += idf * w;
+                        }
+                    }
+                }
+                None => self_score += self.unknown_idf * self_tf,
+            }
+        }
+        self_score
+    }
+}
+
+/// TF-IDF (sublinear tf) cosine similarity over character n-grams.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CharGrams {
+    grams: HashMap<u32, u32>,
+    /// Per gram: (document, normalized weight).
+    postings: Vec<Vec<(u32, f32)>>,
+    idf: Vec<f32>,
+    unknown_idf: f32,
+}
+
+/// Character 3- and 4-grams of a space-padded ASCII text, packed into `u32` keys (a 3-gram
+/// stays below 2^24, a 4-gram starts with a non-zero byte, so they never collide).
+pub(crate) fn char_ngrams(text: &str) -> Vec<u32> {
+    let mut padded = Vec::with_capacity(text.len() + 2);
+    padded.push(b' ');
+    padded.extend(text.bytes());
+    padded.push(b' ');
+    let mut out = Vec::with_capacity(2 * padded.len());
+    for n in 3..=4 {
+        if padded.len() < n {
+            continue;
+        }
+        for w in padded.windows(n) {
+            // A gram made only of padding and one letter carries little.
+            if w.iter().filter(|c| **c != b' ').count() >= 2 {
+                out.push(w.iter().fold(0u32, |acc, &c| (acc << 8) | u32::from(c)));
+            }
+        }
+    }
+    out
+}
+
+fn sublinear_counts(mut grams: Vec<u32>) -> Vec<(u32, f32)> {
+    grams.sort_unstable();
+    let mut out: Vec<(u32, f32)> = Vec::with_capacity(grams.len());
+    for g in grams {
+        match out.last_mut() {
+            Some((k, f)) if *k == g => *f += 1.0,
+            _ => out.push((g, 1.0)),
+        }
+    }
+    for (_, v) in &mut out {
+        *v = 1.0 + v.ln();
+    }
+    out
+}
+
+impl CharGrams {
+    pub(crate) fn build(texts: &[String], group_of: &[u32], n_groups: usize) -> Self {
+        let mut grams: HashMap<u32, u32> = HashMap::new();
+        let mut doc_tf: Vec<Vec<(u32, f32)>> = Vec::with_capacity(texts.len());
+        let mut df: Vec<u32> = Vec::new();
+        let mut groups_seen: Vec<u32> = Vec::new();
+        for (d, text) in texts.iter().enumerate() {
+            let group = group_of.get(d).copied().unwrap_or(d as u32);
+            let mut row = Vec::new();
+            for (g, w) in sublinear_counts(char_ngrams(text)) {
+                let next = grams.len() as u32;
+                let id = *grams.entry(g).or_insert(next);
+                if id as usize == df.len() {
+                    df.push(0);
+                    groups_seen.push(u32::MAX);
+                }
+                if groups_seen[id as usize] != group {
+                    groups_seen[id as usize] = group;
+                    df[id as usize] += 1;
+                }
+                row.push((id, w));
+            }
+            doc_tf.push(row);
+        }
+        let n = n_groups.max(1) as f32;
+        let idf_of = |df: f32| ((n + 1.0) / (df + 1.0)).ln() + 1.0;
+        let idf: Vec<f32> = df.iter().map(|&f| idf_of(f as f32)).collect();
+        let mut postings: Vec<Vec<(u32, f32)>> = vec![Vec::new(); idf.len()];
+        for (d, row) in doc_tf.iter().enumerate() {
+            let norm = row.iter().map(|&(id, w)| (w * idf[id as usize]).powi(2)).sum::<f32>().sqrt();
+            if norm <= 0.0 {
+                continue;
+            }
+            for &(id, w) in row {
+                postings[id as usize].push((d as u32, w * idf[id as usize] / norm));
+            }
+        }
+        Self { grams, postings, idf, unknown_idf: idf_of(0.0) }
+    }
+
+    /// Adds the cosine similarity of the query with every document into `scores`.
+    pub(crate) fn score_into(&self, text: &str, scores: &mut [f32]) {
+        let tf = sublinear_counts(char_ngrams(text));
+        let mut weights: Vec<(u32, f32)> = Vec::with_capacity(tf.len());
+        let mut norm = 0.0f32;
+        for (g, w) in &tf {
+            match self.grams.get(g) {
+                Some(&id) => {
+                    let v = w * self.idf[id as usize];
+                    norm += v * v;
+                    weights.push((id, v));
+                }
+                None => norm += (w * self.unknown_idf).powi(2),
+            }
+        }
+        let norm = norm.sqrt();
+        if norm <= 0.0 {
+            return;
+        }
+        for (id, v) in weights {
+            for &(d, w) in &self.postings[id as usize] {
+                if let Some(s) = scores.get_mut(d as usize) {
+                    *s += v / norm * w;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(s: &str) -> Vec<u64> {
+        s.split_whitespace().map(|w| w.bytes().fold(0u64, |a, b| (a << 8) | u64::from(b))).collect()
+    }
+
+    #[test]
+    fn bm25_prefers_the_document_with_the_rare_term() {
+        let docs = vec![doc("dang ky tam tru"), doc("dang ky xe"), doc("lam ho chieu")];
+        let idx = Bm25::build(&docs, &[0, 1, 2], 3, 1.2, 0.75);
+        let mut scores = vec![0.0; 3];
+        let self_score = idx.score_into(&doc("dang ky xe"), &mut scores);
+        assert!(scores[1] > scores[0] && scores[0] > scores[2]);
+        assert!(scores[1] <= self_score * 1.01);
+    }
+
+    #[test]
+    fn char_grams_tolerate_a_typo() {
+        let texts = vec!["ho chieu".to_owned(), "can cuoc".to_owned()];
+        let idx = CharGrams::build(&texts, &[0, 1], 2);
+        let mut scores = vec![0.0; 2];
+        idx.score_into("ho chiue", &mut scores);
+        assert!(scores[0] > 0.3 && scores[1] < 0.1);
+    }
+}

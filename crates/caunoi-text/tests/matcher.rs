@@ -1,0 +1,188 @@
+//! Behaviour of the matcher on a small knowledge base written for these tests.
+
+use caunoi_text::abbrev::Abbreviations;
+use caunoi_text::eval::{Question, evaluate};
+use caunoi_text::matcher::{Decision, FaqDoc, HandOffReason, Matcher, MatcherConfig};
+use caunoi_text::safety::{EmergencyKind, ReportKind};
+
+fn doc(id: &str, title: &str, questions: &[&str]) -> FaqDoc {
+    FaqDoc {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        questions: questions.iter().map(|q| (*q).to_owned()).collect(),
+        answer: String::new(),
+    }
+}
+
+fn base() -> Vec<FaqDoc> {
+    vec![
+        doc(
+            "can-cuoc.le-phi",
+            "Lệ phí cấp, đổi, cấp lại thẻ căn cước",
+            &[
+                "làm căn cước hết bao nhiêu tiền",
+                "lệ phí cấp lại căn cước",
+                "phí đổi thẻ căn cước",
+                "cccd mất làm lại tốn bao nhiêu",
+            ],
+        ),
+        doc(
+            "can-cuoc.cap-lai-mat-hong",
+            "Cấp lại thẻ căn cước bị mất, hư hỏng",
+            &["mất căn cước làm lại ở đâu", "thẻ căn cước bị gãy làm lại thế nào", "đánh rơi thẻ căn cước"],
+        ),
+        doc(
+            "cu-tru.tam-tru.dang-ky",
+            "Đăng ký tạm trú",
+            &[
+                "đăng ký tạm trú cần giấy tờ gì",
+                "thuê trọ có phải đăng ký tạm trú không",
+                "đăng ký tạm trú online trên vneid",
+            ],
+        ),
+        doc(
+            "ho-chieu.cap-moi",
+            "Làm hộ chiếu phổ thông",
+            &["làm hộ chiếu ở đâu", "làm passport lần đầu cần gì", "đăng ký hộ chiếu online"],
+        ),
+        doc(
+            "bao-tin.to-giac-toi-pham",
+            "Cách trình báo, tố giác tội phạm, vụ việc",
+            &["thủ tục tố giác tội phạm", "muốn báo án thì đến đâu", "trình báo mất trộm ở đâu"],
+        ),
+        doc(
+            "pccc.khi-co-chay",
+            "Xử lý khi xảy ra cháy, thoát nạn",
+            &["khi có cháy thì phải làm gì", "cách thoát nạn khi cháy nhà", "sử dụng bình chữa cháy thế nào"],
+        ),
+        doc(
+            "xe.dang-ky-lan-dau",
+            "Đăng ký xe mới mua, cấp biển số",
+            &["mua xe máy mới đăng ký ở đâu", "đăng ký xe lần đầu cần giấy tờ gì", "bấm biển số xe mới"],
+        ),
+    ]
+}
+
+fn matcher() -> Matcher {
+    Matcher::build(base(), &Abbreviations::builtin(), MatcherConfig::default())
+}
+
+fn answered(d: &Decision) -> Option<&str> {
+    d.answered_id()
+}
+
+fn ranked_first(m: &Matcher, text: &str) -> Option<String> {
+    m.rank(text, 3).first().map(|c| c.id.clone())
+}
+
+#[test]
+fn accented_fee_question_is_answered_with_the_fee_entry() {
+    let d = matcher().decide("Làm lại căn cước thì lệ phí bao nhiêu?");
+    assert_eq!(answered(&d), Some("can-cuoc.le-phi"), "{d:?}");
+}
+
+#[test]
+fn unaccented_fee_question_finds_fee_entry() {
+    let m = matcher();
+    assert_eq!(ranked_first(&m, "lam lai can cuoc le phi bao nhieu"), Some("can-cuoc.le-phi".to_owned()));
+    assert!(
+        !matches!(m.decide("lam lai can cuoc le phi bao nhieu"), Decision::Answer { ref id, .. } if id != "can-cuoc.le-phi")
+    );
+}
+
+#[test]
+fn teencode_question_is_expanded_and_matched() {
+    let m = matcher();
+    assert_eq!(ranked_first(&m, "dk tt can giay to j ad"), Some("cu-tru.tam-tru.dang-ky".to_owned()));
+    assert_eq!(ranked_first(&m, "lm ho chieu o dau v"), Some("ho-chieu.cap-moi".to_owned()));
+}
+
+#[test]
+fn typos_and_tone_placement_do_not_break_matching() {
+    let m = matcher();
+    assert_eq!(ranked_first(&m, "dang ky tam truu can giay tof gi"), Some("cu-tru.tam-tru.dang-ky".to_owned()));
+    assert_eq!(ranked_first(&m, "đăng kí tạm trú cần giấy tờ gì"), Some("cu-tru.tam-tru.dang-ky".to_owned()));
+    assert_eq!(ranked_first(&m, "đượcccc đăng kýyyy tạm trú khôngggg"), Some("cu-tru.tam-tru.dang-ky".to_owned()));
+}
+
+#[test]
+fn fire_in_progress_is_emergency_not_answer() {
+    let d = matcher().decide("nhà hàng xóm đang cháy, khói mù mịt");
+    assert_eq!(d, Decision::Emergency { kind: EmergencyKind::Fire });
+}
+
+#[test]
+fn fire_safety_question_reaches_the_faq() {
+    let m = matcher();
+    assert_eq!(ranked_first(&m, "khi có cháy thì phải làm gì"), Some("pccc.khi-co-chay".to_owned()));
+    assert!(!matches!(m.decide("khi có cháy thì phải làm gì"), Decision::Emergency { .. }));
+}
+
+#[test]
+fn crime_statement_starts_a_report() {
+    assert_eq!(matcher().decide("tôi vừa bị cướp giật túi xách"), Decision::Report { kind: ReportKind::Robbery });
+}
+
+#[test]
+fn reporting_procedure_question_is_answered_not_reported() {
+    let d = matcher().decide("thủ tục tố giác tội phạm như thế nào");
+    assert_eq!(answered(&d), Some("bao-tin.to-giac-toi-pham"), "{d:?}");
+}
+
+#[test]
+fn off_topic_question_is_not_answered() {
+    let m = matcher();
+    for text in ["giá vàng hôm nay bao nhiêu", "cach nau pho bo ngon", "thời tiết ngày mai thế nào"] {
+        assert!(answered(&m.decide(text)).is_none(), "{text}");
+    }
+}
+
+#[test]
+fn garbage_input_hands_off() {
+    let m = matcher();
+    let hand_off = |reason| Decision::HandOff { reason };
+    assert_eq!(m.decide(""), hand_off(HandOffReason::Empty));
+    assert_eq!(m.decide("   \n\t "), hand_off(HandOffReason::Empty));
+    assert_eq!(m.decide("😀😀🙏🔥"), hand_off(HandOffReason::Empty));
+    assert_eq!(m.decide(&"căn cước ".repeat(12_000)), hand_off(HandOffReason::TooLong));
+    assert_eq!(m.decide("这是中文问题吗请回答"), hand_off(HandOffReason::UnsupportedScript));
+    assert_eq!(m.decide("làm căn cước 这是中文问题吗请回答"), hand_off(HandOffReason::UnsupportedScript));
+    let binary: String = (0u8..=255).map(|b| b as char).chain(std::iter::repeat_n('\u{FFFD}', 50)).collect();
+    assert_eq!(m.decide(&binary), hand_off(HandOffReason::Unreadable));
+    assert!(matches!(m.decide("qwxz vbnm kjhg"), Decision::HandOff { .. }));
+}
+
+#[test]
+fn clarification_offers_at_most_three_candidates() {
+    let m = matcher();
+    for text in ["căn cước", "đăng ký", "làm lại", "ở đâu"] {
+        if let Decision::Clarify { candidates } = m.decide(text) {
+            assert!(!candidates.is_empty() && candidates.len() <= 3, "{text}");
+        }
+    }
+}
+
+#[test]
+fn empty_index_never_answers() {
+    let m = Matcher::build(Vec::new(), &Abbreviations::builtin(), MatcherConfig::default());
+    assert_eq!(m.decide("làm căn cước ở đâu"), Decision::HandOff { reason: HandOffReason::LowConfidence });
+}
+
+#[test]
+fn evaluation_counts_ranking_and_decisions() {
+    let questions = vec![
+        Question {
+            text: "lệ phí làm căn cước".into(), expected: "can-cuoc.le-phi".into(), group: "accented".into()
+        },
+        Question { text: "lam ho chieu o dau".into(), expected: "ho-chieu.cap-moi".into(), group: "unaccented".into() },
+        Question { text: "giá vàng hôm nay".into(), expected: "__none__".into(), group: "oos".into() },
+    ];
+    let report = evaluate(&matcher(), &questions);
+    assert_eq!(report.n, 3);
+    assert_eq!(report.in_scope, 2);
+    assert!((report.top1 - 1.0).abs() < 1e-9);
+    assert!(report.oos_answered.abs() < 1e-9);
+    assert_eq!(report.by_group.len(), 3);
+    assert!(report.latency_us.p99 >= report.latency_us.p50);
+    assert!(report.render_text(true).contains("top-1"));
+}

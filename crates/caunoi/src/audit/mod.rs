@@ -1,0 +1,4 @@
+//! The audit log: written in the same transaction as the change it records, read by admins.
+
+pub mod http;
+pub mod store;

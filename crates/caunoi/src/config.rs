@@ -1,0 +1,184 @@
+//! Configuration: command-line flags, then `CAUNOI_*` environment variables (clap reads both),
+//! then the TOML file (`caunoi.toml` or `--config`), then defaults. Resolved once at start into a
+//! [`Config`] that the rest of the program trusts.
+
+use crate::crypto::{self, KEY_LEN};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// What can be set in `caunoi.toml`. Every key is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub secret_key: Option<String>,
+    pub require_totp_for_admins: Option<bool>,
+    pub session_idle_minutes: Option<u64>,
+    pub log: Option<String>,
+}
+
+/// Values given on the command line or in the environment (highest precedence).
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+    pub public_url: Option<String>,
+    pub secret_key: Option<String>,
+    pub require_totp_for_admins: Option<bool>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    pub database_url: String,
+    /// The address citizens and officers use, e.g. `https://caunoi.example.gov.vn`; QR codes and
+    /// links are built from it. `https` turns on Secure cookies and HSTS.
+    pub public_url: String,
+    pub secret_key: [u8; KEY_LEN],
+    pub require_totp_for_admins: bool,
+    pub session_idle: Duration,
+    pub log: String,
+}
+
+/// A configuration problem, in one sentence for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("the config file {path} is not valid: {reason}")]
+    Parse { path: String, reason: String },
+    #[error("listen address {0:?} is not valid: use HOST:PORT, e.g. 127.0.0.1:8080")]
+    Listen(String),
+    #[error("public_url {0:?} is not valid: use http:// or https:// followed by a host")]
+    PublicUrl(String),
+    #[error("secret_key is not valid: give 32 random bytes in base64 (e.g. `openssl rand -base64 32`)")]
+    SecretKey,
+    #[error("cannot prepare the data directory {path}: {reason}")]
+    DataDir { path: String, reason: String },
+}
+
+impl Config {
+    /// Resolves the configuration. Creates the data directory and, when no key is configured,
+    /// a random instance key in `<data_dir>/secret.key` (readable by the owner only).
+    pub fn resolve(o: &Overrides) -> Result<Config, ConfigError> {
+        let file = load_file(o.config_file.as_deref())?;
+        let data_dir = o.data_dir.clone().or(file.data_dir).unwrap_or_else(|| PathBuf::from("./caunoi-data"));
+        let listen_text = o.listen.clone().or(file.listen).unwrap_or_else(|| "127.0.0.1:8080".to_string());
+        let listen: SocketAddr = listen_text.parse().map_err(|_| ConfigError::Listen(listen_text.clone()))?;
+        let database_url = o.database_url.clone().or(file.database_url);
+        let uses_sqlite = database_url.as_deref().is_none_or(|u| u.starts_with("sqlite:"));
+        let needs_dir = uses_sqlite || (o.secret_key.is_none() && file.secret_key.is_none());
+        if needs_dir {
+            std::fs::create_dir_all(&data_dir)
+                .map_err(|e| ConfigError::DataDir { path: data_dir.display().to_string(), reason: e.to_string() })?;
+        }
+        let database_url = database_url.unwrap_or_else(|| format!("sqlite://{}", data_dir.join("caunoi.db").display()));
+        let public_url =
+            o.public_url.clone().or(file.public_url).unwrap_or_else(|| format!("http://{}", display_host(&listen)));
+        let public_url = public_url.trim_end_matches('/').to_string();
+        let valid_public = (public_url.starts_with("http://") || public_url.starts_with("https://"))
+            && public_url.split("://").nth(1).is_some_and(|h| !h.is_empty() && !h.contains(char::is_whitespace));
+        if !valid_public {
+            return Err(ConfigError::PublicUrl(public_url));
+        }
+        let secret_key = match o.secret_key.clone().or(file.secret_key) {
+            Some(text) => crypto::parse_key(&text).ok_or(ConfigError::SecretKey)?,
+            None => key_from_file(&data_dir.join("secret.key"))?,
+        };
+        Ok(Config {
+            listen,
+            data_dir,
+            database_url,
+            public_url,
+            secret_key,
+            require_totp_for_admins: o.require_totp_for_admins.or(file.require_totp_for_admins).unwrap_or(false),
+            session_idle: Duration::from_secs(60 * file.session_idle_minutes.unwrap_or(30).clamp(1, 24 * 60)),
+            log: file.log.unwrap_or_else(|| "info".to_string()),
+        })
+    }
+
+    /// True when served over TLS (as seen by browsers): Secure cookies and HSTS.
+    pub fn tls(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+fn display_host(addr: &SocketAddr) -> String {
+    if addr.ip().is_unspecified() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() }
+}
+
+fn load_file(explicit: Option<&Path>) -> Result<FileConfig, ConfigError> {
+    let path = match explicit {
+        Some(p) => p.to_path_buf(),
+        None => {
+            let default = PathBuf::from("caunoi.toml");
+            if !default.exists() {
+                return Ok(FileConfig::default());
+            }
+            default
+        }
+    };
+    let shown = path.display().to_string();
+    let text =
+        std::fs::read_to_string(&path).map_err(|e| ConfigError::Read { path: shown.clone(), reason: e.to_string() })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse { path: shown, reason: e.message().to_string() })
+}
+
+fn key_from_file(path: &Path) -> Result<[u8; KEY_LEN], ConfigError> {
+    let err = |reason: String| ConfigError::DataDir { path: path.display().to_string(), reason };
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        return crypto::parse_key(&text).ok_or(ConfigError::SecretKey);
+    }
+    let key = crypto::generate_key();
+    std::fs::write(path, crypto::encode_key(&key)).map_err(|e| err(e.to_string()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).map_err(|e| err(e.to_string()))?;
+    }
+    Ok(key)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_use_sqlite_in_the_data_dir_and_create_a_key_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let o = Overrides { data_dir: Some(dir.path().join("d")), ..Default::default() };
+        let c = Config::resolve(&o).unwrap();
+        assert!(c.database_url.starts_with("sqlite://"));
+        assert!(c.database_url.ends_with("caunoi.db"));
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        let again = Config::resolve(&o).unwrap();
+        assert_eq!(c.secret_key, again.secret_key);
+        assert!(!c.tls());
+    }
+
+    #[test]
+    fn bad_values_are_reported_in_one_sentence() {
+        let dir = tempfile::tempdir().unwrap();
+        let base = Overrides { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let e = Config::resolve(&Overrides { listen: Some("nowhere".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("listen address"));
+        let e = Config::resolve(&Overrides { public_url: Some("ftp://x".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("public_url"));
+        let e = Config::resolve(&Overrides { secret_key: Some("abc".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("secret_key"));
+        let file = dir.path().join("c.toml");
+        std::fs::write(&file, "listen = 5\nunknown = true\n").unwrap();
+        let e = Config::resolve(&Overrides { config_file: Some(file), ..base }).unwrap_err();
+        assert!(e.to_string().contains("not valid"), "{e}");
+    }
+}

@@ -1,0 +1,261 @@
+//! The database: one [`Db`] over two concrete engines, SQLite (embedded default, WAL) and
+//! PostgreSQL (scale-out). Stores write plain SQL with `$n` parameters that both engines accept
+//! and run it through [`db_read!`], [`db_write!`] or [`db_tx!`], which expand the same body once
+//! per engine. Only SQL that truly differs is written twice.
+//!
+//! Invariants: on SQLite every write goes through the single-connection writer pool and every
+//! transaction starts with `BEGIN IMMEDIATE` (a deferred transaction that reads then writes fails
+//! with `SQLITE_BUSY_SNAPSHOT`, which no timeout cures). Timestamps are integer microseconds.
+
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+/// The two pools of the embedded engine: one writer, several readers.
+#[derive(Debug, Clone)]
+pub struct SqliteDb {
+    pub write: SqlitePool,
+    pub read: SqlitePool,
+}
+
+/// A connection to caunoi's database.
+#[derive(Debug, Clone)]
+pub enum Db {
+    Sqlite(SqliteDb),
+    Postgres(PgPool),
+}
+
+/// Which engine a [`Db`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// Storage failures, as the rest of the application sees them.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Maps a unique-constraint violation to [`StoreError::Conflict`], keeping other errors.
+    pub fn on_unique(e: sqlx::Error, what: &'static str) -> StoreError {
+        match &e {
+            sqlx::Error::Database(d) if d.is_unique_violation() => StoreError::Conflict(what),
+            _ => StoreError::Sql(e),
+        }
+    }
+}
+
+/// Runs `$body` with `$pool` bound to a pool that may serve reads.
+#[macro_export]
+macro_rules! db_read {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(s) => {
+                let $pool = &s.read;
+                $body
+            }
+            $crate::db::Db::Postgres(p) => {
+                let $pool = p;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$pool` bound to the pool for single-statement writes.
+#[macro_export]
+macro_rules! db_write {
+    ($db:expr, $pool:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(s) => {
+                let $pool = &s.write;
+                $body
+            }
+            $crate::db::Db::Postgres(p) => {
+                let $pool = p;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction bound to `$tx` and commits it. The body evaluates to
+/// the value of the transaction; an early `?` return drops the transaction, which rolls it back.
+/// Each `alias = path::to::store` makes `alias` name that store's module for this engine (see
+/// [`engine_fns!`]), so transactional SQL is written once and compiled for both engines.
+#[macro_export]
+macro_rules! db_tx {
+    ($db:expr, $tx:ident, [$($alias:ident = $($m:ident)::+),* $(,)?] => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite(s) => {
+                $(use $($m)::+::sqlite as $alias;)*
+                let mut $tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
+                let value = $body;
+                $tx.commit().await?;
+                value
+            }
+            $crate::db::Db::Postgres(p) => {
+                $(use $($m)::+::postgres as $alias;)*
+                let mut $tx = p.begin().await?;
+                let value = $body;
+                $tx.commit().await?;
+                value
+            }
+        }
+    };
+}
+
+/// Defines the enclosed functions twice, in modules `sqlite` and `postgres`, with `Conn` bound
+/// to that engine's connection type. Functions take `conn: &mut Conn` and run inside the
+/// transaction that [`db_tx!`] opened.
+#[macro_export]
+macro_rules! engine_fns {
+    ($($item:item)*) => {
+        pub mod sqlite {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(dead_code)]
+            pub type Conn = sqlx::SqliteConnection;
+            $($item)*
+        }
+        pub mod postgres {
+            #[allow(unused_imports)]
+            use super::*;
+            #[allow(dead_code)]
+            pub type Conn = sqlx::PgConnection;
+            $($item)*
+        }
+    };
+}
+
+/// Why the database could not be opened, in one sentence for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum ConnectError {
+    #[error("the database URL {0:?} is not valid: use sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    #[error("cannot reach the database at {url}: {reason}")]
+    Unreachable { url: String, reason: String },
+}
+
+impl Db {
+    /// Opens the database at `url` (`sqlite://path` or `postgres://…`). SQLite files are created
+    /// when missing.
+    pub async fn connect(url: &str) -> Result<Db, ConnectError> {
+        let shown = redact_url(url);
+        let unreachable = |e: sqlx::Error| ConnectError::Unreachable { url: shown.clone(), reason: short_reason(&e) };
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)
+                .map_err(|_| ConnectError::BadUrl(shown.clone()))?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                .pragma("temp_store", "memory");
+            let write = SqlitePoolOptions::new()
+                .max_connections(1)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts.clone())
+                .await
+                .map_err(unreachable)?;
+            let readers = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2).max(2);
+            let read = SqlitePoolOptions::new()
+                .max_connections(readers * 2)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts.read_only(true))
+                .await
+                .map_err(unreachable)?;
+            Ok(Db::Sqlite(SqliteDb { write, read }))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url).map_err(|_| ConnectError::BadUrl(shown.clone()))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(opts)
+                .await
+                .map_err(unreachable)?;
+            Ok(Db::Postgres(pool))
+        } else {
+            Err(ConnectError::BadUrl(shown))
+        }
+    }
+
+    /// Applies the embedded migrations of this engine.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(s) => sqlx::migrate!("./migrations/sqlite").run(&s.write).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self {
+            Db::Sqlite(_) => Engine::Sqlite,
+            Db::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        let r: Result<i32, sqlx::Error> = db_read!(self, pool => sqlx::query_scalar("SELECT 1").fetch_one(pool).await);
+        r.is_ok()
+    }
+
+    /// Closes every pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite(s) => {
+                s.read.close().await;
+                s.write.close().await;
+            }
+            Db::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// Hides the password of a database URL so it can be shown or logged.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.split_once(':') {
+                Some((user, _)) => format!("{}{}:***{}", &url[..scheme_end + 3], user, &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn short_reason(e: &sqlx::Error) -> String {
+    match e {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::PoolTimedOut => "no answer in time".to_string(),
+        sqlx::Error::Database(d) => d.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_appear_in_shown_urls() {
+        assert_eq!(redact_url("postgres://u:secret@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite://./x.db"), "sqlite://./x.db");
+    }
+}

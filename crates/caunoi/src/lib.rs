@@ -1,0 +1,17 @@
+//! caunoi: the application crate. Each feature has its storage (`store.rs`), use cases
+//! (`service.rs`) and routes (`http.rs`); the pure rules live in `caunoi-core`. Infrastructure:
+//! configuration, the database, the web edge, the server, and the demo data.
+
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod scope_sql;
+pub mod server;
+pub mod staff;
+pub mod units;
+pub mod web;

@@ -1,0 +1,5 @@
+//! The `caunoi` binary.
+
+fn main() -> std::process::ExitCode {
+    caunoi::cli::main()
+}

@@ -1,0 +1,81 @@
+//! Running the server: logging, the listener, background housekeeping and graceful shutdown
+//! (SIGINT/SIGTERM stop accepting, let requests in flight finish, then close the database).
+
+use crate::app::App;
+use crate::cli::CliError;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// JSON logs on stdout. `RUST_LOG` overrides the configured level.
+pub fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .or_else(|_| tracing_subscriber::EnvFilter::try_new(level))
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt().json().with_env_filter(filter).with_current_span(false).try_init();
+}
+
+/// Binds the configured address (or uses `listener`) and serves until a shutdown signal.
+pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliError> {
+    let listener = match listener {
+        Some(l) => l,
+        None => TcpListener::bind(app.config.listen)
+            .await
+            .map_err(|e| CliError::Message(format!("cannot listen on {}: {e}", app.config.listen)))?,
+    };
+    let addr = listener.local_addr().map_err(|e| CliError::Message(e.to_string()))?;
+    tracing::info!(address = %addr, public_url = %app.config.public_url, "caunoi is listening");
+    let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let router = crate::web::router(app.clone());
+    let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    housekeeping.abort();
+    app.db.close().await;
+    tracing::info!("caunoi stopped");
+    result.map_err(|e| CliError::Message(format!("the server stopped: {e}")))
+}
+
+/// Starts serving on an ephemeral local port in the background (tests, demo helpers).
+pub async fn spawn(app: App) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
+    let listener = TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let router = crate::web::router(app);
+    let handle = tokio::spawn(async move {
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+    });
+    Ok((addr, handle))
+}
+
+async fn housekeeping(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let cutoff = app.clock.now_micros() - app.config.session_idle.as_micros() as i64;
+        if let Err(e) = crate::staff::store::purge_sessions(&app.db, cutoff).await {
+            tracing::warn!(error = %e, "session purge failed");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown requested");
+}

@@ -1,0 +1,525 @@
+//! Console routes for signing in and out, the officer list, adding officers and roles, and the
+//! officer's own account (password, two-step verification).
+
+use super::service::{self, NewOfficerInput, SignIn};
+use super::store;
+use crate::app::App;
+use crate::error::ServiceError;
+use crate::web::auth::{SESSION_COOKIE, clear_cookie, client_address, cookie, read_cookie, safe_next};
+use crate::web::error::{render, render_invalid};
+use crate::web::{CurrentOfficer, Nav, Opt, PageLang, T, WebError};
+use askama::Template;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use caunoi_core::input::{FieldErrors, Lang};
+use caunoi_core::staff::{Action, OfficerId, Role};
+use serde::Deserialize;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/units") }))
+        .route("/login", get(login_page).post(login))
+        .route("/login/totp", get(totp_page).post(totp_submit))
+        .route("/logout", post(logout))
+        .route("/officers", get(officers))
+        .route("/officers/new", get(new_officer_page).post(new_officer))
+        .route("/officers/{id}", get(officer_page))
+        .route("/officers/{id}/grants", post(add_grant))
+        .route("/officers/{id}/grants/{grant}/delete", post(remove_grant))
+        .route("/account", get(account_page))
+        .route("/account/password", post(change_password))
+        .route("/account/totp", get(totp_enrol_page).post(totp_enrol))
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    next: String,
+    username: String,
+    message: String,
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    next: Option<String>,
+}
+
+async fn login_page(PageLang(lang): PageLang, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+    render(&LoginPage {
+        t: T::new(lang),
+        nav: None,
+        here: "login",
+        back: "/login".into(),
+        next: safe_next(q.next.as_deref()),
+        username: String::new(),
+        message: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn login(State(app): State<App>, PageLang(lang): PageLang, req: Request) -> Result<Response, WebError> {
+    let address = client_address(req.extensions());
+    let Form(form): Form<LoginForm> =
+        Form::from_request(req, &app).await.map_err(|_| WebError::BadRequest("form".into()))?;
+    let t = T::new(lang);
+    let next = safe_next(Some(&form.next));
+    let outcome = service::sign_in(&app, &form.username, &form.password, &address).await?;
+    let page = |message: String| LoginPage {
+        t,
+        nav: None,
+        here: "login",
+        back: "/login".into(),
+        next: next.clone(),
+        username: form.username.chars().take(60).collect(),
+        message,
+    };
+    match outcome {
+        SignIn::Done { token } => {
+            let c = cookie(SESSION_COOKIE, &token, -1, &app);
+            Ok(([(header::SET_COOKIE, c)], Redirect::to(&next)).into_response())
+        }
+        SignIn::NeedsTotp { token } => {
+            let c = cookie(SESSION_COOKIE, &token, -1, &app);
+            Ok((
+                [(header::SET_COOKIE, c)],
+                Redirect::to(&format!("/login/totp?next={}", crate::web::auth::urlencode(&next))),
+            )
+                .into_response())
+        }
+        SignIn::Rejected => render_invalid(&page(
+            t.tr("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.").to_string(),
+        )),
+        SignIn::Throttled { retry_in_secs } => {
+            let minutes = (retry_in_secs + 59) / 60;
+            let msg = match lang {
+                Lang::Vi => format!("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {minutes} phút."),
+                Lang::En => format!("Too many failed sign-ins. Try again in {minutes} minutes."),
+            };
+            let mut resp = render_invalid(&page(msg))?;
+            *resp.status_mut() = axum::http::StatusCode::TOO_MANY_REQUESTS;
+            Ok(resp)
+        }
+    }
+}
+
+use axum::extract::FromRequest;
+
+#[derive(Template)]
+#[template(path = "login_totp.html")]
+struct TotpLoginPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    next: String,
+    message: String,
+}
+
+async fn totp_page(PageLang(lang): PageLang, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+    render(&TotpLoginPage {
+        t: T::new(lang),
+        nav: None,
+        here: "login",
+        back: "/login".into(),
+        next: safe_next(q.next.as_deref()),
+        message: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct TotpForm {
+    code: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn totp_submit(
+    State(app): State<App>,
+    PageLang(lang): PageLang,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<TotpForm>,
+) -> Result<Response, WebError> {
+    let token = read_cookie(&headers, SESSION_COOKIE).unwrap_or_default();
+    let next = safe_next(Some(&form.next));
+    if service::verify_totp(&app, &token, &form.code).await? {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let t = T::new(lang);
+    render_invalid(&TotpLoginPage {
+        t,
+        nav: None,
+        here: "login",
+        back: "/login".into(),
+        next,
+        message: t
+            .tr(
+                "Mã không đúng hoặc đã hết hạn. Hãy đăng nhập lại nếu vẫn lỗi.",
+                "Wrong or expired code. Sign in again if this persists.",
+            )
+            .into(),
+    })
+}
+
+async fn logout(State(app): State<App>, headers: axum::http::HeaderMap) -> Result<Response, WebError> {
+    if let Some(token) = read_cookie(&headers, SESSION_COOKIE)
+        && let Some(officer) = service::officer_for_token(&app, &token).await?
+    {
+        service::sign_out(&app, &officer).await?;
+    }
+    Ok(([(header::SET_COOKIE, clear_cookie(SESSION_COOKIE, &app))], Redirect::to("/login")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "officers.html")]
+struct OfficersPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    officers: Vec<store::Profile>,
+    can_add: bool,
+}
+
+async fn officers(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
+    let officers = store::list_in_scope(&app.db, me.id).await?;
+    render(&OfficersPage {
+        t: T::new(me.lang),
+        nav: Nav::of(&me),
+        here: "officers",
+        back: "/officers".into(),
+        officers,
+        can_add: me.scope.can_anywhere(Action::ManageOfficers),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "officer_new.html")]
+struct NewOfficerPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    input: NewOfficerInput,
+    errors: FieldErrors,
+    role_opts: Vec<Opt>,
+    unit_opts: Vec<Opt>,
+}
+
+fn role_opts(t: T, selected: &str) -> Vec<Opt> {
+    Role::ALL
+        .iter()
+        .map(|r| Opt { value: r.as_str().into(), label: t.role(r.as_str()).into(), selected: r.as_str() == selected })
+        .collect()
+}
+
+/// Units where the officer may grant roles, as select options (indented by depth).
+async fn grantable_units(app: &App, me: &CurrentOfficer, selected: &str) -> Result<Vec<Opt>, WebError> {
+    let units = crate::units::store::list_in_scope(&app.db, me.id).await?;
+    Ok(units
+        .into_iter()
+        .filter(|u| me.scope.may_grant(&u.path))
+        .map(|u| {
+            let indent = "· ".repeat(u.path.depth().saturating_sub(1));
+            Opt {
+                selected: u.code.as_str() == selected,
+                value: u.code.as_str().to_string(),
+                label: format!("{indent}{}", u.name),
+            }
+        })
+        .collect())
+}
+
+async fn new_officer_page(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
+    if !me.scope.can_anywhere(Action::ManageOfficers) {
+        return Err(WebError::Forbidden);
+    }
+    let t = T::new(me.lang);
+    let input = NewOfficerInput { role: "officer".into(), ..Default::default() };
+    render(&NewOfficerPage {
+        t,
+        nav: Nav::of(&me),
+        here: "officers",
+        back: "/officers/new".into(),
+        role_opts: role_opts(t, &input.role),
+        unit_opts: grantable_units(&app, &me, "").await?,
+        input,
+        errors: FieldErrors::default(),
+    })
+}
+
+async fn new_officer(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Form(input): Form<NewOfficerInput>,
+) -> Result<Response, WebError> {
+    if !me.scope.can_anywhere(Action::ManageOfficers) {
+        return Err(WebError::Forbidden);
+    }
+    match service::create_officer(&app, Some(&me.scope), &input).await {
+        Ok(id) => Ok(Redirect::to(&format!("/officers/{id}?created=1")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let t = T::new(me.lang);
+            render_invalid(&NewOfficerPage {
+                t,
+                nav: Nav::of(&me),
+                here: "officers",
+                back: "/officers/new".into(),
+                role_opts: role_opts(t, &input.role),
+                unit_opts: grantable_units(&app, &me, &input.unit_code).await?,
+                input: NewOfficerInput { password: String::new(), ..input },
+                errors,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "officer.html")]
+struct OfficerPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    profile: store::Profile,
+    grants: Vec<store::GrantRow>,
+    can_manage: bool,
+    role_opts: Vec<Opt>,
+    unit_opts: Vec<Opt>,
+    notice: String,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+struct OfficerQuery {
+    created: Option<String>,
+    granted: Option<String>,
+    removed: Option<String>,
+}
+
+async fn officer_page(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<i64>,
+    Query(q): Query<OfficerQuery>,
+) -> Result<Response, WebError> {
+    let t = T::new(me.lang);
+    let notice = if q.created.is_some() {
+        t.tr("Đã tạo tài khoản.", "Account created.")
+    } else if q.granted.is_some() {
+        t.tr("Đã cấp vai trò.", "Role granted.")
+    } else if q.removed.is_some() {
+        t.tr("Đã thu hồi vai trò.", "Role removed.")
+    } else {
+        ""
+    };
+    officer_view(&app, &me, OfficerId(id), notice.to_string(), String::new(), false).await
+}
+
+async fn officer_view(
+    app: &App,
+    me: &CurrentOfficer,
+    id: OfficerId,
+    notice: String,
+    error: String,
+    invalid: bool,
+) -> Result<Response, WebError> {
+    let t = T::new(me.lang);
+    let profile = store::profile_in_scope(&app.db, me.id, id).await?.ok_or(WebError::NotFound)?;
+    let grants = store::grants_visible(&app.db, me.id, id).await?;
+    let can_manage = me.scope.can_anywhere(Action::ManageOfficers);
+    let page = OfficerPage {
+        t,
+        nav: Nav::of(me),
+        here: "officers",
+        back: format!("/officers/{}", id.0),
+        profile,
+        grants,
+        can_manage,
+        role_opts: role_opts(t, "officer"),
+        unit_opts: grantable_units(app, me, "").await?,
+        notice,
+        error,
+    };
+    if invalid { render_invalid(&page) } else { render(&page) }
+}
+
+#[derive(Deserialize)]
+struct GrantForm {
+    role: String,
+    unit_code: String,
+}
+
+async fn add_grant(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<i64>,
+    Form(form): Form<GrantForm>,
+) -> Result<Response, WebError> {
+    match service::add_grant(&app, &me.scope, OfficerId(id), &form.role, &form.unit_code).await {
+        Ok(()) => Ok(Redirect::to(&format!("/officers/{id}?granted=1")).into_response()),
+        Err(ServiceError::Invalid(errs)) => {
+            let msg = errs.0.first().map(|e| e.message.get(me.lang).to_string()).unwrap_or_default();
+            officer_view(&app, &me, OfficerId(id), String::new(), msg, true).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn remove_grant(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path((id, grant)): Path<(i64, i64)>,
+) -> Result<Response, WebError> {
+    let belongs = store::grant_by_id(&app.db, grant).await?.is_some_and(|g| g.officer_id == id);
+    if !belongs {
+        return Err(WebError::NotFound);
+    }
+    service::remove_grant(&app, &me.scope, grant).await?;
+    Ok(Redirect::to(&format!("/officers/{id}?removed=1")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    grants: Vec<store::GrantRow>,
+    totp_enabled: bool,
+    errors: FieldErrors,
+    notice: String,
+}
+
+#[derive(Deserialize, Default)]
+struct AccountQuery {
+    saved: Option<String>,
+    totp: Option<String>,
+}
+
+async fn account_page(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Query(q): Query<AccountQuery>,
+) -> Result<Response, WebError> {
+    let t = T::new(me.lang);
+    let notice = if q.saved.is_some() {
+        t.tr(
+            "Đã đổi mật khẩu. Các phiên đăng nhập khác đã kết thúc.",
+            "Password changed. Your other sessions were signed out.",
+        )
+    } else if q.totp.is_some() {
+        t.tr("Đã bật xác thực hai bước.", "Two-step verification is on.")
+    } else {
+        ""
+    };
+    account_view(&app, &me, FieldErrors::default(), notice.into()).await
+}
+
+async fn account_view(
+    app: &App,
+    me: &CurrentOfficer,
+    errors: FieldErrors,
+    notice: String,
+) -> Result<Response, WebError> {
+    let invalid = !errors.is_empty();
+    let page = AccountPage {
+        t: T::new(me.lang),
+        nav: Nav::of(me),
+        here: "account",
+        back: "/account".into(),
+        grants: store::grants_visible(&app.db, me.id, me.id).await?,
+        totp_enabled: me.totp_enabled,
+        errors,
+        notice,
+    };
+    if invalid { render_invalid(&page) } else { render(&page) }
+}
+
+#[derive(Deserialize)]
+struct PasswordForm {
+    current_password: String,
+    new_password: String,
+}
+
+async fn change_password(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    match service::change_password(&app, &me, &f.current_password, &f.new_password).await {
+        Ok(()) => Ok(Redirect::to("/account?saved=1").into_response()),
+        Err(ServiceError::Invalid(errors)) => account_view(&app, &me, errors, String::new()).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "totp.html")]
+struct TotpEnrolPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    secret: String,
+    qr_svg: String,
+    required: bool,
+    errors: FieldErrors,
+}
+
+fn totp_page_for(app: &App, me: &CurrentOfficer, secret: String, url: &str, errors: FieldErrors) -> TotpEnrolPage {
+    TotpEnrolPage {
+        t: T::new(me.lang),
+        nav: Nav::of(me),
+        here: "account",
+        back: "/account/totp".into(),
+        qr_svg: crate::units::public::qr_svg(url).unwrap_or_default(),
+        secret,
+        required: me.must_enrol_totp(app),
+        errors,
+    }
+}
+
+async fn totp_enrol_page(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
+    if me.totp_enabled {
+        return Ok(Redirect::to("/account").into_response());
+    }
+    let e = service::new_totp(&me);
+    render(&totp_page_for(&app, &me, e.secret_base32, &e.otpauth_url, FieldErrors::default()))
+}
+
+#[derive(Deserialize)]
+struct TotpEnrolForm {
+    secret: String,
+    code: String,
+}
+
+async fn totp_enrol(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Form(f): Form<TotpEnrolForm>,
+) -> Result<Response, WebError> {
+    match service::confirm_totp(&app, &me, &f.secret, &f.code).await {
+        Ok(()) => Ok(Redirect::to("/account?totp=1").into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let url = format!("otpauth://totp/caunoi:{}?secret={}&issuer=caunoi", me.username, f.secret.trim());
+            render_invalid(&totp_page_for(&app, &me, f.secret.trim().chars().take(64).collect(), &url, errors))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

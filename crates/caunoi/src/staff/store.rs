@@ -1,0 +1,349 @@
+//! Officer, grant, session and login-throttle queries. Listing officers is scoped: an officer
+//! is visible when at least one of their grants lies inside the reader's subtrees.
+
+use crate::db::{Db, StoreError};
+use crate::{db_read, db_write, in_scope};
+use caunoi_core::staff::{Grant, OfficerId, Role, ThrottleState};
+use caunoi_core::units::{UnitId, UnitPath};
+
+/// What sign-in needs about an account.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Credentials {
+    pub id: i64,
+    pub password_hash: String,
+    pub totp_secret: Option<String>,
+    pub disabled: bool,
+}
+
+pub async fn credentials(db: &Db, username: &str) -> Result<Option<Credentials>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, password_hash, totp_secret, disabled FROM officers WHERE username = $1"
+    )
+    .bind(username)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+pub async fn credentials_by_id(db: &Db, id: OfficerId) -> Result<Option<Credentials>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, password_hash, totp_secret, disabled FROM officers WHERE id = $1"
+    )
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// An officer's profile.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Profile {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub locale: String,
+    pub disabled: bool,
+    pub totp_enabled: bool,
+    pub created_at: i64,
+}
+
+macro_rules! profile_columns {
+    () => {
+        "o.id, o.username, o.display_name, o.locale, o.disabled, \
+         (CASE WHEN o.totp_secret IS NULL THEN 0 ELSE 1 END) = 1 AS totp_enabled, o.created_at"
+    };
+}
+
+pub async fn profile(db: &Db, id: OfficerId) -> Result<Option<Profile>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!("SELECT ", profile_columns!(), " FROM officers o WHERE o.id = $1"))
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// Officers with at least one grant inside the reader's scope.
+pub async fn list_in_scope(db: &Db, reader: OfficerId) -> Result<Vec<Profile>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT ", profile_columns!(), " FROM officers o WHERE EXISTS (SELECT 1 FROM role_grants g \
+         JOIN units u ON u.id = g.unit_id WHERE g.officer_id = o.id AND ", in_scope!(), ") ORDER BY o.display_name"
+    ))
+    .bind(reader.0)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// One officer, if visible to the reader.
+pub async fn profile_in_scope(db: &Db, reader: OfficerId, id: OfficerId) -> Result<Option<Profile>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT ", profile_columns!(), " FROM officers o WHERE o.id = $2 AND EXISTS (SELECT 1 FROM role_grants g \
+         JOIN units u ON u.id = g.unit_id WHERE g.officer_id = o.id AND ", in_scope!(), ")"
+    ))
+    .bind(reader.0)
+    .bind(id.0)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// A grant with the unit's names, for display.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct GrantRow {
+    pub id: i64,
+    pub officer_id: i64,
+    pub role: String,
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub unit_path: String,
+}
+
+macro_rules! grant_select {
+    () => {
+        "SELECT g.id, g.officer_id, g.role, g.unit_id, u.code AS unit_code, u.name AS unit_name, u.path AS unit_path \
+         FROM role_grants g JOIN units u ON u.id = g.unit_id"
+    };
+}
+
+/// Every grant of an officer (to build their own scope).
+pub async fn grants_of(db: &Db, officer: OfficerId) -> Result<Vec<Grant>, StoreError> {
+    let rows: Vec<GrantRow> = db_read!(db, pool => sqlx::query_as(concat!(grant_select!(), " WHERE g.officer_id = $1 ORDER BY u.path"))
+        .bind(officer.0)
+        .fetch_all(pool)
+        .await)?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|r| {
+            Some(Grant {
+                role: Role::parse(&r.role).ok()?,
+                unit_id: UnitId(r.unit_id),
+                unit_path: UnitPath::from_stored(r.unit_path),
+            })
+        })
+        .collect())
+}
+
+/// The grants of `officer` that lie inside the reader's scope.
+pub async fn grants_visible(db: &Db, reader: OfficerId, officer: OfficerId) -> Result<Vec<GrantRow>, StoreError> {
+    Ok(
+        db_read!(db, pool => sqlx::query_as(concat!(grant_select!(), " WHERE g.officer_id = $2 AND ", in_scope!(), " ORDER BY u.path"))
+        .bind(reader.0)
+        .bind(officer.0)
+        .fetch_all(pool)
+        .await)?,
+    )
+}
+
+/// Grants on one unit (the unit page lists who works there).
+pub async fn grants_on_unit(db: &Db, unit: UnitId) -> Result<Vec<(GrantRow, String)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        grant: GrantRow,
+        display_name: String,
+    }
+    let rows: Vec<Row> = db_read!(db, pool => sqlx::query_as(
+        "SELECT g.id, g.officer_id, g.role, g.unit_id, u.code AS unit_code, u.name AS unit_name, u.path AS unit_path, o.display_name \
+         FROM role_grants g JOIN units u ON u.id = g.unit_id JOIN officers o ON o.id = g.officer_id \
+         WHERE g.unit_id = $1 ORDER BY o.display_name"
+    )
+    .bind(unit.0)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|r| (r.grant, r.display_name)).collect())
+}
+
+pub async fn grant_by_id(db: &Db, id: i64) -> Result<Option<GrantRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(grant_select!(), " WHERE g.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+pub async fn count_officers(db: &Db) -> Result<i64, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM officers").fetch_one(pool).await)?)
+}
+
+crate::engine_fns! {
+    pub async fn insert_officer(
+        conn: &mut Conn,
+        username: &str,
+        display_name: &str,
+        password_hash: &str,
+        now: i64,
+    ) -> Result<OfficerId, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO officers (username, display_name, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $4) RETURNING id",
+        )
+        .bind(username)
+        .bind(display_name)
+        .bind(password_hash)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "username already taken"))?;
+        Ok(OfficerId(id))
+    }
+
+    pub async fn insert_grant(
+        conn: &mut Conn,
+        officer: OfficerId,
+        role: Role,
+        unit: UnitId,
+        by: Option<OfficerId>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO role_grants (officer_id, role, unit_id, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(officer.0)
+        .bind(role.as_str())
+        .bind(unit.0)
+        .bind(now)
+        .bind(by.map(|b| b.0))
+        .execute(&mut *conn)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "the officer already holds this role on this unit"))?;
+        Ok(())
+    }
+
+    pub async fn delete_grant(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM role_grants WHERE id = $1").bind(id).execute(&mut *conn).await?;
+        Ok(())
+    }
+
+    pub async fn set_password(conn: &mut Conn, officer: OfficerId, hash: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE officers SET password_hash = $1, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(now)
+            .bind(officer.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set_totp(conn: &mut Conn, officer: OfficerId, sealed: &str, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE officers SET totp_secret = $1, updated_at = $2 WHERE id = $3")
+            .bind(sealed)
+            .bind(now)
+            .bind(officer.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Ends every session of an officer except `keep` (after a password change).
+    pub async fn delete_other_sessions(conn: &mut Conn, officer: OfficerId, keep: &str) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM sessions WHERE officer_id = $1 AND token_hash <> $2")
+            .bind(officer.0)
+            .bind(keep)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+}
+
+pub async fn set_locale(db: &Db, officer: OfficerId, locale: &str) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("UPDATE officers SET locale = $1 WHERE id = $2").bind(locale).bind(officer.0).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// --- sessions -------------------------------------------------------------------------------
+
+/// Session stages: `password` passed, waiting for a TOTP code; or `full`.
+pub const STAGE_FULL: &str = "full";
+pub const STAGE_TOTP: &str = "totp";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SessionRow {
+    pub officer_id: i64,
+    pub stage: String,
+    pub last_seen_at: i64,
+}
+
+pub async fn create_session(
+    db: &Db,
+    token_hash: &str,
+    officer: OfficerId,
+    stage: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query(
+        "INSERT INTO sessions (token_hash, officer_id, stage, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $4)"
+    )
+    .bind(token_hash)
+    .bind(officer.0)
+    .bind(stage)
+    .bind(now)
+    .execute(pool)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn session(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
+    Ok(
+        db_read!(db, pool => sqlx::query_as("SELECT officer_id, stage, last_seen_at FROM sessions WHERE token_hash = $1")
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await)?,
+    )
+}
+
+pub async fn touch_session(db: &Db, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn promote_session(db: &Db, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("UPDATE sessions SET stage = 'full', last_seen_at = $1 WHERE token_hash = $2")
+        .bind(now)
+        .bind(token_hash)
+        .execute(pool)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Removes sessions idle since before `cutoff`.
+pub async fn purge_sessions(db: &Db, cutoff: i64) -> Result<u64, StoreError> {
+    Ok(
+        db_write!(db, pool => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1").bind(cutoff).execute(pool).await.map(|r| r.rows_affected()))?,
+    )
+}
+
+// --- login throttling -------------------------------------------------------------------------
+
+pub async fn throttle(db: &Db, key: &str) -> Result<Option<ThrottleState>, StoreError> {
+    let row: Option<(i32, i64, Option<i64>)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(|(f, w, l)| ThrottleState { failures: f.max(0) as u32, window_start: w, locked_until: l }))
+}
+
+pub async fn save_throttle(db: &Db, key: &str, s: &ThrottleState) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query(
+        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, \
+         locked_until = excluded.locked_until"
+    )
+    .bind(key)
+    .bind(s.failures as i32)
+    .bind(s.window_start)
+    .bind(s.locked_until)
+    .execute(pool)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+pub async fn clear_throttle(db: &Db, key: &str) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! The unit tree: storage, use cases (edit, move, import, Zalo binding) and the console and
+//! public pages.
+
+pub mod http;
+pub mod import;
+pub mod public;
+pub mod service;
+pub mod store;

@@ -1,0 +1,224 @@
+//! Unit use cases. Every change checks the caller's scope, runs in one transaction, appends the
+//! unit's history and writes the audit log in that same transaction.
+
+use super::store::{self, Unit};
+use crate::app::App;
+use crate::audit::store::NewEntry;
+use crate::db::StoreError;
+use crate::db_tx;
+use crate::error::ServiceError;
+use caunoi_core::audit::AuditAction;
+use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
+use caunoi_core::staff::{Action, Scope};
+use caunoi_core::units::{
+    ImportProblem, ImportRow, PlannedUnit, TreeNode, UnitCode, UnitDetailsInput, UnitPath, build_tree, check_move,
+    plan_import,
+};
+use std::collections::HashMap;
+
+/// The tree of every unit the officer can see.
+pub async fn tree(app: &App, scope: &Scope) -> Result<Vec<TreeNode>, ServiceError> {
+    Ok(build_tree(store::list_in_scope(&app.db, scope.officer_id).await?))
+}
+
+/// One unit, if the officer can see it.
+pub async fn get(app: &App, scope: &Scope, code: &str) -> Result<Unit, ServiceError> {
+    store::get_in_scope(&app.db, scope.officer_id, code).await?.ok_or(ServiceError::NotFound)
+}
+
+/// Saves a unit's page details.
+pub async fn update_details(
+    app: &App,
+    scope: &Scope,
+    code: &str,
+    input: &UnitDetailsInput,
+) -> Result<(), ServiceError> {
+    let unit = get(app, scope, code).await?;
+    scope.require(Action::EditUnit, &unit.path)?;
+    let details = input.validate()?;
+    let now = app.clock.now_micros();
+    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
+        us::update_details(&mut tx, unit.id, &details, now).await?;
+        us::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "edited", (None, None), "").await?;
+        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::UnitEdited, unit: Some(unit.id), target: unit.code.as_str(), detail: "" }).await?;
+    });
+    Ok(())
+}
+
+/// Creates a sub-unit below `parent_code`.
+pub async fn create_child(
+    app: &App,
+    scope: &Scope,
+    parent_code: &str,
+    code: &str,
+    input: &UnitDetailsInput,
+) -> Result<UnitCode, ServiceError> {
+    let parent = get(app, scope, parent_code).await?;
+    scope.require(Action::ManageUnits, &parent.path)?;
+    let mut errs = FieldErrors::default();
+    let code = errs.take(UnitCode::parse(code));
+    let details = match input.validate() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errs.0.extend(e.0);
+            None
+        }
+    };
+    let (Some(code), Some(details)) = (code, details) else { return Err(errs.into()) };
+    let now = app.clock.now_micros();
+    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
+        let (id, _) = us::insert_unit(&mut tx, &code, Some(&parent.path), &details, now).await.map_err(|e| match e {
+            StoreError::Conflict(_) => ServiceError::from(InvalidInput::new("code", "Mã đơn vị đã tồn tại.", "This unit code already exists.")),
+            other => other.into(),
+        })?;
+        us::add_history(&mut tx, id, now, Some(scope.officer_id), "created", (None, Some(parent.id)), "").await?;
+        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::UnitCreated, unit: Some(id), target: code.as_str(), detail: "" }).await?;
+    });
+    Ok(code)
+}
+
+/// Moves a unit (with its subtree) under another parent. The unit keeps its id, code, history,
+/// officers and data; only its place changes. Both the old and the new place must be inside the
+/// caller's admin scope.
+pub async fn move_unit(app: &App, scope: &Scope, code: &str, new_parent_code: &str) -> Result<(), ServiceError> {
+    let unit = get(app, scope, code).await?;
+    scope.require(Action::ManageUnits, &unit.path)?;
+    let not_found = || {
+        InvalidInput::new(
+            "parent",
+            "Không tìm thấy đơn vị cấp trên này trong phạm vi của bạn.",
+            "No such parent unit in your scope.",
+        )
+    };
+    let parent = store::get_in_scope(&app.db, scope.officer_id, new_parent_code.trim()).await?.ok_or_else(not_found)?;
+    scope.require(Action::ManageUnits, &parent.path)?;
+    check_move(&unit.path, &parent.path)?;
+    if unit.parent_id == Some(parent.id) {
+        return Ok(());
+    }
+    let now = app.clock.now_micros();
+    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
+        us::move_subtree(&mut tx, unit.id, &unit.path, (parent.id, &parent.path), now).await?;
+        us::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "moved", (unit.parent_id, Some(parent.id)), "").await?;
+        let detail = format!("to={}", parent.code);
+        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::UnitMoved, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
+    });
+    Ok(())
+}
+
+/// The Zalo OA binding form. Secrets are write-only: they are never shown again.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct ZaloBindingInput {
+    pub app_id: String,
+    pub oa_id: String,
+    pub app_secret: String,
+    pub oa_secret_key: String,
+}
+
+/// The secrets of a bound OA, stored encrypted as one JSON value.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct ZaloSecrets {
+    pub app_secret: String,
+    /// The OA secret key used to verify webhook signatures.
+    pub oa_secret_key: String,
+}
+
+fn zalo_id(field: &'static str, raw: &str) -> Result<String, InvalidInput> {
+    let s = raw.trim();
+    if (3..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(s.to_string())
+    } else {
+        Err(InvalidInput::new(
+            field,
+            "Mã gồm 3–32 chữ số, lấy từ trang quản lý Zalo OA.",
+            "3–32 digits, as shown in the Zalo OA manager.",
+        ))
+    }
+}
+
+/// Binds a Zalo OA to a unit; the secrets are encrypted with the instance key.
+pub async fn bind_zalo(app: &App, scope: &Scope, code: &str, input: &ZaloBindingInput) -> Result<(), ServiceError> {
+    let unit = get(app, scope, code).await?;
+    scope.require(Action::ManageChannels, &unit.path)?;
+    let mut errs = FieldErrors::default();
+    let app_id = errs.take(zalo_id("app_id", &input.app_id));
+    let oa_id = errs.take(zalo_id("oa_id", &input.oa_id));
+    let app_secret = errs.take(text_field("app_secret", &input.app_secret, 200, true));
+    let oa_secret = errs.take(text_field("oa_secret_key", &input.oa_secret_key, 200, true));
+    let (Some(app_id), Some(oa_id), Some(app_secret), Some(oa_secret_key)) = (app_id, oa_id, app_secret, oa_secret)
+    else {
+        return Err(errs.into());
+    };
+    let secrets = ZaloSecrets { app_secret, oa_secret_key };
+    let sealed = app.secrets.encrypt(serde_json::to_string(&secrets).unwrap_or_default().as_bytes());
+    let now = app.clock.now_micros();
+    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
+        us::bind_zalo(&mut tx, unit.id, &app_id, &oa_id, &sealed, now).await.map_err(|e| match e {
+            StoreError::Conflict(_) => ServiceError::from(InvalidInput::new("oa_id", "Zalo OA này đã được liên kết với đơn vị khác.", "This Zalo OA is already bound to another unit.")),
+            other => other.into(),
+        })?;
+        let detail = format!("oa_id={oa_id}");
+        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::ChannelBound, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
+    });
+    Ok(())
+}
+
+/// Reads a unit's Zalo secrets (for the channel); None when no OA is bound.
+pub async fn zalo_secrets(app: &App, unit: &Unit) -> Result<Option<ZaloSecrets>, ServiceError> {
+    let Some(sealed) = store::zalo_secrets(&app.db, unit.id).await? else { return Ok(None) };
+    let plain = app.secrets.decrypt(&sealed).map_err(|_| ServiceError::NotFound)?;
+    Ok(serde_json::from_slice(&plain).ok())
+}
+
+/// Why an import was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("the import was refused, nothing was written:\n{}", .0.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n"))]
+    Refused(Vec<ImportProblem>),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+}
+
+impl From<StoreError> for ImportError {
+    fn from(e: StoreError) -> Self {
+        ImportError::Service(e.into())
+    }
+}
+
+impl From<sqlx::Error> for ImportError {
+    fn from(e: sqlx::Error) -> Self {
+        ImportError::Service(e.into())
+    }
+}
+
+/// Imports validated rows in one transaction: all or nothing. Returns how many were created.
+pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usize, ImportError> {
+    let existing = store::all_codes(&app.db).await?;
+    let plan: Vec<PlannedUnit> = plan_import(rows, &existing).map_err(ImportError::Refused)?;
+    let now = app.clock.now_micros();
+    let mut paths: HashMap<String, UnitPath> = HashMap::new();
+    for p in &plan {
+        if let Some(parent) = &p.parent_code
+            && !paths.contains_key(parent.as_str())
+            && let Some((_, path)) = store::locate(&app.db, parent.as_str()).await?
+        {
+            paths.insert(parent.as_str().to_string(), path);
+        }
+    }
+    let count = plan.len();
+    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
+        let mut first = None;
+        for p in &plan {
+            let parent_path = p.parent_code.as_ref().and_then(|c| paths.get(c.as_str())).cloned();
+            let (id, path) = us::insert_unit(&mut tx, &p.code, parent_path.as_ref(), &p.details, now).await?;
+            let parent_id = parent_path.as_ref().and_then(|pp| pp.ids().last().copied());
+            us::add_history(&mut tx, id, now, None, "created", (None, parent_id), "import").await?;
+            paths.insert(p.code.as_str().to_string(), path);
+            first.get_or_insert(id);
+        }
+        let detail = format!("count={count}");
+        au::append(&mut tx, &NewEntry { at: now, officer: None, action: AuditAction::UnitsImported, unit: first, target: source, detail: &detail }).await?;
+    });
+    Ok(count)
+}

@@ -1,0 +1,133 @@
+//! Request extractors: the signed-in officer (from the session cookie) and the page language.
+//! A console route that takes [`CurrentOfficer`] cannot run for an anonymous visitor: the
+//! extractor redirects to the sign-in page first.
+
+use super::error::WebError;
+use crate::app::App;
+use crate::staff::service::{self, Officer};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use caunoi_core::input::Lang;
+use std::net::SocketAddr;
+
+pub const SESSION_COOKIE: &str = "caunoi_session";
+
+/// Reads one cookie from the request headers.
+pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value: HttpOnly, SameSite=Lax, Path=/, Secure when served over TLS.
+pub fn cookie(name: &str, value: &str, max_age_secs: i64, app: &App) -> String {
+    let secure = if app.config.tls() { "; Secure" } else { "" };
+    let age = if max_age_secs >= 0 { format!("; Max-Age={max_age_secs}") } else { String::new() };
+    format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax{age}{secure}")
+}
+
+/// Clears a cookie.
+pub fn clear_cookie(name: &str, app: &App) -> String {
+    cookie(name, "", 0, app)
+}
+
+/// The language of the page: the `lang` cookie, else Vietnamese.
+#[derive(Debug, Clone, Copy)]
+pub struct PageLang(pub Lang);
+
+impl FromRequestParts<App> for PageLang {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &App) -> Result<Self, Self::Rejection> {
+        Ok(PageLang(read_cookie(&parts.headers, "lang").map(|l| Lang::from_tag(&l)).unwrap_or_default()))
+    }
+}
+
+/// The signed-in officer and the language they read the console in.
+#[derive(Debug, Clone)]
+pub struct CurrentOfficer {
+    pub officer: Officer,
+    pub lang: Lang,
+}
+
+impl std::ops::Deref for CurrentOfficer {
+    type Target = Officer;
+    fn deref(&self) -> &Officer {
+        &self.officer
+    }
+}
+
+impl FromRequestParts<App> for CurrentOfficer {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
+        let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+        let to_login = || WebError::Redirect(format!("/login?next={}", urlencode(next)));
+        let token = read_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
+        let officer = service::officer_for_token(app, &token).await?.ok_or_else(to_login)?;
+        let path = parts.uri.path();
+        if officer.must_enrol_totp(app) && path != "/account/totp" && path != "/logout" {
+            return Err(WebError::Redirect("/account/totp".into()));
+        }
+        let lang = read_cookie(&parts.headers, "lang")
+            .map(|l| Lang::from_tag(&l))
+            .unwrap_or_else(|| Lang::from_tag(&officer.locale));
+        Ok(CurrentOfficer { officer, lang })
+    }
+}
+
+/// The client's address as the socket sees it (used only in hashed form, for throttling).
+pub fn client_address(parts_ext: &axum::http::Extensions) -> String {
+    parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
+}
+
+/// Percent-encodes a value for a query string.
+pub fn urlencode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// Accepts only same-site relative paths as a redirect target after sign-in.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => {
+            n.to_string()
+        }
+        _ => "/units".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_after_login_stays_on_site() {
+        assert_eq!(safe_next(Some("/units/x")), "/units/x");
+        assert_eq!(safe_next(Some("//evil.example")), "/units");
+        assert_eq!(safe_next(Some("https://evil.example")), "/units");
+        assert_eq!(safe_next(Some("/\\evil")), "/units");
+        assert_eq!(safe_next(None), "/units");
+    }
+
+    #[test]
+    fn cookies_are_read_by_exact_name() {
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "xcaunoi_session=1; caunoi_session=abc; lang=en".parse().unwrap());
+        assert_eq!(read_cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
+        assert_eq!(read_cookie(&h, "lang").as_deref(), Some("en"));
+        assert_eq!(read_cookie(&h, "none"), None);
+    }
+}

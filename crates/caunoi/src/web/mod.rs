@@ -1,0 +1,178 @@
+//! The HTTP edge: router assembly, security headers, CSRF, request metrics and logs, static
+//! assets, health and metrics endpoints. Feature routes live in each feature's `http.rs`.
+//!
+//! Invariants: every response carries the security headers (CSP without inline script, no
+//! framing, no referrer); every state-changing request from a browser passes the CSRF check
+//! (fetch metadata and Origin, tower-http); console responses are never cached.
+
+pub mod auth;
+pub mod error;
+pub mod i18n;
+
+use crate::app::App;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use rust_embed::RustEmbed;
+use std::time::Instant;
+use tower_http::csrf::CsrfLayer;
+
+pub use auth::{CurrentOfficer, PageLang};
+pub use error::WebError;
+pub use i18n::T;
+
+/// The signed-in officer as the page header shows them.
+#[derive(Debug, Clone)]
+pub struct Nav {
+    pub display_name: String,
+    pub is_admin: bool,
+}
+
+impl Nav {
+    pub fn of(o: &CurrentOfficer) -> Option<Nav> {
+        Some(Nav { display_name: o.display_name.clone(), is_admin: o.scope.is_admin_anywhere() })
+    }
+}
+
+/// One `<option>` of a select box.
+#[derive(Debug, Clone)]
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// Files served under `/static/`, embedded in the binary.
+#[derive(RustEmbed)]
+#[folder = "static/"]
+struct Assets;
+
+/// Builds the whole application router.
+pub fn router(app: App) -> Router {
+    let csrf = CsrfLayer::new().with_rejection_response(|_| {
+        (StatusCode::FORBIDDEN, "Yêu cầu bị từ chối vì không đến từ trang của caunoi. / Cross-site request refused.")
+            .into_response()
+    });
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics))
+        .route("/static/{*path}", get(static_file))
+        .route("/lang", get(switch_lang))
+        .route("/favicon.ico", get(|| async { Redirect::permanent("/static/favicon.svg") }))
+        .merge(crate::staff::http::routes())
+        .merge(crate::units::http::routes())
+        .merge(crate::units::public::routes())
+        .merge(crate::audit::http::routes())
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
+        .layer(csrf)
+        .layer(middleware::from_fn_with_state(app.clone(), observe))
+        .with_state(app)
+}
+
+async fn healthz(State(app): State<App>) -> Response {
+    if app.db.ping().await {
+        (StatusCode::OK, "ok").into_response()
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    }
+}
+
+async fn metrics(State(app): State<App>) -> Response {
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response()
+}
+
+async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+async fn static_file(Path(path): Path<String>) -> Response {
+    match Assets::get(&path) {
+        Some(file) => {
+            let mime = match path.rsplit('.').next() {
+                Some("css") => "text/css; charset=utf-8",
+                Some("js") => "text/javascript; charset=utf-8",
+                Some("svg") => "image/svg+xml",
+                Some("png") => "image/png",
+                Some("ico") => "image/x-icon",
+                Some("txt") => "text/plain; charset=utf-8",
+                _ => "application/octet-stream",
+            };
+            let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
+            (
+                [
+                    (header::CONTENT_TYPE, mime.to_string()),
+                    (header::CACHE_CONTROL, "public, max-age=3600".to_string()),
+                    (header::ETAG, etag),
+                ],
+                Body::from(file.data.into_owned()),
+            )
+                .into_response()
+        }
+        None => WebError::NotFound.into_response(),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct LangQuery {
+    to: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// Switches the UI language with a cookie and returns to the page.
+async fn switch_lang(State(app): State<App>, Query(q): Query<LangQuery>) -> Response {
+    let lang = caunoi_core::input::Lang::from_tag(&q.to);
+    let back = if q.back.starts_with('/') && !q.back.starts_with("//") && !q.back.contains('\\') {
+        q.back
+    } else {
+        "/".into()
+    };
+    let cookie = auth::cookie("lang", lang.tag(), 365 * 24 * 3600, &app);
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+}
+
+/// Security headers, cache policy, request metrics and one JSON log line per request. The log
+/// holds the route pattern, never the concrete path or query (they may carry personal data).
+async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let method = req.method().clone();
+    let route =
+        req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
+    let is_static = route.starts_with("/static/");
+    let mut resp = next.run(req).await;
+    let status = resp.status().as_u16();
+    let h = resp.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
+        h.entry(k).or_insert(HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    );
+    set(h, "x-content-type-options", "nosniff");
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "x-frame-options", "DENY");
+    set(h, "cross-origin-opener-policy", "same-origin");
+    set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(self), payment=()");
+    if app.config.tls() {
+        set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
+    if !is_static {
+        set(h, "cache-control", "no-store");
+    }
+    let elapsed = started.elapsed();
+    let labels = [("method", method.to_string()), ("route", route.clone()), ("status", status.to_string())];
+    metrics::counter!("caunoi_http_requests_total", &labels).increment(1);
+    metrics::histogram!("caunoi_http_request_seconds", "route" => route.clone()).record(elapsed.as_secs_f64());
+    if !is_static {
+        tracing::info!(method = %method, route = %route, status, ms = elapsed.as_millis() as u64, "request");
+    }
+    resp
+}

@@ -1,0 +1,130 @@
+//! The `caunoi` binary as an operator uses it: clear one-sentence errors with exit code 2, and
+//! unit imports that are all-or-nothing.
+
+use std::process::{Command, Output};
+
+fn caunoi(args: &[&str], data_dir: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_caunoi"))
+        .args(args)
+        .env("CAUNOI_DATA_DIR", data_dir)
+        .env_remove("CAUNOI_DATABASE_URL")
+        .env_remove("CAUNOI_CONFIG")
+        .current_dir(data_dir)
+        .output()
+        .expect("run caunoi")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).to_string()
+}
+
+#[test]
+fn a_wrong_option_exits_with_code_2_and_no_backtrace() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = caunoi(&["serve", "--no-such-option"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(!stderr(&o).contains("panicked"));
+    let o = caunoi(&["serve", "--listen", "not-an-address"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("listen address"));
+}
+
+#[test]
+fn an_unreachable_database_is_one_clear_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = caunoi(&["migrate", "--database-url", "postgres://nobody:secret@127.0.0.1:1/none"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.starts_with("caunoi: cannot reach the database at postgres://nobody:***@127.0.0.1:1/none"), "{err}");
+    assert!(!err.contains("secret"), "the password is never printed");
+    assert_eq!(err.lines().count(), 1);
+    let o = caunoi(&["migrate", "--database-url", "mysql://x"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("is not valid"));
+}
+
+fn count_units(dir: &std::path::Path) -> i64 {
+    let url = format!("sqlite://{}", dir.join("caunoi.db").display());
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let db = caunoi::db::Db::connect(&url).await.unwrap();
+        caunoi::units::store::count(&db).await.unwrap()
+    })
+}
+
+#[test]
+fn unit_import_is_all_or_nothing_with_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,parent_code,name,kind,hotline\n\
+         prov,,Công an tỉnh Thử,province,\n\
+         w-a,w-b,Công an phường A,ward,\n\
+         w-b,w-a,Công an phường B,ward,\n\
+         w-c,nowhere,Công an phường C,ward,\n\
+         w-d,prov,Công an phường D,ward,12ab\n\
+         prov,,Trùng mã,province,\n",
+    )
+    .unwrap();
+    let o = caunoi(&["units", "import", bad.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(count_units(dir.path()), 0);
+    let err = stderr(&o);
+    assert!(err.contains("nothing was written"), "{err}");
+    assert!(err.contains("line 3: cycle"), "{err}");
+    assert!(err.contains("line 4: cycle"), "{err}");
+    assert!(err.contains("line 5: unknown parent nowhere"), "{err}");
+    assert!(err.contains("line 6: hotline"), "{err}");
+    assert!(err.contains("line 7: duplicate code prov (first on line 2)"), "{err}");
+    let good = dir.path().join("good.json");
+    std::fs::write(
+        &good,
+        r#"[{"code": "prov", "name": "Công an tỉnh Thử", "kind": "province"},
+            {"code": "w-a", "parent_code": "prov", "name": "Công an phường A", "kind": "ward", "lat": 21.0, "lon": 105.8}]"#,
+    )
+    .unwrap();
+    let o = caunoi(&["units", "import", good.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Imported 2 unit(s)"));
+    assert_eq!(count_units(dir.path()), 2, "the refused import wrote nothing");
+    // The same file again: every code already exists, nothing changes.
+    let o = caunoi(&["units", "import", good.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("code prov already exists"));
+    // Broken JSON names the line.
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "[\n{\"code\": \"x\",\n").unwrap();
+    let o = caunoi(&["units", "import", broken.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("malformed JSON"));
+}
+
+#[test]
+fn users_add_creates_an_officer_and_prints_a_generated_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let units = dir.path().join("u.csv");
+    std::fs::write(&units, "code,name,kind\nprov,Công an tỉnh Thử,province\n").unwrap();
+    assert_eq!(caunoi(&["units", "import", units.to_str().unwrap()], dir.path()).status.code(), Some(0));
+    let args =
+        ["users", "add", "--username", "Admin.Thu", "--display-name", "Quản trị", "--role", "admin", "--unit", "prov"];
+    let o = caunoi(&args, dir.path());
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("Created admin.thu. Password: "), "{out}");
+    assert_eq!(out.trim().rsplit(' ').next().unwrap().len(), 16);
+    let o = caunoi(&args, dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("username"), "{}", stderr(&o));
+    let o = caunoi(
+        &["users", "add", "--username", "x.y", "--display-name", "X", "--role", "boss", "--unit", "prov"],
+        dir.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("role"));
+}

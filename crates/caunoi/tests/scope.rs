@@ -1,0 +1,212 @@
+//! Scope: an officer of one ward can neither read nor change anything of another ward, through
+//! any route. The table below lists every console route; a new route without a row here fails
+//! `every_console_route_is_covered`.
+
+use caunoi::db_read;
+use caunoi_testkit::TestApp;
+
+/// Every route the console serves (method, pattern). Public and infrastructure routes are
+/// listed too, with the reason they carry no unit scope.
+const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("GET", "/login/totp"),
+    ("POST", "/login/totp"),
+    ("POST", "/logout"),
+    ("GET", "/officers"),
+    ("GET", "/officers/new"),
+    ("POST", "/officers/new"),
+    ("GET", "/officers/{id}"),
+    ("POST", "/officers/{id}/grants"),
+    ("POST", "/officers/{id}/grants/{grant}/delete"),
+    ("GET", "/account"),
+    ("POST", "/account/password"),
+    ("GET", "/account/totp"),
+    ("POST", "/account/totp"),
+    ("GET", "/units"),
+    ("GET", "/units/{code}"),
+    ("GET", "/units/{code}/edit"),
+    ("POST", "/units/{code}/edit"),
+    ("GET", "/units/{code}/new"),
+    ("POST", "/units/{code}/new"),
+    ("POST", "/units/{code}/move"),
+    ("POST", "/units/{code}/zalo"),
+    ("GET", "/audit"),
+    ("GET", "/u/{code}"),
+    ("GET", "/u/{code}/qr.svg"),
+    ("GET", "/u/{code}/qr.png"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/static/{*path}"),
+    ("GET", "/lang"),
+    ("GET", "/favicon.ico"),
+];
+
+#[test]
+fn every_console_route_is_covered() {
+    // Collect `.route("…", …)` patterns from the sources so a new route cannot slip past.
+    let src = concat!(
+        include_str!("../src/web/mod.rs"),
+        include_str!("../src/staff/http.rs"),
+        include_str!("../src/units/http.rs"),
+        include_str!("../src/units/public.rs"),
+        include_str!("../src/audit/http.rs"),
+    );
+    let mut found: Vec<&str> = src.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    found.sort();
+    found.dedup();
+    for pattern in found {
+        assert!(ROUTES.iter().any(|(_, p)| *p == pattern), "route {pattern} has no row in ROUTES");
+    }
+}
+
+async fn id_of(t: &TestApp, username: &str) -> i64 {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_scalar("SELECT id FROM officers WHERE username = $1").bind(username).fetch_one(pool).await)
+        .unwrap()
+}
+
+async fn grant_of(t: &TestApp, username: &str) -> i64 {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_scalar(
+        "SELECT g.id FROM role_grants g JOIN officers o ON o.id = g.officer_id WHERE o.username = $1"
+    ).bind(username).fetch_one(pool).await)
+    .unwrap()
+}
+
+/// code, name, path, hotline, Zalo OA id
+type UnitFacts = (String, String, String, Option<String>, Option<String>);
+
+/// A fingerprint of everything scope protects, to prove a refused request changed nothing.
+async fn fingerprint(t: &TestApp) -> String {
+    let db = &t.app.db;
+    let units: Vec<UnitFacts> = db_read!(db, pool => sqlx::query_as(
+        "SELECT code, name, path, hotline, zalo_oa_id FROM units ORDER BY code"
+    ).fetch_all(pool).await)
+    .unwrap();
+    let grants: Vec<(i64, String, i64)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT officer_id, role, unit_id FROM role_grants ORDER BY id"
+    ).fetch_all(pool).await)
+    .unwrap();
+    let officers: i64 =
+        db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM officers").fetch_one(pool).await).unwrap();
+    format!("{units:?}{grants:?}{officers}")
+}
+
+#[tokio::test]
+async fn ward_admin_cannot_read_another_wards_data_through_any_route() {
+    let t = TestApp::spawn().await;
+    // admin.honggai administers Hồng Gai; Bãi Cháy is a sibling ward.
+    let hg = t.login("admin.honggai").await;
+    let other_officer = id_of(&t, "canbo.baichay").await;
+    let other_grant = grant_of(&t, "canbo.baichay").await;
+    for path in [
+        "/units/qn-bai-chay".to_string(),
+        "/units/qn-bai-chay/edit".to_string(),
+        "/units/qn-bai-chay/new".to_string(),
+        "/units/quang-ninh".to_string(),
+        format!("/officers/{other_officer}"),
+    ] {
+        let (status, body) = t.get(&hg, &path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("Bãi Cháy"), "{path} leaks the other ward");
+    }
+    let (_, tree) = t.get(&hg, "/units").await;
+    assert!(tree.contains("Công an phường Hồng Gai") && !tree.contains("Bãi Cháy") && !tree.contains("Tuần Châu"));
+    let (_, officers) = t.get(&hg, "/officers").await;
+    assert!(
+        officers.contains("Phạm Văn Đức") && !officers.contains("Vũ Hoàng Nam") && !officers.contains("Trần Quốc Hùng")
+    );
+    let (_, audit) = t.get(&hg, "/audit").await;
+    assert!(!audit.contains("Bãi Cháy") && !audit.contains("Vũ Hoàng Nam"));
+    let (_, account) = t.get(&hg, "/account").await;
+    assert!(!account.contains("Bãi Cháy"));
+    // The new-officer form offers only units inside the admin's subtree.
+    let (_, form) = t.get(&hg, "/officers/new").await;
+    assert!(form.contains("value=\"qn-hong-gai\"") && !form.contains("value=\"qn-bai-chay\""));
+    let _ = other_grant;
+}
+
+#[tokio::test]
+async fn ward_admin_cannot_change_another_wards_data_through_any_route() {
+    let t = TestApp::spawn().await;
+    let hg = t.login("admin.honggai").await;
+    let other_officer = id_of(&t, "canbo.baichay").await;
+    let other_grant = grant_of(&t, "canbo.baichay").await;
+    let own_officer = id_of(&t, "admin.honggai").await;
+    let before = fingerprint(&t).await;
+    let unit_form = [("name", "Đã bị sửa"), ("kind", "ward"), ("hotline", "0912345678")];
+    let attempts: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/units/qn-bai-chay/edit".into(), unit_form.to_vec()),
+        ("/units/qn-bai-chay/new".into(), [("code", "qn-intruder"), ("name", "X"), ("kind", "ward")].to_vec()),
+        ("/units/qn-bai-chay/move".into(), vec![("parent", "qn-hong-gai")]),
+        ("/units/qn-hong-gai/move".into(), vec![("parent", "qn-bai-chay")]),
+        (
+            "/units/qn-bai-chay/zalo".into(),
+            vec![("app_id", "123456"), ("oa_id", "654321"), ("app_secret", "s"), ("oa_secret_key", "k")],
+        ),
+        (format!("/officers/{other_officer}/grants"), vec![("role", "admin"), ("unit_code", "qn-hong-gai")]),
+        (format!("/officers/{own_officer}/grants"), vec![("role", "admin"), ("unit_code", "qn-bai-chay")]),
+        (format!("/officers/{other_officer}/grants/{other_grant}/delete"), vec![]),
+        (format!("/officers/{own_officer}/grants/{other_grant}/delete"), vec![]),
+        (
+            "/officers/new".into(),
+            vec![
+                ("display_name", "X"),
+                ("username", "intruder"),
+                ("password", "long enough pw"),
+                ("role", "admin"),
+                ("unit_code", "qn-bai-chay"),
+            ],
+        ),
+    ];
+    for (path, form) in attempts {
+        let (status, _) = t.post(&hg, &path, &form).await;
+        assert!([403, 404, 422].contains(&status), "{path} answered {status}");
+        assert_eq!(fingerprint(&t).await, before, "{path} changed data outside the admin's scope");
+    }
+}
+
+#[tokio::test]
+async fn officers_without_the_role_cannot_edit_or_manage_even_their_own_unit() {
+    let t = TestApp::spawn().await;
+    let before = fingerprint(&t).await;
+    for username in ["canbo.baichay", "trucban.baichay", "phantich.qn"] {
+        let c = t.login(username).await;
+        assert_eq!(t.get(&c, "/units/qn-bai-chay").await.0, 200, "{username} may read");
+        assert_eq!(t.get(&c, "/units/qn-bai-chay/edit").await.0, 403, "{username}");
+        assert_eq!(t.post(&c, "/units/qn-bai-chay/edit", &[("name", "X"), ("kind", "ward")]).await.0, 403);
+        assert_eq!(t.get(&c, "/officers/new").await.0, 403, "{username}");
+        assert_eq!(t.get(&c, "/audit").await.0, 403, "{username}");
+        assert_eq!(t.post(&c, "/units/qn-bai-chay/zalo", &[("app_id", "1234")]).await.0, 403);
+        let (status, _) = t.post(&c, "/units/qn-bai-chay/move", &[("parent", "qn-hong-gai")]).await;
+        assert!([403, 422].contains(&status));
+    }
+    assert_eq!(fingerprint(&t).await, before);
+}
+
+#[tokio::test]
+async fn an_admin_cannot_remove_their_own_last_admin_role() {
+    let t = TestApp::spawn().await;
+    let hg = t.login("admin.honggai").await;
+    let me = id_of(&t, "admin.honggai").await;
+    let grant = grant_of(&t, "admin.honggai").await;
+    let (status, _) = t.post(&hg, &format!("/officers/{me}/grants/{grant}/delete"), &[]).await;
+    assert_eq!(status, 403);
+    assert_eq!(t.get(&hg, "/units/qn-hong-gai").await.0, 200);
+}
+
+#[tokio::test]
+async fn store_queries_filter_by_the_callers_subtree() {
+    // Below HTTP: the storage layer itself returns nothing outside the scope.
+    let t = TestApp::spawn().await;
+    let hg = caunoi_core::staff::OfficerId(id_of(&t, "admin.honggai").await);
+    let units = caunoi::units::store::list_in_scope(&t.app.db, hg).await.unwrap();
+    assert_eq!(units.iter().map(|u| u.code.as_str()).collect::<Vec<_>>(), ["qn-hong-gai"]);
+    assert!(caunoi::units::store::get_in_scope(&t.app.db, hg, "qn-bai-chay").await.unwrap().is_none());
+    let officers = caunoi::staff::store::list_in_scope(&t.app.db, hg).await.unwrap();
+    assert_eq!(officers.iter().map(|o| o.username.as_str()).collect::<Vec<_>>(), ["admin.honggai"]);
+    let audit = caunoi::audit::store::list_for_admin(&t.app.db, hg, None, 100).await.unwrap();
+    assert!(audit.iter().all(|e| e.unit_name.as_deref() == Some("Công an phường Hồng Gai")), "{audit:?}");
+}
