@@ -22,10 +22,12 @@ pub enum AuditAction {
     UnitsImported,
     ChannelBound,
     DataExported,
+    KbChanged,
+    KbImported,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 14] = [
+    pub const ALL: [AuditAction; 16] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -40,6 +42,8 @@ impl AuditAction {
         AuditAction::UnitsImported,
         AuditAction::ChannelBound,
         AuditAction::DataExported,
+        AuditAction::KbChanged,
+        AuditAction::KbImported,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -58,6 +62,8 @@ impl AuditAction {
             AuditAction::UnitsImported => "units_imported",
             AuditAction::ChannelBound => "channel_bound",
             AuditAction::DataExported => "data_exported",
+            AuditAction::KbChanged => "kb_changed",
+            AuditAction::KbImported => "kb_imported",
         }
     }
 
@@ -81,6 +87,8 @@ impl AuditAction {
             AuditAction::UnitsImported => "Nhập danh sách đơn vị",
             AuditAction::ChannelBound => "Liên kết kênh Zalo OA",
             AuditAction::DataExported => "Xuất dữ liệu",
+            AuditAction::KbChanged => "Sửa cơ sở tri thức",
+            AuditAction::KbImported => "Nhập cơ sở tri thức",
         }
     }
 
@@ -100,6 +108,8 @@ impl AuditAction {
             AuditAction::UnitsImported => "Imported units",
             AuditAction::ChannelBound => "Bound Zalo OA",
             AuditAction::DataExported => "Exported data",
+            AuditAction::KbChanged => "Changed the knowledge base",
+            AuditAction::KbImported => "Imported the knowledge base",
         }
     }
 }

@@ -104,6 +104,7 @@ impl KbEntry {
             title: self.title.clone(),
             questions: self.questions.clone(),
             answer: self.answer.clone(),
+            referral: caunoi_text::matcher::is_referral(&self.category, self.id.as_str()),
         }
     }
 }
@@ -777,6 +778,15 @@ mod tests {
         assert!(
             matches!(matcher.decide("lam ho chieu bn tien"), Decision::Answer { id, .. } if id == "ho-chieu.le-phi")
         );
+    }
+
+    #[test]
+    fn referral_entries_are_marked_for_the_matcher() {
+        let mut entries = sample();
+        assert!(to_faq_docs(&entries).iter().all(|d| !d.referral));
+        entries[1].category = "Chuyển tiếp".to_owned();
+        entries[0].id = "chuyen-tiep.ho-tich".parse().unwrap_or_else(|_| entries[0].id.clone());
+        assert!(to_faq_docs(&entries).iter().all(|d| d.referral));
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! Time comes in as a value; nothing here touches a database or the network.
 
 pub mod audit;
+pub mod bot;
+pub mod inbox;
 pub mod input;
 pub mod kb;
 pub mod phone;

@@ -51,6 +51,8 @@ pub enum Action {
     ViewAudit,
     /// Bind or change the unit's Zalo OA.
     ManageChannels,
+    /// Change the unit's knowledge base (overrides, local entries, review of unanswered questions).
+    EditKb,
 }
 
 impl Role {
@@ -100,7 +102,7 @@ impl Role {
     pub fn allows(self, action: Action) -> bool {
         match action {
             Action::ViewUnit => true,
-            Action::EditUnit => matches!(self, Role::Admin | Role::Leader),
+            Action::EditUnit | Action::EditKb => matches!(self, Role::Admin | Role::Leader),
             Action::ManageUnits | Action::ManageOfficers | Action::ViewAudit | Action::ManageChannels => {
                 self == Role::Admin
             }

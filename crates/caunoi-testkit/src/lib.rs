@@ -29,6 +29,9 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
     pg_database: Option<(String, String)>,
     server: tokio::task::JoinHandle<()>,
+    /// The fake Zalo, when started with [`Options::zalo`]; the demo OAs (`caunoi::demo::DEMO_OAS`)
+    /// are bound to their units and their webhooks point at this app.
+    pub zalo: Option<caunoi_zalo::fake::FakeZalo>,
 }
 
 /// Options for [`TestApp::spawn_with`].
@@ -37,6 +40,10 @@ pub struct Options {
     /// Load the demo units and officers.
     pub demo: bool,
     pub require_totp_for_admins: bool,
+    /// Start a fake Zalo with the demo OAs bound (needs `demo`).
+    pub zalo: bool,
+    /// Do not start the background workers (inbound events, outbox).
+    pub workers_off: bool,
 }
 
 impl TestApp {
@@ -55,7 +62,18 @@ impl TestApp {
             }
             None => (format!("sqlite://{}", dir.path().join("caunoi.db").display()), None),
         };
+        let zalo = if options.zalo {
+            let apps = caunoi::demo::DEMO_OAS
+                .iter()
+                .map(|d| caunoi_zalo::fake::FakeApp::new(d.app_id, d.app_secret, d.oa_id, d.oa_secret_key))
+                .collect();
+            Some(caunoi_zalo::fake::FakeZalo::start(caunoi_zalo::fake::FakeConfig::new(apps)).await.expect("fake Zalo"))
+        } else {
+            None
+        };
         let config = Config::resolve(&Overrides {
+            zalo_api_url: zalo.as_ref().map(|z| z.base_url().to_string()),
+            workers: Some(!options.workers_off),
             data_dir: Some(dir.path().to_path_buf()),
             database_url: Some(database_url.clone()),
             listen: Some("127.0.0.1:0".into()),
@@ -66,11 +84,21 @@ impl TestApp {
         let db = Db::connect(&database_url).await.expect("test database");
         db.migrate().await.expect("migrations");
         let app = App::new(db, config);
+        app.kb.reload(&app.db).await.expect("knowledge base");
         if options.demo {
             caunoi::demo::seed(&app).await.expect("demo data");
         }
+        if let Some(z) = &zalo {
+            caunoi::demo::bind_demo_oas(&app, z).await.expect("demo OAs");
+        }
         let (addr, server) = caunoi::server::spawn(app.clone()).await.expect("server");
-        TestApp { app, addr, base: format!("http://{addr}"), _dir: dir, pg_database, server }
+        if let Some(z) = &zalo {
+            for d in caunoi::demo::DEMO_OAS {
+                z.set_webhook_url(d.oa_id, format!("http://{addr}/channels/zalo/{}/webhook", d.oa_id))
+                    .expect("webhook");
+            }
+        }
+        TestApp { app, addr, base: format!("http://{addr}"), _dir: dir, pg_database, server, zalo }
     }
 
     /// A fresh browser-like client: keeps cookies, does not follow redirects.
@@ -138,6 +166,32 @@ impl Drop for TestApp {
             .join();
         }
     }
+}
+
+/// Polls `check` every 20 ms until it returns `Some` or `deadline` passes (then panics with
+/// `what`). For asynchronous outcomes; never sleep for a fixed time in a test.
+pub async fn eventually<T, F, Fut>(what: &str, deadline: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let end = std::time::Instant::now() + deadline;
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(std::time::Instant::now() < end, "timed out waiting for: {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Creates an empty PostgreSQL database on the test server and returns its URL (for tests
+/// that run the real binary); `None` on SQLite.
+pub async fn fresh_pg_database() -> Option<(String, String)> {
+    let admin = pg_admin_url()?;
+    let name = format!("caunoi_t_{}", rand_suffix());
+    create_pg_database(&admin, &name).await;
+    Some((replace_db_name(&admin, &name), name))
 }
 
 fn rand_suffix() -> String {

@@ -20,6 +20,10 @@ pub fn real_base() -> Vec<FaqDoc> {
                 .map(|qs| qs.iter().filter_map(|q| q.as_str().map(str::to_owned)).collect())
                 .unwrap_or_default(),
             answer: e["answer"].as_str().unwrap_or_default().to_owned(),
+            referral: caunoi_text::matcher::is_referral(
+                e["category"].as_str().unwrap_or_default(),
+                e["id"].as_str().unwrap_or_default(),
+            ),
         })
         .collect()
 }
@@ -91,6 +95,7 @@ pub fn synthetic_base(real: &[FaqDoc], n: usize) -> Vec<FaqDoc> {
                 title: format!("{} {topic}", src.title),
                 questions,
                 answer: src.answer.clone(),
+                referral: src.referral,
             }
         })
         .collect()

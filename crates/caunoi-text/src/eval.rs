@@ -4,7 +4,14 @@
 //! Ranking metrics (`top1`, `top3`, `mrr`) are computed on in-scope questions from
 //! [`Matcher::rank`], i.e. before the safety rules and thresholds; decision metrics
 //! (`answered_precision`, `coverage`, `oos_answered`, `wrong_answer_rate`) come from
-//! [`Matcher::decide`], where Clarify, HandOff, Emergency and Report are all "not answered".
+//! [`Matcher::decide`], where Refer, Clarify, HandOff, Emergency and Report are all "not
+//! answered".
+//!
+//! Referrals ([`Decision::Refer`], a referral entry pointing the citizen to another agency) are
+//! never counted as answers, so a referral on an out-of-scope question is not a false accept and
+//! does not enter `answered_precision`. A referral to exactly the expected entry (a question
+//! labelled with a `chuyen-tiep.*` id) counts toward `coverage` as right: it is the entry the
+//! question asked for. `referred` counts all referrals; `decisions.refer` is the same number.
 //! Latency is the wall time of `decide` per question with the index already built.
 
 use std::collections::BTreeMap;
@@ -64,6 +71,8 @@ pub struct Latency {
 pub struct DecisionCounts {
     /// Answered directly.
     pub answer: usize,
+    /// Referred to another agency (a referral entry).
+    pub refer: usize,
     /// Offered choices.
     pub clarify: usize,
     /// Handed to an officer.
@@ -85,7 +94,8 @@ pub struct Miss {
     pub expected: String,
     /// The first ranked entry.
     pub top: Option<String>,
-    /// The decision, in short ("answer:<id>", "clarify", "hand_off", "emergency", "report").
+    /// The decision, in short ("answer:<id>", "refer:<id>", "clarify", "hand_off", "emergency",
+    /// "report").
     pub decision: String,
     /// Whether the decision was a wrong answer (the costly kind of mistake).
     pub wrong_answer: bool,
@@ -106,8 +116,11 @@ pub struct EvalReport {
     pub mrr: f64,
     /// Share of Answer decisions that are right.
     pub answered_precision: f64,
-    /// Share of in-scope questions answered directly and rightly.
+    /// Share of in-scope questions answered directly and rightly, or referred to exactly the
+    /// expected referral entry.
     pub coverage: f64,
+    /// Questions that ended in a referral to another agency ([`Decision::Refer`]).
+    pub referred: usize,
     /// Share of out-of-scope questions that got an Answer.
     pub oos_answered: f64,
     /// Wrong answers over all questions.
@@ -147,6 +160,7 @@ pub fn evaluate(matcher: &Matcher, questions: &[Question]) -> EvalReport {
     let mut in_scope = 0;
     let (mut top1, mut top3, mut rr) = (0usize, 0usize, 0.0f64);
     let (mut answered, mut answered_right, mut oos, mut oos_answered) = (0usize, 0usize, 0usize, 0usize);
+    let mut covered = 0usize;
     let mut counts = DecisionCounts::default();
     let mut groups: BTreeMap<String, Tally> = BTreeMap::new();
     let mut latencies = Vec::with_capacity(questions.len());
@@ -163,6 +177,10 @@ pub fn evaluate(matcher: &Matcher, questions: &[Question]) -> EvalReport {
             Decision::Answer { id, .. } => {
                 counts.answer += 1;
                 format!("answer:{id}")
+            }
+            Decision::Refer { id, .. } => {
+                counts.refer += 1;
+                format!("refer:{id}")
             }
             Decision::Clarify { .. } => {
                 counts.clarify += 1;
@@ -187,6 +205,8 @@ pub fn evaluate(matcher: &Matcher, questions: &[Question]) -> EvalReport {
             answered += 1;
             answered_right += usize::from(right_answer);
         }
+        let right_referral = q.in_scope() && decision.referred_id() == Some(q.expected.as_str());
+        covered += usize::from(right_answer || right_referral);
         let top = ranked.first().map(|c| c.id.clone());
         let mut top1_hit = false;
         if q.in_scope() {
@@ -208,7 +228,7 @@ pub fn evaluate(matcher: &Matcher, questions: &[Question]) -> EvalReport {
             }
         }
         let wrong_answer = answer.is_some() && !right_answer;
-        if wrong_answer || (q.in_scope() && (!top1_hit || !right_answer)) {
+        if wrong_answer || (q.in_scope() && (!top1_hit || !(right_answer || right_referral))) {
             misses.push(Miss {
                 text: q.text.clone(),
                 group: q.group.clone(),
@@ -228,7 +248,8 @@ pub fn evaluate(matcher: &Matcher, questions: &[Question]) -> EvalReport {
         top3: share(top3, in_scope),
         mrr: if in_scope == 0 { 0.0 } else { rr / in_scope as f64 },
         answered_precision: share(answered_right, answered),
-        coverage: share(answered_right, in_scope),
+        coverage: share(covered, in_scope),
+        referred: counts.refer,
         oos_answered: share(oos_answered, oos),
         wrong_answer_rate: share(answered - answered_right, n),
         decisions: counts,
@@ -274,11 +295,12 @@ impl EvalReport {
         let _ = writeln!(s, "answered precision  {}", pct(self.answered_precision));
         let _ = writeln!(s, "coverage            {}", pct(self.coverage));
         let _ = writeln!(s, "oos answered        {}", pct(self.oos_answered));
+        let _ = writeln!(s, "referred            {}", self.referred);
         let _ = writeln!(s, "wrong-answer rate   {}", pct(self.wrong_answer_rate));
         let _ = writeln!(
             s,
-            "decisions           answer {} / clarify {} / hand-off {} / emergency {} / report {}",
-            d.answer, d.clarify, d.hand_off, d.emergency, d.report
+            "decisions           answer {} / refer {} / clarify {} / hand-off {} / emergency {} / report {}",
+            d.answer, d.refer, d.clarify, d.hand_off, d.emergency, d.report
         );
         let _ = writeln!(
             s,

@@ -19,6 +19,7 @@
 //!     title: "Lệ phí làm hộ chiếu".into(),
 //!     questions: vec!["làm hộ chiếu hết bao nhiêu tiền".into()],
 //!     answer: String::new(),
+//!     referral: false,
 //! }];
 //! let matcher = Matcher::build(docs, &Abbreviations::builtin(), MatcherConfig::default());
 //! assert!(matches!(matcher.decide("lam ho chieu bn tien"), Decision::Answer { .. }));

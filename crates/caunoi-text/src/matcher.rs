@@ -7,8 +7,16 @@
 //! BM25 over syllable unigrams + bigrams on the folded level ("dang ky") and on the exact level
 //! (only weighted by how much of the query was typed with diacritics), BM25 over each entry's
 //! questions pooled together, and TF-IDF cosine over character 3–4-grams of the folded text.
-//! The weighted sum is the score; the decision compares the top score and its margin over the
-//! runner-up with thresholds chosen on the development set.
+//! The weighted sum is the score; the decision compares the top score, its margin over the
+//! runner-up entry and that margin relative to the top score with thresholds chosen on the
+//! development set (`examples/faq_tune.rs`, with a safety band around the mistakes seen there).
+//! A would-be answer whose entry is a referral ([`FaqDoc::referral`]) becomes
+//! [`Decision::Refer`].
+//!
+//! Diacritics of syllables typed without them can be restored from the knowledge base's own
+//! accented text ([`Matcher::restore_diacritics`], [`crate::restore`]); restored syllables count
+//! on the exact level only with [`MatcherConfig::restored_trust`] > 0 (0 by default: it did not
+//! improve the development set).
 //!
 //! Order of checks in [`Matcher::decide`]: unusable input (empty, too long, other scripts,
 //! binary) → safety rules ([`crate::safety`]) → scoring. Nothing here panics on any input.
@@ -21,7 +29,7 @@ use serde::Serialize;
 
 use crate::abbrev::Abbreviations;
 use crate::normalize::{Analysis, analyze, fold_syllable, has_diacritics};
-use crate::restore::Restorer;
+use crate::restore::{MIN_ACCENTED_SHARE, Restorer, accented_share};
 use crate::safety::{self, EmergencyKind, ReportKind, Safety};
 use crate::spell::Vocabulary;
 use index::{Bm25, CharGrams, Interner, term_keys};
@@ -38,6 +46,22 @@ pub struct FaqDoc {
     /// The answer text (may be empty): a weak signal for words citizens use that no
     /// paraphrase has yet.
     pub answer: String,
+    /// A referral entry: it tells the citizen which other agency handles the matter (land,
+    /// tax, social insurance …). Where an answer would be given from it, the matcher decides
+    /// [`Decision::Refer`] instead of [`Decision::Answer`]. See [`is_referral`].
+    pub referral: bool,
+}
+
+/// The knowledge-base category of referral entries ("Chuyển tiếp").
+pub const REFERRAL_CATEGORY: &str = "Chuyển tiếp";
+
+/// The id prefix of referral entries.
+pub const REFERRAL_ID_PREFIX: &str = "chuyen-tiep.";
+
+/// Whether an entry with this category and id is a referral entry: category
+/// [`REFERRAL_CATEGORY`] or an id starting with [`REFERRAL_ID_PREFIX`].
+pub fn is_referral(category: &str, id: &str) -> bool {
+    category.trim() == REFERRAL_CATEGORY || id.starts_with(REFERRAL_ID_PREFIX)
 }
 
 /// Weights and thresholds of the matcher. [`MatcherConfig::default`] holds the values chosen
@@ -61,8 +85,11 @@ pub struct MatcherConfig {
     pub w_exact: f32,
     /// Answer directly only at or above this score …
     pub answer_threshold: f32,
-    /// … and only if the runner-up entry is at least this much lower.
+    /// … and only if the runner-up entry is at least this much lower …
     pub answer_margin: f32,
+    /// … and that margin is at least this share of the top score (a relative margin: a wrong
+    /// top entry usually has a close runner-up whatever its absolute score).
+    pub answer_relative_margin: f32,
     /// Below this score the matcher hands off instead of offering choices.
     pub clarify_threshold: f32,
     /// Candidates offered in a clarification must score at least this share of the top one.
@@ -86,8 +113,9 @@ impl Default for MatcherConfig {
             w_chars: 0.3,
             w_answer: 0.0,
             w_exact: 1.0,
-            answer_threshold: 0.34,
-            answer_margin: 0.14,
+            answer_threshold: 0.35,
+            answer_margin: 0.10,
+            answer_relative_margin: 0.2,
             clarify_threshold: 0.27,
             clarify_relative: 0.6,
             restored_trust: 0.0,
@@ -134,6 +162,17 @@ pub enum Decision {
         /// The top candidates (the answered entry first), for logs and "not what I meant".
         candidates: Vec<Candidate>,
     },
+    /// Point the citizen to another agency with this referral entry ([`FaqDoc::referral`]):
+    /// produced exactly where an [`Decision::Answer`] would be, when the top entry is a
+    /// referral. It is not an answer of the unit's own (see [`Decision::answered_id`]).
+    Refer {
+        /// Referral entry id.
+        id: String,
+        /// Its score.
+        score: f32,
+        /// The top candidates (the referral entry first).
+        candidates: Vec<Candidate>,
+    },
     /// Offer these entries (at most 3) as choices.
     Clarify {
         /// Candidates, best first.
@@ -157,10 +196,18 @@ pub enum Decision {
 }
 
 impl Decision {
-    /// The answered entry id, if this is an answer.
+    /// The answered entry id, if this is an answer (never for [`Decision::Refer`]).
     pub fn answered_id(&self) -> Option<&str> {
         match self {
             Decision::Answer { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The referral entry id, if this is a referral to another agency.
+    pub fn referred_id(&self) -> Option<&str> {
+        match self {
+            Decision::Refer { id, .. } => Some(id),
             _ => None,
         }
     }
@@ -180,6 +227,7 @@ struct Prepared {
 #[derive(Clone, Debug)]
 pub struct Matcher {
     ids: Vec<String>,
+    referral: Vec<bool>,
     doc_entry: Vec<u32>,
     question_folded: Bm25,
     question_exact: Bm25,
@@ -217,7 +265,33 @@ fn y_to_i(syllable: &str) -> String {
 impl Matcher {
     /// Builds the index over `docs`, expanding abbreviations with `abbrev` on both sides.
     pub fn build(docs: Vec<FaqDoc>, abbrev: &Abbreviations, config: MatcherConfig) -> Matcher {
+        // First pass: every text as syllables (title and questions per entry, then the answer).
+        struct Texts {
+            questions: Vec<Prepared>,
+            answer: Prepared,
+        }
+        let prepared: Vec<Texts> = docs
+            .iter()
+            .map(|doc| Texts {
+                questions: std::iter::once(&doc.title)
+                    .chain(doc.questions.iter())
+                    .map(|t| abbrev.expand_all(&analyze(t).syllables))
+                    .filter(|s| !s.is_empty())
+                    .map(|s| prepare_levels(&s))
+                    .collect(),
+                answer: prepare_levels(&abbrev.expand_all(&analyze(&doc.answer).syllables)),
+            })
+            .collect();
+        // The restorer learns from the knowledge base's own accented text (texts typed mostly
+        // without diacritics are skipped inside).
+        let restorer = Restorer::learn(
+            prepared
+                .iter()
+                .flat_map(|t| t.questions.iter().map(|p| p.exact.as_slice()).chain([t.answer.exact.as_slice()])),
+        );
+
         let mut ids = Vec::with_capacity(docs.len());
+        let mut referral = Vec::with_capacity(docs.len());
         let mut doc_entry = Vec::new();
         let mut folded_ids = Interner::default();
         let mut exact_ids = Interner::default();
@@ -227,37 +301,30 @@ impl Matcher {
         let mut pooled: Vec<Vec<u64>> = Vec::with_capacity(docs.len());
         let mut answers: Vec<Vec<u64>> = Vec::with_capacity(docs.len());
         let mut vocab_counts: HashMap<String, u32> = HashMap::new();
-        let mut sentences: Vec<Vec<String>> = Vec::new();
-        for (e, doc) in docs.into_iter().enumerate() {
+        for (e, (doc, texts)) in docs.into_iter().zip(prepared).enumerate() {
             ids.push(doc.id);
-            if config.w_answer > 0.0 || config.restored_trust > 0.0 {
-                let answer = prepare_levels(&abbrev.expand_all(&analyze(&doc.answer).syllables));
-                if config.w_answer > 0.0 {
-                    let answer_ids: Vec<Option<u32>> =
-                        answer.folded.iter().map(|s| Some(folded_ids.intern(s))).collect();
-                    answers.push(term_keys(&answer_ids));
-                }
-                sentences.push(answer.exact);
+            referral.push(doc.referral);
+            if config.w_answer > 0.0 {
+                let answer_ids: Vec<Option<u32>> =
+                    texts.answer.folded.iter().map(|s| Some(folded_ids.intern(s))).collect();
+                answers.push(term_keys(&answer_ids));
             }
             let mut entry_terms = Vec::new();
             let mut entry_words: HashSet<String> = HashSet::new();
-            for text in std::iter::once(&doc.title).chain(doc.questions.iter()) {
-                let syllables = abbrev.expand_all(&analyze(text).syllables);
-                if syllables.is_empty() {
-                    continue;
-                }
-                let p = prepare_levels(&syllables);
+            for p in texts.questions {
+                // A paraphrase typed without diacritics is indexed on the exact level as
+                // restored from the rest of the knowledge base, so that an accented (or restored)
+                // query can still use the exact level against it.
+                let accented = accented_share(&p.exact) >= MIN_ACCENTED_SHARE;
+                let exact = if config.restored_trust > 0.0 && !accented { restorer.restore(&p.exact) } else { p.exact };
                 let f: Vec<Option<u32>> = p.folded.iter().map(|s| Some(folded_ids.intern(s))).collect();
-                let x: Vec<Option<u32>> = p.exact.iter().map(|s| Some(exact_ids.intern(s))).collect();
+                let x: Vec<Option<u32>> = exact.iter().map(|s| Some(exact_ids.intern(s))).collect();
                 let folded_terms = term_keys(&f);
                 entry_terms.extend_from_slice(&folded_terms);
                 texts_folded.push(folded_terms);
                 texts_exact.push(term_keys(&x));
                 chars_text.push(p.folded.join(" "));
                 entry_words.extend(p.folded);
-                if config.restored_trust > 0.0 {
-                    sentences.push(p.exact);
-                }
                 doc_entry.push(e as u32);
             }
             for w in entry_words {
@@ -275,10 +342,11 @@ impl Matcher {
             answer_folded: Bm25::build(&answers, &entry_groups, n, config.k1, config.b),
             folded_ids,
             exact_ids,
-            restorer: Restorer::learn(sentences.iter().map(Vec::as_slice)),
+            restorer,
             vocabulary: Vocabulary::new(vocab_counts),
             abbreviations: abbrev.clone(),
             ids,
+            referral,
             doc_entry,
             config,
         }
@@ -292,6 +360,11 @@ impl Matcher {
     /// Number of indexed entries.
     pub fn len(&self) -> usize {
         self.ids.len()
+    }
+
+    /// Whether the entry with this id is a referral entry ([`FaqDoc::referral`]).
+    pub fn is_referral_id(&self, id: &str) -> bool {
+        self.ids.iter().position(|x| x == id).is_some_and(|i| self.referral[i])
     }
 
     /// Whether the index has no entry.
@@ -321,10 +394,18 @@ impl Matcher {
             return Decision::HandOff { reason: HandOffReason::LowConfidence };
         };
         let runner_up = ranked.get(1).map_or(0.0, |r| r.score);
-        if top.score >= c.answer_threshold && top.score - runner_up >= c.answer_margin {
+        let margin = top.score - runner_up;
+        if top.score >= c.answer_threshold
+            && margin >= c.answer_margin
+            && margin >= c.answer_relative_margin * top.score
+        {
             let mut candidates = ranked;
             candidates.truncate(3);
-            return Decision::Answer { id: candidates[0].id.clone(), score: candidates[0].score, candidates };
+            let (id, score) = (candidates[0].id.clone(), candidates[0].score);
+            if self.is_referral_id(&id) {
+                return Decision::Refer { id, score, candidates };
+            }
+            return Decision::Answer { id, score, candidates };
         }
         if top.score >= c.clarify_threshold {
             let floor = top.score * c.clarify_relative;
@@ -340,6 +421,14 @@ impl Matcher {
         let analysis = analyze(text);
         let syllables = self.abbreviations.expand_all(&analysis.syllables);
         self.rank_syllables(&syllables, k)
+    }
+
+    /// The message with diacritics restored from the knowledge base's own text where it was
+    /// typed without them (for "Có phải ý anh/chị là …" and logs): abbreviations expanded,
+    /// syllables lowercased and joined by spaces; unknown syllables are kept as typed.
+    pub fn restore_diacritics(&self, text: &str) -> String {
+        let syllables = self.abbreviations.expand_all(&analyze(text).syllables);
+        self.restorer.restore(&prepare_levels(&syllables).exact).join(" ")
     }
 
     fn prepare_query(&self, syllables: &[String]) -> Prepared {

@@ -11,6 +11,7 @@ fn doc(id: &str, title: &str, questions: &[&str]) -> FaqDoc {
         title: title.to_owned(),
         questions: questions.iter().map(|q| (*q).to_owned()).collect(),
         answer: String::new(),
+        referral: false,
     }
 }
 
@@ -185,4 +186,94 @@ fn evaluation_counts_ranking_and_decisions() {
     assert_eq!(report.by_group.len(), 3);
     assert!(report.latency_us.p99 >= report.latency_us.p50);
     assert!(report.render_text(true).contains("top-1"));
+}
+
+fn with_referral() -> Vec<FaqDoc> {
+    let mut docs = base();
+    let mut land = doc(
+        "chuyen-tiep.dat-dai",
+        "Cấp sổ đỏ, tranh chấp đất đai (UBND và Văn phòng đăng ký đất đai)",
+        &["làm sổ đỏ ở đâu", "tranh chấp đất đai với hàng xóm báo ai", "sang tên sổ đỏ thủ tục thế nào"],
+    );
+    land.referral = true;
+    docs.push(land);
+    docs
+}
+
+#[test]
+fn referral_entry_yields_refer_not_answer() {
+    let m = Matcher::build(with_referral(), &Abbreviations::builtin(), MatcherConfig::default());
+    let d = m.decide("làm sổ đỏ ở đâu");
+    assert!(
+        matches!(&d, Decision::Refer { id, candidates, .. } if id == "chuyen-tiep.dat-dai" && candidates[0].id == *id)
+    );
+    assert_eq!(d.answered_id(), None);
+    assert_eq!(d.referred_id(), Some("chuyen-tiep.dat-dai"));
+    assert!(m.is_referral_id("chuyen-tiep.dat-dai"));
+    assert!(!m.is_referral_id("ho-chieu.cap-moi"));
+    // Ordinary entries are still answered.
+    assert_eq!(answered(&m.decide("làm hộ chiếu ở đâu")), Some("ho-chieu.cap-moi"));
+    let json = serde_json::to_value(&d).expect("serialize");
+    assert_eq!(json["decision"], "refer");
+    assert_eq!(json["id"], "chuyen-tiep.dat-dai");
+}
+
+#[test]
+fn referral_rule_follows_category_or_id() {
+    use caunoi_text::matcher::is_referral;
+    assert!(is_referral("Chuyển tiếp", "dat-dai"));
+    assert!(is_referral("Khác", "chuyen-tiep.thue"));
+    assert!(!is_referral("Cư trú", "cu-tru.tam-tru.dang-ky"));
+}
+
+#[test]
+fn evaluation_counts_referrals_apart_from_answers() {
+    let m = Matcher::build(with_referral(), &Abbreviations::builtin(), MatcherConfig::default());
+    let questions = vec![
+        Question { text: "làm sổ đỏ ở đâu".into(), expected: "__none__".into(), group: "oos".into() },
+        Question {
+            text: "làm sổ đỏ ở đâu".into(), expected: "chuyen-tiep.dat-dai".into(), group: "accented".into()
+        },
+        Question {
+            text: "làm hộ chiếu ở đâu".into(), expected: "ho-chieu.cap-moi".into(), group: "accented".into()
+        },
+    ];
+    let report = evaluate(&m, &questions);
+    assert_eq!(report.referred, 2);
+    assert_eq!(report.decisions.refer, 2);
+    assert_eq!(report.decisions.answer, 1);
+    assert!(report.oos_answered.abs() < 1e-9, "a referral is not a false accept");
+    assert!((report.answered_precision - 1.0).abs() < 1e-9);
+    assert!((report.coverage - 1.0).abs() < 1e-9, "the right referral covers its question");
+    assert!(report.misses.is_empty());
+}
+
+#[test]
+fn unaccented_question_is_restored_from_the_knowledge_base() {
+    let m = matcher();
+    assert_eq!(m.restore_diacritics("lam ho chieu o dau"), "làm hộ chiếu ở đâu");
+    assert_eq!(m.restore_diacritics("dang ky tam tru can giay to gi"), "đăng kí tạm trú cần giấy tờ gì");
+    // Typed diacritics and unknown words are kept.
+    assert_eq!(m.restore_diacritics("làm passport"), "làm passport");
+    // The unaccented question is still matched on the folded level.
+    assert_eq!(ranked_first(&m, "dang ky tam tru can giay to gi").as_deref(), Some("cu-tru.tam-tru.dang-ky"));
+}
+
+#[test]
+fn restored_syllables_can_count_on_the_exact_level() {
+    let config = MatcherConfig { restored_trust: 1.0, ..MatcherConfig::default() };
+    let m = Matcher::build(base(), &Abbreviations::builtin(), config);
+    assert_eq!(answered(&m.decide("lam ho chieu o dau")), Some("ho-chieu.cap-moi"));
+    assert_eq!(ranked_first(&m, "mat can cuoc lam lai o dau").as_deref(), Some("can-cuoc.cap-lai-mat-hong"));
+}
+
+#[test]
+fn close_runner_up_relative_to_the_top_score_blocks_an_answer() {
+    let text = "làm hộ chiếu ở đâu";
+    let strict = MatcherConfig { answer_relative_margin: 0.99, ..MatcherConfig::default() };
+    let m = Matcher::build(base(), &Abbreviations::builtin(), strict);
+    let ranked = m.rank(text, 2);
+    assert_eq!(ranked.len(), 2, "the test needs a runner-up");
+    assert!(!matches!(m.decide(text), Decision::Answer { .. }));
+    assert_eq!(answered(&matcher().decide(text)), Some("ho-chieu.cap-moi"));
 }

@@ -50,6 +50,10 @@ pub struct AppInner {
     pub secrets: SecretBox,
     pub clock: Clock,
     pub metrics: PrometheusHandle,
+    /// The live knowledge base; call `kb.reload` after opening the database.
+    pub kb: crate::kb::live::KbLive,
+    /// Channel runtime: worker wake-ups and Zalo clients.
+    pub channels: crate::channels::Channels,
 }
 
 /// Shared application state.
@@ -66,7 +70,16 @@ impl std::ops::Deref for App {
 impl App {
     pub fn new(db: Db, config: Config) -> App {
         let secrets = SecretBox::new(config.secret_key);
-        App(Arc::new(AppInner { db, config, secrets, clock: Clock::default(), metrics: metrics_handle() }))
+        let channels = crate::channels::Channels::new(&config);
+        App(Arc::new(AppInner {
+            db,
+            config,
+            secrets,
+            clock: Clock::default(),
+            metrics: metrics_handle(),
+            kb: crate::kb::live::KbLive::default(),
+            channels,
+        }))
     }
 }
 

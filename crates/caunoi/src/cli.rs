@@ -40,6 +40,22 @@ pub enum Command {
         #[command(subcommand)]
         command: UsersCommand,
     },
+    /// The knowledge base: ask, evaluate, import, export.
+    Kb {
+        #[command(subcommand)]
+        command: crate::kb::cli::KbCommand,
+    },
+    /// Load generators against a running caunoi.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Send signed Zalo text events to a running caunoi and report throughput and ack latency.
+    Webhook(crate::channels::bench::WebhookBenchArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -68,6 +84,23 @@ pub struct ServeArgs {
     /// Require admins to turn on two-step verification before using the console.
     #[arg(long, env = "CAUNOI_REQUIRE_TOTP_FOR_ADMINS", value_name = "true|false")]
     pub require_totp_for_admins: Option<bool>,
+    /// Base URL of the Zalo API hosts (the fake Zalo in tests and the demo). Default: real Zalo.
+    #[arg(long, env = "CAUNOI_ZALO_API_URL", value_name = "URL")]
+    pub zalo_api_url: Option<String>,
+    /// Webhook signature variant: oa-secret (documented default), app-secret, oa-id, diagnostic.
+    #[arg(long, env = "CAUNOI_ZALO_SIGNATURE", value_name = "VARIANT")]
+    pub zalo_signature: Option<String>,
+    /// Run the background workers (inbound events, outbox): on (default) or off.
+    #[arg(long, env = "CAUNOI_WORKERS", value_name = "on|off", value_parser = parse_on_off)]
+    pub workers: Option<bool>,
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err("use on or off".into()),
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -135,15 +168,25 @@ fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         public_url: s.public_url.clone(),
         secret_key: s.secret_key.clone(),
         require_totp_for_admins: s.require_totp_for_admins,
+        zalo_api_url: s.zalo_api_url.clone(),
+        zalo_signature: s.zalo_signature.clone(),
+        workers: s.workers,
     }
 }
 
-/// Resolves configuration, opens and migrates the database.
+/// Overrides for commands that only need the database.
+pub fn db_overrides(config: &Option<PathBuf>, db: DbArgs) -> Overrides {
+    overrides(config, &ServeArgs { db, ..Default::default() })
+}
+
+/// Resolves configuration, opens and migrates the database, loads the knowledge base.
 pub async fn open(o: &Overrides) -> Result<App, CliError> {
     let config = Config::resolve(o)?;
     let db = Db::connect(&config.database_url).await?;
     db.migrate().await?;
-    Ok(App::new(db, config))
+    let app = App::new(db, config);
+    app.kb.reload(&app.db).await?;
+    Ok(app)
 }
 
 /// Entry point of the binary.
@@ -173,12 +216,19 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             server::serve(app, None).await
         }
         Command::Demo(s) => {
-            let o = overrides(&cli.config, &s);
+            let mut o = overrides(&cli.config, &s);
+            let zalo = demo::start_fake_zalo(&mut o).await?;
             let app = open(&o).await?;
             server::init_logging(&app.config.log);
             let seeded = demo::seed_if_empty(&app).await?;
-            demo::announce(&app, seeded)?;
-            server::serve(app, None).await
+            demo::bind_demo_oas(&app, &zalo).await?;
+            demo::announce(&app, seeded, Some(&zalo))?;
+            let result = server::serve(app, None).await;
+            drop(zalo);
+            result
+        }
+        Command::Bench { command: BenchCommand::Webhook(args) } => {
+            crate::channels::bench::run_webhook_bench(args).await
         }
         Command::Migrate(db) => {
             let o = overrides(&cli.config, &ServeArgs { db, ..Default::default() });
@@ -207,6 +257,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             println!("Imported {n} unit(s) from {}.", file.display());
             Ok(())
         }
+        Command::Kb { command } => crate::kb::cli::run(&cli.config, command).await,
         Command::Users { command: UsersCommand::Add { username, display_name, role, unit, password_stdin, db } } => {
             let (password, generated) = if password_stdin {
                 let mut s = String::new();

@@ -20,6 +20,9 @@ pub struct FileConfig {
     pub require_totp_for_admins: Option<bool>,
     pub session_idle_minutes: Option<u64>,
     pub log: Option<String>,
+    pub zalo_api_url: Option<String>,
+    pub zalo_signature: Option<String>,
+    pub workers: Option<bool>,
 }
 
 /// Values given on the command line or in the environment (highest precedence).
@@ -32,6 +35,9 @@ pub struct Overrides {
     pub public_url: Option<String>,
     pub secret_key: Option<String>,
     pub require_totp_for_admins: Option<bool>,
+    pub zalo_api_url: Option<String>,
+    pub zalo_signature: Option<String>,
+    pub workers: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -47,6 +53,14 @@ pub struct Config {
     pub require_totp_for_admins: bool,
     pub session_idle: Duration,
     pub log: String,
+    /// Base URL of the Zalo hosts (OAuth, OpenAPI, business) when not the real ones: the fake
+    /// Zalo in tests and the demo. `None` means production Zalo.
+    pub zalo_api_url: Option<String>,
+    /// How webhook signatures are checked (zalo-oa.md §3.5, §13.1).
+    pub zalo_signature: caunoi_zalo::SignatureConfig,
+    /// Whether this process runs the background workers (inbound events, outbox). Off only
+    /// for tests that stop the process between the webhook's answer and its processing.
+    pub workers: bool,
 }
 
 /// A configuration problem, in one sentence for the operator.
@@ -62,6 +76,10 @@ pub enum ConfigError {
     PublicUrl(String),
     #[error("secret_key is not valid: give 32 random bytes in base64 (e.g. `openssl rand -base64 32`)")]
     SecretKey,
+    #[error("zalo_signature {0:?} is not valid: use oa-secret, app-secret, oa-id or diagnostic")]
+    ZaloSignature(String),
+    #[error("zalo_api_url {0:?} is not valid: use http:// or https:// followed by a host")]
+    ZaloApiUrl(String),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
 }
@@ -94,6 +112,16 @@ impl Config {
             Some(text) => crypto::parse_key(&text).ok_or(ConfigError::SecretKey)?,
             None => key_from_file(&data_dir.join("secret.key"))?,
         };
+        let zalo_signature_text = o.zalo_signature.clone().or(file.zalo_signature).unwrap_or_default();
+        let zalo_signature = crate::channels::zalo::parse_signature_config(&zalo_signature_text)
+            .ok_or(ConfigError::ZaloSignature(zalo_signature_text))?;
+        let zalo_api_url =
+            o.zalo_api_url.clone().or(file.zalo_api_url).map(|u| u.trim().trim_end_matches('/').to_string());
+        if let Some(u) = &zalo_api_url
+            && !(u.starts_with("http://") || u.starts_with("https://"))
+        {
+            return Err(ConfigError::ZaloApiUrl(u.clone()));
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -103,6 +131,9 @@ impl Config {
             require_totp_for_admins: o.require_totp_for_admins.or(file.require_totp_for_admins).unwrap_or(false),
             session_idle: Duration::from_secs(60 * file.session_idle_minutes.unwrap_or(30).clamp(1, 24 * 60)),
             log: file.log.unwrap_or_else(|| "info".to_string()),
+            zalo_api_url,
+            zalo_signature,
+            workers: o.workers.or(file.workers).unwrap_or(true),
         })
     }
 

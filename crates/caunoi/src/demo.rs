@@ -173,8 +173,15 @@ pub async fn seed_if_empty(app: &App) -> Result<bool, CliError> {
     Ok(true)
 }
 
-/// Creates the demo units and officers (the database must be empty of them).
+/// The starter knowledge base shipped with caunoi (`kb/kb_seed.json`).
+pub const STARTER_KB: &str = include_str!("../../../kb/kb_seed.json");
+
+/// Creates the demo units, officers and the starter knowledge base (the database must be empty
+/// of them).
 pub async fn seed(app: &App) -> Result<(), CliError> {
+    crate::kb::service::import_base(app, STARTER_KB, None, "kb_seed.json")
+        .await
+        .map_err(|e| CliError::Message(e.to_string()))?;
     crate::units::service::import(app, unit_rows(), "demo").await.map_err(|e| CliError::Message(e.to_string()))?;
     for l in LOGINS {
         let input = NewOfficerInput {
@@ -189,16 +196,125 @@ pub async fn seed(app: &App) -> Result<(), CliError> {
     Ok(())
 }
 
+/// A demo Zalo OA bound to a demo unit; ids and secrets are fixed so scripts can sign events.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DemoOa {
+    pub unit: &'static str,
+    pub app_id: &'static str,
+    pub oa_id: &'static str,
+    pub app_secret: &'static str,
+    pub oa_secret_key: &'static str,
+}
+
+/// The province's OA and the Bãi Cháy ward's OA.
+pub const DEMO_OAS: [DemoOa; 2] = [
+    DemoOa {
+        unit: "quang-ninh",
+        app_id: "1434927390812340001",
+        oa_id: "2960384411273650001",
+        app_secret: "demo-app-secret-quang-ninh",
+        oa_secret_key: "demo-oa-secret-quang-ninh",
+    },
+    DemoOa {
+        unit: "qn-bai-chay",
+        app_id: "1434927390812340002",
+        oa_id: "2960384411273650002",
+        app_secret: "demo-app-secret-bai-chay",
+        oa_secret_key: "demo-oa-secret-bai-chay",
+    },
+];
+
+/// Starts the fake Zalo for the demo OAs (on the port after caunoi's when free) and points
+/// caunoi's Zalo client at it unless `CAUNOI_ZALO_API_URL` says otherwise.
+pub async fn start_fake_zalo(o: &mut crate::config::Overrides) -> Result<caunoi_zalo::fake::FakeZalo, CliError> {
+    use caunoi_zalo::fake::{FakeApp, FakeConfig, FakeZalo};
+    let config = crate::config::Config::resolve(o)?;
+    let apps = DEMO_OAS.iter().map(|d| FakeApp::new(d.app_id, d.app_secret, d.oa_id, d.oa_secret_key)).collect();
+    let mut fake_config = FakeConfig::new(apps);
+    let next_port = config.listen.port().checked_add(1).filter(|_| config.listen.port() != 0);
+    let fake = match next_port {
+        Some(port) => {
+            fake_config.bind = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+            match FakeZalo::start(fake_config.clone()).await {
+                Ok(f) => Ok(f),
+                Err(_) => {
+                    fake_config.bind = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                    FakeZalo::start(fake_config).await
+                }
+            }
+        }
+        None => FakeZalo::start(fake_config).await,
+    }
+    .map_err(|e| CliError::Message(format!("cannot start the fake Zalo: {e}")))?;
+    if o.zalo_api_url.is_none() {
+        o.zalo_api_url = Some(fake.base_url().to_string());
+    }
+    Ok(fake)
+}
+
+/// Binds the demo OAs to their units, stores the fake's start tokens and points the fake's
+/// webhooks at this caunoi.
+pub async fn bind_demo_oas(app: &App, fake: &caunoi_zalo::fake::FakeZalo) -> Result<(), CliError> {
+    for d in DEMO_OAS {
+        bind_demo_oa(app, &d).await?;
+        let pair = caunoi_zalo::TokenPair::issued(
+            caunoi_zalo::token::IssuedTokens {
+                access_token: format!("FAKE-OA-AT-{}-0", d.oa_id).into(),
+                refresh_token: format!("FAKE-OA-RT-{}-0", d.oa_id).into(),
+                expires_in: std::time::Duration::from_secs(90_000),
+            },
+            app.clock.now_micros() / 1000,
+        );
+        crate::channels::zalo::connect_tokens(app, d.oa_id, &pair).await?;
+        let url = format!("{}/channels/zalo/{}/webhook", app.config.public_url, d.oa_id);
+        fake.set_webhook_url(d.oa_id, url).map_err(|e| CliError::Message(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Binds one demo OA to its unit (no officer: this is setup, like the import).
+pub async fn bind_demo_oa(app: &App, d: &DemoOa) -> Result<(), CliError> {
+    let Some((unit_id, _)) = crate::units::store::locate(&app.db, d.unit).await? else {
+        return Err(CliError::Message(format!("the demo unit {} is missing", d.unit)));
+    };
+    let secrets = crate::units::service::ZaloSecrets {
+        app_secret: d.app_secret.to_string(),
+        oa_secret_key: d.oa_secret_key.to_string(),
+    };
+    let sealed = app.secrets.encrypt(serde_json::to_string(&secrets).unwrap_or_default().as_bytes());
+    let now = app.clock.now_micros();
+    let r: Result<(), crate::db::StoreError> = async {
+        crate::db_tx!(&app.db, tx, [us = crate::units::store] => {
+            us::bind_zalo(&mut tx, unit_id, d.app_id, d.oa_id, &sealed, now).await?;
+        });
+        Ok(())
+    }
+    .await;
+    r?;
+    Ok(())
+}
+
 #[derive(Serialize)]
 struct DemoFile<'a> {
     base_url: &'a str,
     password: &'a str,
     logins: &'a [DemoLogin],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fake_zalo_url: Option<&'a str>,
+    zalo_oas: &'a [DemoOa],
 }
 
 /// Prints the demo logins and writes `<data-dir>/demo.json`.
-pub fn announce(app: &App, seeded: bool) -> Result<(), CliError> {
-    let file = DemoFile { base_url: &app.config.public_url, password: DEMO_PASSWORD, logins: &LOGINS };
+pub fn announce(app: &App, seeded: bool, zalo: Option<&caunoi_zalo::fake::FakeZalo>) -> Result<(), CliError> {
+    let fake_zalo_url = zalo.map(|z| z.base_url());
+    let oas: &[DemoOa] = if zalo.is_some() { &DEMO_OAS } else { &[] };
+    let file = DemoFile {
+        base_url: &app.config.public_url,
+        password: DEMO_PASSWORD,
+        logins: &LOGINS,
+        fake_zalo_url,
+        zalo_oas: oas,
+    };
     let path = app.config.data_dir.join("demo.json");
     let json = serde_json::to_string_pretty(&file).map_err(|e| CliError::Message(e.to_string()))?;
     std::fs::write(&path, json).map_err(|e| CliError::Message(format!("cannot write {}: {e}", path.display())))?;
@@ -209,6 +325,9 @@ pub fn announce(app: &App, seeded: bool) -> Result<(), CliError> {
     println!("  Sign in at {}/login with password {DEMO_PASSWORD} and one of:", app.config.public_url);
     for l in LOGINS {
         println!("    {:<16} {:<13} {}", l.username, l.role, l.unit);
+    }
+    if let Some(url) = fake_zalo_url {
+        println!("  Fake Zalo: {url} — OAs of {} (see demo.json)", DEMO_OAS.map(|d| d.unit).join(", "));
     }
     println!("  (also written to {})", path.display());
     println!();

@@ -4,12 +4,17 @@
 
 pub mod app;
 pub mod audit;
+pub mod channels;
 pub mod cli;
 pub mod config;
+pub mod conversations;
 pub mod crypto;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod inbox;
+pub mod kb;
+pub mod outbox;
 pub mod scope_sql;
 pub mod server;
 pub mod staff;

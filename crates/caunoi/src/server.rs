@@ -26,11 +26,13 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     let addr = listener.local_addr().map_err(|e| CliError::Message(e.to_string()))?;
     tracing::info!(address = %addr, public_url = %app.config.public_url, "caunoi is listening");
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    let workers = crate::channels::start_workers(&app);
     let router = crate::web::router(app.clone());
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await;
     housekeeping.abort();
+    drop(workers);
     app.db.close().await;
     tracing::info!("caunoi stopped");
     result.map_err(|e| CliError::Message(format!("the server stopped: {e}")))
@@ -40,17 +42,29 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
 pub async fn spawn(app: App) -> std::io::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
+    let workers = crate::channels::start_workers(&app);
     let router = crate::web::router(app);
     let handle = tokio::spawn(async move {
+        // The workers live as long as this server task: aborting it stops them too.
+        let _workers = workers;
         let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
     });
     Ok((addr, handle))
 }
 
 async fn housekeeping(app: App) {
-    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    let mut rounds: u64 = 0;
     loop {
         tick.tick().await;
+        rounds += 1;
+        // Another instance (or `caunoi kb import`) may have changed the knowledge base.
+        if let Err(e) = app.kb.refresh_if_changed(&app.db).await {
+            tracing::warn!(error = %e, "knowledge base refresh failed");
+        }
+        if rounds % 60 != 1 {
+            continue;
+        }
         let cutoff = app.clock.now_micros() - app.config.session_idle.as_micros() as i64;
         if let Err(e) = crate::staff::store::purge_sessions(&app.db, cutoff).await {
             tracing::warn!(error = %e, "session purge failed");

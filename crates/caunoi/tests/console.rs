@@ -406,7 +406,7 @@ async fn two_step_verification_enrols_and_then_guards_sign_in() {
 
 #[tokio::test]
 async fn admins_must_enrol_two_step_verification_when_required() {
-    let t = TestApp::spawn_with(Options { demo: true, require_totp_for_admins: true }).await;
+    let t = TestApp::spawn_with(Options { demo: true, require_totp_for_admins: true, ..Default::default() }).await;
     let admin = t.login("admin.qn").await;
     let r = admin.get(t.url("/units")).send().await.unwrap();
     assert_eq!(r.status(), 303);

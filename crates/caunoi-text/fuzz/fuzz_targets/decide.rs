@@ -20,6 +20,7 @@ static MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
         title: title.to_owned(),
         questions: q.iter().map(|s| (*s).to_owned()).collect(),
         answer: String::new(),
+        referral: false,
     };
     let docs = vec![
         doc("can-cuoc.le-phi", "Lệ phí căn cước", &["làm căn cước hết bao nhiêu tiền", "phí cccd"]),

@@ -1,0 +1,862 @@
+//! Tests of the bot's decisions, with a fake FAQ engine (decisions chosen per message) and one
+//! test through the real matcher.
+
+use caunoi_text::abbrev::Abbreviations;
+use caunoi_text::matcher::{Candidate, FaqDoc, HandOffReason as MatcherHandOff, Matcher, MatcherConfig};
+use caunoi_text::safety::{EmergencyKind, ReportKind};
+use proptest::prelude::*;
+
+use super::*;
+
+fn unit() -> UnitFacts {
+    UnitFacts {
+        name: "Công an phường Ba Đình".into(),
+        hotline: Some("0243 8234 567".into()),
+        duty_phone: Some("0243 8234 113".into()),
+        open_now: true,
+        opening_hours_text: "Thứ Hai – Thứ Sáu 7:30–11:30, 13:30–17:00".into(),
+        booking_url: None,
+        chat_url: Some("https://caunoi.example.vn/u/ba-dinh".into()),
+    }
+}
+
+fn closed_unit() -> UnitFacts {
+    UnitFacts { open_now: false, ..unit() }
+}
+
+fn entry(id: &str) -> Option<KbAnswer> {
+    let (title, answer) = match id {
+        "can-cuoc.cap-moi" => {
+            ("Cấp căn cước lần đầu", "Anh/chị mang giấy khai sinh đến trụ sở Công an phường Ba Đình.")
+        }
+        "cu-tru.tam-tru" => ("Đăng ký tạm trú", "Anh/chị nộp tờ khai CT01 và giấy tờ chứng minh chỗ ở hợp pháp."),
+        "cu-tru.thuong-tru" => ("Đăng ký thường trú", "Hồ sơ gồm tờ khai CT01 và giấy tờ chứng minh chỗ ở."),
+        "ho-chieu.le-phi" => (
+            "Lệ phí cấp hộ chiếu phổ thông lần đầu và cấp lại do bị mất, hỏng hoặc hết hạn sử dụng",
+            "Lệ phí cấp hộ chiếu là 200.000 đồng.",
+        ),
+        "chuyen-tiep.dat-dai" => {
+            ("Tranh chấp đất đai", "Việc tranh chấp đất đai do UBND xã/phường hòa giải; anh/chị liên hệ UBND phường.")
+        }
+        "dai.qua" => ("Hướng dẫn rất dài", LONG_ANSWER.as_str()),
+        _ => return None,
+    };
+    Some(KbAnswer { id: id.into(), title: title.into(), answer: answer.into() })
+}
+
+static LONG_ANSWER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    (1..=60)
+        .map(|i| format!("Bước {i}: anh/chị chuẩn bị giấy tờ theo hướng dẫn và nộp tại bộ phận một cửa."))
+        .collect::<Vec<_>>()
+        .join("\n\n")
+});
+
+fn candidates(ids: &[&str]) -> Vec<Candidate> {
+    ids.iter().enumerate().map(|(i, id)| Candidate { id: (*id).into(), score: 0.5 - i as f32 * 0.05 }).collect()
+}
+
+/// The fake FAQ engine: a few known messages, everything else low confidence.
+fn decide(text: &str) -> Decision {
+    match text {
+        "làm căn cước" => Decision::Answer {
+            id: "can-cuoc.cap-moi".into(),
+            score: 0.6,
+            candidates: candidates(&["can-cuoc.cap-moi"]),
+        },
+        "hộ chiếu" => Decision::Answer { id: "ho-chieu.le-phi".into(), score: 0.6, candidates: vec![] },
+        "dài" => Decision::Answer { id: "dai.qua".into(), score: 0.6, candidates: vec![] },
+        "mất entry" => Decision::Answer { id: "khong-con".into(), score: 0.6, candidates: vec![] },
+        "tranh chấp đất" => Decision::Refer { id: "chuyen-tiep.dat-dai".into(), score: 0.6, candidates: vec![] },
+        "đăng ký cư trú" => {
+            Decision::Clarify { candidates: candidates(&["cu-tru.tam-tru", "cu-tru.thuong-tru", "ho-chieu.le-phi"]) }
+        }
+        "giấy tờ" => Decision::Clarify {
+            candidates: candidates(&[
+                "cu-tru.tam-tru",
+                "khong-con",
+                "cu-tru.tam-tru",
+                "can-cuoc.cap-moi",
+                "ho-chieu.le-phi",
+            ]),
+        },
+        "cháy" => Decision::Emergency { kind: EmergencyKind::Fire },
+        "có người ngất" => Decision::Emergency { kind: EmergencyKind::Medical },
+        "đánh nhau" => Decision::Emergency { kind: EmergencyKind::Violence },
+        "bị trộm xe" => Decision::Report { kind: ReportKind::Theft },
+        "dài quá" => Decision::HandOff { reason: MatcherHandOff::TooLong },
+        "你好" => Decision::HandOff { reason: MatcherHandOff::UnsupportedScript },
+        "👍" | "" => Decision::HandOff { reason: MatcherHandOff::Empty },
+        _ => Decision::HandOff { reason: MatcherHandOff::LowConfidence },
+    }
+}
+
+fn run_with(
+    memory: &BotMemory,
+    status: Status,
+    incoming: Incoming<'_>,
+    unit: &UnitFacts,
+    settings: &BotSettings,
+) -> BotTurn {
+    let kb = KbView { decide: &decide, entry: &entry };
+    respond(memory, status, incoming, unit, settings, &kb)
+}
+
+fn run(memory: &BotMemory, status: Status, incoming: Incoming<'_>) -> BotTurn {
+    run_with(memory, status, incoming, &unit(), &BotSettings::default())
+}
+
+fn greeted() -> BotMemory {
+    BotMemory { greeted: true, ..BotMemory::default() }
+}
+
+fn text(memory: &BotMemory, message: &str) -> BotTurn {
+    run(memory, Status::Bot, Incoming::Text(message))
+}
+
+fn payloads(reply: &BotReply) -> Vec<&str> {
+    reply.buttons.iter().map(|b| b.payload.as_str()).collect()
+}
+
+// ---- greeting and menu ----
+
+#[test]
+fn follow_greets_with_the_menu() {
+    let turn = run(&BotMemory::default(), Status::Bot, Incoming::Follow);
+    assert_eq!(turn.replies.len(), 1);
+    let reply = &turn.replies[0];
+    assert!(reply.text.starts_with("Công an phường Ba Đình xin chào anh/chị!"), "{}", reply.text);
+    assert_eq!(payloads(reply), ["menu:procedures", "menu:report", "menu:talk_to_officer"]);
+    assert!(reply.text.contains("1. Hỏi thủ tục hành chính"));
+    assert!(
+        reply.text.contains("5. Số điện thoại đường dây nóng"),
+        "booking hidden, so the hotline is 5th: {}",
+        reply.text
+    );
+    assert!(turn.memory.greeted);
+    assert_eq!(turn.action, BotAction::None);
+    assert_eq!(turn.memory.choices.len(), 5, "every listed item can be picked by number");
+}
+
+#[test]
+fn greeting_words_and_menu_show_the_menu() {
+    for message in ["xin chào", "hi", "menu", "Chào ad ạ", "Xin chào công an phường", "MENU", "alo"] {
+        let turn = text(&greeted(), message);
+        assert_eq!(turn.replies.len(), 1, "{message}");
+        assert!(turn.replies[0].text.contains("xin chào anh/chị"), "{message}: {}", turn.replies[0].text);
+        assert_eq!(turn.action, BotAction::None, "{message}");
+        assert_eq!(turn.memory.failed_turns, 0, "{message}");
+    }
+}
+
+#[test]
+fn a_greeting_with_a_name_the_faq_does_not_know_still_greets() {
+    let turn = text(&greeted(), "chào công an phường Ba Đình");
+    assert!(turn.replies[0].text.contains("xin chào anh/chị"));
+    assert_eq!(turn.review, None);
+}
+
+#[test]
+fn booking_is_in_the_menu_only_where_the_unit_takes_bookings() {
+    let with_booking = UnitFacts { booking_url: Some("https://dat-lich.example.vn".into()), ..unit() };
+    let turn = run_with(&BotMemory::default(), Status::Bot, Incoming::Follow, &with_booking, &BotSettings::default());
+    assert!(turn.replies[0].text.contains("4. Đặt lịch hẹn"));
+    assert!(turn.memory.choices.contains(&"menu:booking".to_owned()));
+    let turn = run(&BotMemory::default(), Status::Bot, Incoming::Follow);
+    assert!(!turn.replies[0].text.contains("Đặt lịch"));
+}
+
+#[test]
+fn the_unit_configures_greeting_and_menu() {
+    let settings = BotSettings {
+        greeting: "Chào mừng đến với {ten_don_vi}. Hotline {hotline}.".into(),
+        menu: vec![MenuItem { key: MenuKey::Hotline, label: "Gọi cho chúng tôi".into() }],
+    };
+    let turn = run_with(&BotMemory::default(), Status::Bot, Incoming::Follow, &unit(), &settings);
+    let reply = &turn.replies[0];
+    assert!(reply.text.starts_with("Chào mừng đến với Công an phường Ba Đình. Hotline 0243 8234 567."));
+    assert_eq!(payloads(reply), ["menu:hotline"]);
+}
+
+#[test]
+fn an_invalid_greeting_template_falls_back_to_the_default() {
+    let settings = BotSettings { greeting: "Chào {ten_nguoi_dan}".into(), ..BotSettings::default() };
+    let turn = run_with(&BotMemory::default(), Status::Bot, Incoming::Follow, &unit(), &settings);
+    assert!(turn.replies[0].text.starts_with("Công an phường Ba Đình xin chào anh/chị!"));
+}
+
+#[test]
+fn typed_number_picks_a_menu_item_where_buttons_are_not_shown() {
+    let menu = run(&BotMemory::default(), Status::Bot, Incoming::Follow);
+    let turn = text(&menu.memory, "5");
+    assert!(
+        turn.replies[0].text.contains("Đường dây nóng Công an phường Ba Đình: 0243 8234 567"),
+        "{}",
+        turn.replies[0].text
+    );
+    let turn = text(&menu.memory, "số 3");
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Requested });
+}
+
+#[test]
+fn typing_a_menu_item_works_like_the_button() {
+    let turn = text(&greeted(), "Đặt lịch");
+    assert!(turn.replies[0].text.contains("chưa nhận đặt lịch trực tuyến"), "{}", turn.replies[0].text);
+    let turn = text(&greeted(), "tra cứu hồ sơ");
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::StatusLookup });
+}
+
+#[test]
+fn menu_booking_gives_the_link() {
+    let with_booking = UnitFacts { booking_url: Some("https://dat-lich.example.vn".into()), ..unit() };
+    let turn =
+        run_with(&greeted(), Status::Bot, Incoming::Choice("menu:booking"), &with_booking, &BotSettings::default());
+    assert!(turn.replies[0].text.contains("https://dat-lich.example.vn"));
+}
+
+#[test]
+fn menu_hotline_gives_numbers_as_text_and_call_buttons() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("menu:hotline"));
+    let reply = &turn.replies[0];
+    assert!(reply.text.contains("0243 8234 567") && reply.text.contains("113"));
+    assert_eq!(payloads(reply), ["tel:02438234567", "tel:02438234113", "tel:113"]);
+}
+
+#[test]
+fn menu_procedures_invites_a_question() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("menu:procedures"));
+    assert!(turn.replies[0].text.contains("Làm căn cước cần giấy tờ gì?"));
+    assert_eq!(turn.action, BotAction::None);
+}
+
+// ---- answers ----
+
+#[test]
+fn answer_is_one_complete_message_with_a_helpfulness_question() {
+    let turn = text(&greeted(), "làm căn cước");
+    assert_eq!(turn.replies.len(), 1);
+    let reply = &turn.replies[0];
+    assert!(reply.text.starts_with("Cấp căn cước lần đầu\n\nAnh/chị mang giấy khai sinh"), "{}", reply.text);
+    assert!(reply.text.ends_with("Thông tin trên có giúp ích cho anh/chị không ạ?"));
+    assert_eq!(reply.feedback_for.as_deref(), Some("can-cuoc.cap-moi"));
+    assert_eq!(payloads(reply), ["fb:yes:can-cuoc.cap-moi", "fb:no:can-cuoc.cap-moi"]);
+    assert_eq!(turn.memory.last_answer.as_deref(), Some("can-cuoc.cap-moi"));
+    assert_eq!(turn.action, BotAction::None);
+    assert_eq!(turn.review, None);
+}
+
+#[test]
+fn first_answer_of_a_conversation_carries_the_greeting() {
+    let turn = text(&BotMemory::default(), "làm căn cước");
+    assert_eq!(turn.replies.len(), 1, "greeting and answer in one message");
+    assert!(turn.replies[0].text.starts_with("Công an phường Ba Đình xin chào anh/chị!\n\nCấp căn cước lần đầu"));
+    assert!(turn.memory.greeted);
+}
+
+#[test]
+fn referral_is_answered_with_an_offer_to_talk_to_an_officer() {
+    let turn = text(&greeted(), "tranh chấp đất");
+    assert_eq!(turn.replies.len(), 1);
+    let reply = &turn.replies[0];
+    assert!(reply.text.contains("UBND xã/phường hòa giải"));
+    assert!(reply.text.contains("Gặp cán bộ"));
+    assert_eq!(payloads(reply), ["fb:yes:chuyen-tiep.dat-dai", "fb:no:chuyen-tiep.dat-dai", "menu:talk_to_officer"]);
+    assert_eq!(reply.feedback_for.as_deref(), Some("chuyen-tiep.dat-dai"));
+    assert_eq!(turn.action, BotAction::None);
+}
+
+#[test]
+fn a_long_answer_fits_in_two_messages_and_says_where_the_rest_is() {
+    let turn = text(&greeted(), "dài");
+    assert_eq!(turn.replies.len(), 2);
+    assert!(turn.replies.iter().all(|r| r.text.chars().count() <= MAX_REPLY_CHARS));
+    assert!(turn.replies[0].buttons.is_empty() && turn.replies[0].feedback_for.is_none());
+    let last = &turn.replies[1];
+    assert!(last.text.contains("https://caunoi.example.vn/u/ba-dinh"), "{}", last.text);
+    assert!(last.text.ends_with("không ạ?"));
+    assert_eq!(last.feedback_for.as_deref(), Some("dai.qua"));
+    assert!(turn.replies[0].text.starts_with("Hướng dẫn rất dài\n\nBước 1:"));
+}
+
+#[test]
+fn a_vanished_entry_counts_as_not_understood() {
+    let turn = text(&greeted(), "mất entry");
+    assert_eq!(turn.memory.failed_turns, 1);
+    assert_eq!(turn.review, Some(ReviewReason::NotUnderstood));
+}
+
+// ---- clarification ----
+
+#[test]
+fn clarify_offers_up_to_three_entries_as_buttons() {
+    let turn = text(&greeted(), "đăng ký cư trú");
+    assert_eq!(turn.replies.len(), 1);
+    let reply = &turn.replies[0];
+    assert_eq!(payloads(reply), ["kb:cu-tru.tam-tru", "kb:cu-tru.thuong-tru", "kb:ho-chieu.le-phi"]);
+    assert!(reply.buttons.iter().all(|b| b.label.chars().count() <= MAX_BUTTON_LABEL_CHARS));
+    assert!(reply.buttons[2].label.ends_with('…'), "long titles are shortened: {}", reply.buttons[2].label);
+    assert!(
+        reply.text.contains("3. Lệ phí cấp hộ chiếu phổ thông lần đầu và cấp lại do bị mất, hỏng hoặc hết hạn sử dụng")
+    );
+    assert_eq!(turn.memory.offered, ["cu-tru.tam-tru", "cu-tru.thuong-tru", "ho-chieu.le-phi"]);
+    assert_eq!(turn.review, Some(ReviewReason::Clarified));
+    assert_eq!(reply.feedback_for, None);
+}
+
+#[test]
+fn clarify_skips_missing_and_repeated_entries() {
+    let turn = text(&greeted(), "giấy tờ");
+    assert_eq!(turn.memory.offered, ["cu-tru.tam-tru", "can-cuoc.cap-moi", "ho-chieu.le-phi"]);
+}
+
+#[test]
+fn choice_after_clarify_answers_that_entry() {
+    let clarified = text(&greeted(), "đăng ký cư trú").memory;
+    for incoming in [
+        Incoming::Choice("kb:cu-tru.thuong-tru"),
+        Incoming::Text("2"),
+        Incoming::Text("số 2"),
+        Incoming::Text("chọn câu 2 ạ"),
+        Incoming::Text("hai"),
+    ] {
+        let turn = run(&clarified, Status::Bot, incoming);
+        assert_eq!(turn.replies.len(), 1, "{incoming:?}");
+        assert!(turn.replies[0].text.starts_with("Đăng ký thường trú"), "{incoming:?}: {}", turn.replies[0].text);
+        assert_eq!(turn.memory.failed_turns, 0, "{incoming:?}");
+        assert!(turn.memory.offered.is_empty(), "{incoming:?}");
+        assert_eq!(turn.memory.last_answer.as_deref(), Some("cu-tru.thuong-tru"));
+    }
+}
+
+#[test]
+fn a_number_beyond_the_offer_is_not_a_choice() {
+    let clarified = text(&greeted(), "đăng ký cư trú").memory;
+    let turn = text(&clarified, "7");
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::NotUnderstood });
+}
+
+#[test]
+fn a_number_without_a_list_goes_to_the_faq() {
+    let turn = text(&greeted(), "2");
+    assert_eq!(turn.review, Some(ReviewReason::NotUnderstood));
+}
+
+#[test]
+fn a_stale_choice_shows_the_menu() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("kb:khong-con"));
+    assert!(turn.replies[0].text.contains("không còn hiệu lực"));
+    assert_eq!(payloads(&turn.replies[0])[0], "menu:procedures");
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("menu:khong-co"));
+    assert!(turn.replies[0].text.contains("không còn hiệu lực"));
+}
+
+// ---- unsuccessful turns ----
+
+#[test]
+fn two_unsuccessful_turns_hand_off() {
+    let first = text(&greeted(), "abc xyz");
+    assert_eq!(first.memory.failed_turns, 1);
+    assert_eq!(first.action, BotAction::None);
+    assert_eq!(first.review, Some(ReviewReason::NotUnderstood));
+    assert!(first.replies[0].text.contains("chưa tìm thấy câu trả lời phù hợp"));
+    assert_eq!(payloads(&first.replies[0]), ["menu:talk_to_officer"]);
+
+    let second = text(&first.memory, "qwe rty");
+    assert_eq!(second.action, BotAction::HandOff { reason: HandOffReason::NotUnderstood });
+    assert_eq!(second.review, Some(ReviewReason::HandedOff));
+    assert_eq!(second.memory.failed_turns, 0);
+    assert_eq!(second.replies.len(), 1);
+    assert!(second.replies[0].text.contains("cán bộ"));
+}
+
+#[test]
+fn unresolved_clarify_then_not_understood_hands_off() {
+    let clarified = text(&greeted(), "đăng ký cư trú");
+    assert_eq!(clarified.memory.failed_turns, 1);
+    let turn = text(&clarified.memory, "abc xyz");
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::NotUnderstood });
+    assert!(turn.memory.offered.is_empty());
+}
+
+#[test]
+fn a_second_clarification_in_a_row_hands_off_instead() {
+    let clarified = text(&greeted(), "đăng ký cư trú");
+    let turn = text(&clarified.memory, "giấy tờ");
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::NotUnderstood });
+    assert_eq!(turn.review, Some(ReviewReason::HandedOff));
+}
+
+#[test]
+fn an_answer_resets_the_count_of_unsuccessful_turns() {
+    let first = text(&greeted(), "abc xyz");
+    let answered = text(&first.memory, "làm căn cước");
+    assert_eq!(answered.memory.failed_turns, 0);
+    let again = text(&answered.memory, "abc xyz");
+    assert_eq!(again.action, BotAction::None);
+}
+
+// ---- asking for an officer ----
+
+#[test]
+fn asking_for_an_officer_hands_off() {
+    for message in [
+        "gặp cán bộ",
+        "cho em nói chuyện với công an",
+        "gap can bo",
+        "nói chuyện với người thật",
+        "Cho e gặp cb với ạ",
+        "nc vs ng that",
+        "admin ơi",
+        "Cho mình gặp trực tiếp cán bộ",
+        "kết nối với tư vấn viên",
+        "GẶP CÁN BỘ!!!",
+        "cán bộ ơi",
+        "cho gặp trực ban",
+        "có người thật không vậy",
+    ] {
+        let turn = text(&greeted(), message);
+        assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Requested }, "{message}");
+        assert_eq!(turn.replies.len(), 1, "{message}");
+        assert_eq!(turn.review, None, "asking for an officer is not an unanswered question: {message}");
+    }
+}
+
+#[test]
+fn procedure_questions_are_not_taken_for_officer_requests() {
+    for message in
+        ["làm căn cước", "không cần gặp cán bộ đâu", "cảm ơn", "đăng ký cư trú", "cần công an xác nhận cư trú"]
+    {
+        let turn = text(&greeted(), message);
+        assert_ne!(turn.action, BotAction::HandOff { reason: HandOffReason::Requested }, "{message}");
+    }
+}
+
+#[test]
+fn hand_off_in_office_hours_says_an_officer_will_answer_here() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("menu:talk_to_officer"));
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Requested });
+    let t = &turn.replies[0].text;
+    assert!(t.contains("đã chuyển yêu cầu của anh/chị tới cán bộ. Cán bộ sẽ trả lời anh/chị tại đây"), "{t}");
+    assert!(!t.contains("ngoài giờ"));
+}
+
+#[test]
+fn hand_off_out_of_hours_gives_the_notice_and_the_duty_phone() {
+    let turn = run_with(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"), &closed_unit(), &BotSettings::default());
+    let reply = &turn.replies[0];
+    assert!(reply.text.contains("ngoài giờ làm việc (giờ làm việc: Thứ Hai – Thứ Sáu"), "{}", reply.text);
+    assert!(reply.text.contains("trực ban 0243 8234 113 hoặc 113"), "{}", reply.text);
+    assert_eq!(payloads(reply), ["tel:02438234113", "tel:113"]);
+}
+
+#[test]
+fn out_of_hours_without_a_duty_phone_falls_back_to_the_hotline_then_113() {
+    let no_duty = UnitFacts { duty_phone: None, ..closed_unit() };
+    let turn = run_with(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"), &no_duty, &BotSettings::default());
+    assert!(turn.replies[0].text.contains("trực ban 0243 8234 567 hoặc 113"));
+    let no_phone = UnitFacts { duty_phone: None, hotline: None, ..closed_unit() };
+    let turn = run_with(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"), &no_phone, &BotSettings::default());
+    assert!(turn.replies[0].text.contains("anh/chị gọi 113"));
+    assert_eq!(payloads(&turn.replies[0]), ["tel:113"]);
+}
+
+#[test]
+fn status_lookup_hands_off_and_asks_for_the_dossier_code() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("menu:status_lookup"));
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::StatusLookup });
+    assert!(turn.replies[0].text.contains("mã hồ sơ"));
+}
+
+#[test]
+fn long_or_foreign_messages_go_to_an_officer_at_once() {
+    let turn = text(&greeted(), "dài quá");
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::LongMessage });
+    let turn = text(&greeted(), "你好");
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::OtherLanguage });
+    assert_eq!(turn.review, Some(ReviewReason::HandedOff));
+}
+
+// ---- emergencies and reports ----
+
+#[test]
+fn emergency_gets_guidance_with_the_emergency_numbers() {
+    let turn = text(&greeted(), "cháy");
+    assert_eq!(turn.action, BotAction::Urgent { kind: "fire".into() });
+    assert_eq!(turn.replies.len(), 1);
+    let reply = &turn.replies[0];
+    assert!(reply.text.starts_with("KHẨN CẤP: Anh/chị gọi ngay 114"), "{}", reply.text);
+    for n in ["113", "114", "115"] {
+        assert!(reply.text.contains(n), "{n} in the text");
+    }
+    assert_eq!(payloads(reply), ["tel:114", "tel:113", "tel:115"], "the fire brigade first");
+    assert!(reply.text.contains("số trực ban: 0243 8234 113"));
+}
+
+#[test]
+fn the_most_relevant_emergency_number_comes_first() {
+    assert_eq!(payloads(&text(&greeted(), "có người ngất").replies[0])[0], "tel:115");
+    assert_eq!(payloads(&text(&greeted(), "đánh nhau").replies[0])[0], "tel:113");
+    assert_eq!(text(&greeted(), "đánh nhau").action, BotAction::Urgent { kind: "violence".into() });
+}
+
+#[test]
+fn emergency_guidance_even_when_an_officer_has_the_conversation() {
+    for status in [Status::WaitingHuman, Status::Assigned] {
+        let turn = run(&greeted(), status, Incoming::Text("cháy"));
+        assert_eq!(turn.action, BotAction::Urgent { kind: "fire".into() }, "{status:?}");
+        assert_eq!(turn.replies.len(), 1, "{status:?}");
+        assert!(payloads(&turn.replies[0]).contains(&"tel:113"));
+    }
+}
+
+#[test]
+fn report_starts_the_report_flow() {
+    let turn = text(&greeted(), "bị trộm xe");
+    assert_eq!(turn.action, BotAction::StartReport { kind: "theft".into() });
+    assert_eq!(turn.replies.len(), 1);
+    let t = &turn.replies[0].text;
+    assert!(t.contains("đã nhận được tin báo"), "{t}");
+    assert!(t.contains("0243 8234 567") && t.contains("113"), "{t}");
+    assert_eq!(payloads(&turn.replies[0]), ["tel:113", "tel:02438234567"]);
+}
+
+#[test]
+fn menu_report_starts_a_report() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("menu:report"));
+    assert_eq!(turn.action, BotAction::StartReport { kind: "other".into() });
+}
+
+#[test]
+fn a_report_while_officers_have_it_raises_priority_silently() {
+    let turn = run(&greeted(), Status::Assigned, Incoming::Text("bị trộm xe"));
+    assert!(turn.replies.is_empty());
+    assert_eq!(turn.action, BotAction::StartReport { kind: "theft".into() });
+}
+
+// ---- officers own the conversation ----
+
+#[test]
+fn silent_while_officers_have_the_conversation() {
+    let clarified = text(&greeted(), "đăng ký cư trú").memory;
+    for status in [Status::WaitingHuman, Status::Assigned] {
+        for incoming in [
+            Incoming::Text("làm căn cước"),
+            Incoming::Text("xin chào"),
+            Incoming::Text("gặp cán bộ"),
+            Incoming::Text("1"),
+            Incoming::Choice("kb:cu-tru.tam-tru"),
+            Incoming::Choice("menu:hotline"),
+            Incoming::Media { kind: MediaKind::Image },
+            Incoming::Location { lat: 21.03, lon: 105.83 },
+            Incoming::Follow,
+            Incoming::Sticker,
+        ] {
+            let turn = run(&clarified, status, incoming);
+            assert!(turn.replies.is_empty(), "{status:?} {incoming:?}");
+            assert_eq!(turn.action, BotAction::None, "{status:?} {incoming:?}");
+            assert_eq!(turn.memory, clarified, "{status:?} {incoming:?}");
+        }
+    }
+}
+
+#[test]
+fn a_closed_conversation_is_answered_again() {
+    let turn = run(&greeted(), Status::Closed, Incoming::Text("làm căn cước"));
+    assert_eq!(turn.replies.len(), 1);
+    assert_eq!(turn.memory.last_answer.as_deref(), Some("can-cuoc.cap-moi"));
+}
+
+// ---- media, location, sticker ----
+
+#[test]
+fn media_is_acknowledged_and_handed_off() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Media { kind: MediaKind::Image });
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Media });
+    assert_eq!(turn.replies.len(), 1);
+    assert!(turn.replies[0].text.starts_with("Công an phường Ba Đình đã nhận hình ảnh anh/chị gửi."));
+    assert!(turn.replies[0].text.contains("113"));
+    let turn = run(&greeted(), Status::Bot, Incoming::Media { kind: MediaKind::Audio });
+    assert!(turn.replies[0].text.contains("tin nhắn thoại"));
+}
+
+#[test]
+fn location_is_acknowledged_and_handed_off() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Location { lat: 21.03, lon: 105.83 });
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Location });
+    assert!(turn.replies[0].text.contains("đã nhận vị trí"));
+}
+
+#[test]
+fn a_sticker_is_answered_with_the_menu_not_handed_off() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Sticker);
+    assert_eq!(turn.action, BotAction::None);
+    assert_eq!(turn.replies.len(), 1);
+    assert_eq!(payloads(&turn.replies[0]).len(), 3);
+    let first = run(&BotMemory::default(), Status::Bot, Incoming::Sticker);
+    assert!(first.replies[0].text.contains("xin chào anh/chị"));
+}
+
+// ---- feedback, thanks ----
+
+#[test]
+fn helpful_feedback_is_recorded() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("fb:yes:can-cuoc.cap-moi"));
+    assert_eq!(turn.action, BotAction::Feedback { entry_id: "can-cuoc.cap-moi".into(), helpful: true });
+    assert_eq!(turn.review, None);
+    assert_eq!(turn.replies.len(), 1);
+}
+
+#[test]
+fn unhelpful_feedback_offers_an_officer_and_goes_to_review() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("fb:no:can-cuoc.cap-moi"));
+    assert_eq!(turn.action, BotAction::Feedback { entry_id: "can-cuoc.cap-moi".into(), helpful: false });
+    assert_eq!(turn.review, Some(ReviewReason::Unhelpful));
+    assert_eq!(payloads(&turn.replies[0]), ["menu:talk_to_officer"]);
+    assert_eq!(turn.memory.failed_turns, 1);
+    // Typing "1" takes the offered officer.
+    let next = text(&turn.memory, "1");
+    assert_eq!(next.action, BotAction::HandOff { reason: HandOffReason::Requested });
+}
+
+#[test]
+fn feedback_while_officers_have_it_is_recorded_silently() {
+    let turn = run(&greeted(), Status::Assigned, Incoming::Choice("fb:no:can-cuoc.cap-moi"));
+    assert!(turn.replies.is_empty());
+    assert_eq!(turn.action, BotAction::Feedback { entry_id: "can-cuoc.cap-moi".into(), helpful: false });
+}
+
+#[test]
+fn feedback_without_an_entry_id_is_not_recorded() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("fb:yes:"));
+    assert_eq!(turn.action, BotAction::None);
+}
+
+#[test]
+fn thanks_gets_a_short_reply_and_is_not_a_failure() {
+    for message in ["cảm ơn", "cam on ad", "thanks", "Em cảm ơn ạ"] {
+        let turn = text(&greeted(), message);
+        assert_eq!(turn.replies.len(), 1, "{message}");
+        assert!(turn.replies[0].text.contains("cảm ơn anh/chị"), "{message}");
+        assert_eq!(turn.memory.failed_turns, 0, "{message}");
+        assert_eq!(turn.review, None, "{message}");
+    }
+}
+
+#[test]
+fn an_acknowledgement_or_emoji_needs_no_reply() {
+    for message in ["ok", "vâng ạ", "dạ em hiểu rồi", "👍"] {
+        let turn = text(&greeted(), message);
+        assert!(turn.replies.is_empty(), "{message}");
+        assert_eq!(turn.memory.failed_turns, 0, "{message}");
+    }
+    let first = text(&BotMemory::default(), "👍");
+    assert!(first.replies[0].text.contains("xin chào anh/chị"), "first contact is greeted");
+}
+
+#[test]
+fn an_unknown_payload_is_read_as_text() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("làm căn cước"));
+    assert_eq!(turn.memory.last_answer.as_deref(), Some("can-cuoc.cap-moi"));
+}
+
+// ---- memory ----
+
+#[test]
+fn memory_round_trips_and_old_memory_still_reads() {
+    let memory = text(&greeted(), "đăng ký cư trú").memory;
+    let json = serde_json::to_string(&memory).unwrap();
+    assert_eq!(serde_json::from_str::<BotMemory>(&json).unwrap(), memory);
+    let old: BotMemory =
+        serde_json::from_str(r#"{"greeted":true,"failed_turns":1,"offered":["a"],"last_answer":null}"#).unwrap();
+    assert_eq!(old.offered, ["a"]);
+    assert!(old.choices.is_empty());
+}
+
+// ---- budgets, over random input ----
+
+fn any_decision() -> impl Strategy<Value = Decision> {
+    let ids =
+        prop::sample::select(vec!["can-cuoc.cap-moi", "cu-tru.tam-tru", "dai.qua", "khong-con", "chuyen-tiep.dat-dai"]);
+    let cands = prop::collection::vec(ids.clone(), 0..6)
+        .prop_map(|ids| ids.into_iter().map(|id| Candidate { id: id.into(), score: 0.4 }).collect::<Vec<_>>());
+    prop_oneof![
+        (ids.clone(), cands.clone()).prop_map(|(id, candidates)| Decision::Answer {
+            id: id.into(),
+            score: 0.5,
+            candidates
+        }),
+        (ids, cands.clone()).prop_map(|(id, candidates)| Decision::Refer { id: id.into(), score: 0.5, candidates }),
+        cands.prop_map(|candidates| Decision::Clarify { candidates }),
+        prop::sample::select(vec![
+            MatcherHandOff::Empty,
+            MatcherHandOff::TooLong,
+            MatcherHandOff::UnsupportedScript,
+            MatcherHandOff::Unreadable,
+            MatcherHandOff::LowConfidence,
+        ])
+        .prop_map(|reason| Decision::HandOff { reason }),
+        prop::sample::select(vec![EmergencyKind::Fire, EmergencyKind::Medical, EmergencyKind::CallForHelp])
+            .prop_map(|kind| Decision::Emergency { kind }),
+        prop::sample::select(vec![ReportKind::Theft, ReportKind::Other]).prop_map(|kind| Decision::Report { kind }),
+    ]
+}
+
+#[derive(Debug, Clone)]
+enum AnyIncoming {
+    Text(String),
+    Choice(String),
+    Media(MediaKind),
+    Location,
+    Follow,
+    Sticker,
+}
+
+fn any_incoming() -> impl Strategy<Value = AnyIncoming> {
+    let payload = prop_oneof![
+        prop::sample::select(vec![
+            "kb:cu-tru.tam-tru",
+            "kb:dai.qua",
+            "kb:",
+            "fb:yes:dai.qua",
+            "fb:no:x",
+            "fb:no:",
+            "menu:procedures",
+            "menu:report",
+            "menu:booking",
+            "menu:status_lookup",
+            "menu:hotline",
+            "menu:talk_to_officer",
+            "menu:",
+            "tel:113",
+            "1",
+        ])
+        .prop_map(str::to_owned),
+        "\\PC{0,30}",
+    ];
+    prop_oneof![
+        prop_oneof![
+            prop::sample::select(vec![
+                "1",
+                "2",
+                "3",
+                "hai",
+                "xin chào",
+                "gặp cán bộ",
+                "cảm ơn",
+                "ok",
+                "menu",
+                "đặt lịch"
+            ])
+            .prop_map(str::to_owned),
+            "\\PC{0,80}",
+        ]
+        .prop_map(AnyIncoming::Text),
+        payload.prop_map(AnyIncoming::Choice),
+        prop::sample::select(vec![MediaKind::Image, MediaKind::Video, MediaKind::File]).prop_map(AnyIncoming::Media),
+        Just(AnyIncoming::Location),
+        Just(AnyIncoming::Follow),
+        Just(AnyIncoming::Sticker),
+    ]
+}
+
+fn any_memory() -> impl Strategy<Value = BotMemory> {
+    let ids = prop::collection::vec(prop::sample::select(vec!["cu-tru.tam-tru", "khong-con", "dai.qua"]), 0..4);
+    let choices = prop::collection::vec(
+        prop::sample::select(vec!["menu:hotline", "kb:dai.qua", "fb:no:dai.qua", "tel:113", "1", "x"]),
+        0..6,
+    );
+    (any::<bool>(), 0u8..4, ids, choices).prop_map(|(greeted, failed_turns, offered, choices)| BotMemory {
+        greeted,
+        failed_turns,
+        offered: offered.into_iter().map(str::to_owned).collect(),
+        last_answer: None,
+        choices: choices.into_iter().map(str::to_owned).collect(),
+    })
+}
+
+fn any_unit() -> impl Strategy<Value = UnitFacts> {
+    (any::<bool>(), any::<bool>(), "\\PC{0,3000}").prop_map(|(open_now, phones, name)| UnitFacts {
+        name,
+        open_now,
+        hotline: phones.then(|| "0243 8234 567".to_owned()),
+        duty_phone: None,
+        ..unit()
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn never_more_than_two_replies(
+        memory in any_memory(),
+        status in prop::sample::select(Status::ALL.to_vec()),
+        incoming in any_incoming(),
+        decision in any_decision(),
+        unit in any_unit(),
+    ) {
+        let decide = |_: &str| decision.clone();
+        let kb = KbView { decide: &decide, entry: &entry };
+        let incoming = match &incoming {
+            AnyIncoming::Text(t) => Incoming::Text(t),
+            AnyIncoming::Choice(p) => Incoming::Choice(p),
+            AnyIncoming::Media(kind) => Incoming::Media { kind: *kind },
+            AnyIncoming::Location => Incoming::Location { lat: 21.0, lon: 105.8 },
+            AnyIncoming::Follow => Incoming::Follow,
+            AnyIncoming::Sticker => Incoming::Sticker,
+        };
+        let turn = respond(&memory, status, incoming, &unit, &BotSettings::default(), &kb);
+        prop_assert!(turn.replies.len() <= MAX_REPLIES);
+        for r in &turn.replies {
+            prop_assert!(!r.text.trim().is_empty());
+            prop_assert!(r.text.chars().count() <= MAX_REPLY_CHARS);
+            prop_assert!(r.buttons.len() <= MAX_BUTTONS);
+            prop_assert!(r.buttons.iter().all(|b| b.label.chars().count() <= MAX_BUTTON_LABEL_CHARS));
+        }
+        prop_assert!(turn.memory.offered.len() <= MAX_BUTTONS);
+        prop_assert!(turn.memory.failed_turns < MAX_FAILED_TURNS || turn.memory.failed_turns == memory.failed_turns);
+        let emergency = matches!(decision, Decision::Emergency { .. }) && matches!(incoming, Incoming::Text(_));
+        if emergency {
+            prop_assert_eq!(turn.replies.len(), 1);
+            let urgent = matches!(turn.action, BotAction::Urgent { .. });
+            prop_assert!(urgent);
+            prop_assert!(turn.replies[0].buttons.iter().any(|b| b.payload == "tel:113"));
+        } else if status.is_with_officers() {
+            prop_assert!(turn.replies.is_empty());
+        }
+    }
+}
+
+// ---- through the real matcher ----
+
+#[test]
+fn works_with_the_real_faq_matcher() {
+    let docs = vec![
+        FaqDoc {
+            id: "ho-chieu.le-phi".into(),
+            title: "Lệ phí làm hộ chiếu".into(),
+            questions: vec!["làm hộ chiếu hết bao nhiêu tiền".into()],
+            answer: String::new(),
+            referral: false,
+        },
+        FaqDoc {
+            id: "can-cuoc.cap-moi".into(),
+            title: "Cấp căn cước lần đầu".into(),
+            questions: vec!["làm căn cước lần đầu cần giấy tờ gì".into()],
+            answer: String::new(),
+            referral: false,
+        },
+    ];
+    let matcher = Matcher::build(docs, &Abbreviations::builtin(), MatcherConfig::default());
+    let decide = |t: &str| matcher.decide(t);
+    let kb = KbView { decide: &decide, entry: &entry };
+    let ask = |message: &str, status: Status| {
+        respond(&greeted(), status, Incoming::Text(message), &unit(), &BotSettings::default(), &kb)
+    };
+
+    let turn = ask("lam ho chieu bn tien", Status::Bot);
+    assert_eq!(turn.memory.last_answer.as_deref(), Some("ho-chieu.le-phi"));
+    let turn = ask("đang có cháy nhà ở đầu ngõ", Status::Assigned);
+    assert_eq!(turn.action, BotAction::Urgent { kind: "fire".into() });
+    let turn = ask("cho em gặp cán bộ", Status::Bot);
+    assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Requested });
+}

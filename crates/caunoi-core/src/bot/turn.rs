@@ -1,0 +1,656 @@
+//! How one bot turn is built: reading the message, composing the replies in Vietnamese and
+//! keeping the budgets ([`Out::finish`]). The types and the contract are in the parent module.
+
+use caunoi_text::matcher::{self, Decision};
+use serde::Serialize;
+
+use super::phrases::Words;
+use super::*;
+use crate::inbox::canned::{CannedVars, render_canned};
+use crate::kb::split_for_zalo;
+
+pub(super) struct Ctx<'a> {
+    pub(super) unit: &'a UnitFacts,
+    pub(super) settings: &'a BotSettings,
+    pub(super) kb: &'a KbView<'a>,
+}
+
+/// The turn being built. Replies are checked against the budgets in [`Out::finish`].
+pub(super) struct Out {
+    replies: Vec<BotReply>,
+    memory: BotMemory,
+    action: BotAction,
+    review: Option<ReviewReason>,
+    /// Entry ids offered by this turn's clarification.
+    offered: Vec<String>,
+    /// Choices a typed number picks next turn, when not the last reply's buttons.
+    choices: Option<Vec<String>>,
+}
+
+pub(super) struct Turn<'a> {
+    pub(super) ctx: Ctx<'a>,
+    pub(super) out: Out,
+}
+
+fn button(label: &str, payload: String) -> Button {
+    Button { label: clip_chars(label, MAX_BUTTON_LABEL_CHARS), payload }
+}
+
+/// `text` cut to `max` characters, ending with "…" when cut.
+fn clip_chars(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
+    out = out.trim_end().to_owned();
+    out.push('…');
+    out
+}
+
+/// A `tel:` payload: digits and a leading `+` only.
+fn tel_payload(number: &str) -> String {
+    let digits: String = number
+        .trim()
+        .chars()
+        .enumerate()
+        .filter(|(i, c)| c.is_ascii_digit() || (*i == 0 && *c == '+'))
+        .map(|(_, c)| c)
+        .collect();
+    format!("{TEL_PREFIX}{digits}")
+}
+
+fn non_empty(value: &Option<String>) -> Option<&str> {
+    value.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl Out {
+    pub(super) fn new(memory: &BotMemory) -> Out {
+        Out {
+            replies: Vec::new(),
+            memory: memory.clone(),
+            action: BotAction::None,
+            review: None,
+            offered: Vec::new(),
+            choices: None,
+        }
+    }
+
+    fn reply(&mut self, text: String, buttons: Vec<Button>) {
+        self.replies.push(BotReply { text, buttons, feedback_for: None });
+    }
+
+    fn failed(&mut self) {
+        self.memory.failed_turns = self.memory.failed_turns.saturating_add(1);
+    }
+
+    /// Applies the budgets and, when the bot spoke, what the citizen was offered.
+    pub(super) fn finish(mut self) -> BotTurn {
+        self.replies.retain(|r| !r.text.trim().is_empty());
+        self.replies.truncate(MAX_REPLIES);
+        for r in &mut self.replies {
+            r.text = clip_chars(&r.text, MAX_REPLY_CHARS);
+            r.buttons.truncate(MAX_BUTTONS);
+        }
+        if !self.replies.is_empty() {
+            self.memory.greeted = true;
+            self.memory.offered = std::mem::take(&mut self.offered);
+            let from_buttons = self
+                .replies
+                .iter()
+                .rev()
+                .find(|r| !r.buttons.is_empty())
+                .map(|r| r.buttons.iter().map(|b| b.payload.clone()).collect())
+                .unwrap_or_default();
+            self.memory.choices = self.choices.take().unwrap_or(from_buttons);
+        }
+        BotTurn { replies: self.replies, memory: self.memory, action: self.action, review: self.review }
+    }
+}
+
+impl Turn<'_> {
+    fn unit(&self) -> &UnitFacts {
+        self.ctx.unit
+    }
+
+    pub(super) fn on_text(&mut self, text: &str, with_officers: bool) {
+        let decision = (self.ctx.kb.decide)(text);
+        if let Decision::Emergency { kind } = &decision {
+            self.emergency(&kind_name(kind));
+            return;
+        }
+        if with_officers {
+            // Silent, but a crime report still raises the conversation's priority.
+            if let Decision::Report { kind } = &decision {
+                self.out.action = BotAction::StartReport { kind: kind_name(kind) };
+            }
+            return;
+        }
+        if let Decision::Report { kind } = &decision {
+            self.start_report(kind_name(kind));
+            return;
+        }
+        let words = Words::new(text);
+        if words.asks_for_officer() {
+            self.hand_off_requested();
+            return;
+        }
+        if let Some(payload) = words.picked_number().and_then(|n| self.numbered_choice(n)) {
+            self.on_choice(&payload, false);
+            return;
+        }
+        if words.is_pure_greeting() || words.asks_for_menu() {
+            self.greet_with_menu();
+            return;
+        }
+        if let Some(key) = words.menu_key() {
+            self.on_menu(key);
+            return;
+        }
+        let nothing_found = matches!(
+            decision,
+            Decision::HandOff { reason: matcher::HandOffReason::LowConfidence | matcher::HandOffReason::Empty }
+        );
+        if nothing_found {
+            if words.starts_with_greeting() {
+                self.greet_with_menu();
+                return;
+            }
+            if words.is_thanks() {
+                let text =
+                    format!("Dạ, {} cảm ơn anh/chị. Nếu cần hỗ trợ thêm, anh/chị cứ nhắn tại đây ạ.", self.unit().name);
+                self.out.reply(text, Vec::new());
+                return;
+            }
+            if words.is_acknowledgement() {
+                return;
+            }
+        }
+        self.on_decision(decision, words.len());
+    }
+
+    fn on_decision(&mut self, decision: Decision, word_count: usize) {
+        match decision {
+            Decision::Answer { id, .. } => match (self.ctx.kb.entry)(&id) {
+                Some(entry) => self.answer(entry, AnswerKind::Own),
+                None => self.not_understood(),
+            },
+            Decision::Refer { id, .. } => match (self.ctx.kb.entry)(&id) {
+                Some(entry) => self.answer(entry, AnswerKind::Referral),
+                None => self.not_understood(),
+            },
+            Decision::Clarify { candidates } => self.clarify(candidates.iter().map(|c| c.id.as_str())),
+            Decision::HandOff { reason } => match reason {
+                matcher::HandOffReason::Empty if self.out.memory.greeted => {}
+                matcher::HandOffReason::Empty if word_count == 0 => self.greet_with_menu(),
+                matcher::HandOffReason::TooLong => {
+                    self.out.review = Some(ReviewReason::HandedOff);
+                    let lead = format!("{} đã nhận nội dung anh/chị gửi.", self.unit().name);
+                    self.hand_off(HandOffReason::LongMessage, &lead);
+                }
+                matcher::HandOffReason::UnsupportedScript => {
+                    self.out.review = Some(ReviewReason::HandedOff);
+                    let lead = "Dạ, cán bộ sẽ trả lời anh/chị. (We have received your message; an officer will reply.)";
+                    self.hand_off(HandOffReason::OtherLanguage, lead);
+                }
+                _ => self.not_understood(),
+            },
+            Decision::Emergency { kind } => self.emergency(&kind_name(&kind)),
+            Decision::Report { kind } => self.start_report(kind_name(&kind)),
+        }
+    }
+
+    /// The payload behind "1", "2", … : the last clarification's entries, else the last
+    /// reply's buttons.
+    fn numbered_choice(&self, n: usize) -> Option<String> {
+        let memory = &self.out.memory;
+        if !memory.offered.is_empty() {
+            return memory.offered.get(n - 1).map(|id| format!("{KB_PREFIX}{id}"));
+        }
+        memory
+            .choices
+            .get(n - 1)
+            .filter(|p| {
+                [MENU_PREFIX, KB_PREFIX, FEEDBACK_YES_PREFIX, FEEDBACK_NO_PREFIX, TEL_PREFIX]
+                    .iter()
+                    .any(|x| p.starts_with(x))
+            })
+            .cloned()
+    }
+
+    pub(super) fn on_choice(&mut self, payload: &str, with_officers: bool) {
+        let payload = payload.trim();
+        if let Some(id) = payload.strip_prefix(FEEDBACK_YES_PREFIX) {
+            self.feedback(id, true, with_officers);
+        } else if let Some(id) = payload.strip_prefix(FEEDBACK_NO_PREFIX) {
+            self.feedback(id, false, with_officers);
+        } else if with_officers {
+            // Officers own the conversation; an old button changes nothing.
+        } else if let Some(id) = payload.strip_prefix(KB_PREFIX) {
+            match (self.ctx.kb.entry)(id.trim()) {
+                Some(entry) => self.answer(entry, AnswerKind::Own),
+                None => self.stale_choice(),
+            }
+        } else if let Some(key) = payload.strip_prefix(MENU_PREFIX) {
+            match MenuKey::parse(key) {
+                Some(key) => self.on_menu(key),
+                None => self.stale_choice(),
+            }
+        } else if let Some(number) = payload.strip_prefix(TEL_PREFIX) {
+            let text = format!("Anh/chị vui lòng gọi số {} để được hỗ trợ trực tiếp.", number.trim());
+            self.out.reply(text, Vec::new());
+        } else {
+            // Not one of ours (a channel's own quick reply sends its text): read it as typed.
+            self.on_text(payload, false);
+        }
+    }
+
+    fn feedback(&mut self, id: &str, helpful: bool, with_officers: bool) {
+        let id = id.trim();
+        if id.is_empty() || id.chars().count() > 100 {
+            if !with_officers {
+                self.stale_choice();
+            }
+            return;
+        }
+        self.out.action = BotAction::Feedback { entry_id: id.to_owned(), helpful };
+        if helpful {
+            self.out.memory.failed_turns = 0;
+            if !with_officers {
+                self.out.reply("Dạ, cảm ơn anh/chị đã phản hồi.".to_owned(), Vec::new());
+            }
+            return;
+        }
+        self.out.review = Some(ReviewReason::Unhelpful);
+        if with_officers {
+            return;
+        }
+        // Unsuccessful, but the reply already offers an officer: the next failure hands off.
+        self.out.memory.failed_turns = self.out.memory.failed_turns.saturating_add(1).min(MAX_FAILED_TURNS - 1);
+        let text = "Xin lỗi anh/chị vì câu trả lời chưa đúng ý. Anh/chị có thể hỏi lại cụ thể hơn, \
+                    hoặc bấm \"Gặp cán bộ\" để trao đổi trực tiếp với cán bộ."
+            .to_owned();
+        self.out.reply(text, vec![button("Gặp cán bộ", MenuKey::TalkToOfficer.payload())]);
+    }
+
+    pub(super) fn on_sticker(&mut self) {
+        // A sticker is mostly a greeting or a thank-you, rarely a report: answer it with the
+        // menu instead of filling the officers' queue.
+        if !self.out.memory.greeted {
+            self.greet_with_menu();
+            return;
+        }
+        let text = format!(
+            "Dạ, anh/chị cần {} hỗ trợ gì ạ? Anh/chị nhập câu hỏi hoặc chọn một mục dưới đây.",
+            self.unit().name
+        );
+        let buttons = self.menu_buttons();
+        self.out.reply(text, buttons);
+    }
+
+    fn on_menu(&mut self, key: MenuKey) {
+        let unit = self.unit();
+        match key {
+            MenuKey::Procedures => {
+                let text = "Anh/chị nhập câu hỏi về thủ tục cần tìm hiểu, ví dụ:\n\
+                            • Làm căn cước cần giấy tờ gì?\n\
+                            • Đăng ký tạm trú ở đâu?\n\
+                            • Lệ phí làm hộ chiếu bao nhiêu?"
+                    .to_owned();
+                self.out.reply(text, Vec::new());
+            }
+            MenuKey::Report => self.start_report("other".to_owned()),
+            MenuKey::Booking => {
+                let text = match non_empty(&unit.booking_url) {
+                    Some(url) => {
+                        let mut text = format!("Anh/chị đặt lịch hẹn làm thủ tục tại: {url}");
+                        if !unit.opening_hours_text.trim().is_empty() {
+                            text.push_str(&format!("\nGiờ tiếp nhận: {}.", unit.opening_hours_text.trim()));
+                        }
+                        text
+                    }
+                    None => {
+                        let mut text = format!(
+                            "{} chưa nhận đặt lịch trực tuyến. Anh/chị vui lòng đến trụ sở trong giờ làm việc",
+                            unit.name
+                        );
+                        if !unit.opening_hours_text.trim().is_empty() {
+                            text.push_str(&format!(" ({})", unit.opening_hours_text.trim()));
+                        }
+                        match non_empty(&unit.hotline) {
+                            Some(hotline) => text.push_str(&format!(" hoặc gọi {hotline}.")),
+                            None => text.push('.'),
+                        }
+                        text
+                    }
+                };
+                self.out.reply(text, Vec::new());
+            }
+            MenuKey::StatusLookup => {
+                let lead = "Anh/chị vui lòng gửi mã hồ sơ (số trên giấy biên nhận) và họ tên người nộp; \
+                            cán bộ sẽ kiểm tra và trả lời tại đây.";
+                self.hand_off(HandOffReason::StatusLookup, lead);
+            }
+            MenuKey::Hotline => {
+                let mut lines = Vec::new();
+                let mut buttons = Vec::new();
+                if let Some(hotline) = non_empty(&unit.hotline) {
+                    lines.push(format!("Đường dây nóng {}: {hotline}", unit.name));
+                    buttons.push(button("Gọi đường dây nóng", tel_payload(hotline)));
+                }
+                if let Some(duty) = non_empty(&unit.duty_phone) {
+                    lines.push(format!("Trực ban 24/7: {duty}"));
+                    buttons.push(button("Gọi trực ban", tel_payload(duty)));
+                }
+                lines.push("Khẩn cấp: 113 (Công an) · 114 (Cứu nạn, cứu hộ, chữa cháy) · 115 (Cấp cứu).".to_owned());
+                buttons.push(button("Gọi 113 – Công an", tel_payload("113")));
+                self.out.reply(lines.join("\n"), buttons);
+            }
+            MenuKey::TalkToOfficer => self.hand_off_requested(),
+        }
+    }
+
+    /// Menu items shown to this unit: booking only where the unit takes bookings online.
+    fn menu_items(&self) -> Vec<&MenuItem> {
+        let has_booking = non_empty(&self.unit().booking_url).is_some();
+        self.ctx.settings.menu.iter().filter(|item| item.key != MenuKey::Booking || has_booking).collect()
+    }
+
+    fn menu_buttons(&self) -> Vec<Button> {
+        self.menu_items().into_iter().take(MAX_BUTTONS).map(|item| button(&item.label, item.key.payload())).collect()
+    }
+
+    fn greeting_line(&self) -> String {
+        let unit = self.unit();
+        let vars = CannedVars {
+            unit_name: Some(unit.name.clone()),
+            hotline: unit.hotline.clone().or_else(|| unit.duty_phone.clone()),
+            ..CannedVars::default()
+        };
+        render_canned(&self.ctx.settings.greeting, &vars)
+            .ok()
+            .filter(|g| !g.trim().is_empty())
+            .or_else(|| render_canned(DEFAULT_GREETING, &vars).ok())
+            .unwrap_or_else(|| format!("{} xin chào anh/chị!", unit.name))
+    }
+
+    /// The greeting and the whole menu, numbered in the text, the first items as buttons; the
+    /// remembered choices cover the whole list so any number can be typed.
+    pub(super) fn greet_with_menu(&mut self) {
+        let items = self.menu_items();
+        let mut text = self.greeting_line();
+        if !items.is_empty() {
+            text.push_str("\n\nAnh/chị chọn một mục (bấm nút hoặc gõ số):");
+            for (i, item) in items.iter().enumerate() {
+                text.push_str(&format!("\n{}. {}", i + 1, item.label.trim()));
+            }
+            text.push_str("\nHoặc nhập câu hỏi của anh/chị.");
+        }
+        let all: Vec<String> = items.iter().map(|item| item.key.payload()).collect();
+        let buttons = self.menu_buttons();
+        self.out.reply(text, buttons);
+        self.out.memory.failed_turns = 0;
+        self.out.choices = Some(all);
+    }
+}
+
+/// Whether an answer is the unit's own or a referral to another agency.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AnswerKind {
+    Own,
+    Referral,
+}
+
+/// The snake_case name the matcher gives an emergency or report kind ("fire", "theft").
+fn kind_name<T: Serialize>(kind: &T) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "other".to_owned())
+}
+
+/// Emergency numbers, most relevant first for the kind of emergency.
+fn emergency_numbers(kind: &str) -> [(&'static str, &'static str); 3] {
+    const POLICE: (&str, &str) = ("113", "Gọi 113 – Công an");
+    const FIRE: (&str, &str) = ("114", "Gọi 114 – Cứu hỏa");
+    const AMBULANCE: (&str, &str) = ("115", "Gọi 115 – Cấp cứu");
+    match kind {
+        "fire" => [FIRE, POLICE, AMBULANCE],
+        "medical" => [AMBULANCE, POLICE, FIRE],
+        "accident" => [POLICE, AMBULANCE, FIRE],
+        _ => [POLICE, FIRE, AMBULANCE],
+    }
+}
+
+impl Turn<'_> {
+    /// "Công an phường … xin chào anh/chị!" before the first reply of a conversation.
+    fn hello_prefix(&self) -> String {
+        if self.out.memory.greeted { String::new() } else { format!("{} xin chào anh/chị!\n\n", self.unit().name) }
+    }
+
+    fn answer(&mut self, entry: KbAnswer, kind: AnswerKind) {
+        let unit = self.unit();
+        let id = entry.id.trim().to_owned();
+        let mut body = self.hello_prefix();
+        let title = entry.title.trim();
+        if !title.is_empty() {
+            body.push_str(title);
+            body.push_str("\n\n");
+        }
+        body.push_str(entry.answer.trim());
+        let body = body.trim().to_owned();
+        let mut footer = String::new();
+        if kind == AnswerKind::Referral {
+            footer.push_str(&format!("\n\nNếu cần {} hỗ trợ thêm, anh/chị bấm \"Gặp cán bộ\".", unit.name));
+        }
+        footer.push_str("\n\nThông tin trên có giúp ích cho anh/chị không ạ?");
+        let mut buttons = vec![
+            button("Có, cảm ơn", format!("{FEEDBACK_YES_PREFIX}{id}")),
+            button("Chưa đúng ý", format!("{FEEDBACK_NO_PREFIX}{id}")),
+        ];
+        if kind == AnswerKind::Referral {
+            buttons.push(button("Gặp cán bộ", MenuKey::TalkToOfficer.payload()));
+        }
+        let footer_chars = footer.chars().count();
+        let mut texts = if body.chars().count() + footer_chars <= MAX_REPLY_CHARS {
+            vec![format!("{body}{footer}")]
+        } else {
+            // Too long for one message: two messages, and where even two are not enough the
+            // second one says where the rest is (the reply budget is two).
+            let note = match non_empty(&unit.chat_url) {
+                Some(url) => format!("\n\n(…) Nội dung còn dài, anh/chị xem đầy đủ tại {url} hoặc bấm \"Gặp cán bộ\"."),
+                None => "\n\n(…) Nội dung còn dài, anh/chị bấm \"Gặp cán bộ\" để được hướng dẫn đầy đủ.".to_owned(),
+            };
+            let limit = MAX_REPLY_CHARS.saturating_sub(footer_chars + note.chars().count()).max(MAX_REPLY_CHARS / 2);
+            let mut parts = split_for_zalo(&body, limit).into_iter();
+            let first = parts.next().unwrap_or_default();
+            let second = parts.next().unwrap_or_default();
+            let rest = parts.next().is_some();
+            let mut last = second;
+            if rest {
+                last.push_str(&note);
+            }
+            last.push_str(&footer);
+            vec![first, last.trim().to_owned()]
+        };
+        let last_text = texts.pop().unwrap_or_default();
+        for text in texts {
+            self.out.reply(text, Vec::new());
+        }
+        self.out.replies.push(BotReply { text: last_text, buttons, feedback_for: Some(id.clone()) });
+        self.out.memory.failed_turns = 0;
+        self.out.memory.last_answer = Some(id);
+    }
+
+    fn clarify<'b>(&mut self, ids: impl Iterator<Item = &'b str>) {
+        if self.out.memory.failed_turns.saturating_add(1) >= MAX_FAILED_TURNS {
+            self.give_up();
+            return;
+        }
+        let mut entries: Vec<KbAnswer> = Vec::new();
+        for id in ids {
+            if entries.len() == MAX_BUTTONS {
+                break;
+            }
+            if entries.iter().any(|e| e.id == id) {
+                continue;
+            }
+            if let Some(entry) = (self.ctx.kb.entry)(id) {
+                entries.push(entry);
+            }
+        }
+        if entries.is_empty() {
+            self.not_understood();
+            return;
+        }
+        let mut text = self.hello_prefix();
+        if let [only] = entries.as_slice() {
+            text.push_str(&format!("Có phải anh/chị muốn hỏi về: {}?", only.title.trim()));
+            text.push_str("\n(Bấm nút hoặc gõ 1 để xem; nếu không phải, anh/chị hỏi cụ thể hơn.)");
+        } else {
+            text.push_str("Anh/chị muốn hỏi về nội dung nào dưới đây ạ?");
+            for (i, e) in entries.iter().enumerate() {
+                text.push_str(&format!("\n{}. {}", i + 1, e.title.trim()));
+            }
+            text.push_str("\n(Bấm chọn hoặc gõ số thứ tự; nếu không có nội dung cần hỏi, anh/chị hỏi cụ thể hơn.)");
+        }
+        let buttons = entries.iter().map(|e| button(&e.title, format!("{KB_PREFIX}{}", e.id))).collect();
+        self.out.reply(text, buttons);
+        self.out.offered = entries.into_iter().map(|e| e.id).collect();
+        self.out.failed();
+        self.out.review = Some(ReviewReason::Clarified);
+    }
+
+    fn not_understood(&mut self) {
+        if self.out.memory.failed_turns.saturating_add(1) >= MAX_FAILED_TURNS {
+            self.give_up();
+            return;
+        }
+        self.out.failed();
+        self.out.review = Some(ReviewReason::NotUnderstood);
+        let text = format!(
+            "{}Xin lỗi, {} chưa tìm thấy câu trả lời phù hợp. Anh/chị vui lòng hỏi ngắn gọn, cụ thể hơn \
+             (ví dụ: \"làm căn cước cần giấy tờ gì\"), hoặc bấm \"Gặp cán bộ\" để được hỗ trợ.",
+            self.hello_prefix(),
+            self.unit().name
+        );
+        self.out.reply(text, vec![button("Gặp cán bộ", MenuKey::TalkToOfficer.payload())]);
+    }
+
+    /// The second unsuccessful turn in a row: an officer takes over.
+    fn give_up(&mut self) {
+        self.out.review = Some(ReviewReason::HandedOff);
+        self.hand_off(HandOffReason::NotUnderstood, "Xin lỗi anh/chị, câu hỏi này cần cán bộ trả lời trực tiếp.");
+    }
+
+    fn stale_choice(&mut self) {
+        let text = "Dạ, lựa chọn này không còn hiệu lực. Anh/chị vui lòng nhập câu hỏi hoặc chọn một mục dưới đây.";
+        let buttons = self.menu_buttons();
+        self.out.reply(text.to_owned(), buttons);
+    }
+
+    /// Outside office hours: when to expect an answer and whom to call meanwhile.
+    fn out_of_hours_notice(&self) -> String {
+        let unit = self.unit();
+        let mut text = "Hiện đã ngoài giờ làm việc".to_owned();
+        if !unit.opening_hours_text.trim().is_empty() {
+            text.push_str(&format!(" (giờ làm việc: {})", unit.opening_hours_text.trim()));
+        }
+        text.push_str("; cán bộ sẽ trả lời anh/chị sớm nhất có thể.");
+        match non_empty(&unit.duty_phone).or(non_empty(&unit.hotline)) {
+            Some(phone) => text.push_str(&format!(" Việc khẩn cấp, anh/chị gọi trực ban {phone} hoặc 113.")),
+            None => text.push_str(" Việc khẩn cấp, anh/chị gọi 113."),
+        }
+        text
+    }
+
+    /// Call buttons for outside office hours: the duty phone (or hotline), then 113.
+    fn call_buttons(&self) -> Vec<Button> {
+        let unit = self.unit();
+        let mut buttons = Vec::new();
+        if let Some(phone) = non_empty(&unit.duty_phone) {
+            buttons.push(button("Gọi trực ban", tel_payload(phone)));
+        } else if let Some(phone) = non_empty(&unit.hotline) {
+            buttons.push(button("Gọi đường dây nóng", tel_payload(phone)));
+        }
+        buttons.push(button("Gọi 113 – Công an", tel_payload("113")));
+        buttons
+    }
+
+    fn hand_off_requested(&mut self) {
+        let lead = format!("Dạ, {} đã chuyển yêu cầu của anh/chị tới cán bộ.", self.unit().name);
+        self.hand_off(HandOffReason::Requested, &lead);
+    }
+
+    pub(super) fn hand_off(&mut self, reason: HandOffReason, lead: &str) {
+        self.out.action = BotAction::HandOff { reason };
+        self.out.memory.failed_turns = 0;
+        let unit = self.unit();
+        let mut text = lead.trim().to_owned();
+        let mut buttons = Vec::new();
+        if unit.open_now {
+            if !matches!(reason, HandOffReason::StatusLookup | HandOffReason::OtherLanguage) {
+                text.push_str(" Cán bộ sẽ trả lời anh/chị tại đây trong thời gian sớm nhất.");
+            }
+            if matches!(reason, HandOffReason::Media | HandOffReason::Location) {
+                text.push_str(" Trường hợp khẩn cấp, anh/chị gọi ngay 113.");
+                buttons.push(button("Gọi 113 – Công an", tel_payload("113")));
+            }
+        } else {
+            text.push('\n');
+            text.push_str(&self.out_of_hours_notice());
+            buttons = self.call_buttons();
+        }
+        self.out.reply(text, buttons);
+    }
+
+    fn emergency(&mut self, kind: &str) {
+        self.out.action = BotAction::Urgent { kind: kind.to_owned() };
+        self.out.memory.failed_turns = 0;
+        let unit = self.unit();
+        let first = match kind {
+            "fire" => {
+                "KHẨN CẤP: Anh/chị gọi ngay 114 (Cứu nạn, cứu hộ, chữa cháy). Nhanh chóng rời khỏi khu vực cháy, \
+                 không dùng thang máy, che mũi miệng bằng khăn ướt."
+            }
+            "medical" => "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu y tế) và làm theo hướng dẫn của nhân viên y tế.",
+            "accident" => {
+                "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an) và 115 (Cấp cứu) nếu có người bị thương. \
+                 Không di chuyển người bị thương nếu không cần thiết."
+            }
+            _ => "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an). Hãy giữ an toàn cho bản thân, tránh xa nơi nguy hiểm.",
+        };
+        let mut text = first.to_owned();
+        text.push_str(&format!("\nTin nhắn của anh/chị đã được chuyển ngay tới cán bộ trực ban {}", unit.name));
+        match non_empty(&unit.duty_phone) {
+            Some(duty) => text.push_str(&format!(" (số trực ban: {duty}).")),
+            None => text.push('.'),
+        }
+        text.push_str(" Nếu có thể, anh/chị gửi vị trí hiện tại.");
+        text.push_str("\nSố khẩn cấp: 113 Công an · 114 Cứu nạn, cứu hộ, chữa cháy · 115 Cấp cứu y tế.");
+        let buttons =
+            emergency_numbers(kind).iter().map(|(number, label)| button(label, tel_payload(number))).collect();
+        self.out.reply(text, buttons);
+    }
+
+    fn start_report(&mut self, kind: String) {
+        self.out.action = BotAction::StartReport { kind };
+        self.out.memory.failed_turns = 0;
+        let unit = self.unit();
+        let mut text = format!(
+            "{} đã nhận được tin báo của anh/chị. Cán bộ sẽ trao đổi với anh/chị ngay tại đây.\n\
+             Anh/chị vui lòng cho biết: sự việc gì, xảy ra ở đâu, khi nào, và gửi ảnh/video nếu có. \
+             Thông tin về người báo tin được giữ bí mật.",
+            unit.name
+        );
+        if !unit.open_now {
+            text.push_str("\nNgoài giờ làm việc, tin báo được chuyển tới cán bộ trực ban.");
+        }
+        let mut buttons = vec![button("Gọi 113 – Công an", tel_payload("113"))];
+        match non_empty(&unit.hotline).or(non_empty(&unit.duty_phone)) {
+            Some(phone) => {
+                text.push_str(&format!("\nĐường dây nóng: {phone}. Trường hợp khẩn cấp, anh/chị gọi ngay 113."));
+                buttons.push(button("Gọi đường dây nóng", tel_payload(phone)));
+            }
+            None => text.push_str("\nTrường hợp khẩn cấp, anh/chị gọi ngay 113."),
+        }
+        self.out.reply(text, buttons);
+    }
+}

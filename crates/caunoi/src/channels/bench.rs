@@ -1,0 +1,150 @@
+//! `caunoi bench webhook`: a load generator for the Zalo webhook of a running caunoi. It sends
+//! signed `user_send_text` events (distinct message ids, a pool of citizens) at a fixed rate,
+//! records each acknowledgement's latency, then watches the server's `/metrics` until every
+//! accepted event is fully processed (stored, answered by the bot, outbox rows written) and
+//! reports messages per second and ack latency p50/p99.
+
+use crate::cli::CliError;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(clap::Args, Debug, Clone)]
+pub struct WebhookBenchArgs {
+    /// Base URL of the running caunoi, e.g. http://127.0.0.1:8080.
+    #[arg(long)]
+    pub url: String,
+    /// OA id bound to a unit on that caunoi.
+    #[arg(long)]
+    pub oa_id: String,
+    /// App id of the OA.
+    #[arg(long)]
+    pub app_id: String,
+    /// OA secret key (signs the events).
+    #[arg(long)]
+    pub secret: String,
+    /// Events per second.
+    #[arg(long, default_value_t = 200)]
+    pub rate: u32,
+    /// Seconds to send for.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Distinct citizens the events come from.
+    #[arg(long, default_value_t = 500)]
+    pub users: u32,
+    /// Text of every event.
+    #[arg(long, default_value = "lam cccd het bao nhieu tien")]
+    pub text: String,
+}
+
+fn err(e: impl std::fmt::Display) -> CliError {
+    CliError::Message(e.to_string())
+}
+
+/// Reads a counter (summed over labels) from Prometheus text.
+fn counter(text: &str, name: &str) -> f64 {
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter(|l| l.split([' ', '{']).next() == Some(name))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+async fn processed(http: &reqwest::Client, base: &str) -> Result<f64, CliError> {
+    let text = http.get(format!("{base}/metrics")).send().await.map_err(err)?.text().await.map_err(err)?;
+    Ok(counter(&text, "caunoi_inbound_processed_total"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+pub async fn run_webhook_bench(a: WebhookBenchArgs) -> Result<(), CliError> {
+    let base = a.url.trim_end_matches('/').to_string();
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().map_err(err)?;
+    let webhook = format!("{base}/channels/zalo/{}/webhook", a.oa_id);
+    let before = processed(&http, &base).await?;
+    let total = u64::from(a.rate.max(1)) * a.duration;
+    let run_id = crate::crypto::random_token().chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>();
+    let limit = Arc::new(tokio::sync::Semaphore::new(512));
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(a.rate.max(1))));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(total as usize);
+    for i in 0..total {
+        tick.tick().await;
+        let permit = limit.clone().acquire_owned().await.map_err(err)?;
+        let timestamp = jiff::Timestamp::now().as_millisecond().to_string();
+        let user = 7_712_390_045_000_000_000_u64 + u64::from(i as u32 % a.users.max(1));
+        let body = serde_json::json!({
+            "app_id": a.app_id,
+            "user_id_by_app": user.to_string(),
+            "event_name": "user_send_text",
+            "timestamp": timestamp,
+            "sender": { "id": user.to_string() },
+            "recipient": { "id": a.oa_id },
+            "message": { "text": a.text, "msg_id": format!("bench{run_id}{i:012}") },
+        })
+        .to_string();
+        let mac = caunoi_zalo::signature::signature_header_value(&a.app_id, body.as_bytes(), &timestamp, &a.secret);
+        let (http, url) = (http.clone(), webhook.clone());
+        tasks.push(tokio::spawn(async move {
+            let t = Instant::now();
+            let r = http
+                .post(url)
+                .header("content-type", "application/json")
+                .header(caunoi_zalo::signature::SIGNATURE_HEADER, mac)
+                .body(body)
+                .send()
+                .await;
+            drop(permit);
+            (r.map(|r| r.status().as_u16()).unwrap_or(0), t.elapsed())
+        }));
+    }
+    let mut latencies = Vec::with_capacity(tasks.len());
+    let mut ok = 0u64;
+    for t in tasks {
+        if let Ok((status, latency)) = t.await {
+            latencies.push(latency);
+            if status == 200 {
+                ok += 1;
+            }
+        }
+    }
+    let sent_for = started.elapsed();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut done = processed(&http, &base).await? - before;
+    while done < ok as f64 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        done = processed(&http, &base).await? - before;
+    }
+    let all_done = started.elapsed();
+    latencies.sort();
+    println!("events sent:        {total} in {:.1} s ({} acknowledged 200)", sent_for.as_secs_f64(), ok);
+    println!("fully processed:    {done:.0} in {:.1} s", all_done.as_secs_f64());
+    println!("throughput:         {:.0} messages/s processed end to end", done / all_done.as_secs_f64().max(1e-9));
+    println!(
+        "ack latency:        p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        percentile(&latencies, 0.50).as_secs_f64() * 1e3,
+        percentile(&latencies, 0.99).as_secs_f64() * 1e3,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+    if done < ok as f64 {
+        return Err(CliError::Message(format!("only {done:.0} of {ok} events were processed within 5 minutes")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counters_are_summed_over_labels() {
+        let text = "# TYPE x counter\nx{a=\"1\"} 2\nx{a=\"2\"} 3\nxy 7\nx 1\n";
+        assert_eq!(counter(text, "x"), 6.0);
+    }
+}

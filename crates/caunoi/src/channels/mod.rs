@@ -1,0 +1,73 @@
+//! Channels: how citizens' messages arrive and how our replies leave. `zalo` holds the Zalo OA
+//! webhook (verify, store raw, answer 200) and the sender that the outbox calls; the web chat
+//! will sit next to it. What a message *means* is decided in `conversations`, what leaves is
+//! queued in `outbox`; a channel only translates between the wire and those two.
+//!
+//! [`Channels`] is the runtime part kept in the [`App`]: the wake-up signals of the background
+//! workers and the per-OA Zalo clients. [`start_workers`] starts the inbound and outbox workers
+//! unless the configuration turns them off (`CAUNOI_WORKERS=off`).
+
+pub mod bench;
+pub mod zalo;
+
+use crate::app::App;
+use axum::Router;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+/// Runtime state of the channels, shared through the [`App`].
+pub struct Channels {
+    /// Woken when an inbound event was stored.
+    pub inbound_wake: Arc<Notify>,
+    /// Woken when outbox rows were written or became due.
+    pub outbox_wake: Arc<Notify>,
+    /// Zalo OpenAPI clients per OA and their rate limits.
+    pub zalo: zalo::sender::ZaloRuntime,
+}
+
+impl Channels {
+    pub fn new(config: &crate::config::Config) -> Channels {
+        Channels {
+            inbound_wake: Arc::new(Notify::new()),
+            outbox_wake: Arc::new(Notify::new()),
+            zalo: zalo::sender::ZaloRuntime::new(config),
+        }
+    }
+}
+
+/// The channels' public HTTP routes (webhooks). They carry their own authentication
+/// (signatures), so `web::router` exempts the `/channels/` prefix from the CSRF check.
+pub fn routes() -> Router<App> {
+    zalo::webhook::routes()
+}
+
+/// The background workers of this process; dropping it stops them.
+pub struct Workers(Vec<tokio::task::JoinHandle<()>>);
+
+impl Drop for Workers {
+    fn drop(&mut self) {
+        for h in &self.0 {
+            h.abort();
+        }
+    }
+}
+
+/// Starts the inbound-event and outbox workers (none when `config.workers` is off). On
+/// PostgreSQL several of each run, claiming rows with `FOR UPDATE SKIP LOCKED`; on SQLite one
+/// of each, since every write goes through the one writer connection anyway.
+pub fn start_workers(app: &App) -> Workers {
+    if !app.config.workers {
+        tracing::info!("background workers are off (CAUNOI_WORKERS=off)");
+        return Workers(Vec::new());
+    }
+    let n = match app.db.engine() {
+        crate::db::Engine::Sqlite => 1,
+        crate::db::Engine::Postgres => 4,
+    };
+    let mut handles = Vec::new();
+    for i in 0..n {
+        handles.push(tokio::spawn(crate::conversations::worker::run(app.clone(), i)));
+        handles.push(tokio::spawn(crate::outbox::worker::run(app.clone(), i)));
+    }
+    Workers(handles)
+}

@@ -1,0 +1,167 @@
+//! The Zalo side of the outbox: one [`OaClient`] per bound OA (built from the unit's sealed
+//! secrets and the OA's token pair, cached until the binding changes), a per-OA request limit
+//! (governor), and the mapping of Zalo's answers to "sent", "retry later" or "dead letter".
+//!
+//! An expired or invalid access token is handled inside caunoi-zalo: the client refreshes once
+//! (single-flight per OA, the rotated pair saved through [`DbTokenPersistence`]) and retries
+//! once. What still fails is classified here.
+
+use super::store;
+use super::tokens::{self, DbTokenPersistence};
+use crate::app::App;
+use crate::outbox::Payload;
+use crate::outbox::worker::SendError;
+use crate::units::service::ZaloSecrets;
+use caunoi_zalo::{
+    ApiError, AppId, AppRateLimiter, MessageId, OAuthClient, OaClient, OaClientConfig, OaId, Secret, TokenStore,
+    UserId, ZaloEndpoints, ZaloErrorKind,
+};
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+
+/// Requests per minute caunoi allows itself per OA (Zalo's documented limit is per App:
+/// 4,000/minute; one OA per App is the usual set-up).
+pub const PER_OA_REQUESTS_PER_MINUTE: u32 = 4000;
+
+struct Cached {
+    fingerprint: String,
+    client: OaClient,
+}
+
+/// Per-process Zalo state: the HTTP client, the endpoints, and cached OA clients.
+pub struct ZaloRuntime {
+    http: reqwest::Client,
+    endpoints: ZaloEndpoints,
+    clients: tokio::sync::Mutex<HashMap<String, Cached>>,
+}
+
+impl ZaloRuntime {
+    pub fn new(config: &crate::config::Config) -> ZaloRuntime {
+        let endpoints = match &config.zalo_api_url {
+            Some(url) => ZaloEndpoints::all_at(url),
+            None => ZaloEndpoints::production(),
+        };
+        let http = caunoi_zalo::client::default_http_client().unwrap_or_default();
+        ZaloRuntime { http, endpoints, clients: tokio::sync::Mutex::new(HashMap::new()) }
+    }
+
+    /// The HTTP client used for Zalo (and media downloads).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    pub fn endpoints(&self) -> &ZaloEndpoints {
+        &self.endpoints
+    }
+
+    /// Drops the cached client of an OA (after new tokens were stored by hand).
+    pub async fn forget(&self, oa_id: &str) {
+        self.clients.lock().await.remove(oa_id);
+    }
+
+    /// The client of an OA, built on first use and rebuilt when the binding changed.
+    pub async fn client(&self, app: &App, oa_id: &str) -> Result<OaClient, SendError> {
+        let binding = store::binding_by_oa(&app.db, oa_id)
+            .await
+            .map_err(|e| SendError::Retry(format!("database: {e}")))?
+            .ok_or_else(|| SendError::Permanent("no unit is bound to this OA any more".into()))?;
+        let (Some(app_id), Some(sealed)) = (binding.app_id, binding.sealed_secrets) else {
+            return Err(SendError::Permanent("the OA binding has no secrets".into()));
+        };
+        let mut clients = self.clients.lock().await;
+        if let Some(c) = clients.get(oa_id)
+            && c.fingerprint == sealed
+        {
+            return Ok(c.client.clone());
+        }
+        let secrets: ZaloSecrets = app
+            .secrets
+            .decrypt(&sealed)
+            .ok()
+            .and_then(|plain| serde_json::from_slice(&plain).ok())
+            .ok_or_else(|| SendError::Retry("the OA secrets do not decrypt with the instance key".into()))?;
+        let pair = tokens::load_pair(&app.db, &app.secrets, oa_id)
+            .await
+            .map_err(|e| SendError::Retry(format!("database: {e}")))?
+            .ok_or_else(|| SendError::Retry("the OA is not connected yet (no access token)".into()))?;
+        let oauth = OAuthClient::new(
+            self.http.clone(),
+            &self.endpoints.oauth_base,
+            AppId::new(app_id),
+            Secret::new(secrets.app_secret),
+        );
+        let persistence = DbTokenPersistence {
+            db: app.db.clone(),
+            secrets: app.secrets.clone(),
+            clock: app.clock.clone(),
+            unit_id: binding.unit_id,
+        };
+        let tokens = TokenStore::new(OaId::new(oa_id), pair, oauth, Arc::new(persistence));
+        let limiter =
+            AppRateLimiter::per_minute(NonZeroU32::new(PER_OA_REQUESTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN));
+        let config =
+            OaClientConfig { oa_id: OaId::new(oa_id), endpoints: self.endpoints.clone(), appsecret_proof_key: None };
+        let client = OaClient::new(self.http.clone(), config, tokens, limiter);
+        clients.insert(oa_id.to_string(), Cached { fingerprint: sealed, client: client.clone() });
+        Ok(client)
+    }
+
+    /// Delivers one outbox payload to a Zalo user; returns Zalo's message id.
+    pub async fn send(&self, app: &App, oa_id: &str, recipient: &str, payload: &Payload) -> Result<String, SendError> {
+        let client = self.client(app, oa_id).await?;
+        let user = UserId::new(recipient);
+        match payload {
+            Payload::Text { text, quote_message_id } => {
+                let quote = quote_message_id.as_ref().map(|q| MessageId::new(q.as_str()));
+                let mut result = client.send_text(&user, text, quote.as_ref()).await;
+                // Zalo may refuse the quote itself (S3 fork behaviour): send without it.
+                if quote.is_some() && matches!(&result, Err(e) if e.zalo_kind() == Some(ZaloErrorKind::InvalidParams)) {
+                    result = client.send_text(&user, text, None).await;
+                }
+                result.map(|sent| sent.message_id.into_string()).map_err(classify)
+            }
+        }
+    }
+}
+
+/// What a failed call means for the queue (zalo-oa.md §5.6).
+pub fn classify(e: ApiError) -> SendError {
+    use ZaloErrorKind::*;
+    let reason = e.to_string();
+    match e.zalo_kind() {
+        Some(kind @ (ReplyWindowClosed | UserBlocked | UserNotFollower | InvalidParams | UnsupportedMessageType)) => {
+            SendError::Permanent(format!("{}: {reason}", kind_code(kind)))
+        }
+        Some(RateLimited) => SendError::Retry(format!("rate_limited: {reason}")),
+        Some(kind @ (AccessTokenInvalid | AccessTokenExpired)) => {
+            SendError::Retry(format!("{}: {reason}", kind_code(kind)))
+        }
+        Some(kind @ (NightBan | OutOfQuota | SendFailed | AccountSetup)) => {
+            SendError::Retry(format!("{}: {reason}", kind_code(kind)))
+        }
+        _ if e.is_retryable() => SendError::Retry(reason),
+        _ => SendError::Permanent(reason),
+    }
+}
+
+fn kind_code(kind: ZaloErrorKind) -> &'static str {
+    use ZaloErrorKind::*;
+    match kind {
+        RateLimited => "rate_limited",
+        AccessTokenInvalid => "access_token_invalid",
+        AccessTokenExpired => "access_token_expired",
+        ReplyWindowClosed => "reply_window_closed",
+        UserNotFollower => "user_not_follower",
+        UserBlocked => "user_blocked",
+        InvalidParams => "invalid_params",
+        UnsupportedMessageType => "unsupported_message_type",
+        AttachmentExpired => "attachment_expired",
+        OutOfQuota => "out_of_quota",
+        NightBan => "night_ban",
+        TemplateUnavailable => "template_unavailable",
+        SendFailed => "send_failed",
+        AccountSetup => "account_setup",
+        Other => "other",
+    }
+}

@@ -1,0 +1,143 @@
+//! `POST /channels/zalo/{oa_id}/webhook`: Zalo's webhook. It finds the unit bound to the OA,
+//! checks the signature over the raw bytes, stores the raw event in `inbound_events` (a repeat
+//! delivery with the same dedupe key stores nothing) and answers 200 — well inside Zalo's 2 s.
+//! Everything else happens later in the inbound worker, from the stored row.
+//!
+//! Refusals never store anything: unknown OA or bad signature → 401, not JSON or not UTF-8 →
+//! 400, wrong content type → 415, body over 1 MB → 413, a known event lacking its fields → 400.
+//! Each refusal counts in `caunoi_webhook_rejected_total{reason}`. Unknown event kinds are
+//! stored (and later ignored), never refused. The route is exempt from the CSRF layer: Zalo
+//! posts cross-site, the signature is the authentication.
+
+use super::{CHANNEL, store};
+use crate::app::App;
+use crate::conversations::store::{NewInbound, insert_inbound};
+use crate::units::service::ZaloSecrets;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use caunoi_zalo::signature::{self, SignatureError, SignedRequest};
+use caunoi_zalo::{AppId, Event, EventError, EventKind, OaId, Secret, WebhookCredentials};
+
+/// Largest webhook body accepted. Zalo events are a few hundred bytes.
+pub const MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/channels/zalo/{oa_id}/webhook", post(receive).get(probe))
+        .layer(DefaultBodyLimit::max(MAX_WEBHOOK_BYTES))
+}
+
+/// Some checkers open the URL with GET; answer it without side effects.
+async fn probe() -> Response {
+    json(StatusCode::OK, "ok")
+}
+
+fn json(status: StatusCode, message: &str) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({ "status": message }).to_string())
+        .into_response()
+}
+
+fn reject(status: StatusCode, reason: &'static str) -> Response {
+    metrics::counter!("caunoi_webhook_rejected_total", "reason" => reason).increment(1);
+    tracing::warn!(reason, status = status.as_u16(), "zalo webhook refused");
+    json(status, reason)
+}
+
+async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: HeaderMap, body: Bytes) -> Response {
+    let received_at = app.clock.now_micros();
+    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !content_type.trim().to_ascii_lowercase().starts_with("application/json") {
+        return reject(StatusCode::UNSUPPORTED_MEDIA_TYPE, "content_type");
+    }
+    let Ok(text) = std::str::from_utf8(&body) else {
+        return reject(StatusCode::BAD_REQUEST, "not_utf8");
+    };
+    let Ok(value) = serde_json::from_str::<serde_json::Value>(text) else {
+        return reject(StatusCode::BAD_REQUEST, "malformed_json");
+    };
+    if signature::is_registration_probe(&body) {
+        // Zalo probes a new webhook URL with an unsigned `{}` (§3.1).
+        return json(StatusCode::OK, "ok");
+    }
+    let binding = match store::binding_by_oa(&app.db, &oa_id).await {
+        Ok(Some(b)) => b,
+        Ok(None) => return reject(StatusCode::UNAUTHORIZED, "unknown_oa"),
+        Err(e) => {
+            tracing::error!(error = %e, "webhook: cannot read the OA binding");
+            return json(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
+        }
+    };
+    let secrets: Option<ZaloSecrets> = binding
+        .sealed_secrets
+        .as_deref()
+        .and_then(|s| app.secrets.decrypt(s).ok())
+        .and_then(|plain| serde_json::from_slice(&plain).ok());
+    let (Some(app_id), Some(secrets)) = (binding.app_id.clone(), secrets) else {
+        tracing::error!(oa_id = %oa_id, "webhook: the OA binding has no usable secrets");
+        return reject(StatusCode::UNAUTHORIZED, "unknown_oa");
+    };
+    let credentials = WebhookCredentials {
+        app_id: AppId::new(app_id),
+        oa_id: OaId::new(oa_id.as_str()),
+        oa_secret_key: Secret::new(secrets.oa_secret_key),
+        app_secret: Some(Secret::new(secrets.app_secret)),
+    };
+    let request = SignedRequest {
+        raw_body: &body,
+        signature: headers.get(signature::SIGNATURE_HEADER).and_then(|v| v.to_str().ok()),
+        timestamp_header: headers.get(signature::TIMESTAMP_HEADER).and_then(|v| v.to_str().ok()),
+    };
+    if let Err(e) = signature::verify(&app.config.zalo_signature, &credentials, &request) {
+        return match e {
+            SignatureError::MissingBodyField(_) => reject(StatusCode::BAD_REQUEST, "missing_field"),
+            SignatureError::MissingSignature => reject(StatusCode::UNAUTHORIZED, "missing_signature"),
+            SignatureError::MalformedSignature => reject(StatusCode::UNAUTHORIZED, "malformed_signature"),
+            SignatureError::AppMismatch => reject(StatusCode::UNAUTHORIZED, "app_mismatch"),
+            SignatureError::MissingTimestampHeader | SignatureError::SecretNotConfigured | SignatureError::Mismatch => {
+                reject(StatusCode::UNAUTHORIZED, "bad_signature")
+            }
+        };
+    }
+    let event = match Event::from_value(value) {
+        Ok(e) => e,
+        Err(EventError::MissingField { .. }) => return reject(StatusCode::BAD_REQUEST, "missing_field"),
+        Err(EventError::InvalidField { .. }) => return reject(StatusCode::BAD_REQUEST, "invalid_field"),
+        Err(EventError::NotAnObject | EventError::InvalidJson { .. }) => {
+            return reject(StatusCode::BAD_REQUEST, "malformed_json");
+        }
+    };
+    // A known event must concern the OA whose URL and secret it came with.
+    if !matches!(event.kind, EventKind::Unknown { .. }) && event.oa_id().is_some_and(|o| o.as_str() != oa_id) {
+        return reject(StatusCode::BAD_REQUEST, "other_oa");
+    }
+    let dedupe_key = format!("{CHANNEL}|{}", event.dedupe_key());
+    let new = NewInbound {
+        channel: CHANNEL,
+        oa_id: &oa_id,
+        unit_id: binding.unit_id,
+        event_name: &event.event_name,
+        dedupe_key: &dedupe_key,
+        raw_body: text,
+        received_at,
+    };
+    match insert_inbound(&app.db, &new).await {
+        Ok(Some(_)) => {
+            metrics::counter!("caunoi_webhook_accepted_total").increment(1);
+            app.channels.inbound_wake.notify_one();
+            json(StatusCode::OK, "ok")
+        }
+        Ok(None) => {
+            metrics::counter!("caunoi_webhook_duplicates_total").increment(1);
+            json(StatusCode::OK, "ok")
+        }
+        Err(e) => {
+            // Not stored: answer an error so Zalo delivers it again.
+            tracing::error!(error = %e, "webhook: cannot store the event");
+            json(StatusCode::SERVICE_UNAVAILABLE, "unavailable")
+        }
+    }
+}

@@ -1,0 +1,406 @@
+//! Conversation use cases. [`process_inbound`] turns one stored webhook event into its effects,
+//! all in ONE transaction: the event is marked processed, the contact and conversation are
+//! upserted, the citizen's message is stored, the bot decides, the conversation's new state
+//! and memory are saved and the replies are queued in the outbox. A crash anywhere before the
+//! commit leaves the event unprocessed, and the next attempt starts again from the stored row.
+//! Outbox keys derive from the event's dedupe key and the reply's index, so no replay can ever
+//! queue a second answer.
+//!
+//! Also the read side the inbox console and the web chat build on: [`list`], [`get`].
+
+use super::bot::{self, Incoming, UnitFacts};
+use super::store::{self, ConversationRow, ConversationSummary, InboundEvent, MessageRow, NewMessage};
+use crate::app::App;
+use crate::channels::zalo::media::{self, Expect};
+use crate::channels::zalo::{CHANNEL, menu_choice, render_reply};
+use crate::db::StoreError;
+use crate::db_tx;
+use crate::error::ServiceError;
+use crate::outbox::Payload;
+use crate::outbox::store::NewOutbox;
+use crate::units::store::Unit;
+use caunoi_core::bot::BotMemory;
+use caunoi_core::inbox::{ConversationState, Status};
+use caunoi_core::staff::OfficerId;
+use caunoi_core::staff::{Action, Scope};
+use caunoi_core::units::UnitId;
+use caunoi_core::units::UnitPath;
+use caunoi_zalo::{Attachment, Event, EventKind, MessageKind};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Replies one citizen message may cause (Zalo's free replies are precious, ARCHITECTURE.md).
+pub const REPLY_BUDGET: usize = 2;
+
+/// What `conversations.bot_memory` holds: the bot's own memory (opaque here) and the choices
+/// last offered on a channel without buttons, so "2" can be read back as the second choice.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct StoredMemory {
+    #[serde(default)]
+    pub bot: serde_json::Value,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub menu: Vec<String>,
+}
+
+/// What an inbound event means for the conversation, prepared outside the transaction (media
+/// is downloaded before, never inside it).
+struct CitizenInput {
+    user_id: String,
+    interaction_at: Option<i64>,
+    message: Option<InMessage>,
+    /// A human reply typed in Zalo OA Manager, mirrored into the conversation.
+    officer_echo: Option<(String, String)>,
+}
+
+struct InMessage {
+    kind: String,
+    text: String,
+    media_ref: Option<String>,
+    media_url: Option<String>,
+    channel_message_id: Option<String>,
+    incoming: IncomingKind,
+}
+
+enum IncomingKind {
+    Text,
+    Media,
+    Location(f64, f64),
+    Follow,
+    Sticker,
+}
+
+fn kind_name(k: &MessageKind) -> String {
+    match k {
+        MessageKind::Text => "text".into(),
+        MessageKind::Image => "image".into(),
+        MessageKind::Gif => "gif".into(),
+        MessageKind::Sticker => "sticker".into(),
+        MessageKind::File => "file".into(),
+        MessageKind::Audio => "audio".into(),
+        MessageKind::Video => "video".into(),
+        MessageKind::Link => "link".into(),
+        MessageKind::Location => "location".into(),
+        MessageKind::BusinessCard => "business_card".into(),
+        MessageKind::List => "list".into(),
+        MessageKind::Template => "template".into(),
+        MessageKind::Other(o) => o.chars().take(40).collect(),
+    }
+}
+
+/// Downloads the first media attachment; a failure keeps the URL only.
+async fn fetch_media(app: &App, attachments: &[Attachment]) -> (Option<String>, Option<String>) {
+    let found = attachments.iter().find_map(|a| match a {
+        Attachment::Image { url, .. } | Attachment::Gif { url, .. } => Some((url.as_str(), Expect::Image)),
+        Attachment::Video { url, .. } | Attachment::Audio { url } | Attachment::File { url, .. } => {
+            Some((url.as_str(), Expect::Any))
+        }
+        _ => None,
+    });
+    let Some((url, expect)) = found else { return (None, None) };
+    match media::download(app, url, expect).await {
+        Ok(r) => (Some(r), Some(url.to_string())),
+        Err(e) => {
+            tracing::warn!(error = %e, "media download failed; the message is kept with its URL");
+            metrics::counter!("caunoi_media_download_failed_total").increment(1);
+            (None, Some(url.to_string()))
+        }
+    }
+}
+
+async fn prepare(app: &App, event: &Event, received_at: i64) -> Option<CitizenInput> {
+    let at = event.timestamp_millis().map(|ms| ms.saturating_mul(1000)).unwrap_or(received_at);
+    match &event.kind {
+        EventKind::UserMessage(m) => {
+            let (media_ref, media_url) = fetch_media(app, &m.attachments).await;
+            let incoming = match (&m.kind, m.location()) {
+                (_, Some((lat, lon))) => IncomingKind::Location(lat, lon),
+                (MessageKind::Text, _) => IncomingKind::Text,
+                (MessageKind::Link, _) if m.text.as_deref().is_some_and(|t| !t.trim().is_empty()) => IncomingKind::Text,
+                (MessageKind::Sticker, _) => IncomingKind::Sticker,
+                _ => IncomingKind::Media,
+            };
+            Some(CitizenInput {
+                user_id: m.user_id.to_string(),
+                interaction_at: Some(at),
+                message: Some(InMessage {
+                    kind: kind_name(&m.kind),
+                    text: m.text.clone().unwrap_or_default(),
+                    media_ref,
+                    media_url,
+                    channel_message_id: Some(m.msg_id.to_string()),
+                    incoming,
+                }),
+                officer_echo: None,
+            })
+        }
+        EventKind::Follow(f) => Some(CitizenInput {
+            user_id: f.user_id.to_string(),
+            interaction_at: Some(at),
+            message: Some(InMessage {
+                kind: "follow".into(),
+                text: String::new(),
+                media_ref: None,
+                media_url: None,
+                channel_message_id: None,
+                incoming: IncomingKind::Follow,
+            }),
+            officer_echo: None,
+        }),
+        EventKind::UserClickChatNow { user_id, .. } => Some(CitizenInput {
+            user_id: user_id.to_string(),
+            interaction_at: Some(at),
+            message: None,
+            officer_echo: None,
+        }),
+        EventKind::UserSubmitInfo(i) => Some(CitizenInput {
+            user_id: i.user_id.to_string(),
+            interaction_at: Some(at),
+            message: None,
+            officer_echo: None,
+        }),
+        // Echoes of our own API sends carry no admin id; a human in OA Manager does.
+        EventKind::OaEcho(e) if e.admin_id.is_some() => Some(CitizenInput {
+            user_id: e.user_id.to_string(),
+            interaction_at: None,
+            message: None,
+            officer_echo: Some((e.text.clone().unwrap_or_default(), e.msg_id.to_string())),
+        }),
+        _ => None,
+    }
+}
+
+/// The unit bound to the OA and the facts the bot may quote about it.
+async fn unit_context(app: &App, oa_id: &str) -> Result<(UnitFacts, Option<Unit>), StoreError> {
+    let binding = crate::channels::zalo::store::binding_by_oa(&app.db, oa_id).await?;
+    let unit = match binding {
+        Some(b) => crate::units::store::get_public(&app.db, &b.unit_code).await?,
+        None => None,
+    };
+    let Some(unit) = unit else { return Ok((UnitFacts::default(), None)) };
+    let d = &unit.details;
+    let now = app.clock.now().to_zoned(crate::app::vietnam_tz()).datetime();
+    let facts = UnitFacts {
+        name: d.name.clone(),
+        hotline: d.hotline.as_ref().map(|p| p.display()),
+        duty_phone: d.duty_phone.as_ref().map(|p| p.display()),
+        open_now: d.opening_hours.is_open_at(now),
+        opening_hours_text: crate::kb::service::placeholders(&unit).working_hours.unwrap_or_default(),
+        booking_url: None,
+        chat_url: Some(format!("{}/u/{}", app.config.public_url, unit.code.as_str())),
+    };
+    Ok((facts, Some(unit)))
+}
+
+/// Fits rendered replies into the budget: as they are when they fit, else joined and split
+/// again, keeping the first [`REPLY_BUDGET`] parts.
+fn fit_budget(parts: Vec<Vec<String>>) -> Vec<String> {
+    let flat: Vec<String> = parts.iter().flatten().cloned().collect();
+    if flat.len() <= REPLY_BUDGET {
+        return flat;
+    }
+    let joined = flat.join("\n\n");
+    let mut out = caunoi_core::kb::split_for_zalo(&joined, caunoi_core::kb::ZALO_MESSAGE_LIMIT);
+    out.truncate(REPLY_BUDGET);
+    out
+}
+
+fn key_of(dedupe_key: &str) -> String {
+    hex::encode(&Sha256::digest(dedupe_key.as_bytes())[..16])
+}
+
+/// Why processing failed (the event stays unprocessed and is retried).
+#[derive(Debug, thiserror::Error)]
+pub enum ProcessError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ProcessError {
+    fn from(e: sqlx::Error) -> Self {
+        ProcessError::Store(StoreError::Sql(e))
+    }
+}
+
+/// What processing one event did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Processed {
+    /// Outbox rows written.
+    pub replies: usize,
+    /// False when another worker had already processed the event.
+    pub applied: bool,
+}
+
+/// Processes one stored event (see the module docs). Idempotent.
+pub async fn process_inbound(app: &App, ev: &InboundEvent) -> Result<Processed, ProcessError> {
+    let now = app.clock.now_micros();
+    let input = match Event::parse(ev.raw_body.as_bytes()) {
+        Ok(event) => prepare(app, &event, ev.received_at).await,
+        // Validated when received; a body that no longer parses is kept and skipped.
+        Err(_) => None,
+    };
+    let (facts, unit) = match &input {
+        Some(CitizenInput { message: Some(_), .. }) => unit_context(app, &ev.oa_id).await?,
+        _ => Default::default(),
+    };
+    let key = key_of(&ev.dedupe_key);
+    let result = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, ks = crate::kb::store] => {
+        let mut done = Processed::default();
+        if cs::mark_processed(&mut tx, ev.id, now).await? {
+            done.applied = true;
+            if let Some(input) = &input {
+                let contact =
+                    cs::upsert_contact(&mut tx, ev.unit_id, CHANNEL, &ev.oa_id, &input.user_id, input.interaction_at, now)
+                        .await?;
+                if input.message.is_some() || input.officer_echo.is_some() {
+                    let conv = match cs::open_conversation(&mut tx, contact).await? {
+                        Some(c) => c,
+                        None => cs::insert_conversation(&mut tx, ev.unit_id, contact, CHANNEL, now).await?,
+                    };
+                    if let Some((text, msg_id)) = &input.officer_echo {
+                        let m = NewMessage {
+                            conversation_id: conv.id,
+                            direction: "out",
+                            author: "officer",
+                            officer_id: None,
+                            kind: "text",
+                            text,
+                            media_ref: None,
+                            media_url: None,
+                            channel_message_id: Some(msg_id),
+                            created_at: now,
+                        };
+                        cs::insert_message(&mut tx, &m).await?;
+                    }
+                    if let Some(msg) = &input.message {
+                        let m = NewMessage {
+                            conversation_id: conv.id,
+                            direction: "in",
+                            author: "citizen",
+                            officer_id: None,
+                            kind: &msg.kind,
+                            text: &msg.text,
+                            media_ref: msg.media_ref.as_deref(),
+                            media_url: msg.media_url.as_deref(),
+                            channel_message_id: msg.channel_message_id.as_deref(),
+                            created_at: now,
+                        };
+                        cs::insert_message(&mut tx, &m).await?;
+                        let mut memory: StoredMemory = serde_json::from_str(&conv.bot_memory).unwrap_or_default();
+                        let incoming = match msg.incoming {
+                            IncomingKind::Text => match menu_choice(&msg.text, &memory.menu) {
+                                Some(payload) => Incoming::Choice(payload),
+                                None => Incoming::Text(&msg.text),
+                            },
+                            IncomingKind::Media => Incoming::Media { kind: bot::media_kind(&msg.kind) },
+                            IncomingKind::Location(lat, lon) => Incoming::Location { lat, lon },
+                            IncomingKind::Follow => Incoming::Follow,
+                            IncomingKind::Sticker => Incoming::Sticker,
+                        };
+                        let state = ConversationState {
+                            status: Status::parse(&conv.status).unwrap_or(Status::Bot),
+                            unit_id: UnitId(conv.unit_id),
+                            assignee: conv.assignee_id.map(OfficerId),
+                            urgent: conv.urgent,
+                        };
+                        let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
+                        let turn = bot::respond(app, unit.as_ref(), &bot_memory, &state, incoming, &facts);
+                        if let Some((reason, entry)) = &turn.review {
+                            let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
+                            if !masked.trim().is_empty() {
+                                ks::log_unanswered(&mut tx, UnitId(conv.unit_id), now, &masked, reason.as_str(), entry.as_deref())
+                                    .await?;
+                            }
+                        }
+                        let mut menu = Vec::new();
+                        let mut rendered = Vec::new();
+                        for r in &turn.replies {
+                            if !r.buttons.is_empty() {
+                                menu = r.buttons.iter().map(|b| b.payload.clone()).collect();
+                            }
+                            rendered.push(render_reply(&r.text, &r.buttons));
+                        }
+                        memory.bot = serde_json::to_value(&turn.memory).unwrap_or_default();
+                        memory.menu = menu;
+                        let memory_json = serde_json::to_string(&memory).unwrap_or_else(|_| "{}".into());
+                        cs::update_conversation(
+                            &mut tx,
+                            conv.id,
+                            turn.state.status.as_str(),
+                            turn.state.urgent,
+                            &memory_json,
+                            input.interaction_at,
+                            now,
+                        )
+                        .await?;
+                        for (i, text) in fit_budget(rendered).iter().enumerate() {
+                            let out = NewMessage {
+                                conversation_id: conv.id,
+                                direction: "out",
+                                author: "bot",
+                                officer_id: None,
+                                kind: "text",
+                                text,
+                                media_ref: None,
+                                media_url: None,
+                                channel_message_id: None,
+                                created_at: now,
+                            };
+                            let message_id = cs::insert_message(&mut tx, &out).await?;
+                            let payload = serde_json::to_string(&Payload::Text { text: text.clone(), quote_message_id: None })
+                                .unwrap_or_default();
+                            let idempotency_key = format!("zalo-reply:{key}:{i}");
+                            let row = NewOutbox {
+                                idempotency_key: &idempotency_key,
+                                channel: CHANNEL,
+                                unit_id: ev.unit_id,
+                                oa_id: Some(&ev.oa_id),
+                                recipient: &input.user_id,
+                                conversation_id: Some(conv.id),
+                                message_id: Some(message_id),
+                                payload: &payload,
+                                run_at: now,
+                            };
+                            if ob::insert(&mut tx, &row).await?.is_some() {
+                                done.replies += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        done
+    });
+    Ok(result)
+}
+
+/// Conversations of the officer's units, optionally by status (`bot`, `waiting_human`,
+/// `assigned`, `closed`), urgent first then most recent; at most 200.
+pub async fn list(app: &App, scope: &Scope, status: Option<&str>) -> Result<Vec<ConversationSummary>, ServiceError> {
+    Ok(store::list_in_scope(&app.db, scope.officer_id, status, 200).await?)
+}
+
+/// One conversation with its messages, if it belongs to the officer's units.
+pub async fn get(app: &App, scope: &Scope, id: i64) -> Result<(ConversationRow, Vec<MessageRow>), ServiceError> {
+    let conv = store::get_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
+    let path = unit_path(app, conv.unit_id).await?;
+    scope.require(Action::ViewUnit, &path)?;
+    let messages = store::messages(&app.db, conv.id).await?;
+    Ok((conv, messages))
+}
+
+async fn unit_path(app: &App, unit_id: i64) -> Result<UnitPath, StoreError> {
+    Ok(UnitPath::from_stored(store::unit_path(&app.db, unit_id).await?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_over_budget_are_joined_then_cut_to_two() {
+        let parts = vec![vec!["a".to_string()], vec!["b".to_string(), "c".to_string()]];
+        let out = fit_budget(parts);
+        assert_eq!(out, vec!["a\n\nb\n\nc".to_string()]);
+        assert_eq!(fit_budget(vec![vec!["x".into()], vec!["y".into()]]).len(), 2);
+    }
+}

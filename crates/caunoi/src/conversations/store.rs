@@ -1,0 +1,397 @@
+//! Conversation queries: the inbound event log, contacts, conversations and messages. SQL only;
+//! the rules (what an event means, what the bot answers) live in `service.rs` and the core.
+//!
+//! Claims: inbound events are leased (`locked_until`) by a single statement; on PostgreSQL the
+//! inner select takes `FOR UPDATE SKIP LOCKED` so concurrent workers never wait on each other,
+//! on SQLite the statement runs inside `BEGIN IMMEDIATE` on the one writer connection.
+
+use crate::db::{Db, StoreError};
+use crate::{db_read, db_write, in_scope};
+use caunoi_core::staff::OfficerId;
+
+/// A stored webhook event.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct InboundEvent {
+    pub id: i64,
+    pub channel: String,
+    pub oa_id: String,
+    pub unit_id: i64,
+    pub event_name: String,
+    pub dedupe_key: String,
+    pub raw_body: String,
+    pub received_at: i64,
+    pub attempts: i64,
+}
+
+/// A webhook event to store.
+#[derive(Debug, Clone)]
+pub struct NewInbound<'a> {
+    pub channel: &'a str,
+    pub oa_id: &'a str,
+    pub unit_id: i64,
+    pub event_name: &'a str,
+    pub dedupe_key: &'a str,
+    pub raw_body: &'a str,
+    pub received_at: i64,
+}
+
+/// Stores an event unless one with the same dedupe key exists. `Some(id)` when it is new.
+pub async fn insert_inbound(db: &Db, e: &NewInbound<'_>) -> Result<Option<i64>, StoreError> {
+    Ok(db_write!(db, pool => sqlx::query_scalar(
+        "INSERT INTO inbound_events (channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+    )
+    .bind(e.channel)
+    .bind(e.oa_id)
+    .bind(e.unit_id)
+    .bind(e.event_name)
+    .bind(e.dedupe_key)
+    .bind(e.raw_body)
+    .bind(e.received_at)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+const CLAIM_SQLITE: &str = "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
+     AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3) \
+     RETURNING id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts";
+
+const CLAIM_POSTGRES: &str = "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
+     AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
+     RETURNING id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts";
+
+/// Leases up to `limit` unprocessed events whose lease (if any) ran out, oldest first.
+pub async fn claim_inbound(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<InboundEvent>, StoreError> {
+    let mut rows: Vec<InboundEvent> = match db {
+        Db::Sqlite(s) => {
+            let mut tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
+            let rows = sqlx::query_as(CLAIM_SQLITE).bind(lease_until).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+            tx.commit().await?;
+            rows
+        }
+        Db::Postgres(p) => sqlx::query_as(CLAIM_POSTGRES).bind(lease_until).bind(now).bind(limit).fetch_all(p).await?,
+    };
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Records a failed processing attempt; the lease stays, so the event is retried after it.
+pub async fn record_inbound_failure(db: &Db, id: i64, error: &str) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("UPDATE inbound_events SET last_error = $1 WHERE id = $2")
+        .bind(error)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Gives up on an event that failed too often: it stays stored with its error, unprocessed
+/// events no longer include it.
+pub async fn abandon_inbound(db: &Db, id: i64, now: i64, error: &str) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query(
+        "UPDATE inbound_events SET processed_at = $1, last_error = $2 WHERE id = $3 AND processed_at IS NULL"
+    )
+    .bind(now)
+    .bind(error)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Counts of the inbound log (tests, metrics, the bench).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InboundCounts {
+    pub total: i64,
+    pub unprocessed: i64,
+}
+
+pub async fn inbound_counts(db: &Db) -> Result<InboundCounts, StoreError> {
+    let (total, unprocessed): (i64, i64) = db_read!(db, pool => sqlx::query_as(
+        "SELECT COUNT(*), COUNT(*) - COUNT(processed_at) FROM inbound_events"
+    )
+    .fetch_one(pool)
+    .await)?;
+    Ok(InboundCounts { total, unprocessed })
+}
+
+/// A conversation as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub contact_id: i64,
+    pub channel: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub urgent: bool,
+    pub bot_memory: String,
+    pub last_citizen_message_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A conversation in an officer's list, with its contact.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationSummary {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub channel: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub urgent: bool,
+    pub contact_id: i64,
+    pub contact_name: Option<String>,
+    pub last_citizen_message_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MessageRow {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub direction: String,
+    pub author: String,
+    pub officer_id: Option<i64>,
+    pub kind: String,
+    pub text: String,
+    pub media_ref: Option<String>,
+    pub media_url: Option<String>,
+    pub channel_message_id: Option<String>,
+    pub created_at: i64,
+}
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub conversation_id: i64,
+    /// `in` (from the citizen) or `out` (to the citizen).
+    pub direction: &'a str,
+    /// `citizen`, `bot` or `officer`.
+    pub author: &'a str,
+    pub officer_id: Option<i64>,
+    /// `text`, `image`, `video`, `file`, `location`, `sticker`, `follow`, …
+    pub kind: &'a str,
+    pub text: &'a str,
+    pub media_ref: Option<&'a str>,
+    pub media_url: Option<&'a str>,
+    pub channel_message_id: Option<&'a str>,
+    pub created_at: i64,
+}
+
+const CONVERSATION_COLUMNS: &str = "id, unit_id, contact_id, channel, status, assignee_id, urgent, bot_memory, \
+     last_citizen_message_at, created_at, updated_at";
+
+/// Conversations of the officer's units with the given status (all when `None`), newest first.
+pub async fn list_in_scope(
+    db: &Db,
+    officer: OfficerId,
+    status: Option<&str>,
+    limit: i64,
+) -> Result<Vec<ConversationSummary>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT c.id, c.unit_id, u.code AS unit_code, c.channel, c.status, c.assignee_id, c.urgent, \
+         c.contact_id, k.display_name AS contact_name, c.last_citizen_message_at, c.updated_at \
+         FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
+         WHERE ($2 IS NULL OR c.status = $2) AND ", in_scope!(),
+        " ORDER BY c.urgent DESC, c.updated_at DESC LIMIT $3"
+    ))
+    .bind(officer.0)
+    .bind(status)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// One conversation, if it belongs to the officer's units.
+pub async fn get_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option<ConversationRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT c.id, c.unit_id, c.contact_id, c.channel, c.status, c.assignee_id, c.urgent, c.bot_memory, \
+         c.last_citizen_message_at, c.created_at, c.updated_at \
+         FROM conversations c JOIN units u ON u.id = c.unit_id WHERE c.id = $2 AND ", in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// The messages of a conversation, oldest first (callers check scope on the conversation).
+pub async fn messages(db: &Db, conversation: i64) -> Result<Vec<MessageRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
+         channel_message_id, created_at FROM messages WHERE conversation_id = $1 ORDER BY id"
+    )
+    .bind(conversation)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// The open conversation of a Zalo user with an OA, if any (tests and the bench).
+pub async fn open_conversation_of(
+    db: &Db,
+    channel: &str,
+    account: &str,
+    external_id: &str,
+) -> Result<Option<ConversationRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT c.id, c.unit_id, c.contact_id, c.channel, c.status, c.assignee_id, c.urgent, c.bot_memory, \
+         c.last_citizen_message_at, c.created_at, c.updated_at FROM conversations c \
+         JOIN contacts k ON k.id = c.contact_id \
+         WHERE k.channel = $1 AND k.channel_account = $2 AND k.external_id = $3 AND c.status <> 'closed' \
+         ORDER BY c.id DESC LIMIT 1"
+    )
+    .bind(channel)
+    .bind(account)
+    .bind(external_id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// The path of a unit (for scope checks on rows that carry a unit id).
+pub async fn unit_path(db: &Db, unit_id: i64) -> Result<String, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar("SELECT path FROM units WHERE id = $1")
+        .bind(unit_id)
+        .fetch_one(pool)
+        .await)?)
+}
+
+crate::engine_fns! {
+    /// Marks an event processed; false when another worker already did (then do nothing).
+    /// On PostgreSQL this also row-locks the event until the transaction ends.
+    pub async fn mark_processed(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE inbound_events SET processed_at = $1, last_error = NULL WHERE id = $2 AND processed_at IS NULL",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Creates or refreshes a contact and returns its id. The upsert row-locks the contact on
+    /// PostgreSQL, which serializes concurrent events of one citizen until commit.
+    pub async fn upsert_contact(
+        conn: &mut Conn,
+        unit_id: i64,
+        channel: &str,
+        account: &str,
+        external_id: &str,
+        interaction_at: Option<i64>,
+        now: i64,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO contacts (unit_id, channel, channel_account, external_id, last_interaction_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (channel, channel_account, external_id) DO UPDATE SET \
+             unit_id = excluded.unit_id, \
+             last_interaction_at = COALESCE(excluded.last_interaction_at, contacts.last_interaction_at), \
+             updated_at = excluded.updated_at \
+             RETURNING id",
+        )
+        .bind(unit_id)
+        .bind(channel)
+        .bind(account)
+        .bind(external_id)
+        .bind(interaction_at)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    /// The contact's conversation that is not closed, if any.
+    pub async fn open_conversation(conn: &mut Conn, contact_id: i64) -> Result<Option<ConversationRow>, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id = $1 AND status <> 'closed' \
+             ORDER BY id DESC LIMIT 1"
+        )))
+        .bind(contact_id)
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+
+    /// Opens a new conversation with the bot.
+    pub async fn insert_conversation(
+        conn: &mut Conn,
+        unit_id: i64,
+        contact_id: i64,
+        channel: &str,
+        now: i64,
+    ) -> Result<ConversationRow, StoreError> {
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO conversations (unit_id, contact_id, channel, status, urgent, bot_memory, created_at, updated_at) \
+             VALUES ($1, $2, $3, 'bot', $4, '{{}}', $5, $5) RETURNING {CONVERSATION_COLUMNS}"
+        )))
+        .bind(unit_id)
+        .bind(contact_id)
+        .bind(channel)
+        .bind(false)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    /// Stores a message and returns its id.
+    pub async fn insert_message(conn: &mut Conn, m: &NewMessage<'_>) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
+             channel_message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+        )
+        .bind(m.conversation_id)
+        .bind(m.direction)
+        .bind(m.author)
+        .bind(m.officer_id)
+        .bind(m.kind)
+        .bind(m.text)
+        .bind(m.media_ref)
+        .bind(m.media_url)
+        .bind(m.channel_message_id)
+        .bind(m.created_at)
+        .fetch_one(&mut *conn)
+        .await?)
+    }
+
+    /// Saves the conversation's state after a bot turn (or an officer's action).
+    pub async fn update_conversation(
+        conn: &mut Conn,
+        id: i64,
+        status: &str,
+        urgent: bool,
+        bot_memory: &str,
+        last_citizen_message_at: Option<i64>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE conversations SET status = $1, urgent = $2, bot_memory = $3, \
+             last_citizen_message_at = COALESCE($4, last_citizen_message_at), updated_at = $5, \
+             closed_at = CASE WHEN $1 = 'closed' THEN $5 ELSE closed_at END WHERE id = $6",
+        )
+        .bind(status)
+        .bind(urgent)
+        .bind(bot_memory)
+        .bind(last_citizen_message_at)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    }
+
+    /// Refreshes a contact's last interaction (opens Zalo's reply window) without a message.
+    pub async fn touch_contact(conn: &mut Conn, contact_id: i64, at: i64, now: i64) -> Result<(), StoreError> {
+        sqlx::query("UPDATE contacts SET last_interaction_at = $1, updated_at = $2 WHERE id = $3")
+            .bind(at)
+            .bind(now)
+            .bind(contact_id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+}

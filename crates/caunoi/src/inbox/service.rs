@@ -1,0 +1,644 @@
+//! Inbox use cases: where a conversation changes hands and where an officer's words leave.
+//!
+//! Every move (assign, transfer, close, reopen) goes through `caunoi_core::inbox::transition`,
+//! is written with a conditional update on the state that was read, and appends a
+//! `conversation_events` row in the same transaction. An officer's reply is stored as a message
+//! and queued in the outbox in one transaction (idempotency key `officer:{message id}`); a Zalo
+//! reply outside the window is refused before anything is written. Reads and changes are
+//! limited to the officer's scope: a conversation elsewhere does not exist for them (404).
+
+use super::store::{self, ConversationView, Expected, NewEvent, QueueRow, UnitMode};
+use crate::app::App;
+use crate::conversations::store::NewMessage;
+use crate::db_tx;
+use crate::error::ServiceError;
+use crate::outbox::Payload;
+use crate::outbox::store::NewOutbox;
+use caunoi_core::inbox::{
+    CannedVars, ConversationState, ConversationSummary, Queue, QueueFilter, ReopenBy, ReplyCost, ReplyWindow, Status,
+    TransferTarget, Transition, UnitScope, pick_assignee, queue_order, render_canned, reply_cost, reply_window,
+    validate_canned,
+};
+use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
+use caunoi_core::staff::{Action, Forbidden, OfficerId, Role, Scope};
+use caunoi_core::units::{UnitId, UnitPath};
+use std::collections::HashMap;
+
+/// Longest officer reply, in characters (one Zalo consultation message holds 2,000).
+pub const MAX_REPLY_CHARS: usize = 2000;
+/// Longest internal note, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+/// Longest preview of the last message in a queue row.
+const PREVIEW_CHARS: usize = 90;
+/// The Zalo channel name as stored in `conversations.channel`.
+const ZALO: &str = "zalo";
+
+fn invalid(field: &'static str, vi: impl Into<String>, en: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid(FieldErrors(vec![InvalidInput::new(field, vi, en)]))
+}
+
+fn conflict() -> ServiceError {
+    invalid(
+        "action",
+        "Cuộc trò chuyện vừa được cán bộ khác thay đổi. Vui lòng xem lại rồi thao tác lại.",
+        "Another officer has just changed this conversation. Please check it and try again.",
+    )
+}
+
+/// Whether the officer may work conversations of the unit at `path`: any role but analyst
+/// (analysts read statistics only).
+pub fn can_work(scope: &Scope, path: &UnitPath) -> bool {
+    scope.grants.iter().any(|g| g.role != Role::Analyst && g.unit_path.contains(path))
+}
+
+/// Whether the officer may direct others' work at the unit (assign to a colleague, manage the
+/// roster and canned replies): admins, leaders and duty officers.
+pub fn can_direct(scope: &Scope, path: &UnitPath) -> bool {
+    scope
+        .grants
+        .iter()
+        .any(|g| matches!(g.role, Role::Admin | Role::Leader | Role::DutyOfficer) && g.unit_path.contains(path))
+}
+
+// `Forbidden` names an action of the foundation's list, which has no inbox entries yet; the web
+// edge only turns it into a 403.
+fn require_work(scope: &Scope, path: &UnitPath) -> Result<(), ServiceError> {
+    if can_work(scope, path) { Ok(()) } else { Err(Forbidden { action: Action::ViewUnit }.into()) }
+}
+
+fn require_direct(scope: &Scope, path: &UnitPath) -> Result<(), ServiceError> {
+    if can_direct(scope, path) { Ok(()) } else { Err(Forbidden { action: Action::EditUnit }.into()) }
+}
+
+fn ts(micros: i64) -> jiff::Timestamp {
+    jiff::Timestamp::from_microsecond(micros).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+/// One row of a queue, ready to show: the preview is masked (phone and ID numbers hidden).
+#[derive(Debug, Clone)]
+pub struct QueueItem {
+    pub id: i64,
+    pub urgent: bool,
+    pub contact_id: i64,
+    pub contact_name: Option<String>,
+    pub channel: String,
+    pub unit_name: String,
+    pub preview: String,
+    pub last_kind: String,
+    pub at: i64,
+    pub status: Status,
+    pub assignee_name: Option<String>,
+}
+
+fn summary_of(r: &QueueRow, status: Status) -> ConversationSummary {
+    ConversationSummary {
+        status,
+        unit_path: UnitPath::from_stored(r.unit_path.clone()),
+        assignee: r.assignee_id.map(OfficerId),
+        urgent: r.urgent,
+        waiting_since: if status.is_with_officers() { r.waiting_since.map(ts) } else { None },
+    }
+}
+
+/// Masks personal data and shortens a message for a list.
+pub fn preview(text: &str) -> String {
+    let masked = caunoi_text::normalize::mask_personal_data(text.trim());
+    let mut out: String = masked.chars().take(PREVIEW_CHARS).collect();
+    if masked.chars().count() > PREVIEW_CHARS {
+        out.push('…');
+    }
+    out
+}
+
+/// The conversations of one inbox tab, urgent first, then the longest wait
+/// (`caunoi_core::inbox::queue_order`). "My unit" means the units the officer holds a grant on.
+pub async fn queue(app: &App, scope: &Scope, q: Queue) -> Result<Vec<QueueItem>, ServiceError> {
+    let filters: Vec<QueueFilter> = scope.grants.iter().map(|g| q.filter(scope.officer_id, &g.unit_path)).collect();
+    let Some(first) = filters.first() else { return Ok(Vec::new()) };
+    let statuses: Vec<&str> = first.statuses.iter().map(|s| s.as_str()).collect();
+    let mode = match first.unit {
+        UnitScope::Exactly(_) => UnitMode::GrantUnits,
+        UnitScope::Any | UnitScope::Subtree(_) => UnitMode::Scope,
+    };
+    let rows = store::queue(&app.db, scope.officer_id, &statuses, mode, first.assignee, 300).await?;
+    let mut items: Vec<(ConversationSummary, QueueRow, Status)> = rows
+        .into_iter()
+        .filter_map(|r| {
+            let status = Status::parse(&r.status)?;
+            let s = summary_of(&r, status);
+            filters.iter().any(|f| f.matches(&s)).then_some((s, r, status))
+        })
+        .collect();
+    items.sort_by(|a, b| queue_order(&a.0, &b.0));
+    Ok(items
+        .into_iter()
+        .map(|(_, r, status)| QueueItem {
+            id: r.id,
+            urgent: r.urgent,
+            contact_id: r.contact_id,
+            contact_name: r.contact_name.filter(|n| !n.trim().is_empty()),
+            channel: r.channel,
+            unit_name: r.unit_name,
+            preview: preview(r.last_text.as_deref().unwrap_or("")),
+            last_kind: r.last_kind.unwrap_or_default(),
+            at: r.last_at.unwrap_or(r.updated_at),
+            status,
+            assignee_name: r.assignee_name,
+        })
+        .collect())
+}
+
+/// One conversation, if it belongs to the officer's units.
+pub async fn get(app: &App, scope: &Scope, id: i64) -> Result<ConversationView, ServiceError> {
+    let view = store::get_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
+    scope.require(Action::ViewUnit, &UnitPath::from_stored(view.unit_path.clone()))?;
+    Ok(view)
+}
+
+fn state_of(view: &ConversationView) -> Result<ConversationState, ServiceError> {
+    let status = Status::parse(&view.status).ok_or_else(|| {
+        invalid("action", "Trạng thái cuộc trò chuyện không rõ.", "The conversation's status is unknown.")
+    })?;
+    Ok(ConversationState {
+        status,
+        unit_id: UnitId(view.unit_id),
+        assignee: view.assignee_id.map(OfficerId),
+        urgent: view.urgent,
+    })
+}
+
+fn transition_error(e: caunoi_core::inbox::TransitionError) -> ServiceError {
+    let m = e.message();
+    invalid("action", m.vi, m.en)
+}
+
+/// The event name stored for a move.
+fn action_name(t: &Transition) -> &'static str {
+    match t {
+        Transition::HandOff => "hand_off",
+        Transition::Assign { .. } => "assign",
+        Transition::Transfer { to: TransferTarget::Officer(_), .. } => "transfer_officer",
+        Transition::Transfer { to: TransferTarget::Unit(_), .. } => "transfer_unit",
+        Transition::Close => "close",
+        Transition::Reopen { .. } => "reopen",
+        Transition::SetUrgent { .. } => "urgent",
+    }
+}
+
+/// Applies a move decided by `actor` (`None`: the system, e.g. the duty roster) and records it.
+async fn apply(
+    app: &App,
+    actor: Option<OfficerId>,
+    view: &ConversationView,
+    t: Transition,
+) -> Result<ConversationState, ServiceError> {
+    let state = state_of(view)?;
+    let next = caunoi_core::inbox::transition(&state, &t).map_err(transition_error)?;
+    let reason = match &t {
+        Transition::Transfer { reason, .. } => reason.trim().to_string(),
+        _ => String::new(),
+    };
+    let now = app.clock.now_micros();
+    let expected = Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
+    db_tx!(&app.db, tx, [is = crate::inbox::store] => {
+        let moved = is::move_conversation(
+            &mut tx, view.id, expected, next.status.as_str(), next.unit_id, next.assignee, next.urgent, now,
+        )
+        .await?;
+        if !moved {
+            return Err(conflict());
+        }
+        let event = NewEvent {
+            conversation_id: view.id,
+            at: now,
+            officer_id: actor,
+            action: action_name(&t),
+            from_status: state.status.as_str(),
+            to_status: next.status.as_str(),
+            from_unit: state.unit_id,
+            to_unit: next.unit_id,
+            assignee: next.assignee,
+            reason: &reason,
+        };
+        is::insert_event(&mut tx, &event).await?;
+    });
+    Ok(next)
+}
+
+/// Whom an assignment goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Assignee {
+    Me,
+    Officer(OfficerId),
+}
+
+/// Assigns the conversation to the officer or to a colleague who works the unit. An assigned
+/// conversation changes hands only with a reason (a transfer, per the core rules).
+pub async fn assign(
+    app: &App,
+    scope: &Scope,
+    id: i64,
+    to: Assignee,
+    reason: &str,
+) -> Result<ConversationState, ServiceError> {
+    let view = get(app, scope, id).await?;
+    let path = UnitPath::from_stored(view.unit_path.clone());
+    require_work(scope, &path)?;
+    let officer = match to {
+        Assignee::Me => scope.officer_id,
+        Assignee::Officer(o) if o == scope.officer_id => o,
+        Assignee::Officer(o) => {
+            require_direct(scope, &path)?;
+            let colleagues = store::officers_for_unit(&app.db, &view.unit_path).await?;
+            if !colleagues.iter().any(|c| c.id == o.0) {
+                return Err(invalid(
+                    "officer",
+                    "Cán bộ này không làm việc tại đơn vị của cuộc trò chuyện.",
+                    "This officer does not work at the conversation's unit.",
+                ));
+            }
+            o
+        }
+    };
+    let t = if view.status == Status::Assigned.as_str() {
+        Transition::Transfer { to: TransferTarget::Officer(officer), reason: reason.to_string() }
+    } else {
+        Transition::Assign { officer }
+    };
+    apply(app, Some(scope.officer_id), &view, t).await
+}
+
+/// Moves the conversation to another unit's queue (inside the officer's scope), with a reason.
+pub async fn transfer_to_unit(
+    app: &App,
+    scope: &Scope,
+    id: i64,
+    unit_code: &str,
+    reason: &str,
+) -> Result<ConversationState, ServiceError> {
+    let view = get(app, scope, id).await?;
+    require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
+    let target =
+        crate::units::store::get_in_scope(&app.db, scope.officer_id, unit_code.trim()).await?.ok_or_else(|| {
+            invalid("unit", "Hãy chọn một đơn vị trong phạm vi của bạn.", "Choose a unit within your scope.")
+        })?;
+    apply(
+        app,
+        Some(scope.officer_id),
+        &view,
+        Transition::Transfer { to: TransferTarget::Unit(target.id), reason: reason.to_string() },
+    )
+    .await
+}
+
+/// Closes the conversation.
+pub async fn close(app: &App, scope: &Scope, id: i64) -> Result<ConversationState, ServiceError> {
+    let view = get(app, scope, id).await?;
+    require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
+    apply(app, Some(scope.officer_id), &view, Transition::Close).await
+}
+
+/// Reopens a closed conversation; the officer keeps it.
+pub async fn reopen(app: &App, scope: &Scope, id: i64) -> Result<ConversationState, ServiceError> {
+    let view = get(app, scope, id).await?;
+    require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
+    apply(app, Some(scope.officer_id), &view, Transition::Reopen { by: ReopenBy::Officer(scope.officer_id) }).await
+}
+
+/// Takes the next conversation waiting in the officer's units (urgent first, longest wait
+/// next). `None` when nobody waits.
+pub async fn take_next(app: &App, scope: &Scope) -> Result<Option<i64>, ServiceError> {
+    for item in queue(app, scope, Queue::WaitingForHuman).await? {
+        match assign(app, scope, item.id, Assignee::Me, "").await {
+            Ok(_) => return Ok(Some(item.id)),
+            // Taken by someone else a moment ago, or outside the officer's role: try the next.
+            Err(ServiceError::Invalid(_) | ServiceError::Forbidden(_)) => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(None)
+}
+
+/// Gives a conversation that waits for an officer (`waiting_human`) to the on-duty officer of
+/// its unit with the fewest open conversations (`caunoi_core::inbox::pick_assignee`). For the
+/// pipeline to call after a hand-off; no scope (a system action, recorded without an officer).
+/// `Ok(None)` when the conversation does not wait, nobody is on duty, or someone took it first.
+pub async fn assign_on_duty(app: &App, conversation_id: i64) -> Result<Option<OfficerId>, ServiceError> {
+    let Some(view) = store::get_any(&app.db, conversation_id).await? else { return Err(ServiceError::NotFound) };
+    if view.status != Status::WaitingHuman.as_str() {
+        return Ok(None);
+    }
+    let now = app.clock.now_micros();
+    let unit = UnitId(view.unit_id);
+    let shifts: Vec<caunoi_core::inbox::DutyShift> = store::shifts(&app.db, unit, now)
+        .await?
+        .into_iter()
+        .filter_map(|s| {
+            caunoi_core::inbox::DutyShift::new(OfficerId(s.officer_id), unit, ts(s.starts_at), ts(s.ends_at)).ok()
+        })
+        .collect();
+    let load: HashMap<OfficerId, usize> = store::open_load(&app.db)
+        .await?
+        .into_iter()
+        .map(|(officer, n)| (OfficerId(officer), usize::try_from(n).unwrap_or(usize::MAX)))
+        .collect();
+    let Some(officer) = pick_assignee(&shifts, unit, ts(now), &load) else { return Ok(None) };
+    match apply(app, None, &view, Transition::Assign { officer }).await {
+        Ok(_) => Ok(Some(officer)),
+        Err(ServiceError::Invalid(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Zalo's reply window as the conversation page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WindowInfo {
+    /// Not a Zalo conversation: no window.
+    NoWindow,
+    /// Replies are free until `free_until`, possible until `closes_at`.
+    Free { free_until: i64, closes_at: i64 },
+    /// Replies are billed until `closes_at`.
+    Billed { closes_at: i64 },
+    /// Closed: no consultation message can reach the citizen.
+    Closed,
+}
+
+/// The citizen's last interaction with the OA (a message, a follow, "Nhắn tin").
+fn last_interaction(view: &ConversationView) -> Option<i64> {
+    match (view.contact_last_interaction_at, view.last_citizen_message_at) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+pub fn window_info(view: &ConversationView, now: i64) -> WindowInfo {
+    if view.channel != ZALO {
+        return WindowInfo::NoWindow;
+    }
+    let Some(last) = last_interaction(view) else { return WindowInfo::Closed };
+    let closes_at = match reply_window(ts(last), ts(now)) {
+        ReplyWindow::Open { closes_at } => closes_at.as_microsecond(),
+        ReplyWindow::Closed => return WindowInfo::Closed,
+    };
+    match reply_cost(ts(last), ts(now)) {
+        ReplyCost::Free { until } => WindowInfo::Free { free_until: until.as_microsecond(), closes_at },
+        ReplyCost::Billed { .. } => WindowInfo::Billed { closes_at },
+        ReplyCost::NotAllowed => WindowInfo::Closed,
+    }
+}
+
+/// What a reply did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sent {
+    pub message_id: i64,
+    pub outbox_id: Option<i64>,
+}
+
+/// Sends an officer's reply: one message and one outbox row in one transaction. A conversation
+/// the bot or the queue had becomes the officer's (recorded as an assignment).
+pub async fn reply(app: &App, scope: &Scope, id: i64, text: &str) -> Result<Sent, ServiceError> {
+    let view = get(app, scope, id).await?;
+    reply_to(app, scope, &view, text).await
+}
+
+async fn reply_to(app: &App, scope: &Scope, view: &ConversationView, text: &str) -> Result<Sent, ServiceError> {
+    require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
+    let text = text_field("text", text, MAX_REPLY_CHARS, true)?;
+    let state = state_of(view)?;
+    if state.status == Status::Closed {
+        return Err(invalid(
+            "text",
+            "Cuộc trò chuyện đã đóng. Hãy mở lại trước khi trả lời.",
+            "The conversation is closed. Reopen it before replying.",
+        ));
+    }
+    let now = app.clock.now_micros();
+    if window_info(view, now) == WindowInfo::Closed {
+        return Err(invalid(
+            "text",
+            "Đã quá 7 ngày kể từ lần cuối người dân tương tác nên Zalo không cho gửi tin tư vấn; tin nhắn chưa được \
+             gửi. Hãy gọi điện cho người dân, hoặc chờ họ nhắn lại để mở lại cửa sổ trả lời.",
+            "More than 7 days have passed since the citizen last interacted, so Zalo refuses consultation \
+             messages; nothing was sent. Call the citizen, or wait for them to write again.",
+        ));
+    }
+    // Replying takes a conversation that the bot or the queue had.
+    let take = match state.status {
+        Status::Bot | Status::WaitingHuman => Some(
+            caunoi_core::inbox::transition(&state, &Transition::Assign { officer: scope.officer_id })
+                .map_err(transition_error)?,
+        ),
+        _ => None,
+    };
+    let payload = serde_json::to_string(&Payload::Text { text: text.clone(), quote_message_id: None })
+        .map_err(|_| invalid("text", "Không tạo được tin nhắn.", "The message could not be prepared."))?;
+    let oa_id = (view.channel == ZALO).then_some(view.contact_account.as_str());
+    let sent = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, is = crate::inbox::store] => {
+        if let Some(next) = &take {
+            let expected = Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
+            let moved = is::move_conversation(
+                &mut tx, view.id, expected, next.status.as_str(), next.unit_id, next.assignee, next.urgent, now,
+            )
+            .await?;
+            if !moved {
+                return Err(conflict());
+            }
+            let event = NewEvent {
+                conversation_id: view.id,
+                at: now,
+                officer_id: Some(scope.officer_id),
+                action: "assign",
+                from_status: state.status.as_str(),
+                to_status: next.status.as_str(),
+                from_unit: state.unit_id,
+                to_unit: next.unit_id,
+                assignee: next.assignee,
+                reason: "",
+            };
+            is::insert_event(&mut tx, &event).await?;
+        } else {
+            is::touch_conversation(&mut tx, view.id, now).await?;
+        }
+        let message = NewMessage {
+            conversation_id: view.id,
+            direction: "out",
+            author: "officer",
+            officer_id: Some(scope.officer_id.0),
+            kind: "text",
+            text: &text,
+            media_ref: None,
+            media_url: None,
+            channel_message_id: None,
+            created_at: now,
+        };
+        let message_id = cs::insert_message(&mut tx, &message).await?;
+        let key = format!("officer:{message_id}");
+        let row = NewOutbox {
+            idempotency_key: &key,
+            channel: &view.channel,
+            unit_id: view.unit_id,
+            oa_id,
+            recipient: &view.contact_external_id,
+            conversation_id: Some(view.id),
+            message_id: Some(message_id),
+            payload: &payload,
+            run_at: now,
+        };
+        let outbox_id = ob::insert(&mut tx, &row).await?;
+        Sent { message_id, outbox_id }
+    });
+    app.channels.outbox_wake.notify_one();
+    Ok(sent)
+}
+
+/// The values of a canned reply's variables for this conversation and officer.
+pub fn canned_vars(view: &ConversationView, officer_name: &str) -> CannedVars {
+    let phone = view
+        .unit_duty_phone
+        .clone()
+        .or_else(|| view.unit_hotline.clone())
+        .map(|p| caunoi_core::phone::PhoneNumber::from_stored(p).display());
+    CannedVars {
+        citizen_name: view.contact_name.clone(),
+        officer_name: Some(officer_name.to_string()),
+        unit_name: Some(view.unit_name.clone()),
+        hotline: phone,
+    }
+}
+
+/// Sends a canned reply of the conversation's unit (or a unit above it), variables filled.
+pub async fn reply_canned(
+    app: &App,
+    scope: &Scope,
+    officer_name: &str,
+    id: i64,
+    canned_id: i64,
+) -> Result<Sent, ServiceError> {
+    let view = get(app, scope, id).await?;
+    let canned = store::canned_for_path(&app.db, &view.unit_path)
+        .await?
+        .into_iter()
+        .find(|c| c.id == canned_id)
+        .ok_or_else(|| invalid("canned", "Hãy chọn một câu trả lời mẫu.", "Choose a canned reply."))?;
+    let text = render_canned(&canned.body, &canned_vars(&view, officer_name)).map_err(|e| {
+        let m = e.message();
+        invalid("canned", m.vi, m.en)
+    })?;
+    reply_to(app, scope, &view, &text).await
+}
+
+/// Adds an internal note (never sent to the citizen).
+pub async fn add_note(app: &App, scope: &Scope, id: i64, text: &str) -> Result<i64, ServiceError> {
+    let view = get(app, scope, id).await?;
+    require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
+    let text = text_field("note", text, MAX_NOTE_CHARS, true)?;
+    let now = app.clock.now_micros();
+    let id = db_tx!(&app.db, tx, [is = crate::inbox::store] => {
+        is::touch_conversation(&mut tx, view.id, now).await?;
+        is::insert_note(&mut tx, view.id, scope.officer_id, &text, now).await?
+    });
+    Ok(id)
+}
+
+/// A unit in scope, found by code, with the officer allowed to direct its work.
+async fn directed_unit(app: &App, scope: &Scope, code: &str) -> Result<crate::units::store::Unit, ServiceError> {
+    let unit = crate::units::store::get_in_scope(&app.db, scope.officer_id, code.trim())
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+    require_direct(scope, &unit.path)?;
+    Ok(unit)
+}
+
+/// Saves a canned reply for a unit; an unknown variable or a stray brace is refused with a
+/// message that names it.
+pub async fn create_canned(
+    app: &App,
+    scope: &Scope,
+    unit_code: &str,
+    title: &str,
+    body: &str,
+) -> Result<i64, ServiceError> {
+    let unit = directed_unit(app, scope, unit_code).await?;
+    let mut errs = FieldErrors::default();
+    let title = errs.take(text_field("title", title, 120, true));
+    let body = errs.take(text_field("body", body, MAX_REPLY_CHARS, true)).and_then(|b| match validate_canned(&b) {
+        Ok(()) => Some(b),
+        Err(e) => {
+            let m = e.message();
+            errs.push(InvalidInput::new("body", m.vi, m.en));
+            None
+        }
+    });
+    let (Some(title), Some(body)) = (title, body) else { return Err(errs.into()) };
+    let now = app.clock.now_micros();
+    let id = db_tx!(&app.db, tx, [is = crate::inbox::store] => {
+        is::insert_canned(&mut tx, unit.id, &title, &body, scope.officer_id, now).await?
+    });
+    Ok(id)
+}
+
+pub async fn delete_canned(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
+    let (_, path) = store::canned_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
+    require_direct(scope, &UnitPath::from_stored(path))?;
+    db_tx!(&app.db, tx, [is = crate::inbox::store] => {
+        is::delete_canned(&mut tx, id).await?;
+    });
+    Ok(())
+}
+
+/// Reads a `datetime-local` value (`2026-11-22T07:30`) as Vietnam's time.
+pub fn parse_local(field: &'static str, raw: &str) -> Result<i64, InvalidInput> {
+    let bad = || {
+        InvalidInput::new(
+            field,
+            "Thời gian không hợp lệ (ngày và giờ, ví dụ 22/11/2026 07:30).",
+            "Invalid date and time (e.g. 2026-11-22 07:30).",
+        )
+    };
+    let dt: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad())?;
+    let zoned = dt.to_zoned(crate::app::vietnam_tz()).map_err(|_| bad())?;
+    Ok(zoned.timestamp().as_microsecond())
+}
+
+/// Puts an officer on duty at a unit from `starts` to `ends` (local times).
+pub async fn add_shift(
+    app: &App,
+    scope: &Scope,
+    unit_code: &str,
+    officer: OfficerId,
+    starts: &str,
+    ends: &str,
+) -> Result<i64, ServiceError> {
+    let unit = directed_unit(app, scope, unit_code).await?;
+    let mut errs = FieldErrors::default();
+    let colleagues = store::officers_for_unit(&app.db, unit.path.as_str()).await?;
+    if !colleagues.iter().any(|c| c.id == officer.0) {
+        errs.push(InvalidInput::new(
+            "officer",
+            "Hãy chọn một cán bộ làm việc tại đơn vị.",
+            "Choose an officer who works at the unit.",
+        ));
+    }
+    let starts = errs.take(parse_local("starts_at", starts));
+    let ends = errs.take(parse_local("ends_at", ends));
+    if let (Some(s), Some(e)) = (starts, ends)
+        && let Err(err) = caunoi_core::inbox::DutyShift::new(officer, unit.id, ts(s), ts(e))
+    {
+        errs.push(err);
+    }
+    let (Some(starts), Some(ends), true) = (starts, ends, errs.is_empty()) else { return Err(errs.into()) };
+    let now = app.clock.now_micros();
+    let id = db_tx!(&app.db, tx, [is = crate::inbox::store] => {
+        is::insert_shift(&mut tx, unit.id, officer, starts, ends, scope.officer_id, now).await?
+    });
+    Ok(id)
+}
+
+pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
+    let (_, path) = store::shift_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
+    require_direct(scope, &UnitPath::from_stored(path))?;
+    db_tx!(&app.db, tx, [is = crate::inbox::store] => {
+        is::delete_shift(&mut tx, id).await?;
+    });
+    Ok(())
+}

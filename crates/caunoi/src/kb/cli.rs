@@ -1,0 +1,142 @@
+//! `caunoi kb …`: ask the engine a question, evaluate it on a labelled question file, import the
+//! shared base, export a unit's effective knowledge base.
+
+use crate::cli::{CliError, DbArgs};
+use caunoi_core::kb::{KbEntry, build_matcher, evaluate_kb, parse_kb_json, parse_questions_json};
+use caunoi_text::abbrev::Abbreviations;
+use caunoi_text::matcher::{Decision, Matcher, MatcherConfig};
+use clap::Subcommand;
+use std::path::{Path, PathBuf};
+
+#[derive(Subcommand, Debug)]
+pub enum KbCommand {
+    /// Show the decision and the top candidates with scores for one question.
+    Ask {
+        /// The citizen's message, as typed.
+        text: String,
+        /// Use this knowledge-base file instead of the database.
+        #[arg(long, value_name = "FILE")]
+        kb: Option<PathBuf>,
+        /// Answer as this unit would (its overrides applied). Default: the shared base.
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Evaluate the engine on a question file: [{"text", "expected": "<entry id>"|"__none__", "group"}].
+    Eval {
+        #[arg(long, value_name = "FILE")]
+        kb: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        questions: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// List the questions the engine got wrong.
+        #[arg(long)]
+        misses: bool,
+    },
+    /// Import entries into the shared base from a kb_seed.json-format file (all or nothing).
+    Import {
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Print a unit's effective knowledge base (or the shared base) as JSON.
+    Export {
+        #[arg(long, value_name = "CODE")]
+        unit: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn read(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path).map_err(|e| CliError::Message(format!("cannot read {}: {e}", path.display())))
+}
+
+fn entries_from_file(path: &Path) -> Result<Vec<KbEntry>, CliError> {
+    parse_kb_json(&read(path)?).map_err(|e| CliError::Message(format!("{}: {e}", path.display())))
+}
+
+/// Runs one `caunoi kb` command.
+pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), CliError> {
+    match command {
+        KbCommand::Ask { text, kb, unit, db } => {
+            let matcher: Matcher = match kb {
+                Some(file) => {
+                    build_matcher(&entries_from_file(&file)?, &Abbreviations::builtin(), MatcherConfig::default())
+                }
+                None => {
+                    let app = crate::cli::open(&crate::cli::db_overrides(config, db)).await?;
+                    let path = match unit {
+                        Some(code) => crate::units::store::locate(&app.db, &code)
+                            .await?
+                            .map(|(_, p)| p)
+                            .ok_or_else(|| CliError::Message(format!("no unit with code {code}")))?,
+                        None => caunoi_core::units::UnitPath::from_stored(String::new()),
+                    };
+                    app.kb.effective(&path).matcher.clone()
+                }
+            };
+            out(&format!("{}\n", describe(&matcher.decide(&text))));
+            for (i, c) in matcher.rank(&text, 5).iter().enumerate() {
+                out(&format!("  {}. {:<45} {:.3}\n", i + 1, c.id, c.score));
+            }
+            Ok(())
+        }
+        KbCommand::Eval { kb, questions, json, misses } => {
+            let entries = entries_from_file(&kb)?;
+            let questions = parse_questions_json(&read(&questions)?)
+                .map_err(|e| CliError::Message(format!("{}: {e}", questions.display())))?;
+            let report = evaluate_kb(&entries, &questions, &Abbreviations::builtin(), MatcherConfig::default());
+            if json {
+                out(&(serde_json::to_string_pretty(&report).map_err(|e| CliError::Message(e.to_string()))? + "\n"));
+            } else {
+                out(&report.render_text(misses));
+            }
+            Ok(())
+        }
+        KbCommand::Import { file, db } => {
+            let text = read(&file)?;
+            let app = crate::cli::open(&crate::cli::db_overrides(config, db)).await?;
+            let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
+            let n = crate::kb::service::import_base(&app, &text, None, &name)
+                .await
+                .map_err(|e| CliError::Message(e.to_string()))?;
+            println!("Imported {n} knowledge-base entries from {}.", file.display());
+            Ok(())
+        }
+        KbCommand::Export { unit, db } => {
+            let app = crate::cli::open(&crate::cli::db_overrides(config, db)).await?;
+            let path = match unit {
+                Some(code) => crate::units::store::locate(&app.db, &code)
+                    .await?
+                    .map(|(_, p)| p)
+                    .ok_or_else(|| CliError::Message(format!("no unit with code {code}")))?,
+                None => caunoi_core::units::UnitPath::from_stored(String::new()),
+            };
+            out(&(caunoi_core::kb::to_kb_json(&app.kb.effective(&path).entries) + "\n"));
+            Ok(())
+        }
+    }
+}
+
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+fn out(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
+fn describe(d: &Decision) -> String {
+    match d {
+        Decision::Answer { id, score, .. } => format!("answer: {id} ({score:.3})"),
+        Decision::Clarify { candidates } => {
+            format!("clarify: {}", candidates.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "))
+        }
+        Decision::HandOff { reason } => format!("hand off: {reason:?}"),
+        Decision::Emergency { kind } => format!("emergency: {kind:?}"),
+        Decision::Report { kind } => format!("report: {kind:?}"),
+        Decision::Refer { id, score, .. } => format!("refer to another agency: {id} ({score:.3})"),
+    }
+}

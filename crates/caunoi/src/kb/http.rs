@@ -1,0 +1,435 @@
+//! Console pages of the knowledge base: a unit's entries with search, one entry with its history
+//! and the unit's edit form, local entries, export, and the review of unanswered questions.
+
+use super::service::{self, EntryInput, EntryOrigin};
+use super::store;
+use crate::app::App;
+use crate::error::ServiceError;
+use crate::web::error::{render, render_invalid};
+use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use caunoi_core::input::FieldErrors;
+use caunoi_core::kb::KbEntry;
+use caunoi_core::staff::Action;
+use serde::Deserialize;
+
+pub fn routes() -> Router<App> {
+    Router::new()
+        .route("/kb", get(list))
+        .route("/kb/entry/{id}", get(entry_page).post(save_entry))
+        .route("/kb/entry/{id}/hide", post(hide))
+        .route("/kb/entry/{id}/restore", post(restore))
+        .route("/kb/new", get(new_page).post(new_entry))
+        .route("/kb/export", get(export))
+        .route("/kb/review", get(review))
+        .route("/kb/review/paraphrase", post(review_paraphrase))
+        .route("/kb/review/dismiss", post(review_dismiss))
+}
+
+#[derive(Deserialize, Default)]
+struct UnitQuery {
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    saved: Option<String>,
+    #[serde(default)]
+    text: String,
+}
+
+/// The unit the page is about: the one asked for, else the top unit the officer can see.
+async fn resolve_unit(app: &App, me: &CurrentOfficer, asked: &str) -> Result<String, WebError> {
+    if !asked.trim().is_empty() {
+        return Ok(asked.trim().to_string());
+    }
+    let units = crate::units::store::list_in_scope(&app.db, me.id).await?;
+    units.first().map(|u| u.code.to_string()).ok_or(WebError::NotFound)
+}
+
+async fn unit_opts(app: &App, me: &CurrentOfficer, selected: &str) -> Result<Vec<Opt>, WebError> {
+    Ok(crate::units::store::list_in_scope(&app.db, me.id)
+        .await?
+        .into_iter()
+        .map(|u| Opt {
+            selected: u.code.as_str() == selected,
+            value: u.code.to_string(),
+            label: format!("{}{}", "· ".repeat(u.path.depth().saturating_sub(1)), u.name),
+        })
+        .collect())
+}
+
+/// One line of the entry list.
+pub struct Row {
+    pub id: String,
+    pub category: String,
+    pub title: String,
+    pub questions: usize,
+    pub verified: bool,
+    pub origin: EntryOrigin,
+    pub score: Option<f32>,
+}
+
+#[derive(Template)]
+#[template(path = "kb_list.html")]
+struct ListPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    unit_code: String,
+    unit_name: String,
+    unit_opts: Vec<Opt>,
+    q: String,
+    rows: Vec<Row>,
+    total: usize,
+    can_edit: bool,
+    decision: String,
+}
+
+fn row(app: &App, e: &KbEntry, score: Option<f32>) -> Row {
+    Row {
+        id: e.id.to_string(),
+        category: e.category.clone(),
+        title: e.title.clone(),
+        questions: e.questions.len(),
+        verified: e.verified,
+        origin: service::origin(app, e),
+        score,
+    }
+}
+
+async fn list(State(app): State<App>, me: CurrentOfficer, Query(q): Query<UnitQuery>) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    let (unit, eff) = service::effective_for(&app, &me.scope, &code).await?;
+    let t = T::new(me.lang);
+    let query = q.q.trim().chars().take(500).collect::<String>();
+    let (rows, decision) = if query.is_empty() {
+        (eff.entries.iter().map(|e| row(&app, e, None)).collect(), String::new())
+    } else {
+        let rows = eff
+            .matcher
+            .rank(&query, 10)
+            .into_iter()
+            .filter_map(|c| eff.entry(&c.id).map(|e| row(&app, e, Some(c.score))))
+            .collect();
+        (rows, describe(t, &eff.matcher.decide(&query)))
+    };
+    render(&ListPage {
+        t,
+        nav: Nav::of(&me),
+        here: "kb",
+        back: format!("/kb?unit={code}"),
+        unit_opts: unit_opts(&app, &me, &code).await?,
+        unit_name: unit.details.name.clone(),
+        can_edit: me.scope.can(Action::EditKb, &unit.path),
+        total: eff.entries.len(),
+        unit_code: code,
+        q: query,
+        rows,
+        decision,
+    })
+}
+
+/// The bot's decision for a test question, in words.
+fn describe(t: T, d: &caunoi_text::matcher::Decision) -> String {
+    use caunoi_text::matcher::Decision;
+    match d {
+        Decision::Answer { id, .. } => format!("{} {id}", t.tr("Trả lời ngay bằng mục", "Answers at once with")),
+        Decision::Refer { id, .. } => {
+            format!("{} {id}", t.tr("Hướng dẫn sang cơ quan khác theo mục", "Refers to another agency with"))
+        }
+        Decision::Clarify { candidates } => format!(
+            "{} {}",
+            t.tr("Hỏi lại, gợi ý:", "Asks back, offering:"),
+            candidates.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+        Decision::HandOff { .. } => t.tr("Chuyển cho cán bộ", "Hands off to an officer").to_string(),
+        Decision::Emergency { .. } => {
+            t.tr("Tình huống khẩn cấp: hướng dẫn gọi 113/114/115", "Emergency: 113/114/115 guidance").to_string()
+        }
+        Decision::Report { .. } => t.tr("Tin báo: chuyển cán bộ tiếp nhận", "Report: handed to an officer").to_string(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "kb_entry.html")]
+struct EntryPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    unit_code: String,
+    unit_name: String,
+    entry: KbEntry,
+    filled_answer: String,
+    origin: EntryOrigin,
+    own_override: bool,
+    can_edit: bool,
+    input: EntryInput,
+    errors: FieldErrors,
+    versions: Vec<store::VersionRow>,
+    notice: String,
+}
+
+async fn entry_view(
+    app: &App,
+    me: &CurrentOfficer,
+    code: &str,
+    id: &str,
+    input: Option<EntryInput>,
+    errors: FieldErrors,
+    notice: String,
+) -> Result<Response, WebError> {
+    let (unit, eff) = service::effective_for(app, &me.scope, code).await?;
+    let entry = eff.entry(id).cloned().ok_or(WebError::NotFound)?;
+    let t = T::new(me.lang);
+    let input = input.unwrap_or_else(|| EntryInput {
+        title: entry.title.clone(),
+        answer: entry.answer.clone(),
+        questions: entry.questions.join("\n"),
+        notes: entry.notes.clone().unwrap_or_default(),
+        verified: entry.verified.then(|| "on".into()),
+    });
+    let own_override = app.kb.own_overrides(unit.id).iter().any(|o| match o {
+        caunoi_core::kb::KbOverride::Modify { id: i, .. } | caunoi_core::kb::KbOverride::Hide { id: i } => {
+            i.as_str() == id
+        }
+        caunoi_core::kb::KbOverride::Add { entry } => entry.id.as_str() == id,
+    });
+    let invalid = !errors.is_empty();
+    let page = EntryPage {
+        t,
+        nav: Nav::of(me),
+        here: "kb",
+        back: format!("/kb/entry/{id}?unit={code}"),
+        unit_code: code.to_string(),
+        unit_name: unit.details.name.clone(),
+        filled_answer: caunoi_core::kb::fill_placeholders(&entry.answer, &service::placeholders(&unit)),
+        origin: service::origin(app, &entry),
+        own_override,
+        can_edit: me.scope.can(Action::EditKb, &unit.path),
+        versions: store::versions(&app.db, me.id, id).await?,
+        entry,
+        input,
+        errors,
+        notice,
+    };
+    if invalid { render_invalid(&page) } else { render(&page) }
+}
+
+async fn entry_page(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<String>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    let t = T::new(me.lang);
+    let notice = if q.saved.is_some() {
+        t.tr("Đã lưu. Trợ lý ảo dùng nội dung mới ngay.", "Saved. The bot uses it right away.")
+    } else {
+        ""
+    };
+    entry_view(&app, &me, &code, &id, None, FieldErrors::default(), notice.into()).await
+}
+
+async fn save_entry(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<String>,
+    Query(q): Query<UnitQuery>,
+    Form(input): Form<EntryInput>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    match service::save_entry(&app, &me.scope, &code, &id, &input).await {
+        Ok(()) => Ok(Redirect::to(&format!("/kb/entry/{id}?unit={code}&saved=1")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            entry_view(&app, &me, &code, &id, Some(input), errors, String::new()).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn hide(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<String>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    service::hide_entry(&app, &me.scope, &code, &id).await?;
+    Ok(Redirect::to(&format!("/kb?unit={code}")).into_response())
+}
+
+async fn restore(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<String>,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    service::restore_entry(&app, &me.scope, &code, &id).await?;
+    Ok(Redirect::to(&format!("/kb/entry/{id}?unit={code}&saved=1")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "kb_new.html")]
+struct NewPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    unit_code: String,
+    unit_name: String,
+    input: EntryInput,
+    category: String,
+    errors: FieldErrors,
+}
+
+async fn new_page(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    let unit = crate::units::service::get(&app, &me.scope, &code).await?;
+    if !me.scope.can(Action::EditKb, &unit.path) {
+        return Err(WebError::Forbidden);
+    }
+    let input = EntryInput { questions: q.text.chars().take(300).collect(), ..Default::default() };
+    render(&NewPage {
+        t: T::new(me.lang),
+        nav: Nav::of(&me),
+        here: "kb",
+        back: format!("/kb/new?unit={code}"),
+        unit_name: unit.details.name,
+        unit_code: code,
+        input,
+        category: String::new(),
+        errors: FieldErrors::default(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct NewForm {
+    #[serde(default)]
+    category: String,
+    #[serde(flatten)]
+    input: EntryInput,
+}
+
+async fn new_entry(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Query(q): Query<UnitQuery>,
+    Form(f): Form<NewForm>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    match service::add_local_entry(&app, &me.scope, &code, &f.input, &f.category).await {
+        Ok(id) => Ok(Redirect::to(&format!("/kb/entry/{id}?unit={code}&saved=1")).into_response()),
+        Err(ServiceError::Invalid(errors)) => {
+            let unit = crate::units::service::get(&app, &me.scope, &code).await?;
+            render_invalid(&NewPage {
+                t: T::new(me.lang),
+                nav: Nav::of(&me),
+                here: "kb",
+                back: format!("/kb/new?unit={code}"),
+                unit_name: unit.details.name,
+                unit_code: code,
+                input: f.input,
+                category: f.category,
+                errors,
+            })
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn export(State(app): State<App>, me: CurrentOfficer, Query(q): Query<UnitQuery>) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    let json = service::export(&app, &me.scope, &code).await?;
+    let name = format!("attachment; filename=\"kb-{code}.json\"");
+    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, name)], json)
+        .into_response())
+}
+
+/// A review group as the page shows it.
+pub struct GroupView {
+    pub ids: String,
+    pub unit_code: String,
+    pub texts: Vec<(String, String, String)>,
+    pub suggestion: Option<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "kb_review.html")]
+struct ReviewPage {
+    t: T,
+    nav: Option<Nav>,
+    here: &'static str,
+    back: String,
+    groups: Vec<GroupView>,
+    notice: String,
+}
+
+async fn review(State(app): State<App>, me: CurrentOfficer, Query(q): Query<UnitQuery>) -> Result<Response, WebError> {
+    let t = T::new(me.lang);
+    let groups = service::review_groups(&app, &me.scope)
+        .await?
+        .into_iter()
+        .map(|g| GroupView {
+            ids: g.items.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(","),
+            texts: g
+                .items
+                .iter()
+                .map(|i| {
+                    let kind = match i.kind.as_str() {
+                        "clarify" => t.tr("Phải hỏi lại", "Asked back"),
+                        "unhelpful" => t.tr("Bị đánh giá chưa hữu ích", "Marked unhelpful"),
+                        _ => t.tr("Chuyển cán bộ", "Handed off"),
+                    };
+                    (i.text.clone(), format!("{} · {}", i.unit_name, crate::app::format_local(i.at)), kind.to_string())
+                })
+                .collect(),
+            unit_code: g.unit_code,
+            suggestion: g.suggestion,
+        })
+        .collect();
+    let notice = if q.saved.is_some() { t.tr("Đã cập nhật.", "Updated.") } else { "" };
+    render(&ReviewPage { t, nav: Nav::of(&me), here: "kb", back: "/kb/review".into(), groups, notice: notice.into() })
+}
+
+#[derive(Deserialize)]
+struct ReviewForm {
+    ids: String,
+    #[serde(default)]
+    entry_id: String,
+}
+
+fn parse_ids(s: &str) -> Vec<i64> {
+    s.split(',').filter_map(|x| x.trim().parse().ok()).take(500).collect()
+}
+
+async fn review_paraphrase(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, WebError> {
+    service::add_as_paraphrases(&app, &me.scope, &parse_ids(&f.ids), f.entry_id.trim()).await?;
+    Ok(Redirect::to("/kb/review?saved=1").into_response())
+}
+
+async fn review_dismiss(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, WebError> {
+    service::dismiss(&app, &me.scope, &parse_ids(&f.ids)).await?;
+    Ok(Redirect::to("/kb/review?saved=1").into_response())
+}

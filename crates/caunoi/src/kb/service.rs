@@ -1,0 +1,435 @@
+//! Knowledge-base use cases: a unit's effective entries, editing them through overrides (every
+//! change is versioned with who made it and rebuilds the live index before returning), local
+//! entries, import and export of the JSON format, and the unanswered-question review.
+
+use super::live::Effective;
+use super::store;
+use crate::app::App;
+use crate::audit::store::NewEntry;
+use crate::db_tx;
+use crate::error::ServiceError;
+use crate::units::store::Unit;
+use caunoi_core::audit::AuditAction;
+use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
+use caunoi_core::kb::{
+    EntryChanges, EntryId, KbEntry, KbImportError, KbOverride, UnitPlaceholders, fill_placeholders, parse_kb_json,
+    to_kb_json,
+};
+use caunoi_core::staff::{Action, OfficerId, Scope};
+use caunoi_core::units::{WEEKDAYS, fmt_hhmm};
+use std::sync::Arc;
+
+/// An entry ready to send to a citizen: placeholders filled with the unit's details.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FilledEntry {
+    pub id: String,
+    pub title: String,
+    pub answer: String,
+}
+
+/// The unit's values for answer placeholders.
+pub fn placeholders(unit: &Unit) -> UnitPlaceholders {
+    let d = &unit.details;
+    let days: Vec<String> = WEEKDAYS
+        .iter()
+        .zip(["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"])
+        .filter_map(|(key, name)| {
+            let iv = d.opening_hours.days.get(*key).filter(|iv| !iv.is_empty())?;
+            let text =
+                iv.iter().map(|(a, b)| format!("{}–{}", fmt_hhmm(*a), fmt_hhmm(*b))).collect::<Vec<_>>().join(", ");
+            Some(format!("{name}: {text}"))
+        })
+        .collect();
+    let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
+    UnitPlaceholders {
+        unit_name: Some(d.name.clone()),
+        address: nonempty(&d.address),
+        hotline: d.hotline.as_ref().or(d.duty_phone.as_ref()).map(|p| p.display()),
+        email: nonempty(&d.email),
+        working_hours: (!days.is_empty()).then(|| days.join("; ")),
+        reception_schedule: None,
+        booking_link: None,
+        survey_link: None,
+    }
+}
+
+/// An entry of the unit's knowledge base, filled for sending.
+pub fn filled(app: &App, unit: &Unit, entry_id: &str) -> Option<FilledEntry> {
+    let effective = app.kb.effective(&unit.path);
+    let e = effective.entry(entry_id)?;
+    Some(FilledEntry {
+        id: e.id.to_string(),
+        title: e.title.clone(),
+        answer: fill_placeholders(&e.answer, &placeholders(unit)),
+    })
+}
+
+/// How an entry stands in a unit's knowledge base.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EntryOrigin {
+    /// The shared entry, unchanged here.
+    Base,
+    /// Changed by this unit or one above it.
+    Modified,
+    /// A local entry added by this unit or one above it.
+    Local,
+}
+
+/// The unit's effective knowledge base, for the console.
+pub async fn effective_for(app: &App, scope: &Scope, unit_code: &str) -> Result<(Unit, Arc<Effective>), ServiceError> {
+    let unit = crate::units::service::get(app, scope, unit_code).await?;
+    let eff = app.kb.effective(&unit.path);
+    Ok((unit, eff))
+}
+
+/// Where an entry of a unit's effective knowledge base comes from.
+pub fn origin(app: &App, entry: &KbEntry) -> EntryOrigin {
+    match app.kb.base_entry(entry.id.as_str()) {
+        None => EntryOrigin::Local,
+        Some(base) if base == *entry => EntryOrigin::Base,
+        Some(_) => EntryOrigin::Modified,
+    }
+}
+
+/// The edit form of an entry for a unit.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct EntryInput {
+    pub title: String,
+    pub answer: String,
+    /// One paraphrase question per line.
+    pub questions: String,
+    pub notes: String,
+    pub verified: Option<String>,
+}
+
+fn validate_entry_input(input: &EntryInput) -> Result<(String, String, Vec<String>, String), ServiceError> {
+    let mut errs = FieldErrors::default();
+    let title = errs.take(text_field("title", &input.title, 200, true));
+    let answer = errs.take(text_field("answer", &input.answer, 8000, true));
+    let notes = errs.take(text_field("notes", &input.notes, 2000, false));
+    let questions: Vec<String> = input
+        .questions
+        .lines()
+        .map(|l| l.trim().chars().filter(|c| !c.is_control()).collect::<String>())
+        .filter(|l| !l.is_empty())
+        .collect();
+    if questions.iter().any(|q| q.chars().count() > 300) {
+        errs.push(InvalidInput::new(
+            "questions",
+            "Mỗi câu hỏi tối đa 300 ký tự.",
+            "Each question has at most 300 characters.",
+        ));
+    }
+    if questions.len() > 200 {
+        errs.push(InvalidInput::new("questions", "Tối đa 200 câu hỏi.", "At most 200 questions."));
+    }
+    match (title, answer, notes) {
+        (Some(t), Some(a), Some(n)) if errs.is_empty() => Ok((t, a, questions, n)),
+        _ => Err(errs.into()),
+    }
+}
+
+fn require_kb_edit(scope: &Scope, unit: &Unit) -> Result<(), ServiceError> {
+    Ok(scope.require(Action::EditKb, &unit.path)?)
+}
+
+/// Saves a unit's version of an entry: for a shared entry a "modify" override at this unit (the
+/// base stays untouched for everyone else); for a local entry of this unit, the entry itself.
+pub async fn save_entry(
+    app: &App,
+    scope: &Scope,
+    unit_code: &str,
+    entry_id: &str,
+    input: &EntryInput,
+) -> Result<(), ServiceError> {
+    let (unit, eff) = effective_for(app, scope, unit_code).await?;
+    require_kb_edit(scope, &unit)?;
+    let current = eff.entry(entry_id).cloned().ok_or(ServiceError::NotFound)?;
+    let (title, answer, questions, notes) = validate_entry_input(input)?;
+    let verified = input.verified.is_some();
+    // A local entry (not in the shared base) is saved whole at this unit; a shared entry gets a
+    // "modify" override that leaves the base untouched for everyone else.
+    let o = if app.kb.base_entry(entry_id).is_none() {
+        let mut e = current.clone();
+        e.title = title;
+        e.answer = answer;
+        e.questions = if questions.is_empty() { e.questions } else { questions };
+        e.notes = (!notes.is_empty()).then_some(notes);
+        e.verified = verified;
+        KbOverride::Add { entry: e }
+    } else {
+        let base = app.kb.base_entry(entry_id).unwrap_or_else(|| current.clone());
+        let extra: Vec<String> = questions.into_iter().filter(|q| !base.questions.contains(q)).collect();
+        let changes = EntryChanges {
+            title: (title != base.title).then_some(title),
+            answer: (answer != base.answer).then_some(answer),
+            extra_questions: extra,
+            legal_basis: None,
+            source_urls: None,
+            verified: (verified != base.verified).then_some(verified),
+            notes: (Some(&notes) != base.notes.as_ref() && !notes.is_empty()).then_some(notes),
+        };
+        KbOverride::Modify { id: current.id.clone(), changes }
+    };
+    put_override(app, scope.officer_id, &unit, entry_id, &o).await
+}
+
+async fn put_override(
+    app: &App,
+    by: OfficerId,
+    unit: &Unit,
+    entry_id: &str,
+    o: &KbOverride,
+) -> Result<(), ServiceError> {
+    let now = app.clock.now_micros();
+    db_tx!(&app.db, tx, [ks = crate::kb::store, au = crate::audit::store] => {
+        ks::put_override(&mut tx, unit.id, entry_id, o, now, by).await?;
+        let detail = format!("kb={entry_id}");
+        au::append(&mut tx, &NewEntry { at: now, officer: Some(by), action: AuditAction::KbChanged, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
+    });
+    app.kb.reload(&app.db).await?;
+    Ok(())
+}
+
+/// Stops answering from an entry in this unit (and below).
+pub async fn hide_entry(app: &App, scope: &Scope, unit_code: &str, entry_id: &str) -> Result<(), ServiceError> {
+    let (unit, eff) = effective_for(app, scope, unit_code).await?;
+    require_kb_edit(scope, &unit)?;
+    let e = eff.entry(entry_id).ok_or(ServiceError::NotFound)?;
+    put_override(app, scope.officer_id, &unit, entry_id, &KbOverride::Hide { id: e.id.clone() }).await
+}
+
+/// Drops this unit's own change to an entry: the unit sees the entry as its parent does.
+pub async fn restore_entry(app: &App, scope: &Scope, unit_code: &str, entry_id: &str) -> Result<(), ServiceError> {
+    let unit = crate::units::service::get(app, scope, unit_code).await?;
+    require_kb_edit(scope, &unit)?;
+    let now = app.clock.now_micros();
+    let by = scope.officer_id;
+    let removed = db_tx!(&app.db, tx, [ks = crate::kb::store, au = crate::audit::store] => {
+        let removed = ks::delete_override(&mut tx, unit.id, entry_id, now, by).await?;
+        if removed {
+            let detail = format!("kb={entry_id} restored");
+            au::append(&mut tx, &NewEntry { at: now, officer: Some(by), action: AuditAction::KbChanged, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
+        }
+        removed
+    });
+    if !removed {
+        return Err(ServiceError::NotFound);
+    }
+    app.kb.reload(&app.db).await?;
+    Ok(())
+}
+
+/// An ASCII slug of a title for local entry ids.
+fn slug(title: &str) -> String {
+    let folded = caunoi_text::normalize::fold(title);
+    let mut out = String::new();
+    for c in folded.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 40 {
+            break;
+        }
+    }
+    out.trim_end_matches('-').to_string()
+}
+
+/// Adds a local entry for this unit (and its subtree). Returns its id.
+pub async fn add_local_entry(
+    app: &App,
+    scope: &Scope,
+    unit_code: &str,
+    input: &EntryInput,
+    category: &str,
+) -> Result<String, ServiceError> {
+    let (unit, eff) = effective_for(app, scope, unit_code).await?;
+    require_kb_edit(scope, &unit)?;
+    let (title, answer, questions, notes) = validate_entry_input(input)?;
+    if questions.is_empty() {
+        return Err(InvalidInput::new(
+            "questions",
+            "Cần ít nhất một câu hỏi mẫu.",
+            "At least one example question is needed.",
+        )
+        .into());
+    }
+    let base_slug = format!("{}.{}", unit.code, slug(&title));
+    let mut id_text = base_slug.clone();
+    let mut n = 2;
+    while eff.entry(&id_text).is_some() {
+        id_text = format!("{base_slug}-{n}");
+        n += 1;
+    }
+    let id: EntryId = id_text.parse().map_err(|_| {
+        InvalidInput::new("title", "Tiêu đề cần có chữ cái hoặc số.", "The title needs letters or digits.")
+    })?;
+    let category = text_field("category", category, 100, false)?;
+    let entry = KbEntry {
+        id: id.clone(),
+        category: if category.is_empty() { "Thông tin địa phương".into() } else { category },
+        title,
+        questions,
+        answer,
+        legal_basis: Vec::new(),
+        source_urls: Vec::new(),
+        verified: input.verified.is_some(),
+        notes: (!notes.is_empty()).then_some(notes),
+    };
+    put_override(app, scope.officer_id, &unit, id.as_str(), &KbOverride::Add { entry }).await?;
+    Ok(id.to_string())
+}
+
+/// Replaces the shared base from a `kb_seed.json`-format file: all entries or none. Entries not
+/// in the file stay (removing shared entries is a deliberate, separate act). Returns the count.
+pub async fn import_base(
+    app: &App,
+    text: &str,
+    by: Option<OfficerId>,
+    source: &str,
+) -> Result<usize, KbImportOrService> {
+    let entries = parse_kb_json(text).map_err(KbImportOrService::Import)?;
+    let now = app.clock.now_micros();
+    let count = entries.len();
+    let result: Result<(), ServiceError> = async {
+        db_tx!(&app.db, tx, [ks = crate::kb::store, au = crate::audit::store] => {
+            for e in &entries {
+                ks::put_base(&mut tx, e, now, by, "imported").await?;
+            }
+            let detail = format!("count={count} source={source}");
+            au::append(&mut tx, &NewEntry { at: now, officer: by, action: AuditAction::KbImported, unit: None, target: source, detail: &detail }).await?;
+        });
+        app.kb.reload(&app.db).await?;
+        Ok(())
+    }
+    .await;
+    result.map_err(KbImportOrService::Service)?;
+    Ok(count)
+}
+
+/// An import refused for its content, or a storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum KbImportOrService {
+    #[error("the knowledge base file was refused, nothing was imported: {0}")]
+    Import(KbImportError),
+    #[error(transparent)]
+    Service(ServiceError),
+}
+
+/// The unit's effective knowledge base as JSON (the import format). Audited as an export.
+pub async fn export(app: &App, scope: &Scope, unit_code: &str) -> Result<String, ServiceError> {
+    let (unit, eff) = effective_for(app, scope, unit_code).await?;
+    let now = app.clock.now_micros();
+    let detail = format!("kb entries={}", eff.entries.len());
+    crate::audit::store::append_now(
+        &app.db,
+        &NewEntry {
+            at: now,
+            officer: Some(scope.officer_id),
+            action: AuditAction::DataExported,
+            unit: Some(unit.id),
+            target: unit.code.as_str(),
+            detail: &detail,
+        },
+    )
+    .await?;
+    Ok(to_kb_json(&eff.entries))
+}
+
+/// A group of similar unanswered questions, with the entry they most resemble.
+#[derive(Debug, Clone)]
+pub struct ReviewGroup {
+    pub items: Vec<store::UnansweredRow>,
+    pub unit_code: String,
+    pub suggestion: Option<(String, String)>,
+}
+
+/// Open unanswered questions of the officer's units, grouped by similarity (within a unit).
+pub async fn review_groups(app: &App, scope: &Scope) -> Result<Vec<ReviewGroup>, ServiceError> {
+    let rows = store::open_unanswered(&app.db, scope.officer_id, 500).await?;
+    let mut by_unit: Vec<(String, Vec<store::UnansweredRow>)> = Vec::new();
+    for r in rows {
+        match by_unit.iter_mut().find(|(u, _)| *u == r.unit_code) {
+            Some((_, v)) => v.push(r),
+            None => by_unit.push((r.unit_code.clone(), vec![r])),
+        }
+    }
+    let mut out = Vec::new();
+    for (unit_code, rows) in by_unit {
+        let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
+        let groups = caunoi_text::group::group_similar(&texts, 0.5);
+        let unit = crate::units::store::locate(&app.db, &unit_code).await?;
+        let eff = unit.map(|(_, path)| app.kb.effective(&path));
+        for g in groups {
+            let items: Vec<store::UnansweredRow> = g.iter().filter_map(|i| rows.get(*i).cloned()).collect();
+            let suggestion = eff.as_ref().and_then(|eff| {
+                let first = items.first()?;
+                let top = eff.matcher.rank(&first.text, 1).into_iter().next()?;
+                let e = eff.entry(&top.id)?;
+                Some((e.id.to_string(), e.title.clone()))
+            });
+            out.push(ReviewGroup { items, unit_code: unit_code.clone(), suggestion });
+        }
+    }
+    out.sort_by(|a, b| b.items.len().cmp(&a.items.len()));
+    Ok(out)
+}
+
+/// Adds reviewed questions as paraphrases of an entry in their unit, and closes them.
+pub async fn add_as_paraphrases(app: &App, scope: &Scope, ids: &[i64], entry_id: &str) -> Result<(), ServiceError> {
+    let rows = store::unanswered_by_ids(&app.db, scope.officer_id, ids).await?;
+    let first = rows.first().ok_or(ServiceError::NotFound)?;
+    let (unit, eff) = effective_for(app, scope, &first.unit_code).await?;
+    require_kb_edit(scope, &unit)?;
+    let entry = eff.entry(entry_id).cloned().ok_or(ServiceError::NotFound)?;
+    let new_questions: Vec<String> = rows
+        .iter()
+        .filter(|r| r.unit_code == first.unit_code)
+        .map(|r| r.text.clone())
+        .filter(|q| !entry.questions.contains(q))
+        .collect();
+    let existing = app.kb.own_overrides(unit.id).into_iter().find(|o| match o {
+        KbOverride::Modify { id, .. } | KbOverride::Hide { id } => id.as_str() == entry_id,
+        KbOverride::Add { entry } => entry.id.as_str() == entry_id,
+    });
+    let o = match existing {
+        Some(KbOverride::Add { entry: mut e }) => {
+            e.questions.extend(new_questions);
+            KbOverride::Add { entry: e }
+        }
+        Some(KbOverride::Modify { id, mut changes }) => {
+            changes.extra_questions.extend(new_questions);
+            KbOverride::Modify { id, changes }
+        }
+        _ => KbOverride::Modify {
+            id: entry.id.clone(),
+            changes: EntryChanges { extra_questions: new_questions, ..Default::default() },
+        },
+    };
+    put_override(app, scope.officer_id, &unit, entry_id, &o).await?;
+    resolve(app, scope, &rows, &format!("paraphrase:{entry_id}")).await
+}
+
+/// Closes reviewed questions without changing the knowledge base.
+pub async fn dismiss(app: &App, scope: &Scope, ids: &[i64]) -> Result<(), ServiceError> {
+    let rows = store::unanswered_by_ids(&app.db, scope.officer_id, ids).await?;
+    for r in &rows {
+        let path =
+            crate::units::store::locate(&app.db, &r.unit_code).await?.map(|(_, p)| p).ok_or(ServiceError::NotFound)?;
+        scope.require(Action::EditKb, &path)?;
+    }
+    resolve(app, scope, &rows, "dismissed").await
+}
+
+async fn resolve(app: &App, scope: &Scope, rows: &[store::UnansweredRow], how: &str) -> Result<(), ServiceError> {
+    let now = app.clock.now_micros();
+    db_tx!(&app.db, tx, [ks = crate::kb::store] => {
+        for r in rows {
+            ks::resolve_unanswered(&mut tx, r.id, now, scope.officer_id, how).await?;
+        }
+    });
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Outbox queries. Rows are inserted inside the transaction that decided them (see
+//! [`insert`], an `engine_fns!` function); workers lease due rows with one statement
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and settle each row
+//! with a conditional update that only a holder of the lease can make.
+
+use crate::db::{Db, StoreError};
+use crate::{db_read, db_write, in_scope};
+use caunoi_core::staff::OfficerId;
+
+/// One queued outbound message.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub idempotency_key: String,
+    pub channel: String,
+    pub unit_id: i64,
+    pub oa_id: Option<String>,
+    pub recipient: String,
+    pub conversation_id: Option<i64>,
+    pub message_id: Option<i64>,
+    pub payload: String,
+    pub status: String,
+    pub attempts: i64,
+    pub run_at: i64,
+    pub locked_until: Option<i64>,
+    pub last_error: Option<String>,
+    pub provider_message_id: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A message to queue.
+#[derive(Debug, Clone)]
+pub struct NewOutbox<'a> {
+    /// Unique per logical message: a replay of the same decision inserts nothing.
+    pub idempotency_key: &'a str,
+    pub channel: &'a str,
+    pub unit_id: i64,
+    pub oa_id: Option<&'a str>,
+    pub recipient: &'a str,
+    pub conversation_id: Option<i64>,
+    pub message_id: Option<i64>,
+    /// JSON, see `outbox::Payload`.
+    pub payload: &'a str,
+    pub run_at: i64,
+}
+
+macro_rules! outbox_columns {
+    () => {
+        "o.id, o.idempotency_key, o.channel, o.unit_id, o.oa_id, o.recipient, o.conversation_id, o.message_id, \
+         o.payload, o.status, o.attempts, o.run_at, o.locked_until, o.last_error, o.provider_message_id, \
+         o.created_at, o.updated_at"
+    };
+}
+
+const CLAIM_TAIL: &str = "RETURNING id, idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, \
+     message_id, payload, status, attempts, run_at, locked_until, last_error, provider_message_id, created_at, updated_at";
+
+/// Leases up to `limit` due rows: pending ones whose time has come, and rows left `sending`
+/// by a worker that died (lease expired). Oldest first.
+pub async fn claim(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    let select = "SELECT id FROM outbox WHERE (status = 'pending' AND run_at <= $2) \
+                  OR (status = 'sending' AND locked_until < $2) ORDER BY id LIMIT $3";
+    let lock = match db {
+        Db::Sqlite(_) => "",
+        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+    };
+    let sql = format!(
+        "UPDATE outbox SET status = 'sending', locked_until = $1, attempts = attempts + 1, updated_at = $2 \
+         WHERE id IN ({select}{lock}) {CLAIM_TAIL}"
+    );
+    let mut rows: Vec<OutboxRow> = match db {
+        Db::Sqlite(s) => {
+            let mut tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            rows
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(lease_until).bind(now).bind(limit).fetch_all(p).await?
+        }
+    };
+    rows.sort_by_key(|r| r.id);
+    Ok(rows)
+}
+
+/// Settles a delivered row and stamps the provider's id on the message it carried.
+pub async fn mark_sent(db: &Db, row: &OutboxRow, provider_id: &str, now: i64) -> Result<(), StoreError> {
+    crate::db_tx!(db, tx, [] => {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', provider_message_id = $1, sent_at = $2, updated_at = $2, \
+             locked_until = NULL, last_error = NULL WHERE id = $3 AND status = 'sending'",
+        )
+        .bind(provider_id)
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(message_id) = row.message_id {
+            sqlx::query("UPDATE messages SET channel_message_id = $1 WHERE id = $2")
+                .bind(provider_id)
+                .bind(message_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+    });
+    Ok(())
+}
+
+/// Puts a row back in the queue to be tried again at `run_at`.
+pub async fn reschedule(db: &Db, id: i64, run_at: i64, error: &str, now: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query(
+        "UPDATE outbox SET status = 'pending', run_at = $1, last_error = $2, locked_until = NULL, updated_at = $3 \
+         WHERE id = $4 AND status = 'sending'"
+    )
+    .bind(run_at)
+    .bind(error)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Moves a row to the dead letters with the reason.
+pub async fn mark_dead(db: &Db, id: i64, error: &str, now: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query(
+        "UPDATE outbox SET status = 'dead', last_error = $1, locked_until = NULL, updated_at = $2 \
+         WHERE id = $3 AND status = 'sending'"
+    )
+    .bind(error)
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Dead letters of the officer's units, newest first.
+pub async fn list_dead_in_scope(db: &Db, officer: OfficerId, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT ", outbox_columns!(), " FROM outbox o JOIN units u ON u.id = o.unit_id \
+         WHERE o.status = 'dead' AND ", in_scope!(), " ORDER BY o.updated_at DESC, o.id DESC LIMIT $2"
+    ))
+    .bind(officer.0)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// One row with its unit's path, if it belongs to the officer's units.
+pub async fn get_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option<(OutboxRow, String)>, StoreError> {
+    #[derive(sqlx::FromRow)]
+    struct WithPath {
+        #[sqlx(flatten)]
+        row: OutboxRow,
+        unit_path: String,
+    }
+    let r: Option<WithPath> = db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT ", outbox_columns!(), ", u.path AS unit_path FROM outbox o JOIN units u ON u.id = o.unit_id \
+         WHERE o.id = $2 AND ", in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(r.map(|w| (w.row, w.unit_path)))
+}
+
+/// Puts a dead letter back in the queue, due now, with a fresh attempt budget.
+pub async fn requeue_dead(db: &Db, id: i64, now: i64) -> Result<bool, StoreError> {
+    let r = db_write!(db, pool => sqlx::query(
+        "UPDATE outbox SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, locked_until = NULL \
+         WHERE id = $2 AND status = 'dead'"
+    )
+    .bind(now)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(r == 1)
+}
+
+/// Every row (tests and the bench), oldest first.
+pub async fn all(db: &Db) -> Result<Vec<OutboxRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!("SELECT ", outbox_columns!(), " FROM outbox o ORDER BY o.id"))
+        .fetch_all(pool)
+        .await)?)
+}
+
+/// The earliest `run_at` of pending rows, to know how long a worker may sleep.
+pub async fn next_due(db: &Db) -> Result<Option<i64>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar("SELECT MIN(run_at) FROM outbox WHERE status = 'pending'")
+        .fetch_one(pool)
+        .await)?)
+}
+
+crate::engine_fns! {
+    /// Queues a message unless its idempotency key is known. `Some(id)` when it is new.
+    pub async fn insert(conn: &mut Conn, o: &NewOutbox<'_>) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO outbox (idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, message_id, \
+             payload, status, attempts, run_at, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $9) \
+             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+        )
+        .bind(o.idempotency_key)
+        .bind(o.channel)
+        .bind(o.unit_id)
+        .bind(o.oa_id)
+        .bind(o.recipient)
+        .bind(o.conversation_id)
+        .bind(o.message_id)
+        .bind(o.payload)
+        .bind(o.run_at)
+        .fetch_optional(&mut *conn)
+        .await?)
+    }
+}

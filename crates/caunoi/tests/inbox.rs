@@ -1,0 +1,351 @@
+//! The officer inbox through real HTTP, on the engine the suite runs on (SQLite, or PostgreSQL
+//! when `CAUNOI_TEST_DATABASE_URL` is set): queues by scope and status, scope on every action,
+//! replies that become one message and one outbox row, Zalo's reply window, transfers, canned
+//! replies, the duty roster and the live event stream.
+
+use caunoi::{db_read, db_write};
+use caunoi_testkit::TestApp;
+use std::time::Duration;
+
+const DAY_MICROS: i64 = 24 * 3600 * 1_000_000;
+
+async fn unit_id(t: &TestApp, code: &str) -> i64 {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_scalar("SELECT id FROM units WHERE code = $1").bind(code).fetch_one(pool).await)
+        .unwrap()
+}
+
+async fn officer_id(t: &TestApp, username: &str) -> i64 {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_scalar("SELECT id FROM officers WHERE username = $1").bind(username).fetch_one(pool).await)
+        .unwrap()
+}
+
+/// A Zalo conversation of `unit` in `status`, with one citizen message `text` and a last
+/// interaction `age_micros` ago.
+struct Seed<'a> {
+    unit: &'a str,
+    status: &'a str,
+    urgent: bool,
+    assignee: Option<i64>,
+    name: Option<&'a str>,
+    text: &'a str,
+    age_micros: i64,
+}
+
+impl Default for Seed<'_> {
+    fn default() -> Self {
+        Seed {
+            unit: "qn-bai-chay",
+            status: "waiting_human",
+            urgent: false,
+            assignee: None,
+            name: Some("Nguyễn Văn An"),
+            text: "cho em gặp cán bộ",
+            age_micros: 60_000_000,
+        }
+    }
+}
+
+async fn seed(t: &TestApp, s: Seed<'_>) -> i64 {
+    let db = &t.app.db;
+    let unit = unit_id(t, s.unit).await;
+    let now = t.app.clock.now_micros();
+    let at = now - s.age_micros;
+    let external = format!("77{}{}", unit, rand_digits());
+    let contact: i64 = db_write!(db, pool => sqlx::query_scalar(
+        "INSERT INTO contacts (unit_id, channel, channel_account, external_id, display_name, last_interaction_at, \
+         created_at, updated_at) VALUES ($1, 'zalo', '2960384411273650002', $2, $3, $4, $4, $4) RETURNING id"
+    ).bind(unit).bind(&external).bind(s.name).bind(at).fetch_one(pool).await)
+    .unwrap();
+    let conv: i64 = db_write!(db, pool => sqlx::query_scalar(
+        "INSERT INTO conversations (unit_id, contact_id, channel, status, assignee_id, urgent, bot_memory, \
+         last_citizen_message_at, created_at, updated_at) VALUES ($1, $2, 'zalo', $3, $4, $5, '{}', $6, $6, $7) RETURNING id"
+    ).bind(unit).bind(contact).bind(s.status).bind(s.assignee).bind(s.urgent).bind(at).bind(now).fetch_one(pool).await)
+    .unwrap();
+    let _: i64 = db_write!(db, pool => sqlx::query_scalar(
+        "INSERT INTO messages (conversation_id, direction, author, kind, text, created_at) \
+         VALUES ($1, 'in', 'citizen', 'text', $2, $3) RETURNING id"
+    ).bind(conv).bind(s.text).bind(at).fetch_one(pool).await)
+    .unwrap();
+    conv
+}
+
+fn rand_digits() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static N: AtomicU64 = AtomicU64::new(1);
+    format!("{}{:06}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+}
+
+async fn counts(t: &TestApp) -> (i64, i64) {
+    let db = &t.app.db;
+    let m: i64 =
+        db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM messages").fetch_one(pool).await).unwrap();
+    let o: i64 = db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(pool).await).unwrap();
+    (m, o)
+}
+
+/// status, unit id, assignee, urgent
+type ConvState = (String, i64, Option<i64>, bool);
+
+async fn state(t: &TestApp, id: i64) -> ConvState {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_as(
+        "SELECT status, unit_id, assignee_id, urgent FROM conversations WHERE id = $1"
+    ).bind(id).fetch_one(pool).await)
+    .unwrap()
+}
+
+fn link(id: i64) -> String {
+    format!("href=\"/inbox/{id}\"")
+}
+
+#[tokio::test]
+async fn queues_filter_by_scope_and_status_with_urgent_first() {
+    let t = TestApp::spawn().await;
+    let calm = seed(&t, Seed { age_micros: 3_600_000_000, ..Default::default() }).await;
+    let urgent = seed(&t, Seed { urgent: true, text: "có cướp, gọi 0912 345 678", ..Default::default() }).await;
+    let bot = seed(&t, Seed { status: "bot", ..Default::default() }).await;
+    let closed = seed(&t, Seed { status: "closed", ..Default::default() }).await;
+    let other_ward = seed(&t, Seed { unit: "qn-hong-gai", ..Default::default() }).await;
+
+    let c = t.login("canbo.baichay").await;
+    let (status, waiting) = t.get(&c, "/inbox").await;
+    assert_eq!(status, 200);
+    assert!(waiting.contains(&link(calm)) && waiting.contains(&link(urgent)));
+    assert!(!waiting.contains(&link(bot)) && !waiting.contains(&link(closed)) && !waiting.contains(&link(other_ward)));
+    let (u, k) = (waiting.find(&link(urgent)).unwrap(), waiting.find(&link(calm)).unwrap());
+    assert!(u < k, "urgent conversations come first");
+    assert!(waiting.contains("KHẨN") && waiting.contains("Zalo") && waiting.contains("Nguyễn Văn An"));
+    assert!(waiting.contains("[SĐT]") && !waiting.contains("0912 345 678"), "list previews are masked");
+
+    let (_, unit) = t.get(&c, "/inbox?queue=unit").await;
+    assert!(unit.contains(&link(bot)) && !unit.contains(&link(closed)) && !unit.contains(&link(other_ward)));
+    let (_, mine) = t.get(&c, "/inbox?queue=mine").await;
+    assert!(!mine.contains(&link(calm)));
+
+    let province = t.login("admin.qn").await;
+    let (_, subtree) = t.get(&province, "/inbox?queue=subtree").await;
+    assert!(subtree.contains(&link(calm)) && subtree.contains(&link(other_ward)) && !subtree.contains(&link(closed)));
+    let (_, province_waiting) = t.get(&province, "/inbox?queue=waiting").await;
+    assert!(!province_waiting.contains(&link(calm)), "the province's own queue holds only its own unit");
+}
+
+#[tokio::test]
+async fn ward_officer_cannot_open_reply_assign_transfer_or_close_another_wards_conversation() {
+    let t = TestApp::spawn().await;
+    let other = seed(&t, Seed { unit: "qn-hong-gai", ..Default::default() }).await;
+    let before = (state(&t, other).await, counts(&t).await);
+    let c = t.login("canbo.baichay").await;
+    for path in [format!("/inbox/{other}"), format!("/inbox/{other}/thread")] {
+        let (status, body) = t.get(&c, &path).await;
+        assert_eq!(status, 404, "{path}");
+        assert!(!body.contains("Nguyễn Văn An"), "{path} leaks the citizen");
+    }
+    let attempts: Vec<(String, Vec<(&str, &str)>)> = vec![
+        (format!("/inbox/{other}/reply"), vec![("text", "xin chào")]),
+        (format!("/inbox/{other}/note"), vec![("note", "ghi chú")]),
+        (format!("/inbox/{other}/assign"), vec![("officer", "me")]),
+        (format!("/inbox/{other}/duty"), vec![]),
+        (format!("/inbox/{other}/transfer"), vec![("unit", "qn-bai-chay"), ("reason", "nhầm đơn vị")]),
+        (format!("/inbox/{other}/close"), vec![]),
+        (format!("/inbox/{other}/reopen"), vec![]),
+        (format!("/inbox/{other}/canned"), vec![("canned", "1")]),
+    ];
+    for (path, form) in attempts {
+        let (status, _) = t.post(&c, &path, &form).await;
+        assert_eq!(status, 404, "{path}");
+    }
+    assert_eq!((state(&t, other).await, counts(&t).await), before, "nothing changed");
+}
+
+#[tokio::test]
+async fn officer_reply_writes_exactly_one_message_and_one_outbox_row() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed::default()).await;
+    let me = officer_id(&t, "canbo.baichay").await;
+    let (m0, o0) = counts(&t).await;
+    let c = t.login("canbo.baichay").await;
+    let (status, _) = t.post(&c, &format!("/inbox/{id}/reply"), &[("text", "Chào anh, tôi là cán bộ phường.")]).await;
+    assert_eq!(status, 303);
+    assert_eq!(counts(&t).await, (m0 + 1, o0 + 1));
+    let db = &t.app.db;
+    let (mid, author, officer): (i64, String, Option<i64>) = db_read!(db, pool => sqlx::query_as(
+        "SELECT id, author, officer_id FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT 1"
+    ).bind(id).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!((author.as_str(), officer), ("officer", Some(me)));
+    let (key, recipient_oa, message_id, payload): (String, Option<String>, Option<i64>, String) = db_read!(db, pool => sqlx::query_as(
+        "SELECT idempotency_key, oa_id, message_id, payload FROM outbox WHERE conversation_id = $1"
+    ).bind(id).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(key, format!("officer:{mid}"));
+    assert_eq!(message_id, Some(mid));
+    assert_eq!(recipient_oa.as_deref(), Some("2960384411273650002"));
+    assert!(payload.contains("Chào anh"));
+    // Replying to a waiting conversation takes it, and the timeline says so.
+    assert_eq!(state(&t, id).await.0, "assigned");
+    assert_eq!(state(&t, id).await.2, Some(me));
+    let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
+    assert!(page.contains("Chào anh, tôi là cán bộ phường.") && page.contains("Giao cho Vũ Hoàng Nam"));
+}
+
+#[tokio::test]
+async fn reply_after_the_zalo_window_closed_is_refused_and_sends_nothing() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed { age_micros: 8 * DAY_MICROS, ..Default::default() }).await;
+    let before = (state(&t, id).await, counts(&t).await);
+    let c = t.login("canbo.baichay").await;
+    let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
+    assert!(page.contains("Cửa sổ trả lời Zalo đã đóng") && page.contains("gọi điện"));
+    let (status, body) = t.post(&c, &format!("/inbox/{id}/reply"), &[("text", "Chào anh")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Zalo không cho gửi tin tư vấn"), "{body}");
+    assert_eq!((state(&t, id).await, counts(&t).await), before);
+}
+
+#[tokio::test]
+async fn transfer_needs_a_reason_and_moves_the_conversation_to_the_other_units_queue() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed::default()).await;
+    let hong_gai = unit_id(&t, "qn-hong-gai").await;
+    let province = t.login("admin.qn").await;
+    let (status, body) = t.post(&province, &format!("/inbox/{id}/transfer"), &[("unit", "qn-hong-gai"), ("reason", " ")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Cần ghi lý do chuyển tiếp."), "{body}");
+    assert_eq!(state(&t, id).await.1, unit_id(&t, "qn-bai-chay").await);
+
+    let (status, _) = t
+        .post(&province, &format!("/inbox/{id}/transfer"), &[("unit", "qn-hong-gai"), ("reason", "Vụ việc thuộc địa bàn Hồng Gai")])
+        .await;
+    assert_eq!(status, 303);
+    assert_eq!(state(&t, id).await, ("waiting_human".to_string(), hong_gai, None, false));
+    let hg = t.login("admin.honggai").await;
+    let (_, queue) = t.get(&hg, "/inbox?queue=waiting").await;
+    assert!(queue.contains(&link(id)));
+    let (_, page) = t.get(&hg, &format!("/inbox/{id}")).await;
+    assert!(page.contains("Vụ việc thuộc địa bàn Hồng Gai") && page.contains("Trần Quốc Hùng"));
+    let bc = t.login("canbo.baichay").await;
+    assert_eq!(t.get(&bc, &format!("/inbox/{id}")).await.0, 404);
+}
+
+#[tokio::test]
+async fn illegal_moves_are_refused_with_a_clear_message() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed::default()).await;
+    let c = t.login("canbo.baichay").await;
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/close"), &[]).await.0, 303);
+    let (status, body) = t.post(&c, &format!("/inbox/{id}/close"), &[]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Không thể đóng khi cuộc trò chuyện đang ở trạng thái"), "{body}");
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/reopen"), &[]).await.0, 303);
+    assert_eq!(state(&t, id).await.0, "assigned");
+    let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
+    assert!(page.contains("Đóng cuộc trò chuyện") && page.contains("Mở lại"));
+}
+
+#[tokio::test]
+async fn canned_reply_variables_are_rendered_and_unknown_variables_refused() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed::default()).await;
+    let duty = t.login("trucban.baichay").await;
+    let (status, body) = t
+        .post(&duty, "/inbox/canned", &[("unit", "qn-bai-chay"), ("title", "Sai"), ("body", "Chào {ten_sai}")])
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Biến {ten_sai} không tồn tại"), "{body}");
+    let (status, _) = t
+        .post(
+            &duty,
+            "/inbox/canned",
+            &[("unit", "qn-bai-chay"), ("title", "Chào hỏi"), ("body", "Chào {ten_cong_dan}, tôi là {ten_can_bo}, {ten_don_vi}.")],
+        )
+        .await;
+    assert_eq!(status, 303);
+    let db = &t.app.db;
+    let canned: i64 =
+        db_read!(db, pool => sqlx::query_scalar("SELECT id FROM canned_replies WHERE title = 'Chào hỏi'").fetch_one(pool).await)
+            .unwrap();
+    let (status, _) = t.post(&duty, &format!("/inbox/{id}/canned"), &[("canned", &canned.to_string())]).await;
+    assert_eq!(status, 303);
+    let text: String = db_read!(db, pool => sqlx::query_scalar(
+        "SELECT text FROM messages WHERE conversation_id = $1 AND author = 'officer'"
+    ).bind(id).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!(text, "Chào Nguyễn Văn An, tôi là Đỗ Thu Hà, Công an phường Bãi Cháy.");
+    // An officer without a directing role cannot manage the list.
+    let officer = t.login("canbo.baichay").await;
+    let (status, _) = t.post(&officer, "/inbox/canned", &[("unit", "qn-bai-chay"), ("title", "X"), ("body", "Y")]).await;
+    assert_eq!(status, 403);
+}
+
+fn local_input(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros)
+        .unwrap()
+        .to_zoned(caunoi::app::vietnam_tz())
+        .strftime("%Y-%m-%dT%H:%M")
+        .to_string()
+}
+
+#[tokio::test]
+async fn roster_gives_a_waiting_conversation_to_the_on_duty_officer_with_the_fewest_open_ones() {
+    let t = TestApp::spawn().await;
+    let duty_officer = officer_id(&t, "trucban.baichay").await;
+    let officer = officer_id(&t, "canbo.baichay").await;
+    let now = t.app.clock.now_micros();
+    let (from, to) = (local_input(now - 3_600_000_000), local_input(now + 3_600_000_000));
+    let duty = t.login("trucban.baichay").await;
+    for who in [duty_officer, officer] {
+        let (status, body) = t
+            .post(&duty, "/inbox/roster", &[("unit", "qn-bai-chay"), ("officer", &who.to_string()), ("starts_at", &from), ("ends_at", &to)])
+            .await;
+        assert_eq!(status, 303, "{body}");
+    }
+    let (status, body) = t
+        .post(&duty, "/inbox/roster", &[("unit", "qn-bai-chay"), ("officer", &officer.to_string()), ("starts_at", &to), ("ends_at", &from)])
+        .await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Giờ kết thúc ca trực phải sau giờ bắt đầu."));
+    // The duty officer (lower id) already has two open conversations; the officer has none.
+    for _ in 0..2 {
+        seed(&t, Seed { status: "assigned", assignee: Some(duty_officer), ..Default::default() }).await;
+    }
+    let waiting = seed(&t, Seed::default()).await;
+    let picked = caunoi::inbox::service::assign_on_duty(&t.app, waiting).await.unwrap();
+    assert_eq!(picked.map(|o| o.0), Some(officer));
+    assert_eq!(state(&t, waiting).await.0, "assigned");
+    assert_eq!(state(&t, waiting).await.2, Some(officer));
+    // Nobody is on duty in another ward: nothing happens.
+    let elsewhere = seed(&t, Seed { unit: "qn-hong-gai", ..Default::default() }).await;
+    assert_eq!(caunoi::inbox::service::assign_on_duty(&t.app, elsewhere).await.unwrap(), None);
+    assert_eq!(state(&t, elsewhere).await.0, "waiting_human");
+}
+
+/// Reads the event stream until `needle` appears or `within` passes.
+async fn read_until(r: &mut reqwest::Response, seen: &mut String, needle: &str, within: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + within;
+    while !seen.contains(needle) {
+        match tokio::time::timeout_at(deadline, r.chunk()).await {
+            Ok(Ok(Some(bytes))) => seen.push_str(&String::from_utf8_lossy(&bytes)),
+            _ => return false,
+        }
+    }
+    true
+}
+
+#[tokio::test]
+async fn live_events_answer_text_event_stream_and_emit_after_a_change() {
+    let t = TestApp::spawn().await;
+    let c = t.login("canbo.baichay").await;
+    let mut r = c.get(t.url("/inbox/events")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let ct = r.headers().get("content-type").unwrap().to_str().unwrap().to_string();
+    assert!(ct.starts_with("text/event-stream"), "{ct}");
+    let mut seen = String::new();
+    assert!(read_until(&mut r, &mut seen, "event: ready", Duration::from_secs(5)).await, "{seen}");
+    // A change in another ward is not the officer's business; an urgent one in theirs rings.
+    seed(&t, Seed { unit: "qn-hong-gai", urgent: true, ..Default::default() }).await;
+    seed(&t, Seed { urgent: true, ..Default::default() }).await;
+    assert!(read_until(&mut r, &mut seen, "event: change", Duration::from_secs(10)).await, "{seen}");
+    assert!(seen.contains("\"urgent_rose\":true") && seen.contains("\"urgent\":1"), "{seen}");
+}

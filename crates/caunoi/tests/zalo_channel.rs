@@ -1,0 +1,353 @@
+//! The Zalo channel end to end, against the fake Zalo: signed webhook → durable inbound event →
+//! worker (bot, conversation, outbox) → sender → Zalo OpenAPI. Runs on SQLite, and on
+//! PostgreSQL when `CAUNOI_TEST_DATABASE_URL` is set. Asynchronous outcomes are polled with a
+//! deadline; time-based retries move the app's clock instead of sleeping.
+
+use caunoi::conversations::store as conv_store;
+use caunoi::demo::DEMO_OAS;
+use caunoi::outbox::store as outbox_store;
+use caunoi_testkit::{Options, TestApp, eventually};
+use caunoi_zalo::fake::{Fault, SentRecord, UserAction};
+use std::time::Duration;
+
+const WAIT: Duration = Duration::from_secs(20);
+const FEE_QUESTION: &str = "lam cccd het bao nhieu tien";
+
+fn ward() -> caunoi::demo::DemoOa {
+    DEMO_OAS[1]
+}
+
+async fn spawn() -> TestApp {
+    TestApp::spawn_with(Options { demo: true, zalo: true, ..Default::default() }).await
+}
+
+fn fee_answer_start() -> String {
+    let entries = caunoi_core::kb::parse_kb_json(include_str!("../../../kb/kb_seed.json")).expect("seed kb");
+    let e = entries.iter().find(|e| e.id.as_str() == "can-cuoc.le-phi").expect("fee entry");
+    e.answer.chars().take(60).collect()
+}
+
+async fn replies_to(t: &TestApp, user: &str, n: usize) -> Vec<SentRecord> {
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    eventually(&format!("{n} message(s) sent to {user}"), WAIT, || async {
+        let sent = zalo.sent_messages(user);
+        (sent.len() >= n).then_some(sent)
+    })
+    .await
+}
+
+async fn all_processed(t: &TestApp) {
+    eventually("every inbound event processed", WAIT, || async {
+        let c = conv_store::inbound_counts(&t.app.db).await.ok()?;
+        (c.unprocessed == 0).then_some(())
+    })
+    .await
+}
+
+fn signed(app_id: &str, secret: &str, body: &str) -> String {
+    let ts: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+    let ts = ts["timestamp"].as_str().unwrap_or("0").to_string();
+    caunoi_zalo::signature::signature_header_value(app_id, body.as_bytes(), &ts, secret)
+}
+
+fn text_event(app_id: &str, oa_id: &str, user: &str, msg_id: &str, text: &str) -> String {
+    serde_json::json!({
+        "app_id": app_id, "user_id_by_app": "1", "event_name": "user_send_text",
+        "timestamp": jiff::Timestamp::now().as_millisecond().to_string(),
+        "sender": { "id": user }, "recipient": { "id": oa_id },
+        "message": { "text": text, "msg_id": msg_id },
+    })
+    .to_string()
+}
+
+async fn post_webhook(t: &TestApp, oa_id: &str, content_type: &str, mac: Option<&str>, body: Vec<u8>) -> u16 {
+    let mut r = t
+        .client()
+        .post(t.url(&format!("/channels/zalo/{oa_id}/webhook")))
+        .header("content-type", content_type)
+        .header("origin", "https://openapi.zalo.me")
+        .body(body);
+    if let Some(mac) = mac {
+        r = r.header("X-ZEvent-Signature", mac);
+    }
+    r.send().await.expect("webhook request").status().as_u16()
+}
+
+#[tokio::test]
+async fn citizen_asking_the_fee_without_diacritics_gets_the_fee_answer() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    let user = "7712390045123987001";
+    let d = zalo.user_sends_text(ward().oa_id, user, FEE_QUESTION).await.expect("send");
+    assert_eq!(d.statuses, vec![Some(200)]);
+    let sent = replies_to(&t, user, 1).await;
+    assert_eq!(sent.len(), 1, "one question, one reply");
+    assert_eq!(sent[0].oa_id, ward().oa_id);
+    // One complete answer at once: the greeting of a first contact, the entry's title and its
+    // full text, and the "was this helpful?" question.
+    let text = sent[0].text.clone().unwrap_or_default();
+    assert!(text.contains("Lệ phí cấp, đổi, cấp lại thẻ căn cước"), "{text}");
+    assert!(text.contains(&fee_answer_start()), "{text}");
+    let conv = conv_store::open_conversation_of(&t.app.db, "zalo", ward().oa_id, user)
+        .await
+        .expect("read")
+        .expect("a conversation");
+    assert_eq!(conv.status, "bot");
+    let messages = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
+    assert_eq!(messages[0].direction, "in");
+    assert_eq!(messages[0].text, FEE_QUESTION);
+    eventually("the answer's Zalo id is stored", WAIT, || async {
+        let m = conv_store::messages(&t.app.db, conv.id).await.ok()?;
+        m.iter().any(|m| m.channel_message_id.as_deref() == Some(sent[0].message_id.as_str())).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn webhook_replayed_five_times_produces_one_reply() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    zalo.inject(Fault::DuplicateWebhooks { copies: 5, count: 1 });
+    let d = zalo.user_sends_text(ward().oa_id, "7712390045123987002", FEE_QUESTION).await.expect("send");
+    assert_eq!(d.statuses.len(), 5);
+    assert!(d.statuses.iter().all(|s| *s == Some(200)), "{:?}", d.statuses);
+    replies_to(&t, "7712390045123987002", 1).await;
+    all_processed(&t).await;
+    // (The fake's echo and receipt of our reply are stored too; count the citizen's message.)
+    let db = &t.app.db;
+    let stored: i64 = caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM inbound_events WHERE event_name = 'user_send_text'"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("count");
+    assert_eq!(stored, 1, "one stored event for five deliveries");
+    let rows = outbox_store::all(&t.app.db).await.expect("outbox");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(zalo.sent_messages("7712390045123987002").len(), 1);
+}
+
+#[tokio::test]
+async fn invalid_signature_is_refused_and_nothing_is_stored() {
+    let t = spawn().await;
+    let w = ward();
+    let body = text_event(w.app_id, w.oa_id, "7712390045123987003", "badsig0001", FEE_QUESTION);
+    let wrong = signed(w.app_id, "not-the-secret", &body);
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&wrong), body.clone().into_bytes()).await, 401);
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", None, body.clone().into_bytes()).await, 401);
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some("mac=zz"), body.clone().into_bytes()).await, 401);
+    assert_eq!(post_webhook(&t, "999999999", "application/json", Some(&wrong), body.into_bytes()).await, 401);
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").total, 0);
+    let metrics = t.client().get(t.url("/metrics")).send().await.expect("metrics").text().await.unwrap_or_default();
+    assert!(metrics.contains("caunoi_webhook_rejected_total{reason=\"bad_signature\"}"), "{metrics}");
+    assert!(metrics.contains("caunoi_webhook_rejected_total{reason=\"unknown_oa\"}"));
+}
+
+#[tokio::test]
+async fn signature_of_another_oa_is_refused() {
+    let t = spawn().await;
+    let (province, w) = (DEMO_OAS[0], ward());
+    // Signed correctly, but with the province OA's app and secret, sent to the ward's URL.
+    let body = text_event(province.app_id, w.oa_id, "7712390045123987004", "otheroa001", FEE_QUESTION);
+    let mac = signed(province.app_id, province.oa_secret_key, &body);
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 401);
+    // The ward's app id with the province's secret.
+    let body = text_event(w.app_id, w.oa_id, "7712390045123987004", "otheroa002", FEE_QUESTION);
+    let mac = signed(w.app_id, province.oa_secret_key, &body);
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 401);
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").total, 0);
+}
+
+#[tokio::test]
+async fn bad_bodies_get_clear_status_codes_and_unknown_events_are_kept() {
+    let t = spawn().await;
+    let w = ward();
+    let json = "application/json";
+    assert_eq!(post_webhook(&t, w.oa_id, json, None, b"{not json".to_vec()).await, 400);
+    let body = text_event(w.app_id, w.oa_id, "7712390045123987005", "ctype00001", "x");
+    let mac = signed(w.app_id, w.oa_secret_key, &body);
+    assert_eq!(post_webhook(&t, w.oa_id, "text/plain", Some(&mac), body.into_bytes()).await, 415);
+    let huge = format!("{{\"pad\":\"{}\"}}", "a".repeat(10 * 1024 * 1024));
+    assert_eq!(post_webhook(&t, w.oa_id, json, Some("mac=00"), huge.into_bytes()).await, 413);
+    // Correctly signed, but a text message without its msg_id.
+    let missing = serde_json::json!({
+        "app_id": w.app_id, "event_name": "user_send_text", "timestamp": "1763802000123",
+        "sender": { "id": "7712390045123987005" }, "recipient": { "id": w.oa_id }, "message": { "text": "x" },
+    })
+    .to_string();
+    let mac = signed(w.app_id, w.oa_secret_key, &missing);
+    assert_eq!(post_webhook(&t, w.oa_id, json, Some(&mac), missing.into_bytes()).await, 400);
+    // The unsigned registration probe.
+    assert_eq!(post_webhook(&t, w.oa_id, json, None, b"{}".to_vec()).await, 200);
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").total, 0);
+
+    let unknown = serde_json::json!({
+        "app_id": w.app_id, "oa_id": w.oa_id, "event_name": "shop_has_order", "timestamp": "1763802000999",
+        "order": { "id": "42" },
+    })
+    .to_string();
+    let mac = signed(w.app_id, w.oa_secret_key, &unknown);
+    assert_eq!(post_webhook(&t, w.oa_id, json, Some(&mac), unknown.into_bytes()).await, 200);
+    all_processed(&t).await;
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").total, 1, "the unknown event is kept");
+    assert!(outbox_store::all(&t.app.db).await.expect("outbox").is_empty());
+}
+
+#[tokio::test]
+async fn expired_token_is_refreshed_once_then_the_reply_is_delivered() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    let w = ward();
+    zalo.inject(Fault::ExpireAccessToken { oa_id: w.oa_id.into() });
+    zalo.user_sends_text(w.oa_id, "7712390045123987006", FEE_QUESTION).await.expect("send");
+    replies_to(&t, "7712390045123987006", 1).await;
+    assert_eq!(zalo.refresh_call_count_for(w.oa_id), 1);
+    let pair = caunoi::channels::zalo::tokens::load_pair(&t.app.db, &t.app.secrets, w.oa_id)
+        .await
+        .expect("read")
+        .expect("tokens");
+    assert_ne!(pair.access_token.expose(), format!("FAKE-OA-AT-{}-0", w.oa_id), "the rotated pair is stored");
+    assert_eq!(Some(pair.refresh_token.expose().to_string()), zalo.current_refresh_token(w.oa_id));
+}
+
+#[tokio::test]
+async fn rate_limited_send_is_retried_later() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    zalo.inject(Fault::RateLimit { count: 1 });
+    zalo.user_sends_text(ward().oa_id, "7712390045123987007", FEE_QUESTION).await.expect("send");
+    let row = eventually("the send is rescheduled", WAIT, || async {
+        let rows = outbox_store::all(&t.app.db).await.ok()?;
+        rows.into_iter().find(|r| r.status == "pending" && r.attempts == 1)
+    })
+    .await;
+    assert!(row.last_error.as_deref().unwrap_or("").starts_with("rate_limited"), "{:?}", row.last_error);
+    assert!(zalo.sent_messages("7712390045123987007").is_empty());
+    t.app.clock.advance(60);
+    t.app.channels.outbox_wake.notify_one();
+    let sent = replies_to(&t, "7712390045123987007", 1).await;
+    assert_eq!(sent.len(), 1);
+}
+
+#[tokio::test]
+async fn closed_reply_window_makes_a_dead_letter_an_officer_can_retry() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    zalo.inject(Fault::Error { code: -230, message: "User has not interacted with the OA".into(), count: 1 });
+    zalo.user_sends_text(ward().oa_id, "7712390045123987008", FEE_QUESTION).await.expect("send");
+    let dead = eventually("a dead letter", WAIT, || async {
+        outbox_store::all(&t.app.db).await.ok()?.into_iter().find(|r| r.status == "dead")
+    })
+    .await;
+    assert!(dead.last_error.as_deref().unwrap_or("").starts_with("reply_window_closed"), "{:?}", dead.last_error);
+
+    let scope_of = |username: &'static str| {
+        let db = t.app.db.clone();
+        async move {
+            let id: i64 =
+                caunoi::db_read!(&db, pool => sqlx::query_scalar("SELECT id FROM officers WHERE username = $1")
+                .bind(username)
+                .fetch_one(pool)
+                .await)
+                .expect("officer");
+            let officer_id = caunoi_core::staff::OfficerId(id);
+            let grants = caunoi::staff::store::grants_of(&db, officer_id).await.expect("grants");
+            caunoi_core::staff::Scope { officer_id, grants }
+        }
+    };
+    let ward_officer = scope_of("trucban.baichay").await;
+    let other_ward = scope_of("admin.honggai").await;
+    let listed = caunoi::outbox::service::list_dead(&t.app, &ward_officer).await.expect("list");
+    assert_eq!(listed.iter().map(|r| r.id).collect::<Vec<_>>(), vec![dead.id]);
+    assert!(caunoi::outbox::service::list_dead(&t.app, &other_ward).await.expect("list").is_empty());
+    assert!(caunoi::outbox::service::retry(&t.app, &other_ward, dead.id).await.is_err());
+    caunoi::outbox::service::retry(&t.app, &ward_officer, dead.id).await.expect("retry");
+    replies_to(&t, "7712390045123987008", 1).await;
+}
+
+#[tokio::test]
+async fn media_in_an_event_is_downloaded_and_kept() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    zalo.user_sends("7712390045123987009", UserAction::image(ward().oa_id, Some("Xe máy bị lấy trộm")))
+        .await
+        .expect("send");
+    all_processed(&t).await;
+    let conv = conv_store::open_conversation_of(&t.app.db, "zalo", ward().oa_id, "7712390045123987009")
+        .await
+        .expect("read")
+        .expect("conversation");
+    assert_eq!(conv.status, "waiting_human");
+    let messages = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
+    let media = messages[0].media_ref.clone().expect("media kept");
+    let bytes = std::fs::read(t.app.config.data_dir.join("media").join(&media)).expect("file");
+    assert_eq!(caunoi::channels::zalo::media::sniff(&bytes), Some("png"));
+}
+
+/// Runs the real `caunoi demo` binary against this test's fake Zalo.
+fn start_binary(
+    data_dir: &std::path::Path,
+    port: u16,
+    db_url: &Option<String>,
+    fake: &str,
+    workers: &str,
+) -> std::process::Child {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_caunoi"));
+    cmd.arg("demo")
+        .env("CAUNOI_DATA_DIR", data_dir)
+        .env("CAUNOI_LISTEN", format!("127.0.0.1:{port}"))
+        .env("CAUNOI_ZALO_API_URL", fake)
+        .env("CAUNOI_WORKERS", workers)
+        .env_remove("CAUNOI_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if let Some(url) = db_url {
+        cmd.env("CAUNOI_DATABASE_URL", url);
+    }
+    cmd.spawn().expect("start caunoi")
+}
+
+async fn wait_healthy(port: u16) {
+    let http = reqwest::Client::new();
+    eventually("caunoi answers /healthz", Duration::from_secs(60), || {
+        let http = http.clone();
+        async move {
+            let r = http.get(format!("http://127.0.0.1:{port}/healthz")).send().await.ok()?;
+            r.status().is_success().then_some(())
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn crash_between_ack_and_processing_still_answers_after_restart() {
+    use caunoi_zalo::fake::{FakeApp, FakeConfig, FakeZalo};
+    let apps = DEMO_OAS.iter().map(|d| FakeApp::new(d.app_id, d.app_secret, d.oa_id, d.oa_secret_key)).collect();
+    let fake = FakeZalo::start(FakeConfig::new(apps)).await.expect("fake");
+    let dir = tempfile::tempdir().expect("dir");
+    let db = caunoi_testkit::fresh_pg_database().await;
+    let db_url = db.as_ref().map(|(u, _)| u.clone());
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
+    let w = ward();
+    fake.set_webhook_url(w.oa_id, format!("http://127.0.0.1:{port}/channels/zalo/{}/webhook", w.oa_id)).expect("url");
+
+    let mut first = start_binary(dir.path(), port, &db_url, fake.base_url(), "off");
+    wait_healthy(port).await;
+    let d = fake.user_sends_text(w.oa_id, "7712390045123987010", FEE_QUESTION).await.expect("send");
+    assert_eq!(d.statuses, vec![Some(200)], "acknowledged");
+    first.kill().expect("kill");
+    let _ = first.wait();
+    assert!(fake.sent_messages("7712390045123987010").is_empty(), "nothing was processed before the crash");
+
+    let mut second = start_binary(dir.path(), port, &db_url, fake.base_url(), "on");
+    wait_healthy(port).await;
+    let sent = eventually("the acknowledged question is answered", WAIT, || async {
+        let s = fake.sent_messages("7712390045123987010");
+        (!s.is_empty()).then_some(s)
+    })
+    .await;
+    let _ = second.kill();
+    let _ = second.wait();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].oa_id, w.oa_id);
+}
