@@ -175,10 +175,11 @@ async fn officer_reply_writes_exactly_one_message_and_one_outbox_row() {
     ).bind(id).fetch_one(pool).await)
     .unwrap();
     assert_eq!((author.as_str(), officer), ("officer", Some(me)));
-    let (key, recipient_oa, message_id, payload): (String, Option<String>, Option<i64>, String) = db_read!(db, pool => sqlx::query_as(
+    let (key, recipient_oa, message_id, payload): (String, Option<String>, Option<i64>, String) =
+        db_read!(db, pool => sqlx::query_as(
         "SELECT idempotency_key, oa_id, message_id, payload FROM outbox WHERE conversation_id = $1"
     ).bind(id).fetch_one(pool).await)
-    .unwrap();
+        .unwrap();
     assert_eq!(key, format!("officer:{mid}"));
     assert_eq!(message_id, Some(mid));
     assert_eq!(recipient_oa.as_deref(), Some("2960384411273650002"));
@@ -210,13 +211,18 @@ async fn transfer_needs_a_reason_and_moves_the_conversation_to_the_other_units_q
     let id = seed(&t, Seed::default()).await;
     let hong_gai = unit_id(&t, "qn-hong-gai").await;
     let province = t.login("admin.qn").await;
-    let (status, body) = t.post(&province, &format!("/inbox/{id}/transfer"), &[("unit", "qn-hong-gai"), ("reason", " ")]).await;
+    let (status, body) =
+        t.post(&province, &format!("/inbox/{id}/transfer"), &[("unit", "qn-hong-gai"), ("reason", " ")]).await;
     assert_eq!(status, 422);
     assert!(body.contains("Cần ghi lý do chuyển tiếp."), "{body}");
     assert_eq!(state(&t, id).await.1, unit_id(&t, "qn-bai-chay").await);
 
     let (status, _) = t
-        .post(&province, &format!("/inbox/{id}/transfer"), &[("unit", "qn-hong-gai"), ("reason", "Vụ việc thuộc địa bàn Hồng Gai")])
+        .post(
+            &province,
+            &format!("/inbox/{id}/transfer"),
+            &[("unit", "qn-hong-gai"), ("reason", "Vụ việc thuộc địa bàn Hồng Gai")],
+        )
         .await;
     assert_eq!(status, 303);
     assert_eq!(state(&t, id).await, ("waiting_human".to_string(), hong_gai, None, false));
@@ -249,16 +255,19 @@ async fn canned_reply_variables_are_rendered_and_unknown_variables_refused() {
     let t = TestApp::spawn().await;
     let id = seed(&t, Seed::default()).await;
     let duty = t.login("trucban.baichay").await;
-    let (status, body) = t
-        .post(&duty, "/inbox/canned", &[("unit", "qn-bai-chay"), ("title", "Sai"), ("body", "Chào {ten_sai}")])
-        .await;
+    let (status, body) =
+        t.post(&duty, "/inbox/canned", &[("unit", "qn-bai-chay"), ("title", "Sai"), ("body", "Chào {ten_sai}")]).await;
     assert_eq!(status, 422);
     assert!(body.contains("Biến {ten_sai} không tồn tại"), "{body}");
     let (status, _) = t
         .post(
             &duty,
             "/inbox/canned",
-            &[("unit", "qn-bai-chay"), ("title", "Chào hỏi"), ("body", "Chào {ten_cong_dan}, tôi là {ten_can_bo}, {ten_don_vi}.")],
+            &[
+                ("unit", "qn-bai-chay"),
+                ("title", "Chào hỏi"),
+                ("body", "Chào {ten_cong_dan}, tôi là {ten_can_bo}, {ten_don_vi}."),
+            ],
         )
         .await;
     assert_eq!(status, 303);
@@ -275,7 +284,8 @@ async fn canned_reply_variables_are_rendered_and_unknown_variables_refused() {
     assert_eq!(text, "Chào Nguyễn Văn An, tôi là Đỗ Thu Hà, Công an phường Bãi Cháy.");
     // An officer without a directing role cannot manage the list.
     let officer = t.login("canbo.baichay").await;
-    let (status, _) = t.post(&officer, "/inbox/canned", &[("unit", "qn-bai-chay"), ("title", "X"), ("body", "Y")]).await;
+    let (status, _) =
+        t.post(&officer, "/inbox/canned", &[("unit", "qn-bai-chay"), ("title", "X"), ("body", "Y")]).await;
     assert_eq!(status, 403);
 }
 
@@ -297,12 +307,20 @@ async fn roster_gives_a_waiting_conversation_to_the_on_duty_officer_with_the_few
     let duty = t.login("trucban.baichay").await;
     for who in [duty_officer, officer] {
         let (status, body) = t
-            .post(&duty, "/inbox/roster", &[("unit", "qn-bai-chay"), ("officer", &who.to_string()), ("starts_at", &from), ("ends_at", &to)])
+            .post(
+                &duty,
+                "/inbox/roster",
+                &[("unit", "qn-bai-chay"), ("officer", &who.to_string()), ("starts_at", &from), ("ends_at", &to)],
+            )
             .await;
         assert_eq!(status, 303, "{body}");
     }
     let (status, body) = t
-        .post(&duty, "/inbox/roster", &[("unit", "qn-bai-chay"), ("officer", &officer.to_string()), ("starts_at", &to), ("ends_at", &from)])
+        .post(
+            &duty,
+            "/inbox/roster",
+            &[("unit", "qn-bai-chay"), ("officer", &officer.to_string()), ("starts_at", &to), ("ends_at", &from)],
+        )
         .await;
     assert_eq!(status, 422);
     assert!(body.contains("Giờ kết thúc ca trực phải sau giờ bắt đầu."));

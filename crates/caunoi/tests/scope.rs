@@ -42,6 +42,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/lang"),
     ("GET", "/favicon.ico"),
     ("POST", "/channels/zalo/{oa_id}/webhook"),
+    // The web chat: anonymous, keyed by the session token; a session reads only its own
+    // messages and files, media also for officers whose scope holds the conversation
+    // (tests/webchat.rs).
+    ("GET", "/u/{code}/chat"),
+    ("POST", "/u/{code}/chat/session"),
+    ("POST", "/u/{code}/chat/messages"),
+    ("GET", "/u/{code}/chat/events"),
+    ("POST", "/u/{code}/chat/upload"),
+    ("GET", "/u/{code}/chat/media/{id}"),
+    ("GET", "/widget.js"),
     // The inbox: every conversation route filters by the conversation's unit (tests/inbox.rs).
     ("GET", "/inbox"),
     ("GET", "/inbox/list"),
@@ -76,6 +86,7 @@ fn every_console_route_is_covered() {
         include_str!("../src/audit/http.rs"),
         include_str!("../src/channels/zalo/webhook.rs"),
         include_str!("../src/inbox/http.rs"),
+        include_str!("../src/channels/webchat/http.rs"),
     );
     let mut found: Vec<&str> = src.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
     found.sort();

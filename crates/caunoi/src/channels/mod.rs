@@ -1,6 +1,6 @@
 //! Channels: how citizens' messages arrive and how our replies leave. `zalo` holds the Zalo OA
-//! webhook (verify, store raw, answer 200) and the sender that the outbox calls; the web chat
-//! will sit next to it. What a message *means* is decided in `conversations`, what leaves is
+//! webhook (verify, store raw, answer 200) and the sender that the outbox calls; `webchat` the
+//! citizen's chat page, its widget and live stream. What a message *means* is decided in `conversations`, what leaves is
 //! queued in `outbox`; a channel only translates between the wire and those two.
 //!
 //! [`Channels`] is the runtime part kept in the [`App`]: the wake-up signals of the background
@@ -8,6 +8,7 @@
 //! unless the configuration turns them off (`CAUNOI_WORKERS=off`).
 
 pub mod bench;
+pub mod webchat;
 pub mod zalo;
 
 use crate::app::App;
@@ -23,6 +24,8 @@ pub struct Channels {
     pub outbox_wake: Arc<Notify>,
     /// Zalo OpenAPI clients per OA and their rate limits.
     pub zalo: zalo::sender::ZaloRuntime,
+    /// Wakes the web chat's live streams.
+    pub web: webchat::Notifier,
 }
 
 impl Channels {
@@ -31,6 +34,7 @@ impl Channels {
             inbound_wake: Arc::new(Notify::new()),
             outbox_wake: Arc::new(Notify::new()),
             zalo: zalo::sender::ZaloRuntime::new(config),
+            web: webchat::Notifier::default(),
         }
     }
 }

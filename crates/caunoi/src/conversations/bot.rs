@@ -10,11 +10,14 @@ use caunoi_core::inbox::{ConversationState, ReopenBy, Status, Transition, after_
 
 pub use caunoi_core::bot::{Incoming, MediaKind, UnitFacts};
 
-/// One reply; the channel renders buttons its own way.
+/// One reply; the channel renders buttons its own way (Zalo: a numbered list without the call
+/// buttons; the web chat: tappable buttons, `tel:` as call links, feedback as thumbs).
 #[derive(Debug, Clone)]
 pub struct Reply {
     pub text: String,
     pub buttons: Vec<MenuButton>,
+    /// The entry this reply asks "was this helpful?" about.
+    pub feedback_for: Option<String>,
 }
 
 /// The result of one bot turn: at most two replies, the new memory and conversation state,
@@ -92,13 +95,8 @@ pub fn respond(
             .into_iter()
             .map(|r| Reply {
                 text: r.text,
-                // Call buttons (`tel:`) are part of the text on Zalo, which has no dial buttons.
-                buttons: r
-                    .buttons
-                    .into_iter()
-                    .filter(|b| !b.payload.starts_with("tel:"))
-                    .map(|b| MenuButton { label: b.label, payload: b.payload })
-                    .collect(),
+                buttons: r.buttons.into_iter().map(|b| MenuButton { label: b.label, payload: b.payload }).collect(),
+                feedback_for: r.feedback_for,
             })
             .collect(),
         memory: turn.memory,

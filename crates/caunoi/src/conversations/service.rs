@@ -1,10 +1,13 @@
-//! Conversation use cases. [`process_inbound`] turns one stored webhook event into its effects,
-//! all in ONE transaction: the event is marked processed, the contact and conversation are
-//! upserted, the citizen's message is stored, the bot decides, the conversation's new state
-//! and memory are saved and the replies are queued in the outbox. A crash anywhere before the
-//! commit leaves the event unprocessed, and the next attempt starts again from the stored row.
-//! Outbox keys derive from the event's dedupe key and the reply's index, so no replay can ever
-//! queue a second answer.
+//! Conversation use cases. [`process_citizen_message`] is the one channel-neutral path of a
+//! citizen's message, all in ONE transaction: (for a webhook, the event is marked processed,)
+//! the contact and conversation are upserted, the citizen's message is stored, the bot decides,
+//! the conversation's new state and memory are saved and the replies are stored and queued in
+//! the outbox, rendered for the channel (numbered lists on Zalo, buttons on the web chat).
+//! [`process_inbound`] turns one stored Zalo webhook event into such a message (or, for events
+//! without one, refreshes the contact). A crash anywhere before the commit leaves the event
+//! unprocessed, and the next attempt starts again from the stored row. Outbox keys derive from
+//! the event's dedupe key (or the stored message's id) and the reply's index, so no replay can
+//! ever queue a second answer.
 //!
 //! Also the read side the inbox console and the web chat build on: [`list`], [`get`].
 
@@ -12,7 +15,7 @@ use super::bot::{self, Incoming, UnitFacts};
 use super::store::{self, ConversationRow, ConversationSummary, InboundEvent, MessageRow, NewMessage};
 use crate::app::App;
 use crate::channels::zalo::media::{self, Expect};
-use crate::channels::zalo::{CHANNEL, menu_choice, render_reply};
+use crate::channels::zalo::{CHANNEL, MenuButton, menu_choice, render_reply};
 use crate::db::StoreError;
 use crate::db_tx;
 use crate::error::ServiceError;
@@ -47,26 +50,71 @@ pub struct StoredMemory {
 struct CitizenInput {
     user_id: String,
     interaction_at: Option<i64>,
-    message: Option<InMessage>,
+    message: Option<CitizenMessage>,
     /// A human reply typed in Zalo OA Manager, mirrored into the conversation.
     officer_echo: Option<(String, String)>,
 }
 
-struct InMessage {
-    kind: String,
-    text: String,
-    media_ref: Option<String>,
-    media_url: Option<String>,
-    channel_message_id: Option<String>,
-    incoming: IncomingKind,
+/// A citizen's message as a channel hands it over, already parsed (media already stored).
+#[derive(Debug, Clone)]
+pub struct CitizenMessage {
+    /// The stored `messages.kind`: `text`, `image`, `video`, `location`, …
+    pub kind: String,
+    /// What the conversation shows (for a button tap: the button's label).
+    pub text: String,
+    pub media_ref: Option<String>,
+    pub media_url: Option<String>,
+    pub channel_message_id: Option<String>,
+    pub incoming: IncomingKind,
 }
 
-enum IncomingKind {
+/// What the bot receives for a message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum IncomingKind {
+    /// Typed text (on Zalo a bare number picks from the last numbered list).
     Text,
+    /// A button the bot offered, by payload (`kb:…`, `menu:…`, `fb:yes:…`, `fb:no:…`).
+    Choice(String),
     Media,
     Location(f64, f64),
     Follow,
     Sticker,
+}
+
+/// Who wrote, as `contacts` keys them: Zalo (OA id, user id), web chat (unit code, session id).
+#[derive(Debug, Clone, Copy)]
+pub struct CitizenRef<'a> {
+    pub unit_id: i64,
+    /// `zalo` or `web`; also the outbox channel of the replies.
+    pub channel: &'a str,
+    pub account: &'a str,
+    pub external_id: &'a str,
+    pub interaction_at: Option<i64>,
+}
+
+/// What makes a message's effects happen at most once.
+#[derive(Debug, Clone, Copy)]
+pub enum Once<'a> {
+    /// A stored webhook event: marked processed in the same transaction; when another worker
+    /// already did, nothing happens.
+    InboundEvent { id: i64, dedupe_key: &'a str },
+    /// A message posted directly (web chat): it is new by construction; reply keys derive from
+    /// the stored message's id.
+    Posted,
+}
+
+/// What [`process_citizen_message`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CitizenTurn {
+    /// False when the inbound event had already been processed (nothing was written).
+    pub applied: bool,
+    /// Outbox rows written.
+    pub replies: usize,
+    pub conversation_id: Option<i64>,
+    /// The stored citizen message.
+    pub message_id: Option<i64>,
+    /// The conversation's status after the turn (`bot`, `waiting_human`, …).
+    pub status: String,
 }
 
 fn kind_name(k: &MessageKind) -> String {
@@ -122,7 +170,7 @@ async fn prepare(app: &App, event: &Event, received_at: i64) -> Option<CitizenIn
             Some(CitizenInput {
                 user_id: m.user_id.to_string(),
                 interaction_at: Some(at),
-                message: Some(InMessage {
+                message: Some(CitizenMessage {
                     kind: kind_name(&m.kind),
                     text: m.text.clone().unwrap_or_default(),
                     media_ref,
@@ -136,7 +184,7 @@ async fn prepare(app: &App, event: &Event, received_at: i64) -> Option<CitizenIn
         EventKind::Follow(f) => Some(CitizenInput {
             user_id: f.user_id.to_string(),
             interaction_at: Some(at),
-            message: Some(InMessage {
+            message: Some(CitizenMessage {
                 kind: "follow".into(),
                 text: String::new(),
                 media_ref: None,
@@ -177,18 +225,22 @@ async fn unit_context(app: &App, oa_id: &str) -> Result<(UnitFacts, Option<Unit>
         None => None,
     };
     let Some(unit) = unit else { return Ok((UnitFacts::default(), None)) };
+    Ok((unit_facts(app, &unit), Some(unit)))
+}
+
+/// The facts the bot may quote about a unit, as of now.
+pub fn unit_facts(app: &App, unit: &Unit) -> UnitFacts {
     let d = &unit.details;
     let now = app.clock.now().to_zoned(crate::app::vietnam_tz()).datetime();
-    let facts = UnitFacts {
+    UnitFacts {
         name: d.name.clone(),
         hotline: d.hotline.as_ref().map(|p| p.display()),
         duty_phone: d.duty_phone.as_ref().map(|p| p.display()),
         open_now: d.opening_hours.is_open_at(now),
-        opening_hours_text: crate::kb::service::placeholders(&unit).working_hours.unwrap_or_default(),
+        opening_hours_text: crate::kb::service::placeholders(unit).working_hours.unwrap_or_default(),
         booking_url: None,
         chat_url: Some(format!("{}/u/{}", app.config.public_url, unit.code.as_str())),
-    };
-    Ok((facts, Some(unit)))
+    }
 }
 
 /// Fits rendered replies into the budget: as they are when they fit, else joined and split
@@ -228,6 +280,9 @@ pub struct Processed {
     pub replies: usize,
     /// False when another worker had already processed the event.
     pub applied: bool,
+    /// The conversation, when the turn left it waiting for an officer (to assign from the duty
+    /// roster once committed).
+    pub handed_off: Option<i64>,
 }
 
 /// Processes one stored event (see the module docs). Idempotent.
@@ -238,12 +293,22 @@ pub async fn process_inbound(app: &App, ev: &InboundEvent) -> Result<Processed, 
         // Validated when received; a body that no longer parses is kept and skipped.
         Err(_) => None,
     };
-    let (facts, unit) = match &input {
-        Some(CitizenInput { message: Some(_), .. }) => unit_context(app, &ev.oa_id).await?,
-        _ => Default::default(),
-    };
-    let key = key_of(&ev.dedupe_key);
-    let result = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, ks = crate::kb::store] => {
+    if let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = &input {
+        let (facts, unit) = unit_context(app, &ev.oa_id).await?;
+        let from = CitizenRef {
+            unit_id: ev.unit_id,
+            channel: CHANNEL,
+            account: &ev.oa_id,
+            external_id: user_id,
+            interaction_at: *interaction_at,
+        };
+        let once = Once::InboundEvent { id: ev.id, dedupe_key: &ev.dedupe_key };
+        let turn = process_citizen_message(app, unit.as_ref(), &facts, &from, msg, once).await?;
+        let handed_off = turn.conversation_id.filter(|_| turn.status == "waiting_human");
+        return Ok(Processed { replies: turn.replies, applied: turn.applied, handed_off });
+    }
+    // Events without a citizen message: the contact is refreshed, an officer's echo mirrored.
+    let result = db_tx!(&app.db, tx, [cs = crate::conversations::store] => {
         let mut done = Processed::default();
         if cs::mark_processed(&mut tx, ev.id, now).await? {
             done.applied = true;
@@ -251,120 +316,195 @@ pub async fn process_inbound(app: &App, ev: &InboundEvent) -> Result<Processed, 
                 let contact =
                     cs::upsert_contact(&mut tx, ev.unit_id, CHANNEL, &ev.oa_id, &input.user_id, input.interaction_at, now)
                         .await?;
-                if input.message.is_some() || input.officer_echo.is_some() {
+                if let Some((text, msg_id)) = &input.officer_echo {
                     let conv = match cs::open_conversation(&mut tx, contact).await? {
                         Some(c) => c,
                         None => cs::insert_conversation(&mut tx, ev.unit_id, contact, CHANNEL, now).await?,
                     };
-                    if let Some((text, msg_id)) = &input.officer_echo {
-                        let m = NewMessage {
-                            conversation_id: conv.id,
-                            direction: "out",
-                            author: "officer",
-                            officer_id: None,
-                            kind: "text",
-                            text,
-                            media_ref: None,
-                            media_url: None,
-                            channel_message_id: Some(msg_id),
-                            created_at: now,
-                        };
-                        cs::insert_message(&mut tx, &m).await?;
-                    }
-                    if let Some(msg) = &input.message {
-                        let m = NewMessage {
-                            conversation_id: conv.id,
-                            direction: "in",
-                            author: "citizen",
-                            officer_id: None,
-                            kind: &msg.kind,
-                            text: &msg.text,
-                            media_ref: msg.media_ref.as_deref(),
-                            media_url: msg.media_url.as_deref(),
-                            channel_message_id: msg.channel_message_id.as_deref(),
-                            created_at: now,
-                        };
-                        cs::insert_message(&mut tx, &m).await?;
-                        let mut memory: StoredMemory = serde_json::from_str(&conv.bot_memory).unwrap_or_default();
-                        let incoming = match msg.incoming {
-                            IncomingKind::Text => match menu_choice(&msg.text, &memory.menu) {
-                                Some(payload) => Incoming::Choice(payload),
-                                None => Incoming::Text(&msg.text),
-                            },
-                            IncomingKind::Media => Incoming::Media { kind: bot::media_kind(&msg.kind) },
-                            IncomingKind::Location(lat, lon) => Incoming::Location { lat, lon },
-                            IncomingKind::Follow => Incoming::Follow,
-                            IncomingKind::Sticker => Incoming::Sticker,
-                        };
-                        let state = ConversationState {
-                            status: Status::parse(&conv.status).unwrap_or(Status::Bot),
-                            unit_id: UnitId(conv.unit_id),
-                            assignee: conv.assignee_id.map(OfficerId),
-                            urgent: conv.urgent,
-                        };
-                        let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
-                        let turn = bot::respond(app, unit.as_ref(), &bot_memory, &state, incoming, &facts);
-                        if let Some((reason, entry)) = &turn.review {
-                            let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
-                            if !masked.trim().is_empty() {
-                                ks::log_unanswered(&mut tx, UnitId(conv.unit_id), now, &masked, reason.as_str(), entry.as_deref())
-                                    .await?;
-                            }
-                        }
-                        let mut menu = Vec::new();
-                        let mut rendered = Vec::new();
-                        for r in &turn.replies {
-                            if !r.buttons.is_empty() {
-                                menu = r.buttons.iter().map(|b| b.payload.clone()).collect();
-                            }
-                            rendered.push(render_reply(&r.text, &r.buttons));
-                        }
-                        memory.bot = serde_json::to_value(&turn.memory).unwrap_or_default();
-                        memory.menu = menu;
-                        let memory_json = serde_json::to_string(&memory).unwrap_or_else(|_| "{}".into());
-                        cs::update_conversation(
-                            &mut tx,
-                            conv.id,
-                            turn.state.status.as_str(),
-                            turn.state.urgent,
-                            &memory_json,
-                            input.interaction_at,
-                            now,
-                        )
+                    let m = NewMessage {
+                        conversation_id: conv.id,
+                        direction: "out",
+                        author: "officer",
+                        officer_id: None,
+                        kind: "text",
+                        text,
+                        media_ref: None,
+                        media_url: None,
+                        channel_message_id: Some(msg_id),
+                        created_at: now,
+                    };
+                    cs::insert_message(&mut tx, &m).await?;
+                }
+            }
+        }
+        done
+    });
+    Ok(result)
+}
+
+/// One reply as stored and queued: its text, and on the web chat its buttons.
+struct OutText {
+    text: String,
+    buttons: Vec<MenuButton>,
+    feedback_for: Option<String>,
+}
+
+/// Renders the bot's replies for the channel: on Zalo buttons become numbered lists (call
+/// buttons stay in the text) and the replies fit [`REPLY_BUDGET`]; the web chat keeps them.
+fn render_for_channel(channel: &str, replies: &[bot::Reply]) -> Vec<OutText> {
+    if channel == CHANNEL {
+        let rendered = replies
+            .iter()
+            .map(|r| {
+                let buttons: Vec<MenuButton> =
+                    r.buttons.iter().filter(|b| !b.payload.starts_with("tel:")).cloned().collect();
+                render_reply(&r.text, &buttons)
+            })
+            .collect();
+        fit_budget(rendered).into_iter().map(|text| OutText { text, buttons: Vec::new(), feedback_for: None }).collect()
+    } else {
+        replies
+            .iter()
+            .take(REPLY_BUDGET)
+            .map(|r| OutText {
+                text: r.text.trim().to_string(),
+                buttons: r.buttons.clone(),
+                feedback_for: r.feedback_for.clone(),
+            })
+            .collect()
+    }
+}
+
+/// A citizen's message on any channel, with all its effects in ONE transaction (module docs):
+/// the contact and conversation, the stored message, the bot's turn and unanswered-question
+/// log, the conversation's state, and the replies stored and queued in the outbox for
+/// `from.channel`. With [`Once::InboundEvent`] the event is marked processed first, and an event
+/// another worker already processed changes nothing (`applied` is false).
+pub async fn process_citizen_message(
+    app: &App,
+    unit: Option<&Unit>,
+    facts: &UnitFacts,
+    from: &CitizenRef<'_>,
+    msg: &CitizenMessage,
+    once: Once<'_>,
+) -> Result<CitizenTurn, ProcessError> {
+    let now = app.clock.now_micros();
+    let zalo = from.channel == CHANNEL;
+    let result = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, ks = crate::kb::store, wc = crate::channels::webchat::store] => {
+        let mut done = CitizenTurn::default();
+        let fresh = match once {
+            Once::InboundEvent { id, .. } => cs::mark_processed(&mut tx, id, now).await?,
+            Once::Posted => true,
+        };
+        if fresh {
+            done.applied = true;
+            let contact = cs::upsert_contact(
+                &mut tx, from.unit_id, from.channel, from.account, from.external_id, from.interaction_at, now,
+            )
+            .await?;
+            let conv = match cs::open_conversation(&mut tx, contact).await? {
+                Some(c) => c,
+                None => cs::insert_conversation(&mut tx, from.unit_id, contact, from.channel, now).await?,
+            };
+            let m = NewMessage {
+                conversation_id: conv.id,
+                direction: "in",
+                author: "citizen",
+                officer_id: None,
+                kind: &msg.kind,
+                text: &msg.text,
+                media_ref: msg.media_ref.as_deref(),
+                media_url: msg.media_url.as_deref(),
+                channel_message_id: msg.channel_message_id.as_deref(),
+                created_at: now,
+            };
+            let in_id = cs::insert_message(&mut tx, &m).await?;
+            let key = match once {
+                Once::InboundEvent { dedupe_key, .. } => key_of(dedupe_key),
+                Once::Posted => format!("m{in_id}"),
+            };
+            let mut memory: StoredMemory = serde_json::from_str(&conv.bot_memory).unwrap_or_default();
+            let incoming = match &msg.incoming {
+                IncomingKind::Text => match menu_choice(&msg.text, &memory.menu) {
+                    Some(payload) => Incoming::Choice(payload),
+                    None => Incoming::Text(&msg.text),
+                },
+                IncomingKind::Choice(payload) => Incoming::Choice(payload),
+                IncomingKind::Media => Incoming::Media { kind: bot::media_kind(&msg.kind) },
+                IncomingKind::Location(lat, lon) => Incoming::Location { lat: *lat, lon: *lon },
+                IncomingKind::Follow => Incoming::Follow,
+                IncomingKind::Sticker => Incoming::Sticker,
+            };
+            let state = ConversationState {
+                status: Status::parse(&conv.status).unwrap_or(Status::Bot),
+                unit_id: UnitId(conv.unit_id),
+                assignee: conv.assignee_id.map(OfficerId),
+                urgent: conv.urgent,
+            };
+            let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
+            let turn = bot::respond(app, unit, &bot_memory, &state, incoming, facts);
+            if let Some((reason, entry)) = &turn.review {
+                let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
+                if !masked.trim().is_empty() {
+                    ks::log_unanswered(&mut tx, UnitId(conv.unit_id), now, &masked, reason.as_str(), entry.as_deref())
                         .await?;
-                        for (i, text) in fit_budget(rendered).iter().enumerate() {
-                            let out = NewMessage {
-                                conversation_id: conv.id,
-                                direction: "out",
-                                author: "bot",
-                                officer_id: None,
-                                kind: "text",
-                                text,
-                                media_ref: None,
-                                media_url: None,
-                                channel_message_id: None,
-                                created_at: now,
-                            };
-                            let message_id = cs::insert_message(&mut tx, &out).await?;
-                            let payload = serde_json::to_string(&Payload::Text { text: text.clone(), quote_message_id: None })
-                                .unwrap_or_default();
-                            let idempotency_key = format!("zalo-reply:{key}:{i}");
-                            let row = NewOutbox {
-                                idempotency_key: &idempotency_key,
-                                channel: CHANNEL,
-                                unit_id: ev.unit_id,
-                                oa_id: Some(&ev.oa_id),
-                                recipient: &input.user_id,
-                                conversation_id: Some(conv.id),
-                                message_id: Some(message_id),
-                                payload: &payload,
-                                run_at: now,
-                            };
-                            if ob::insert(&mut tx, &row).await?.is_some() {
-                                done.replies += 1;
-                            }
-                        }
-                    }
+                }
+            }
+            memory.menu = turn
+                .replies
+                .iter()
+                .rev()
+                .find(|r| r.buttons.iter().any(|b| !b.payload.starts_with("tel:")))
+                .map(|r| r.buttons.iter().filter(|b| !b.payload.starts_with("tel:")).map(|b| b.payload.clone()).collect())
+                .unwrap_or_default();
+            memory.bot = serde_json::to_value(&turn.memory).unwrap_or_default();
+            let memory_json = serde_json::to_string(&memory).unwrap_or_else(|_| "{}".into());
+            cs::update_conversation(
+                &mut tx,
+                conv.id,
+                turn.state.status.as_str(),
+                turn.state.urgent,
+                &memory_json,
+                from.interaction_at,
+                now,
+            )
+            .await?;
+            done.conversation_id = Some(conv.id);
+            done.message_id = Some(in_id);
+            done.status = turn.state.status.as_str().to_string();
+            for (i, out) in render_for_channel(from.channel, &turn.replies).iter().enumerate() {
+                let reply = NewMessage {
+                    conversation_id: conv.id,
+                    direction: "out",
+                    author: "bot",
+                    officer_id: None,
+                    kind: "text",
+                    text: &out.text,
+                    media_ref: None,
+                    media_url: None,
+                    channel_message_id: None,
+                    created_at: now,
+                };
+                let message_id = cs::insert_message(&mut tx, &reply).await?;
+                if !out.buttons.is_empty() || out.feedback_for.is_some() {
+                    wc::insert_reply_buttons(&mut tx, message_id, &out.buttons, out.feedback_for.as_deref()).await?;
+                }
+                let payload = serde_json::to_string(&Payload::Text { text: out.text.clone(), quote_message_id: None })
+                    .unwrap_or_default();
+                let idempotency_key = format!("{}-reply:{key}:{i}", from.channel);
+                let row = NewOutbox {
+                    idempotency_key: &idempotency_key,
+                    channel: from.channel,
+                    unit_id: from.unit_id,
+                    oa_id: zalo.then_some(from.account),
+                    recipient: from.external_id,
+                    conversation_id: Some(conv.id),
+                    message_id: Some(message_id),
+                    payload: &payload,
+                    run_at: now,
+                };
+                if ob::insert(&mut tx, &row).await?.is_some() {
+                    done.replies += 1;
                 }
             }
         }

@@ -201,9 +201,7 @@ async fn apply(
     let now = app.clock.now_micros();
     let expected = Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
     db_tx!(&app.db, tx, [is = crate::inbox::store] => {
-        let moved = is::move_conversation(
-            &mut tx, view.id, expected, next.status.as_str(), next.unit_id, next.assignee, next.urgent, now,
-        )
+        let moved = is::move_conversation(&mut tx, view.id, expected, &next, now)
         .await?;
         if !moved {
             return Err(conflict());
@@ -436,9 +434,7 @@ async fn reply_to(app: &App, scope: &Scope, view: &ConversationView, text: &str)
     let sent = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, is = crate::inbox::store] => {
         if let Some(next) = &take {
             let expected = Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
-            let moved = is::move_conversation(
-                &mut tx, view.id, expected, next.status.as_str(), next.unit_id, next.assignee, next.urgent, now,
-            )
+            let moved = is::move_conversation(&mut tx, view.id, expected, next, now)
             .await?;
             if !moved {
                 return Err(conflict());

@@ -8,6 +8,7 @@
 
 use crate::db::{Db, StoreError};
 use crate::{db_read, in_scope};
+use caunoi_core::inbox::ConversationState;
 use caunoi_core::staff::OfficerId;
 use caunoi_core::units::UnitId;
 
@@ -401,10 +402,7 @@ crate::engine_fns! {
         conn: &mut Conn,
         id: i64,
         expected: Expected<'_>,
-        status: &str,
-        unit: UnitId,
-        assignee: Option<OfficerId>,
-        urgent: bool,
+        next: &ConversationState,
         now: i64,
     ) -> Result<bool, StoreError> {
         let r = sqlx::query(
@@ -412,10 +410,10 @@ crate::engine_fns! {
              closed_at = CASE WHEN $1 = 'closed' THEN $5 ELSE closed_at END \
              WHERE id = $6 AND status = $7 AND unit_id = $8 AND COALESCE(assignee_id, 0) = $9",
         )
-        .bind(status)
-        .bind(unit.0)
-        .bind(assignee.map(|a| a.0))
-        .bind(urgent)
+        .bind(next.status.as_str())
+        .bind(next.unit_id.0)
+        .bind(next.assignee.map(|a| a.0))
+        .bind(next.urgent)
         .bind(now)
         .bind(id)
         .bind(expected.status)

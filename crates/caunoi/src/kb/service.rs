@@ -374,7 +374,7 @@ pub async fn review_groups(app: &App, scope: &Scope) -> Result<Vec<ReviewGroup>,
             out.push(ReviewGroup { items, unit_code: unit_code.clone(), suggestion });
         }
     }
-    out.sort_by(|a, b| b.items.len().cmp(&a.items.len()));
+    out.sort_by_key(|g| std::cmp::Reverse(g.items.len()));
     Ok(out)
 }
 

@@ -51,6 +51,8 @@ async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
         serde_json::from_str(&row.payload).map_err(|_| SendError::Permanent("invalid payload".into()))?;
     match (row.channel.as_str(), row.oa_id.as_deref()) {
         (crate::channels::zalo::CHANNEL, Some(oa)) => app.channels.zalo.send(app, oa, &row.recipient, &payload).await,
+        // The web chat's reply is already stored; delivering it is marking it sent (below).
+        (crate::channels::webchat::CHANNEL, _) => Ok(crate::channels::webchat::provider_id(row)),
         _ => Err(SendError::Permanent(format!("no sender for channel {}", row.channel))),
     }
 }
@@ -80,5 +82,8 @@ pub async fn deliver(app: &App, row: store::OutboxRow) {
     if let Err(e) = settled {
         // The lease runs out and the row is tried again.
         tracing::warn!(outbox_id = row.id, error = %e, "cannot settle an outbox row");
+    } else if row.channel == crate::channels::webchat::CHANNEL {
+        // Settled as sent (or dead): the chat's live stream may show it now.
+        app.channels.web.notify_recipient(&row.recipient);
     }
 }

@@ -101,6 +101,18 @@ impl T {
         self.tr(vi, en)
     }
 
+    /// Dates stored as `YYYY-MM-DD`, written the Vietnamese way (`02/09/2027`), comma-separated.
+    pub fn dates(&self, dates: &[String]) -> String {
+        dates
+            .iter()
+            .map(|d| match d.parse::<jiff::civil::Date>() {
+                Ok(date) => date.strftime("%d/%m/%Y").to_string(),
+                Err(_) => d.clone(),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// A stored instant in Vietnam's time.
     pub fn time(&self, micros: &i64) -> String {
         crate::app::format_local(*micros)

@@ -74,6 +74,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::units::public::routes())
         .merge(crate::audit::http::routes())
         .merge(crate::channels::routes())
+        .merge(crate::channels::webchat::routes())
         .merge(crate::kb::http::routes())
         .merge(crate::inbox::http::routes())
         .fallback(not_found)

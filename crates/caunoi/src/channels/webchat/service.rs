@@ -1,0 +1,305 @@
+//! Web chat use cases: starting and resuming an anonymous session, a citizen's text, button
+//! tap, location or upload (each through `conversations::service::process_citizen_message`,
+//! the same one-transaction path as Zalo), the session's history for the live stream, and who
+//! may fetch a stored photo or video.
+//!
+//! Invariants: a session token is 256 random bits, stored only as its SHA-256; a session belongs
+//! to one unit and reads only the messages of its own contact; every accepted post is counted
+//! against the session and the (keyed-hashed) address before anything is stored.
+
+use super::media::{self, MediaType, UploadError};
+use super::store::{self, ChatMessageRow, SessionRow};
+use super::{CHANNEL, ChatError};
+use crate::app::App;
+use crate::conversations::service::{
+    CitizenMessage, CitizenRef, CitizenTurn, IncomingKind, Once, process_citizen_message, unit_facts,
+};
+use crate::crypto;
+use crate::units::store::Unit;
+use caunoi_core::staff::OfficerId;
+
+/// How long an idle session can be resumed.
+pub const SESSION_DAYS: i64 = 30;
+/// Longest text message, in characters.
+pub const MAX_TEXT_CHARS: usize = 2000;
+/// Posts one session may make per minute.
+pub const POSTS_PER_MINUTE_PER_SESSION: i64 = 10;
+/// Posts one address may make per minute (a school or an office shares one address).
+pub const POSTS_PER_MINUTE_PER_ADDRESS: i64 = 60;
+/// Sessions one address may start per hour.
+pub const SESSIONS_PER_HOUR_PER_ADDRESS: i64 = 30;
+/// Messages the chat shows when it (re)opens.
+pub const HISTORY: i64 = 200;
+
+const MINUTE: i64 = 60_000_000;
+const DAY: i64 = 24 * 3600 * 1_000_000;
+
+/// The keyed hash of a client address (never stored in clear).
+pub fn address_hash(app: &App, address: &str) -> String {
+    app.secrets.keyed_hash("webchat-address", address.as_bytes())
+}
+
+/// The session a token opens on this unit, extending its life.
+pub async fn resume(app: &App, unit: &Unit, token: &str) -> Result<Option<SessionRow>, ChatError> {
+    if token.len() > 100 {
+        return Ok(None);
+    }
+    let now = app.clock.now_micros();
+    let Some(s) = store::session_by_token(&app.db, &crypto::token_hash(token), now).await? else { return Ok(None) };
+    if s.unit_id != unit.id.0 {
+        return Ok(None);
+    }
+    // Written at most once an hour so reads do not queue behind the SQLite writer.
+    if now - s.last_seen_at > 3600 * 1_000_000 {
+        store::touch_session(&app.db, s.id, now, now + SESSION_DAYS * DAY).await?;
+    }
+    Ok(Some(s))
+}
+
+/// Starts a session: returns it and its token (shown once: cookie and the widget's storage).
+pub async fn start(app: &App, unit: &Unit, address: &str) -> Result<(SessionRow, String), ChatError> {
+    let now = app.clock.now_micros();
+    let ip = address_hash(app, address);
+    if store::sessions_from_ip_since(&app.db, &ip, now - 60 * MINUTE).await? >= SESSIONS_PER_HOUR_PER_ADDRESS {
+        return Err(ChatError::RateLimited);
+    }
+    let token = crypto::random_token();
+    let expires_at = now + SESSION_DAYS * DAY;
+    let id = store::insert_session(&app.db, unit.id.0, &crypto::token_hash(&token), &ip, now, expires_at).await?;
+    let session = SessionRow { id, unit_id: unit.id.0, created_at: now, last_seen_at: now, expires_at };
+    Ok((session, token))
+}
+
+/// What a citizen posts, parsed at the edge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Post {
+    Text(String),
+    /// A tapped button: its payload, and its label as the chat shows it.
+    Tap {
+        payload: String,
+        label: String,
+    },
+    Location {
+        lat: f64,
+        lon: f64,
+    },
+}
+
+/// Checks a typed text: not empty, at most [`MAX_TEXT_CHARS`], no control characters.
+pub fn parse_text(raw: &str) -> Result<String, ChatError> {
+    let text = raw.trim();
+    if text.is_empty() {
+        return Err(ChatError::Empty);
+    }
+    if text.chars().count() > MAX_TEXT_CHARS {
+        return Err(ChatError::TooLong);
+    }
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(ChatError::NotText);
+    }
+    Ok(text.replace("\r\n", "\n"))
+}
+
+/// Checks a button payload: one the bot creates (`kb:`, `menu:`, `fb:yes:`, `fb:no:`).
+pub fn parse_payload(raw: &str) -> Result<String, ChatError> {
+    let p = raw.trim();
+    let known = ["kb:", "menu:", "fb:yes:", "fb:no:"].iter().any(|prefix| p.starts_with(prefix));
+    if !known || p.len() > 200 || p.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(ChatError::BadChoice);
+    }
+    Ok(p.to_string())
+}
+
+/// Checks a location: finite coordinates on Earth.
+pub fn parse_location(lat: f64, lon: f64) -> Result<(f64, f64), ChatError> {
+    if lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) {
+        Ok((lat, lon))
+    } else {
+        Err(ChatError::BadLocation)
+    }
+}
+
+async fn check_rate(app: &App, session: &SessionRow, address: &str) -> Result<String, ChatError> {
+    let now = app.clock.now_micros();
+    let ip = address_hash(app, address);
+    let (by_session, by_ip) = store::posts_since(&app.db, session.id, &ip, now - MINUTE).await?;
+    if by_session >= POSTS_PER_MINUTE_PER_SESSION || by_ip >= POSTS_PER_MINUTE_PER_ADDRESS {
+        metrics::counter!("caunoi_webchat_rate_limited_total").increment(1);
+        return Err(ChatError::RateLimited);
+    }
+    store::record_post(&app.db, session.id, &ip, now, now - 10 * MINUTE).await?;
+    Ok(ip)
+}
+
+async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessage) -> Result<CitizenTurn, ChatError> {
+    let facts = unit_facts(app, unit);
+    let external_id = session.id.to_string();
+    let from = CitizenRef {
+        unit_id: unit.id.0,
+        channel: CHANNEL,
+        account: unit.code.as_str(),
+        external_id: &external_id,
+        interaction_at: Some(app.clock.now_micros()),
+    };
+    let turn = process_citizen_message(app, Some(unit), &facts, &from, &msg, Once::Posted).await.map_err(|e| {
+        tracing::error!(error = %e, "web chat message not stored");
+        ChatError::Internal
+    })?;
+    metrics::counter!("caunoi_webchat_messages_total").increment(1);
+    if turn.replies > 0 {
+        app.channels.outbox_wake.notify_one();
+    }
+    app.channels.web.notify(session.id);
+    Ok(turn)
+}
+
+/// A citizen's text, tap or location: stored with the bot's turn in one transaction.
+pub async fn post(
+    app: &App,
+    unit: &Unit,
+    session: &SessionRow,
+    address: &str,
+    post: Post,
+) -> Result<CitizenTurn, ChatError> {
+    check_rate(app, session, address).await?;
+    let msg = match post {
+        Post::Text(text) => CitizenMessage {
+            kind: "text".into(),
+            text,
+            media_ref: None,
+            media_url: None,
+            channel_message_id: None,
+            incoming: IncomingKind::Text,
+        },
+        Post::Tap { payload, label } => CitizenMessage {
+            kind: "text".into(),
+            text: label,
+            media_ref: None,
+            media_url: None,
+            channel_message_id: None,
+            incoming: IncomingKind::Choice(payload),
+        },
+        Post::Location { lat, lon } => CitizenMessage {
+            kind: "location".into(),
+            text: format!("{lat:.6},{lon:.6}"),
+            media_ref: None,
+            media_url: None,
+            channel_message_id: None,
+            incoming: IncomingKind::Location(lat, lon),
+        },
+    };
+    deliver(app, unit, session, msg).await
+}
+
+/// Counts an upload against the limits before its bytes are read.
+pub async fn allow_upload(app: &App, session: &SessionRow, address: &str) -> Result<(), ChatError> {
+    check_rate(app, session, address).await.map(|_| ())
+}
+
+/// Records a stored upload as a photo or video message (the bot hands it to an officer).
+pub async fn post_media(
+    app: &App,
+    unit: &Unit,
+    session: &SessionRow,
+    media_ref: String,
+    kind: MediaType,
+) -> Result<CitizenTurn, ChatError> {
+    let msg = CitizenMessage {
+        kind: kind.message_kind().into(),
+        text: String::new(),
+        media_ref: Some(media_ref),
+        media_url: None,
+        channel_message_id: None,
+        incoming: IncomingKind::Media,
+    };
+    deliver(app, unit, session, msg).await
+}
+
+/// Maps an upload failure to what the citizen reads.
+pub fn upload_error(e: UploadError) -> ChatError {
+    match e {
+        UploadError::NotMedia => ChatError::NotMedia,
+        UploadError::TooLarge(kind) if kind.is_video() => ChatError::VideoTooLarge,
+        UploadError::TooLarge(_) => ChatError::ImageTooLarge,
+        UploadError::Broken => ChatError::UploadBroken,
+        UploadError::Io(e) => {
+            tracing::error!(error = %e, "web chat upload not stored");
+            ChatError::Internal
+        }
+    }
+}
+
+/// The session's messages after `after` that the chat may show now, oldest first. Stops before
+/// the first reply still waiting in the outbox, so a later message never overtakes it.
+pub async fn history(
+    app: &App,
+    unit: &Unit,
+    session: &SessionRow,
+    after: Option<i64>,
+) -> Result<Vec<ChatMessageRow>, ChatError> {
+    let after = match after {
+        Some(a) => a.max(0),
+        None => store::nth_newest_message_id(&app.db, unit.code.as_str(), session.id, HISTORY)
+            .await?
+            .map(|id| id - 1)
+            .unwrap_or(0),
+    };
+    let mut rows = store::messages_after(&app.db, unit.code.as_str(), session.id, after, HISTORY).await?;
+    if let Some(first_pending) = rows.iter().position(|r| r.pending) {
+        rows.truncate(first_pending);
+    }
+    Ok(rows)
+}
+
+/// Who asks for a stored file.
+pub enum Viewer<'a> {
+    /// The web chat session on this unit.
+    Session { unit_code: &'a str, session_id: i64 },
+    /// A signed-in officer (the conversation must be in their scope).
+    Officer(OfficerId),
+}
+
+/// The stored file of a message, if the viewer may see it (else "not found": existence does
+/// not leak).
+pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(Vec<u8>, MediaType), ChatError> {
+    let row = store::media_of(&app.db, message_id).await?.ok_or(ChatError::NotFound)?;
+    let allowed = match viewer {
+        Viewer::Session { unit_code, session_id } => {
+            row.channel == CHANNEL && row.channel_account == *unit_code && row.external_id == session_id.to_string()
+        }
+        Viewer::Officer(officer) => {
+            crate::conversations::store::get_in_scope(&app.db, *officer, row.conversation_id).await?.is_some()
+        }
+    };
+    if !allowed {
+        return Err(ChatError::NotFound);
+    }
+    let (path, kind) = media::path_of(&app.config.data_dir, &row.media_ref).ok_or(ChatError::NotFound)?;
+    let bytes = tokio::fs::read(&path).await.map_err(|_| ChatError::NotFound)?;
+    Ok((bytes, kind))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_are_refused_when_empty_too_long_or_binary() {
+        assert!(matches!(parse_text("   "), Err(ChatError::Empty)));
+        assert!(matches!(parse_text(&"a".repeat(2001)), Err(ChatError::TooLong)));
+        assert!(matches!(parse_text("abc\u{0}def"), Err(ChatError::NotText)));
+        assert_eq!(parse_text(" Xin chào\r\ncán bộ ").ok().as_deref(), Some("Xin chào\ncán bộ"));
+        assert!(parse_text(&"ă".repeat(2000)).is_ok());
+    }
+
+    #[test]
+    fn only_the_bots_own_payloads_are_accepted() {
+        assert_eq!(parse_payload("fb:yes:can-cuoc.le-phi").ok().as_deref(), Some("fb:yes:can-cuoc.le-phi"));
+        assert!(parse_payload("menu:talk_to_officer").is_ok());
+        assert!(parse_payload("tel:113").is_err());
+        assert!(parse_payload("anything").is_err());
+        assert!(parse_location(91.0, 0.0).is_err());
+        assert!(parse_location(f64::NAN, 0.0).is_err());
+        assert!(parse_location(20.96, 107.04).is_ok());
+    }
+}

@@ -1,0 +1,450 @@
+//! The web chat end to end over real HTTP: a citizen's session (cookie or the widget's token),
+//! messages through the same one-transaction path as Zalo, replies delivered by the outbox
+//! worker and read on the live stream (SSE), uploads checked by content, framing allowed only
+//! for the chat page, and sessions that cannot read each other. Runs on SQLite, and on
+//! PostgreSQL when `CAUNOI_TEST_DATABASE_URL` is set. Asynchronous outcomes are awaited with a
+//! deadline, never a fixed sleep.
+
+use caunoi::conversations::store as conv_store;
+use caunoi::outbox::store as outbox_store;
+use caunoi_testkit::TestApp;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+const UNIT: &str = "qn-bai-chay";
+const FEE_QUESTION: &str = "lam cccd het bao nhieu tien";
+const FEE_TITLE: &str = "Lệ phí cấp, đổi, cấp lại thẻ căn cước";
+
+fn chat(path: &str) -> String {
+    format!("/u/{UNIT}/chat{path}")
+}
+
+/// A browser that opened the chat page: it holds the session cookie.
+async fn open_chat(t: &TestApp) -> reqwest::Client {
+    let c = t.client();
+    let r = c.get(t.url(&chat(""))).send().await.expect("chat page");
+    assert_eq!(r.status(), 200);
+    c
+}
+
+async fn send(t: &TestApp, c: &reqwest::Client, body: Value) -> (u16, Value) {
+    let r = c.post(t.url(&chat("/messages"))).json(&body).send().await.expect("post");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A live stream of the chat, read as parsed `message` events.
+struct Stream {
+    resp: reqwest::Response,
+    buf: String,
+    pub messages: Vec<Value>,
+}
+
+impl Stream {
+    async fn open(t: &TestApp, c: &reqwest::Client, token: Option<&str>, last_id: Option<i64>) -> Stream {
+        let mut req = c.get(t.url(&chat("/events")));
+        if let Some(tok) = token {
+            req = req.header("X-Chat-Token", tok);
+        }
+        if let Some(id) = last_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let resp = req.send().await.expect("events");
+        assert_eq!(resp.status(), 200, "the stream opens for the session");
+        Stream { resp, buf: String::new(), messages: Vec::new() }
+    }
+
+    /// Reads until `want` holds for a received message; returns it.
+    async fn until(&mut self, what: &str, want: impl Fn(&Value) -> bool) -> Value {
+        let end = Instant::now() + WAIT;
+        loop {
+            if let Some(m) = self.messages.iter().find(|m| want(m)) {
+                return m.clone();
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "timed out waiting on the stream for: {what}");
+            let chunk = tokio::time::timeout(left, self.resp.chunk()).await;
+            let Ok(Ok(Some(bytes))) = chunk else { panic!("stream ended while waiting for: {what}") };
+            self.buf.push_str(&String::from_utf8_lossy(&bytes));
+            while let Some(pos) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..pos + 2).collect();
+                let is_named = block.lines().any(|l| l.starts_with("event:"));
+                let data: String = block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(str::trim_start)
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if !is_named && !data.is_empty() {
+                    if let Ok(v) = serde_json::from_str::<Value>(&data) {
+                        self.messages.push(v);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads until the `ready` event (the history is complete).
+    async fn ready(&mut self) {
+        let end = Instant::now() + WAIT;
+        loop {
+            if self.buf.contains("event: ready") || self.buf.contains("event:ready") {
+                // Parse what came before it.
+                let _ = self.until_parsed();
+                return;
+            }
+            let left = end.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "timed out waiting for ready");
+            let chunk = tokio::time::timeout(left, self.resp.chunk()).await;
+            let Ok(Ok(Some(bytes))) = chunk else { panic!("stream ended before ready") };
+            self.buf.push_str(&String::from_utf8_lossy(&bytes));
+        }
+    }
+
+    fn until_parsed(&mut self) {
+        while let Some(pos) = self.buf.find("\n\n") {
+            let block: String = self.buf.drain(..pos + 2).collect();
+            if block.lines().any(|l| l.starts_with("event:")) {
+                continue;
+            }
+            let data: String = block.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
+            if let Ok(v) = serde_json::from_str::<Value>(&data) {
+                self.messages.push(v);
+            }
+        }
+    }
+}
+
+fn text_of(m: &Value) -> &str {
+    m["text"].as_str().unwrap_or_default()
+}
+
+async fn web_conversation(t: &TestApp, session_id: &str) -> conv_store::ConversationRow {
+    conv_store::open_conversation_of(&t.app.db, "web", UNIT, session_id).await.expect("read").expect("a conversation")
+}
+
+async fn session_ids(t: &TestApp) -> Vec<String> {
+    let db = &t.app.db;
+    caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT external_id FROM contacts WHERE channel = 'web' ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)
+    .expect("contacts")
+}
+
+/// The token of the session the client's cookie holds (what the widget keeps).
+async fn token_of(t: &TestApp, c: &reqwest::Client) -> String {
+    let r = c.post(t.url(&chat("/session"))).send().await.expect("session");
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.expect("json");
+    assert_eq!(v["resumed"], true, "the cookie's session is confirmed, not replaced");
+    v["token"].as_str().expect("token").to_string()
+}
+
+fn multipart(filename: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "caunoiTestBoundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+async fn upload(t: &TestApp, c: &reqwest::Client, filename: &str, content_type: &str, bytes: &[u8]) -> (u16, Value) {
+    let (ct, body) = multipart(filename, content_type, bytes);
+    let r = c.post(t.url(&chat("/upload"))).header("content-type", ct).body(body).send().await.expect("upload");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// A 1×1 PNG.
+const PNG: &[u8] = &[
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52, 0x00, 0x00, 0x00,
+    0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4, 0x89, 0x00, 0x00, 0x00, 0x0D, 0x49,
+    0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00, 0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00,
+    0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82,
+];
+
+#[tokio::test]
+async fn citizen_asking_the_fee_receives_the_answer_over_the_live_stream() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    let page = c.get(t.url(&chat(""))).send().await.expect("page");
+    let cookie = page.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(cookie.starts_with("caunoi_chat="), "{cookie}");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(cookie.contains(&format!("Path=/u/{UNIT}/chat")), "{cookie}");
+    assert!(cookie.contains(&format!("Max-Age={}", 30 * 24 * 3600)), "{cookie}");
+    let html = page.text().await.unwrap_or_default();
+    assert!(html.contains("Công an phường Bãi Cháy") && html.contains("Nhập câu hỏi"), "Vietnamese by default");
+
+    let mut live = Stream::open(&t, &c, None, None).await;
+    live.ready().await;
+    let (status, sent) = send(&t, &c, serde_json::json!({ "text": FEE_QUESTION })).await;
+    assert_eq!(status, 200, "{sent}");
+    assert_eq!(sent["status"], "bot");
+    let mine = live.until("the citizen's own message", |m| m["dir"] == "in").await;
+    assert_eq!(text_of(&mine), FEE_QUESTION);
+    let answer = live.until("the fee answer", |m| m["dir"] == "out" && text_of(m).contains(FEE_TITLE)).await;
+    assert_eq!(answer["author"], "bot");
+    let asks_feedback = answer["feedback_for"] == "can-cuoc.le-phi"
+        || answer["buttons"].as_array().is_some_and(|b| b.iter().any(|b| b["payload"] == "fb:yes:can-cuoc.le-phi"));
+    assert!(asks_feedback, "the answer asks whether it helped: {answer}");
+
+    // The reply went through the outbox on channel `web` and was delivered (marked sent).
+    let rows = outbox_store::all(&t.app.db).await.expect("outbox");
+    let row = rows.iter().find(|r| r.message_id == answer["id"].as_i64()).expect("the answer's outbox row");
+    assert_eq!(row.channel, "web");
+    assert_eq!(row.status, "sent");
+
+    // Tapping 👍 sends the payload back as a choice.
+    let (status, _) =
+        send(&t, &c, serde_json::json!({ "payload": "fb:yes:can-cuoc.le-phi", "label": "👍 Hữu ích" })).await;
+    assert_eq!(status, 200);
+    live.until("the thumbs-up as the citizen's message", |m| m["dir"] == "in" && text_of(m) == "👍 Hữu ích").await;
+}
+
+#[tokio::test]
+async fn reloading_the_chat_resumes_the_same_conversation_with_its_history() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let mut live = Stream::open(&t, &c, None, None).await;
+    send(&t, &c, serde_json::json!({ "text": FEE_QUESTION })).await;
+    let answer = live.until("the answer", |m| m["dir"] == "out").await;
+
+    // Reload: the page resumes the session (no new cookie), the stream replays the history.
+    let again = c.get(t.url(&chat(""))).send().await.expect("reload");
+    assert!(again.headers().get("set-cookie").is_none(), "the same session is kept");
+    let mut replay = Stream::open(&t, &c, None, None).await;
+    replay.ready().await;
+    let texts: Vec<&str> = replay.messages.iter().map(text_of).collect();
+    assert!(texts.contains(&FEE_QUESTION), "{texts:?}");
+    assert!(replay.messages.iter().any(|m| m["id"] == answer["id"]), "{texts:?}");
+
+    // Resuming after Last-Event-ID sends only what follows it.
+    let mut after = Stream::open(&t, &c, None, answer["id"].as_i64()).await;
+    after.ready().await;
+    assert!(after.messages.iter().all(|m| m["id"].as_i64() > answer["id"].as_i64()), "{:?}", after.messages);
+
+    // The widget keeps the token: a browser without the cookie resumes with it.
+    let token = token_of(&t, &c).await;
+    assert_eq!(token.len(), 43, "256 random bits, base64url");
+    let other_browser = t.client();
+    let mut widget = Stream::open(&t, &other_browser, Some(&token), None).await;
+    widget.ready().await;
+    assert!(widget.messages.iter().any(|m| text_of(m) == FEE_QUESTION));
+    let ids = session_ids(&t).await;
+    assert_eq!(ids.len(), 1, "one contact for the one session");
+    let conv = web_conversation(&t, &ids[0]).await;
+    assert_eq!(conv.channel, "web");
+    let stored = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
+    assert_eq!(stored.iter().filter(|m| m.direction == "in").count(), 1, "one conversation, one question");
+
+    // The token is stored hashed, never in clear.
+    let db = &t.app.db;
+    let hashes: Vec<String> =
+        caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT token_hash FROM webchat_sessions").fetch_all(pool).await)
+            .expect("sessions");
+    assert!(!hashes.contains(&token) && hashes.contains(&caunoi::crypto::token_hash(&token)));
+}
+
+#[tokio::test]
+async fn asking_for_an_officer_hands_the_conversation_off() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let (status, sent) = send(&t, &c, serde_json::json!({ "text": "cho em gặp cán bộ" })).await;
+    assert_eq!(status, 200);
+    assert_eq!(sent["status"], "waiting_human");
+    let ids = session_ids(&t).await;
+    let conv = web_conversation(&t, &ids[0]).await;
+    assert_eq!(conv.status, "waiting_human");
+
+    // An officer's reply from the inbox reaches the chat through the outbox.
+    let officer = t.login("canbo.baichay").await;
+    let (status, _) =
+        t.post(&officer, &format!("/inbox/{}/reply", conv.id), &[("text", "Chào anh, tôi là cán bộ phường.")]).await;
+    assert!(status == 200 || status == 303, "reply accepted: {status}");
+    let mut live = Stream::open(&t, &c, None, None).await;
+    let reply = live.until("the officer's reply", |m| m["author"] == "officer").await;
+    assert_eq!(text_of(&reply), "Chào anh, tôi là cán bộ phường.");
+}
+
+#[tokio::test]
+async fn disguised_upload_is_refused_and_nothing_is_stored() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let (status, body) = upload(&t, &c, "anh-chup.jpg", "image/jpeg", b"Day la van ban, khong phai anh.").await;
+    assert_eq!(status, 415, "{body}");
+    assert_eq!(body["message"], "Tệp không đúng định dạng ảnh/video.");
+    assert!(session_ids(&t).await.is_empty(), "no contact, conversation or message was created");
+    let dir = t.app.config.data_dir.join("media").join("web");
+    let files = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(files, 0, "nothing written to {}", dir.display());
+
+    // A real photo is stored, recorded as an image, and hands off to an officer.
+    let (status, body) = upload(&t, &c, "x.bin", "application/octet-stream", PNG).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["kind"], "image");
+    assert_eq!(body["status"], "waiting_human");
+    let id = body["id"].as_i64().expect("message id");
+    let r = c.get(t.url(&chat(&format!("/media/{id}")))).send().await.expect("media");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers().get("content-type").and_then(|v| v.to_str().ok()), Some("image/png"));
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), PNG);
+}
+
+#[tokio::test]
+async fn empty_oversized_and_binary_texts_are_refused_with_a_specific_error() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let (status, body) = send(&t, &c, serde_json::json!({ "text": "x".repeat(2001) })).await;
+    assert_eq!(status, 413);
+    assert_eq!(body["error"], "too_long");
+    assert_eq!(body["message"], "Tin nhắn quá dài: tối đa 2.000 ký tự.");
+    let (status, body) = send(&t, &c, serde_json::json!({ "text": "   " })).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("empty")));
+    let (status, body) = send(&t, &c, serde_json::json!({ "text": "abc\u{0}\u{7}" })).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("not_text")));
+    let r = c
+        .post(t.url(&chat("/messages")))
+        .header("content-type", "application/json")
+        .body(vec![0xFF, 0xFE, 0x00, 0x9C])
+        .send()
+        .await
+        .expect("binary body");
+    assert_eq!(r.status(), 400);
+    let (status, body) = send(&t, &c, serde_json::json!({ "payload": "tel:113" })).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("bad_choice")));
+    // A form post works as well as JSON.
+    let (status, _) = t.post(&c, &chat("/messages"), &[("text", "xin chào")]).await;
+    assert_eq!(status, 200);
+    let ids = session_ids(&t).await;
+    let conv = web_conversation(&t, &ids[0]).await;
+    let stored = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
+    assert_eq!(stored.iter().filter(|m| m.direction == "in").count(), 1, "only the valid message was stored");
+}
+
+#[tokio::test]
+async fn a_session_sending_too_fast_is_told_to_wait() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    for i in 0..10 {
+        let (status, body) = send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = send(&t, &c, serde_json::json!({ "text": "thêm một câu" })).await;
+    assert_eq!(status, 429);
+    assert!(body["message"].as_str().unwrap_or_default().contains("chờ một phút"), "{body}");
+    // A minute later the session may write again.
+    t.app.clock.advance(61);
+    let (status, _) = send(&t, &c, serde_json::json!({ "text": "thêm một câu" })).await;
+    assert_eq!(status, 200);
+}
+
+#[tokio::test]
+async fn only_the_chat_page_may_be_framed_by_other_sites() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    let r = c.get(t.url(&chat("?embed=1"))).send().await.expect("chat");
+    let csp = r.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert!(csp.contains("frame-ancestors *"), "{csp}");
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
+    let xfo = r.headers().get("x-frame-options").and_then(|v| v.to_str().ok()).unwrap_or_default();
+    assert_ne!(xfo.to_ascii_uppercase(), "DENY");
+    assert!(r.headers().get("set-cookie").is_none(), "the framed page does not start sessions by itself");
+
+    for path in [format!("/u/{UNIT}"), "/login".to_string()] {
+        let r = c.get(t.url(&path)).send().await.expect("page");
+        let csp = r.headers().get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert_eq!(r.headers().get("x-frame-options").and_then(|v| v.to_str().ok()), Some("DENY"), "{path}");
+    }
+
+    let w = c.get(t.url("/widget.js")).send().await.expect("widget");
+    assert_eq!(w.status(), 200);
+    let cache = w.headers().get("cache-control").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    assert!(cache.contains("max-age=300"), "{cache}");
+    assert!(w.text().await.unwrap_or_default().contains("/chat?embed=1"));
+}
+
+#[tokio::test]
+async fn another_session_cannot_read_this_sessions_messages_or_media() {
+    let t = TestApp::spawn().await;
+    let alice = open_chat(&t).await;
+    send(&t, &alice, serde_json::json!({ "text": "nhà tôi ở số 12 phố Hạ Long" })).await;
+    let (status, body) = upload(&t, &alice, "a.png", "image/png", PNG).await;
+    assert_eq!(status, 200, "{body}");
+    let media_id = body["id"].as_i64().expect("id");
+
+    let bob = open_chat(&t).await;
+    send(&t, &bob, serde_json::json!({ "text": "xin chào" })).await;
+    let mut live = Stream::open(&t, &bob, None, Some(0)).await;
+    live.ready().await;
+    assert!(
+        live.messages.iter().all(|m| !text_of(m).contains("Hạ Long") && m["media"].is_null()),
+        "{:?}",
+        live.messages
+    );
+    let r = bob.get(t.url(&chat(&format!("/media/{media_id}")))).send().await.expect("media");
+    assert_eq!(r.status(), 404, "existence does not leak");
+
+    // Without a session nothing is readable; a token works only on its own unit.
+    let stranger = t.client();
+    assert_eq!(stranger.get(t.url(&chat("/events"))).send().await.expect("events").status(), 401);
+    assert_eq!(stranger.get(t.url(&chat(&format!("/media/{media_id}")))).send().await.expect("media").status(), 404);
+    let token = token_of(&t, &alice).await;
+    let other_unit =
+        stranger.get(t.url("/u/qn-hong-gai/chat/events")).header("X-Chat-Token", &token).send().await.expect("events");
+    assert!(other_unit.status() == 401 || other_unit.status() == 404, "{}", other_unit.status());
+
+    // Officers: in scope may open the photo, another ward's officer may not.
+    let officer = t.login("canbo.baichay").await;
+    assert_eq!(officer.get(t.url(&chat(&format!("/media/{media_id}")))).send().await.expect("media").status(), 200);
+    let outsider = other_ward_officer(&t).await;
+    assert_eq!(outsider.get(t.url(&chat(&format!("/media/{media_id}")))).send().await.expect("media").status(), 404);
+}
+
+/// A demo officer whose units do not include Bãi Cháy.
+async fn other_ward_officer(t: &TestApp) -> reqwest::Client {
+    let db = &t.app.db;
+    let username: String = caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT o.username FROM officers o WHERE NOT EXISTS (SELECT 1 FROM role_grants g JOIN units s ON s.id = g.unit_id \
+         JOIN units u ON u.code = $1 WHERE g.officer_id = o.id AND u.path LIKE s.path || '%') ORDER BY o.id LIMIT 1"
+    )
+    .bind(UNIT)
+    .fetch_one(pool)
+    .await)
+    .expect("an officer of another unit");
+    t.login(&username).await
+}
+
+#[tokio::test]
+async fn cross_site_posts_to_the_chat_are_refused() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let r = c
+        .post(t.url(&chat("/messages")))
+        .header("origin", "https://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .json(&serde_json::json!({ "text": "xin chào" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 403);
+    let r = c
+        .post(t.url(&chat("/messages")))
+        .header("origin", t.base.clone())
+        .header("sec-fetch-site", "same-origin")
+        .json(&serde_json::json!({ "text": "xin chào" }))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status(), 200, "the chat page's own fetch passes");
+}
