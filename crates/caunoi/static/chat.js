@@ -32,6 +32,7 @@
   let source = null;
   let renewals = 0;
   let typingTimer = null;
+  let lastOutId = 0;
   const seen = new Set();
 
   function el(tag, cls, txt) {
@@ -108,17 +109,37 @@
     return true;
   }
 
+  // Icons drawn as SVG, so they look the same on phones without an emoji font.
+  const ICONS = {
+    up: 'M1 21h4V9H1v12zm22-11c0-1.1-.9-2-2-2h-6.31l.95-4.57.03-.32c0-.41-.17-.79-.44-1.06L14.17 1 7.59 7.59C7.22 7.95 7 8.45 7 9v10c0 1.1.9 2 2 2h9c.83 0 1.54-.5 1.84-1.22l3.02-7.05c.09-.23.14-.47.14-.73v-2z',
+    phone: 'M6.62 10.79c1.44 2.83 3.76 5.14 6.59 6.59l2.2-2.2c.27-.27.67-.36 1.02-.24 1.12.37 2.33.57 3.57.57.55 0 1 .45 1 1V20c0 .55-.45 1-1 1-9.39 0-17-7.61-17-17 0-.55.45-1 1-1h3.5c.55 0 1 .45 1 1 0 1.25.2 2.45.57 3.57.11.35.03.74-.25 1.02l-2.2 2.2z',
+  };
+
+  function icon(name, flip) {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('class', 'icon');
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', ICONS[name]);
+    path.setAttribute('fill', 'currentColor');
+    if (flip) path.setAttribute('transform', 'rotate(180 12 12)');
+    svg.append(path);
+    return svg;
+  }
+
   function feedbackBlock(m, thumbs) {
     const box = el('div', 'feedback');
-    box.append(el('span', 'q', tr('Asked')));
     const buttons = [];
-    for (const [payload, icon, label] of thumbs) {
-      const b = el('button', 'thumb', `${icon} ${label}`);
+    for (const [payload, emoji, label, flip] of thumbs) {
+      const b = el('button', 'thumb');
       b.type = 'button';
+      b.append(icon('up', flip), label);
       b.addEventListener('click', async () => {
         buttons.forEach((x) => { x.disabled = true; });
         b.classList.add('on');
-        const ok = await post({ payload, label: `${icon} ${label}` });
+        const ok = await post({ payload, label: `${emoji} ${label}` });
         if (!ok) buttons.forEach((x) => { x.disabled = false; b.classList.remove('on'); });
       });
       buttons.push(b);
@@ -172,7 +193,8 @@
       for (const b of choices) {
         const payload = String(b.payload);
         if (payload.startsWith('tel:')) {
-          const a = el('a', 'choice call', `📞 ${b.label}`);
+          const a = el('a', 'choice call');
+          a.append(icon('phone'), b.label);
           a.href = `tel:${payload.slice(4).replace(/[^0-9+]/g, '')}`;
           actions.append(a);
         } else {
@@ -190,8 +212,8 @@
       const yes = fb.find((b) => String(b.payload).startsWith('fb:yes:'));
       const no = fb.find((b) => String(b.payload).startsWith('fb:no:'));
       wrap.append(feedbackBlock(m, [
-        [yes ? yes.payload : `fb:yes:${entry}`, '👍', tr('Helpful')],
-        [no ? no.payload : `fb:no:${entry}`, '👎', tr('Unhelpful')],
+        [yes ? yes.payload : `fb:yes:${entry}`, '👍', tr('Helpful'), false],
+        [no ? no.payload : `fb:no:${entry}`, '👎', tr('Unhelpful'), true],
       ]));
     }
     const who = out ? (m.author === 'officer' ? tr('Officer') : tr('Bot')) : '';
@@ -199,7 +221,10 @@
     // Keep the order of ids even when our own message comes back after a reply.
     const later = [...log.querySelectorAll('.msg')].find((x) => Number(x.dataset.id) > m.id);
     if (later) log.insertBefore(wrap, later); else log.append(wrap);
-    if (out) setTyping(false);
+    if (out) {
+      lastOutId = Math.max(lastOutId, m.id);
+      setTyping(false);
+    }
     scrollDown();
   }
 
@@ -245,7 +270,8 @@
         const shown = payload.lat !== undefined ? `${payload.lat},${payload.lon}` : (payload.text || payload.label || '');
         render({ id: j.id, dir: 'in', author: 'citizen', kind, text: shown, at: Date.now(), buttons: [], media: null });
       }
-      if (j.status === 'bot') setTyping(true);
+      // The reply may already have arrived on the stream before this response.
+      if (j.status === 'bot' && lastOutId < j.id) setTyping(true);
       return true;
     } catch {
       showNotice(tr('Failed'));

@@ -21,10 +21,21 @@
   button.type = 'button';
   button.setAttribute('aria-label', label);
   button.setAttribute('aria-expanded', 'false');
-  button.textContent = `💬 ${label}`;
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('width', '20');
+  svg.setAttribute('height', '20');
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('fill', 'currentColor');
+  path.setAttribute('d', 'M20 2H4a2 2 0 0 0-2 2v18l4-4h14a2 2 0 0 0 2-2V4a2 2 0 0 0-2-2zM6 9h12v2H6zm8 5H6v-2h8zm4-6H6V6h12z');
+  svg.append(path);
+  button.append(svg, label);
   Object.assign(button.style, {
     position: 'fixed', right: '16px', bottom: '16px', zIndex: '2147483000', border: '0', borderRadius: '999px',
     padding: '12px 18px', background: '#0b4f9c', color: '#fff', font: '600 15px system-ui, sans-serif',
+    display: 'inline-flex', alignItems: 'center', gap: '8px',
     boxShadow: '0 4px 14px rgba(0,0,0,.25)', cursor: 'pointer', maxWidth: 'calc(100vw - 32px)',
   });
 
@@ -60,7 +71,7 @@
 
   function close() {
     panel.style.display = 'none';
-    button.style.display = '';
+    button.style.display = 'inline-flex';
     button.setAttribute('aria-expanded', 'false');
     button.focus();
   }

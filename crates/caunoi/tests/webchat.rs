@@ -38,7 +38,8 @@ async fn send(t: &TestApp, c: &reqwest::Client, body: Value) -> (u16, Value) {
 struct Stream {
     resp: reqwest::Response,
     buf: String,
-    pub messages: Vec<Value>,
+    saw_ready: bool,
+    messages: Vec<Value>,
 }
 
 impl Stream {
@@ -52,7 +53,7 @@ impl Stream {
         }
         let resp = req.send().await.expect("events");
         assert_eq!(resp.status(), 200, "the stream opens for the session");
-        Stream { resp, buf: String::new(), messages: Vec::new() }
+        Stream { resp, buf: String::new(), saw_ready: false, messages: Vec::new() }
     }
 
     /// Reads until `want` holds for a received message; returns it.
@@ -62,55 +63,36 @@ impl Stream {
             if let Some(m) = self.messages.iter().find(|m| want(m)) {
                 return m.clone();
             }
-            let left = end.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting on the stream for: {what}");
-            let chunk = tokio::time::timeout(left, self.resp.chunk()).await;
-            let Ok(Ok(Some(bytes))) = chunk else { panic!("stream ended while waiting for: {what}") };
-            self.buf.push_str(&String::from_utf8_lossy(&bytes));
-            while let Some(pos) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..pos + 2).collect();
-                let is_named = block.lines().any(|l| l.starts_with("event:"));
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(str::trim_start)
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                if !is_named && !data.is_empty() {
-                    if let Ok(v) = serde_json::from_str::<Value>(&data) {
-                        self.messages.push(v);
-                    }
-                }
-            }
+            self.read_more(end, what).await;
         }
     }
 
     /// Reads until the `ready` event (the history is complete).
     async fn ready(&mut self) {
         let end = Instant::now() + WAIT;
-        loop {
-            if self.buf.contains("event: ready") || self.buf.contains("event:ready") {
-                // Parse what came before it.
-                let _ = self.until_parsed();
-                return;
-            }
-            let left = end.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting for ready");
-            let chunk = tokio::time::timeout(left, self.resp.chunk()).await;
-            let Ok(Ok(Some(bytes))) = chunk else { panic!("stream ended before ready") };
-            self.buf.push_str(&String::from_utf8_lossy(&bytes));
+        while !self.saw_ready {
+            self.read_more(end, "ready").await;
         }
     }
 
-    fn until_parsed(&mut self) {
+    async fn read_more(&mut self, end: Instant, what: &str) {
+        let left = end.saturating_duration_since(Instant::now());
+        assert!(!left.is_zero(), "timed out waiting on the stream for: {what}");
+        let chunk = tokio::time::timeout(left, self.resp.chunk()).await;
+        let Ok(Ok(Some(bytes))) = chunk else { panic!("stream ended while waiting for: {what}") };
+        self.buf.push_str(&String::from_utf8_lossy(&bytes));
         while let Some(pos) = self.buf.find("\n\n") {
             let block: String = self.buf.drain(..pos + 2).collect();
-            if block.lines().any(|l| l.starts_with("event:")) {
-                continue;
-            }
-            let data: String = block.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
-            if let Ok(v) = serde_json::from_str::<Value>(&data) {
-                self.messages.push(v);
+            let event = block.lines().find_map(|l| l.strip_prefix("event:")).map(str::trim);
+            let data: Vec<&str> = block.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
+            match event {
+                Some("ready") => self.saw_ready = true,
+                Some(_) => {}
+                None => {
+                    if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n")) {
+                        self.messages.push(v);
+                    }
+                }
             }
         }
     }
@@ -287,6 +269,16 @@ async fn disguised_upload_is_refused_and_nothing_is_stored() {
     let dir = t.app.config.data_dir.join("media").join("web");
     let files = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(files, 0, "nothing written to {}", dir.display());
+
+    // A real JPEG over 10 MB is refused as too large, and its partial file removed.
+    let mut big = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    big.resize(10 * 1024 * 1024 + 1, 0);
+    let (status, body) = upload(&t, &c, "lon.jpg", "image/jpeg", &big).await;
+    assert_eq!(status, 413, "{body}");
+    assert_eq!(body["message"], "Ảnh quá lớn: tối đa 10 MB.");
+    let files = std::fs::read_dir(&dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(files, 0, "nothing left in {}", dir.display());
+    assert!(session_ids(&t).await.is_empty());
 
     // A real photo is stored, recorded as an image, and hands off to an officer.
     let (status, body) = upload(&t, &c, "x.bin", "application/octet-stream", PNG).await;

@@ -280,9 +280,6 @@ pub struct Processed {
     pub replies: usize,
     /// False when another worker had already processed the event.
     pub applied: bool,
-    /// The conversation, when the turn left it waiting for an officer (to assign from the duty
-    /// roster once committed).
-    pub handed_off: Option<i64>,
 }
 
 /// Processes one stored event (see the module docs). Idempotent.
@@ -304,8 +301,7 @@ pub async fn process_inbound(app: &App, ev: &InboundEvent) -> Result<Processed, 
         };
         let once = Once::InboundEvent { id: ev.id, dedupe_key: &ev.dedupe_key };
         let turn = process_citizen_message(app, unit.as_ref(), &facts, &from, msg, once).await?;
-        let handed_off = turn.conversation_id.filter(|_| turn.status == "waiting_human");
-        return Ok(Processed { replies: turn.replies, applied: turn.applied, handed_off });
+        return Ok(Processed { replies: turn.replies, applied: turn.applied });
     }
     // Events without a citizen message: the contact is refreshed, an officer's echo mirrored.
     let result = db_tx!(&app.db, tx, [cs = crate::conversations::store] => {
@@ -510,6 +506,14 @@ pub async fn process_citizen_message(
         }
         done
     });
+    // A hand-off goes to the officer on duty with the fewest open conversations (after the
+    // commit: the assignment is its own small transaction and may find nobody on duty).
+    if result.status == "waiting_human"
+        && let Some(conversation) = result.conversation_id
+        && let Err(e) = crate::inbox::service::assign_on_duty(app, conversation).await
+    {
+        tracing::warn!(error = %e, "duty assignment failed");
+    }
     Ok(result)
 }
 

@@ -34,12 +34,6 @@ pub async fn run(app: App, index: usize) {
                             if p.replies > 0 {
                                 metrics::counter!("caunoi_outbox_enqueued_total").increment(p.replies as u64);
                             }
-                            // A hand-off goes to the officer on duty with the fewest open conversations.
-                            if let Some(conversation) = p.handed_off
-                                && let Err(e) = crate::inbox::service::assign_on_duty(&app, conversation).await
-                            {
-                                tracing::warn!(error = %e, "duty assignment failed");
-                            }
                         }
                         Err(e) => {
                             let error = e.to_string();

@@ -30,27 +30,47 @@ pub struct FilledEntry {
 /// The unit's values for answer placeholders.
 pub fn placeholders(unit: &Unit) -> UnitPlaceholders {
     let d = &unit.details;
-    let days: Vec<String> = WEEKDAYS
-        .iter()
-        .zip(["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"])
-        .filter_map(|(key, name)| {
-            let iv = d.opening_hours.days.get(*key).filter(|iv| !iv.is_empty())?;
-            let text =
-                iv.iter().map(|(a, b)| format!("{}–{}", fmt_hhmm(*a), fmt_hhmm(*b))).collect::<Vec<_>>().join(", ");
-            Some(format!("{name}: {text}"))
-        })
-        .collect();
+    let days = working_hours_text(&d.opening_hours);
     let nonempty = |s: &str| (!s.trim().is_empty()).then(|| s.to_string());
     UnitPlaceholders {
         unit_name: Some(d.name.clone()),
         address: nonempty(&d.address),
         hotline: d.hotline.as_ref().or(d.duty_phone.as_ref()).map(|p| p.display()),
         email: nonempty(&d.email),
-        working_hours: (!days.is_empty()).then(|| days.join("; ")),
+        working_hours: (!days.is_empty()).then_some(days),
         reception_schedule: None,
         booking_link: None,
         survey_link: None,
     }
+}
+
+/// Opening hours in words, runs of days with the same hours joined:
+/// "Thứ Hai–Thứ Sáu: 07:30–11:30, 13:30–17:00; Thứ Bảy: 07:30–11:30".
+pub fn working_hours_text(hours: &caunoi_core::units::OpeningHours) -> String {
+    const NAMES: [&str; 7] = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"];
+    let day_text: Vec<Option<String>> = WEEKDAYS
+        .iter()
+        .map(|key| {
+            let iv = hours.days.get(*key).filter(|iv| !iv.is_empty())?;
+            Some(iv.iter().map(|(a, b)| format!("{}–{}", fmt_hhmm(*a), fmt_hhmm(*b))).collect::<Vec<_>>().join(", "))
+        })
+        .collect();
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while i < 7 {
+        let Some(text) = &day_text[i] else {
+            i += 1;
+            continue;
+        };
+        let mut j = i;
+        while j + 1 < 7 && day_text[j + 1].as_ref() == Some(text) {
+            j += 1;
+        }
+        let days = if j > i { format!("{}–{}", NAMES[i], NAMES[j]) } else { NAMES[i].to_string() };
+        parts.push(format!("{days}: {text}"));
+        i = j + 1;
+    }
+    parts.join("; ")
 }
 
 /// An entry of the unit's knowledge base, filled for sending.
@@ -432,4 +452,16 @@ async fn resolve(app: &App, scope: &Scope, rows: &[store::UnansweredRow], how: &
         }
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runs_of_days_with_the_same_hours_are_joined() {
+        let hours = caunoi_core::units::OpeningHours::office_default();
+        assert_eq!(working_hours_text(&hours), "Thứ Hai–Thứ Sáu: 07:30–11:30, 13:30–17:00; Thứ Bảy: 07:30–11:30");
+        assert_eq!(working_hours_text(&caunoi_core::units::OpeningHours::default()), "");
+    }
 }

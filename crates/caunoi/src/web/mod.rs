@@ -157,6 +157,8 @@ async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
     let mut resp = next.run(req).await;
     let status = resp.status().as_u16();
     let h = resp.headers_mut();
+    // A route that sets its own policy (the embeddable chat) decides about framing itself.
+    let own_policy = h.contains_key("content-security-policy");
     let set = |h: &mut axum::http::HeaderMap, k: &'static str, v: &'static str| {
         h.entry(k).or_insert(HeaderValue::from_static(v));
     };
@@ -168,7 +170,9 @@ async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
     );
     set(h, "x-content-type-options", "nosniff");
     set(h, "referrer-policy", "no-referrer");
-    set(h, "x-frame-options", "DENY");
+    if !own_policy {
+        set(h, "x-frame-options", "DENY");
+    }
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "permissions-policy", "camera=(), microphone=(), geolocation=(self), payment=()");
     if app.config.tls() {

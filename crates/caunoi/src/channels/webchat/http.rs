@@ -175,9 +175,8 @@ async fn page(
     let mut resp = render(&ChatPage { t: T::new(lang), unit, embed, has_session })?;
     let h = resp.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(FRAMEABLE_CSP));
-    // Set so the global `DENY` is not added; browsers ignore an unknown value, and CSP
-    // `frame-ancestors` takes precedence over X-Frame-Options anyway.
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("ALLOWALL"));
+    // No X-Frame-Options here: the edge adds `DENY` only to responses without their own
+    // Content-Security-Policy, and `frame-ancestors *` above is what browsers follow.
     if let Some(c) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         h.insert(header::SET_COOKIE, c);
     }

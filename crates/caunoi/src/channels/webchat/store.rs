@@ -123,7 +123,8 @@ pub struct ChatMessageRow {
     /// JSON list of `{label, payload}`.
     pub buttons: Option<String>,
     pub feedback_for: Option<String>,
-    /// An outbound message whose outbox row is not delivered yet (the chat waits for it).
+    /// An outbound message whose outbox row is still queued (the chat waits for it; a dead
+    /// letter does not hold the chat back).
     pub pending: bool,
 }
 
@@ -139,7 +140,7 @@ pub async fn messages_after(
     Ok(db_read!(db, pool => sqlx::query_as(
         "SELECT m.id, m.direction, m.author, m.kind, m.text, m.media_ref, m.created_at, \
          b.buttons, b.feedback_for, \
-         EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id AND o.status <> 'sent') AS pending \
+         EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id AND o.status IN ('pending', 'sending')) AS pending \
          FROM messages m \
          JOIN conversations c ON c.id = m.conversation_id \
          JOIN contacts k ON k.id = c.contact_id \
