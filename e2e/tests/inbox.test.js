@@ -8,6 +8,7 @@ import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir } from '../
 
 const BAI_CHAY_OA = '2960384411273650002';
 const CITIZEN = '7712390045123987654';
+const PNG_1X1 = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR4nGNgYGBgAAAABQABDQottAAAAABJRU5ErkJggg==';
 
 let server;
 let browser;
@@ -71,6 +72,24 @@ test('an officer opens a handed-off conversation, replies, and sees the reply in
     if (!delivered) await new Promise((res) => setTimeout(res, 300));
   }
   assert.ok(delivered, 'the reply reached the fake Zalo');
+
+  // A photo as a reply: shown in the thread through the officer media route, sent to Zalo as
+  // an uploaded image.
+  await page.setInputFiles('#file', { name: 'so-do.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1X1, 'base64') });
+  await Promise.all([page.waitForNavigation(), page.click('#reply-form button[type=submit]')]);
+  assert.match(await page.textContent('.notice.ok'), /Đã gửi trả lời/);
+  await page.waitForFunction(() => {
+    const img = document.querySelector('#thread .msg.officer img.thread-img');
+    return img && img.complete && img.naturalWidth > 0;
+  });
+  const photoDeadline = Date.now() + 15_000;
+  let photo = false;
+  while (!photo && Date.now() < photoDeadline) {
+    const r = await fetch(`${fake}/__fake/messages?user_id=${CITIZEN}&oa_id=${BAI_CHAY_OA}`);
+    photo = JSON.stringify(await r.json()).includes('"kind":"image"');
+    if (!photo) await new Promise((res) => setTimeout(res, 300));
+  }
+  assert.ok(photo, 'the photo reached the fake Zalo');
   assert.deepEqual(errors, [], 'no script or CSP errors');
   await page.close();
 });

@@ -24,10 +24,11 @@ pub enum AuditAction {
     DataExported,
     KbChanged,
     KbImported,
+    OutboxRetried,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 16] = [
+    pub const ALL: [AuditAction; 17] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -44,6 +45,7 @@ impl AuditAction {
         AuditAction::DataExported,
         AuditAction::KbChanged,
         AuditAction::KbImported,
+        AuditAction::OutboxRetried,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +66,7 @@ impl AuditAction {
             AuditAction::DataExported => "data_exported",
             AuditAction::KbChanged => "kb_changed",
             AuditAction::KbImported => "kb_imported",
+            AuditAction::OutboxRetried => "outbox_retried",
         }
     }
 
@@ -89,6 +92,7 @@ impl AuditAction {
             AuditAction::DataExported => "Xuất dữ liệu",
             AuditAction::KbChanged => "Sửa cơ sở tri thức",
             AuditAction::KbImported => "Nhập cơ sở tri thức",
+            AuditAction::OutboxRetried => "Gửi lại tin nhắn lỗi",
         }
     }
 
@@ -110,6 +114,7 @@ impl AuditAction {
             AuditAction::DataExported => "Exported data",
             AuditAction::KbChanged => "Changed the knowledge base",
             AuditAction::KbImported => "Imported the knowledge base",
+            AuditAction::OutboxRetried => "Retried a failed message",
         }
     }
 }

@@ -85,6 +85,7 @@ impl TestApp {
         db.migrate().await.expect("migrations");
         let app = App::new(db, config);
         app.kb.reload(&app.db).await.expect("knowledge base");
+        app.bot_settings.reload(&app.db).await.expect("bot settings");
         if options.demo {
             caunoi::demo::seed(&app).await.expect("demo data");
         }

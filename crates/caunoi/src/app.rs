@@ -52,6 +52,8 @@ pub struct AppInner {
     pub metrics: PrometheusHandle,
     /// The live knowledge base; call `kb.reload` after opening the database.
     pub kb: crate::kb::live::KbLive,
+    /// Units' bot settings in memory; call `bot_settings.reload` after opening the database.
+    pub bot_settings: crate::units::bot_settings::BotSettingsLive,
     /// Channel runtime: worker wake-ups and Zalo clients.
     pub channels: crate::channels::Channels,
 }
@@ -78,6 +80,7 @@ impl App {
             clock: Clock::default(),
             metrics: metrics_handle(),
             kb: crate::kb::live::KbLive::default(),
+            bot_settings: Default::default(),
             channels,
         }))
     }

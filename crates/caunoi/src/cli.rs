@@ -186,6 +186,7 @@ pub async fn open(o: &Overrides) -> Result<App, CliError> {
     db.migrate().await?;
     let app = App::new(db, config);
     app.kb.reload(&app.db).await?;
+    app.bot_settings.reload(&app.db).await?;
     Ok(app)
 }
 

@@ -62,6 +62,9 @@ async fn housekeeping(app: App) {
         if let Err(e) = app.kb.refresh_if_changed(&app.db).await {
             tracing::warn!(error = %e, "knowledge base refresh failed");
         }
+        if let Err(e) = app.bot_settings.reload(&app.db).await {
+            tracing::warn!(error = %e, "bot settings refresh failed");
+        }
         if rounds % 60 != 1 {
             continue;
         }

@@ -157,7 +157,14 @@
     wrap.dataset.id = String(m.id);
     const bubble = el('div', 'bubble');
     if (m.media) {
-      if (m.kind === 'video') {
+      if (m.kind === 'file') {
+        // A document an officer sent: a download link named after the file.
+        const a = el('a', 'file', `📄 ${m.text || 'file'}`);
+        a.href = withToken(m.media);
+        a.rel = 'noopener';
+        a.setAttribute('download', m.text || '');
+        bubble.append(a);
+      } else if (m.kind === 'video') {
         const v = el('video');
         v.controls = true;
         v.preload = 'metadata';
@@ -170,6 +177,7 @@
         img.src = withToken(m.media);
         img.addEventListener('load', scrollDown);
         bubble.append(img);
+        if (m.text) bubble.append(el('div', 'caption', m.text));
       }
     } else if (m.kind === 'location') {
       bubble.append(`📍 ${tr('Location')}`);

@@ -41,6 +41,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/static/{*path}"),
     ("GET", "/lang"),
     ("GET", "/favicon.ico"),
+    ("GET", "/units/{code}/bot"),
+    ("POST", "/units/{code}/bot"),
     ("POST", "/channels/zalo/{oa_id}/webhook"),
     // The web chat: anonymous, keyed by the session token; a session reads only its own
     // messages and files, media also for officers whose scope holds the conversation
@@ -73,6 +75,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/inbox/{id}/transfer"),
     ("POST", "/inbox/{id}/close"),
     ("POST", "/inbox/{id}/reopen"),
+    ("GET", "/inbox/media/{id}"),
+    // Dead letters: listed and retried only within the officer's units (tests/officer_media.rs).
+    ("GET", "/outbox/dead"),
+    ("POST", "/outbox/dead/{id}/retry"),
 ];
 
 #[test]
@@ -83,10 +89,12 @@ fn every_console_route_is_covered() {
         include_str!("../src/staff/http.rs"),
         include_str!("../src/units/http.rs"),
         include_str!("../src/units/public.rs"),
+        include_str!("../src/units/bot_settings.rs"),
         include_str!("../src/audit/http.rs"),
         include_str!("../src/channels/zalo/webhook.rs"),
         include_str!("../src/inbox/http.rs"),
         include_str!("../src/channels/webchat/http.rs"),
+        include_str!("../src/outbox/http.rs"),
     );
     let mut found: Vec<&str> = src.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
     found.sort();

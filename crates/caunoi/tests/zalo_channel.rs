@@ -351,3 +351,86 @@ async fn crash_between_ack_and_processing_still_answers_after_restart() {
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].oa_id, w.oa_id);
 }
+
+/// Makes storing a citizen message whose text is `boom` fail, as a bad event would.
+async fn refuse_boom_messages(db: &caunoi::db::Db) {
+    let r = match db {
+        caunoi::db::Db::Sqlite(s) => sqlx::raw_sql(
+            "CREATE TRIGGER refuse_boom BEFORE INSERT ON messages WHEN NEW.text = 'boom' \
+             BEGIN SELECT RAISE(ABORT, 'refused for the test'); END",
+        )
+        .execute(&s.write)
+        .await
+        .map(|_| ()),
+        caunoi::db::Db::Postgres(p) => sqlx::raw_sql(
+            "CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.text = 'boom' THEN RAISE EXCEPTION 'refused for the test'; END IF; RETURN NEW; END $$; \
+             CREATE TRIGGER refuse_boom BEFORE INSERT ON messages FOR EACH ROW EXECUTE FUNCTION refuse_boom();",
+        )
+        .execute(p)
+        .await
+        .map(|_| ()),
+    };
+    r.expect("test trigger");
+}
+
+#[tokio::test]
+async fn a_failing_event_does_not_block_the_rest_of_its_batch() {
+    let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let w = ward();
+    refuse_boom_messages(&t.app.db).await;
+    // One citizen, so on every engine the three events share one batch transaction.
+    let user = "7712390045123987010";
+    for (msg_id, text) in [("batch0001", FEE_QUESTION), ("batch0002", "boom"), ("batch0003", FEE_QUESTION)] {
+        let body = text_event(w.app_id, w.oa_id, user, msg_id, text);
+        let mac = signed(w.app_id, w.oa_secret_key, &body);
+        assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 200);
+    }
+    let now = t.app.clock.now_micros();
+    let events = conv_store::claim_inbound(&t.app.db, now, now + 30_000_000, 32).await.expect("claim");
+    assert_eq!(events.len(), 3);
+    let replies = caunoi::conversations::worker::process_claimed(&t.app, events).await;
+    assert!(replies >= 2, "both good events answered ({replies} replies)");
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").unprocessed, 1);
+    let db = &t.app.db;
+    let failed: Vec<(String, Option<String>)> = caunoi::db_read!(db, pool => sqlx::query_as(
+        "SELECT dedupe_key, last_error FROM inbound_events WHERE processed_at IS NULL"
+    )
+    .fetch_all(pool)
+    .await)
+    .expect("failed events");
+    assert!(failed[0].0.ends_with("batch0002"), "{failed:?}");
+    assert!(failed[0].1.as_deref().is_some_and(|e| e.contains("refused for the test")), "{failed:?}");
+    let conv = conv_store::open_conversation_of(db, "zalo", w.oa_id, user).await.expect("read").expect("conversation");
+    let texts: Vec<String> = conv_store::messages(db, conv.id)
+        .await
+        .expect("messages")
+        .into_iter()
+        .filter(|m| m.direction == "in")
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts, vec![FEE_QUESTION.to_string(), FEE_QUESTION.to_string()], "in order, the bad one left out");
+}
+
+#[tokio::test]
+async fn every_acknowledged_webhook_is_stored_before_its_answer() {
+    let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let w = ward();
+    // Concurrent deliveries share group commits; each one twice (a duplicate stores nothing).
+    let posts = (0..40).flat_map(|i| {
+        let body =
+            text_event(w.app_id, w.oa_id, &format!("77123900451239871{i:02}"), &format!("group{i:04}"), FEE_QUESTION);
+        let mac = signed(w.app_id, w.oa_secret_key, &body);
+        [(mac.clone(), body.clone()), (mac, body)]
+    });
+    let statuses = futures::future::join_all(posts.map(|(mac, body)| {
+        let t = &t;
+        async move { post_webhook(t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await }
+    }))
+    .await;
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    // No waiting: every 200 was sent after its event's commit.
+    let counts = conv_store::inbound_counts(&t.app.db).await.expect("counts");
+    assert_eq!(counts.total, 40);
+    assert_eq!(counts.unprocessed, 40);
+}

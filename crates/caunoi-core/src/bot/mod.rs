@@ -395,3 +395,80 @@ pub fn respond(
     }
     turn.out.finish()
 }
+
+/// One menu line of the settings form: the entry, whether it is shown, its label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuChoice {
+    pub key: MenuKey,
+    pub shown: bool,
+    pub label: String,
+}
+
+/// Validates a unit's bot settings as an officer typed them: the greeting is a canned-reply
+/// template (only `{ten_don_vi}` and `{hotline}` make sense there), labels are 1–40 characters,
+/// and at least one menu entry is shown. Every problem is reported at once.
+pub fn parse_settings(greeting: &str, menu: &[MenuChoice]) -> Result<BotSettings, crate::input::FieldErrors> {
+    use crate::input::{FieldErrors, InvalidInput, text_field};
+    let mut errs = FieldErrors::default();
+    let greeting =
+        errs.take(text_field("greeting", greeting, 1000, true)).and_then(
+            |g| match crate::inbox::canned::validate_canned(&g) {
+                Ok(()) => Some(g),
+                Err(e) => {
+                    let m = e.message();
+                    errs.push(InvalidInput::new("greeting", m.vi, m.en));
+                    None
+                }
+            },
+        );
+    let mut items = Vec::new();
+    for c in menu.iter().filter(|c| c.shown) {
+        let label = c.label.trim();
+        if label.is_empty() || label.chars().count() > MAX_BUTTON_LABEL_CHARS {
+            errs.push(InvalidInput::new(
+                "menu",
+                format!("Tên mục menu cần 1–{MAX_BUTTON_LABEL_CHARS} ký tự."),
+                format!("A menu label needs 1–{MAX_BUTTON_LABEL_CHARS} characters."),
+            ));
+        } else {
+            items.push(MenuItem { key: c.key, label: label.to_owned() });
+        }
+    }
+    if menu.iter().all(|c| !c.shown) {
+        errs.push(InvalidInput::new("menu", "Cần ít nhất một mục menu.", "At least one menu entry is needed."));
+    }
+    match greeting {
+        Some(greeting) if errs.is_empty() => Ok(BotSettings { greeting, menu: items }),
+        _ => Err(errs),
+    }
+}
+
+#[cfg(test)]
+mod settings_tests {
+    use super::*;
+
+    fn all_shown() -> Vec<MenuChoice> {
+        MenuKey::ALL.iter().map(|k| MenuChoice { key: *k, shown: true, label: k.default_label().into() }).collect()
+    }
+
+    #[test]
+    fn unit_settings_keep_the_order_and_hide_unchecked_entries() {
+        let mut menu = all_shown();
+        menu[1].shown = false;
+        let s = parse_settings("{ten_don_vi} kính chào anh/chị.", &menu).unwrap();
+        assert_eq!(s.menu.len(), 5);
+        assert_eq!(s.menu[0].key, MenuKey::Procedures);
+        assert!(s.menu.iter().all(|m| m.key != MenuKey::Report));
+    }
+
+    #[test]
+    fn bad_greeting_and_empty_menu_are_reported_together() {
+        let menu: Vec<MenuChoice> = all_shown().into_iter().map(|c| MenuChoice { shown: false, ..c }).collect();
+        let errs = parse_settings("Chào {ten_sai}", &menu).unwrap_err();
+        assert!(errs.for_field("greeting").is_some());
+        assert!(errs.for_field("menu").is_some());
+        let mut long = all_shown();
+        long[0].label = "x".repeat(41);
+        assert!(parse_settings("Xin chào", &long).is_err());
+    }
+}

@@ -26,6 +26,8 @@ pub struct Channels {
     pub zalo: zalo::sender::ZaloRuntime,
     /// Wakes the web chat's live streams.
     pub web: webchat::Notifier,
+    /// Stores webhook events before they are acknowledged (group commit on SQLite).
+    pub inbound_writer: zalo::webhook::InboundWriter,
 }
 
 impl Channels {
@@ -35,6 +37,7 @@ impl Channels {
             outbox_wake: Arc::new(Notify::new()),
             zalo: zalo::sender::ZaloRuntime::new(config),
             web: webchat::Notifier::default(),
+            inbound_writer: zalo::webhook::InboundWriter::default(),
         }
     }
 }
@@ -56,21 +59,22 @@ impl Drop for Workers {
     }
 }
 
-/// Starts the inbound-event and outbox workers (none when `config.workers` is off). On
-/// PostgreSQL several of each run, claiming rows with `FOR UPDATE SKIP LOCKED`; on SQLite one
-/// of each, since every write goes through the one writer connection anyway.
+/// Starts the inbound-event and outbox workers (none when `config.workers` is off). One
+/// inbound worker per process, so a citizen's events are processed in order (on PostgreSQL it
+/// splits each claim into parallel transactions by citizen, see `conversations::worker`). On
+/// PostgreSQL several outbox workers run, claiming rows with `FOR UPDATE SKIP LOCKED`; on
+/// SQLite one, since every write goes through the one writer connection anyway.
 pub fn start_workers(app: &App) -> Workers {
     if !app.config.workers {
         tracing::info!("background workers are off (CAUNOI_WORKERS=off)");
         return Workers(Vec::new());
     }
-    let n = match app.db.engine() {
+    let outbox_workers = match app.db.engine() {
         crate::db::Engine::Sqlite => 1,
         crate::db::Engine::Postgres => 4,
     };
-    let mut handles = Vec::new();
-    for i in 0..n {
-        handles.push(tokio::spawn(crate::conversations::worker::run(app.clone(), i)));
+    let mut handles = vec![tokio::spawn(crate::conversations::worker::run(app.clone(), 0))];
+    for i in 0..outbox_workers {
         handles.push(tokio::spawn(crate::outbox::worker::run(app.clone(), i)));
     }
     Workers(handles)

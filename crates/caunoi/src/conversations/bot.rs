@@ -5,7 +5,7 @@
 use crate::app::App;
 use crate::channels::zalo::MenuButton;
 use crate::units::store::Unit;
-use caunoi_core::bot::{self as core_bot, BotAction, BotMemory, BotSettings, KbAnswer, KbView, ReviewReason};
+use caunoi_core::bot::{self as core_bot, BotAction, BotMemory, KbAnswer, KbView, ReviewReason};
 use caunoi_core::inbox::{ConversationState, ReopenBy, Status, Transition, after_bot_turn, transition};
 
 pub use caunoi_core::bot::{Incoming, MediaKind, UnitFacts};
@@ -78,7 +78,7 @@ pub fn respond(
         state.status,
         incoming,
         facts,
-        &BotSettings::default(),
+        &unit.map(|u| app.bot_settings.for_path(&u.path)).unwrap_or_default(),
         &KbView { decide: &decide, entry: &entry },
     );
     let new_state = after_bot_turn(&state, &turn.action);

@@ -31,6 +31,7 @@ use caunoi_core::units::UnitPath;
 use caunoi_zalo::{Attachment, Event, EventKind, MessageKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
+use std::collections::HashMap;
 
 /// Replies one citizen message may cause (Zalo's free replies are precious, ARCHITECTURE.md).
 pub const REPLY_BUDGET: usize = 2;
@@ -282,60 +283,91 @@ pub struct Processed {
     pub applied: bool,
 }
 
-/// Processes one stored event (see the module docs). Idempotent.
-pub async fn process_inbound(app: &App, ev: &InboundEvent) -> Result<Processed, ProcessError> {
-    let now = app.clock.now_micros();
+/// The bound unit's context per OA, looked up once per batch of events.
+type UnitContexts = HashMap<String, (UnitFacts, Option<Unit>)>;
+
+/// Parses a stored event (once), downloads its media and looks up its unit's context (cached
+/// in `contexts`), all outside the transaction.
+async fn prepare_inbound(
+    app: &App,
+    ev: &InboundEvent,
+    contexts: &mut UnitContexts,
+) -> Result<Option<CitizenInput>, StoreError> {
     let input = match Event::parse(ev.raw_body.as_bytes()) {
         Ok(event) => prepare(app, &event, ev.received_at).await,
         // Validated when received; a body that no longer parses is kept and skipped.
         Err(_) => None,
     };
-    if let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = &input {
-        let (facts, unit) = unit_context(app, &ev.oa_id).await?;
-        let from = CitizenRef {
-            unit_id: ev.unit_id,
-            channel: CHANNEL,
-            account: &ev.oa_id,
-            external_id: user_id,
-            interaction_at: *interaction_at,
-        };
-        let once = Once::InboundEvent { id: ev.id, dedupe_key: &ev.dedupe_key };
-        let turn = process_citizen_message(app, unit.as_ref(), &facts, &from, msg, once).await?;
-        return Ok(Processed { replies: turn.replies, applied: turn.applied });
+    if input.as_ref().is_some_and(|i| i.message.is_some()) && !contexts.contains_key(&ev.oa_id) {
+        let context = unit_context(app, &ev.oa_id).await?;
+        contexts.insert(ev.oa_id.clone(), context);
     }
-    // Events without a citizen message: the contact is refreshed, an officer's echo mirrored.
-    let result = db_tx!(&app.db, tx, [cs = crate::conversations::store] => {
-        let mut done = Processed::default();
-        if cs::mark_processed(&mut tx, ev.id, now).await? {
-            done.applied = true;
-            if let Some(input) = &input {
-                let contact =
-                    cs::upsert_contact(&mut tx, ev.unit_id, CHANNEL, &ev.oa_id, &input.user_id, input.interaction_at, now)
-                        .await?;
-                if let Some((text, msg_id)) = &input.officer_echo {
-                    let conv = match cs::open_conversation(&mut tx, contact).await? {
-                        Some(c) => c,
-                        None => cs::insert_conversation(&mut tx, ev.unit_id, contact, CHANNEL, now).await?,
-                    };
-                    let m = NewMessage {
-                        conversation_id: conv.id,
-                        direction: "out",
-                        author: "officer",
-                        officer_id: None,
-                        kind: "text",
-                        text,
-                        media_ref: None,
-                        media_url: None,
-                        channel_message_id: Some(msg_id),
-                        created_at: now,
-                    };
-                    cs::insert_message(&mut tx, &m).await?;
-                }
-            }
+    Ok(input)
+}
+
+/// Processes one stored event (see the module docs). Idempotent.
+pub async fn process_inbound(app: &App, ev: &InboundEvent) -> Result<Processed, ProcessError> {
+    let batch = prepare_inbound_batch(app, vec![ev.clone()]).await?;
+    let done = apply_inbound_batch(app, &batch, &[0]).await?;
+    Ok(done.into_iter().next().unwrap_or_default())
+}
+
+/// Claimed events made ready for their transaction: each body parsed once, media downloaded,
+/// the units' contexts looked up once per OA.
+pub struct InboundBatch {
+    events: Vec<InboundEvent>,
+    inputs: Vec<Option<CitizenInput>>,
+    contexts: UnitContexts,
+}
+
+impl InboundBatch {
+    pub fn events(&self) -> &[InboundEvent] {
+        &self.events
+    }
+
+    /// The citizen whose conversation event `i` touches (`None` for events without one).
+    /// Events of one citizen must be applied in their order, by one transaction at a time.
+    pub fn citizen(&self, i: usize) -> Option<&str> {
+        self.inputs.get(i)?.as_ref().map(|input| input.user_id.as_str())
+    }
+}
+
+/// Prepares claimed events (see [`InboundBatch`]), outside any transaction.
+pub async fn prepare_inbound_batch(app: &App, events: Vec<InboundEvent>) -> Result<InboundBatch, ProcessError> {
+    let mut contexts = UnitContexts::new();
+    let mut inputs = Vec::with_capacity(events.len());
+    for ev in &events {
+        inputs.push(prepare_inbound(app, ev, &mut contexts).await?);
+    }
+    Ok(InboundBatch { events, inputs, contexts })
+}
+
+/// Applies the events `which` (indices into the batch, in order) in ONE transaction: one commit
+/// (one WAL flush) for all of them instead of one per event. Every event keeps its own
+/// guarantees (marked processed together with its effects, outbox keys from its dedupe key), so
+/// a replay stays harmless; when any event fails the whole transaction rolls back and the
+/// caller retries the events one by one (`worker`), so one bad event cannot hold back the rest.
+pub async fn apply_inbound_batch(
+    app: &App,
+    batch: &InboundBatch,
+    which: &[usize],
+) -> Result<Vec<Processed>, ProcessError> {
+    let applied = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
+        let mut applied = Vec::with_capacity(which.len());
+        for &i in which {
+            let (Some(ev), Some(input)) = (batch.events.get(i), batch.inputs.get(i)) else { continue };
+            applied.push(turn::apply_inbound(&mut tx, app, ev, input.as_ref(), &batch.contexts).await?);
         }
-        done
+        applied
     });
-    Ok(result)
+    let mut done = Vec::with_capacity(applied.len());
+    for (processed, turn) in applied {
+        if let Some(turn) = turn {
+            assign_hand_off(app, &turn).await;
+        }
+        done.push(processed);
+    }
+    Ok(done)
 }
 
 /// One reply as stored and queued: its text, and on the web chat its buttons.
@@ -384,138 +416,260 @@ pub async fn process_citizen_message(
     msg: &CitizenMessage,
     once: Once<'_>,
 ) -> Result<CitizenTurn, ProcessError> {
-    let now = app.clock.now_micros();
-    let zalo = from.channel == CHANNEL;
-    let result = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, ks = crate::kb::store, wc = crate::channels::webchat::store] => {
-        let mut done = CitizenTurn::default();
-        let fresh = match once {
-            Once::InboundEvent { id, .. } => cs::mark_processed(&mut tx, id, now).await?,
-            Once::Posted => true,
-        };
-        if fresh {
-            done.applied = true;
-            let contact = cs::upsert_contact(
-                &mut tx, from.unit_id, from.channel, from.account, from.external_id, from.interaction_at, now,
-            )
-            .await?;
-            let conv = match cs::open_conversation(&mut tx, contact).await? {
-                Some(c) => c,
-                None => cs::insert_conversation(&mut tx, from.unit_id, contact, from.channel, now).await?,
-            };
-            let m = NewMessage {
-                conversation_id: conv.id,
-                direction: "in",
-                author: "citizen",
-                officer_id: None,
-                kind: &msg.kind,
-                text: &msg.text,
-                media_ref: msg.media_ref.as_deref(),
-                media_url: msg.media_url.as_deref(),
-                channel_message_id: msg.channel_message_id.as_deref(),
-                created_at: now,
-            };
-            let in_id = cs::insert_message(&mut tx, &m).await?;
-            let key = match once {
-                Once::InboundEvent { dedupe_key, .. } => key_of(dedupe_key),
-                Once::Posted => format!("m{in_id}"),
-            };
-            let mut memory: StoredMemory = serde_json::from_str(&conv.bot_memory).unwrap_or_default();
-            let incoming = match &msg.incoming {
-                IncomingKind::Text => match menu_choice(&msg.text, &memory.menu) {
-                    Some(payload) => Incoming::Choice(payload),
-                    None => Incoming::Text(&msg.text),
-                },
-                IncomingKind::Choice(payload) => Incoming::Choice(payload),
-                IncomingKind::Media => Incoming::Media { kind: bot::media_kind(&msg.kind) },
-                IncomingKind::Location(lat, lon) => Incoming::Location { lat: *lat, lon: *lon },
-                IncomingKind::Follow => Incoming::Follow,
-                IncomingKind::Sticker => Incoming::Sticker,
-            };
-            let state = ConversationState {
-                status: Status::parse(&conv.status).unwrap_or(Status::Bot),
-                unit_id: UnitId(conv.unit_id),
-                assignee: conv.assignee_id.map(OfficerId),
-                urgent: conv.urgent,
-            };
-            let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
-            let turn = bot::respond(app, unit, &bot_memory, &state, incoming, facts);
-            if let Some((reason, entry)) = &turn.review {
-                let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
-                if !masked.trim().is_empty() {
-                    ks::log_unanswered(&mut tx, UnitId(conv.unit_id), now, &masked, reason.as_str(), entry.as_deref())
-                        .await?;
-                }
-            }
-            memory.menu = turn
-                .replies
-                .iter()
-                .rev()
-                .find(|r| r.buttons.iter().any(|b| !b.payload.starts_with("tel:")))
-                .map(|r| r.buttons.iter().filter(|b| !b.payload.starts_with("tel:")).map(|b| b.payload.clone()).collect())
-                .unwrap_or_default();
-            memory.bot = serde_json::to_value(&turn.memory).unwrap_or_default();
-            let memory_json = serde_json::to_string(&memory).unwrap_or_else(|_| "{}".into());
-            cs::update_conversation(
-                &mut tx,
-                conv.id,
-                turn.state.status.as_str(),
-                turn.state.urgent,
-                &memory_json,
-                from.interaction_at,
-                now,
-            )
-            .await?;
-            done.conversation_id = Some(conv.id);
-            done.message_id = Some(in_id);
-            done.status = turn.state.status.as_str().to_string();
-            for (i, out) in render_for_channel(from.channel, &turn.replies).iter().enumerate() {
-                let reply = NewMessage {
-                    conversation_id: conv.id,
-                    direction: "out",
-                    author: "bot",
-                    officer_id: None,
-                    kind: "text",
-                    text: &out.text,
-                    media_ref: None,
-                    media_url: None,
-                    channel_message_id: None,
-                    created_at: now,
-                };
-                let message_id = cs::insert_message(&mut tx, &reply).await?;
-                if !out.buttons.is_empty() || out.feedback_for.is_some() {
-                    wc::insert_reply_buttons(&mut tx, message_id, &out.buttons, out.feedback_for.as_deref()).await?;
-                }
-                let payload = serde_json::to_string(&Payload::Text { text: out.text.clone(), quote_message_id: None })
-                    .unwrap_or_default();
-                let idempotency_key = format!("{}-reply:{key}:{i}", from.channel);
-                let row = NewOutbox {
-                    idempotency_key: &idempotency_key,
-                    channel: from.channel,
-                    unit_id: from.unit_id,
-                    oa_id: zalo.then_some(from.account),
-                    recipient: from.external_id,
-                    conversation_id: Some(conv.id),
-                    message_id: Some(message_id),
-                    payload: &payload,
-                    run_at: now,
-                };
-                if ob::insert(&mut tx, &row).await?.is_some() {
-                    done.replies += 1;
-                }
-            }
-        }
-        done
+    let result = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
+        turn::apply_citizen_message(&mut tx, app, unit, facts, from, msg, once).await?
     });
-    // A hand-off goes to the officer on duty with the fewest open conversations (after the
-    // commit: the assignment is its own small transaction and may find nobody on duty).
-    if result.status == "waiting_human"
-        && let Some(conversation) = result.conversation_id
+    assign_hand_off(app, &result).await;
+    Ok(result)
+}
+
+/// A hand-off goes to the officer on duty with the fewest open conversations (after the
+/// commit: the assignment is its own small transaction and may find nobody on duty).
+async fn assign_hand_off(app: &App, turn: &CitizenTurn) {
+    if turn.status == "waiting_human"
+        && let Some(conversation) = turn.conversation_id
         && let Err(e) = crate::inbox::service::assign_on_duty(app, conversation).await
     {
         tracing::warn!(error = %e, "duty assignment failed");
     }
-    Ok(result)
 }
+
+/// The work of one message or event inside a caller's transaction, written once and compiled
+/// per engine (like `engine_fns!`, with this engine's store modules in scope).
+macro_rules! turn_fns {
+    ($engine:ident, $conn:ty) => {
+        mod $engine {
+            use super::*;
+            use crate::channels::webchat::store::$engine as wc;
+            use crate::conversations::store::$engine as cs;
+            use crate::kb::store::$engine as ks;
+            use crate::outbox::store::$engine as ob;
+
+            type Conn = $conn;
+
+            /// One stored event's effects; the turn is returned when the event carried a
+            /// citizen message (for the hand-off after the commit).
+            pub(super) async fn apply_inbound(
+                conn: &mut Conn,
+                app: &App,
+                ev: &InboundEvent,
+                input: Option<&CitizenInput>,
+                contexts: &UnitContexts,
+            ) -> Result<(Processed, Option<CitizenTurn>), ProcessError> {
+                if let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = input {
+                    let (facts, unit) = match contexts.get(&ev.oa_id) {
+                        Some((facts, unit)) => (facts, unit.as_ref()),
+                        None => return Err(ProcessError::Store(StoreError::NotFound)),
+                    };
+                    let from = CitizenRef {
+                        unit_id: ev.unit_id,
+                        channel: CHANNEL,
+                        account: &ev.oa_id,
+                        external_id: user_id,
+                        interaction_at: *interaction_at,
+                    };
+                    let once = Once::InboundEvent { id: ev.id, dedupe_key: &ev.dedupe_key };
+                    let turn = apply_citizen_message(conn, app, unit, facts, &from, msg, once).await?;
+                    return Ok((Processed { replies: turn.replies, applied: turn.applied }, Some(turn)));
+                }
+                // Events without a citizen message: the contact is refreshed, an officer's echo
+                // mirrored.
+                let now = app.clock.now_micros();
+                let mut done = Processed::default();
+                if cs::mark_processed(conn, ev.id, now).await? {
+                    done.applied = true;
+                    if let Some(input) = input {
+                        let contact = cs::upsert_contact(
+                            conn,
+                            ev.unit_id,
+                            CHANNEL,
+                            &ev.oa_id,
+                            &input.user_id,
+                            input.interaction_at,
+                            now,
+                        )
+                        .await?;
+                        if let Some((text, msg_id)) = &input.officer_echo {
+                            let conv = match cs::open_conversation(conn, contact).await? {
+                                Some(c) => c,
+                                None => cs::insert_conversation(conn, ev.unit_id, contact, CHANNEL, now).await?,
+                            };
+                            let m = NewMessage {
+                                conversation_id: conv.id,
+                                direction: "out",
+                                author: "officer",
+                                officer_id: None,
+                                kind: "text",
+                                text,
+                                media_ref: None,
+                                media_url: None,
+                                channel_message_id: Some(msg_id),
+                                created_at: now,
+                            };
+                            cs::insert_message(conn, &m).await?;
+                        }
+                    }
+                }
+                Ok((done, None))
+            }
+
+            /// See [`process_citizen_message`](super::process_citizen_message).
+            pub(super) async fn apply_citizen_message(
+                conn: &mut Conn,
+                app: &App,
+                unit: Option<&Unit>,
+                facts: &UnitFacts,
+                from: &CitizenRef<'_>,
+                msg: &CitizenMessage,
+                once: Once<'_>,
+            ) -> Result<CitizenTurn, ProcessError> {
+                let now = app.clock.now_micros();
+                let zalo = from.channel == CHANNEL;
+                let mut done = CitizenTurn::default();
+                let fresh = match once {
+                    Once::InboundEvent { id, .. } => cs::mark_processed(conn, id, now).await?,
+                    Once::Posted => true,
+                };
+                if fresh {
+                    done.applied = true;
+                    let contact = cs::upsert_contact(
+                        conn,
+                        from.unit_id,
+                        from.channel,
+                        from.account,
+                        from.external_id,
+                        from.interaction_at,
+                        now,
+                    )
+                    .await?;
+                    let conv = match cs::open_conversation(conn, contact).await? {
+                        Some(c) => c,
+                        None => cs::insert_conversation(conn, from.unit_id, contact, from.channel, now).await?,
+                    };
+                    let m = NewMessage {
+                        conversation_id: conv.id,
+                        direction: "in",
+                        author: "citizen",
+                        officer_id: None,
+                        kind: &msg.kind,
+                        text: &msg.text,
+                        media_ref: msg.media_ref.as_deref(),
+                        media_url: msg.media_url.as_deref(),
+                        channel_message_id: msg.channel_message_id.as_deref(),
+                        created_at: now,
+                    };
+                    let in_id = cs::insert_message(conn, &m).await?;
+                    let key = match once {
+                        Once::InboundEvent { dedupe_key, .. } => key_of(dedupe_key),
+                        Once::Posted => format!("m{in_id}"),
+                    };
+                    let mut memory: StoredMemory = serde_json::from_str(&conv.bot_memory).unwrap_or_default();
+                    let incoming = match &msg.incoming {
+                        IncomingKind::Text => match menu_choice(&msg.text, &memory.menu) {
+                            Some(payload) => Incoming::Choice(payload),
+                            None => Incoming::Text(&msg.text),
+                        },
+                        IncomingKind::Choice(payload) => Incoming::Choice(payload),
+                        IncomingKind::Media => Incoming::Media { kind: bot::media_kind(&msg.kind) },
+                        IncomingKind::Location(lat, lon) => Incoming::Location { lat: *lat, lon: *lon },
+                        IncomingKind::Follow => Incoming::Follow,
+                        IncomingKind::Sticker => Incoming::Sticker,
+                    };
+                    let state = ConversationState {
+                        status: Status::parse(&conv.status).unwrap_or(Status::Bot),
+                        unit_id: UnitId(conv.unit_id),
+                        assignee: conv.assignee_id.map(OfficerId),
+                        urgent: conv.urgent,
+                    };
+                    let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
+                    let turn = bot::respond(app, unit, &bot_memory, &state, incoming, facts);
+                    if let Some((reason, entry)) = &turn.review {
+                        let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
+                        if !masked.trim().is_empty() {
+                            ks::log_unanswered(
+                                conn,
+                                UnitId(conv.unit_id),
+                                now,
+                                &masked,
+                                reason.as_str(),
+                                entry.as_deref(),
+                            )
+                            .await?;
+                        }
+                    }
+                    memory.menu = turn
+                        .replies
+                        .iter()
+                        .rev()
+                        .find(|r| r.buttons.iter().any(|b| !b.payload.starts_with("tel:")))
+                        .map(|r| {
+                            r.buttons
+                                .iter()
+                                .filter(|b| !b.payload.starts_with("tel:"))
+                                .map(|b| b.payload.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    memory.bot = serde_json::to_value(&turn.memory).unwrap_or_default();
+                    let memory_json = serde_json::to_string(&memory).unwrap_or_else(|_| "{}".into());
+                    cs::update_conversation(
+                        conn,
+                        conv.id,
+                        turn.state.status.as_str(),
+                        turn.state.urgent,
+                        &memory_json,
+                        from.interaction_at,
+                        now,
+                    )
+                    .await?;
+                    done.conversation_id = Some(conv.id);
+                    done.message_id = Some(in_id);
+                    done.status = turn.state.status.as_str().to_string();
+                    for (i, out) in render_for_channel(from.channel, &turn.replies).iter().enumerate() {
+                        let reply = NewMessage {
+                            conversation_id: conv.id,
+                            direction: "out",
+                            author: "bot",
+                            officer_id: None,
+                            kind: "text",
+                            text: &out.text,
+                            media_ref: None,
+                            media_url: None,
+                            channel_message_id: None,
+                            created_at: now,
+                        };
+                        let message_id = cs::insert_message(conn, &reply).await?;
+                        if !out.buttons.is_empty() || out.feedback_for.is_some() {
+                            wc::insert_reply_buttons(conn, message_id, &out.buttons, out.feedback_for.as_deref())
+                                .await?;
+                        }
+                        let payload =
+                            serde_json::to_string(&Payload::Text { text: out.text.clone(), quote_message_id: None })
+                                .unwrap_or_default();
+                        let idempotency_key = format!("{}-reply:{key}:{i}", from.channel);
+                        let row = NewOutbox {
+                            idempotency_key: &idempotency_key,
+                            channel: from.channel,
+                            unit_id: from.unit_id,
+                            oa_id: zalo.then_some(from.account),
+                            recipient: from.external_id,
+                            conversation_id: Some(conv.id),
+                            message_id: Some(message_id),
+                            payload: &payload,
+                            run_at: now,
+                        };
+                        if ob::insert(conn, &row).await?.is_some() {
+                            done.replies += 1;
+                        }
+                    }
+                }
+                Ok(done)
+            }
+        }
+    };
+}
+turn_fns!(sqlite, sqlx::SqliteConnection);
+turn_fns!(postgres, sqlx::PgConnection);
 
 /// Conversations of the officer's units, optionally by status (`bot`, `waiting_human`,
 /// `assigned`, `closed`), urgent first then most recent; at most 200.

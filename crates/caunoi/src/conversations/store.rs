@@ -35,12 +35,13 @@ pub struct NewInbound<'a> {
     pub received_at: i64,
 }
 
+const INSERT_INBOUND: &str = "INSERT INTO inbound_events \
+     (channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+
 /// Stores an event unless one with the same dedupe key exists. `Some(id)` when it is new.
 pub async fn insert_inbound(db: &Db, e: &NewInbound<'_>) -> Result<Option<i64>, StoreError> {
-    Ok(db_write!(db, pool => sqlx::query_scalar(
-        "INSERT INTO inbound_events (channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-    )
+    Ok(db_write!(db, pool => sqlx::query_scalar(INSERT_INBOUND)
     .bind(e.channel)
     .bind(e.oa_id)
     .bind(e.unit_id)
@@ -263,6 +264,20 @@ pub async fn unit_path(db: &Db, unit_id: i64) -> Result<String, StoreError> {
 }
 
 crate::engine_fns! {
+    /// [`insert_inbound`] inside a transaction (the webhook's group commit).
+    pub async fn insert_inbound_in(conn: &mut Conn, e: &NewInbound<'_>) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar(INSERT_INBOUND)
+            .bind(e.channel)
+            .bind(e.oa_id)
+            .bind(e.unit_id)
+            .bind(e.event_name)
+            .bind(e.dedupe_key)
+            .bind(e.raw_body)
+            .bind(e.received_at)
+            .fetch_optional(&mut *conn)
+            .await?)
+    }
+
     /// Marks an event processed; false when another worker already did (then do nothing).
     /// On PostgreSQL this also row-locks the event until the transaction ends.
     pub async fn mark_processed(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {

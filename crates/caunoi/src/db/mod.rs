@@ -200,6 +200,22 @@ impl Db {
         Ok(())
     }
 
+    /// The pool the webhook stores acknowledged events through. On PostgreSQL a separate small
+    /// pool (same server, same settings, `synchronous_commit` untouched), so an ack never waits
+    /// for a connection the workers hold; connections open on first use. On SQLite the same
+    /// database: writes share the one writer connection anyway (the webhook groups its inserts).
+    pub fn ingest(&self) -> Db {
+        match self {
+            Db::Sqlite(s) => Db::Sqlite(s.clone()),
+            Db::Postgres(p) => Db::Postgres(
+                PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_lazy_with((*p.connect_options()).clone()),
+            ),
+        }
+    }
+
     pub fn engine(&self) -> Engine {
         match self {
             Db::Sqlite(_) => Engine::Sqlite,

@@ -3,6 +3,7 @@
 //! when something in the officer's scope changed. The stream polls the database (not process
 //! memory), so it sees changes made by any instance.
 
+use super::media::{Attachment, AttachmentError, MAX_FILE_BYTES};
 use super::service::{self, Assignee, WindowInfo};
 use super::store;
 use crate::app::App;
@@ -10,7 +11,8 @@ use crate::error::ServiceError;
 use crate::web::error::{render, render_invalid};
 use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::header;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -26,6 +28,9 @@ use std::time::Duration;
 /// How often the live stream looks at the database.
 pub const LIVE_POLL: Duration = Duration::from_secs(2);
 
+/// Largest reply request: a document at its limit plus the text and multipart framing.
+const REPLY_BODY_LIMIT: usize = MAX_FILE_BYTES + 64 * 1024;
+
 pub fn routes() -> Router<App> {
     Router::new()
         .route("/inbox", get(inbox_page))
@@ -38,7 +43,8 @@ pub fn routes() -> Router<App> {
         .route("/inbox/roster/{id}/delete", post(roster_delete))
         .route("/inbox/{id}", get(conversation_page))
         .route("/inbox/{id}/thread", get(thread_fragment))
-        .route("/inbox/{id}/reply", post(reply))
+        .route("/inbox/{id}/reply", post(reply).layer(DefaultBodyLimit::max(REPLY_BODY_LIMIT)))
+        .route("/inbox/media/{id}", get(media_file))
         .route("/inbox/{id}/canned", post(reply_canned))
         .route("/inbox/{id}/note", post(note))
         .route("/inbox/{id}/assign", post(assign))
@@ -138,6 +144,9 @@ struct InboxPage {
     queue: &'static str,
     rows: Vec<Row>,
     notice: String,
+    /// Whether the officer handles dead letters (admins, leaders, duty officers).
+    sees_dead: bool,
+    dead_count: usize,
 }
 
 async fn inbox_page(
@@ -163,6 +172,8 @@ async fn inbox_page(
     } else {
         String::new()
     };
+    let sees_dead = crate::outbox::service::handles_dead_letters(&me.scope);
+    let dead_count = if sees_dead { crate::outbox::service::count_dead(&app, &me.scope).await? } else { 0 };
     render(&InboxPage {
         t,
         nav: Nav::of(&me),
@@ -172,6 +183,8 @@ async fn inbox_page(
         queue: queue.as_str(),
         rows: rows(&app, &me, queue).await?,
         notice,
+        sees_dead,
+        dead_count,
     })
 }
 
@@ -271,6 +284,8 @@ pub struct ThreadItem {
     pub who: String,
     pub text: String,
     pub kind: String,
+    /// Where an officer opens the message's photo or file (`/inbox/media/{id}`); empty without.
+    pub media: String,
     pub at: i64,
 }
 
@@ -288,7 +303,8 @@ async fn thread(app: &App, t: &T, view: &store::ConversationView) -> Result<Vec<
                     m.officer_name.clone().unwrap_or_else(|| t.tr("Cán bộ (Zalo OA)", "Officer (Zalo OA)").to_string()),
                 ),
             };
-            (m.created_at, 0, m.id, ThreadItem { class, who, text: m.text, kind: m.kind, at: m.created_at })
+            let media = m.media_ref.as_ref().map(|_| format!("/inbox/media/{}", m.id)).unwrap_or_default();
+            (m.created_at, 0, m.id, ThreadItem { class, who, text: m.text, kind: m.kind, media, at: m.created_at })
         })
         .collect();
     for n in store::notes(&app.db, view.id).await? {
@@ -297,7 +313,14 @@ async fn thread(app: &App, t: &T, view: &store::ConversationView) -> Result<Vec<
             n.created_at,
             1,
             n.id,
-            ThreadItem { class: "note", who, text: n.text, kind: "note".into(), at: n.created_at },
+            ThreadItem {
+                class: "note",
+                who,
+                text: n.text,
+                kind: "note".into(),
+                media: String::new(),
+                at: n.created_at,
+            },
         ));
     }
     items.sort_by_key(|(at, order, id, _)| (*at, *order, *id));
@@ -556,14 +579,117 @@ struct TextForm {
     text: String,
 }
 
+/// The reply form: urlencoded (text only) or multipart (`text` and an optional `file`). The file
+/// is checked here, at the boundary; a refused one is reported, never stored.
+struct ReplyInput {
+    text: String,
+    file: Option<Result<Attachment, AttachmentError>>,
+}
+
+impl<S: Send + Sync> FromRequest<S> for ReplyInput {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        if !is_multipart {
+            let Form(f) =
+                Form::<TextForm>::from_request(req, state).await.map_err(|_| WebError::BadRequest("form".into()))?;
+            return Ok(ReplyInput { text: f.text, file: None });
+        }
+        let mut parts =
+            Multipart::from_request(req, state).await.map_err(|_| WebError::BadRequest("multipart".into()))?;
+        let mut input = ReplyInput { text: String::new(), file: None };
+        let too_large = |head: &[u8]| match super::media::sniff(head) {
+            None => AttachmentError::NotAccepted,
+            Some(k) if k.is_image() => AttachmentError::ImageTooLarge,
+            Some(_) => AttachmentError::FileTooLarge,
+        };
+        loop {
+            let mut field = match parts.next_field().await {
+                Ok(Some(field)) => field,
+                Ok(None) => break,
+                Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                    input.file = Some(Err(AttachmentError::FileTooLarge));
+                    break;
+                }
+                Err(_) => return Err(WebError::BadRequest("multipart".into())),
+            };
+            match field.name() {
+                Some("text") => {
+                    input.text = field.text().await.map_err(|_| WebError::BadRequest("text".into()))?;
+                }
+                Some("file") => {
+                    let name = field.file_name().unwrap_or_default().to_string();
+                    let mut bytes = Vec::new();
+                    loop {
+                        match field.chunk().await {
+                            Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_FILE_BYTES => {
+                                bytes.extend_from_slice(&chunk);
+                                input.file = Some(Err(too_large(&bytes)));
+                                break;
+                            }
+                            Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                            Ok(None) => {
+                                // A form submitted without choosing a file sends an empty part.
+                                if !(bytes.is_empty() && name.is_empty()) {
+                                    input.file = Some(Attachment::parse(&name, bytes));
+                                }
+                                break;
+                            }
+                            Err(e) if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE => {
+                                input.file = Some(Err(too_large(&bytes)));
+                                break;
+                            }
+                            Err(_) => return Err(WebError::BadRequest("file".into())),
+                        }
+                    }
+                    if matches!(input.file, Some(Err(_))) {
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Ok(input)
+    }
+}
+
 async fn reply(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
-    Form(f): Form<TextForm>,
+    input: ReplyInput,
 ) -> Result<Response, WebError> {
-    let r = service::reply(&app, &me.scope, id, &f.text).await;
-    after(&app, &me, id, r, "reply", f.text).await
+    let r = match input.file {
+        None => service::reply(&app, &me.scope, id, &input.text).await,
+        Some(Ok(attachment)) => service::reply_with_attachment(&app, &me.scope, id, &input.text, attachment).await,
+        // The page shown next checks the conversation's scope (404 outside it).
+        Some(Err(e)) => Err(service::attachment_refused(e)),
+    };
+    after(&app, &me, id, r, "reply", input.text).await
+}
+
+/// A photo, video or document of a message (a citizen's or an officer's), for officers whose
+/// scope holds the conversation; elsewhere it does not exist (404).
+async fn media_file(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i64>) -> Result<Response, WebError> {
+    let media_ref = store::media_in_scope(&app.db, me.id, id).await?.ok_or(WebError::NotFound)?;
+    let (path, mime) = super::media::resolve(&app.config.data_dir, &media_ref).ok_or(WebError::NotFound)?;
+    let bytes = tokio::fs::read(&path).await.map_err(|_| WebError::NotFound)?;
+    let disposition = if mime.starts_with("image/") || mime.starts_with("video/") { "inline" } else { "attachment" };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "private, max-age=3600"),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

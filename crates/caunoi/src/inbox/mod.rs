@@ -1,6 +1,6 @@
 //! The officer inbox (hộp thư): queues of conversations, one conversation with its thread and
-//! actions, replies that leave through the outbox, internal notes, canned replies, the duty
-//! roster and live updates over server-sent events.
+//! actions, replies (text, photos, documents — see [`media`]) that leave through the outbox,
+//! internal notes, canned replies, the duty roster and live updates over server-sent events.
 //!
 //! What does not live here: how a citizen's message arrives and what the bot answers
 //! (`conversations`), how a queued reply reaches Zalo (`outbox`), and the rules themselves
@@ -11,5 +11,6 @@
 //! human to the on-duty officer with the fewest open conversations.
 
 pub mod http;
+pub mod media;
 pub mod service;
 pub mod store;

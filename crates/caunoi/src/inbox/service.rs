@@ -7,6 +7,7 @@
 //! reply outside the window is refused before anything is written. Reads and changes are
 //! limited to the officer's scope: a conversation elsewhere does not exist for them (404).
 
+use super::media::{Attachment, AttachmentError};
 use super::store::{self, ConversationView, Expected, NewEvent, QueueRow, UnitMode};
 use crate::app::App;
 use crate::conversations::store::NewMessage;
@@ -396,12 +397,58 @@ pub struct Sent {
 /// the bot or the queue had becomes the officer's (recorded as an assignment).
 pub async fn reply(app: &App, scope: &Scope, id: i64, text: &str) -> Result<Sent, ServiceError> {
     let view = get(app, scope, id).await?;
-    reply_to(app, scope, &view, text).await
+    reply_to(app, scope, &view, text, None).await
 }
 
-async fn reply_to(app: &App, scope: &Scope, view: &ConversationView, text: &str) -> Result<Sent, ServiceError> {
+/// Sends an officer's photo or document, with an optional text (a photo's caption; sent before
+/// a document, since a Zalo file message carries no text). The file is stored under
+/// `<data_dir>/media/officer/` only once every check passed; the messages and their outbox
+/// rows are written in one transaction.
+pub async fn reply_with_attachment(
+    app: &App,
+    scope: &Scope,
+    id: i64,
+    text: &str,
+    attachment: Attachment,
+) -> Result<Sent, ServiceError> {
+    let view = get(app, scope, id).await?;
+    reply_to(app, scope, &view, text, Some(attachment)).await
+}
+
+/// Refuses an attachment that did not pass the boundary checks, with the officer's message.
+pub fn attachment_refused(e: AttachmentError) -> ServiceError {
+    let (vi, en) = e.message();
+    invalid("file", vi, en)
+}
+
+/// One message of a reply, ready to store and queue.
+struct Outgoing {
+    kind: &'static str,
+    text: String,
+    media_ref: Option<String>,
+    payload: String,
+}
+
+fn outgoing(
+    kind: &'static str,
+    text: String,
+    media_ref: Option<String>,
+    p: &Payload,
+) -> Result<Outgoing, ServiceError> {
+    let payload = serde_json::to_string(p)
+        .map_err(|_| invalid("text", "Không tạo được tin nhắn.", "The message could not be prepared."))?;
+    Ok(Outgoing { kind, text, media_ref, payload })
+}
+
+async fn reply_to(
+    app: &App,
+    scope: &Scope,
+    view: &ConversationView,
+    text: &str,
+    attachment: Option<Attachment>,
+) -> Result<Sent, ServiceError> {
     require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
-    let text = text_field("text", text, MAX_REPLY_CHARS, true)?;
+    let text = text_field("text", text, MAX_REPLY_CHARS, attachment.is_none())?;
     let state = state_of(view)?;
     if state.status == Status::Closed {
         return Err(invalid(
@@ -428,8 +475,32 @@ async fn reply_to(app: &App, scope: &Scope, view: &ConversationView, text: &str)
         ),
         _ => None,
     };
-    let payload = serde_json::to_string(&Payload::Text { text: text.clone(), quote_message_id: None })
-        .map_err(|_| invalid("text", "Không tạo được tin nhắn.", "The message could not be prepared."))?;
+    let text_message = |text: String| {
+        let p = Payload::Text { text: text.clone(), quote_message_id: None };
+        outgoing("text", text, None, &p)
+    };
+    let messages = match attachment {
+        None => vec![text_message(text)?],
+        Some(a) => {
+            let media_ref = super::media::store(&app.config.data_dir, &a).await.map_err(|e| {
+                tracing::warn!(error = %e, "cannot store an officer's attachment");
+                invalid(
+                    "file",
+                    "Không lưu được tệp. Vui lòng thử lại.",
+                    "The file could not be saved. Please try again.",
+                )
+            })?;
+            if a.kind.is_image() {
+                let caption = (!text.is_empty()).then(|| text.clone());
+                let p = Payload::Image { media_ref: media_ref.clone(), caption };
+                vec![outgoing("image", text, Some(media_ref), &p)?]
+            } else {
+                let p = Payload::File { media_ref: media_ref.clone(), name: a.name.clone() };
+                let file = outgoing("file", a.name, Some(media_ref), &p)?;
+                if text.is_empty() { vec![file] } else { vec![text_message(text)?, file] }
+            }
+        }
+    };
     let oa_id = (view.channel == ZALO).then_some(view.contact_account.as_str());
     let sent = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, is = crate::inbox::store] => {
         if let Some(next) = &take {
@@ -455,33 +526,37 @@ async fn reply_to(app: &App, scope: &Scope, view: &ConversationView, text: &str)
         } else {
             is::touch_conversation(&mut tx, view.id, now).await?;
         }
-        let message = NewMessage {
-            conversation_id: view.id,
-            direction: "out",
-            author: "officer",
-            officer_id: Some(scope.officer_id.0),
-            kind: "text",
-            text: &text,
-            media_ref: None,
-            media_url: None,
-            channel_message_id: None,
-            created_at: now,
-        };
-        let message_id = cs::insert_message(&mut tx, &message).await?;
-        let key = format!("officer:{message_id}");
-        let row = NewOutbox {
-            idempotency_key: &key,
-            channel: &view.channel,
-            unit_id: view.unit_id,
-            oa_id,
-            recipient: &view.contact_external_id,
-            conversation_id: Some(view.id),
-            message_id: Some(message_id),
-            payload: &payload,
-            run_at: now,
-        };
-        let outbox_id = ob::insert(&mut tx, &row).await?;
-        Sent { message_id, outbox_id }
+        let mut sent = Sent { message_id: 0, outbox_id: None };
+        for m in &messages {
+            let message = NewMessage {
+                conversation_id: view.id,
+                direction: "out",
+                author: "officer",
+                officer_id: Some(scope.officer_id.0),
+                kind: m.kind,
+                text: &m.text,
+                media_ref: m.media_ref.as_deref(),
+                media_url: None,
+                channel_message_id: None,
+                created_at: now,
+            };
+            let message_id = cs::insert_message(&mut tx, &message).await?;
+            let key = format!("officer:{message_id}");
+            let row = NewOutbox {
+                idempotency_key: &key,
+                channel: &view.channel,
+                unit_id: view.unit_id,
+                oa_id,
+                recipient: &view.contact_external_id,
+                conversation_id: Some(view.id),
+                message_id: Some(message_id),
+                payload: &m.payload,
+                run_at: now,
+            };
+            let outbox_id = ob::insert(&mut tx, &row).await?;
+            sent = Sent { message_id, outbox_id };
+        }
+        sent
     });
     app.channels.outbox_wake.notify_one();
     Ok(sent)
@@ -520,7 +595,7 @@ pub async fn reply_canned(
         let m = e.message();
         invalid("canned", m.vi, m.en)
     })?;
-    reply_to(app, scope, &view, &text).await
+    reply_to(app, scope, &view, &text, None).await
 }
 
 /// Adds an internal note (never sent to the citizen).

@@ -171,17 +171,32 @@ pub struct ThreadMessage {
     pub officer_name: Option<String>,
     pub kind: String,
     pub text: String,
+    /// The stored file of a photo, video or document (see `inbox::media::resolve`).
+    pub media_ref: Option<String>,
     pub created_at: i64,
 }
 
 /// The messages of a conversation, oldest first (callers check scope on the conversation).
 pub async fn messages(db: &Db, conversation: i64) -> Result<Vec<ThreadMessage>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT m.id, m.direction, m.author, o.display_name AS officer_name, m.kind, m.text, m.created_at \
-         FROM messages m LEFT JOIN officers o ON o.id = m.officer_id WHERE m.conversation_id = $1 ORDER BY m.id"
+        "SELECT m.id, m.direction, m.author, o.display_name AS officer_name, m.kind, m.text, m.media_ref, \
+         m.created_at FROM messages m LEFT JOIN officers o ON o.id = m.officer_id WHERE m.conversation_id = $1 \
+         ORDER BY m.id"
     )
     .bind(conversation)
     .fetch_all(pool)
+    .await)?)
+}
+
+/// The stored file of a message, if its conversation belongs to the officer's units.
+pub async fn media_in_scope(db: &Db, officer: OfficerId, message: i64) -> Result<Option<String>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(concat!(
+        "SELECT m.media_ref FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         JOIN units u ON u.id = c.unit_id WHERE m.id = $2 AND m.media_ref IS NOT NULL AND ", in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(message)
+    .fetch_optional(pool)
     .await)?)
 }
 

@@ -7,6 +7,7 @@
 //! that dies leaves the row `sending` until its lease runs out, then another worker takes it
 //! (delivery is therefore at-least-once towards the provider: Zalo has no idempotency key).
 
+pub mod http;
 pub mod service;
 pub mod store;
 pub mod worker;
@@ -24,6 +25,16 @@ pub enum Payload {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         quote_message_id: Option<String>,
     },
+    /// A photo (JPEG/PNG, at most 1 MB for Zalo) stored under `<data_dir>/media/`, with an
+    /// optional caption. Zalo: uploaded, then sent as a `media` template.
+    Image {
+        media_ref: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        caption: Option<String>,
+    },
+    /// A document (PDF/DOC/DOCX, at most 5 MB) stored under `<data_dir>/media/`, with the file
+    /// name the citizen sees. Zalo: uploaded for a file token, then sent.
+    File { media_ref: String, name: String },
 }
 
 /// Delay before attempt `attempts + 1`: exponential from 2 s, capped at 15 minutes, with
@@ -59,5 +70,18 @@ mod tests {
         let json = serde_json::to_string(&p).unwrap_or_default();
         assert_eq!(json, r#"{"kind":"text","text":"Xin chào"}"#);
         assert_eq!(serde_json::from_str::<Payload>(&json).ok(), Some(p));
+    }
+
+    #[test]
+    fn media_payloads_are_tagged_and_text_rows_keep_parsing() {
+        let image = Payload::Image { media_ref: "officer/ab.jpg".into(), caption: Some("Sơ đồ".into()) };
+        let json = serde_json::to_string(&image).unwrap_or_default();
+        assert_eq!(json, r#"{"kind":"image","media_ref":"officer/ab.jpg","caption":"Sơ đồ"}"#);
+        assert_eq!(serde_json::from_str::<Payload>(&json).ok(), Some(image));
+        let file = Payload::File { media_ref: "officer/cd.pdf".into(), name: "mau-ct01.pdf".into() };
+        let json = serde_json::to_string(&file).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<Payload>(&json).ok(), Some(file));
+        let old = r#"{"kind":"text","text":"Dạ","quote_message_id":"a1"}"#;
+        assert!(matches!(serde_json::from_str::<Payload>(old), Ok(Payload::Text { .. })));
     }
 }

@@ -1,23 +1,79 @@
 //! Outbox use cases for officers: the dead letters of their units and sending one again. Both
 //! are scoped: a row of a unit outside the officer's subtrees does not exist for them (404).
+//! Handling dead letters is for those who direct a unit's work (admins, leaders, duty
+//! officers); a retry is audited in the same transaction that puts the row back in the queue.
 
-use super::store::{self, OutboxRow};
+use super::store::{self, DeadLetter, OutboxRow};
 use crate::app::App;
 use crate::error::ServiceError;
-use caunoi_core::staff::{Action, Scope};
-use caunoi_core::units::UnitPath;
+use caunoi_core::audit::AuditAction;
+use caunoi_core::staff::{Action, Forbidden, Scope};
+use caunoi_core::units::{UnitId, UnitPath};
+
+/// Most dead letters read at once.
+const LIST_LIMIT: i64 = 200;
 
 /// Dead letters of the officer's units, newest first (at most 200), with the reason in
 /// `last_error` (e.g. `reply_window_closed: …`).
 pub async fn list_dead(app: &App, scope: &Scope) -> Result<Vec<OutboxRow>, ServiceError> {
-    Ok(store::list_dead_in_scope(&app.db, scope.officer_id, 200).await?)
+    Ok(store::list_dead_in_scope(&app.db, scope.officer_id, LIST_LIMIT).await?)
 }
 
-/// Puts a dead letter back in the queue, due now, with a fresh attempt budget.
+/// Whether the officer handles dead letters anywhere: an admin, leader or duty officer grant.
+pub fn handles_dead_letters(scope: &Scope) -> bool {
+    scope.grants.iter().any(|g| crate::inbox::service::can_direct(scope, &g.unit_path))
+}
+
+/// Dead letters of the units whose work the officer directs, with their units, newest first.
+pub async fn dead_letters(app: &App, scope: &Scope) -> Result<Vec<DeadLetter>, ServiceError> {
+    if !handles_dead_letters(scope) {
+        return Err(Forbidden { action: Action::EditUnit }.into());
+    }
+    Ok(store::dead_letters_in_scope(&app.db, scope.officer_id, LIST_LIMIT)
+        .await?
+        .into_iter()
+        .filter(|d| crate::inbox::service::can_direct(scope, &UnitPath::from_stored(d.unit_path.clone())))
+        .collect())
+}
+
+/// How many dead letters wait in the units whose work the officer directs (the inbox badge).
+pub async fn count_dead(app: &App, scope: &Scope) -> Result<usize, ServiceError> {
+    if !handles_dead_letters(scope) {
+        return Ok(0);
+    }
+    Ok(dead_letters(app, scope).await?.len())
+}
+
+/// Puts a dead letter back in the queue, due now, with a fresh attempt budget, and records who
+/// did it. Only those who direct the unit's work may (403); elsewhere the row does not exist.
 pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
     let (row, path) = store::get_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
-    scope.require(Action::ViewUnit, &UnitPath::from_stored(path))?;
-    if row.status != "dead" || !store::requeue_dead(&app.db, id, app.clock.now_micros()).await? {
+    let path = UnitPath::from_stored(path);
+    scope.require(Action::ViewUnit, &path)?;
+    if !crate::inbox::service::can_direct(scope, &path) {
+        return Err(Forbidden { action: Action::EditUnit }.into());
+    }
+    if row.status != "dead" {
+        return Err(ServiceError::NotFound);
+    }
+    let now = app.clock.now_micros();
+    let target = row.id.to_string();
+    let requeued = crate::db_tx!(&app.db, tx, [ob = crate::outbox::store, au = crate::audit::store] => {
+        let requeued = ob::requeue_dead(&mut tx, id, now).await?;
+        if requeued {
+            let entry = crate::audit::store::NewEntry {
+                at: now,
+                officer: Some(scope.officer_id),
+                action: AuditAction::OutboxRetried,
+                unit: Some(UnitId(row.unit_id)),
+                target: &target,
+                detail: &row.channel,
+            };
+            au::append(&mut tx, &entry).await?;
+        }
+        requeued
+    });
+    if !requeued {
         return Err(ServiceError::NotFound);
     }
     app.channels.outbox_wake.notify_one();

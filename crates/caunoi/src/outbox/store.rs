@@ -174,18 +174,26 @@ pub async fn get_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option
     Ok(r.map(|w| (w.row, w.unit_path)))
 }
 
-/// Puts a dead letter back in the queue, due now, with a fresh attempt budget.
-pub async fn requeue_dead(db: &Db, id: i64, now: i64) -> Result<bool, StoreError> {
-    let r = db_write!(db, pool => sqlx::query(
-        "UPDATE outbox SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, locked_until = NULL \
-         WHERE id = $2 AND status = 'dead'"
-    )
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(r == 1)
+/// A dead letter with the name and path of its unit, as the console lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DeadLetter {
+    #[sqlx(flatten)]
+    pub row: OutboxRow,
+    pub unit_name: String,
+    pub unit_path: String,
+}
+
+/// Dead letters of the officer's units with their units, newest first.
+pub async fn dead_letters_in_scope(db: &Db, officer: OfficerId, limit: i64) -> Result<Vec<DeadLetter>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT ", outbox_columns!(), ", u.name AS unit_name, u.path AS unit_path \
+         FROM outbox o JOIN units u ON u.id = o.unit_id \
+         WHERE o.status = 'dead' AND ", in_scope!(), " ORDER BY o.updated_at DESC, o.id DESC LIMIT $2"
+    ))
+    .bind(officer.0)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
 }
 
 /// Every row (tests and the bench), oldest first.
@@ -203,6 +211,20 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, StoreError> {
 }
 
 crate::engine_fns! {
+    /// Puts a dead letter back in the queue, due now, with a fresh attempt budget. `false` when
+    /// the row is not (or no longer) dead.
+    pub async fn requeue_dead(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
+        let r = sqlx::query(
+            "UPDATE outbox SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, locked_until = NULL \
+             WHERE id = $2 AND status = 'dead'",
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
     /// Queues a message unless its idempotency key is known. `Some(id)` when it is new.
     pub async fn insert(conn: &mut Conn, o: &NewOutbox<'_>) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(

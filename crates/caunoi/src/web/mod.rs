@@ -30,11 +30,17 @@ pub use i18n::T;
 pub struct Nav {
     pub display_name: String,
     pub is_admin: bool,
+    /// Admins, leaders and duty officers see the dead letters (`/outbox/dead`).
+    pub handles_dead_letters: bool,
 }
 
 impl Nav {
     pub fn of(o: &CurrentOfficer) -> Option<Nav> {
-        Some(Nav { display_name: o.display_name.clone(), is_admin: o.scope.is_admin_anywhere() })
+        Some(Nav {
+            display_name: o.display_name.clone(),
+            is_admin: o.scope.is_admin_anywhere(),
+            handles_dead_letters: crate::outbox::service::handles_dead_letters(&o.scope),
+        })
     }
 }
 
@@ -76,7 +82,9 @@ pub fn router(app: App) -> Router {
         .merge(crate::channels::routes())
         .merge(crate::channels::webchat::routes())
         .merge(crate::kb::http::routes())
+        .merge(crate::units::bot_settings::routes())
         .merge(crate::inbox::http::routes())
+        .merge(crate::outbox::http::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(csrf)

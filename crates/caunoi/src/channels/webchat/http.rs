@@ -315,12 +315,14 @@ async fn media_file(
     {
         found = service::media_file(&app, id, &Viewer::Officer(officer.id)).await;
     }
-    let (bytes, kind) = found?;
+    let (bytes, mime) = found?;
+    // Documents officers send are downloaded; photos and videos show in the chat.
+    let disposition = if mime.starts_with("image/") || mime.starts_with("video/") { "inline" } else { "attachment" };
     Ok((
         [
-            (header::CONTENT_TYPE, kind.mime()),
+            (header::CONTENT_TYPE, mime),
             (header::CACHE_CONTROL, "private, max-age=3600"),
-            (header::CONTENT_DISPOSITION, "inline"),
+            (header::CONTENT_DISPOSITION, disposition),
             (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"),
         ],
         bytes,

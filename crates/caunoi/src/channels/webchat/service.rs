@@ -260,8 +260,8 @@ pub enum Viewer<'a> {
 }
 
 /// The stored file of a message, if the viewer may see it (else "not found": existence does
-/// not leak).
-pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(Vec<u8>, MediaType), ChatError> {
+/// not leak): a citizen's upload or an officer's attachment, with its MIME type.
+pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(Vec<u8>, &'static str), ChatError> {
     let row = store::media_of(&app.db, message_id).await?.ok_or(ChatError::NotFound)?;
     let allowed = match viewer {
         Viewer::Session { unit_code, session_id } => {
@@ -274,9 +274,14 @@ pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Resu
     if !allowed {
         return Err(ChatError::NotFound);
     }
-    let (path, kind) = media::path_of(&app.config.data_dir, &row.media_ref).ok_or(ChatError::NotFound)?;
+    let (path, mime) = match media::path_of(&app.config.data_dir, &row.media_ref) {
+        Some((path, kind)) => (path, kind.mime()),
+        None => crate::inbox::media::path_of(&app.config.data_dir, &row.media_ref)
+            .map(|(path, kind)| (path, kind.mime()))
+            .ok_or(ChatError::NotFound)?,
+    };
     let bytes = tokio::fs::read(&path).await.map_err(|_| ChatError::NotFound)?;
-    Ok((bytes, kind))
+    Ok((bytes, mime))
 }
 
 #[cfg(test)]

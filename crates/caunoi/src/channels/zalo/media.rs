@@ -93,6 +93,27 @@ pub async fn download(app: &App, url: &str, expect: Expect) -> Result<String, Me
     Ok(format!("zalo/{name}"))
 }
 
+/// The file of a stored Zalo media reference (`zalo/<sha256>.<ext>`) with its MIME type, if the
+/// reference is well formed.
+pub fn path_of(data_dir: &std::path::Path, media_ref: &str) -> Option<(std::path::PathBuf, &'static str)> {
+    let name = media_ref.strip_prefix("zalo/")?;
+    let (hash, ext) = name.split_once('.')?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let mime = match ext {
+        "png" => "image/png",
+        "jpg" => "image/jpeg",
+        "gif" => "image/gif",
+        "webp" => "image/webp",
+        "pdf" => "application/pdf",
+        "mp4" => "video/mp4",
+        "bin" => "application/octet-stream",
+        _ => return None,
+    };
+    Some((data_dir.join("media").join("zalo").join(name), mime))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,8 +13,8 @@ use crate::outbox::Payload;
 use crate::outbox::worker::SendError;
 use crate::units::service::ZaloSecrets;
 use caunoi_zalo::{
-    ApiError, AppId, AppRateLimiter, MessageId, OAuthClient, OaClient, OaClientConfig, OaId, Secret, TokenStore,
-    UserId, ZaloEndpoints, ZaloErrorKind,
+    ApiError, AppId, AppRateLimiter, ImageSource, MessageId, OAuthClient, OaClient, OaClientConfig, OaId, Secret,
+    TokenStore, Upload, UserId, ZaloEndpoints, ZaloErrorKind,
 };
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -121,8 +121,35 @@ impl ZaloRuntime {
                 }
                 result.map(|sent| sent.message_id.into_string()).map_err(classify)
             }
+            // Uploaded ids and tokens expire after 7 days (§6), so every attempt uploads again
+            // rather than keeping one across retries.
+            Payload::Image { media_ref, caption } => {
+                let upload = read_upload(app, media_ref, None).await?;
+                let attachment = client.upload_image(upload).await.map_err(classify)?;
+                let image = ImageSource::AttachmentId(attachment);
+                let caption = caption.as_deref().filter(|c| !c.trim().is_empty());
+                client.send_image(&user, &image, caption).await.map(|s| s.message_id.into_string()).map_err(classify)
+            }
+            Payload::File { media_ref, name } => {
+                let upload = read_upload(app, media_ref, Some(name)).await?;
+                let token = client.upload_file(upload).await.map_err(classify)?;
+                client.send_file(&user, &token).await.map(|s| s.message_id.into_string()).map_err(classify)
+            }
         }
     }
+}
+
+/// The stored file of an outbox payload, ready to upload. A missing file cannot appear later:
+/// the row is a dead letter.
+async fn read_upload(app: &App, media_ref: &str, name: Option<&str>) -> Result<Upload, SendError> {
+    let (path, mime) = crate::inbox::media::resolve(&app.config.data_dir, media_ref)
+        .ok_or_else(|| SendError::Permanent("media_missing: invalid media reference".into()))?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|e| SendError::Permanent(format!("media_missing: cannot read the stored file: {e}")))?;
+    let stored_name = media_ref.rsplit('/').next().unwrap_or(media_ref);
+    let file_name = name.filter(|n| !n.trim().is_empty()).unwrap_or(stored_name).to_string();
+    Ok(Upload { file_name, content_type: mime.to_string(), bytes })
 }
 
 /// What a failed call means for the queue (zalo-oa.md §5.6).
@@ -137,7 +164,7 @@ pub fn classify(e: ApiError) -> SendError {
         Some(kind @ (AccessTokenInvalid | AccessTokenExpired)) => {
             SendError::Retry(format!("{}: {reason}", kind_code(kind)))
         }
-        Some(kind @ (NightBan | OutOfQuota | SendFailed | AccountSetup)) => {
+        Some(kind @ (NightBan | OutOfQuota | SendFailed | AccountSetup | AttachmentExpired)) => {
             SendError::Retry(format!("{}: {reason}", kind_code(kind)))
         }
         _ if e.is_retryable() => SendError::Retry(reason),

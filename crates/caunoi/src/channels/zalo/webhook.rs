@@ -8,10 +8,16 @@
 //! Each refusal counts in `caunoi_webhook_rejected_total{reason}`. Unknown event kinds are
 //! stored (and later ignored), never refused. The route is exempt from the CSRF layer: Zalo
 //! posts cross-site, the signature is the authentication.
+//!
+//! The 200 is only sent once the event is committed ([`InboundWriter`]): concurrent deliveries
+//! are grouped into one transaction (one commit for many acks, instead of each waiting for the
+//! SQLite writer behind the workers, or for its own WAL flush on PostgreSQL), written through a
+//! small PostgreSQL pool of their own.
 
 use super::{CHANNEL, store};
 use crate::app::App;
-use crate::conversations::store::{NewInbound, insert_inbound};
+use crate::conversations::store::NewInbound;
+use crate::db::{Db, StoreError};
 use crate::units::service::ZaloSecrets;
 use axum::Router;
 use axum::body::Bytes;
@@ -21,6 +27,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use caunoi_zalo::signature::{self, SignatureError, SignedRequest};
 use caunoi_zalo::{AppId, Event, EventError, EventKind, OaId, Secret, WebhookCredentials};
+use std::sync::OnceLock;
+use tokio::sync::{mpsc, oneshot};
 
 /// Largest webhook body accepted. Zalo events are a few hundred bytes.
 pub const MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
@@ -124,7 +132,7 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
         raw_body: text,
         received_at,
     };
-    match insert_inbound(&app.db, &new).await {
+    match app.channels.inbound_writer.store(&app.db, new).await {
         Ok(Some(_)) => {
             metrics::counter!("caunoi_webhook_accepted_total").increment(1);
             app.channels.inbound_wake.notify_one();
@@ -140,4 +148,106 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
             json(StatusCode::SERVICE_UNAVAILABLE, "unavailable")
         }
     }
+}
+
+/// Most events one group commit stores.
+const MAX_GROUP: usize = 256;
+
+/// How the webhook stores events before acknowledging them: a group committer (started on
+/// first use, kept in `app.channels`) writing through `Db::ingest`, so on PostgreSQL acks never
+/// wait for the workers' connections either.
+#[derive(Default)]
+pub struct InboundWriter {
+    groups: OnceLock<mpsc::Sender<Pending>>,
+}
+
+/// An event waiting for its group's commit, and who to tell.
+struct Pending {
+    event: OwnedInbound,
+    stored: oneshot::Sender<Result<Option<i64>, String>>,
+}
+
+struct OwnedInbound {
+    channel: String,
+    oa_id: String,
+    unit_id: i64,
+    event_name: String,
+    dedupe_key: String,
+    raw_body: String,
+    received_at: i64,
+}
+
+impl OwnedInbound {
+    fn as_new(&self) -> NewInbound<'_> {
+        NewInbound {
+            channel: &self.channel,
+            oa_id: &self.oa_id,
+            unit_id: self.unit_id,
+            event_name: &self.event_name,
+            dedupe_key: &self.dedupe_key,
+            raw_body: &self.raw_body,
+            received_at: self.received_at,
+        }
+    }
+}
+
+impl InboundWriter {
+    /// Stores the event unless its dedupe key is known (`Some(id)` when new). Returns only
+    /// after the commit that holds it, so a 200 always means durable.
+    pub async fn store(&self, db: &Db, new: NewInbound<'_>) -> Result<Option<i64>, StoreError> {
+        let groups = self.groups.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(4 * MAX_GROUP);
+            tokio::spawn(commit_groups(db.ingest(), rx));
+            tx
+        });
+        let (stored, answer) = oneshot::channel();
+        let event = OwnedInbound {
+            channel: new.channel.to_string(),
+            oa_id: new.oa_id.to_string(),
+            unit_id: new.unit_id,
+            event_name: new.event_name.to_string(),
+            dedupe_key: new.dedupe_key.to_string(),
+            raw_body: new.raw_body.to_string(),
+            received_at: new.received_at,
+        };
+        let closed = || StoreError::Conflict("the inbound group committer stopped");
+        groups.send(Pending { event, stored }).await.map_err(|_| closed())?;
+        match answer.await {
+            Ok(Ok(id)) => Ok(id),
+            Ok(Err(reason)) => {
+                tracing::error!(error = %reason, "webhook: the group commit failed");
+                Err(StoreError::Conflict("the inbound group commit failed"))
+            }
+            Err(_) => Err(closed()),
+        }
+    }
+}
+
+/// The group committer: takes whatever events queued up while the previous group was
+/// committing (at most [`MAX_GROUP`]), stores them in one transaction (`BEGIN IMMEDIATE` on
+/// SQLite; on PostgreSQL one synchronous commit, one WAL flush, for the group) and answers each
+/// only after the commit. Any failure fails the whole group (nothing of it is
+/// acknowledged, Zalo delivers again). Ends when the app (the sender) is dropped.
+async fn commit_groups(db: Db, mut queue: mpsc::Receiver<Pending>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let result = store_group(&db, &group).await;
+        for (i, pending) in group.drain(..).enumerate() {
+            let answer = match &result {
+                Ok(ids) => Ok(ids.get(i).copied().flatten()),
+                Err(e) => Err(e.to_string()),
+            };
+            let _ = pending.stored.send(answer);
+        }
+    }
+}
+
+async fn store_group(db: &Db, group: &[Pending]) -> Result<Vec<Option<i64>>, StoreError> {
+    Ok(crate::db_tx!(db, tx, [cs = crate::conversations::store] => {
+        let mut ids = Vec::with_capacity(group.len());
+        for pending in group {
+            ids.push(cs::insert_inbound_in(&mut tx, &pending.event.as_new()).await?);
+        }
+        ids
+    }))
 }

@@ -1,0 +1,7 @@
+-- A unit's bot settings (greeting and menu), inherited by the units below it that set none.
+CREATE TABLE unit_bot_settings (
+    unit_id BIGINT PRIMARY KEY REFERENCES units(id),
+    data TEXT NOT NULL,
+    updated_at BIGINT NOT NULL,
+    updated_by BIGINT REFERENCES officers(id)
+);
