@@ -8,7 +8,7 @@ use super::service::{self, Assignee, WindowInfo};
 use super::store;
 use crate::app::App;
 use crate::error::ServiceError;
-use crate::web::error::{render, render_invalid};
+use crate::web::error::{render, render_form};
 use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
@@ -526,7 +526,7 @@ async fn conversation_view(
         draft,
         t,
     };
-    if page.errors.is_empty() { render(&page) } else { render_invalid(&page) }
+    render_form(&page, &page.errors)
 }
 
 async fn conversation_page(
@@ -865,7 +865,7 @@ async fn canned_view(
         notice,
         errors,
     };
-    if page.errors.is_empty() { render(&page) } else { render_invalid(&page) }
+    render_form(&page, &page.errors)
 }
 
 async fn canned_page(
@@ -990,7 +990,7 @@ async fn roster_view(
         notice,
         errors,
     };
-    if page.errors.is_empty() { render(&page) } else { render_invalid(&page) }
+    render_form(&page, &page.errors)
 }
 
 #[derive(Deserialize, Default)]

@@ -5,7 +5,7 @@ use super::service::{self, EntryInput, EntryOrigin};
 use super::store;
 use crate::app::App;
 use crate::error::ServiceError;
-use crate::web::error::{render, render_invalid};
+use crate::web::error::{render, render_form, render_invalid};
 use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -202,7 +202,6 @@ async fn entry_view(
         }
         caunoi_core::kb::KbOverride::Add { entry } => entry.id.as_str() == id,
     });
-    let invalid = !errors.is_empty();
     let page = EntryPage {
         t,
         nav: Nav::of(me),
@@ -220,7 +219,7 @@ async fn entry_view(
         errors,
         notice,
     };
-    if invalid { render_invalid(&page) } else { render(&page) }
+    render_form(&page, &page.errors)
 }
 
 async fn entry_page(

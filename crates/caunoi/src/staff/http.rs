@@ -6,7 +6,7 @@ use super::store;
 use crate::app::App;
 use crate::error::ServiceError;
 use crate::web::auth::{SESSION_COOKIE, clear_cookie, client_address, cookie, read_cookie, safe_next};
-use crate::web::error::{render, render_invalid};
+use crate::web::error::{render, render_form, render_invalid};
 use crate::web::{CurrentOfficer, Nav, Opt, PageLang, T, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
@@ -437,7 +437,6 @@ async fn account_view(
     errors: FieldErrors,
     notice: String,
 ) -> Result<Response, WebError> {
-    let invalid = !errors.is_empty();
     let page = AccountPage {
         t: T::new(me.lang),
         nav: Nav::of(me),
@@ -448,7 +447,7 @@ async fn account_view(
         errors,
         notice,
     };
-    if invalid { render_invalid(&page) } else { render(&page) }
+    render_form(&page, &page.errors)
 }
 
 #[derive(Deserialize)]

@@ -5,7 +5,7 @@ use super::service::{self, ZaloBindingInput};
 use super::store;
 use crate::app::App;
 use crate::error::ServiceError;
-use crate::web::error::{render, render_invalid};
+use crate::web::error::{render, render_form, render_invalid};
 use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -164,7 +164,6 @@ async fn unit_view(
     } else {
         Vec::new()
     };
-    let invalid = !errors.is_empty();
     let page = UnitPage {
         t,
         nav: Nav::of(me),
@@ -183,7 +182,7 @@ async fn unit_view(
         notice,
         errors,
     };
-    if invalid { render_invalid(&page) } else { render(&page) }
+    render_form(&page, &page.errors)
 }
 
 #[derive(Template)]

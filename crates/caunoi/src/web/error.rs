@@ -79,6 +79,11 @@ pub fn render<T: Template>(t: &T) -> Result<Response, WebError> {
     Ok(Html(t.render()?).into_response())
 }
 
+/// Renders a form page: 200, or 422 when it shows validation errors (nothing typed is lost).
+pub fn render_form<T: Template>(t: &T, errors: &caunoi_core::input::FieldErrors) -> Result<Response, WebError> {
+    if errors.is_empty() { render(t) } else { render_invalid(t) }
+}
+
 /// Renders a form again with its errors (422), so nothing typed is lost.
 pub fn render_invalid<T: Template>(t: &T) -> Result<Response, WebError> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
