@@ -39,20 +39,6 @@ const INSERT_INBOUND: &str = "INSERT INTO inbound_events \
      (channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
 
-/// Stores an event unless one with the same dedupe key exists. `Some(id)` when it is new.
-pub async fn insert_inbound(db: &Db, e: &NewInbound<'_>) -> Result<Option<i64>, StoreError> {
-    Ok(db_write!(db, pool => sqlx::query_scalar(INSERT_INBOUND)
-    .bind(e.channel)
-    .bind(e.oa_id)
-    .bind(e.unit_id)
-    .bind(e.event_name)
-    .bind(e.dedupe_key)
-    .bind(e.raw_body)
-    .bind(e.received_at)
-    .fetch_optional(pool)
-    .await)?)
-}
-
 const CLAIM_SQLITE: &str = "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
      AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3) \
@@ -264,7 +250,8 @@ pub async fn unit_path(db: &Db, unit_id: i64) -> Result<String, StoreError> {
 }
 
 crate::engine_fns! {
-    /// [`insert_inbound`] inside a transaction (the webhook's group commit).
+    /// Stores an event unless one with the same dedupe key exists, inside the webhook's group
+    /// commit. `Some(id)` when it is new.
     pub async fn insert_inbound_in(conn: &mut Conn, e: &NewInbound<'_>) -> Result<Option<i64>, StoreError> {
         Ok(sqlx::query_scalar(INSERT_INBOUND)
             .bind(e.channel)
