@@ -72,6 +72,9 @@ async fn housekeeping(app: App) {
         if let Err(e) = crate::staff::store::purge_sessions(&app.db, cutoff).await {
             tracing::warn!(error = %e, "session purge failed");
         }
+        if let Err(e) = crate::channels::webchat::store::purge_expired_sessions(&app.db, app.clock.now_micros()).await {
+            tracing::warn!(error = %e, "web chat session purge failed");
+        }
     }
 }
 

@@ -440,3 +440,28 @@ async fn cross_site_posts_to_the_chat_are_refused() {
         .expect("post");
     assert_eq!(r.status(), 200, "the chat page's own fetch passes");
 }
+
+async fn session_count(t: &TestApp) -> i64 {
+    let db = &t.app.db;
+    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM webchat_sessions").fetch_one(pool).await)
+        .expect("count")
+}
+
+#[tokio::test]
+async fn expired_sessions_are_purged_but_their_conversations_stay() {
+    let t = TestApp::spawn().await;
+    let old = open_chat(&t).await;
+    let (status, _) = send(&t, &old, serde_json::json!({"text": "cho em gặp cán bộ"})).await;
+    assert_eq!(status, 200);
+    t.app.clock.advance(31 * 24 * 3600);
+    let _fresh = open_chat(&t).await;
+    assert_eq!(session_count(&t).await, 2);
+    let purged = caunoi::channels::webchat::store::purge_expired_sessions(&t.app.db, t.app.clock.now_micros())
+        .await
+        .expect("purge");
+    assert_eq!(purged, 1, "only the expired session goes");
+    assert_eq!(session_count(&t).await, 1);
+    let ids = session_ids(&t).await;
+    assert!(!ids.is_empty(), "the contact stays");
+    assert_eq!(web_conversation(&t, &ids[0]).await.status, "waiting_human", "officers keep the conversation");
+}

@@ -53,6 +53,14 @@ pub async fn session_by_token(db: &Db, token_hash: &str, now: i64) -> Result<Opt
     .await)?)
 }
 
+/// Forgets expired sessions (their rate-limit log with them). The contact and its
+/// conversations stay for the officers; the expired token can no longer open them.
+pub async fn purge_expired_sessions(db: &Db, now: i64) -> Result<u64, StoreError> {
+    Ok(crate::db_tx!(db, tx, [ws = crate::channels::webchat::store] => {
+        ws::purge_expired(&mut tx, now).await?
+    }))
+}
+
 /// Extends a session's life (sliding expiry).
 pub async fn touch_session(db: &Db, id: i64, now: i64, expires_at: i64) -> Result<(), StoreError> {
     db_write!(db, pool => sqlx::query("UPDATE webchat_sessions SET last_seen_at = $1, expires_at = $2 WHERE id = $3")
@@ -201,6 +209,19 @@ pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, Stor
 }
 
 crate::engine_fns! {
+    /// Deletes expired sessions and their rate-limit log.
+    pub async fn purge_expired(conn: &mut Conn, now: i64) -> Result<u64, StoreError> {
+        sqlx::query("DELETE FROM webchat_posts WHERE session_id IN (SELECT id FROM webchat_sessions WHERE expires_at <= $1)")
+            .bind(now)
+            .execute(&mut *conn)
+            .await?;
+        Ok(sqlx::query("DELETE FROM webchat_sessions WHERE expires_at <= $1")
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected())
+    }
+
     /// Stores the buttons and feedback question of a bot reply shown in the web chat.
     pub async fn insert_reply_buttons(
         conn: &mut Conn,
