@@ -486,11 +486,7 @@ async fn conversation_view(
         .await?
         .into_iter()
         .filter(|u| u.id.0 != view.unit_id)
-        .map(|u| Opt {
-            selected: false,
-            value: u.code.to_string(),
-            label: format!("{}{}", "· ".repeat(u.path.depth().saturating_sub(1)), u.name),
-        })
+        .map(|u| Opt::unit(&u, false))
         .collect();
     let others = store::other_conversations(&app.db, me.id, view.contact_id, view.id).await?;
     let other_status = others.iter().map(|o| Status::parse(&o.status).map_or("?", |s| status_label(&t, s))).collect();
@@ -811,14 +807,7 @@ async fn unit_choice(app: &App, me: &CurrentOfficer, asked: &str) -> Result<(Vec
     } else {
         asked.trim().to_string()
     };
-    let opts = units
-        .into_iter()
-        .map(|u| Opt {
-            selected: u.code.as_str() == chosen,
-            value: u.code.to_string(),
-            label: format!("{}{}", "· ".repeat(u.path.depth().saturating_sub(1)), u.name),
-        })
-        .collect();
+    let opts = units.into_iter().map(|u| Opt::unit(&u, u.code.as_str() == chosen)).collect();
     Ok((opts, chosen))
 }
 

@@ -56,11 +56,7 @@ async fn unit_opts(app: &App, me: &CurrentOfficer, selected: &str) -> Result<Vec
     Ok(crate::units::store::list_in_scope(&app.db, me.id)
         .await?
         .into_iter()
-        .map(|u| Opt {
-            selected: u.code.as_str() == selected,
-            value: u.code.to_string(),
-            label: format!("{}{}", "· ".repeat(u.path.depth().saturating_sub(1)), u.name),
-        })
+        .map(|u| Opt::unit(&u, u.code.as_str() == selected))
         .collect())
 }
 

@@ -232,14 +232,7 @@ async fn grantable_units(app: &App, me: &CurrentOfficer, selected: &str) -> Resu
     Ok(units
         .into_iter()
         .filter(|u| me.scope.may_grant(&u.path))
-        .map(|u| {
-            let indent = "· ".repeat(u.path.depth().saturating_sub(1));
-            Opt {
-                selected: u.code.as_str() == selected,
-                value: u.code.as_str().to_string(),
-                label: format!("{indent}{}", u.name),
-            }
-        })
+        .map(|u| Opt::unit(&u, u.code.as_str() == selected))
         .collect())
 }
 

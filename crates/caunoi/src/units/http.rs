@@ -155,11 +155,7 @@ async fn unit_view(
             .await?
             .into_iter()
             .filter(|u| me.scope.can(Action::ManageUnits, &u.path) && !unit.path.contains(&u.path))
-            .map(|u| Opt {
-                selected: Some(u.id) == unit.parent_id,
-                value: u.code.to_string(),
-                label: format!("{}{}", "· ".repeat(u.path.depth().saturating_sub(1)), u.name),
-            })
+            .map(|u| Opt::unit(&u, Some(u.id) == unit.parent_id))
             .collect()
     } else {
         Vec::new()

@@ -52,6 +52,17 @@ pub struct Opt {
     pub selected: bool,
 }
 
+impl Opt {
+    /// A unit as a select option, indented by its depth in the tree.
+    pub fn unit(u: &caunoi_core::units::UnitNode, selected: bool) -> Opt {
+        Opt {
+            selected,
+            value: u.code.to_string(),
+            label: format!("{}{}", "· ".repeat(u.path.depth().saturating_sub(1)), u.name),
+        }
+    }
+}
+
 /// Files served under `/static/`, embedded in the binary.
 #[derive(RustEmbed)]
 #[folder = "static/"]
