@@ -44,6 +44,9 @@ pub struct Options {
     pub zalo: bool,
     /// Do not start the background workers (inbound events, outbox).
     pub workers_off: bool,
+    /// `trusted_proxies`: whose `X-Forwarded-For` names the client (the test client connects
+    /// from 127.0.0.1).
+    pub trusted_proxies: Option<String>,
 }
 
 impl TestApp {
@@ -78,6 +81,7 @@ impl TestApp {
             database_url: Some(database_url.clone()),
             listen: Some("127.0.0.1:0".into()),
             require_totp_for_admins: Some(options.require_totp_for_admins),
+            trusted_proxies: options.trusted_proxies.clone(),
             ..Default::default()
         })
         .expect("test configuration");

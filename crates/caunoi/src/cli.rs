@@ -93,6 +93,9 @@ pub struct ServeArgs {
     /// Run the background workers (inbound events, outbox): on (default) or off.
     #[arg(long, env = "CAUNOI_WORKERS", value_name = "on|off", value_parser = parse_on_off)]
     pub workers: Option<bool>,
+    /// Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client. Default: none.
+    #[arg(long, env = "CAUNOI_TRUSTED_PROXIES", value_name = "IP|CIDR,...")]
+    pub trusted_proxies: Option<String>,
 }
 
 fn parse_on_off(s: &str) -> Result<bool, String> {
@@ -171,6 +174,7 @@ fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         zalo_api_url: s.zalo_api_url.clone(),
         zalo_signature: s.zalo_signature.clone(),
         workers: s.workers,
+        trusted_proxies: s.trusted_proxies.clone(),
     }
 }
 

@@ -3,6 +3,7 @@
 //! [`Config`] that the rest of the program trusts.
 
 use crate::crypto::{self, KEY_LEN};
+use crate::web::client_ip::TrustedProxies;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -23,6 +24,7 @@ pub struct FileConfig {
     pub zalo_api_url: Option<String>,
     pub zalo_signature: Option<String>,
     pub workers: Option<bool>,
+    pub trusted_proxies: Option<String>,
 }
 
 /// Values given on the command line or in the environment (highest precedence).
@@ -38,6 +40,7 @@ pub struct Overrides {
     pub zalo_api_url: Option<String>,
     pub zalo_signature: Option<String>,
     pub workers: Option<bool>,
+    pub trusted_proxies: Option<String>,
 }
 
 /// The resolved configuration.
@@ -61,6 +64,9 @@ pub struct Config {
     /// Whether this process runs the background workers (inbound events, outbox). Off only
     /// for tests that stop the process between the webhook's answer and its processing.
     pub workers: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, throttling).
+    /// Empty: the socket's peer is the client.
+    pub trusted_proxies: TrustedProxies,
 }
 
 /// A configuration problem, in one sentence for the operator.
@@ -80,6 +86,8 @@ pub enum ConfigError {
     ZaloSignature(String),
     #[error("zalo_api_url {0:?} is not valid: use http:// or https:// followed by a host")]
     ZaloApiUrl(String),
+    #[error("trusted_proxies is not valid: {0}; use IPs or CIDR ranges, comma-separated (127.0.0.1, 10.0.0.0/8)")]
+    TrustedProxies(#[from] crate::web::client_ip::InvalidProxy),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
 }
@@ -122,6 +130,8 @@ impl Config {
         {
             return Err(ConfigError::ZaloApiUrl(u.clone()));
         }
+        let trusted_proxies: TrustedProxies =
+            o.trusted_proxies.clone().or(file.trusted_proxies).unwrap_or_default().parse()?;
         Ok(Config {
             listen,
             data_dir,
@@ -134,6 +144,7 @@ impl Config {
             zalo_api_url,
             zalo_signature,
             workers: o.workers.or(file.workers).unwrap_or(true),
+            trusted_proxies,
         })
     }
 
@@ -195,6 +206,7 @@ mod tests {
         let again = Config::resolve(&o).unwrap();
         assert_eq!(c.secret_key, again.secret_key);
         assert!(!c.tls());
+        assert!(c.trusted_proxies.is_empty(), "nobody's X-Forwarded-For is believed by default");
     }
 
     #[test]
@@ -207,6 +219,8 @@ mod tests {
         assert!(e.to_string().contains("public_url"));
         let e = Config::resolve(&Overrides { secret_key: Some("abc".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("secret_key"));
+        let e = Config::resolve(&Overrides { trusted_proxies: Some("nginx".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("trusted_proxies"), "{e}");
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "listen = 5\nunknown = true\n").unwrap();
         let e = Config::resolve(&Overrides { config_file: Some(file), ..base }).unwrap_err();

@@ -9,6 +9,7 @@ use super::store;
 use crate::app::App;
 use crate::error::ServiceError;
 use crate::web::error::{render, render_form};
+use crate::web::media::serve_stored_file;
 use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
@@ -670,22 +671,16 @@ async fn reply(
 }
 
 /// A photo, video or document of a message (a citizen's or an officer's), for officers whose
-/// scope holds the conversation; elsewhere it does not exist (404).
-async fn media_file(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i64>) -> Result<Response, WebError> {
+/// scope holds the conversation; elsewhere it does not exist (404). Streamed with byte ranges.
+async fn media_file(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<i64>,
+    req: Request,
+) -> Result<Response, WebError> {
     let media_ref = store::media_in_scope(&app.db, me.id, id).await?.ok_or(WebError::NotFound)?;
     let (path, mime) = super::media::resolve(&app.config.data_dir, &media_ref).ok_or(WebError::NotFound)?;
-    let bytes = tokio::fs::read(&path).await.map_err(|_| WebError::NotFound)?;
-    let disposition = if mime.starts_with("image/") || mime.starts_with("video/") { "inline" } else { "attachment" };
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"),
-        ],
-        bytes,
-    )
-        .into_response())
+    serve_stored_file(&path, mime, req).await.ok_or(WebError::NotFound)
 }
 
 #[derive(Deserialize)]

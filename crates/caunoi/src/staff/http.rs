@@ -5,7 +5,8 @@ use super::service::{self, NewOfficerInput, SignIn};
 use super::store;
 use crate::app::App;
 use crate::error::ServiceError;
-use crate::web::auth::{SESSION_COOKIE, clear_cookie, client_address, cookie, read_cookie, safe_next};
+use crate::web::auth::{SESSION_COOKIE, clear_cookie, cookie, read_cookie, safe_next};
+use crate::web::client_ip::ClientAddr;
 use crate::web::error::{render, render_form, render_invalid};
 use crate::web::{CurrentOfficer, Nav, Opt, PageLang, T, WebError};
 use askama::Template;
@@ -71,8 +72,12 @@ struct LoginForm {
     next: String,
 }
 
-async fn login(State(app): State<App>, PageLang(lang): PageLang, req: Request) -> Result<Response, WebError> {
-    let address = client_address(req.extensions());
+async fn login(
+    State(app): State<App>,
+    PageLang(lang): PageLang,
+    ClientAddr(address): ClientAddr,
+    req: Request,
+) -> Result<Response, WebError> {
     let Form(form): Form<LoginForm> =
         Form::from_request(req, &app).await.map_err(|_| WebError::BadRequest("form".into()))?;
     let t = T::new(lang);

@@ -5,11 +5,10 @@
 use super::error::WebError;
 use crate::app::App;
 use crate::staff::service::{self, Officer};
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use caunoi_core::input::Lang;
-use std::net::SocketAddr;
 
 pub const SESSION_COOKIE: &str = "caunoi_session";
 
@@ -80,11 +79,6 @@ impl FromRequestParts<App> for CurrentOfficer {
             .unwrap_or_else(|| Lang::from_tag(&officer.locale));
         Ok(CurrentOfficer { officer, lang })
     }
-}
-
-/// The client's address as the socket sees it (used only in hashed form, for throttling).
-pub fn client_address(parts_ext: &axum::http::Extensions) -> String {
-    parts_ext.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
 
 /// Percent-encodes a value for a query string.

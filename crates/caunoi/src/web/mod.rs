@@ -6,8 +6,10 @@
 //! (fetch metadata and Origin, tower-http); console responses are never cached.
 
 pub mod auth;
+pub mod client_ip;
 pub mod error;
 pub mod i18n;
+pub mod media;
 
 use crate::app::App;
 use axum::Router;

@@ -9,15 +9,14 @@ use super::service::{self, Post, SESSION_DAYS, Viewer};
 use super::store::{ChatMessageRow, SessionRow};
 use crate::app::App;
 use crate::units::store::{self as units_store, Unit};
-use crate::web::auth::{SESSION_COOKIE, client_address, read_cookie};
+use crate::web::auth::{SESSION_COOKIE, read_cookie};
+use crate::web::client_ip::ClientAddr;
 use crate::web::error::render;
+use crate::web::media::serve_stored_file;
 use crate::web::{PageLang, T, WebError};
 use askama::Template;
 use axum::Router;
-use axum::extract::{
-    DefaultBodyLimit, Form, FromRequest, FromRequestParts, Json, Multipart, Path, Query, Request, State,
-};
-use axum::http::request::Parts;
+use axum::extract::{DefaultBodyLimit, Form, FromRequest, Json, Multipart, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -53,17 +52,6 @@ pub fn routes() -> Router<App> {
         )
         .route("/u/{code}/chat/media/{id}", get(media_file))
         .route("/widget.js", get(widget))
-}
-
-/// The client's address (hashed before use).
-pub struct ClientAddr(pub String);
-
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
-    type Rejection = Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(client_address(&parts.extensions)))
-    }
 }
 
 /// A body sent as JSON (`fetch`) or as a form (a plain `<form>`); anything else is refused
@@ -297,37 +285,28 @@ async fn upload(
     }
 }
 
-/// A stored photo or video, for its session or an officer whose scope holds the conversation.
+/// A stored photo or video, for its session or an officer whose scope holds the conversation;
+/// streamed with byte ranges (a phone's video player asks for them).
 async fn media_file(
     State(app): State<App>,
     Path((code, id)): Path<(String, i64)>,
     Query(q): Query<TokenQuery>,
-    headers: HeaderMap,
+    req: Request,
 ) -> Result<Response, ChatError> {
+    let headers = req.headers();
     let mut found = Err(ChatError::NotFound);
-    if let Ok((unit, session)) = chat_session(&app, &code, &headers, q.t.as_deref()).await {
+    if let Ok((unit, session)) = chat_session(&app, &code, headers, q.t.as_deref()).await {
         let viewer = Viewer::Session { unit_code: unit.code.as_str(), session_id: session.id };
         found = service::media_file(&app, id, &viewer).await;
     }
     if found.is_err()
-        && let Some(token) = read_cookie(&headers, SESSION_COOKIE)
+        && let Some(token) = read_cookie(headers, SESSION_COOKIE)
         && let Ok(Some(officer)) = crate::staff::service::officer_for_token(&app, &token).await
     {
         found = service::media_file(&app, id, &Viewer::Officer(officer.id)).await;
     }
-    let (bytes, mime) = found?;
-    // Documents officers send are downloaded; photos and videos show in the chat.
-    let disposition = if mime.starts_with("image/") || mime.starts_with("video/") { "inline" } else { "attachment" };
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime),
-            (header::CACHE_CONTROL, "private, max-age=3600"),
-            (header::CONTENT_DISPOSITION, disposition),
-            (header::CONTENT_SECURITY_POLICY, "default-src 'none'; sandbox"),
-        ],
-        bytes,
-    )
-        .into_response())
+    let (path, mime) = found?;
+    serve_stored_file(&path, mime, req).await.ok_or(ChatError::NotFound)
 }
 
 /// One message on the live stream: `id` is the message id (for `Last-Event-ID`).

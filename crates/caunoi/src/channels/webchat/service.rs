@@ -17,6 +17,7 @@ use crate::conversations::service::{
 use crate::crypto;
 use crate::units::store::Unit;
 use caunoi_core::staff::OfficerId;
+use std::path::PathBuf;
 
 /// How long an idle session can be resumed.
 pub const SESSION_DAYS: i64 = 30;
@@ -259,9 +260,10 @@ pub enum Viewer<'a> {
     Officer(OfficerId),
 }
 
-/// The stored file of a message, if the viewer may see it (else "not found": existence does
-/// not leak): a citizen's upload or an officer's attachment, with its MIME type.
-pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(Vec<u8>, &'static str), ChatError> {
+/// Where the stored file of a message is on disk, if the viewer may see it (else "not found":
+/// existence does not leak): a citizen's upload or an officer's attachment, with its MIME type.
+/// The caller streams it (`web::media::serve_stored_file`), so a video is never held in memory.
+pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(PathBuf, &'static str), ChatError> {
     let row = store::media_of(&app.db, message_id).await?.ok_or(ChatError::NotFound)?;
     let allowed = match viewer {
         Viewer::Session { unit_code, session_id } => {
@@ -274,14 +276,12 @@ pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Resu
     if !allowed {
         return Err(ChatError::NotFound);
     }
-    let (path, mime) = match media::path_of(&app.config.data_dir, &row.media_ref) {
-        Some((path, kind)) => (path, kind.mime()),
+    match media::path_of(&app.config.data_dir, &row.media_ref) {
+        Some((path, kind)) => Ok((path, kind.mime())),
         None => crate::inbox::media::path_of(&app.config.data_dir, &row.media_ref)
             .map(|(path, kind)| (path, kind.mime()))
-            .ok_or(ChatError::NotFound)?,
-    };
-    let bytes = tokio::fs::read(&path).await.map_err(|_| ChatError::NotFound)?;
-    Ok((bytes, mime))
+            .ok_or(ChatError::NotFound),
+    }
 }
 
 #[cfg(test)]
