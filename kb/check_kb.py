@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Validate kb_seed.json and check it for leakage from the dev question set.
+"""Validate kb_seed.json and check it for leakage from the dev and holdout question sets.
 
 Usage: python3 kb/check_kb.py [--kb kb/kb_seed.json] [--dev kb/dev_questions.json]
-                              [--near 0.6] [--fix]
+                              [--holdout kb/holdout_questions.json] [--near 0.6] [--fix]
 
 Checks (exit code 1 if any hard check fails):
   * the file parses; it is an array of entries with exactly the seed's fields
@@ -11,16 +11,18 @@ Checks (exit code 1 if any hard check fails):
   * every entry has >= --min-questions paraphrases (default 10);
   * no two questions fold to the same text (within or across entries);
   * HARD: no KB question whose folded form (no diacritics, lowercase, whitespace
-    normalized) equals a dev question's folded form. With --fix such questions are
-    removed from the KB file.
-  * REPORT ONLY: near duplicates of dev questions (character 3-gram Jaccard on
-    the folded text >= --near), so a writer can rephrase them.
+    normalized) equals a dev or holdout question's folded form. With --fix such
+    questions are removed from the KB file.
+  * REPORT ONLY: near duplicates of dev or holdout questions (character 3-gram
+    Jaccard on the folded text >= --near), so a writer can rephrase them.
+  The holdout file is optional (skipped if missing); it is a check set nobody tunes on.
 
 Standard library only; the folding mirrors docs/vietnamese-retrieval.md §1.1/1.3
 (NFC, đ->d, strip combining marks, lowercase, collapse whitespace).
 """
 import argparse
 import json
+import os
 import re
 import sys
 import unicodedata
@@ -51,6 +53,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--kb", default="kb/kb_seed.json")
     ap.add_argument("--dev", default="kb/dev_questions.json")
+    ap.add_argument("--holdout", default="kb/holdout_questions.json")
     ap.add_argument("--min-questions", type=int, default=10)
     ap.add_argument("--near", type=float, default=0.6)
     ap.add_argument("--fix", action="store_true", help="remove exact folded duplicates of dev questions")
@@ -61,6 +64,11 @@ def main() -> int:
         kb = json.load(f)
     with open(args.dev, encoding="utf-8") as f:
         dev = json.load(f)
+    holdout = []
+    if os.path.exists(args.holdout):
+        with open(args.holdout, encoding="utf-8") as f:
+            holdout = json.load(f)
+    checked = [(d, "dev") for d in dev] + [(d, "holdout") for d in holdout]
 
     if not isinstance(kb, list):
         print("ERROR: KB must be a JSON array of entries")
@@ -99,16 +107,16 @@ def main() -> int:
             else:
                 seen[k] = e["id"]
 
-    # unknown expected ids in dev
-    for d in dev:
+    # unknown expected ids in dev / holdout
+    for d, name in checked:
         if d["expected"] != "__none__" and d["expected"] not in ids:
-            errors.append(f"dev question {d['text']!r} expects unknown id {d['expected']}")
+            errors.append(f"{name} question {d['text']!r} expects unknown id {d['expected']}")
 
     # leakage: exact folded duplicates
-    dev_fold = {fold(d["text"]): d for d in dev}
+    dev_fold = {fold(d["text"]): name for d, name in checked}
     exact = [(e["id"], q) for e in kb for q in e["questions"] if fold(q) in dev_fold]
     for eid, q in exact:
-        print(f"EXACT DEV DUPLICATE: {eid}: {q!r}")
+        print(f"EXACT {dev_fold[fold(q)].upper()} DUPLICATE: {eid}: {q!r}")
     if exact and args.fix:
         for e in kb:
             e["questions"] = [q for q in e["questions"] if fold(q) not in dev_fold]
@@ -116,24 +124,24 @@ def main() -> int:
             f.write(json.dumps(kb, ensure_ascii=False, indent=1))
         print(f"removed {len(exact)} exact duplicates from {args.kb}")
     elif exact:
-        errors.append(f"{len(exact)} KB questions equal a dev question after folding (run with --fix)")
+        errors.append(f"{len(exact)} KB questions equal a dev/holdout question after folding (run with --fix)")
 
     # near duplicates: report only
-    dev_tri = [(d, trigrams(fold(d["text"]))) for d in dev]
+    dev_tri = [(d, name, trigrams(fold(d["text"]))) for d, name in checked]
     near = []
     for e in kb:
         for q in e["questions"]:
             tq = trigrams(fold(q))
-            for d, td in dev_tri:
+            for d, name, td in dev_tri:
                 j = jaccard(tq, td)
                 if j >= args.near and fold(q) != fold(d["text"]):
-                    near.append((j, e["id"], q, d["text"], d["expected"]))
-    for j, eid, q, dt, de in sorted(near, reverse=True):
-        print(f"near dev duplicate J={j:.2f}: {eid}: {q!r} ~ dev {dt!r} ({de})")
+                    near.append((j, e["id"], q, name, d["text"], d["expected"]))
+    for j, eid, q, name, dt, de in sorted(near, reverse=True):
+        print(f"near {name} duplicate J={j:.2f}: {eid}: {q!r} ~ {name} {dt!r} ({de})")
 
     nq = [len(e["questions"]) for e in kb]
     print(f"entries={len(kb)} questions={sum(nq)} min/entry={min(nq)} max/entry={max(nq)} "
-          f"exact_dev_dups={len(exact)} near_dev_dups(J>={args.near})={len(near)}")
+          f"holdout_questions={len(holdout)} exact_dev_dups={len(exact)} near_dev_dups(J>={args.near})={len(near)}")
     for err in errors:
         print("ERROR:", err)
     return 1 if errors else 0

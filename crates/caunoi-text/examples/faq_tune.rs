@@ -4,6 +4,12 @@
 //!
 //! `cargo run -p caunoi-text --release --example faq_tune -- KB.json QUESTIONS.json [--misses] [--search]`
 //!
+//! With `--xval` it instead runs a dev-independent check: 5-fold cross-validation over the
+//! knowledge base's own paraphrases (every fifth question of each entry held out in turn, the
+//! index built from the rest), querying each held-out paraphrase as typed and folded to no
+//! diacritics; it prints top-1 for both, the weakest entries and the most frequent confusions,
+//! and does not use the question file (still required on the command line).
+//!
 //! The app's `caunoi kb eval` and `caunoi-core`'s `kb_eval` example are the supported way to
 //! evaluate; this tool exists to choose `MatcherConfig::default()` and shows how it was done.
 
@@ -148,13 +154,14 @@ fn tune_ranking(docs: &[FaqDoc], abbrev: &Abbreviations, qs: &[&Question], start
     let mut best = start;
     let mut best_obj = ranking_objective(&Matcher::build(docs.to_vec(), abbrev, best.clone()), qs);
     type Setter = fn(&mut MatcherConfig, f32);
-    let params: [(&str, &[f32], Setter); 8] = [
+    let params: [(&str, &[f32], Setter); 9] = [
         ("restored_trust", &[0.0, 0.25, 0.5, 0.75, 1.0], |c, v| c.restored_trust = v),
         ("w_question", &[0.2, 0.3, 0.45, 0.6, 0.8], |c, v| c.w_question = v),
         ("w_entry", &[0.0, 0.1, 0.25, 0.4], |c, v| c.w_entry = v),
         ("w_chars", &[0.1, 0.2, 0.3, 0.45, 0.6], |c, v| c.w_chars = v),
         ("w_exact", &[0.0, 0.25, 0.5, 1.0], |c, v| c.w_exact = v),
         ("w_answer", &[0.0, 0.03, 0.06, 0.1], |c, v| c.w_answer = v),
+        ("w_lift", &[0.0, 0.25, 0.5, 0.75], |c, v| c.w_lift = v),
         ("k1", &[0.8, 1.2, 1.6], |c, v| c.k1 = v),
         ("b", &[0.25, 0.5, 0.75], |c, v| c.b = v),
     ];
@@ -187,6 +194,8 @@ fn configured(args: &[String]) -> MatcherConfig {
             "w_entry" => c.w_entry = v,
             "w_chars" => c.w_chars = v,
             "w_answer" => c.w_answer = v,
+            "w_lift" => c.w_lift = v,
+            "lift_prior" => c.lift_prior = v,
             "w_exact" => c.w_exact = v,
             "answer_threshold" => c.answer_threshold = v,
             "answer_margin" => c.answer_margin = v,
@@ -209,6 +218,10 @@ fn main() {
     let abbrev = Abbreviations::builtin();
     let misses = args.iter().any(|a| a == "--misses");
     let base_config = configured(&args);
+    if args.iter().any(|a| a == "--xval") {
+        paraphrase_cross_validation(&docs, &abbrev, &base_config);
+        return;
+    }
     if !args.iter().any(|a| a == "--search") {
         let started = std::time::Instant::now();
         let matcher = Matcher::build(docs.clone(), &abbrev, base_config.clone());
@@ -282,5 +295,69 @@ pub fn dump(m: &Matcher, qs: &[Question]) {
     rows.sort_by(|a, b| b.0.total_cmp(&a.0));
     for (_, r) in rows {
         println!("{r}");
+    }
+}
+
+/// 5-fold cross-validation over the knowledge base's paraphrases: the question at index `i` of
+/// every entry is held out in fold `i % 5`; the title always stays indexed. Prints top-1 with
+/// the held-out paraphrases as typed, folded to ASCII (the "typed without diacritics" case),
+/// and folded among those originally typed with diacritics.
+fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: &MatcherConfig) {
+    const FOLDS: usize = 5;
+    let (mut n, mut typed_hits, mut folded_hits) = (0usize, 0usize, 0usize);
+    let (mut n_accented, mut accented_folded_hits) = (0usize, 0usize);
+    let mut confusions: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    let mut per_entry: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for fold in 0..FOLDS {
+        let mut train = docs.to_vec();
+        let mut held: Vec<(String, String)> = Vec::new();
+        for doc in &mut train {
+            let mut kept = Vec::new();
+            for (i, q) in std::mem::take(&mut doc.questions).into_iter().enumerate() {
+                if i % FOLDS == fold { held.push((doc.id.clone(), q)) } else { kept.push(q) }
+            }
+            doc.questions = kept;
+        }
+        let m = Matcher::build(train, abbrev, config.clone());
+        for (id, q) in held {
+            let folded = caunoi_text::normalize::fold(&q);
+            let accented = !q.is_ascii();
+            let top = |text: &str| m.rank(text, 1).first().map(|c| c.id.clone());
+            n += 1;
+            typed_hits += usize::from(top(&q).as_deref() == Some(id.as_str()));
+            let folded_top = top(&folded);
+            let hit = folded_top.as_deref() == Some(id.as_str());
+            folded_hits += usize::from(hit);
+            let tally = per_entry.entry(id.clone()).or_default();
+            tally.0 += 1;
+            tally.1 += usize::from(hit);
+            if !hit {
+                *confusions.entry((id.clone(), folded_top.unwrap_or_default())).or_default() += 1;
+            }
+            if accented {
+                n_accented += 1;
+                accented_folded_hits += usize::from(hit);
+            }
+        }
+    }
+    let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
+    println!(
+        "paraphrase 5-fold: {n} held-out questions; top-1 as typed {:.1}%, folded {:.1}%, \
+         folded (typed with diacritics, {n_accented}) {:.1}%",
+        pct(typed_hits, n),
+        pct(folded_hits, n),
+        pct(accented_folded_hits, n_accented)
+    );
+    let mut weakest: Vec<_> = per_entry.into_iter().collect();
+    weakest.sort_by(|a, b| (a.1.1 * b.1.0).cmp(&(b.1.1 * a.1.0)));
+    println!("weakest entries (folded top-1):");
+    for (id, (n, hits)) in weakest.into_iter().take(12) {
+        println!("  {:>5.1}% ({hits}/{n})  {id}", pct(hits, n));
+    }
+    println!("most frequent confusions (folded):");
+    let mut top: Vec<_> = confusions.into_iter().collect();
+    top.sort_by_key(|c| std::cmp::Reverse(c.1));
+    for ((expected, got), k) in top.into_iter().take(12) {
+        println!("  {k:>3}  {expected} -> {got}");
     }
 }

@@ -6,7 +6,10 @@
 //! of the query it explains (so thresholds mean the same for a short and a long message):
 //! BM25 over syllable unigrams + bigrams on the folded level ("dang ky") and on the exact level
 //! (only weighted by how much of the query was typed with diacritics), BM25 over each entry's
-//! questions pooled together, and TF-IDF cosine over character 3–4-grams of the folded text.
+//! questions pooled together, TF-IDF cosine over character 3–4-grams of the folded text, and
+//! entry-distinguishing terms: for each folded query term, how much more often the entry's
+//! paraphrases contain it than paraphrases in general (so "phạt" counts for the fines entry, in
+//! most of whose paraphrases it occurs, more than for a duty entry that has it once).
 //! The weighted sum is the score; the decision compares the top score, its margin over the
 //! runner-up entry and that margin relative to the top score with thresholds chosen on the
 //! development set (`examples/faq_tune.rs`, with a safety band around the mistakes seen there).
@@ -32,7 +35,7 @@ use crate::normalize::{Analysis, analyze, fold_syllable, has_diacritics};
 use crate::restore::{MIN_ACCENTED_SHARE, Restorer, accented_share};
 use crate::safety::{self, EmergencyKind, ReportKind, Safety};
 use crate::spell::Vocabulary;
-use index::{Bm25, CharGrams, Interner, term_keys};
+use index::{Bm25, CharGrams, Interner, TermLift, term_keys};
 
 /// One knowledge-base entry as the matcher sees it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -80,6 +83,15 @@ pub struct MatcherConfig {
     pub w_chars: f32,
     /// Weight of the answer text (lexical, folded level).
     pub w_answer: f32,
+    /// Weight of the entry-distinguishing terms channel (folded level): for each query term,
+    /// how much more often the entry's paraphrases contain it than paraphrases in general
+    /// (positive log-ratios only, summed and divided by the query's best possible sum). It
+    /// separates neighbouring entries whose single best paraphrase matches equally well
+    /// (0 disables the channel).
+    pub w_lift: f32,
+    /// Dirichlet prior (in documents) that smooths an entry's term shares towards the
+    /// background in the distinguishing-terms channel.
+    pub lift_prior: f32,
     /// Weight of the exact (accented) level relative to the folded level, for a fully
     /// accented query; scaled down by the share of syllables typed without diacritics.
     pub w_exact: f32,
@@ -112,6 +124,8 @@ impl Default for MatcherConfig {
             w_entry: 0.25,
             w_chars: 0.3,
             w_answer: 0.0,
+            w_lift: 0.5,
+            lift_prior: 5.0,
             w_exact: 1.0,
             answer_threshold: 0.35,
             answer_margin: 0.10,
@@ -234,6 +248,7 @@ pub struct Matcher {
     question_chars: CharGrams,
     entry_folded: Bm25,
     answer_folded: Bm25,
+    entry_lift: TermLift,
     folded_ids: Interner,
     exact_ids: Interner,
     restorer: Restorer,
@@ -340,6 +355,11 @@ impl Matcher {
             question_chars: CharGrams::build(&chars_text, &doc_entry, n),
             entry_folded: Bm25::build(&pooled, &entry_groups, n, config.k1, config.b),
             answer_folded: Bm25::build(&answers, &entry_groups, n, config.k1, config.b),
+            entry_lift: if config.w_lift > 0.0 {
+                TermLift::build(&texts_folded, &doc_entry, n, config.lift_prior)
+            } else {
+                TermLift::default()
+            },
             folded_ids,
             exact_ids,
             restorer,
@@ -492,6 +512,9 @@ impl Matcher {
         let self_answer =
             if c.w_answer > 0.0 { self.answer_folded.score_into(&folded_terms, &mut answer) } else { 0.0 };
 
+        let mut lift = vec![0.0f32; self.ids.len()];
+        let self_lift = if c.w_lift > 0.0 { self.entry_lift.score_into(&folded_terms, &mut lift) } else { 0.0 };
+
         let we = c.w_exact * q.accented;
         let mut best_question = vec![0.0f32; self.ids.len()];
         for d in 0..n_docs {
@@ -504,12 +527,18 @@ impl Matcher {
                 best_question[entry] = s;
             }
         }
-        let total = (c.w_question + c.w_chars + c.w_entry + c.w_answer).max(f32::EPSILON);
+        let total = (c.w_question + c.w_chars + c.w_entry + c.w_answer + c.w_lift).max(f32::EPSILON);
         best_question
             .iter()
             .zip(&pooled)
             .zip(&answer)
-            .map(|((bq, p), a)| (bq + c.w_entry * ratio(*p, self_pooled) + c.w_answer * ratio(*a, self_answer)) / total)
+            .zip(&lift)
+            .map(|(((bq, p), a), l)| {
+                (bq + c.w_entry * ratio(*p, self_pooled)
+                    + c.w_answer * ratio(*a, self_answer)
+                    + c.w_lift * ratio(*l, self_lift))
+                    / total
+            })
             .collect()
     }
 }

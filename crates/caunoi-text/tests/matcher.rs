@@ -277,3 +277,42 @@ fn close_runner_up_relative_to_the_top_score_blocks_an_answer() {
     assert!(!matches!(m.decide(text), Decision::Answer { .. }));
     assert_eq!(answered(&matcher().decide(text)), Some("ho-chieu.cap-moi"));
 }
+
+/// The base plus two entries that share one paraphrase word for word ("hết hạn tạm trú thì
+/// sao") and use "tạm trú" equally often; only the fines entry's other paraphrases say "phạt".
+fn fines_next_to_a_duty() -> Vec<FaqDoc> {
+    let mut docs = base();
+    docs.push(doc(
+        "cu-tru.xu-phat",
+        "Phạt vi phạm tạm trú",
+        &["hết hạn tạm trú thì sao", "không đăng ký tạm trú bị phạt", "mức phạt về tạm trú", "phạt tạm trú quá hạn"],
+    ));
+    docs.push(doc(
+        "cu-tru.tam-tru.gia-han",
+        "Gia hạn tạm trú",
+        &["hết hạn tạm trú thì sao", "gia hạn tạm trú ở đâu", "gia hạn tạm trú online", "hồ sơ tạm trú nộp lại"],
+    ));
+    docs
+}
+
+fn margin_of(m: &Matcher, text: &str, id: &str) -> f32 {
+    let ranked = m.rank(text, 10);
+    let own = ranked.iter().find(|c| c.id == id).map_or(0.0, |c| c.score);
+    let best_other = ranked.iter().filter(|c| c.id != id).map(|c| c.score).fold(0.0f32, f32::max);
+    own - best_other
+}
+
+#[test]
+fn entry_distinguishing_terms_widen_the_lead_of_the_entry_that_owns_them() {
+    let text = "het han tam tru thi sao co bi phat khong";
+    let with_lift = Matcher::build(fines_next_to_a_duty(), &Abbreviations::builtin(), MatcherConfig::default());
+    let without = MatcherConfig { w_lift: 0.0, ..MatcherConfig::default() };
+    let no_lift = Matcher::build(fines_next_to_a_duty(), &Abbreviations::builtin(), without);
+    assert_eq!(ranked_first(&with_lift, text), Some("cu-tru.xu-phat".to_owned()));
+    let (lead, lead_without) =
+        (margin_of(&with_lift, text, "cu-tru.xu-phat"), margin_of(&no_lift, text, "cu-tru.xu-phat"));
+    assert!(lead > lead_without, "lead with the channel {lead}, without {lead_without}");
+    // A message without the distinguishing word stays a tie-break the channel cannot decide
+    // for the fines entry.
+    assert!(margin_of(&with_lift, "het han tam tru thi sao", "cu-tru.xu-phat") < lead);
+}

@@ -253,6 +253,112 @@ impl CharGrams {
     }
 }
 
+/// Entry-distinguishing term weights ("lift"): how much more often an entry's paraphrases
+/// contain a term than paraphrases in general, `ln(p(t | entry) / p(t))`, where `p(t | entry)`
+/// is the share of the entry's documents containing `t`, smoothed towards the background share
+/// `p(t)` with a Dirichlet prior of `mu` documents. Only positive weights are kept: a term that
+/// an entry mentions no more than average says nothing for it.
+///
+/// Unlike IDF (rarity across entries), this rewards concentration inside one entry: "phạt"
+/// occurs in several entries, but in most paraphrases of the fines entry and in few of the
+/// duty entries it is confused with.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct TermLift {
+    terms: HashMap<u64, u32>,
+    /// Per term: (group, positive lift).
+    postings: Vec<Vec<(u32, f32)>>,
+    /// Per term: its largest lift over all groups (the query's self-score part).
+    best: Vec<f32>,
+    /// Self-score part of a query term no document contains.
+    unknown: f32,
+}
+
+impl TermLift {
+    /// Builds the weights; `group_of[d]` is the group of document `d`, `n_groups` their count,
+    /// `mu` the Dirichlet prior in documents.
+    pub(crate) fn build(docs: &[Vec<u64>], group_of: &[u32], n_groups: usize, mu: f32) -> Self {
+        let mut terms: HashMap<u64, u32> = HashMap::new();
+        // Per term: (group, number of the group's documents that contain it).
+        let mut occurrences: Vec<Vec<(u32, u32)>> = Vec::new();
+        let mut docs_in_group = vec![0u32; n_groups];
+        for (d, doc) in docs.iter().enumerate() {
+            let group = group_of.get(d).copied().unwrap_or(d as u32);
+            if let Some(n) = docs_in_group.get_mut(group as usize) {
+                *n += 1;
+            }
+            let mut unique = doc.clone();
+            unique.sort_unstable();
+            unique.dedup();
+            for t in unique {
+                let next = terms.len() as u32;
+                let id = *terms.entry(t).or_insert(next);
+                if id as usize == occurrences.len() {
+                    occurrences.push(Vec::new());
+                }
+                match occurrences[id as usize].last_mut() {
+                    Some((g, c)) if *g == group => *c += 1,
+                    _ => occurrences[id as usize].push((group, 1)),
+                }
+            }
+        }
+        let n_docs = docs.len().max(1) as f32;
+        let lift = |count: f32, background: f32, group_docs: f32| {
+            ((count + mu * background) / (group_docs + mu) / background).ln()
+        };
+        let mut postings = Vec::with_capacity(occurrences.len());
+        let mut best = Vec::with_capacity(occurrences.len());
+        for mut row in occurrences {
+            // Documents of one group are usually contiguous; merge the rare repeats.
+            row.sort_unstable_by_key(|&(g, _)| g);
+            let mut merged: Vec<(u32, u32)> = Vec::with_capacity(row.len());
+            for (g, c) in row {
+                match merged.last_mut() {
+                    Some((last, total)) if *last == g => *total += c,
+                    _ => merged.push((g, c)),
+                }
+            }
+            let background = merged.iter().map(|&(_, c)| c).sum::<u32>() as f32 / n_docs;
+            let list: Vec<(u32, f32)> = merged
+                .into_iter()
+                .map(|(g, c)| {
+                    let group_docs = docs_in_group.get(g as usize).copied().unwrap_or(1) as f32;
+                    (g, lift(c as f32, background, group_docs))
+                })
+                .filter(|&(_, w)| w > 0.0)
+                .collect();
+            best.push(list.iter().map(|&(_, w)| w).fold(0.0f32, f32::max));
+            postings.push(list);
+        }
+        // An unseen term scores like a term seen in one document of an average-sized entry.
+        let avg_group = n_docs / n_groups.max(1) as f32;
+        let unknown = lift(1.0, 1.0 / n_docs, avg_group).max(0.0);
+        Self { terms, postings, best, unknown }
+    }
+
+    /// Adds every group's lift for the query's distinct terms into `scores` (length = number of
+    /// groups) and returns the query's self-score: the sum of each term's largest lift.
+    pub(crate) fn score_into(&self, query: &[u64], scores: &mut [f32]) -> f32 {
+        let mut unique: Vec<u64> = query.to_vec();
+        unique.sort_unstable();
+        unique.dedup();
+        let mut self_score = 0.0;
+        for t in unique {
+            match self.terms.get(&t) {
+                Some(&id) => {
+                    self_score += self.best[id as usize];
+                    for &(g, w) in &self.postings[id as usize] {
+                        if let Some(s) = scores.get_mut(g as usize) {
+                            *s += w;
+                        }
+                    }
+                }
+                None => self_score += self.unknown,
+            }
+        }
+        self_score
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +375,41 @@ mod tests {
         let self_score = idx.score_into(&doc("dang ky xe"), &mut scores);
         assert!(scores[1] > scores[0] && scores[0] > scores[2]);
         assert!(scores[1] <= self_score * 1.01);
+    }
+
+    #[test]
+    fn term_lift_rewards_the_group_where_a_term_is_concentrated() {
+        // "phat" is in every document of group 0 and in one of three of group 1; "tru" is in
+        // every document of both groups, so it tells them nothing.
+        let docs = vec![
+            doc("phat tam tru"),
+            doc("muc phat cu tru"),
+            doc("bi phat vi tam tru"),
+            doc("dang ky tam tru"),
+            doc("tam tru o dau"),
+            doc("tam tru bi phat"),
+        ];
+        let lift = TermLift::build(&docs, &[0, 0, 0, 1, 1, 1], 2, 5.0);
+        let mut phat = vec![0.0; 2];
+        let self_phat = lift.score_into(&doc("phat"), &mut phat);
+        assert!(phat[0] > 0.0 && phat[0] > phat[1], "{phat:?}");
+        assert!((self_phat - phat[0]).abs() < 1e-6, "the self-score is the best group's lift");
+        let mut tru = vec![0.0; 2];
+        lift.score_into(&doc("tru"), &mut tru);
+        assert_eq!(tru, vec![0.0, 0.0], "a term spread evenly over the groups carries no lift");
+    }
+
+    #[test]
+    fn term_lift_self_score_bounds_every_group_and_counts_unknown_terms() {
+        let docs = vec![doc("ho chieu le phi"), doc("ho chieu o dau"), doc("can cuoc le phi")];
+        let lift = TermLift::build(&docs, &[0, 0, 1], 2, 5.0);
+        let mut known = vec![0.0; 2];
+        let self_known = lift.score_into(&doc("ho chieu le phi"), &mut known);
+        assert!(known.iter().all(|&s| s <= self_known + 1e-6), "{known:?} vs {self_known}");
+        let mut with_unknown = vec![0.0; 2];
+        let self_unknown = lift.score_into(&doc("ho chieu le phi xyz"), &mut with_unknown);
+        assert_eq!(known, with_unknown);
+        assert!(self_unknown > self_known, "an unknown term lowers the share the groups explain");
     }
 
     #[test]
