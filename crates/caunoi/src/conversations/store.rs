@@ -42,25 +42,7 @@ const INSERT_INBOUND_HEAD: &str = "INSERT INTO inbound_events \
      (channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, processed_at) VALUES";
 const INSERT_INBOUND_TAIL: &str = "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key";
 
-/// Rows one multi-row INSERT carries at most (SQLite allows 32,766 parameters).
-pub const MAX_ROWS_PER_INSERT: usize = 256;
-
-/// `($1, …, $k), ($k+1, …)`: the VALUES of a multi-row insert of `rows` rows of `columns`.
-pub fn values_list(rows: usize, columns: usize) -> String {
-    let mut out = String::with_capacity(rows * columns * 5);
-    for r in 0..rows {
-        out.push_str(if r == 0 { "(" } else { ", (" });
-        for c in 0..columns {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            out.push('$');
-            out.push_str(&(r * columns + c + 1).to_string());
-        }
-        out.push(')');
-    }
-    out
-}
+use crate::db::{MAX_ROWS_PER_STATEMENT, values_list};
 
 const CLAIM_SQLITE: &str = "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
@@ -306,8 +288,8 @@ crate::engine_fns! {
     /// earlier in `events`), inside the webhook's group commit. `Some(id)` for each new one.
     pub async fn insert_inbound_many(conn: &mut Conn, events: &[NewInbound<'_>]) -> Result<Vec<Option<i64>>, StoreError> {
         let mut stored = vec![None; events.len()];
-        for chunk in (0..events.len()).collect::<Vec<_>>().chunks(MAX_ROWS_PER_INSERT) {
-            let sql = format!("{INSERT_INBOUND_HEAD} {} {INSERT_INBOUND_TAIL}", values_list(chunk.len(), 8));
+        for chunk in (0..events.len()).collect::<Vec<_>>().chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!("{INSERT_INBOUND_HEAD} {} {INSERT_INBOUND_TAIL}", values_list(chunk.len(), 8, PLACEHOLDERS));
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
             for &i in chunk {
                 let e = &events[i];
@@ -438,7 +420,7 @@ crate::engine_fns! {
         now: i64,
     ) -> Result<HashMap<ContactKey, i64>, StoreError> {
         let mut ids = HashMap::with_capacity(contacts.len());
-        for chunk in contacts.chunks(MAX_ROWS_PER_INSERT) {
+        for chunk in contacts.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO contacts (unit_id, channel, channel_account, external_id, last_interaction_at, created_at, \
                  updated_at) VALUES {} ON CONFLICT (channel, channel_account, external_id) DO UPDATE SET \
@@ -446,7 +428,7 @@ crate::engine_fns! {
                  last_interaction_at = COALESCE(excluded.last_interaction_at, contacts.last_interaction_at), \
                  updated_at = excluded.updated_at \
                  RETURNING id, channel, channel_account, external_id",
-                values_list(chunk.len(), 7)
+                values_list(chunk.len(), 7, PLACEHOLDERS)
             );
             let mut q = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
             for c in chunk {
@@ -486,11 +468,11 @@ crate::engine_fns! {
         now: i64,
     ) -> Result<HashMap<i64, ConversationRow>, StoreError> {
         let mut out = HashMap::with_capacity(rows.len());
-        for chunk in rows.chunks(MAX_ROWS_PER_INSERT) {
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO conversations (unit_id, contact_id, channel, status, urgent, bot_memory, created_at, \
                  updated_at) VALUES {} RETURNING {CONVERSATION_COLUMNS}",
-                values_list(chunk.len(), 8)
+                values_list(chunk.len(), 8, PLACEHOLDERS)
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
             for &(unit_id, contact_id, channel) in chunk {
@@ -507,11 +489,11 @@ crate::engine_fns! {
     /// conversation id.
     pub async fn insert_messages(conn: &mut Conn, rows: &[NewMessage<'_>]) -> Result<HashMap<i64, i64>, StoreError> {
         let mut out = HashMap::with_capacity(rows.len());
-        for chunk in rows.chunks(MAX_ROWS_PER_INSERT) {
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO messages (conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
                  channel_message_id, created_at) VALUES {} RETURNING id, conversation_id",
-                values_list(chunk.len(), 10)
+                values_list(chunk.len(), 10, PLACEHOLDERS)
             );
             let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
             for m in chunk {
@@ -536,14 +518,14 @@ crate::engine_fns! {
 
     /// Saves several conversations' states after their turns, in one statement per 256.
     pub async fn update_conversations(conn: &mut Conn, rows: &[ConversationUpdate<'_>], now: i64) -> Result<(), StoreError> {
-        for chunk in rows.chunks(MAX_ROWS_PER_INSERT) {
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "UPDATE conversations SET status = v.column2, urgent = v.column3, bot_memory = v.column4, \
                  last_citizen_message_at = COALESCE(v.column5, conversations.last_citizen_message_at), \
                  updated_at = v.column6, \
                  closed_at = CASE WHEN v.column2 = 'closed' THEN v.column6 ELSE conversations.closed_at END \
                  FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
-                values_list(chunk.len(), 6)
+                values_list(chunk.len(), 6, PLACEHOLDERS)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for u in chunk {
@@ -561,8 +543,10 @@ mod tests {
 
     #[test]
     fn values_lists_number_parameters_row_by_row() {
-        assert_eq!(values_list(1, 2), "($1, $2)");
-        assert_eq!(values_list(3, 2), "($1, $2), ($3, $4), ($5, $6)");
+        use crate::db::Placeholders::{Anonymous, Numbered};
+        assert_eq!(values_list(1, 2, Numbered), "($1, $2)");
+        assert_eq!(values_list(3, 2, Numbered), "($1, $2), ($3, $4), ($5, $6)");
+        assert_eq!(values_list(2, 3, Anonymous), "(?, ?, ?), (?, ?, ?)");
         assert_eq!(id_list(&[3, 1, 2]), "3,1,2");
     }
 }

@@ -222,10 +222,10 @@ crate::engine_fns! {
         at: i64,
         rows: &[(UnitId, &str, &str, Option<&str>)],
     ) -> Result<(), StoreError> {
-        for chunk in rows.chunks(crate::conversations::store::MAX_ROWS_PER_INSERT) {
+        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO kb_unanswered (unit_id, at, text, kind, entry_id) VALUES {}",
-                crate::conversations::store::values_list(chunk.len(), 5)
+                crate::db::values_list(chunk.len(), 5, PLACEHOLDERS)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for &(unit, text, kind, entry) in chunk {

@@ -281,12 +281,12 @@ crate::engine_fns! {
     /// returns the keys that were new.
     pub async fn insert_many(conn: &mut Conn, rows: &[NewOutbox<'_>]) -> Result<Vec<String>, StoreError> {
         let mut new = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(crate::conversations::store::MAX_ROWS_PER_INSERT) {
+        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO outbox (idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, message_id, \
                  payload, status, attempts, run_at, created_at, updated_at) VALUES {} \
                  ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
-                crate::conversations::store::values_list(chunk.len(), 13)
+                crate::db::values_list(chunk.len(), 13, PLACEHOLDERS)
             );
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
             for o in chunk {

@@ -228,10 +228,10 @@ crate::engine_fns! {
         conn: &mut Conn,
         rows: &[(i64, &[MenuButton], Option<&str>)],
     ) -> Result<(), StoreError> {
-        for chunk in rows.chunks(crate::conversations::store::MAX_ROWS_PER_INSERT) {
+        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO webchat_reply_buttons (message_id, buttons, feedback_for) VALUES {}",
-                crate::conversations::store::values_list(chunk.len(), 3)
+                crate::db::values_list(chunk.len(), 3, PLACEHOLDERS)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for &(message_id, buttons, feedback_for) in chunk {
