@@ -434,3 +434,66 @@ async fn every_acknowledged_webhook_is_stored_before_its_answer() {
     assert_eq!(counts.total, 40);
     assert_eq!(counts.unprocessed, 40);
 }
+
+#[tokio::test]
+async fn a_batch_of_several_citizens_keeps_each_conversation_in_order() {
+    let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let w = ward();
+    let users = ["7712390045123987201", "7712390045123987202", "7712390045123987203"];
+    // Interleaved: every citizen's first message, then every citizen's second.
+    for (round, text) in ["xin chào", FEE_QUESTION].into_iter().enumerate() {
+        for (u, user) in users.iter().enumerate() {
+            let body = text_event(w.app_id, w.oa_id, user, &format!("wave{round}{u}"), text);
+            let mac = signed(w.app_id, w.oa_secret_key, &body);
+            assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 200);
+        }
+    }
+    let now = t.app.clock.now_micros();
+    let events = conv_store::claim_inbound(&t.app.db, now, now + 30_000_000, 32).await.expect("claim");
+    assert_eq!(events.len(), 6);
+    let replies = caunoi::conversations::worker::process_claimed(&t.app, events).await;
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").unprocessed, 0);
+    let outbox = outbox_store::all(&t.app.db).await.expect("outbox");
+    assert_eq!(outbox.len(), replies, "every reply counted is queued");
+    let fee = fee_answer_start();
+    for user in users {
+        let db = &t.app.db;
+        let conv =
+            conv_store::open_conversation_of(db, "zalo", w.oa_id, user).await.expect("read").expect("one conversation");
+        let messages = conv_store::messages(db, conv.id).await.expect("messages");
+        let incoming: Vec<&str> = messages.iter().filter(|m| m.direction == "in").map(|m| m.text.as_str()).collect();
+        assert_eq!(incoming, vec!["xin chào", FEE_QUESTION], "{user}: in order");
+        // The greeting's replies come before the second message, the fee answer after it.
+        let second = messages.iter().position(|m| m.text == FEE_QUESTION).expect("second message");
+        assert!(messages[..second].iter().any(|m| m.direction == "out"), "{user}: greeted first");
+        assert!(messages[second..].iter().any(|m| m.direction == "out" && m.text.contains(&fee)), "{user}: fee answer");
+        let queued = outbox.iter().filter(|o| o.recipient == user).count();
+        let out = messages.iter().filter(|m| m.direction == "out").count();
+        assert_eq!(queued, out, "{user}: each bot message queued once");
+    }
+}
+
+#[tokio::test]
+async fn echoes_of_our_own_sends_are_kept_without_work_and_officer_echoes_are_processed() {
+    let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let w = ward();
+    let echo = |msg_id: &str, admin: Option<&str>| {
+        let mut body = serde_json::json!({
+            "app_id": w.app_id, "event_name": "oa_send_text",
+            "timestamp": jiff::Timestamp::now().as_millisecond().to_string(),
+            "sender": { "id": w.oa_id }, "recipient": { "id": "7712390045123987301" },
+            "message": { "text": "Chào anh", "msg_id": msg_id },
+        });
+        if let Some(admin) = admin {
+            body["sender"]["admin_id"] = serde_json::json!(admin);
+        }
+        body.to_string()
+    };
+    for body in [echo("echo0001", None), echo("echo0002", Some("4455667788"))] {
+        let mac = signed(w.app_id, w.oa_secret_key, &body);
+        assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 200);
+    }
+    let counts = conv_store::inbound_counts(&t.app.db).await.expect("counts");
+    assert_eq!(counts.total, 2, "both kept");
+    assert_eq!(counts.unprocessed, 1, "only the echo of a human in OA Manager waits for the worker");
+}

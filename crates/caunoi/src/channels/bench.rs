@@ -35,6 +35,18 @@ pub struct WebhookBenchArgs {
     /// Text of every event.
     #[arg(long, default_value = "lam cccd het bao nhieu tien")]
     pub text: String,
+    /// The fake Zalo the server sends through (`fake_zalo_url` in the demo's demo.json). Each
+    /// citizen first writes once through it, so the fake knows they interacted and accepts
+    /// the bot's replies (Zalo's reply window), which then come back as echo and receipt
+    /// webhooks, as on the real platform. Without it every reply is refused with -230 and
+    /// becomes a dead letter.
+    #[arg(long)]
+    pub fake_zalo_url: Option<String>,
+}
+
+/// The bench's citizen number `i` (of `users`).
+fn bench_user(i: u64, users: u32) -> u64 {
+    7_712_390_045_000_000_000_u64 + i % u64::from(users.max(1))
 }
 
 fn err(e: impl std::fmt::Display) -> CliError {
@@ -58,6 +70,38 @@ async fn progress(http: &reqwest::Client, base: &str) -> Result<(f64, f64), CliE
     Ok((counter(&text, "caunoi_webhook_accepted_total"), counter(&text, "caunoi_inbound_processed_total")))
 }
 
+/// Outbox rows sent and dead-lettered so far.
+async fn delivered(http: &reqwest::Client, base: &str) -> Result<(f64, f64), CliError> {
+    let text = http.get(format!("{base}/metrics")).send().await.map_err(err)?.text().await.map_err(err)?;
+    Ok((counter(&text, "caunoi_outbox_sent_total"), counter(&text, "caunoi_outbox_dead_total")))
+}
+
+/// Has every bench citizen write once through the fake Zalo (which then delivers the signed
+/// webhook itself) and waits until the server has processed those events.
+async fn open_reply_windows(
+    http: &reqwest::Client,
+    base: &str,
+    fake: &str,
+    a: &WebhookBenchArgs,
+) -> Result<(), CliError> {
+    let body = serde_json::json!({ "oa_id": a.oa_id, "text": "xin chào" });
+    for i in 0..u64::from(a.users.max(1)) {
+        let url = format!("{fake}/__fake/users/{}/send", bench_user(i, a.users));
+        let r = http.post(url).json(&body).send().await.map_err(err)?;
+        if !r.status().is_success() {
+            return Err(CliError::Message(format!("the fake Zalo refused a warm-up message: {}", r.status())));
+        }
+    }
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let (accepted, processed) = progress(http, base).await?;
+        if processed >= accepted || Instant::now() > deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -70,7 +114,11 @@ pub async fn run_webhook_bench(a: WebhookBenchArgs) -> Result<(), CliError> {
     let base = a.url.trim_end_matches('/').to_string();
     let http = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().map_err(err)?;
     let webhook = format!("{base}/channels/zalo/{}/webhook", a.oa_id);
+    if let Some(fake) = &a.fake_zalo_url {
+        open_reply_windows(&http, &base, fake.trim_end_matches('/'), &a).await?;
+    }
     let (accepted_before, before) = progress(&http, &base).await?;
+    let delivered_before = delivered(&http, &base).await?;
     let total = u64::from(a.rate.max(1)) * a.duration;
     let run_id = crate::crypto::random_token().chars().filter(char::is_ascii_alphanumeric).take(8).collect::<String>();
     let limit = Arc::new(tokio::sync::Semaphore::new(512));
@@ -82,7 +130,7 @@ pub async fn run_webhook_bench(a: WebhookBenchArgs) -> Result<(), CliError> {
         tick.tick().await;
         let permit = limit.clone().acquire_owned().await.map_err(err)?;
         let timestamp = jiff::Timestamp::now().as_millisecond().to_string();
-        let user = 7_712_390_045_000_000_000_u64 + u64::from(i as u32 % a.users.max(1));
+        let user = bench_user(i, a.users);
         let body = serde_json::json!({
             "app_id": a.app_id,
             "user_id_by_app": user.to_string(),
@@ -139,6 +187,12 @@ pub async fn run_webhook_bench(a: WebhookBenchArgs) -> Result<(), CliError> {
         percentile(&latencies, 0.50).as_secs_f64() * 1e3,
         percentile(&latencies, 0.99).as_secs_f64() * 1e3,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+    );
+    let (sent, dead) = delivered(&http, &base).await?;
+    println!(
+        "replies delivered:  {:.0} sent, {:.0} dead letters so far (the outbox keeps sending after the run)",
+        sent - delivered_before.0,
+        dead - delivered_before.1
     );
     if !all_in {
         return Err(CliError::Message(format!(

@@ -48,6 +48,18 @@ pub fn routes() -> Router<App> {
     zalo::webhook::routes()
 }
 
+/// How often the SQLite write-ahead log is checkpointed (see `Db::checkpoint`).
+pub const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
+async fn checkpoints(app: App) {
+    loop {
+        tokio::time::sleep(CHECKPOINT_EVERY).await;
+        if let Err(e) = app.db.checkpoint().await {
+            tracing::warn!(error = %e, "WAL checkpoint failed");
+        }
+    }
+}
+
 /// The background workers of this process; dropping it stops them.
 pub struct Workers(Vec<tokio::task::JoinHandle<()>>);
 
@@ -74,6 +86,9 @@ pub fn start_workers(app: &App) -> Workers {
         crate::db::Engine::Postgres => 4,
     };
     let mut handles = vec![tokio::spawn(crate::conversations::worker::run(app.clone(), 0))];
+    if app.db.engine() == crate::db::Engine::Sqlite {
+        handles.push(tokio::spawn(checkpoints(app.clone())));
+    }
     for i in 0..outbox_workers {
         handles.push(tokio::spawn(crate::outbox::worker::run(app.clone(), i)));
     }

@@ -96,9 +96,10 @@ pub struct CitizenRef<'a> {
 /// What makes a message's effects happen at most once.
 #[derive(Debug, Clone, Copy)]
 pub enum Once<'a> {
-    /// A stored webhook event: marked processed in the same transaction; when another worker
-    /// already did, nothing happens.
-    InboundEvent { id: i64, dedupe_key: &'a str },
+    /// A stored webhook event, which the caller has just marked processed in the same
+    /// transaction (events another worker already processed never get here); reply keys derive
+    /// from its dedupe key.
+    InboundEvent { dedupe_key: &'a str },
     /// A message posted directly (web chat): it is new by construction; reply keys derive from
     /// the stored message's id.
     Posted,
@@ -156,7 +157,29 @@ async fn fetch_media(app: &App, attachments: &[Attachment]) -> (Option<String>, 
     }
 }
 
+/// Whether a webhook event has anything for the inbound worker to do: citizens' messages,
+/// follows, taps on "Nhắn tin", shared info and echoes of what a human typed in OA Manager.
+/// Echoes of our own API sends, delivery and read receipts, unfollows and unknown kinds are
+/// only kept: the webhook stores them already processed, so they never reach the worker
+/// (each reply the bot sends comes back as two such events).
+pub fn needs_processing(event: &Event) -> bool {
+    match &event.kind {
+        EventKind::UserMessage(_)
+        | EventKind::Follow(_)
+        | EventKind::UserClickChatNow { .. }
+        | EventKind::UserSubmitInfo(_) => true,
+        EventKind::OaEcho(e) => e.admin_id.is_some(),
+        EventKind::Unfollow(_)
+        | EventKind::MessageReceived(_)
+        | EventKind::MessageSeen(_)
+        | EventKind::Unknown { .. } => false,
+    }
+}
+
 async fn prepare(app: &App, event: &Event, received_at: i64) -> Option<CitizenInput> {
+    if !needs_processing(event) {
+        return None;
+    }
     let at = event.timestamp_millis().map(|ms| ms.saturating_mul(1000)).unwrap_or(received_at);
     match &event.kind {
         EventKind::UserMessage(m) => {
@@ -220,7 +243,7 @@ async fn prepare(app: &App, event: &Event, received_at: i64) -> Option<CitizenIn
 
 /// The unit bound to the OA and the facts the bot may quote about it.
 async fn unit_context(app: &App, oa_id: &str) -> Result<(UnitFacts, Option<Unit>), StoreError> {
-    let binding = crate::channels::zalo::store::binding_by_oa(&app.db, oa_id).await?;
+    let binding = app.channels.zalo.bindings.get(app, oa_id).await?;
     let unit = match binding {
         Some(b) => crate::units::store::get_public(&app.db, &b.unit_code).await?,
         None => None,
@@ -352,11 +375,40 @@ pub async fn apply_inbound_batch(
     batch: &InboundBatch,
     which: &[usize],
 ) -> Result<Vec<Processed>, ProcessError> {
-    let applied = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
-        let mut applied = Vec::with_capacity(which.len());
+    let ids: Vec<i64> = which.iter().filter_map(|&i| batch.events.get(i)).map(|ev| ev.id).collect();
+    let now = app.clock.now_micros();
+    let applied = db_tx!(&app.db, tx, [turn = crate::conversations::service, cs = crate::conversations::store] => {
+        // One statement marks the batch; what another worker already processed is skipped.
+        let fresh = cs::mark_processed(&mut tx, &ids, now).await?;
+        let mut applied: Vec<(Processed, Option<CitizenTurn>)> = Vec::with_capacity(which.len());
+        // Citizens' messages are applied together, a run of consecutive ones at a time; the
+        // rare events without a message (taps on "Nhắn tin", echoes of OA Manager) one by one,
+        // in their place.
+        let mut run: Vec<TurnInput<'_>> = Vec::new();
+        let mut run_slots: Vec<usize> = Vec::new();
         for &i in which {
             let (Some(ev), Some(input)) = (batch.events.get(i), batch.inputs.get(i)) else { continue };
-            applied.push(turn::apply_inbound(&mut tx, app, ev, input.as_ref(), &batch.contexts).await?);
+            if !fresh.contains(&ev.id) {
+                applied.push((Processed::default(), None));
+                continue;
+            }
+            if let Some(item) = turn_input(ev, input.as_ref(), &batch.contexts)? {
+                run_slots.push(applied.len());
+                applied.push((Processed::default(), None));
+                run.push(item);
+                continue;
+            }
+            if !run.is_empty() {
+                let turns = turn::apply_citizen_messages(&mut tx, app, &run).await?;
+                place(&mut applied, &run_slots, turns);
+                run.clear();
+                run_slots.clear();
+            }
+            applied.push((turn::apply_event(&mut tx, app, ev, input.as_ref()).await?, None));
+        }
+        if !run.is_empty() {
+            let turns = turn::apply_citizen_messages(&mut tx, app, &run).await?;
+            place(&mut applied, &run_slots, turns);
         }
         applied
     });
@@ -368,6 +420,121 @@ pub async fn apply_inbound_batch(
         done.push(processed);
     }
     Ok(done)
+}
+
+/// Puts the turns of a run of messages in their events' places.
+fn place(applied: &mut [(Processed, Option<CitizenTurn>)], slots: &[usize], turns: Vec<CitizenTurn>) {
+    for (&slot, turn) in slots.iter().zip(turns) {
+        applied[slot] = (Processed { replies: turn.replies, applied: turn.applied }, Some(turn));
+    }
+}
+
+/// A stored event's citizen message, ready for [`apply_citizen_messages`](sqlite::apply_citizen_messages)
+/// (None for events without one).
+fn turn_input<'a>(
+    ev: &'a InboundEvent,
+    input: Option<&'a CitizenInput>,
+    contexts: &'a UnitContexts,
+) -> Result<Option<TurnInput<'a>>, ProcessError> {
+    let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = input else { return Ok(None) };
+    let Some((facts, unit)) = contexts.get(&ev.oa_id) else {
+        return Err(ProcessError::Store(StoreError::NotFound));
+    };
+    Ok(Some(TurnInput {
+        unit: unit.as_ref(),
+        facts,
+        from: CitizenRef {
+            unit_id: ev.unit_id,
+            channel: CHANNEL,
+            account: &ev.oa_id,
+            external_id: user_id,
+            interaction_at: *interaction_at,
+        },
+        msg,
+        once: Once::InboundEvent { dedupe_key: &ev.dedupe_key },
+    }))
+}
+
+/// One citizen message to apply, with what it needs.
+struct TurnInput<'a> {
+    unit: Option<&'a Unit>,
+    facts: &'a UnitFacts,
+    from: CitizenRef<'a>,
+    msg: &'a CitizenMessage,
+    once: Once<'a>,
+}
+
+/// Splits messages into waves in which each citizen appears at most once, keeping each
+/// citizen's messages in order (the k-th message of a citizen goes to wave k). A wave is
+/// applied with one statement per kind of write, so it must not hold two turns of one
+/// conversation.
+fn waves(items: &[TurnInput<'_>]) -> Vec<Vec<usize>> {
+    let mut seen: HashMap<(&str, &str, &str), usize> = HashMap::new();
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let count = seen.entry((item.from.channel, item.from.account, item.from.external_id)).or_insert(0);
+        if waves.len() <= *count {
+            waves.push(Vec::new());
+        }
+        waves[*count].push(i);
+        *count += 1;
+    }
+    waves
+}
+
+/// What the bot decided for one message of a wave, before it is written.
+struct Planned {
+    conversation: ConversationRow,
+    status: String,
+    urgent: bool,
+    memory_json: String,
+    review: Option<(String, String, Option<String>)>,
+    outs: Vec<OutText>,
+}
+
+/// Runs the bot for one message against its conversation (no I/O).
+fn plan_turn(app: &App, item: &TurnInput<'_>, conversation: ConversationRow) -> Planned {
+    let msg = item.msg;
+    let mut memory: StoredMemory = serde_json::from_str(&conversation.bot_memory).unwrap_or_default();
+    let incoming = match &msg.incoming {
+        IncomingKind::Text => match menu_choice(&msg.text, &memory.menu) {
+            Some(payload) => Incoming::Choice(payload),
+            None => Incoming::Text(&msg.text),
+        },
+        IncomingKind::Choice(payload) => Incoming::Choice(payload),
+        IncomingKind::Media => Incoming::Media { kind: bot::media_kind(&msg.kind) },
+        IncomingKind::Location(lat, lon) => Incoming::Location { lat: *lat, lon: *lon },
+        IncomingKind::Follow => Incoming::Follow,
+        IncomingKind::Sticker => Incoming::Sticker,
+    };
+    let state = ConversationState {
+        status: Status::parse(&conversation.status).unwrap_or(Status::Bot),
+        unit_id: UnitId(conversation.unit_id),
+        assignee: conversation.assignee_id.map(OfficerId),
+        urgent: conversation.urgent,
+    };
+    let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
+    let turn = bot::respond(app, item.unit, &bot_memory, &state, incoming, item.facts);
+    let review = turn.review.as_ref().and_then(|(reason, entry)| {
+        let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
+        (!masked.trim().is_empty()).then(|| (masked, reason.as_str().to_string(), entry.clone()))
+    });
+    memory.menu = turn
+        .replies
+        .iter()
+        .rev()
+        .find(|r| r.buttons.iter().any(|b| !b.payload.starts_with("tel:")))
+        .map(|r| r.buttons.iter().filter(|b| !b.payload.starts_with("tel:")).map(|b| b.payload.clone()).collect())
+        .unwrap_or_default();
+    memory.bot = serde_json::to_value(&turn.memory).unwrap_or_default();
+    Planned {
+        conversation,
+        status: turn.state.status.as_str().to_string(),
+        urgent: turn.state.urgent,
+        memory_json: serde_json::to_string(&memory).unwrap_or_else(|_| "{}".into()),
+        review,
+        outs: render_for_channel(item.from.channel, &turn.replies),
+    }
 }
 
 /// One reply as stored and queued: its text, and on the web chat its buttons.
@@ -406,8 +573,7 @@ fn render_for_channel(channel: &str, replies: &[bot::Reply]) -> Vec<OutText> {
 /// A citizen's message on any channel, with all its effects in ONE transaction (module docs):
 /// the contact and conversation, the stored message, the bot's turn and unanswered-question
 /// log, the conversation's state, and the replies stored and queued in the outbox for
-/// `from.channel`. With [`Once::InboundEvent`] the event is marked processed first, and an event
-/// another worker already processed changes nothing (`applied` is false).
+/// `from.channel`.
 pub async fn process_citizen_message(
     app: &App,
     unit: Option<&Unit>,
@@ -416,9 +582,11 @@ pub async fn process_citizen_message(
     msg: &CitizenMessage,
     once: Once<'_>,
 ) -> Result<CitizenTurn, ProcessError> {
-    let result = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
-        turn::apply_citizen_message(&mut tx, app, unit, facts, from, msg, once).await?
+    let item = TurnInput { unit, facts, from: *from, msg, once };
+    let mut turns = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
+        turn::apply_citizen_messages(&mut tx, app, std::slice::from_ref(&item)).await?
     });
+    let result = turns.pop().unwrap_or_default();
     assign_hand_off(app, &result).await;
     Ok(result)
 }
@@ -447,187 +615,132 @@ macro_rules! turn_fns {
 
             type Conn = $conn;
 
-            /// One stored event's effects; the turn is returned when the event carried a
-            /// citizen message (for the hand-off after the commit).
-            pub(super) async fn apply_inbound(
+            /// The effects of a stored event that carries no citizen message: the contact is
+            /// refreshed, an officer's echo from OA Manager mirrored into the conversation.
+            pub(super) async fn apply_event(
                 conn: &mut Conn,
                 app: &App,
                 ev: &InboundEvent,
                 input: Option<&CitizenInput>,
-                contexts: &UnitContexts,
-            ) -> Result<(Processed, Option<CitizenTurn>), ProcessError> {
-                if let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = input {
-                    let (facts, unit) = match contexts.get(&ev.oa_id) {
-                        Some((facts, unit)) => (facts, unit.as_ref()),
-                        None => return Err(ProcessError::Store(StoreError::NotFound)),
-                    };
-                    let from = CitizenRef {
-                        unit_id: ev.unit_id,
-                        channel: CHANNEL,
-                        account: &ev.oa_id,
-                        external_id: user_id,
-                        interaction_at: *interaction_at,
-                    };
-                    let once = Once::InboundEvent { id: ev.id, dedupe_key: &ev.dedupe_key };
-                    let turn = apply_citizen_message(conn, app, unit, facts, &from, msg, once).await?;
-                    return Ok((Processed { replies: turn.replies, applied: turn.applied }, Some(turn)));
-                }
-                // Events without a citizen message: the contact is refreshed, an officer's echo
-                // mirrored.
+            ) -> Result<Processed, ProcessError> {
                 let now = app.clock.now_micros();
-                let mut done = Processed::default();
-                if cs::mark_processed(conn, ev.id, now).await? {
-                    done.applied = true;
-                    if let Some(input) = input {
-                        let contact = cs::upsert_contact(
-                            conn,
-                            ev.unit_id,
-                            CHANNEL,
-                            &ev.oa_id,
-                            &input.user_id,
-                            input.interaction_at,
-                            now,
-                        )
+                let Some(input) = input else { return Ok(Processed { replies: 0, applied: true }) };
+                let contact =
+                    cs::upsert_contact(conn, ev.unit_id, CHANNEL, &ev.oa_id, &input.user_id, input.interaction_at, now)
                         .await?;
-                        if let Some((text, msg_id)) = &input.officer_echo {
-                            let conv = match cs::open_conversation(conn, contact).await? {
-                                Some(c) => c,
-                                None => cs::insert_conversation(conn, ev.unit_id, contact, CHANNEL, now).await?,
-                            };
-                            let m = NewMessage {
-                                conversation_id: conv.id,
-                                direction: "out",
-                                author: "officer",
-                                officer_id: None,
-                                kind: "text",
-                                text,
-                                media_ref: None,
-                                media_url: None,
-                                channel_message_id: Some(msg_id),
-                                created_at: now,
-                            };
-                            cs::insert_message(conn, &m).await?;
-                        }
-                    }
-                }
-                Ok((done, None))
-            }
-
-            /// See [`process_citizen_message`](super::process_citizen_message).
-            pub(super) async fn apply_citizen_message(
-                conn: &mut Conn,
-                app: &App,
-                unit: Option<&Unit>,
-                facts: &UnitFacts,
-                from: &CitizenRef<'_>,
-                msg: &CitizenMessage,
-                once: Once<'_>,
-            ) -> Result<CitizenTurn, ProcessError> {
-                let now = app.clock.now_micros();
-                let zalo = from.channel == CHANNEL;
-                let mut done = CitizenTurn::default();
-                let fresh = match once {
-                    Once::InboundEvent { id, .. } => cs::mark_processed(conn, id, now).await?,
-                    Once::Posted => true,
-                };
-                if fresh {
-                    done.applied = true;
-                    let contact = cs::upsert_contact(
-                        conn,
-                        from.unit_id,
-                        from.channel,
-                        from.account,
-                        from.external_id,
-                        from.interaction_at,
-                        now,
-                    )
-                    .await?;
+                if let Some((text, msg_id)) = &input.officer_echo {
                     let conv = match cs::open_conversation(conn, contact).await? {
                         Some(c) => c,
-                        None => cs::insert_conversation(conn, from.unit_id, contact, from.channel, now).await?,
+                        None => cs::insert_conversation(conn, ev.unit_id, contact, CHANNEL, now).await?,
                     };
                     let m = NewMessage {
                         conversation_id: conv.id,
-                        direction: "in",
-                        author: "citizen",
+                        direction: "out",
+                        author: "officer",
                         officer_id: None,
-                        kind: &msg.kind,
-                        text: &msg.text,
-                        media_ref: msg.media_ref.as_deref(),
-                        media_url: msg.media_url.as_deref(),
-                        channel_message_id: msg.channel_message_id.as_deref(),
+                        kind: "text",
+                        text,
+                        media_ref: None,
+                        media_url: None,
+                        channel_message_id: Some(msg_id),
                         created_at: now,
                     };
-                    let in_id = cs::insert_message(conn, &m).await?;
-                    let key = match once {
-                        Once::InboundEvent { dedupe_key, .. } => key_of(dedupe_key),
-                        Once::Posted => format!("m{in_id}"),
-                    };
-                    let mut memory: StoredMemory = serde_json::from_str(&conv.bot_memory).unwrap_or_default();
-                    let incoming = match &msg.incoming {
-                        IncomingKind::Text => match menu_choice(&msg.text, &memory.menu) {
-                            Some(payload) => Incoming::Choice(payload),
-                            None => Incoming::Text(&msg.text),
-                        },
-                        IncomingKind::Choice(payload) => Incoming::Choice(payload),
-                        IncomingKind::Media => Incoming::Media { kind: bot::media_kind(&msg.kind) },
-                        IncomingKind::Location(lat, lon) => Incoming::Location { lat: *lat, lon: *lon },
-                        IncomingKind::Follow => Incoming::Follow,
-                        IncomingKind::Sticker => Incoming::Sticker,
-                    };
-                    let state = ConversationState {
-                        status: Status::parse(&conv.status).unwrap_or(Status::Bot),
-                        unit_id: UnitId(conv.unit_id),
-                        assignee: conv.assignee_id.map(OfficerId),
-                        urgent: conv.urgent,
-                    };
-                    let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
-                    let turn = bot::respond(app, unit, &bot_memory, &state, incoming, facts);
-                    if let Some((reason, entry)) = &turn.review {
-                        let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
-                        if !masked.trim().is_empty() {
-                            ks::log_unanswered(
-                                conn,
-                                UnitId(conv.unit_id),
-                                now,
-                                &masked,
-                                reason.as_str(),
-                                entry.as_deref(),
-                            )
-                            .await?;
+                    cs::insert_message(conn, &m).await?;
+                }
+                Ok(Processed { replies: 0, applied: true })
+            }
+
+            /// Citizens' messages with all their effects (see
+            /// [`process_citizen_message`](super::process_citizen_message)), in waves where each
+            /// citizen appears once ([`waves`]); one statement per kind of write per wave.
+            pub(super) async fn apply_citizen_messages(
+                conn: &mut Conn,
+                app: &App,
+                items: &[TurnInput<'_>],
+            ) -> Result<Vec<CitizenTurn>, ProcessError> {
+                let mut turns = vec![CitizenTurn::default(); items.len()];
+                for wave in waves(items) {
+                    apply_wave(conn, app, items, &wave, &mut turns).await?;
+                }
+                Ok(turns)
+            }
+
+            async fn apply_wave(
+                conn: &mut Conn,
+                app: &App,
+                items: &[TurnInput<'_>],
+                wave: &[usize],
+                turns: &mut [CitizenTurn],
+            ) -> Result<(), ProcessError> {
+                let now = app.clock.now_micros();
+                // The contacts, then their open conversations (new ones where there is none).
+                let contacts: Vec<crate::conversations::store::NewContact<'_>> = wave
+                    .iter()
+                    .map(|&i| {
+                        let f = &items[i].from;
+                        crate::conversations::store::NewContact {
+                            unit_id: f.unit_id,
+                            channel: f.channel,
+                            account: f.account,
+                            external_id: f.external_id,
+                            interaction_at: f.interaction_at,
                         }
-                    }
-                    memory.menu = turn
-                        .replies
+                    })
+                    .collect();
+                let contact_ids = cs::upsert_contacts(conn, &contacts, now).await?;
+                let contact_of = |i: usize| {
+                    let f = &items[i].from;
+                    let key = (f.channel.to_string(), f.account.to_string(), f.external_id.to_string());
+                    contact_ids.get(&key).copied().ok_or(ProcessError::Store(StoreError::NotFound))
+                };
+                let ids = wave.iter().map(|&i| contact_of(i)).collect::<Result<Vec<i64>, _>>()?;
+                let mut conversations = cs::open_conversations(conn, &ids).await?;
+                let missing: Vec<(i64, i64, &str)> = wave
+                    .iter()
+                    .zip(&ids)
+                    .filter(|(_, contact)| !conversations.contains_key(contact))
+                    .map(|(&i, &contact)| (items[i].from.unit_id, contact, items[i].from.channel))
+                    .collect();
+                if !missing.is_empty() {
+                    conversations.extend(cs::insert_conversations(conn, &missing, now).await?);
+                }
+                // The bot's turns, in memory.
+                let mut planned = Vec::with_capacity(wave.len());
+                for (&i, contact) in wave.iter().zip(&ids) {
+                    let conversation =
+                        conversations.remove(contact).ok_or(ProcessError::Store(StoreError::NotFound))?;
+                    planned.push(plan_turn(app, &items[i], conversation));
+                }
+                // The citizens' messages, then the replies (the k-th reply of every turn in one
+                // statement, so each statement holds one message per conversation).
+                let incoming: Vec<NewMessage<'_>> = wave
+                    .iter()
+                    .zip(&planned)
+                    .map(|(&i, p)| {
+                        let msg = items[i].msg;
+                        NewMessage {
+                            conversation_id: p.conversation.id,
+                            direction: "in",
+                            author: "citizen",
+                            officer_id: None,
+                            kind: &msg.kind,
+                            text: &msg.text,
+                            media_ref: msg.media_ref.as_deref(),
+                            media_url: msg.media_url.as_deref(),
+                            channel_message_id: msg.channel_message_id.as_deref(),
+                            created_at: now,
+                        }
+                    })
+                    .collect();
+                let in_ids = cs::insert_messages(conn, &incoming).await?;
+                let most = planned.iter().map(|p| p.outs.len()).max().unwrap_or(0);
+                let mut reply_ids: Vec<HashMap<i64, i64>> = Vec::with_capacity(most);
+                for k in 0..most {
+                    let rows: Vec<NewMessage<'_>> = planned
                         .iter()
-                        .rev()
-                        .find(|r| r.buttons.iter().any(|b| !b.payload.starts_with("tel:")))
-                        .map(|r| {
-                            r.buttons
-                                .iter()
-                                .filter(|b| !b.payload.starts_with("tel:"))
-                                .map(|b| b.payload.clone())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    memory.bot = serde_json::to_value(&turn.memory).unwrap_or_default();
-                    let memory_json = serde_json::to_string(&memory).unwrap_or_else(|_| "{}".into());
-                    cs::update_conversation(
-                        conn,
-                        conv.id,
-                        turn.state.status.as_str(),
-                        turn.state.urgent,
-                        &memory_json,
-                        from.interaction_at,
-                        now,
-                    )
-                    .await?;
-                    done.conversation_id = Some(conv.id);
-                    done.message_id = Some(in_id);
-                    done.status = turn.state.status.as_str().to_string();
-                    for (i, out) in render_for_channel(from.channel, &turn.replies).iter().enumerate() {
-                        let reply = NewMessage {
-                            conversation_id: conv.id,
+                        .filter_map(|p| p.outs.get(k).map(|out| (p.conversation.id, out)))
+                        .map(|(conversation_id, out)| NewMessage {
+                            conversation_id,
                             direction: "out",
                             author: "bot",
                             officer_id: None,
@@ -637,33 +750,101 @@ macro_rules! turn_fns {
                             media_url: None,
                             channel_message_id: None,
                             created_at: now,
-                        };
-                        let message_id = cs::insert_message(conn, &reply).await?;
+                        })
+                        .collect();
+                    reply_ids.push(cs::insert_messages(conn, &rows).await?);
+                }
+                let reply_id = |p: &Planned, k: usize| {
+                    reply_ids
+                        .get(k)
+                        .and_then(|m| m.get(&p.conversation.id))
+                        .copied()
+                        .ok_or(ProcessError::Store(StoreError::NotFound))
+                };
+                // Buttons (web chat), the questions for the review, the conversations' state.
+                let mut buttons: Vec<(i64, &[MenuButton], Option<&str>)> = Vec::new();
+                for p in &planned {
+                    for (k, out) in p.outs.iter().enumerate() {
                         if !out.buttons.is_empty() || out.feedback_for.is_some() {
-                            wc::insert_reply_buttons(conn, message_id, &out.buttons, out.feedback_for.as_deref())
-                                .await?;
-                        }
-                        let payload =
-                            serde_json::to_string(&Payload::Text { text: out.text.clone(), quote_message_id: None })
-                                .unwrap_or_default();
-                        let idempotency_key = format!("{}-reply:{key}:{i}", from.channel);
-                        let row = NewOutbox {
-                            idempotency_key: &idempotency_key,
-                            channel: from.channel,
-                            unit_id: from.unit_id,
-                            oa_id: zalo.then_some(from.account),
-                            recipient: from.external_id,
-                            conversation_id: Some(conv.id),
-                            message_id: Some(message_id),
-                            payload: &payload,
-                            run_at: now,
-                        };
-                        if ob::insert(conn, &row).await?.is_some() {
-                            done.replies += 1;
+                            buttons.push((reply_id(p, k)?, &out.buttons, out.feedback_for.as_deref()));
                         }
                     }
                 }
-                Ok(done)
+                if !buttons.is_empty() {
+                    wc::insert_reply_buttons_many(conn, &buttons).await?;
+                }
+                let reviews: Vec<(UnitId, &str, &str, Option<&str>)> = planned
+                    .iter()
+                    .filter_map(|p| {
+                        let (text, kind, entry) = p.review.as_ref()?;
+                        Some((UnitId(p.conversation.unit_id), text.as_str(), kind.as_str(), entry.as_deref()))
+                    })
+                    .collect();
+                if !reviews.is_empty() {
+                    ks::log_unanswered_many(conn, now, &reviews).await?;
+                }
+                let updates: Vec<crate::conversations::store::ConversationUpdate<'_>> = wave
+                    .iter()
+                    .zip(&planned)
+                    .map(|(&i, p)| crate::conversations::store::ConversationUpdate {
+                        id: p.conversation.id,
+                        status: &p.status,
+                        urgent: p.urgent,
+                        bot_memory: &p.memory_json,
+                        last_citizen_message_at: items[i].from.interaction_at,
+                    })
+                    .collect();
+                cs::update_conversations(conn, &updates, now).await?;
+                // The replies queued in the outbox, keyed so that no replay queues them twice.
+                let mut keyed: Vec<(usize, String, String, i64)> = Vec::new();
+                for (&i, p) in wave.iter().zip(&planned) {
+                    let in_id =
+                        in_ids.get(&p.conversation.id).copied().ok_or(ProcessError::Store(StoreError::NotFound))?;
+                    let key = match items[i].once {
+                        Once::InboundEvent { dedupe_key } => key_of(dedupe_key),
+                        Once::Posted => format!("m{in_id}"),
+                    };
+                    for (k, out) in p.outs.iter().enumerate() {
+                        let payload =
+                            serde_json::to_string(&Payload::Text { text: out.text.clone(), quote_message_id: None })
+                                .unwrap_or_default();
+                        keyed.push((i, format!("{}-reply:{key}:{k}", items[i].from.channel), payload, reply_id(p, k)?));
+                    }
+                    turns[i] = CitizenTurn {
+                        applied: true,
+                        replies: 0,
+                        conversation_id: Some(p.conversation.id),
+                        message_id: Some(in_id),
+                        status: p.status.clone(),
+                    };
+                }
+                let rows: Vec<NewOutbox<'_>> = keyed
+                    .iter()
+                    .map(|(i, key, payload, message_id)| {
+                        let from = &items[*i].from;
+                        NewOutbox {
+                            idempotency_key: key,
+                            channel: from.channel,
+                            unit_id: from.unit_id,
+                            oa_id: (from.channel == CHANNEL).then_some(from.account),
+                            recipient: from.external_id,
+                            conversation_id: turns[*i].conversation_id,
+                            message_id: Some(*message_id),
+                            payload,
+                            run_at: now,
+                        }
+                    })
+                    .collect();
+                if !rows.is_empty() {
+                    let queued: std::collections::HashSet<String> =
+                        ob::insert_many(conn, &rows).await?.into_iter().collect();
+                    for (i, key, _, _) in &keyed {
+                        if queued.contains(key) {
+                            turns[*i].replies += 1;
+                        }
+                    }
+                }
+                Ok(())
             }
         }
     };
@@ -693,6 +874,33 @@ async fn unit_path(app: &App, unit_id: i64) -> Result<UnitPath, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn message() -> CitizenMessage {
+        CitizenMessage {
+            kind: "text".into(),
+            text: "xin chào".into(),
+            media_ref: None,
+            media_url: None,
+            channel_message_id: None,
+            incoming: IncomingKind::Text,
+        }
+    }
+
+    #[test]
+    fn waves_hold_each_citizen_once_and_keep_their_order() {
+        let (facts, msg) = (UnitFacts::default(), message());
+        let item = |account: &'static str, user: &'static str| TurnInput {
+            unit: None,
+            facts: &facts,
+            from: CitizenRef { unit_id: 1, channel: CHANNEL, account, external_id: user, interaction_at: None },
+            msg: &msg,
+            once: Once::Posted,
+        };
+        // a, b, a, (same user id on another OA), a
+        let items = [item("oa1", "a"), item("oa1", "b"), item("oa1", "a"), item("oa2", "a"), item("oa1", "a")];
+        assert_eq!(waves(&items), vec![vec![0, 1, 3], vec![2], vec![4]]);
+        assert!(waves(&[]).is_empty());
+    }
 
     #[test]
     fn replies_over_budget_are_joined_then_cut_to_two() {

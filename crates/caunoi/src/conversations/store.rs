@@ -8,6 +8,7 @@
 use crate::db::{Db, StoreError};
 use crate::{db_read, db_write, in_scope};
 use caunoi_core::staff::OfficerId;
+use std::collections::HashMap;
 
 /// A stored webhook event.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -33,11 +34,15 @@ pub struct NewInbound<'a> {
     pub dedupe_key: &'a str,
     pub raw_body: &'a str,
     pub received_at: i64,
+    /// Set for events with nothing to process (`service::needs_processing`): stored as done.
+    pub processed_at: Option<i64>,
 }
 
-const INSERT_INBOUND: &str = "INSERT INTO inbound_events \
-     (channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id";
+const INSERT_INBOUND_HEAD: &str = "INSERT INTO inbound_events \
+     (channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, processed_at) VALUES";
+const INSERT_INBOUND_TAIL: &str = "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key";
+
+use crate::db::{MAX_ROWS_PER_STATEMENT, values_list};
 
 const CLAIM_SQLITE: &str = "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
@@ -249,33 +254,80 @@ pub async fn unit_path(db: &Db, unit_id: i64) -> Result<String, StoreError> {
         .await)?)
 }
 
+/// A contact to create or refresh (see `upsert_contacts`).
+#[derive(Debug, Clone, Copy)]
+pub struct NewContact<'a> {
+    pub unit_id: i64,
+    pub channel: &'a str,
+    pub account: &'a str,
+    pub external_id: &'a str,
+    pub interaction_at: Option<i64>,
+}
+
+/// How a contact is keyed: (channel, channel account, external id).
+pub type ContactKey = (String, String, String);
+
+/// A conversation's state after a turn (see `update_conversations`).
+#[derive(Debug, Clone)]
+pub struct ConversationUpdate<'a> {
+    pub id: i64,
+    pub status: &'a str,
+    pub urgent: bool,
+    pub bot_memory: &'a str,
+    pub last_citizen_message_at: Option<i64>,
+}
+
+/// A comma-separated list of integers, written into a statement (ids are never text, so this
+/// cannot carry SQL).
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 crate::engine_fns! {
-    /// Stores an event unless one with the same dedupe key exists, inside the webhook's group
-    /// commit. `Some(id)` when it is new.
-    pub async fn insert_inbound_in(conn: &mut Conn, e: &NewInbound<'_>) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(INSERT_INBOUND)
-            .bind(e.channel)
-            .bind(e.oa_id)
-            .bind(e.unit_id)
-            .bind(e.event_name)
-            .bind(e.dedupe_key)
-            .bind(e.raw_body)
-            .bind(e.received_at)
-            .fetch_optional(&mut *conn)
-            .await?)
+    /// Stores events in one statement, each unless one with the same dedupe key exists (also
+    /// earlier in `events`), inside the webhook's group commit. `Some(id)` for each new one.
+    pub async fn insert_inbound_many(conn: &mut Conn, events: &[NewInbound<'_>]) -> Result<Vec<Option<i64>>, StoreError> {
+        let mut stored = vec![None; events.len()];
+        for chunk in (0..events.len()).collect::<Vec<_>>().chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!("{INSERT_INBOUND_HEAD} {} {INSERT_INBOUND_TAIL}", values_list(chunk.len(), 8, PLACEHOLDERS));
+            let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
+            for &i in chunk {
+                let e = &events[i];
+                q = q
+                    .bind(e.channel)
+                    .bind(e.oa_id)
+                    .bind(e.unit_id)
+                    .bind(e.event_name)
+                    .bind(e.dedupe_key)
+                    .bind(e.raw_body)
+                    .bind(e.received_at)
+                    .bind(e.processed_at);
+            }
+            for (id, key) in q.fetch_all(&mut *conn).await? {
+                // A key twice in one group: the first delivery is the stored one.
+                if let Some(&i) = chunk.iter().find(|&&i| events[i].dedupe_key == key && stored[i].is_none()) {
+                    stored[i] = Some(id);
+                }
+            }
+        }
+        Ok(stored)
     }
 
-    /// Marks an event processed; false when another worker already did (then do nothing).
-    /// On PostgreSQL this also row-locks the event until the transaction ends.
-    pub async fn mark_processed(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
-        let done = sqlx::query(
-            "UPDATE inbound_events SET processed_at = $1, last_error = NULL WHERE id = $2 AND processed_at IS NULL",
-        )
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-        Ok(done.rows_affected() == 1)
+    /// Marks events processed and returns those this call marked: an event another worker
+    /// already processed is not among them (then do nothing for it). On PostgreSQL this also
+    /// row-locks the events until the transaction ends.
+    pub async fn mark_processed(conn: &mut Conn, ids: &[i64], now: i64) -> Result<std::collections::HashSet<i64>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let list = id_list(ids);
+        let sql = format!(
+            "UPDATE inbound_events SET processed_at = $1, last_error = NULL \
+             WHERE id IN ({list}) AND processed_at IS NULL RETURNING id"
+        );
+        let marked: Vec<i64> =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now).persistent(false).fetch_all(&mut *conn).await?;
+        Ok(marked.into_iter().collect())
     }
 
     /// Creates or refreshes a contact and returns its id. The upsert row-locks the contact on
@@ -360,40 +412,141 @@ crate::engine_fns! {
         .await?)
     }
 
-    /// Saves the conversation's state after a bot turn (or an officer's action).
-    pub async fn update_conversation(
+    /// Creates or refreshes contacts (each key at most once) in one statement per 256; their ids
+    /// by key. Row-locks them on PostgreSQL like [`upsert_contact`].
+    pub async fn upsert_contacts(
         conn: &mut Conn,
-        id: i64,
-        status: &str,
-        urgent: bool,
-        bot_memory: &str,
-        last_citizen_message_at: Option<i64>,
+        contacts: &[NewContact<'_>],
         now: i64,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE conversations SET status = $1, urgent = $2, bot_memory = $3, \
-             last_citizen_message_at = COALESCE($4, last_citizen_message_at), updated_at = $5, \
-             closed_at = CASE WHEN $1 = 'closed' THEN $5 ELSE closed_at END WHERE id = $6",
-        )
-        .bind(status)
-        .bind(urgent)
-        .bind(bot_memory)
-        .bind(last_citizen_message_at)
-        .bind(now)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-        Ok(())
+    ) -> Result<HashMap<ContactKey, i64>, StoreError> {
+        let mut ids = HashMap::with_capacity(contacts.len());
+        for chunk in contacts.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO contacts (unit_id, channel, channel_account, external_id, last_interaction_at, created_at, \
+                 updated_at) VALUES {} ON CONFLICT (channel, channel_account, external_id) DO UPDATE SET \
+                 unit_id = excluded.unit_id, \
+                 last_interaction_at = COALESCE(excluded.last_interaction_at, contacts.last_interaction_at), \
+                 updated_at = excluded.updated_at \
+                 RETURNING id, channel, channel_account, external_id",
+                values_list(chunk.len(), 7, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
+            for c in chunk {
+                q = q.bind(c.unit_id).bind(c.channel).bind(c.account).bind(c.external_id).bind(c.interaction_at).bind(now).bind(now);
+            }
+            for (id, channel, account, external) in q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await? {
+                ids.insert((channel, account, external), id);
+            }
+        }
+        Ok(ids)
     }
 
-    /// Refreshes a contact's last interaction (opens Zalo's reply window) without a message.
-    pub async fn touch_contact(conn: &mut Conn, contact_id: i64, at: i64, now: i64) -> Result<(), StoreError> {
-        sqlx::query("UPDATE contacts SET last_interaction_at = $1, updated_at = $2 WHERE id = $3")
-            .bind(at)
-            .bind(now)
-            .bind(contact_id)
-            .execute(&mut *conn)
-            .await?;
+    /// The conversation that is not closed of each contact that has one, by contact id.
+    pub async fn open_conversations(conn: &mut Conn, contact_ids: &[i64]) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+        let mut open = HashMap::with_capacity(contact_ids.len());
+        if contact_ids.is_empty() {
+            return Ok(open);
+        }
+        let sql = format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) AND status <> 'closed' \
+             ORDER BY id DESC",
+            id_list(contact_ids)
+        );
+        let rows: Vec<ConversationRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).persistent(false).fetch_all(&mut *conn).await?;
+        for row in rows {
+            open.entry(row.contact_id).or_insert(row);
+        }
+        Ok(open)
+    }
+
+    /// Opens new conversations with the bot, one per (unit, contact, channel) given (each
+    /// contact at most once); by contact id.
+    pub async fn insert_conversations(
+        conn: &mut Conn,
+        rows: &[(i64, i64, &str)],
+        now: i64,
+    ) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+        let mut out = HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO conversations (unit_id, contact_id, channel, status, urgent, bot_memory, created_at, \
+                 updated_at) VALUES {} RETURNING {CONVERSATION_COLUMNS}",
+                values_list(chunk.len(), 8, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
+            for &(unit_id, contact_id, channel) in chunk {
+                q = q.bind(unit_id).bind(contact_id).bind(channel).bind("bot").bind(false).bind("{}").bind(now).bind(now);
+            }
+            for row in q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await? {
+                out.insert(row.contact_id, row);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Stores messages of distinct conversations in one statement per 256; their ids by
+    /// conversation id.
+    pub async fn insert_messages(conn: &mut Conn, rows: &[NewMessage<'_>]) -> Result<HashMap<i64, i64>, StoreError> {
+        let mut out = HashMap::with_capacity(rows.len());
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO messages (conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
+                 channel_message_id, created_at) VALUES {} RETURNING id, conversation_id",
+                values_list(chunk.len(), 10, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
+            for m in chunk {
+                q = q
+                    .bind(m.conversation_id)
+                    .bind(m.direction)
+                    .bind(m.author)
+                    .bind(m.officer_id)
+                    .bind(m.kind)
+                    .bind(m.text)
+                    .bind(m.media_ref)
+                    .bind(m.media_url)
+                    .bind(m.channel_message_id)
+                    .bind(m.created_at);
+            }
+            for (id, conversation) in q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await? {
+                out.insert(conversation, id);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Saves several conversations' states after their turns, in one statement per 256.
+    pub async fn update_conversations(conn: &mut Conn, rows: &[ConversationUpdate<'_>], now: i64) -> Result<(), StoreError> {
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE conversations SET status = v.column2, urgent = v.column3, bot_memory = v.column4, \
+                 last_citizen_message_at = COALESCE(v.column5, conversations.last_citizen_message_at), \
+                 updated_at = v.column6, \
+                 closed_at = CASE WHEN v.column2 = 'closed' THEN v.column6 ELSE conversations.closed_at END \
+                 FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
+                values_list(chunk.len(), 6, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for u in chunk {
+                q = q.bind(u.id).bind(u.status).bind(u.urgent).bind(u.bot_memory).bind(u.last_citizen_message_at).bind(now);
+            }
+            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_lists_number_parameters_row_by_row() {
+        use crate::db::Placeholders::{Anonymous, Numbered};
+        assert_eq!(values_list(1, 2, Numbered), "($1, $2)");
+        assert_eq!(values_list(3, 2, Numbered), "($1, $2), ($3, $4), ($5, $6)");
+        assert_eq!(values_list(2, 3, Anonymous), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(id_list(&[3, 1, 2]), "3,1,2");
     }
 }

@@ -215,6 +215,27 @@ crate::engine_fns! {
         Ok(())
     }
 
+    /// Logs several questions (already masked) in one statement per 256: (unit, text, kind,
+    /// entry).
+    pub async fn log_unanswered_many(
+        conn: &mut Conn,
+        at: i64,
+        rows: &[(UnitId, &str, &str, Option<&str>)],
+    ) -> Result<(), StoreError> {
+        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO kb_unanswered (unit_id, at, text, kind, entry_id) VALUES {}",
+                crate::db::values_list(chunk.len(), 5, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for &(unit, text, kind, entry) in chunk {
+                q = q.bind(unit.0).bind(at).bind(text).bind(kind).bind(entry);
+            }
+            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+        }
+        Ok(())
+    }
+
     /// Marks questions as dealt with.
     pub async fn resolve_unanswered(conn: &mut Conn, id: i64, at: i64, by: OfficerId, resolution: &str) -> Result<(), StoreError> {
         sqlx::query("UPDATE kb_unanswered SET resolved_at = $1, resolved_by = $2, resolution = $3 WHERE id = $4 AND resolved_at IS NULL")

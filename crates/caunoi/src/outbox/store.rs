@@ -4,7 +4,7 @@
 //! with a conditional update that only a holder of the lease can make.
 
 use crate::db::{Db, StoreError};
-use crate::{db_read, db_write, in_scope};
+use crate::{db_read, in_scope};
 use caunoi_core::staff::OfficerId;
 
 /// One queued outbound message.
@@ -89,57 +89,29 @@ pub async fn claim(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Ve
     Ok(rows)
 }
 
-/// Settles a delivered row and stamps the provider's id on the message it carried.
-pub async fn mark_sent(db: &Db, row: &OutboxRow, provider_id: &str, now: i64) -> Result<(), StoreError> {
-    crate::db_tx!(db, tx, [] => {
-        sqlx::query(
-            "UPDATE outbox SET status = 'sent', provider_message_id = $1, sent_at = $2, updated_at = $2, \
-             locked_until = NULL, last_error = NULL WHERE id = $3 AND status = 'sending'",
-        )
-        .bind(provider_id)
-        .bind(now)
-        .bind(row.id)
-        .execute(&mut *tx)
-        .await?;
-        if let Some(message_id) = row.message_id {
-            sqlx::query("UPDATE messages SET channel_message_id = $1 WHERE id = $2")
-                .bind(provider_id)
-                .bind(message_id)
-                .execute(&mut *tx)
-                .await?;
+/// How one leased row ends its attempt.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Settlement {
+    /// Delivered: the provider's id is stamped on the row and on the message it carried.
+    Sent { provider_id: String },
+    /// Back to the queue, due at `run_at` (a temporary failure).
+    Retry { run_at: i64, error: String },
+    /// A dead letter, with the reason.
+    Dead { error: String },
+    /// Not attempted (an earlier message to the same recipient must go first): back to the
+    /// queue at `run_at` without spending an attempt.
+    Deferred { run_at: i64 },
+}
+
+/// Settles the outcomes of a delivered batch in ONE transaction (one commit instead of one
+/// per row). A row whose lease another worker took over (status no longer `sending`) is left
+/// alone.
+pub async fn settle(db: &Db, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
+    crate::db_tx!(db, tx, [ob = crate::outbox::store] => {
+        for (row, outcome) in outcomes {
+            ob::settle_one(&mut tx, row, outcome, now).await?;
         }
     });
-    Ok(())
-}
-
-/// Puts a row back in the queue to be tried again at `run_at`.
-pub async fn reschedule(db: &Db, id: i64, run_at: i64, error: &str, now: i64) -> Result<(), StoreError> {
-    db_write!(db, pool => sqlx::query(
-        "UPDATE outbox SET status = 'pending', run_at = $1, last_error = $2, locked_until = NULL, updated_at = $3 \
-         WHERE id = $4 AND status = 'sending'"
-    )
-    .bind(run_at)
-    .bind(error)
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|_| ()))?;
-    Ok(())
-}
-
-/// Moves a row to the dead letters with the reason.
-pub async fn mark_dead(db: &Db, id: i64, error: &str, now: i64) -> Result<(), StoreError> {
-    db_write!(db, pool => sqlx::query(
-        "UPDATE outbox SET status = 'dead', last_error = $1, locked_until = NULL, updated_at = $2 \
-         WHERE id = $3 AND status = 'sending'"
-    )
-    .bind(error)
-    .bind(now)
-    .bind(id)
-    .execute(pool)
-    .await
-    .map(|_| ()))?;
     Ok(())
 }
 
@@ -211,6 +183,65 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, StoreError> {
 }
 
 crate::engine_fns! {
+    /// Settles one row (see [`Settlement`]).
+    pub async fn settle_one(conn: &mut Conn, row: &OutboxRow, outcome: &Settlement, now: i64) -> Result<(), StoreError> {
+        match outcome {
+            Settlement::Sent { provider_id } => {
+                let r = sqlx::query(
+                    "UPDATE outbox SET status = 'sent', provider_message_id = $1, sent_at = $2, updated_at = $2, \
+                     locked_until = NULL, last_error = NULL WHERE id = $3 AND status = 'sending'",
+                )
+                .bind(provider_id)
+                .bind(now)
+                .bind(row.id)
+                .execute(&mut *conn)
+                .await?;
+                if r.rows_affected() == 1 && let Some(message_id) = row.message_id {
+                    sqlx::query("UPDATE messages SET channel_message_id = $1 WHERE id = $2")
+                        .bind(provider_id)
+                        .bind(message_id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+            Settlement::Retry { run_at, error } => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'pending', run_at = $1, last_error = $2, locked_until = NULL, \
+                     updated_at = $3 WHERE id = $4 AND status = 'sending'",
+                )
+                .bind(run_at)
+                .bind(error)
+                .bind(now)
+                .bind(row.id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Settlement::Dead { error } => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'dead', last_error = $1, locked_until = NULL, updated_at = $2 \
+                     WHERE id = $3 AND status = 'sending'",
+                )
+                .bind(error)
+                .bind(now)
+                .bind(row.id)
+                .execute(&mut *conn)
+                .await?;
+            }
+            Settlement::Deferred { run_at } => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'pending', run_at = $1, attempts = attempts - 1, locked_until = NULL, \
+                     updated_at = $2 WHERE id = $3 AND status = 'sending'",
+                )
+                .bind(run_at)
+                .bind(now)
+                .bind(row.id)
+                .execute(&mut *conn)
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Puts a dead letter back in the queue, due now, with a fresh attempt budget. `false` when
     /// the row is not (or no longer) dead.
     pub async fn requeue_dead(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
@@ -244,5 +275,38 @@ crate::engine_fns! {
         .bind(o.run_at)
         .fetch_optional(&mut *conn)
         .await?)
+    }
+
+    /// Queues messages in one statement per 256, each unless its idempotency key is known;
+    /// returns the keys that were new.
+    pub async fn insert_many(conn: &mut Conn, rows: &[NewOutbox<'_>]) -> Result<Vec<String>, StoreError> {
+        let mut new = Vec::with_capacity(rows.len());
+        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO outbox (idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, message_id, \
+                 payload, status, attempts, run_at, created_at, updated_at) VALUES {} \
+                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
+                crate::db::values_list(chunk.len(), 13, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            for o in chunk {
+                q = q
+                    .bind(o.idempotency_key)
+                    .bind(o.channel)
+                    .bind(o.unit_id)
+                    .bind(o.oa_id)
+                    .bind(o.recipient)
+                    .bind(o.conversation_id)
+                    .bind(o.message_id)
+                    .bind(o.payload)
+                    .bind("pending")
+                    .bind(0_i64)
+                    .bind(o.run_at)
+                    .bind(o.run_at)
+                    .bind(o.run_at);
+            }
+            new.extend(q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await?);
+        }
+        Ok(new)
     }
 }

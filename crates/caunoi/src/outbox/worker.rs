@@ -4,10 +4,17 @@
 //! reason for permanent ones (reply window closed, user blocked, invalid message) and for rows
 //! that exhausted [`super::MAX_ATTEMPTS`]. Woken through `app.channels.outbox_wake`, with a
 //! polling fallback; due times follow `app.clock`, so tests move time instead of sleeping.
+//!
+//! A claimed batch is sent side by side per recipient (each OA's request limiter still paces
+//! the calls) and settled in one transaction. One recipient's messages go one after the other,
+//! in the order they were queued; when one fails for now, the ones after it wait for its retry
+//! instead of overtaking it (they go back to the queue without spending an attempt).
 
-use super::{Payload, backoff_micros, store};
+use super::store::{self, Settlement};
+use super::{Payload, backoff_micros};
 use crate::app::App;
 use rand::Rng;
+use std::collections::HashMap;
 use std::time::Duration;
 
 pub const LEASE: Duration = Duration::from_secs(60);
@@ -31,9 +38,7 @@ pub async fn run(app: App, index: usize) {
         let now = app.clock.now_micros();
         match store::claim(&app.db, now, now + LEASE.as_micros() as i64, BATCH).await {
             Ok(rows) if !rows.is_empty() => {
-                for row in rows {
-                    deliver(&app, row).await;
-                }
+                deliver_batch(&app, &rows).await;
                 continue;
             }
             Ok(_) => {}
@@ -57,33 +62,71 @@ async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
     }
 }
 
-/// Sends one leased row and settles it.
-pub async fn deliver(app: &App, row: store::OutboxRow) {
-    let result = send(app, &row).await;
-    let now = app.clock.now_micros();
-    let settled = match result {
+/// Sends leased rows (oldest first) and settles them together: recipients side by side, each
+/// recipient's rows in order, stopping at the first that must be retried (module docs).
+pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
+    let mut by_recipient: Vec<Vec<&store::OutboxRow>> = Vec::new();
+    let mut lane_of: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    for row in rows {
+        let key = (row.channel.as_str(), row.oa_id.as_deref(), row.recipient.as_str());
+        let lane = *lane_of.entry(key).or_insert_with(|| {
+            by_recipient.push(Vec::new());
+            by_recipient.len() - 1
+        });
+        by_recipient[lane].push(row);
+    }
+    let lanes = by_recipient.iter().map(|lane| deliver_in_order(app, lane));
+    let outcomes: Vec<(&store::OutboxRow, Settlement)> =
+        futures::future::join_all(lanes).await.into_iter().flatten().collect();
+    if let Err(e) = store::settle(&app.db, &outcomes, app.clock.now_micros()).await {
+        // The leases run out and the rows are tried again.
+        tracing::warn!(rows = outcomes.len(), error = %e, "cannot settle outbox rows");
+        return;
+    }
+    for (row, _) in &outcomes {
+        if row.channel == crate::channels::webchat::CHANNEL {
+            // Settled: the chat's live stream may show it now.
+            app.channels.web.notify_recipient(&row.recipient);
+        }
+    }
+}
+
+/// One recipient's rows, in order; after a temporary failure the rest are deferred.
+async fn deliver_in_order<'a>(app: &App, rows: &[&'a store::OutboxRow]) -> Vec<(&'a store::OutboxRow, Settlement)> {
+    let mut outcomes = Vec::with_capacity(rows.len());
+    let mut wait_until = None;
+    for &row in rows {
+        if let Some(run_at) = wait_until {
+            outcomes.push((row, Settlement::Deferred { run_at }));
+            continue;
+        }
+        let outcome = outcome(app, row, send(app, row).await);
+        if let Settlement::Retry { run_at, .. } = &outcome {
+            wait_until = Some(*run_at);
+        }
+        outcomes.push((row, outcome));
+    }
+    outcomes
+}
+
+/// What a send's result means for its row.
+fn outcome(app: &App, row: &store::OutboxRow, result: Result<String, SendError>) -> Settlement {
+    match result {
         Ok(provider_id) => {
             metrics::counter!("caunoi_outbox_sent_total", "channel" => row.channel.clone()).increment(1);
-            store::mark_sent(&app.db, &row, &provider_id, now).await
+            Settlement::Sent { provider_id }
         }
         Err(SendError::Retry(reason)) if row.attempts < super::MAX_ATTEMPTS => {
             let jitter: f64 = rand::rng().random();
-            let run_at = now + backoff_micros(row.attempts, jitter);
+            let run_at = app.clock.now_micros() + backoff_micros(row.attempts, jitter);
             tracing::info!(outbox_id = row.id, attempts = row.attempts, reason = %reason, "outbox send will be retried");
             metrics::counter!("caunoi_outbox_retried_total", "channel" => row.channel.clone()).increment(1);
-            store::reschedule(&app.db, row.id, run_at, &reason, now).await
+            Settlement::Retry { run_at, error: reason }
         }
         Err(SendError::Retry(reason) | SendError::Permanent(reason)) => {
             tracing::warn!(outbox_id = row.id, attempts = row.attempts, reason = %reason, "outbox message is a dead letter");
             metrics::counter!("caunoi_outbox_dead_total", "channel" => row.channel.clone()).increment(1);
-            store::mark_dead(&app.db, row.id, &reason, now).await
+            Settlement::Dead { error: reason }
         }
-    };
-    if let Err(e) = settled {
-        // The lease runs out and the row is tried again.
-        tracing::warn!(outbox_id = row.id, error = %e, "cannot settle an outbox row");
-    } else if row.channel == crate::channels::webchat::CHANNEL {
-        // Settled as sent (or dead): the chat's live stream may show it now.
-        app.channels.web.notify_recipient(&row.recipient);
     }
 }

@@ -161,6 +161,8 @@ pub async fn bind_zalo(app: &App, scope: &Scope, code: &str, input: &ZaloBinding
         let detail = format!("oa_id={oa_id}");
         au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::ChannelBound, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
     });
+    // The unit's previous OA (if any) is stale too.
+    app.channels.zalo.bindings.clear();
     Ok(())
 }
 

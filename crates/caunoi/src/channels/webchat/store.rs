@@ -222,22 +222,25 @@ crate::engine_fns! {
             .rows_affected())
     }
 
-    /// Stores the buttons and feedback question of a bot reply shown in the web chat.
-    pub async fn insert_reply_buttons(
+    /// Stores the buttons of several replies in one statement per 256: (message, buttons,
+    /// feedback entry).
+    pub async fn insert_reply_buttons_many(
         conn: &mut Conn,
-        message_id: i64,
-        buttons: &[MenuButton],
-        feedback_for: Option<&str>,
+        rows: &[(i64, &[MenuButton], Option<&str>)],
     ) -> Result<(), StoreError> {
-        let list: Vec<serde_json::Value> =
-            buttons.iter().map(|b| serde_json::json!({ "label": b.label, "payload": b.payload })).collect();
-        let json = serde_json::Value::Array(list).to_string();
-        sqlx::query("INSERT INTO webchat_reply_buttons (message_id, buttons, feedback_for) VALUES ($1, $2, $3)")
-            .bind(message_id)
-            .bind(json)
-            .bind(feedback_for)
-            .execute(&mut *conn)
-            .await?;
+        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO webchat_reply_buttons (message_id, buttons, feedback_for) VALUES {}",
+                crate::db::values_list(chunk.len(), 3, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for &(message_id, buttons, feedback_for) in chunk {
+                let list: Vec<serde_json::Value> =
+                    buttons.iter().map(|b| serde_json::json!({ "label": b.label, "payload": b.payload })).collect();
+                q = q.bind(message_id).bind(serde_json::Value::Array(list).to_string()).bind(feedback_for);
+            }
+            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+        }
         Ok(())
     }
 }

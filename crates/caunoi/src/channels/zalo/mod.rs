@@ -6,6 +6,7 @@
 //! buttons, so a reply's buttons become a numbered list ("1. …") and the citizen answers with
 //! the number; long texts are split only where Zalo's 2,000-character limit forces it.
 
+pub mod bindings;
 pub mod media;
 pub mod sender;
 pub mod store;

@@ -6,12 +6,10 @@
 //! (single-flight per OA, the rotated pair saved through [`DbTokenPersistence`]) and retries
 //! once. What still fails is classified here.
 
-use super::store;
 use super::tokens::{self, DbTokenPersistence};
 use crate::app::App;
 use crate::outbox::Payload;
 use crate::outbox::worker::SendError;
-use crate::units::service::ZaloSecrets;
 use caunoi_zalo::{
     ApiError, AppId, AppRateLimiter, ImageSource, MessageId, OAuthClient, OaClient, OaClientConfig, OaId, Secret,
     TokenStore, Upload, UserId, ZaloEndpoints, ZaloErrorKind,
@@ -34,6 +32,8 @@ pub struct ZaloRuntime {
     http: reqwest::Client,
     endpoints: ZaloEndpoints,
     clients: tokio::sync::Mutex<HashMap<String, Cached>>,
+    /// The OA bindings, for the webhook and the sends.
+    pub bindings: super::bindings::BindingCache,
 }
 
 impl ZaloRuntime {
@@ -43,7 +43,7 @@ impl ZaloRuntime {
             None => ZaloEndpoints::production(),
         };
         let http = caunoi_zalo::client::default_http_client().unwrap_or_default();
-        ZaloRuntime { http, endpoints, clients: tokio::sync::Mutex::new(HashMap::new()) }
+        ZaloRuntime { http, endpoints, clients: tokio::sync::Mutex::new(HashMap::new()), bindings: Default::default() }
     }
 
     /// The HTTP client used for Zalo (and media downloads).
@@ -62,11 +62,13 @@ impl ZaloRuntime {
 
     /// The client of an OA, built on first use and rebuilt when the binding changed.
     pub async fn client(&self, app: &App, oa_id: &str) -> Result<OaClient, SendError> {
-        let binding = store::binding_by_oa(&app.db, oa_id)
+        let binding = self
+            .bindings
+            .get(app, oa_id)
             .await
             .map_err(|e| SendError::Retry(format!("database: {e}")))?
             .ok_or_else(|| SendError::Permanent("no unit is bound to this OA any more".into()))?;
-        let (Some(app_id), Some(sealed)) = (binding.app_id, binding.sealed_secrets) else {
+        let (Some(app_id), Some(sealed)) = (binding.app_id.clone(), binding.sealed_secrets.clone()) else {
             return Err(SendError::Permanent("the OA binding has no secrets".into()));
         };
         let mut clients = self.clients.lock().await;
@@ -75,11 +77,9 @@ impl ZaloRuntime {
         {
             return Ok(c.client.clone());
         }
-        let secrets: ZaloSecrets = app
+        let secrets = binding
             .secrets
-            .decrypt(&sealed)
-            .ok()
-            .and_then(|plain| serde_json::from_slice(&plain).ok())
+            .clone()
             .ok_or_else(|| SendError::Retry("the OA secrets do not decrypt with the instance key".into()))?;
         let pair = tokens::load_pair(&app.db, &app.secrets, oa_id)
             .await

@@ -14,11 +14,10 @@
 //! SQLite writer behind the workers, or for its own WAL flush on PostgreSQL), written through a
 //! small PostgreSQL pool of their own.
 
-use super::{CHANNEL, store};
+use super::CHANNEL;
 use crate::app::App;
 use crate::conversations::store::NewInbound;
 use crate::db::{Db, StoreError};
-use crate::units::service::ZaloSecrets;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -71,7 +70,7 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
         // Zalo probes a new webhook URL with an unsigned `{}` (§3.1).
         return json(StatusCode::OK, "ok");
     }
-    let binding = match store::binding_by_oa(&app.db, &oa_id).await {
+    let binding = match app.channels.zalo.bindings.get(&app, &oa_id).await {
         Ok(Some(b)) => b,
         Ok(None) => return reject(StatusCode::UNAUTHORIZED, "unknown_oa"),
         Err(e) => {
@@ -79,20 +78,15 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
             return json(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
         }
     };
-    let secrets: Option<ZaloSecrets> = binding
-        .sealed_secrets
-        .as_deref()
-        .and_then(|s| app.secrets.decrypt(s).ok())
-        .and_then(|plain| serde_json::from_slice(&plain).ok());
-    let (Some(app_id), Some(secrets)) = (binding.app_id.clone(), secrets) else {
+    let (Some(app_id), Some(secrets)) = (binding.app_id.clone(), binding.secrets.as_ref()) else {
         tracing::error!(oa_id = %oa_id, "webhook: the OA binding has no usable secrets");
         return reject(StatusCode::UNAUTHORIZED, "unknown_oa");
     };
     let credentials = WebhookCredentials {
         app_id: AppId::new(app_id),
         oa_id: OaId::new(oa_id.as_str()),
-        oa_secret_key: Secret::new(secrets.oa_secret_key),
-        app_secret: Some(Secret::new(secrets.app_secret)),
+        oa_secret_key: Secret::new(secrets.oa_secret_key.clone()),
+        app_secret: Some(Secret::new(secrets.app_secret.clone())),
     };
     let request = SignedRequest {
         raw_body: &body,
@@ -131,11 +125,17 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
         dedupe_key: &dedupe_key,
         raw_body: text,
         received_at,
+        processed_at: (!crate::conversations::service::needs_processing(&event)).then_some(received_at),
     };
+    let settled = new.processed_at.is_some();
     match app.channels.inbound_writer.store(&app.db, new).await {
         Ok(Some(_)) => {
             metrics::counter!("caunoi_webhook_accepted_total").increment(1);
-            app.channels.inbound_wake.notify_one();
+            if settled {
+                metrics::counter!("caunoi_inbound_processed_total").increment(1);
+            } else {
+                app.channels.inbound_wake.notify_one();
+            }
             json(StatusCode::OK, "ok")
         }
         Ok(None) => {
@@ -175,6 +175,7 @@ struct OwnedInbound {
     dedupe_key: String,
     raw_body: String,
     received_at: i64,
+    processed_at: Option<i64>,
 }
 
 impl OwnedInbound {
@@ -187,6 +188,7 @@ impl OwnedInbound {
             dedupe_key: &self.dedupe_key,
             raw_body: &self.raw_body,
             received_at: self.received_at,
+            processed_at: self.processed_at,
         }
     }
 }
@@ -209,6 +211,7 @@ impl InboundWriter {
             dedupe_key: new.dedupe_key.to_string(),
             raw_body: new.raw_body.to_string(),
             received_at: new.received_at,
+            processed_at: new.processed_at,
         };
         let closed = || StoreError::Conflict("the inbound group committer stopped");
         groups.send(Pending { event, stored }).await.map_err(|_| closed())?;
@@ -243,11 +246,8 @@ async fn commit_groups(db: Db, mut queue: mpsc::Receiver<Pending>) {
 }
 
 async fn store_group(db: &Db, group: &[Pending]) -> Result<Vec<Option<i64>>, StoreError> {
+    let events: Vec<NewInbound<'_>> = group.iter().map(|p| p.event.as_new()).collect();
     Ok(crate::db_tx!(db, tx, [cs = crate::conversations::store] => {
-        let mut ids = Vec::with_capacity(group.len());
-        for pending in group {
-            ids.push(cs::insert_inbound_in(&mut tx, &pending.event.as_new()).await?);
-        }
-        ids
+        cs::insert_inbound_many(&mut tx, &events).await?
     }))
 }
