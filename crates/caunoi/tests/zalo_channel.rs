@@ -497,3 +497,64 @@ async fn echoes_of_our_own_sends_are_kept_without_work_and_officer_echoes_are_pr
     assert_eq!(counts.total, 2, "both kept");
     assert_eq!(counts.unprocessed, 1, "only the echo of a human in OA Manager waits for the worker");
 }
+
+#[tokio::test]
+async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
+    let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    let (w, user) = (ward(), "7712390045123987401");
+    // The citizen wrote (the reply window is open); two replies to them are queued, in order.
+    zalo.user_sends_text(w.oa_id, user, "xin chào").await.expect("send");
+    let now = t.app.clock.now_micros();
+    let unit_id: i64 = caunoi::db_read!(&t.app.db, pool => sqlx::query_scalar(
+        "SELECT id FROM units WHERE zalo_oa_id = $1"
+    )
+    .bind(w.oa_id)
+    .fetch_one(pool)
+    .await)
+    .expect("unit");
+    for (i, text) in ["thứ nhất", "thứ hai"].into_iter().enumerate() {
+        let payload =
+            serde_json::to_string(&caunoi::outbox::Payload::Text { text: text.into(), quote_message_id: None })
+                .expect("payload");
+        let key = format!("order-test:{i}");
+        let row = outbox_store::NewOutbox {
+            idempotency_key: &key,
+            channel: "zalo",
+            unit_id,
+            oa_id: Some(w.oa_id),
+            recipient: user,
+            conversation_id: None,
+            message_id: None,
+            payload: &payload,
+            run_at: now,
+        };
+        let insert = async {
+            Ok::<_, caunoi::db::StoreError>(
+                caunoi::db_tx!(&t.app.db, tx, [ob = caunoi::outbox::store] => { ob::insert(&mut tx, &row).await? }),
+            )
+        };
+        assert!(insert.await.expect("queued").is_some());
+    }
+    zalo.inject(Fault::RateLimit { count: 1 });
+    let rows = outbox_store::claim(&t.app.db, now, now + 60_000_000, 32).await.expect("claim");
+    assert_eq!(rows.len(), 2);
+    caunoi::outbox::worker::deliver_batch(&t.app, &rows).await;
+    let after = outbox_store::all(&t.app.db).await.expect("rows");
+    let (first, second) = (&after[0], &after[1]);
+    assert_eq!((first.status.as_str(), first.attempts), ("pending", 1));
+    assert!(first.last_error.as_deref().unwrap_or("").starts_with("rate_limited"), "{:?}", first.last_error);
+    assert_eq!((second.status.as_str(), second.attempts), ("pending", 0), "not tried, no attempt spent");
+    assert_eq!(second.last_error, None);
+    assert!(second.run_at >= first.run_at, "due no earlier than the first");
+    assert!(zalo.sent_messages(user).iter().all(|m| m.text.as_deref() != Some("thứ hai")), "did not overtake");
+    // Once the first's retry is due, both go, in order.
+    t.app.clock.advance(120);
+    let later = t.app.clock.now_micros();
+    let rows = outbox_store::claim(&t.app.db, later, later + 60_000_000, 32).await.expect("claim again");
+    assert_eq!(rows.len(), 2);
+    caunoi::outbox::worker::deliver_batch(&t.app, &rows).await;
+    let texts: Vec<String> = zalo.sent_messages(user).into_iter().filter_map(|m| m.text).collect();
+    let ours: Vec<&str> = texts.iter().map(String::as_str).filter(|t| t.starts_with("thứ")).collect();
+    assert_eq!(ours, vec!["thứ nhất", "thứ hai"]);
+}

@@ -394,22 +394,7 @@ crate::engine_fns! {
 
     /// Stores a message and returns its id.
     pub async fn insert_message(conn: &mut Conn, m: &NewMessage<'_>) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO messages (conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
-             channel_message_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
-        )
-        .bind(m.conversation_id)
-        .bind(m.direction)
-        .bind(m.author)
-        .bind(m.officer_id)
-        .bind(m.kind)
-        .bind(m.text)
-        .bind(m.media_ref)
-        .bind(m.media_url)
-        .bind(m.channel_message_id)
-        .bind(m.created_at)
-        .fetch_one(&mut *conn)
-        .await?)
+        insert_messages(conn, std::slice::from_ref(m)).await?.get(&m.conversation_id).copied().ok_or(StoreError::NotFound)
     }
 
     /// Creates or refreshes contacts (each key at most once) in one statement per 256; their ids

@@ -185,6 +185,7 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, StoreError> {
 crate::engine_fns! {
     /// Settles one row (see [`Settlement`]).
     pub async fn settle_one(conn: &mut Conn, row: &OutboxRow, outcome: &Settlement, now: i64) -> Result<(), StoreError> {
+        let mut requeue = None;
         match outcome {
             Settlement::Sent { provider_id } => {
                 let r = sqlx::query(
@@ -204,18 +205,6 @@ crate::engine_fns! {
                         .await?;
                 }
             }
-            Settlement::Retry { run_at, error } => {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'pending', run_at = $1, last_error = $2, locked_until = NULL, \
-                     updated_at = $3 WHERE id = $4 AND status = 'sending'",
-                )
-                .bind(run_at)
-                .bind(error)
-                .bind(now)
-                .bind(row.id)
-                .execute(&mut *conn)
-                .await?;
-            }
             Settlement::Dead { error } => {
                 sqlx::query(
                     "UPDATE outbox SET status = 'dead', last_error = $1, locked_until = NULL, updated_at = $2 \
@@ -227,17 +216,22 @@ crate::engine_fns! {
                 .execute(&mut *conn)
                 .await?;
             }
-            Settlement::Deferred { run_at } => {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'pending', run_at = $1, attempts = attempts - 1, locked_until = NULL, \
-                     updated_at = $2 WHERE id = $3 AND status = 'sending'",
-                )
-                .bind(run_at)
-                .bind(now)
-                .bind(row.id)
-                .execute(&mut *conn)
-                .await?;
-            }
+            Settlement::Retry { run_at, error } => requeue = Some((*run_at, Some(error.as_str()), 0_i64)),
+            // A deferred row gets its attempt back and keeps its last error.
+            Settlement::Deferred { run_at } => requeue = Some((*run_at, None, 1)),
+        }
+        if let Some((run_at, error, spent)) = requeue {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', run_at = $1, last_error = COALESCE($2, last_error), \
+                 attempts = attempts - $3, locked_until = NULL, updated_at = $4 WHERE id = $5 AND status = 'sending'",
+            )
+            .bind(run_at)
+            .bind(error)
+            .bind(spent)
+            .bind(now)
+            .bind(row.id)
+            .execute(&mut *conn)
+            .await?;
         }
         Ok(())
     }
