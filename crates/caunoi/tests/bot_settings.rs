@@ -30,6 +30,7 @@ async fn greeting_of(t: &TestApp, code: &str) -> String {
         &state,
         Incoming::Follow,
         &facts,
+        None,
     );
     turn.replies
         .iter()
@@ -78,4 +79,33 @@ async fn only_admins_and_leaders_of_the_unit_change_its_bot() {
     assert_eq!(t.get(&other, "/units/qn-bai-chay/bot").await.0, 404);
     assert_eq!(t.post(&other, "/units/qn-bai-chay/bot", &form("X")).await.0, 404);
     assert!(!greeting_of(&t, "qn-bai-chay").await.contains("\nX\n"));
+}
+
+#[tokio::test]
+async fn a_decision_taken_ahead_is_used_for_its_text_only() {
+    let t = TestApp::spawn().await;
+    let unit = caunoi::units::store::get_public(&t.app.db, "qn-bai-chay").await.unwrap().unwrap();
+    let facts = UnitFacts { name: unit.details.name.clone(), ..Default::default() };
+    let state = ConversationState::new(unit.id);
+    let question = "lam cccd het bao nhieu tien";
+    let turn = |text: &'static str, known| {
+        caunoi::conversations::bot::respond(
+            &t.app,
+            Some(&unit),
+            &BotMemory { greeted: true, ..Default::default() },
+            &state,
+            Incoming::Text(text),
+            &facts,
+            known,
+        )
+    };
+    let fee = |turn: &caunoi::conversations::bot::Turn| turn.replies.iter().any(|r| r.text.contains("Lệ phí"));
+    // Decided by the matcher here: the fee answer.
+    assert!(fee(&turn(question, None)));
+    // Decided ahead as "hand off": that decision is the one used, so no answer is given.
+    let hand_off =
+        caunoi_text::matcher::Decision::HandOff { reason: caunoi_text::matcher::HandOffReason::LowConfidence };
+    assert!(!fee(&turn(question, Some((question, &hand_off)))));
+    // A decision taken for another text is not used.
+    assert!(fee(&turn(question, Some(("xin chao", &hand_off)))));
 }

@@ -45,7 +45,8 @@ pub fn media_kind(kind: &str) -> MediaKind {
 }
 
 /// Runs one bot turn for a message to `unit`. A closed conversation is reopened by the citizen
-/// writing again.
+/// writing again. `known` is the knowledge base's decision on one text, taken ahead (outside
+/// the transaction); any other text the bot asks about is decided here.
 pub fn respond(
     app: &App,
     unit: Option<&Unit>,
@@ -53,6 +54,7 @@ pub fn respond(
     state: &ConversationState,
     incoming: Incoming<'_>,
     facts: &UnitFacts,
+    known: Option<(&str, &caunoi_text::matcher::Decision)>,
 ) -> Turn {
     let state = if state.status == Status::Closed {
         transition(state, &Transition::Reopen { by: ReopenBy::Citizen }).unwrap_or_else(|_| state.clone())
@@ -61,9 +63,18 @@ pub fn respond(
     };
     let effective = unit.map(|u| app.kb.effective(&u.path));
     let placeholders = unit.map(crate::kb::service::placeholders).unwrap_or_default();
-    let decide = |text: &str| match &effective {
-        Some(e) => e.matcher.decide(text),
-        None => caunoi_text::matcher::Decision::HandOff { reason: caunoi_text::matcher::HandOffReason::LowConfidence },
+    let decide = |text: &str| {
+        if let Some((taken, decision)) = known
+            && taken == text
+        {
+            return decision.clone();
+        }
+        match &effective {
+            Some(e) => e.matcher.decide(text),
+            None => {
+                caunoi_text::matcher::Decision::HandOff { reason: caunoi_text::matcher::HandOffReason::LowConfidence }
+            }
+        }
     };
     let entry = |id: &str| {
         let e = effective.as_ref()?.entry(id)?;

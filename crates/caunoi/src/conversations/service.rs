@@ -19,6 +19,7 @@ use crate::channels::zalo::{CHANNEL, MenuButton, menu_choice, render_reply};
 use crate::db::StoreError;
 use crate::db_tx;
 use crate::error::ServiceError;
+use crate::kb::live::Effective;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
 use crate::units::store::Unit;
@@ -28,10 +29,12 @@ use caunoi_core::staff::OfficerId;
 use caunoi_core::staff::{Action, Scope};
 use caunoi_core::units::UnitId;
 use caunoi_core::units::UnitPath;
+use caunoi_text::matcher::Decision;
 use caunoi_zalo::{Attachment, Event, EventKind, MessageKind};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Replies one citizen message may cause (Zalo's free replies are precious, ARCHITECTURE.md).
 pub const REPLY_BUDGET: usize = 2;
@@ -341,6 +344,8 @@ pub struct InboundBatch {
     events: Vec<InboundEvent>,
     inputs: Vec<Option<CitizenInput>>,
     contexts: UnitContexts,
+    /// The knowledge base's decision on each text message, taken before the transaction.
+    decided: Vec<Option<Decision>>,
 }
 
 impl InboundBatch {
@@ -362,7 +367,45 @@ pub async fn prepare_inbound_batch(app: &App, events: Vec<InboundEvent>) -> Resu
     for ev in &events {
         inputs.push(prepare_inbound(app, ev, &mut contexts).await?);
     }
-    Ok(InboundBatch { events, inputs, contexts })
+    let jobs: Vec<(usize, Arc<Effective>, String)> = inputs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, input)| {
+            let input = input.as_ref()?;
+            let msg = input.message.as_ref().filter(|m| m.incoming == IncomingKind::Text)?;
+            let unit = contexts.get(&events[i].oa_id)?.1.as_ref()?;
+            Some((i, app.kb.effective(&unit.path), msg.text.clone()))
+        })
+        .collect();
+    let mut decided = vec![None; events.len()];
+    for (i, decision) in decide_in_parallel(jobs).await {
+        decided[i] = Some(decision);
+    }
+    Ok(InboundBatch { events, inputs, contexts, decided })
+}
+
+/// The matcher's decisions on a batch's texts, half of them on a blocking thread so both cores
+/// work; taken before the batch's transaction, so the writer is not held while the matcher
+/// runs. A half whose thread failed is simply left out (the bot then decides those texts
+/// itself, inside the transaction).
+async fn decide_in_parallel(mut jobs: Vec<(usize, Arc<Effective>, String)>) -> Vec<(usize, Decision)> {
+    let decide = |jobs: Vec<(usize, Arc<Effective>, String)>| -> Vec<(usize, Decision)> {
+        jobs.into_iter().map(|(i, kb, text)| (i, kb.matcher.decide(&text))).collect()
+    };
+    if jobs.len() < 4 {
+        return decide(jobs);
+    }
+    let other = jobs.split_off(jobs.len() / 2);
+    let theirs = tokio::task::spawn_blocking(move || decide(other));
+    let mut mine = decide(jobs);
+    mine.extend(theirs.await.unwrap_or_default());
+    mine
+}
+
+/// The knowledge base's decision on a text message to `unit`, taken ahead of its transaction.
+fn decide_ahead(app: &App, unit: Option<&Unit>, msg: &CitizenMessage) -> Option<Decision> {
+    let unit = unit.filter(|_| msg.incoming == IncomingKind::Text)?;
+    Some(app.kb.effective(&unit.path).matcher.decide(&msg.text))
 }
 
 /// Applies the events `which` (indices into the batch, in order) in ONE transaction: one commit
@@ -392,7 +435,7 @@ pub async fn apply_inbound_batch(
                 applied.push((Processed::default(), None));
                 continue;
             }
-            if let Some(item) = turn_input(ev, input.as_ref(), &batch.contexts)? {
+            if let Some(item) = turn_input(ev, input.as_ref(), &batch.contexts, batch.decided.get(i))? {
                 run_slots.push(applied.len());
                 applied.push((Processed::default(), None));
                 run.push(item);
@@ -435,6 +478,7 @@ fn turn_input<'a>(
     ev: &'a InboundEvent,
     input: Option<&'a CitizenInput>,
     contexts: &'a UnitContexts,
+    decided: Option<&'a Option<Decision>>,
 ) -> Result<Option<TurnInput<'a>>, ProcessError> {
     let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = input else { return Ok(None) };
     let Some((facts, unit)) = contexts.get(&ev.oa_id) else {
@@ -452,6 +496,7 @@ fn turn_input<'a>(
         },
         msg,
         once: Once::InboundEvent { dedupe_key: &ev.dedupe_key },
+        decided: decided.and_then(Option::as_ref),
     }))
 }
 
@@ -462,6 +507,8 @@ struct TurnInput<'a> {
     from: CitizenRef<'a>,
     msg: &'a CitizenMessage,
     once: Once<'a>,
+    /// The knowledge base's decision on `msg.text`, when taken ahead.
+    decided: Option<&'a Decision>,
 }
 
 /// Splits messages into waves in which each citizen appears at most once, keeping each
@@ -514,7 +561,8 @@ fn plan_turn(app: &App, item: &TurnInput<'_>, conversation: ConversationRow) -> 
         urgent: conversation.urgent,
     };
     let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
-    let turn = bot::respond(app, item.unit, &bot_memory, &state, incoming, item.facts);
+    let known = item.decided.map(|d| (msg.text.as_str(), d));
+    let turn = bot::respond(app, item.unit, &bot_memory, &state, incoming, item.facts, known);
     let review = turn.review.as_ref().and_then(|(reason, entry)| {
         let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
         (!masked.trim().is_empty()).then(|| (masked, reason.as_str().to_string(), entry.clone()))
@@ -582,7 +630,8 @@ pub async fn process_citizen_message(
     msg: &CitizenMessage,
     once: Once<'_>,
 ) -> Result<CitizenTurn, ProcessError> {
-    let item = TurnInput { unit, facts, from: *from, msg, once };
+    let decided = decide_ahead(app, unit, msg);
+    let item = TurnInput { unit, facts, from: *from, msg, once, decided: decided.as_ref() };
     let mut turns = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
         turn::apply_citizen_messages(&mut tx, app, std::slice::from_ref(&item)).await?
     });
@@ -895,6 +944,7 @@ mod tests {
             from: CitizenRef { unit_id: 1, channel: CHANNEL, account, external_id: user, interaction_at: None },
             msg: &msg,
             once: Once::Posted,
+            decided: None,
         };
         // a, b, a, (same user id on another OA), a
         let items = [item("oa1", "a"), item("oa1", "b"), item("oa1", "a"), item("oa2", "a"), item("oa1", "a")];
