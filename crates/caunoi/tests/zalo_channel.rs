@@ -558,3 +558,30 @@ async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
     let ours: Vec<&str> = texts.iter().map(String::as_str).filter(|t| t.starts_with("thứ")).collect();
     assert_eq!(ours, vec!["thứ nhất", "thứ hai"]);
 }
+
+#[tokio::test]
+async fn rebinding_a_unit_takes_effect_on_the_webhook_at_once() {
+    let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let w = ward();
+    let post = |oa_id: &'static str, app_id: &'static str, secret: &'static str, msg_id: &'static str| {
+        let body = text_event(app_id, oa_id, "7712390045123987501", msg_id, FEE_QUESTION);
+        let mac = signed(app_id, secret, &body);
+        let t = &t;
+        async move { post_webhook(t, oa_id, "application/json", Some(&mac), body.into_bytes()).await }
+    };
+    // The binding is read (and kept) by the first webhook.
+    assert_eq!(post(w.oa_id, w.app_id, w.oa_secret_key, "rebind0001").await, 200);
+    let admin = t.login("admin.qn").await;
+    let form = [
+        ("app_id", "4321987654321"),
+        ("oa_id", "1234567890123"),
+        ("app_secret", "new-app-secret"),
+        ("oa_secret_key", "new-oa-secret"),
+    ];
+    assert_eq!(t.post(&admin, &format!("/units/{}/zalo", w.unit), &form).await.0, 303);
+    // The old OA is no longer bound anywhere: refused now, not after the cache's lifetime.
+    assert_eq!(post(w.oa_id, w.app_id, w.oa_secret_key, "rebind0002").await, 401);
+    assert_eq!(post("1234567890123", "4321987654321", "new-oa-secret", "rebind0003").await, 200);
+    assert_eq!(post("1234567890123", "4321987654321", w.oa_secret_key, "rebind0004").await, 401, "old secret");
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").total, 2);
+}
