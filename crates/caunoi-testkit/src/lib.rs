@@ -120,6 +120,22 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// A client signed in as a demo officer none of whose units include `unit_code` (the
+    /// first such officer by id).
+    pub async fn login_outside(&self, unit_code: &str) -> reqwest::Client {
+        let db = &self.app.db;
+        let username: String = caunoi::db_read!(db, pool => sqlx::query_scalar(
+            "SELECT o.username FROM officers o WHERE NOT EXISTS (SELECT 1 FROM role_grants g \
+             JOIN units s ON s.id = g.unit_id JOIN units u ON u.code = $1 \
+             WHERE g.officer_id = o.id AND u.path LIKE s.path || '%') ORDER BY o.id LIMIT 1"
+        )
+        .bind(unit_code)
+        .fetch_one(pool)
+        .await)
+        .expect("an officer of another unit");
+        self.login(&username).await
+    }
+
     /// A client signed in as `username` with the demo password.
     pub async fn login(&self, username: &str) -> reqwest::Client {
         self.login_with(username, DEMO_PASSWORD).await

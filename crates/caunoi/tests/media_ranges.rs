@@ -142,25 +142,11 @@ async fn a_range_request_does_not_open_media_to_those_who_may_not_see_it() {
     }
     assert_eq!(other_session.head(&chat_media).send().await.expect("head").status(), 404);
 
-    let outsider = other_ward_officer(&t).await;
+    let outsider = t.login_outside(UNIT).await;
     for range in [None, Some("bytes=0-9")] {
         assert_eq!(get_range(&outsider, &inbox_media, range).await.status(), 404, "inbox {range:?}");
         assert_eq!(get_range(&outsider, &chat_media, range).await.status(), 404, "chat {range:?}");
     }
     let anonymous = get_range(&t.client(), &inbox_media, Some("bytes=0-9")).await;
     assert_eq!(anonymous.status(), 303, "sign in first");
-}
-
-/// A demo officer whose units do not include Bãi Cháy.
-async fn other_ward_officer(t: &TestApp) -> reqwest::Client {
-    let db = &t.app.db;
-    let username: String = caunoi::db_read!(db, pool => sqlx::query_scalar(
-        "SELECT o.username FROM officers o WHERE NOT EXISTS (SELECT 1 FROM role_grants g JOIN units s ON s.id = g.unit_id \
-         JOIN units u ON u.code = $1 WHERE g.officer_id = o.id AND u.path LIKE s.path || '%') ORDER BY o.id LIMIT 1"
-    )
-    .bind(UNIT)
-    .fetch_one(pool)
-    .await)
-    .expect("an officer of another unit");
-    t.login(&username).await
 }

@@ -66,14 +66,18 @@ fn counter(text: &str, name: &str) -> f64 {
 /// sends back for each delivered reply (echo, receipt), so "every bench event processed" is
 /// read as "processed caught up with accepted": the inbound queue is drained.
 async fn progress(http: &reqwest::Client, base: &str) -> Result<(f64, f64), CliError> {
-    let text = http.get(format!("{base}/metrics")).send().await.map_err(err)?.text().await.map_err(err)?;
-    Ok((counter(&text, "caunoi_webhook_accepted_total"), counter(&text, "caunoi_inbound_processed_total")))
+    counters(http, base, ["caunoi_webhook_accepted_total", "caunoi_inbound_processed_total"]).await
 }
 
 /// Outbox rows sent and dead-lettered so far.
 async fn delivered(http: &reqwest::Client, base: &str) -> Result<(f64, f64), CliError> {
+    counters(http, base, ["caunoi_outbox_sent_total", "caunoi_outbox_dead_total"]).await
+}
+
+/// Two counters read from the server's `/metrics`.
+async fn counters(http: &reqwest::Client, base: &str, names: [&str; 2]) -> Result<(f64, f64), CliError> {
     let text = http.get(format!("{base}/metrics")).send().await.map_err(err)?.text().await.map_err(err)?;
-    Ok((counter(&text, "caunoi_outbox_sent_total"), counter(&text, "caunoi_outbox_dead_total")))
+    Ok((counter(&text, names[0]), counter(&text, names[1])))
 }
 
 /// Has every bench citizen write once through the fake Zalo (which then delivers the signed

@@ -886,7 +886,7 @@ macro_rules! turn_fns {
                     .collect();
                 if !rows.is_empty() {
                     let queued: std::collections::HashSet<String> =
-                        ob::insert_many(conn, &rows).await?.into_iter().collect();
+                        ob::insert_many(conn, &rows).await?.into_iter().map(|(_, key)| key).collect();
                     for (i, key, _, _) in &keyed {
                         if queued.contains(key) {
                             turns[*i].replies += 1;

@@ -252,37 +252,21 @@ crate::engine_fns! {
 
     /// Queues a message unless its idempotency key is known. `Some(id)` when it is new.
     pub async fn insert(conn: &mut Conn, o: &NewOutbox<'_>) -> Result<Option<i64>, StoreError> {
-        Ok(sqlx::query_scalar(
-            "INSERT INTO outbox (idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, message_id, \
-             payload, status, attempts, run_at, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, $9, $9) \
-             ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
-        )
-        .bind(o.idempotency_key)
-        .bind(o.channel)
-        .bind(o.unit_id)
-        .bind(o.oa_id)
-        .bind(o.recipient)
-        .bind(o.conversation_id)
-        .bind(o.message_id)
-        .bind(o.payload)
-        .bind(o.run_at)
-        .fetch_optional(&mut *conn)
-        .await?)
+        Ok(insert_many(conn, std::slice::from_ref(o)).await?.first().map(|(id, _)| *id))
     }
 
     /// Queues messages in one statement per 256, each unless its idempotency key is known;
-    /// returns the keys that were new.
-    pub async fn insert_many(conn: &mut Conn, rows: &[NewOutbox<'_>]) -> Result<Vec<String>, StoreError> {
+    /// returns the ids and keys of those that were new.
+    pub async fn insert_many(conn: &mut Conn, rows: &[NewOutbox<'_>]) -> Result<Vec<(i64, String)>, StoreError> {
         let mut new = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO outbox (idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, message_id, \
                  payload, status, attempts, run_at, created_at, updated_at) VALUES {} \
-                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key",
+                 ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
                 crate::db::values_list(chunk.len(), 13, PLACEHOLDERS)
             );
-            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
             for o in chunk {
                 q = q
                     .bind(o.idempotency_key)
