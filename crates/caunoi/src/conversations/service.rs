@@ -384,22 +384,27 @@ pub async fn prepare_inbound_batch(app: &App, events: Vec<InboundEvent>) -> Resu
     Ok(InboundBatch { events, inputs, contexts, decided })
 }
 
-/// The matcher's decisions on a batch's texts, half of them on a blocking thread so both cores
-/// work; taken before the batch's transaction, so the writer is not held while the matcher
-/// runs. A half whose thread failed is simply left out (the bot then decides those texts
-/// itself, inside the transaction).
+/// The matcher's decisions on a batch's texts, taken before the batch's transaction (so the
+/// writer is not held while the matcher runs) on blocking threads, two halves side by side so
+/// both cores work, while the runtime's threads go on serving requests and driving the
+/// writer's transactions. A half whose thread failed is simply left out (the bot then decides
+/// those texts itself, inside the transaction).
 async fn decide_in_parallel(mut jobs: Vec<(usize, Arc<Effective>, String)>) -> Vec<(usize, Decision)> {
     let decide = |jobs: Vec<(usize, Arc<Effective>, String)>| -> Vec<(usize, Decision)> {
         jobs.into_iter().map(|(i, kb, text)| (i, kb.matcher.decide(&text))).collect()
     };
-    if jobs.len() < 4 {
-        return decide(jobs);
+    if jobs.is_empty() {
+        return Vec::new();
     }
     let other = jobs.split_off(jobs.len() / 2);
-    let theirs = tokio::task::spawn_blocking(move || decide(other));
-    let mut mine = decide(jobs);
-    mine.extend(theirs.await.unwrap_or_default());
-    mine
+    let (mine, theirs) = futures::future::join(
+        tokio::task::spawn_blocking(move || decide(jobs)),
+        tokio::task::spawn_blocking(move || decide(other)),
+    )
+    .await;
+    let mut decided = mine.unwrap_or_default();
+    decided.extend(theirs.unwrap_or_default());
+    decided
 }
 
 /// The knowledge base's decision on a text message to `unit`, taken ahead of its transaction.

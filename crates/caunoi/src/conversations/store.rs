@@ -1,9 +1,10 @@
 //! Conversation queries: the inbound event log, contacts, conversations and messages. SQL only;
 //! the rules (what an event means, what the bot answers) live in `service.rs` and the core.
 //!
-//! Claims: inbound events are leased (`locked_until`) by a single statement; on PostgreSQL the
-//! inner select takes `FOR UPDATE SKIP LOCKED` so concurrent workers never wait on each other,
-//! on SQLite the statement runs inside `BEGIN IMMEDIATE` on the one writer connection.
+//! Claims (PostgreSQL): inbound events are leased (`locked_until`) by a single statement whose
+//! inner select takes `FOR UPDATE SKIP LOCKED`, so the workers of several instances never wait
+//! on each other. SQLite has one process and one worker, which reads pending events without
+//! leasing them; there `locked_until` only holds back an event that failed until its retry.
 
 use crate::db::{Db, StoreError};
 use crate::{db_read, db_write, in_scope};
@@ -54,6 +55,20 @@ const CLAIM_POSTGRES: &str = "UPDATE inbound_events SET locked_until = $1, attem
      AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
      RETURNING id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts";
 
+/// Up to `limit` unprocessed events not resting after a failure, oldest first, read without
+/// taking them (SQLite's one worker, see `worker`); `attempts` counts this attempt too.
+pub async fn pending_inbound(db: &Db, now: i64, limit: i64) -> Result<Vec<InboundEvent>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts + 1 AS attempts \
+         FROM inbound_events WHERE processed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
+         ORDER BY id LIMIT $2"
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
 /// Leases up to `limit` unprocessed events whose lease (if any) ran out, oldest first.
 pub async fn claim_inbound(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<InboundEvent>, StoreError> {
     let mut rows: Vec<InboundEvent> = match db {
@@ -69,14 +84,24 @@ pub async fn claim_inbound(db: &Db, now: i64, lease_until: i64, limit: i64) -> R
     Ok(rows)
 }
 
-/// Records a failed processing attempt; the lease stays, so the event is retried after it.
-pub async fn record_inbound_failure(db: &Db, id: i64, error: &str) -> Result<(), StoreError> {
-    db_write!(db, pool => sqlx::query("UPDATE inbound_events SET last_error = $1 WHERE id = $2")
-        .bind(error)
-        .bind(id)
-        .execute(pool)
-        .await
-        .map(|_| ()))?;
+/// Records a failed processing attempt (the `attempt`-th): the event rests until `retry_at`.
+pub async fn record_inbound_failure(
+    db: &Db,
+    id: i64,
+    attempt: i64,
+    retry_at: i64,
+    error: &str,
+) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query(
+        "UPDATE inbound_events SET last_error = $1, attempts = $2, locked_until = $3 WHERE id = $4"
+    )
+    .bind(error)
+    .bind(attempt)
+    .bind(retry_at)
+    .bind(id)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
     Ok(())
 }
 

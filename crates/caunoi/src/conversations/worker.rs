@@ -1,11 +1,20 @@
-//! The inbound worker: claims stored webhook events (leased, see `store::claim_inbound`) and
-//! processes them in batches, one transaction per batch ([`service::apply_inbound_batch`]),
-//! falling back to one event per transaction when a batch fails. Woken by the webhook through
-//! `app.channels.inbound_wake`, with a polling fallback so nothing waits on a lost wake-up
-//! (another instance may have stored the event).
+//! The inbound worker: takes stored webhook events, oldest first, and processes them in
+//! batches, one transaction per batch ([`service::apply_inbound_batch`]), falling back to one
+//! event per transaction when a batch fails. Woken by the webhook through
+//! `app.channels.inbound_wake`, with a polling fallback so nothing waits on a lost wake-up.
 //!
-//! Order: one worker claims per process, oldest first, and a citizen's events always go to the
-//! same lane, applied in order, so a conversation sees its messages in the order they came.
+//! How it takes events depends on the engine:
+//! - **SQLite** has one process and one worker, so nothing needs leasing: the worker reads
+//!   pending events from a reader connection, and reads and prepares the next batch (its
+//!   bodies parsed, its texts matched) while the current one is applied. The one writer then
+//!   only ever runs the batches' transactions and the webhook's inserts, never a claim.
+//! - **PostgreSQL** may run several instances: each batch is claimed with a lease
+//!   (`store::claim_inbound`, `FOR UPDATE SKIP LOCKED`) that a dead worker's events outlive.
+//!
+//! Either way an event is marked processed in the transaction that applies it, and a batch
+//! skips what is already marked, so an event read twice is applied once. Order: a citizen's
+//! events always go to the same lane and are applied in order, so a conversation sees its
+//! messages in the order they came.
 
 use super::store::InboundEvent;
 use super::{service, store};
@@ -14,22 +23,34 @@ use crate::db::Engine;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
-/// How long a claimed event is reserved for its worker; a worker that dies releases it when
-/// this runs out.
+/// How long a claimed event is reserved for its worker (PostgreSQL); a worker that dies
+/// releases it when this runs out. Also how long an event rests after a failed attempt.
 pub const LEASE: Duration = Duration::from_secs(30);
-/// Events claimed at once.
+/// Events taken at once.
 pub const BATCH: i64 = 32;
 /// Polling interval when idle.
 pub const POLL: Duration = Duration::from_millis(500);
 /// After this many failed attempts an event is set aside with its error.
 pub const MAX_ATTEMPTS: i64 = 8;
 
+/// Transactions one claim is split into on PostgreSQL (by citizen, so one citizen's events
+/// stay in order in one lane and lanes never wait on each other's row locks).
+pub const PG_LANES: usize = 4;
+
 pub async fn run(app: App, index: usize) {
     tracing::debug!(index, "inbound worker started");
-    let batch = claim_size(&app);
+    match app.db.engine() {
+        Engine::Sqlite => run_reading(app).await,
+        Engine::Postgres => run_claiming(app).await,
+    }
+}
+
+/// PostgreSQL: claim a batch (split into [`PG_LANES`] transactions), process it, repeat.
+async fn run_claiming(app: App) {
+    let limit = BATCH * PG_LANES as i64;
     loop {
         let now = app.clock.now_micros();
-        match store::claim_inbound(&app.db, now, now + LEASE.as_micros() as i64, batch).await {
+        match store::claim_inbound(&app.db, now, now + LEASE.as_micros() as i64, limit).await {
             Ok(events) if !events.is_empty() => {
                 if process_claimed(&app, events).await > 0 {
                     app.channels.outbox_wake.notify_one();
@@ -39,36 +60,109 @@ pub async fn run(app: App, index: usize) {
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "inbound claim failed"),
         }
-        tokio::select! {
-            _ = app.channels.inbound_wake.notified() => {}
-            _ = tokio::time::sleep(POLL) => {}
+        idle(&app).await;
+    }
+}
+
+/// SQLite: the next batch is read and prepared on a task of its own while the current one is
+/// applied; it leaves out the events being applied (they are still pending in its snapshot).
+async fn run_reading(app: App) {
+    let mut ahead: Option<tokio::task::JoinHandle<Prepared>> = None;
+    loop {
+        let next = match ahead.take() {
+            Some(task) => task.await.unwrap_or_else(|e| Prepared::Failed(format!("the reading task ended: {e}"))),
+            None => read_and_prepare(app.clone(), Vec::new()).await,
+        };
+        match next {
+            Prepared::Failed(error) => tracing::warn!(error = %error, "cannot read pending inbound events"),
+            Prepared::Events(batch) if !batch.is_empty() => {
+                let in_flight = batch.ids();
+                ahead = Some(tokio::spawn(read_and_prepare(app.clone(), in_flight)));
+                if apply(&app, batch).await > 0 {
+                    app.channels.outbox_wake.notify_one();
+                }
+                continue;
+            }
+            Prepared::Events(_) => {}
+        }
+        idle(&app).await;
+    }
+}
+
+async fn idle(app: &App) {
+    tokio::select! {
+        _ = app.channels.inbound_wake.notified() => {}
+        _ = tokio::time::sleep(POLL) => {}
+    }
+}
+
+/// A batch read and made ready, or why it could not be read.
+enum Prepared {
+    Events(Batch),
+    Failed(String),
+}
+
+/// Events ready for their transaction. When preparing them as a batch failed (a unit's context
+/// could not be read, say), they are kept as they are and processed one by one.
+pub enum Batch {
+    Ready(service::InboundBatch),
+    OneByOne(Vec<InboundEvent>),
+}
+
+impl Batch {
+    fn events(&self) -> &[InboundEvent] {
+        match self {
+            Batch::Ready(b) => b.events(),
+            Batch::OneByOne(events) => events,
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.events().is_empty()
+    }
+
+    fn ids(&self) -> Vec<i64> {
+        self.events().iter().map(|ev| ev.id).collect()
+    }
+}
+
+async fn read_and_prepare(app: App, in_flight: Vec<i64>) -> Prepared {
+    let limit = BATCH + in_flight.len() as i64;
+    match store::pending_inbound(&app.db, app.clock.now_micros(), limit).await {
+        Ok(mut events) => {
+            events.retain(|ev| !in_flight.contains(&ev.id));
+            events.truncate(BATCH as usize);
+            Prepared::Events(prepare(&app, events).await)
+        }
+        Err(e) => Prepared::Failed(e.to_string()),
+    }
+}
+
+/// Parses and prepares events (see [`service::prepare_inbound_batch`]).
+pub async fn prepare(app: &App, events: Vec<InboundEvent>) -> Batch {
+    match service::prepare_inbound_batch(app, events.clone()).await {
+        Ok(b) => Batch::Ready(b),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot prepare inbound events; processing them one by one");
+            Batch::OneByOne(events)
         }
     }
 }
 
-/// Events claimed at once: on SQLite a batch is one transaction on the one writer connection,
-/// which webhook acks wait behind, so it stays short (32 events take a few milliseconds); on
-/// PostgreSQL the claim is split into [`PG_LANES`] transactions that run side by side.
-fn claim_size(app: &App) -> i64 {
-    match app.db.engine() {
-        Engine::Sqlite => BATCH,
-        Engine::Postgres => BATCH * PG_LANES as i64,
-    }
+/// Processes claimed events (oldest first): [`prepare`], then [`apply`]. Returns the outbox
+/// rows written.
+pub async fn process_claimed(app: &App, events: Vec<InboundEvent>) -> usize {
+    apply(app, prepare(app, events).await).await
 }
 
-/// Transactions one claim is split into on PostgreSQL (by citizen, so one citizen's events
-/// stay in order in one lane and lanes never wait on each other's row locks).
-pub const PG_LANES: usize = 4;
-
-/// Processes claimed events (oldest first): parsed and prepared once, split into lanes by
-/// citizen, each lane applied in ONE transaction; a lane that fails is retried event by event,
-/// so a bad event is recorded as failed and the others of its batch still go through. Returns
-/// the outbox rows written.
-pub async fn process_claimed(app: &App, events: Vec<InboundEvent>) -> usize {
-    let batch = match service::prepare_inbound_batch(app, events.clone()).await {
-        Ok(b) => b,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot prepare inbound events; processing them one by one");
+/// Applies a prepared batch, split into lanes by citizen (one on SQLite, whose one writer runs
+/// one transaction at a time anyway), each lane in ONE transaction; a lane that fails is
+/// retried event by event, so a bad event is recorded as failed and the others of its batch
+/// still go through. Returns the outbox rows written.
+pub async fn apply(app: &App, batch: Batch) -> usize {
+    let batch = match batch {
+        Batch::Ready(b) => b,
+        Batch::OneByOne(events) => {
             let mut replies = 0;
             for ev in &events {
                 replies += settle(app, ev, service::process_inbound(app, ev).await).await;
@@ -121,7 +215,8 @@ fn count(p: &service::Processed) -> usize {
     p.replies
 }
 
-/// Counts a processed event, or records why it failed (set aside after [`MAX_ATTEMPTS`]).
+/// Counts a processed event, or records why it failed: it rests for [`LEASE`], and is set
+/// aside after [`MAX_ATTEMPTS`].
 async fn settle(app: &App, ev: &InboundEvent, result: Result<service::Processed, service::ProcessError>) -> usize {
     match result {
         Ok(p) => count(&p),
@@ -129,10 +224,12 @@ async fn settle(app: &App, ev: &InboundEvent, result: Result<service::Processed,
             let error = e.to_string();
             tracing::warn!(event_id = ev.id, attempts = ev.attempts, error = %error, "inbound event failed");
             metrics::counter!("caunoi_inbound_failed_total").increment(1);
+            let now = app.clock.now_micros();
             let r = if ev.attempts >= MAX_ATTEMPTS {
-                store::abandon_inbound(&app.db, ev.id, app.clock.now_micros(), &error).await
+                store::abandon_inbound(&app.db, ev.id, now, &error).await
             } else {
-                store::record_inbound_failure(&app.db, ev.id, &error).await
+                let retry_at = now + LEASE.as_micros() as i64;
+                store::record_inbound_failure(&app.db, ev.id, ev.attempts, retry_at, &error).await
             };
             if let Err(e) = r {
                 tracing::warn!(error = %e, "cannot record an inbound failure");

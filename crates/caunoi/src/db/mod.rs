@@ -146,6 +146,20 @@ macro_rules! engine_fns {
     };
 }
 
+/// SQLite: the write-ahead log's length, in pages, past which [`Db::checkpoint`] finishes its
+/// copy holding the writer (16 MB: a third of a second of writes at full load). That last step
+/// waits for two fsyncs (5–20 ms on a virtual disk under load). A longer log measured worse:
+/// every lookup of a page goes through more of the log's index, and the file is cut back and
+/// grown again each time it starts over.
+pub const WAL_CATCH_UP_PAGES: i64 = 4_096;
+
+/// SQLite: the log's length at which the writer checkpoints by itself, when nothing else did
+/// (256 MB).
+pub const WAL_BACKSTOP_PAGES: i64 = 65_536;
+
+/// SQLite: the size a longer log file is cut back to when it starts over.
+pub const WAL_KEEP_BYTES: i64 = 64 * 1024 * 1024;
+
 /// Rows one multi-row statement carries at most (SQLite allows 32,766 parameters).
 pub const MAX_ROWS_PER_STATEMENT: usize = 256;
 
@@ -205,12 +219,16 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .pragma("temp_store", "memory");
-            // The writer only checkpoints when the WAL has grown far (64 MB): normally the
-            // background checkpointer keeps it short (see `checkpoint`).
+            // The writer checkpoints by itself only as a backstop, when the WAL has grown far
+            // (no checkpointer running): normally `checkpoint` keeps it short.
             let write = SqlitePoolOptions::new()
                 .max_connections(1)
                 .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts.clone())
+                .connect_with(
+                    opts.clone()
+                        .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES.to_string())
+                        .pragma("journal_size_limit", WAL_KEEP_BYTES.to_string()),
+                )
                 .await
                 .map_err(unreachable)?;
             let checkpoint = SqlitePoolOptions::new()
@@ -239,14 +257,23 @@ impl Db {
         }
     }
 
-    /// SQLite: copies what the write-ahead log holds back into the database without waiting
-    /// for readers or blocking the writer (`PRAGMA wal_checkpoint(PASSIVE)`), from a connection
-    /// of its own. The workers run it a few times a second; left to the writer, a checkpoint
-    /// stalls every write queued behind the commit that triggers it (tens of milliseconds under
-    /// load). PostgreSQL: nothing to do.
+    /// SQLite: copies what the write-ahead log holds back into the database, in two steps, so
+    /// the writer (and the webhook acks waiting for it) never waits for the bulk of that I/O.
+    /// First `PRAGMA wal_checkpoint(PASSIVE)` from a connection of its own, beside the writer.
+    /// Under steady writes that copy never quite catches up (new pages arrive while it runs), and
+    /// the log only starts over from its beginning once every page is copied, so once it is
+    /// longer than [`WAL_CATCH_UP_PAGES`] the few pages written meanwhile are copied holding the
+    /// writer; its next transaction then starts the log over. Left to the writer alone, every
+    /// commit past the threshold ran a whole checkpoint, with its fsyncs. The workers run this
+    /// ten times a second ([`crate::channels::CHECKPOINT_EVERY`]). PostgreSQL: nothing to do.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         if let Db::Sqlite(s) = self {
-            sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&s.checkpoint).await?;
+            let (_, pages, _): (i64, i64, i64) =
+                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&s.checkpoint).await?;
+            if pages > WAL_CATCH_UP_PAGES {
+                let mut writer = s.write.acquire().await?;
+                sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *writer).await?;
+            }
         }
         Ok(())
     }
