@@ -8,26 +8,36 @@ use std::collections::BTreeMap;
 /// table -> column -> not null
 type Schema = BTreeMap<String, BTreeMap<String, bool>>;
 
+/// Tables only the embedded engine has: SQLite keeps the inbound log in a file of its own and
+/// records there which events were applied (PostgreSQL marks `inbound_events` in place).
+const SQLITE_ONLY: [&str; 1] = ["inbound_applied"];
+
+/// The tables of both SQLite files (main and inbound log), without [`SQLITE_ONLY`].
 async fn sqlite_schema() -> Schema {
     let dir = tempfile::tempdir().unwrap();
     let db = Db::connect(&format!("sqlite://{}", dir.path().join("s.db").display())).await.unwrap();
     db.migrate().await.unwrap();
-    let Db::Sqlite(s) = &db else { unreachable!() };
-    let tables: Vec<String> = sqlx::query_scalar(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
-    )
-    .fetch_all(&s.read)
-    .await
-    .unwrap();
+    let Db::Sqlite(main) = &db else { unreachable!() };
+    let Db::Sqlite(log) = db.inbound_log() else { unreachable!() };
     let mut schema = Schema::new();
-    for table in tables {
-        let cols: Vec<(String, i64, i64)> = sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info($1)")
-            .bind(&table)
-            .fetch_all(&s.read)
-            .await
-            .unwrap();
-        // An INTEGER PRIMARY KEY is never null even though SQLite reports notnull = 0.
-        schema.insert(table, cols.into_iter().map(|(n, nn, pk)| (n, nn == 1 || pk == 1)).collect());
+    for file in [main, &log] {
+        let tables: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_sqlx%'",
+        )
+        .fetch_all(&file.read)
+        .await
+        .unwrap();
+        for table in tables.into_iter().filter(|t| !SQLITE_ONLY.contains(&t.as_str())) {
+            let cols: Vec<(String, i64, i64)> =
+                sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info($1)")
+                    .bind(&table)
+                    .fetch_all(&file.read)
+                    .await
+                    .unwrap();
+            // An INTEGER PRIMARY KEY is never null even though SQLite reports notnull = 0.
+            let columns = cols.into_iter().map(|(n, nn, pk)| (n, nn == 1 || pk == 1)).collect();
+            assert!(schema.insert(table.clone(), columns).is_none(), "{table} is in both SQLite files");
+        }
     }
     schema
 }
@@ -91,7 +101,7 @@ async fn postgres_live_schema(url: &str) -> Schema {
 #[tokio::test]
 async fn sqlite_and_postgres_migration_files_define_the_same_schema() {
     let sqlite = sqlite_schema().await;
-    assert!(sqlite.contains_key("units") && sqlite.contains_key("audit_log"));
+    assert!(sqlite.contains_key("units") && sqlite.contains_key("audit_log") && sqlite.contains_key("inbound_events"));
     assert_eq!(sqlite, postgres_files_schema());
 }
 
@@ -115,4 +125,45 @@ fn both_engines_have_the_same_migration_files() {
         v
     };
     assert_eq!(list("sqlite"), list("postgres"));
+}
+
+#[tokio::test]
+async fn sqlite_inbound_events_kept_in_the_main_file_move_to_the_log_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let main_path = dir.path().join("caunoi.db");
+    let db = Db::connect(&format!("sqlite://{}", main_path.display())).await.unwrap();
+    db.migrate().await.unwrap();
+    assert!(caunoi::db::inbound_log_path(&main_path).exists(), "the log has a file of its own");
+    // A database from before the log had its own file: the table still in the main file, with
+    // a pending event and a processed one.
+    let Db::Sqlite(main) = &db else { unreachable!() };
+    sqlx::raw_sql(
+        "CREATE TABLE inbound_events (id INTEGER PRIMARY KEY, channel TEXT NOT NULL, oa_id TEXT NOT NULL, \
+         unit_id INTEGER NOT NULL, event_name TEXT NOT NULL, dedupe_key TEXT NOT NULL UNIQUE, \
+         raw_body TEXT NOT NULL, received_at INTEGER NOT NULL, processed_at INTEGER, \
+         attempts INTEGER NOT NULL DEFAULT 0, locked_until INTEGER, last_error TEXT); \
+         INSERT INTO inbound_events (id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, processed_at) \
+         VALUES (41, 'zalo', '1', 1, 'user_send_text', 'zalo|a', '{}', 5, NULL), \
+                (42, 'zalo', '1', 1, 'user_send_text', 'zalo|b', '{}', 6, 7);",
+    )
+    .execute(&main.write)
+    .await
+    .unwrap();
+    db.migrate().await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sqlite_master WHERE name = 'inbound_events'")
+        .fetch_one(&main.write)
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "the old table is gone from the main file");
+    let Db::Sqlite(log) = db.inbound_log() else { unreachable!() };
+    let moved: Vec<(i64, String, Option<i64>)> =
+        sqlx::query_as("SELECT id, dedupe_key, processed_at FROM inbound_events ORDER BY id")
+            .fetch_all(&log.read)
+            .await
+            .unwrap();
+    assert_eq!(moved, vec![(41, "zalo|a".to_string(), None), (42, "zalo|b".to_string(), Some(7))]);
+    // Starting again changes nothing.
+    db.migrate().await.unwrap();
+    let counts = caunoi::conversations::store::inbound_counts(&db).await.unwrap();
+    assert_eq!((counts.total, counts.unprocessed), (2, 1));
 }

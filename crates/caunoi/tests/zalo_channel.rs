@@ -114,7 +114,7 @@ async fn webhook_replayed_five_times_produces_one_reply() {
     replies_to(&t, "7712390045123987002", 1).await;
     all_processed(&t).await;
     // (The fake's echo and receipt of our reply are stored too; count the citizen's message.)
-    let db = &t.app.db;
+    let db = &t.app.db.inbound_log();
     let stored: i64 = caunoi::db_read!(db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM inbound_events WHERE event_name = 'user_send_text'"
     )
@@ -392,7 +392,7 @@ async fn a_failing_event_does_not_block_the_rest_of_its_batch() {
     let replies = caunoi::conversations::worker::process_claimed(&t.app, events).await;
     assert!(replies >= 2, "both good events answered ({replies} replies)");
     assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").unprocessed, 1);
-    let db = &t.app.db;
+    let db = &t.app.db.inbound_log();
     let failed: Vec<(String, Option<String>)> = caunoi::db_read!(db, pool => sqlx::query_as(
         "SELECT dedupe_key, last_error FROM inbound_events WHERE processed_at IS NULL"
     )
@@ -401,6 +401,7 @@ async fn a_failing_event_does_not_block_the_rest_of_its_batch() {
     .expect("failed events");
     assert!(failed[0].0.ends_with("batch0002"), "{failed:?}");
     assert!(failed[0].1.as_deref().is_some_and(|e| e.contains("refused for the test")), "{failed:?}");
+    let db = &t.app.db;
     let conv = conv_store::open_conversation_of(db, "zalo", w.oa_id, user).await.expect("read").expect("conversation");
     let texts: Vec<String> = conv_store::messages(db, conv.id)
         .await
@@ -584,4 +585,84 @@ async fn rebinding_a_unit_takes_effect_on_the_webhook_at_once() {
     assert_eq!(post("1234567890123", "4321987654321", "new-oa-secret", "rebind0003").await, 200);
     assert_eq!(post("1234567890123", "4321987654321", w.oa_secret_key, "rebind0004").await, 401, "old secret");
     assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").total, 2);
+}
+
+/// The log row of one stored event: (attempts, locked_until, processed_at, last_error).
+async fn log_row(t: &TestApp, dedupe_suffix: &str) -> Option<(i64, Option<i64>, Option<i64>, Option<String>)> {
+    let db = &t.app.db.inbound_log();
+    let pattern = format!("%{dedupe_suffix}");
+    caunoi::db_read!(db, pool => sqlx::query_as(
+        "SELECT attempts, locked_until, processed_at, last_error FROM inbound_events WHERE dedupe_key LIKE $1"
+    )
+    .bind(&pattern)
+    .fetch_optional(pool)
+    .await)
+    .expect("log row")
+}
+
+async fn incoming_texts(t: &TestApp, oa_id: &str, user: &str) -> Vec<String> {
+    let db = &t.app.db;
+    let Some(conv) = conv_store::open_conversation_of(db, "zalo", oa_id, user).await.expect("read") else {
+        return Vec::new();
+    };
+    let messages = conv_store::messages(db, conv.id).await.expect("messages");
+    messages.into_iter().filter(|m| m.direction == "in").map(|m| m.text).collect()
+}
+
+#[tokio::test]
+async fn a_failed_event_rests_then_the_worker_retries_it() {
+    let t = spawn().await;
+    let w = ward();
+    refuse_boom_messages(&t.app.db).await;
+    let user = "7712390045123987301";
+    let body = text_event(w.app_id, w.oa_id, user, "rest0001", "boom");
+    let mac = signed(w.app_id, w.oa_secret_key, &body);
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 200);
+    let (attempts, locked_until, processed_at, _) =
+        eventually("the failure recorded", WAIT, || async { log_row(&t, "rest0001").await.filter(|r| r.3.is_some()) })
+            .await;
+    assert_eq!(attempts, 1);
+    assert!(processed_at.is_none());
+    let now = t.app.clock.now_micros();
+    assert!(locked_until.is_some_and(|until| until > now + 20_000_000), "rests about 30 s: {locked_until:?}");
+    assert!(incoming_texts(&t, w.oa_id, user).await.is_empty(), "nothing of it applied");
+    // The cause goes away; once its rest is over the worker takes it again.
+    let drop_trigger = match &t.app.db {
+        caunoi::db::Db::Sqlite(_) => "DROP TRIGGER refuse_boom",
+        caunoi::db::Db::Postgres(_) => "DROP TRIGGER refuse_boom ON messages",
+    };
+    let db = &t.app.db;
+    caunoi::db_write!(db, pool => sqlx::query(drop_trigger).execute(pool).await.map(|_| ())).expect("drop trigger");
+    t.app.clock.advance(31);
+    t.app.channels.inbound_wake.notify_one();
+    eventually("the retry applied", WAIT, || async { log_row(&t, "rest0001").await.filter(|r| r.2.is_some()) }).await;
+    assert_eq!(incoming_texts(&t, w.oa_id, user).await, vec!["boom".to_string()]);
+}
+
+#[tokio::test]
+async fn an_event_applied_but_not_yet_marked_in_the_log_is_not_applied_twice() {
+    let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let w = ward();
+    let user = "7712390045123987302";
+    let body = text_event(w.app_id, w.oa_id, user, "mark0001", FEE_QUESTION);
+    let mac = signed(w.app_id, w.oa_secret_key, &body);
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 200);
+    let now = t.app.clock.now_micros();
+    let events = conv_store::pending_inbound(&t.app.db, now, 32).await.expect("pending");
+    assert_eq!(events.len(), 1);
+    // Applied, then "crashed" before the inbound log was told (`worker::apply` leaves that to
+    // its caller).
+    let worker = caunoi::conversations::worker::apply;
+    let first = worker(&t.app, caunoi::conversations::worker::prepare(&t.app, events).await).await;
+    assert!(first.replies >= 1);
+    let queued = outbox_store::all(&t.app.db).await.expect("outbox").len();
+    let again = conv_store::pending_inbound(&t.app.db, now, 32).await.expect("pending");
+    if t.app.db.engine() == caunoi::db::Engine::Sqlite {
+        assert_eq!(again.len(), 1, "the log still shows it pending");
+    }
+    // Read again: skipped as applied, and now marked.
+    assert_eq!(caunoi::conversations::worker::process_claimed(&t.app, again).await, 0);
+    assert_eq!(outbox_store::all(&t.app.db).await.expect("outbox").len(), queued, "no second reply");
+    assert_eq!(incoming_texts(&t, w.oa_id, user).await, vec![FEE_QUESTION.to_string()]);
+    assert_eq!(conv_store::inbound_counts(&t.app.db).await.expect("counts").unprocessed, 0);
 }

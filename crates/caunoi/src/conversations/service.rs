@@ -378,33 +378,24 @@ pub async fn prepare_inbound_batch(app: &App, events: Vec<InboundEvent>) -> Resu
         })
         .collect();
     let mut decided = vec![None; events.len()];
-    for (i, decision) in decide_in_parallel(jobs).await {
+    for (i, decision) in decide_off_runtime(jobs).await {
         decided[i] = Some(decision);
     }
     Ok(InboundBatch { events, inputs, contexts, decided })
 }
 
 /// The matcher's decisions on a batch's texts, taken before the batch's transaction (so the
-/// writer is not held while the matcher runs) on blocking threads, two halves side by side so
-/// both cores work, while the runtime's threads go on serving requests and driving the
-/// writer's transactions. A half whose thread failed is simply left out (the bot then decides
-/// those texts itself, inside the transaction).
-async fn decide_in_parallel(mut jobs: Vec<(usize, Arc<Effective>, String)>) -> Vec<(usize, Decision)> {
-    let decide = |jobs: Vec<(usize, Arc<Effective>, String)>| -> Vec<(usize, Decision)> {
-        jobs.into_iter().map(|(i, kb, text)| (i, kb.matcher.decide(&text))).collect()
-    };
+/// writer is not held while the matcher runs), on a blocking thread: the runtime's threads go
+/// on serving requests and driving the writer's transactions. One thread, not one per core:
+/// the worker prepares a batch while the previous one is applied, and that transaction is a
+/// chain of short round trips that slows down whenever both cores are taken. If the thread
+/// fails the texts are left out (the bot then decides them itself, inside the transaction).
+async fn decide_off_runtime(jobs: Vec<(usize, Arc<Effective>, String)>) -> Vec<(usize, Decision)> {
     if jobs.is_empty() {
         return Vec::new();
     }
-    let other = jobs.split_off(jobs.len() / 2);
-    let (mine, theirs) = futures::future::join(
-        tokio::task::spawn_blocking(move || decide(jobs)),
-        tokio::task::spawn_blocking(move || decide(other)),
-    )
-    .await;
-    let mut decided = mine.unwrap_or_default();
-    decided.extend(theirs.unwrap_or_default());
-    decided
+    let decide = move || jobs.into_iter().map(|(i, kb, text)| (i, kb.matcher.decide(&text))).collect();
+    tokio::task::spawn_blocking(decide).await.unwrap_or_default()
 }
 
 /// The knowledge base's decision on a text message to `unit`, taken ahead of its transaction.
@@ -415,8 +406,9 @@ fn decide_ahead(app: &App, unit: Option<&Unit>, msg: &CitizenMessage) -> Option<
 
 /// Applies the events `which` (indices into the batch, in order) in ONE transaction: one commit
 /// (one WAL flush) for all of them instead of one per event. Every event keeps its own
-/// guarantees (marked processed together with its effects, outbox keys from its dedupe key), so
-/// a replay stays harmless; when any event fails the whole transaction rolls back and the
+/// guarantees (recorded as applied together with its effects, outbox keys from its dedupe key),
+/// so a replay stays harmless (on SQLite the caller then marks them in the inbound log,
+/// `store::log_applied`); when any event fails the whole transaction rolls back and the
 /// caller retries the events one by one (`worker`), so one bad event cannot hold back the rest.
 pub async fn apply_inbound_batch(
     app: &App,

@@ -58,6 +58,7 @@ const CLAIM_POSTGRES: &str = "UPDATE inbound_events SET locked_until = $1, attem
 /// Up to `limit` unprocessed events not resting after a failure, oldest first, read without
 /// taking them (SQLite's one worker, see `worker`); `attempts` counts this attempt too.
 pub async fn pending_inbound(db: &Db, now: i64, limit: i64) -> Result<Vec<InboundEvent>, StoreError> {
+    let db = &db.inbound_log();
     Ok(db_read!(db, pool => sqlx::query_as(
         "SELECT id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts + 1 AS attempts \
          FROM inbound_events WHERE processed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
@@ -71,6 +72,7 @@ pub async fn pending_inbound(db: &Db, now: i64, limit: i64) -> Result<Vec<Inboun
 
 /// Leases up to `limit` unprocessed events whose lease (if any) ran out, oldest first.
 pub async fn claim_inbound(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<InboundEvent>, StoreError> {
+    let db = &db.inbound_log();
     let mut rows: Vec<InboundEvent> = match db {
         Db::Sqlite(s) => {
             let mut tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
@@ -92,6 +94,7 @@ pub async fn record_inbound_failure(
     retry_at: i64,
     error: &str,
 ) -> Result<(), StoreError> {
+    let db = &db.inbound_log();
     db_write!(db, pool => sqlx::query(
         "UPDATE inbound_events SET last_error = $1, attempts = $2, locked_until = $3 WHERE id = $4"
     )
@@ -108,6 +111,7 @@ pub async fn record_inbound_failure(
 /// Gives up on an event that failed too often: it stays stored with its error, unprocessed
 /// events no longer include it.
 pub async fn abandon_inbound(db: &Db, id: i64, now: i64, error: &str) -> Result<(), StoreError> {
+    let db = &db.inbound_log();
     db_write!(db, pool => sqlx::query(
         "UPDATE inbound_events SET processed_at = $1, last_error = $2 WHERE id = $3 AND processed_at IS NULL"
     )
@@ -120,6 +124,23 @@ pub async fn abandon_inbound(db: &Db, id: i64, now: i64, error: &str) -> Result<
     Ok(())
 }
 
+/// SQLite: marks events processed in the inbound log once their effects (and their record in
+/// `inbound_applied`) are committed in the main file. Until then, or when this fails, the event
+/// is simply read again and skipped as already applied. PostgreSQL: done in the transaction.
+pub async fn log_applied(db: &Db, ids: &[i64], now: i64) -> Result<(), StoreError> {
+    let Db::Sqlite(_) = db else { return Ok(()) };
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let db = &db.inbound_log();
+    let sql = format!(
+        "UPDATE inbound_events SET processed_at = $1, last_error = NULL WHERE id IN ({}) AND processed_at IS NULL",
+        id_list(ids)
+    );
+    db_write!(db, pool => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).persistent(false).execute(pool).await.map(|_| ()))?;
+    Ok(())
+}
+
 /// Counts of the inbound log (tests, metrics, the bench).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct InboundCounts {
@@ -128,6 +149,7 @@ pub struct InboundCounts {
 }
 
 pub async fn inbound_counts(db: &Db) -> Result<InboundCounts, StoreError> {
+    let db = &db.inbound_log();
     let (total, unprocessed): (i64, i64) = db_read!(db, pool => sqlx::query_as(
         "SELECT COUNT(*), COUNT(*) - COUNT(processed_at) FROM inbound_events"
     )
@@ -338,18 +360,29 @@ crate::engine_fns! {
         Ok(stored)
     }
 
-    /// Marks events processed and returns those this call marked: an event another worker
-    /// already processed is not among them (then do nothing for it). On PostgreSQL this also
-    /// row-locks the events until the transaction ends.
+    /// Records that the events' effects are committed (with them, in the same transaction) and
+    /// returns those this call recorded: an event already applied is not among them (then do
+    /// nothing for it). PostgreSQL marks the events themselves processed, which also row-locks
+    /// them until the transaction ends; SQLite, whose inbound log is a file of its own, records
+    /// them in `inbound_applied` and the log follows after the commit ([`log_applied`]).
     pub async fn mark_processed(conn: &mut Conn, ids: &[i64], now: i64) -> Result<std::collections::HashSet<i64>, StoreError> {
         if ids.is_empty() {
             return Ok(Default::default());
         }
         let list = id_list(ids);
-        let sql = format!(
-            "UPDATE inbound_events SET processed_at = $1, last_error = NULL \
-             WHERE id IN ({list}) AND processed_at IS NULL RETURNING id"
-        );
+        let sql = match PLACEHOLDERS {
+            crate::db::Placeholders::Anonymous => {
+                let rows = ids.iter().map(|id| format!("({id}, ?1)")).collect::<Vec<_>>().join(", ");
+                format!(
+                    "INSERT INTO inbound_applied (event_id, applied_at) VALUES {rows} \
+                     ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
+                )
+            }
+            crate::db::Placeholders::Numbered => format!(
+                "UPDATE inbound_events SET processed_at = $1, last_error = NULL \
+                 WHERE id IN ({list}) AND processed_at IS NULL RETURNING id"
+            ),
+        };
         let marked: Vec<i64> =
             sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now).persistent(false).fetch_all(&mut *conn).await?;
         Ok(marked.into_iter().collect())

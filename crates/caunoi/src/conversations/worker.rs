@@ -5,16 +5,17 @@
 //!
 //! How it takes events depends on the engine:
 //! - **SQLite** has one process and one worker, so nothing needs leasing: the worker reads
-//!   pending events from a reader connection, and reads and prepares the next batch (its
-//!   bodies parsed, its texts matched) while the current one is applied. The one writer then
-//!   only ever runs the batches' transactions and the webhook's inserts, never a claim.
+//!   pending events from the inbound log's file (`Db::inbound_log`) and reads and prepares the
+//!   next batch (its bodies parsed, its texts matched) while the current one is applied. The
+//!   main file's writer only runs the batches' transactions, never a claim.
 //! - **PostgreSQL** may run several instances: each batch is claimed with a lease
 //!   (`store::claim_inbound`, `FOR UPDATE SKIP LOCKED`) that a dead worker's events outlive.
 //!
-//! Either way an event is marked processed in the transaction that applies it, and a batch
-//! skips what is already marked, so an event read twice is applied once. Order: a citizen's
-//! events always go to the same lane and are applied in order, so a conversation sees its
-//! messages in the order they came.
+//! Either way the transaction that applies an event records it as applied (`mark_processed`),
+//! and a batch skips what is already recorded, so an event read twice is applied once. On
+//! SQLite the log's `processed_at` follows after the commit ([`store::log_applied`]). Order: a
+//! citizen's events always go to the same lane and are applied in order, so a conversation
+//! sees its messages in the order they came.
 
 use super::store::InboundEvent;
 use super::{service, store};
@@ -52,7 +53,7 @@ async fn run_claiming(app: App) {
         let now = app.clock.now_micros();
         match store::claim_inbound(&app.db, now, now + LEASE.as_micros() as i64, limit).await {
             Ok(events) if !events.is_empty() => {
-                if process_claimed(&app, events).await > 0 {
+                if apply(&app, prepare(&app, events).await).await.replies > 0 {
                     app.channels.outbox_wake.notify_one();
                 }
                 continue;
@@ -66,26 +67,41 @@ async fn run_claiming(app: App) {
 
 /// SQLite: the next batch is read and prepared on a task of its own while the current one is
 /// applied; it leaves out the events being applied (they are still pending in its snapshot).
+/// The same task first marks the batch applied before them in the inbound log, so that step
+/// is not on the writer's path either.
 async fn run_reading(app: App) {
     let mut ahead: Option<tokio::task::JoinHandle<Prepared>> = None;
+    let mut applied: Vec<i64> = Vec::new();
     loop {
         let next = match ahead.take() {
             Some(task) => task.await.unwrap_or_else(|e| Prepared::Failed(format!("the reading task ended: {e}"))),
-            None => read_and_prepare(app.clone(), Vec::new()).await,
+            None => read_and_prepare(app.clone(), std::mem::take(&mut applied), Vec::new()).await,
         };
         match next {
             Prepared::Failed(error) => tracing::warn!(error = %error, "cannot read pending inbound events"),
             Prepared::Events(batch) if !batch.is_empty() => {
                 let in_flight = batch.ids();
-                ahead = Some(tokio::spawn(read_and_prepare(app.clone(), in_flight)));
-                if apply(&app, batch).await > 0 {
+                let done = std::mem::take(&mut applied);
+                ahead = Some(tokio::spawn(read_and_prepare(app.clone(), done, in_flight)));
+                let outcome = apply(&app, batch).await;
+                applied = outcome.ids;
+                if outcome.replies > 0 {
                     app.channels.outbox_wake.notify_one();
                 }
                 continue;
             }
             Prepared::Events(_) => {}
         }
+        log_applied(&app, &std::mem::take(&mut applied)).await;
         idle(&app).await;
+    }
+}
+
+/// Marks applied events in the inbound log (SQLite; see `store::log_applied`).
+async fn log_applied(app: &App, ids: &[i64]) {
+    if let Err(e) = store::log_applied(&app.db, ids, app.clock.now_micros()).await {
+        // They are read again, skipped as applied, and marked then.
+        tracing::warn!(error = %e, "cannot mark applied events in the inbound log");
     }
 }
 
@@ -126,7 +142,8 @@ impl Batch {
     }
 }
 
-async fn read_and_prepare(app: App, in_flight: Vec<i64>) -> Prepared {
+async fn read_and_prepare(app: App, applied: Vec<i64>, in_flight: Vec<i64>) -> Prepared {
+    log_applied(&app, &applied).await;
     let limit = BATCH + in_flight.len() as i64;
     match store::pending_inbound(&app.db, app.clock.now_micros(), limit).await {
         Ok(mut events) => {
@@ -149,25 +166,42 @@ pub async fn prepare(app: &App, events: Vec<InboundEvent>) -> Batch {
     }
 }
 
-/// Processes claimed events (oldest first): [`prepare`], then [`apply`]. Returns the outbox
-/// rows written.
+/// Processes claimed events (oldest first): [`prepare`], [`apply`], and marks them in the
+/// inbound log. Returns the outbox rows written.
 pub async fn process_claimed(app: &App, events: Vec<InboundEvent>) -> usize {
-    apply(app, prepare(app, events).await).await
+    let outcome = apply(app, prepare(app, events).await).await;
+    log_applied(app, &outcome.ids).await;
+    outcome.replies
+}
+
+/// What applying a batch did: outbox rows written, and the events whose transaction committed
+/// (applied now or found applied before).
+#[derive(Default)]
+pub struct Applied {
+    pub replies: usize,
+    pub ids: Vec<i64>,
+}
+
+impl Applied {
+    fn add(&mut self, other: Applied) {
+        self.replies += other.replies;
+        self.ids.extend(other.ids);
+    }
 }
 
 /// Applies a prepared batch, split into lanes by citizen (one on SQLite, whose one writer runs
 /// one transaction at a time anyway), each lane in ONE transaction; a lane that fails is
 /// retried event by event, so a bad event is recorded as failed and the others of its batch
-/// still go through. Returns the outbox rows written.
-pub async fn apply(app: &App, batch: Batch) -> usize {
+/// still go through.
+pub async fn apply(app: &App, batch: Batch) -> Applied {
     let batch = match batch {
         Batch::Ready(b) => b,
         Batch::OneByOne(events) => {
-            let mut replies = 0;
+            let mut outcome = Applied::default();
             for ev in &events {
-                replies += settle(app, ev, service::process_inbound(app, ev).await).await;
+                outcome.add(settle(app, ev, service::process_inbound(app, ev).await).await);
             }
-            return replies;
+            return outcome;
         }
     };
     let lanes = match app.db.engine() {
@@ -181,26 +215,33 @@ pub async fn apply(app: &App, batch: Batch) -> usize {
         by_lane[(h.finish() % lanes as u64) as usize].push(i);
     }
     let runs = by_lane.iter().filter(|l| !l.is_empty()).map(|lane| process_lane(app, &batch, lane));
-    futures::future::join_all(runs).await.into_iter().sum()
+    let mut outcome = Applied::default();
+    for lane in futures::future::join_all(runs).await {
+        outcome.add(lane);
+    }
+    outcome
 }
 
-async fn process_lane(app: &App, batch: &service::InboundBatch, lane: &[usize]) -> usize {
+async fn process_lane(app: &App, batch: &service::InboundBatch, lane: &[usize]) -> Applied {
     let events = batch.events();
     match service::apply_inbound_batch(app, batch, lane).await {
-        Ok(done) => done.into_iter().map(|p| count(&p)).sum(),
+        Ok(done) => Applied {
+            replies: done.into_iter().map(|p| count(&p)).sum(),
+            ids: lane.iter().map(|&i| events[i].id).collect(),
+        },
         Err(e) if lane.len() > 1 => {
             tracing::info!(error = %e, events = lane.len(), "inbound batch failed; retrying its events one by one");
-            let mut replies = 0;
+            let mut outcome = Applied::default();
             for &i in lane {
                 let result = service::apply_inbound_batch(app, batch, &[i]).await;
                 let result = result.map(|done| done.into_iter().next().unwrap_or_default());
-                replies += settle(app, &events[i], result).await;
+                outcome.add(settle(app, &events[i], result).await);
             }
-            replies
+            outcome
         }
         Err(e) => match lane.first() {
             Some(&i) => settle(app, &events[i], Err(e)).await,
-            None => 0,
+            None => Applied::default(),
         },
     }
 }
@@ -217,9 +258,9 @@ fn count(p: &service::Processed) -> usize {
 
 /// Counts a processed event, or records why it failed: it rests for [`LEASE`], and is set
 /// aside after [`MAX_ATTEMPTS`].
-async fn settle(app: &App, ev: &InboundEvent, result: Result<service::Processed, service::ProcessError>) -> usize {
+async fn settle(app: &App, ev: &InboundEvent, result: Result<service::Processed, service::ProcessError>) -> Applied {
     match result {
-        Ok(p) => count(&p),
+        Ok(p) => Applied { replies: count(&p), ids: vec![ev.id] },
         Err(e) => {
             let error = e.to_string();
             tracing::warn!(event_id = ev.id, attempts = ev.attempts, error = %error, "inbound event failed");
@@ -234,7 +275,7 @@ async fn settle(app: &App, ev: &InboundEvent, result: Result<service::Processed,
             if let Err(e) = r {
                 tracing::warn!(error = %e, "cannot record an inbound failure");
             }
-            0
+            Applied::default()
         }
     }
 }

@@ -12,7 +12,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 use std::str::FromStr;
 use std::time::Duration;
 
-/// The two pools of the embedded engine: one writer, several readers.
+/// The pools of one file of the embedded engine: one writer, several readers.
 #[derive(Debug, Clone)]
 pub struct SqliteDb {
     pub write: SqlitePool,
@@ -20,6 +20,9 @@ pub struct SqliteDb {
     /// One connection that copies the WAL back into the database ([`Db::checkpoint`]), so
     /// the writer (and the webhook acks waiting for it) never stalls on a checkpoint.
     pub checkpoint: SqlitePool,
+    /// The inbound log's file, beside the main one (`None` in the log's own pools), see
+    /// [`Db::inbound_log`].
+    pub log: Option<std::sync::Arc<SqliteDb>>,
 }
 
 /// A connection to caunoi's database.
@@ -219,30 +222,12 @@ impl Db {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .pragma("temp_store", "memory");
-            // The writer checkpoints by itself only as a backstop, when the WAL has grown far
-            // (no checkpointer running): normally `checkpoint` keeps it short.
-            let write = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(
-                    opts.clone()
-                        .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES.to_string())
-                        .pragma("journal_size_limit", WAL_KEEP_BYTES.to_string()),
-                )
-                .await
-                .map_err(unreachable)?;
-            let checkpoint = SqlitePoolOptions::new()
-                .max_connections(1)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_lazy_with(opts.clone());
+            let log_opts = opts.clone().filename(inbound_log_path(opts.get_filename()));
+            let log = open_sqlite_file(log_opts, 2, None).await.map_err(unreachable)?;
             let readers = std::thread::available_parallelism().map(|n| n.get() as u32).unwrap_or(2).max(2);
-            let read = SqlitePoolOptions::new()
-                .max_connections(readers * 2)
-                .acquire_timeout(Duration::from_secs(10))
-                .connect_with(opts.read_only(true))
-                .await
-                .map_err(unreachable)?;
-            Ok(Db::Sqlite(SqliteDb { write, read, checkpoint }))
+            let main =
+                open_sqlite_file(opts, readers * 2, Some(std::sync::Arc::new(log))).await.map_err(unreachable)?;
+            Ok(Db::Sqlite(main))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(|_| ConnectError::BadUrl(shown.clone()))?;
             let pool = PgPoolOptions::new()
@@ -268,32 +253,50 @@ impl Db {
     /// ten times a second ([`crate::channels::CHECKPOINT_EVERY`]). PostgreSQL: nothing to do.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         if let Db::Sqlite(s) = self {
-            let (_, pages, _): (i64, i64, i64) =
-                sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&s.checkpoint).await?;
-            if pages > WAL_CATCH_UP_PAGES {
-                let mut writer = s.write.acquire().await?;
-                sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *writer).await?;
+            checkpoint_file(s).await?;
+            if let Some(log) = &s.log {
+                checkpoint_file(log).await?;
             }
         }
         Ok(())
     }
 
-    /// Applies the embedded migrations of this engine.
+    /// Applies the embedded migrations of this engine (on SQLite, of both files).
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match self {
-            Db::Sqlite(s) => sqlx::migrate!("./migrations/sqlite").run(&s.write).await?,
+            Db::Sqlite(s) => {
+                if let Some(log) = &s.log {
+                    sqlx::migrate!("./migrations/sqlite-inbound").run(&log.write).await?;
+                }
+                sqlx::migrate!("./migrations/sqlite").run(&s.write).await?;
+                move_inbound_events_to_the_log(s).await?;
+            }
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
     }
 
+    /// Where inbound webhook events are kept. On SQLite a database file of its own beside the
+    /// main one (`caunoi-inbound.db`), with its own writer: a webhook's ack waits only for the
+    /// other acks of its group, never for the inbound worker's transactions on the main file.
+    /// Whether an event's effects are committed is recorded with them, in the main file
+    /// (`inbound_applied`); the log's `processed_at` follows right after (see
+    /// `conversations::service::apply_inbound_batch`). On PostgreSQL the same database.
+    pub fn inbound_log(&self) -> Db {
+        match self {
+            Db::Sqlite(s) => Db::Sqlite(s.log.as_deref().unwrap_or(s).clone()),
+            Db::Postgres(p) => Db::Postgres(p.clone()),
+        }
+    }
+
     /// The pool the webhook stores acknowledged events through. On PostgreSQL a separate small
     /// pool (same server, same settings, `synchronous_commit` untouched), so an ack never waits
-    /// for a connection the workers hold; connections open on first use. On SQLite the same
-    /// database: writes share the one writer connection anyway (the webhook groups its inserts).
+    /// for a connection the workers hold; connections open on first use. On SQLite the inbound
+    /// log's file ([`Db::inbound_log`]), whose one writer the webhook's group commits have
+    /// (nearly) to themselves.
     pub fn ingest(&self) -> Db {
         match self {
-            Db::Sqlite(s) => Db::Sqlite(s.clone()),
+            Db::Sqlite(_) => self.inbound_log(),
             Db::Postgres(p) => Db::Postgres(
                 PgPoolOptions::new()
                     .max_connections(4)
@@ -320,12 +323,95 @@ impl Db {
     pub async fn close(&self) {
         match self {
             Db::Sqlite(s) => {
-                s.read.close().await;
-                s.write.close().await;
+                for file in std::iter::once(s).chain(s.log.as_deref()) {
+                    file.read.close().await;
+                    file.write.close().await;
+                    file.checkpoint.close().await;
+                }
             }
             Db::Postgres(p) => p.close().await,
         }
     }
+}
+
+/// The inbound log's file for the main database file `main`: `caunoi.db` → `caunoi-inbound.db`.
+pub fn inbound_log_path(main: &std::path::Path) -> std::path::PathBuf {
+    let stem = main.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "caunoi".into());
+    let name = match main.extension() {
+        Some(ext) => format!("{stem}-inbound.{}", ext.to_string_lossy()),
+        None => format!("{stem}-inbound"),
+    };
+    main.with_file_name(name)
+}
+
+/// Opens one SQLite file: its one writer (which checkpoints by itself only as a backstop, when
+/// the WAL has grown far with no checkpointer running; normally [`Db::checkpoint`] keeps it
+/// short), `readers` read-only connections and the checkpointer's connection.
+async fn open_sqlite_file(
+    opts: SqliteConnectOptions,
+    readers: u32,
+    log: Option<std::sync::Arc<SqliteDb>>,
+) -> Result<SqliteDb, sqlx::Error> {
+    let write = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(
+            opts.clone()
+                .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES.to_string())
+                .pragma("journal_size_limit", WAL_KEEP_BYTES.to_string()),
+        )
+        .await?;
+    let checkpoint = SqlitePoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_lazy_with(opts.clone());
+    let read = SqlitePoolOptions::new()
+        .max_connections(readers)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(opts.read_only(true))
+        .await?;
+    Ok(SqliteDb { write, read, checkpoint, log })
+}
+
+/// Copies one file's WAL back (see [`Db::checkpoint`]).
+async fn checkpoint_file(s: &SqliteDb) -> Result<(), StoreError> {
+    let (_, pages, _): (i64, i64, i64) =
+        sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)").fetch_one(&s.checkpoint).await?;
+    if pages > WAL_CATCH_UP_PAGES {
+        let mut writer = s.write.acquire().await?;
+        sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&mut *writer).await?;
+    }
+    Ok(())
+}
+
+/// Before the inbound log had a file of its own (SQLite), its events lived in the main file:
+/// they are moved over once, keeping their ids. The copy is idempotent and the old table is
+/// dropped only after it, so an interruption is simply repeated at the next start.
+async fn move_inbound_events_to_the_log(s: &SqliteDb) -> Result<(), StoreError> {
+    let Some(log) = &s.log else { return Ok(()) };
+    let old: Option<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'inbound_events'")
+            .fetch_optional(&s.write)
+            .await?;
+    if old.is_none() {
+        return Ok(());
+    }
+    let mut main = s.write.acquire().await?;
+    let path = log.write.connect_options().get_filename().to_string_lossy().into_owned();
+    sqlx::query("ATTACH DATABASE $1 AS inbound_log").bind(path).execute(&mut *main).await?;
+    let moved = async {
+        let columns = "id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, \
+                       processed_at, attempts, locked_until, last_error";
+        let sql = format!(
+            "INSERT OR IGNORE INTO inbound_log.inbound_events ({columns}) SELECT {columns} FROM main.inbound_events"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *main).await?;
+        sqlx::query("DROP TABLE main.inbound_events").execute(&mut *main).await?;
+        Ok::<(), sqlx::Error>(())
+    }
+    .await;
+    sqlx::query("DETACH DATABASE inbound_log").execute(&mut *main).await?;
+    Ok(moved?)
 }
 
 /// Hides the password of a database URL so it can be shown or logged.

@@ -3,7 +3,7 @@
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and settle each row
 //! with a conditional update that only a holder of the lease can make.
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, StoreError, values_list};
 use crate::{db_read, in_scope};
 use caunoi_core::staff::OfficerId;
 
@@ -108,9 +108,7 @@ pub enum Settlement {
 /// alone.
 pub async fn settle(db: &Db, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
     crate::db_tx!(db, tx, [ob = crate::outbox::store] => {
-        for (row, outcome) in outcomes {
-            ob::settle_one(&mut tx, row, outcome, now).await?;
-        }
+        ob::settle_many(&mut tx, outcomes, now).await?
     });
     Ok(())
 }
@@ -183,55 +181,77 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, StoreError> {
 }
 
 crate::engine_fns! {
-    /// Settles one row (see [`Settlement`]).
-    pub async fn settle_one(conn: &mut Conn, row: &OutboxRow, outcome: &Settlement, now: i64) -> Result<(), StoreError> {
-        let mut requeue = None;
-        match outcome {
-            Settlement::Sent { provider_id } => {
-                let r = sqlx::query(
-                    "UPDATE outbox SET status = 'sent', provider_message_id = $1, sent_at = $2, updated_at = $2, \
-                     locked_until = NULL, last_error = NULL WHERE id = $3 AND status = 'sending'",
-                )
-                .bind(provider_id)
-                .bind(now)
-                .bind(row.id)
-                .execute(&mut *conn)
-                .await?;
-                if r.rows_affected() == 1 && let Some(message_id) = row.message_id {
-                    sqlx::query("UPDATE messages SET channel_message_id = $1 WHERE id = $2")
-                        .bind(provider_id)
-                        .bind(message_id)
-                        .execute(&mut *conn)
-                        .await?;
-                }
+    /// Settles a batch's outcomes with one statement per kind of outcome: sent (and the
+    /// provider's id stamped on the messages they carried), dead, back to the queue. A row no
+    /// longer `sending` (its lease was taken over) is left alone.
+    pub async fn settle_many(conn: &mut Conn, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
+        let mut sent: Vec<(&OutboxRow, &str)> = Vec::new();
+        let mut dead: Vec<(i64, &str)> = Vec::new();
+        // (id, run_at, error, attempts given back)
+        let mut requeued: Vec<(i64, i64, Option<&str>, i64)> = Vec::new();
+        for (row, outcome) in outcomes {
+            match outcome {
+                Settlement::Sent { provider_id } => sent.push((row, provider_id)),
+                Settlement::Dead { error } => dead.push((row.id, error)),
+                Settlement::Retry { run_at, error } => requeued.push((row.id, *run_at, Some(error), 0)),
+                // A deferred row gets its attempt back and keeps its last error.
+                Settlement::Deferred { run_at } => requeued.push((row.id, *run_at, None, 1)),
             }
-            Settlement::Dead { error } => {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'dead', last_error = $1, locked_until = NULL, updated_at = $2 \
-                     WHERE id = $3 AND status = 'sending'",
-                )
-                .bind(error)
-                .bind(now)
-                .bind(row.id)
-                .execute(&mut *conn)
-                .await?;
-            }
-            Settlement::Retry { run_at, error } => requeue = Some((*run_at, Some(error.as_str()), 0_i64)),
-            // A deferred row gets its attempt back and keeps its last error.
-            Settlement::Deferred { run_at } => requeue = Some((*run_at, None, 1)),
         }
-        if let Some((run_at, error, spent)) = requeue {
-            sqlx::query(
-                "UPDATE outbox SET status = 'pending', run_at = $1, last_error = COALESCE($2, last_error), \
-                 attempts = attempts - $3, locked_until = NULL, updated_at = $4 WHERE id = $5 AND status = 'sending'",
-            )
-            .bind(run_at)
-            .bind(error)
-            .bind(spent)
-            .bind(now)
-            .bind(row.id)
-            .execute(&mut *conn)
-            .await?;
+        for chunk in sent.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE outbox SET status = 'sent', provider_message_id = v.column2, sent_at = v.column3, \
+                 updated_at = v.column3, locked_until = NULL, last_error = NULL \
+                 FROM (VALUES {}) AS v WHERE outbox.id = v.column1 AND outbox.status = 'sending' RETURNING outbox.id",
+                values_list(chunk.len(), 3, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+            for (row, provider_id) in chunk {
+                q = q.bind(row.id).bind(*provider_id).bind(now);
+            }
+            let settled: Vec<i64> = q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await?;
+            let stamps: Vec<(i64, &str)> = chunk
+                .iter()
+                .filter(|(row, _)| settled.contains(&row.id))
+                .filter_map(|(row, provider_id)| Some((row.message_id?, *provider_id)))
+                .collect();
+            if !stamps.is_empty() {
+                let sql = format!(
+                    "UPDATE messages SET channel_message_id = v.column2 FROM (VALUES {}) AS v WHERE messages.id = v.column1",
+                    values_list(stamps.len(), 2, PLACEHOLDERS)
+                );
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (message_id, provider_id) in &stamps {
+                    q = q.bind(message_id).bind(*provider_id);
+                }
+                q.persistent(stamps.len() == 1).execute(&mut *conn).await?;
+            }
+        }
+        for chunk in dead.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE outbox SET status = 'dead', last_error = v.column2, locked_until = NULL, updated_at = v.column3 \
+                 FROM (VALUES {}) AS v WHERE outbox.id = v.column1 AND outbox.status = 'sending'",
+                values_list(chunk.len(), 3, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, error) in chunk {
+                q = q.bind(id).bind(*error).bind(now);
+            }
+            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+        }
+        for chunk in requeued.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE outbox SET status = 'pending', run_at = v.column2, \
+                 last_error = COALESCE(v.column3, outbox.last_error), attempts = outbox.attempts - v.column4, \
+                 locked_until = NULL, updated_at = v.column5 \
+                 FROM (VALUES {}) AS v WHERE outbox.id = v.column1 AND outbox.status = 'sending'",
+                values_list(chunk.len(), 5, PLACEHOLDERS)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (id, run_at, error, given_back) in chunk {
+                q = q.bind(id).bind(run_at).bind(*error).bind(given_back).bind(now);
+            }
+            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -259,12 +279,12 @@ crate::engine_fns! {
     /// returns the ids and keys of those that were new.
     pub async fn insert_many(conn: &mut Conn, rows: &[NewOutbox<'_>]) -> Result<Vec<(i64, String)>, StoreError> {
         let mut new = Vec::with_capacity(rows.len());
-        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO outbox (idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, message_id, \
                  payload, status, attempts, run_at, created_at, updated_at) VALUES {} \
                  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
-                crate::db::values_list(chunk.len(), 13, PLACEHOLDERS)
+                values_list(chunk.len(), 13, PLACEHOLDERS)
             );
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
             for o in chunk {
