@@ -32,7 +32,6 @@ use caunoi_core::units::UnitPath;
 use caunoi_text::matcher::Decision;
 use caunoi_zalo::{Attachment, Event, EventKind, MessageKind};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -98,11 +97,13 @@ pub struct CitizenRef<'a> {
 
 /// What makes a message's effects happen at most once.
 #[derive(Debug, Clone, Copy)]
-pub enum Once<'a> {
-    /// A stored webhook event, which the caller has just marked processed in the same
-    /// transaction (events another worker already processed never get here); reply keys derive
-    /// from its dedupe key.
-    InboundEvent { dedupe_key: &'a str },
+pub enum Once {
+    /// A stored webhook event, which the caller has just recorded as applied in the same
+    /// transaction (events applied before never get here); reply keys derive from its id,
+    /// which the dedupe key makes one per delivered message. Zero-padded, so the keys of new
+    /// replies sort after the old ones and the unique index on them grows at its end instead
+    /// of touching a random page per reply.
+    InboundEvent { event_id: i64 },
     /// A message posted directly (web chat): it is new by construction; reply keys derive from
     /// the stored message's id.
     Posted,
@@ -283,10 +284,6 @@ fn fit_budget(parts: Vec<Vec<String>>) -> Vec<String> {
     out
 }
 
-fn key_of(dedupe_key: &str) -> String {
-    hex::encode(&Sha256::digest(dedupe_key.as_bytes())[..16])
-}
-
 /// Why processing failed (the event stays unprocessed and is retried).
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
@@ -419,8 +416,8 @@ pub async fn apply_inbound_batch(
     let now = app.clock.now_micros();
     let applied = db_tx!(&app.db, tx, [turn = crate::conversations::service, cs = crate::conversations::store] => {
         // One statement marks the batch; what another worker already processed is skipped.
-        let fresh = cs::mark_processed(&mut tx, &ids, now).await?;
-        let mut applied: Vec<(Processed, Option<CitizenTurn>)> = Vec::with_capacity(which.len());
+                let fresh = cs::mark_processed(&mut tx, &ids, now).await?;
+                let mut applied: Vec<(Processed, Option<CitizenTurn>)> = Vec::with_capacity(which.len());
         // Citizens' messages are applied together, a run of consecutive ones at a time; the
         // rare events without a message (taps on "Nhắn tin", echoes of OA Manager) one by one,
         // in their place.
@@ -492,7 +489,7 @@ fn turn_input<'a>(
             interaction_at: *interaction_at,
         },
         msg,
-        once: Once::InboundEvent { dedupe_key: &ev.dedupe_key },
+        once: Once::InboundEvent { event_id: ev.id },
         decided: decided.and_then(Option::as_ref),
     }))
 }
@@ -503,7 +500,7 @@ struct TurnInput<'a> {
     facts: &'a UnitFacts,
     from: CitizenRef<'a>,
     msg: &'a CitizenMessage,
-    once: Once<'a>,
+    once: Once,
     /// The knowledge base's decision on `msg.text`, when taken ahead.
     decided: Option<&'a Decision>,
 }
@@ -625,7 +622,7 @@ pub async fn process_citizen_message(
     facts: &UnitFacts,
     from: &CitizenRef<'_>,
     msg: &CitizenMessage,
-    once: Once<'_>,
+    once: Once,
 ) -> Result<CitizenTurn, ProcessError> {
     let decided = decide_ahead(app, unit, msg);
     let item = TurnInput { unit, facts, from: *from, msg, once, decided: decided.as_ref() };
@@ -847,7 +844,7 @@ macro_rules! turn_fns {
                     let in_id =
                         in_ids.get(&p.conversation.id).copied().ok_or(ProcessError::Store(StoreError::NotFound))?;
                     let key = match items[i].once {
-                        Once::InboundEvent { dedupe_key } => key_of(dedupe_key),
+                        Once::InboundEvent { event_id } => format!("e{event_id:012}"),
                         Once::Posted => format!("m{in_id}"),
                     };
                     for (k, out) in p.outs.iter().enumerate() {

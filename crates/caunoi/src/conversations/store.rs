@@ -369,23 +369,33 @@ crate::engine_fns! {
         if ids.is_empty() {
             return Ok(Default::default());
         }
-        let list = id_list(ids);
-        let sql = match PLACEHOLDERS {
-            crate::db::Placeholders::Anonymous => {
-                let rows = ids.iter().map(|id| format!("({id}, ?1)")).collect::<Vec<_>>().join(", ");
-                format!(
-                    "INSERT INTO inbound_applied (event_id, applied_at) VALUES {rows} \
-                     ON CONFLICT (event_id) DO NOTHING RETURNING event_id"
-                )
+        let mut marked = std::collections::HashSet::with_capacity(ids.len());
+        for chunk in ids.chunks(MAX_ROWS_PER_STATEMENT) {
+            let (sql, binds) = match PLACEHOLDERS {
+                crate::db::Placeholders::Anonymous => (
+                    format!(
+                        "INSERT INTO inbound_applied (event_id, applied_at) VALUES {} \
+                         ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
+                        values_list(chunk.len(), 2, PLACEHOLDERS)
+                    ),
+                    chunk.iter().flat_map(|&id| [id, now]).collect::<Vec<i64>>(),
+                ),
+                crate::db::Placeholders::Numbered => (
+                    format!(
+                        "UPDATE inbound_events SET processed_at = $1, last_error = NULL \
+                         WHERE id IN ({}) AND processed_at IS NULL RETURNING id",
+                        id_list(chunk)
+                    ),
+                    vec![now],
+                ),
+            };
+            let mut q = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql));
+            for b in binds {
+                q = q.bind(b);
             }
-            crate::db::Placeholders::Numbered => format!(
-                "UPDATE inbound_events SET processed_at = $1, last_error = NULL \
-                 WHERE id IN ({list}) AND processed_at IS NULL RETURNING id"
-            ),
-        };
-        let marked: Vec<i64> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(now).persistent(false).fetch_all(&mut *conn).await?;
-        Ok(marked.into_iter().collect())
+            marked.extend(q.persistent(PLACEHOLDERS == crate::db::Placeholders::Anonymous).fetch_all(&mut *conn).await?);
+        }
+        Ok(marked)
     }
 
     /// Creates or refreshes a contact and returns its id. The upsert row-locks the contact on
@@ -477,7 +487,7 @@ crate::engine_fns! {
             for c in chunk {
                 q = q.bind(c.unit_id).bind(c.channel).bind(c.account).bind(c.external_id).bind(c.interaction_at).bind(now).bind(now);
             }
-            for (id, channel, account, external) in q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await? {
+            for (id, channel, account, external) in q.persistent(true).fetch_all(&mut *conn).await? {
                 ids.insert((channel, account, external), id);
             }
         }
@@ -490,15 +500,19 @@ crate::engine_fns! {
         if contact_ids.is_empty() {
             return Ok(open);
         }
-        let sql = format!(
-            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) AND status <> 'closed' \
-             ORDER BY id DESC",
-            id_list(contact_ids)
-        );
-        let rows: Vec<ConversationRow> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).persistent(false).fetch_all(&mut *conn).await?;
-        for row in rows {
-            open.entry(row.contact_id).or_insert(row);
+        for chunk in contact_ids.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) AND status <> 'closed' \
+                 ORDER BY id DESC",
+                crate::db::param_list(chunk.len(), PLACEHOLDERS)
+            );
+            let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            for row in q.persistent(true).fetch_all(&mut *conn).await? {
+                open.entry(row.contact_id).or_insert(row);
+            }
         }
         Ok(open)
     }
@@ -521,7 +535,7 @@ crate::engine_fns! {
             for &(unit_id, contact_id, channel) in chunk {
                 q = q.bind(unit_id).bind(contact_id).bind(channel).bind("bot").bind(false).bind("{}").bind(now).bind(now);
             }
-            for row in q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await? {
+            for row in q.persistent(true).fetch_all(&mut *conn).await? {
                 out.insert(row.contact_id, row);
             }
         }
@@ -552,7 +566,7 @@ crate::engine_fns! {
                     .bind(m.channel_message_id)
                     .bind(m.created_at);
             }
-            for (id, conversation) in q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await? {
+            for (id, conversation) in q.persistent(true).fetch_all(&mut *conn).await? {
                 out.insert(conversation, id);
             }
         }
@@ -574,7 +588,7 @@ crate::engine_fns! {
             for u in chunk {
                 q = q.bind(u.id).bind(u.status).bind(u.urgent).bind(u.bot_memory).bind(u.last_citizen_message_at).bind(now);
             }
-            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+            q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
     }

@@ -198,6 +198,15 @@ pub fn values_list(rows: usize, columns: usize, style: Placeholders) -> String {
     out
 }
 
+/// `?, ?, ?` or `$1, $2, $3`: `n` parameters for an `IN (…)` list, numbered from 1.
+pub fn param_list(n: usize, style: Placeholders) -> String {
+    let one = |i: usize| match style {
+        Placeholders::Anonymous => "?".to_string(),
+        Placeholders::Numbered => format!("${i}"),
+    };
+    (1..=n).map(one).collect::<Vec<_>>().join(", ")
+}
+
 /// Why the database could not be opened, in one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
@@ -346,7 +355,9 @@ pub fn inbound_log_path(main: &std::path::Path) -> std::path::PathBuf {
 
 /// Opens one SQLite file: its one writer (which checkpoints by itself only as a backstop, when
 /// the WAL has grown far with no checkpointer running; normally [`Db::checkpoint`] keeps it
-/// short), `readers` read-only connections and the checkpointer's connection.
+/// short), `readers` read-only connections and the checkpointer's connection. The writer keeps
+/// up to 1,024 prepared statements: multi-row statements differ by their row count, and
+/// preparing a 32-row insert again for every batch cost the writer more than running it.
 async fn open_sqlite_file(
     opts: SqliteConnectOptions,
     readers: u32,
@@ -357,6 +368,7 @@ async fn open_sqlite_file(
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(
             opts.clone()
+                .statement_cache_capacity(1024)
                 .pragma("wal_autocheckpoint", WAL_BACKSTOP_PAGES.to_string())
                 .pragma("journal_size_limit", WAL_KEEP_BYTES.to_string()),
         )

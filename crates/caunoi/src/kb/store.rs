@@ -231,7 +231,7 @@ crate::engine_fns! {
             for &(unit, text, kind, entry) in chunk {
                 q = q.bind(unit.0).bind(at).bind(text).bind(kind).bind(entry);
             }
-            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+            q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
     }

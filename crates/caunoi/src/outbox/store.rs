@@ -209,7 +209,7 @@ crate::engine_fns! {
             for (row, provider_id) in chunk {
                 q = q.bind(row.id).bind(*provider_id).bind(now);
             }
-            let settled: Vec<i64> = q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await?;
+            let settled: Vec<i64> = q.persistent(true).fetch_all(&mut *conn).await?;
             let stamps: Vec<(i64, &str)> = chunk
                 .iter()
                 .filter(|(row, _)| settled.contains(&row.id))
@@ -224,7 +224,7 @@ crate::engine_fns! {
                 for (message_id, provider_id) in &stamps {
                     q = q.bind(message_id).bind(*provider_id);
                 }
-                q.persistent(stamps.len() == 1).execute(&mut *conn).await?;
+                q.persistent(true).execute(&mut *conn).await?;
             }
         }
         for chunk in dead.chunks(MAX_ROWS_PER_STATEMENT) {
@@ -237,7 +237,7 @@ crate::engine_fns! {
             for (id, error) in chunk {
                 q = q.bind(id).bind(*error).bind(now);
             }
-            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+            q.persistent(true).execute(&mut *conn).await?;
         }
         for chunk in requeued.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
@@ -251,7 +251,7 @@ crate::engine_fns! {
             for (id, run_at, error, given_back) in chunk {
                 q = q.bind(id).bind(run_at).bind(*error).bind(given_back).bind(now);
             }
-            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+            q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
     }
@@ -303,7 +303,7 @@ crate::engine_fns! {
                     .bind(o.run_at)
                     .bind(o.run_at);
             }
-            new.extend(q.persistent(chunk.len() == 1).fetch_all(&mut *conn).await?);
+            new.extend(q.persistent(true).fetch_all(&mut *conn).await?);
         }
         Ok(new)
     }

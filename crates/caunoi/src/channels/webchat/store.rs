@@ -239,7 +239,7 @@ crate::engine_fns! {
                     buttons.iter().map(|b| serde_json::json!({ "label": b.label, "payload": b.payload })).collect();
                 q = q.bind(message_id).bind(serde_json::Value::Array(list).to_string()).bind(feedback_for);
             }
-            q.persistent(chunk.len() == 1).execute(&mut *conn).await?;
+            q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
     }
