@@ -84,16 +84,7 @@ pub enum IncomingKind {
     Sticker,
 }
 
-/// Who wrote, as `contacts` keys them: Zalo (OA id, user id), web chat (unit code, session id).
-#[derive(Debug, Clone, Copy)]
-pub struct CitizenRef<'a> {
-    pub unit_id: i64,
-    /// `zalo` or `web`; also the outbox channel of the replies.
-    pub channel: &'a str,
-    pub account: &'a str,
-    pub external_id: &'a str,
-    pub interaction_at: Option<i64>,
-}
+pub use super::store::CitizenRef;
 
 /// What makes a message's effects happen at most once.
 #[derive(Debug, Clone, Copy)]
@@ -403,8 +394,8 @@ fn decide_ahead(app: &App, unit: Option<&Unit>, msg: &CitizenMessage) -> Option<
 
 /// Applies the events `which` (indices into the batch, in order) in ONE transaction: one commit
 /// (one WAL flush) for all of them instead of one per event. Every event keeps its own
-/// guarantees (recorded as applied together with its effects, outbox keys from its dedupe key),
-/// so a replay stays harmless (on SQLite the caller then marks them in the inbound log,
+/// guarantees (recorded as applied together with its effects, outbox keys from its id), so a
+/// replay stays harmless (on SQLite the caller then marks them in the inbound log,
 /// `store::log_applied`); when any event fails the whole transaction rolls back and the
 /// caller retries the events one by one (`worker`), so one bad event cannot hold back the rest.
 pub async fn apply_inbound_batch(
@@ -416,8 +407,8 @@ pub async fn apply_inbound_batch(
     let now = app.clock.now_micros();
     let applied = db_tx!(&app.db, tx, [turn = crate::conversations::service, cs = crate::conversations::store] => {
         // One statement marks the batch; what another worker already processed is skipped.
-                let fresh = cs::mark_processed(&mut tx, &ids, now).await?;
-                let mut applied: Vec<(Processed, Option<CitizenTurn>)> = Vec::with_capacity(which.len());
+        let fresh = cs::mark_processed(&mut tx, &ids, now).await?;
+        let mut applied: Vec<(Processed, Option<CitizenTurn>)> = Vec::with_capacity(which.len());
         // Citizens' messages are applied together, a run of consecutive ones at a time; the
         // rare events without a message (taps on "Nhắn tin", echoes of OA Manager) one by one,
         // in their place.
@@ -717,19 +708,7 @@ macro_rules! turn_fns {
             ) -> Result<(), ProcessError> {
                 let now = app.clock.now_micros();
                 // The contacts, then their open conversations (new ones where there is none).
-                let contacts: Vec<crate::conversations::store::NewContact<'_>> = wave
-                    .iter()
-                    .map(|&i| {
-                        let f = &items[i].from;
-                        crate::conversations::store::NewContact {
-                            unit_id: f.unit_id,
-                            channel: f.channel,
-                            account: f.account,
-                            external_id: f.external_id,
-                            interaction_at: f.interaction_at,
-                        }
-                    })
-                    .collect();
+                let contacts: Vec<CitizenRef<'_>> = wave.iter().map(|&i| items[i].from).collect();
                 let contact_ids = cs::upsert_contacts(conn, &contacts, now).await?;
                 let contact_of = |i: usize| {
                     let f = &items[i].from;

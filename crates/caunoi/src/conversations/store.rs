@@ -45,25 +45,37 @@ const INSERT_INBOUND_TAIL: &str = "ON CONFLICT (dedupe_key) DO NOTHING RETURNING
 
 use crate::db::{MAX_ROWS_PER_STATEMENT, values_list};
 
-const CLAIM_SQLITE: &str = "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
-     WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
-     AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3) \
-     RETURNING id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts";
+/// The columns of an [`InboundEvent`] but `attempts`.
+macro_rules! inbound_columns {
+    () => {
+        "id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at"
+    };
+}
 
-const CLAIM_POSTGRES: &str = "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
+const CLAIM_SQLITE: &str = concat!(
+    "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
      WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
-     AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts";
+     AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3) RETURNING ",
+    inbound_columns!(),
+    ", attempts"
+);
+
+const CLAIM_POSTGRES: &str = concat!(
+    "UPDATE inbound_events SET locked_until = $1, attempts = attempts + 1 \
+     WHERE id IN (SELECT id FROM inbound_events WHERE processed_at IS NULL \
+     AND (locked_until IS NULL OR locked_until < $2) ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) RETURNING ",
+    inbound_columns!(),
+    ", attempts"
+);
 
 /// Up to `limit` unprocessed events not resting after a failure, oldest first, read without
 /// taking them (SQLite's one worker, see `worker`); `attempts` counts this attempt too.
 pub async fn pending_inbound(db: &Db, now: i64, limit: i64) -> Result<Vec<InboundEvent>, StoreError> {
     let db = &db.inbound_log();
-    Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT id, channel, oa_id, unit_id, event_name, dedupe_key, raw_body, received_at, attempts + 1 AS attempts \
-         FROM inbound_events WHERE processed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) \
-         ORDER BY id LIMIT $2"
-    )
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT ", inbound_columns!(), ", attempts + 1 AS attempts FROM inbound_events \
+         WHERE processed_at IS NULL AND (locked_until IS NULL OR locked_until < $1) ORDER BY id LIMIT $2"
+    ))
     .bind(now)
     .bind(limit)
     .fetch_all(pool)
@@ -128,16 +140,18 @@ pub async fn abandon_inbound(db: &Db, id: i64, now: i64, error: &str) -> Result<
 /// `inbound_applied`) are committed in the main file. Until then, or when this fails, the event
 /// is simply read again and skipped as already applied. PostgreSQL: done in the transaction.
 pub async fn log_applied(db: &Db, ids: &[i64], now: i64) -> Result<(), StoreError> {
-    let Db::Sqlite(_) = db else { return Ok(()) };
-    if ids.is_empty() {
-        return Ok(());
+    let Db::Sqlite(log) = db.inbound_log() else { return Ok(()) };
+    for chunk in ids.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE inbound_events SET processed_at = ?, last_error = NULL WHERE id IN ({}) AND processed_at IS NULL",
+            crate::db::param_list(chunk.len(), crate::db::Placeholders::Anonymous)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for id in chunk {
+            q = q.bind(id);
+        }
+        q.execute(&log.write).await?;
     }
-    let db = &db.inbound_log();
-    let sql = format!(
-        "UPDATE inbound_events SET processed_at = $1, last_error = NULL WHERE id IN ({}) AND processed_at IS NULL",
-        id_list(ids)
-    );
-    db_write!(db, pool => sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now).persistent(false).execute(pool).await.map(|_| ()))?;
     Ok(())
 }
 
@@ -301,10 +315,12 @@ pub async fn unit_path(db: &Db, unit_id: i64) -> Result<String, StoreError> {
         .await)?)
 }
 
-/// A contact to create or refresh (see `upsert_contacts`).
+/// Who wrote, as `contacts` keys them: Zalo (OA id, user id), web chat (unit code, session id);
+/// also the contact `upsert_contacts` creates or refreshes.
 #[derive(Debug, Clone, Copy)]
-pub struct NewContact<'a> {
+pub struct CitizenRef<'a> {
     pub unit_id: i64,
+    /// `zalo` or `web`; also the outbox channel of the replies.
     pub channel: &'a str,
     pub account: &'a str,
     pub external_id: &'a str,
@@ -469,7 +485,7 @@ crate::engine_fns! {
     /// by key. Row-locks them on PostgreSQL like [`upsert_contact`].
     pub async fn upsert_contacts(
         conn: &mut Conn,
-        contacts: &[NewContact<'_>],
+        contacts: &[CitizenRef<'_>],
         now: i64,
     ) -> Result<HashMap<ContactKey, i64>, StoreError> {
         let mut ids = HashMap::with_capacity(contacts.len());

@@ -53,7 +53,7 @@ async fn run_claiming(app: App) {
         let now = app.clock.now_micros();
         match store::claim_inbound(&app.db, now, now + LEASE.as_micros() as i64, limit).await {
             Ok(events) if !events.is_empty() => {
-                if apply(&app, prepare(&app, events).await).await.replies > 0 {
+                if process_claimed(&app, events).await > 0 {
                     app.channels.outbox_wake.notify_one();
                 }
                 continue;
@@ -70,16 +70,17 @@ async fn run_claiming(app: App) {
 /// The same task first marks the batch applied before them in the inbound log, so that step
 /// is not on the writer's path either.
 async fn run_reading(app: App) {
-    let mut ahead: Option<tokio::task::JoinHandle<Prepared>> = None;
+    // The next batch read and made ready, or why it could not be read.
+    let mut ahead: Option<tokio::task::JoinHandle<Result<Batch, String>>> = None;
     let mut applied: Vec<i64> = Vec::new();
     loop {
         let next = match ahead.take() {
-            Some(task) => task.await.unwrap_or_else(|e| Prepared::Failed(format!("the reading task ended: {e}"))),
+            Some(task) => task.await.unwrap_or_else(|e| Err(format!("the reading task ended: {e}"))),
             None => read_and_prepare(app.clone(), std::mem::take(&mut applied), Vec::new()).await,
         };
         match next {
-            Prepared::Failed(error) => tracing::warn!(error = %error, "cannot read pending inbound events"),
-            Prepared::Events(batch) if !batch.is_empty() => {
+            Err(error) => tracing::warn!(error = %error, "cannot read pending inbound events"),
+            Ok(batch) if !batch.is_empty() => {
                 let in_flight = batch.ids();
                 let done = std::mem::take(&mut applied);
                 ahead = Some(tokio::spawn(read_and_prepare(app.clone(), done, in_flight)));
@@ -90,7 +91,7 @@ async fn run_reading(app: App) {
                 }
                 continue;
             }
-            Prepared::Events(_) => {}
+            Ok(_) => {}
         }
         log_applied(&app, &std::mem::take(&mut applied)).await;
         idle(&app).await;
@@ -110,12 +111,6 @@ async fn idle(app: &App) {
         _ = app.channels.inbound_wake.notified() => {}
         _ = tokio::time::sleep(POLL) => {}
     }
-}
-
-/// A batch read and made ready, or why it could not be read.
-enum Prepared {
-    Events(Batch),
-    Failed(String),
 }
 
 /// Events ready for their transaction. When preparing them as a batch failed (a unit's context
@@ -142,16 +137,16 @@ impl Batch {
     }
 }
 
-async fn read_and_prepare(app: App, applied: Vec<i64>, in_flight: Vec<i64>) -> Prepared {
+async fn read_and_prepare(app: App, applied: Vec<i64>, in_flight: Vec<i64>) -> Result<Batch, String> {
     log_applied(&app, &applied).await;
     let limit = BATCH + in_flight.len() as i64;
     match store::pending_inbound(&app.db, app.clock.now_micros(), limit).await {
         Ok(mut events) => {
             events.retain(|ev| !in_flight.contains(&ev.id));
             events.truncate(BATCH as usize);
-            Prepared::Events(prepare(&app, events).await)
+            Ok(prepare(&app, events).await)
         }
-        Err(e) => Prepared::Failed(e.to_string()),
+        Err(e) => Err(e.to_string()),
     }
 }
 

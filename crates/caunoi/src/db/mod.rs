@@ -290,7 +290,7 @@ impl Db {
     /// other acks of its group, never for the inbound worker's transactions on the main file.
     /// Whether an event's effects are committed is recorded with them, in the main file
     /// (`inbound_applied`); the log's `processed_at` follows right after (see
-    /// `conversations::service::apply_inbound_batch`). On PostgreSQL the same database.
+    /// `conversations::store::log_applied`). On PostgreSQL the same database.
     pub fn inbound_log(&self) -> Db {
         match self {
             Db::Sqlite(s) => Db::Sqlite(s.log.as_deref().unwrap_or(s).clone()),
