@@ -359,10 +359,10 @@ pub async fn prepare_inbound_batch(app: &App, events: Vec<InboundEvent>) -> Resu
         .iter()
         .enumerate()
         .filter_map(|(i, input)| {
-            let input = input.as_ref()?;
-            let msg = input.message.as_ref().filter(|m| m.incoming == IncomingKind::Text)?;
-            let unit = contexts.get(&events[i].oa_id)?.1.as_ref()?;
-            Some((i, app.kb.effective(&unit.path), msg.text.clone()))
+            let msg = input.as_ref()?.message.as_ref()?;
+            let unit = contexts.get(&events[i].oa_id)?.1.as_ref();
+            let (kb, text) = to_decide(app, unit, msg)?;
+            Some((i, kb, text.to_string()))
         })
         .collect();
     let mut decided = vec![None; events.len()];
@@ -388,8 +388,15 @@ async fn decide_off_runtime(jobs: Vec<(usize, Arc<Effective>, String)>) -> Vec<(
 
 /// The knowledge base's decision on a text message to `unit`, taken ahead of its transaction.
 fn decide_ahead(app: &App, unit: Option<&Unit>, msg: &CitizenMessage) -> Option<Decision> {
+    let (kb, text) = to_decide(app, unit, msg)?;
+    Some(kb.matcher.decide(text))
+}
+
+/// What the matcher decides ahead for a message to `unit`: its text against the unit's
+/// knowledge base, for text messages to a known unit only.
+fn to_decide<'m>(app: &App, unit: Option<&Unit>, msg: &'m CitizenMessage) -> Option<(Arc<Effective>, &'m str)> {
     let unit = unit.filter(|_| msg.incoming == IncomingKind::Text)?;
-    Some(app.kb.effective(&unit.path).matcher.decide(&msg.text))
+    Some((app.kb.effective(&unit.path), msg.text.as_str()))
 }
 
 /// Applies the events `which` (indices into the batch, in order) in ONE transaction: one commit
