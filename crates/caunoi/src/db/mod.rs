@@ -358,6 +358,9 @@ pub fn inbound_log_path(main: &std::path::Path) -> std::path::PathBuf {
 /// short), `readers` read-only connections and the checkpointer's connection. The writer keeps
 /// up to 1,024 prepared statements: multi-row statements differ by their row count, and
 /// preparing a 32-row insert again for every batch cost the writer more than running it.
+/// Connections are not pinged when taken from their pool: an embedded file cannot drop a
+/// connection the way a server can, and the ping was one more round trip to the connection's
+/// thread for every transaction.
 async fn open_sqlite_file(
     opts: SqliteConnectOptions,
     readers: u32,
@@ -365,6 +368,7 @@ async fn open_sqlite_file(
 ) -> Result<SqliteDb, sqlx::Error> {
     let write = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(
             opts.clone()
@@ -375,10 +379,12 @@ async fn open_sqlite_file(
         .await?;
     let checkpoint = SqlitePoolOptions::new()
         .max_connections(1)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect_lazy_with(opts.clone());
     let read = SqlitePoolOptions::new()
         .max_connections(readers)
+        .test_before_acquire(false)
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(opts.read_only(true))
         .await?;
