@@ -1,7 +1,8 @@
 //! Unit bot settings: a greeting and menu set at a unit reach the bot of that unit and of the
 //! units below it; invalid settings are refused with field messages; scope and roles apply.
 
-use caunoi_core::bot::{BotMemory, Incoming, UnitFacts};
+use caunoi::conversations::service::UnitContext;
+use caunoi_core::bot::{BotMemory, Incoming};
 use caunoi_core::inbox::ConversationState;
 use caunoi_testkit::TestApp;
 
@@ -21,17 +22,10 @@ fn form(greeting: &str) -> Vec<(&str, &str)> {
 
 async fn greeting_of(t: &TestApp, code: &str) -> String {
     let unit = caunoi::units::store::get_public(&t.app.db, code).await.unwrap().unwrap();
-    let facts = UnitFacts { name: unit.details.name.clone(), ..Default::default() };
     let state = ConversationState::new(unit.id);
-    let turn = caunoi::conversations::bot::respond(
-        &t.app,
-        Some(&unit),
-        &BotMemory::default(),
-        &state,
-        Incoming::Follow,
-        &facts,
-        None,
-    );
+    let context = UnitContext::of(&t.app, Some(unit));
+    let turn =
+        caunoi::conversations::bot::respond(&t.app, &context, &BotMemory::default(), &state, Incoming::Follow, None);
     turn.replies
         .iter()
         .map(|r| format!("{}\n{}", r.text, r.buttons.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join("|")))
@@ -85,17 +79,16 @@ async fn only_admins_and_leaders_of_the_unit_change_its_bot() {
 async fn a_decision_taken_ahead_is_used_for_its_text_only() {
     let t = TestApp::spawn().await;
     let unit = caunoi::units::store::get_public(&t.app.db, "qn-bai-chay").await.unwrap().unwrap();
-    let facts = UnitFacts { name: unit.details.name.clone(), ..Default::default() };
     let state = ConversationState::new(unit.id);
+    let context = UnitContext::of(&t.app, Some(unit));
     let question = "lam cccd het bao nhieu tien";
     let turn = |text: &'static str, known| {
         caunoi::conversations::bot::respond(
             &t.app,
-            Some(&unit),
+            &context,
             &BotMemory { greeted: true, ..Default::default() },
             &state,
             Incoming::Text(text),
-            &facts,
             known,
         )
     };

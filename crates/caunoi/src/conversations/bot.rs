@@ -4,7 +4,7 @@
 
 use crate::app::App;
 use crate::channels::zalo::MenuButton;
-use crate::units::store::Unit;
+use crate::conversations::service::UnitContext;
 use caunoi_core::bot::{self as core_bot, BotAction, BotMemory, KbAnswer, KbView, ReviewReason};
 use caunoi_core::inbox::{ConversationState, ReopenBy, Status, Transition, after_bot_turn, transition};
 
@@ -49,20 +49,19 @@ pub fn media_kind(kind: &str) -> MediaKind {
 /// the transaction); any other text the bot asks about is decided here.
 pub fn respond(
     app: &App,
-    unit: Option<&Unit>,
+    context: &UnitContext,
     memory: &BotMemory,
     state: &ConversationState,
     incoming: Incoming<'_>,
-    facts: &UnitFacts,
     known: Option<(&str, &caunoi_text::matcher::Decision)>,
 ) -> Turn {
+    let unit = context.unit.as_ref();
     let state = if state.status == Status::Closed {
         transition(state, &Transition::Reopen { by: ReopenBy::Citizen }).unwrap_or_else(|_| state.clone())
     } else {
         state.clone()
     };
     let effective = unit.map(|u| app.kb.effective(&u.path));
-    let placeholders = unit.map(crate::kb::service::placeholders).unwrap_or_default();
     let decide = |text: &str| {
         if let Some((taken, decision)) = known
             && taken == text
@@ -81,14 +80,14 @@ pub fn respond(
         Some(KbAnswer {
             id: e.id.to_string(),
             title: e.title.clone(),
-            answer: caunoi_core::kb::fill_placeholders(&e.answer, &placeholders),
+            answer: caunoi_core::kb::fill_placeholders(&e.answer, &context.placeholders),
         })
     };
     let turn = core_bot::respond(
         memory,
         state.status,
         incoming,
-        facts,
+        &context.facts,
         &unit.map(|u| app.bot_settings.for_path(&u.path)).unwrap_or_default(),
         &KbView { decide: &decide, entry: &entry },
     );

@@ -25,6 +25,7 @@ use crate::outbox::store::NewOutbox;
 use crate::units::store::Unit;
 use caunoi_core::bot::BotMemory;
 use caunoi_core::inbox::{ConversationState, Status};
+use caunoi_core::kb::UnitPlaceholders;
 use caunoi_core::staff::OfficerId;
 use caunoi_core::staff::{Action, Scope};
 use caunoi_core::units::UnitId;
@@ -236,29 +237,42 @@ async fn prepare(app: &App, event: &Event, received_at: i64) -> Option<CitizenIn
     }
 }
 
-/// The unit bound to the OA and the facts the bot may quote about it.
-async fn unit_context(app: &App, oa_id: &str) -> Result<(UnitFacts, Option<Unit>), StoreError> {
+/// The unit bound to the OA, as the bot sees it.
+async fn unit_context(app: &App, oa_id: &str) -> Result<UnitContext, StoreError> {
     let binding = app.channels.zalo.bindings.get(app, oa_id).await?;
     let unit = match binding {
         Some(b) => crate::units::store::get_public(&app.db, &b.unit_code).await?,
         None => None,
     };
-    let Some(unit) = unit else { return Ok((UnitFacts::default(), None)) };
-    Ok((unit_facts(app, &unit), Some(unit)))
+    Ok(UnitContext::of(app, unit))
 }
 
-/// The facts the bot may quote about a unit, as of now.
-pub fn unit_facts(app: &App, unit: &Unit) -> UnitFacts {
-    let d = &unit.details;
-    let now = app.clock.now().to_zoned(crate::app::vietnam_tz()).datetime();
-    UnitFacts {
-        name: d.name.clone(),
-        hotline: d.hotline.as_ref().map(|p| p.display()),
-        duty_phone: d.duty_phone.as_ref().map(|p| p.display()),
-        open_now: d.opening_hours.is_open_at(now),
-        opening_hours_text: crate::kb::service::placeholders(unit).working_hours.unwrap_or_default(),
-        booking_url: None,
-        chat_url: Some(format!("{}/u/{}", app.config.public_url, unit.code.as_str())),
+/// A unit as the bot sees it for a batch of messages (or one web chat message), worked out
+/// once: its row, the facts the bot may quote about it as of now, and the placeholders its
+/// answers are filled with. `unit` is `None` for an OA bound to no unit any more.
+#[derive(Debug, Clone, Default)]
+pub struct UnitContext {
+    pub unit: Option<Unit>,
+    pub facts: UnitFacts,
+    pub placeholders: UnitPlaceholders,
+}
+
+impl UnitContext {
+    pub fn of(app: &App, unit: Option<Unit>) -> UnitContext {
+        let Some(unit) = unit else { return UnitContext::default() };
+        let placeholders = crate::kb::service::placeholders(&unit);
+        let d = &unit.details;
+        let now = app.clock.now().to_zoned(crate::app::vietnam_tz()).datetime();
+        let facts = UnitFacts {
+            name: d.name.clone(),
+            hotline: d.hotline.as_ref().map(|p| p.display()),
+            duty_phone: d.duty_phone.as_ref().map(|p| p.display()),
+            open_now: d.opening_hours.is_open_at(now),
+            opening_hours_text: placeholders.working_hours.clone().unwrap_or_default(),
+            booking_url: None,
+            chat_url: Some(format!("{}/u/{}", app.config.public_url, unit.code.as_str())),
+        };
+        UnitContext { unit: Some(unit), facts, placeholders }
     }
 }
 
@@ -298,7 +312,7 @@ pub struct Processed {
 }
 
 /// The bound unit's context per OA, looked up once per batch of events.
-type UnitContexts = HashMap<String, (UnitFacts, Option<Unit>)>;
+type UnitContexts = HashMap<String, UnitContext>;
 
 /// Parses a stored event (once), downloads its media and looks up its unit's context (cached
 /// in `contexts`), all outside the transaction.
@@ -360,7 +374,7 @@ pub async fn prepare_inbound_batch(app: &App, events: Vec<InboundEvent>) -> Resu
         .enumerate()
         .filter_map(|(i, input)| {
             let msg = input.as_ref()?.message.as_ref()?;
-            let unit = contexts.get(&events[i].oa_id)?.1.as_ref();
+            let unit = contexts.get(&events[i].oa_id)?.unit.as_ref();
             let (kb, text) = to_decide(app, unit, msg)?;
             Some((i, kb, text.to_string()))
         })
@@ -473,12 +487,11 @@ fn turn_input<'a>(
     decided: Option<&'a Option<Decision>>,
 ) -> Result<Option<TurnInput<'a>>, ProcessError> {
     let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = input else { return Ok(None) };
-    let Some((facts, unit)) = contexts.get(&ev.oa_id) else {
+    let Some(unit) = contexts.get(&ev.oa_id) else {
         return Err(ProcessError::Store(StoreError::NotFound));
     };
     Ok(Some(TurnInput {
-        unit: unit.as_ref(),
-        facts,
+        unit,
         from: CitizenRef {
             unit_id: ev.unit_id,
             channel: CHANNEL,
@@ -494,8 +507,7 @@ fn turn_input<'a>(
 
 /// One citizen message to apply, with what it needs.
 struct TurnInput<'a> {
-    unit: Option<&'a Unit>,
-    facts: &'a UnitFacts,
+    unit: &'a UnitContext,
     from: CitizenRef<'a>,
     msg: &'a CitizenMessage,
     once: Once,
@@ -554,7 +566,7 @@ fn plan_turn(app: &App, item: &TurnInput<'_>, conversation: ConversationRow) -> 
     };
     let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
     let known = item.decided.map(|d| (msg.text.as_str(), d));
-    let turn = bot::respond(app, item.unit, &bot_memory, &state, incoming, item.facts, known);
+    let turn = bot::respond(app, item.unit, &bot_memory, &state, incoming, known);
     let review = turn.review.as_ref().and_then(|(reason, entry)| {
         let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
         (!masked.trim().is_empty()).then(|| (masked, reason.as_str().to_string(), entry.clone()))
@@ -616,14 +628,13 @@ fn render_for_channel(channel: &str, replies: &[bot::Reply]) -> Vec<OutText> {
 /// `from.channel`.
 pub async fn process_citizen_message(
     app: &App,
-    unit: Option<&Unit>,
-    facts: &UnitFacts,
+    unit: &UnitContext,
     from: &CitizenRef<'_>,
     msg: &CitizenMessage,
     once: Once,
 ) -> Result<CitizenTurn, ProcessError> {
-    let decided = decide_ahead(app, unit, msg);
-    let item = TurnInput { unit, facts, from: *from, msg, once, decided: decided.as_ref() };
+    let decided = decide_ahead(app, unit.unit.as_ref(), msg);
+    let item = TurnInput { unit, from: *from, msg, once, decided: decided.as_ref() };
     let mut turns = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
         turn::apply_citizen_messages(&mut tx, app, std::slice::from_ref(&item)).await?
     });
@@ -917,10 +928,9 @@ mod tests {
 
     #[test]
     fn waves_hold_each_citizen_once_and_keep_their_order() {
-        let (facts, msg) = (UnitFacts::default(), message());
+        let (unit, msg) = (UnitContext::default(), message());
         let item = |account: &'static str, user: &'static str| TurnInput {
-            unit: None,
-            facts: &facts,
+            unit: &unit,
             from: CitizenRef { unit_id: 1, channel: CHANNEL, account, external_id: user, interaction_at: None },
             msg: &msg,
             once: Once::Posted,

@@ -12,7 +12,7 @@ use super::store::{self, ChatMessageRow, SessionRow};
 use super::{CHANNEL, ChatError};
 use crate::app::App;
 use crate::conversations::service::{
-    CitizenMessage, CitizenRef, CitizenTurn, IncomingKind, Once, process_citizen_message, unit_facts,
+    CitizenMessage, CitizenRef, CitizenTurn, IncomingKind, Once, UnitContext, process_citizen_message,
 };
 use crate::crypto;
 use crate::units::store::Unit;
@@ -133,7 +133,7 @@ async fn check_rate(app: &App, session: &SessionRow, address: &str) -> Result<St
 }
 
 async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessage) -> Result<CitizenTurn, ChatError> {
-    let facts = unit_facts(app, unit);
+    let context = UnitContext::of(app, Some(unit.clone()));
     let external_id = session.id.to_string();
     let from = CitizenRef {
         unit_id: unit.id.0,
@@ -142,7 +142,7 @@ async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessa
         external_id: &external_id,
         interaction_at: Some(app.clock.now_micros()),
     };
-    let turn = process_citizen_message(app, Some(unit), &facts, &from, &msg, Once::Posted).await.map_err(|e| {
+    let turn = process_citizen_message(app, &context, &from, &msg, Once::Posted).await.map_err(|e| {
         tracing::error!(error = %e, "web chat message not stored");
         ChatError::Internal
     })?;
