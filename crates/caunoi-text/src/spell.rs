@@ -65,9 +65,10 @@ impl Vocabulary {
             _ => 2,
         };
         let mut best: Option<(usize, u32, &String)> = None;
+        let mut rows = Rows::default();
         for candidate_len in len.saturating_sub(max_distance)..=len + max_distance {
             for candidate in self.by_len.get(&candidate_len).into_iter().flatten() {
-                let d = bounded_distance(word.as_bytes(), candidate.as_bytes(), max_distance);
+                let d = bounded_distance(word.as_bytes(), candidate.as_bytes(), max_distance, &mut rows);
                 if let Some(d) = d {
                     let count = self.counts.get(candidate).copied().unwrap_or(0);
                     let better = best.is_none_or(|(bd, bc, _)| d < bd || (d == bd && count > bc));
@@ -81,15 +82,29 @@ impl Vocabulary {
     }
 }
 
+/// The three rows of [`bounded_distance`]'s table, kept between calls: a correction compares
+/// the word with every known syllable of about its length (hundreds), and allocating the rows
+/// for each comparison was most of its cost.
+#[derive(Default)]
+struct Rows {
+    prev2: Vec<usize>,
+    prev: Vec<usize>,
+    cur: Vec<usize>,
+}
+
 /// Optimal-string-alignment distance between two byte strings, or `None` if above `max`.
-fn bounded_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
+fn bounded_distance(a: &[u8], b: &[u8], max: usize, rows: &mut Rows) -> Option<usize> {
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
     let n = b.len();
-    let mut prev2 = vec![0usize; n + 1];
-    let mut prev: Vec<usize> = (0..=n).collect();
-    let mut cur = vec![0usize; n + 1];
+    let Rows { prev2, prev, cur } = rows;
+    prev2.clear();
+    prev2.resize(n + 1, 0);
+    prev.clear();
+    prev.extend(0..=n);
+    cur.clear();
+    cur.resize(n + 1, 0);
     for i in 1..=a.len() {
         cur[0] = i;
         let mut row_min = cur[0];
@@ -105,8 +120,8 @@ fn bounded_distance(a: &[u8], b: &[u8], max: usize) -> Option<usize> {
         if row_min > max {
             return None;
         }
-        std::mem::swap(&mut prev2, &mut prev);
-        std::mem::swap(&mut prev, &mut cur);
+        std::mem::swap(prev2, prev);
+        std::mem::swap(prev, cur);
     }
     (prev[n] <= max).then_some(prev[n])
 }
@@ -142,7 +157,11 @@ mod tests {
 
     #[test]
     fn distance_respects_the_bound() {
-        assert_eq!(bounded_distance(b"abcd", b"abdc", 1), Some(1));
-        assert_eq!(bounded_distance(b"abcd", b"wxyz", 2), None);
+        let rows = &mut Rows::default();
+        assert_eq!(bounded_distance(b"abcd", b"abdc", 1, rows), Some(1));
+        assert_eq!(bounded_distance(b"abcd", b"wxyz", 2, rows), None);
+        // The rows are reused: a longer word after a shorter one, then a shorter one again.
+        assert_eq!(bounded_distance(b"thuong", b"thuogn", 1, rows), Some(1));
+        assert_eq!(bounded_distance(b"abc", b"abd", 1, rows), Some(1));
     }
 }

@@ -237,6 +237,46 @@ async fn reloading_the_chat_resumes_the_same_conversation_with_its_history() {
     assert!(!hashes.contains(&token) && hashes.contains(&caunoi::crypto::token_hash(&token)));
 }
 
+/// `YYYY-MM-DDTHH:MM` in Vietnam's time, as the roster form takes it.
+fn roster_time(micros: i64) -> String {
+    let t = jiff::Timestamp::from_microsecond(micros).expect("timestamp");
+    t.to_zoned(caunoi::app::vietnam_tz()).strftime("%Y-%m-%dT%H:%M").to_string()
+}
+
+#[tokio::test]
+async fn the_on_duty_officer_is_looked_for_at_the_hand_off_only() {
+    let t = TestApp::spawn().await;
+    // Nobody is on duty: the hand-off waits in the unit's queue.
+    let first = open_chat(&t).await;
+    assert_eq!(send(&t, &first, serde_json::json!({ "text": "cho em gặp cán bộ" })).await.1["status"], "waiting_human");
+
+    // An officer comes on duty.
+    let duty = t.login("trucban.baichay").await;
+    let db = &t.app.db;
+    let officer: i64 = caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT id FROM officers WHERE username = 'canbo.baichay'"
+    )
+    .fetch_one(pool)
+    .await)
+    .expect("officer");
+    let now = t.app.clock.now_micros();
+    let (from, to) = (roster_time(now - 3_600_000_000), roster_time(now + 3_600_000_000));
+    let shift = [("unit", UNIT), ("officer", &officer.to_string()), ("starts_at", &from), ("ends_at", &to)];
+    assert_eq!(t.post(&duty, "/inbox/roster", &shift).await.0, 303);
+
+    // The waiting citizen writes again: the conversation keeps waiting in the queue.
+    assert_eq!(send(&t, &first, serde_json::json!({ "text": "alo" })).await.1["status"], "waiting_human");
+    let ids = session_ids(&t).await;
+    let waiting = web_conversation(&t, &ids[0]).await;
+    assert_eq!((waiting.status.as_str(), waiting.assignee_id), ("waiting_human", None));
+
+    // A new hand-off goes to the officer on duty.
+    let second = open_chat(&t).await;
+    send(&t, &second, serde_json::json!({ "text": "cho em gặp cán bộ" })).await;
+    let handed = web_conversation(&t, &session_ids(&t).await[1]).await;
+    assert_eq!((handed.status.as_str(), handed.assignee_id), ("assigned", Some(officer)));
+}
+
 #[tokio::test]
 async fn asking_for_an_officer_hands_the_conversation_off() {
     let t = TestApp::spawn().await;

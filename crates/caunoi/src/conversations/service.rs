@@ -113,6 +113,9 @@ pub struct CitizenTurn {
     pub message_id: Option<i64>,
     /// The conversation's status after the turn (`bot`, `waiting_human`, …).
     pub status: String,
+    /// The turn handed the conversation to the officers: it waits for one now and did not
+    /// before (the on-duty officer is then picked, once per hand-off).
+    pub handed_off: bool,
 }
 
 fn kind_name(k: &MessageKind) -> String {
@@ -644,9 +647,12 @@ pub async fn process_citizen_message(
 }
 
 /// A hand-off goes to the officer on duty with the fewest open conversations (after the
-/// commit: the assignment is its own small transaction and may find nobody on duty).
+/// commit: the assignment is its own small transaction and may find nobody on duty). Only at
+/// the hand-off itself: a conversation that found nobody on duty waits in its unit's queue,
+/// and the citizen's further messages while it waits do not look for an officer again (at
+/// peak that was three reads per message on the worker's path).
 async fn assign_hand_off(app: &App, turn: &CitizenTurn) {
-    if turn.status == "waiting_human"
+    if turn.handed_off
         && let Some(conversation) = turn.conversation_id
         && let Err(e) = crate::inbox::service::assign_on_duty(app, conversation).await
     {
@@ -836,6 +842,7 @@ macro_rules! turn_fns {
                     .collect();
                 cs::update_conversations(conn, &updates, now).await?;
                 // The replies queued in the outbox, keyed so that no replay queues them twice.
+                let waiting = Status::WaitingHuman.as_str();
                 let mut keyed: Vec<(usize, String, String, i64)> = Vec::new();
                 for (&i, p) in wave.iter().zip(&planned) {
                     let in_id =
@@ -856,6 +863,7 @@ macro_rules! turn_fns {
                         conversation_id: Some(p.conversation.id),
                         message_id: Some(in_id),
                         status: p.status.clone(),
+                        handed_off: p.status == waiting && p.conversation.status != waiting,
                     };
                 }
                 let rows: Vec<NewOutbox<'_>> = keyed
