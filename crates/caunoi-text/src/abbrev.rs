@@ -10,7 +10,7 @@
 //! when one of them occurs in the same message. Lines for one key are tried in file order and a
 //! line without context is the fallback.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 use crate::normalize::{analyze, fold_syllable};
@@ -68,7 +68,7 @@ impl Abbreviations {
     /// Reads a dictionary file: `abbreviation<TAB>full form[<TAB>context|words]` per line,
     /// `#` comments and blank lines allowed. Nothing is returned unless every line is valid.
     pub fn parse(text: &str) -> Result<Self, AbbrevError> {
-        let mut entries: HashMap<String, Vec<Expansion>> = HashMap::new();
+        let mut entries: HashMap<String, Vec<Expansion>> = HashMap::default();
         for (index, raw) in text.lines().enumerate() {
             let line = index + 1;
             let err = |message: &str| AbbrevError { line, message: message.to_owned() };

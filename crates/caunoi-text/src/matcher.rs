@@ -516,12 +516,15 @@ impl Matcher {
         let self_lift = if c.w_lift > 0.0 { self.entry_lift.score_into(&folded_terms, &mut lift) } else { 0.0 };
 
         let we = c.w_exact * q.accented;
+        // Per document: multiplications only (two divisions per document were a tenth of a
+        // decision's time).
+        let (inv_folded, inv_exact) = (inverse(self_folded), inverse(self_exact));
+        let w_lexical = c.w_question / (1.0 + we);
         let mut best_question = vec![0.0f32; self.ids.len()];
         for d in 0..n_docs {
-            let f = ratio(folded[d], self_folded);
-            let e = ratio(exact[d], self_exact);
-            let lexical = (f + we * e) / (1.0 + we);
-            let s = c.w_question * lexical + c.w_chars * chars[d];
+            let f = (folded[d] * inv_folded).min(1.0);
+            let e = (exact[d] * inv_exact).min(1.0);
+            let s = w_lexical * (f + we * e) + c.w_chars * chars[d];
             let entry = self.doc_entry[d] as usize;
             if s > best_question[entry] {
                 best_question[entry] = s;
@@ -545,6 +548,12 @@ impl Matcher {
 
 fn ratio(score: f32, self_score: f32) -> f32 {
     if self_score > 0.0 { (score / self_score).min(1.0) } else { 0.0 }
+}
+
+/// The factor [`ratio`] divides by: `score * inverse(self_score)`, capped at 1, is the share
+/// (0 when the query has no weight).
+fn inverse(self_score: f32) -> f32 {
+    if self_score > 0.0 { 1.0 / self_score } else { 0.0 }
 }
 
 fn prepare_levels(syllables: &[String]) -> Prepared {

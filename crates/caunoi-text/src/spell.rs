@@ -7,19 +7,21 @@
 //! known syllables glued together ("cancuoc") is split. Correcting towards our own vocabulary
 //! only keeps the matcher from manufacturing matches for off-topic text.
 
+use rustc_hash::FxHashMap;
 use std::collections::HashMap;
 
 /// Known folded syllables with how many entries use them.
 #[derive(Clone, Debug, Default)]
 pub struct Vocabulary {
-    counts: HashMap<String, u32>,
-    by_len: HashMap<usize, Vec<String>>,
+    counts: FxHashMap<String, u32>,
+    by_len: FxHashMap<usize, Vec<String>>,
 }
 
 impl Vocabulary {
     /// Builds a vocabulary from folded syllables and the number of entries each appears in.
     pub fn new(counts: HashMap<String, u32>) -> Self {
-        let mut by_len: HashMap<usize, Vec<String>> = HashMap::new();
+        let counts: FxHashMap<String, u32> = counts.into_iter().collect();
+        let mut by_len: FxHashMap<usize, Vec<String>> = FxHashMap::default();
         for word in counts.keys() {
             by_len.entry(word.len()).or_default().push(word.clone());
         }

@@ -6,7 +6,7 @@
 //! common. Both indexes also report the query's self-score, so a BM25 score can be read as
 //! "share of the query's weight that this document explains", comparable across queries.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Maps syllables to dense ids at build time; at query time an unknown syllable gets no id.
 #[derive(Clone, Debug, Default)]
@@ -65,7 +65,7 @@ pub(crate) struct Bm25 {
 impl Bm25 {
     /// Builds the index; `group_of[d]` is the group of document `d`, `n_groups` their count.
     pub(crate) fn build(docs: &[Vec<u64>], group_of: &[u32], n_groups: usize, k1: f32, b: f32) -> Self {
-        let mut terms: HashMap<u64, u32> = HashMap::new();
+        let mut terms: HashMap<u64, u32> = HashMap::default();
         let mut raw: Vec<Vec<(u32, f32)>> = Vec::new();
         let mut groups_seen: Vec<u32> = Vec::new();
         let mut df: Vec<u32> = Vec::new();
@@ -186,7 +186,7 @@ fn sublinear_counts(mut grams: Vec<u32>) -> Vec<(u32, f32)> {
 
 impl CharGrams {
     pub(crate) fn build(texts: &[String], group_of: &[u32], n_groups: usize) -> Self {
-        let mut grams: HashMap<u32, u32> = HashMap::new();
+        let mut grams: HashMap<u32, u32> = HashMap::default();
         let mut doc_tf: Vec<Vec<(u32, f32)>> = Vec::with_capacity(texts.len());
         let mut df: Vec<u32> = Vec::new();
         let mut groups_seen: Vec<u32> = Vec::new();
@@ -277,7 +277,7 @@ impl TermLift {
     /// Builds the weights; `group_of[d]` is the group of document `d`, `n_groups` their count,
     /// `mu` the Dirichlet prior in documents.
     pub(crate) fn build(docs: &[Vec<u64>], group_of: &[u32], n_groups: usize, mu: f32) -> Self {
-        let mut terms: HashMap<u64, u32> = HashMap::new();
+        let mut terms: HashMap<u64, u32> = HashMap::default();
         // Per term: (group, number of the group's documents that contain it).
         let mut occurrences: Vec<Vec<(u32, u32)>> = Vec::new();
         let mut docs_in_group = vec![0u32; n_groups];
