@@ -496,14 +496,19 @@ impl Matcher {
         let c = &self.config;
         let n_docs = self.question_folded.n_docs();
         let f: Vec<Option<u32>> = q.folded.iter().map(|s| self.folded_ids.get(s)).collect();
-        let x: Vec<Option<u32>> = q.exact.iter().map(|s| self.exact_ids.get(s)).collect();
         let folded_terms = term_keys(&f);
-        let exact_terms = term_keys(&x);
+        let we = c.w_exact * q.accented;
 
         let mut folded = vec![0.0f32; n_docs];
         let self_folded = self.question_folded.score_into(&folded_terms, &mut folded);
         let mut exact = vec![0.0f32; n_docs];
-        let self_exact = self.question_exact.score_into(&exact_terms, &mut exact);
+        // A message typed without diacritics gives the exact level no weight: not scored.
+        let self_exact = if we > 0.0 {
+            let x: Vec<Option<u32>> = q.exact.iter().map(|s| self.exact_ids.get(s)).collect();
+            self.question_exact.score_into(&term_keys(&x), &mut exact)
+        } else {
+            0.0
+        };
         let mut chars = vec![0.0f32; n_docs];
         self.question_chars.score_into(&q.folded.join(" "), &mut chars);
         let mut pooled = vec![0.0f32; self.ids.len()];
@@ -515,7 +520,6 @@ impl Matcher {
         let mut lift = vec![0.0f32; self.ids.len()];
         let self_lift = if c.w_lift > 0.0 { self.entry_lift.score_into(&folded_terms, &mut lift) } else { 0.0 };
 
-        let we = c.w_exact * q.accented;
         // Per document: multiplications only (two divisions per document were a tenth of a
         // decision's time).
         let (inv_folded, inv_exact) = (inverse(self_folded), inverse(self_exact));
