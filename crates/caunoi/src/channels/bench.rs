@@ -206,10 +206,10 @@ impl Target {
             return Err(err("the load generator speaks plain HTTP: give --url the instance's own http:// address"));
         }
         let host = url.host_str().ok_or_else(|| err(format!("--url {base:?} names no host")))?;
-        let port = url.port_or_known_default().unwrap_or(80);
+        let address = format!("{host}:{}", url.port_or_known_default().unwrap_or(80));
         Ok(Target {
-            address: format!("{host}:{port}"),
-            host: HeaderValue::from_str(&format!("{host}:{port}")).map_err(err)?,
+            host: HeaderValue::from_str(&address).map_err(err)?,
+            address,
             path: format!("{}/channels/zalo/{oa_id}/webhook", url.path().trim_end_matches('/')),
         })
     }

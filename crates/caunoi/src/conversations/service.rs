@@ -490,11 +490,11 @@ fn turn_input<'a>(
     decided: Option<&'a Option<Decision>>,
 ) -> Result<Option<TurnInput<'a>>, ProcessError> {
     let Some(CitizenInput { message: Some(msg), user_id, interaction_at, .. }) = input else { return Ok(None) };
-    let Some(unit) = contexts.get(&ev.oa_id) else {
+    let Some(context) = contexts.get(&ev.oa_id) else {
         return Err(ProcessError::Store(StoreError::NotFound));
     };
     Ok(Some(TurnInput {
-        unit,
+        context,
         from: CitizenRef {
             unit_id: ev.unit_id,
             channel: CHANNEL,
@@ -510,7 +510,7 @@ fn turn_input<'a>(
 
 /// One citizen message to apply, with what it needs.
 struct TurnInput<'a> {
-    unit: &'a UnitContext,
+    context: &'a UnitContext,
     from: CitizenRef<'a>,
     msg: &'a CitizenMessage,
     once: Once,
@@ -569,7 +569,7 @@ fn plan_turn(app: &App, item: &TurnInput<'_>, conversation: ConversationRow) -> 
     };
     let bot_memory: BotMemory = serde_json::from_value(memory.bot.clone()).unwrap_or_default();
     let known = item.decided.map(|d| (msg.text.as_str(), d));
-    let turn = bot::respond(app, item.unit, &bot_memory, &state, incoming, known);
+    let turn = bot::respond(app, item.context, &bot_memory, &state, incoming, known);
     let review = turn.review.as_ref().and_then(|(reason, entry)| {
         let masked = caunoi_text::normalize::mask_personal_data(&msg.text);
         (!masked.trim().is_empty()).then(|| (masked, reason.as_str().to_string(), entry.clone()))
@@ -631,13 +631,13 @@ fn render_for_channel(channel: &str, replies: &[bot::Reply]) -> Vec<OutText> {
 /// `from.channel`.
 pub async fn process_citizen_message(
     app: &App,
-    unit: &UnitContext,
+    context: &UnitContext,
     from: &CitizenRef<'_>,
     msg: &CitizenMessage,
     once: Once,
 ) -> Result<CitizenTurn, ProcessError> {
-    let decided = decide_ahead(app, unit.unit.as_ref(), msg);
-    let item = TurnInput { unit, from: *from, msg, once, decided: decided.as_ref() };
+    let decided = decide_ahead(app, context.unit.as_ref(), msg);
+    let item = TurnInput { context, from: *from, msg, once, decided: decided.as_ref() };
     let mut turns = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
         turn::apply_citizen_messages(&mut tx, app, std::slice::from_ref(&item)).await?
     });
@@ -936,9 +936,9 @@ mod tests {
 
     #[test]
     fn waves_hold_each_citizen_once_and_keep_their_order() {
-        let (unit, msg) = (UnitContext::default(), message());
+        let (context, msg) = (UnitContext::default(), message());
         let item = |account: &'static str, user: &'static str| TurnInput {
-            unit: &unit,
+            context: &context,
             from: CitizenRef { unit_id: 1, channel: CHANNEL, account, external_id: user, interaction_at: None },
             msg: &msg,
             once: Once::Posted,

@@ -228,8 +228,9 @@ impl InboundWriter {
 
 /// The group committer: takes whatever events queued up while the previous group was
 /// committing (at most [`MAX_GROUP`]), stores them in one statement (one commit, on PostgreSQL
-/// one WAL flush, for the group) and answers each only after the commit. Any failure fails the whole group (nothing of it is
-/// acknowledged, Zalo delivers again). Ends when the app (the sender) is dropped.
+/// one WAL flush, for the group) and answers each only after the commit. Any failure fails the
+/// whole group (nothing of it is acknowledged, Zalo delivers again). Ends when the app (the
+/// sender) is dropped.
 async fn commit_groups(db: Db, mut queue: mpsc::Receiver<Pending>) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while queue.recv_many(&mut group, MAX_GROUP).await > 0 {
