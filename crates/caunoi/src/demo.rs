@@ -284,9 +284,9 @@ pub async fn bind_demo_oa(app: &App, d: &DemoOa) -> Result<(), CliError> {
     let sealed = app.secrets.encrypt(serde_json::to_string(&secrets).unwrap_or_default().as_bytes());
     let now = app.clock.now_micros();
     let r: Result<(), crate::db::StoreError> = async {
-        crate::db_tx!(&app.db, tx, [us = crate::units::store] => {
-            us::bind_zalo(&mut tx, unit_id, d.app_id, d.oa_id, &sealed, now).await?;
-        });
+        let mut tx = app.db.begin().await?;
+        crate::units::store::bind_zalo(&mut tx, unit_id, d.app_id, d.oa_id, &sealed, now).await?;
+        tx.commit().await?;
         Ok(())
     }
     .await;

@@ -2,7 +2,6 @@
 //! overrides that reach only the unit's subtree, versions, the live index rebuilt on every
 //! change, export/import, and the unanswered-question review.
 
-use caunoi::db_tx;
 use caunoi_testkit::TestApp;
 use caunoi_text::matcher::Decision;
 
@@ -151,11 +150,12 @@ async fn unanswered_questions_are_grouped_and_become_paraphrases_in_two_clicks()
     ];
     let db = &t.app.db;
     let r: Result<(), caunoi::db::StoreError> = async {
-        db_tx!(db, tx, [ks = caunoi::kb::store] => {
-            for text in texts {
-                ks::log_unanswered(&mut tx, unit_id, now, &caunoi_text::normalize::mask_personal_data(text), "hand_off", None).await?;
-            }
-        });
+        let mut tx = db.begin().await?;
+        for text in texts {
+            let masked = caunoi_text::normalize::mask_personal_data(text);
+            caunoi::kb::store::log_unanswered(&mut tx, unit_id, now, &masked, "hand_off", None).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
     .await;

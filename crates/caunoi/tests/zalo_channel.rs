@@ -531,9 +531,10 @@ async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
             run_at: now,
         };
         let insert = async {
-            Ok::<_, caunoi::db::StoreError>(
-                caunoi::db_tx!(&t.app.db, tx, [ob = caunoi::outbox::store] => { ob::insert(&mut tx, &row).await? }),
-            )
+            let mut tx = t.app.db.begin().await?;
+            let queued = caunoi::outbox::store::insert(&mut tx, &row).await?;
+            tx.commit().await?;
+            Ok::<_, caunoi::db::StoreError>(queued)
         };
         assert!(insert.await.expect("queued").is_some());
     }

@@ -2,7 +2,7 @@
 //! entries about units inside the reader's admin subtrees. Entries hold ids and codes, never
 //! personal data.
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_admin_scope};
 use caunoi_core::audit::AuditAction;
 use caunoi_core::staff::OfficerId;
@@ -20,8 +20,8 @@ pub struct NewEntry<'a> {
     pub detail: &'a str,
 }
 
-crate::engine_fns! {
-    pub async fn append(conn: &mut Conn, e: &NewEntry<'_>) -> Result<(), StoreError> {
+pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query(
             "INSERT INTO audit_log (at, officer_id, action, unit_id, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
         )
@@ -34,7 +34,7 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(())
-    }
+    })
 }
 
 /// Appends outside any other transaction (sign-in events).

@@ -4,7 +4,7 @@
 //! effect in one transaction (message, bot turn, state, outbox rows, processed mark).
 //!
 //! For the inbox console and the web chat: `service::list` / `service::get` (scoped reads),
-//! `store::NewMessage` + the `engine_fns!` writers, and `conversations.status` spelled as
+//! `store::NewMessage` + the store writers that take a `&mut Tx`, and `conversations.status` spelled as
 //! `caunoi_core::inbox::Status` (`bot`, `waiting_human`, `assigned`, `closed`).
 
 pub mod bot;

@@ -16,8 +16,7 @@ use super::store::{self, ConversationRow, ConversationSummary, InboundEvent, Mes
 use crate::app::App;
 use crate::channels::zalo::media::{self, Expect};
 use crate::channels::zalo::{CHANNEL, MenuButton, menu_choice, render_reply};
-use crate::db::StoreError;
-use crate::db_tx;
+use crate::db::{StoreError, Tx};
 use crate::error::ServiceError;
 use crate::kb::live::Effective;
 use crate::outbox::Payload;
@@ -429,41 +428,46 @@ pub async fn apply_inbound_batch(
 ) -> Result<Vec<Processed>, ProcessError> {
     let ids: Vec<i64> = which.iter().filter_map(|&i| batch.events.get(i)).map(|ev| ev.id).collect();
     let now = app.clock.now_micros();
-    let applied = db_tx!(&app.db, tx, [turn = crate::conversations::service, cs = crate::conversations::store] => {
-        // One statement marks the batch; what another worker already processed is skipped.
-        let fresh = cs::mark_processed(&mut tx, &ids, now).await?;
-        let mut applied: Vec<(Processed, Option<CitizenTurn>)> = Vec::with_capacity(which.len());
-        // Citizens' messages are applied together, a run of consecutive ones at a time; the
-        // rare events without a message (taps on "Nhắn tin", echoes of OA Manager) one by one,
-        // in their place.
-        let mut run: Vec<TurnInput<'_>> = Vec::new();
-        let mut run_slots: Vec<usize> = Vec::new();
-        for &i in which {
-            let (Some(ev), Some(input)) = (batch.events.get(i), batch.inputs.get(i)) else { continue };
-            if !fresh.contains(&ev.id) {
-                applied.push((Processed::default(), None));
-                continue;
-            }
-            if let Some(item) = turn_input(ev, input.as_ref(), &batch.contexts, batch.decided.get(i))? {
-                run_slots.push(applied.len());
-                applied.push((Processed::default(), None));
-                run.push(item);
-                continue;
+    let applied = {
+        let mut tx = app.db.begin().await?;
+        let value = {
+            // One statement marks the batch; what another worker already processed is skipped.
+            let fresh = store::mark_processed(&mut tx, &ids, now).await?;
+            let mut applied: Vec<(Processed, Option<CitizenTurn>)> = Vec::with_capacity(which.len());
+            // Citizens' messages are applied together, a run of consecutive ones at a time; the
+            // rare events without a message (taps on "Nhắn tin", echoes of OA Manager) one by one,
+            // in their place.
+            let mut run: Vec<TurnInput<'_>> = Vec::new();
+            let mut run_slots: Vec<usize> = Vec::new();
+            for &i in which {
+                let (Some(ev), Some(input)) = (batch.events.get(i), batch.inputs.get(i)) else { continue };
+                if !fresh.contains(&ev.id) {
+                    applied.push((Processed::default(), None));
+                    continue;
+                }
+                if let Some(item) = turn_input(ev, input.as_ref(), &batch.contexts, batch.decided.get(i))? {
+                    run_slots.push(applied.len());
+                    applied.push((Processed::default(), None));
+                    run.push(item);
+                    continue;
+                }
+                if !run.is_empty() {
+                    let turns = apply_citizen_messages(&mut tx, app, &run).await?;
+                    place(&mut applied, &run_slots, turns);
+                    run.clear();
+                    run_slots.clear();
+                }
+                applied.push((apply_event(&mut tx, app, ev, input.as_ref()).await?, None));
             }
             if !run.is_empty() {
-                let turns = turn::apply_citizen_messages(&mut tx, app, &run).await?;
+                let turns = apply_citizen_messages(&mut tx, app, &run).await?;
                 place(&mut applied, &run_slots, turns);
-                run.clear();
-                run_slots.clear();
             }
-            applied.push((turn::apply_event(&mut tx, app, ev, input.as_ref()).await?, None));
-        }
-        if !run.is_empty() {
-            let turns = turn::apply_citizen_messages(&mut tx, app, &run).await?;
-            place(&mut applied, &run_slots, turns);
-        }
-        applied
-    });
+            applied
+        };
+        tx.commit().await?;
+        value
+    };
     let mut done = Vec::with_capacity(applied.len());
     for (processed, turn) in applied {
         if let Some(turn) = turn {
@@ -638,9 +642,12 @@ pub async fn process_citizen_message(
 ) -> Result<CitizenTurn, ProcessError> {
     let decided = decide_ahead(app, context.unit.as_ref(), msg);
     let item = TurnInput { context, from: *from, msg, once, decided: decided.as_ref() };
-    let mut turns = db_tx!(&app.db, tx, [turn = crate::conversations::service] => {
-        turn::apply_citizen_messages(&mut tx, app, std::slice::from_ref(&item)).await?
-    });
+    let mut turns = {
+        let mut tx = app.db.begin().await?;
+        let value = { apply_citizen_messages(&mut tx, app, std::slice::from_ref(&item)).await? };
+        tx.commit().await?;
+        value
+    };
     let result = turns.pop().unwrap_or_default();
     assign_hand_off(app, &result).await;
     Ok(result)
@@ -660,245 +667,225 @@ async fn assign_hand_off(app: &App, turn: &CitizenTurn) {
     }
 }
 
-/// The work of one message or event inside a caller's transaction, written once and compiled
-/// per engine (like `engine_fns!`, with this engine's store modules in scope).
-macro_rules! turn_fns {
-    ($engine:ident, $conn:ty) => {
-        mod $engine {
-            use super::*;
-            use crate::channels::webchat::store::$engine as wc;
-            use crate::conversations::store::$engine as cs;
-            use crate::kb::store::$engine as ks;
-            use crate::outbox::store::$engine as ob;
+// The writes of a batch of turns, in the caller's transaction.
 
-            type Conn = $conn;
+/// The effects of a stored event that carries no citizen message: the contact is
+/// refreshed, an officer's echo from OA Manager mirrored into the conversation.
+async fn apply_event(
+    tx: &mut Tx,
+    app: &App,
+    ev: &InboundEvent,
+    input: Option<&CitizenInput>,
+) -> Result<Processed, ProcessError> {
+    let now = app.clock.now_micros();
+    let Some(input) = input else { return Ok(Processed { replies: 0, applied: true }) };
+    let contact =
+        store::upsert_contact(tx, ev.unit_id, CHANNEL, &ev.oa_id, &input.user_id, input.interaction_at, now).await?;
+    if let Some((text, msg_id)) = &input.officer_echo {
+        let conv = match store::open_conversation(tx, contact).await? {
+            Some(c) => c,
+            None => store::insert_conversation(tx, ev.unit_id, contact, CHANNEL, now).await?,
+        };
+        let m = NewMessage {
+            conversation_id: conv.id,
+            direction: "out",
+            author: "officer",
+            officer_id: None,
+            kind: "text",
+            text,
+            media_ref: None,
+            media_url: None,
+            channel_message_id: Some(msg_id),
+            created_at: now,
+        };
+        store::insert_message(tx, &m).await?;
+    }
+    Ok(Processed { replies: 0, applied: true })
+}
 
-            /// The effects of a stored event that carries no citizen message: the contact is
-            /// refreshed, an officer's echo from OA Manager mirrored into the conversation.
-            pub(super) async fn apply_event(
-                conn: &mut Conn,
-                app: &App,
-                ev: &InboundEvent,
-                input: Option<&CitizenInput>,
-            ) -> Result<Processed, ProcessError> {
-                let now = app.clock.now_micros();
-                let Some(input) = input else { return Ok(Processed { replies: 0, applied: true }) };
-                let contact =
-                    cs::upsert_contact(conn, ev.unit_id, CHANNEL, &ev.oa_id, &input.user_id, input.interaction_at, now)
-                        .await?;
-                if let Some((text, msg_id)) = &input.officer_echo {
-                    let conv = match cs::open_conversation(conn, contact).await? {
-                        Some(c) => c,
-                        None => cs::insert_conversation(conn, ev.unit_id, contact, CHANNEL, now).await?,
-                    };
-                    let m = NewMessage {
-                        conversation_id: conv.id,
-                        direction: "out",
-                        author: "officer",
-                        officer_id: None,
-                        kind: "text",
-                        text,
-                        media_ref: None,
-                        media_url: None,
-                        channel_message_id: Some(msg_id),
-                        created_at: now,
-                    };
-                    cs::insert_message(conn, &m).await?;
-                }
-                Ok(Processed { replies: 0, applied: true })
+/// Citizens' messages with all their effects (see
+/// [`process_citizen_message`](super::process_citizen_message)), in waves where each
+/// citizen appears once ([`waves`]); one statement per kind of write per wave.
+async fn apply_citizen_messages(
+    tx: &mut Tx,
+    app: &App,
+    items: &[TurnInput<'_>],
+) -> Result<Vec<CitizenTurn>, ProcessError> {
+    let mut turns = vec![CitizenTurn::default(); items.len()];
+    for wave in waves(items) {
+        apply_wave(tx, app, items, &wave, &mut turns).await?;
+    }
+    Ok(turns)
+}
+
+async fn apply_wave(
+    tx: &mut Tx,
+    app: &App,
+    items: &[TurnInput<'_>],
+    wave: &[usize],
+    turns: &mut [CitizenTurn],
+) -> Result<(), ProcessError> {
+    let now = app.clock.now_micros();
+    // The contacts, then their open conversations (new ones where there is none).
+    let contacts: Vec<CitizenRef<'_>> = wave.iter().map(|&i| items[i].from).collect();
+    let contact_ids = store::upsert_contacts(tx, &contacts, now).await?;
+    let contact_of = |i: usize| {
+        let f = &items[i].from;
+        let key = (f.channel.to_string(), f.account.to_string(), f.external_id.to_string());
+        contact_ids.get(&key).copied().ok_or(ProcessError::Store(StoreError::NotFound))
+    };
+    let ids = wave.iter().map(|&i| contact_of(i)).collect::<Result<Vec<i64>, _>>()?;
+    let mut conversations = store::open_conversations(tx, &ids).await?;
+    let missing: Vec<(i64, i64, &str)> = wave
+        .iter()
+        .zip(&ids)
+        .filter(|(_, contact)| !conversations.contains_key(contact))
+        .map(|(&i, &contact)| (items[i].from.unit_id, contact, items[i].from.channel))
+        .collect();
+    if !missing.is_empty() {
+        conversations.extend(store::insert_conversations(tx, &missing, now).await?);
+    }
+    // The bot's turns, in memory.
+    let mut planned = Vec::with_capacity(wave.len());
+    for (&i, contact) in wave.iter().zip(&ids) {
+        let conversation = conversations.remove(contact).ok_or(ProcessError::Store(StoreError::NotFound))?;
+        planned.push(plan_turn(app, &items[i], conversation));
+    }
+    // The citizens' messages, then the replies (the k-th reply of every turn in one
+    // statement, so each statement holds one message per conversation).
+    let incoming: Vec<NewMessage<'_>> = wave
+        .iter()
+        .zip(&planned)
+        .map(|(&i, p)| {
+            let msg = items[i].msg;
+            NewMessage {
+                conversation_id: p.conversation.id,
+                direction: "in",
+                author: "citizen",
+                officer_id: None,
+                kind: &msg.kind,
+                text: &msg.text,
+                media_ref: msg.media_ref.as_deref(),
+                media_url: msg.media_url.as_deref(),
+                channel_message_id: msg.channel_message_id.as_deref(),
+                created_at: now,
             }
-
-            /// Citizens' messages with all their effects (see
-            /// [`process_citizen_message`](super::process_citizen_message)), in waves where each
-            /// citizen appears once ([`waves`]); one statement per kind of write per wave.
-            pub(super) async fn apply_citizen_messages(
-                conn: &mut Conn,
-                app: &App,
-                items: &[TurnInput<'_>],
-            ) -> Result<Vec<CitizenTurn>, ProcessError> {
-                let mut turns = vec![CitizenTurn::default(); items.len()];
-                for wave in waves(items) {
-                    apply_wave(conn, app, items, &wave, &mut turns).await?;
-                }
-                Ok(turns)
-            }
-
-            async fn apply_wave(
-                conn: &mut Conn,
-                app: &App,
-                items: &[TurnInput<'_>],
-                wave: &[usize],
-                turns: &mut [CitizenTurn],
-            ) -> Result<(), ProcessError> {
-                let now = app.clock.now_micros();
-                // The contacts, then their open conversations (new ones where there is none).
-                let contacts: Vec<CitizenRef<'_>> = wave.iter().map(|&i| items[i].from).collect();
-                let contact_ids = cs::upsert_contacts(conn, &contacts, now).await?;
-                let contact_of = |i: usize| {
-                    let f = &items[i].from;
-                    let key = (f.channel.to_string(), f.account.to_string(), f.external_id.to_string());
-                    contact_ids.get(&key).copied().ok_or(ProcessError::Store(StoreError::NotFound))
-                };
-                let ids = wave.iter().map(|&i| contact_of(i)).collect::<Result<Vec<i64>, _>>()?;
-                let mut conversations = cs::open_conversations(conn, &ids).await?;
-                let missing: Vec<(i64, i64, &str)> = wave
-                    .iter()
-                    .zip(&ids)
-                    .filter(|(_, contact)| !conversations.contains_key(contact))
-                    .map(|(&i, &contact)| (items[i].from.unit_id, contact, items[i].from.channel))
-                    .collect();
-                if !missing.is_empty() {
-                    conversations.extend(cs::insert_conversations(conn, &missing, now).await?);
-                }
-                // The bot's turns, in memory.
-                let mut planned = Vec::with_capacity(wave.len());
-                for (&i, contact) in wave.iter().zip(&ids) {
-                    let conversation =
-                        conversations.remove(contact).ok_or(ProcessError::Store(StoreError::NotFound))?;
-                    planned.push(plan_turn(app, &items[i], conversation));
-                }
-                // The citizens' messages, then the replies (the k-th reply of every turn in one
-                // statement, so each statement holds one message per conversation).
-                let incoming: Vec<NewMessage<'_>> = wave
-                    .iter()
-                    .zip(&planned)
-                    .map(|(&i, p)| {
-                        let msg = items[i].msg;
-                        NewMessage {
-                            conversation_id: p.conversation.id,
-                            direction: "in",
-                            author: "citizen",
-                            officer_id: None,
-                            kind: &msg.kind,
-                            text: &msg.text,
-                            media_ref: msg.media_ref.as_deref(),
-                            media_url: msg.media_url.as_deref(),
-                            channel_message_id: msg.channel_message_id.as_deref(),
-                            created_at: now,
-                        }
-                    })
-                    .collect();
-                let in_ids = cs::insert_messages(conn, &incoming).await?;
-                let most = planned.iter().map(|p| p.outs.len()).max().unwrap_or(0);
-                let mut reply_ids: Vec<HashMap<i64, i64>> = Vec::with_capacity(most);
-                for k in 0..most {
-                    let rows: Vec<NewMessage<'_>> = planned
-                        .iter()
-                        .filter_map(|p| p.outs.get(k).map(|out| (p.conversation.id, out)))
-                        .map(|(conversation_id, out)| NewMessage {
-                            conversation_id,
-                            direction: "out",
-                            author: "bot",
-                            officer_id: None,
-                            kind: "text",
-                            text: &out.text,
-                            media_ref: None,
-                            media_url: None,
-                            channel_message_id: None,
-                            created_at: now,
-                        })
-                        .collect();
-                    reply_ids.push(cs::insert_messages(conn, &rows).await?);
-                }
-                let reply_id = |p: &Planned, k: usize| {
-                    reply_ids
-                        .get(k)
-                        .and_then(|m| m.get(&p.conversation.id))
-                        .copied()
-                        .ok_or(ProcessError::Store(StoreError::NotFound))
-                };
-                // Buttons (web chat), the questions for the review, the conversations' state.
-                let mut buttons: Vec<(i64, &[MenuButton], Option<&str>)> = Vec::new();
-                for p in &planned {
-                    for (k, out) in p.outs.iter().enumerate() {
-                        if !out.buttons.is_empty() || out.feedback_for.is_some() {
-                            buttons.push((reply_id(p, k)?, &out.buttons, out.feedback_for.as_deref()));
-                        }
-                    }
-                }
-                if !buttons.is_empty() {
-                    wc::insert_reply_buttons_many(conn, &buttons).await?;
-                }
-                let reviews: Vec<(UnitId, &str, &str, Option<&str>)> = planned
-                    .iter()
-                    .filter_map(|p| {
-                        let (text, kind, entry) = p.review.as_ref()?;
-                        Some((UnitId(p.conversation.unit_id), text.as_str(), kind.as_str(), entry.as_deref()))
-                    })
-                    .collect();
-                if !reviews.is_empty() {
-                    ks::log_unanswered_many(conn, now, &reviews).await?;
-                }
-                let updates: Vec<crate::conversations::store::ConversationUpdate<'_>> = wave
-                    .iter()
-                    .zip(&planned)
-                    .map(|(&i, p)| crate::conversations::store::ConversationUpdate {
-                        id: p.conversation.id,
-                        status: &p.status,
-                        urgent: p.urgent,
-                        bot_memory: &p.memory_json,
-                        last_citizen_message_at: items[i].from.interaction_at,
-                    })
-                    .collect();
-                cs::update_conversations(conn, &updates, now).await?;
-                // The replies queued in the outbox, keyed so that no replay queues them twice.
-                let waiting = Status::WaitingHuman.as_str();
-                let mut keyed: Vec<(usize, String, String, i64)> = Vec::new();
-                for (&i, p) in wave.iter().zip(&planned) {
-                    let in_id =
-                        in_ids.get(&p.conversation.id).copied().ok_or(ProcessError::Store(StoreError::NotFound))?;
-                    let key = match items[i].once {
-                        Once::InboundEvent { event_id } => format!("e{event_id:012}"),
-                        Once::Posted => format!("m{in_id}"),
-                    };
-                    for (k, out) in p.outs.iter().enumerate() {
-                        let payload =
-                            serde_json::to_string(&Payload::Text { text: out.text.clone(), quote_message_id: None })
-                                .unwrap_or_default();
-                        keyed.push((i, format!("{}-reply:{key}:{k}", items[i].from.channel), payload, reply_id(p, k)?));
-                    }
-                    turns[i] = CitizenTurn {
-                        applied: true,
-                        replies: 0,
-                        conversation_id: Some(p.conversation.id),
-                        message_id: Some(in_id),
-                        status: p.status.clone(),
-                        handed_off: p.status == waiting && p.conversation.status != waiting,
-                    };
-                }
-                let rows: Vec<NewOutbox<'_>> = keyed
-                    .iter()
-                    .map(|(i, key, payload, message_id)| {
-                        let from = &items[*i].from;
-                        NewOutbox {
-                            idempotency_key: key,
-                            channel: from.channel,
-                            unit_id: from.unit_id,
-                            oa_id: (from.channel == CHANNEL).then_some(from.account),
-                            recipient: from.external_id,
-                            conversation_id: turns[*i].conversation_id,
-                            message_id: Some(*message_id),
-                            payload,
-                            run_at: now,
-                        }
-                    })
-                    .collect();
-                if !rows.is_empty() {
-                    let queued: std::collections::HashSet<String> =
-                        ob::insert_many(conn, &rows).await?.into_iter().map(|(_, key)| key).collect();
-                    for (i, key, _, _) in &keyed {
-                        if queued.contains(key) {
-                            turns[*i].replies += 1;
-                        }
-                    }
-                }
-                Ok(())
+        })
+        .collect();
+    let in_ids = store::insert_messages(tx, &incoming).await?;
+    let most = planned.iter().map(|p| p.outs.len()).max().unwrap_or(0);
+    let mut reply_ids: Vec<HashMap<i64, i64>> = Vec::with_capacity(most);
+    for k in 0..most {
+        let rows: Vec<NewMessage<'_>> = planned
+            .iter()
+            .filter_map(|p| p.outs.get(k).map(|out| (p.conversation.id, out)))
+            .map(|(conversation_id, out)| NewMessage {
+                conversation_id,
+                direction: "out",
+                author: "bot",
+                officer_id: None,
+                kind: "text",
+                text: &out.text,
+                media_ref: None,
+                media_url: None,
+                channel_message_id: None,
+                created_at: now,
+            })
+            .collect();
+        reply_ids.push(store::insert_messages(tx, &rows).await?);
+    }
+    let reply_id = |p: &Planned, k: usize| {
+        reply_ids
+            .get(k)
+            .and_then(|m| m.get(&p.conversation.id))
+            .copied()
+            .ok_or(ProcessError::Store(StoreError::NotFound))
+    };
+    // Buttons (web chat), the questions for the review, the conversations' state.
+    let mut buttons: Vec<(i64, &[MenuButton], Option<&str>)> = Vec::new();
+    for p in &planned {
+        for (k, out) in p.outs.iter().enumerate() {
+            if !out.buttons.is_empty() || out.feedback_for.is_some() {
+                buttons.push((reply_id(p, k)?, &out.buttons, out.feedback_for.as_deref()));
             }
         }
-    };
+    }
+    if !buttons.is_empty() {
+        crate::channels::webchat::store::insert_reply_buttons_many(tx, &buttons).await?;
+    }
+    let reviews: Vec<(UnitId, &str, &str, Option<&str>)> = planned
+        .iter()
+        .filter_map(|p| {
+            let (text, kind, entry) = p.review.as_ref()?;
+            Some((UnitId(p.conversation.unit_id), text.as_str(), kind.as_str(), entry.as_deref()))
+        })
+        .collect();
+    if !reviews.is_empty() {
+        crate::kb::store::log_unanswered_many(tx, now, &reviews).await?;
+    }
+    let updates: Vec<store::ConversationUpdate<'_>> = wave
+        .iter()
+        .zip(&planned)
+        .map(|(&i, p)| store::ConversationUpdate {
+            id: p.conversation.id,
+            status: &p.status,
+            urgent: p.urgent,
+            bot_memory: &p.memory_json,
+            last_citizen_message_at: items[i].from.interaction_at,
+        })
+        .collect();
+    store::update_conversations(tx, &updates, now).await?;
+    // The replies queued in the outbox, keyed so that no replay queues them twice.
+    let waiting = Status::WaitingHuman.as_str();
+    let mut keyed: Vec<(usize, String, String, i64)> = Vec::new();
+    for (&i, p) in wave.iter().zip(&planned) {
+        let in_id = in_ids.get(&p.conversation.id).copied().ok_or(ProcessError::Store(StoreError::NotFound))?;
+        let key = match items[i].once {
+            Once::InboundEvent { event_id } => format!("e{event_id:012}"),
+            Once::Posted => format!("m{in_id}"),
+        };
+        for (k, out) in p.outs.iter().enumerate() {
+            let payload = serde_json::to_string(&Payload::Text { text: out.text.clone(), quote_message_id: None })
+                .unwrap_or_default();
+            keyed.push((i, format!("{}-reply:{key}:{k}", items[i].from.channel), payload, reply_id(p, k)?));
+        }
+        turns[i] = CitizenTurn {
+            applied: true,
+            replies: 0,
+            conversation_id: Some(p.conversation.id),
+            message_id: Some(in_id),
+            status: p.status.clone(),
+            handed_off: p.status == waiting && p.conversation.status != waiting,
+        };
+    }
+    let rows: Vec<NewOutbox<'_>> = keyed
+        .iter()
+        .map(|(i, key, payload, message_id)| {
+            let from = &items[*i].from;
+            NewOutbox {
+                idempotency_key: key,
+                channel: from.channel,
+                unit_id: from.unit_id,
+                oa_id: (from.channel == CHANNEL).then_some(from.account),
+                recipient: from.external_id,
+                conversation_id: turns[*i].conversation_id,
+                message_id: Some(*message_id),
+                payload,
+                run_at: now,
+            }
+        })
+        .collect();
+    if !rows.is_empty() {
+        let queued: std::collections::HashSet<String> =
+            crate::outbox::store::insert_many(tx, &rows).await?.into_iter().map(|(_, key)| key).collect();
+        for (i, key, _, _) in &keyed {
+            if queued.contains(key) {
+                turns[*i].replies += 1;
+            }
+        }
+    }
+    Ok(())
 }
-turn_fns!(sqlite, sqlx::SqliteConnection);
-turn_fns!(postgres, sqlx::PgConnection);
 
 /// Conversations of the officer's units, optionally by status (`bot`, `waiting_human`,
 /// `assigned`, `closed`), urgent first then most recent; at most 200.

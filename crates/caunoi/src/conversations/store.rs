@@ -6,7 +6,7 @@
 //! on each other. SQLite has one process and one worker, which reads pending events without
 //! leasing them; there `locked_until` only holds back an event that failed until its retry.
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
 use caunoi_core::staff::OfficerId;
 use std::collections::HashMap;
@@ -346,13 +346,15 @@ fn id_list(ids: &[i64]) -> String {
     ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
-crate::engine_fns! {
-    /// Stores events in one statement, each unless one with the same dedupe key exists (also
-    /// earlier in `events`), inside the webhook's group commit. `Some(id)` for each new one.
-    pub async fn insert_inbound_many(conn: &mut Conn, events: &[NewInbound<'_>]) -> Result<Vec<Option<i64>>, StoreError> {
+/// Stores events in one statement, each unless one with the same dedupe key exists (also
+/// earlier in `events`), for the webhook's group commit: one statement, atomic by itself, on
+/// the ingest pool `db` (no transaction round trips). `Some(id)` for each new one.
+pub async fn insert_inbound_many(db: &Db, events: &[NewInbound<'_>]) -> Result<Vec<Option<i64>>, StoreError> {
+    let style = db.placeholders();
+    db_write!(db, conn => {
         let mut stored = vec![None; events.len()];
         for chunk in (0..events.len()).collect::<Vec<_>>().chunks(MAX_ROWS_PER_STATEMENT) {
-            let sql = format!("{INSERT_INBOUND_HEAD} {} {INSERT_INBOUND_TAIL}", values_list(chunk.len(), 8, PLACEHOLDERS));
+            let sql = format!("{INSERT_INBOUND_HEAD} {} {INSERT_INBOUND_TAIL}", values_list(chunk.len(), 8, style));
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
             for &i in chunk {
                 let e = &events[i];
@@ -366,7 +368,7 @@ crate::engine_fns! {
                     .bind(e.received_at)
                     .bind(e.processed_at);
             }
-            for (id, key) in q.fetch_all(&mut *conn).await? {
+            for (id, key) in q.fetch_all(conn).await? {
                 // A key twice in one group: the first delivery is the stored one.
                 if let Some(&i) = chunk.iter().find(|&&i| events[i].dedupe_key == key && stored[i].is_none()) {
                     stored[i] = Some(id);
@@ -374,25 +376,28 @@ crate::engine_fns! {
             }
         }
         Ok(stored)
-    }
+    })
+}
 
-    /// Records that the events' effects are committed (with them, in the same transaction) and
-    /// returns those this call recorded: an event already applied is not among them (then do
-    /// nothing for it). PostgreSQL marks the events themselves processed, which also row-locks
-    /// them until the transaction ends; SQLite, whose inbound log is a file of its own, records
-    /// them in `inbound_applied` and the log follows after the commit ([`log_applied`]).
-    pub async fn mark_processed(conn: &mut Conn, ids: &[i64], now: i64) -> Result<std::collections::HashSet<i64>, StoreError> {
+/// Records that the events' effects are committed (with them, in the same transaction) and
+/// returns those this call recorded: an event already applied is not among them (then do
+/// nothing for it). PostgreSQL marks the events themselves processed, which also row-locks
+/// them until the transaction ends; SQLite, whose inbound log is a file of its own, records
+/// them in `inbound_applied` and the log follows after the commit ([`log_applied`]).
+pub async fn mark_processed(tx: &mut Tx, ids: &[i64], now: i64) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         if ids.is_empty() {
             return Ok(Default::default());
         }
         let mut marked = std::collections::HashSet::with_capacity(ids.len());
         for chunk in ids.chunks(MAX_ROWS_PER_STATEMENT) {
-            let (sql, binds) = match PLACEHOLDERS {
+            let (sql, binds) = match style {
                 crate::db::Placeholders::Anonymous => (
                     format!(
                         "INSERT INTO inbound_applied (event_id, applied_at) VALUES {} \
                          ON CONFLICT (event_id) DO NOTHING RETURNING event_id",
-                        values_list(chunk.len(), 2, PLACEHOLDERS)
+                        values_list(chunk.len(), 2, style)
                     ),
                     chunk.iter().flat_map(|&id| [id, now]).collect::<Vec<i64>>(),
                 ),
@@ -409,22 +414,24 @@ crate::engine_fns! {
             for b in binds {
                 q = q.bind(b);
             }
-            marked.extend(q.persistent(PLACEHOLDERS == crate::db::Placeholders::Anonymous).fetch_all(&mut *conn).await?);
+            marked.extend(q.persistent(style == crate::db::Placeholders::Anonymous).fetch_all(&mut *conn).await?);
         }
         Ok(marked)
-    }
+    })
+}
 
-    /// Creates or refreshes a contact and returns its id. The upsert row-locks the contact on
-    /// PostgreSQL, which serializes concurrent events of one citizen until commit.
-    pub async fn upsert_contact(
-        conn: &mut Conn,
-        unit_id: i64,
-        channel: &str,
-        account: &str,
-        external_id: &str,
-        interaction_at: Option<i64>,
-        now: i64,
-    ) -> Result<i64, StoreError> {
+/// Creates or refreshes a contact and returns its id. The upsert row-locks the contact on
+/// PostgreSQL, which serializes concurrent events of one citizen until commit.
+pub async fn upsert_contact(
+    tx: &mut Tx,
+    unit_id: i64,
+    channel: &str,
+    account: &str,
+    external_id: &str,
+    interaction_at: Option<i64>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    crate::db_conn!(tx, conn => {
         Ok(sqlx::query_scalar(
             "INSERT INTO contacts (unit_id, channel, channel_account, external_id, last_interaction_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) \
@@ -442,10 +449,12 @@ crate::engine_fns! {
         .bind(now)
         .fetch_one(&mut *conn)
         .await?)
-    }
+    })
+}
 
-    /// The contact's conversation that is not closed, if any.
-    pub async fn open_conversation(conn: &mut Conn, contact_id: i64) -> Result<Option<ConversationRow>, StoreError> {
+/// The contact's conversation that is not closed, if any.
+pub async fn open_conversation(tx: &mut Tx, contact_id: i64) -> Result<Option<ConversationRow>, StoreError> {
+    crate::db_conn!(tx, conn => {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id = $1 AND status <> 'closed' \
              ORDER BY id DESC LIMIT 1"
@@ -453,16 +462,18 @@ crate::engine_fns! {
         .bind(contact_id)
         .fetch_optional(&mut *conn)
         .await?)
-    }
+    })
+}
 
-    /// Opens a new conversation with the bot.
-    pub async fn insert_conversation(
-        conn: &mut Conn,
-        unit_id: i64,
-        contact_id: i64,
-        channel: &str,
-        now: i64,
-    ) -> Result<ConversationRow, StoreError> {
+/// Opens a new conversation with the bot.
+pub async fn insert_conversation(
+    tx: &mut Tx,
+    unit_id: i64,
+    contact_id: i64,
+    channel: &str,
+    now: i64,
+) -> Result<ConversationRow, StoreError> {
+    crate::db_conn!(tx, conn => {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO conversations (unit_id, contact_id, channel, status, urgent, bot_memory, created_at, updated_at) \
              VALUES ($1, $2, $3, 'bot', $4, '{{}}', $5, $5) RETURNING {CONVERSATION_COLUMNS}"
@@ -474,20 +485,23 @@ crate::engine_fns! {
         .bind(now)
         .fetch_one(&mut *conn)
         .await?)
-    }
+    })
+}
 
-    /// Stores a message and returns its id.
-    pub async fn insert_message(conn: &mut Conn, m: &NewMessage<'_>) -> Result<i64, StoreError> {
-        insert_messages(conn, std::slice::from_ref(m)).await?.get(&m.conversation_id).copied().ok_or(StoreError::NotFound)
-    }
+/// Stores a message and returns its id.
+pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> Result<i64, StoreError> {
+    insert_messages(tx, std::slice::from_ref(m)).await?.get(&m.conversation_id).copied().ok_or(StoreError::NotFound)
+}
 
-    /// Creates or refreshes contacts (each key at most once) in one statement per 256; their ids
-    /// by key. Row-locks them on PostgreSQL like [`upsert_contact`].
-    pub async fn upsert_contacts(
-        conn: &mut Conn,
-        contacts: &[CitizenRef<'_>],
-        now: i64,
-    ) -> Result<HashMap<ContactKey, i64>, StoreError> {
+/// Creates or refreshes contacts (each key at most once) in one statement per 256; their ids
+/// by key. Row-locks them on PostgreSQL like [`upsert_contact`].
+pub async fn upsert_contacts(
+    tx: &mut Tx,
+    contacts: &[CitizenRef<'_>],
+    now: i64,
+) -> Result<HashMap<ContactKey, i64>, StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         let mut ids = HashMap::with_capacity(contacts.len());
         for chunk in contacts.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
@@ -497,7 +511,7 @@ crate::engine_fns! {
                  last_interaction_at = COALESCE(excluded.last_interaction_at, contacts.last_interaction_at), \
                  updated_at = excluded.updated_at \
                  RETURNING id, channel, channel_account, external_id",
-                values_list(chunk.len(), 7, PLACEHOLDERS)
+                values_list(chunk.len(), 7, style)
             );
             let mut q = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
             for c in chunk {
@@ -508,10 +522,13 @@ crate::engine_fns! {
             }
         }
         Ok(ids)
-    }
+    })
+}
 
-    /// The conversation that is not closed of each contact that has one, by contact id.
-    pub async fn open_conversations(conn: &mut Conn, contact_ids: &[i64]) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+/// The conversation that is not closed of each contact that has one, by contact id.
+pub async fn open_conversations(tx: &mut Tx, contact_ids: &[i64]) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         let mut open = HashMap::with_capacity(contact_ids.len());
         if contact_ids.is_empty() {
             return Ok(open);
@@ -520,7 +537,7 @@ crate::engine_fns! {
             let sql = format!(
                 "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) AND status <> 'closed' \
                  ORDER BY id DESC",
-                crate::db::param_list(chunk.len(), PLACEHOLDERS)
+                crate::db::param_list(chunk.len(), style)
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
@@ -531,21 +548,24 @@ crate::engine_fns! {
             }
         }
         Ok(open)
-    }
+    })
+}
 
-    /// Opens new conversations with the bot, one per (unit, contact, channel) given (each
-    /// contact at most once); by contact id.
-    pub async fn insert_conversations(
-        conn: &mut Conn,
-        rows: &[(i64, i64, &str)],
-        now: i64,
-    ) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+/// Opens new conversations with the bot, one per (unit, contact, channel) given (each
+/// contact at most once); by contact id.
+pub async fn insert_conversations(
+    tx: &mut Tx,
+    rows: &[(i64, i64, &str)],
+    now: i64,
+) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         let mut out = HashMap::with_capacity(rows.len());
         for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO conversations (unit_id, contact_id, channel, status, urgent, bot_memory, created_at, \
                  updated_at) VALUES {} RETURNING {CONVERSATION_COLUMNS}",
-                values_list(chunk.len(), 8, PLACEHOLDERS)
+                values_list(chunk.len(), 8, style)
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
             for &(unit_id, contact_id, channel) in chunk {
@@ -556,17 +576,20 @@ crate::engine_fns! {
             }
         }
         Ok(out)
-    }
+    })
+}
 
-    /// Stores messages of distinct conversations in one statement per 256; their ids by
-    /// conversation id.
-    pub async fn insert_messages(conn: &mut Conn, rows: &[NewMessage<'_>]) -> Result<HashMap<i64, i64>, StoreError> {
+/// Stores messages of distinct conversations in one statement per 256; their ids by
+/// conversation id.
+pub async fn insert_messages(tx: &mut Tx, rows: &[NewMessage<'_>]) -> Result<HashMap<i64, i64>, StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         let mut out = HashMap::with_capacity(rows.len());
         for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO messages (conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
                  channel_message_id, created_at) VALUES {} RETURNING id, conversation_id",
-                values_list(chunk.len(), 10, PLACEHOLDERS)
+                values_list(chunk.len(), 10, style)
             );
             let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
             for m in chunk {
@@ -587,10 +610,13 @@ crate::engine_fns! {
             }
         }
         Ok(out)
-    }
+    })
+}
 
-    /// Saves several conversations' states after their turns, in one statement per 256.
-    pub async fn update_conversations(conn: &mut Conn, rows: &[ConversationUpdate<'_>], now: i64) -> Result<(), StoreError> {
+/// Saves several conversations' states after their turns, in one statement per 256.
+pub async fn update_conversations(tx: &mut Tx, rows: &[ConversationUpdate<'_>], now: i64) -> Result<(), StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "UPDATE conversations SET status = v.column2, urgent = v.column3, bot_memory = v.column4, \
@@ -598,7 +624,7 @@ crate::engine_fns! {
                  updated_at = v.column6, \
                  closed_at = CASE WHEN v.column2 = 'closed' THEN v.column6 ELSE conversations.closed_at END \
                  FROM (VALUES {}) AS v WHERE conversations.id = v.column1",
-                values_list(chunk.len(), 6, PLACEHOLDERS)
+                values_list(chunk.len(), 6, style)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for u in chunk {
@@ -607,7 +633,7 @@ crate::engine_fns! {
             q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
-    }
+    })
 }
 
 #[cfg(test)]

@@ -1,7 +1,13 @@
 //! The database: one [`Db`] over two concrete engines, SQLite (embedded default, WAL) and
-//! PostgreSQL (scale-out). Stores write plain SQL with `$n` parameters that both engines accept
-//! and run it through [`db_read!`], [`db_write!`] or [`db_tx!`], which expand the same body once
-//! per engine. Only SQL that truly differs is written twice.
+//! PostgreSQL (scale-out).
+//!
+//! One engine-choice mechanism: stores write plain SQL with `$n` parameters that both engines
+//! accept, and run it through [`db_read!`] (a reader pool), [`db_write!`] (the writer pool, one
+//! statement) or [`db_conn!`] (the connection of a [`Tx`]). Each matches on the engine and
+//! expands the same body once per engine, inside an ordinary function that "go to definition"
+//! reaches; nothing generates modules. Only SQL that truly differs is written twice, chosen in
+//! that function by a plain `match` on [`Db::engine`] or [`Tx::placeholders`]. A transaction is
+//! a value: [`Db::begin`] opens it, store functions take `&mut Tx`, the service commits it.
 //!
 //! Invariants: on SQLite every write goes through the single-connection writer pool and every
 //! transaction starts with `BEGIN IMMEDIATE` (a deferred transaction that reads then writes fails
@@ -96,57 +102,56 @@ macro_rules! db_write {
     };
 }
 
-/// Runs `$body` inside a write transaction bound to `$tx` and commits it. The body evaluates to
-/// the value of the transaction; an early `?` return drops the transaction, which rolls it back.
-/// Each `alias = path::to::store` makes `alias` name that store's module for this engine (see
-/// [`engine_fns!`]), so transactional SQL is written once and compiled for both engines.
+/// Runs `$body` with `$conn` bound to the connection of the transaction `$tx` (a `&mut Tx`):
+/// `&mut SqliteConnection` or `&mut PgConnection`. The body is written once and type-checked
+/// for each engine; it is how a store function that takes `tx: &mut Tx` runs its statements.
 #[macro_export]
-macro_rules! db_tx {
-    ($db:expr, $tx:ident, [$($alias:ident = $($m:ident)::+),* $(,)?] => $body:expr) => {
-        match $db {
-            $crate::db::Db::Sqlite(s) => {
-                $(use $($m)::+::sqlite as $alias;)*
-                let mut $tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
-                let value = $body;
-                $tx.commit().await?;
-                value
+macro_rules! db_conn {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite(t) => {
+                let $conn: &mut sqlx::SqliteConnection = &mut *t;
+                $body
             }
-            $crate::db::Db::Postgres(p) => {
-                $(use $($m)::+::postgres as $alias;)*
-                let mut $tx = p.begin().await?;
-                let value = $body;
-                $tx.commit().await?;
-                value
+            $crate::db::Tx::Postgres(t) => {
+                let $conn: &mut sqlx::PgConnection = &mut *t;
+                $body
             }
         }
     };
 }
 
-/// Defines the enclosed functions twice, in modules `sqlite` and `postgres`, with `Conn` bound
-/// to that engine's connection type. Functions take `conn: &mut Conn` and run inside the
-/// transaction that [`db_tx!`] opened.
-#[macro_export]
-macro_rules! engine_fns {
-    ($($item:item)*) => {
-        pub mod sqlite {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(dead_code)]
-            pub type Conn = sqlx::SqliteConnection;
-            #[allow(dead_code)]
-            const PLACEHOLDERS: $crate::db::Placeholders = $crate::db::Placeholders::Anonymous;
-            $($item)*
+/// A write transaction on the engine in use, opened by [`Db::begin`]. Store functions that
+/// write take `tx: &mut Tx` (so one transaction can span several stores and features) and run
+/// their SQL through [`db_conn!`]; the service that opened it calls [`Tx::commit`]. Dropping it
+/// uncommitted (an early `?` return) rolls it back.
+///
+/// ```ignore
+/// let mut tx = app.db.begin().await?;
+/// crate::kb::store::put_override(&mut tx, unit.id, entry_id, &o, now, by).await?;
+/// crate::audit::store::append(&mut tx, &entry).await?;
+/// tx.commit().await?;
+/// ```
+pub enum Tx {
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+}
+
+impl Tx {
+    /// How this engine's statements write their parameters (see [`Placeholders`]).
+    pub fn placeholders(&self) -> Placeholders {
+        match self {
+            Tx::Sqlite(_) => Placeholders::Anonymous,
+            Tx::Postgres(_) => Placeholders::Numbered,
         }
-        pub mod postgres {
-            #[allow(unused_imports)]
-            use super::*;
-            #[allow(dead_code)]
-            pub type Conn = sqlx::PgConnection;
-            #[allow(dead_code)]
-            const PLACEHOLDERS: $crate::db::Placeholders = $crate::db::Placeholders::Numbered;
-            $($item)*
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
         }
-    };
+    }
 }
 
 /// SQLite: the write-ahead log's length, in pages, past which [`Db::checkpoint`] finishes its
@@ -168,7 +173,7 @@ pub const MAX_ROWS_PER_STATEMENT: usize = 256;
 
 /// How a statement's parameters are written: `?` on SQLite (which looks a numbered parameter
 /// up by a linear scan, so thousands of `$n` in one statement cost quadratic time), `$n` on
-/// PostgreSQL (which only knows those). `engine_fns!` defines `PLACEHOLDERS` for each engine.
+/// PostgreSQL (which only knows those). [`Tx::placeholders`] tells which.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placeholders {
     Anonymous,
@@ -312,6 +317,23 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(5))
                     .connect_lazy_with((*p.connect_options()).clone()),
             ),
+        }
+    }
+
+    /// Opens a write transaction: on SQLite on the writer connection with `BEGIN IMMEDIATE`
+    /// (module docs), on PostgreSQL on a pooled connection.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match self {
+            Db::Sqlite(s) => Tx::Sqlite(s.write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// How this engine's statements write their parameters (see [`Placeholders`]).
+    pub fn placeholders(&self) -> Placeholders {
+        match self {
+            Db::Sqlite(_) => Placeholders::Anonymous,
+            Db::Postgres(_) => Placeholders::Numbered,
         }
     }
 

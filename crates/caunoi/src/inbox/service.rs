@@ -11,7 +11,6 @@ use super::media::{Attachment, AttachmentError};
 use super::store::{self, ConversationView, Expected, NewEvent, QueueRow, UnitMode};
 use crate::app::App;
 use crate::conversations::store::NewMessage;
-use crate::db_tx;
 use crate::error::ServiceError;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
@@ -201,26 +200,25 @@ async fn apply(
     };
     let now = app.clock.now_micros();
     let expected = Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
-    db_tx!(&app.db, tx, [is = crate::inbox::store] => {
-        let moved = is::move_conversation(&mut tx, view.id, expected, &next, now)
-        .await?;
-        if !moved {
-            return Err(conflict());
-        }
-        let event = NewEvent {
-            conversation_id: view.id,
-            at: now,
-            officer_id: actor,
-            action: action_name(&t),
-            from_status: state.status.as_str(),
-            to_status: next.status.as_str(),
-            from_unit: state.unit_id,
-            to_unit: next.unit_id,
-            assignee: next.assignee,
-            reason: &reason,
-        };
-        is::insert_event(&mut tx, &event).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    let moved = store::move_conversation(&mut tx, view.id, expected, &next, now).await?;
+    if !moved {
+        return Err(conflict());
+    }
+    let event = NewEvent {
+        conversation_id: view.id,
+        at: now,
+        officer_id: actor,
+        action: action_name(&t),
+        from_status: state.status.as_str(),
+        to_status: next.status.as_str(),
+        from_unit: state.unit_id,
+        to_unit: next.unit_id,
+        assignee: next.assignee,
+        reason: &reason,
+    };
+    store::insert_event(&mut tx, &event).await?;
+    tx.commit().await?;
     Ok(next)
 }
 
@@ -502,62 +500,67 @@ async fn reply_to(
         }
     };
     let oa_id = (view.channel == ZALO).then_some(view.contact_account.as_str());
-    let sent = db_tx!(&app.db, tx, [cs = crate::conversations::store, ob = crate::outbox::store, is = crate::inbox::store] => {
-        if let Some(next) = &take {
-            let expected = Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
-            let moved = is::move_conversation(&mut tx, view.id, expected, next, now)
-            .await?;
-            if !moved {
-                return Err(conflict());
+    let sent = {
+        let mut tx = app.db.begin().await?;
+        let value = {
+            if let Some(next) = &take {
+                let expected =
+                    Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
+                let moved = store::move_conversation(&mut tx, view.id, expected, next, now).await?;
+                if !moved {
+                    return Err(conflict());
+                }
+                let event = NewEvent {
+                    conversation_id: view.id,
+                    at: now,
+                    officer_id: Some(scope.officer_id),
+                    action: "assign",
+                    from_status: state.status.as_str(),
+                    to_status: next.status.as_str(),
+                    from_unit: state.unit_id,
+                    to_unit: next.unit_id,
+                    assignee: next.assignee,
+                    reason: "",
+                };
+                store::insert_event(&mut tx, &event).await?;
+            } else {
+                store::touch_conversation(&mut tx, view.id, now).await?;
             }
-            let event = NewEvent {
-                conversation_id: view.id,
-                at: now,
-                officer_id: Some(scope.officer_id),
-                action: "assign",
-                from_status: state.status.as_str(),
-                to_status: next.status.as_str(),
-                from_unit: state.unit_id,
-                to_unit: next.unit_id,
-                assignee: next.assignee,
-                reason: "",
-            };
-            is::insert_event(&mut tx, &event).await?;
-        } else {
-            is::touch_conversation(&mut tx, view.id, now).await?;
-        }
-        let mut sent = Sent { message_id: 0, outbox_id: None };
-        for m in &messages {
-            let message = NewMessage {
-                conversation_id: view.id,
-                direction: "out",
-                author: "officer",
-                officer_id: Some(scope.officer_id.0),
-                kind: m.kind,
-                text: &m.text,
-                media_ref: m.media_ref.as_deref(),
-                media_url: None,
-                channel_message_id: None,
-                created_at: now,
-            };
-            let message_id = cs::insert_message(&mut tx, &message).await?;
-            let key = format!("officer:{message_id}");
-            let row = NewOutbox {
-                idempotency_key: &key,
-                channel: &view.channel,
-                unit_id: view.unit_id,
-                oa_id,
-                recipient: &view.contact_external_id,
-                conversation_id: Some(view.id),
-                message_id: Some(message_id),
-                payload: &m.payload,
-                run_at: now,
-            };
-            let outbox_id = ob::insert(&mut tx, &row).await?;
-            sent = Sent { message_id, outbox_id };
-        }
-        sent
-    });
+            let mut sent = Sent { message_id: 0, outbox_id: None };
+            for m in &messages {
+                let message = NewMessage {
+                    conversation_id: view.id,
+                    direction: "out",
+                    author: "officer",
+                    officer_id: Some(scope.officer_id.0),
+                    kind: m.kind,
+                    text: &m.text,
+                    media_ref: m.media_ref.as_deref(),
+                    media_url: None,
+                    channel_message_id: None,
+                    created_at: now,
+                };
+                let message_id = crate::conversations::store::insert_message(&mut tx, &message).await?;
+                let key = format!("officer:{message_id}");
+                let row = NewOutbox {
+                    idempotency_key: &key,
+                    channel: &view.channel,
+                    unit_id: view.unit_id,
+                    oa_id,
+                    recipient: &view.contact_external_id,
+                    conversation_id: Some(view.id),
+                    message_id: Some(message_id),
+                    payload: &m.payload,
+                    run_at: now,
+                };
+                let outbox_id = crate::outbox::store::insert(&mut tx, &row).await?;
+                sent = Sent { message_id, outbox_id };
+            }
+            sent
+        };
+        tx.commit().await?;
+        value
+    };
     app.channels.outbox_wake.notify_one();
     Ok(sent)
 }
@@ -604,10 +607,15 @@ pub async fn add_note(app: &App, scope: &Scope, id: i64, text: &str) -> Result<i
     require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
     let text = text_field("note", text, MAX_NOTE_CHARS, true)?;
     let now = app.clock.now_micros();
-    let id = db_tx!(&app.db, tx, [is = crate::inbox::store] => {
-        is::touch_conversation(&mut tx, view.id, now).await?;
-        is::insert_note(&mut tx, view.id, scope.officer_id, &text, now).await?
-    });
+    let id = {
+        let mut tx = app.db.begin().await?;
+        let value = {
+            store::touch_conversation(&mut tx, view.id, now).await?;
+            store::insert_note(&mut tx, view.id, scope.officer_id, &text, now).await?
+        };
+        tx.commit().await?;
+        value
+    };
     Ok(id)
 }
 
@@ -642,18 +650,21 @@ pub async fn create_canned(
     });
     let (Some(title), Some(body)) = (title, body) else { return Err(errs.into()) };
     let now = app.clock.now_micros();
-    let id = db_tx!(&app.db, tx, [is = crate::inbox::store] => {
-        is::insert_canned(&mut tx, unit.id, &title, &body, scope.officer_id, now).await?
-    });
+    let id = {
+        let mut tx = app.db.begin().await?;
+        let value = { store::insert_canned(&mut tx, unit.id, &title, &body, scope.officer_id, now).await? };
+        tx.commit().await?;
+        value
+    };
     Ok(id)
 }
 
 pub async fn delete_canned(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
     let (_, path) = store::canned_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
     require_direct(scope, &UnitPath::from_stored(path))?;
-    db_tx!(&app.db, tx, [is = crate::inbox::store] => {
-        is::delete_canned(&mut tx, id).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::delete_canned(&mut tx, id).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -699,17 +710,20 @@ pub async fn add_shift(
     }
     let (Some(starts), Some(ends), true) = (starts, ends, errs.is_empty()) else { return Err(errs.into()) };
     let now = app.clock.now_micros();
-    let id = db_tx!(&app.db, tx, [is = crate::inbox::store] => {
-        is::insert_shift(&mut tx, unit.id, officer, starts, ends, scope.officer_id, now).await?
-    });
+    let id = {
+        let mut tx = app.db.begin().await?;
+        let value = { store::insert_shift(&mut tx, unit.id, officer, starts, ends, scope.officer_id, now).await? };
+        tx.commit().await?;
+        value
+    };
     Ok(id)
 }
 
 pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
     let (_, path) = store::shift_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
     require_direct(scope, &UnitPath::from_stored(path))?;
-    db_tx!(&app.db, tx, [is = crate::inbox::store] => {
-        is::delete_shift(&mut tx, id).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::delete_shift(&mut tx, id).await?;
+    tx.commit().await?;
     Ok(())
 }

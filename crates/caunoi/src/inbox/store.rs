@@ -6,7 +6,7 @@
 //! with [`in_scope!`]. Writes that move a conversation are conditional on the state that was
 //! read (optimistic concurrency), so two officers acting at once cannot both win.
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, in_scope};
 use caunoi_core::inbox::ConversationState;
 use caunoi_core::staff::OfficerId;
@@ -410,16 +410,16 @@ pub struct Expected<'a> {
     pub assignee: Option<OfficerId>,
 }
 
-crate::engine_fns! {
-    /// Moves a conversation if it is still in the `expected` state; false when someone else
-    /// changed it first.
-    pub async fn move_conversation(
-        conn: &mut Conn,
-        id: i64,
-        expected: Expected<'_>,
-        next: &ConversationState,
-        now: i64,
-    ) -> Result<bool, StoreError> {
+/// Moves a conversation if it is still in the `expected` state; false when someone else
+/// changed it first.
+pub async fn move_conversation(
+    tx: &mut Tx,
+    id: i64,
+    expected: Expected<'_>,
+    next: &ConversationState,
+    now: i64,
+) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
         let r = sqlx::query(
             "UPDATE conversations SET status = $1, unit_id = $2, assignee_id = $3, urgent = $4, updated_at = $5, \
              closed_at = CASE WHEN $1 = 'closed' THEN $5 ELSE closed_at END \
@@ -437,19 +437,23 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(r.rows_affected() == 1)
-    }
+    })
+}
 
-    /// Marks the conversation as changed (a reply or a note) so live views refresh.
-    pub async fn touch_conversation(conn: &mut Conn, id: i64, now: i64) -> Result<(), StoreError> {
+/// Marks the conversation as changed (a reply or a note) so live views refresh.
+pub async fn touch_conversation(tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(id)
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
+    })
+}
 
-    pub async fn insert_event(conn: &mut Conn, e: &NewEvent<'_>) -> Result<(), StoreError> {
+pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query(
             "INSERT INTO conversation_events (conversation_id, at, officer_id, action, from_status, to_status, \
              from_unit_id, to_unit_id, assignee_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
@@ -467,9 +471,17 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(())
-    }
+    })
+}
 
-    pub async fn insert_note(conn: &mut Conn, conversation: i64, officer: OfficerId, text: &str, now: i64) -> Result<i64, StoreError> {
+pub async fn insert_note(
+    tx: &mut Tx,
+    conversation: i64,
+    officer: OfficerId,
+    text: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    crate::db_conn!(tx, conn => {
         Ok(sqlx::query_scalar(
             "INSERT INTO conversation_notes (conversation_id, officer_id, text, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING id",
@@ -480,16 +492,18 @@ crate::engine_fns! {
         .bind(now)
         .fetch_one(&mut *conn)
         .await?)
-    }
+    })
+}
 
-    pub async fn insert_canned(
-        conn: &mut Conn,
-        unit: UnitId,
-        title: &str,
-        body: &str,
-        by: OfficerId,
-        now: i64,
-    ) -> Result<i64, StoreError> {
+pub async fn insert_canned(
+    tx: &mut Tx,
+    unit: UnitId,
+    title: &str,
+    body: &str,
+    by: OfficerId,
+    now: i64,
+) -> Result<i64, StoreError> {
+    crate::db_conn!(tx, conn => {
         Ok(sqlx::query_scalar(
             "INSERT INTO canned_replies (unit_id, title, body, created_by, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
@@ -501,22 +515,26 @@ crate::engine_fns! {
         .bind(now)
         .fetch_one(&mut *conn)
         .await?)
-    }
+    })
+}
 
-    pub async fn delete_canned(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
+pub async fn delete_canned(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("DELETE FROM canned_replies WHERE id = $1").bind(id).execute(&mut *conn).await?;
         Ok(())
-    }
+    })
+}
 
-    pub async fn insert_shift(
-        conn: &mut Conn,
-        unit: UnitId,
-        officer: OfficerId,
-        starts_at: i64,
-        ends_at: i64,
-        by: OfficerId,
-        now: i64,
-    ) -> Result<i64, StoreError> {
+pub async fn insert_shift(
+    tx: &mut Tx,
+    unit: UnitId,
+    officer: OfficerId,
+    starts_at: i64,
+    ends_at: i64,
+    by: OfficerId,
+    now: i64,
+) -> Result<i64, StoreError> {
+    crate::db_conn!(tx, conn => {
         Ok(sqlx::query_scalar(
             "INSERT INTO duty_shifts (unit_id, officer_id, starts_at, ends_at, created_by, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
@@ -529,10 +547,12 @@ crate::engine_fns! {
         .bind(now)
         .fetch_one(&mut *conn)
         .await?)
-    }
+    })
+}
 
-    pub async fn delete_shift(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
+pub async fn delete_shift(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("DELETE FROM duty_shifts WHERE id = $1").bind(id).execute(&mut *conn).await?;
         Ok(())
-    }
+    })
 }

@@ -6,7 +6,6 @@ use super::live::Effective;
 use super::store;
 use crate::app::App;
 use crate::audit::store::NewEntry;
-use crate::db_tx;
 use crate::error::ServiceError;
 use crate::units::store::Unit;
 use caunoi_core::audit::AuditAction;
@@ -203,11 +202,22 @@ async fn put_override(
     o: &KbOverride,
 ) -> Result<(), ServiceError> {
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [ks = crate::kb::store, au = crate::audit::store] => {
-        ks::put_override(&mut tx, unit.id, entry_id, o, now, by).await?;
-        let detail = format!("kb={entry_id}");
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(by), action: AuditAction::KbChanged, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::put_override(&mut tx, unit.id, entry_id, o, now, by).await?;
+    let detail = format!("kb={entry_id}");
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(by),
+            action: AuditAction::KbChanged,
+            unit: Some(unit.id),
+            target: unit.code.as_str(),
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     app.kb.reload(&app.db).await?;
     Ok(())
 }
@@ -226,14 +236,30 @@ pub async fn restore_entry(app: &App, scope: &Scope, unit_code: &str, entry_id: 
     require_kb_edit(scope, &unit)?;
     let now = app.clock.now_micros();
     let by = scope.officer_id;
-    let removed = db_tx!(&app.db, tx, [ks = crate::kb::store, au = crate::audit::store] => {
-        let removed = ks::delete_override(&mut tx, unit.id, entry_id, now, by).await?;
-        if removed {
-            let detail = format!("kb={entry_id} restored");
-            au::append(&mut tx, &NewEntry { at: now, officer: Some(by), action: AuditAction::KbChanged, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
-        }
-        removed
-    });
+    let removed = {
+        let mut tx = app.db.begin().await?;
+        let value = {
+            let removed = store::delete_override(&mut tx, unit.id, entry_id, now, by).await?;
+            if removed {
+                let detail = format!("kb={entry_id} restored");
+                crate::audit::store::append(
+                    &mut tx,
+                    &NewEntry {
+                        at: now,
+                        officer: Some(by),
+                        action: AuditAction::KbChanged,
+                        unit: Some(unit.id),
+                        target: unit.code.as_str(),
+                        detail: &detail,
+                    },
+                )
+                .await?;
+            }
+            removed
+        };
+        tx.commit().await?;
+        value
+    };
     if !removed {
         return Err(ServiceError::NotFound);
     }
@@ -315,13 +341,24 @@ pub async fn import_base(
     let now = app.clock.now_micros();
     let count = entries.len();
     let result: Result<(), ServiceError> = async {
-        db_tx!(&app.db, tx, [ks = crate::kb::store, au = crate::audit::store] => {
-            for e in &entries {
-                ks::put_base(&mut tx, e, now, by, "imported").await?;
-            }
-            let detail = format!("count={count} source={source}");
-            au::append(&mut tx, &NewEntry { at: now, officer: by, action: AuditAction::KbImported, unit: None, target: source, detail: &detail }).await?;
-        });
+        let mut tx = app.db.begin().await?;
+        for e in &entries {
+            store::put_base(&mut tx, e, now, by, "imported").await?;
+        }
+        let detail = format!("count={count} source={source}");
+        crate::audit::store::append(
+            &mut tx,
+            &NewEntry {
+                at: now,
+                officer: by,
+                action: AuditAction::KbImported,
+                unit: None,
+                target: source,
+                detail: &detail,
+            },
+        )
+        .await?;
+        tx.commit().await?;
         app.kb.reload(&app.db).await?;
         Ok(())
     }
@@ -446,11 +483,11 @@ pub async fn dismiss(app: &App, scope: &Scope, ids: &[i64]) -> Result<(), Servic
 
 async fn resolve(app: &App, scope: &Scope, rows: &[store::UnansweredRow], how: &str) -> Result<(), ServiceError> {
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [ks = crate::kb::store] => {
-        for r in rows {
-            ks::resolve_unanswered(&mut tx, r.id, now, scope.officer_id, how).await?;
-        }
-    });
+    let mut tx = app.db.begin().await?;
+    for r in rows {
+        store::resolve_unanswered(&mut tx, r.id, now, scope.officer_id, how).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 

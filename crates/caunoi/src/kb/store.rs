@@ -2,7 +2,7 @@
 //! unanswered questions. Entries and overrides are stored as the JSON of their `caunoi-core`
 //! types, with the columns the console sorts and filters on beside them.
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, in_scope};
 use caunoi_core::kb::{KbEntry, KbOverride};
 use caunoi_core::staff::OfficerId;
@@ -89,15 +89,15 @@ pub async fn unanswered_by_ids(db: &Db, reader: OfficerId, ids: &[i64]) -> Resul
     Ok(all.into_iter().filter(|r| ids.contains(&r.id)).collect())
 }
 
-crate::engine_fns! {
-    /// Replaces (or inserts) a base entry and records the version.
-    pub async fn put_base(
-        conn: &mut Conn,
-        entry: &KbEntry,
-        at: i64,
-        by: Option<OfficerId>,
-        change: &str,
-    ) -> Result<i32, StoreError> {
+/// Replaces (or inserts) a base entry and records the version.
+pub async fn put_base(
+    tx: &mut Tx,
+    entry: &KbEntry,
+    at: i64,
+    by: Option<OfficerId>,
+    change: &str,
+) -> Result<i32, StoreError> {
+    crate::db_conn!(tx, conn => {
         let data = serde_json::to_string(entry).unwrap_or_default();
         let version: i32 = sqlx::query_scalar(
             "INSERT INTO kb_entries (entry_id, category, title, data, version, updated_at, updated_by) \
@@ -126,17 +126,19 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(version)
-    }
+    })
+}
 
-    /// Sets a unit's override of one entry (replacing an earlier one) and records the version.
-    pub async fn put_override(
-        conn: &mut Conn,
-        unit: UnitId,
-        entry_id: &str,
-        o: &KbOverride,
-        at: i64,
-        by: OfficerId,
-    ) -> Result<i32, StoreError> {
+/// Sets a unit's override of one entry (replacing an earlier one) and records the version.
+pub async fn put_override(
+    tx: &mut Tx,
+    unit: UnitId,
+    entry_id: &str,
+    o: &KbOverride,
+    at: i64,
+    by: OfficerId,
+) -> Result<i32, StoreError> {
+    crate::db_conn!(tx, conn => {
         let data = serde_json::to_string(o).unwrap_or_default();
         let action = match o {
             KbOverride::Modify { .. } => "modify",
@@ -171,10 +173,18 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(version)
-    }
+    })
+}
 
-    /// Removes a unit's override (the unit sees the base entry again) and records it.
-    pub async fn delete_override(conn: &mut Conn, unit: UnitId, entry_id: &str, at: i64, by: OfficerId) -> Result<bool, StoreError> {
+/// Removes a unit's override (the unit sees the base entry again) and records it.
+pub async fn delete_override(
+    tx: &mut Tx,
+    unit: UnitId,
+    entry_id: &str,
+    at: i64,
+    by: OfficerId,
+) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
         let removed = sqlx::query("DELETE FROM kb_overrides WHERE unit_id = $1 AND entry_id = $2")
             .bind(unit.0)
             .bind(entry_id)
@@ -193,17 +203,19 @@ crate::engine_fns! {
             .await?;
         }
         Ok(removed > 0)
-    }
+    })
+}
 
-    /// Logs a question the bot could not settle (text already masked).
-    pub async fn log_unanswered(
-        conn: &mut Conn,
-        unit: UnitId,
-        at: i64,
-        masked_text: &str,
-        kind: &str,
-        entry_id: Option<&str>,
-    ) -> Result<(), StoreError> {
+/// Logs a question the bot could not settle (text already masked).
+pub async fn log_unanswered(
+    tx: &mut Tx,
+    unit: UnitId,
+    at: i64,
+    masked_text: &str,
+    kind: &str,
+    entry_id: Option<&str>,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("INSERT INTO kb_unanswered (unit_id, at, text, kind, entry_id) VALUES ($1, $2, $3, $4, $5)")
             .bind(unit.0)
             .bind(at)
@@ -213,19 +225,22 @@ crate::engine_fns! {
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
+    })
+}
 
-    /// Logs several questions (already masked) in one statement per 256: (unit, text, kind,
-    /// entry).
-    pub async fn log_unanswered_many(
-        conn: &mut Conn,
-        at: i64,
-        rows: &[(UnitId, &str, &str, Option<&str>)],
-    ) -> Result<(), StoreError> {
+/// Logs several questions (already masked) in one statement per 256: (unit, text, kind,
+/// entry).
+pub async fn log_unanswered_many(
+    tx: &mut Tx,
+    at: i64,
+    rows: &[(UnitId, &str, &str, Option<&str>)],
+) -> Result<(), StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO kb_unanswered (unit_id, at, text, kind, entry_id) VALUES {}",
-                crate::db::values_list(chunk.len(), 5, PLACEHOLDERS)
+                crate::db::values_list(chunk.len(), 5, style)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for &(unit, text, kind, entry) in chunk {
@@ -234,10 +249,18 @@ crate::engine_fns! {
             q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
-    }
+    })
+}
 
-    /// Marks questions as dealt with.
-    pub async fn resolve_unanswered(conn: &mut Conn, id: i64, at: i64, by: OfficerId, resolution: &str) -> Result<(), StoreError> {
+/// Marks questions as dealt with.
+pub async fn resolve_unanswered(
+    tx: &mut Tx,
+    id: i64,
+    at: i64,
+    by: OfficerId,
+    resolution: &str,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("UPDATE kb_unanswered SET resolved_at = $1, resolved_by = $2, resolution = $3 WHERE id = $4 AND resolved_at IS NULL")
             .bind(at)
             .bind(by.0)
@@ -246,5 +269,5 @@ crate::engine_fns! {
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
+    })
 }

@@ -58,21 +58,26 @@ pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError
     }
     let now = app.clock.now_micros();
     let target = row.id.to_string();
-    let requeued = crate::db_tx!(&app.db, tx, [ob = crate::outbox::store, au = crate::audit::store] => {
-        let requeued = ob::requeue_dead(&mut tx, id, now).await?;
-        if requeued {
-            let entry = crate::audit::store::NewEntry {
-                at: now,
-                officer: Some(scope.officer_id),
-                action: AuditAction::OutboxRetried,
-                unit: Some(UnitId(row.unit_id)),
-                target: &target,
-                detail: &row.channel,
-            };
-            au::append(&mut tx, &entry).await?;
-        }
-        requeued
-    });
+    let requeued = {
+        let mut tx = app.db.begin().await?;
+        let value = {
+            let requeued = store::requeue_dead(&mut tx, id, now).await?;
+            if requeued {
+                let entry = crate::audit::store::NewEntry {
+                    at: now,
+                    officer: Some(scope.officer_id),
+                    action: AuditAction::OutboxRetried,
+                    unit: Some(UnitId(row.unit_id)),
+                    target: &target,
+                    detail: &row.channel,
+                };
+                crate::audit::store::append(&mut tx, &entry).await?;
+            }
+            requeued
+        };
+        tx.commit().await?;
+        value
+    };
     if !requeued {
         return Err(ServiceError::NotFound);
     }

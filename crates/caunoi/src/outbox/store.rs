@@ -1,9 +1,9 @@
 //! Outbox queries. Rows are inserted inside the transaction that decided them (see
-//! [`insert`], an `engine_fns!` function); workers lease due rows with one statement
+//! [`insert`], which takes the caller's `&mut Tx`); workers lease due rows with one statement
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and settle each row
 //! with a conditional update that only a holder of the lease can make.
 
-use crate::db::{Db, MAX_ROWS_PER_STATEMENT, StoreError, values_list};
+use crate::db::{Db, MAX_ROWS_PER_STATEMENT, StoreError, Tx, values_list};
 use crate::{db_read, in_scope};
 use caunoi_core::staff::OfficerId;
 
@@ -107,9 +107,9 @@ pub enum Settlement {
 /// per row). A row whose lease another worker took over (status no longer `sending`) is left
 /// alone.
 pub async fn settle(db: &Db, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
-    crate::db_tx!(db, tx, [ob = crate::outbox::store] => {
-        ob::settle_many(&mut tx, outcomes, now).await?
-    });
+    let mut tx = db.begin().await?;
+    settle_many(&mut tx, outcomes, now).await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -180,11 +180,12 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, StoreError> {
         .await)?)
 }
 
-crate::engine_fns! {
-    /// Settles a batch's outcomes with one statement per kind of outcome: sent (and the
-    /// provider's id stamped on the messages they carried), dead, back to the queue. A row no
-    /// longer `sending` (its lease was taken over) is left alone.
-    pub async fn settle_many(conn: &mut Conn, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
+/// Settles a batch's outcomes with one statement per kind of outcome: sent (and the
+/// provider's id stamped on the messages they carried), dead, back to the queue. A row no
+/// longer `sending` (its lease was taken over) is left alone.
+pub async fn settle_many(tx: &mut Tx, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         let mut sent: Vec<(&OutboxRow, &str)> = Vec::new();
         let mut dead: Vec<(i64, &str)> = Vec::new();
         // (id, run_at, error, attempts given back)
@@ -203,7 +204,7 @@ crate::engine_fns! {
                 "UPDATE outbox SET status = 'sent', provider_message_id = v.column2, sent_at = v.column3, \
                  updated_at = v.column3, locked_until = NULL, last_error = NULL \
                  FROM (VALUES {}) AS v WHERE outbox.id = v.column1 AND outbox.status = 'sending' RETURNING outbox.id",
-                values_list(chunk.len(), 3, PLACEHOLDERS)
+                values_list(chunk.len(), 3, style)
             );
             let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
             for (row, provider_id) in chunk {
@@ -218,7 +219,7 @@ crate::engine_fns! {
             if !stamps.is_empty() {
                 let sql = format!(
                     "UPDATE messages SET channel_message_id = v.column2 FROM (VALUES {}) AS v WHERE messages.id = v.column1",
-                    values_list(stamps.len(), 2, PLACEHOLDERS)
+                    values_list(stamps.len(), 2, style)
                 );
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
                 for (message_id, provider_id) in &stamps {
@@ -231,7 +232,7 @@ crate::engine_fns! {
             let sql = format!(
                 "UPDATE outbox SET status = 'dead', last_error = v.column2, locked_until = NULL, updated_at = v.column3 \
                  FROM (VALUES {}) AS v WHERE outbox.id = v.column1 AND outbox.status = 'sending'",
-                values_list(chunk.len(), 3, PLACEHOLDERS)
+                values_list(chunk.len(), 3, style)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (id, error) in chunk {
@@ -245,7 +246,7 @@ crate::engine_fns! {
                  last_error = COALESCE(v.column3, outbox.last_error), attempts = outbox.attempts - v.column4, \
                  locked_until = NULL, updated_at = v.column5 \
                  FROM (VALUES {}) AS v WHERE outbox.id = v.column1 AND outbox.status = 'sending'",
-                values_list(chunk.len(), 5, PLACEHOLDERS)
+                values_list(chunk.len(), 5, style)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for (id, run_at, error, given_back) in chunk {
@@ -254,11 +255,13 @@ crate::engine_fns! {
             q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
-    }
+    })
+}
 
-    /// Puts a dead letter back in the queue, due now, with a fresh attempt budget. `false` when
-    /// the row is not (or no longer) dead.
-    pub async fn requeue_dead(conn: &mut Conn, id: i64, now: i64) -> Result<bool, StoreError> {
+/// Puts a dead letter back in the queue, due now, with a fresh attempt budget. `false` when
+/// the row is not (or no longer) dead.
+pub async fn requeue_dead(tx: &mut Tx, id: i64, now: i64) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
         let r = sqlx::query(
             "UPDATE outbox SET status = 'pending', attempts = 0, run_at = $1, updated_at = $1, locked_until = NULL \
              WHERE id = $2 AND status = 'dead'",
@@ -268,23 +271,26 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(r.rows_affected() == 1)
-    }
+    })
+}
 
-    /// Queues a message unless its idempotency key is known. `Some(id)` when it is new.
-    pub async fn insert(conn: &mut Conn, o: &NewOutbox<'_>) -> Result<Option<i64>, StoreError> {
-        Ok(insert_many(conn, std::slice::from_ref(o)).await?.first().map(|(id, _)| *id))
-    }
+/// Queues a message unless its idempotency key is known. `Some(id)` when it is new.
+pub async fn insert(tx: &mut Tx, o: &NewOutbox<'_>) -> Result<Option<i64>, StoreError> {
+    Ok(insert_many(tx, std::slice::from_ref(o)).await?.first().map(|(id, _)| *id))
+}
 
-    /// Queues messages in one statement per 256, each unless its idempotency key is known;
-    /// returns the ids and keys of those that were new.
-    pub async fn insert_many(conn: &mut Conn, rows: &[NewOutbox<'_>]) -> Result<Vec<(i64, String)>, StoreError> {
+/// Queues messages in one statement per 256, each unless its idempotency key is known;
+/// returns the ids and keys of those that were new.
+pub async fn insert_many(tx: &mut Tx, rows: &[NewOutbox<'_>]) -> Result<Vec<(i64, String)>, StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         let mut new = Vec::with_capacity(rows.len());
         for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO outbox (idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, message_id, \
                  payload, status, attempts, run_at, created_at, updated_at) VALUES {} \
                  ON CONFLICT (idempotency_key) DO NOTHING RETURNING id, idempotency_key",
-                values_list(chunk.len(), 13, PLACEHOLDERS)
+                values_list(chunk.len(), 13, style)
             );
             let mut q = sqlx::query_as::<_, (i64, String)>(sqlx::AssertSqlSafe(sql));
             for o in chunk {
@@ -306,5 +312,5 @@ crate::engine_fns! {
             new.extend(q.persistent(true).fetch_all(&mut *conn).await?);
         }
         Ok(new)
-    }
+    })
 }

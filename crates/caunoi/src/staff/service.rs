@@ -7,7 +7,6 @@ use crate::app::App;
 use crate::audit::store::{NewEntry, append_now};
 use crate::crypto;
 use crate::db::StoreError;
-use crate::db_tx;
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
 use caunoi_core::input::{FieldErrors, InvalidInput};
@@ -269,17 +268,49 @@ pub async fn create_officer(app: &App, by: Option<&Scope>, input: &NewOfficerInp
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password)).await.unwrap_or_default();
     let now = app.clock.now_micros();
     let actor = by.map(|s| s.officer_id);
-    let id = db_tx!(&app.db, tx, [st = crate::staff::store, au = crate::audit::store] => {
-        let id = st::insert_officer(&mut tx, &username, &display_name, &hash, now).await.map_err(|e| match e {
-            StoreError::Conflict(_) => ServiceError::from(InvalidInput::new("username", "Tên đăng nhập đã có người dùng.", "This username is taken.")),
-            other => other.into(),
-        })?;
-        st::insert_grant(&mut tx, id, role, unit, actor, now).await?;
-        let detail = format!("role={}", role.as_str());
-        au::append(&mut tx, &NewEntry { at: now, officer: actor, action: AuditAction::OfficerCreated, unit: Some(unit), target: &username, detail: "" }).await?;
-        au::append(&mut tx, &NewEntry { at: now, officer: actor, action: AuditAction::GrantAdded, unit: Some(unit), target: &username, detail: &detail }).await?;
-        id
-    });
+    let id = {
+        let mut tx = app.db.begin().await?;
+        let value = {
+            let id =
+                store::insert_officer(&mut tx, &username, &display_name, &hash, now).await.map_err(|e| match e {
+                    StoreError::Conflict(_) => ServiceError::from(InvalidInput::new(
+                        "username",
+                        "Tên đăng nhập đã có người dùng.",
+                        "This username is taken.",
+                    )),
+                    other => other.into(),
+                })?;
+            store::insert_grant(&mut tx, id, role, unit, actor, now).await?;
+            let detail = format!("role={}", role.as_str());
+            crate::audit::store::append(
+                &mut tx,
+                &NewEntry {
+                    at: now,
+                    officer: actor,
+                    action: AuditAction::OfficerCreated,
+                    unit: Some(unit),
+                    target: &username,
+                    detail: "",
+                },
+            )
+            .await?;
+            crate::audit::store::append(
+                &mut tx,
+                &NewEntry {
+                    at: now,
+                    officer: actor,
+                    action: AuditAction::GrantAdded,
+                    unit: Some(unit),
+                    target: &username,
+                    detail: &detail,
+                },
+            )
+            .await?;
+            id
+        };
+        tx.commit().await?;
+        value
+    };
     Ok(id)
 }
 
@@ -305,14 +336,29 @@ pub async fn add_grant(
         })?;
     by.require(Action::ManageOfficers, &path)?;
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [st = crate::staff::store, au = crate::audit::store] => {
-        st::insert_grant(&mut tx, officer, role, unit, Some(by.officer_id), now).await.map_err(|e| match e {
-            StoreError::Conflict(_) => ServiceError::from(InvalidInput::new("role", "Cán bộ đã có vai trò này tại đơn vị này.", "The officer already holds this role here.")),
-            other => other.into(),
-        })?;
-        let detail = format!("role={}", role.as_str());
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(by.officer_id), action: AuditAction::GrantAdded, unit: Some(unit), target: &profile.username, detail: &detail }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::insert_grant(&mut tx, officer, role, unit, Some(by.officer_id), now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ServiceError::from(InvalidInput::new(
+            "role",
+            "Cán bộ đã có vai trò này tại đơn vị này.",
+            "The officer already holds this role here.",
+        )),
+        other => other.into(),
+    })?;
+    let detail = format!("role={}", role.as_str());
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(by.officer_id),
+            action: AuditAction::GrantAdded,
+            unit: Some(unit),
+            target: &profile.username,
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -330,11 +376,22 @@ pub async fn remove_grant(app: &App, by: &Scope, grant_id: i64) -> Result<(), Se
     }
     let username = store::profile(&app.db, OfficerId(grant.officer_id)).await?.map(|p| p.username).unwrap_or_default();
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [st = crate::staff::store, au = crate::audit::store] => {
-        st::delete_grant(&mut tx, grant.id).await?;
-        let detail = format!("role={}", grant.role);
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(by.officer_id), action: AuditAction::GrantRemoved, unit: Some(UnitId(grant.unit_id)), target: &username, detail: &detail }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::delete_grant(&mut tx, grant.id).await?;
+    let detail = format!("role={}", grant.role);
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(by.officer_id),
+            action: AuditAction::GrantRemoved,
+            unit: Some(UnitId(grant.unit_id)),
+            target: &username,
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -359,11 +416,22 @@ pub async fn change_password(app: &App, officer: &Officer, current: &str, new: &
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&new)).await.unwrap_or_default();
     let now = app.clock.now_micros();
     let unit = officer.scope.grants.first().map(|g| g.unit_id);
-    db_tx!(&app.db, tx, [st = crate::staff::store, au = crate::audit::store] => {
-        st::set_password(&mut tx, officer.id, &hash, now).await?;
-        st::delete_other_sessions(&mut tx, officer.id, &officer.token_hash).await?;
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(officer.id), action: AuditAction::PasswordChanged, unit, target: &officer.username, detail: "" }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::set_password(&mut tx, officer.id, &hash, now).await?;
+    store::delete_other_sessions(&mut tx, officer.id, &officer.token_hash).await?;
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(officer.id),
+            action: AuditAction::PasswordChanged,
+            unit,
+            target: &officer.username,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -409,10 +477,21 @@ pub async fn confirm_totp(app: &App, officer: &Officer, secret_base32: &str, cod
     let sealed = app.secrets.encrypt(&secret);
     let now = app.clock.now_micros();
     let unit = officer.scope.grants.first().map(|g| g.unit_id);
-    db_tx!(&app.db, tx, [st = crate::staff::store, au = crate::audit::store] => {
-        st::set_totp(&mut tx, officer.id, &sealed, now).await?;
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(officer.id), action: AuditAction::TotpEnabled, unit, target: &officer.username, detail: "" }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::set_totp(&mut tx, officer.id, &sealed, now).await?;
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(officer.id),
+            action: AuditAction::TotpEnabled,
+            unit,
+            target: &officer.username,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

@@ -1,7 +1,7 @@
 //! Officer, grant, session and login-throttle queries. Listing officers is scoped: an officer
 //! is visible when at least one of their grants lies inside the reader's subtrees.
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
 use caunoi_core::staff::{Grant, OfficerId, Role, ThrottleState};
 use caunoi_core::units::{UnitId, UnitPath};
@@ -160,14 +160,14 @@ pub async fn count_officers(db: &Db) -> Result<i64, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM officers").fetch_one(pool).await)?)
 }
 
-crate::engine_fns! {
-    pub async fn insert_officer(
-        conn: &mut Conn,
-        username: &str,
-        display_name: &str,
-        password_hash: &str,
-        now: i64,
-    ) -> Result<OfficerId, StoreError> {
+pub async fn insert_officer(
+    tx: &mut Tx,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    now: i64,
+) -> Result<OfficerId, StoreError> {
+    crate::db_conn!(tx, conn => {
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO officers (username, display_name, password_hash, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $4) RETURNING id",
@@ -180,16 +180,18 @@ crate::engine_fns! {
         .await
         .map_err(|e| StoreError::on_unique(e, "username already taken"))?;
         Ok(OfficerId(id))
-    }
+    })
+}
 
-    pub async fn insert_grant(
-        conn: &mut Conn,
-        officer: OfficerId,
-        role: Role,
-        unit: UnitId,
-        by: Option<OfficerId>,
-        now: i64,
-    ) -> Result<(), StoreError> {
+pub async fn insert_grant(
+    tx: &mut Tx,
+    officer: OfficerId,
+    role: Role,
+    unit: UnitId,
+    by: Option<OfficerId>,
+    now: i64,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query(
             "INSERT INTO role_grants (officer_id, role, unit_id, created_at, created_by) VALUES ($1, $2, $3, $4, $5)",
         )
@@ -202,14 +204,18 @@ crate::engine_fns! {
         .await
         .map_err(|e| StoreError::on_unique(e, "the officer already holds this role on this unit"))?;
         Ok(())
-    }
+    })
+}
 
-    pub async fn delete_grant(conn: &mut Conn, id: i64) -> Result<(), StoreError> {
+pub async fn delete_grant(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("DELETE FROM role_grants WHERE id = $1").bind(id).execute(&mut *conn).await?;
         Ok(())
-    }
+    })
+}
 
-    pub async fn set_password(conn: &mut Conn, officer: OfficerId, hash: &str, now: i64) -> Result<(), StoreError> {
+pub async fn set_password(tx: &mut Tx, officer: OfficerId, hash: &str, now: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("UPDATE officers SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(now)
@@ -217,9 +223,11 @@ crate::engine_fns! {
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
+    })
+}
 
-    pub async fn set_totp(conn: &mut Conn, officer: OfficerId, sealed: &str, now: i64) -> Result<(), StoreError> {
+pub async fn set_totp(tx: &mut Tx, officer: OfficerId, sealed: &str, now: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("UPDATE officers SET totp_secret = $1, updated_at = $2 WHERE id = $3")
             .bind(sealed)
             .bind(now)
@@ -227,17 +235,19 @@ crate::engine_fns! {
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
+    })
+}
 
-    /// Ends every session of an officer except `keep` (after a password change).
-    pub async fn delete_other_sessions(conn: &mut Conn, officer: OfficerId, keep: &str) -> Result<(), StoreError> {
+/// Ends every session of an officer except `keep` (after a password change).
+pub async fn delete_other_sessions(tx: &mut Tx, officer: OfficerId, keep: &str) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("DELETE FROM sessions WHERE officer_id = $1 AND token_hash <> $2")
             .bind(officer.0)
             .bind(keep)
             .execute(&mut *conn)
             .await?;
         Ok(())
-    }
+    })
 }
 
 pub async fn set_locale(db: &Db, officer: OfficerId, locale: &str) -> Result<(), StoreError> {

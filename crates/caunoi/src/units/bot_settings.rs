@@ -4,11 +4,11 @@
 
 use crate::app::App;
 use crate::audit::store::NewEntry;
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
+use crate::db_read;
 use crate::error::ServiceError;
 use crate::web::error::{render, render_invalid};
 use crate::web::{CurrentOfficer, Nav, T, WebError};
-use crate::{db_read, db_tx};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -53,8 +53,14 @@ impl BotSettingsLive {
     }
 }
 
-crate::engine_fns! {
-    pub async fn put(conn: &mut Conn, unit: UnitId, settings: &BotSettings, at: i64, by: caunoi_core::staff::OfficerId) -> Result<(), StoreError> {
+pub async fn put(
+    tx: &mut Tx,
+    unit: UnitId,
+    settings: &BotSettings,
+    at: i64,
+    by: caunoi_core::staff::OfficerId,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         let data = serde_json::to_string(settings).unwrap_or_default();
         sqlx::query(
             "INSERT INTO unit_bot_settings (unit_id, data, updated_at, updated_by) VALUES ($1, $2, $3, $4) \
@@ -67,7 +73,7 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(())
-    }
+    })
 }
 
 /// The settings form as typed.
@@ -113,10 +119,21 @@ pub async fn save(app: &App, scope: &Scope, code: &str, form: &SettingsForm) -> 
     scope.require(Action::EditUnit, &unit.path)?;
     let settings = parse_settings(&form.greeting, &form.choices())?;
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [bs = crate::units::bot_settings, au = crate::audit::store] => {
-        bs::put(&mut tx, unit.id, &settings, now, scope.officer_id).await?;
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::UnitEdited, unit: Some(unit.id), target: unit.code.as_str(), detail: "bot settings" }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    crate::units::bot_settings::put(&mut tx, unit.id, &settings, now, scope.officer_id).await?;
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(scope.officer_id),
+            action: AuditAction::UnitEdited,
+            unit: Some(unit.id),
+            target: unit.code.as_str(),
+            detail: "bot settings",
+        },
+    )
+    .await?;
+    tx.commit().await?;
     app.bot_settings.reload(&app.db).await?;
     Ok(())
 }

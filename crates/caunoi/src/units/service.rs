@@ -5,7 +5,6 @@ use super::store::{self, Unit};
 use crate::app::App;
 use crate::audit::store::NewEntry;
 use crate::db::StoreError;
-use crate::db_tx;
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
 use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
@@ -37,11 +36,22 @@ pub async fn update_details(
     scope.require(Action::EditUnit, &unit.path)?;
     let details = input.validate()?;
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
-        us::update_details(&mut tx, unit.id, &details, now).await?;
-        us::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "edited", (None, None), "").await?;
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::UnitEdited, unit: Some(unit.id), target: unit.code.as_str(), detail: "" }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::update_details(&mut tx, unit.id, &details, now).await?;
+    store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "edited", (None, None), "").await?;
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(scope.officer_id),
+            action: AuditAction::UnitEdited,
+            unit: Some(unit.id),
+            target: unit.code.as_str(),
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -66,14 +76,27 @@ pub async fn create_child(
     };
     let (Some(code), Some(details)) = (code, details) else { return Err(errs.into()) };
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
-        let (id, _) = us::insert_unit(&mut tx, &code, Some(&parent.path), &details, now).await.map_err(|e| match e {
-            StoreError::Conflict(_) => ServiceError::from(InvalidInput::new("code", "Mã đơn vị đã tồn tại.", "This unit code already exists.")),
-            other => other.into(),
-        })?;
-        us::add_history(&mut tx, id, now, Some(scope.officer_id), "created", (None, Some(parent.id)), "").await?;
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::UnitCreated, unit: Some(id), target: code.as_str(), detail: "" }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    let (id, _) = store::insert_unit(&mut tx, &code, Some(&parent.path), &details, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            ServiceError::from(InvalidInput::new("code", "Mã đơn vị đã tồn tại.", "This unit code already exists."))
+        }
+        other => other.into(),
+    })?;
+    store::add_history(&mut tx, id, now, Some(scope.officer_id), "created", (None, Some(parent.id)), "").await?;
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(scope.officer_id),
+            action: AuditAction::UnitCreated,
+            unit: Some(id),
+            target: code.as_str(),
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(code)
 }
 
@@ -97,12 +120,24 @@ pub async fn move_unit(app: &App, scope: &Scope, code: &str, new_parent_code: &s
         return Ok(());
     }
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
-        us::move_subtree(&mut tx, unit.id, &unit.path, (parent.id, &parent.path), now).await?;
-        us::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "moved", (unit.parent_id, Some(parent.id)), "").await?;
-        let detail = format!("to={}", parent.code);
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::UnitMoved, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::move_subtree(&mut tx, unit.id, &unit.path, (parent.id, &parent.path), now).await?;
+    store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "moved", (unit.parent_id, Some(parent.id)), "")
+        .await?;
+    let detail = format!("to={}", parent.code);
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(scope.officer_id),
+            action: AuditAction::UnitMoved,
+            unit: Some(unit.id),
+            target: unit.code.as_str(),
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 
@@ -153,14 +188,29 @@ pub async fn bind_zalo(app: &App, scope: &Scope, code: &str, input: &ZaloBinding
     let secrets = ZaloSecrets { app_secret, oa_secret_key };
     let sealed = app.secrets.encrypt(serde_json::to_string(&secrets).unwrap_or_default().as_bytes());
     let now = app.clock.now_micros();
-    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
-        us::bind_zalo(&mut tx, unit.id, &app_id, &oa_id, &sealed, now).await.map_err(|e| match e {
-            StoreError::Conflict(_) => ServiceError::from(InvalidInput::new("oa_id", "Zalo OA này đã được liên kết với đơn vị khác.", "This Zalo OA is already bound to another unit.")),
-            other => other.into(),
-        })?;
-        let detail = format!("oa_id={oa_id}");
-        au::append(&mut tx, &NewEntry { at: now, officer: Some(scope.officer_id), action: AuditAction::ChannelBound, unit: Some(unit.id), target: unit.code.as_str(), detail: &detail }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    store::bind_zalo(&mut tx, unit.id, &app_id, &oa_id, &sealed, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ServiceError::from(InvalidInput::new(
+            "oa_id",
+            "Zalo OA này đã được liên kết với đơn vị khác.",
+            "This Zalo OA is already bound to another unit.",
+        )),
+        other => other.into(),
+    })?;
+    let detail = format!("oa_id={oa_id}");
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(scope.officer_id),
+            action: AuditAction::ChannelBound,
+            unit: Some(unit.id),
+            target: unit.code.as_str(),
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     // The unit's previous OA (if any) is stale too.
     app.channels.zalo.bindings.clear();
     Ok(())
@@ -209,18 +259,29 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
         }
     }
     let count = plan.len();
-    db_tx!(&app.db, tx, [us = crate::units::store, au = crate::audit::store] => {
-        let mut first = None;
-        for p in &plan {
-            let parent_path = p.parent_code.as_ref().and_then(|c| paths.get(c.as_str())).cloned();
-            let (id, path) = us::insert_unit(&mut tx, &p.code, parent_path.as_ref(), &p.details, now).await?;
-            let parent_id = parent_path.as_ref().and_then(|pp| pp.ids().last().copied());
-            us::add_history(&mut tx, id, now, None, "created", (None, parent_id), "import").await?;
-            paths.insert(p.code.as_str().to_string(), path);
-            first.get_or_insert(id);
-        }
-        let detail = format!("count={count}");
-        au::append(&mut tx, &NewEntry { at: now, officer: None, action: AuditAction::UnitsImported, unit: first, target: source, detail: &detail }).await?;
-    });
+    let mut tx = app.db.begin().await?;
+    let mut first = None;
+    for p in &plan {
+        let parent_path = p.parent_code.as_ref().and_then(|c| paths.get(c.as_str())).cloned();
+        let (id, path) = store::insert_unit(&mut tx, &p.code, parent_path.as_ref(), &p.details, now).await?;
+        let parent_id = parent_path.as_ref().and_then(|pp| pp.ids().last().copied());
+        store::add_history(&mut tx, id, now, None, "created", (None, parent_id), "import").await?;
+        paths.insert(p.code.as_str().to_string(), path);
+        first.get_or_insert(id);
+    }
+    let detail = format!("count={count}");
+    crate::audit::store::append(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: None,
+            action: AuditAction::UnitsImported,
+            unit: first,
+            target: source,
+            detail: &detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(count)
 }

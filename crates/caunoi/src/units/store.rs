@@ -1,7 +1,7 @@
 //! Unit queries. Reads that officers make take the officer id and filter with [`in_scope!`];
 //! the public page reads by code without scope (it shows only what the unit publishes).
 
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, in_scope};
 use caunoi_core::phone::PhoneNumber;
 use caunoi_core::staff::OfficerId;
@@ -216,15 +216,15 @@ pub fn hours_json(h: &OpeningHours) -> String {
     serde_json::to_string(h).unwrap_or_else(|_| "{}".to_string())
 }
 
-crate::engine_fns! {
-    /// Inserts a unit below `parent` (or as a root), sets its path and returns its id and path.
-    pub async fn insert_unit(
-        conn: &mut Conn,
-        code: &UnitCode,
-        parent: Option<&UnitPath>,
-        d: &UnitDetails,
-        now: i64,
-    ) -> Result<(UnitId, UnitPath), StoreError> {
+/// Inserts a unit below `parent` (or as a root), sets its path and returns its id and path.
+pub async fn insert_unit(
+    tx: &mut Tx,
+    code: &UnitCode,
+    parent: Option<&UnitPath>,
+    d: &UnitDetails,
+    now: i64,
+) -> Result<(UnitId, UnitPath), StoreError> {
+    crate::db_conn!(tx, conn => {
         let parent_id = parent.and_then(|p| p.ids().last().copied());
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO units (code, kind, name, parent_id, path, address, lat, lon, boundary, hotline, \
@@ -258,10 +258,12 @@ crate::engine_fns! {
             .execute(&mut *conn)
             .await?;
         Ok((id, path))
-    }
+    })
+}
 
-    /// Replaces a unit's page details.
-    pub async fn update_details(conn: &mut Conn, id: UnitId, d: &UnitDetails, now: i64) -> Result<(), StoreError> {
+/// Replaces a unit's page details.
+pub async fn update_details(tx: &mut Tx, id: UnitId, d: &UnitDetails, now: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query(
             "UPDATE units SET kind = $1, name = $2, address = $3, lat = $4, lon = $5, boundary = $6, \
              hotline = $7, duty_phone = $8, email = $9, opening_hours = $10, updated_at = $11 WHERE id = $12",
@@ -281,16 +283,18 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(())
-    }
+    })
+}
 
-    /// Moves a unit and its whole subtree under a new parent by rewriting path prefixes.
-    pub async fn move_subtree(
-        conn: &mut Conn,
-        id: UnitId,
-        old_path: &UnitPath,
-        new_parent: (UnitId, &UnitPath),
-        now: i64,
-    ) -> Result<UnitPath, StoreError> {
+/// Moves a unit and its whole subtree under a new parent by rewriting path prefixes.
+pub async fn move_subtree(
+    tx: &mut Tx,
+    id: UnitId,
+    old_path: &UnitPath,
+    new_parent: (UnitId, &UnitPath),
+    now: i64,
+) -> Result<UnitPath, StoreError> {
+    crate::db_conn!(tx, conn => {
         let new_path = new_parent.1.child(id);
         sqlx::query("UPDATE units SET parent_id = $1, updated_at = $2 WHERE id = $3")
             .bind(new_parent.0.0)
@@ -304,17 +308,19 @@ crate::engine_fns! {
             .execute(&mut *conn)
             .await?;
         Ok(new_path)
-    }
+    })
+}
 
-    /// Binds (or rebinds) the unit's Zalo OA; secrets arrive already encrypted.
-    pub async fn bind_zalo(
-        conn: &mut Conn,
-        id: UnitId,
-        app_id: &str,
-        oa_id: &str,
-        sealed_secrets: &str,
-        now: i64,
-    ) -> Result<(), StoreError> {
+/// Binds (or rebinds) the unit's Zalo OA; secrets arrive already encrypted.
+pub async fn bind_zalo(
+    tx: &mut Tx,
+    id: UnitId,
+    app_id: &str,
+    oa_id: &str,
+    sealed_secrets: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("UPDATE units SET zalo_app_id = $1, zalo_oa_id = $2, zalo_secrets = $3, updated_at = $4 WHERE id = $5")
             .bind(app_id)
             .bind(oa_id)
@@ -325,18 +331,20 @@ crate::engine_fns! {
             .await
             .map_err(|e| StoreError::on_unique(e, "this Zalo OA is already bound to another unit"))?;
         Ok(())
-    }
+    })
+}
 
-    /// Appends one line to a unit's history.
-    pub async fn add_history(
-        conn: &mut Conn,
-        unit: UnitId,
-        at: i64,
-        officer: Option<OfficerId>,
-        change: &str,
-        parents: (Option<UnitId>, Option<UnitId>),
-        detail: &str,
-    ) -> Result<(), StoreError> {
+/// Appends one line to a unit's history.
+pub async fn add_history(
+    tx: &mut Tx,
+    unit: UnitId,
+    at: i64,
+    officer: Option<OfficerId>,
+    change: &str,
+    parents: (Option<UnitId>, Option<UnitId>),
+    detail: &str,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query(
             "INSERT INTO unit_history (unit_id, at, officer_id, change, old_parent_id, new_parent_id, detail) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -351,5 +359,5 @@ crate::engine_fns! {
         .execute(&mut *conn)
         .await?;
         Ok(())
-    }
+    })
 }

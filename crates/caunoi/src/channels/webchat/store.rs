@@ -6,7 +6,7 @@
 //! id) — never by a conversation id taken from the request, so a session reads only its own.
 
 use crate::channels::zalo::MenuButton;
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write};
 
 /// A stored web chat session (the token itself is never stored).
@@ -56,9 +56,12 @@ pub async fn session_by_token(db: &Db, token_hash: &str, now: i64) -> Result<Opt
 /// Forgets expired sessions (their rate-limit log with them). The contact and its
 /// conversations stay for the officers; the expired token can no longer open them.
 pub async fn purge_expired_sessions(db: &Db, now: i64) -> Result<u64, StoreError> {
-    Ok(crate::db_tx!(db, tx, [ws = crate::channels::webchat::store] => {
-        ws::purge_expired(&mut tx, now).await?
-    }))
+    Ok({
+        let mut tx = db.begin().await?;
+        let value = { crate::channels::webchat::store::purge_expired(&mut tx, now).await? };
+        tx.commit().await?;
+        value
+    })
 }
 
 /// Extends a session's life (sliding expiry).
@@ -106,15 +109,17 @@ pub async fn record_post(
     now: i64,
     forget_before: i64,
 ) -> Result<(), StoreError> {
-    crate::db_tx!(db, tx, [] => {
-        sqlx::query("DELETE FROM webchat_posts WHERE at < $1").bind(forget_before).execute(&mut *tx).await?;
+    let mut tx = db.begin().await?;
+    crate::db_conn!(&mut tx, conn => {
+        sqlx::query("DELETE FROM webchat_posts WHERE at < $1").bind(forget_before).execute(&mut *conn).await?;
         sqlx::query("INSERT INTO webchat_posts (session_id, ip_hash, at) VALUES ($1, $2, $3)")
             .bind(session_id)
             .bind(ip_hash)
             .bind(now)
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
     });
+    tx.commit().await?;
     Ok(())
 }
 
@@ -208,9 +213,9 @@ pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, Stor
     .await)?)
 }
 
-crate::engine_fns! {
-    /// Deletes expired sessions and their rate-limit log.
-    pub async fn purge_expired(conn: &mut Conn, now: i64) -> Result<u64, StoreError> {
+/// Deletes expired sessions and their rate-limit log.
+pub async fn purge_expired(tx: &mut Tx, now: i64) -> Result<u64, StoreError> {
+    crate::db_conn!(tx, conn => {
         sqlx::query("DELETE FROM webchat_posts WHERE session_id IN (SELECT id FROM webchat_sessions WHERE expires_at <= $1)")
             .bind(now)
             .execute(&mut *conn)
@@ -220,18 +225,21 @@ crate::engine_fns! {
             .execute(&mut *conn)
             .await?
             .rows_affected())
-    }
+    })
+}
 
-    /// Stores the buttons of several replies in one statement per 256: (message, buttons,
-    /// feedback entry).
-    pub async fn insert_reply_buttons_many(
-        conn: &mut Conn,
-        rows: &[(i64, &[MenuButton], Option<&str>)],
-    ) -> Result<(), StoreError> {
+/// Stores the buttons of several replies in one statement per 256: (message, buttons,
+/// feedback entry).
+pub async fn insert_reply_buttons_many(
+    tx: &mut Tx,
+    rows: &[(i64, &[MenuButton], Option<&str>)],
+) -> Result<(), StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
         for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO webchat_reply_buttons (message_id, buttons, feedback_for) VALUES {}",
-                crate::db::values_list(chunk.len(), 3, PLACEHOLDERS)
+                crate::db::values_list(chunk.len(), 3, style)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for &(message_id, buttons, feedback_for) in chunk {
@@ -242,5 +250,5 @@ crate::engine_fns! {
             q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
-    }
+    })
 }

@@ -252,10 +252,6 @@ const _: () = assert!(MAX_GROUP <= crate::db::MAX_ROWS_PER_STATEMENT);
 /// and `COMMIT` round trips on the ack's path. (On SQLite the log file's writer connection is
 /// its only writer, so the statement's implicit transaction cannot meet a newer snapshot.)
 async fn store_group(db: &Db, group: &[Pending]) -> Result<Vec<Option<i64>>, StoreError> {
-    use crate::conversations::store as cs;
     let events: Vec<NewInbound<'_>> = group.iter().map(|p| p.event.as_new()).collect();
-    match db {
-        Db::Sqlite(s) => cs::sqlite::insert_inbound_many(&mut *s.write.acquire().await?, &events).await,
-        Db::Postgres(p) => cs::postgres::insert_inbound_many(&mut *p.acquire().await?, &events).await,
-    }
+    crate::conversations::store::insert_inbound_many(db, &events).await
 }
