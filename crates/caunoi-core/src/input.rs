@@ -151,3 +151,26 @@ mod tests {
         assert!(errs.for_field("a").is_none());
     }
 }
+
+/// A stored name that no variant of an enum has (a row written by a newer version, or a
+/// mistake in SQL). Rows decode their status, channel, direction… once, when read; this is the
+/// error they fail with instead of carrying an unknown string further.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what}: {value:?}")]
+pub struct UnknownName {
+    pub what: &'static str,
+    pub value: String,
+}
+
+/// Implements `TryFrom<String>` (how rows decode the column) through the enum's `parse`.
+#[macro_export]
+macro_rules! stored_name {
+    ($ty:ty, $what:literal) => {
+        impl TryFrom<String> for $ty {
+            type Error = $crate::input::UnknownName;
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                <$ty>::parse(&value).ok_or($crate::input::UnknownName { what: $what, value })
+            }
+        }
+    };
+}

@@ -1,8 +1,9 @@
 //! Unit bot settings: a greeting and menu set at a unit reach the bot of that unit and of the
 //! units below it; invalid settings are refused with field messages; scope and roles apply.
 
-use caunoi::conversations::service::UnitContext;
-use caunoi_core::bot::{BotMemory, Incoming};
+use caunoi::conversations::unit::{UnitContext, plan};
+use caunoi_core::bot::BotMemory;
+use caunoi_core::conversations::{Channel, CitizenMessage, InboundKind, PlannedTurn, StoredMemory};
 use caunoi_core::inbox::ConversationState;
 use caunoi_testkit::TestApp;
 
@@ -20,12 +21,23 @@ fn form(greeting: &str) -> Vec<(&str, &str)> {
     ]
 }
 
+fn message(inbound: InboundKind, text: &str) -> CitizenMessage {
+    CitizenMessage {
+        kind: "text".into(),
+        text: text.into(),
+        media_ref: None,
+        media_url: None,
+        channel_message_id: None,
+        inbound,
+    }
+}
+
 async fn greeting_of(t: &TestApp, code: &str) -> String {
     let unit = caunoi::units::store::get_public(&t.app.db, code).await.unwrap().unwrap();
     let state = ConversationState::new(unit.id);
     let context = UnitContext::of(&t.app, Some(unit));
     let turn =
-        caunoi::conversations::bot::respond(&t.app, &context, &BotMemory::default(), &state, Incoming::Follow, None);
+        plan(&t.app, &context, Channel::Web, &state, &StoredMemory::default(), &message(InboundKind::Follow, ""), None);
     turn.replies
         .iter()
         .map(|r| format!("{}\n{}", r.text, r.buttons.iter().map(|b| b.label.as_str()).collect::<Vec<_>>().join("|")))
@@ -82,17 +94,11 @@ async fn a_decision_taken_ahead_is_used_for_its_text_only() {
     let state = ConversationState::new(unit.id);
     let context = UnitContext::of(&t.app, Some(unit));
     let question = "lam cccd het bao nhieu tien";
+    let memory = StoredMemory { bot: BotMemory { greeted: true, ..Default::default() }, menu: Vec::new() };
     let turn = |text: &'static str, known| {
-        caunoi::conversations::bot::respond(
-            &t.app,
-            &context,
-            &BotMemory { greeted: true, ..Default::default() },
-            &state,
-            Incoming::Text(text),
-            known,
-        )
+        plan(&t.app, &context, Channel::Web, &state, &memory, &message(InboundKind::Text, text), known)
     };
-    let fee = |turn: &caunoi::conversations::bot::Turn| turn.replies.iter().any(|r| r.text.contains("Lệ phí"));
+    let fee = |turn: &PlannedTurn| turn.replies.iter().any(|r| r.text.contains("Lệ phí"));
     // Decided by the matcher here: the fee answer.
     assert!(fee(&turn(question, None)));
     // Decided ahead as "hand off": that decision is the one used, so no answer is given.

@@ -64,6 +64,15 @@ fn postgres_files_schema() -> Schema {
             }
             schema.insert(name, cols);
         }
+        // Renamed tables (`ALTER TABLE old RENAME TO new;`) keep their columns.
+        for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" RENAME TO ")) {
+            let words: Vec<&str> = stmt.split_whitespace().collect();
+            let at = |w: &str| words.iter().position(|x| *x == w);
+            if let (Some(table), Some(to)) = (at("TABLE"), at("TO")) {
+                let columns = schema.remove(words[table + 1]).unwrap();
+                schema.insert(words[to + 1].to_string(), columns);
+            }
+        }
     }
     schema
 }

@@ -7,6 +7,8 @@
 
 use caunoi::conversations::store as conv_store;
 use caunoi::outbox::store as outbox_store;
+use caunoi_core::conversations::{Channel, Direction};
+use caunoi_core::inbox::Status;
 use caunoi_testkit::TestApp;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -225,9 +227,9 @@ async fn reloading_the_chat_resumes_the_same_conversation_with_its_history() {
     let ids = session_ids(&t).await;
     assert_eq!(ids.len(), 1, "one contact for the one session");
     let conv = web_conversation(&t, &ids[0]).await;
-    assert_eq!(conv.channel, "web");
+    assert_eq!(conv.channel, Channel::Web);
     let stored = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
-    assert_eq!(stored.iter().filter(|m| m.direction == "in").count(), 1, "one conversation, one question");
+    assert_eq!(stored.iter().filter(|m| m.direction == Direction::In).count(), 1, "one conversation, one question");
 
     // The token is stored hashed, never in clear.
     let db = &t.app.db;
@@ -286,7 +288,7 @@ async fn asking_for_an_officer_hands_the_conversation_off() {
     assert_eq!(sent["status"], "waiting_human");
     let ids = session_ids(&t).await;
     let conv = web_conversation(&t, &ids[0]).await;
-    assert_eq!(conv.status, "waiting_human");
+    assert_eq!(conv.status, Status::WaitingHuman);
 
     // An officer's reply from the inbox reaches the chat through the outbox.
     let officer = t.login("canbo.baichay").await;
@@ -360,7 +362,7 @@ async fn empty_oversized_and_binary_texts_are_refused_with_a_specific_error() {
     let ids = session_ids(&t).await;
     let conv = web_conversation(&t, &ids[0]).await;
     let stored = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
-    assert_eq!(stored.iter().filter(|m| m.direction == "in").count(), 1, "only the valid message was stored");
+    assert_eq!(stored.iter().filter(|m| m.direction == Direction::In).count(), 1, "only the valid message was stored");
 }
 
 #[tokio::test]
@@ -489,5 +491,5 @@ async fn expired_sessions_are_purged_but_their_conversations_stay() {
     assert_eq!(session_count(&t).await, 1);
     let ids = session_ids(&t).await;
     assert!(!ids.is_empty(), "the contact stays");
-    assert_eq!(web_conversation(&t, &ids[0]).await.status, "waiting_human", "officers keep the conversation");
+    assert_eq!(web_conversation(&t, &ids[0]).await.status, Status::WaitingHuman, "officers keep the conversation");
 }

@@ -6,6 +6,8 @@
 use caunoi::conversations::store as conv_store;
 use caunoi::demo::DEMO_OAS;
 use caunoi::outbox::store as outbox_store;
+use caunoi_core::conversations::Direction;
+use caunoi_core::inbox::Status;
 use caunoi_testkit::{Options, TestApp, eventually};
 use caunoi_zalo::fake::{Fault, SentRecord, UserAction};
 use std::time::Duration;
@@ -92,9 +94,9 @@ async fn citizen_asking_the_fee_without_diacritics_gets_the_fee_answer() {
         .await
         .expect("read")
         .expect("a conversation");
-    assert_eq!(conv.status, "bot");
+    assert_eq!(conv.status, Status::Bot);
     let messages = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
-    assert_eq!(messages[0].direction, "in");
+    assert_eq!(messages[0].direction, Direction::In);
     assert_eq!(messages[0].text, FEE_QUESTION);
     eventually("the answer's Zalo id is stored", WAIT, || async {
         let m = conv_store::messages(&t.app.db, conv.id).await.ok()?;
@@ -277,7 +279,7 @@ async fn media_in_an_event_is_downloaded_and_kept() {
         .await
         .expect("read")
         .expect("conversation");
-    assert_eq!(conv.status, "waiting_human");
+    assert_eq!(conv.status, Status::WaitingHuman);
     let messages = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
     let media = messages[0].media_ref.clone().expect("media kept");
     let bytes = std::fs::read(t.app.config.data_dir.join("media").join(&media)).expect("file");
@@ -407,7 +409,7 @@ async fn a_failing_event_does_not_block_the_rest_of_its_batch() {
         .await
         .expect("messages")
         .into_iter()
-        .filter(|m| m.direction == "in")
+        .filter(|m| m.direction == Direction::In)
         .map(|m| m.text)
         .collect();
     assert_eq!(texts, vec![FEE_QUESTION.to_string(), FEE_QUESTION.to_string()], "in order, the bad one left out");
@@ -462,14 +464,18 @@ async fn a_batch_of_several_citizens_keeps_each_conversation_in_order() {
         let conv =
             conv_store::open_conversation_of(db, "zalo", w.oa_id, user).await.expect("read").expect("one conversation");
         let messages = conv_store::messages(db, conv.id).await.expect("messages");
-        let incoming: Vec<&str> = messages.iter().filter(|m| m.direction == "in").map(|m| m.text.as_str()).collect();
+        let incoming: Vec<&str> =
+            messages.iter().filter(|m| m.direction == Direction::In).map(|m| m.text.as_str()).collect();
         assert_eq!(incoming, vec!["xin chào", FEE_QUESTION], "{user}: in order");
         // The greeting's replies come before the second message, the fee answer after it.
         let second = messages.iter().position(|m| m.text == FEE_QUESTION).expect("second message");
-        assert!(messages[..second].iter().any(|m| m.direction == "out"), "{user}: greeted first");
-        assert!(messages[second..].iter().any(|m| m.direction == "out" && m.text.contains(&fee)), "{user}: fee answer");
+        assert!(messages[..second].iter().any(|m| m.direction == Direction::Out), "{user}: greeted first");
+        assert!(
+            messages[second..].iter().any(|m| m.direction == Direction::Out && m.text.contains(&fee)),
+            "{user}: fee answer"
+        );
         let queued = outbox.iter().filter(|o| o.recipient == user).count();
-        let out = messages.iter().filter(|m| m.direction == "out").count();
+        let out = messages.iter().filter(|m| m.direction == Direction::Out).count();
         assert_eq!(queued, out, "{user}: each bot message queued once");
     }
 }
@@ -607,7 +613,7 @@ async fn incoming_texts(t: &TestApp, oa_id: &str, user: &str) -> Vec<String> {
         return Vec::new();
     };
     let messages = conv_store::messages(db, conv.id).await.expect("messages");
-    messages.into_iter().filter(|m| m.direction == "in").map(|m| m.text).collect()
+    messages.into_iter().filter(|m| m.direction == Direction::In).map(|m| m.text).collect()
 }
 
 #[tokio::test]

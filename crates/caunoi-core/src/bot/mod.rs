@@ -5,7 +5,7 @@
 //!
 //! Pure: the FAQ engine and the knowledge base come in as closures ([`KbView`]), the unit's
 //! facts as values ([`UnitFacts`]); the app persists the returned memory, writes the replies to
-//! the outbox and applies the action ([`crate::inbox::after_bot_turn`]).
+//! the outbox and applies the action ([`crate::conversations::after_bot_turn`]).
 //!
 //! Invariants, whatever the input: at most [`MAX_REPLIES`] replies per incoming message (Zalo's
 //! free replies are spent carefully: one question, one complete answer), at most
@@ -278,7 +278,7 @@ pub struct Button {
     pub payload: String,
 }
 
-/// What the app does besides sending the replies; see [`crate::inbox::after_bot_turn`].
+/// What the app does besides sending the replies; see [`crate::conversations::after_bot_turn`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum BotAction {

@@ -2,8 +2,8 @@
 //! rules officers work by.
 //!
 //! What lives here: the conversation [`Status`] and its legal moves ([`transition`], which
-//! returns a [`TransitionError`] for an illegal one instead of silently updating), what a bot
-//! turn does to that state ([`after_bot_turn`]), the queues an officer sees ([`queue`]), the
+//! returns a [`TransitionError`] for an illegal one instead of silently updating; what a bot
+//! turn does to it is `conversations::after_bot_turn`), the queues an officer sees ([`queue`]), the
 //! duty roster that picks an assignee ([`roster`]), Zalo's reply window ([`window`]) and canned
 //! replies with variables ([`canned`]). Storage, notifications and the console live in the app.
 //!
@@ -23,7 +23,6 @@ pub use window::{ReplyCost, ReplyWindow, reply_cost, reply_window};
 
 use serde::{Deserialize, Serialize};
 
-use crate::bot::BotAction;
 use crate::input::Msg;
 use crate::staff::OfficerId;
 use crate::units::UnitId;
@@ -44,6 +43,8 @@ pub enum Status {
     /// Closed (đã đóng); the citizen writing again reopens it to the bot.
     Closed,
 }
+
+crate::stored_name!(Status, "conversation status");
 
 impl Status {
     /// Every status, in the order the console lists them.
@@ -266,32 +267,6 @@ pub fn transition(state: &ConversationState, t: &Transition) -> Result<Conversat
         next.assignee = None;
     }
     Ok(next)
-}
-
-/// What a bot turn does to the inbox state; the app stores the result with the turn.
-///
-/// [`BotAction::HandOff`] moves a bot conversation to the unit's queue. [`BotAction::Urgent`]
-/// (emergency) and [`BotAction::StartReport`] (crime report) mark it urgent and, if the bot
-/// had it, queue it too; an officer who already has it keeps it. Other actions change
-/// nothing. The app reopens a closed conversation ([`Transition::Reopen`] by the citizen)
-/// *before* asking the bot, so `state` is normally open; a closed one is treated as the bot's.
-pub fn after_bot_turn(state: &ConversationState, action: &BotAction) -> ConversationState {
-    let mut next = state.clone();
-    let to_queue = |next: &mut ConversationState| {
-        if matches!(next.status, Status::Bot | Status::Closed) {
-            next.status = Status::WaitingHuman;
-            next.assignee = None;
-        }
-    };
-    match action {
-        BotAction::None | BotAction::Feedback { .. } => {}
-        BotAction::HandOff { .. } => to_queue(&mut next),
-        BotAction::Urgent { .. } | BotAction::StartReport { .. } => {
-            to_queue(&mut next);
-            next.urgent = true;
-        }
-    }
-    next
 }
 
 #[cfg(test)]

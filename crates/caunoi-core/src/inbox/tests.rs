@@ -7,7 +7,6 @@ use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
 use super::*;
-use crate::bot::HandOffReason;
 use crate::units::UnitPath;
 
 const WARD: UnitId = UnitId(9);
@@ -218,36 +217,6 @@ proptest! {
                 prop_assert!(s.assignee.is_none());
             }
         }
-    }
-}
-
-// ---- after a bot turn ----
-
-#[test]
-fn bot_hand_off_queues_the_conversation() {
-    let next = after_bot_turn(&state(Status::Bot), &BotAction::HandOff { reason: HandOffReason::Requested });
-    assert_eq!(next.status, Status::WaitingHuman);
-    assert!(!next.urgent);
-}
-
-#[test]
-fn emergency_marks_urgent_and_keeps_the_officer() {
-    let next = after_bot_turn(&state(Status::Assigned), &BotAction::Urgent { kind: "fire".into() });
-    assert_eq!((next.status, next.assignee, next.urgent), (Status::Assigned, Some(ALICE), true));
-    let from_bot = after_bot_turn(&state(Status::Bot), &BotAction::Urgent { kind: "fire".into() });
-    assert_eq!((from_bot.status, from_bot.urgent), (Status::WaitingHuman, true));
-}
-
-#[test]
-fn report_goes_to_the_queue_as_urgent() {
-    let next = after_bot_turn(&state(Status::Bot), &BotAction::StartReport { kind: "theft".into() });
-    assert_eq!((next.status, next.urgent), (Status::WaitingHuman, true));
-}
-
-#[test]
-fn feedback_and_plain_answers_change_nothing() {
-    for action in [BotAction::None, BotAction::Feedback { entry_id: "a".into(), helpful: false }] {
-        assert_eq!(after_bot_turn(&state(Status::Bot), &action), state(Status::Bot));
     }
 }
 

@@ -1,13 +1,17 @@
 //! Conversations (hội thoại): citizens' contacts per channel, their conversations with a unit,
-//! the messages both ways, and the inbound event log the channels write into. The worker
-//! ([`worker`]) processes stored events; [`service::process_inbound`] does one event's whole
-//! effect in one transaction (message, bot turn, state, outbox rows, processed mark).
+//! the messages both ways with the buttons of the bot's replies, and the inbound event log the
+//! channels write into. The only writer of `contacts`, `conversations`, `messages`,
+//! `reply_buttons`, `inbound_events` and `inbound_applied`; other features go through
+//! [`service`].
 //!
-//! For the inbox console and the web chat: `service::list` / `service::get` (scoped reads),
-//! `store::NewMessage` + the store writers that take a `&mut Tx`, and `conversations.status` spelled as
-//! `caunoi_core::inbox::Status` (`bot`, `waiting_human`, `assigned`, `closed`).
+//! The path of a message: a channel hands over a channel-neutral message (the web chat
+//! directly, Zalo through the stored event log and the [`worker`]); [`service`] opens the
+//! transaction; [`turns`] writes the contact, conversation and message, asks [`unit::plan`]
+//! (which calls the pure `caunoi_core::conversations::plan_turn`) and writes the turn, the
+//! replies and their outbox rows; [`store`] holds the SQL.
 
-pub mod bot;
 pub mod service;
 pub mod store;
+pub mod turns;
+pub mod unit;
 pub mod worker;

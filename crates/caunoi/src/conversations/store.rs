@@ -8,6 +8,9 @@
 
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
+use caunoi_core::bot::Button;
+use caunoi_core::conversations::{Author, Channel, Direction};
+use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
 use std::collections::HashMap;
 
@@ -178,8 +181,10 @@ pub struct ConversationRow {
     pub id: i64,
     pub unit_id: i64,
     pub contact_id: i64,
-    pub channel: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub assignee_id: Option<i64>,
     pub urgent: bool,
     pub bot_memory: String,
@@ -209,8 +214,10 @@ pub struct ConversationSummary {
 pub struct MessageRow {
     pub id: i64,
     pub conversation_id: i64,
-    pub direction: String,
-    pub author: String,
+    #[sqlx(try_from = "String")]
+    pub direction: Direction,
+    #[sqlx(try_from = "String")]
+    pub author: Author,
     pub officer_id: Option<i64>,
     pub kind: String,
     pub text: String,
@@ -224,10 +231,8 @@ pub struct MessageRow {
 #[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
     pub conversation_id: i64,
-    /// `in` (from the citizen) or `out` (to the citizen).
-    pub direction: &'a str,
-    /// `citizen`, `bot` or `officer`.
-    pub author: &'a str,
+    pub direction: Direction,
+    pub author: Author,
     pub officer_id: Option<i64>,
     /// `text`, `image`, `video`, `file`, `location`, `sticker`, `follow`, …
     pub kind: &'a str,
@@ -320,21 +325,43 @@ pub async fn unit_path(db: &Db, unit_id: i64) -> Result<String, StoreError> {
 #[derive(Debug, Clone, Copy)]
 pub struct CitizenRef<'a> {
     pub unit_id: i64,
-    /// `zalo` or `web`; also the outbox channel of the replies.
-    pub channel: &'a str,
+    /// Also the outbox channel of the replies.
+    pub channel: Channel,
     pub account: &'a str,
     pub external_id: &'a str,
     pub interaction_at: Option<i64>,
 }
 
+impl CitizenRef<'_> {
+    pub fn key(&self) -> ContactKey {
+        (self.channel.as_str().to_string(), self.account.to_string(), self.external_id.to_string())
+    }
+}
+
 /// How a contact is keyed: (channel, channel account, external id).
 pub type ContactKey = (String, String, String);
+
+/// A conversation to open with the bot.
+#[derive(Debug, Clone, Copy)]
+pub struct NewConversation {
+    pub unit_id: i64,
+    pub contact_id: i64,
+    pub channel: Channel,
+}
+
+/// The buttons of one reply (on channels that show them) and the entry it asks feedback on.
+#[derive(Debug, Clone, Copy)]
+pub struct ReplyButtons<'a> {
+    pub message_id: i64,
+    pub buttons: &'a [Button],
+    pub feedback_for: Option<&'a str>,
+}
 
 /// A conversation's state after a turn (see `update_conversations`).
 #[derive(Debug, Clone)]
 pub struct ConversationUpdate<'a> {
     pub id: i64,
-    pub status: &'a str,
+    pub status: Status,
     pub urgent: bool,
     pub bot_memory: &'a str,
     pub last_citizen_message_at: Option<i64>,
@@ -422,15 +449,7 @@ pub async fn mark_processed(tx: &mut Tx, ids: &[i64], now: i64) -> Result<std::c
 
 /// Creates or refreshes a contact and returns its id. The upsert row-locks the contact on
 /// PostgreSQL, which serializes concurrent events of one citizen until commit.
-pub async fn upsert_contact(
-    tx: &mut Tx,
-    unit_id: i64,
-    channel: &str,
-    account: &str,
-    external_id: &str,
-    interaction_at: Option<i64>,
-    now: i64,
-) -> Result<i64, StoreError> {
+pub async fn upsert_contact(tx: &mut Tx, c: &CitizenRef<'_>, now: i64) -> Result<i64, StoreError> {
     crate::db_conn!(tx, conn => {
         Ok(sqlx::query_scalar(
             "INSERT INTO contacts (unit_id, channel, channel_account, external_id, last_interaction_at, created_at, updated_at) \
@@ -441,11 +460,11 @@ pub async fn upsert_contact(
              updated_at = excluded.updated_at \
              RETURNING id",
         )
-        .bind(unit_id)
-        .bind(channel)
-        .bind(account)
-        .bind(external_id)
-        .bind(interaction_at)
+        .bind(c.unit_id)
+        .bind(c.channel.as_str())
+        .bind(c.account)
+        .bind(c.external_id)
+        .bind(c.interaction_at)
         .bind(now)
         .fetch_one(&mut *conn)
         .await?)
@@ -466,21 +485,15 @@ pub async fn open_conversation(tx: &mut Tx, contact_id: i64) -> Result<Option<Co
 }
 
 /// Opens a new conversation with the bot.
-pub async fn insert_conversation(
-    tx: &mut Tx,
-    unit_id: i64,
-    contact_id: i64,
-    channel: &str,
-    now: i64,
-) -> Result<ConversationRow, StoreError> {
+pub async fn insert_conversation(tx: &mut Tx, c: &NewConversation, now: i64) -> Result<ConversationRow, StoreError> {
     crate::db_conn!(tx, conn => {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "INSERT INTO conversations (unit_id, contact_id, channel, status, urgent, bot_memory, created_at, updated_at) \
              VALUES ($1, $2, $3, 'bot', $4, '{{}}', $5, $5) RETURNING {CONVERSATION_COLUMNS}"
         )))
-        .bind(unit_id)
-        .bind(contact_id)
-        .bind(channel)
+        .bind(c.unit_id)
+        .bind(c.contact_id)
+        .bind(c.channel.as_str())
         .bind(false)
         .bind(now)
         .fetch_one(&mut *conn)
@@ -515,7 +528,7 @@ pub async fn upsert_contacts(
             );
             let mut q = sqlx::query_as::<_, (i64, String, String, String)>(sqlx::AssertSqlSafe(sql));
             for c in chunk {
-                q = q.bind(c.unit_id).bind(c.channel).bind(c.account).bind(c.external_id).bind(c.interaction_at).bind(now).bind(now);
+                q = q.bind(c.unit_id).bind(c.channel.as_str()).bind(c.account).bind(c.external_id).bind(c.interaction_at).bind(now).bind(now);
             }
             for (id, channel, account, external) in q.persistent(true).fetch_all(&mut *conn).await? {
                 ids.insert((channel, account, external), id);
@@ -555,7 +568,7 @@ pub async fn open_conversations(tx: &mut Tx, contact_ids: &[i64]) -> Result<Hash
 /// contact at most once); by contact id.
 pub async fn insert_conversations(
     tx: &mut Tx,
-    rows: &[(i64, i64, &str)],
+    rows: &[NewConversation],
     now: i64,
 ) -> Result<HashMap<i64, ConversationRow>, StoreError> {
     let style = tx.placeholders();
@@ -568,8 +581,8 @@ pub async fn insert_conversations(
                 values_list(chunk.len(), 8, style)
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
-            for &(unit_id, contact_id, channel) in chunk {
-                q = q.bind(unit_id).bind(contact_id).bind(channel).bind("bot").bind(false).bind("{}").bind(now).bind(now);
+            for c in chunk {
+                q = q.bind(c.unit_id).bind(c.contact_id).bind(c.channel.as_str()).bind("bot").bind(false).bind("{}").bind(now).bind(now);
             }
             for row in q.persistent(true).fetch_all(&mut *conn).await? {
                 out.insert(row.contact_id, row);
@@ -595,8 +608,8 @@ pub async fn insert_messages(tx: &mut Tx, rows: &[NewMessage<'_>]) -> Result<Has
             for m in chunk {
                 q = q
                     .bind(m.conversation_id)
-                    .bind(m.direction)
-                    .bind(m.author)
+                    .bind(m.direction.as_str())
+                    .bind(m.author.as_str())
                     .bind(m.officer_id)
                     .bind(m.kind)
                     .bind(m.text)
@@ -628,12 +641,122 @@ pub async fn update_conversations(tx: &mut Tx, rows: &[ConversationUpdate<'_>], 
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for u in chunk {
-                q = q.bind(u.id).bind(u.status).bind(u.urgent).bind(u.bot_memory).bind(u.last_citizen_message_at).bind(now);
+                q = q.bind(u.id).bind(u.status.as_str()).bind(u.urgent).bind(u.bot_memory).bind(u.last_citizen_message_at).bind(now);
             }
             q.persistent(true).execute(&mut *conn).await?;
         }
         Ok(())
     })
+}
+
+/// Stores the buttons of several replies in one statement per 256.
+pub async fn insert_reply_buttons(tx: &mut Tx, rows: &[ReplyButtons<'_>]) -> Result<(), StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
+        for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO reply_buttons (message_id, buttons, feedback_for) VALUES {}",
+                values_list(chunk.len(), 3, style)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for r in chunk {
+                let list: Vec<serde_json::Value> =
+                    r.buttons.iter().map(|b| serde_json::json!({ "label": b.label, "payload": b.payload })).collect();
+                q = q.bind(r.message_id).bind(serde_json::Value::Array(list).to_string()).bind(r.feedback_for);
+            }
+            q.persistent(true).execute(&mut *conn).await?;
+        }
+        Ok(())
+    })
+}
+
+/// A message as the citizen's own chat shows it (the web chat's history).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HistoryRow {
+    pub id: i64,
+    #[sqlx(try_from = "String")]
+    pub direction: Direction,
+    #[sqlx(try_from = "String")]
+    pub author: Author,
+    pub kind: String,
+    pub text: String,
+    pub media_ref: Option<String>,
+    pub created_at: i64,
+    /// JSON list of `{label, payload}`.
+    pub buttons: Option<String>,
+    pub feedback_for: Option<String>,
+    /// An outbound message whose outbox row is still queued (the chat waits for it; a dead
+    /// letter does not hold the chat back). Filled in by the service from the outbox.
+    #[sqlx(skip)]
+    pub pending: bool,
+}
+
+/// Messages of every conversation of one contact with id above `after`, oldest first, at most
+/// `limit`.
+pub async fn contact_messages_after(
+    db: &Db,
+    contact: &ContactKey,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<HistoryRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT m.id, m.direction, m.author, m.kind, m.text, m.media_ref, m.created_at, \
+         b.buttons, b.feedback_for \
+         FROM messages m \
+         JOIN conversations c ON c.id = m.conversation_id \
+         JOIN contacts k ON k.id = c.contact_id \
+         LEFT JOIN reply_buttons b ON b.message_id = m.id \
+         WHERE k.channel = $1 AND k.channel_account = $2 AND k.external_id = $3 AND m.id > $4 \
+         ORDER BY m.id LIMIT $5"
+    )
+    .bind(&contact.0)
+    .bind(&contact.1)
+    .bind(&contact.2)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// The id of the `n`-th newest message of one contact (the start of a history window of `n`
+/// messages), if it has that many.
+pub async fn contact_nth_newest_message_id(db: &Db, contact: &ContactKey, n: i64) -> Result<Option<i64>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         JOIN contacts k ON k.id = c.contact_id \
+         WHERE k.channel = $1 AND k.channel_account = $2 AND k.external_id = $3 \
+         ORDER BY m.id DESC LIMIT 1 OFFSET $4"
+    )
+    .bind(&contact.0)
+    .bind(&contact.1)
+    .bind(&contact.2)
+    .bind(n - 1)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// A stored media message with who owns it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MediaRow {
+    pub conversation_id: i64,
+    pub media_ref: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    pub channel_account: String,
+    pub external_id: String,
+}
+
+/// The media of a message (none for messages without a stored file).
+pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT m.conversation_id, m.media_ref, k.channel, k.channel_account, k.external_id \
+         FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         JOIN contacts k ON k.id = c.contact_id \
+         WHERE m.id = $1 AND m.media_ref IS NOT NULL"
+    )
+    .bind(message_id)
+    .fetch_optional(pool)
+    .await)?)
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The inbound worker: takes stored webhook events, oldest first, and processes them in
-//! batches, one transaction per batch ([`service::apply_inbound_batch`]), falling back to one
+//! batches, one transaction per batch ([`service::apply_batch`]), falling back to one
 //! event per transaction when a batch fails. Woken by the webhook through
 //! `app.channels.inbound_wake`, with a polling fallback so nothing waits on a lost wake-up.
 //!
@@ -18,9 +18,11 @@
 //! sees its messages in the order they came.
 
 use super::store::InboundEvent;
+use super::turns::TurnOutcome;
 use super::{service, store};
 use crate::app::App;
 use crate::db::Engine;
+use crate::db::StoreError;
 use std::hash::{Hash, Hasher};
 use std::time::Duration;
 
@@ -100,7 +102,7 @@ async fn run_reading(app: App) {
 
 /// Marks applied events in the inbound log (SQLite; see `store::log_applied`).
 async fn log_applied(app: &App, ids: &[i64]) {
-    if let Err(e) = store::log_applied(&app.db, ids, app.clock.now_micros()).await {
+    if let Err(e) = service::log_applied(&app.db, ids, app.clock.now_micros()).await {
         // They are read again, skipped as applied, and marked then.
         tracing::warn!(error = %e, "cannot mark applied events in the inbound log");
     }
@@ -116,24 +118,23 @@ async fn idle(app: &App) {
 /// Events ready for their transaction. When preparing them as a batch failed (a unit's context
 /// could not be read, say), they are kept as they are and processed one by one.
 pub enum Batch {
-    Ready(service::InboundBatch),
+    Ready(service::PreparedBatch),
     OneByOne(Vec<InboundEvent>),
 }
 
 impl Batch {
-    fn events(&self) -> &[InboundEvent] {
+    fn is_empty(&self) -> bool {
         match self {
-            Batch::Ready(b) => b.events(),
-            Batch::OneByOne(events) => events,
+            Batch::Ready(b) => b.events.is_empty(),
+            Batch::OneByOne(events) => events.is_empty(),
         }
     }
 
-    fn is_empty(&self) -> bool {
-        self.events().is_empty()
-    }
-
     fn ids(&self) -> Vec<i64> {
-        self.events().iter().map(|ev| ev.id).collect()
+        match self {
+            Batch::Ready(b) => b.events.iter().map(|p| p.event.id).collect(),
+            Batch::OneByOne(events) => events.iter().map(|ev| ev.id).collect(),
+        }
     }
 }
 
@@ -150,9 +151,9 @@ async fn read_and_prepare(app: App, applied: Vec<i64>, in_flight: Vec<i64>) -> R
     }
 }
 
-/// Parses and prepares events (see [`service::prepare_inbound_batch`]).
+/// Parses and prepares events (see [`service::prepare_batch`]).
 pub async fn prepare(app: &App, events: Vec<InboundEvent>) -> Batch {
-    match service::prepare_inbound_batch(app, events.clone()).await {
+    match service::prepare_batch(app, events.clone()).await {
         Ok(b) => Batch::Ready(b),
         Err(e) => {
             tracing::warn!(error = %e, "cannot prepare inbound events; processing them one by one");
@@ -194,7 +195,7 @@ pub async fn apply(app: &App, batch: Batch) -> Applied {
         Batch::OneByOne(events) => {
             let mut outcome = Applied::default();
             for ev in &events {
-                outcome.add(settle(app, ev, service::process_inbound(app, ev).await).await);
+                outcome.add(settle(app, ev, process_one(app, ev.clone()).await).await);
             }
             return outcome;
         }
@@ -203,11 +204,11 @@ pub async fn apply(app: &App, batch: Batch) -> Applied {
         Engine::Sqlite => 1,
         Engine::Postgres => PG_LANES,
     };
-    let mut by_lane: Vec<Vec<usize>> = vec![Vec::new(); lanes];
-    for (i, ev) in batch.events().iter().enumerate() {
+    let mut by_lane: Vec<Vec<&service::PreparedEvent>> = vec![Vec::new(); lanes];
+    for prepared in &batch.events {
         let mut h = std::hash::DefaultHasher::new();
-        (ev.oa_id.as_str(), batch.citizen(i).unwrap_or_default()).hash(&mut h);
-        by_lane[(h.finish() % lanes as u64) as usize].push(i);
+        (prepared.event.oa_id.as_str(), prepared.citizen().unwrap_or_default()).hash(&mut h);
+        by_lane[(h.finish() % lanes as u64) as usize].push(prepared);
     }
     let runs = by_lane.iter().filter(|l| !l.is_empty()).map(|lane| process_lane(app, &batch, lane));
     let mut outcome = Applied::default();
@@ -217,31 +218,34 @@ pub async fn apply(app: &App, batch: Batch) -> Applied {
     outcome
 }
 
-async fn process_lane(app: &App, batch: &service::InboundBatch, lane: &[usize]) -> Applied {
-    let events = batch.events();
-    match service::apply_inbound_batch(app, batch, lane).await {
-        Ok(done) => Applied {
-            replies: done.into_iter().map(|p| count(&p)).sum(),
-            ids: lane.iter().map(|&i| events[i].id).collect(),
-        },
+async fn process_lane(app: &App, batch: &service::PreparedBatch, lane: &[&service::PreparedEvent]) -> Applied {
+    match service::apply_batch(app, batch, lane).await {
+        Ok(done) => Applied { replies: done.iter().map(count).sum(), ids: lane.iter().map(|p| p.event.id).collect() },
         Err(e) if lane.len() > 1 => {
             tracing::info!(error = %e, events = lane.len(), "inbound batch failed; retrying its events one by one");
             let mut outcome = Applied::default();
-            for &i in lane {
-                let result = service::apply_inbound_batch(app, batch, &[i]).await;
+            for &prepared in lane {
+                let result = service::apply_batch(app, batch, &[prepared]).await;
                 let result = result.map(|done| done.into_iter().next().unwrap_or_default());
-                outcome.add(settle(app, &events[i], result).await);
+                outcome.add(settle(app, &prepared.event, result).await);
             }
             outcome
         }
         Err(e) => match lane.first() {
-            Some(&i) => settle(app, &events[i], Err(e)).await,
+            Some(prepared) => settle(app, &prepared.event, Err(e)).await,
             None => Applied::default(),
         },
     }
 }
 
-fn count(p: &service::Processed) -> usize {
+/// One event prepared and applied on its own (when its batch could not be prepared).
+async fn process_one(app: &App, event: InboundEvent) -> Result<TurnOutcome, StoreError> {
+    let batch = service::prepare_batch(app, vec![event]).await?;
+    let all: Vec<&service::PreparedEvent> = batch.events.iter().collect();
+    Ok(service::apply_batch(app, &batch, &all).await?.into_iter().next().unwrap_or_default())
+}
+
+fn count(p: &TurnOutcome) -> usize {
     if p.applied {
         metrics::counter!("caunoi_inbound_processed_total").increment(1);
     }
@@ -253,7 +257,7 @@ fn count(p: &service::Processed) -> usize {
 
 /// Counts a processed event, or records why it failed: it rests for [`LEASE`], and is set
 /// aside after [`MAX_ATTEMPTS`].
-async fn settle(app: &App, ev: &InboundEvent, result: Result<service::Processed, service::ProcessError>) -> Applied {
+async fn settle(app: &App, ev: &InboundEvent, result: Result<TurnOutcome, StoreError>) -> Applied {
     match result {
         Ok(p) => Applied { replies: count(&p), ids: vec![ev.id] },
         Err(e) => {

@@ -14,6 +14,7 @@ use crate::conversations::store::NewMessage;
 use crate::error::ServiceError;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
+use caunoi_core::conversations::{Author, Direction};
 use caunoi_core::inbox::{
     CannedVars, ConversationState, ConversationSummary, Queue, QueueFilter, ReopenBy, ReplyCost, ReplyWindow, Status,
     TransferTarget, Transition, UnitScope, pick_assignee, queue_order, render_canned, reply_cost, reply_window,
@@ -530,8 +531,8 @@ async fn reply_to(
             for m in &messages {
                 let message = NewMessage {
                     conversation_id: view.id,
-                    direction: "out",
-                    author: "officer",
+                    direction: Direction::Out,
+                    author: Author::Officer,
                     officer_id: Some(scope.officer_id.0),
                     kind: m.kind,
                     text: &m.text,

@@ -6,6 +6,7 @@ use super::live::Effective;
 use super::store;
 use crate::app::App;
 use crate::audit::store::NewEntry;
+use crate::db::{StoreError, Tx};
 use crate::error::ServiceError;
 use crate::units::store::Unit;
 use caunoi_core::audit::AuditAction;
@@ -489,6 +490,12 @@ async fn resolve(app: &App, scope: &Scope, rows: &[store::UnansweredRow], how: &
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Logs questions for the unanswered-question review inside the caller's transaction (the
+/// bot's turn that could not settle them).
+pub async fn log_unanswered(tx: &mut Tx, at: i64, rows: &[store::NewUnanswered<'_>]) -> Result<(), StoreError> {
+    store::log_unanswered_many(tx, at, rows).await
 }
 
 #[cfg(test)]

@@ -228,13 +228,18 @@ pub async fn log_unanswered(
     })
 }
 
-/// Logs several questions (already masked) in one statement per 256: (unit, text, kind,
-/// entry).
-pub async fn log_unanswered_many(
-    tx: &mut Tx,
-    at: i64,
-    rows: &[(UnitId, &str, &str, Option<&str>)],
-) -> Result<(), StoreError> {
+/// A question for the unanswered-question review, already masked.
+#[derive(Debug, Clone, Copy)]
+pub struct NewUnanswered<'a> {
+    pub unit: UnitId,
+    pub text: &'a str,
+    /// Why it is there: `hand_off`, `clarify`, `unhelpful`, …
+    pub reason: &'a str,
+    pub entry_id: Option<&'a str>,
+}
+
+/// Logs several questions in one statement per 256.
+pub async fn log_unanswered_many(tx: &mut Tx, at: i64, rows: &[NewUnanswered<'_>]) -> Result<(), StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
         for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
@@ -243,8 +248,8 @@ pub async fn log_unanswered_many(
                 crate::db::values_list(chunk.len(), 5, style)
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for &(unit, text, kind, entry) in chunk {
-                q = q.bind(unit.0).bind(at).bind(text).bind(kind).bind(entry);
+            for r in chunk {
+                q = q.bind(r.unit.0).bind(at).bind(r.text).bind(r.reason).bind(r.entry_id);
             }
             q.persistent(true).execute(&mut *conn).await?;
         }

@@ -5,6 +5,7 @@
 
 use super::store::{self, DeadLetter, OutboxRow};
 use crate::app::App;
+use crate::db::{StoreError, Tx};
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
 use caunoi_core::staff::{Action, Forbidden, Scope};
@@ -83,4 +84,18 @@ pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError
     }
     app.channels.outbox_wake.notify_one();
     Ok(())
+}
+
+/// Queues messages inside the caller's transaction, each unless its idempotency key is known;
+/// returns the ids and keys of those that were new (see `store::insert_many`).
+pub async fn enqueue(tx: &mut Tx, rows: &[store::NewOutbox<'_>]) -> Result<Vec<(i64, String)>, StoreError> {
+    store::insert_many(tx, rows).await
+}
+
+/// Of the given messages, those still waiting in the outbox (see `store::still_queued`).
+pub async fn still_queued(
+    db: &crate::db::Db,
+    message_ids: &[i64],
+) -> Result<std::collections::HashSet<i64>, StoreError> {
+    store::still_queued(db, message_ids).await
 }

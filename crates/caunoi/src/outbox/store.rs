@@ -274,6 +274,27 @@ pub async fn requeue_dead(tx: &mut Tx, id: i64, now: i64) -> Result<bool, StoreE
     })
 }
 
+/// Of the given messages, those whose outbox row is still queued (`pending` or `sending`): a
+/// dead letter or a sent row is not.
+pub async fn still_queued(db: &Db, message_ids: &[i64]) -> Result<std::collections::HashSet<i64>, StoreError> {
+    let mut queued = std::collections::HashSet::new();
+    for chunk in message_ids.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT message_id FROM outbox WHERE status IN ('pending', 'sending') AND message_id IN ({})",
+            crate::db::param_list(chunk.len(), db.placeholders())
+        );
+        let found: Vec<i64> = db_read!(db, pool => {
+            let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool).await
+        })?;
+        queued.extend(found);
+    }
+    Ok(queued)
+}
+
 /// Queues a message unless its idempotency key is known. `Some(id)` when it is new.
 pub async fn insert(tx: &mut Tx, o: &NewOutbox<'_>) -> Result<Option<i64>, StoreError> {
     Ok(insert_many(tx, std::slice::from_ref(o)).await?.first().map(|(id, _)| *id))

@@ -13,6 +13,7 @@
 use super::store::{self, Settlement};
 use super::{Payload, backoff_micros};
 use crate::app::App;
+use caunoi_core::conversations::Channel;
 use rand::Rng;
 use std::collections::HashMap;
 use std::time::Duration;
@@ -54,10 +55,10 @@ pub async fn run(app: App, index: usize) {
 async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
     let payload: Payload =
         serde_json::from_str(&row.payload).map_err(|_| SendError::Permanent("invalid payload".into()))?;
-    match (row.channel.as_str(), row.oa_id.as_deref()) {
-        (crate::channels::zalo::CHANNEL, Some(oa)) => app.channels.zalo.send(app, oa, &row.recipient, &payload).await,
+    match (Channel::parse(&row.channel), row.oa_id.as_deref()) {
+        (Some(Channel::Zalo), Some(oa)) => app.channels.zalo.send(app, oa, &row.recipient, &payload).await,
         // The web chat's reply is already stored; delivering it is marking it sent (below).
-        (crate::channels::webchat::CHANNEL, _) => Ok(crate::channels::webchat::provider_id(row)),
+        (Some(Channel::Web), _) => Ok(crate::channels::webchat::provider_id(row)),
         _ => Err(SendError::Permanent(format!("no sender for channel {}", row.channel))),
     }
 }
@@ -84,7 +85,7 @@ pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
         return;
     }
     for (row, _) in &outcomes {
-        if row.channel == crate::channels::webchat::CHANNEL {
+        if row.channel == Channel::Web.as_str() {
             // Settled: the chat's live stream may show it now.
             app.channels.web.notify_recipient(&row.recipient);
         }

@@ -6,8 +6,9 @@
 use super::ChatError;
 use super::media::{MAX_VIDEO_BYTES, Upload};
 use super::service::{self, Post, SESSION_DAYS, Viewer};
-use super::store::{ChatMessageRow, SessionRow};
+use super::store::SessionRow;
 use crate::app::App;
+use crate::conversations::store::HistoryRow;
 use crate::units::store::{self as units_store, Unit};
 use crate::web::auth::{SESSION_COOKIE, read_cookie};
 use crate::web::client_ip::ClientAddr;
@@ -310,14 +311,14 @@ async fn media_file(
 }
 
 /// One message on the live stream: `id` is the message id (for `Last-Event-ID`).
-fn message_event(code: &str, r: &ChatMessageRow) -> Event {
+fn message_event(code: &str, r: &HistoryRow) -> Event {
     let buttons: serde_json::Value =
         r.buttons.as_deref().and_then(|b| serde_json::from_str(b).ok()).unwrap_or_else(|| serde_json::json!([]));
     let media = r.media_ref.as_ref().map(|_| format!("/u/{code}/chat/media/{}", r.id));
     let data = serde_json::json!({
         "id": r.id,
-        "dir": r.direction,
-        "author": r.author,
+        "dir": r.direction.as_str(),
+        "author": r.author.as_str(),
         "kind": r.kind,
         "text": r.text,
         "at": r.created_at / 1000,

@@ -21,9 +21,6 @@ use tokio::sync::broadcast;
 
 pub use http::routes;
 
-/// The channel name in `contacts.channel`, `conversations.channel` and `outbox.channel`.
-pub const CHANNEL: &str = "web";
-
 /// Wakes the live streams of a session when something new may be visible to it. In-process
 /// only; streams also poll the database, since another instance may have written the row.
 pub struct Notifier(broadcast::Sender<i64>);

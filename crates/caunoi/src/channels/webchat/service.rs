@@ -7,15 +7,18 @@
 //! to one unit and reads only the messages of its own contact; every accepted post is counted
 //! against the session and the (keyed-hashed) address before anything is stored.
 
+use super::ChatError;
 use super::media::{self, MediaType, UploadError};
-use super::store::{self, ChatMessageRow, SessionRow};
-use super::{CHANNEL, ChatError};
+use super::store::{self, SessionRow};
 use crate::app::App;
-use crate::conversations::service::{
-    CitizenMessage, CitizenRef, CitizenTurn, IncomingKind, Once, UnitContext, process_citizen_message,
-};
+use crate::conversations::service::process_citizen_message;
+use crate::conversations::store::{CitizenRef, ContactKey, HistoryRow};
+use crate::conversations::turns::{Once, TurnOutcome};
+use crate::conversations::unit::UnitContext;
 use crate::crypto;
 use crate::units::store::Unit;
+use caunoi_core::bot::MediaKind;
+use caunoi_core::conversations::{Channel, CitizenMessage, InboundKind};
 use caunoi_core::staff::OfficerId;
 use std::path::PathBuf;
 
@@ -132,12 +135,12 @@ async fn check_rate(app: &App, session: &SessionRow, address: &str) -> Result<St
     Ok(ip)
 }
 
-async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessage) -> Result<CitizenTurn, ChatError> {
+async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessage) -> Result<TurnOutcome, ChatError> {
     let context = UnitContext::of(app, Some(unit.clone()));
     let external_id = session.id.to_string();
     let from = CitizenRef {
         unit_id: unit.id.0,
-        channel: CHANNEL,
+        channel: Channel::Web,
         account: unit.code.as_str(),
         external_id: &external_id,
         interaction_at: Some(app.clock.now_micros()),
@@ -161,7 +164,7 @@ pub async fn post(
     session: &SessionRow,
     address: &str,
     post: Post,
-) -> Result<CitizenTurn, ChatError> {
+) -> Result<TurnOutcome, ChatError> {
     check_rate(app, session, address).await?;
     let msg = match post {
         Post::Text(text) => CitizenMessage {
@@ -170,7 +173,7 @@ pub async fn post(
             media_ref: None,
             media_url: None,
             channel_message_id: None,
-            incoming: IncomingKind::Text,
+            inbound: InboundKind::Text,
         },
         Post::Tap { payload, label } => CitizenMessage {
             kind: "text".into(),
@@ -178,7 +181,7 @@ pub async fn post(
             media_ref: None,
             media_url: None,
             channel_message_id: None,
-            incoming: IncomingKind::Choice(payload),
+            inbound: InboundKind::Choice(payload),
         },
         Post::Location { lat, lon } => CitizenMessage {
             kind: "location".into(),
@@ -186,7 +189,7 @@ pub async fn post(
             media_ref: None,
             media_url: None,
             channel_message_id: None,
-            incoming: IncomingKind::Location(lat, lon),
+            inbound: InboundKind::Location { lat, lon },
         },
     };
     deliver(app, unit, session, msg).await
@@ -204,14 +207,14 @@ pub async fn post_media(
     session: &SessionRow,
     media_ref: String,
     kind: MediaType,
-) -> Result<CitizenTurn, ChatError> {
+) -> Result<TurnOutcome, ChatError> {
     let msg = CitizenMessage {
         kind: kind.message_kind().into(),
         text: String::new(),
         media_ref: Some(media_ref),
         media_url: None,
         channel_message_id: None,
-        incoming: IncomingKind::Media,
+        inbound: InboundKind::Media(if kind.is_video() { MediaKind::Video } else { MediaKind::Image }),
     };
     deliver(app, unit, session, msg).await
 }
@@ -237,19 +240,18 @@ pub async fn history(
     unit: &Unit,
     session: &SessionRow,
     after: Option<i64>,
-) -> Result<Vec<ChatMessageRow>, ChatError> {
-    let after = match after {
-        Some(a) => a.max(0),
-        None => store::nth_newest_message_id(&app.db, unit.code.as_str(), session.id, HISTORY)
-            .await?
-            .map(|id| id - 1)
-            .unwrap_or(0),
-    };
-    let mut rows = store::messages_after(&app.db, unit.code.as_str(), session.id, after, HISTORY).await?;
+) -> Result<Vec<HistoryRow>, ChatError> {
+    let contact = session_contact(unit.code.as_str(), session.id);
+    let mut rows = crate::conversations::service::contact_history(&app.db, &contact, after, HISTORY).await?;
     if let Some(first_pending) = rows.iter().position(|r| r.pending) {
         rows.truncate(first_pending);
     }
     Ok(rows)
+}
+
+/// How a web chat session is known among the contacts: (`web`, unit code, session id).
+fn session_contact(unit_code: &str, session_id: i64) -> ContactKey {
+    (Channel::Web.as_str().to_string(), unit_code.to_string(), session_id.to_string())
 }
 
 /// Who asks for a stored file.
@@ -264,13 +266,15 @@ pub enum Viewer<'a> {
 /// existence does not leak): a citizen's upload or an officer's attachment, with its MIME type.
 /// The caller streams it (`web::media::serve_stored_file`), so a video is never held in memory.
 pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(PathBuf, &'static str), ChatError> {
-    let row = store::media_of(&app.db, message_id).await?.ok_or(ChatError::NotFound)?;
+    let row = crate::conversations::service::media_of(&app.db, message_id).await?.ok_or(ChatError::NotFound)?;
     let allowed = match viewer {
         Viewer::Session { unit_code, session_id } => {
-            row.channel == CHANNEL && row.channel_account == *unit_code && row.external_id == session_id.to_string()
+            row.channel == Channel::Web
+                && row.channel_account == *unit_code
+                && row.external_id == session_id.to_string()
         }
         Viewer::Officer(officer) => {
-            crate::conversations::store::get_in_scope(&app.db, *officer, row.conversation_id).await?.is_some()
+            crate::conversations::service::in_officer_scope(&app.db, *officer, row.conversation_id).await?
         }
     };
     if !allowed {

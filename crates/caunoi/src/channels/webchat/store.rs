@@ -1,11 +1,8 @@
-//! Web chat queries: anonymous sessions (by token hash), the rate-limit log, the chat history of
-//! one session as the citizen may see it, and the buttons of the bot's web replies. SQL only;
-//! the rules (limits, who may read what) live in `service.rs`.
-//!
-//! A session's messages are found through its contact — `contacts` (`web`, unit code, session
-//! id) — never by a conversation id taken from the request, so a session reads only its own.
+//! Web chat queries: anonymous sessions (by token hash) and the rate-limit log, the tables
+//! `webchat_sessions` and `webchat_posts`. SQL only; the rules (limits, who may read what) live
+//! in `service.rs`. A session's messages belong to `conversations`, which finds them through
+//! the session's contact.
 
-use crate::channels::zalo::MenuButton;
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write};
 
@@ -123,96 +120,6 @@ pub async fn record_post(
     Ok(())
 }
 
-/// A message as the session's chat shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ChatMessageRow {
-    pub id: i64,
-    pub direction: String,
-    pub author: String,
-    pub kind: String,
-    pub text: String,
-    pub media_ref: Option<String>,
-    pub created_at: i64,
-    /// JSON list of `{label, payload}`.
-    pub buttons: Option<String>,
-    pub feedback_for: Option<String>,
-    /// An outbound message whose outbox row is still queued (the chat waits for it; a dead
-    /// letter does not hold the chat back).
-    pub pending: bool,
-}
-
-/// Messages of every conversation of the session's contact with id above `after`, oldest
-/// first, at most `limit`.
-pub async fn messages_after(
-    db: &Db,
-    unit_code: &str,
-    session_id: i64,
-    after: i64,
-    limit: i64,
-) -> Result<Vec<ChatMessageRow>, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT m.id, m.direction, m.author, m.kind, m.text, m.media_ref, m.created_at, \
-         b.buttons, b.feedback_for, \
-         EXISTS (SELECT 1 FROM outbox o WHERE o.message_id = m.id AND o.status IN ('pending', 'sending')) AS pending \
-         FROM messages m \
-         JOIN conversations c ON c.id = m.conversation_id \
-         JOIN contacts k ON k.id = c.contact_id \
-         LEFT JOIN webchat_reply_buttons b ON b.message_id = m.id \
-         WHERE k.channel = 'web' AND k.channel_account = $1 AND k.external_id = $2 AND m.id > $3 \
-         ORDER BY m.id LIMIT $4"
-    )
-    .bind(unit_code)
-    .bind(session_id.to_string())
-    .bind(after)
-    .bind(limit)
-    .fetch_all(pool)
-    .await)?)
-}
-
-/// The id of the `n`-th newest message of the session's contact (the start of a history
-/// window of `n` messages), if it has that many.
-pub async fn nth_newest_message_id(
-    db: &Db,
-    unit_code: &str,
-    session_id: i64,
-    n: i64,
-) -> Result<Option<i64>, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_scalar(
-        "SELECT m.id FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         JOIN contacts k ON k.id = c.contact_id \
-         WHERE k.channel = 'web' AND k.channel_account = $1 AND k.external_id = $2 \
-         ORDER BY m.id DESC LIMIT 1 OFFSET $3"
-    )
-    .bind(unit_code)
-    .bind(session_id.to_string())
-    .bind(n - 1)
-    .fetch_optional(pool)
-    .await)?)
-}
-
-/// A stored media message with who owns it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct MediaRow {
-    pub conversation_id: i64,
-    pub media_ref: String,
-    pub channel: String,
-    pub channel_account: String,
-    pub external_id: String,
-}
-
-/// The media of a message (none for messages without a stored file).
-pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT m.conversation_id, m.media_ref, k.channel, k.channel_account, k.external_id \
-         FROM messages m JOIN conversations c ON c.id = m.conversation_id \
-         JOIN contacts k ON k.id = c.contact_id \
-         WHERE m.id = $1 AND m.media_ref IS NOT NULL"
-    )
-    .bind(message_id)
-    .fetch_optional(pool)
-    .await)?)
-}
-
 /// Deletes expired sessions and their rate-limit log.
 pub async fn purge_expired(tx: &mut Tx, now: i64) -> Result<u64, StoreError> {
     crate::db_conn!(tx, conn => {
@@ -225,30 +132,5 @@ pub async fn purge_expired(tx: &mut Tx, now: i64) -> Result<u64, StoreError> {
             .execute(&mut *conn)
             .await?
             .rows_affected())
-    })
-}
-
-/// Stores the buttons of several replies in one statement per 256: (message, buttons,
-/// feedback entry).
-pub async fn insert_reply_buttons_many(
-    tx: &mut Tx,
-    rows: &[(i64, &[MenuButton], Option<&str>)],
-) -> Result<(), StoreError> {
-    let style = tx.placeholders();
-    crate::db_conn!(tx, conn => {
-        for chunk in rows.chunks(crate::db::MAX_ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO webchat_reply_buttons (message_id, buttons, feedback_for) VALUES {}",
-                crate::db::values_list(chunk.len(), 3, style)
-            );
-            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-            for &(message_id, buttons, feedback_for) in chunk {
-                let list: Vec<serde_json::Value> =
-                    buttons.iter().map(|b| serde_json::json!({ "label": b.label, "payload": b.payload })).collect();
-                q = q.bind(message_id).bind(serde_json::Value::Array(list).to_string()).bind(feedback_for);
-            }
-            q.persistent(true).execute(&mut *conn).await?;
-        }
-        Ok(())
     })
 }

@@ -14,7 +14,6 @@
 //! SQLite writer behind the workers, or for its own WAL flush on PostgreSQL), written through a
 //! small PostgreSQL pool of their own.
 
-use super::CHANNEL;
 use crate::app::App;
 use crate::conversations::store::NewInbound;
 use crate::db::{Db, StoreError};
@@ -24,6 +23,7 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use caunoi_core::conversations::Channel;
 use caunoi_zalo::signature::{self, SignatureError, SignedRequest};
 use caunoi_zalo::{AppId, Event, EventError, EventKind, OaId, Secret, WebhookCredentials};
 use std::sync::OnceLock;
@@ -116,16 +116,16 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
     if !matches!(event.kind, EventKind::Unknown { .. }) && event.oa_id().is_some_and(|o| o.as_str() != oa_id) {
         return reject(StatusCode::BAD_REQUEST, "other_oa");
     }
-    let dedupe_key = format!("{CHANNEL}|{}", event.dedupe_key());
+    let dedupe_key = format!("{}|{}", Channel::Zalo, event.dedupe_key());
     let new = NewInbound {
-        channel: CHANNEL,
+        channel: Channel::Zalo.as_str(),
         oa_id: &oa_id,
         unit_id: binding.unit_id,
         event_name: &event.event_name,
         dedupe_key: &dedupe_key,
         raw_body: text,
         received_at,
-        processed_at: (!crate::conversations::service::needs_processing(&event)).then_some(received_at),
+        processed_at: (!super::inbound::needs_processing(&event)).then_some(received_at),
     };
     let settled = new.processed_at.is_some();
     match app.channels.inbound_writer.store(&app.db, new).await {

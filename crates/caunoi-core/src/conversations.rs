@@ -1,0 +1,420 @@
+//! Conversations (hội thoại): one citizen message's turn as pure code. Given the conversation's
+//! state and memory and the message, [`plan_turn`] works out what the bot answers, what the
+//! conversation becomes (reopened, queued for an officer, urgent) and what the bot remembers, and
+//! fits the replies to the channel they leave by. The app stores the result in one transaction;
+//! nothing here touches a database or a network.
+//!
+//! Invariants: a turn never sends more than [`MAX_REPLIES`] messages (Zalo's free replies after
+//! a citizen's message are few, ARCHITECTURE.md); on a channel without buttons the choices are
+//! a numbered list, and the same turn remembers them ([`StoredMemory::menu`]) so that the
+//! citizen's "2" is read back as the second choice ([`menu_choice`]).
+//!
+//! Also the conversation's typed vocabulary: its ids, the channel, a message's direction and
+//! author, decoded once when a row is read.
+
+use crate::bot::{
+    self, BotAction, BotMemory, BotReply, BotSettings, Button, Incoming, KbView, MAX_REPLIES, MediaKind, ReviewReason,
+    UnitFacts,
+};
+use crate::inbox::{ConversationState, ReopenBy, Status, Transition, transition};
+use crate::kb::{ZALO_MESSAGE_LIMIT, split_for_zalo};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::Hash;
+
+/// A conversation's id (`conversations.id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ConversationId(pub i64);
+
+/// A stored message's id (`messages.id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct MessageId(pub i64);
+
+/// A citizen's contact on one channel account (`contacts.id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct ContactId(pub i64);
+
+impl fmt::Display for ConversationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl fmt::Display for MessageId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// How a citizen reaches the unit (kênh). Stored as `zalo` / `web` in `contacts.channel`,
+/// `conversations.channel` and `outbox.channel`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// The unit's Zalo Official Account: consultation messages have no buttons.
+    Zalo,
+    /// caunoi's own chat page and widget: buttons, call links, thumbs for feedback.
+    Web,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Zalo => "zalo",
+            Channel::Web => "web",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Channel> {
+        match raw {
+            "zalo" => Some(Channel::Zalo),
+            "web" => Some(Channel::Web),
+            _ => None,
+        }
+    }
+
+    /// Whether the channel shows the bot's buttons; elsewhere they become a numbered list.
+    pub fn shows_buttons(self) -> bool {
+        match self {
+            Channel::Zalo => false,
+            Channel::Web => true,
+        }
+    }
+}
+
+crate::stored_name!(Channel, "channel");
+crate::stored_name!(Direction, "message direction");
+crate::stored_name!(Author, "message author");
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which way a message went (`messages.direction`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the citizen.
+    In,
+    /// To the citizen.
+    Out,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::In => "in",
+            Direction::Out => "out",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Direction> {
+        match raw {
+            "in" => Some(Direction::In),
+            "out" => Some(Direction::Out),
+            _ => None,
+        }
+    }
+}
+
+/// Who wrote a message (`messages.author`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Author {
+    Citizen,
+    Bot,
+    /// An officer, in the console or (on Zalo) in OA Manager.
+    Officer,
+}
+
+impl Author {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Author::Citizen => "citizen",
+            Author::Bot => "bot",
+            Author::Officer => "officer",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Author> {
+        match raw {
+            "citizen" => Some(Author::Citizen),
+            "bot" => Some(Author::Bot),
+            "officer" => Some(Author::Officer),
+            _ => None,
+        }
+    }
+}
+
+/// What a citizen's message is, as every channel hands it over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InboundKind {
+    /// Typed text (where the channel has no buttons, a bare number picks from the last list).
+    Text,
+    /// A button the bot offered, by payload (`kb:…`, `menu:…`, `fb:yes:…`, `fb:no:…`).
+    Choice(String),
+    Media(MediaKind),
+    Location {
+        lat: f64,
+        lon: f64,
+    },
+    /// Followed the unit's page or opened the chat.
+    Follow,
+    Sticker,
+}
+
+/// A citizen's message as a channel hands it over, parsed (media already stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CitizenMessage {
+    /// The stored `messages.kind`: `text`, `image`, `video`, `location`, `follow`, …
+    pub kind: String,
+    /// What the conversation shows (for a button tap: the button's label).
+    pub text: String,
+    /// The file kept by caunoi, if any.
+    pub media_ref: Option<String>,
+    /// Where the channel offered the file (Zalo's CDN), if any.
+    pub media_url: Option<String>,
+    pub channel_message_id: Option<String>,
+    pub inbound: InboundKind,
+}
+
+/// What one channel event means for the conversations, whatever the channel. `at` is when
+/// the citizen interacted (microseconds), which opens the channel's reply window.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Inbound {
+    /// A citizen's message: one turn.
+    Message { user_id: String, at: i64, message: CitizenMessage },
+    /// The citizen interacted without a message (Zalo: tapped "Nhắn tin", shared their
+    /// details): only the contact is refreshed.
+    Interaction { user_id: String, at: i64 },
+    /// What an officer typed outside caunoi (Zalo OA Manager), mirrored into the conversation.
+    OfficerEcho { user_id: String, text: String, channel_message_id: String },
+}
+
+impl Inbound {
+    /// The citizen's id on the channel.
+    pub fn user_id(&self) -> &str {
+        match self {
+            Inbound::Message { user_id, .. }
+            | Inbound::Interaction { user_id, .. }
+            | Inbound::OfficerEcho { user_id, .. } => user_id,
+        }
+    }
+}
+
+/// What `conversations.bot_memory` holds: the bot's own memory and the choices last offered as
+/// a numbered list, so "2" can be read back as the second choice.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredMemory {
+    #[serde(default)]
+    pub bot: BotMemory,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub menu: Vec<String>,
+}
+
+impl StoredMemory {
+    /// Reads the stored JSON; what does not parse reads as a fresh memory.
+    pub fn parse(json: &str) -> StoredMemory {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
+/// A message for the unanswered-question review, personal data masked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    pub masked_text: String,
+    pub reason: ReviewReason,
+    /// The entry the citizen found unhelpful, or that the feedback was about.
+    pub entry_id: Option<String>,
+}
+
+/// What one citizen message does, ready to be stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedTurn {
+    /// The conversation's state after the turn.
+    pub state: ConversationState,
+    pub memory: StoredMemory,
+    /// The replies as the channel sends them: at most [`MAX_REPLIES`].
+    pub replies: Vec<BotReply>,
+    pub action: BotAction,
+    pub review: Option<Review>,
+}
+
+impl PlannedTurn {
+    /// The turn put the conversation in the officers' queue, where it was not before.
+    pub fn handed_off(&self, before: Status) -> bool {
+        self.state.status == Status::WaitingHuman && before != Status::WaitingHuman
+    }
+}
+
+/// What the bot needs to know about the unit and its knowledge base for one turn.
+pub struct UnitView<'a> {
+    pub facts: &'a UnitFacts,
+    pub settings: &'a BotSettings,
+    pub kb: &'a KbView<'a>,
+}
+
+/// Plans one turn (module docs): a closed conversation is reopened by the citizen writing again;
+/// a number typed on a channel without buttons picks from the last list; the bot answers; the
+/// conversation moves as [`after_bot_turn`] says; the replies are fitted to `channel`.
+pub fn plan_turn(
+    channel: Channel,
+    state: &ConversationState,
+    memory: &StoredMemory,
+    kind: &InboundKind,
+    text: &str,
+    unit: &UnitView<'_>,
+) -> PlannedTurn {
+    let state = if state.status == Status::Closed {
+        transition(state, &Transition::Reopen { by: ReopenBy::Citizen }).unwrap_or_else(|_| state.clone())
+    } else {
+        state.clone()
+    };
+    let incoming = match kind {
+        InboundKind::Text => match menu_choice(text, &memory.menu) {
+            Some(payload) => Incoming::Choice(payload),
+            None => Incoming::Text(text),
+        },
+        InboundKind::Choice(payload) => Incoming::Choice(payload),
+        InboundKind::Media(kind) => Incoming::Media { kind: *kind },
+        InboundKind::Location { lat, lon } => Incoming::Location { lat: *lat, lon: *lon },
+        InboundKind::Follow => Incoming::Follow,
+        InboundKind::Sticker => Incoming::Sticker,
+    };
+    let turn = bot::respond(&memory.bot, state.status, incoming, unit.facts, unit.settings, unit.kb);
+    let review = turn.review.and_then(|reason| {
+        let entry_id = match &turn.action {
+            BotAction::Feedback { entry_id, .. } => Some(entry_id.clone()),
+            _ => memory.bot.last_answer.clone().filter(|_| reason == ReviewReason::Unhelpful),
+        };
+        let masked_text = caunoi_text::normalize::mask_personal_data(text);
+        (!masked_text.trim().is_empty()).then_some(Review { masked_text, reason, entry_id })
+    });
+    // The choices of the last reply that has any, call buttons aside, for a typed number.
+    let menu = turn
+        .replies
+        .iter()
+        .rev()
+        .find(|r| r.buttons.iter().any(|b| !is_call(b)))
+        .map(|r| r.buttons.iter().filter(|b| !is_call(b)).map(|b| b.payload.clone()).collect())
+        .unwrap_or_default();
+    PlannedTurn {
+        state: after_bot_turn(&state, &turn.action),
+        memory: StoredMemory { bot: turn.memory, menu },
+        replies: fit_to_channel(channel, &turn.replies),
+        action: turn.action,
+        review,
+    }
+}
+
+/// What a bot turn does to the inbox state.
+///
+/// [`BotAction::HandOff`] moves a bot conversation to the unit's queue. [`BotAction::Urgent`]
+/// (emergency) and [`BotAction::StartReport`] (crime report) mark it urgent and, if the bot
+/// had it, queue it too; an officer who already has it keeps it. Other actions change
+/// nothing. [`plan_turn`] reopens a closed conversation ([`Transition::Reopen`] by the citizen)
+/// *before* asking the bot, so `state` is normally open; a closed one is treated as the bot's.
+pub fn after_bot_turn(state: &ConversationState, action: &BotAction) -> ConversationState {
+    let mut next = state.clone();
+    let to_queue = |next: &mut ConversationState| {
+        if matches!(next.status, Status::Bot | Status::Closed) {
+            next.status = Status::WaitingHuman;
+            next.assignee = None;
+        }
+    };
+    match action {
+        BotAction::None | BotAction::Feedback { .. } => {}
+        BotAction::HandOff { .. } => to_queue(&mut next),
+        BotAction::Urgent { .. } | BotAction::StartReport { .. } => {
+            to_queue(&mut next);
+            next.urgent = true;
+        }
+    }
+    next
+}
+
+fn is_call(button: &Button) -> bool {
+    button.payload.starts_with("tel:")
+}
+
+/// The bot's replies as `channel` sends them. With buttons: as they are, trimmed. Without
+/// (Zalo): each reply's buttons become a numbered list (call buttons stay in the text), texts
+/// are split only past Zalo's length limit, and the result fits [`MAX_REPLIES`].
+pub fn fit_to_channel(channel: Channel, replies: &[BotReply]) -> Vec<BotReply> {
+    if channel.shows_buttons() {
+        return replies
+            .iter()
+            .take(MAX_REPLIES)
+            .map(|r| BotReply { text: r.text.trim().to_string(), ..r.clone() })
+            .collect();
+    }
+    let rendered = replies
+        .iter()
+        .map(|r| {
+            let choices: Vec<Button> = r.buttons.iter().filter(|b| !is_call(b)).cloned().collect();
+            numbered_list(&r.text, &choices)
+        })
+        .collect();
+    fit_budget(rendered).into_iter().map(|text| BotReply { text, buttons: Vec::new(), feedback_for: None }).collect()
+}
+
+/// One reply as texts for a channel without buttons: the choices become a numbered list the
+/// citizen answers with a digit; the text is split only when longer than Zalo's limit.
+pub fn numbered_list(text: &str, choices: &[Button]) -> Vec<String> {
+    let mut full = text.trim().to_string();
+    if !choices.is_empty() {
+        full.push('\n');
+        for (i, b) in choices.iter().enumerate() {
+            full.push_str(&format!("\n{}. {}", i + 1, b.label.trim()));
+        }
+        full.push_str("\n\nAnh/chị trả lời bằng số tương ứng (ví dụ: 1).");
+    }
+    split_for_zalo(&full, ZALO_MESSAGE_LIMIT)
+}
+
+/// Reads a citizen's text as a menu choice: a bare number within the last list offered.
+pub fn menu_choice<'a>(text: &str, menu: &'a [String]) -> Option<&'a str> {
+    let t = text.trim().trim_end_matches('.');
+    let n: usize = t.parse().ok()?;
+    menu.get(n.checked_sub(1)?).map(String::as_str)
+}
+
+/// Fits rendered replies into the budget: as they are when they fit, else joined and split
+/// again, keeping the first [`MAX_REPLIES`] parts.
+fn fit_budget(parts: Vec<Vec<String>>) -> Vec<String> {
+    let flat: Vec<String> = parts.into_iter().flatten().collect();
+    if flat.len() <= MAX_REPLIES {
+        return flat;
+    }
+    let mut out = split_for_zalo(&flat.join("\n\n"), ZALO_MESSAGE_LIMIT);
+    out.truncate(MAX_REPLIES);
+    out
+}
+
+/// Splits messages (by their citizens' keys, in arrival order) into waves in which each citizen
+/// appears at most once, keeping each citizen's messages in order: the k-th message of a citizen
+/// goes to wave k. A wave can be stored with one statement per kind of write, since it never
+/// holds two turns of one conversation.
+pub fn waves<K: Eq + Hash>(citizens: impl IntoIterator<Item = K>) -> Vec<Vec<usize>> {
+    let mut seen: HashMap<K, usize> = HashMap::new();
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    for (i, key) in citizens.into_iter().enumerate() {
+        let count = seen.entry(key).or_insert(0);
+        if waves.len() <= *count {
+            waves.push(Vec::new());
+        }
+        waves[*count].push(i);
+        *count += 1;
+    }
+    waves
+}
+
+#[cfg(test)]
+mod tests;

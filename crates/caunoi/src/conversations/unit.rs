@@ -1,0 +1,88 @@
+//! A unit as the bot sees it: the unit's row, the facts the bot may quote about it as of now,
+//! the placeholders its answers are filled with, its live knowledge base and bot settings.
+//! [`plan`] hands all of that to the pure turn planning in `caunoi_core::conversations`.
+
+use crate::app::App;
+use crate::db::StoreError;
+use crate::units::store::Unit;
+use caunoi_core::bot::{KbAnswer, KbView, UnitFacts};
+use caunoi_core::conversations::{Channel, CitizenMessage, PlannedTurn, StoredMemory, UnitView, plan_turn};
+use caunoi_core::inbox::ConversationState;
+use caunoi_core::kb::UnitPlaceholders;
+use caunoi_text::matcher::{Decision, HandOffReason};
+
+/// A unit as the bot sees it for a batch of messages (or one web chat message), worked out
+/// once. `unit` is `None` for an OA bound to no unit any more: then every text is handed off.
+#[derive(Debug, Clone, Default)]
+pub struct UnitContext {
+    pub unit: Option<Unit>,
+    pub facts: UnitFacts,
+    pub placeholders: UnitPlaceholders,
+}
+
+impl UnitContext {
+    pub fn of(app: &App, unit: Option<Unit>) -> UnitContext {
+        let Some(unit) = unit else { return UnitContext::default() };
+        let placeholders = crate::kb::service::placeholders(&unit);
+        let d = &unit.details;
+        let now = app.clock.now().to_zoned(crate::app::vietnam_tz()).datetime();
+        let facts = UnitFacts {
+            name: d.name.clone(),
+            hotline: d.hotline.as_ref().map(|p| p.display()),
+            duty_phone: d.duty_phone.as_ref().map(|p| p.display()),
+            open_now: d.opening_hours.is_open_at(now),
+            opening_hours_text: placeholders.working_hours.clone().unwrap_or_default(),
+            booking_url: None,
+            chat_url: Some(format!("{}/u/{}", app.config.public_url, unit.code.as_str())),
+        };
+        UnitContext { unit: Some(unit), facts, placeholders }
+    }
+
+    /// The unit bound to a Zalo OA.
+    pub async fn of_zalo_oa(app: &App, oa_id: &str) -> Result<UnitContext, StoreError> {
+        let unit = match app.channels.zalo.bindings.get(app, oa_id).await? {
+            Some(b) => crate::units::store::get_public(&app.db, &b.unit_code).await?,
+            None => None,
+        };
+        Ok(UnitContext::of(app, unit))
+    }
+}
+
+/// Plans one citizen message's turn against its conversation (no I/O). `known` is the
+/// knowledge base's decision on one text, taken ahead (outside the transaction); any other text
+/// the bot asks about is decided here.
+pub fn plan(
+    app: &App,
+    context: &UnitContext,
+    channel: Channel,
+    state: &ConversationState,
+    memory: &StoredMemory,
+    msg: &CitizenMessage,
+    known: Option<(&str, &Decision)>,
+) -> PlannedTurn {
+    let unit = context.unit.as_ref();
+    let effective = unit.map(|u| app.kb.effective(&u.path));
+    let decide = |text: &str| {
+        if let Some((taken, decision)) = known
+            && taken == text
+        {
+            return decision.clone();
+        }
+        match &effective {
+            Some(e) => e.matcher.decide(text),
+            None => Decision::HandOff { reason: HandOffReason::LowConfidence },
+        }
+    };
+    let entry = |id: &str| {
+        let e = effective.as_ref()?.entry(id)?;
+        Some(KbAnswer {
+            id: e.id.to_string(),
+            title: e.title.clone(),
+            answer: caunoi_core::kb::fill_placeholders(&e.answer, &context.placeholders),
+        })
+    };
+    let settings = unit.map(|u| app.bot_settings.for_path(&u.path)).unwrap_or_default();
+    let kb = KbView { decide: &decide, entry: &entry };
+    let view = UnitView { facts: &context.facts, settings: &settings, kb: &kb };
+    plan_turn(channel, state, memory, &msg.inbound, &msg.text, &view)
+}
