@@ -547,7 +547,7 @@ async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
     zalo.inject(Fault::RateLimit { count: 1 });
     let rows = outbox_store::claim(&t.app.db, now, now + 60_000_000, 32).await.expect("claim");
     assert_eq!(rows.len(), 2);
-    caunoi::outbox::worker::deliver_batch(&t.app, &rows).await;
+    caunoi::channels::delivery::deliver_batch(&t.app, &rows).await;
     let after = outbox_store::all(&t.app.db).await.expect("rows");
     let (first, second) = (&after[0], &after[1]);
     assert_eq!((first.status.as_str(), first.attempts), ("pending", 1));
@@ -561,7 +561,7 @@ async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
     let later = t.app.clock.now_micros();
     let rows = outbox_store::claim(&t.app.db, later, later + 60_000_000, 32).await.expect("claim again");
     assert_eq!(rows.len(), 2);
-    caunoi::outbox::worker::deliver_batch(&t.app, &rows).await;
+    caunoi::channels::delivery::deliver_batch(&t.app, &rows).await;
     let texts: Vec<String> = zalo.sent_messages(user).into_iter().filter_map(|m| m.text).collect();
     let ours: Vec<&str> = texts.iter().map(String::as_str).filter(|t| t.starts_with("thứ")).collect();
     assert_eq!(ours, vec!["thứ nhất", "thứ hai"]);

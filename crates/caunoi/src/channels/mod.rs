@@ -8,6 +8,7 @@
 //! unless the configuration turns them off (`CAUNOI_WORKERS=off`).
 
 pub mod bench;
+pub mod delivery;
 pub mod webchat;
 pub mod zalo;
 
@@ -90,7 +91,7 @@ pub fn start_workers(app: &App) -> Workers {
         handles.push(tokio::spawn(checkpoints(app.clone())));
     }
     for i in 0..outbox_workers {
-        handles.push(tokio::spawn(crate::outbox::worker::run(app.clone(), i)));
+        handles.push(tokio::spawn(delivery::run(app.clone(), i)));
     }
     Workers(handles)
 }

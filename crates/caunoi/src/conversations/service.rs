@@ -9,14 +9,16 @@
 //! Also what other features read and write of a conversation: the web chat's history and media
 //! ownership, the webhook's event log.
 
-use super::store::{self, CitizenRef, ContactKey, HistoryRow, InboundEvent, MediaRow, NewInbound};
+use super::store::{self, CitizenRef, ContactKey, HistoryRow, InboundEvent, MediaRow, NewInbound, NewMessage};
+pub use super::store::{ConversationView, Expected, Fingerprint, MessageRow, OtherConversation, QueueRow, UnitMode};
 use super::turns::{self, Once, TurnInput, TurnOutcome};
 use super::unit::UnitContext;
 use crate::app::App;
-use crate::db::{Db, StoreError};
+use crate::db::{Db, StoreError, Tx};
 use crate::kb::live::Effective;
 use crate::units::store::Unit;
 use caunoi_core::conversations::{Channel, CitizenMessage, Direction, Inbound, InboundKind};
+use caunoi_core::inbox::ConversationState;
 use caunoi_core::staff::OfficerId;
 use caunoi_text::matcher::Decision;
 use std::collections::HashMap;
@@ -165,7 +167,7 @@ pub async fn apply_batch(
 
 /// Writes a run of citizens' messages and puts their outcomes in their events' slots.
 async fn write_run(
-    tx: &mut crate::db::Tx,
+    tx: &mut Tx,
     app: &App,
     run: &mut Vec<TurnInput<'_>>,
     slots: &mut Vec<usize>,
@@ -260,4 +262,92 @@ pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, Stor
 /// Whether the conversation belongs to the officer's units.
 pub async fn in_officer_scope(db: &Db, officer: OfficerId, conversation_id: i64) -> Result<bool, StoreError> {
     Ok(store::get_in_scope(db, officer, conversation_id).await?.is_some())
+}
+
+// ---- For the inbox: what officers see of conversations and the moves they make ----
+
+/// Open conversations of a queue (see `store::queue`).
+pub async fn queue(
+    db: &Db,
+    officer: OfficerId,
+    statuses: &[&str],
+    mode: UnitMode,
+    assignee: Option<OfficerId>,
+    limit: i64,
+) -> Result<Vec<QueueRow>, StoreError> {
+    store::queue(db, officer, statuses, mode, assignee, limit).await
+}
+
+/// One conversation with its unit and contact, if it belongs to the officer's units.
+pub async fn view_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option<ConversationView>, StoreError> {
+    store::get_in_scope(db, officer, id).await
+}
+
+/// One conversation with its unit and contact, for system actions (the duty roster).
+pub async fn view_any(db: &Db, id: i64) -> Result<Option<ConversationView>, StoreError> {
+    store::get_any(db, id).await
+}
+
+/// The contact's other conversations within the officer's scope.
+pub async fn other_conversations(
+    db: &Db,
+    officer: OfficerId,
+    contact: i64,
+    except: i64,
+) -> Result<Vec<OtherConversation>, StoreError> {
+    store::other_conversations(db, officer, contact, except).await
+}
+
+/// A conversation's messages, oldest first (the caller has checked scope on the conversation).
+pub async fn thread(db: &Db, conversation: i64) -> Result<Vec<MessageRow>, StoreError> {
+    store::messages(db, conversation).await
+}
+
+/// The stored file of a message, if its conversation belongs to the officer's units.
+pub async fn media_in_scope(db: &Db, officer: OfficerId, message: i64) -> Result<Option<String>, StoreError> {
+    store::media_in_scope(db, officer, message).await
+}
+
+/// Open conversations per assigned officer (the load the duty roster balances).
+pub async fn open_load(db: &Db) -> Result<Vec<(i64, i64)>, StoreError> {
+    store::open_load(db).await
+}
+
+/// What the inbox's live updates compare (see `store::Fingerprint`).
+pub async fn fingerprint(db: &Db, officer: OfficerId) -> Result<Fingerprint, StoreError> {
+    store::fingerprint(db, officer).await
+}
+
+/// The newest update time and message id of one conversation in the officer's scope.
+pub async fn conversation_mark(db: &Db, officer: OfficerId, id: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    store::conversation_mark(db, officer, id).await
+}
+
+/// Moves a conversation in the caller's transaction if it is still as `expected`; false when
+/// someone else changed it first.
+pub async fn move_conversation(
+    tx: &mut Tx,
+    id: i64,
+    expected: Expected<'_>,
+    next: &ConversationState,
+    now: i64,
+) -> Result<bool, StoreError> {
+    store::move_conversation(tx, id, expected, next, now).await
+}
+
+/// Marks a conversation as changed (a reply or a note) so live views refresh.
+pub async fn touch(tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
+    store::touch_conversation(tx, id, now).await
+}
+
+/// Stores a message written outside a citizen's turn (an officer's reply) in the caller's
+/// transaction; its id.
+pub async fn record_message(tx: &mut Tx, message: &NewMessage<'_>) -> Result<i64, StoreError> {
+    store::insert_message(tx, message).await
+}
+
+/// Stamps the ids the channel gave to delivered messages (the outbox's delivery, in its
+/// settling transaction).
+pub async fn record_channel_ids(tx: &mut Tx, stamps: &[(i64, &str)]) -> Result<(), StoreError> {
+    store::set_channel_message_ids(tx, stamps).await
 }

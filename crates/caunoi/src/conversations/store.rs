@@ -10,8 +10,10 @@ use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
 use caunoi_core::bot::Button;
 use caunoi_core::conversations::{Author, Channel, Direction};
+use caunoi_core::inbox::ConversationState;
 use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
+use caunoi_core::units::UnitId;
 use std::collections::HashMap;
 
 /// A stored webhook event.
@@ -193,22 +195,6 @@ pub struct ConversationRow {
     pub updated_at: i64,
 }
 
-/// A conversation in an officer's list, with its contact.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ConversationSummary {
-    pub id: i64,
-    pub unit_id: i64,
-    pub unit_code: String,
-    pub channel: String,
-    pub status: String,
-    pub assignee_id: Option<i64>,
-    pub urgent: bool,
-    pub contact_id: i64,
-    pub contact_name: Option<String>,
-    pub last_citizen_message_at: Option<i64>,
-    pub updated_at: i64,
-}
-
 /// A stored message.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
@@ -219,8 +205,11 @@ pub struct MessageRow {
     #[sqlx(try_from = "String")]
     pub author: Author,
     pub officer_id: Option<i64>,
+    /// The officer who wrote it, for officers' messages written in the console.
+    pub officer_name: Option<String>,
     pub kind: String,
     pub text: String,
+    /// The stored file of a photo, video or document (see `inbox::media::resolve`).
     pub media_ref: Option<String>,
     pub media_url: Option<String>,
     pub channel_message_id: Option<String>,
@@ -246,51 +235,6 @@ pub struct NewMessage<'a> {
 const CONVERSATION_COLUMNS: &str = "id, unit_id, contact_id, channel, status, assignee_id, urgent, bot_memory, \
      last_citizen_message_at, created_at, updated_at";
 
-/// Conversations of the officer's units with the given status (all when `None`), newest first.
-pub async fn list_in_scope(
-    db: &Db,
-    officer: OfficerId,
-    status: Option<&str>,
-    limit: i64,
-) -> Result<Vec<ConversationSummary>, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_as(concat!(
-        "SELECT c.id, c.unit_id, u.code AS unit_code, c.channel, c.status, c.assignee_id, c.urgent, \
-         c.contact_id, k.display_name AS contact_name, c.last_citizen_message_at, c.updated_at \
-         FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
-         WHERE ($2 IS NULL OR c.status = $2) AND ", in_scope!(),
-        " ORDER BY c.urgent DESC, c.updated_at DESC LIMIT $3"
-    ))
-    .bind(officer.0)
-    .bind(status)
-    .bind(limit)
-    .fetch_all(pool)
-    .await)?)
-}
-
-/// One conversation, if it belongs to the officer's units.
-pub async fn get_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option<ConversationRow>, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_as(concat!(
-        "SELECT c.id, c.unit_id, c.contact_id, c.channel, c.status, c.assignee_id, c.urgent, c.bot_memory, \
-         c.last_citizen_message_at, c.created_at, c.updated_at \
-         FROM conversations c JOIN units u ON u.id = c.unit_id WHERE c.id = $2 AND ", in_scope!()
-    ))
-    .bind(officer.0)
-    .bind(id)
-    .fetch_optional(pool)
-    .await)?)
-}
-
-/// The messages of a conversation, oldest first (callers check scope on the conversation).
-pub async fn messages(db: &Db, conversation: i64) -> Result<Vec<MessageRow>, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT id, conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
-         channel_message_id, created_at FROM messages WHERE conversation_id = $1 ORDER BY id"
-    )
-    .bind(conversation)
-    .fetch_all(pool)
-    .await)?)
-}
-
 /// The open conversation of a Zalo user with an OA, if any (tests and the bench).
 pub async fn open_conversation_of(
     db: &Db,
@@ -310,14 +254,6 @@ pub async fn open_conversation_of(
     .bind(external_id)
     .fetch_optional(pool)
     .await)?)
-}
-
-/// The path of a unit (for scope checks on rows that carry a unit id).
-pub async fn unit_path(db: &Db, unit_id: i64) -> Result<String, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_scalar("SELECT path FROM units WHERE id = $1")
-        .bind(unit_id)
-        .fetch_one(pool)
-        .await)?)
 }
 
 /// Who wrote, as `contacts` keys them: Zalo (OA id, user id), web chat (unit code, session id);
@@ -757,6 +693,299 @@ pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, Stor
     .bind(message_id)
     .fetch_optional(pool)
     .await)?)
+}
+
+// ---- What officers see: queues, one conversation, its thread, the live marks, and the
+// conditional moves the inbox makes. Reads filter by the officer's scope (`in_scope!`). ----
+
+/// One row of a queue.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct QueueRow {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub channel: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub urgent: bool,
+    pub contact_id: i64,
+    pub contact_name: Option<String>,
+    pub updated_at: i64,
+    pub last_text: Option<String>,
+    pub last_kind: Option<String>,
+    pub last_at: Option<i64>,
+    /// The first citizen message no officer has answered yet.
+    pub waiting_since: Option<i64>,
+}
+
+/// Which units a queue query covers (see `caunoi_core::inbox::UnitScope`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitMode {
+    /// Every unit in the officer's scope.
+    Scope = 0,
+    /// Only the units the officer holds a grant on.
+    GrantUnits = 1,
+}
+
+/// Open conversations of a queue: status among `statuses` (1 to 3), unit mode, optional
+/// assignee. Always limited to the officer's scope. Urgent first, then most recent.
+pub async fn queue(
+    db: &Db,
+    officer: OfficerId,
+    statuses: &[&str],
+    mode: UnitMode,
+    assignee: Option<OfficerId>,
+    limit: i64,
+) -> Result<Vec<QueueRow>, StoreError> {
+    let s = |i: usize| statuses.get(i).or(statuses.first()).copied().unwrap_or("");
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT c.id, c.unit_id, u.name AS unit_name, u.path AS unit_path, c.channel, c.status, c.assignee_id, \
+         a.display_name AS assignee_name, c.urgent, c.contact_id, k.display_name AS contact_name, c.updated_at, \
+         (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text, \
+         (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_kind, \
+         (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_at, \
+         (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
+            AND m.id > COALESCE((SELECT MAX(o.id) FROM messages o WHERE o.conversation_id = c.id \
+            AND o.author = 'officer'), 0)) AS waiting_since \
+         FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
+         LEFT JOIN officers a ON a.id = c.assignee_id \
+         WHERE c.status IN ($2, $3, $4) \
+         AND ($5 = 0 OR c.unit_id IN (SELECT g.unit_id FROM role_grants g WHERE g.officer_id = $1)) \
+         AND ($6 IS NULL OR c.assignee_id = $6) AND ", in_scope!(),
+        " ORDER BY c.urgent DESC, c.updated_at DESC, c.id DESC LIMIT $7"
+    ))
+    .bind(officer.0)
+    .bind(s(0))
+    .bind(s(1))
+    .bind(s(2))
+    .bind(mode as i64)
+    .bind(assignee.map(|a| a.0))
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// One conversation with what the page needs about its unit and contact.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ConversationView {
+    pub id: i64,
+    pub unit_id: i64,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub unit_path: String,
+    pub unit_hotline: Option<String>,
+    pub unit_duty_phone: Option<String>,
+    pub channel: String,
+    pub status: String,
+    pub assignee_id: Option<i64>,
+    pub assignee_name: Option<String>,
+    pub urgent: bool,
+    pub contact_id: i64,
+    pub contact_name: Option<String>,
+    pub contact_account: String,
+    pub contact_external_id: String,
+    pub contact_last_interaction_at: Option<i64>,
+    pub last_citizen_message_at: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+macro_rules! view_select {
+    () => {
+        "SELECT c.id, c.unit_id, u.code AS unit_code, u.name AS unit_name, u.path AS unit_path, \
+         u.hotline AS unit_hotline, u.duty_phone AS unit_duty_phone, c.channel, c.status, c.assignee_id, \
+         a.display_name AS assignee_name, c.urgent, c.contact_id, k.display_name AS contact_name, \
+         k.channel_account AS contact_account, k.external_id AS contact_external_id, \
+         k.last_interaction_at AS contact_last_interaction_at, c.last_citizen_message_at, c.created_at, c.updated_at \
+         FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
+         LEFT JOIN officers a ON a.id = c.assignee_id "
+    };
+}
+
+/// One conversation, if it belongs to the officer's units.
+pub async fn get_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option<ConversationView>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(view_select!(), "WHERE c.id = $2 AND ", in_scope!()))
+        .bind(officer.0)
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// One conversation without scope, for system actions (assignment by the duty roster).
+pub async fn get_any(db: &Db, id: i64) -> Result<Option<ConversationView>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(view_select!(), "WHERE c.id = $1"))
+        .bind(id)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// Earlier (and later) conversations of the same contact, within the officer's scope.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OtherConversation {
+    pub id: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub unit_name: String,
+}
+
+pub async fn other_conversations(
+    db: &Db,
+    officer: OfficerId,
+    contact: i64,
+    except: i64,
+) -> Result<Vec<OtherConversation>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT c.id, c.status, c.created_at, u.name AS unit_name FROM conversations c \
+         JOIN units u ON u.id = c.unit_id WHERE c.contact_id = $2 AND c.id <> $3 AND ", in_scope!(),
+        " ORDER BY c.id DESC LIMIT 20"
+    ))
+    .bind(officer.0)
+    .bind(contact)
+    .bind(except)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// The stored file of a message, if its conversation belongs to the officer's units.
+pub async fn media_in_scope(db: &Db, officer: OfficerId, message: i64) -> Result<Option<String>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(concat!(
+        "SELECT m.media_ref FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         JOIN units u ON u.id = c.unit_id WHERE m.id = $2 AND m.media_ref IS NOT NULL AND ", in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(message)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// Open conversations assigned to each of `officers` (the load the roster balances).
+pub async fn open_load(db: &Db) -> Result<Vec<(i64, i64)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT assignee_id, COUNT(*) FROM conversations WHERE status = 'assigned' AND assignee_id IS NOT NULL \
+         GROUP BY assignee_id"
+    )
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// What the live updates compare: the newest change, the number of open conversations and of
+/// urgent ones waiting for an officer and the newest conversation, all within the officer's scope.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Fingerprint {
+    pub max_updated_at: i64,
+    pub open: i64,
+    pub urgent_waiting: i64,
+    /// The newest conversation id (a new conversation may arrive with an old clock).
+    pub max_conversation_id: i64,
+}
+
+pub async fn fingerprint(db: &Db, officer: OfficerId) -> Result<Fingerprint, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT COALESCE(MAX(c.updated_at), 0) AS max_updated_at, \
+         COALESCE(SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END), 0) AS open, \
+         COALESCE(SUM(CASE WHEN c.urgent AND c.status = 'waiting_human' THEN 1 ELSE 0 END), 0) AS urgent_waiting, \
+         COALESCE(MAX(c.id), 0) AS max_conversation_id \
+         FROM conversations c JOIN units u ON u.id = c.unit_id WHERE ", in_scope!()
+    ))
+    .bind(officer.0)
+    .fetch_one(pool)
+    .await)?)
+}
+
+/// The newest update time and message id of one conversation (live updates of an open page).
+pub async fn conversation_mark(db: &Db, officer: OfficerId, id: i64) -> Result<Option<(i64, i64)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT c.updated_at, COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id), 0) \
+         FROM conversations c JOIN units u ON u.id = c.unit_id WHERE c.id = $2 AND ", in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// The state a conditional update expects to find.
+#[derive(Debug, Clone, Copy)]
+pub struct Expected<'a> {
+    pub status: &'a str,
+    pub unit: UnitId,
+    pub assignee: Option<OfficerId>,
+}
+
+/// Moves a conversation if it is still in the `expected` state; false when someone else
+/// changed it first.
+pub async fn move_conversation(
+    tx: &mut Tx,
+    id: i64,
+    expected: Expected<'_>,
+    next: &ConversationState,
+    now: i64,
+) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
+        let r = sqlx::query(
+            "UPDATE conversations SET status = $1, unit_id = $2, assignee_id = $3, urgent = $4, updated_at = $5, \
+             closed_at = CASE WHEN $1 = 'closed' THEN $5 ELSE closed_at END \
+             WHERE id = $6 AND status = $7 AND unit_id = $8 AND COALESCE(assignee_id, 0) = $9",
+        )
+        .bind(next.status.as_str())
+        .bind(next.unit_id.0)
+        .bind(next.assignee.map(|a| a.0))
+        .bind(next.urgent)
+        .bind(now)
+        .bind(id)
+        .bind(expected.status)
+        .bind(expected.unit.0)
+        .bind(expected.assignee.map(|a| a.0).unwrap_or(0))
+        .execute(&mut *conn)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    })
+}
+
+/// Marks the conversation as changed (a reply or a note) so live views refresh.
+pub async fn touch_conversation(tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
+}
+
+/// The messages of a conversation, oldest first, with the name of the officer who wrote each
+/// (callers check scope on the conversation).
+pub async fn messages(db: &Db, conversation: i64) -> Result<Vec<MessageRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT m.id, m.conversation_id, m.direction, m.author, m.officer_id, o.display_name AS officer_name, \
+         m.kind, m.text, m.media_ref, m.media_url, m.channel_message_id, m.created_at \
+         FROM messages m LEFT JOIN officers o ON o.id = m.officer_id WHERE m.conversation_id = $1 ORDER BY m.id"
+    )
+    .bind(conversation)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Stamps channel message ids on delivered messages: (message id, the channel's id).
+pub async fn set_channel_message_ids(tx: &mut Tx, stamps: &[(i64, &str)]) -> Result<(), StoreError> {
+    let style = tx.placeholders();
+    crate::db_conn!(tx, conn => {
+        for chunk in stamps.chunks(MAX_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "UPDATE messages SET channel_message_id = v.column2 FROM (VALUES {}) AS v WHERE messages.id = v.column1",
+                values_list(chunk.len(), 2, style)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for (message_id, channel_id) in chunk {
+                q = q.bind(message_id).bind(*channel_id);
+            }
+            q.persistent(true).execute(&mut *conn).await?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use super::media::{Attachment, AttachmentError, MAX_FILE_BYTES};
 use super::service::{self, Assignee, WindowInfo};
 use super::store;
 use crate::app::App;
+use crate::conversations::service::{ConversationView, OtherConversation};
 use crate::error::ServiceError;
 use crate::web::error::{render, render_form};
 use crate::web::media::serve_stored_file;
@@ -222,19 +223,14 @@ struct EventsQuery {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 struct Snapshot {
-    scope: store::Fingerprint,
+    scope: crate::conversations::service::Fingerprint,
     conversation: Option<(i64, i64)>,
 }
 
 async fn snapshot(app: &App, officer: OfficerId, conversation: Option<i64>) -> Option<Snapshot> {
-    let scope = store::fingerprint(&app.db, officer).await;
-    let conv = match conversation {
-        Some(id) => store::conversation_mark(&app.db, officer, id).await.map(Some),
-        None => Ok(None),
-    };
-    match (scope, conv) {
-        (Ok(scope), Ok(conversation)) => Some(Snapshot { scope, conversation: conversation.flatten() }),
-        (Err(e), _) | (_, Err(e)) => {
+    match service::live_marks(app, officer, conversation).await {
+        Ok((scope, conversation)) => Some(Snapshot { scope, conversation }),
+        Err(e) => {
             tracing::warn!(error = %e, "inbox live poll failed");
             None
         }
@@ -290,9 +286,9 @@ pub struct ThreadItem {
     pub at: i64,
 }
 
-async fn thread(app: &App, t: &T, view: &store::ConversationView) -> Result<Vec<ThreadItem>, WebError> {
+async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<Vec<ThreadItem>, WebError> {
     let citizen = citizen_label(t, view.contact_name.as_deref(), view.contact_id);
-    let mut items: Vec<(i64, u8, i64, ThreadItem)> = store::messages(&app.db, view.id)
+    let mut items: Vec<(i64, u8, i64, ThreadItem)> = service::thread(app, view)
         .await?
         .into_iter()
         .map(|m| {
@@ -389,7 +385,7 @@ struct ConversationPage {
     can_direct: bool,
     items: Vec<ThreadItem>,
     events: Vec<EventLine>,
-    others: Vec<store::OtherConversation>,
+    others: Vec<OtherConversation>,
     other_status: Vec<&'static str>,
     canned: Vec<CannedChoice>,
     officers: Vec<Opt>,
@@ -468,7 +464,7 @@ async fn conversation_view(
         ),
     };
     let vars = service::canned_vars(&view, &me.display_name);
-    let canned = store::canned_for_path(&app.db, &view.unit_path)
+    let canned = service::canned_for(app, &view.unit_path)
         .await?
         .into_iter()
         .map(|c| CannedChoice {
@@ -478,7 +474,7 @@ async fn conversation_view(
         })
         .collect();
     let can_direct = service::can_direct(&me.scope, &path);
-    let officers = store::officers_for_unit(&app.db, &view.unit_path)
+    let officers = crate::staff::service::colleagues_for_unit(app, &view.unit_path)
         .await?
         .into_iter()
         .map(|o| Opt { selected: Some(o.id) == view.assignee_id, value: o.id.to_string(), label: o.display_name })
@@ -489,7 +485,7 @@ async fn conversation_view(
         .filter(|u| u.id.0 != view.unit_id)
         .map(|u| Opt::unit(&u, false))
         .collect();
-    let others = store::other_conversations(&app.db, me.id, view.contact_id, view.id).await?;
+    let others = service::other_conversations(app, me.id, &view).await?;
     let other_status = others.iter().map(|o| Status::parse(&o.status).map_or("?", |s| status_label(&t, s))).collect();
     let page = ConversationPage {
         nav: Nav::of(me),
@@ -678,7 +674,7 @@ async fn media_file(
     Path(id): Path<i64>,
     req: Request,
 ) -> Result<Response, WebError> {
-    let media_ref = store::media_in_scope(&app.db, me.id, id).await?.ok_or(WebError::NotFound)?;
+    let media_ref = service::media_ref(&app, me.id, id).await?.ok_or(WebError::NotFound)?;
     let (path, mime) = super::media::resolve(&app.config.data_dir, &media_ref).ok_or(WebError::NotFound)?;
     serve_stored_file(&path, mime, req).await.ok_or(WebError::NotFound)
 }
@@ -953,7 +949,7 @@ async fn roster_view(
             on_now: s.starts_at <= now && now < s.ends_at,
         })
         .collect();
-    let officers = store::officers_for_unit(&app.db, unit.path.as_str())
+    let officers = crate::staff::service::colleagues_for_unit(app, unit.path.as_str())
         .await?
         .into_iter()
         .map(|o| Opt { selected: o.id.to_string() == form.officer, value: o.id.to_string(), label: o.display_name })

@@ -8,9 +8,13 @@
 //! limited to the officer's scope: a conversation elsewhere does not exist for them (404).
 
 use super::media::{Attachment, AttachmentError};
-use super::store::{self, ConversationView, Expected, NewEvent, QueueRow, UnitMode};
+use super::store::{self, NewEvent};
 use crate::app::App;
+use crate::conversations::service::{
+    self as conversations, ConversationView, Expected, Fingerprint, MessageRow, OtherConversation, QueueRow, UnitMode,
+};
 use crate::conversations::store::NewMessage;
+use crate::db::StoreError;
 use crate::error::ServiceError;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
@@ -121,7 +125,7 @@ pub async fn queue(app: &App, scope: &Scope, q: Queue) -> Result<Vec<QueueItem>,
         UnitScope::Exactly(_) => UnitMode::GrantUnits,
         UnitScope::Any | UnitScope::Subtree(_) => UnitMode::Scope,
     };
-    let rows = store::queue(&app.db, scope.officer_id, &statuses, mode, first.assignee, 300).await?;
+    let rows = conversations::queue(&app.db, scope.officer_id, &statuses, mode, first.assignee, 300).await?;
     let mut items: Vec<(ConversationSummary, QueueRow, Status)> = rows
         .into_iter()
         .filter_map(|r| {
@@ -151,7 +155,7 @@ pub async fn queue(app: &App, scope: &Scope, q: Queue) -> Result<Vec<QueueItem>,
 
 /// One conversation, if it belongs to the officer's units.
 pub async fn get(app: &App, scope: &Scope, id: i64) -> Result<ConversationView, ServiceError> {
-    let view = store::get_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
+    let view = conversations::view_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
     scope.require(Action::ViewUnit, &UnitPath::from_stored(view.unit_path.clone()))?;
     Ok(view)
 }
@@ -202,7 +206,7 @@ async fn apply(
     let now = app.clock.now_micros();
     let expected = Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
     let mut tx = app.db.begin().await?;
-    let moved = store::move_conversation(&mut tx, view.id, expected, &next, now).await?;
+    let moved = conversations::move_conversation(&mut tx, view.id, expected, &next, now).await?;
     if !moved {
         return Err(conflict());
     }
@@ -247,7 +251,7 @@ pub async fn assign(
         Assignee::Officer(o) if o == scope.officer_id => o,
         Assignee::Officer(o) => {
             require_direct(scope, &path)?;
-            let colleagues = store::officers_for_unit(&app.db, &view.unit_path).await?;
+            let colleagues = crate::staff::service::colleagues_for_unit(app, &view.unit_path).await?;
             if !colleagues.iter().any(|c| c.id == o.0) {
                 return Err(invalid(
                     "officer",
@@ -322,7 +326,9 @@ pub async fn take_next(app: &App, scope: &Scope) -> Result<Option<i64>, ServiceE
 /// pipeline to call after a hand-off; no scope (a system action, recorded without an officer).
 /// `Ok(None)` when the conversation does not wait, nobody is on duty, or someone took it first.
 pub async fn assign_on_duty(app: &App, conversation_id: i64) -> Result<Option<OfficerId>, ServiceError> {
-    let Some(view) = store::get_any(&app.db, conversation_id).await? else { return Err(ServiceError::NotFound) };
+    let Some(view) = conversations::view_any(&app.db, conversation_id).await? else {
+        return Err(ServiceError::NotFound);
+    };
     if view.status != Status::WaitingHuman.as_str() {
         return Ok(None);
     }
@@ -335,7 +341,7 @@ pub async fn assign_on_duty(app: &App, conversation_id: i64) -> Result<Option<Of
             caunoi_core::inbox::DutyShift::new(OfficerId(s.officer_id), unit, ts(s.starts_at), ts(s.ends_at)).ok()
         })
         .collect();
-    let load: HashMap<OfficerId, usize> = store::open_load(&app.db)
+    let load: HashMap<OfficerId, usize> = conversations::open_load(&app.db)
         .await?
         .into_iter()
         .map(|(officer, n)| (OfficerId(officer), usize::try_from(n).unwrap_or(usize::MAX)))
@@ -507,7 +513,7 @@ async fn reply_to(
             if let Some(next) = &take {
                 let expected =
                     Expected { status: state.status.as_str(), unit: state.unit_id, assignee: state.assignee };
-                let moved = store::move_conversation(&mut tx, view.id, expected, next, now).await?;
+                let moved = conversations::move_conversation(&mut tx, view.id, expected, next, now).await?;
                 if !moved {
                     return Err(conflict());
                 }
@@ -525,7 +531,7 @@ async fn reply_to(
                 };
                 store::insert_event(&mut tx, &event).await?;
             } else {
-                store::touch_conversation(&mut tx, view.id, now).await?;
+                conversations::touch(&mut tx, view.id, now).await?;
             }
             let mut sent = Sent { message_id: 0, outbox_id: None };
             for m in &messages {
@@ -541,7 +547,7 @@ async fn reply_to(
                     channel_message_id: None,
                     created_at: now,
                 };
-                let message_id = crate::conversations::store::insert_message(&mut tx, &message).await?;
+                let message_id = conversations::record_message(&mut tx, &message).await?;
                 let key = format!("officer:{message_id}");
                 let row = NewOutbox {
                     idempotency_key: &key,
@@ -611,7 +617,7 @@ pub async fn add_note(app: &App, scope: &Scope, id: i64, text: &str) -> Result<i
     let id = {
         let mut tx = app.db.begin().await?;
         let value = {
-            store::touch_conversation(&mut tx, view.id, now).await?;
+            conversations::touch(&mut tx, view.id, now).await?;
             store::insert_note(&mut tx, view.id, scope.officer_id, &text, now).await?
         };
         tx.commit().await?;
@@ -694,7 +700,7 @@ pub async fn add_shift(
 ) -> Result<i64, ServiceError> {
     let unit = directed_unit(app, scope, unit_code).await?;
     let mut errs = FieldErrors::default();
-    let colleagues = store::officers_for_unit(&app.db, unit.path.as_str()).await?;
+    let colleagues = crate::staff::service::colleagues_for_unit(app, unit.path.as_str()).await?;
     if !colleagues.iter().any(|c| c.id == officer.0) {
         errs.push(InvalidInput::new(
             "officer",
@@ -727,4 +733,45 @@ pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), Servi
     store::delete_shift(&mut tx, id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+// ---- Reads the console's screens make ----
+
+/// What the live updates compare: the fingerprint of the officer's scope and, on a
+/// conversation's page, that conversation's newest change and message.
+pub async fn live_marks(
+    app: &App,
+    officer: OfficerId,
+    conversation: Option<i64>,
+) -> Result<(Fingerprint, Option<(i64, i64)>), StoreError> {
+    let scope = conversations::fingerprint(&app.db, officer).await?;
+    let mark = match conversation {
+        Some(id) => conversations::conversation_mark(&app.db, officer, id).await?,
+        None => None,
+    };
+    Ok((scope, mark))
+}
+
+/// A conversation's messages, oldest first (`view` was read within the officer's scope).
+pub async fn thread(app: &App, view: &ConversationView) -> Result<Vec<MessageRow>, StoreError> {
+    conversations::thread(&app.db, view.id).await
+}
+
+/// The contact's other conversations the officer may see.
+pub async fn other_conversations(
+    app: &App,
+    officer: OfficerId,
+    view: &ConversationView,
+) -> Result<Vec<OtherConversation>, StoreError> {
+    conversations::other_conversations(&app.db, officer, view.contact_id, view.id).await
+}
+
+/// The stored file of a message, if its conversation is in the officer's scope.
+pub async fn media_ref(app: &App, officer: OfficerId, message: i64) -> Result<Option<String>, StoreError> {
+    conversations::media_in_scope(&app.db, officer, message).await
+}
+
+/// Canned replies that apply to the unit at `unit_path`.
+pub async fn canned_for(app: &App, unit_path: &str) -> Result<Vec<store::CannedRow>, StoreError> {
+    store::canned_for_path(&app.db, unit_path).await
 }

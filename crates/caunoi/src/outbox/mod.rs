@@ -1,6 +1,7 @@
 //! The durable outbound queue (hàng đợi gửi đi): every message caunoi sends to a citizen —
 //! bot answers, officers' replies, later notifications — is first a row in `outbox`, written in
-//! the same transaction as the decision that produced it, then delivered by a worker.
+//! the same transaction as the decision that produced it, then delivered by a worker
+//! (`channels::delivery`, which knows the channels' senders).
 //!
 //! Invariants: a row's `idempotency_key` is unique, so replaying a decision queues nothing new;
 //! a row is only settled (`sent`, rescheduled, `dead`) by the worker holding its lease; a worker
@@ -10,7 +11,6 @@
 pub mod http;
 pub mod service;
 pub mod store;
-pub mod worker;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,6 +50,17 @@ pub fn backoff_micros(attempts: i64, jitter: f64) -> i64 {
 
 /// After this many attempts a row that keeps failing becomes a dead letter.
 pub const MAX_ATTEMPTS: i64 = 10;
+
+/// How a channel send failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// May succeed later: retry with backoff.
+    #[error("{0}")]
+    Retry(String),
+    /// Will not succeed: dead letter.
+    #[error("{0}")]
+    Permanent(String),
+}
 
 #[cfg(test)]
 mod tests {

@@ -99,3 +99,18 @@ pub async fn still_queued(
 ) -> Result<std::collections::HashSet<i64>, StoreError> {
     store::still_queued(db, message_ids).await
 }
+
+/// Settles a delivered batch in the caller's transaction; the messages sent, with the
+/// provider's ids (see `store::settle_many`).
+pub async fn settle(
+    tx: &mut Tx,
+    outcomes: &[(&OutboxRow, store::Settlement)],
+    now: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
+    store::settle_many(tx, outcomes, now).await
+}
+
+/// Leases up to `limit` due rows (see `store::claim`).
+pub async fn claim(db: &crate::db::Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
+    store::claim(db, now, lease_until, limit).await
+}

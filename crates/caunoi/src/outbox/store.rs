@@ -103,16 +103,6 @@ pub enum Settlement {
     Deferred { run_at: i64 },
 }
 
-/// Settles the outcomes of a delivered batch in ONE transaction (one commit instead of one
-/// per row). A row whose lease another worker took over (status no longer `sending`) is left
-/// alone.
-pub async fn settle(db: &Db, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
-    let mut tx = db.begin().await?;
-    settle_many(&mut tx, outcomes, now).await?;
-    tx.commit().await?;
-    Ok(())
-}
-
 /// Dead letters of the officer's units, newest first.
 pub async fn list_dead_in_scope(db: &Db, officer: OfficerId, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(concat!(
@@ -180,12 +170,18 @@ pub async fn next_due(db: &Db) -> Result<Option<i64>, StoreError> {
         .await)?)
 }
 
-/// Settles a batch's outcomes with one statement per kind of outcome: sent (and the
-/// provider's id stamped on the messages they carried), dead, back to the queue. A row no
-/// longer `sending` (its lease was taken over) is left alone.
-pub async fn settle_many(tx: &mut Tx, outcomes: &[(&OutboxRow, Settlement)], now: i64) -> Result<(), StoreError> {
+/// Settles a batch's outcomes with one statement per kind of outcome: sent, dead, back to the
+/// queue. A row no longer `sending` (its lease was taken over) is left alone. Returns the
+/// messages the rows settled as sent carried, with the provider's id for each, for their
+/// owner to stamp in the same transaction.
+pub async fn settle_many(
+    tx: &mut Tx,
+    outcomes: &[(&OutboxRow, Settlement)],
+    now: i64,
+) -> Result<Vec<(i64, String)>, StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
+        let mut stamps: Vec<(i64, String)> = Vec::new();
         let mut sent: Vec<(&OutboxRow, &str)> = Vec::new();
         let mut dead: Vec<(i64, &str)> = Vec::new();
         // (id, run_at, error, attempts given back)
@@ -211,22 +207,12 @@ pub async fn settle_many(tx: &mut Tx, outcomes: &[(&OutboxRow, Settlement)], now
                 q = q.bind(row.id).bind(*provider_id).bind(now);
             }
             let settled: Vec<i64> = q.persistent(true).fetch_all(&mut *conn).await?;
-            let stamps: Vec<(i64, &str)> = chunk
-                .iter()
-                .filter(|(row, _)| settled.contains(&row.id))
-                .filter_map(|(row, provider_id)| Some((row.message_id?, *provider_id)))
-                .collect();
-            if !stamps.is_empty() {
-                let sql = format!(
-                    "UPDATE messages SET channel_message_id = v.column2 FROM (VALUES {}) AS v WHERE messages.id = v.column1",
-                    values_list(stamps.len(), 2, style)
-                );
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-                for (message_id, provider_id) in &stamps {
-                    q = q.bind(message_id).bind(*provider_id);
-                }
-                q.persistent(true).execute(&mut *conn).await?;
-            }
+            stamps.extend(
+                chunk
+                    .iter()
+                    .filter(|(row, _)| settled.contains(&row.id))
+                    .filter_map(|(row, provider_id)| Some((row.message_id?, provider_id.to_string()))),
+            );
         }
         for chunk in dead.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
@@ -254,7 +240,7 @@ pub async fn settle_many(tx: &mut Tx, outcomes: &[(&OutboxRow, Settlement)], now
             }
             q.persistent(true).execute(&mut *conn).await?;
         }
-        Ok(())
+        Ok(stamps)
     })
 }
 

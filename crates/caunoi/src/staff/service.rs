@@ -503,3 +503,9 @@ pub fn totp_code_now(secret_base32: &str, now_secs: i64) -> Option<String> {
 
 /// Re-exported so handlers can name the role list.
 pub use staff::Role as OfficerRole;
+
+/// Officers who can work the conversations of the unit at `unit_path`: a grant other than
+/// analyst on it or above it, not disabled.
+pub async fn colleagues_for_unit(app: &App, unit_path: &str) -> Result<Vec<store::Colleague>, StoreError> {
+    store::officers_for_unit(&app.db, unit_path).await
+}

@@ -357,3 +357,23 @@ pub async fn clear_throttle(db: &Db, key: &str) -> Result<(), StoreError> {
     db_write!(db, pool => sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// An officer who can work a unit's conversations: a grant other than analyst on the unit or
+/// above it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Colleague {
+    pub id: i64,
+    pub display_name: String,
+}
+
+pub async fn officers_for_unit(db: &Db, unit_path: &str) -> Result<Vec<Colleague>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT DISTINCT o.id, o.display_name FROM officers o JOIN role_grants g ON g.officer_id = o.id \
+         JOIN units gu ON gu.id = g.unit_id WHERE $1 LIKE gu.path || '%' AND g.role <> 'analyst' \
+         AND o.disabled = $2 ORDER BY o.display_name"
+    )
+    .bind(unit_path)
+    .bind(false)
+    .fetch_all(pool)
+    .await)?)
+}

@@ -9,7 +9,7 @@
 use super::tokens::{self, DbTokenPersistence};
 use crate::app::App;
 use crate::outbox::Payload;
-use crate::outbox::worker::SendError;
+use crate::outbox::SendError;
 use caunoi_zalo::{
     ApiError, AppId, AppRateLimiter, ImageSource, MessageId, OAuthClient, OaClient, OaClientConfig, OaId, Secret,
     TokenStore, Upload, UserId, ZaloEndpoints, ZaloErrorKind,

@@ -1,4 +1,4 @@
-//! The outbox worker: leases due rows, hands each to its channel's sender, and settles it —
+//! Delivery (the outbox worker): leases due rows, hands each to its channel's sender, and settles it —
 //! `sent` with the provider's message id, back to `pending` with exponential backoff and jitter
 //! for temporary failures (rate limit, network, token refresh trouble), or `dead` with the
 //! reason for permanent ones (reply window closed, user blocked, invalid message) and for rows
@@ -10,9 +10,9 @@
 //! in the order they were queued; when one fails for now, the ones after it wait for its retry
 //! instead of overtaking it (they go back to the queue without spending an attempt).
 
-use super::store::{self, Settlement};
-use super::{Payload, backoff_micros};
 use crate::app::App;
+use crate::outbox::store::{self, Settlement};
+use crate::outbox::{MAX_ATTEMPTS, Payload, SendError, backoff_micros};
 use caunoi_core::conversations::Channel;
 use rand::Rng;
 use std::collections::HashMap;
@@ -22,22 +22,11 @@ pub const LEASE: Duration = Duration::from_secs(60);
 pub const BATCH: i64 = 32;
 pub const POLL: Duration = Duration::from_millis(500);
 
-/// How a channel send failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// May succeed later: retry with backoff.
-    #[error("{0}")]
-    Retry(String),
-    /// Will not succeed: dead letter.
-    #[error("{0}")]
-    Permanent(String),
-}
-
 pub async fn run(app: App, index: usize) {
     tracing::debug!(index, "outbox worker started");
     loop {
         let now = app.clock.now_micros();
-        match store::claim(&app.db, now, now + LEASE.as_micros() as i64, BATCH).await {
+        match crate::outbox::service::claim(&app.db, now, now + LEASE.as_micros() as i64, BATCH).await {
             Ok(rows) if !rows.is_empty() => {
                 deliver_batch(&app, &rows).await;
                 continue;
@@ -79,7 +68,7 @@ pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
     let lanes = by_recipient.iter().map(|lane| deliver_in_order(app, lane));
     let outcomes: Vec<(&store::OutboxRow, Settlement)> =
         futures::future::join_all(lanes).await.into_iter().flatten().collect();
-    if let Err(e) = store::settle(&app.db, &outcomes, app.clock.now_micros()).await {
+    if let Err(e) = settle(app, &outcomes).await {
         // The leases run out and the rows are tried again.
         tracing::warn!(rows = outcomes.len(), error = %e, "cannot settle outbox rows");
         return;
@@ -90,6 +79,19 @@ pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
             app.channels.web.notify_recipient(&row.recipient);
         }
     }
+}
+
+/// Settles the outcomes in ONE transaction (one commit instead of one per row), with the
+/// channel's ids stamped on the messages delivered.
+async fn settle(app: &App, outcomes: &[(&store::OutboxRow, Settlement)]) -> Result<(), crate::db::StoreError> {
+    let mut tx = app.db.begin().await?;
+    let sent = crate::outbox::service::settle(&mut tx, outcomes, app.clock.now_micros()).await?;
+    let stamps: Vec<(i64, &str)> = sent.iter().map(|(message, id)| (*message, id.as_str())).collect();
+    if !stamps.is_empty() {
+        crate::conversations::service::record_channel_ids(&mut tx, &stamps).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// One recipient's rows, in order; after a temporary failure the rest are deferred.
@@ -117,7 +119,7 @@ fn outcome(app: &App, row: &store::OutboxRow, result: Result<String, SendError>)
             metrics::counter!("caunoi_outbox_sent_total", "channel" => row.channel.clone()).increment(1);
             Settlement::Sent { provider_id }
         }
-        Err(SendError::Retry(reason)) if row.attempts < super::MAX_ATTEMPTS => {
+        Err(SendError::Retry(reason)) if row.attempts < MAX_ATTEMPTS => {
             let jitter: f64 = rand::rng().random();
             let run_at = app.clock.now_micros() + backoff_micros(row.attempts, jitter);
             tracing::info!(outbox_id = row.id, attempts = row.attempts, reason = %reason, "outbox send will be retried");
