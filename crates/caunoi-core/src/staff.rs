@@ -53,6 +53,12 @@ pub enum Action {
     ManageChannels,
     /// Change the unit's knowledge base (overrides, local entries, review of unanswered questions).
     EditKb,
+    /// Work the unit's conversations: take, reply, note, close (every role but analyst, who
+    /// reads statistics only).
+    WorkConversations,
+    /// Direct others' work at the unit: assign to a colleague, manage the duty roster and canned
+    /// replies, retry failed deliveries (admins, leaders and duty officers).
+    DirectWork,
 }
 
 impl Role {
@@ -106,6 +112,8 @@ impl Role {
             Action::ManageUnits | Action::ManageOfficers | Action::ViewAudit | Action::ManageChannels => {
                 self == Role::Admin
             }
+            Action::WorkConversations => self != Role::Analyst,
+            Action::DirectWork => matches!(self, Role::Admin | Role::Leader | Role::DutyOfficer),
         }
     }
 }
@@ -311,5 +319,20 @@ mod tests {
         assert!(check_new_password("short").is_err());
         assert!(check_new_password("aaaaaaaaaaaa").is_err());
         assert!(check_new_password("mật khẩu dài đủ").is_ok());
+    }
+
+    #[test]
+    fn analysts_do_not_work_conversations_and_only_admins_leaders_and_duty_officers_direct() {
+        let ward = UnitPath::root(UnitId(1)).child(UnitId(2));
+        let scope = |role| Scope {
+            officer_id: OfficerId(1),
+            grants: vec![Grant { role, unit_id: UnitId(1), unit_path: UnitPath::root(UnitId(1)) }],
+        };
+        for role in Role::ALL {
+            assert_eq!(scope(role).can(Action::WorkConversations, &ward), role != Role::Analyst, "{role:?}");
+            let directs = matches!(role, Role::Admin | Role::Leader | Role::DutyOfficer);
+            assert_eq!(scope(role).can(Action::DirectWork, &ward), directs, "{role:?}");
+        }
+        assert!(!scope(Role::Admin).can(Action::DirectWork, &UnitPath::root(UnitId(9))));
     }
 }

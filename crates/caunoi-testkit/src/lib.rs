@@ -87,9 +87,9 @@ impl TestApp {
         .expect("test configuration");
         let db = Db::connect(&database_url).await.expect("test database");
         db.migrate().await.expect("migrations");
-        let app = App::new(db, config);
-        app.kb.reload(&app.db).await.expect("knowledge base");
-        app.bot_settings.reload(&app.db).await.expect("bot settings");
+        let app = caunoi::server::assemble(db, config);
+        app.kb().reload(&app.db).await.expect("knowledge base");
+        app.bot_settings().reload(&app.db).await.expect("bot settings");
         if options.demo {
             caunoi::demo::seed(&app).await.expect("demo data");
         }

@@ -1,10 +1,15 @@
-//! The application: the database, configuration, instance secrets and clock that every service
-//! shares. Cheap to clone; built once by `serve`/`demo` and by the testkit.
+//! The application: the database, configuration, instance secrets, clock and metrics that every
+//! service shares, and the feature runtimes (caches, wake-up signals, clients) registered by type
+//! when the app is assembled (`server::assemble`). This module knows no feature: a feature
+//! reaches its runtime through an accessor it defines itself (`app.kb()`, `app.channels()`).
+//! Cheap to clone; built once by `serve`/`demo` and by the testkit.
 
 use crate::config::Config;
 use crate::crypto::SecretBox;
 use crate::db::Db;
 use metrics_exporter_prometheus::PrometheusHandle;
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, OnceLock};
 
@@ -50,12 +55,23 @@ pub struct AppInner {
     pub secrets: SecretBox,
     pub clock: Clock,
     pub metrics: PrometheusHandle,
-    /// The live knowledge base; call `kb.reload` after opening the database.
-    pub kb: crate::kb::live::KbLive,
-    /// Units' bot settings in memory; call `bot_settings.reload` after opening the database.
-    pub bot_settings: crate::units::bot_settings::BotSettingsLive,
-    /// Channel runtime: worker wake-ups and Zalo clients.
-    pub channels: crate::channels::Channels,
+    runtimes: Runtimes,
+}
+
+/// Feature runtimes by type, one of each.
+#[derive(Default)]
+pub struct Runtimes(HashMap<TypeId, Box<dyn Any + Send + Sync>>);
+
+impl Runtimes {
+    /// Registers `value` as the runtime of its type (replacing any earlier one).
+    pub fn with<T: Any + Send + Sync>(mut self, value: T) -> Runtimes {
+        self.0.insert(TypeId::of::<T>(), Box::new(value));
+        self
+    }
+
+    fn get<T: Any + Send + Sync>(&self) -> Option<&T> {
+        self.0.get(&TypeId::of::<T>())?.downcast_ref()
+    }
 }
 
 /// Shared application state.
@@ -70,19 +86,19 @@ impl std::ops::Deref for App {
 }
 
 impl App {
-    pub fn new(db: Db, config: Config) -> App {
+    pub fn new(db: Db, config: Config, runtimes: Runtimes) -> App {
         let secrets = SecretBox::new(config.secret_key);
-        let channels = crate::channels::Channels::new(&config);
-        App(Arc::new(AppInner {
-            db,
-            config,
-            secrets,
-            clock: Clock::default(),
-            metrics: metrics_handle(),
-            kb: crate::kb::live::KbLive::default(),
-            bot_settings: Default::default(),
-            channels,
-        }))
+        App(Arc::new(AppInner { db, config, secrets, clock: Clock::default(), metrics: metrics_handle(), runtimes }))
+    }
+
+    /// The registered runtime of type `T`. Every runtime is registered by `server::assemble`,
+    /// which every way of starting caunoi (and the testkit) goes through; a missing one is a
+    /// mistake in that function, found by the first test that boots the app, never by input.
+    pub fn runtime<T: Any + Send + Sync>(&self) -> &T {
+        match self.runtimes.get::<T>() {
+            Some(runtime) => runtime,
+            None => panic!("the runtime {} is not registered (server::assemble)", std::any::type_name::<T>()),
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! [`Config`] that the rest of the program trusts.
 
 use crate::crypto::{self, KEY_LEN};
-use crate::web::client_ip::TrustedProxies;
+use crate::proxies::TrustedProxies;
+use caunoi_zalo::signature::{MacFirstTerm, MacSecret, MacVariant, SignatureConfig, VerifyMode};
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -87,7 +88,7 @@ pub enum ConfigError {
     #[error("zalo_api_url {0:?} is not valid: use http:// or https:// followed by a host")]
     ZaloApiUrl(String),
     #[error("trusted_proxies is not valid: {0}; use IPs or CIDR ranges, comma-separated (127.0.0.1, 10.0.0.0/8)")]
-    TrustedProxies(#[from] crate::web::client_ip::InvalidProxy),
+    TrustedProxies(#[from] crate::proxies::InvalidProxy),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
 }
@@ -121,8 +122,8 @@ impl Config {
             None => key_from_file(&data_dir.join("secret.key"))?,
         };
         let zalo_signature_text = o.zalo_signature.clone().or(file.zalo_signature).unwrap_or_default();
-        let zalo_signature = crate::channels::zalo::parse_signature_config(&zalo_signature_text)
-            .ok_or(ConfigError::ZaloSignature(zalo_signature_text))?;
+        let zalo_signature =
+            parse_signature_config(&zalo_signature_text).ok_or(ConfigError::ZaloSignature(zalo_signature_text))?;
         let zalo_api_url =
             o.zalo_api_url.clone().or(file.zalo_api_url).map(|u| u.trim().trim_end_matches('/').to_string());
         if let Some(u) = &zalo_api_url
@@ -191,9 +192,31 @@ fn key_from_file(path: &Path) -> Result<[u8; KEY_LEN], ConfigError> {
     Ok(key)
 }
 
+/// Parses the `zalo_signature` setting: `oa-secret` (documented default, also the empty
+/// string), `app-secret`, `oa-id` (first term is the OA id), or `diagnostic` (try all three).
+pub fn parse_signature_config(text: &str) -> Option<SignatureConfig> {
+    let variant = |first_term, secret| MacVariant { first_term, secret };
+    let mut config = SignatureConfig::default();
+    match text.trim().to_ascii_lowercase().as_str() {
+        "" | "oa-secret" => {}
+        "app-secret" => config.variant = variant(MacFirstTerm::AppId, MacSecret::AppSecret),
+        "oa-id" => config.variant = variant(MacFirstTerm::OaId, MacSecret::OaSecretKey),
+        "diagnostic" => config.mode = VerifyMode::Diagnostic,
+        _ => return None,
+    }
+    Some(config)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn signature_settings_parse() {
+        assert_eq!(parse_signature_config(""), Some(SignatureConfig::default()));
+        assert_eq!(parse_signature_config("diagnostic").map(|c| c.mode), Some(VerifyMode::Diagnostic));
+        assert!(parse_signature_config("hmac").is_none());
+    }
 
     #[test]
     fn defaults_use_sqlite_in_the_data_dir_and_create_a_key_once() {

@@ -15,6 +15,7 @@ pub mod error;
 pub mod inbox;
 pub mod kb;
 pub mod outbox;
+pub mod proxies;
 pub mod scope_sql;
 pub mod server;
 pub mod staff;

@@ -2,10 +2,32 @@
 //! (SIGINT/SIGTERM stop accepting, let requests in flight finish, then close the database).
 
 use crate::app::App;
-use crate::cli::CliError;
+use crate::error::CliError;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpListener;
+
+/// Builds the application with every feature's runtime registered: the live knowledge base,
+/// the units' bot settings and the channels' runtime (worker wake-ups, Zalo clients, the web
+/// chat's notifier, the webhook's writer). The one place that knows them all.
+pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
+    let runtimes = crate::app::Runtimes::default()
+        .with(crate::kb::live::KbLive::default())
+        .with(crate::units::bot_settings::BotSettingsLive::default())
+        .with(crate::channels::Channels::new(&config));
+    App::new(db, config, runtimes)
+}
+
+/// Resolves configuration, opens and migrates the database, loads the knowledge base.
+pub async fn open(o: &crate::config::Overrides) -> Result<App, CliError> {
+    let config = crate::config::Config::resolve(o)?;
+    let db = crate::db::Db::connect(&config.database_url).await?;
+    db.migrate().await?;
+    let app = crate::server::assemble(db, config);
+    app.kb().reload(&app.db).await?;
+    app.bot_settings().reload(&app.db).await?;
+    Ok(app)
+}
 
 /// JSON logs on stdout. `RUST_LOG` overrides the configured level.
 pub fn init_logging(level: &str) {
@@ -27,7 +49,7 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     tracing::info!(address = %addr, public_url = %app.config.public_url, "caunoi is listening");
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     let workers = crate::channels::start_workers(&app);
-    let router = crate::web::router(app.clone());
+    let router = crate::web::routes::router(app.clone());
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await;
@@ -43,7 +65,7 @@ pub async fn spawn(app: App) -> std::io::Result<(SocketAddr, tokio::task::JoinHa
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let workers = crate::channels::start_workers(&app);
-    let router = crate::web::router(app);
+    let router = crate::web::routes::router(app);
     let handle = tokio::spawn(async move {
         // The workers live as long as this server task: aborting it stops them too.
         let _workers = workers;
@@ -59,10 +81,10 @@ async fn housekeeping(app: App) {
         tick.tick().await;
         rounds += 1;
         // Another instance (or `caunoi kb import`) may have changed the knowledge base.
-        if let Err(e) = app.kb.refresh_if_changed(&app.db).await {
+        if let Err(e) = app.kb().refresh_if_changed(&app.db).await {
             tracing::warn!(error = %e, "knowledge base refresh failed");
         }
-        if let Err(e) = app.bot_settings.reload(&app.db).await {
+        if let Err(e) = app.bot_settings().reload(&app.db).await {
             tracing::warn!(error = %e, "bot settings refresh failed");
         }
         if rounds % 60 != 1 {

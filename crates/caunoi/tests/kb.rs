@@ -15,8 +15,8 @@ fn path_of(t: &TestApp, code: &str) -> caunoi_core::units::UnitPath {
 #[tokio::test(flavor = "multi_thread")]
 async fn demo_loads_the_starter_base_and_answers_the_fee_question() {
     let t = TestApp::spawn().await;
-    assert!(t.app.kb.base_len() >= 87);
-    let d = t.app.kb.decide(&path_of(&t, "qn-bai-chay"), "lam cccd het bao nhieu tien");
+    assert!(t.app.kb().base_len() >= 87);
+    let d = t.app.kb().decide(&path_of(&t, "qn-bai-chay"), "lam cccd het bao nhieu tien");
     assert!(matches!(&d, Decision::Answer { id, .. } if id == "can-cuoc.le-phi"), "{d:?}");
 }
 
@@ -42,25 +42,25 @@ async fn officers_try_questions_and_see_the_bots_decision() {
 async fn a_ward_override_reaches_only_that_ward_and_is_versioned() {
     let t = TestApp::spawn().await;
     let admin = t.login("admin.honggai").await;
-    let base = t.app.kb.base_entry("can-cuoc.le-phi").unwrap();
+    let base = t.app.kb().base_entry("can-cuoc.le-phi").unwrap();
     let new_answer = "Lệ phí cấp căn cước tại Công an phường Hồng Gai: theo quy định. Nộp tại quầy số 2.";
     let questions = base.questions.join("\n") + "\ncccd o hong gai bao nhieu tien";
     let form =
         [("title", base.title.as_str()), ("answer", new_answer), ("questions", questions.as_str()), ("verified", "on")];
     let (status, _) = t.post(&admin, "/kb/entry/can-cuoc.le-phi?unit=qn-hong-gai", &form).await;
     assert_eq!(status, 303);
-    let hong_gai = t.app.kb.effective(&path_of(&t, "qn-hong-gai"));
+    let hong_gai = t.app.kb().effective(&path_of(&t, "qn-hong-gai"));
     assert_eq!(hong_gai.entry("can-cuoc.le-phi").unwrap().answer, new_answer);
     assert!(
         hong_gai.entry("can-cuoc.le-phi").unwrap().questions.contains(&"cccd o hong gai bao nhieu tien".to_string())
     );
-    let bai_chay = t.app.kb.effective(&path_of(&t, "qn-bai-chay"));
+    let bai_chay = t.app.kb().effective(&path_of(&t, "qn-bai-chay"));
     assert_eq!(
         bai_chay.entry("can-cuoc.le-phi").unwrap().answer,
         base.answer,
         "a sibling ward keeps the shared answer"
     );
-    assert_eq!(t.app.kb.base_entry("can-cuoc.le-phi").unwrap(), base, "the base is untouched");
+    assert_eq!(t.app.kb().base_entry("can-cuoc.le-phi").unwrap(), base, "the base is untouched");
     let (_, page) = t.get(&admin, "/kb/entry/can-cuoc.le-phi?unit=qn-hong-gai").await;
     assert!(page.contains("Phạm Văn Đức"), "the history names who changed it");
     assert!(page.contains("Nộp tại quầy số 2."));
@@ -69,7 +69,7 @@ async fn a_ward_override_reaches_only_that_ward_and_is_versioned() {
     assert_eq!(status, 404);
     // Dropping the change restores the shared entry.
     assert_eq!(t.post(&admin, "/kb/entry/can-cuoc.le-phi/restore?unit=qn-hong-gai", &[]).await.0, 303);
-    assert_eq!(t.app.kb.effective(&path_of(&t, "qn-hong-gai")).entry("can-cuoc.le-phi").unwrap().answer, base.answer);
+    assert_eq!(t.app.kb().effective(&path_of(&t, "qn-hong-gai")).entry("can-cuoc.le-phi").unwrap().answer, base.answer);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -78,7 +78,7 @@ async fn a_province_change_reaches_every_ward_below() {
     let leader = t.login("lanhdao.qn").await;
     assert_eq!(t.post(&leader, "/kb/entry/can-cuoc.le-phi/hide?unit=quang-ninh", &[]).await.0, 303);
     for code in ["quang-ninh", "qn-bai-chay", "qn-co-to"] {
-        assert!(t.app.kb.effective(&path_of(&t, code)).entry("can-cuoc.le-phi").is_none(), "{code}");
+        assert!(t.app.kb().effective(&path_of(&t, code)).entry("can-cuoc.le-phi").is_none(), "{code}");
     }
 }
 
@@ -94,11 +94,11 @@ async fn a_local_entry_is_answered_at_once_in_its_ward() {
     ];
     let (status, _) = t.post(&admin, "/kb/new?unit=qn-hong-gai", &form).await;
     assert_eq!(status, 303);
-    let d = t.app.kb.decide(&path_of(&t, "qn-hong-gai"), "gui xe o dau khi len cong an phuong");
+    let d = t.app.kb().decide(&path_of(&t, "qn-hong-gai"), "gui xe o dau khi len cong an phuong");
     assert!(id_is_local(&d), "{d:?}");
     let (_, page) = t.get(&admin, "/kb/entry/qn-hong-gai.cho-gui-xe-khi-den-tru-so?unit=qn-hong-gai").await;
     assert!(page.contains("Gửi xe miễn phí ở sân sau trụ sở Công an phường Hồng Gai."), "placeholders are filled");
-    assert!(t.app.kb.effective(&path_of(&t, "qn-bai-chay")).entry("qn-hong-gai.cho-gui-xe-khi-den-tru-so").is_none());
+    assert!(t.app.kb().effective(&path_of(&t, "qn-bai-chay")).entry("qn-hong-gai.cho-gui-xe-khi-den-tru-so").is_none());
     // Missing fields: nothing is saved.
     let (status, body) = t.post(&admin, "/kb/new?unit=qn-hong-gai", &[("title", ""), ("answer", "")]).await;
     assert_eq!(status, 422);
@@ -121,7 +121,7 @@ async fn export_is_the_import_format_and_is_audited() {
     assert_eq!(r.headers()["content-type"], "application/json");
     let json = r.text().await.unwrap();
     let entries = caunoi_core::kb::parse_kb_json(&json).expect("the export imports again");
-    assert_eq!(entries.len(), t.app.kb.base_len());
+    assert_eq!(entries.len(), t.app.kb().base_len());
     let (_, audit) = t.get(&admin, "/audit").await;
     assert!(audit.contains("Xuất dữ liệu"));
 }
@@ -129,13 +129,13 @@ async fn export_is_the_import_format_and_is_audited() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_malformed_import_names_the_entry_and_imports_nothing() {
     let t = TestApp::spawn().await;
-    let before = t.app.kb.base_len();
+    let before = t.app.kb().base_len();
     let bad = r#"[{"id": "x.ok", "category": "C", "title": "T", "questions": ["q"], "answer": "a", "legal_basis": [], "source_urls": [], "verified": true},
                  {"id": "x.bad", "category": "C", "title": "", "questions": [], "answer": "a", "legal_basis": [], "source_urls": [], "verified": true}]"#;
     let err = caunoi::kb::service::import_base(&t.app, bad, None, "bad.json").await.unwrap_err().to_string();
     assert!(err.contains("x.bad"), "{err}");
-    assert_eq!(t.app.kb.base_len(), before);
-    assert!(t.app.kb.base_entry("x.ok").is_none());
+    assert_eq!(t.app.kb().base_len(), before);
+    assert!(t.app.kb().base_entry("x.ok").is_none());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -171,7 +171,7 @@ async fn unanswered_questions_are_grouped_and_become_paraphrases_in_two_clicks()
     assert_eq!(ids.split(',').count(), 2, "the largest group comes first");
     let form = [("ids", ids.as_str()), ("entry_id", "can-cuoc.thoi-han-nhan-the")];
     assert_eq!(t.post(&leader, "/kb/review/paraphrase", &form).await.0, 303);
-    let eff = t.app.kb.effective(&path_of(&t, "qn-bai-chay"));
+    let eff = t.app.kb().effective(&path_of(&t, "qn-bai-chay"));
     let questions = &eff.entry("can-cuoc.thoi-han-nhan-the").unwrap().questions;
     assert!(questions.contains(&texts[0].to_string()) && questions.contains(&texts[1].to_string()));
     let (_, page) = t.get(&leader, "/kb/review").await;

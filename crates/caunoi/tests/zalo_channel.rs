@@ -226,7 +226,7 @@ async fn rate_limited_send_is_retried_later() {
     assert!(row.last_error.as_deref().unwrap_or("").starts_with("rate_limited"), "{:?}", row.last_error);
     assert!(zalo.sent_messages("7712390045123987007").is_empty());
     t.app.clock.advance(60);
-    t.app.channels.outbox_wake.notify_one();
+    t.app.channels().outbox_wake.notify_one();
     let sent = replies_to(&t, "7712390045123987007", 1).await;
     assert_eq!(sent.len(), 1);
 }
@@ -641,7 +641,7 @@ async fn a_failed_event_rests_then_the_worker_retries_it() {
     let db = &t.app.db;
     caunoi::db_write!(db, pool => sqlx::query(drop_trigger).execute(pool).await.map(|_| ())).expect("drop trigger");
     t.app.clock.advance(31);
-    t.app.channels.inbound_wake.notify_one();
+    t.app.channels().inbound_wake.notify_one();
     eventually("the retry applied", WAIT, || async { log_row(&t, "rest0001").await.filter(|r| r.2.is_some()) }).await;
     assert_eq!(incoming_texts(&t, w.oa_id, user).await, vec!["boom".to_string()]);
 }

@@ -11,7 +11,7 @@
 //! schedule (an open schedule: an event is due at `start + i / rate` whatever happened to the
 //! ones before it). Latency is reported from sending and from the schedule.
 
-use crate::cli::CliError;
+use crate::error::CliError;
 use axum::body::Bytes;
 use axum::http::HeaderValue;
 use http_body_util::{BodyExt, Full};

@@ -2,7 +2,7 @@
 //! `sent` with the provider's message id, back to `pending` with exponential backoff and jitter
 //! for temporary failures (rate limit, network, token refresh trouble), or `dead` with the
 //! reason for permanent ones (reply window closed, user blocked, invalid message) and for rows
-//! that exhausted [`super::MAX_ATTEMPTS`]. Woken through `app.channels.outbox_wake`, with a
+//! that exhausted [`super::MAX_ATTEMPTS`]. Woken through `app.channels().outbox_wake`, with a
 //! polling fallback; due times follow `app.clock`, so tests move time instead of sleeping.
 //!
 //! A claimed batch is sent side by side per recipient (each OA's request limiter still paces
@@ -35,7 +35,7 @@ pub async fn run(app: App, index: usize) {
             Err(e) => tracing::warn!(error = %e, "outbox claim failed"),
         }
         tokio::select! {
-            _ = app.channels.outbox_wake.notified() => {}
+            _ = app.channels().outbox_wake.notified() => {}
             _ = tokio::time::sleep(POLL) => {}
         }
     }
@@ -45,7 +45,7 @@ async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
     let payload: Payload =
         serde_json::from_str(&row.payload).map_err(|_| SendError::Permanent("invalid payload".into()))?;
     match (Channel::parse(&row.channel), row.oa_id.as_deref()) {
-        (Some(Channel::Zalo), Some(oa)) => app.channels.zalo.send(app, oa, &row.recipient, &payload).await,
+        (Some(Channel::Zalo), Some(oa)) => app.channels().zalo.send(app, oa, &row.recipient, &payload).await,
         // The web chat's reply is already stored; delivering it is marking it sent (below).
         (Some(Channel::Web), _) => Ok(crate::channels::webchat::provider_id(row)),
         _ => Err(SendError::Permanent(format!("no sender for channel {}", row.channel))),
@@ -76,7 +76,7 @@ pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
     for (row, _) in &outcomes {
         if row.channel == Channel::Web.as_str() {
             // Settled: the chat's live stream may show it now.
-            app.channels.web.notify_recipient(&row.recipient);
+            app.channels().web.notify_recipient(&row.recipient);
         }
     }
 }

@@ -43,6 +43,13 @@ impl Channels {
     }
 }
 
+impl App {
+    /// The channels' runtime: worker wake-ups, Zalo clients, the web chat's notifier.
+    pub fn channels(&self) -> &Channels {
+        self.runtime()
+    }
+}
+
 /// The channels' public HTTP routes (webhooks). They carry their own authentication
 /// (signatures), so `web::router` exempts the `/channels/` prefix from the CSRF check.
 pub fn routes() -> Router<App> {

@@ -116,7 +116,7 @@ async fn decide_off_runtime(jobs: Vec<(usize, Arc<Effective>, String)>) -> Vec<(
 /// knowledge base, for text messages to a known unit only.
 fn to_decide<'m>(app: &App, unit: Option<&Unit>, msg: &'m CitizenMessage) -> Option<(Arc<Effective>, &'m str)> {
     let unit = unit.filter(|_| msg.inbound == InboundKind::Text)?;
-    Some((app.kb.effective(&unit.path), msg.text.as_str()))
+    Some((app.kb().effective(&unit.path), msg.text.as_str()))
 }
 
 /// Applies the events `which` of a batch (in their order) in ONE transaction: one commit (one

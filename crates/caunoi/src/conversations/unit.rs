@@ -40,7 +40,7 @@ impl UnitContext {
 
     /// The unit bound to a Zalo OA.
     pub async fn of_zalo_oa(app: &App, oa_id: &str) -> Result<UnitContext, StoreError> {
-        let unit = match app.channels.zalo.bindings.get(app, oa_id).await? {
+        let unit = match app.channels().zalo.bindings.get(app, oa_id).await? {
             Some(b) => crate::units::store::get_public(&app.db, &b.unit_code).await?,
             None => None,
         };
@@ -61,7 +61,7 @@ pub fn plan(
     known: Option<(&str, &Decision)>,
 ) -> PlannedTurn {
     let unit = context.unit.as_ref();
-    let effective = unit.map(|u| app.kb.effective(&u.path));
+    let effective = unit.map(|u| app.kb().effective(&u.path));
     let decide = |text: &str| {
         if let Some((taken, decision)) = known
             && taken == text
@@ -81,7 +81,7 @@ pub fn plan(
             answer: caunoi_core::kb::fill_placeholders(&e.answer, &context.placeholders),
         })
     };
-    let settings = unit.map(|u| app.bot_settings.for_path(&u.path)).unwrap_or_default();
+    let settings = unit.map(|u| app.bot_settings().for_path(&u.path)).unwrap_or_default();
     let kb = KbView { decide: &decide, entry: &entry };
     let view = UnitView { facts: &context.facts, settings: &settings, kb: &kb };
     plan_turn(channel, state, memory, &msg.inbound, &msg.text, &view)

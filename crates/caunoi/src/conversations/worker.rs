@@ -1,7 +1,7 @@
 //! The inbound worker: takes stored webhook events, oldest first, and processes them in
 //! batches, one transaction per batch ([`service::apply_batch`]), falling back to one
 //! event per transaction when a batch fails. Woken by the webhook through
-//! `app.channels.inbound_wake`, with a polling fallback so nothing waits on a lost wake-up.
+//! `app.channels().inbound_wake`, with a polling fallback so nothing waits on a lost wake-up.
 //!
 //! How it takes events depends on the engine:
 //! - **SQLite** has one process and one worker, so nothing needs leasing: the worker reads
@@ -56,7 +56,7 @@ async fn run_claiming(app: App) {
         match store::claim_inbound(&app.db, now, now + LEASE.as_micros() as i64, limit).await {
             Ok(events) if !events.is_empty() => {
                 if process_claimed(&app, events).await > 0 {
-                    app.channels.outbox_wake.notify_one();
+                    app.channels().outbox_wake.notify_one();
                 }
                 continue;
             }
@@ -89,7 +89,7 @@ async fn run_reading(app: App) {
                 let outcome = apply(&app, batch).await;
                 applied = outcome.ids;
                 if outcome.replies > 0 {
-                    app.channels.outbox_wake.notify_one();
+                    app.channels().outbox_wake.notify_one();
                 }
                 continue;
             }
@@ -110,7 +110,7 @@ async fn log_applied(app: &App, ids: &[i64]) {
 
 async fn idle(app: &App) {
     tokio::select! {
-        _ = app.channels.inbound_wake.notified() => {}
+        _ = app.channels().inbound_wake.notified() => {}
         _ = tokio::time::sleep(POLL) => {}
     }
 }

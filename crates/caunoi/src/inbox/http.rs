@@ -21,7 +21,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use caunoi_core::inbox::{Queue, Status};
 use caunoi_core::input::{FieldErrors, Lang};
-use caunoi_core::staff::OfficerId;
+use caunoi_core::staff::{Action, OfficerId};
 use caunoi_core::units::UnitPath;
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -473,7 +473,7 @@ async fn conversation_view(
             title: format!("{} ({})", c.title, c.unit_name),
         })
         .collect();
-    let can_direct = service::can_direct(&me.scope, &path);
+    let can_direct = me.scope.can(Action::DirectWork, &path);
     let officers = crate::staff::service::colleagues_for_unit(app, &view.unit_path)
         .await?
         .into_iter()
@@ -503,7 +503,7 @@ async fn conversation_view(
         urgent: view.urgent,
         assignee: view.assignee_name.clone().unwrap_or_default(),
         can_send: window != WindowInfo::Closed && status != Status::Closed,
-        can_work: service::can_work(&me.scope, &path),
+        can_work: me.scope.can(Action::WorkConversations, &path),
         can_direct,
         window_class,
         window_text,
@@ -741,7 +741,7 @@ async fn assign(
 async fn assign_duty(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i64>) -> Result<Response, WebError> {
     // Scope and role first: the roster assignment itself is a system action.
     let view = service::get(&app, &me.scope, id).await?;
-    if !service::can_direct(&me.scope, &UnitPath::from_stored(view.unit_path)) {
+    if !me.scope.can(Action::DirectWork, &UnitPath::from_stored(view.unit_path)) {
         return Err(WebError::Forbidden);
     }
     let done = match service::assign_on_duty(&app, id).await? {
@@ -836,7 +836,7 @@ async fn canned_view(
         here: "inbox",
         back: format!("/inbox/canned?unit={code}"),
         unit_opts,
-        can_edit: service::can_direct(&me.scope, &unit.path),
+        can_edit: me.scope.can(Action::DirectWork, &unit.path),
         replies: store::canned_for_path(&app.db, unit.path.as_str()).await?,
         unit_name: unit.details.name,
         unit_code: code,
@@ -960,7 +960,7 @@ async fn roster_view(
         here: "inbox",
         back: format!("/inbox/roster?unit={code}"),
         unit_opts,
-        can_edit: service::can_direct(&me.scope, &unit.path),
+        can_edit: me.scope.can(Action::DirectWork, &unit.path),
         unit_name: unit.details.name,
         unit_code: code,
         shifts,

@@ -25,7 +25,7 @@ use caunoi_core::inbox::{
     validate_canned,
 };
 use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
-use caunoi_core::staff::{Action, Forbidden, OfficerId, Role, Scope};
+use caunoi_core::staff::{Action, OfficerId, Scope};
 use caunoi_core::units::{UnitId, UnitPath};
 use std::collections::HashMap;
 
@@ -50,29 +50,12 @@ fn conflict() -> ServiceError {
     )
 }
 
-/// Whether the officer may work conversations of the unit at `path`: any role but analyst
-/// (analysts read statistics only).
-pub fn can_work(scope: &Scope, path: &UnitPath) -> bool {
-    scope.grants.iter().any(|g| g.role != Role::Analyst && g.unit_path.contains(path))
-}
-
-/// Whether the officer may direct others' work at the unit (assign to a colleague, manage the
-/// roster and canned replies): admins, leaders and duty officers.
-pub fn can_direct(scope: &Scope, path: &UnitPath) -> bool {
-    scope
-        .grants
-        .iter()
-        .any(|g| matches!(g.role, Role::Admin | Role::Leader | Role::DutyOfficer) && g.unit_path.contains(path))
-}
-
-// `Forbidden` names an action of the foundation's list, which has no inbox entries yet; the web
-// edge only turns it into a 403.
 fn require_work(scope: &Scope, path: &UnitPath) -> Result<(), ServiceError> {
-    if can_work(scope, path) { Ok(()) } else { Err(Forbidden { action: Action::ViewUnit }.into()) }
+    Ok(scope.require(Action::WorkConversations, path)?)
 }
 
 fn require_direct(scope: &Scope, path: &UnitPath) -> Result<(), ServiceError> {
-    if can_direct(scope, path) { Ok(()) } else { Err(Forbidden { action: Action::EditUnit }.into()) }
+    Ok(scope.require(Action::DirectWork, path)?)
 }
 
 fn ts(micros: i64) -> jiff::Timestamp {
@@ -568,7 +551,7 @@ async fn reply_to(
         tx.commit().await?;
         value
     };
-    app.channels.outbox_wake.notify_one();
+    app.channels().outbox_wake.notify_one();
     Ok(sent)
 }
 

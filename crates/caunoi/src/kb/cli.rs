@@ -1,7 +1,8 @@
 //! `caunoi kb …`: ask the engine a question, evaluate it on a labelled question file, import the
 //! shared base, export a unit's effective knowledge base.
 
-use crate::cli::{CliError, DbArgs};
+use crate::cli::args::{DbArgs, db_overrides};
+use crate::error::CliError;
 use caunoi_core::kb::{KbEntry, build_matcher, evaluate_kb, parse_kb_json, parse_questions_json};
 use caunoi_text::abbrev::Abbreviations;
 use caunoi_text::matcher::{Decision, Matcher, MatcherConfig};
@@ -68,7 +69,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
                     build_matcher(&entries_from_file(&file)?, &Abbreviations::builtin(), MatcherConfig::default())
                 }
                 None => {
-                    let app = crate::cli::open(&crate::cli::db_overrides(config, db)).await?;
+                    let app = crate::server::open(&db_overrides(config, db)).await?;
                     let path = match unit {
                         Some(code) => crate::units::store::locate(&app.db, &code)
                             .await?
@@ -76,7 +77,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
                             .ok_or_else(|| CliError::Message(format!("no unit with code {code}")))?,
                         None => caunoi_core::units::UnitPath::from_stored(String::new()),
                     };
-                    app.kb.effective(&path).matcher.clone()
+                    app.kb().effective(&path).matcher.clone()
                 }
             };
             out(&format!("{}\n", describe(&matcher.decide(&text))));
@@ -99,7 +100,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
         }
         KbCommand::Import { file, db } => {
             let text = read(&file)?;
-            let app = crate::cli::open(&crate::cli::db_overrides(config, db)).await?;
+            let app = crate::server::open(&db_overrides(config, db)).await?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
             let n = crate::kb::service::import_base(&app, &text, None, &name)
                 .await
@@ -108,7 +109,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
             Ok(())
         }
         KbCommand::Export { unit, db } => {
-            let app = crate::cli::open(&crate::cli::db_overrides(config, db)).await?;
+            let app = crate::server::open(&db_overrides(config, db)).await?;
             let path = match unit {
                 Some(code) => crate::units::store::locate(&app.db, &code)
                     .await?
@@ -116,7 +117,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
                     .ok_or_else(|| CliError::Message(format!("no unit with code {code}")))?,
                 None => caunoi_core::units::UnitPath::from_stored(String::new()),
             };
-            out(&(caunoi_core::kb::to_kb_json(&app.kb.effective(&path).entries) + "\n"));
+            out(&(caunoi_core::kb::to_kb_json(&app.kb().effective(&path).entries) + "\n"));
             Ok(())
         }
     }

@@ -192,7 +192,7 @@ async fn entry_view(
         notes: entry.notes.clone().unwrap_or_default(),
         verified: entry.verified.then(|| "on".into()),
     });
-    let own_override = app.kb.own_overrides(unit.id).iter().any(|o| match o {
+    let own_override = app.kb().own_overrides(unit.id).iter().any(|o| match o {
         caunoi_core::kb::KbOverride::Modify { id: i, .. } | caunoi_core::kb::KbOverride::Hide { id: i } => {
             i.as_str() == id
         }

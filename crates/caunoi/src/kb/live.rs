@@ -124,3 +124,10 @@ impl KbLive {
         self.state.read().map(|s| s.base.len()).unwrap_or(0)
     }
 }
+
+impl crate::app::App {
+    /// The live knowledge base; `kb().reload` after opening the database.
+    pub fn kb(&self) -> &KbLive {
+        self.runtime()
+    }
+}

@@ -75,7 +75,7 @@ pub fn working_hours_text(hours: &caunoi_core::units::OpeningHours) -> String {
 
 /// An entry of the unit's knowledge base, filled for sending.
 pub fn filled(app: &App, unit: &Unit, entry_id: &str) -> Option<FilledEntry> {
-    let effective = app.kb.effective(&unit.path);
+    let effective = app.kb().effective(&unit.path);
     let e = effective.entry(entry_id)?;
     Some(FilledEntry {
         id: e.id.to_string(),
@@ -98,13 +98,13 @@ pub enum EntryOrigin {
 /// The unit's effective knowledge base, for the console.
 pub async fn effective_for(app: &App, scope: &Scope, unit_code: &str) -> Result<(Unit, Arc<Effective>), ServiceError> {
     let unit = crate::units::service::get(app, scope, unit_code).await?;
-    let eff = app.kb.effective(&unit.path);
+    let eff = app.kb().effective(&unit.path);
     Ok((unit, eff))
 }
 
 /// Where an entry of a unit's effective knowledge base comes from.
 pub fn origin(app: &App, entry: &KbEntry) -> EntryOrigin {
-    match app.kb.base_entry(entry.id.as_str()) {
+    match app.kb().base_entry(entry.id.as_str()) {
         None => EntryOrigin::Local,
         Some(base) if base == *entry => EntryOrigin::Base,
         Some(_) => EntryOrigin::Modified,
@@ -170,7 +170,7 @@ pub async fn save_entry(
     let verified = input.verified.is_some();
     // A local entry (not in the shared base) is saved whole at this unit; a shared entry gets a
     // "modify" override that leaves the base untouched for everyone else.
-    let o = if app.kb.base_entry(entry_id).is_none() {
+    let o = if app.kb().base_entry(entry_id).is_none() {
         let mut e = current.clone();
         e.title = title;
         e.answer = answer;
@@ -179,7 +179,7 @@ pub async fn save_entry(
         e.verified = verified;
         KbOverride::Add { entry: e }
     } else {
-        let base = app.kb.base_entry(entry_id).unwrap_or_else(|| current.clone());
+        let base = app.kb().base_entry(entry_id).unwrap_or_else(|| current.clone());
         let extra: Vec<String> = questions.into_iter().filter(|q| !base.questions.contains(q)).collect();
         let changes = EntryChanges {
             title: (title != base.title).then_some(title),
@@ -219,7 +219,7 @@ async fn put_override(
     )
     .await?;
     tx.commit().await?;
-    app.kb.reload(&app.db).await?;
+    app.kb().reload(&app.db).await?;
     Ok(())
 }
 
@@ -264,7 +264,7 @@ pub async fn restore_entry(app: &App, scope: &Scope, unit_code: &str, entry_id: 
     if !removed {
         return Err(ServiceError::NotFound);
     }
-    app.kb.reload(&app.db).await?;
+    app.kb().reload(&app.db).await?;
     Ok(())
 }
 
@@ -360,7 +360,7 @@ pub async fn import_base(
         )
         .await?;
         tx.commit().await?;
-        app.kb.reload(&app.db).await?;
+        app.kb().reload(&app.db).await?;
         Ok(())
     }
     .await;
@@ -420,7 +420,7 @@ pub async fn review_groups(app: &App, scope: &Scope) -> Result<Vec<ReviewGroup>,
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         let groups = caunoi_text::group::group_similar(&texts, 0.5);
         let unit = crate::units::store::locate(&app.db, &unit_code).await?;
-        let eff = unit.map(|(_, path)| app.kb.effective(&path));
+        let eff = unit.map(|(_, path)| app.kb().effective(&path));
         for g in groups {
             let items: Vec<store::UnansweredRow> = g.iter().filter_map(|i| rows.get(*i).cloned()).collect();
             let suggestion = eff.as_ref().and_then(|eff| {
@@ -449,7 +449,7 @@ pub async fn add_as_paraphrases(app: &App, scope: &Scope, ids: &[i64], entry_id:
         .map(|r| r.text.clone())
         .filter(|q| !entry.questions.contains(q))
         .collect();
-    let existing = app.kb.own_overrides(unit.id).into_iter().find(|o| match o {
+    let existing = app.kb().own_overrides(unit.id).into_iter().find(|o| match o {
         KbOverride::Modify { id, .. } | KbOverride::Hide { id } => id.as_str() == entry_id,
         KbOverride::Add { entry } => entry.id.as_str() == entry_id,
     });

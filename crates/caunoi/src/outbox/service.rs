@@ -22,7 +22,7 @@ pub async fn list_dead(app: &App, scope: &Scope) -> Result<Vec<OutboxRow>, Servi
 
 /// Whether the officer handles dead letters anywhere: an admin, leader or duty officer grant.
 pub fn handles_dead_letters(scope: &Scope) -> bool {
-    scope.grants.iter().any(|g| crate::inbox::service::can_direct(scope, &g.unit_path))
+    scope.can_anywhere(Action::DirectWork)
 }
 
 /// Dead letters of the units whose work the officer directs, with their units, newest first.
@@ -33,7 +33,7 @@ pub async fn dead_letters(app: &App, scope: &Scope) -> Result<Vec<DeadLetter>, S
     Ok(store::dead_letters_in_scope(&app.db, scope.officer_id, LIST_LIMIT)
         .await?
         .into_iter()
-        .filter(|d| crate::inbox::service::can_direct(scope, &UnitPath::from_stored(d.unit_path.clone())))
+        .filter(|d| scope.can(Action::DirectWork, &UnitPath::from_stored(d.unit_path.clone())))
         .collect())
 }
 
@@ -51,7 +51,7 @@ pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError
     let (row, path) = store::get_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
     let path = UnitPath::from_stored(path);
     scope.require(Action::ViewUnit, &path)?;
-    if !crate::inbox::service::can_direct(scope, &path) {
+    if !scope.can(Action::DirectWork, &path) {
         return Err(Forbidden { action: Action::EditUnit }.into());
     }
     if row.status != "dead" {
@@ -82,7 +82,7 @@ pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError
     if !requeued {
         return Err(ServiceError::NotFound);
     }
-    app.channels.outbox_wake.notify_one();
+    app.channels().outbox_wake.notify_one();
     Ok(())
 }
 

@@ -28,6 +28,13 @@ pub struct BotSettingsLive {
     by_unit: RwLock<HashMap<UnitId, BotSettings>>,
 }
 
+impl App {
+    /// Units' bot settings in memory; `bot_settings().reload` after opening the database.
+    pub fn bot_settings(&self) -> &BotSettingsLive {
+        self.runtime()
+    }
+}
+
 impl BotSettingsLive {
     /// Loads every unit's settings from the database.
     pub async fn reload(&self, db: &Db) -> Result<(), StoreError> {
@@ -134,7 +141,7 @@ pub async fn save(app: &App, scope: &Scope, code: &str, form: &SettingsForm) -> 
     )
     .await?;
     tx.commit().await?;
-    app.bot_settings.reload(&app.db).await?;
+    app.bot_settings().reload(&app.db).await?;
     Ok(())
 }
 
@@ -191,13 +198,13 @@ async fn page(State(app): State<App>, me: CurrentOfficer, Path(code): Path<Strin
     if !me.scope.can(Action::EditUnit, &unit.path) {
         return Err(WebError::Forbidden);
     }
-    let settings = app.bot_settings.for_path(&unit.path);
+    let settings = app.bot_settings().for_path(&unit.path);
     render(&BotPage {
         t: T::new(me.lang),
         nav: Nav::of(&me),
         here: "units",
         back: format!("/units/{code}/bot"),
-        inherited: !app.bot_settings.has_own(unit.id),
+        inherited: !app.bot_settings().has_own(unit.id),
         unit_name: unit.details.name,
         code,
         greeting: settings.greeting.clone(),

@@ -212,7 +212,7 @@ pub async fn bind_zalo(app: &App, scope: &Scope, code: &str, input: &ZaloBinding
     .await?;
     tx.commit().await?;
     // The unit's previous OA (if any) is stale too.
-    app.channels.zalo.bindings.clear();
+    app.channels().zalo.bindings.clear();
     Ok(())
 }
 

@@ -1,4 +1,4 @@
-//! The HTTP edge: router assembly, security headers, CSRF, request metrics and logs, static
+//! The HTTP edge: router assembly ([`routes`]), security headers, CSRF, request metrics and logs, static
 //! assets, health and metrics endpoints. Feature routes live in each feature's `http.rs`.
 //!
 //! Invariants: every response carries the security headers (CSP without inline script, no
@@ -10,18 +10,16 @@ pub mod client_ip;
 pub mod error;
 pub mod i18n;
 pub mod media;
+pub mod routes;
 
 use crate::app::App;
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Path, Query, Request, State};
+use axum::extract::{MatchedPath, Path, Query, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::{self, Next};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
 use rust_embed::RustEmbed;
 use std::time::Instant;
-use tower_http::csrf::CsrfLayer;
 
 pub use auth::{CurrentOfficer, PageLang};
 pub use error::WebError;
@@ -41,7 +39,7 @@ impl Nav {
         Some(Nav {
             display_name: o.display_name.clone(),
             is_admin: o.scope.is_admin_anywhere(),
-            handles_dead_letters: crate::outbox::service::handles_dead_letters(&o.scope),
+            handles_dead_letters: o.scope.can_anywhere(caunoi_core::staff::Action::DirectWork),
         })
     }
 }
@@ -70,42 +68,7 @@ impl Opt {
 #[folder = "static/"]
 struct Assets;
 
-/// Builds the whole application router.
-pub fn router(app: App) -> Router {
-    // Webhooks come cross-site by design and carry their own signatures (channels::zalo::webhook).
-    let csrf = CsrfLayer::new()
-        .with_insecure_bypass(|_, uri| uri.path().starts_with("/channels/"))
-        .with_rejection_response(|_| {
-            (
-                StatusCode::FORBIDDEN,
-                "Yêu cầu bị từ chối vì không đến từ trang của caunoi. / Cross-site request refused.",
-            )
-                .into_response()
-        });
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .route("/static/{*path}", get(static_file))
-        .route("/lang", get(switch_lang))
-        .route("/favicon.ico", get(|| async { Redirect::permanent("/static/favicon.svg") }))
-        .merge(crate::staff::http::routes())
-        .merge(crate::units::http::routes())
-        .merge(crate::units::public::routes())
-        .merge(crate::audit::http::routes())
-        .merge(crate::channels::routes())
-        .merge(crate::channels::webchat::routes())
-        .merge(crate::kb::http::routes())
-        .merge(crate::units::bot_settings::routes())
-        .merge(crate::inbox::http::routes())
-        .merge(crate::outbox::http::routes())
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
-        .layer(csrf)
-        .layer(middleware::from_fn_with_state(app.clone(), observe))
-        .with_state(app)
-}
-
-async fn healthz(State(app): State<App>) -> Response {
+pub(crate) async fn healthz(State(app): State<App>) -> Response {
     if app.db.ping().await {
         (StatusCode::OK, "ok").into_response()
     } else {
@@ -113,15 +76,15 @@ async fn healthz(State(app): State<App>) -> Response {
     }
 }
 
-async fn metrics(State(app): State<App>) -> Response {
+pub(crate) async fn metrics(State(app): State<App>) -> Response {
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response()
 }
 
-async fn not_found() -> WebError {
+pub(crate) async fn not_found() -> WebError {
     WebError::NotFound
 }
 
-async fn static_file(Path(path): Path<String>) -> Response {
+pub(crate) async fn static_file(Path(path): Path<String>) -> Response {
     match Assets::get(&path) {
         Some(file) => {
             let mime = match path.rsplit('.').next() {
@@ -149,14 +112,14 @@ async fn static_file(Path(path): Path<String>) -> Response {
 }
 
 #[derive(serde::Deserialize)]
-struct LangQuery {
+pub(crate) struct LangQuery {
     to: String,
     #[serde(default)]
     back: String,
 }
 
 /// Switches the UI language with a cookie and returns to the page.
-async fn switch_lang(State(app): State<App>, Query(q): Query<LangQuery>) -> Response {
+pub(crate) async fn switch_lang(State(app): State<App>, Query(q): Query<LangQuery>) -> Response {
     let lang = caunoi_core::input::Lang::from_tag(&q.to);
     let back = if q.back.starts_with('/') && !q.back.starts_with("//") && !q.back.contains('\\') {
         q.back
@@ -170,7 +133,7 @@ async fn switch_lang(State(app): State<App>, Query(q): Query<LangQuery>) -> Resp
 /// Security headers, cache policy, request metrics and one JSON log line per request (at debug
 /// level for accepted webhook deliveries). The log holds the route pattern, never the concrete
 /// path or query (they may carry personal data).
-async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
+pub(crate) async fn observe(State(app): State<App>, req: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = req.method().clone();
     let route =

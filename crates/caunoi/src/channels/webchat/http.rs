@@ -369,7 +369,7 @@ async fn events(
 ) -> Result<Response, ChatError> {
     let (unit, session) = chat_session(&app, &code, &headers, q.t.as_deref()).await?;
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<i64>().ok());
-    let rx = app.channels.web.subscribe();
+    let rx = app.channels().web.subscribe();
     let live = Live { app, unit, session, last, rx, queue: VecDeque::new(), ready_sent: false };
     let stream = futures::stream::unfold(live, |mut s| async move {
         loop {

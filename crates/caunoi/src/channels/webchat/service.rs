@@ -151,9 +151,9 @@ async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessa
     })?;
     metrics::counter!("caunoi_webchat_messages_total").increment(1);
     if turn.replies > 0 {
-        app.channels.outbox_wake.notify_one();
+        app.channels().outbox_wake.notify_one();
     }
-    app.channels.web.notify(session.id);
+    app.channels().web.notify(session.id);
     Ok(turn)
 }
 

@@ -56,7 +56,7 @@ pub async fn download(app: &App, url: &str, expect: Expect) -> Result<String, Me
         return Err(MediaError::BadUrl);
     }
     let mut resp = app
-        .channels
+        .channels()
         .zalo
         .http()
         .get(url)

@@ -16,40 +16,12 @@ pub mod webhook;
 use crate::app::App;
 use crate::error::ServiceError;
 use caunoi_zalo::TokenPair;
-use caunoi_zalo::signature::{MacFirstTerm, MacSecret, MacVariant, SignatureConfig, VerifyMode};
-
-/// Parses the `zalo_signature` setting: `oa-secret` (documented default, also the empty
-/// string), `app-secret`, `oa-id` (first term is the OA id), or `diagnostic` (try all three).
-pub fn parse_signature_config(text: &str) -> Option<SignatureConfig> {
-    let variant = |first_term, secret| MacVariant { first_term, secret };
-    let mut config = SignatureConfig::default();
-    match text.trim().to_ascii_lowercase().as_str() {
-        "" | "oa-secret" => {}
-        "app-secret" => config.variant = variant(MacFirstTerm::AppId, MacSecret::AppSecret),
-        "oa-id" => config.variant = variant(MacFirstTerm::OaId, MacSecret::OaSecretKey),
-        "diagnostic" => config.mode = VerifyMode::Diagnostic,
-        _ => return None,
-    }
-    Some(config)
-}
 
 /// Stores the token pair of an OA bound to a unit (after the OAuth grant; the demo and tests
 /// use the fake's start tokens). Replaces any previous pair.
 pub async fn connect_tokens(app: &App, oa_id: &str, pair: &TokenPair) -> Result<(), ServiceError> {
     let binding = store::binding_by_oa(&app.db, oa_id).await?.ok_or(ServiceError::NotFound)?;
     tokens::save_pair(&app.db, &app.secrets, binding.unit_id, oa_id, pair, app.clock.now_micros()).await?;
-    app.channels.zalo.forget(oa_id).await;
+    app.channels().zalo.forget(oa_id).await;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signature_settings_parse() {
-        assert_eq!(parse_signature_config(""), Some(SignatureConfig::default()));
-        assert_eq!(parse_signature_config("diagnostic").map(|c| c.mode), Some(VerifyMode::Diagnostic));
-        assert!(parse_signature_config("hmac").is_none());
-    }
 }

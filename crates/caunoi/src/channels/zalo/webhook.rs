@@ -70,7 +70,7 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
         // Zalo probes a new webhook URL with an unsigned `{}` (§3.1).
         return json(StatusCode::OK, "ok");
     }
-    let binding = match app.channels.zalo.bindings.get(&app, &oa_id).await {
+    let binding = match app.channels().zalo.bindings.get(&app, &oa_id).await {
         Ok(Some(b)) => b,
         Ok(None) => return reject(StatusCode::UNAUTHORIZED, "unknown_oa"),
         Err(e) => {
@@ -128,13 +128,13 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
         processed_at: (!super::inbound::needs_processing(&event)).then_some(received_at),
     };
     let settled = new.processed_at.is_some();
-    match app.channels.inbound_writer.store(&app.db, new).await {
+    match app.channels().inbound_writer.store(&app.db, new).await {
         Ok(Some(_)) => {
             metrics::counter!("caunoi_webhook_accepted_total").increment(1);
             if settled {
                 metrics::counter!("caunoi_inbound_processed_total").increment(1);
             } else {
-                app.channels.inbound_wake.notify_one();
+                app.channels().inbound_wake.notify_one();
             }
             json(StatusCode::OK, "ok")
         }
@@ -154,7 +154,7 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
 const MAX_GROUP: usize = 256;
 
 /// How the webhook stores events before acknowledging them: a group committer (started on
-/// first use, kept in `app.channels`) writing through `Db::ingest`, so on PostgreSQL acks never
+/// first use, kept in `app.channels()`) writing through `Db::ingest`, so on PostgreSQL acks never
 /// wait for the workers' connections either.
 #[derive(Default)]
 pub struct InboundWriter {

@@ -2,12 +2,14 @@
 //! Every failure the operator can cause (a wrong option, an unreachable database, a refused
 //! import) ends with one clear sentence on stderr and exit code 2 — never a backtrace.
 
-use crate::app::App;
-use crate::config::{Config, ConfigError, Overrides};
-use crate::db::{ConnectError, Db, StoreError};
-use crate::error::ServiceError;
+pub use crate::error::CliError;
 use crate::{demo, server, staff, units};
-use clap::{Args, Parser, Subcommand};
+use args::overrides;
+pub use args::{DbArgs, ServeArgs};
+use server::open;
+
+pub mod args;
+use clap::{Parser, Subcommand};
 use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -58,54 +60,6 @@ pub enum BenchCommand {
     Webhook(crate::channels::bench::WebhookBenchArgs),
 }
 
-#[derive(Args, Debug, Clone, Default)]
-pub struct DbArgs {
-    /// Data directory: the SQLite database, the instance key, media. Default ./caunoi-data.
-    #[arg(long, env = "CAUNOI_DATA_DIR", value_name = "DIR")]
-    pub data_dir: Option<PathBuf>,
-    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: SQLite in the data dir.
-    #[arg(long, env = "CAUNOI_DATABASE_URL", value_name = "URL")]
-    pub database_url: Option<String>,
-}
-
-#[derive(Args, Debug, Clone, Default)]
-pub struct ServeArgs {
-    /// Address to listen on. Default 127.0.0.1:8080.
-    #[arg(long, env = "CAUNOI_LISTEN", value_name = "HOST:PORT")]
-    pub listen: Option<String>,
-    #[command(flatten)]
-    pub db: DbArgs,
-    /// Public address of this instance, used in links and QR codes (https enables Secure cookies and HSTS).
-    #[arg(long, env = "CAUNOI_PUBLIC_URL", value_name = "URL")]
-    pub public_url: Option<String>,
-    /// Instance key (32 bytes, base64) that encrypts stored secrets. Default: <data-dir>/secret.key.
-    #[arg(long, env = "CAUNOI_SECRET_KEY", hide_env_values = true, value_name = "BASE64")]
-    pub secret_key: Option<String>,
-    /// Require admins to turn on two-step verification before using the console.
-    #[arg(long, env = "CAUNOI_REQUIRE_TOTP_FOR_ADMINS", value_name = "true|false")]
-    pub require_totp_for_admins: Option<bool>,
-    /// Base URL of the Zalo API hosts (the fake Zalo in tests and the demo). Default: real Zalo.
-    #[arg(long, env = "CAUNOI_ZALO_API_URL", value_name = "URL")]
-    pub zalo_api_url: Option<String>,
-    /// Webhook signature variant: oa-secret (documented default), app-secret, oa-id, diagnostic.
-    #[arg(long, env = "CAUNOI_ZALO_SIGNATURE", value_name = "VARIANT")]
-    pub zalo_signature: Option<String>,
-    /// Run the background workers (inbound events, outbox): on (default) or off.
-    #[arg(long, env = "CAUNOI_WORKERS", value_name = "on|off", value_parser = parse_on_off)]
-    pub workers: Option<bool>,
-    /// Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client. Default: none.
-    #[arg(long, env = "CAUNOI_TRUSTED_PROXIES", value_name = "IP|CIDR,...")]
-    pub trusted_proxies: Option<String>,
-}
-
-fn parse_on_off(s: &str) -> Result<bool, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "on" | "true" | "1" | "yes" => Ok(true),
-        "off" | "false" | "0" | "no" => Ok(false),
-        _ => Err("use on or off".into()),
-    }
-}
-
 #[derive(Subcommand, Debug)]
 pub enum UnitsCommand {
     /// Import units from a CSV (with header) or JSON file. All rows or none.
@@ -137,61 +91,6 @@ pub enum UsersCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-}
-
-/// A failure reported to the operator in one sentence.
-#[derive(Debug, thiserror::Error)]
-pub enum CliError {
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error("the database could not be prepared: {0}")]
-    Store(#[from] StoreError),
-    #[error("{0}")]
-    Message(String),
-}
-
-impl From<ServiceError> for CliError {
-    fn from(e: ServiceError) -> Self {
-        match e {
-            ServiceError::Invalid(errs) => CliError::Message(format!("invalid input: {errs}")),
-            ServiceError::Store(s) => CliError::Store(s),
-            other => CliError::Message(other.to_string()),
-        }
-    }
-}
-
-fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
-    Overrides {
-        config_file: config.clone(),
-        listen: s.listen.clone(),
-        data_dir: s.db.data_dir.clone(),
-        database_url: s.db.database_url.clone(),
-        public_url: s.public_url.clone(),
-        secret_key: s.secret_key.clone(),
-        require_totp_for_admins: s.require_totp_for_admins,
-        zalo_api_url: s.zalo_api_url.clone(),
-        zalo_signature: s.zalo_signature.clone(),
-        workers: s.workers,
-        trusted_proxies: s.trusted_proxies.clone(),
-    }
-}
-
-/// Overrides for commands that only need the database.
-pub fn db_overrides(config: &Option<PathBuf>, db: DbArgs) -> Overrides {
-    overrides(config, &ServeArgs { db, ..Default::default() })
-}
-
-/// Resolves configuration, opens and migrates the database, loads the knowledge base.
-pub async fn open(o: &Overrides) -> Result<App, CliError> {
-    let config = Config::resolve(o)?;
-    let db = Db::connect(&config.database_url).await?;
-    db.migrate().await?;
-    let app = App::new(db, config);
-    app.kb.reload(&app.db).await?;
-    app.bot_settings.reload(&app.db).await?;
-    Ok(app)
 }
 
 /// Entry point of the binary.

@@ -1,0 +1,75 @@
+//! The command line's shared arguments (database, serving) and how they become configuration
+//! [`Overrides`]. A leaf: the subcommands of every feature take these.
+
+use crate::config::Overrides;
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DbArgs {
+    /// Data directory: the SQLite database, the instance key, media. Default ./caunoi-data.
+    #[arg(long, env = "CAUNOI_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: SQLite in the data dir.
+    #[arg(long, env = "CAUNOI_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on. Default 127.0.0.1:8080.
+    #[arg(long, env = "CAUNOI_LISTEN", value_name = "HOST:PORT")]
+    pub listen: Option<String>,
+    #[command(flatten)]
+    pub db: DbArgs,
+    /// Public address of this instance, used in links and QR codes (https enables Secure cookies and HSTS).
+    #[arg(long, env = "CAUNOI_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Instance key (32 bytes, base64) that encrypts stored secrets. Default: <data-dir>/secret.key.
+    #[arg(long, env = "CAUNOI_SECRET_KEY", hide_env_values = true, value_name = "BASE64")]
+    pub secret_key: Option<String>,
+    /// Require admins to turn on two-step verification before using the console.
+    #[arg(long, env = "CAUNOI_REQUIRE_TOTP_FOR_ADMINS", value_name = "true|false")]
+    pub require_totp_for_admins: Option<bool>,
+    /// Base URL of the Zalo API hosts (the fake Zalo in tests and the demo). Default: real Zalo.
+    #[arg(long, env = "CAUNOI_ZALO_API_URL", value_name = "URL")]
+    pub zalo_api_url: Option<String>,
+    /// Webhook signature variant: oa-secret (documented default), app-secret, oa-id, diagnostic.
+    #[arg(long, env = "CAUNOI_ZALO_SIGNATURE", value_name = "VARIANT")]
+    pub zalo_signature: Option<String>,
+    /// Run the background workers (inbound events, outbox): on (default) or off.
+    #[arg(long, env = "CAUNOI_WORKERS", value_name = "on|off", value_parser = parse_on_off)]
+    pub workers: Option<bool>,
+    /// Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client. Default: none.
+    #[arg(long, env = "CAUNOI_TRUSTED_PROXIES", value_name = "IP|CIDR,...")]
+    pub trusted_proxies: Option<String>,
+}
+
+fn parse_on_off(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err("use on or off".into()),
+    }
+}
+
+pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
+    Overrides {
+        config_file: config.clone(),
+        listen: s.listen.clone(),
+        data_dir: s.db.data_dir.clone(),
+        database_url: s.db.database_url.clone(),
+        public_url: s.public_url.clone(),
+        secret_key: s.secret_key.clone(),
+        require_totp_for_admins: s.require_totp_for_admins,
+        zalo_api_url: s.zalo_api_url.clone(),
+        zalo_signature: s.zalo_signature.clone(),
+        workers: s.workers,
+        trusted_proxies: s.trusted_proxies.clone(),
+    }
+}
+
+/// Overrides for commands that only need the database.
+pub fn db_overrides(config: &Option<PathBuf>, db: DbArgs) -> Overrides {
+    overrides(config, &ServeArgs { db, ..Default::default() })
+}
