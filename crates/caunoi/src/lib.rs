@@ -14,6 +14,7 @@ pub mod demo;
 pub mod error;
 pub mod inbox;
 pub mod kb;
+pub mod media;
 pub mod outbox;
 pub mod proxies;
 pub mod scope_sql;

@@ -283,7 +283,7 @@ async fn media_in_an_event_is_downloaded_and_kept() {
     let messages = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
     let media = messages[0].media_ref.clone().expect("media kept");
     let bytes = std::fs::read(t.app.config.data_dir.join("media").join(&media)).expect("file");
-    assert_eq!(caunoi::channels::zalo::media::sniff(&bytes), Some("png"));
+    assert_eq!(caunoi::media::sniff(&bytes), Some(caunoi::media::FileType::Png));
 }
 
 /// Runs the real `caunoi demo` binary against this test's fake Zalo.

@@ -209,7 +209,7 @@ pub struct MessageRow {
     pub officer_name: Option<String>,
     pub kind: String,
     pub text: String,
-    /// The stored file of a photo, video or document (see `inbox::media::resolve`).
+    /// The stored file of a photo, video or document (see `media::resolve`).
     pub media_ref: Option<String>,
     pub media_url: Option<String>,
     pub channel_message_id: Option<String>,

@@ -9,8 +9,8 @@ use super::store;
 use crate::app::App;
 use crate::conversations::service::{ConversationView, OtherConversation};
 use crate::error::ServiceError;
+use crate::media::serve::serve_stored_file;
 use crate::web::error::{render, render_form};
-use crate::web::media::serve_stored_file;
 use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
@@ -596,7 +596,7 @@ impl<S: Send + Sync> FromRequest<S> for ReplyInput {
         let mut parts =
             Multipart::from_request(req, state).await.map_err(|_| WebError::BadRequest("multipart".into()))?;
         let mut input = ReplyInput { text: String::new(), file: None };
-        let too_large = |head: &[u8]| match super::media::sniff(head) {
+        let too_large = |head: &[u8]| match crate::media::sniff(head).filter(|t| super::media::accepted(*t)) {
             None => AttachmentError::NotAccepted,
             Some(k) if k.is_image() => AttachmentError::ImageTooLarge,
             Some(_) => AttachmentError::FileTooLarge,
@@ -675,7 +675,7 @@ async fn media_file(
     req: Request,
 ) -> Result<Response, WebError> {
     let media_ref = service::media_ref(&app, me.id, id).await?.ok_or(WebError::NotFound)?;
-    let (path, mime) = super::media::resolve(&app.config.data_dir, &media_ref).ok_or(WebError::NotFound)?;
+    let (path, mime) = crate::media::resolve(&app.config.data_dir, &media_ref).ok_or(WebError::NotFound)?;
     serve_stored_file(&path, mime, req).await.ok_or(WebError::NotFound)
 }
 

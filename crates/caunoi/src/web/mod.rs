@@ -9,7 +9,6 @@ pub mod auth;
 pub mod client_ip;
 pub mod error;
 pub mod i18n;
-pub mod media;
 pub mod routes;
 
 use crate::app::App;

@@ -4,16 +4,18 @@
 //! HttpOnly cookie scoped to the chat path, in that order.
 
 use super::ChatError;
-use super::media::{MAX_VIDEO_BYTES, Upload};
+use super::media::MAX_VIDEO_BYTES;
 use super::service::{self, Post, SESSION_DAYS, Viewer};
 use super::store::SessionRow;
 use crate::app::App;
 use crate::conversations::store::HistoryRow;
+use crate::media::Area;
+use crate::media::serve::serve_stored_file;
+use crate::media::upload::Upload;
 use crate::units::store::{self as units_store, Unit};
 use crate::web::auth::{SESSION_COOKIE, read_cookie};
 use crate::web::client_ip::ClientAddr;
 use crate::web::error::render;
-use crate::web::media::serve_stored_file;
 use crate::web::{PageLang, T, WebError};
 use askama::Template;
 use axum::Router;
@@ -257,7 +259,7 @@ async fn upload(
         if field.name() != Some("file") {
             continue;
         }
-        let mut up = Upload::new(&app.config.data_dir);
+        let mut up = Upload::new(&app.config.data_dir, Area::Web, super::media::limit);
         loop {
             match field.chunk().await {
                 Ok(Some(chunk)) => {

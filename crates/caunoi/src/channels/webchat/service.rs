@@ -8,7 +8,6 @@
 //! against the session and the (keyed-hashed) address before anything is stored.
 
 use super::ChatError;
-use super::media::{self, MediaType, UploadError};
 use super::store::{self, SessionRow};
 use crate::app::App;
 use crate::conversations::service::process_citizen_message;
@@ -16,6 +15,8 @@ use crate::conversations::store::{CitizenRef, ContactKey, HistoryRow};
 use crate::conversations::turns::{Once, TurnOutcome};
 use crate::conversations::unit::UnitContext;
 use crate::crypto;
+use crate::media::FileType;
+use crate::media::upload::UploadError;
 use crate::units::store::Unit;
 use caunoi_core::bot::MediaKind;
 use caunoi_core::conversations::{Channel, CitizenMessage, InboundKind};
@@ -206,7 +207,7 @@ pub async fn post_media(
     unit: &Unit,
     session: &SessionRow,
     media_ref: String,
-    kind: MediaType,
+    kind: FileType,
 ) -> Result<TurnOutcome, ChatError> {
     let msg = CitizenMessage {
         kind: kind.message_kind().into(),
@@ -222,7 +223,7 @@ pub async fn post_media(
 /// Maps an upload failure to what the citizen reads.
 pub fn upload_error(e: UploadError) -> ChatError {
     match e {
-        UploadError::NotMedia => ChatError::NotMedia,
+        UploadError::NotAccepted => ChatError::NotMedia,
         UploadError::TooLarge(kind) if kind.is_video() => ChatError::VideoTooLarge,
         UploadError::TooLarge(_) => ChatError::ImageTooLarge,
         UploadError::Broken => ChatError::UploadBroken,
@@ -264,7 +265,7 @@ pub enum Viewer<'a> {
 
 /// Where the stored file of a message is on disk, if the viewer may see it (else "not found":
 /// existence does not leak): a citizen's upload or an officer's attachment, with its MIME type.
-/// The caller streams it (`web::media::serve_stored_file`), so a video is never held in memory.
+/// The caller streams it (`media::serve::serve_stored_file`), so a video is never held in memory.
 pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(PathBuf, &'static str), ChatError> {
     let row = crate::conversations::service::media_of(&app.db, message_id).await?.ok_or(ChatError::NotFound)?;
     let allowed = match viewer {
@@ -280,12 +281,7 @@ pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Resu
     if !allowed {
         return Err(ChatError::NotFound);
     }
-    match media::path_of(&app.config.data_dir, &row.media_ref) {
-        Some((path, kind)) => Ok((path, kind.mime())),
-        None => crate::inbox::media::path_of(&app.config.data_dir, &row.media_ref)
-            .map(|(path, kind)| (path, kind.mime()))
-            .ok_or(ChatError::NotFound),
-    }
+    crate::media::resolve(&app.config.data_dir, &row.media_ref).ok_or(ChatError::NotFound)
 }
 
 #[cfg(test)]

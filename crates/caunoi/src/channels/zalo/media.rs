@@ -1,10 +1,11 @@
 //! Media that citizens send through Zalo: downloaded at once (Zalo CDN URLs expire, zalo-oa.md
-//! §3.6) into `<data_dir>/media/zalo/`, named by the SHA-256 of the content so a repeated
-//! download of the same file is harmless. Size-limited; images must really be images (magic
+//! §3.6) into the `zalo` media area (`crate::media`), named by the SHA-256 of the content so a
+//! repeated download of the same file is harmless; a type caunoi does not recognize is kept as
+//! `.bin`. Size-limited; images must really be images (magic
 //! bytes). A failed download never loses the message: it is stored with the original URL.
 
 use crate::app::App;
-use sha2::{Digest, Sha256};
+use crate::media::{Area, FileType, UNKNOWN_EXTENSION, sniff, store_bytes};
 
 /// Largest file kept (bytes). Zalo itself caps uploads well below this.
 pub const MAX_MEDIA_BYTES: usize = 25 * 1024 * 1024;
@@ -29,25 +30,6 @@ pub enum MediaError {
     NotAnImage,
     #[error("cannot write the media file: {0}")]
     Io(String),
-}
-
-/// The file type recognized from the first bytes.
-pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
-        Some("png")
-    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("jpg")
-    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
-        Some("gif")
-    } else if bytes.len() >= 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("webp")
-    } else if bytes.starts_with(b"%PDF-") {
-        Some("pdf")
-    } else if bytes.len() >= 12 && &bytes[4..8] == b"ftyp" {
-        Some("mp4")
-    } else {
-        None
-    }
 }
 
 /// Downloads `url` and stores it; returns the media reference (`zalo/<sha256>.<ext>`).
@@ -77,53 +59,10 @@ pub async fn download(app: &App, url: &str, expect: Expect) -> Result<String, Me
         bytes.extend_from_slice(&chunk);
     }
     let kind = sniff(&bytes);
-    if expect == Expect::Image && !matches!(kind, Some("png" | "jpg" | "gif" | "webp")) {
+    if expect == Expect::Image && !matches!(kind, Some(FileType::Png | FileType::Jpeg | FileType::Gif | FileType::Webp))
+    {
         return Err(MediaError::NotAnImage);
     }
-    let name = format!("{}.{}", hex::encode(Sha256::digest(&bytes)), kind.unwrap_or("bin"));
-    let dir = app.config.data_dir.join("media").join("zalo");
-    tokio::fs::create_dir_all(&dir).await.map_err(|e| MediaError::Io(e.to_string()))?;
-    let path = dir.join(&name);
-    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
-        return Ok(format!("zalo/{name}"));
-    }
-    let tmp = dir.join(format!(".{name}.{}", crate::crypto::random_token()));
-    tokio::fs::write(&tmp, &bytes).await.map_err(|e| MediaError::Io(e.to_string()))?;
-    tokio::fs::rename(&tmp, &path).await.map_err(|e| MediaError::Io(e.to_string()))?;
-    Ok(format!("zalo/{name}"))
-}
-
-/// The file of a stored Zalo media reference (`zalo/<sha256>.<ext>`) with its MIME type, if the
-/// reference is well formed.
-pub fn path_of(data_dir: &std::path::Path, media_ref: &str) -> Option<(std::path::PathBuf, &'static str)> {
-    let name = media_ref.strip_prefix("zalo/")?;
-    let (hash, ext) = name.split_once('.')?;
-    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return None;
-    }
-    let mime = match ext {
-        "png" => "image/png",
-        "jpg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        "pdf" => "application/pdf",
-        "mp4" => "video/mp4",
-        "bin" => "application/octet-stream",
-        _ => return None,
-    };
-    Some((data_dir.join("media").join("zalo").join(name), mime))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn images_are_recognized_by_their_first_bytes() {
-        assert_eq!(sniff(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0]), Some("png"));
-        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("jpg"));
-        assert_eq!(sniff(b"GIF89a..."), Some("gif"));
-        assert_eq!(sniff(b"RIFF\0\0\0\0WEBPVP8 "), Some("webp"));
-        assert_eq!(sniff(b"<html>not an image</html>"), None);
-    }
+    let ext = kind.map_or(UNKNOWN_EXTENSION, FileType::extension);
+    store_bytes(&app.config.data_dir, Area::Zalo, &bytes, ext).await.map_err(|e| MediaError::Io(e.to_string()))
 }

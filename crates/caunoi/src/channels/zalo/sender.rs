@@ -142,7 +142,7 @@ impl ZaloRuntime {
 /// The stored file of an outbox payload, ready to upload. A missing file cannot appear later:
 /// the row is a dead letter.
 async fn read_upload(app: &App, media_ref: &str, name: Option<&str>) -> Result<Upload, SendError> {
-    let (path, mime) = crate::inbox::media::resolve(&app.config.data_dir, media_ref)
+    let (path, mime) = crate::media::resolve(&app.config.data_dir, media_ref)
         .ok_or_else(|| SendError::Permanent("media_missing: invalid media reference".into()))?;
     let bytes = tokio::fs::read(&path)
         .await

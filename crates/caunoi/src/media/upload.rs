@@ -1,0 +1,118 @@
+//! Uploads that arrive in chunks (the web chat's photos and videos): recognized from their
+//! first bytes, refused as soon as they pass their type's limit, written under a temporary name
+//! and renamed to their content's hash when complete.
+
+use super::{Area, FileType, SNIFF_LEN, dir, sniff};
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use tokio::io::AsyncWriteExt;
+
+/// Why an upload was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum UploadError {
+    #[error("not an accepted file type (magic bytes)")]
+    NotAccepted,
+    #[error("too large for its kind")]
+    TooLarge(FileType),
+    #[error("the upload broke off")]
+    Broken,
+    #[error("cannot write the media file: {0}")]
+    Io(String),
+}
+
+/// Stores an upload arriving in chunks: recognizes it from the first bytes, refuses it at once
+/// when its type is not accepted or as soon as it passes its type's limit, and returns its
+/// reference and type. Nothing stays on disk when it is refused.
+pub struct Upload {
+    area: Area,
+    dir: PathBuf,
+    /// The largest size accepted for each type; `None` for a type not accepted.
+    limit: fn(FileType) -> Option<u64>,
+    head: Vec<u8>,
+    kind: Option<FileType>,
+    file: Option<(PathBuf, tokio::fs::File)>,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl Upload {
+    pub fn new(data_dir: &Path, area: Area, limit: fn(FileType) -> Option<u64>) -> Upload {
+        let dir = dir(data_dir, area);
+        Upload { area, dir, limit, head: Vec::new(), kind: None, file: None, hasher: Sha256::new(), size: 0 }
+    }
+
+    /// The type of the file, when it is recognized and accepted.
+    fn recognize(&self, head: &[u8]) -> Result<FileType, UploadError> {
+        sniff(head).filter(|t| (self.limit)(*t).is_some()).ok_or(UploadError::NotAccepted)
+    }
+
+    /// Takes the next chunk.
+    pub async fn push(&mut self, chunk: &[u8]) -> Result<(), UploadError> {
+        self.size += chunk.len() as u64;
+        if self.kind.is_none() {
+            self.head.extend_from_slice(chunk);
+            if self.head.len() < SNIFF_LEN {
+                return Ok(());
+            }
+            let kind = self.recognize(&self.head)?;
+            self.kind = Some(kind);
+            let head = std::mem::take(&mut self.head);
+            return self.write(kind, &head).await;
+        }
+        match self.kind {
+            Some(kind) => self.write(kind, chunk).await,
+            None => Err(UploadError::NotAccepted),
+        }
+    }
+
+    async fn write(&mut self, kind: FileType, bytes: &[u8]) -> Result<(), UploadError> {
+        if self.size > (self.limit)(kind).unwrap_or(0) {
+            self.discard().await;
+            return Err(UploadError::TooLarge(kind));
+        }
+        if self.file.is_none() {
+            tokio::fs::create_dir_all(&self.dir).await.map_err(|e| UploadError::Io(e.to_string()))?;
+            let tmp = self.dir.join(format!(".upload-{}", crate::crypto::random_token()));
+            let f = tokio::fs::File::create(&tmp).await.map_err(|e| UploadError::Io(e.to_string()))?;
+            self.file = Some((tmp, f));
+        }
+        self.hasher.update(bytes);
+        if let Some((_, f)) = self.file.as_mut() {
+            f.write_all(bytes).await.map_err(|e| UploadError::Io(e.to_string()))?;
+        }
+        Ok(())
+    }
+
+    /// Removes what was written so far.
+    pub async fn discard(&mut self) {
+        if let Some((tmp, f)) = self.file.take() {
+            drop(f);
+            let _ = tokio::fs::remove_file(&tmp).await;
+        }
+    }
+
+    /// Completes the upload: `(media_ref, type)`.
+    pub async fn finish(mut self) -> Result<(String, FileType), UploadError> {
+        let Some(kind) = self.kind else {
+            // Shorter than the sniff window: recognize what there is.
+            let kind = self.recognize(&self.head)?;
+            let head = std::mem::take(&mut self.head);
+            self.kind = Some(kind);
+            self.write(kind, &head).await?;
+            return Box::pin(self.finish()).await;
+        };
+        let Some((tmp, mut f)) = self.file.take() else { return Err(UploadError::Broken) };
+        let flushed = f.flush().await;
+        drop(f);
+        if let Err(e) = flushed {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(UploadError::Io(e.to_string()));
+        }
+        let name = format!("{}.{}", hex::encode(self.hasher.clone().finalize()), kind.extension());
+        if let Err(e) = tokio::fs::rename(&tmp, self.dir.join(&name)).await {
+            let _ = tokio::fs::remove_file(&tmp).await;
+            return Err(UploadError::Io(e.to_string()));
+        }
+        Ok((format!("{}/{name}", self.area.as_str()), kind))
+    }
+}
