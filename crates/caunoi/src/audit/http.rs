@@ -4,7 +4,7 @@
 use super::store;
 use crate::app::App;
 use crate::web::error::render;
-use crate::web::{CurrentOfficer, Nav, T, WebError};
+use crate::web::{Chrome, CurrentOfficer, T, WebError};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Query, State};
@@ -21,10 +21,7 @@ pub fn routes() -> Router<App> {
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     entries: Vec<store::EntryRow>,
     next_before: Option<i64>,
 }
@@ -32,7 +29,7 @@ struct AuditPage {
 #[derive(Template)]
 #[template(path = "audit.html", block = "rows")]
 struct AuditRows {
-    t: T,
+    chrome: Chrome,
     entries: Vec<store::EntryRow>,
     next_before: Option<i64>,
 }
@@ -55,7 +52,7 @@ async fn audit(
     let next_before = (entries.len() as i64 == PAGE).then(|| entries.last().map(|e| e.id)).flatten();
     let t = T::new(me.lang);
     if headers.contains_key("hx-request") {
-        return render(&AuditRows { t, entries, next_before });
+        return render(&AuditRows { chrome: Chrome::plain(t), entries, next_before });
     }
-    render(&AuditPage { t, nav: Nav::of(&me), here: "audit", back: "/audit".into(), entries, next_before })
+    render(&AuditPage { chrome: me.chrome("audit", "/audit"), entries, next_before })
 }

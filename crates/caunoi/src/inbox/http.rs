@@ -11,7 +11,8 @@ use crate::conversations::service::{ConversationView, OtherConversation};
 use crate::error::ServiceError;
 use crate::media::serve::serve_stored_file;
 use crate::web::error::{render, render_form};
-use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
+use crate::web::form::{self, Posted};
+use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
 use axum::http::header;
@@ -138,10 +139,7 @@ async fn rows(app: &App, me: &CurrentOfficer, q: Queue) -> Result<Vec<Row>, WebE
 #[derive(Template)]
 #[template(path = "inbox.html")]
 struct InboxPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     tabs: Vec<Tab>,
     queue: &'static str,
     rows: Vec<Row>,
@@ -177,10 +175,7 @@ async fn inbox_page(
     let sees_dead = crate::outbox::service::handles_dead_letters(&me.scope);
     let dead_count = if sees_dead { crate::outbox::service::count_dead(&app, &me.scope).await? } else { 0 };
     render(&InboxPage {
-        t,
-        nav: Nav::of(&me),
-        here: "inbox",
-        back: format!("/inbox?queue={}", queue.as_str()),
+        chrome: me.chrome("inbox", format!("/inbox?queue={}", queue.as_str())),
         tabs,
         queue: queue.as_str(),
         rows: rows(&app, &me, queue).await?,
@@ -193,7 +188,7 @@ async fn inbox_page(
 #[derive(Template)]
 #[template(path = "inbox_list.html")]
 struct ListFragment {
-    t: T,
+    chrome: Chrome,
     rows: Vec<Row>,
 }
 
@@ -203,7 +198,7 @@ async fn list_fragment(
     Query(q): Query<QueueQuery>,
 ) -> Result<Response, WebError> {
     let rows = rows(&app, &me, pick_queue(&q.queue)).await?;
-    render(&ListFragment { t: T::new(me.lang), rows })
+    render(&ListFragment { chrome: Chrome::plain(T::new(me.lang)), rows })
 }
 
 async fn take_next(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
@@ -363,10 +358,7 @@ pub struct CannedChoice {
 #[derive(Template)]
 #[template(path = "inbox_conversation.html")]
 struct ConversationPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     id: i64,
     citizen: String,
     channel: &'static str,
@@ -488,9 +480,7 @@ async fn conversation_view(
     let others = service::other_conversations(app, me.id, &view).await?;
     let other_status = others.iter().map(|o| Status::parse(&o.status).map_or("?", |s| status_label(&t, s))).collect();
     let page = ConversationPage {
-        nav: Nav::of(me),
-        here: "inbox",
-        back: format!("/inbox/{id}"),
+        chrome: me.chrome("inbox", format!("/inbox/{id}")),
         id,
         citizen: citizen_label(&t, view.contact_name.as_deref(), view.contact_id),
         channel: channel_label(&view.channel),
@@ -517,7 +507,6 @@ async fn conversation_view(
         notice,
         errors,
         draft,
-        t,
     };
     render_form(&page, &page.errors)
 }
@@ -535,7 +524,7 @@ async fn conversation_page(
 #[derive(Template)]
 #[template(path = "inbox_thread.html")]
 struct ThreadFragment {
-    t: T,
+    chrome: Chrome,
     items: Vec<ThreadItem>,
 }
 
@@ -547,7 +536,7 @@ async fn thread_fragment(
     let t = T::new(me.lang);
     let view = service::get(&app, &me.scope, id).await?;
     let items = thread(&app, &t, &view).await?;
-    render(&ThreadFragment { t, items })
+    render(&ThreadFragment { chrome: Chrome::plain(t), items })
 }
 
 /// After an action: back to the page with a notice, or the page again with the error (422).
@@ -559,10 +548,9 @@ async fn after<V>(
     done: &str,
     draft: String,
 ) -> Result<Response, WebError> {
-    match r {
-        Ok(_) => Ok(Redirect::to(&format!("/inbox/{id}?done={done}")).into_response()),
-        Err(ServiceError::Invalid(errors)) => conversation_view(app, me, id, String::new(), errors, draft).await,
-        Err(e) => Err(e.into()),
+    match form::posted(r)? {
+        Posted::Saved(_) => form::see_other(&format!("/inbox/{id}?done={done}")),
+        Posted::Refused(errors) => conversation_view(app, me, id, String::new(), errors, draft).await,
     }
 }
 
@@ -805,10 +793,7 @@ async fn unit_choice(app: &App, me: &CurrentOfficer, asked: &str) -> Result<(Vec
 #[derive(Template)]
 #[template(path = "inbox_canned.html")]
 struct CannedPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     unit_opts: Vec<Opt>,
     unit_code: String,
     unit_name: String,
@@ -831,10 +816,7 @@ async fn canned_view(
     let (unit_opts, code) = unit_choice(app, me, asked).await?;
     let unit = crate::units::service::get(app, &me.scope, &code).await?;
     let page = CannedPage {
-        t: T::new(me.lang),
-        nav: Nav::of(me),
-        here: "inbox",
-        back: format!("/inbox/canned?unit={code}"),
+        chrome: me.chrome("inbox", format!("/inbox/canned?unit={code}")),
         unit_opts,
         can_edit: me.scope.can(Action::DirectWork, &unit.path),
         replies: store::canned_for_path(&app.db, unit.path.as_str()).await?,
@@ -873,13 +855,11 @@ async fn canned_create(
     me: CurrentOfficer,
     Form(f): Form<CannedCreateForm>,
 ) -> Result<Response, WebError> {
-    match service::create_canned(&app, &me.scope, &f.unit, &f.title, &f.body).await {
-        Ok(_) => Ok(Redirect::to(&format!("/inbox/canned?unit={}&saved=1", crate::web::auth::urlencode(&f.unit)))
-            .into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            canned_view(&app, &me, &f.unit, (f.title, f.body), String::new(), errors).await
+    match form::posted(service::create_canned(&app, &me.scope, &f.unit, &f.title, &f.body).await)? {
+        Posted::Saved(_) => {
+            form::see_other(&format!("/inbox/canned?unit={}&saved=1", crate::web::auth::urlencode(&f.unit)))
         }
-        Err(e) => Err(e.into()),
+        Posted::Refused(errors) => canned_view(&app, &me, &f.unit, (f.title, f.body), String::new(), errors).await,
     }
 }
 
@@ -911,10 +891,7 @@ pub struct ShiftLine {
 #[derive(Template)]
 #[template(path = "inbox_roster.html")]
 struct RosterPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     unit_opts: Vec<Opt>,
     unit_code: String,
     unit_name: String,
@@ -955,10 +932,7 @@ async fn roster_view(
         .map(|o| Opt { selected: o.id.to_string() == form.officer, value: o.id.to_string(), label: o.display_name })
         .collect();
     let page = RosterPage {
-        t: T::new(me.lang),
-        nav: Nav::of(me),
-        here: "inbox",
-        back: format!("/inbox/roster?unit={code}"),
+        chrome: me.chrome("inbox", format!("/inbox/roster?unit={code}")),
         unit_opts,
         can_edit: me.scope.can(Action::DirectWork, &unit.path),
         unit_name: unit.details.name,
@@ -1002,11 +976,11 @@ async fn roster_add(
     Form(f): Form<RosterForm>,
 ) -> Result<Response, WebError> {
     let officer = OfficerId(f.officer.trim().parse::<i64>().unwrap_or(0));
-    match service::add_shift(&app, &me.scope, &f.unit, officer, &f.starts_at, &f.ends_at).await {
-        Ok(_) => Ok(Redirect::to(&format!("/inbox/roster?unit={}&saved=1", crate::web::auth::urlencode(&f.unit)))
-            .into_response()),
-        Err(ServiceError::Invalid(errors)) => roster_view(&app, &me, &f.unit, &f, String::new(), errors).await,
-        Err(e) => Err(e.into()),
+    match form::posted(service::add_shift(&app, &me.scope, &f.unit, officer, &f.starts_at, &f.ends_at).await)? {
+        Posted::Saved(_) => {
+            form::see_other(&format!("/inbox/roster?unit={}&saved=1", crate::web::auth::urlencode(&f.unit)))
+        }
+        Posted::Refused(errors) => roster_view(&app, &me, &f.unit, &f, String::new(), errors).await,
     }
 }
 

@@ -4,9 +4,9 @@
 use super::service::{self, EntryInput, EntryOrigin};
 use super::store;
 use crate::app::App;
-use crate::error::ServiceError;
 use crate::web::error::{render, render_form, render_invalid};
-use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
+use crate::web::form::{self, Posted};
+use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
@@ -74,10 +74,7 @@ pub struct Row {
 #[derive(Template)]
 #[template(path = "kb_list.html")]
 struct ListPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     unit_code: String,
     unit_name: String,
     unit_opts: Vec<Opt>,
@@ -117,10 +114,7 @@ async fn list(State(app): State<App>, me: CurrentOfficer, Query(q): Query<UnitQu
         (rows, describe(t, &eff.matcher.decide(&query)))
     };
     render(&ListPage {
-        t,
-        nav: Nav::of(&me),
-        here: "kb",
-        back: format!("/kb?unit={code}"),
+        chrome: me.chrome("kb", format!("/kb?unit={code}")),
         unit_opts: unit_opts(&app, &me, &code).await?,
         unit_name: unit.details.name.clone(),
         can_edit: me.scope.can(Action::EditKb, &unit.path),
@@ -156,10 +150,7 @@ fn describe(t: T, d: &caunoi_text::matcher::Decision) -> String {
 #[derive(Template)]
 #[template(path = "kb_entry.html")]
 struct EntryPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     unit_code: String,
     unit_name: String,
     entry: KbEntry,
@@ -184,7 +175,6 @@ async fn entry_view(
 ) -> Result<Response, WebError> {
     let (unit, eff) = service::effective_for(app, &me.scope, code).await?;
     let entry = eff.entry(id).cloned().ok_or(WebError::NotFound)?;
-    let t = T::new(me.lang);
     let input = input.unwrap_or_else(|| EntryInput {
         title: entry.title.clone(),
         answer: entry.answer.clone(),
@@ -199,10 +189,7 @@ async fn entry_view(
         caunoi_core::kb::KbOverride::Add { entry } => entry.id.as_str() == id,
     });
     let page = EntryPage {
-        t,
-        nav: Nav::of(me),
-        here: "kb",
-        back: format!("/kb/entry/{id}?unit={code}"),
+        chrome: me.chrome("kb", format!("/kb/entry/{id}?unit={code}")),
         unit_code: code.to_string(),
         unit_name: unit.details.name.clone(),
         filled_answer: caunoi_core::kb::fill_placeholders(&entry.answer, &service::placeholders(&unit)),
@@ -242,12 +229,9 @@ async fn save_entry(
     Form(input): Form<EntryInput>,
 ) -> Result<Response, WebError> {
     let code = resolve_unit(&app, &me, &q.unit).await?;
-    match service::save_entry(&app, &me.scope, &code, &id, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/kb/entry/{id}?unit={code}&saved=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
-            entry_view(&app, &me, &code, &id, Some(input), errors, String::new()).await
-        }
-        Err(e) => Err(e.into()),
+    match form::posted(service::save_entry(&app, &me.scope, &code, &id, &input).await)? {
+        Posted::Saved(()) => form::see_other(&format!("/kb/entry/{id}?unit={code}&saved=1")),
+        Posted::Refused(errors) => entry_view(&app, &me, &code, &id, Some(input), errors, String::new()).await,
     }
 }
 
@@ -276,10 +260,7 @@ async fn restore(
 #[derive(Template)]
 #[template(path = "kb_new.html")]
 struct NewPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     unit_code: String,
     unit_name: String,
     input: EntryInput,
@@ -299,10 +280,7 @@ async fn new_page(
     }
     let input = EntryInput { questions: q.text.chars().take(300).collect(), ..Default::default() };
     render(&NewPage {
-        t: T::new(me.lang),
-        nav: Nav::of(&me),
-        here: "kb",
-        back: format!("/kb/new?unit={code}"),
+        chrome: me.chrome("kb", format!("/kb/new?unit={code}")),
         unit_name: unit.details.name,
         unit_code: code,
         input,
@@ -326,15 +304,12 @@ async fn new_entry(
     Form(f): Form<NewForm>,
 ) -> Result<Response, WebError> {
     let code = resolve_unit(&app, &me, &q.unit).await?;
-    match service::add_local_entry(&app, &me.scope, &code, &f.input, &f.category).await {
-        Ok(id) => Ok(Redirect::to(&format!("/kb/entry/{id}?unit={code}&saved=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
+    match form::posted(service::add_local_entry(&app, &me.scope, &code, &f.input, &f.category).await)? {
+        Posted::Saved(id) => form::see_other(&format!("/kb/entry/{id}?unit={code}&saved=1")),
+        Posted::Refused(errors) => {
             let unit = crate::units::service::get(&app, &me.scope, &code).await?;
             render_invalid(&NewPage {
-                t: T::new(me.lang),
-                nav: Nav::of(&me),
-                here: "kb",
-                back: format!("/kb/new?unit={code}"),
+                chrome: me.chrome("kb", format!("/kb/new?unit={code}")),
                 unit_name: unit.details.name,
                 unit_code: code,
                 input: f.input,
@@ -342,7 +317,6 @@ async fn new_entry(
                 errors,
             })
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -365,10 +339,7 @@ pub struct GroupView {
 #[derive(Template)]
 #[template(path = "kb_review.html")]
 struct ReviewPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     groups: Vec<GroupView>,
     notice: String,
 }
@@ -397,7 +368,7 @@ async fn review(State(app): State<App>, me: CurrentOfficer, Query(q): Query<Unit
         })
         .collect();
     let notice = if q.saved.is_some() { t.tr("Đã cập nhật.", "Updated.") } else { "" };
-    render(&ReviewPage { t, nav: Nav::of(&me), here: "kb", back: "/kb/review".into(), groups, notice: notice.into() })
+    render(&ReviewPage { chrome: me.chrome("kb", "/kb/review"), groups, notice: notice.into() })
 }
 
 #[derive(Deserialize)]

@@ -5,7 +5,7 @@
 use super::service;
 use crate::app::App;
 use crate::web::error::render;
-use crate::web::{CurrentOfficer, Nav, T, WebError};
+use crate::web::{Chrome, CurrentOfficer, T, WebError};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -84,10 +84,7 @@ pub fn reason_text(t: &T, last_error: &str) -> String {
 #[derive(Template)]
 #[template(path = "outbox_dead.html")]
 struct DeadPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     lines: Vec<DeadLine>,
     notice: String,
 }
@@ -125,7 +122,7 @@ async fn dead_page(
     } else {
         String::new()
     };
-    render(&DeadPage { t, nav: Nav::of(&me), here: "outbox", back: "/outbox/dead".into(), lines, notice })
+    render(&DeadPage { chrome: me.chrome("outbox", "/outbox/dead"), lines, notice })
 }
 
 async fn retry(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i64>) -> Result<Response, WebError> {

@@ -4,11 +4,11 @@
 use super::service::{self, NewOfficerInput, SignIn};
 use super::store;
 use crate::app::App;
-use crate::error::ServiceError;
 use crate::web::auth::{SESSION_COOKIE, clear_cookie, cookie, read_cookie, safe_next};
 use crate::web::client_ip::ClientAddr;
 use crate::web::error::{render, render_form, render_invalid};
-use crate::web::{CurrentOfficer, Nav, Opt, PageLang, T, WebError};
+use crate::web::form::{self, Posted};
+use crate::web::{Chrome, CurrentOfficer, Opt, PageLang, T, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::header;
@@ -38,10 +38,7 @@ pub fn routes() -> Router<App> {
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     next: String,
     username: String,
     message: String,
@@ -54,10 +51,7 @@ struct NextQuery {
 
 async fn login_page(PageLang(lang): PageLang, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
     render(&LoginPage {
-        t: T::new(lang),
-        nav: None,
-        here: "login",
-        back: "/login".into(),
+        chrome: Chrome::public(lang, "login", "/login"),
         next: safe_next(q.next.as_deref()),
         username: String::new(),
         message: String::new(),
@@ -84,10 +78,7 @@ async fn login(
     let next = safe_next(Some(&form.next));
     let outcome = service::sign_in(&app, &form.username, &form.password, &address).await?;
     let page = |message: String| LoginPage {
-        t,
-        nav: None,
-        here: "login",
-        back: "/login".into(),
+        chrome: Chrome::public(t.lang, "login", "/login"),
         next: next.clone(),
         username: form.username.chars().take(60).collect(),
         message,
@@ -126,20 +117,14 @@ use axum::extract::FromRequest;
 #[derive(Template)]
 #[template(path = "login_totp.html")]
 struct TotpLoginPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     next: String,
     message: String,
 }
 
 async fn totp_page(PageLang(lang): PageLang, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
     render(&TotpLoginPage {
-        t: T::new(lang),
-        nav: None,
-        here: "login",
-        back: "/login".into(),
+        chrome: Chrome::public(lang, "login", "/login"),
         next: safe_next(q.next.as_deref()),
         message: String::new(),
     })
@@ -165,10 +150,7 @@ async fn totp_submit(
     }
     let t = T::new(lang);
     render_invalid(&TotpLoginPage {
-        t,
-        nav: None,
-        here: "login",
-        back: "/login".into(),
+        chrome: Chrome::public(t.lang, "login", "/login"),
         next,
         message: t
             .tr(
@@ -191,10 +173,7 @@ async fn logout(State(app): State<App>, headers: axum::http::HeaderMap) -> Resul
 #[derive(Template)]
 #[template(path = "officers.html")]
 struct OfficersPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     officers: Vec<store::Profile>,
     can_add: bool,
 }
@@ -202,10 +181,7 @@ struct OfficersPage {
 async fn officers(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
     let officers = store::list_in_scope(&app.db, me.id).await?;
     render(&OfficersPage {
-        t: T::new(me.lang),
-        nav: Nav::of(&me),
-        here: "officers",
-        back: "/officers".into(),
+        chrome: me.chrome("officers", "/officers"),
         officers,
         can_add: me.scope.can_anywhere(Action::ManageOfficers),
     })
@@ -214,10 +190,7 @@ async fn officers(State(app): State<App>, me: CurrentOfficer) -> Result<Response
 #[derive(Template)]
 #[template(path = "officer_new.html")]
 struct NewOfficerPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     input: NewOfficerInput,
     errors: FieldErrors,
     role_opts: Vec<Opt>,
@@ -248,10 +221,7 @@ async fn new_officer_page(State(app): State<App>, me: CurrentOfficer) -> Result<
     let t = T::new(me.lang);
     let input = NewOfficerInput { role: "officer".into(), ..Default::default() };
     render(&NewOfficerPage {
-        t,
-        nav: Nav::of(&me),
-        here: "officers",
-        back: "/officers/new".into(),
+        chrome: me.chrome("officers", "/officers/new"),
         role_opts: role_opts(t, &input.role),
         unit_opts: grantable_units(&app, &me, "").await?,
         input,
@@ -267,32 +237,25 @@ async fn new_officer(
     if !me.scope.can_anywhere(Action::ManageOfficers) {
         return Err(WebError::Forbidden);
     }
-    match service::create_officer(&app, Some(&me.scope), &input).await {
-        Ok(id) => Ok(Redirect::to(&format!("/officers/{id}?created=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
+    match form::posted(service::create_officer(&app, Some(&me.scope), &input).await)? {
+        Posted::Saved(id) => form::see_other(&format!("/officers/{id}?created=1")),
+        Posted::Refused(errors) => {
             let t = T::new(me.lang);
             render_invalid(&NewOfficerPage {
-                t,
-                nav: Nav::of(&me),
-                here: "officers",
-                back: "/officers/new".into(),
+                chrome: me.chrome("officers", "/officers/new"),
                 role_opts: role_opts(t, &input.role),
                 unit_opts: grantable_units(&app, &me, &input.unit_code).await?,
                 input: NewOfficerInput { password: String::new(), ..input },
                 errors,
             })
         }
-        Err(e) => Err(e.into()),
     }
 }
 
 #[derive(Template)]
 #[template(path = "officer.html")]
 struct OfficerPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     profile: store::Profile,
     grants: Vec<store::GrantRow>,
     can_manage: bool,
@@ -341,10 +304,7 @@ async fn officer_view(
     let grants = store::grants_visible(&app.db, me.id, id).await?;
     let can_manage = me.scope.can_anywhere(Action::ManageOfficers);
     let page = OfficerPage {
-        t,
-        nav: Nav::of(me),
-        here: "officers",
-        back: format!("/officers/{}", id.0),
+        chrome: me.chrome("officers", format!("/officers/{}", id.0)),
         profile,
         grants,
         can_manage,
@@ -368,13 +328,12 @@ async fn add_grant(
     Path(id): Path<i64>,
     Form(form): Form<GrantForm>,
 ) -> Result<Response, WebError> {
-    match service::add_grant(&app, &me.scope, OfficerId(id), &form.role, &form.unit_code).await {
-        Ok(()) => Ok(Redirect::to(&format!("/officers/{id}?granted=1")).into_response()),
-        Err(ServiceError::Invalid(errs)) => {
+    match form::posted(service::add_grant(&app, &me.scope, OfficerId(id), &form.role, &form.unit_code).await)? {
+        Posted::Saved(()) => form::see_other(&format!("/officers/{id}?granted=1")),
+        Posted::Refused(errs) => {
             let msg = errs.0.first().map(|e| e.message.get(me.lang).to_string()).unwrap_or_default();
             officer_view(&app, &me, OfficerId(id), String::new(), msg, true).await
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -394,10 +353,7 @@ async fn remove_grant(
 #[derive(Template)]
 #[template(path = "account.html")]
 struct AccountPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     grants: Vec<store::GrantRow>,
     totp_enabled: bool,
     errors: FieldErrors,
@@ -436,10 +392,7 @@ async fn account_view(
     notice: String,
 ) -> Result<Response, WebError> {
     let page = AccountPage {
-        t: T::new(me.lang),
-        nav: Nav::of(me),
-        here: "account",
-        back: "/account".into(),
+        chrome: me.chrome("account", "/account"),
         grants: store::grants_visible(&app.db, me.id, me.id).await?,
         totp_enabled: me.totp_enabled,
         errors,
@@ -459,20 +412,16 @@ async fn change_password(
     me: CurrentOfficer,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
-    match service::change_password(&app, &me, &f.current_password, &f.new_password).await {
-        Ok(()) => Ok(Redirect::to("/account?saved=1").into_response()),
-        Err(ServiceError::Invalid(errors)) => account_view(&app, &me, errors, String::new()).await,
-        Err(e) => Err(e.into()),
+    match form::posted(service::change_password(&app, &me, &f.current_password, &f.new_password).await)? {
+        Posted::Saved(()) => form::see_other("/account?saved=1"),
+        Posted::Refused(errors) => account_view(&app, &me, errors, String::new()).await,
     }
 }
 
 #[derive(Template)]
 #[template(path = "totp.html")]
 struct TotpEnrolPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     secret: String,
     qr_svg: String,
     required: bool,
@@ -481,10 +430,7 @@ struct TotpEnrolPage {
 
 fn totp_page_for(app: &App, me: &CurrentOfficer, secret: String, url: &str, errors: FieldErrors) -> TotpEnrolPage {
     TotpEnrolPage {
-        t: T::new(me.lang),
-        nav: Nav::of(me),
-        here: "account",
-        back: "/account/totp".into(),
+        chrome: me.chrome("account", "/account/totp"),
         qr_svg: crate::units::public::qr_svg(url).unwrap_or_default(),
         secret,
         required: me.must_enrol_totp(app),
@@ -511,12 +457,11 @@ async fn totp_enrol(
     me: CurrentOfficer,
     Form(f): Form<TotpEnrolForm>,
 ) -> Result<Response, WebError> {
-    match service::confirm_totp(&app, &me, &f.secret, &f.code).await {
-        Ok(()) => Ok(Redirect::to("/account?totp=1").into_response()),
-        Err(ServiceError::Invalid(errors)) => {
+    match form::posted(service::confirm_totp(&app, &me, &f.secret, &f.code).await)? {
+        Posted::Saved(()) => form::see_other("/account?totp=1"),
+        Posted::Refused(errors) => {
             let url = format!("otpauth://totp/caunoi:{}?secret={}&issuer=caunoi", me.username, f.secret.trim());
             render_invalid(&totp_page_for(&app, &me, f.secret.trim().chars().take(64).collect(), &url, errors))
         }
-        Err(e) => Err(e.into()),
     }
 }

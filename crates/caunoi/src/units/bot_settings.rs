@@ -8,10 +8,11 @@ use crate::db::{Db, StoreError, Tx};
 use crate::db_read;
 use crate::error::ServiceError;
 use crate::web::error::{render, render_invalid};
-use crate::web::{CurrentOfficer, Nav, T, WebError};
+use crate::web::form::{self, Posted};
+use crate::web::{Chrome, CurrentOfficer, WebError};
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::get;
 use axum::{Form, Router};
 use caunoi_core::audit::AuditAction;
@@ -159,10 +160,7 @@ pub struct MenuLine {
 #[derive(Template)]
 #[template(path = "unit_bot.html")]
 struct BotPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     code: String,
     unit_name: String,
     inherited: bool,
@@ -200,10 +198,7 @@ async fn page(State(app): State<App>, me: CurrentOfficer, Path(code): Path<Strin
     }
     let settings = app.bot_settings().for_path(&unit.path);
     render(&BotPage {
-        t: T::new(me.lang),
-        nav: Nav::of(&me),
-        here: "units",
-        back: format!("/units/{code}/bot"),
+        chrome: me.chrome("units", format!("/units/{code}/bot")),
         inherited: !app.bot_settings().has_own(unit.id),
         unit_name: unit.details.name,
         code,
@@ -219,9 +214,9 @@ async fn submit(
     Path(code): Path<String>,
     Form(form): Form<SettingsForm>,
 ) -> Result<Response, WebError> {
-    match save(&app, &me.scope, &code, &form).await {
-        Ok(()) => Ok(Redirect::to(&format!("/units/{code}?saved=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
+    match form::posted(save(&app, &me.scope, &code, &form).await)? {
+        Posted::Saved(()) => form::see_other(&format!("/units/{code}?saved=1")),
+        Posted::Refused(errors) => {
             let unit = crate::units::service::get(&app, &me.scope, &code).await?;
             let lines = form
                 .choices()
@@ -229,10 +224,7 @@ async fn submit(
                 .map(|c| MenuLine { key: c.key.as_str(), shown: c.shown, label: c.label })
                 .collect();
             render_invalid(&BotPage {
-                t: T::new(me.lang),
-                nav: Nav::of(&me),
-                here: "units",
-                back: format!("/units/{code}/bot"),
+                chrome: me.chrome("units", format!("/units/{code}/bot")),
                 inherited: false,
                 unit_name: unit.details.name,
                 code,
@@ -241,6 +233,5 @@ async fn submit(
                 errors,
             })
         }
-        Err(e) => Err(e.into()),
     }
 }

@@ -4,12 +4,12 @@
 use super::service::{self, ZaloBindingInput};
 use super::store;
 use crate::app::App;
-use crate::error::ServiceError;
 use crate::web::error::{render, render_form, render_invalid};
-use crate::web::{CurrentOfficer, Nav, Opt, T, WebError};
+use crate::web::form::{self, Posted};
+use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use caunoi_core::input::FieldErrors;
@@ -53,10 +53,7 @@ fn flatten(nodes: &[TreeNode], depth: usize, out: &mut Vec<TreeRow>) {
 #[derive(Template)]
 #[template(path = "units.html")]
 struct TreePage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     rows: Vec<TreeRow>,
 }
 
@@ -64,7 +61,7 @@ async fn tree(State(app): State<App>, me: CurrentOfficer) -> Result<Response, We
     let forest = service::tree(&app, &me.scope).await?;
     let mut rows = Vec::new();
     flatten(&forest, 0, &mut rows);
-    render(&TreePage { t: T::new(me.lang), nav: Nav::of(&me), here: "units", back: "/units".into(), rows })
+    render(&TreePage { chrome: me.chrome("units", "/units"), rows })
 }
 
 /// Opening hours as lines for display.
@@ -91,10 +88,7 @@ pub fn hours_lines(t: T, h: &caunoi_core::units::OpeningHours) -> Vec<HoursLine>
 #[derive(Template)]
 #[template(path = "unit.html")]
 struct UnitPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     unit: store::Unit,
     crumbs: Vec<UnitNode>,
     children: Vec<UnitNode>,
@@ -161,10 +155,7 @@ async fn unit_view(
         Vec::new()
     };
     let page = UnitPage {
-        t,
-        nav: Nav::of(me),
-        here: "units",
-        back: format!("/units/{code}"),
+        chrome: me.chrome("units", format!("/units/{code}")),
         crumbs,
         children: store::children(&app.db, unit.id).await?,
         staff: crate::staff::store::grants_on_unit(&app.db, unit.id).await?,
@@ -184,10 +175,7 @@ async fn unit_view(
 #[derive(Template)]
 #[template(path = "unit_form.html")]
 struct UnitFormPage {
-    t: T,
-    nav: Option<Nav>,
-    here: &'static str,
-    back: String,
+    chrome: Chrome,
     /// `edit` or `new`.
     mode: &'static str,
     action: String,
@@ -223,10 +211,7 @@ fn form_page(
         ("hours_sun", t.weekday("sun"), input.hours_sun.clone()),
     ];
     UnitFormPage {
-        t,
-        nav: Nav::of(me),
-        here: "units",
-        back: format!("/units/{unit_code}/{mode}"),
+        chrome: me.chrome("units", format!("/units/{unit_code}/{mode}")),
         mode,
         action: format!("/units/{unit_code}/{mode}"),
         heading,
@@ -262,14 +247,13 @@ async fn edit(
     Path(code): Path<String>,
     Form(input): Form<UnitDetailsInput>,
 ) -> Result<Response, WebError> {
-    match service::update_details(&app, &me.scope, &code, &input).await {
-        Ok(()) => Ok(Redirect::to(&format!("/units/{code}?saved=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
+    match form::posted(service::update_details(&app, &me.scope, &code, &input).await)? {
+        Posted::Saved(()) => form::see_other(&format!("/units/{code}?saved=1")),
+        Posted::Refused(errors) => {
             let t = T::new(me.lang);
             let heading = t.tr("Sửa thông tin đơn vị", "Edit unit details").to_string();
             render_invalid(&form_page(&me, "edit", &code, heading, code.clone(), input, errors))
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -302,14 +286,13 @@ async fn new_child(
     Path(code): Path<String>,
     Form(form): Form<NewChildForm>,
 ) -> Result<Response, WebError> {
-    match service::create_child(&app, &me.scope, &code, &form.code, &form.details).await {
-        Ok(new_code) => Ok(Redirect::to(&format!("/units/{new_code}?created=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => {
+    match form::posted(service::create_child(&app, &me.scope, &code, &form.code, &form.details).await)? {
+        Posted::Saved(new_code) => form::see_other(&format!("/units/{new_code}?created=1")),
+        Posted::Refused(errors) => {
             let t = T::new(me.lang);
             let heading = t.tr("Thêm đơn vị trực thuộc", "Add a sub-unit").to_string();
             render_invalid(&form_page(&me, "new", &code, heading, form.code, form.details, errors))
         }
-        Err(e) => Err(e.into()),
     }
 }
 
@@ -324,10 +307,9 @@ async fn move_unit(
     Path(code): Path<String>,
     Form(form): Form<MoveForm>,
 ) -> Result<Response, WebError> {
-    match service::move_unit(&app, &me.scope, &code, &form.parent).await {
-        Ok(()) => Ok(Redirect::to(&format!("/units/{code}?moved=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => unit_view(&app, &me, &code, String::new(), errors).await,
-        Err(e) => Err(e.into()),
+    match form::posted(service::move_unit(&app, &me.scope, &code, &form.parent).await)? {
+        Posted::Saved(()) => form::see_other(&format!("/units/{code}?moved=1")),
+        Posted::Refused(errors) => unit_view(&app, &me, &code, String::new(), errors).await,
     }
 }
 
@@ -337,9 +319,8 @@ async fn bind_zalo(
     Path(code): Path<String>,
     Form(form): Form<ZaloBindingInput>,
 ) -> Result<Response, WebError> {
-    match service::bind_zalo(&app, &me.scope, &code, &form).await {
-        Ok(()) => Ok(Redirect::to(&format!("/units/{code}?bound=1")).into_response()),
-        Err(ServiceError::Invalid(errors)) => unit_view(&app, &me, &code, String::new(), errors).await,
-        Err(e) => Err(e.into()),
+    match form::posted(service::bind_zalo(&app, &me.scope, &code, &form).await)? {
+        Posted::Saved(()) => form::see_other(&format!("/units/{code}?bound=1")),
+        Posted::Refused(errors) => unit_view(&app, &me, &code, String::new(), errors).await,
     }
 }

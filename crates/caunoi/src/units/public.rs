@@ -6,7 +6,7 @@ use super::http::{HoursLine, hours_lines};
 use super::store;
 use crate::app::{App, vietnam_tz};
 use crate::web::error::render;
-use crate::web::{PageLang, T, WebError};
+use crate::web::{Chrome, PageLang, T, WebError};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -58,7 +58,7 @@ pub fn qr_png(data: &str) -> Option<Vec<u8>> {
 #[derive(Template)]
 #[template(path = "public_unit.html")]
 struct PublicPage {
-    t: T,
+    chrome: Chrome,
     unit: store::Unit,
     hours: Vec<HoursLine>,
     open_now: bool,
@@ -82,7 +82,7 @@ async fn page(
         (url, svg)
     });
     render(&PublicPage {
-        t,
+        chrome: Chrome::plain(t),
         hours: hours_lines(t, &unit.details.opening_hours),
         open_now: unit.details.opening_hours.is_open_at(now),
         chat_qr: qr_svg(&chat).unwrap_or_default(),

@@ -8,6 +8,7 @@
 pub mod auth;
 pub mod client_ip;
 pub mod error;
+pub mod form;
 pub mod i18n;
 pub mod routes;
 
@@ -23,6 +24,43 @@ use std::time::Instant;
 pub use auth::{CurrentOfficer, PageLang};
 pub use error::WebError;
 pub use i18n::T;
+
+/// What every page shows around its content: the language, the navigation of the signed-in
+/// officer (none on public pages and fragments), which section we are in, and where the
+/// language switch returns to. Built once per request ([`CurrentOfficer::chrome`],
+/// [`Chrome::public`], [`Chrome::plain`]); every page struct holds one as `chrome`.
+#[derive(Debug, Clone)]
+pub struct Chrome {
+    pub t: T,
+    pub nav: Option<Nav>,
+    /// The section highlighted in the navigation (`inbox`, `units`, `kb`…).
+    pub here: &'static str,
+    /// The page the language switch comes back to.
+    pub back: String,
+}
+
+impl Chrome {
+    /// A page without navigation (sign-in), in `lang`.
+    pub fn public(lang: caunoi_core::input::Lang, here: &'static str, back: impl Into<String>) -> Chrome {
+        Chrome { t: T::new(lang), nav: None, here, back: back.into() }
+    }
+
+    /// Only the language: a fragment that htmx swaps into a page, or a citizen's page.
+    pub fn plain(t: T) -> Chrome {
+        Chrome { t, nav: None, here: "", back: String::new() }
+    }
+}
+
+impl CurrentOfficer {
+    /// The chrome of a console page of section `here`, coming back to `back`.
+    pub fn chrome(&self, here: &'static str, back: impl Into<String>) -> Chrome {
+        Chrome { t: T::new(self.lang), nav: Nav::of(self), here, back: back.into() }
+    }
+
+    pub fn t(&self) -> T {
+        T::new(self.lang)
+    }
+}
 
 /// The signed-in officer as the page header shows them.
 #[derive(Debug, Clone)]

@@ -16,7 +16,7 @@ use crate::units::store::{self as units_store, Unit};
 use crate::web::auth::{SESSION_COOKIE, read_cookie};
 use crate::web::client_ip::ClientAddr;
 use crate::web::error::render;
-use crate::web::{PageLang, T, WebError};
+use crate::web::{Chrome, PageLang, T, WebError};
 use askama::Template;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Form, FromRequest, Json, Multipart, Path, Query, Request, State};
@@ -121,7 +121,7 @@ fn session_cookie(app: &App, code: &str, token: &str) -> String {
 #[derive(Template)]
 #[template(path = "chat.html")]
 struct ChatPage {
-    t: T,
+    chrome: Chrome,
     unit: Unit,
     embed: bool,
     has_session: bool,
@@ -163,7 +163,7 @@ async fn page(
             Err(_) => return Err(WebError::Internal),
         },
     };
-    let mut resp = render(&ChatPage { t: T::new(lang), unit, embed, has_session })?;
+    let mut resp = render(&ChatPage { chrome: Chrome::plain(T::new(lang)), unit, embed, has_session })?;
     let h = resp.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(FRAMEABLE_CSP));
     // No X-Frame-Options here: the edge adds `DENY` only to responses without their own
