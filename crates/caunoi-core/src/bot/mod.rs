@@ -82,17 +82,10 @@ pub const DEFAULT_GREETING: &str = "{ten_don_vi} xin chào anh/chị! Đây là 
 
 impl Default for BotSettings {
     fn default() -> Self {
-        let menu = [
-            MenuKey::Procedures,
-            MenuKey::Report,
-            MenuKey::TalkToOfficer,
-            MenuKey::Booking,
-            MenuKey::StatusLookup,
-            MenuKey::Hotline,
-        ]
-        .into_iter()
-        .map(|key| MenuItem { key, label: key.default_label().to_owned() })
-        .collect();
+        let menu = MenuKey::DEFAULT_ORDER
+            .into_iter()
+            .map(|key| MenuItem { key, label: key.default_label().to_owned() })
+            .collect();
         BotSettings { greeting: DEFAULT_GREETING.to_owned(), menu }
     }
 }
@@ -123,6 +116,16 @@ pub enum MenuKey {
 }
 
 impl MenuKey {
+    /// The default menu's order, which the settings form follows too.
+    pub const DEFAULT_ORDER: [MenuKey; 6] = [
+        MenuKey::Procedures,
+        MenuKey::Report,
+        MenuKey::TalkToOfficer,
+        MenuKey::Booking,
+        MenuKey::StatusLookup,
+        MenuKey::Hotline,
+    ];
+
     pub const ALL: [MenuKey; 6] = [
         MenuKey::Procedures,
         MenuKey::Report,

@@ -36,7 +36,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::channels::routes())
         .merge(crate::channels::webchat::routes())
         .merge(crate::kb::http::routes())
-        .merge(crate::units::bot_settings::routes())
+        .merge(crate::units::bot_settings::http::routes())
         .merge(crate::inbox::http::routes())
         .merge(crate::outbox::http::routes())
         .fallback(not_found)

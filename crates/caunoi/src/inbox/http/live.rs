@@ -1,0 +1,75 @@
+//! `/inbox/events`: the server-sent events stream that tells an open page when something in
+//! the officer's scope (or the open conversation) changed. It polls the database, not process
+//! memory, so it sees changes made by any instance.
+
+use crate::app::App;
+use crate::inbox::service::{self};
+use crate::web::CurrentOfficer;
+use axum::extract::{Query, State};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use caunoi_core::staff::OfficerId;
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::time::Duration;
+
+/// How often the live stream looks at the database.
+pub const LIVE_POLL: Duration = Duration::from_secs(2);
+
+// ---------------------------------------------------------------------------------------------
+// Live updates
+
+#[derive(Deserialize, Default)]
+pub(super) struct EventsQuery {
+    conversation: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) struct Snapshot {
+    scope: crate::conversations::service::Fingerprint,
+    conversation: Option<(i64, i64)>,
+}
+
+pub(super) async fn snapshot(app: &App, officer: OfficerId, conversation: Option<i64>) -> Option<Snapshot> {
+    match service::live_marks(app, officer, conversation).await {
+        Ok((scope, conversation)) => Some(Snapshot { scope, conversation }),
+        Err(e) => {
+            tracing::warn!(error = %e, "inbox live poll failed");
+            None
+        }
+    }
+}
+
+pub(super) fn change_event(before: &Snapshot, now: &Snapshot) -> Event {
+    let data = serde_json::json!({
+        "list": before.scope != now.scope,
+        "thread": before.conversation != now.conversation,
+        "urgent": now.scope.urgent_waiting,
+        "urgent_rose": now.scope.urgent_waiting > before.scope.urgent_waiting,
+    });
+    Event::default().event("change").data(data.to_string())
+}
+
+/// `text/event-stream`: `ready` at once, then `change` whenever the officer's scope (or the
+/// open conversation) changed, checked every [`LIVE_POLL`].
+pub(super) async fn events(State(app): State<App>, me: CurrentOfficer, Query(q): Query<EventsQuery>) -> Response {
+    let officer = me.id;
+    let conversation = q.conversation;
+    let start = snapshot(&app, officer, conversation).await.unwrap_or_default();
+    let first = Event::default().event("ready").data("{}");
+    let state = (app, start, Some(first));
+    let stream = futures::stream::unfold(state, move |(app, last, pending)| async move {
+        if let Some(ev) = pending {
+            return Some((Ok::<Event, Infallible>(ev), (app, last, None)));
+        }
+        loop {
+            tokio::time::sleep(LIVE_POLL).await;
+            let Some(now) = snapshot(&app, officer, conversation).await else { continue };
+            if now != last {
+                let ev = change_event(&last, &now);
+                return Some((Ok(ev), (app, now, None)));
+            }
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::default()).into_response()
+}
