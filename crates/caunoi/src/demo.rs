@@ -166,7 +166,7 @@ pub fn unit_rows() -> Vec<ImportRow> {
 
 /// Creates the demo data when the database holds no unit yet. Returns whether it did.
 pub async fn seed_if_empty(app: &App) -> Result<bool, CliError> {
-    if crate::units::store::count(&app.db).await? > 0 {
+    if crate::units::service::count(app).await? > 0 {
         return Ok(false);
     }
     seed(app).await?;
@@ -274,7 +274,7 @@ pub async fn bind_demo_oas(app: &App, fake: &caunoi_zalo::fake::FakeZalo) -> Res
 
 /// Binds one demo OA to its unit (no officer: this is setup, like the import).
 pub async fn bind_demo_oa(app: &App, d: &DemoOa) -> Result<(), CliError> {
-    let Some((unit_id, _)) = crate::units::store::locate(&app.db, d.unit).await? else {
+    let Some((unit_id, _)) = crate::units::service::locate(&app.db, d.unit).await? else {
         return Err(CliError::Message(format!("the demo unit {} is missing", d.unit)));
     };
     let secrets = crate::units::service::ZaloSecrets {

@@ -91,7 +91,7 @@ async fn housekeeping(app: App) {
             continue;
         }
         let cutoff = app.clock.now_micros() - app.config.session_idle.as_micros() as i64;
-        if let Err(e) = crate::staff::store::purge_sessions(&app.db, cutoff).await {
+        if let Err(e) = crate::staff::service::purge_sessions(&app, cutoff).await {
             tracing::warn!(error = %e, "session purge failed");
         }
         if let Err(e) = crate::channels::webchat::store::purge_expired_sessions(&app.db, app.clock.now_micros()).await {

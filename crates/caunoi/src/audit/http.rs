@@ -48,7 +48,7 @@ async fn audit(
     if !me.scope.is_admin_anywhere() {
         return Err(WebError::Forbidden);
     }
-    let entries = store::list_for_admin(&app.db, me.id, q.before, PAGE).await?;
+    let entries = super::service::list_for_admin(&app, me.id, q.before, PAGE).await?;
     let next_before = (entries.len() as i64 == PAGE).then(|| entries.last().map(|e| e.id)).flatten();
     let t = T::new(me.lang);
     if headers.contains_key("hx-request") {

@@ -3,7 +3,7 @@
 //! personal data.
 
 use crate::db::{Db, StoreError, Tx};
-use crate::{db_read, db_write, in_admin_scope};
+use crate::{db_read, in_admin_scope};
 use caunoi_core::audit::AuditAction;
 use caunoi_core::staff::OfficerId;
 use caunoi_core::units::UnitId;
@@ -35,22 +35,6 @@ pub async fn append(tx: &mut Tx, e: &NewEntry<'_>) -> Result<(), StoreError> {
         .await?;
         Ok(())
     })
-}
-
-/// Appends outside any other transaction (sign-in events).
-pub async fn append_now(db: &Db, e: &NewEntry<'_>) -> Result<(), StoreError> {
-    db_write!(db, pool => sqlx::query(
-        "INSERT INTO audit_log (at, officer_id, action, unit_id, target, detail) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(e.at)
-    .bind(e.officer.map(|o| o.0))
-    .bind(e.action.as_str())
-    .bind(e.unit.map(|u| u.0))
-    .bind(e.target)
-    .bind(e.detail)
-    .execute(pool)
-    .await.map(|r| r.rows_affected()))?;
-    Ok(())
 }
 
 /// An entry as the console lists it.

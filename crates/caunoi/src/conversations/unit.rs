@@ -41,7 +41,7 @@ impl UnitContext {
     /// The unit bound to a Zalo OA.
     pub async fn of_zalo_oa(app: &App, oa_id: &str) -> Result<UnitContext, StoreError> {
         let unit = match app.channels().zalo.bindings.get(app, oa_id).await? {
-            Some(b) => crate::units::store::get_public(&app.db, &b.unit_code).await?,
+            Some(b) => crate::units::service::get_public(app, &b.unit_code).await?,
             None => None,
         };
         Ok(UnitContext::of(app, unit))

@@ -263,10 +263,9 @@ pub async fn transfer_to_unit(
 ) -> Result<ConversationState, ServiceError> {
     let view = get(app, scope, id).await?;
     require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
-    let target =
-        crate::units::store::get_in_scope(&app.db, scope.officer_id, unit_code.trim()).await?.ok_or_else(|| {
-            invalid("unit", "Hãy chọn một đơn vị trong phạm vi của bạn.", "Choose a unit within your scope.")
-        })?;
+    let target = crate::units::service::find(app, scope, unit_code.trim()).await?.ok_or_else(|| {
+        invalid("unit", "Hãy chọn một đơn vị trong phạm vi của bạn.", "Choose a unit within your scope.")
+    })?;
     apply(
         app,
         Some(scope.officer_id),
@@ -543,7 +542,10 @@ async fn reply_to(
                     payload: &m.payload,
                     run_at: now,
                 };
-                let outbox_id = crate::outbox::store::insert(&mut tx, &row).await?;
+                let outbox_id = crate::outbox::service::enqueue(&mut tx, std::slice::from_ref(&row))
+                    .await?
+                    .first()
+                    .map(|(id, _)| *id);
                 sent = Sent { message_id, outbox_id };
             }
             sent
@@ -611,9 +613,7 @@ pub async fn add_note(app: &App, scope: &Scope, id: i64, text: &str) -> Result<i
 
 /// A unit in scope, found by code, with the officer allowed to direct its work.
 async fn directed_unit(app: &App, scope: &Scope, code: &str) -> Result<crate::units::store::Unit, ServiceError> {
-    let unit = crate::units::store::get_in_scope(&app.db, scope.officer_id, code.trim())
-        .await?
-        .ok_or(ServiceError::NotFound)?;
+    let unit = crate::units::service::find(app, scope, code.trim()).await?.ok_or(ServiceError::NotFound)?;
     require_direct(scope, &unit.path)?;
     Ok(unit)
 }
@@ -757,4 +757,19 @@ pub async fn media_ref(app: &App, officer: OfficerId, message: i64) -> Result<Op
 /// Canned replies that apply to the unit at `unit_path`.
 pub async fn canned_for(app: &App, unit_path: &str) -> Result<Vec<store::CannedRow>, StoreError> {
     store::canned_for_path(&app.db, unit_path).await
+}
+
+/// A conversation's internal notes, oldest first (`view` was read within the officer's scope).
+pub async fn notes(app: &App, view: &ConversationView) -> Result<Vec<store::NoteRow>, StoreError> {
+    store::notes(&app.db, view.id).await
+}
+
+/// A conversation's timeline of moves, newest first.
+pub async fn timeline(app: &App, view: &ConversationView) -> Result<Vec<store::EventRow>, StoreError> {
+    store::events(&app.db, view.id).await
+}
+
+/// A unit's duty shifts that end after `from`, earliest first.
+pub async fn shifts(app: &App, unit: UnitId, from: i64) -> Result<Vec<store::ShiftRow>, StoreError> {
+    store::shifts(&app.db, unit, from).await
 }

@@ -71,7 +71,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
                 None => {
                     let app = crate::server::open(&db_overrides(config, db)).await?;
                     let path = match unit {
-                        Some(code) => crate::units::store::locate(&app.db, &code)
+                        Some(code) => crate::units::service::locate(&app.db, &code)
                             .await?
                             .map(|(_, p)| p)
                             .ok_or_else(|| CliError::Message(format!("no unit with code {code}")))?,
@@ -111,7 +111,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
         KbCommand::Export { unit, db } => {
             let app = crate::server::open(&db_overrides(config, db)).await?;
             let path = match unit {
-                Some(code) => crate::units::store::locate(&app.db, &code)
+                Some(code) => crate::units::service::locate(&app.db, &code)
                     .await?
                     .map(|(_, p)| p)
                     .ok_or_else(|| CliError::Message(format!("no unit with code {code}")))?,

@@ -48,12 +48,12 @@ async fn resolve_unit(app: &App, me: &CurrentOfficer, asked: &str) -> Result<Str
     if !asked.trim().is_empty() {
         return Ok(asked.trim().to_string());
     }
-    let units = crate::units::store::list_in_scope(&app.db, me.id).await?;
+    let units = crate::units::service::list_in_scope(app, &me.scope).await?;
     units.first().map(|u| u.code.to_string()).ok_or(WebError::NotFound)
 }
 
 async fn unit_opts(app: &App, me: &CurrentOfficer, selected: &str) -> Result<Vec<Opt>, WebError> {
-    Ok(crate::units::store::list_in_scope(&app.db, me.id)
+    Ok(crate::units::service::list_in_scope(app, &me.scope)
         .await?
         .into_iter()
         .map(|u| Opt::unit(&u, u.code.as_str() == selected))
@@ -196,7 +196,7 @@ async fn entry_view(
         origin: service::origin(app, &entry),
         own_override,
         can_edit: me.scope.can(Action::EditKb, &unit.path),
-        versions: store::versions(&app.db, me.id, id).await?,
+        versions: service::versions(app, &me.scope, id).await?,
         entry,
         input,
         errors,

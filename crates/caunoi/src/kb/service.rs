@@ -206,7 +206,7 @@ async fn put_override(
     let mut tx = app.db.begin().await?;
     store::put_override(&mut tx, unit.id, entry_id, o, now, by).await?;
     let detail = format!("kb={entry_id}");
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -243,7 +243,7 @@ pub async fn restore_entry(app: &App, scope: &Scope, unit_code: &str, entry_id: 
             let removed = store::delete_override(&mut tx, unit.id, entry_id, now, by).await?;
             if removed {
                 let detail = format!("kb={entry_id} restored");
-                crate::audit::store::append(
+                crate::audit::service::record(
                     &mut tx,
                     &NewEntry {
                         at: now,
@@ -347,7 +347,7 @@ pub async fn import_base(
             store::put_base(&mut tx, e, now, by, "imported").await?;
         }
         let detail = format!("count={count} source={source}");
-        crate::audit::store::append(
+        crate::audit::service::record(
             &mut tx,
             &NewEntry {
                 at: now,
@@ -382,7 +382,7 @@ pub async fn export(app: &App, scope: &Scope, unit_code: &str) -> Result<String,
     let (unit, eff) = effective_for(app, scope, unit_code).await?;
     let now = app.clock.now_micros();
     let detail = format!("kb entries={}", eff.entries.len());
-    crate::audit::store::append_now(
+    crate::audit::service::record_now(
         &app.db,
         &NewEntry {
             at: now,
@@ -419,7 +419,7 @@ pub async fn review_groups(app: &App, scope: &Scope) -> Result<Vec<ReviewGroup>,
     for (unit_code, rows) in by_unit {
         let texts: Vec<&str> = rows.iter().map(|r| r.text.as_str()).collect();
         let groups = caunoi_text::group::group_similar(&texts, 0.5);
-        let unit = crate::units::store::locate(&app.db, &unit_code).await?;
+        let unit = crate::units::service::locate(&app.db, &unit_code).await?;
         let eff = unit.map(|(_, path)| app.kb().effective(&path));
         for g in groups {
             let items: Vec<store::UnansweredRow> = g.iter().filter_map(|i| rows.get(*i).cloned()).collect();
@@ -475,8 +475,10 @@ pub async fn add_as_paraphrases(app: &App, scope: &Scope, ids: &[i64], entry_id:
 pub async fn dismiss(app: &App, scope: &Scope, ids: &[i64]) -> Result<(), ServiceError> {
     let rows = store::unanswered_by_ids(&app.db, scope.officer_id, ids).await?;
     for r in &rows {
-        let path =
-            crate::units::store::locate(&app.db, &r.unit_code).await?.map(|(_, p)| p).ok_or(ServiceError::NotFound)?;
+        let path = crate::units::service::locate(&app.db, &r.unit_code)
+            .await?
+            .map(|(_, p)| p)
+            .ok_or(ServiceError::NotFound)?;
         scope.require(Action::EditKb, &path)?;
     }
     resolve(app, scope, &rows, "dismissed").await
@@ -496,6 +498,11 @@ async fn resolve(app: &App, scope: &Scope, rows: &[store::UnansweredRow], how: &
 /// bot's turn that could not settle them).
 pub async fn log_unanswered(tx: &mut Tx, at: i64, rows: &[store::NewUnanswered<'_>]) -> Result<(), StoreError> {
     store::log_unanswered_many(tx, at, rows).await
+}
+
+/// The versions of an entry the reader may see, newest first.
+pub async fn versions(app: &App, scope: &Scope, entry_id: &str) -> Result<Vec<store::VersionRow>, StoreError> {
+    store::versions(&app.db, scope.officer_id, entry_id).await
 }
 
 #[cfg(test)]

@@ -72,7 +72,7 @@ pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError
                     target: &target,
                     detail: &row.channel,
                 };
-                crate::audit::store::append(&mut tx, &entry).await?;
+                crate::audit::service::record(&mut tx, &entry).await?;
             }
             requeued
         };

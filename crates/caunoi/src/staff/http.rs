@@ -179,7 +179,7 @@ struct OfficersPage {
 }
 
 async fn officers(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
-    let officers = store::list_in_scope(&app.db, me.id).await?;
+    let officers = service::list_in_scope(&app, &me.scope).await?;
     render(&OfficersPage {
         chrome: me.chrome("officers", "/officers"),
         officers,
@@ -206,7 +206,7 @@ fn role_opts(t: T, selected: &str) -> Vec<Opt> {
 
 /// Units where the officer may grant roles, as select options (indented by depth).
 async fn grantable_units(app: &App, me: &CurrentOfficer, selected: &str) -> Result<Vec<Opt>, WebError> {
-    let units = crate::units::store::list_in_scope(&app.db, me.id).await?;
+    let units = crate::units::service::list_in_scope(app, &me.scope).await?;
     Ok(units
         .into_iter()
         .filter(|u| me.scope.may_grant(&u.path))
@@ -300,8 +300,8 @@ async fn officer_view(
     invalid: bool,
 ) -> Result<Response, WebError> {
     let t = T::new(me.lang);
-    let profile = store::profile_in_scope(&app.db, me.id, id).await?.ok_or(WebError::NotFound)?;
-    let grants = store::grants_visible(&app.db, me.id, id).await?;
+    let profile = service::profile(app, &me.scope, id).await?.ok_or(WebError::NotFound)?;
+    let grants = service::grants_visible(app, &me.scope, id).await?;
     let can_manage = me.scope.can_anywhere(Action::ManageOfficers);
     let page = OfficerPage {
         chrome: me.chrome("officers", format!("/officers/{}", id.0)),
@@ -342,7 +342,7 @@ async fn remove_grant(
     me: CurrentOfficer,
     Path((id, grant)): Path<(i64, i64)>,
 ) -> Result<Response, WebError> {
-    let belongs = store::grant_by_id(&app.db, grant).await?.is_some_and(|g| g.officer_id == id);
+    let belongs = service::grant(&app, grant).await?.is_some_and(|g| g.officer_id == id);
     if !belongs {
         return Err(WebError::NotFound);
     }
@@ -393,7 +393,7 @@ async fn account_view(
 ) -> Result<Response, WebError> {
     let page = AccountPage {
         chrome: me.chrome("account", "/account"),
-        grants: store::grants_visible(&app.db, me.id, me.id).await?,
+        grants: service::grants_visible(app, &me.scope, me.id).await?,
         totp_enabled: me.totp_enabled,
         errors,
         notice,

@@ -4,7 +4,8 @@
 
 use super::store;
 use crate::app::App;
-use crate::audit::store::{NewEntry, append_now};
+use crate::audit::service::record_now;
+use crate::audit::store::NewEntry;
 use crate::crypto;
 use crate::db::StoreError;
 use crate::error::ServiceError;
@@ -100,7 +101,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str, address: &str) -
             metrics::counter!("caunoi_login_failures_total").increment(1);
             if let Some(c) = other {
                 let unit = first_unit(app, OfficerId(c.id)).await?;
-                append_now(&app.db, &entry(app, Some(OfficerId(c.id)), AuditAction::SignInFailed, unit, &username))
+                record_now(&app.db, &entry(app, Some(OfficerId(c.id)), AuditAction::SignInFailed, unit, &username))
                     .await?;
             }
             return Ok(SignIn::Rejected);
@@ -115,7 +116,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str, address: &str) -
         return Ok(SignIn::NeedsTotp { token });
     }
     let unit = first_unit(app, officer).await?;
-    append_now(&app.db, &entry(app, Some(officer), AuditAction::SignIn, unit, &username)).await?;
+    record_now(&app.db, &entry(app, Some(officer), AuditAction::SignIn, unit, &username)).await?;
     Ok(SignIn::Done { token })
 }
 
@@ -150,7 +151,7 @@ pub async fn verify_totp(app: &App, token: &str, code: &str) -> Result<bool, Ser
     store::promote_session(&app.db, &hash, app.clock.now_micros()).await?;
     let unit = first_unit(app, officer).await?;
     let username = store::profile(&app.db, officer).await?.map(|p| p.username).unwrap_or_default();
-    append_now(&app.db, &entry(app, Some(officer), AuditAction::SignIn, unit, &username)).await?;
+    record_now(&app.db, &entry(app, Some(officer), AuditAction::SignIn, unit, &username)).await?;
     Ok(true)
 }
 
@@ -210,7 +211,7 @@ pub async fn officer_for_token(app: &App, token: &str) -> Result<Option<Officer>
 pub async fn sign_out(app: &App, officer: &Officer) -> Result<(), ServiceError> {
     store::delete_session(&app.db, &officer.token_hash).await?;
     let unit = officer.scope.grants.first().map(|g| g.unit_id);
-    append_now(&app.db, &entry(app, Some(officer.id), AuditAction::SignOut, unit, &officer.username)).await?;
+    record_now(&app.db, &entry(app, Some(officer.id), AuditAction::SignOut, unit, &officer.username)).await?;
     Ok(())
 }
 
@@ -246,7 +247,7 @@ pub async fn create_officer(app: &App, by: Option<&Scope>, input: &NewOfficerInp
     let display_name = errs.take(parse_display_name(&input.display_name));
     errs.take(check_new_password(&input.password));
     let role = errs.take(Role::parse(&input.role));
-    let unit = crate::units::store::locate(&app.db, input.unit_code.trim()).await?;
+    let unit = crate::units::service::locate(&app.db, input.unit_code.trim()).await?;
     let unit = match unit {
         Some((id, path)) if by.is_none_or(|s| s.may_grant(&path)) => Some(id),
         _ => {
@@ -282,7 +283,7 @@ pub async fn create_officer(app: &App, by: Option<&Scope>, input: &NewOfficerInp
                 })?;
             store::insert_grant(&mut tx, id, role, unit, actor, now).await?;
             let detail = format!("role={}", role.as_str());
-            crate::audit::store::append(
+            crate::audit::service::record(
                 &mut tx,
                 &NewEntry {
                     at: now,
@@ -294,7 +295,7 @@ pub async fn create_officer(app: &App, by: Option<&Scope>, input: &NewOfficerInp
                 },
             )
             .await?;
-            crate::audit::store::append(
+            crate::audit::service::record(
                 &mut tx,
                 &NewEntry {
                     at: now,
@@ -324,7 +325,7 @@ pub async fn add_grant(
 ) -> Result<(), ServiceError> {
     let profile = store::profile_in_scope(&app.db, by.officer_id, officer).await?.ok_or(ServiceError::NotFound)?;
     let role = Role::parse(role)?;
-    let (unit, path) = crate::units::store::locate(&app.db, unit_code.trim())
+    let (unit, path) = crate::units::service::locate(&app.db, unit_code.trim())
         .await?
         .filter(|(_, p)| by.can(Action::ViewUnit, p))
         .ok_or_else(|| {
@@ -346,7 +347,7 @@ pub async fn add_grant(
         other => other.into(),
     })?;
     let detail = format!("role={}", role.as_str());
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -379,7 +380,7 @@ pub async fn remove_grant(app: &App, by: &Scope, grant_id: i64) -> Result<(), Se
     let mut tx = app.db.begin().await?;
     store::delete_grant(&mut tx, grant.id).await?;
     let detail = format!("role={}", grant.role);
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -419,7 +420,7 @@ pub async fn change_password(app: &App, officer: &Officer, current: &str, new: &
     let mut tx = app.db.begin().await?;
     store::set_password(&mut tx, officer.id, &hash, now).await?;
     store::delete_other_sessions(&mut tx, officer.id, &officer.token_hash).await?;
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -479,7 +480,7 @@ pub async fn confirm_totp(app: &App, officer: &Officer, secret_base32: &str, cod
     let unit = officer.scope.grants.first().map(|g| g.unit_id);
     let mut tx = app.db.begin().await?;
     store::set_totp(&mut tx, officer.id, &sealed, now).await?;
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -508,4 +509,34 @@ pub use staff::Role as OfficerRole;
 /// analyst on it or above it, not disabled.
 pub async fn colleagues_for_unit(app: &App, unit_path: &str) -> Result<Vec<store::Colleague>, StoreError> {
     store::officers_for_unit(&app.db, unit_path).await
+}
+
+/// The officers the reader may see.
+pub async fn list_in_scope(app: &App, scope: &Scope) -> Result<Vec<store::Profile>, StoreError> {
+    store::list_in_scope(&app.db, scope.officer_id).await
+}
+
+/// One officer's profile, if the reader may see them.
+pub async fn profile(app: &App, scope: &Scope, id: OfficerId) -> Result<Option<store::Profile>, StoreError> {
+    store::profile_in_scope(&app.db, scope.officer_id, id).await
+}
+
+/// An officer's grants that the reader may see.
+pub async fn grants_visible(app: &App, scope: &Scope, officer: OfficerId) -> Result<Vec<store::GrantRow>, StoreError> {
+    store::grants_visible(&app.db, scope.officer_id, officer).await
+}
+
+/// The grants on a unit, with the officers' names.
+pub async fn grants_on_unit(app: &App, unit: UnitId) -> Result<Vec<(store::GrantRow, String)>, StoreError> {
+    store::grants_on_unit(&app.db, unit).await
+}
+
+/// One grant by id.
+pub async fn grant(app: &App, id: i64) -> Result<Option<store::GrantRow>, StoreError> {
+    store::grant_by_id(&app.db, id).await
+}
+
+/// Forgets sessions idle since before `cutoff` (housekeeping).
+pub async fn purge_sessions(app: &App, cutoff: i64) -> Result<u64, StoreError> {
+    store::purge_sessions(&app.db, cutoff).await
 }

@@ -141,11 +141,11 @@ async fn unit_view(
 ) -> Result<Response, WebError> {
     let t = T::new(me.lang);
     let unit = service::get(app, &me.scope, code).await?;
-    let mut crumbs = store::ancestors_in_scope(&app.db, me.id, &unit.path).await?;
+    let mut crumbs = service::ancestors(app, &me.scope, &unit.path).await?;
     crumbs.retain(|c| c.id != unit.id);
     let can_manage = me.scope.can(Action::ManageUnits, &unit.path);
     let parent_opts = if can_manage {
-        store::list_in_scope(&app.db, me.id)
+        service::list_in_scope(app, &me.scope)
             .await?
             .into_iter()
             .filter(|u| me.scope.can(Action::ManageUnits, &u.path) && !unit.path.contains(&u.path))
@@ -157,9 +157,9 @@ async fn unit_view(
     let page = UnitPage {
         chrome: me.chrome("units", format!("/units/{code}")),
         crumbs,
-        children: store::children(&app.db, unit.id).await?,
-        staff: crate::staff::store::grants_on_unit(&app.db, unit.id).await?,
-        history: store::history(&app.db, unit.id).await?,
+        children: service::children(app, unit.id).await?,
+        staff: crate::staff::service::grants_on_unit(app, unit.id).await?,
+        history: service::history(app, unit.id).await?,
         hours: hours_lines(t, &unit.details.opening_hours),
         can_edit: me.scope.can(Action::EditUnit, &unit.path),
         can_manage,

@@ -72,7 +72,7 @@ async fn page(
     PageLang(lang): PageLang,
     Path(code): Path<String>,
 ) -> Result<Response, WebError> {
-    let unit = store::get_public(&app.db, &code).await?.ok_or(WebError::NotFound)?;
+    let unit = super::service::get_public(&app, &code).await?.ok_or(WebError::NotFound)?;
     let t = T::new(lang);
     let now = app.clock.now().to_zoned(vietnam_tz()).datetime();
     let chat = chat_url(&app, unit.code.as_str());
@@ -99,7 +99,7 @@ struct QrQuery {
 }
 
 async fn qr_target(app: &App, code: &str, q: &QrQuery) -> Result<String, WebError> {
-    let unit = store::get_public(&app.db, code).await?.ok_or(WebError::NotFound)?;
+    let unit = super::service::get_public(app, code).await?.ok_or(WebError::NotFound)?;
     match q.target.as_deref() {
         Some("zalo") => unit.zalo_oa_id.as_deref().map(zalo_url).ok_or(WebError::NotFound),
         _ => Ok(chat_url(app, unit.code.as_str())),

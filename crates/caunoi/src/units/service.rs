@@ -13,6 +13,7 @@ use caunoi_core::units::{
     ImportProblem, ImportRow, PlannedUnit, TreeNode, UnitCode, UnitDetailsInput, UnitPath, build_tree, check_move,
     plan_import,
 };
+use caunoi_core::units::{UnitId, UnitNode};
 use std::collections::HashMap;
 
 /// The tree of every unit the officer can see.
@@ -39,7 +40,7 @@ pub async fn update_details(
     let mut tx = app.db.begin().await?;
     store::update_details(&mut tx, unit.id, &details, now).await?;
     store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "edited", (None, None), "").await?;
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -84,7 +85,7 @@ pub async fn create_child(
         other => other.into(),
     })?;
     store::add_history(&mut tx, id, now, Some(scope.officer_id), "created", (None, Some(parent.id)), "").await?;
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -125,7 +126,7 @@ pub async fn move_unit(app: &App, scope: &Scope, code: &str, new_parent_code: &s
     store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "moved", (unit.parent_id, Some(parent.id)), "")
         .await?;
     let detail = format!("to={}", parent.code);
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -198,7 +199,7 @@ pub async fn bind_zalo(app: &App, scope: &Scope, code: &str, input: &ZaloBinding
         other => other.into(),
     })?;
     let detail = format!("oa_id={oa_id}");
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -270,7 +271,7 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
         first.get_or_insert(id);
     }
     let detail = format!("count={count}");
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
@@ -284,4 +285,45 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
     .await?;
     tx.commit().await?;
     Ok(count)
+}
+
+/// The units in the officer's scope, as a tree in order.
+pub async fn list_in_scope(app: &App, scope: &Scope) -> Result<Vec<UnitNode>, StoreError> {
+    store::list_in_scope(&app.db, scope.officer_id).await
+}
+
+/// A unit's public details (its page, its chat), by code.
+pub async fn get_public(app: &App, code: &str) -> Result<Option<Unit>, StoreError> {
+    store::get_public(&app.db, code).await
+}
+
+/// The units above `path` that the officer may see, from the top.
+pub async fn ancestors(app: &App, scope: &Scope, path: &UnitPath) -> Result<Vec<UnitNode>, StoreError> {
+    store::ancestors_in_scope(&app.db, scope.officer_id, path).await
+}
+
+/// The units right below a unit.
+pub async fn children(app: &App, unit: UnitId) -> Result<Vec<UnitNode>, StoreError> {
+    store::children(&app.db, unit).await
+}
+
+/// A unit's history (created, edited, moved).
+pub async fn history(app: &App, unit: UnitId) -> Result<Vec<store::HistoryRow>, StoreError> {
+    store::history(&app.db, unit).await
+}
+
+/// A unit's id and path by code (no scope: callers check it, or act for the system).
+pub async fn locate(db: &crate::db::Db, code: &str) -> Result<Option<(UnitId, UnitPath)>, StoreError> {
+    store::locate(db, code).await
+}
+
+/// How many units exist (the demo creates its data only into an empty database).
+pub async fn count(app: &App) -> Result<i64, StoreError> {
+    store::count(&app.db).await
+}
+
+/// A unit in the officer's scope by code, if there is one (for a form's choice: the caller says
+/// what a missing one means).
+pub async fn find(app: &App, scope: &Scope, code: &str) -> Result<Option<Unit>, StoreError> {
+    store::get_in_scope(&app.db, scope.officer_id, code).await
 }

@@ -12,7 +12,7 @@ use crate::conversations::store::HistoryRow;
 use crate::media::Area;
 use crate::media::serve::serve_stored_file;
 use crate::media::upload::Upload;
-use crate::units::store::{self as units_store, Unit};
+use crate::units::store::Unit;
 use crate::web::auth::{SESSION_COOKIE, read_cookie};
 use crate::web::client_ip::ClientAddr;
 use crate::web::error::render;
@@ -97,7 +97,7 @@ fn presented_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
 }
 
 async fn unit_of(app: &App, code: &str) -> Result<Unit, ChatError> {
-    units_store::get_public(&app.db, code).await?.ok_or(ChatError::NotFound)
+    crate::units::service::get_public(app, code).await?.ok_or(ChatError::NotFound)
 }
 
 async fn chat_session(
@@ -143,7 +143,7 @@ async fn page(
     ClientAddr(address): ClientAddr,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let unit = units_store::get_public(&app.db, &code).await?.ok_or(WebError::NotFound)?;
+    let unit = crate::units::service::get_public(&app, &code).await?.ok_or(WebError::NotFound)?;
     let embed = q.embed.as_deref().is_some_and(|e| e == "1" || e == "true");
     let mut cookie = None;
     let resumed = match read_cookie(&headers, COOKIE) {

@@ -253,5 +253,5 @@ const _: () = assert!(MAX_GROUP <= crate::db::MAX_ROWS_PER_STATEMENT);
 /// its only writer, so the statement's implicit transaction cannot meet a newer snapshot.)
 async fn store_group(db: &Db, group: &[Pending]) -> Result<Vec<Option<i64>>, StoreError> {
     let events: Vec<NewInbound<'_>> = group.iter().map(|p| p.event.as_new()).collect();
-    crate::conversations::store::insert_inbound_many(db, &events).await
+    crate::conversations::service::log_inbound(db, &events).await
 }

@@ -44,7 +44,7 @@ pub(super) async fn canned_view(
         chrome: me.chrome("inbox", format!("/inbox/canned?unit={code}")),
         unit_opts,
         can_edit: me.scope.can(Action::DirectWork, &unit.path),
-        replies: store::canned_for_path(&app.db, unit.path.as_str()).await?,
+        replies: service::canned_for(app, unit.path.as_str()).await?,
         unit_name: unit.details.name,
         unit_code: code,
         title: form.0,

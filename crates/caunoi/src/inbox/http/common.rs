@@ -44,7 +44,7 @@ pub(super) struct UnitQuery {
 
 /// The unit a management page is about: the one asked for, else the officer's first unit.
 pub(super) async fn unit_choice(app: &App, me: &CurrentOfficer, asked: &str) -> Result<(Vec<Opt>, String), WebError> {
-    let units = crate::units::store::list_in_scope(&app.db, me.id).await?;
+    let units = crate::units::service::list_in_scope(app, &me.scope).await?;
     let chosen = if asked.trim().is_empty() {
         units.first().map(|u| u.code.to_string()).ok_or(WebError::NotFound)?
     } else {

@@ -52,7 +52,7 @@ pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<
             (m.created_at, 0, m.id, ThreadItem { class, who, text: m.text, kind: m.kind, media, at: m.created_at })
         })
         .collect();
-    for n in store::notes(&app.db, view.id).await? {
+    for n in service::notes(app, view).await? {
         let who = format!("{} · {}", n.officer_name, t.tr("ghi chú nội bộ", "internal note"));
         items.push((
             n.created_at,
@@ -224,7 +224,7 @@ pub(super) async fn conversation_view(
         .into_iter()
         .map(|o| Opt { selected: Some(o.id) == view.assignee_id, value: o.id.to_string(), label: o.display_name })
         .collect();
-    let units = crate::units::store::list_in_scope(&app.db, me.id)
+    let units = crate::units::service::list_in_scope(app, &me.scope)
         .await?
         .into_iter()
         .filter(|u| u.id.0 != view.unit_id)
@@ -251,7 +251,7 @@ pub(super) async fn conversation_view(
         window_class,
         window_text,
         items: thread(app, &t, &view).await?,
-        events: event_lines(&t, store::events(&app.db, view.id).await?),
+        events: event_lines(&t, service::timeline(app, &view).await?),
         others,
         other_status,
         canned,

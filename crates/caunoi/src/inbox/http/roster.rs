@@ -3,7 +3,6 @@
 use super::common::*;
 use crate::app::App;
 use crate::inbox::service::{self};
-use crate::inbox::store;
 use crate::web::error::render_form;
 use crate::web::form::{self, Posted};
 use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
@@ -51,7 +50,7 @@ pub(super) async fn roster_view(
     let (unit_opts, code) = unit_choice(app, me, asked).await?;
     let unit = crate::units::service::get(app, &me.scope, &code).await?;
     let now = app.clock.now_micros();
-    let shifts = store::shifts(&app.db, unit.id, now)
+    let shifts = service::shifts(app, unit.id, now)
         .await?
         .into_iter()
         .map(|s| ShiftLine {

@@ -61,7 +61,7 @@ pub async fn save(app: &App, scope: &Scope, code: &str, form: &SettingsForm) -> 
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     store::put(&mut tx, unit.id, &settings, now, scope.officer_id).await?;
-    crate::audit::store::append(
+    crate::audit::service::record(
         &mut tx,
         &NewEntry {
             at: now,
