@@ -705,8 +705,10 @@ pub struct QueueRow {
     pub unit_id: i64,
     pub unit_name: String,
     pub unit_path: String,
-    pub channel: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
     pub urgent: bool,
@@ -777,8 +779,10 @@ pub struct ConversationView {
     pub unit_path: String,
     pub unit_hotline: Option<String>,
     pub unit_duty_phone: Option<String>,
-    pub channel: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
     pub urgent: bool,
@@ -825,7 +829,8 @@ pub async fn get_any(db: &Db, id: i64) -> Result<Option<ConversationView>, Store
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OtherConversation {
     pub id: i64,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: Status,
     pub created_at: i64,
     pub unit_name: String,
 }

@@ -18,7 +18,7 @@ use crate::db::StoreError;
 use crate::error::ServiceError;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
-use caunoi_core::conversations::{Author, Direction};
+use caunoi_core::conversations::{Author, Channel, Direction};
 use caunoi_core::inbox::{
     CannedVars, ConversationState, ConversationSummary, Queue, QueueFilter, ReopenBy, ReplyCost, ReplyWindow, Status,
     TransferTarget, Transition, UnitScope, pick_assignee, queue_order, render_canned, reply_cost, reply_window,
@@ -35,8 +35,6 @@ pub const MAX_REPLY_CHARS: usize = 2000;
 pub const MAX_NOTE_CHARS: usize = 4000;
 /// Longest preview of the last message in a queue row.
 const PREVIEW_CHARS: usize = 90;
-/// The Zalo channel name as stored in `conversations.channel`.
-const ZALO: &str = "zalo";
 
 fn invalid(field: &'static str, vi: impl Into<String>, en: impl Into<String>) -> ServiceError {
     ServiceError::Invalid(FieldErrors(vec![InvalidInput::new(field, vi, en)]))
@@ -69,7 +67,7 @@ pub struct QueueItem {
     pub urgent: bool,
     pub contact_id: i64,
     pub contact_name: Option<String>,
-    pub channel: String,
+    pub channel: Channel,
     pub unit_name: String,
     pub preview: String,
     pub last_kind: String,
@@ -112,7 +110,7 @@ pub async fn queue(app: &App, scope: &Scope, q: Queue) -> Result<Vec<QueueItem>,
     let mut items: Vec<(ConversationSummary, QueueRow, Status)> = rows
         .into_iter()
         .filter_map(|r| {
-            let status = Status::parse(&r.status)?;
+            let status = r.status;
             let s = summary_of(&r, status);
             filters.iter().any(|f| f.matches(&s)).then_some((s, r, status))
         })
@@ -143,16 +141,13 @@ pub async fn get(app: &App, scope: &Scope, id: i64) -> Result<ConversationView, 
     Ok(view)
 }
 
-fn state_of(view: &ConversationView) -> Result<ConversationState, ServiceError> {
-    let status = Status::parse(&view.status).ok_or_else(|| {
-        invalid("action", "Trạng thái cuộc trò chuyện không rõ.", "The conversation's status is unknown.")
-    })?;
-    Ok(ConversationState {
-        status,
+fn state_of(view: &ConversationView) -> ConversationState {
+    ConversationState {
+        status: view.status,
         unit_id: UnitId(view.unit_id),
         assignee: view.assignee_id.map(OfficerId),
         urgent: view.urgent,
-    })
+    }
 }
 
 fn transition_error(e: caunoi_core::inbox::TransitionError) -> ServiceError {
@@ -180,7 +175,7 @@ async fn apply(
     view: &ConversationView,
     t: Transition,
 ) -> Result<ConversationState, ServiceError> {
-    let state = state_of(view)?;
+    let state = state_of(view);
     let next = caunoi_core::inbox::transition(&state, &t).map_err(transition_error)?;
     let reason = match &t {
         Transition::Transfer { reason, .. } => reason.trim().to_string(),
@@ -245,7 +240,7 @@ pub async fn assign(
             o
         }
     };
-    let t = if view.status == Status::Assigned.as_str() {
+    let t = if view.status == Status::Assigned {
         Transition::Transfer { to: TransferTarget::Officer(officer), reason: reason.to_string() }
     } else {
         Transition::Assign { officer }
@@ -311,7 +306,7 @@ pub async fn assign_on_duty(app: &App, conversation_id: i64) -> Result<Option<Of
     let Some(view) = conversations::view_any(&app.db, conversation_id).await? else {
         return Err(ServiceError::NotFound);
     };
-    if view.status != Status::WaitingHuman.as_str() {
+    if view.status != Status::WaitingHuman {
         return Ok(None);
     }
     let now = app.clock.now_micros();
@@ -358,7 +353,7 @@ fn last_interaction(view: &ConversationView) -> Option<i64> {
 }
 
 pub fn window_info(view: &ConversationView, now: i64) -> WindowInfo {
-    if view.channel != ZALO {
+    if view.channel != Channel::Zalo {
         return WindowInfo::NoWindow;
     }
     let Some(last) = last_interaction(view) else { return WindowInfo::Closed };
@@ -436,7 +431,7 @@ async fn reply_to(
 ) -> Result<Sent, ServiceError> {
     require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
     let text = text_field("text", text, MAX_REPLY_CHARS, attachment.is_none())?;
-    let state = state_of(view)?;
+    let state = state_of(view);
     if state.status == Status::Closed {
         return Err(invalid(
             "text",
@@ -488,7 +483,7 @@ async fn reply_to(
             }
         }
     };
-    let oa_id = (view.channel == ZALO).then_some(view.contact_account.as_str());
+    let oa_id = (view.channel == Channel::Zalo).then_some(view.contact_account.as_str());
     let sent = {
         let mut tx = app.db.begin().await?;
         let value = {
@@ -533,7 +528,7 @@ async fn reply_to(
                 let key = format!("officer:{message_id}");
                 let row = NewOutbox {
                     idempotency_key: &key,
-                    channel: &view.channel,
+                    channel: view.channel.as_str(),
                     unit_id: view.unit_id,
                     oa_id,
                     recipient: &view.contact_external_id,

@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::web::{CurrentOfficer, Opt, T, WebError};
+use caunoi_core::conversations::Channel;
 use caunoi_core::inbox::Status;
 use caunoi_core::input::Lang;
 use serde::Deserialize;
@@ -14,11 +15,10 @@ pub(super) fn status_label(t: &T, s: Status) -> &'static str {
     }
 }
 
-pub(super) fn channel_label(channel: &str) -> &'static str {
+pub(super) fn channel_label(channel: Channel) -> &'static str {
     match channel {
-        "zalo" => "Zalo",
-        "web" => "Web",
-        _ => "?",
+        Channel::Zalo => "Zalo",
+        Channel::Web => "Web",
     }
 }
 

@@ -171,7 +171,7 @@ pub(super) async fn conversation_view(
     let t = T::new(me.lang);
     let view = service::get(app, &me.scope, id).await?;
     let path = UnitPath::from_stored(view.unit_path.clone());
-    let status = Status::parse(&view.status).unwrap_or(Status::Bot);
+    let status = view.status;
     let now = app.clock.now_micros();
     let window = service::window_info(&view, now);
     let (window_class, window_text) = match window {
@@ -231,12 +231,12 @@ pub(super) async fn conversation_view(
         .map(|u| Opt::unit(&u, false))
         .collect();
     let others = service::other_conversations(app, me.id, &view).await?;
-    let other_status = others.iter().map(|o| Status::parse(&o.status).map_or("?", |s| status_label(&t, s))).collect();
+    let other_status = others.iter().map(|o| status_label(&t, o.status)).collect();
     let page = ConversationPage {
         chrome: me.chrome("inbox", format!("/inbox/{id}")),
         id,
         citizen: citizen_label(&t, view.contact_name.as_deref(), view.contact_id),
-        channel: channel_label(&view.channel),
+        channel: channel_label(view.channel),
         unit_name: view.unit_name.clone(),
         unit_code: view.unit_code.clone(),
         status: status_label(&t, status),

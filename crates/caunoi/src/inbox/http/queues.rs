@@ -54,7 +54,7 @@ pub(super) async fn rows(app: &App, me: &CurrentOfficer, q: Queue) -> Result<Vec
             id: i.id,
             urgent: i.urgent,
             citizen: citizen_label(&t, i.contact_name.as_deref(), i.contact_id),
-            channel: channel_label(&i.channel),
+            channel: channel_label(i.channel),
             unit: i.unit_name,
             preview: if i.preview.is_empty() && !i.last_kind.is_empty() && i.last_kind != "text" {
                 format!("[{}]", i.last_kind)
