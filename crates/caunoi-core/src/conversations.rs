@@ -35,6 +35,30 @@ pub struct MessageId(pub i64);
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ContactId(pub i64);
 
+impl From<i64> for ConversationId {
+    fn from(id: i64) -> Self {
+        ConversationId(id)
+    }
+}
+
+impl From<i64> for MessageId {
+    fn from(id: i64) -> Self {
+        MessageId(id)
+    }
+}
+
+impl From<i64> for ContactId {
+    fn from(id: i64) -> Self {
+        ContactId(id)
+    }
+}
+
+impl fmt::Display for ContactId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 impl fmt::Display for ConversationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.fmt(f)

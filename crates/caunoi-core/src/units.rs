@@ -17,6 +17,13 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct UnitId(pub i64);
 
+/// How a row's integer column becomes the id (rows decode ids once, when read).
+impl From<i64> for UnitId {
+    fn from(id: i64) -> Self {
+        UnitId(id)
+    }
+}
+
 impl fmt::Display for UnitId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

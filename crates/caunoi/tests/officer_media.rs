@@ -75,7 +75,7 @@ fn officer_media_files(t: &TestApp) -> usize {
 async fn zalo_conversation(t: &TestApp, user: &str) -> i64 {
     let oa = caunoi::demo::DEMO_OAS[1].oa_id;
     eventually("the citizen's conversation", WAIT, || async {
-        conv_store::open_conversation_of(&t.app.db, "zalo", oa, user).await.ok().flatten().map(|c| c.id)
+        conv_store::open_conversation_of(&t.app.db, "zalo", oa, user).await.ok().flatten().map(|c| c.id.0)
     })
     .await
 }
@@ -100,7 +100,7 @@ async fn web_conversation(t: &TestApp) -> (reqwest::Client, i64) {
     .await)
     .expect("session");
     let conv = conv_store::open_conversation_of(&t.app.db, "web", UNIT, &session).await.expect("read").expect("conv");
-    (c, conv.id)
+    (c, conv.id.0)
 }
 
 /// The chat's messages after `after`, read from the live stream until `want` matches one.
@@ -301,7 +301,11 @@ async fn citizens_zalo_photo_shows_inline_for_officers_of_the_unit_only() {
     zalo.user_sends(user, UserAction::image(oa, Some("Xe máy bị lấy trộm"))).await.expect("send");
     let conv = zalo_conversation(&t, user).await;
     let message = eventually("the photo kept", WAIT, || async {
-        conv_store::messages(&t.app.db, conv).await.ok()?.into_iter().find(|m| m.media_ref.is_some())
+        conv_store::messages(&t.app.db, caunoi_core::conversations::ConversationId(conv))
+            .await
+            .ok()?
+            .into_iter()
+            .find(|m| m.media_ref.is_some())
     })
     .await;
 

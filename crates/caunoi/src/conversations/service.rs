@@ -17,7 +17,9 @@ use crate::app::App;
 use crate::db::{Db, StoreError, Tx};
 use crate::kb::live::Effective;
 use crate::units::store::Unit;
-use caunoi_core::conversations::{Channel, CitizenMessage, Direction, Inbound, InboundKind};
+use caunoi_core::conversations::{
+    Channel, CitizenMessage, ContactId, ConversationId, Direction, Inbound, InboundKind, MessageId,
+};
 use caunoi_core::inbox::ConversationState;
 use caunoi_core::staff::OfficerId;
 use caunoi_text::matcher::Decision;
@@ -246,10 +248,10 @@ pub async fn contact_history(
         None => store::contact_nth_newest_message_id(db, contact, window).await?.map(|id| id - 1).unwrap_or(0),
     };
     let mut rows = store::contact_messages_after(db, contact, after, window).await?;
-    let outgoing: Vec<i64> = rows.iter().filter(|r| r.direction == Direction::Out).map(|r| r.id).collect();
+    let outgoing: Vec<i64> = rows.iter().filter(|r| r.direction == Direction::Out).map(|r| r.id.0).collect();
     let queued = crate::outbox::service::still_queued(db, &outgoing).await?;
     for row in &mut rows {
-        row.pending = queued.contains(&row.id);
+        row.pending = queued.contains(&row.id.0);
     }
     Ok(rows)
 }
@@ -260,8 +262,8 @@ pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, Stor
 }
 
 /// Whether the conversation belongs to the officer's units.
-pub async fn in_officer_scope(db: &Db, officer: OfficerId, conversation_id: i64) -> Result<bool, StoreError> {
-    Ok(store::get_in_scope(db, officer, conversation_id).await?.is_some())
+pub async fn in_officer_scope(db: &Db, officer: OfficerId, conversation: ConversationId) -> Result<bool, StoreError> {
+    Ok(store::get_in_scope(db, officer, conversation.0).await?.is_some())
 }
 
 // ---- For the inbox: what officers see of conversations and the moves they make ----
@@ -292,14 +294,14 @@ pub async fn view_any(db: &Db, id: i64) -> Result<Option<ConversationView>, Stor
 pub async fn other_conversations(
     db: &Db,
     officer: OfficerId,
-    contact: i64,
-    except: i64,
+    contact: ContactId,
+    except: ConversationId,
 ) -> Result<Vec<OtherConversation>, StoreError> {
-    store::other_conversations(db, officer, contact, except).await
+    store::other_conversations(db, officer, contact.0, except.0).await
 }
 
 /// A conversation's messages, oldest first (the caller has checked scope on the conversation).
-pub async fn thread(db: &Db, conversation: i64) -> Result<Vec<MessageRow>, StoreError> {
+pub async fn thread(db: &Db, conversation: ConversationId) -> Result<Vec<MessageRow>, StoreError> {
     store::messages(db, conversation).await
 }
 
@@ -327,22 +329,22 @@ pub async fn conversation_mark(db: &Db, officer: OfficerId, id: i64) -> Result<O
 /// someone else changed it first.
 pub async fn move_conversation(
     tx: &mut Tx,
-    id: i64,
+    id: ConversationId,
     expected: Expected<'_>,
     next: &ConversationState,
     now: i64,
 ) -> Result<bool, StoreError> {
-    store::move_conversation(tx, id, expected, next, now).await
+    store::move_conversation(tx, id.0, expected, next, now).await
 }
 
 /// Marks a conversation as changed (a reply or a note) so live views refresh.
-pub async fn touch(tx: &mut Tx, id: i64, now: i64) -> Result<(), StoreError> {
-    store::touch_conversation(tx, id, now).await
+pub async fn touch(tx: &mut Tx, id: ConversationId, now: i64) -> Result<(), StoreError> {
+    store::touch_conversation(tx, id.0, now).await
 }
 
 /// Stores a message written outside a citizen's turn (an officer's reply) in the caller's
 /// transaction; its id.
-pub async fn record_message(tx: &mut Tx, message: &NewMessage<'_>) -> Result<i64, StoreError> {
+pub async fn record_message(tx: &mut Tx, message: &NewMessage<'_>) -> Result<MessageId, StoreError> {
     store::insert_message(tx, message).await
 }
 

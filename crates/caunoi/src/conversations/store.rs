@@ -9,7 +9,7 @@
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
 use caunoi_core::bot::Button;
-use caunoi_core::conversations::{Author, Channel, Direction};
+use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId};
 use caunoi_core::inbox::ConversationState;
 use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
@@ -180,9 +180,12 @@ pub async fn inbound_counts(db: &Db) -> Result<InboundCounts, StoreError> {
 /// A conversation as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationRow {
-    pub id: i64,
-    pub unit_id: i64,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: ConversationId,
+    #[sqlx(try_from = "i64")]
+    pub unit_id: UnitId,
+    #[sqlx(try_from = "i64")]
+    pub contact_id: ContactId,
     #[sqlx(try_from = "String")]
     pub channel: Channel,
     #[sqlx(try_from = "String")]
@@ -198,8 +201,10 @@ pub struct ConversationRow {
 /// A stored message.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MessageRow {
-    pub id: i64,
-    pub conversation_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: MessageId,
+    #[sqlx(try_from = "i64")]
+    pub conversation_id: ConversationId,
     #[sqlx(try_from = "String")]
     pub direction: Direction,
     #[sqlx(try_from = "String")]
@@ -219,7 +224,7 @@ pub struct MessageRow {
 /// A message to store.
 #[derive(Debug, Clone)]
 pub struct NewMessage<'a> {
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     pub direction: Direction,
     pub author: Author,
     pub officer_id: Option<i64>,
@@ -281,14 +286,14 @@ pub type ContactKey = (String, String, String);
 #[derive(Debug, Clone, Copy)]
 pub struct NewConversation {
     pub unit_id: i64,
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub channel: Channel,
 }
 
 /// The buttons of one reply (on channels that show them) and the entry it asks feedback on.
 #[derive(Debug, Clone, Copy)]
 pub struct ReplyButtons<'a> {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub buttons: &'a [Button],
     pub feedback_for: Option<&'a str>,
 }
@@ -296,7 +301,7 @@ pub struct ReplyButtons<'a> {
 /// A conversation's state after a turn (see `update_conversations`).
 #[derive(Debug, Clone)]
 pub struct ConversationUpdate<'a> {
-    pub id: i64,
+    pub id: ConversationId,
     pub status: Status,
     pub urgent: bool,
     pub bot_memory: &'a str,
@@ -385,9 +390,9 @@ pub async fn mark_processed(tx: &mut Tx, ids: &[i64], now: i64) -> Result<std::c
 
 /// Creates or refreshes a contact and returns its id. The upsert row-locks the contact on
 /// PostgreSQL, which serializes concurrent events of one citizen until commit.
-pub async fn upsert_contact(tx: &mut Tx, c: &CitizenRef<'_>, now: i64) -> Result<i64, StoreError> {
+pub async fn upsert_contact(tx: &mut Tx, c: &CitizenRef<'_>, now: i64) -> Result<ContactId, StoreError> {
     crate::db_conn!(tx, conn => {
-        Ok(sqlx::query_scalar(
+        Ok(sqlx::query_scalar::<_, i64>(
             "INSERT INTO contacts (unit_id, channel, channel_account, external_id, last_interaction_at, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $6) \
              ON CONFLICT (channel, channel_account, external_id) DO UPDATE SET \
@@ -403,18 +408,19 @@ pub async fn upsert_contact(tx: &mut Tx, c: &CitizenRef<'_>, now: i64) -> Result
         .bind(c.interaction_at)
         .bind(now)
         .fetch_one(&mut *conn)
-        .await?)
+        .await
+        .map(ContactId)?)
     })
 }
 
 /// The contact's conversation that is not closed, if any.
-pub async fn open_conversation(tx: &mut Tx, contact_id: i64) -> Result<Option<ConversationRow>, StoreError> {
+pub async fn open_conversation(tx: &mut Tx, contact_id: ContactId) -> Result<Option<ConversationRow>, StoreError> {
     crate::db_conn!(tx, conn => {
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id = $1 AND status <> 'closed' \
              ORDER BY id DESC LIMIT 1"
         )))
-        .bind(contact_id)
+        .bind(contact_id.0)
         .fetch_optional(&mut *conn)
         .await?)
     })
@@ -428,7 +434,7 @@ pub async fn insert_conversation(tx: &mut Tx, c: &NewConversation, now: i64) -> 
              VALUES ($1, $2, $3, 'bot', $4, '{{}}', $5, $5) RETURNING {CONVERSATION_COLUMNS}"
         )))
         .bind(c.unit_id)
-        .bind(c.contact_id)
+        .bind(c.contact_id.0)
         .bind(c.channel.as_str())
         .bind(false)
         .bind(now)
@@ -438,7 +444,7 @@ pub async fn insert_conversation(tx: &mut Tx, c: &NewConversation, now: i64) -> 
 }
 
 /// Stores a message and returns its id.
-pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> Result<i64, StoreError> {
+pub async fn insert_message(tx: &mut Tx, m: &NewMessage<'_>) -> Result<MessageId, StoreError> {
     insert_messages(tx, std::slice::from_ref(m)).await?.get(&m.conversation_id).copied().ok_or(StoreError::NotFound)
 }
 
@@ -448,7 +454,7 @@ pub async fn upsert_contacts(
     tx: &mut Tx,
     contacts: &[CitizenRef<'_>],
     now: i64,
-) -> Result<HashMap<ContactKey, i64>, StoreError> {
+) -> Result<HashMap<ContactKey, ContactId>, StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
         let mut ids = HashMap::with_capacity(contacts.len());
@@ -467,7 +473,7 @@ pub async fn upsert_contacts(
                 q = q.bind(c.unit_id).bind(c.channel.as_str()).bind(c.account).bind(c.external_id).bind(c.interaction_at).bind(now).bind(now);
             }
             for (id, channel, account, external) in q.persistent(true).fetch_all(&mut *conn).await? {
-                ids.insert((channel, account, external), id);
+                ids.insert((channel, account, external), ContactId(id));
             }
         }
         Ok(ids)
@@ -475,7 +481,10 @@ pub async fn upsert_contacts(
 }
 
 /// The conversation that is not closed of each contact that has one, by contact id.
-pub async fn open_conversations(tx: &mut Tx, contact_ids: &[i64]) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+pub async fn open_conversations(
+    tx: &mut Tx,
+    contact_ids: &[ContactId],
+) -> Result<HashMap<ContactId, ConversationRow>, StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
         let mut open = HashMap::with_capacity(contact_ids.len());
@@ -490,7 +499,7 @@ pub async fn open_conversations(tx: &mut Tx, contact_ids: &[i64]) -> Result<Hash
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
-                q = q.bind(id);
+                q = q.bind(id.0);
             }
             for row in q.persistent(true).fetch_all(&mut *conn).await? {
                 open.entry(row.contact_id).or_insert(row);
@@ -506,7 +515,7 @@ pub async fn insert_conversations(
     tx: &mut Tx,
     rows: &[NewConversation],
     now: i64,
-) -> Result<HashMap<i64, ConversationRow>, StoreError> {
+) -> Result<HashMap<ContactId, ConversationRow>, StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
         let mut out = HashMap::with_capacity(rows.len());
@@ -518,7 +527,7 @@ pub async fn insert_conversations(
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
             for c in chunk {
-                q = q.bind(c.unit_id).bind(c.contact_id).bind(c.channel.as_str()).bind("bot").bind(false).bind("{}").bind(now).bind(now);
+                q = q.bind(c.unit_id).bind(c.contact_id.0).bind(c.channel.as_str()).bind("bot").bind(false).bind("{}").bind(now).bind(now);
             }
             for row in q.persistent(true).fetch_all(&mut *conn).await? {
                 out.insert(row.contact_id, row);
@@ -530,7 +539,10 @@ pub async fn insert_conversations(
 
 /// Stores messages of distinct conversations in one statement per 256; their ids by
 /// conversation id.
-pub async fn insert_messages(tx: &mut Tx, rows: &[NewMessage<'_>]) -> Result<HashMap<i64, i64>, StoreError> {
+pub async fn insert_messages(
+    tx: &mut Tx,
+    rows: &[NewMessage<'_>],
+) -> Result<HashMap<ConversationId, MessageId>, StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
         let mut out = HashMap::with_capacity(rows.len());
@@ -543,7 +555,7 @@ pub async fn insert_messages(tx: &mut Tx, rows: &[NewMessage<'_>]) -> Result<Has
             let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
             for m in chunk {
                 q = q
-                    .bind(m.conversation_id)
+                    .bind(m.conversation_id.0)
                     .bind(m.direction.as_str())
                     .bind(m.author.as_str())
                     .bind(m.officer_id)
@@ -555,7 +567,7 @@ pub async fn insert_messages(tx: &mut Tx, rows: &[NewMessage<'_>]) -> Result<Has
                     .bind(m.created_at);
             }
             for (id, conversation) in q.persistent(true).fetch_all(&mut *conn).await? {
-                out.insert(conversation, id);
+                out.insert(ConversationId(conversation), MessageId(id));
             }
         }
         Ok(out)
@@ -577,7 +589,7 @@ pub async fn update_conversations(tx: &mut Tx, rows: &[ConversationUpdate<'_>], 
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
             for u in chunk {
-                q = q.bind(u.id).bind(u.status.as_str()).bind(u.urgent).bind(u.bot_memory).bind(u.last_citizen_message_at).bind(now);
+                q = q.bind(u.id.0).bind(u.status.as_str()).bind(u.urgent).bind(u.bot_memory).bind(u.last_citizen_message_at).bind(now);
             }
             q.persistent(true).execute(&mut *conn).await?;
         }
@@ -598,7 +610,7 @@ pub async fn insert_reply_buttons(tx: &mut Tx, rows: &[ReplyButtons<'_>]) -> Res
             for r in chunk {
                 let list: Vec<serde_json::Value> =
                     r.buttons.iter().map(|b| serde_json::json!({ "label": b.label, "payload": b.payload })).collect();
-                q = q.bind(r.message_id).bind(serde_json::Value::Array(list).to_string()).bind(r.feedback_for);
+                q = q.bind(r.message_id.0).bind(serde_json::Value::Array(list).to_string()).bind(r.feedback_for);
             }
             q.persistent(true).execute(&mut *conn).await?;
         }
@@ -609,7 +621,8 @@ pub async fn insert_reply_buttons(tx: &mut Tx, rows: &[ReplyButtons<'_>]) -> Res
 /// A message as the citizen's own chat shows it (the web chat's history).
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HistoryRow {
-    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: MessageId,
     #[sqlx(try_from = "String")]
     pub direction: Direction,
     #[sqlx(try_from = "String")]
@@ -674,7 +687,8 @@ pub async fn contact_nth_newest_message_id(db: &Db, contact: &ContactKey, n: i64
 /// A stored media message with who owns it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MediaRow {
-    pub conversation_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub conversation_id: ConversationId,
     pub media_ref: String,
     #[sqlx(try_from = "String")]
     pub channel: Channel,
@@ -701,8 +715,10 @@ pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, Stor
 /// One row of a queue.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct QueueRow {
-    pub id: i64,
-    pub unit_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: ConversationId,
+    #[sqlx(try_from = "i64")]
+    pub unit_id: UnitId,
     pub unit_name: String,
     pub unit_path: String,
     #[sqlx(try_from = "String")]
@@ -712,7 +728,8 @@ pub struct QueueRow {
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
     pub urgent: bool,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub contact_id: ContactId,
     pub contact_name: Option<String>,
     pub updated_at: i64,
     pub last_text: Option<String>,
@@ -772,8 +789,10 @@ pub async fn queue(
 /// One conversation with what the page needs about its unit and contact.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversationView {
-    pub id: i64,
-    pub unit_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: ConversationId,
+    #[sqlx(try_from = "i64")]
+    pub unit_id: UnitId,
     pub unit_code: String,
     pub unit_name: String,
     pub unit_path: String,
@@ -786,7 +805,8 @@ pub struct ConversationView {
     pub assignee_id: Option<i64>,
     pub assignee_name: Option<String>,
     pub urgent: bool,
-    pub contact_id: i64,
+    #[sqlx(try_from = "i64")]
+    pub contact_id: ContactId,
     pub contact_name: Option<String>,
     pub contact_account: String,
     pub contact_external_id: String,
@@ -828,7 +848,8 @@ pub async fn get_any(db: &Db, id: i64) -> Result<Option<ConversationView>, Store
 /// Earlier (and later) conversations of the same contact, within the officer's scope.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OtherConversation {
-    pub id: i64,
+    #[sqlx(try_from = "i64")]
+    pub id: ConversationId,
     #[sqlx(try_from = "String")]
     pub status: Status,
     pub created_at: i64,
@@ -963,13 +984,13 @@ pub async fn touch_conversation(tx: &mut Tx, id: i64, now: i64) -> Result<(), St
 
 /// The messages of a conversation, oldest first, with the name of the officer who wrote each
 /// (callers check scope on the conversation).
-pub async fn messages(db: &Db, conversation: i64) -> Result<Vec<MessageRow>, StoreError> {
+pub async fn messages(db: &Db, conversation: ConversationId) -> Result<Vec<MessageRow>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(
         "SELECT m.id, m.conversation_id, m.direction, m.author, m.officer_id, o.display_name AS officer_name, \
          m.kind, m.text, m.media_ref, m.media_url, m.channel_message_id, m.created_at \
          FROM messages m LEFT JOIN officers o ON o.id = m.officer_id WHERE m.conversation_id = $1 ORDER BY m.id"
     )
-    .bind(conversation)
+    .bind(conversation.0)
     .fetch_all(pool)
     .await)?)
 }

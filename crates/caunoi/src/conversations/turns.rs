@@ -15,11 +15,11 @@ use crate::kb::store::NewUnanswered;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
 use caunoi_core::conversations::{
-    Author, Channel, CitizenMessage, ConversationId, Direction, Inbound, MessageId, PlannedTurn, StoredMemory, waves,
+    Author, Channel, CitizenMessage, ContactId, ConversationId, Direction, Inbound, MessageId, PlannedTurn,
+    StoredMemory, waves,
 };
 use caunoi_core::inbox::{ConversationState, Status};
 use caunoi_core::staff::OfficerId;
-use caunoi_core::units::UnitId;
 use caunoi_text::matcher::Decision;
 use std::collections::{HashMap, HashSet};
 
@@ -83,7 +83,7 @@ struct QueuedReply {
     item: usize,
     key: String,
     payload: String,
-    message_id: i64,
+    message_id: MessageId,
 }
 
 /// Writes citizens' messages with all their effects (module docs), in waves where each citizen
@@ -109,7 +109,7 @@ async fn write_wave(
     let contacts: Vec<CitizenRef<'_>> = wave.iter().map(|&i| items[i].from).collect();
     let contact_ids = store::upsert_contacts(tx, &contacts, now).await?;
     let contact_of = |i: usize| contact_ids.get(&items[i].from.key()).copied().ok_or(StoreError::NotFound);
-    let ids = wave.iter().map(|&i| contact_of(i)).collect::<Result<Vec<i64>, _>>()?;
+    let ids = wave.iter().map(|&i| contact_of(i)).collect::<Result<Vec<ContactId>, _>>()?;
     let mut conversations = store::open_conversations(tx, &ids).await?;
     let missing: Vec<NewConversation> = wave
         .iter()
@@ -131,7 +131,7 @@ async fn write_wave(
         let item = &items[i];
         let state = ConversationState {
             status: conversation.status,
-            unit_id: UnitId(conversation.unit_id),
+            unit_id: conversation.unit_id,
             assignee: conversation.assignee_id.map(OfficerId),
             urgent: conversation.urgent,
         };
@@ -163,7 +163,7 @@ async fn write_wave(
         .collect();
     let in_ids = store::insert_messages(tx, &incoming).await?;
     let most = planned.iter().map(|p| p.turn.replies.len()).max().unwrap_or(0);
-    let mut reply_ids: Vec<HashMap<i64, i64>> = Vec::with_capacity(most);
+    let mut reply_ids: Vec<HashMap<ConversationId, MessageId>> = Vec::with_capacity(most);
     for k in 0..most {
         let rows: Vec<NewMessage<'_>> = planned
             .iter()
@@ -207,7 +207,7 @@ async fn write_wave(
         .filter_map(|p| {
             let review = p.turn.review.as_ref()?;
             Some(NewUnanswered {
-                unit: UnitId(p.conversation.unit_id),
+                unit: p.conversation.unit_id,
                 text: &review.masked_text,
                 reason: review.reason.as_str(),
                 entry_id: review.entry_id.as_deref(),
@@ -251,8 +251,8 @@ async fn write_wave(
         outcomes[i] = TurnOutcome {
             applied: true,
             replies: 0,
-            conversation_id: Some(ConversationId(p.conversation.id)),
-            message_id: Some(MessageId(in_id)),
+            conversation_id: Some(p.conversation.id),
+            message_id: Some(in_id),
             status: Some(p.turn.state.status),
             handed_off: p.turn.handed_off(p.conversation.status),
         };
@@ -268,7 +268,7 @@ async fn write_wave(
                 oa_id: (from.channel == Channel::Zalo).then_some(from.account),
                 recipient: from.external_id,
                 conversation_id: outcomes[q.item].conversation_id.map(|c| c.0),
-                message_id: Some(q.message_id),
+                message_id: Some(q.message_id.0),
                 payload: &q.payload,
                 run_at: now,
             }

@@ -18,7 +18,7 @@ use crate::db::StoreError;
 use crate::error::ServiceError;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
-use caunoi_core::conversations::{Author, Channel, Direction};
+use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId};
 use caunoi_core::inbox::{
     CannedVars, ConversationState, ConversationSummary, Queue, QueueFilter, ReopenBy, ReplyCost, ReplyWindow, Status,
     TransferTarget, Transition, UnitScope, pick_assignee, queue_order, render_canned, reply_cost, reply_window,
@@ -63,9 +63,9 @@ fn ts(micros: i64) -> jiff::Timestamp {
 /// One row of a queue, ready to show: the preview is masked (phone and ID numbers hidden).
 #[derive(Debug, Clone)]
 pub struct QueueItem {
-    pub id: i64,
+    pub id: ConversationId,
     pub urgent: bool,
-    pub contact_id: i64,
+    pub contact_id: ContactId,
     pub contact_name: Option<String>,
     pub channel: Channel,
     pub unit_name: String,
@@ -144,7 +144,7 @@ pub async fn get(app: &App, scope: &Scope, id: i64) -> Result<ConversationView, 
 fn state_of(view: &ConversationView) -> ConversationState {
     ConversationState {
         status: view.status,
-        unit_id: UnitId(view.unit_id),
+        unit_id: view.unit_id,
         assignee: view.assignee_id.map(OfficerId),
         urgent: view.urgent,
     }
@@ -288,8 +288,8 @@ pub async fn reopen(app: &App, scope: &Scope, id: i64) -> Result<ConversationSta
 /// next). `None` when nobody waits.
 pub async fn take_next(app: &App, scope: &Scope) -> Result<Option<i64>, ServiceError> {
     for item in queue(app, scope, Queue::WaitingForHuman).await? {
-        match assign(app, scope, item.id, Assignee::Me, "").await {
-            Ok(_) => return Ok(Some(item.id)),
+        match assign(app, scope, item.id.0, Assignee::Me, "").await {
+            Ok(_) => return Ok(Some(item.id.0)),
             // Taken by someone else a moment ago, or outside the officer's role: try the next.
             Err(ServiceError::Invalid(_) | ServiceError::Forbidden(_)) => continue,
             Err(e) => return Err(e),
@@ -310,7 +310,7 @@ pub async fn assign_on_duty(app: &App, conversation_id: i64) -> Result<Option<Of
         return Ok(None);
     }
     let now = app.clock.now_micros();
-    let unit = UnitId(view.unit_id);
+    let unit = view.unit_id;
     let shifts: Vec<caunoi_core::inbox::DutyShift> = store::shifts(&app.db, unit, now)
         .await?
         .into_iter()
@@ -371,7 +371,7 @@ pub fn window_info(view: &ConversationView, now: i64) -> WindowInfo {
 /// What a reply did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Sent {
-    pub message_id: i64,
+    pub message_id: MessageId,
     pub outbox_id: Option<i64>,
 }
 
@@ -510,7 +510,7 @@ async fn reply_to(
             } else {
                 conversations::touch(&mut tx, view.id, now).await?;
             }
-            let mut sent = Sent { message_id: 0, outbox_id: None };
+            let mut sent = Sent { message_id: MessageId(0), outbox_id: None };
             for m in &messages {
                 let message = NewMessage {
                     conversation_id: view.id,
@@ -529,11 +529,11 @@ async fn reply_to(
                 let row = NewOutbox {
                     idempotency_key: &key,
                     channel: view.channel.as_str(),
-                    unit_id: view.unit_id,
+                    unit_id: view.unit_id.0,
                     oa_id,
                     recipient: &view.contact_external_id,
-                    conversation_id: Some(view.id),
-                    message_id: Some(message_id),
+                    conversation_id: Some(view.id.0),
+                    message_id: Some(message_id.0),
                     payload: &m.payload,
                     run_at: now,
                 };

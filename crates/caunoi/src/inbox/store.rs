@@ -8,6 +8,7 @@
 
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, in_scope};
+use caunoi_core::conversations::ConversationId;
 use caunoi_core::staff::OfficerId;
 use caunoi_core::units::UnitId;
 
@@ -20,12 +21,12 @@ pub struct NoteRow {
     pub created_at: i64,
 }
 
-pub async fn notes(db: &Db, conversation: i64) -> Result<Vec<NoteRow>, StoreError> {
+pub async fn notes(db: &Db, conversation: ConversationId) -> Result<Vec<NoteRow>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(
         "SELECT n.id, o.display_name AS officer_name, n.text, n.created_at FROM conversation_notes n \
          JOIN officers o ON o.id = n.officer_id WHERE n.conversation_id = $1 ORDER BY n.id"
     )
-    .bind(conversation)
+    .bind(conversation.0)
     .fetch_all(pool)
     .await)?)
 }
@@ -44,7 +45,7 @@ pub struct EventRow {
     pub reason: String,
 }
 
-pub async fn events(db: &Db, conversation: i64) -> Result<Vec<EventRow>, StoreError> {
+pub async fn events(db: &Db, conversation: ConversationId) -> Result<Vec<EventRow>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(
         "SELECT e.at, e.action, o.display_name AS officer_name, e.from_status, e.to_status, \
          fu.name AS from_unit, tu.name AS to_unit, a.display_name AS assignee_name, e.reason \
@@ -52,7 +53,7 @@ pub async fn events(db: &Db, conversation: i64) -> Result<Vec<EventRow>, StoreEr
          LEFT JOIN officers o ON o.id = e.officer_id LEFT JOIN officers a ON a.id = e.assignee_id \
          WHERE e.conversation_id = $1 ORDER BY e.id DESC"
     )
-    .bind(conversation)
+    .bind(conversation.0)
     .fetch_all(pool)
     .await)?)
 }
@@ -135,7 +136,7 @@ pub async fn canned_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Opt
 /// A move of a conversation to record.
 #[derive(Debug, Clone)]
 pub struct NewEvent<'a> {
-    pub conversation_id: i64,
+    pub conversation_id: ConversationId,
     pub at: i64,
     pub officer_id: Option<OfficerId>,
     pub action: &'a str,
@@ -153,7 +154,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), StoreErro
             "INSERT INTO conversation_events (conversation_id, at, officer_id, action, from_status, to_status, \
              from_unit_id, to_unit_id, assignee_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
-        .bind(e.conversation_id)
+        .bind(e.conversation_id.0)
         .bind(e.at)
         .bind(e.officer_id.map(|o| o.0))
         .bind(e.action)
@@ -171,7 +172,7 @@ pub async fn insert_event(tx: &mut Tx, e: &NewEvent<'_>) -> Result<(), StoreErro
 
 pub async fn insert_note(
     tx: &mut Tx,
-    conversation: i64,
+    conversation: ConversationId,
     officer: OfficerId,
     text: &str,
     now: i64,
@@ -181,7 +182,7 @@ pub async fn insert_note(
             "INSERT INTO conversation_notes (conversation_id, officer_id, text, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING id",
         )
-        .bind(conversation)
+        .bind(conversation.0)
         .bind(officer.0)
         .bind(text)
         .bind(now)

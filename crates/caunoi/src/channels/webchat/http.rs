@@ -382,7 +382,7 @@ async fn events(
                 Ok(rows) if !rows.is_empty() => {
                     for r in &rows {
                         s.queue.push_back(message_event(s.unit.code.as_str(), r));
-                        s.last = Some(r.id);
+                        s.last = Some(r.id.0);
                     }
                     continue;
                 }

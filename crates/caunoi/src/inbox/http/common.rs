@@ -3,7 +3,7 @@
 
 use crate::app::App;
 use crate::web::{CurrentOfficer, Opt, T, WebError};
-use caunoi_core::conversations::Channel;
+use caunoi_core::conversations::{Channel, ContactId};
 use caunoi_core::inbox::Status;
 use caunoi_core::input::Lang;
 use serde::Deserialize;
@@ -22,7 +22,7 @@ pub(super) fn channel_label(channel: Channel) -> &'static str {
     }
 }
 
-pub(super) fn citizen_label(t: &T, name: Option<&str>, contact_id: i64) -> String {
+pub(super) fn citizen_label(t: &T, name: Option<&str>, contact_id: ContactId) -> String {
     match name.map(str::trim).filter(|n| !n.is_empty()) {
         Some(n) => n.to_string(),
         None => format!("{} #{contact_id}", t.tr("Người dân", "Citizen")),

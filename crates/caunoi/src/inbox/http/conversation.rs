@@ -49,7 +49,7 @@ pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<
                 ),
             };
             let media = m.media_ref.as_ref().map(|_| format!("/inbox/media/{}", m.id)).unwrap_or_default();
-            (m.created_at, 0, m.id, ThreadItem { class, who, text: m.text, kind: m.kind, media, at: m.created_at })
+            (m.created_at, 0, m.id.0, ThreadItem { class, who, text: m.text, kind: m.kind, media, at: m.created_at })
         })
         .collect();
     for n in service::notes(app, view).await? {
@@ -227,7 +227,7 @@ pub(super) async fn conversation_view(
     let units = crate::units::service::list_in_scope(app, &me.scope)
         .await?
         .into_iter()
-        .filter(|u| u.id.0 != view.unit_id)
+        .filter(|u| u.id != view.unit_id)
         .map(|u| Opt::unit(&u, false))
         .collect();
     let others = service::other_conversations(app, me.id, &view).await?;

@@ -51,7 +51,7 @@ pub(super) async fn rows(app: &App, me: &CurrentOfficer, q: Queue) -> Result<Vec
         .await?
         .into_iter()
         .map(|i| Row {
-            id: i.id,
+            id: i.id.0,
             urgent: i.urgent,
             citizen: citizen_label(&t, i.contact_name.as_deref(), i.contact_id),
             channel: channel_label(i.channel),
