@@ -172,21 +172,26 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         self.server.abort();
         if let Some((admin, name)) = self.pg_database.take() {
-            // Drop runs outside async context guarantees; use a private runtime on a thread.
-            let _ = std::thread::spawn(move || {
-                if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
-                    rt.block_on(async move {
-                        if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
-                            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                            let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
-                            pool.close().await;
-                        }
-                    });
-                }
-            })
-            .join();
+            drop_pg_database(admin, name);
         }
     }
+}
+
+/// Drops a test database (`WITH (FORCE)`, so connections left open do not keep it). Runs on a
+/// thread of its own with a private runtime: `Drop` may run inside or outside a runtime.
+fn drop_pg_database(admin: String, name: String) {
+    let _ = std::thread::spawn(move || {
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            rt.block_on(async move {
+                if let Ok(pool) = sqlx::PgPool::connect(&admin).await {
+                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await;
+                    pool.close().await;
+                }
+            });
+        }
+    })
+    .join();
 }
 
 /// Polls `check` every 20 ms until it returns `Some` or `deadline` passes (then panics with
@@ -206,13 +211,26 @@ where
     }
 }
 
-/// Creates an empty PostgreSQL database on the test server and returns its URL (for tests
-/// that run the real binary); `None` on SQLite.
-pub async fn fresh_pg_database() -> Option<(String, String)> {
+/// An empty PostgreSQL database made for one test (which runs the real binary on it); dropped
+/// when this value goes out of scope, so no run leaves a `caunoi_t_*` database behind.
+pub struct PgDatabase {
+    pub url: String,
+    pub name: String,
+    admin: String,
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        drop_pg_database(self.admin.clone(), self.name.clone());
+    }
+}
+
+/// Creates an empty PostgreSQL database on the test server; `None` on SQLite.
+pub async fn fresh_pg_database() -> Option<PgDatabase> {
     let admin = pg_admin_url()?;
     let name = format!("caunoi_t_{}", rand_suffix());
     create_pg_database(&admin, &name).await;
-    Some((replace_db_name(&admin, &name), name))
+    Some(PgDatabase { url: replace_db_name(&admin, &name), name, admin })
 }
 
 fn rand_suffix() -> String {

@@ -315,6 +315,9 @@ pub fn announce(app: &App, seeded: bool, zalo: Option<&caunoi_zalo::fake::FakeZa
         fake_zalo_url,
         zalo_oas: oas,
     };
+    // On PostgreSQL with a given secret key nothing else has created the data directory yet.
+    std::fs::create_dir_all(&app.config.data_dir)
+        .map_err(|e| CliError::Message(format!("cannot create {}: {e}", app.config.data_dir.display())))?;
     let path = app.config.data_dir.join("demo.json");
     let json = serde_json::to_string_pretty(&file).map_err(|e| CliError::Message(e.to_string()))?;
     std::fs::write(&path, json).map_err(|e| CliError::Message(format!("cannot write {}: {e}", path.display())))?;

@@ -328,7 +328,7 @@ async fn crash_between_ack_and_processing_still_answers_after_restart() {
     let fake = FakeZalo::start(FakeConfig::new(apps)).await.expect("fake");
     let dir = tempfile::tempdir().expect("dir");
     let db = caunoi_testkit::fresh_pg_database().await;
-    let db_url = db.as_ref().map(|(u, _)| u.clone());
+    let db_url = db.as_ref().map(|d| d.url.clone());
     let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port").port();
     let w = ward();
     fake.set_webhook_url(w.oa_id, format!("http://127.0.0.1:{port}/channels/zalo/{}/webhook", w.oa_id)).expect("url");
