@@ -376,6 +376,22 @@ async fn pages_switch_to_english() {
 }
 
 #[tokio::test]
+async fn tabs_and_line_breaks_cannot_turn_a_redirect_off_site() {
+    let t = TestApp::spawn().await;
+    let c = t.client();
+    // Browsers drop the tab: "/\t/evil.example" would be followed to //evil.example.
+    for back in ["/%09/evil.example", "/%0a/evil.example", "/inbox%0d%0aSet-Cookie:%20x=1"] {
+        let r = c.get(t.url(&format!("/lang?to=en&back={back}"))).send().await.unwrap();
+        assert_eq!(r.status(), 303, "{back}");
+        assert_eq!(r.headers()["location"], "/", "{back}");
+    }
+    // The sign-in form keeps only a path on this site as where to go next.
+    let (status, page) = t.get(&c, "/login?next=/%09/evil.example").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("evil.example"), "the off-site target is dropped");
+}
+
+#[tokio::test]
 async fn two_step_verification_enrols_and_then_guards_sign_in() {
     let t = TestApp::spawn().await;
     let c = t.login("admin.qn").await;

@@ -95,12 +95,20 @@ pub fn urlencode(s: &str) -> String {
 
 /// Accepts only same-site relative paths as a redirect target after sign-in.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.contains("://") => {
-            n.to_string()
-        }
-        _ => "/units".to_string(),
-    }
+    next.and_then(local_path).unwrap_or("/units").to_string()
+}
+
+/// `raw` when it is a path on this site, for a redirect after sign-in or the language switch.
+/// Browsers drop tabs and line breaks from a URL, so `/<tab>/evil.example` would become the
+/// off-site `//evil.example`: any control or white-space character refuses it, as do `//`, a
+/// backslash and a scheme; CR/LF could also never reach a `Location` header this way.
+pub fn local_path(raw: &str) -> Option<&str> {
+    let on_site = raw.starts_with('/')
+        && !raw.starts_with("//")
+        && !raw.contains('\\')
+        && !raw.contains("://")
+        && !raw.chars().any(|c| c.is_control() || c.is_whitespace());
+    on_site.then_some(raw)
 }
 
 #[cfg(test)]
@@ -114,6 +122,11 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/units");
         assert_eq!(safe_next(Some("/\\evil")), "/units");
         assert_eq!(safe_next(None), "/units");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/units");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/units");
+        assert_eq!(safe_next(Some("/inbox\r\nSet-Cookie: x=1")), "/units");
+        assert_eq!(safe_next(Some("/ /evil.example")), "/units");
+        assert_eq!(safe_next(Some("/inbox?queue=mine")), "/inbox?queue=mine");
     }
 
     #[test]

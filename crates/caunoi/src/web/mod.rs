@@ -158,13 +158,9 @@ pub(crate) struct LangQuery {
 /// Switches the UI language with a cookie and returns to the page.
 pub(crate) async fn switch_lang(State(app): State<App>, Query(q): Query<LangQuery>) -> Response {
     let lang = caunoi_core::input::Lang::from_tag(&q.to);
-    let back = if q.back.starts_with('/') && !q.back.starts_with("//") && !q.back.contains('\\') {
-        q.back
-    } else {
-        "/".into()
-    };
+    let back = auth::local_path(&q.back).unwrap_or("/");
     let cookie = auth::cookie("lang", lang.tag(), 365 * 24 * 3600, &app);
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response()
+    ([(header::SET_COOKIE, cookie)], Redirect::to(back)).into_response()
 }
 
 /// Security headers, cache policy, request metrics and one JSON log line per request (at debug
