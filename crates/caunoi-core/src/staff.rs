@@ -238,6 +238,14 @@ impl ThrottlePolicy {
         s
     }
 
+    /// The state after an attempt that was counted as a failure in advance turned out right: the
+    /// failure is given back, and a lock it caused is lifted.
+    pub fn refund(&self, state: ThrottleState) -> ThrottleState {
+        let failures = state.failures.saturating_sub(1);
+        let locked_until = state.locked_until.filter(|_| failures >= self.max_failures);
+        ThrottleState { failures, locked_until, ..state }
+    }
+
     /// Seconds until the key may try again, if it is locked now.
     pub fn locked_for(state: Option<&ThrottleState>, now: i64) -> Option<i64> {
         state.and_then(|s| s.locked_until).filter(|until| *until > now).map(|until| until - now)
@@ -334,5 +342,21 @@ mod tests {
             assert_eq!(scope(role).can(Action::DirectWork, &ward), directs, "{role:?}");
         }
         assert!(!scope(Role::Admin).can(Action::DirectWork, &UnitPath::root(UnitId(9))));
+    }
+
+    #[test]
+    fn a_refund_gives_back_one_failure_and_the_lock_it_caused() {
+        let p = ThrottlePolicy::PER_ACCOUNT;
+        let mut s = None;
+        for _ in 0..p.max_failures {
+            s = Some(p.record_failure(s, 100));
+        }
+        let locked = s.expect("state");
+        assert!(ThrottlePolicy::locked_for(Some(&locked), 100).is_some());
+        let back = p.refund(locked);
+        assert_eq!(back.failures, p.max_failures - 1);
+        assert_eq!(ThrottlePolicy::locked_for(Some(&back), 100), None);
+        let past = p.record_failure(Some(p.record_failure(Some(locked), 100)), 100);
+        assert!(ThrottlePolicy::locked_for(Some(&p.refund(past)), 100).is_some(), "still over the limit");
     }
 }

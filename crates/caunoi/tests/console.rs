@@ -106,6 +106,34 @@ async fn account_is_locked_after_five_failed_sign_ins() {
 }
 
 #[tokio::test]
+async fn parallel_wrong_passwords_are_counted_before_any_is_checked() {
+    let t = TestApp::spawn().await;
+    let attempts = (0..30).map(|_| async {
+        t.post(&t.client(), "/login", &[("username", "canbo.baichay"), ("password", "nope-nope-nope")]).await.0
+    });
+    let statuses = futures::future::join_all(attempts).await;
+    let checked = statuses.iter().filter(|s| **s == 422).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((checked, refused), (5, 25), "only the first five are checked: {statuses:?}");
+    let (status, _) = t
+        .post(&t.client(), "/login", &[("username", "canbo.baichay"), ("password", caunoi_testkit::DEMO_PASSWORD)])
+        .await;
+    assert_eq!(status, 429, "the right password sent after them waits too");
+}
+
+#[tokio::test]
+async fn a_right_password_does_not_count_against_the_address() {
+    let t = TestApp::spawn().await;
+    // The address allows 20 failures; 25 successful sign-ins from it must not lock it.
+    for _ in 0..25 {
+        t.login("canbo.baichay").await;
+    }
+    let (status, _) =
+        t.post(&t.client(), "/login", &[("username", "admin.qn"), ("password", caunoi_testkit::DEMO_PASSWORD)]).await;
+    assert_eq!(status, 303);
+}
+
+#[tokio::test]
 async fn session_ends_after_thirty_idle_minutes() {
     let t = TestApp::spawn().await;
     let c = t.login("admin.qn").await;

@@ -69,9 +69,11 @@ pub async fn sign_in(app: &App, username: &str, password: &str, address: &str) -
         (account_key(&username), ThrottlePolicy::PER_ACCOUNT),
         (address_key(app, address), ThrottlePolicy::PER_ADDRESS),
     ];
-    for (key, _) in &keys {
-        let state = store::throttle(&app.db, key).await?;
-        if let Some(secs) = ThrottlePolicy::locked_for(state.as_ref(), now) {
+    // Every attempt is counted as a failure before the password is checked, with one guarded
+    // update per key, so parallel attempts cannot all pass the check before any is counted;
+    // one that turns out right is given back below.
+    for (key, policy) in &keys {
+        if let Some(secs) = store::reserve_attempt(&app.db, key, policy, now).await? {
             metrics::counter!("caunoi_login_throttled_total").increment(1);
             return Ok(SignIn::Throttled { retry_in_secs: secs });
         }
@@ -94,10 +96,6 @@ pub async fn sign_in(app: &App, username: &str, password: &str, address: &str) -
     let creds = match creds {
         Some(c) if ok && !c.disabled => c,
         other => {
-            for (key, policy) in &keys {
-                let state = store::throttle(&app.db, key).await?;
-                store::save_throttle(&app.db, key, &policy.record_failure(state, now)).await?;
-            }
             metrics::counter!("caunoi_login_failures_total").increment(1);
             if let Some(c) = other {
                 let unit = first_unit(app, OfficerId(c.id)).await?;
@@ -108,6 +106,7 @@ pub async fn sign_in(app: &App, username: &str, password: &str, address: &str) -
         }
     };
     store::clear_throttle(&app.db, &keys[0].0).await?;
+    store::refund_attempt(&app.db, &keys[1].0, &keys[1].1).await?;
     let officer = OfficerId(creds.id);
     let token = crypto::random_token();
     let stage = if creds.totp_secret.is_some() { store::STAGE_TOTP } else { store::STAGE_FULL };
@@ -136,15 +135,13 @@ pub async fn verify_totp(app: &App, token: &str, code: &str) -> Result<bool, Ser
     let officer = OfficerId(session.officer_id);
     let key = account_key(&format!("totp:{}", officer.0));
     let now = now_secs(app);
-    let state = store::throttle(&app.db, &key).await?;
-    if ThrottlePolicy::locked_for(state.as_ref(), now).is_some() {
+    // Counted before the code is checked, like a password (see `sign_in`).
+    if store::reserve_attempt(&app.db, &key, &ThrottlePolicy::PER_ACCOUNT, now).await?.is_some() {
         return Ok(false);
     }
     let Some(creds) = store::credentials_by_id(&app.db, officer).await? else { return Ok(false) };
     let secret = creds.totp_secret.as_deref().and_then(|s| app.secrets.decrypt(s).ok());
-    let valid = secret.is_some_and(|s| totp_matches(&s, code, now));
-    if !valid {
-        store::save_throttle(&app.db, &key, &ThrottlePolicy::PER_ACCOUNT.record_failure(state, now)).await?;
+    if !secret.is_some_and(|s| totp_matches(&s, code, now)) {
         return Ok(false);
     }
     store::clear_throttle(&app.db, &key).await?;

@@ -3,7 +3,7 @@
 
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
-use caunoi_core::staff::{Grant, OfficerId, Role, ThrottleState};
+use caunoi_core::staff::{Grant, OfficerId, Role, ThrottlePolicy, ThrottleState};
 use caunoi_core::units::{UnitId, UnitPath};
 
 /// What sign-in needs about an account.
@@ -328,29 +328,61 @@ pub async fn purge_sessions(db: &Db, cutoff: i64) -> Result<u64, StoreError> {
 
 // --- login throttling -------------------------------------------------------------------------
 
-pub async fn throttle(db: &Db, key: &str) -> Result<Option<ThrottleState>, StoreError> {
-    let row: Option<(i32, i64, Option<i64>)> = db_read!(db, pool => sqlx::query_as(
-        "SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1"
-    )
-    .bind(key)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(row.map(|(f, w, l)| ThrottleState { failures: f.max(0) as u32, window_start: w, locked_until: l }))
+/// Counts an attempt for `key` as a failure before its password is checked, in one transaction
+/// that no other attempt on the key can interleave with (SQLite: the writer's `BEGIN
+/// IMMEDIATE`; PostgreSQL: a transaction-scoped advisory lock on the key). Returns the seconds
+/// to wait when the key is locked (then nothing is counted).
+pub async fn reserve_attempt(db: &Db, key: &str, policy: &ThrottlePolicy, now: i64) -> Result<Option<i64>, StoreError> {
+    let mut tx = db.begin().await?;
+    let state = locked_throttle(&mut tx, key).await?;
+    if let Some(secs) = ThrottlePolicy::locked_for(state.as_ref(), now) {
+        return Ok(Some(secs));
+    }
+    write_throttle(&mut tx, key, &policy.record_failure(state, now)).await?;
+    tx.commit().await?;
+    Ok(None)
 }
 
-pub async fn save_throttle(db: &Db, key: &str, s: &ThrottleState) -> Result<(), StoreError> {
-    db_write!(db, pool => sqlx::query(
-        "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, \
-         locked_until = excluded.locked_until"
-    )
-    .bind(key)
-    .bind(s.failures as i32)
-    .bind(s.window_start)
-    .bind(s.locked_until)
-    .execute(pool)
-    .await.map(|r| r.rows_affected()))?;
+/// Gives back an attempt reserved with [`reserve_attempt`] that turned out right.
+pub async fn refund_attempt(db: &Db, key: &str, policy: &ThrottlePolicy) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    if let Some(state) = locked_throttle(&mut tx, key).await? {
+        write_throttle(&mut tx, key, &policy.refund(state)).await?;
+    }
+    tx.commit().await?;
     Ok(())
+}
+
+/// The key's state, read holding the key (see [`reserve_attempt`]).
+async fn locked_throttle(tx: &mut Tx, key: &str) -> Result<Option<ThrottleState>, StoreError> {
+    if let Tx::Postgres(t) = tx {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(&mut **t).await?;
+    }
+    crate::db_conn!(tx, conn => {
+        let row: Option<(i32, i64, Option<i64>)> =
+            sqlx::query_as("SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await?;
+        Ok(row.map(|(f, w, l)| ThrottleState { failures: f.max(0) as u32, window_start: w, locked_until: l }))
+    })
+}
+
+async fn write_throttle(tx: &mut Tx, key: &str, s: &ThrottleState) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, \
+             locked_until = excluded.locked_until",
+        )
+        .bind(key)
+        .bind(s.failures as i32)
+        .bind(s.window_start)
+        .bind(s.locked_until)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    })
 }
 
 pub async fn clear_throttle(db: &Db, key: &str) -> Result<(), StoreError> {
