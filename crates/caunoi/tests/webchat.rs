@@ -383,6 +383,24 @@ async fn a_session_sending_too_fast_is_told_to_wait() {
 }
 
 #[tokio::test]
+async fn parallel_posts_and_new_chats_cannot_pass_their_limits() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let posts = (0..30).map(|i| send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })));
+    let statuses: Vec<u16> = futures::future::join_all(posts).await.into_iter().map(|(s, _)| s).collect();
+    let accepted = statuses.iter().filter(|s| **s == 200).count();
+    let refused = statuses.iter().filter(|s| **s == 429).count();
+    assert_eq!((accepted, refused), (10, 20), "ten a minute per chat: {statuses:?}");
+    // New chats from one address: 30 an hour (one was opened above).
+    let opens = (0..40).map(|_| async {
+        let r = t.client().get(t.url(&chat(""))).send().await.expect("chat page");
+        r.headers().get("set-cookie").is_some()
+    });
+    let started = futures::future::join_all(opens).await.into_iter().filter(|s| *s).count();
+    assert_eq!(started, 29, "30 new chats an hour per address, the first included");
+}
+
+#[tokio::test]
 async fn only_the_chat_page_may_be_framed_by_other_sites() {
     let t = TestApp::spawn().await;
     let c = t.client();

@@ -146,6 +146,19 @@ impl Tx {
         }
     }
 
+    /// Serializes this transaction with every other one that locks `key`, until it commits or
+    /// rolls back: on PostgreSQL a transaction-scoped advisory lock; on SQLite nothing more is
+    /// needed, since a write transaction holds the one writer from `BEGIN IMMEDIATE`. For a
+    /// check-then-write on a counter (rate limits, sign-in throttles), so that parallel requests
+    /// cannot all pass the check before any of them is counted. Lock several keys in one fixed
+    /// order.
+    pub async fn lock_key(&mut self, key: &str) -> Result<(), sqlx::Error> {
+        if let Tx::Postgres(t) = self {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(&mut **t).await?;
+        }
+        Ok(())
+    }
+
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,

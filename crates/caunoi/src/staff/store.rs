@@ -355,9 +355,7 @@ pub async fn refund_attempt(db: &Db, key: &str, policy: &ThrottlePolicy) -> Resu
 
 /// The key's state, read holding the key (see [`reserve_attempt`]).
 async fn locked_throttle(tx: &mut Tx, key: &str) -> Result<Option<ThrottleState>, StoreError> {
-    if let Tx::Postgres(t) = tx {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))").bind(key).execute(&mut **t).await?;
-    }
+    tx.lock_key(key).await?;
     crate::db_conn!(tx, conn => {
         let row: Option<(i32, i64, Option<i64>)> =
             sqlx::query_as("SELECT failures, window_start, locked_until FROM login_throttle WHERE key = $1")

@@ -65,12 +65,12 @@ pub async fn resume(app: &App, unit: &Unit, token: &str) -> Result<Option<Sessio
 pub async fn start(app: &App, unit: &Unit, address: &str) -> Result<(SessionRow, String), ChatError> {
     let now = app.clock.now_micros();
     let ip = address_hash(app, address);
-    if store::sessions_from_ip_since(&app.db, &ip, now - 60 * MINUTE).await? >= SESSIONS_PER_HOUR_PER_ADDRESS {
-        return Err(ChatError::RateLimited);
-    }
     let token = crypto::random_token();
     let expires_at = now + SESSION_DAYS * DAY;
-    let id = store::insert_session(&app.db, unit.id.0, &crypto::token_hash(&token), &ip, now, expires_at).await?;
+    let limit = store::SessionLimit { since: now - 60 * MINUTE, max: SESSIONS_PER_HOUR_PER_ADDRESS };
+    let hash = crypto::token_hash(&token);
+    let started = store::insert_session_within(&app.db, unit.id.0, &hash, &ip, now, expires_at, limit).await?;
+    let Some(id) = started else { return Err(ChatError::RateLimited) };
     let session = SessionRow { id, unit_id: unit.id.0, created_at: now, last_seen_at: now, expires_at };
     Ok((session, token))
 }
@@ -127,12 +127,15 @@ pub fn parse_location(lat: f64, lon: f64) -> Result<(f64, f64), ChatError> {
 async fn check_rate(app: &App, session: &SessionRow, address: &str) -> Result<String, ChatError> {
     let now = app.clock.now_micros();
     let ip = address_hash(app, address);
-    let (by_session, by_ip) = store::posts_since(&app.db, session.id, &ip, now - MINUTE).await?;
-    if by_session >= POSTS_PER_MINUTE_PER_SESSION || by_ip >= POSTS_PER_MINUTE_PER_ADDRESS {
+    let limits = store::PostLimits {
+        since: now - MINUTE,
+        per_session: POSTS_PER_MINUTE_PER_SESSION,
+        per_address: POSTS_PER_MINUTE_PER_ADDRESS,
+    };
+    if !store::record_post_within(&app.db, session.id, &ip, now, limits, now - 10 * MINUTE).await? {
         metrics::counter!("caunoi_webchat_rate_limited_total").increment(1);
         return Err(ChatError::RateLimited);
     }
-    store::record_post(&app.db, session.id, &ip, now, now - 10 * MINUTE).await?;
     Ok(ip)
 }
 

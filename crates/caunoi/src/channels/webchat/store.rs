@@ -16,26 +16,56 @@ pub struct SessionRow {
     pub expires_at: i64,
 }
 
-/// Creates a session and returns its id.
-pub async fn insert_session(
+/// How many sessions one address may start since when.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLimit {
+    pub since: i64,
+    pub max: i64,
+}
+
+/// Creates a session and returns its id, unless the address started `limit.max` sessions since
+/// `limit.since` (then `None`, creating nothing). Counted and inserted in one guarded
+/// transaction (`Tx::lock_key` on the address), so parallel requests cannot all pass the count.
+pub async fn insert_session_within(
     db: &Db,
     unit_id: i64,
     token_hash: &str,
     ip_hash: &str,
     now: i64,
     expires_at: i64,
-) -> Result<i64, StoreError> {
-    Ok(db_write!(db, pool => sqlx::query_scalar(
-        "INSERT INTO webchat_sessions (unit_id, token_hash, ip_hash, created_at, last_seen_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $4, $5) RETURNING id"
-    )
-    .bind(unit_id)
-    .bind(token_hash)
-    .bind(ip_hash)
-    .bind(now)
-    .bind(expires_at)
-    .fetch_one(pool)
-    .await)?)
+    limit: SessionLimit,
+) -> Result<Option<i64>, StoreError> {
+    let mut tx = db.begin().await?;
+    tx.lock_key(&format!("webchat-address:{ip_hash}")).await?;
+    let id = crate::db_conn!(&mut tx, conn => {
+        let started: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM webchat_sessions WHERE ip_hash = $1 AND created_at >= $2")
+                .bind(ip_hash)
+                .bind(limit.since)
+                .fetch_one(&mut *conn)
+                .await?;
+        if started >= limit.max {
+            None
+        } else {
+            Some(
+                sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO webchat_sessions (unit_id, token_hash, ip_hash, created_at, last_seen_at, expires_at) \
+                     VALUES ($1, $2, $3, $4, $4, $5) RETURNING id",
+                )
+                .bind(unit_id)
+                .bind(token_hash)
+                .bind(ip_hash)
+                .bind(now)
+                .bind(expires_at)
+                .fetch_one(&mut *conn)
+                .await?,
+            )
+        }
+    });
+    if id.is_some() {
+        tx.commit().await?;
+    }
+    Ok(id)
 }
 
 /// The unexpired session with this token hash.
@@ -73,51 +103,58 @@ pub async fn touch_session(db: &Db, id: i64, now: i64, expires_at: i64) -> Resul
     Ok(())
 }
 
-/// Sessions started from one (hashed) address since `since`.
-pub async fn sessions_from_ip_since(db: &Db, ip_hash: &str, since: i64) -> Result<i64, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_scalar(
-        "SELECT COUNT(*) FROM webchat_sessions WHERE ip_hash = $1 AND created_at >= $2"
-    )
-    .bind(ip_hash)
-    .bind(since)
-    .fetch_one(pool)
-    .await)?)
+/// The limits of a post: at most `per_session` posts of the session and `per_address` of the
+/// address since `since`.
+#[derive(Debug, Clone, Copy)]
+pub struct PostLimits {
+    pub since: i64,
+    pub per_session: i64,
+    pub per_address: i64,
 }
 
-/// Posts of a session and of an address since `since`: (session, address).
-pub async fn posts_since(db: &Db, session_id: i64, ip_hash: &str, since: i64) -> Result<(i64, i64), StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT \
-         (SELECT COUNT(*) FROM webchat_posts WHERE session_id = $1 AND at >= $3), \
-         (SELECT COUNT(*) FROM webchat_posts WHERE ip_hash = $2 AND at >= $3)"
-    )
-    .bind(session_id)
-    .bind(ip_hash)
-    .bind(since)
-    .fetch_one(pool)
-    .await)?)
-}
-
-/// Records an accepted post (and forgets posts older than `forget_before`).
-pub async fn record_post(
+/// Records a post if it is within `limits` (and forgets posts older than `forget_before`);
+/// false, recording nothing, when it is not. The count and the insert are one guarded
+/// transaction (`Tx::lock_key` on the session, then the address), so parallel posts cannot all
+/// pass the count.
+pub async fn record_post_within(
     db: &Db,
     session_id: i64,
     ip_hash: &str,
     now: i64,
+    limits: PostLimits,
     forget_before: i64,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let mut tx = db.begin().await?;
-    crate::db_conn!(&mut tx, conn => {
-        sqlx::query("DELETE FROM webchat_posts WHERE at < $1").bind(forget_before).execute(&mut *conn).await?;
-        sqlx::query("INSERT INTO webchat_posts (session_id, ip_hash, at) VALUES ($1, $2, $3)")
-            .bind(session_id)
-            .bind(ip_hash)
-            .bind(now)
-            .execute(&mut *conn)
-            .await?;
+    tx.lock_key(&format!("webchat-session:{session_id}")).await?;
+    tx.lock_key(&format!("webchat-address:{ip_hash}")).await?;
+    let recorded = crate::db_conn!(&mut tx, conn => {
+        let (by_session, by_address): (i64, i64) = sqlx::query_as(
+            "SELECT \
+             (SELECT COUNT(*) FROM webchat_posts WHERE session_id = $1 AND at >= $3), \
+             (SELECT COUNT(*) FROM webchat_posts WHERE ip_hash = $2 AND at >= $3)",
+        )
+        .bind(session_id)
+        .bind(ip_hash)
+        .bind(limits.since)
+        .fetch_one(&mut *conn)
+        .await?;
+        if by_session >= limits.per_session || by_address >= limits.per_address {
+            false
+        } else {
+            sqlx::query("DELETE FROM webchat_posts WHERE at < $1").bind(forget_before).execute(&mut *conn).await?;
+            sqlx::query("INSERT INTO webchat_posts (session_id, ip_hash, at) VALUES ($1, $2, $3)")
+                .bind(session_id)
+                .bind(ip_hash)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            true
+        }
     });
-    tx.commit().await?;
-    Ok(())
+    if recorded {
+        tx.commit().await?;
+    }
+    Ok(recorded)
 }
 
 /// Deletes expired sessions and their rate-limit log.
