@@ -126,6 +126,15 @@ pub fn text_field(field: &'static str, value: &str, max_chars: usize, required: 
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn outside_texts_lose_control_characters_and_direction_overrides_but_keep_lines() {
+        assert_eq!(clean_text("xin chao\u{0}\u{7}\r\ncan bo"), "xin chao\ncan bo");
+        assert_eq!(clean_text("a\tb"), "a\tb");
+        assert_eq!(clean_text("tệp\u{202E}fdp.exe"), "tệpfdp.exe");
+        assert_eq!(clean_text("Cháy nhà ở phường Bãi Cháy"), "Cháy nhà ở phường Bãi Cháy");
+    }
+
     use super::*;
 
     #[test]
@@ -150,6 +159,17 @@ mod tests {
         assert!(errs.for_field("b").is_some());
         assert!(errs.for_field("a").is_none());
     }
+}
+
+/// A text from outside (a channel's message) as caunoi keeps it: control characters removed but
+/// line breaks and tabs (a NUL cannot even be stored by PostgreSQL), `\r\n` as `\n`, and the
+/// bidirectional overrides and isolates that could make a text display other than it reads.
+pub fn clean_text(raw: &str) -> String {
+    raw.replace("\r\n", "\n")
+        .chars()
+        .filter(|&c| c == '\n' || c == '\t' || !c.is_control())
+        .filter(|c| !matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'))
+        .collect()
 }
 
 /// A stored name that no variant of an enum has (a row written by a newer version, or a

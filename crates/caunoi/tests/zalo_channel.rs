@@ -106,6 +106,21 @@ async fn citizen_asking_the_fee_without_diacritics_gets_the_fee_answer() {
 }
 
 #[tokio::test]
+async fn a_text_with_control_characters_is_kept_clean_and_answered() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    let user = "7712390045123987031";
+    let text = format!("{FEE_QUESTION}\u{0}\u{7}\u{202E}");
+    zalo.user_sends_text(ward().oa_id, user, &text).await.expect("send");
+    let sent = replies_to(&t, user, 1).await;
+    assert!(sent[0].text.as_deref().unwrap_or_default().contains(&fee_answer_start()), "answered like the clean text");
+    let conv =
+        conv_store::open_conversation_of(&t.app.db, "zalo", ward().oa_id, user).await.expect("read").expect("conv");
+    let messages = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
+    assert_eq!(messages[0].text, FEE_QUESTION, "stored without the control characters");
+}
+
+#[tokio::test]
 async fn webhook_replayed_five_times_produces_one_reply() {
     let t = spawn().await;
     let zalo = t.zalo.as_ref().expect("fake zalo");

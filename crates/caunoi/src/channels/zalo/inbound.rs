@@ -1,12 +1,14 @@
 //! Zalo's inbound wire, translated: a stored webhook event becomes a channel-neutral
 //! [`Inbound`] (a citizen's message, an interaction, or an officer's echo from OA Manager), with
 //! its media downloaded first. What the message *means* is decided in `conversations`; this
-//! module only reads Zalo's event kinds and attachments.
+//! module only reads Zalo's event kinds and attachments, and cleans texts at the boundary
+//! (`caunoi_core::input::clean_text`: a NUL would make PostgreSQL refuse the whole batch).
 
 use super::media::{self, Expect};
 use crate::app::App;
 use caunoi_core::bot::MediaKind;
 use caunoi_core::conversations::{CitizenMessage, Inbound, InboundKind};
+use caunoi_core::input::clean_text;
 use caunoi_zalo::{Attachment, Event, EventKind, MessageKind};
 
 /// Whether a webhook event has anything for the inbound worker to do: citizens' messages,
@@ -49,7 +51,7 @@ pub async fn translate(app: &App, raw_body: &str, received_at: i64) -> Option<In
             };
             let message = CitizenMessage {
                 kind: kind_name(&m.kind),
-                text: m.text.clone().unwrap_or_default(),
+                text: clean_text(m.text.as_deref().unwrap_or_default()),
                 media_ref,
                 media_url,
                 channel_message_id: Some(m.msg_id.to_string()),
@@ -73,7 +75,7 @@ pub async fn translate(app: &App, raw_body: &str, received_at: i64) -> Option<In
         // Echoes of our own API sends carry no admin id; a human in OA Manager does.
         EventKind::OaEcho(e) if e.admin_id.is_some() => Some(Inbound::OfficerEcho {
             user_id: e.user_id.to_string(),
-            text: e.text.clone().unwrap_or_default(),
+            text: clean_text(e.text.as_deref().unwrap_or_default()),
             channel_message_id: e.msg_id.to_string(),
         }),
         _ => None,
