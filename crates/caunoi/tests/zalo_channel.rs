@@ -106,6 +106,27 @@ async fn citizen_asking_the_fee_without_diacritics_gets_the_fee_answer() {
 }
 
 #[tokio::test]
+async fn a_webhook_timestamp_far_from_its_receipt_is_not_believed() {
+    let t = spawn().await;
+    let w = ward();
+    let user = "7712390045123987032";
+    let mut event: serde_json::Value =
+        serde_json::from_str(&text_event(w.app_id, w.oa_id, user, "year2100001", FEE_QUESTION)).expect("event");
+    event["timestamp"] = serde_json::json!("4102444800000"); // 2100-01-01
+    let body = event.to_string();
+    let mac = signed(w.app_id, w.oa_secret_key, &body);
+    let before = t.app.clock.now_micros();
+    assert_eq!(post_webhook(&t, w.oa_id, "application/json", Some(&mac), body.into_bytes()).await, 200);
+    // The fake Zalo never saw this citizen, so it refuses the reply; the turn is what counts.
+    let conv = eventually("the citizen's conversation", WAIT, || async {
+        conv_store::open_conversation_of(&t.app.db, "zalo", w.oa_id, user).await.ok().flatten()
+    })
+    .await;
+    let at = conv.last_citizen_message_at.expect("the citizen's last message time");
+    assert!(at >= before && at <= t.app.clock.now_micros(), "the time of receipt, not 2100: {at}");
+}
+
+#[tokio::test]
 async fn a_text_with_control_characters_is_kept_clean_and_answered() {
     let t = spawn().await;
     let zalo = t.zalo.as_ref().expect("fake zalo");

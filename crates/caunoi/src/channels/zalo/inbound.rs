@@ -11,6 +11,15 @@ use caunoi_core::conversations::{CitizenMessage, Inbound, InboundKind};
 use caunoi_core::input::clean_text;
 use caunoi_zalo::{Attachment, Event, EventKind, MessageKind};
 
+/// How much older than its receipt an event's own timestamp is believed: Zalo retries a delivery
+/// for a while, and the reply window is counted from when the citizen wrote. Outside this (and
+/// [`BELIEVED_AHEAD`]) the time of receipt is used, so a timestamp of 2001 or 2100 cannot close
+/// or hold open a live citizen's reply window (zalo-oa.md: the window is 7 days at most).
+const BELIEVED_PAST: i64 = 7 * 24 * 3600 * 1_000_000;
+
+/// How far ahead of the receipt an event's timestamp is believed (clocks drift a little).
+const BELIEVED_AHEAD: i64 = 5 * 60 * 1_000_000;
+
 /// Whether a webhook event has anything for the inbound worker to do: citizens' messages,
 /// follows, taps on "Nhắn tin", shared info and echoes of what a human typed in OA Manager.
 /// Echoes of our own API sends, delivery and read receipts, unfollows and unknown kinds are
@@ -38,7 +47,11 @@ pub async fn translate(app: &App, raw_body: &str, received_at: i64) -> Option<In
     if !needs_processing(&event) {
         return None;
     }
-    let at = event.timestamp_millis().map(|ms| ms.saturating_mul(1000)).unwrap_or(received_at);
+    let at = event
+        .timestamp_millis()
+        .map(|ms| ms.saturating_mul(1000))
+        .filter(|at| (received_at - BELIEVED_PAST..=received_at + BELIEVED_AHEAD).contains(at))
+        .unwrap_or(received_at);
     match &event.kind {
         EventKind::UserMessage(m) => {
             let (media_ref, media_url) = fetch_media(app, &m.attachments).await;
