@@ -102,7 +102,12 @@ pub fn parse_text(raw: &str) -> Result<String, ChatError> {
     if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(ChatError::NotText);
     }
-    Ok(text.replace("\r\n", "\n"))
+    // What is left to clean (CR/LF, bidirectional overrides) the way every channel's text is.
+    let text = caunoi_core::input::clean_text(text);
+    if text.trim().is_empty() {
+        return Err(ChatError::Empty);
+    }
+    Ok(text)
 }
 
 /// Checks a button payload: one the bot creates (`kb:`, `menu:`, `fb:yes:`, `fb:no:`).
@@ -297,6 +302,8 @@ mod tests {
         assert!(matches!(parse_text(&"a".repeat(2001)), Err(ChatError::TooLong)));
         assert!(matches!(parse_text("abc\u{0}def"), Err(ChatError::NotText)));
         assert_eq!(parse_text(" Xin chào\r\ncán bộ ").ok().as_deref(), Some("Xin chào\ncán bộ"));
+        assert_eq!(parse_text("gnp.\u{202E}exe.jpg").ok().as_deref(), Some("gnp.exe.jpg"), "no direction override");
+        assert!(matches!(parse_text("\u{202E}\u{2066}"), Err(ChatError::Empty)));
         assert!(parse_text(&"ă".repeat(2000)).is_ok());
     }
 
