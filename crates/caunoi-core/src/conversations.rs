@@ -23,6 +23,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::Hash;
 
+/// Longest citizen text kept, in characters (Zalo's own message limit): the web chat refuses a
+/// longer one; a longer Zalo text, which cannot be refused, is cut.
+pub const MAX_TEXT_CHARS: usize = 2000;
+
 /// A conversation's id (`conversations.id`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ConversationId(pub i64);

@@ -378,6 +378,39 @@ pub fn has_diacritics(syllable: &str) -> bool {
     !syllable.is_ascii()
 }
 
+/// Replaces e-mail addresses (`name@domain.tld`) with `[EMAIL]`.
+fn mask_emails(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let local = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-');
+    let domain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i] == '@' {
+            let mut start = i;
+            while start > 0 && local(chars[start - 1]) {
+                start -= 1;
+            }
+            let mut end = i + 1;
+            while end < chars.len() && domain(chars[end]) {
+                end += 1;
+            }
+            let host: String = chars[i + 1..end].iter().collect::<String>().trim_end_matches('.').to_string();
+            let dotted = host.split('.').filter(|p| !p.is_empty()).count() >= 2;
+            if start < i && dotted {
+                let kept = out.chars().count() - (i - start);
+                out = out.chars().take(kept).collect();
+                out.push_str("[EMAIL]");
+                i += 1 + host.chars().count();
+                continue;
+            }
+        }
+        out.push(chars[i]);
+        i += 1;
+    }
+    out
+}
+
 /// Masks phone numbers (Vietnamese formats, with or without +84 / 84, with spaces, dots or
 /// dashes inside) and 9- to 16-digit identity or account numbers, for logs.
 ///
@@ -385,6 +418,7 @@ pub fn has_diacritics(syllable: &str) -> bool {
 /// is one number; a masked run is replaced by "[SĐT]" (phone) or "[SỐ GIẤY TỜ]" (other).
 /// Short numbers (113, 1900 0368, dates, amounts) are kept.
 pub fn mask_personal_data(text: &str) -> String {
+    let text = mask_emails(text);
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut i = 0;
@@ -429,6 +463,15 @@ pub fn mask_personal_data(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn email_addresses_are_masked() {
+        assert_eq!(mask_personal_data("email em la nguyen.van.a@gmail.com nhe"), "email em la [EMAIL] nhe");
+        assert_eq!(mask_personal_data("gui ve a+b@cong-an.gov.vn."), "gui ve [EMAIL].");
+        assert_eq!(mask_personal_data("hop thu @ phuong"), "hop thu @ phuong");
+        assert_eq!(mask_personal_data("ten@localhost"), "ten@localhost");
+    }
+
     use super::*;
 
     #[test]

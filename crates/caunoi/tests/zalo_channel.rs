@@ -106,6 +106,20 @@ async fn citizen_asking_the_fee_without_diacritics_gets_the_fee_answer() {
 }
 
 #[tokio::test]
+async fn a_zalo_text_longer_than_the_limit_is_cut() {
+    let t = spawn().await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
+    let user = "7712390045123987033";
+    zalo.user_sends_text(ward().oa_id, user, &"a".repeat(50_000)).await.expect("send");
+    let conv = eventually("the citizen's conversation", WAIT, || async {
+        conv_store::open_conversation_of(&t.app.db, "zalo", ward().oa_id, user).await.ok().flatten()
+    })
+    .await;
+    let messages = conv_store::messages(&t.app.db, conv.id).await.expect("messages");
+    assert_eq!(messages[0].text.chars().count(), caunoi_core::conversations::MAX_TEXT_CHARS);
+}
+
+#[tokio::test]
 async fn a_webhook_timestamp_far_from_its_receipt_is_not_believed() {
     let t = spawn().await;
     let w = ward();

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 /// How long an idle session can be resumed.
 pub const SESSION_DAYS: i64 = 30;
 /// Longest text message, in characters.
-pub const MAX_TEXT_CHARS: usize = 2000;
+pub use caunoi_core::conversations::MAX_TEXT_CHARS;
 /// Posts one session may make per minute.
 pub const POSTS_PER_MINUTE_PER_SESSION: i64 = 10;
 /// Posts one address may make per minute (a school or an office shares one address).

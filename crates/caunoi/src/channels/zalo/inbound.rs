@@ -7,7 +7,7 @@
 use super::media::{self, Expect};
 use crate::app::App;
 use caunoi_core::bot::MediaKind;
-use caunoi_core::conversations::{CitizenMessage, Inbound, InboundKind};
+use caunoi_core::conversations::{CitizenMessage, Inbound, InboundKind, MAX_TEXT_CHARS};
 use caunoi_core::input::clean_text;
 use caunoi_zalo::{Attachment, Event, EventKind, MessageKind};
 
@@ -64,7 +64,7 @@ pub async fn translate(app: &App, raw_body: &str, received_at: i64) -> Option<In
             };
             let message = CitizenMessage {
                 kind: kind_name(&m.kind),
-                text: clean_text(m.text.as_deref().unwrap_or_default()),
+                text: clean_text(m.text.as_deref().unwrap_or_default()).chars().take(MAX_TEXT_CHARS).collect(),
                 media_ref,
                 media_url,
                 channel_message_id: Some(m.msg_id.to_string()),
