@@ -449,6 +449,29 @@ async fn two_step_verification_enrols_and_then_guards_sign_in() {
 }
 
 #[tokio::test]
+async fn a_two_step_code_signs_in_once() {
+    let t = TestApp::spawn().await;
+    let c = t.login("admin.qn").await;
+    let (_, page) = t.get(&c, "/account/totp").await;
+    let secret = page.split("<code id=\"totp-secret\">").nth(1).unwrap().split('<').next().unwrap().to_string();
+    let now = t.app.clock.now_micros() / 1_000_000;
+    let code = caunoi::staff::service::totp_code_now(&secret, now).unwrap();
+    assert_eq!(t.post(&c, "/account/totp", &[("secret", &secret), ("code", &code)]).await.0, 303);
+    let half_signed_in = || async {
+        let fresh = t.client();
+        let form = [("username", "admin.qn"), ("password", caunoi_testkit::DEMO_PASSWORD), ("next", "/units")];
+        fresh.post(t.url("/login")).form(&form).send().await.unwrap();
+        fresh
+    };
+    let first = half_signed_in().await;
+    assert_eq!(t.post(&first, "/login/totp", &[("code", &code), ("next", "/units")]).await.0, 303);
+    // The same code again, by someone who saw it: refused like a wrong one.
+    let second = half_signed_in().await;
+    assert_eq!(t.post(&second, "/login/totp", &[("code", &code), ("next", "/units")]).await.0, 422);
+    assert_eq!(t.get(&second, "/units").await.0, 303, "not signed in");
+}
+
+#[tokio::test]
 async fn admins_must_enrol_two_step_verification_when_required() {
     let t = TestApp::spawn_with(Options { demo: true, require_totp_for_admins: true, ..Default::default() }).await;
     let admin = t.login("admin.qn").await;

@@ -141,7 +141,10 @@ pub async fn verify_totp(app: &App, token: &str, code: &str) -> Result<bool, Ser
     }
     let Some(creds) = store::credentials_by_id(&app.db, officer).await? else { return Ok(false) };
     let secret = creds.totp_secret.as_deref().and_then(|s| app.secrets.decrypt(s).ok());
-    if !secret.is_some_and(|s| totp_matches(&s, code, now)) {
+    let Some(step) = secret.and_then(|s| totp_step(&s, code, now)) else { return Ok(false) };
+    // A code is good once: a replay within its step (or the next, which the check tolerates)
+    // is refused like a wrong code.
+    if !store::use_totp_step(&app.db, officer, step, now).await? {
         return Ok(false);
     }
     store::clear_throttle(&app.db, &key).await?;
@@ -162,8 +165,13 @@ fn totp(secret: &[u8], account: &str) -> Option<totp_rs::Totp> {
 }
 
 fn totp_matches(secret: &[u8], code: &str, now_secs: i64) -> bool {
+    totp_step(secret, code, now_secs).is_some()
+}
+
+/// The time step whose code `code` is, when it is right at `now_secs`.
+fn totp_step(secret: &[u8], code: &str, now_secs: i64) -> Option<i64> {
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    totp(secret, "officer").is_some_and(|t| t.check(&code, now_secs.max(0) as u64).is_some())
+    totp(secret, "officer").and_then(|t| t.check(&code, now_secs.max(0) as u64)).map(|step| step as i64)
 }
 
 fn idle_expired(app: &App, last_seen_micros: i64) -> bool {

@@ -383,6 +383,30 @@ async fn write_throttle(tx: &mut Tx, key: &str, s: &ThrottleState) -> Result<(),
     })
 }
 
+/// Records that an officer signed in with the code of time step `step`; false when that step
+/// was already used (the primary key makes this one atomic statement). Forgets steps used more
+/// than an hour before `now`.
+pub async fn use_totp_step(db: &Db, officer: OfficerId, step: i64, now: i64) -> Result<bool, StoreError> {
+    let mut tx = db.begin().await?;
+    let fresh = crate::db_conn!(&mut tx, conn => {
+        sqlx::query("DELETE FROM totp_used WHERE officer_id = $1 AND used_at < $2")
+            .bind(officer.0)
+            .bind(now - 3600)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("INSERT INTO totp_used (officer_id, step, used_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+            .bind(officer.0)
+            .bind(step)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected()
+            == 1
+    });
+    tx.commit().await?;
+    Ok(fresh)
+}
+
 pub async fn clear_throttle(db: &Db, key: &str) -> Result<(), StoreError> {
     db_write!(db, pool => sqlx::query("DELETE FROM login_throttle WHERE key = $1").bind(key).execute(pool).await.map(|r| r.rows_affected()))?;
     Ok(())
