@@ -56,10 +56,6 @@ impl CurrentOfficer {
     pub fn chrome(&self, here: &'static str, back: impl Into<String>) -> Chrome {
         Chrome { t: T::new(self.lang), nav: Nav::of(self), here, back: back.into() }
     }
-
-    pub fn t(&self) -> T {
-        T::new(self.lang)
-    }
 }
 
 /// The signed-in officer as the page header shows them.

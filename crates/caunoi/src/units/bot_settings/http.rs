@@ -39,15 +39,7 @@ struct BotPage {
 }
 
 fn lines_of(settings: &BotSettings) -> Vec<MenuLine> {
-    let order = [
-        MenuKey::Procedures,
-        MenuKey::Report,
-        MenuKey::TalkToOfficer,
-        MenuKey::Booking,
-        MenuKey::StatusLookup,
-        MenuKey::Hotline,
-    ];
-    order
+    MenuKey::DEFAULT_ORDER
         .iter()
         .map(|k| {
             let item = settings.menu.iter().find(|m| m.key == *k);
