@@ -14,6 +14,7 @@ pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
     let runtimes = crate::app::Runtimes::default()
         .with(crate::kb::live::KbLive::default())
         .with(crate::units::bot_settings::BotSettingsLive::default())
+        .with(crate::inbox::presence::Presence::default())
         .with(crate::channels::Channels::new(&config));
     App::new(db, config, runtimes)
 }

@@ -511,3 +511,76 @@ async fn expired_sessions_are_purged_but_their_conversations_stay() {
     assert!(!ids.is_empty(), "the contact stays");
     assert_eq!(web_conversation(&t, &ids[0]).await.status, Status::WaitingHuman, "officers keep the conversation");
 }
+
+/// How many messages the bot wrote in a conversation.
+async fn bot_messages(t: &TestApp, conversation: i64) -> i64 {
+    let db = &t.app.db;
+    caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND author = 'bot'"
+    )
+    .bind(conversation)
+    .fetch_one(pool)
+    .await)
+    .expect("count")
+}
+
+/// The bot's messages received so far on the stream.
+fn bot_texts(live: &Stream) -> Vec<String> {
+    live.messages.iter().filter(|m| m["author"] == "bot").map(|m| text_of(m).to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_citizen_hears_of_every_move_once_and_comes_back_to_the_same_conversation() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let mut live = Stream::open(&t, &c, None, None).await;
+    live.ready().await;
+    send(&t, &c, serde_json::json!({ "text": "cho em gặp cán bộ" })).await;
+    live.until("the hand-off notice", |m| text_of(m).contains("đã chuyển yêu cầu")).await;
+
+    // The first message while waiting is acknowledged with the state; the next is kept quietly.
+    send(&t, &c, serde_json::json!({ "text": "alo" })).await;
+    live.until("the waiting notice", |m| text_of(m).contains("đang chờ cán bộ trả lời")).await;
+    send(&t, &c, serde_json::json!({ "text": "còn ai không ạ" })).await;
+    live.until("the citizen's second message", |m| text_of(m) == "còn ai không ạ").await;
+    let conv = web_conversation(&t, &session_ids(&t).await[0]).await;
+    assert_eq!(bot_messages(&t, conv.id.0).await, 2, "hand-off and one acknowledgement, nothing for the third");
+
+    // An officer takes it: one notice.
+    let officer = t.login("canbo.baichay").await;
+    assert_eq!(t.post(&officer, &format!("/inbox/{}/assign", conv.id), &[("officer", "me")]).await.0, 303);
+    live.until("the officer-joined notice", |m| text_of(m).contains("đã tiếp nhận cuộc trò chuyện")).await;
+    assert_eq!(bot_messages(&t, conv.id.0).await, 3);
+
+    // Closed: one notice with the rating buttons.
+    assert_eq!(t.post(&officer, &format!("/inbox/{}/close", conv.id), &[]).await.0, 303);
+    let closing = live.until("the closing notice", |m| text_of(m).contains("đã kết thúc")).await;
+    let payloads: Vec<&str> =
+        closing["buttons"].as_array().unwrap().iter().filter_map(|b| b["payload"].as_str()).collect();
+    assert_eq!(payloads, ["rate:yes", "rate:no"]);
+    assert_eq!(bot_messages(&t, conv.id.0).await, 4);
+
+    // The rating keeps it closed and lands on its timeline.
+    let (status, sent) = send(&t, &c, serde_json::json!({ "payload": "rate:yes" })).await;
+    assert_eq!((status, sent["status"].as_str()), (200, Some("closed")), "{sent}");
+    live.until("the thanks", |m| text_of(m).contains("cảm ơn anh/chị đã đánh giá")).await;
+    let db = &t.app.db;
+    let rated: Vec<String> = caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT reason FROM conversation_events WHERE conversation_id = $1 AND action = 'rated'"
+    )
+    .bind(conv.id.0)
+    .fetch_all(pool)
+    .await)
+    .expect("events");
+    assert_eq!(rated, ["helpful"]);
+    let (_, page) = t.get(&officer, &format!("/inbox/{}", conv.id)).await;
+    assert!(page.contains("Người dân đánh giá: hữu ích"), "the officer sees the rating");
+
+    // Writing again reopens the same conversation to the bot, without a second greeting.
+    let (_, sent) = send(&t, &c, serde_json::json!({ "text": FEE_QUESTION })).await;
+    assert_eq!(sent["status"], "bot");
+    let answer = live.until("the fee answer", |m| text_of(m).contains(FEE_TITLE)).await;
+    assert!(!text_of(&answer).contains("xin chào"), "{}", text_of(&answer));
+    assert_eq!(web_conversation(&t, &session_ids(&t).await[0]).await.id, conv.id, "the same conversation");
+    assert!(bot_texts(&live).iter().filter(|t| t.contains("đã kết thúc")).count() == 1);
+}

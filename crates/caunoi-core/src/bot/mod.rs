@@ -46,6 +46,9 @@ const KB_PREFIX: &str = "kb:";
 const FEEDBACK_YES_PREFIX: &str = "fb:yes:";
 const FEEDBACK_NO_PREFIX: &str = "fb:no:";
 const TEL_PREFIX: &str = "tel:";
+/// The closing notice's rating buttons: the citizen rates the closed conversation.
+pub const RATE_YES: &str = "rate:yes";
+pub const RATE_NO: &str = "rate:no";
 
 /// What the bot needs to know about the unit it speaks for, as of the message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +61,12 @@ pub struct UnitFacts {
     pub duty_phone: Option<String>,
     /// Whether the office is open now (the app computes it from the opening hours).
     pub open_now: bool,
+    /// Whether an officer's duty shift covers now (the app reads the roster). With neither
+    /// this nor [`UnitFacts::open_now`], nobody is there to read the chat and the bot says so.
+    pub on_duty: bool,
+    /// How long citizens typically wait for an officer's first reply, in minutes, measured
+    /// from the unit's own recent conversations; `None` without enough data.
+    pub typical_wait_minutes: Option<u32>,
     /// Opening hours as a sentence: "Thứ Hai – Thứ Sáu 7:30–11:30, 13:30–17:00".
     pub opening_hours_text: String,
     /// Where to book an appointment, if the unit takes bookings online.
@@ -184,6 +193,9 @@ pub struct BotMemory {
     /// Payloads of the buttons on the bot's last reply, in order, so a citizen whose channel
     /// shows no buttons can type the number instead.
     pub choices: Vec<String>,
+    /// Since the last hand-off, the citizen has been told once that the conversation waits for
+    /// an officer; later messages are kept quietly until the state changes.
+    pub waiting_acknowledged: bool,
 }
 
 /// What kind of attachment the citizen sent.
@@ -305,6 +317,10 @@ pub enum BotAction {
         entry_id: String,
         helpful: bool,
     },
+    /// The citizen rated a closed conversation (the closing notice's buttons).
+    Rated {
+        helpful: bool,
+    },
 }
 
 /// Why the bot hands a conversation to an officer.
@@ -381,6 +397,11 @@ pub fn respond(
 ) -> BotTurn {
     let mut turn = Turn { ctx: Ctx { unit, settings, kb }, out: Out::new(memory) };
     let with_officers = status.is_with_officers();
+    let asks_for_officer = match incoming {
+        Incoming::Text(text) => phrases::Words::new(text).asks_for_officer(),
+        Incoming::Choice(payload) => payload.trim() == MenuKey::TalkToOfficer.payload(),
+        _ => false,
+    };
     match incoming {
         Incoming::Text(text) => turn.on_text(text, with_officers),
         Incoming::Choice(payload) => turn.on_choice(payload, with_officers),
@@ -395,6 +416,9 @@ pub fn respond(
         Incoming::Follow if !with_officers => turn.greet_with_menu(),
         Incoming::Sticker if !with_officers => turn.on_sticker(),
         Incoming::Media { .. } | Incoming::Location { .. } | Incoming::Follow | Incoming::Sticker => {}
+    }
+    if with_officers && !matches!(incoming, Incoming::Follow) {
+        turn.while_with_officers(status, asks_for_officer);
     }
     turn.out.finish()
 }

@@ -9,7 +9,7 @@
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
 use caunoi_core::bot::Button;
-use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId};
+use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId, StoredMemory};
 use caunoi_core::inbox::ConversationState;
 use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
@@ -480,10 +480,12 @@ pub async fn upsert_contacts(
     })
 }
 
-/// The conversation that is not closed of each contact that has one, by contact id.
+/// The conversation of each contact that has one not closed, or closed after `closed_after`
+/// (the newest), by contact id.
 pub async fn open_conversations(
     tx: &mut Tx,
     contact_ids: &[ContactId],
+    closed_after: i64,
 ) -> Result<HashMap<ContactId, ConversationRow>, StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
@@ -492,15 +494,20 @@ pub async fn open_conversations(
             return Ok(open);
         }
         for chunk in contact_ids.chunks(MAX_ROWS_PER_STATEMENT) {
+            let after = match style {
+                crate::db::Placeholders::Anonymous => "?".to_string(),
+                crate::db::Placeholders::Numbered => format!("${}", chunk.len() + 1),
+            };
             let sql = format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) AND status <> 'closed' \
-                 ORDER BY id DESC",
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) \
+                 AND (status <> 'closed' OR closed_at > {after}) ORDER BY id DESC",
                 crate::db::param_list(chunk.len(), style)
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
                 q = q.bind(id.0);
             }
+            q = q.bind(closed_after);
             for row in q.persistent(true).fetch_all(&mut *conn).await? {
                 open.entry(row.contact_id).or_insert(row);
             }
@@ -598,6 +605,26 @@ pub async fn update_conversations(tx: &mut Tx, rows: &[ConversationUpdate<'_>], 
 }
 
 /// Stores the buttons of several replies in one statement per 256.
+/// Sets the choices a typed number picks in a conversation's stored memory (a notice sent
+/// outside a turn, on a channel without buttons).
+pub async fn remember_menu(tx: &mut Tx, id: ConversationId, menu: &[String]) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        let stored: Option<(String,)> = sqlx::query_as("SELECT bot_memory FROM conversations WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some((stored,)) = stored else { return Ok(()) };
+        let mut memory = StoredMemory::parse(&stored);
+        memory.menu = menu.to_vec();
+        sqlx::query("UPDATE conversations SET bot_memory = $1 WHERE id = $2")
+            .bind(memory.to_json())
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
+}
+
 pub async fn insert_reply_buttons(tx: &mut Tx, rows: &[ReplyButtons<'_>]) -> Result<(), StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
@@ -894,6 +921,25 @@ pub async fn open_load(db: &Db) -> Result<Vec<(i64, i64)>, StoreError> {
     )
     .fetch_all(pool)
     .await)?)
+}
+
+/// How long citizens waited for the first officer reply in the unit's conversations opened
+/// since `since` (the newest 100 with one), in microseconds: from the citizen's last message
+/// before that reply.
+pub async fn first_reply_waits(db: &Db, unit: UnitId, since: i64) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(Option<i64>,)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT f.first_officer - (SELECT MAX(m2.created_at) FROM messages m2 WHERE m2.conversation_id = f.id \
+         AND m2.direction = 'in' AND m2.created_at <= f.first_officer) \
+         FROM (SELECT c.id, (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id \
+               AND m.author = 'officer') AS first_officer \
+               FROM conversations c WHERE c.unit_id = $1 AND c.created_at > $2 ORDER BY c.id DESC LIMIT 400) f \
+         WHERE f.first_officer IS NOT NULL LIMIT 100"
+    )
+    .bind(unit.0)
+    .bind(since)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().filter_map(|(w,)| w).collect())
 }
 
 /// What the live updates compare: the newest change, the number of open conversations and of

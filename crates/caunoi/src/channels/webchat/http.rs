@@ -211,9 +211,9 @@ fn parse_post(input: MessageInput) -> Result<Post, ChatError> {
             .and_then(|l| service::parse_text(l).ok())
             .filter(|l| l.chars().count() <= 200)
             .unwrap_or_else(|| {
-                if payload.starts_with("fb:yes:") {
+                if payload.starts_with("fb:yes:") || payload == caunoi_core::bot::RATE_YES {
                     "👍 Hữu ích".into()
-                } else if payload.starts_with("fb:no:") {
+                } else if payload.starts_with("fb:no:") || payload == caunoi_core::bot::RATE_NO {
                     "👎 Chưa hữu ích".into()
                 } else {
                     payload.clone()

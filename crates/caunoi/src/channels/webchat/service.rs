@@ -113,7 +113,9 @@ pub fn parse_text(raw: &str) -> Result<String, ChatError> {
 /// Checks a button payload: one the bot creates (`kb:`, `menu:`, `fb:yes:`, `fb:no:`).
 pub fn parse_payload(raw: &str) -> Result<String, ChatError> {
     let p = raw.trim();
-    let known = ["kb:", "menu:", "fb:yes:", "fb:no:"].iter().any(|prefix| p.starts_with(prefix));
+    let known = ["kb:", "menu:", "fb:yes:", "fb:no:"].iter().any(|prefix| p.starts_with(prefix))
+        || p == caunoi_core::bot::RATE_YES
+        || p == caunoi_core::bot::RATE_NO;
     if !known || p.len() > 200 || p.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(ChatError::BadChoice);
     }
@@ -145,7 +147,10 @@ async fn check_rate(app: &App, session: &SessionRow, address: &str) -> Result<St
 }
 
 async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessage) -> Result<TurnOutcome, ChatError> {
-    let context = UnitContext::of(app, Some(unit.clone()));
+    let context = UnitContext::load(app, Some(unit.clone())).await.map_err(|e| {
+        tracing::error!(error = %e, "web chat unit context not read");
+        ChatError::Internal
+    })?;
     let external_id = session.id.to_string();
     let from = CitizenRef {
         unit_id: unit.id.0,
