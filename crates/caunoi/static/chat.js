@@ -236,6 +236,17 @@
     scrollDown();
   }
 
+  // The header says where the conversation stands: the bot, waiting for an officer, an
+  // officer helping, or ended.
+  const stateLine = $('#chat-state');
+  const stateText = { new: 'StateBot', bot: 'StateBot', waiting_human: 'StateWaiting', assigned: 'StateAssigned', closed: 'StateClosed' };
+  function showState(status) {
+    const key = stateText[status];
+    if (!stateLine || !key) return;
+    stateLine.dataset.state = status;
+    stateLine.textContent = tr(key);
+  }
+
   function connect() {
     if (source) source.close();
     source = new EventSource(withToken(`${base}/events`));
@@ -243,6 +254,9 @@
       try { render(JSON.parse(e.data)); } catch { /* a malformed event is skipped */ }
     };
     source.addEventListener('ready', () => { if (notice.classList.contains('info')) hideNotice(); });
+    source.addEventListener('state', (e) => {
+      try { showState(JSON.parse(e.data).status); } catch { /* a malformed event is skipped */ }
+    });
     source.onerror = async () => {
       if (source.readyState !== EventSource.CLOSED) {
         showNotice(tr('Offline'), true);

@@ -242,6 +242,10 @@ async fn chat_history(t: &TestApp, browser: &reqwest::Client) -> Vec<Value> {
             if block.lines().any(|l| l.trim() == "event: ready") {
                 return messages;
             }
+            // Named events other than messages (the header's `state`) are not part of the history.
+            if block.lines().any(|l| l.starts_with("event:")) {
+                continue;
+            }
             let data: Vec<&str> = block.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
             if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n")) {
                 messages.push(v);

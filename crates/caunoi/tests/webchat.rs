@@ -42,6 +42,8 @@ struct Stream {
     buf: String,
     saw_ready: bool,
     messages: Vec<Value>,
+    /// The `state` events' statuses, in order.
+    states: Vec<String>,
 }
 
 impl Stream {
@@ -55,7 +57,7 @@ impl Stream {
         }
         let resp = req.send().await.expect("events");
         assert_eq!(resp.status(), 200, "the stream opens for the session");
-        Stream { resp, buf: String::new(), saw_ready: false, messages: Vec::new() }
+        Stream { resp, buf: String::new(), saw_ready: false, messages: Vec::new(), states: Vec::new() }
     }
 
     /// Reads until `want` holds for a received message; returns it.
@@ -66,6 +68,14 @@ impl Stream {
                 return m.clone();
             }
             self.read_more(end, what).await;
+        }
+    }
+
+    /// Reads until the last `state` event says `status`.
+    async fn until_state(&mut self, status: &str) {
+        let end = Instant::now() + WAIT;
+        while self.states.last().map(String::as_str) != Some(status) {
+            self.read_more(end, status).await;
         }
     }
 
@@ -89,6 +99,11 @@ impl Stream {
             let data: Vec<&str> = block.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
             match event {
                 Some("ready") => self.saw_ready = true,
+                Some("state") => {
+                    if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n")) {
+                        self.states.push(v["status"].as_str().unwrap_or_default().to_string());
+                    }
+                }
                 Some(_) => {}
                 None => {
                     if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n")) {
@@ -535,8 +550,10 @@ async fn the_citizen_hears_of_every_move_once_and_comes_back_to_the_same_convers
     let c = open_chat(&t).await;
     let mut live = Stream::open(&t, &c, None, None).await;
     live.ready().await;
+    assert_eq!(live.states, ["new"], "the header's state comes before ready");
     send(&t, &c, serde_json::json!({ "text": "cho em gặp cán bộ" })).await;
     live.until("the hand-off notice", |m| text_of(m).contains("đã chuyển yêu cầu")).await;
+    live.until_state("waiting_human").await;
 
     // The first message while waiting is acknowledged with the state; the next is kept quietly.
     send(&t, &c, serde_json::json!({ "text": "alo" })).await;
@@ -550,11 +567,13 @@ async fn the_citizen_hears_of_every_move_once_and_comes_back_to_the_same_convers
     let officer = t.login("canbo.baichay").await;
     assert_eq!(t.post(&officer, &format!("/inbox/{}/assign", conv.id), &[("officer", "me")]).await.0, 303);
     live.until("the officer-joined notice", |m| text_of(m).contains("đã tiếp nhận cuộc trò chuyện")).await;
+    live.until_state("assigned").await;
     assert_eq!(bot_messages(&t, conv.id.0).await, 3);
 
     // Closed: one notice with the rating buttons.
     assert_eq!(t.post(&officer, &format!("/inbox/{}/close", conv.id), &[]).await.0, 303);
     let closing = live.until("the closing notice", |m| text_of(m).contains("đã kết thúc")).await;
+    live.until_state("closed").await;
     let payloads: Vec<&str> =
         closing["buttons"].as_array().unwrap().iter().filter_map(|b| b["payload"].as_str()).collect();
     assert_eq!(payloads, ["rate:yes", "rate:no"]);
@@ -580,6 +599,7 @@ async fn the_citizen_hears_of_every_move_once_and_comes_back_to_the_same_convers
     let (_, sent) = send(&t, &c, serde_json::json!({ "text": FEE_QUESTION })).await;
     assert_eq!(sent["status"], "bot");
     let answer = live.until("the fee answer", |m| text_of(m).contains(FEE_TITLE)).await;
+    live.until_state("bot").await;
     assert!(!text_of(&answer).contains("xin chào"), "{}", text_of(&answer));
     assert_eq!(web_conversation(&t, &session_ids(&t).await[0]).await.id, conv.id, "the same conversation");
     assert!(bot_texts(&live).iter().filter(|t| t.contains("đã kết thúc")).count() == 1);

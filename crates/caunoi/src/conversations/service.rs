@@ -257,6 +257,11 @@ pub async fn contact_history(
     Ok(rows)
 }
 
+/// Where the contact's newest conversation stands (the web chat's header).
+pub async fn contact_status(db: &Db, contact: &ContactKey) -> Result<Option<caunoi_core::inbox::Status>, StoreError> {
+    store::contact_status(db, contact).await
+}
+
 /// The stored file of a message and whose it is (none for messages without one).
 pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, StoreError> {
     store::media_of(db, message_id).await

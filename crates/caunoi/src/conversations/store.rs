@@ -694,6 +694,20 @@ pub async fn contact_messages_after(
     .await)?)
 }
 
+/// The status of one contact's newest conversation, if it has one.
+pub async fn contact_status(db: &Db, contact: &ContactKey) -> Result<Option<Status>, StoreError> {
+    let row: Option<(String,)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT c.status FROM conversations c JOIN contacts k ON k.id = c.contact_id \
+         WHERE k.channel = $1 AND k.channel_account = $2 AND k.external_id = $3 ORDER BY c.id DESC LIMIT 1"
+    )
+    .bind(&contact.0)
+    .bind(&contact.1)
+    .bind(&contact.2)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.and_then(|(s,)| Status::parse(&s)))
+}
+
 /// The id of the `n`-th newest message of one contact (the start of a history window of `n`
 /// messages), if it has that many.
 pub async fn contact_nth_newest_message_id(db: &Db, contact: &ContactKey, n: i64) -> Result<Option<i64>, StoreError> {

@@ -20,6 +20,7 @@ use crate::media::upload::UploadError;
 use crate::units::store::Unit;
 use caunoi_core::bot::MediaKind;
 use caunoi_core::conversations::{Channel, CitizenMessage, InboundKind};
+use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
 use std::path::PathBuf;
 
@@ -261,6 +262,12 @@ pub async fn history(
         rows.truncate(first_pending);
     }
     Ok(rows)
+}
+
+/// Where the session's conversation stands (`None` before its first message).
+pub async fn status(app: &App, unit: &Unit, session: &SessionRow) -> Result<Option<Status>, ChatError> {
+    let contact = session_contact(unit.code.as_str(), session.id);
+    Ok(crate::conversations::service::contact_status(&app.db, &contact).await?)
 }
 
 /// How a web chat session is known among the contacts: (`web`, unit code, session id).
