@@ -412,3 +412,32 @@ async fn on_zalo_each_move_sends_one_notice_while_the_window_is_open() {
     assert_eq!(state(&t, old).await.0, "closed");
     assert!(notices(&t, old).await.is_empty());
 }
+
+#[tokio::test]
+async fn nobody_on_duty_is_a_visible_warning_on_the_inbox_and_the_roster_until_a_shift_covers_now() {
+    let t = TestApp::spawn().await;
+    let duty = t.login("trucban.baichay").await;
+    let (_, inbox) = t.get(&duty, "/inbox").await;
+    assert!(inbox.contains("Không có ai đang trực tại") && inbox.contains("Công an phường Bãi Cháy"), "{inbox}");
+    assert!(inbox.contains("/inbox/roster?unit=qn-bai-chay"));
+    let (_, roster) = t.get(&duty, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(roster.contains("id=\"no-duty\""));
+
+    let now = t.app.clock.now_micros();
+    let me = officer_id(&t, "trucban.baichay").await.to_string();
+    let (from, to) = (local_input(now - 3_600_000_000), local_input(now + 3_600_000_000));
+    let shift = [("unit", "qn-bai-chay"), ("officer", me.as_str()), ("starts_at", &from), ("ends_at", &to)];
+    assert_eq!(t.post(&duty, "/inbox/roster", &shift).await.0, 303);
+    let (_, inbox) = t.get(&duty, "/inbox").await;
+    assert!(!inbox.contains("Không có ai đang trực tại"), "the warning goes once a shift covers now");
+    let (_, roster) = t.get(&duty, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(!roster.contains("id=\"no-duty\""));
+    // A shift that has not started yet does not count.
+    let hg = t.login("admin.honggai").await;
+    let hg_id = officer_id(&t, "admin.honggai").await.to_string();
+    let (later, much_later) = (local_input(now + 7_200_000_000), local_input(now + 10_800_000_000));
+    let future =
+        [("unit", "qn-hong-gai"), ("officer", hg_id.as_str()), ("starts_at", &later), ("ends_at", &much_later)];
+    assert_eq!(t.post(&hg, "/inbox/roster", &future).await.0, 303);
+    assert!(t.get(&hg, "/inbox").await.1.contains("Không có ai đang trực tại"));
+}

@@ -965,6 +965,11 @@ pub struct Fingerprint {
     pub urgent_waiting: i64,
     /// The newest conversation id (a new conversation may arrive with an old clock).
     pub max_conversation_id: i64,
+    /// Urgent conversations that ring for this officer: waiting for an officer in the scope,
+    /// or assigned to this officer.
+    pub alarm_count: i64,
+    /// The newest of them (0 without one): a new alarm raises it.
+    pub alarm_max_id: i64,
 }
 
 pub async fn fingerprint(db: &Db, officer: OfficerId) -> Result<Fingerprint, StoreError> {
@@ -972,7 +977,11 @@ pub async fn fingerprint(db: &Db, officer: OfficerId) -> Result<Fingerprint, Sto
         "SELECT COALESCE(MAX(c.updated_at), 0) AS max_updated_at, \
          COALESCE(SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END), 0) AS open, \
          COALESCE(SUM(CASE WHEN c.urgent AND c.status = 'waiting_human' THEN 1 ELSE 0 END), 0) AS urgent_waiting, \
-         COALESCE(MAX(c.id), 0) AS max_conversation_id \
+         COALESCE(MAX(c.id), 0) AS max_conversation_id, \
+         COALESCE(SUM(CASE WHEN c.urgent AND (c.status = 'waiting_human' OR (c.status = 'assigned' AND c.assignee_id = $1)) \
+           THEN 1 ELSE 0 END), 0) AS alarm_count, \
+         COALESCE(MAX(CASE WHEN c.urgent AND (c.status = 'waiting_human' OR (c.status = 'assigned' AND c.assignee_id = $1)) \
+           THEN c.id END), 0) AS alarm_max_id \
          FROM conversations c JOIN units u ON u.id = c.unit_id WHERE ", in_scope!()
     ))
     .bind(officer.0)

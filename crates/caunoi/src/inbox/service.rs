@@ -215,6 +215,12 @@ async fn apply(
     Ok(next)
 }
 
+/// The officer's own units (where they hold a role directly) with nobody on duty now:
+/// (code, name). The inbox warns that urgent messages there reach nobody.
+pub async fn own_units_without_duty(app: &App, scope: &Scope) -> Result<Vec<(String, String)>, StoreError> {
+    store::own_units_without_duty(&app.db, scope.officer_id, app.clock.now_micros()).await
+}
+
 /// Records the citizen's rating of a closed conversation (the closing notice's buttons) on its
 /// timeline, in the caller's transaction (the citizen's turn).
 pub async fn record_rating(
