@@ -597,6 +597,17 @@ fn apply_changes(entry: &mut KbEntry, c: &EntryChanges) {
     }
 }
 
+impl KbImportError {
+    /// What the reader reported, without the Vietnamese framing (for the command line, whose
+    /// sentences are English): the JSON error for a malformed file, the whole message otherwise.
+    pub fn detail(&self) -> String {
+        match self {
+            KbImportError::Format(e) => e.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
 /// The entries as matcher documents.
 pub fn to_faq_docs(entries: &[KbEntry]) -> Vec<FaqDoc> {
     entries.iter().map(KbEntry::to_faq_doc).collect()
