@@ -26,6 +26,7 @@ pub struct FileConfig {
     pub zalo_signature: Option<String>,
     pub workers: Option<Switch>,
     pub trusted_proxies: Option<String>,
+    pub zalo_requests_per_minute: Option<u32>,
 }
 
 /// An on/off setting as the file may write it: `true`/`false`, `"on"`/`"off"`, `"yes"`/`"no"`,
@@ -81,6 +82,7 @@ pub struct Overrides {
     pub trusted_proxies: Option<String>,
     pub log: Option<String>,
     pub session_idle_minutes: Option<u64>,
+    pub zalo_requests_per_minute: Option<u32>,
     /// The data directory must exist already (commands that only read, such as `kb ask`): a
     /// mistyped path is an error instead of a new, empty database.
     pub existing_data_dir: bool,
@@ -110,7 +112,13 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, throttling).
     /// Empty: the socket's peer is the client.
     pub trusted_proxies: TrustedProxies,
+    /// Requests per minute caunoi allows itself towards Zalo per OA (sends, uploads).
+    pub zalo_requests_per_minute: std::num::NonZeroU32,
 }
+
+/// Zalo's documented limit is per App, 4,000 requests a minute; one OA per App is the usual
+/// set-up.
+pub const DEFAULT_ZALO_REQUESTS_PER_MINUTE: u32 = 4000;
 
 /// A configuration problem, in one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +153,8 @@ pub enum ConfigError {
     RustLog(String),
     #[error("session_idle_minutes {0} is not valid: use a number of minutes from 1 to 1440")]
     SessionIdle(u64),
+    #[error("zalo_requests_per_minute 0 is not valid: use a positive number (Zalo's limit is 4000 per App)")]
+    ZaloRate,
 }
 
 impl Config {
@@ -199,6 +209,9 @@ impl Config {
         {
             return Err(ConfigError::RustLog(env));
         }
+        let zalo_rate =
+            o.zalo_requests_per_minute.or(file.zalo_requests_per_minute).unwrap_or(DEFAULT_ZALO_REQUESTS_PER_MINUTE);
+        let zalo_requests_per_minute = std::num::NonZeroU32::new(zalo_rate).ok_or(ConfigError::ZaloRate)?;
         let idle = o.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(30);
         if !SESSION_IDLE_MINUTES.contains(&idle) {
             return Err(ConfigError::SessionIdle(idle));
@@ -219,6 +232,7 @@ impl Config {
             zalo_signature,
             workers: o.workers.or(file.workers.map(|s| s.0)).unwrap_or(true),
             trusted_proxies,
+            zalo_requests_per_minute,
         })
     }
 

@@ -37,6 +37,9 @@ pub struct ServeArgs {
     /// Minutes of inactivity after which an officer's session ends (1–1440). Default 30.
     #[arg(long, env = "CAUNOI_SESSION_IDLE_MINUTES", value_name = "MINUTES")]
     pub session_idle_minutes: Option<u64>,
+    /// Requests per minute towards Zalo per OA. Default 4000 (Zalo's documented limit per App).
+    #[arg(long, env = "CAUNOI_ZALO_REQUESTS_PER_MINUTE", value_name = "N")]
+    pub zalo_requests_per_minute: Option<u32>,
     /// Base URL of the Zalo API hosts (the fake Zalo in tests and the demo). Default: real Zalo.
     #[arg(long, env = "CAUNOI_ZALO_API_URL", value_name = "URL")]
     pub zalo_api_url: Option<String>,
@@ -66,6 +69,7 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         trusted_proxies: s.trusted_proxies.clone(),
         log: s.log.clone(),
         session_idle_minutes: s.session_idle_minutes,
+        zalo_requests_per_minute: s.zalo_requests_per_minute,
         existing_data_dir: false,
     }
 }

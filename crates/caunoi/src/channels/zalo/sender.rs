@@ -15,12 +15,7 @@ use caunoi_zalo::{
     TokenStore, Upload, UserId, ZaloEndpoints, ZaloErrorKind,
 };
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::Arc;
-
-/// Requests per minute caunoi allows itself per OA (Zalo's documented limit is per App:
-/// 4,000/minute; one OA per App is the usual set-up).
-pub const PER_OA_REQUESTS_PER_MINUTE: u32 = 4000;
 
 struct Cached {
     fingerprint: String,
@@ -98,8 +93,7 @@ impl ZaloRuntime {
             unit_id: binding.unit_id,
         };
         let tokens = TokenStore::new(OaId::new(oa_id), pair, oauth, Arc::new(persistence));
-        let limiter =
-            AppRateLimiter::per_minute(NonZeroU32::new(PER_OA_REQUESTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN));
+        let limiter = AppRateLimiter::per_minute(app.config.zalo_requests_per_minute);
         let config =
             OaClientConfig { oa_id: OaId::new(oa_id), endpoints: self.endpoints.clone(), appsecret_proof_key: None };
         let client = OaClient::new(self.http.clone(), config, tokens, limiter);
