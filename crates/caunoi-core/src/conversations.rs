@@ -471,6 +471,17 @@ pub fn fit_to_channel(channel: Channel, replies: &[BotReply]) -> Vec<BotReply> {
     fit_budget(rendered).into_iter().map(|text| BotReply { text, buttons: Vec::new(), feedback_for: None }).collect()
 }
 
+/// How to answer a numbered list: "Trả lời 1.", "Trả lời 1 hoặc 2.", "Trả lời 1, 2 hoặc 3.".
+fn reply_with_a_number(n: usize) -> String {
+    match n {
+        0 | 1 => "Trả lời 1 để chọn.".to_owned(),
+        _ => {
+            let firsts: Vec<String> = (1..n).map(|i| i.to_string()).collect();
+            format!("Trả lời {} hoặc {n}.", firsts.join(", "))
+        }
+    }
+}
+
 /// One reply as texts for a channel without buttons: the choices become a numbered list the
 /// citizen answers with a digit; the text is split only when longer than Zalo's limit.
 pub fn numbered_list(text: &str, choices: &[Button]) -> Vec<String> {
@@ -480,7 +491,7 @@ pub fn numbered_list(text: &str, choices: &[Button]) -> Vec<String> {
         for (i, b) in choices.iter().enumerate() {
             full.push_str(&format!("\n{}. {}", i + 1, b.label.trim()));
         }
-        full.push_str("\n\nAnh/chị trả lời bằng số tương ứng (ví dụ: 1).");
+        full.push_str(&format!("\n\n{}", reply_with_a_number(choices.len())));
     }
     split_for_zalo(&full, ZALO_MESSAGE_LIMIT)
 }

@@ -333,8 +333,10 @@ impl Placeholder {
             Placeholder::Email => "email đăng trên trang thông tin của đơn vị",
             Placeholder::WorkingHours => "giờ hành chính các ngày làm việc",
             Placeholder::ReceptionSchedule => "lịch tiếp công dân niêm yết tại trụ sở đơn vị",
-            Placeholder::BookingLink => "mục đặt lịch hẹn trên trang của đơn vị",
-            Placeholder::SurveyLink => "mục khảo sát trên trang của đơn vị",
+            Placeholder::BookingLink => {
+                "ứng dụng VNeID hoặc Cổng Dịch vụ công quốc gia (chọn nơi và giờ hẹn khi nộp hồ sơ)"
+            }
+            Placeholder::SurveyLink => "phiếu góp ý tại trụ sở đơn vị",
         }
     }
 }

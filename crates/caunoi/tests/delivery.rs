@@ -56,9 +56,8 @@ async fn a_crash_in_the_middle_of_a_batch_does_not_resend_what_was_delivered() {
     assert_eq!(rows.len(), 6);
     let app = t.app.clone();
     let delivering = tokio::spawn(async move { caunoi::channels::delivery::deliver_batch(&app, &rows).await });
-    let received = || {
-        zalo.sent_messages(user).into_iter().filter_map(|m| m.text).filter(|x| x.starts_with("trả lời số")).count()
-    };
+    let received =
+        || zalo.sent_messages(user).into_iter().filter_map(|m| m.text).filter(|x| x.starts_with("trả lời số")).count();
     eventually("two replies reached Zalo", WAIT, || async { (received() >= 2).then_some(()) }).await;
     delivering.abort();
     let _ = delivering.await;

@@ -384,7 +384,7 @@ async fn empty_oversized_and_binary_texts_are_refused_with_a_specific_error() {
 async fn a_session_sending_too_fast_is_told_to_wait() {
     let t = TestApp::spawn().await;
     let c = open_chat(&t).await;
-    for i in 0..10 {
+    for i in 0..caunoi::channels::webchat::service::POSTS_PER_MINUTE_PER_SESSION {
         let (status, body) = send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })).await;
         assert_eq!(status, 200, "{body}");
     }
@@ -401,11 +401,12 @@ async fn a_session_sending_too_fast_is_told_to_wait() {
 async fn parallel_posts_and_new_chats_cannot_pass_their_limits() {
     let t = TestApp::spawn().await;
     let c = open_chat(&t).await;
-    let posts = (0..30).map(|i| send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })));
+    let limit = caunoi::channels::webchat::service::POSTS_PER_MINUTE_PER_SESSION as usize;
+    let posts = (0..limit + 20).map(|i| send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })));
     let statuses: Vec<u16> = futures::future::join_all(posts).await.into_iter().map(|(s, _)| s).collect();
     let accepted = statuses.iter().filter(|s| **s == 200).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((accepted, refused), (10, 20), "ten a minute per chat: {statuses:?}");
+    assert_eq!((accepted, refused), (limit, 20), "{limit} a minute per chat: {statuses:?}");
     // New chats from one address: 30 an hour (one was opened above).
     let opens = (0..40).map(|_| async {
         let r = t.client().get(t.url(&chat(""))).send().await.expect("chat page");

@@ -32,10 +32,14 @@ use turn::{Ctx, Out, Turn};
 
 /// Most replies the bot sends for one incoming message.
 pub const MAX_REPLIES: usize = 2;
-/// Most buttons on one reply.
-pub const MAX_BUTTONS: usize = 3;
+/// Most buttons on one reply (the whole menu fits).
+pub const MAX_BUTTONS: usize = 6;
+/// Most entries a clarification offers.
+pub const MAX_CLARIFY_CHOICES: usize = 3;
 /// Longest button label, in characters (titles are shortened with "…").
-pub const MAX_BUTTON_LABEL_CHARS: usize = 40;
+pub const MAX_BUTTON_LABEL_CHARS: usize = 80;
+/// Longest menu label an officer may configure, in characters.
+pub const MAX_MENU_LABEL_CHARS: usize = 40;
 /// Longest reply text, in characters (Zalo's limit for one message).
 pub const MAX_REPLY_CHARS: usize = ZALO_MESSAGE_LIMIT;
 /// Unsuccessful turns in a row after which the bot hands off.
@@ -71,6 +75,10 @@ pub struct UnitFacts {
     pub opening_hours_text: String,
     /// Where to book an appointment, if the unit takes bookings online.
     pub booking_url: Option<String>,
+    /// Whether citizens can look a dossier up in this deployment (the dossier feature); until
+    /// then "Tra cứu hồ sơ" is not offered in the menu (a typed request still reaches an
+    /// officer, who looks it up by hand).
+    pub dossier_lookup: bool,
     /// The unit's web chat / page, for reading a long answer in full.
     pub chat_url: Option<String>,
 }
@@ -81,7 +89,7 @@ pub struct BotSettings {
     /// The greeting, a canned-reply template ([`crate::inbox::canned`]): `{ten_don_vi}` and
     /// `{hotline}` are filled in. An invalid template falls back to the default greeting.
     pub greeting: String,
-    /// The menu, in order. The first [`MAX_BUTTONS`] become buttons; all are listed by number.
+    /// The menu, in order; each shown entry is a button (on Zalo, a numbered line).
     pub menu: Vec<MenuItem>,
 }
 
@@ -451,11 +459,11 @@ pub fn parse_settings(greeting: &str, menu: &[MenuChoice]) -> Result<BotSettings
     let mut items = Vec::new();
     for c in menu.iter().filter(|c| c.shown) {
         let label = c.label.trim();
-        if label.is_empty() || label.chars().count() > MAX_BUTTON_LABEL_CHARS {
+        if label.is_empty() || label.chars().count() > MAX_MENU_LABEL_CHARS {
             errs.push(InvalidInput::new(
                 "menu",
-                format!("Tên mục menu cần 1–{MAX_BUTTON_LABEL_CHARS} ký tự."),
-                format!("A menu label needs 1–{MAX_BUTTON_LABEL_CHARS} characters."),
+                format!("Tên mục menu cần 1–{MAX_MENU_LABEL_CHARS} ký tự."),
+                format!("A menu label needs 1–{MAX_MENU_LABEL_CHARS} characters."),
             ));
         } else {
             items.push(MenuItem { key: c.key, label: label.to_owned() });

@@ -6,6 +6,7 @@ use caunoi_text::matcher::{Candidate, FaqDoc, HandOffReason as MatcherHandOff, M
 use caunoi_text::safety::{EmergencyKind, ReportKind};
 use proptest::prelude::*;
 
+use super::turn::clip_for_test;
 use super::*;
 
 fn unit() -> UnitFacts {
@@ -18,6 +19,7 @@ fn unit() -> UnitFacts {
         typical_wait_minutes: None,
         opening_hours_text: "Thứ Hai – Thứ Sáu 7:30–11:30, 13:30–17:00".into(),
         booking_url: None,
+        dossier_lookup: false,
         chat_url: Some("https://caunoi.example.vn/u/ba-dinh".into()),
     }
 }
@@ -127,16 +129,13 @@ fn follow_greets_with_the_menu() {
     assert_eq!(turn.replies.len(), 1);
     let reply = &turn.replies[0];
     assert!(reply.text.starts_with("Công an phường Ba Đình xin chào anh/chị!"), "{}", reply.text);
-    assert_eq!(payloads(reply), ["menu:procedures", "menu:report", "menu:talk_to_officer"]);
-    assert!(reply.text.contains("1. Hỏi thủ tục hành chính"));
-    assert!(
-        reply.text.contains("5. Số điện thoại đường dây nóng"),
-        "booking hidden, so the hotline is 5th: {}",
-        reply.text
-    );
+    // Only what exists here: no booking link, no dossier look-up.
+    assert_eq!(payloads(reply), ["menu:procedures", "menu:report", "menu:talk_to_officer", "menu:hotline"]);
+    assert!(!reply.text.contains("1. "), "the channel numbers the items, not the text: {}", reply.text);
+    assert!(!reply.text.contains("bấm nút"), "{}", reply.text);
     assert!(turn.memory.greeted);
     assert_eq!(turn.action, BotAction::None);
-    assert_eq!(turn.memory.choices.len(), 5, "every listed item can be picked by number");
+    assert_eq!(turn.memory.choices.len(), 4, "every item can be picked by number");
 }
 
 #[test]
@@ -161,10 +160,13 @@ fn a_greeting_with_a_name_the_faq_does_not_know_still_greets() {
 fn booking_is_in_the_menu_only_where_the_unit_takes_bookings() {
     let with_booking = UnitFacts { booking_url: Some("https://dat-lich.example.vn".into()), ..unit() };
     let turn = run_with(&BotMemory::default(), Status::Bot, Incoming::Follow, &with_booking, &BotSettings::default());
-    assert!(turn.replies[0].text.contains("4. Đặt lịch hẹn"));
+    assert!(payloads(&turn.replies[0]).contains(&"menu:booking"));
     assert!(turn.memory.choices.contains(&"menu:booking".to_owned()));
     let turn = run(&BotMemory::default(), Status::Bot, Incoming::Follow);
-    assert!(!turn.replies[0].text.contains("Đặt lịch"));
+    assert!(!payloads(&turn.replies[0]).contains(&"menu:booking"));
+    let with_lookup = UnitFacts { dossier_lookup: true, ..unit() };
+    let turn = run_with(&BotMemory::default(), Status::Bot, Incoming::Follow, &with_lookup, &BotSettings::default());
+    assert!(payloads(&turn.replies[0]).contains(&"menu:status_lookup"), "offered where the feature exists");
 }
 
 #[test]
@@ -189,7 +191,7 @@ fn an_invalid_greeting_template_falls_back_to_the_default() {
 #[test]
 fn typed_number_picks_a_menu_item_where_buttons_are_not_shown() {
     let menu = run(&BotMemory::default(), Status::Bot, Incoming::Follow);
-    let turn = text(&menu.memory, "5");
+    let turn = text(&menu.memory, "4");
     assert!(
         turn.replies[0].text.contains("Đường dây nóng Công an phường Ba Đình: 0243 8234 567"),
         "{}",
@@ -295,10 +297,9 @@ fn clarify_offers_up_to_three_entries_as_buttons() {
     let reply = &turn.replies[0];
     assert_eq!(payloads(reply), ["kb:cu-tru.tam-tru", "kb:cu-tru.thuong-tru", "kb:ho-chieu.le-phi"]);
     assert!(reply.buttons.iter().all(|b| b.label.chars().count() <= MAX_BUTTON_LABEL_CHARS));
-    assert!(reply.buttons[2].label.ends_with('…'), "long titles are shortened: {}", reply.buttons[2].label);
-    assert!(
-        reply.text.contains("3. Lệ phí cấp hộ chiếu phổ thông lần đầu và cấp lại do bị mất, hỏng hoặc hết hạn sử dụng")
-    );
+    let long = &reply.buttons[2].label;
+    assert_eq!(long, "Lệ phí cấp hộ chiếu phổ thông lần đầu và cấp lại do bị mất, hỏng hoặc hết hạn…");
+    assert!(!reply.text.contains("1. "), "the choices are not listed twice: {}", reply.text);
     assert_eq!(turn.memory.offered, ["cu-tru.tam-tru", "cu-tru.thuong-tru", "ho-chieu.le-phi"]);
     assert_eq!(turn.review, Some(ReviewReason::Clarified));
     assert_eq!(reply.feedback_for, None);
@@ -675,7 +676,7 @@ fn a_sticker_is_answered_with_the_menu_not_handed_off() {
     let turn = run(&greeted(), Status::Bot, Incoming::Sticker);
     assert_eq!(turn.action, BotAction::None);
     assert_eq!(turn.replies.len(), 1);
-    assert_eq!(payloads(&turn.replies[0]).len(), 3);
+    assert_eq!(payloads(&turn.replies[0]).len(), 4);
     let first = run(&BotMemory::default(), Status::Bot, Incoming::Sticker);
     assert!(first.replies[0].text.contains("xin chào anh/chị"));
 }
@@ -950,4 +951,12 @@ fn works_with_the_real_faq_matcher() {
     assert_eq!(turn.action, BotAction::Urgent { kind: "fire".into() });
     let turn = ask("cho em gặp cán bộ", Status::Bot);
     assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Requested });
+}
+
+#[test]
+fn labels_are_never_cut_in_the_middle_of_a_word() {
+    assert_eq!(clip_for_test("Đăng ký tạm trú cho người nước ngoài", 20), "Đăng ký tạm trú cho…");
+    assert_eq!(clip_for_test("Ngắn", 20), "Ngắn");
+    assert_eq!(clip_for_test("Mất, hỏng: cấp lại", 12), "Mất, hỏng…");
+    assert_eq!(clip_for_test("Siêudàikhôngcókhoảngtrắng", 10), "Siêudàikh…", "one long word is cut");
 }

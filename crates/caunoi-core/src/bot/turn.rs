@@ -36,16 +36,29 @@ fn button(label: &str, payload: String) -> Button {
     Button { label: clip_chars(label, MAX_BUTTON_LABEL_CHARS), payload }
 }
 
-/// `text` cut to `max` characters, ending with "…" when cut.
+/// `text` cut to `max` characters, ending with "…" when cut: at the last space that keeps at
+/// least half of it, so a word is never cut in the middle (a single long word is).
 fn clip_chars(text: &str, max: usize) -> String {
     let text = text.trim();
     if text.chars().count() <= max {
         return text.to_owned();
     }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out = out.trim_end().to_owned();
+    let next_is_space = text.chars().nth(max.saturating_sub(1)).is_some_and(char::is_whitespace);
+    if !next_is_space
+        && let Some(space) = out.rfind(char::is_whitespace)
+        && out[..space].chars().count() >= max / 2
+    {
+        out.truncate(space);
+    }
+    out = out.trim_end().trim_end_matches([',', ';', ':', '-', '–']).trim_end().to_owned();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+pub(super) fn clip_for_test(text: &str, max: usize) -> String {
+    clip_chars(text, max)
 }
 
 /// A `tel:` payload: digits and a leading `+` only.
@@ -356,10 +369,21 @@ impl Turn<'_> {
         }
     }
 
-    /// Menu items shown to this unit: booking only where the unit takes bookings online.
+    /// Menu items shown to this unit: only what exists here (booking where the unit takes
+    /// bookings online, dossier look-up where the deployment has it).
     fn menu_items(&self) -> Vec<&MenuItem> {
         let has_booking = non_empty(&self.unit().booking_url).is_some();
-        self.ctx.settings.menu.iter().filter(|item| item.key != MenuKey::Booking || has_booking).collect()
+        let has_lookup = self.unit().dossier_lookup;
+        self.ctx
+            .settings
+            .menu
+            .iter()
+            .filter(|item| match item.key {
+                MenuKey::Booking => has_booking,
+                MenuKey::StatusLookup => has_lookup,
+                _ => true,
+            })
+            .collect()
     }
 
     fn menu_buttons(&self) -> Vec<Button> {
@@ -380,23 +404,16 @@ impl Turn<'_> {
             .unwrap_or_else(|| format!("{} xin chào anh/chị!", unit.name))
     }
 
-    /// The greeting and the whole menu, numbered in the text, the first items as buttons; the
-    /// remembered choices cover the whole list so any number can be typed.
+    /// The greeting and the menu, each item a button (on a channel without buttons the channel
+    /// numbers them, once); the citizen may also type a question.
     pub(super) fn greet_with_menu(&mut self) {
-        let items = self.menu_items();
         let mut text = self.greeting_line();
-        if !items.is_empty() {
-            text.push_str("\n\nAnh/chị chọn một mục (bấm nút hoặc gõ số):");
-            for (i, item) in items.iter().enumerate() {
-                text.push_str(&format!("\n{}. {}", i + 1, item.label.trim()));
-            }
-            text.push_str("\nHoặc nhập câu hỏi của anh/chị.");
-        }
-        let all: Vec<String> = items.iter().map(|item| item.key.payload()).collect();
         let buttons = self.menu_buttons();
+        if !buttons.is_empty() {
+            text.push_str("\n\nAnh/chị chọn một mục dưới đây, hoặc nhập câu hỏi.");
+        }
         self.out.reply(text, buttons);
         self.out.memory.failed_turns = 0;
-        self.out.choices = Some(all);
     }
 }
 
@@ -503,7 +520,7 @@ impl Turn<'_> {
         }
         let mut entries: Vec<KbAnswer> = Vec::new();
         for id in ids {
-            if entries.len() == MAX_BUTTONS {
+            if entries.len() == MAX_CLARIFY_CHOICES {
                 break;
             }
             if entries.iter().any(|e| e.id == id) {
@@ -520,13 +537,9 @@ impl Turn<'_> {
         let mut text = self.hello_prefix();
         if let [only] = entries.as_slice() {
             text.push_str(&format!("Có phải anh/chị muốn hỏi về: {}?", only.title.trim()));
-            text.push_str("\n(Bấm nút hoặc gõ 1 để xem; nếu không phải, anh/chị hỏi cụ thể hơn.)");
+            text.push_str(" Nếu không phải, anh/chị hỏi cụ thể hơn.");
         } else {
-            text.push_str("Anh/chị muốn hỏi về nội dung nào dưới đây ạ?");
-            for (i, e) in entries.iter().enumerate() {
-                text.push_str(&format!("\n{}. {}", i + 1, e.title.trim()));
-            }
-            text.push_str("\n(Bấm chọn hoặc gõ số thứ tự; nếu không có nội dung cần hỏi, anh/chị hỏi cụ thể hơn.)");
+            text.push_str("Anh/chị muốn hỏi về nội dung nào dưới đây ạ? Nếu không có, anh/chị hỏi cụ thể hơn.");
         }
         let buttons = entries.iter().map(|e| button(&e.title, format!("{KB_PREFIX}{}", e.id))).collect();
         self.out.reply(text, buttons);

@@ -35,6 +35,7 @@ impl UnitContext {
             typical_wait_minutes: None,
             opening_hours_text: placeholders.working_hours.clone().unwrap_or_default(),
             booking_url: None,
+            dossier_lookup: false,
             chat_url: Some(format!("{}/u/{}", app.config.public_url, unit.code.as_str())),
         };
         UnitContext { unit: Some(unit), facts, placeholders }

@@ -29,7 +29,7 @@ pub const SESSION_DAYS: i64 = 30;
 /// Longest text message, in characters.
 pub use caunoi_core::conversations::MAX_TEXT_CHARS;
 /// Posts one session may make per minute.
-pub const POSTS_PER_MINUTE_PER_SESSION: i64 = 10;
+pub const POSTS_PER_MINUTE_PER_SESSION: i64 = 20;
 /// Posts one address may make per minute (a school or an office shares one address).
 pub const POSTS_PER_MINUTE_PER_ADDRESS: i64 = 60;
 /// Sessions one address may start per hour.
