@@ -14,11 +14,12 @@ const WAIT: Duration = Duration::from_secs(20);
 async fn queue_texts(t: &TestApp, oa_id: &str, user: &str, texts: &[String]) {
     let now = t.app.clock.now_micros();
     let db = &t.app.db;
-    let unit_id: i64 = caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT id FROM units WHERE zalo_oa_id = $1")
+    let unit_id: i64 =
+        caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT unit_id FROM zalo_oa_connections WHERE oa_id = $1")
         .bind(oa_id)
         .fetch_one(pool)
         .await)
-    .expect("unit");
+        .expect("unit");
     let mut tx = t.app.db.begin().await.expect("begin");
     for (i, text) in texts.iter().enumerate() {
         let payload =
