@@ -15,18 +15,19 @@
 //! 1. A message is *calm* when it asks in general or about the law ("khi có cháy thì…",
 //!    "cách sơ cứu", "bị phạt"), or, with no sign that anything is happening now ("đang",
 //!    "nhanh lên", a call for help), when it is about papers and procedures ("căn cước bị cháy
-//!    làm lại ở đâu") or about the past and the news ("vụ cháy hôm qua"). A calm message is no
-//!    emergency.
+//!    làm lại"), asks for information ("ở đâu", "bao nhiêu") or is about the past and the
+//!    news ("vụ cháy hôm qua"). A calm message is no emergency.
 //! 2. Otherwise each kind is an emergency when one of its *sure* patterns matches ("cháy nhà",
 //!    "bất tỉnh", "cầm dao"), or an *ongoing* one with a sign that it is happening now
-//!    ("đang đánh", "trộm đang …"), or any of them in a message of one or two words ("cướp!").
-//!    A traffic accident needs someone hurt, or a sign that it is happening now.
+//!    ("đang đánh", "trộm đang …") or in an exclamation of a few words ("cướp!", "tai nạn
+//!    giao thông"). A traffic accident needs someone hurt, or a sign that it is happening now.
 //! 3. When several kinds match, the most specific wins: fire, then accident, medical,
 //!    violence, crime in progress; a call for help ("cứu với") without any of them is
-//!    [`EmergencyKind::CallForHelp`]. So "cháy nhà rồi cứu với" is a fire (114) and "bạn tôi
+//!    [`EmergencyKind::CallForHelp`], unless it is about papers ("cứu em với, hồ sơ …"). So "cháy nhà rồi cứu với" is a fire (114) and "bạn tôi
 //!    uống thuốc sâu, cứu với" is medical (115).
 //! 4. Words that are an emergency only when typed without accents and nothing else points
-//!    elsewhere ("chay" is cháy, chạy or chay; "ngat" is ngất, ngắt or ngạt) count last.
+//!    elsewhere ("chay" is cháy, chạy or chay; "ngat" is ngất, ngắt or ngạt) count last, and
+//!    not in a yes/no question ("xe buýt có chạy ngày lễ không").
 //! 5. Failing all that, a crime statement is a report; a question about reporting stays an FAQ
 //!    question ("bị trộm xe rồi trình báo ở đâu") unless it is anchored in a time or a wish to
 //!    report ("nhà em bị trộm mất xe máy đêm qua, báo công an thế nào").
@@ -245,7 +246,7 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
     let hard = found.has(Hypothetical);
     let help = found.has(Help) || (short && found.has(HelpShort));
     let now = found.has(Now) || help || short;
-    let calm = hard || (found.any(&[Procedure, Past]) && !(found.has(Now) || help));
+    let calm = hard || (found.any(&[Procedure, Inquiry, Past]) && !(found.has(Now) || help));
     if !calm {
         let is_emergency = |kind: EmergencyKind| match kind {
             EmergencyKind::Fire => found.has(FireSure) || (now && found.has(FireOngoing)),
@@ -280,13 +281,16 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
     REPORTS.iter().find(|(_, section)| found.has(*section)).map(|(kind, _)| Safety::Report(*kind))
 }
 
-/// A message of one or two words besides fillers ("cướp!", "cháy ơi", "tai nạn"), without a
-/// passive "bị" (a victim's statement, "bị trộm", is a report).
+/// A message of at most [`SHORT_MESSAGE`] words besides fillers ("cướp!", "cháy ơi", "tai nạn
+/// giao thông"), without a passive "bị" (a victim's statement, "bị trộm", is a report).
 fn is_short(message: &[Syllable<'_>], rules: &Rules) -> bool {
     let passive = message.iter().any(|s| s.folded == "bi" && (!s.accented || s.exact == "bị"));
     let content = (0..message.len()).filter(|&i| !rules.is_word_of(Section::Filler, message, i)).count();
-    !passive && content <= 2
+    !passive && content <= SHORT_MESSAGE
 }
+
+/// Most words of a message read as an exclamation (see [`is_short`]).
+const SHORT_MESSAGE: usize = 4;
 
 /// "… có … không" / "… chưa" at the end of a message is a yes/no question.
 fn ends_as_question(message: &[Syllable<'_>]) -> bool {

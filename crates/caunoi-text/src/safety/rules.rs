@@ -4,7 +4,7 @@
 //! Patterns are indexed by the folded form of their first syllable, so a message costs one
 //! hash look-up per syllable plus the few patterns that start with it, whatever the number of
 //! rules. A mask section's matches are found first; the patterns of its domain do not count
-//! where they overlap a masked syllable.
+//! where their span (gaps included) overlaps a masked syllable.
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -37,6 +37,7 @@ pub(super) enum Section {
     Now,
     Hypothetical,
     Procedure,
+    Inquiry,
     Past,
     Filler,
     ReportRobbery,
@@ -50,7 +51,7 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 34] = [
+const SECTIONS: [(&str, Section); 35] = [
     ("fire.sure", Section::FireSure),
     ("fire.ambiguous", Section::FireAmbiguous),
     ("fire.ongoing", Section::FireOngoing),
@@ -74,6 +75,7 @@ const SECTIONS: [(&str, Section); 34] = [
     ("now", Section::Now),
     ("hypothetical", Section::Hypothetical),
     ("procedure", Section::Procedure),
+    ("inquiry", Section::Inquiry),
     ("past", Section::Past),
     ("filler", Section::Filler),
     ("report.robbery", Section::ReportRobbery),
@@ -102,6 +104,8 @@ impl Section {
             CrimeSure | CrimeOngoing => Some(CrimeMask),
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
             Help => Some(HelpMask),
+            ReportAssault => Some(ViolenceMask),
+            ReportRobbery | ReportTheft => Some(CrimeMask),
             _ => None,
         }
     }
@@ -142,10 +146,21 @@ pub(super) struct Syllable<'a> {
     pub(super) accented: bool,
 }
 
+/// Most syllables a gap ("…" in a pattern) stands for.
+const MAX_GAP: usize = 3;
+
 struct PatternSyllable {
     exact: String,
     folded: String,
     strict: bool,
+    /// Up to [`MAX_GAP`] other syllables may come before this one ("bị … đánh").
+    gap_before: bool,
+}
+
+impl PatternSyllable {
+    fn matches(&self, m: &Syllable<'_>) -> bool {
+        if m.accented || self.strict { m.exact == self.exact.as_str() } else { m.folded == self.folded.as_str() }
+    }
 }
 
 struct Pattern {
@@ -155,15 +170,23 @@ struct Pattern {
 }
 
 impl Pattern {
-    fn matches_at(&self, message: &[Syllable<'_>], at: usize) -> bool {
-        let n = self.syllables.len();
-        if at + n > message.len() {
-            return false;
-        }
-        let all = self.syllables.iter().zip(&message[at..at + n]).all(|(p, m)| {
-            if m.accented || p.strict { m.exact == p.exact.as_str() } else { m.folded == p.folded.as_str() }
-        });
-        all && message.get(at + n).is_none_or(|next| !self.not_followed_by.iter().any(|x| *x == next.folded))
+    /// Where a match starting at `at` ends (exclusive), if the pattern matches there.
+    fn match_at(&self, message: &[Syllable<'_>], at: usize) -> Option<usize> {
+        self.match_from(message, 0, at)
+    }
+
+    /// Matches syllables `i..` of the pattern from message position `at`; gaps take the
+    /// fewest syllables that let the rest match.
+    fn match_from(&self, message: &[Syllable<'_>], i: usize, at: usize) -> Option<usize> {
+        let Some(p) = self.syllables.get(i) else {
+            let followed = message.get(at).is_some_and(|next| self.not_followed_by.iter().any(|x| *x == next.folded));
+            return (!followed).then_some(at);
+        };
+        let gap = if p.gap_before { MAX_GAP } else { 0 };
+        (at..=at + gap)
+            .take_while(|&j| j < message.len())
+            .filter(|&j| p.matches(&message[j]))
+            .find_map(|j| self.match_from(message, i + 1, j + 1))
     }
 }
 
@@ -250,7 +273,8 @@ impl Rules {
                     rules.respell.insert(typed, read);
                 }
                 Current::Section(section) => {
-                    let pattern = parse_pattern(section, trimmed).ok_or_else(|| err("empty pattern"))?;
+                    let pattern = parse_pattern(section, trimmed)
+                        .ok_or_else(|| err("empty pattern, or a gap at its start or end"))?;
                     for s in &pattern.syllables {
                         rules.vocabulary_exact.insert(s.exact.clone());
                         rules.vocabulary_folded.insert(s.folded.clone());
@@ -267,31 +291,28 @@ impl Rules {
     /// The sections `message` matches, masks applied.
     pub(super) fn scan(&self, message: &[Syllable<'_>]) -> Found {
         // (pattern, start) of every match; masks first into per-syllable flags.
-        let mut matches: Vec<(u32, u32)> = Vec::new();
+        let mut matches: Vec<(u32, u32, u32)> = Vec::new();
         let mut masked = vec![0u8; message.len()];
         for at in 0..message.len() {
             let Some(candidates) = self.by_first.get(message[at].folded.as_ref()) else { continue };
             for &id in candidates {
                 let pattern = &self.patterns[id as usize];
-                if !pattern.matches_at(message, at) {
-                    continue;
-                }
+                let Some(end) = pattern.match_at(message, at) else { continue };
                 if pattern.section.is_mask() {
                     let flag = pattern.section.mask_flag();
-                    for m in &mut masked[at..at + pattern.syllables.len()] {
+                    for m in &mut masked[at..end] {
                         *m |= flag;
                     }
                 } else {
-                    matches.push((id, at as u32));
+                    matches.push((id, at as u32, end as u32));
                 }
             }
         }
         let mut found = 0u64;
-        for (id, at) in matches {
+        for (id, at, end) in matches {
             let pattern = &self.patterns[id as usize];
-            let at = at as usize;
             let flag = pattern.section.mask().map_or(0, Section::mask_flag);
-            if masked[at..at + pattern.syllables.len()].iter().all(|m| m & flag == 0) {
+            if masked[at as usize..end as usize].iter().all(|m| m & flag == 0) {
                 found |= pattern.section.bit();
             }
         }
@@ -303,7 +324,7 @@ impl Rules {
         self.by_first.get(message[at].folded.as_ref()).is_some_and(|ids| {
             ids.iter().any(|&id| {
                 let p = &self.patterns[id as usize];
-                p.section == section && p.syllables.len() == 1 && p.matches_at(message, at)
+                p.section == section && p.syllables.len() == 1 && p.match_at(message, at).is_some()
             })
         })
     }
@@ -317,7 +338,7 @@ impl Rules {
         for at in 0..message.len() {
             for &id in self.by_first.get(message[at].folded.as_ref()).into_iter().flatten() {
                 let p = &self.patterns[id as usize];
-                if p.matches_at(message, at) {
+                if p.match_at(message, at).is_some() {
                     let words: Vec<&str> = p.syllables.iter().map(|s| s.exact.as_str()).collect();
                     out.push(format!("{:?}: {}", p.section, words.join(" ")));
                 }
@@ -329,16 +350,23 @@ impl Rules {
 
 fn parse_pattern(section: Section, spec: &str) -> Option<Pattern> {
     let (words, exclusions) = spec.split_once('~').unwrap_or((spec, ""));
-    let syllables: Vec<PatternSyllable> = words
-        .split_whitespace()
-        .map(|w| {
-            let strict = w.starts_with('!');
-            let exact = normalize(w.trim_start_matches('!'));
-            PatternSyllable { folded: fold_syllable(&exact), exact, strict }
-        })
-        .filter(|s| !s.exact.is_empty())
-        .collect();
-    if syllables.is_empty() {
+    let mut syllables: Vec<PatternSyllable> = Vec::new();
+    let mut gap = false;
+    for w in words.split_whitespace() {
+        if w == "…" || w == "..." {
+            gap = true;
+            continue;
+        }
+        let strict = w.starts_with('!');
+        let exact = normalize(w.trim_start_matches('!'));
+        if exact.is_empty() {
+            continue;
+        }
+        syllables.push(PatternSyllable { folded: fold_syllable(&exact), exact, strict, gap_before: gap });
+        gap = false;
+    }
+    // A pattern starts and ends with a syllable: a gap there would match nothing more.
+    if syllables.first().is_none_or(|s| s.gap_before) || gap {
         return None;
     }
     let not_followed_by = exclusions.split_whitespace().map(|w| fold_syllable(&normalize(w))).collect();

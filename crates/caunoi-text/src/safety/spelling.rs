@@ -1,6 +1,6 @@
 //! A message's syllables made ready for the rules: teencode the abbreviation list lacks
 //! (`[respell]` in the rule file), telex typed without the input method ("chays nhaf" is
-//! "cháy nhà") and two swapped letters ("cahy" is "chay").
+//! "cháy nhà"), a doubled letter ("tinhh") and two swapped letters ("cahy" is "chay").
 //!
 //! The last two repair only a syllable the rules do not know, and only into one they do, so a
 //! word outside the rules is never turned into another word.
@@ -53,10 +53,18 @@ fn repair(s: &str, rules: &Rules) -> Option<String> {
     if let Some(t) = telex(s).filter(|t| rules.vocabulary_exact.contains(t)) {
         return Some(t);
     }
+    let bytes = s.as_bytes();
+    let undoubled = (1..bytes.len()).filter(|&i| bytes[i] == bytes[i - 1]).find_map(|i| {
+        let mut shorter = s.to_owned();
+        shorter.remove(i);
+        rules.vocabulary_folded.contains(&shorter).then_some(shorter)
+    });
+    if undoubled.is_some() {
+        return undoubled;
+    }
     if s.len() < MIN_SWAP_LEN {
         return None;
     }
-    let bytes = s.as_bytes();
     (0..bytes.len() - 1).find_map(|i| {
         let mut swapped = bytes.to_vec();
         swapped.swap(i, i + 1);
