@@ -1,12 +1,13 @@
-//! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (tuned on)
-//! and `emergency_holdout.json` (written after tuning, never tuned on), plus the ordinary FAQ
-//! questions of `dev_questions.json` and `holdout_questions.json`, none of which may be raised as
-//! an emergency.
+//! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
+//! were tuned on it) and `emergency_holdout.json` (written after tuning; its first, untouched run
+//! is the honest estimate in BENCHMARKS.md, "Emergency detection", and its misses were fixed
+//! afterwards), plus the ordinary FAQ questions of `dev_questions.json` and
+//! `holdout_questions.json`, none of which may be raised as an emergency.
 //!
-//! Targets (BENCHMARKS.md, "Emergency detection"): recall with the right service ≥ 99 % per kind
-//! and overall, false alarms ≤ 2 %, and every emergency recognised in a set names the expected
-//! service first. Run with `--nocapture` to see the figures and the misses:
-//! `cargo test -p caunoi-text --test emergencies -- --nocapture`.
+//! Targets: recall with the right service ≥ 99 % per kind and overall, false alarms ≤ 2 %,
+//! every emergency recognised in a set names the expected services in the expected order, and
+//! ≥ 90 % of the labelled crime reports recognised with their kind. Run with `--nocapture` to
+//! see the figures and the misses: `cargo test -p caunoi-text --test emergencies -- --nocapture`.
 
 use std::collections::BTreeMap;
 
@@ -16,6 +17,7 @@ use serde::Deserialize;
 
 const TARGET_RECALL: f64 = 0.99;
 const MAX_FALSE_ALARMS: f64 = 0.02;
+const TARGET_REPORTS: f64 = 0.9;
 
 #[derive(Deserialize)]
 struct Item {
@@ -95,7 +97,7 @@ fn measure(items: &[Item]) -> Figures {
                         f.emergencies.right_kind += 1;
                     }
                 }
-                Some(Safety::Emergency(found)) => {
+                Some(Safety::Emergency(_)) => {
                     f.wrong_number.push(format!(
                         "[{}, {}] {:?} → {} (expected {})",
                         item.expected,
@@ -104,7 +106,6 @@ fn measure(items: &[Item]) -> Figures {
                         describe(outcome),
                         expected.numbers()
                     ));
-                    let _ = found;
                 }
                 _ => f.misses.push(format!(
                     "[{}, {}] {:?} → {}",
@@ -178,6 +179,9 @@ fn report(name: &str, f: &Figures) -> Vec<String> {
     }
     if f.reports > 0 {
         println!("crime reports      {}/{} recognised with the right kind", f.reports_right, f.reports);
+        if share(f.reports_right, f.reports) < TARGET_REPORTS {
+            problems.push(format!("{name}: crime reports {}/{} < 90%", f.reports_right, f.reports));
+        }
     }
     for line in f.misses.iter().chain(&f.wrong_number).chain(&f.alarms) {
         println!("  {line}");
@@ -226,4 +230,11 @@ fn faq_questions_raise_no_emergency() {
     println!("FAQ questions: {} checked, {} raised as an emergency", checked, alarms.len());
     assert!(checked > 200, "{checked} FAQ questions checked");
     assert!(alarms.is_empty(), "{}", alarms.join("\n"));
+}
+
+#[test]
+fn holdout_set_meets_the_targets() {
+    let items = load("emergency_holdout.json");
+    assert!(items.len() >= 150, "the holdout set has {} messages", items.len());
+    assert_targets("emergency_holdout.json", &items);
 }

@@ -20,7 +20,8 @@
 //! 2. Otherwise each kind is an emergency when one of its *sure* patterns matches ("cháy nhà",
 //!    "bất tỉnh", "cầm dao"), or an *ongoing* one with a sign that it is happening now
 //!    ("đang đánh", "trộm đang …") or in an exclamation of a few words ("cướp!", "tai nạn
-//!    giao thông"). A traffic accident needs someone hurt, or a sign that it is happening now.
+//!    giao thông"). A traffic accident needs someone hurt, a sign that it is happening now,
+//!    or to be told as a statement, not a question, that does not call it mild.
 //! 3. When several kinds match, the most specific wins: fire, then accident, medical,
 //!    violence, crime in progress; a call for help ("cứu với") without any of them is
 //!    [`EmergencyKind::CallForHelp`], unless it is about papers ("cứu em với, hồ sơ …"). So "cháy nhà rồi cứu với" is a fire (114) and "bạn tôi
@@ -244,14 +245,18 @@ const REPORTS: [(ReportKind, Section); 7] = [
 fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Option<Safety> {
     use Section::*;
     let hard = found.has(Hypothetical);
+    let question = question_mark || yes_no || found.has(Question);
     let help = found.has(Help) || (short && found.has(HelpShort));
     let now = found.has(Now) || help || short;
     let calm = hard || (found.any(&[Procedure, Inquiry, Past]) && !(found.has(Now) || help));
     if !calm {
         let is_emergency = |kind: EmergencyKind| match kind {
             EmergencyKind::Fire => found.has(FireSure) || (now && found.has(FireOngoing)),
+            // Someone hurt, or an accident told as a statement that does not call it mild.
             EmergencyKind::Accident => {
-                found.has(AccidentSure) || (found.has(AccidentEvent) && (now || found.has(AccidentSevere)))
+                found.has(AccidentSure)
+                    || (found.has(AccidentEvent)
+                        && (now || found.has(AccidentSevere) || !(question || found.has(AccidentMask))))
             }
             EmergencyKind::Medical => found.has(MedicalSure),
             EmergencyKind::Violence => found.has(ViolenceSure) || (now && found.has(ViolenceOngoing)),
@@ -274,7 +279,6 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
     if help && !found.any(&[Hypothetical, Procedure]) {
         return Some(Safety::Emergency(EmergencyKind::CallForHelp));
     }
-    let question = question_mark || yes_no || found.has(Question);
     if hard || (question && !found.has(ReportAnchor)) {
         return None;
     }

@@ -288,10 +288,12 @@ impl Rules {
         Ok(rules)
     }
 
-    /// The sections `message` matches, masks applied.
+    /// The sections `message` matches, masks applied (a mask section itself counts as
+    /// matched where it matches).
     pub(super) fn scan(&self, message: &[Syllable<'_>]) -> Found {
         // (pattern, start) of every match; masks first into per-syllable flags.
         let mut matches: Vec<(u32, u32, u32)> = Vec::new();
+        let mut found = 0u64;
         let mut masked = vec![0u8; message.len()];
         for at in 0..message.len() {
             let Some(candidates) = self.by_first.get(message[at].folded.as_ref()) else { continue };
@@ -303,12 +305,12 @@ impl Rules {
                     for m in &mut masked[at..end] {
                         *m |= flag;
                     }
+                    found |= pattern.section.bit();
                 } else {
                     matches.push((id, at as u32, end as u32));
                 }
             }
         }
-        let mut found = 0u64;
         for (id, at, end) in matches {
             let pattern = &self.patterns[id as usize];
             let flag = pattern.section.mask().map_or(0, Section::mask_flag);
