@@ -285,7 +285,7 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
     REPORTS.iter().find(|(_, section)| found.has(*section)).map(|(kind, _)| Safety::Report(*kind))
 }
 
-/// A message of at most [`SHORT_MESSAGE`] words besides fillers ("cướp!", "cháy ơi", "tai nạn
+/// A message of at most [`SHORT_MESSAGE`] syllables besides fillers ("cướp!", "cháy ơi", "tai nạn
 /// giao thông"), without a passive "bị" (a victim's statement, "bị trộm", is a report).
 fn is_short(message: &[Syllable<'_>], rules: &Rules) -> bool {
     let passive = message.iter().any(|s| s.folded == "bi" && (!s.accented || s.exact == "bị"));
@@ -293,7 +293,7 @@ fn is_short(message: &[Syllable<'_>], rules: &Rules) -> bool {
     !passive && content <= SHORT_MESSAGE
 }
 
-/// Most words of a message read as an exclamation (see [`is_short`]).
+/// Most syllables of a message read as an exclamation (see [`is_short`]).
 const SHORT_MESSAGE: usize = 4;
 
 /// "… có … không" / "… chưa" at the end of a message is a yes/no question.
