@@ -6,6 +6,7 @@ use caunoi_text::matcher::{Candidate, FaqDoc, HandOffReason as MatcherHandOff, M
 use caunoi_text::safety::{self, EmergencyKind, ReportKind, Safety};
 use proptest::prelude::*;
 
+use super::phrases::Words;
 use super::turn::clip_for_test;
 use super::*;
 
@@ -1014,4 +1015,24 @@ fn labels_are_never_cut_in_the_middle_of_a_word() {
     assert_eq!(clip_for_test("Ngắn", 20), "Ngắn");
     assert_eq!(clip_for_test("Mất, hỏng: cấp lại", 12), "Mất, hỏng…");
     assert_eq!(clip_for_test("Siêudàikhôngcókhoảngtrắng", 10), "Siêudàikh…", "one long word is cut");
+}
+
+#[test]
+fn an_english_question_gets_an_english_reply_and_an_officer_never_a_vietnamese_guess() {
+    for message in [
+        "how much is an id card",
+        "Where can I get a temporary residence registration?",
+        "my passport was stolen, what should i do",
+        "hello, do you speak english",
+    ] {
+        let turn = text(&greeted(), message);
+        assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::OtherLanguage }, "{message}");
+        let t = &turn.replies[0].text;
+        assert!(t.starts_with("Hello! The automatic answers") && t.contains("115 ambulance"), "{message}: {t}");
+        assert_eq!(payloads(&turn.replies[0]), ["tel:113", "tel:114", "tel:115"]);
+    }
+    // Vietnamese typed without accents is not English.
+    for message in ["lam the can cuoc o dau", "ho chieu het han thi lam the nao", "dang ky tam tru can gi", "hi ad"] {
+        assert!(!Words::is_english(message), "{message}");
+    }
 }

@@ -150,6 +150,10 @@ impl Turn<'_> {
             self.start_report(kind_name(kind));
             return;
         }
+        if Words::is_english(text) {
+            self.in_english();
+            return;
+        }
         let words = Words::new(text);
         if words.asks_for_officer() {
             self.hand_off_requested();
@@ -644,6 +648,36 @@ impl Turn<'_> {
                 buttons = self.call_buttons();
             }
         }
+        self.out.reply(text, buttons);
+    }
+
+    /// A message in English: the answers here are Vietnamese, so never a guessed Vietnamese
+    /// answer; an officer takes it, and the emergency numbers are given in English.
+    fn in_english(&mut self) {
+        self.out.review = Some(ReviewReason::HandedOff);
+        self.out.action = BotAction::HandOff { reason: HandOffReason::OtherLanguage };
+        self.out.memory.failed_turns = 0;
+        self.out.memory.waiting_acknowledged = false;
+        let unit = self.unit();
+        let mut text = format!(
+            "Hello! The automatic answers of {} are in Vietnamese, so your message has been passed to an officer, \
+             who will reply here",
+            unit.name
+        );
+        text.push_str(match self.availability() {
+            Availability::OnDuty => " shortly.",
+            Availability::OfficeHours => " during office hours.",
+            Availability::Nobody => " when the office opens; no officer is online now.",
+        });
+        if let Some(phone) = non_empty(&unit.duty_phone).or(non_empty(&unit.hotline)) {
+            text.push_str(&format!(" You can also call {phone}."));
+        }
+        text.push_str("\nEmergency: 113 police · 114 fire and rescue · 115 ambulance.");
+        let buttons = vec![
+            button("Call 113 – Police", tel_payload("113")),
+            button("Call 114 – Fire", tel_payload("114")),
+            button("Call 115 – Ambulance", tel_payload("115")),
+        ];
         self.out.reply(text, buttons);
     }
 
