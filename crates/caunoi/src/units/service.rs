@@ -236,6 +236,11 @@ pub async fn history(app: &App, unit: UnitId) -> Result<Vec<store::HistoryRow>, 
 }
 
 /// A unit's id and path by code (no scope: callers check it, or act for the system).
+/// A unit's name by id (the public page names the unit above).
+pub async fn name_of(db: &crate::db::Db, unit: UnitId) -> Result<Option<String>, StoreError> {
+    store::name_of(db, unit).await
+}
+
 /// The parent of a unit, if it has one (the alarm's escalation).
 pub async fn parent_of(db: &crate::db::Db, unit: UnitId) -> Result<Option<UnitId>, StoreError> {
     store::parent_of(db, unit).await

@@ -344,3 +344,11 @@ pub async fn parent_of(db: &Db, unit: UnitId) -> Result<Option<UnitId>, StoreErr
         .await)?;
     Ok(row.and_then(|(p,)| p).map(UnitId))
 }
+
+/// A unit's name by id.
+pub async fn name_of(db: &Db, unit: UnitId) -> Result<Option<String>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
+        .bind(unit.0)
+        .fetch_optional(pool)
+        .await)?)
+}

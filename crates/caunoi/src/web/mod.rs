@@ -168,7 +168,19 @@ pub(crate) async fn observe(State(app): State<App>, req: Request, next: Next) ->
     let route =
         req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let is_static = route.starts_with("/static/");
+    let citizen_path = req.uri().path().starts_with("/u/").then(|| req.uri().path().to_owned());
     let mut resp = next.run(req).await;
+    let html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let Some(path) = citizen_path
+        && resp.status() == StatusCode::NOT_FOUND
+        && html
+    {
+        resp = error::citizen_not_found(&path);
+    }
     let status = resp.status().as_u16();
     let h = resp.headers_mut();
     // A route that sets its own policy (the embeddable chat) decides about framing itself.
