@@ -27,6 +27,7 @@ pub struct FileConfig {
     pub workers: Option<Switch>,
     pub trusted_proxies: Option<String>,
     pub zalo_requests_per_minute: Option<u32>,
+    pub metrics_token: Option<String>,
 }
 
 /// An on/off setting as the file may write it: `true`/`false`, `"on"`/`"off"`, `"yes"`/`"no"`,
@@ -83,6 +84,7 @@ pub struct Overrides {
     pub log: Option<String>,
     pub session_idle_minutes: Option<u64>,
     pub zalo_requests_per_minute: Option<u32>,
+    pub metrics_token: Option<String>,
     /// The data directory must exist already (commands that only read, such as `kb ask`): a
     /// mistyped path is an error instead of a new, empty database.
     pub existing_data_dir: bool,
@@ -114,6 +116,8 @@ pub struct Config {
     pub trusted_proxies: TrustedProxies,
     /// Requests per minute caunoi allows itself towards Zalo per OA (sends, uploads).
     pub zalo_requests_per_minute: std::num::NonZeroU32,
+    /// A bearer token that lets a monitoring system on another machine read `/metrics`.
+    pub metrics_token: Option<String>,
 }
 
 /// Zalo's documented limit is per App, 4,000 requests a minute; one OA per App is the usual
@@ -233,6 +237,7 @@ impl Config {
             workers: o.workers.or(file.workers.map(|s| s.0)).unwrap_or(true),
             trusted_proxies,
             zalo_requests_per_minute,
+            metrics_token: o.metrics_token.clone().or(file.metrics_token).filter(|t| !t.trim().is_empty()),
         })
     }
 

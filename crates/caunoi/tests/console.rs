@@ -494,3 +494,22 @@ async fn static_assets_are_served_from_the_binary() {
     assert_eq!(r.status(), 200);
     assert_eq!(t.get(&t.client(), "/static/../Cargo.toml").await.0, 404);
 }
+
+#[tokio::test]
+async fn metrics_are_not_for_the_public() {
+    let t = TestApp::spawn().await;
+    // Forwarded by a reverse proxy on this machine: a request from the internet.
+    let r = t.client().get(t.url("/metrics")).header("X-Forwarded-For", "203.0.113.9").send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(!r.text().await.unwrap().contains("caunoi_http_requests_total"));
+    // A token is believed only when one is configured, and only the right one.
+    use axum::http::{HeaderMap, HeaderValue, header};
+    let peer: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    let mut h = HeaderMap::new();
+    assert!(!caunoi::web::metrics_allowed(None, peer, &h));
+    h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cret-token"));
+    assert!(!caunoi::web::metrics_allowed(None, peer, &h), "no token configured: no token accepted");
+    assert!(caunoi::web::metrics_allowed(Some("s3cret-token"), peer, &h));
+    assert!(!caunoi::web::metrics_allowed(Some("other-token"), peer, &h));
+    assert!(caunoi::web::metrics_allowed(None, "127.0.0.1".parse().unwrap(), &HeaderMap::new()), "this machine");
+}

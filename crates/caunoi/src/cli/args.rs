@@ -40,6 +40,9 @@ pub struct ServeArgs {
     /// Requests per minute towards Zalo per OA. Default 4000 (Zalo's documented limit per App).
     #[arg(long, env = "CAUNOI_ZALO_REQUESTS_PER_MINUTE", value_name = "N")]
     pub zalo_requests_per_minute: Option<u32>,
+    /// A bearer token that lets monitoring on another machine read /metrics. Default: none (local only).
+    #[arg(long, env = "CAUNOI_METRICS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub metrics_token: Option<String>,
     /// Base URL of the Zalo API hosts (the fake Zalo in tests and the demo). Default: real Zalo.
     #[arg(long, env = "CAUNOI_ZALO_API_URL", value_name = "URL")]
     pub zalo_api_url: Option<String>,
@@ -70,6 +73,7 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         log: s.log.clone(),
         session_idle_minutes: s.session_idle_minutes,
         zalo_requests_per_minute: s.zalo_requests_per_minute,
+        metrics_token: s.metrics_token.clone(),
         existing_data_dir: false,
     }
 }
