@@ -48,6 +48,7 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     let addr = listener.local_addr().map_err(|e| CliError::Message(e.to_string()))?;
     tracing::info!(address = %addr, public_url = %app.config.public_url, "caunoi is listening");
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    tokio::spawn(strip_stored_media(app.config.data_dir.clone()));
     let workers = crate::channels::start_workers(&app);
     let router = crate::web::routes::router(app.clone());
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -72,6 +73,15 @@ pub async fn spawn(app: App) -> std::io::Result<(SocketAddr, tokio::task::JoinHa
         let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
     });
     Ok((addr, handle))
+}
+
+/// Photos stored before caunoi stripped metadata get their served copy cleaned, once.
+async fn strip_stored_media(data_dir: std::path::PathBuf) {
+    match crate::media::strip_stored(&data_dir).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(photos = n, "stored photos cleaned of their metadata"),
+        Err(e) => tracing::warn!(error = %e, "stored photos could not all be cleaned of their metadata"),
+    }
 }
 
 async fn housekeeping(app: App) {

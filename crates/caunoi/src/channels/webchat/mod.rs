@@ -77,6 +77,8 @@ pub enum ChatError {
     VideoTooLarge,
     #[error("upload broken off")]
     UploadBroken,
+    #[error("upload refused: {0}")]
+    Refused(crate::media::check::Refusal),
     #[error("rate limited")]
     RateLimited,
     #[error("no session")]
@@ -143,6 +145,10 @@ impl ChatError {
                 "Tệp tải lên bị gián đoạn. Vui lòng gửi lại.",
                 "The upload broke off. Please send it again.",
             ),
+            Refused(r) => {
+                let (vi, en) = r.message();
+                (StatusCode::UNPROCESSABLE_ENTITY, r.code(), vi, en)
+            }
             RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate_limited",

@@ -235,6 +235,7 @@ pub fn upload_error(e: UploadError) -> ChatError {
         UploadError::TooLarge(kind) if kind.is_video() => ChatError::VideoTooLarge,
         UploadError::TooLarge(_) => ChatError::ImageTooLarge,
         UploadError::Broken => ChatError::UploadBroken,
+        UploadError::Refused(r) => ChatError::Refused(r),
         UploadError::Io(e) => {
             tracing::error!(error = %e, "web chat upload not stored");
             ChatError::Internal
