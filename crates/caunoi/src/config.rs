@@ -3,6 +3,7 @@
 //! [`Config`] that the rest of the program trusts.
 
 use crate::crypto::{self, KEY_LEN};
+use crate::media::space::{FreeFloor, parse_bytes};
 use crate::proxies::TrustedProxies;
 use caunoi_zalo::signature::{MacFirstTerm, MacSecret, MacVariant, SignatureConfig, VerifyMode};
 use serde::Deserialize;
@@ -26,6 +27,11 @@ pub struct FileConfig {
     pub zalo_signature: Option<String>,
     pub workers: Option<bool>,
     pub trusted_proxies: Option<String>,
+    pub media_free_floor: Option<String>,
+    pub upload_quota_session_hour: Option<String>,
+    pub upload_quota_session_day: Option<String>,
+    pub upload_quota_address_hour: Option<String>,
+    pub upload_quota_address_day: Option<String>,
 }
 
 /// Values given on the command line or in the environment (highest precedence).
@@ -42,6 +48,28 @@ pub struct Overrides {
     pub zalo_signature: Option<String>,
     pub workers: Option<bool>,
     pub trusted_proxies: Option<String>,
+    pub media_free_floor: Option<String>,
+    pub upload_quota_session_hour: Option<String>,
+    pub upload_quota_session_day: Option<String>,
+    pub upload_quota_address_hour: Option<String>,
+    pub upload_quota_address_day: Option<String>,
+}
+
+/// Bytes the web chat accepts in uploads over a window, per chat session and per client
+/// address (many citizens share one address behind a mobile carrier's NAT, hence the room).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuotas {
+    pub session_hour: u64,
+    pub session_day: u64,
+    pub address_hour: u64,
+    pub address_day: u64,
+}
+
+impl Default for UploadQuotas {
+    /// 200 MB an hour and 500 MB a day per chat; 1 GB an hour and 4 GB a day per address.
+    fn default() -> Self {
+        UploadQuotas { session_hour: 200 << 20, session_day: 500 << 20, address_hour: 1 << 30, address_day: 4 << 30 }
+    }
 }
 
 /// The resolved configuration.
@@ -68,6 +96,10 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, throttling).
     /// Empty: the socket's peer is the client.
     pub trusted_proxies: TrustedProxies,
+    /// Uploads are refused while the media disk has less free space than this.
+    pub media_free_floor: FreeFloor,
+    /// The web chat's upload byte quotas.
+    pub upload_quotas: UploadQuotas,
 }
 
 /// A configuration problem, in one sentence for the operator.
@@ -89,6 +121,8 @@ pub enum ConfigError {
     ZaloApiUrl(String),
     #[error("trusted_proxies is not valid: {0}; use IPs or CIDR ranges, comma-separated (127.0.0.1, 10.0.0.0/8)")]
     TrustedProxies(#[from] crate::proxies::InvalidProxy),
+    #[error("{key} is not valid: {reason}")]
+    Media { key: &'static str, reason: String },
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
 }
@@ -133,6 +167,41 @@ impl Config {
         }
         let trusted_proxies: TrustedProxies =
             o.trusted_proxies.clone().or(file.trusted_proxies).unwrap_or_default().parse()?;
+        let media_free_floor = match o.media_free_floor.clone().or(file.media_free_floor) {
+            Some(text) => text.parse().map_err(|reason| ConfigError::Media { key: "media_free_floor", reason })?,
+            None => FreeFloor::default(),
+        };
+        let quota = |key: &'static str, given: Option<String>, default: u64| match given {
+            Some(text) => match parse_bytes(&text) {
+                Ok(n) if n > 0 => Ok(n),
+                Ok(_) => Err(ConfigError::Media { key, reason: "a quota must be more than 0".into() }),
+                Err(reason) => Err(ConfigError::Media { key, reason }),
+            },
+            None => Ok(default),
+        };
+        let d = UploadQuotas::default();
+        let upload_quotas = UploadQuotas {
+            session_hour: quota(
+                "upload_quota_session_hour",
+                o.upload_quota_session_hour.clone().or(file.upload_quota_session_hour),
+                d.session_hour,
+            )?,
+            session_day: quota(
+                "upload_quota_session_day",
+                o.upload_quota_session_day.clone().or(file.upload_quota_session_day),
+                d.session_day,
+            )?,
+            address_hour: quota(
+                "upload_quota_address_hour",
+                o.upload_quota_address_hour.clone().or(file.upload_quota_address_hour),
+                d.address_hour,
+            )?,
+            address_day: quota(
+                "upload_quota_address_day",
+                o.upload_quota_address_day.clone().or(file.upload_quota_address_day),
+                d.address_day,
+            )?,
+        };
         Ok(Config {
             listen,
             data_dir,
@@ -146,6 +215,8 @@ impl Config {
             zalo_signature,
             workers: o.workers.or(file.workers).unwrap_or(true),
             trusted_proxies,
+            media_free_floor,
+            upload_quotas,
         })
     }
 
@@ -230,6 +301,29 @@ mod tests {
         assert_eq!(c.secret_key, again.secret_key);
         assert!(!c.tls());
         assert!(c.trusted_proxies.is_empty(), "nobody's X-Forwarded-For is believed by default");
+        assert_eq!((c.media_free_floor, c.upload_quotas), (FreeFloor::Bytes(2 << 30), UploadQuotas::default()));
+    }
+
+    #[test]
+    fn media_limits_come_from_flags_before_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "media_free_floor = \"5%\"\nupload_quota_session_hour = \"50MB\"\nupload_quota_address_day = \"8GB\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            config_file: Some(file),
+            upload_quota_session_hour: Some("20MB".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&o).unwrap();
+        assert_eq!(c.media_free_floor, FreeFloor::Percent(5));
+        assert_eq!(c.upload_quotas.session_hour, 20 << 20, "the flag wins over the file");
+        assert_eq!(c.upload_quotas.address_day, 8 << 30);
+        assert_eq!(c.upload_quotas.session_day, UploadQuotas::default().session_day);
     }
 
     #[test]
@@ -244,6 +338,10 @@ mod tests {
         assert!(e.to_string().contains("secret_key"));
         let e = Config::resolve(&Overrides { trusted_proxies: Some("nginx".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("trusted_proxies"), "{e}");
+        let e = Config::resolve(&Overrides { media_free_floor: Some("plenty".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("media_free_floor"), "{e}");
+        let e = Config::resolve(&Overrides { upload_quota_session_day: Some("0".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("upload_quota_session_day"), "{e}");
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "listen = 5\nunknown = true\n").unwrap();
         let e = Config::resolve(&Overrides { config_file: Some(file), ..base }).unwrap_err();

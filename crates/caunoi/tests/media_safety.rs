@@ -6,8 +6,12 @@
 //! - a 3-byte JPEG, a truncated one, `ftypheic` and junk, a video without its boxes are refused
 //!   with their specific message, and nothing is stored;
 //! - a DOCX carrying `word/evil.exe` is refused;
+//! - parallel uploads fit the byte quota exactly, and a refused upload gives its bytes back;
+//! - below the free-space floor nothing is accepted;
 //! - a citizen's photo, location and sentence pass every limit.
 
+use caunoi::config::{Config, UploadQuotas};
+use caunoi::media::space::FreeFloor;
 use caunoi_testkit::{TestApp, eventually};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -178,6 +182,19 @@ async fn reply_with_file(
     (r.status().as_u16(), r.text().await.unwrap_or_default())
 }
 
+/// A second server on the test's database with a changed configuration (workers off: the
+/// test's own server runs them).
+async fn server_with(t: &TestApp, change: impl FnOnce(&mut Config)) -> String {
+    let mut config = t.app.config.clone();
+    config.workers = false;
+    change(&mut config);
+    let app = caunoi::server::assemble(t.app.db.clone(), config);
+    app.kb().reload(&app.db).await.expect("knowledge base");
+    app.bot_settings().reload(&app.db).await.expect("bot settings");
+    let (addr, _server) = caunoi::server::spawn(app).await.expect("server");
+    format!("http://{addr}")
+}
+
 #[tokio::test]
 async fn citizens_gps_photo_is_served_without_metadata_and_the_original_kept_with_its_hash() {
     let t = TestApp::spawn().await;
@@ -294,6 +311,7 @@ async fn broken_photos_and_videos_are_refused_with_their_reason_and_nothing_is_s
     assert_eq!(count(&t, "SELECT COUNT(*) FROM contacts WHERE channel = 'web'").await, 0, "no conversation");
     assert_eq!(files_in(&t, "media/web"), 0, "no file, not even a temporary one");
     assert_eq!(files_in(&t, "media/originals/web"), 0);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM webchat_uploads").await, 0, "refusals take no quota");
 
     // The whole video is accepted; its location box is blanked in what is served.
     let (status, body) = upload(&t.base, &c, "clip.mp4", &video).await;
@@ -306,6 +324,11 @@ async fn broken_photos_and_videos_are_refused_with_their_reason_and_nothing_is_s
     let hash = hex::encode(Sha256::digest(&video));
     let kept = std::fs::read(t.app.config.data_dir.join(format!("media/originals/web/{hash}.mp4"))).expect("kept");
     assert_eq!(kept, video);
+    assert_eq!(
+        count(&t, "SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM webchat_uploads").await,
+        video.len() as i64,
+        "the accepted video's quota settled to its size"
+    );
 }
 
 fn docx_with(parts: &[(&str, &[u8])]) -> Vec<u8> {
@@ -348,6 +371,97 @@ async fn a_docx_carrying_a_program_is_refused_and_a_clean_one_sent() {
     let clean = docx_with(&[("[Content_Types].xml", types), ("word/document.xml", b"<w:document/>")]);
     assert_eq!(reply_with_file(&t, &officer, conv, "", "Mau CT01.docx", &clean).await.0, 303);
     assert_eq!(files_in(&t, "media/officer"), 1);
+}
+
+#[tokio::test]
+async fn parallel_uploads_fit_the_session_quota_exactly_and_refusals_give_it_back() {
+    let t = TestApp::spawn().await;
+    let video = located_video(100_000);
+    // Three uploads of this video (with their multipart framing) fit; a fourth does not.
+    let quota = 3 * (video.len() as u64 + 400);
+    let base = server_with(&t, |c| {
+        c.upload_quotas = UploadQuotas { session_hour: quota, ..UploadQuotas::default() };
+    })
+    .await;
+    let c = open_chat(&base, &t).await;
+    // Six different videos at once, as the probe sent them.
+    let uploads = (0..6u8).map(|n| {
+        let mut v = located_video(100_000);
+        let last = v.len() - 1;
+        v[last] = n;
+        let (c, base) = (c.clone(), base.clone());
+        async move { upload(&base, &c, "clip.mp4", &v).await }
+    });
+    let results = futures::future::join_all(uploads).await;
+    let accepted = results.iter().filter(|(s, _)| *s == 200).count();
+    let refused: Vec<&Value> = results.iter().filter(|(s, _)| *s == 429).map(|(_, b)| b).collect();
+    assert_eq!((accepted, refused.len()), (3, 3), "{results:?}");
+    for body in refused {
+        assert_eq!(body["error"], "upload_quota");
+        assert!(body["message"].as_str().is_some_and(|m| m.contains("trong một giờ qua")), "{body}");
+    }
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM messages WHERE media_ref IS NOT NULL").await, 3);
+    assert_eq!(files_in(&t, "media/originals/web"), 3);
+
+    // The same quota for a fresh session: a refused upload's reservation is given back.
+    let c = open_chat(&base, &t).await;
+    let (status, _) = upload(&base, &c, "cut.mp4", &video[..video.len() - 10]).await;
+    assert_eq!(status, 422);
+    for n in 0..3u8 {
+        let mut v = video.clone();
+        let last = v.len() - 1;
+        v[last] = 100 + n;
+        let (status, body) = upload(&base, &c, "clip.mp4", &v).await;
+        assert_eq!(status, 200, "upload {n}: {body}");
+    }
+    assert_eq!(upload(&base, &c, "clip.mp4", &video).await.0, 429);
+}
+
+#[tokio::test]
+async fn the_quota_guard_holds_under_parallel_reservations() {
+    let t = TestApp::spawn().await;
+    let db = &t.app.db;
+    let now = 1_900_000_000_000_000i64;
+    let limits = caunoi::channels::webchat::store::UploadLimits {
+        hour_since: now - 3_600_000_000,
+        day_since: now - 86_400_000_000,
+        session_hour: 1_000,
+        session_day: 10_000,
+        address_hour: 10_000,
+        address_day: 10_000,
+    };
+    let tries = (0..12).map(|_| async {
+        caunoi::channels::webchat::store::reserve_upload_within(db, 7, "address", now, 300, limits)
+            .await
+            .expect("reserve")
+    });
+    let results = futures::future::join_all(tries).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 3, "3 × 300 fit in 1,000: {results:?}");
+    // Another session behind the same address has the address's room only.
+    let other = caunoi::channels::webchat::store::UploadLimits { session_hour: 100_000, ..limits };
+    let tries = (0..40).map(|_| async {
+        caunoi::channels::webchat::store::reserve_upload_within(db, 8, "address", now, 300, other)
+            .await
+            .expect("reserve")
+    });
+    let results = futures::future::join_all(tries).await;
+    assert_eq!(results.iter().filter(|r| r.is_ok()).count(), (10_000 - 900) / 300, "{results:?}");
+}
+
+#[tokio::test]
+async fn below_the_free_space_floor_uploads_are_refused_and_nothing_is_stored() {
+    let t = TestApp::spawn().await;
+    let base = server_with(&t, |c| c.media_free_floor = FreeFloor::Bytes(1 << 60)).await;
+    let c = open_chat(&base, &t).await;
+    let (status, body) = upload(&base, &c, "IMG_0001.jpg", &gps_jpeg(1)).await;
+    assert_eq!(status, 507, "{body}");
+    assert_eq!(body["error"], "storage_full");
+    assert!(body["message"].as_str().is_some_and(|m| m.contains("không nhận thêm ảnh/video")), "{body}");
+    assert_eq!(files_in(&t, "media/web"), 0);
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM webchat_uploads").await, 0);
+    // Texts still go through.
+    let r = c.post(format!("{base}{}", chat("/messages"))).json(&serde_json::json!({ "text": "Mất xe máy" }));
+    assert_eq!(r.send().await.expect("post").status(), 200);
 }
 
 #[tokio::test]

@@ -47,6 +47,8 @@ pub enum AttachmentError {
     FileTooLarge,
     #[error("refused after its check: {0}")]
     Refused(Refusal),
+    #[error("the media disk is at its free-space floor")]
+    StorageFull,
     #[error("the attachment could not be written")]
     NotSaved,
 }
@@ -65,6 +67,10 @@ impl AttachmentError {
             ),
             AttachmentError::FileTooLarge => ("Tệp quá lớn: tối đa 5 MB.", "The file is too large: at most 5 MB."),
             AttachmentError::Refused(r) => r.message(),
+            AttachmentError::StorageFull => (
+                "Bộ nhớ của hệ thống sắp đầy nên tạm thời không nhận tệp đính kèm. Hãy báo quản trị viên; tin nhắn chưa được gửi.",
+                "The system's storage is nearly full, so attachments are refused for now. Tell the administrator; nothing was sent.",
+            ),
             AttachmentError::NotSaved => {
                 ("Không lưu được tệp. Vui lòng thử lại.", "The file could not be saved. Please try again.")
             }
@@ -100,9 +106,12 @@ fn clean_name(raw: &str, kind: FileType) -> String {
 }
 
 /// Writes an attachment (content-addressed, so a repeated photo is stored once; a photo's
-/// served copy without its metadata, its original kept); returns its reference
-/// `officer/<sha256>.<ext>`.
+/// served copy without its metadata, its original kept) unless the media disk is at its
+/// free-space floor; returns its reference `officer/<sha256>.<ext>`.
 pub async fn store(config: &Config, a: &Attachment) -> Result<String, AttachmentError> {
+    if !crate::media::space::has_room(&config.data_dir, a.bytes.len() as u64, config.media_free_floor).await {
+        return Err(AttachmentError::StorageFull);
+    }
     crate::media::store_bytes(&config.data_dir, Area::Officer, &a.bytes, a.kind.extension()).await.map_err(|e| {
         tracing::warn!(error = %e, "cannot store an officer's attachment");
         AttachmentError::NotSaved

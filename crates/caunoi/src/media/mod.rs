@@ -28,6 +28,7 @@ pub mod image;
 mod jpeg;
 pub mod office;
 pub mod serve;
+pub mod space;
 pub mod upload;
 
 use sha2::{Digest, Sha256};
