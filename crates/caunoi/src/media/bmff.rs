@@ -210,6 +210,7 @@ fn item_locations(b: &[u8], iloc: &Bx, idat: Option<Range<usize>>) -> Result<Vec
     let (count, n) = if version < 2 { (be(b, p, 2)?, 2) } else { (be(b, p, 4)?, 4) };
     p += n;
     let mut out = Vec::new();
+    let too_many = |out: &Vec<(u32, Range<usize>)>| out.len() > MAX_EXTENTS;
     for _ in 0..count {
         let id_len = if version < 2 { 2 } else { 4 };
         let id = be(b, p, id_len)? as u32;
@@ -226,8 +227,11 @@ fn item_locations(b: &[u8], iloc: &Bx, idat: Option<Range<usize>>) -> Result<Vec
         let extents = be(b, p, 2)?;
         p += 2;
         for _ in 0..extents {
+            if too_many(&out) || p > iloc.body.end {
+                return Err(Flaw::Malformed);
+            }
             p += index_size;
-            let offset = base + be(b, p, offset_size)?;
+            let offset = base.checked_add(be(b, p, offset_size)?).ok_or(Flaw::Malformed)?;
             p += offset_size;
             let length = be(b, p, length_size)?;
             p += length_size;
@@ -237,8 +241,8 @@ fn item_locations(b: &[u8], iloc: &Bx, idat: Option<Range<usize>>) -> Result<Vec
                 // Data in another item: its own extents are checked.
                 _ => continue,
             };
-            let start = within.start as u64 + offset;
-            let end = if length == 0 { within.end as u64 } else { start + length };
+            let start = (within.start as u64).checked_add(offset).ok_or(Flaw::Malformed)?;
+            let end = if length == 0 { within.end as u64 } else { start.checked_add(length).ok_or(Flaw::Malformed)? };
             if start > end || end > within.end as u64 {
                 return Err(Flaw::Truncated);
             }
@@ -250,6 +254,12 @@ fn item_locations(b: &[u8], iloc: &Bx, idat: Option<Range<usize>>) -> Result<Vec
     }
     Ok(out)
 }
+
+/// Most item extents a HEIC may declare (a photo has a few dozen: tiles, thumbnail, metadata).
+const MAX_EXTENTS: usize = 10_000;
+
+/// Most top-level boxes a video may have (a fragmented hour-long video has a few thousand).
+const MAX_TOP_BOXES: usize = 100_000;
 
 /// The largest `ispe` (image spatial extents) of `iprp/ipco`.
 fn image_size(b: &[u8], meta_boxes: &[Bx]) -> Result<(u32, u32), Flaw> {
@@ -280,6 +290,9 @@ pub fn check_video<F: Read + Seek>(f: &mut F, len: u64) -> Result<VideoCheck, Fl
     let mut at = 0u64;
     let mut top = Vec::new();
     while at < len {
+        if top.len() >= MAX_TOP_BOXES {
+            return Err(Flaw::Malformed);
+        }
         f.seek(SeekFrom::Start(at)).map_err(|_| Flaw::Truncated)?;
         let mut head = [0u8; 16];
         let n = read_up_to(f, &mut head)?;
@@ -443,6 +456,26 @@ pub(crate) mod tests {
         assert!(!out.windows(11).any(|w| w == b"GPSLatitude"));
         assert!(out.windows(16).any(|w| w == b"HEVC-IMAGE-DATA!"), "image data untouched");
         assert_eq!(clean_heif(&out).map(|c| c.bytes), Ok(None), "idempotent");
+    }
+
+    #[test]
+    fn hostile_item_locations_are_refused_not_followed() {
+        let h = heic(b"\0\0\0\0", b"<x/>");
+        let at = h.windows(4).position(|w| w == b"iloc").expect("iloc") + 4;
+        // Zero-sized offsets and lengths and 65,535 extents per item: bounded, not looped.
+        let mut zero = h.clone();
+        zero[at + 4] = 0x00;
+        zero[at + 6..at + 8].copy_from_slice(&[0xFF, 0xFF]);
+        assert!(clean_heif(&zero).is_err());
+        // 8-byte offsets read from the 4-byte ones: offsets far past the file, refused.
+        let mut wide = h.clone();
+        wide[at + 4] = 0x84;
+        assert!(clean_heif(&wide).is_err());
+        // An extent that starts far past the end of the file: refused.
+        let mut far = h.clone();
+        let first_offset = at + 8 + 2 + 2 + 2;
+        far[first_offset..first_offset + 4].copy_from_slice(&[0xFF; 4]);
+        assert_eq!(clean_heif(&far).err(), Some(Flaw::Truncated));
     }
 
     #[test]

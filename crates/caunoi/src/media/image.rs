@@ -173,7 +173,7 @@ fn webp(b: &[u8]) -> Result<Cleaned, Flaw> {
             if chunk.len() & 1 == 1 {
                 out.push(0);
             }
-            if *kind == b"VP8X" && out[at + 8] & (VP8X_EXIF | VP8X_XMP) != 0 {
+            if *kind == b"VP8X" && chunk.len() > 8 && out[at + 8] & (VP8X_EXIF | VP8X_XMP) != 0 {
                 out[at + 8] &= !(VP8X_EXIF | VP8X_XMP);
                 removed = true;
             }
@@ -366,6 +366,8 @@ pub(crate) mod tests {
         assert_eq!(webp(&riff(&[(b"VP8 ", &vp8)])).map(|c| c.bytes), Ok(None));
         assert_eq!(webp(&tagged[..tagged.len() - 3]).err(), Some(Flaw::Truncated));
         assert_eq!(webp(&riff(&[(b"EXIF", b"II*\0")])).err(), Some(Flaw::Malformed));
+        // A second, empty VP8X is dropped like any chunk, never read past its end.
+        assert!(webp(&riff(&[(b"VP8 ", &vp8), (b"VP8X", b"")])).is_ok());
     }
 
     #[test]
