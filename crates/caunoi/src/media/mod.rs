@@ -379,6 +379,35 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn photos_stored_before_stripping_are_cleaned_once_and_their_original_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let photo = image::tests::jpeg(Some(&exif::tests::tiff_with_gps(1)), b"old comment");
+        let name = format!("{}.jpg", hex::encode(Sha256::digest(&photo)));
+        let legacy = dir.path().join("media/zalo").join(&name);
+        std::fs::create_dir_all(legacy.parent().expect("dir")).expect("dir");
+        std::fs::write(&legacy, &photo).expect("legacy file");
+        assert_eq!(strip_stored(dir.path()).await.expect("pass"), 1);
+        let served = std::fs::read(&legacy).expect("served");
+        assert!(!served.windows(4).any(|w| w == b"GPS!") && !served.windows(4).any(|w| w == b"Exif"));
+        let media_ref = format!("zalo/{name}");
+        assert_eq!(original(dir.path(), &media_ref).map(std::fs::read).and_then(Result::ok), Some(photo));
+        assert!(verify_original(dir.path(), &media_ref).await.expect("verify"));
+        assert_eq!(strip_stored(dir.path()).await.expect("pass"), 0, "once");
+    }
+
+    #[tokio::test]
+    async fn a_broken_photo_is_not_stored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let e =
+            store_bytes(dir.path(), Area::Zalo, &[0xFF, 0xD8, 0xFF, 0xE1, 0, 40], "jpg").await.expect_err("refused");
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(
+            !dir.path().join("media/zalo").exists()
+                || std::fs::read_dir(dir.path().join("media/zalo")).expect("dir").count() == 0
+        );
+    }
+
+    #[tokio::test]
     async fn stored_files_are_named_by_their_content_once() {
         let dir = tempfile::tempdir().expect("temp dir");
         let a = store_bytes(dir.path(), Area::Officer, b"%PDF-1.7 one", "pdf").await.expect("stored");
