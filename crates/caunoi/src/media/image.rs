@@ -82,7 +82,10 @@ fn png(b: &[u8]) -> Result<Cleaned, Flaw> {
             return Err(Flaw::Malformed);
         }
         let crc = be32(chunk, 8 + len).ok_or(Flaw::Truncated)?;
-        if crc32fast::hash(&chunk[4..8 + len]) != crc {
+        // A damaged critical chunk spoils the image; a damaged ancillary one (lower-case first
+        // letter) is dropped, as decoders skip it.
+        let intact = crc32fast::hash(&chunk[4..8 + len]) == crc;
+        if !intact && kind[0].is_ascii_uppercase() {
             return Err(Flaw::Malformed);
         }
         let data = &chunk[8..8 + len];
@@ -98,7 +101,7 @@ fn png(b: &[u8]) -> Result<Cleaned, Flaw> {
             (true, b"IDAT") => idat = true,
             _ => {}
         }
-        if PNG_KEPT.iter().any(|k| k.as_slice() == kind) {
+        if intact && PNG_KEPT.iter().any(|k| k.as_slice() == kind) {
             out.extend_from_slice(chunk);
         } else {
             removed = true;
@@ -331,7 +334,10 @@ pub(crate) mod tests {
         assert_eq!(c.bytes.as_deref(), Some(plain.as_slice()));
         let mut bad_crc = plain.clone();
         bad_crc[30] ^= 1;
-        assert_eq!(png(&bad_crc).err(), Some(Flaw::Malformed));
+        assert_eq!(png(&bad_crc).err(), Some(Flaw::Malformed), "IHDR's CRC");
+        let mut bad_gamma = png_with(&[(b"gAMA", &[0, 0, 0xB1, 0x8F])]);
+        bad_gamma[45] ^= 1;
+        assert_eq!(png(&bad_gamma).ok().and_then(|c| c.bytes), Some(plain.clone()), "a damaged gAMA is dropped");
         assert_eq!(png(&plain[..plain.len() - 12]).err(), Some(Flaw::Truncated), "no IEND");
     }
 

@@ -40,7 +40,9 @@ pub fn clean(b: &[u8]) -> Result<Cleaned, Flaw> {
             return Err(Flaw::Truncated);
         }
         if b[pos] != 0xFF {
-            return Err(Flaw::Malformed);
+            // Stray bytes between segments (some cameras pad them): skipped, as decoders do.
+            removed = true;
+            pos += b[pos..].iter().position(|&x| x == 0xFF).ok_or(Flaw::Truncated)?;
         }
         while pos < b.len() && b[pos] == 0xFF {
             pos += 1;
@@ -179,6 +181,15 @@ mod tests {
         assert!(!out.windows(4).any(|w| w == b"GPS!"), "GPS values gone");
         assert_eq!(exif::orientation(&out[out.windows(6).position(|w| w == b"Exif\0\0").unwrap() + 6..]), Some(6));
         assert_eq!(clean(&out).expect("still valid").bytes, None, "cleaning is idempotent");
+    }
+
+    #[test]
+    fn stray_bytes_between_segments_are_dropped() {
+        let j = jpeg(None, &[]);
+        let sof = j.windows(2).position(|w| w == [0xFF, 0xC0]).expect("SOF");
+        let mut padded = j.clone();
+        padded.splice(sof..sof, [0, 0, 0]);
+        assert_eq!(clean(&padded).ok().and_then(|c| c.bytes), Some(j));
     }
 
     #[test]
