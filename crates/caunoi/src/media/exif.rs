@@ -1,7 +1,8 @@
 //! The one EXIF fact caunoi keeps: the Orientation tag (0x0112), which tells a viewer to turn a
 //! photo that the phone stored sideways. Read from the first IFD of a TIFF structure (the body
-//! of an EXIF block after `Exif\0\0`), and written back as a fresh TIFF with that single entry,
-//! so no other tag (GPS, camera, owner, dates, thumbnails) survives.
+//! of an EXIF block after `Exif\0\0`), and written back as a fresh TIFF with that entry and the
+//! four constants the EXIF standard requires of IFD0 (72 dpi, centred chroma), so no other tag
+//! (GPS, camera, owner, dates, thumbnails) survives.
 
 const ORIENTATION: u16 = 0x0112;
 const SHORT: u16 = 3;
@@ -33,17 +34,35 @@ pub fn orientation(tiff: &[u8]) -> Option<u16> {
     })
 }
 
-/// A big-endian TIFF structure whose only entry is Orientation `o`.
+/// A big-endian TIFF structure whose IFD0 holds Orientation `o` and the required constants
+/// (XResolution and YResolution 72/1, ResolutionUnit inches, YCbCrPositioning centred).
 pub fn orientation_only(o: u16) -> Vec<u8> {
-    let mut t = Vec::with_capacity(26);
+    const RATIONAL: u16 = 5;
+    // Header (8), IFD0 with 5 entries (2 + 60 + 4), then the two rationals (16).
+    let rationals = 8 + 2 + 5 * 12 + 4;
+    let mut t = Vec::with_capacity(rationals + 16);
     t.extend_from_slice(b"MM\0\x2A\0\0\0\x08");
-    t.extend_from_slice(&1u16.to_be_bytes());
-    t.extend_from_slice(&ORIENTATION.to_be_bytes());
-    t.extend_from_slice(&SHORT.to_be_bytes());
-    t.extend_from_slice(&1u32.to_be_bytes());
-    t.extend_from_slice(&o.to_be_bytes());
-    t.extend_from_slice(&[0, 0]);
+    t.extend_from_slice(&5u16.to_be_bytes());
+    let mut entry = |tag: u16, kind: u16, value: [u8; 4]| {
+        t.extend_from_slice(&tag.to_be_bytes());
+        t.extend_from_slice(&kind.to_be_bytes());
+        t.extend_from_slice(&1u32.to_be_bytes());
+        t.extend_from_slice(&value);
+    };
+    let short = |v: u16| {
+        let [a, b] = v.to_be_bytes();
+        [a, b, 0, 0]
+    };
+    entry(ORIENTATION, SHORT, short(o));
+    entry(0x011A, RATIONAL, (rationals as u32).to_be_bytes());
+    entry(0x011B, RATIONAL, (rationals as u32 + 8).to_be_bytes());
+    entry(0x0128, SHORT, short(2));
+    entry(0x0213, SHORT, short(1));
     t.extend_from_slice(&0u32.to_be_bytes());
+    for _ in 0..2 {
+        t.extend_from_slice(&72u32.to_be_bytes());
+        t.extend_from_slice(&1u32.to_be_bytes());
+    }
     t
 }
 
@@ -89,6 +108,6 @@ pub(crate) mod tests {
         assert_eq!(orientation(&orientation_only(8)), Some(8));
         assert_eq!(orientation(b"MM\0\x2A\0\0\0\x08\0"), None);
         assert_eq!(orientation(b"junk"), None);
-        assert_eq!(orientation_only(3).len(), 26);
+        assert_eq!(orientation_only(3).len(), 90);
     }
 }

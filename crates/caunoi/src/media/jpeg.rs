@@ -6,7 +6,7 @@
 //! which a decoder needs to show the right colours. Everything else goes: EXIF and XMP (APP1),
 //! MPF and other APP2, IPTC/Photoshop (APP13), every other APPn, comments (COM), and whatever
 //! follows EOI (phones append a second image or their own trailers there). The one fact of the
-//! EXIF block that is carried over is the Orientation tag, in a fresh one-entry EXIF block
+//! EXIF block that is carried over is the Orientation tag, in a fresh minimal EXIF block
 //! (`super::exif`), so a portrait photo still shows upright.
 
 use super::exif;
@@ -153,7 +153,7 @@ pub fn clean(b: &[u8]) -> Result<Cleaned, Flaw> {
         app1.extend_from_slice(&tiff);
         out.splice(exif_at..exif_at, app1);
     }
-    // A file cleaned before (its one-entry EXIF block included) comes out as it went in.
+    // A file cleaned before (its minimal EXIF block included) comes out as it went in.
     let changed = removed && out != b;
     Ok(Cleaned { width, height, bytes: changed.then_some(out), orientation })
 }
