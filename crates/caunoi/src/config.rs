@@ -32,6 +32,7 @@ pub struct FileConfig {
     pub upload_quota_session_day: Option<String>,
     pub upload_quota_address_hour: Option<String>,
     pub upload_quota_address_day: Option<String>,
+    pub media_retention_days: Option<String>,
 }
 
 /// Values given on the command line or in the environment (highest precedence).
@@ -53,6 +54,7 @@ pub struct Overrides {
     pub upload_quota_session_day: Option<String>,
     pub upload_quota_address_hour: Option<String>,
     pub upload_quota_address_day: Option<String>,
+    pub media_retention_days: Option<String>,
 }
 
 /// Bytes the web chat accepts in uploads over a window, per chat session and per client
@@ -100,6 +102,9 @@ pub struct Config {
     pub media_free_floor: FreeFloor,
     /// The web chat's upload byte quotas.
     pub upload_quotas: UploadQuotas,
+    /// Days after its last conversation was closed that a citizen's media is removed; `None`
+    /// keeps it (the default).
+    pub media_retention_days: Option<u32>,
 }
 
 /// A configuration problem, in one sentence for the operator.
@@ -202,6 +207,12 @@ impl Config {
                 d.address_day,
             )?,
         };
+        let media_retention_days = match o.media_retention_days.clone().or(file.media_retention_days) {
+            None => None,
+            Some(text) => {
+                parse_retention(&text).map_err(|reason| ConfigError::Media { key: "media_retention_days", reason })?
+            }
+        };
         Ok(Config {
             listen,
             data_dir,
@@ -217,6 +228,7 @@ impl Config {
             trusted_proxies,
             media_free_floor,
             upload_quotas,
+            media_retention_days,
         })
     }
 
@@ -225,6 +237,21 @@ impl Config {
         self.public_url.starts_with("https://")
     }
 }
+
+/// `off` (or empty), or a number of days, at least [`MIN_RETENTION_DAYS`].
+fn parse_retention(text: &str) -> Result<Option<u32>, String> {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    match t.parse::<u32>() {
+        Ok(days) if days >= MIN_RETENTION_DAYS => Ok(Some(days)),
+        _ => Err(format!("{t:?}: use off, or a number of days of at least {MIN_RETENTION_DAYS}")),
+    }
+}
+
+/// The shortest retention accepted: a typo must not remove evidence of last week.
+pub const MIN_RETENTION_DAYS: u32 = 30;
 
 fn display_host(addr: &SocketAddr) -> String {
     if addr.ip().is_unspecified() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() }
@@ -302,6 +329,7 @@ mod tests {
         assert!(!c.tls());
         assert!(c.trusted_proxies.is_empty(), "nobody's X-Forwarded-For is believed by default");
         assert_eq!((c.media_free_floor, c.upload_quotas), (FreeFloor::Bytes(2 << 30), UploadQuotas::default()));
+        assert_eq!(c.media_retention_days, None, "media is kept unless a retention is set");
     }
 
     #[test]
@@ -340,6 +368,10 @@ mod tests {
         assert!(e.to_string().contains("trusted_proxies"), "{e}");
         let e = Config::resolve(&Overrides { media_free_floor: Some("plenty".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("media_free_floor"), "{e}");
+        let e = Config::resolve(&Overrides { media_retention_days: Some("7".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("at least 30"), "{e}");
+        let c = Config::resolve(&Overrides { media_retention_days: Some("365".into()), ..base.clone() }).unwrap();
+        assert_eq!(c.media_retention_days, Some(365));
         let e = Config::resolve(&Overrides { upload_quota_session_day: Some("0".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("upload_quota_session_day"), "{e}");
         let file = dir.path().join("c.toml");

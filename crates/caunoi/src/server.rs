@@ -97,6 +97,17 @@ async fn housekeeping(app: App) {
         if let Err(e) = app.bot_settings().reload(&app.db).await {
             tracing::warn!(error = %e, "bot settings refresh failed");
         }
+        // Hourly: citizens' media past the retention period, when one is set.
+        if rounds % 360 == 2
+            && let Some(days) = app.config.media_retention_days
+        {
+            let closed_before = app.clock.now_micros() - i64::from(days) * 24 * 3600 * 1_000_000;
+            match crate::conversations::retention::expire_citizen_media(&app, closed_before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "media past its retention period removed"),
+                Err(e) => tracing::warn!(error = %e, "media retention pass failed"),
+            }
+        }
         if rounds % 60 != 1 {
             continue;
         }

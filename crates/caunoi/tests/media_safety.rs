@@ -482,3 +482,92 @@ async fn a_citizen_sending_a_photo_a_location_and_a_sentence_meets_no_limit() {
         .json(&serde_json::json!({ "text": "Xe máy của tôi bị lấy trộm trước nhà văn hoá khu 3." }));
     assert_eq!(r.send().await.expect("text").status(), 200);
 }
+
+/// The message id and conversation of an accepted upload (`body` of the upload's answer).
+async fn message_and_conversation(t: &TestApp, body: &Value) -> (i64, i64) {
+    let id = body["id"].as_i64().expect("message id");
+    let db = &t.app.db;
+    let conv: i64 = caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT conversation_id FROM messages WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(pool)
+    .await)
+    .expect("conversation");
+    (id, conv)
+}
+
+async fn media_ref_of(t: &TestApp, message: i64) -> Option<String> {
+    let db = &t.app.db;
+    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT media_ref FROM messages WHERE id = $1")
+        .bind(message)
+        .fetch_one(pool)
+        .await)
+    .expect("message")
+}
+
+#[tokio::test]
+async fn retention_removes_citizens_media_of_long_closed_conversations_and_nothing_else() {
+    let t = TestApp::spawn().await;
+    let data = t.app.config.data_dir.clone();
+    let photo = |n: u8| {
+        let mut p = gps_jpeg(1);
+        let eoi = p.len() - 2;
+        p[eoi - 1] = n;
+        p
+    };
+    // A closed conversation with a photo (to go) and an officer's attachment (to stay).
+    let a = open_chat(&t.base, &t).await;
+    let (status, body) = upload(&t.base, &a, "a.jpg", &photo(1)).await;
+    assert_eq!(status, 200, "{body}");
+    let (expired, closed) = message_and_conversation(&t, &body).await;
+    let expired_ref = media_ref_of(&t, expired).await.expect("stored");
+    let officer = t.login("canbo.baichay").await;
+    let (status, page) = reply_with_file(&t, &officer, closed, "", "so-do.jpg", &photo(9)).await;
+    assert_eq!(status, 303, "{page}");
+    // An open conversation with its photo.
+    let b = open_chat(&t.base, &t).await;
+    let (_, body) = upload(&t.base, &b, "b.jpg", &photo(2)).await;
+    let (open_photo, _) = message_and_conversation(&t, &body).await;
+    // The same photo in a closed conversation and in an open one: still used, so kept.
+    let c = open_chat(&t.base, &t).await;
+    let (_, body) = upload(&t.base, &c, "c.jpg", &photo(3)).await;
+    let (shared_closed, closed_too) = message_and_conversation(&t, &body).await;
+    let d = open_chat(&t.base, &t).await;
+    let (_, body) = upload(&t.base, &d, "c.jpg", &photo(3)).await;
+    let (shared_open, _) = message_and_conversation(&t, &body).await;
+
+    let closed_at = t.app.clock.now_micros();
+    let db = &t.app.db;
+    caunoi::db_write!(db, pool => sqlx::query(
+        "UPDATE conversations SET status = 'closed', closed_at = $1 WHERE id IN ($2, $3)"
+    )
+    .bind(closed_at)
+    .bind(closed)
+    .bind(closed_too)
+    .execute(pool)
+    .await
+    .map(|_| ()))
+    .expect("closed");
+    let retention = caunoi::conversations::retention::expire_citizen_media;
+
+    // Not yet past the period: nothing goes.
+    assert_eq!(retention(&t.app, closed_at - 1).await.expect("pass"), 0);
+    assert!(caunoi::media::verify_original(&data, &expired_ref).await.expect("verify"));
+
+    assert_eq!(retention(&t.app, closed_at + 1).await.expect("pass"), 1);
+    assert_eq!(media_ref_of(&t, expired).await, None, "the message keeps its place, not its file");
+    assert!(caunoi::media::resolve(&data, &expired_ref).is_some_and(|(p, _)| !p.exists()), "served copy gone");
+    assert!(!data.join("media/originals").join(&expired_ref).exists(), "original gone");
+    let r = a.get(t.url(&chat(&format!("/media/{expired}")))).send().await.expect("media");
+    assert_eq!(r.status(), 404);
+    for kept in [open_photo, shared_closed, shared_open] {
+        let media_ref = media_ref_of(&t, kept).await.expect("kept");
+        assert!(caunoi::media::verify_original(&data, &media_ref).await.expect("verify"), "{media_ref}");
+    }
+    assert_eq!(files_in(&t, "media/officer"), 1, "the officer's attachment stays");
+    assert_eq!(count(&t, "SELECT COUNT(*) FROM audit_log WHERE action = 'media_expired'").await, 1);
+    assert_eq!(files_in(&t, "media/web"), 2, "no file left aside");
+
+    assert_eq!(retention(&t.app, closed_at + 1).await.expect("pass"), 0, "nothing twice");
+}

@@ -11,3 +11,7 @@ CREATE TABLE webchat_uploads (
 );
 CREATE INDEX webchat_uploads_session ON webchat_uploads (session_id, at);
 CREATE INDEX webchat_uploads_ip ON webchat_uploads (ip_hash, at);
+
+-- Media retention finds every message that uses a stored file (media::set_aside and
+-- conversations::retention); files are content-addressed, so one can back several messages.
+CREATE INDEX messages_media_ref ON messages (media_ref);

@@ -58,6 +58,9 @@ pub struct ServeArgs {
     /// Web chat upload bytes per client address per day. Default 4GB.
     #[arg(long, env = "CAUNOI_UPLOAD_QUOTA_ADDRESS_DAY", value_name = "SIZE")]
     pub upload_quota_address_day: Option<String>,
+    /// Days after its conversation was closed that a citizen's photo, video or file is removed (at least 30), or off. Default off.
+    #[arg(long, env = "CAUNOI_MEDIA_RETENTION_DAYS", value_name = "DAYS|off")]
+    pub media_retention_days: Option<String>,
 }
 
 fn parse_on_off(s: &str) -> Result<bool, String> {
@@ -86,6 +89,7 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         upload_quota_session_day: s.upload_quota_session_day.clone(),
         upload_quota_address_hour: s.upload_quota_address_hour.clone(),
         upload_quota_address_day: s.upload_quota_address_day.clone(),
+        media_retention_days: s.media_retention_days.clone(),
     }
 }
 

@@ -272,6 +272,54 @@ pub async fn verify_original(data_dir: &Path, media_ref: &str) -> std::io::Resul
     Ok(media_ref.split_once('/').is_some_and(|(_, name)| name.starts_with(&hash)))
 }
 
+/// A stored reference's files (served copy and original) moved aside under temporary names:
+/// [`SetAside::delete`] removes them for good, [`SetAside::restore`] puts them back. Lets a
+/// caller that removes media check, between the two, that nothing took the reference again.
+#[derive(Debug)]
+pub struct SetAside {
+    /// (where the file is now, where it was)
+    moved: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Moves a reference's files aside (see [`SetAside`]); a reference without files moves nothing.
+pub async fn set_aside(data_dir: &Path, media_ref: &str) -> std::io::Result<SetAside> {
+    let mut aside = SetAside { moved: Vec::new() };
+    let Some((served, _)) = resolve(data_dir, media_ref) else { return Ok(aside) };
+    let Some((area, name)) = media_ref.split_once('/').and_then(|(a, n)| Some((Area::parse(a)?, n))) else {
+        return Ok(aside);
+    };
+    for home in [originals_dir(data_dir, area).join(name), served] {
+        let away = home.with_file_name(format!(".expired-{name}.{}", crate::crypto::random_token()));
+        match tokio::fs::rename(&home, &away).await {
+            Ok(()) => aside.moved.push((away, home)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                aside.restore().await?;
+                return Err(e);
+            }
+        }
+    }
+    Ok(aside)
+}
+
+impl SetAside {
+    /// Removes the files for good.
+    pub async fn delete(self) -> std::io::Result<()> {
+        for (away, _) in &self.moved {
+            tokio::fs::remove_file(away).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts the files back (a file written again meanwhile has the same content).
+    pub async fn restore(self) -> std::io::Result<()> {
+        for (away, home) in &self.moved {
+            tokio::fs::rename(away, home).await?;
+        }
+        Ok(())
+    }
+}
+
 /// The marker of a finished [`strip_stored`] pass.
 const STRIPPED_MARKER: &str = ".metadata-stripped-v1";
 
