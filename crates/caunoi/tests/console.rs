@@ -335,37 +335,6 @@ async fn a_unit_cannot_move_under_its_own_sub_unit() {
 }
 
 #[tokio::test]
-async fn zalo_secrets_are_encrypted_at_rest_and_never_shown() {
-    let t = TestApp::spawn().await;
-    let c = t.login("admin.qn").await;
-    let form = [
-        ("app_id", "4321987654321"),
-        ("oa_id", "1234567890123"),
-        ("app_secret", "APP-SECRET-PLAIN"),
-        ("oa_secret_key", "OA-KEY-PLAIN"),
-    ];
-    assert_eq!(t.post(&c, "/units/qn-bai-chay/zalo", &form).await.0, 303);
-    let db = &t.app.db;
-    let stored: Option<String> =
-        db_read!(db, pool => sqlx::query_scalar("SELECT zalo_secrets FROM units WHERE code = 'qn-bai-chay'")
-        .fetch_one(pool).await)
-        .unwrap();
-    let stored = stored.unwrap();
-    assert!(stored.starts_with("v1:") && !stored.contains("PLAIN"));
-    let unit = caunoi::units::store::get_public(&t.app.db, "qn-bai-chay").await.unwrap().unwrap();
-    let secrets = caunoi::units::service::zalo_secrets(&t.app, &unit).await.unwrap().unwrap();
-    assert_eq!(secrets.oa_secret_key, "OA-KEY-PLAIN");
-    let (_, page) = t.get(&c, "/units/qn-bai-chay").await;
-    assert!(!page.contains("PLAIN") && page.contains("1234567890123"));
-    let (_, public) = t.get(&t.client(), "/u/qn-bai-chay").await;
-    assert!(public.contains("https://zalo.me/1234567890123"), "the follow link appears once an OA is bound");
-    // The same OA cannot be bound to a second unit.
-    let (status, body) = t.post(&c, "/units/qn-hong-gai/zalo", &form).await;
-    assert_eq!(status, 422);
-    assert!(body.contains("đã được liên kết với đơn vị khác"));
-}
-
-#[tokio::test]
 async fn public_page_offers_calls_and_qr_codes_for_phones() {
     let t = TestApp::spawn().await;
     let c = t.client();

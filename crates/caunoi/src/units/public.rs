@@ -1,6 +1,7 @@
 //! The unit's public page for citizens (`/u/{code}`), made for phones: who the unit is, where,
 //! when it is open, numbers to tap and call, and QR codes that lead to the unit's web chat and,
-//! when a Zalo OA is bound, to the OA's follow link.
+//! while the unit's Zalo OA is connected, to the OA's follow link (a disconnected OA is not
+//! advertised: citizens would write to an account nobody reads).
 
 use super::http::{HoursLine, hours_lines};
 use super::store;
@@ -76,7 +77,8 @@ async fn page(
     let t = T::new(lang);
     let now = app.clock.now().to_zoned(vietnam_tz()).datetime();
     let chat = chat_url(&app, unit.code.as_str());
-    let zalo = unit.zalo_oa_id.as_deref().map(|oa| {
+    let oa = crate::channels::zalo::service::live_oa(&app, unit.id.0).await?;
+    let zalo = oa.as_deref().map(|oa| {
         let url = zalo_url(oa);
         let svg = qr_svg(&url).unwrap_or_default();
         (url, svg)
@@ -101,7 +103,10 @@ struct QrQuery {
 async fn qr_target(app: &App, code: &str, q: &QrQuery) -> Result<String, WebError> {
     let unit = super::service::get_public(app, code).await?.ok_or(WebError::NotFound)?;
     match q.target.as_deref() {
-        Some("zalo") => unit.zalo_oa_id.as_deref().map(zalo_url).ok_or(WebError::NotFound),
+        Some("zalo") => {
+            let oa = crate::channels::zalo::service::live_oa(app, unit.id.0).await?;
+            oa.as_deref().map(zalo_url).ok_or(WebError::NotFound)
+        }
         _ => Ok(chat_url(app, unit.code.as_str())),
     }
 }

@@ -93,10 +93,19 @@ pub(super) fn event_lines(t: &T, events: Vec<store::EventRow>) -> Vec<EventLine>
                 }
                 "close" => t.tr("Đóng cuộc trò chuyện", "Closed").to_string(),
                 "reopen" => format!("{} ({assignee})", t.tr("Mở lại", "Reopened")),
+                "rated" if e.reason == "helpful" => {
+                    t.tr("Người dân đánh giá: hữu ích", "The citizen rated it helpful").to_string()
+                }
+                "rated" => t.tr("Người dân đánh giá: chưa hữu ích", "The citizen rated it not helpful").to_string(),
                 other => other.to_string(),
             };
-            let by = e.officer_name.unwrap_or_else(|| t.tr("Hệ thống (lịch trực)", "System (duty roster)").to_string());
-            EventLine { at: e.at, text, by, reason: e.reason }
+            let by = match (e.officer_name, e.action.as_str()) {
+                (Some(name), _) => name,
+                (None, "rated") => t.tr("Người dân", "Citizen").to_string(),
+                (None, _) => t.tr("Hệ thống (lịch trực)", "System (duty roster)").to_string(),
+            };
+            let reason = if e.action == "rated" { String::new() } else { e.reason };
+            EventLine { at: e.at, text, by, reason }
         })
         .collect()
 }
