@@ -3,9 +3,10 @@
 
 use caunoi_text::abbrev::Abbreviations;
 use caunoi_text::matcher::{Candidate, FaqDoc, HandOffReason as MatcherHandOff, Matcher, MatcherConfig};
-use caunoi_text::safety::{EmergencyKind, ReportKind};
+use caunoi_text::safety::{self, EmergencyKind, ReportKind, Safety};
 use proptest::prelude::*;
 
+use super::phrases::Words;
 use super::turn::clip_for_test;
 use super::*;
 
@@ -521,6 +522,56 @@ fn the_most_relevant_emergency_number_comes_first() {
 }
 
 #[test]
+fn every_kind_of_emergency_names_its_own_number_first() {
+    let cases = [
+        (EmergencyKind::Fire, ["tel:114", "tel:113", "tel:115"]),
+        (EmergencyKind::Medical, ["tel:115", "tel:113", "tel:114"]),
+        (EmergencyKind::Accident, ["tel:115", "tel:113", "tel:114"]),
+        (EmergencyKind::Violence, ["tel:113", "tel:114", "tel:115"]),
+        (EmergencyKind::CrimeInProgress, ["tel:113", "tel:114", "tel:115"]),
+        (EmergencyKind::CallForHelp, ["tel:113", "tel:114", "tel:115"]),
+    ];
+    for (kind, expected) in cases {
+        let decide = move |_: &str| Decision::Emergency { kind };
+        let kb = KbView { decide: &decide, entry: &entry };
+        let turn = respond(&greeted(), Status::Bot, Incoming::Text("xyz"), &unit(), &BotSettings::default(), &kb);
+        assert_eq!(turn.action, BotAction::Urgent { kind: kind.as_str().into() });
+        let reply = &turn.replies[0];
+        assert_eq!(payloads(reply), expected, "{kind:?}");
+        let first = kind.services()[0].number();
+        assert!(reply.text.starts_with(&format!("KHẨN CẤP: Anh/chị gọi ngay {first}")), "{kind:?}: {}", reply.text);
+    }
+}
+
+#[test]
+fn an_emergency_is_decided_before_the_faq_and_without_it() {
+    // A confident FAQ answer, a long-message hand-off, a unit without a knowledge base: the
+    // safety rules read the message first either way.
+    let answer = |_: &str| Decision::Answer { id: "can-cuoc.cap-moi".into(), score: 0.9, candidates: vec![] };
+    let too_long = |_: &str| Decision::HandOff { reason: MatcherHandOff::TooLong };
+    let no_kb = |_: &str| Decision::HandOff { reason: MatcherHandOff::LowConfidence };
+    let deciders: [&dyn Fn(&str) -> Decision; 3] = [&answer, &too_long, &no_kb];
+    for decide in deciders {
+        let kb = KbView { decide, entry: &entry };
+        let ask =
+            |text: &str| respond(&greeted(), Status::Bot, Incoming::Text(text), &unit(), &BotSettings::default(), &kb);
+        for (text, kind, first) in [
+            ("nha toi bi chay", "fire", "tel:114"),
+            ("chay nha", "fire", "tel:114"),
+            ("cháy nhà rồi cứu với", "fire", "tel:114"),
+            ("ban toi vua uong thuoc sau, cuu voi", "medical", "tel:115"),
+            ("tai nạn, có người nằm bất động", "accident", "tel:115"),
+        ] {
+            let turn = ask(text);
+            assert_eq!(turn.action, BotAction::Urgent { kind: kind.into() }, "{text}");
+            assert_eq!(payloads(&turn.replies[0])[0], first, "{text}");
+        }
+        let turn = ask("nha e bi trom mat xe may dem qua, bao cong an ntn dc ko ad");
+        assert_eq!(turn.action, BotAction::StartReport { kind: "theft".into() });
+    }
+}
+
+#[test]
 fn emergency_guidance_even_when_an_officer_has_the_conversation() {
     for status in [Status::WaitingHuman, Status::Assigned] {
         let turn = run(&greeted(), status, Incoming::Text("cháy"));
@@ -904,7 +955,12 @@ proptest! {
         }
         prop_assert!(turn.memory.offered.len() <= MAX_BUTTONS);
         prop_assert!(turn.memory.failed_turns < MAX_FAILED_TURNS || turn.memory.failed_turns == memory.failed_turns);
-        let emergency = matches!(decision, Decision::Emergency { .. }) && matches!(incoming, Incoming::Text(_));
+        let raised = match incoming {
+            Incoming::Text(t) => matches!(safety::assess(t), Some(Safety::Emergency(_))),
+            _ => false,
+        };
+        let emergency = matches!(incoming, Incoming::Text(_))
+            && (matches!(decision, Decision::Emergency { .. }) || raised);
         if emergency {
             prop_assert_eq!(turn.replies.len(), 1);
             let urgent = matches!(turn.action, BotAction::Urgent { .. });
@@ -959,4 +1015,24 @@ fn labels_are_never_cut_in_the_middle_of_a_word() {
     assert_eq!(clip_for_test("Ngắn", 20), "Ngắn");
     assert_eq!(clip_for_test("Mất, hỏng: cấp lại", 12), "Mất, hỏng…");
     assert_eq!(clip_for_test("Siêudàikhôngcókhoảngtrắng", 10), "Siêudàikh…", "one long word is cut");
+}
+
+#[test]
+fn an_english_question_gets_an_english_reply_and_an_officer_never_a_vietnamese_guess() {
+    for message in [
+        "how much is an id card",
+        "Where can I get a temporary residence registration?",
+        "my passport was stolen, what should i do",
+        "hello, do you speak english",
+    ] {
+        let turn = text(&greeted(), message);
+        assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::OtherLanguage }, "{message}");
+        let t = &turn.replies[0].text;
+        assert!(t.starts_with("Hello! The automatic answers") && t.contains("115 ambulance"), "{message}: {t}");
+        assert_eq!(payloads(&turn.replies[0]), ["tel:113", "tel:114", "tel:115"]);
+    }
+    // Vietnamese typed without accents is not English.
+    for message in ["lam the can cuoc o dau", "ho chieu het han thi lam the nao", "dang ky tam tru can gi", "hi ad"] {
+        assert!(!Words::is_english(message), "{message}");
+    }
 }

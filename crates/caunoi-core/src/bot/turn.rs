@@ -2,6 +2,7 @@
 //! keeping the budgets ([`Out::finish`]). The types and the contract are in the parent module.
 
 use caunoi_text::matcher::{self, Decision};
+use caunoi_text::safety::{self, EmergencyKind, EmergencyService, Safety};
 use serde::Serialize;
 
 use super::phrases::Words;
@@ -127,9 +128,15 @@ impl Turn<'_> {
     }
 
     pub(super) fn on_text(&mut self, text: &str, with_officers: bool) {
-        let decision = (self.ctx.kb.decide)(text);
-        if let Decision::Emergency { kind } = &decision {
-            self.emergency(&kind_name(kind));
+        // The safety rules come first and on their own: an emergency must not depend on the
+        // unit having a knowledge base, on the message's length, or on any FAQ threshold.
+        let decision = match safety::assess(text) {
+            Some(Safety::Emergency(kind)) => Decision::Emergency { kind },
+            Some(Safety::Report(kind)) => Decision::Report { kind },
+            None => (self.ctx.kb.decide)(text),
+        };
+        if let Decision::Emergency { kind } = decision {
+            self.emergency(kind);
             return;
         }
         if with_officers {
@@ -141,6 +148,10 @@ impl Turn<'_> {
         }
         if let Decision::Report { kind } = &decision {
             self.start_report(kind_name(kind));
+            return;
+        }
+        if Words::is_english(text) {
+            self.in_english();
             return;
         }
         let words = Words::new(text);
@@ -208,7 +219,7 @@ impl Turn<'_> {
                 }
                 _ => self.not_understood(),
             },
-            Decision::Emergency { kind } => self.emergency(&kind_name(&kind)),
+            Decision::Emergency { kind } => self.emergency(kind),
             Decision::Report { kind } => self.start_report(kind_name(&kind)),
         }
     }
@@ -440,16 +451,18 @@ fn kind_name<T: Serialize>(kind: &T) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "other".to_owned())
 }
 
-/// Emergency numbers, most relevant first for the kind of emergency.
-fn emergency_numbers(kind: &str) -> [(&'static str, &'static str); 3] {
-    const POLICE: (&str, &str) = ("113", "Gọi 113 – Công an");
-    const FIRE: (&str, &str) = ("114", "Gọi 114 – Cứu hỏa");
-    const AMBULANCE: (&str, &str) = ("115", "Gọi 115 – Cấp cứu");
-    match kind {
-        "fire" => [FIRE, POLICE, AMBULANCE],
-        "medical" => [AMBULANCE, POLICE, FIRE],
-        "accident" => [POLICE, AMBULANCE, FIRE],
-        _ => [POLICE, FIRE, AMBULANCE],
+/// The emergency services as call buttons: those of the kind first, in its order
+/// ([`EmergencyKind::services`]), then the others.
+fn emergency_services(kind: EmergencyKind) -> Vec<EmergencyService> {
+    let first = kind.services();
+    first.iter().copied().chain(EmergencyService::ALL.into_iter().filter(|s| !first.contains(s))).collect()
+}
+
+fn call_label(service: EmergencyService) -> &'static str {
+    match service {
+        EmergencyService::Police => "Gọi 113 – Công an",
+        EmergencyService::FireRescue => "Gọi 114 – Cứu hỏa",
+        EmergencyService::Ambulance => "Gọi 115 – Cấp cứu",
     }
 }
 
@@ -638,6 +651,36 @@ impl Turn<'_> {
         self.out.reply(text, buttons);
     }
 
+    /// A message in English: the answers here are Vietnamese, so never a guessed Vietnamese
+    /// answer; an officer takes it, and the emergency numbers are given in English.
+    fn in_english(&mut self) {
+        self.out.review = Some(ReviewReason::HandedOff);
+        self.out.action = BotAction::HandOff { reason: HandOffReason::OtherLanguage };
+        self.out.memory.failed_turns = 0;
+        self.out.memory.waiting_acknowledged = false;
+        let unit = self.unit();
+        let mut text = format!(
+            "Hello! The automatic answers of {} are in Vietnamese, so your message has been passed to an officer, \
+             who will reply here",
+            unit.name
+        );
+        text.push_str(match self.availability() {
+            Availability::OnDuty => " shortly.",
+            Availability::OfficeHours => " during office hours.",
+            Availability::Nobody => " when the office opens; no officer is online now.",
+        });
+        if let Some(phone) = non_empty(&unit.duty_phone).or(non_empty(&unit.hotline)) {
+            text.push_str(&format!(" You can also call {phone}."));
+        }
+        text.push_str("\nEmergency: 113 police · 114 fire and rescue · 115 ambulance.");
+        let buttons = vec![
+            button("Call 113 – Police", tel_payload("113")),
+            button("Call 114 – Fire", tel_payload("114")),
+            button("Call 115 – Ambulance", tel_payload("115")),
+        ];
+        self.out.reply(text, buttons);
+    }
+
     /// Who can read the chat now: the unit's roster and opening hours, as the app reports them.
     fn availability(&self) -> Availability {
         let unit = self.unit();
@@ -702,29 +745,36 @@ impl Turn<'_> {
         }
     }
 
-    fn emergency(&mut self, kind: &str) {
-        self.out.action = BotAction::Urgent { kind: kind.to_owned() };
+    fn emergency(&mut self, kind: EmergencyKind) {
+        self.out.action = BotAction::Urgent { kind: kind.as_str().to_owned() };
         self.out.memory.failed_turns = 0;
         self.out.memory.waiting_acknowledged = false;
+        // The first number named is the kind's first service (EmergencyKind::services).
         let first = match kind {
-            "fire" => {
+            EmergencyKind::Fire => {
                 "KHẨN CẤP: Anh/chị gọi ngay 114 (Cứu nạn, cứu hộ, chữa cháy). Nhanh chóng rời khỏi khu vực cháy, \
                  không dùng thang máy, che mũi miệng bằng khăn ướt."
             }
-            "medical" => "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu y tế) và làm theo hướng dẫn của nhân viên y tế.",
-            "accident" => {
-                "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an) và 115 (Cấp cứu) nếu có người bị thương. \
+            EmergencyKind::Medical => {
+                "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu y tế) và làm theo hướng dẫn của nhân viên y tế."
+            }
+            EmergencyKind::Accident => {
+                "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu) cho người bị thương và 113 (Công an). \
                  Không di chuyển người bị thương nếu không cần thiết."
             }
-            _ => "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an). Hãy giữ an toàn cho bản thân, tránh xa nơi nguy hiểm.",
+            EmergencyKind::Violence | EmergencyKind::CrimeInProgress | EmergencyKind::CallForHelp => {
+                "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an). Hãy giữ an toàn cho bản thân, tránh xa nơi nguy hiểm."
+            }
         };
         let mut text = first.to_owned();
         text.push('\n');
         text.push_str(&self.emergency_reached());
         text.push_str(" Nếu có thể, anh/chị gửi vị trí hiện tại.");
         text.push_str("\nSố khẩn cấp: 113 Công an · 114 Cứu nạn, cứu hộ, chữa cháy · 115 Cấp cứu y tế.");
-        let buttons =
-            emergency_numbers(kind).iter().map(|(number, label)| button(label, tel_payload(number))).collect();
+        let buttons = emergency_services(kind)
+            .into_iter()
+            .map(|service| button(call_label(service), tel_payload(service.number())))
+            .collect();
         self.out.reply(text, buttons);
     }
 

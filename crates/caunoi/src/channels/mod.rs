@@ -101,5 +101,6 @@ pub fn start_workers(app: &App) -> Workers {
     for i in 0..outbox_workers {
         handles.push(tokio::spawn(delivery::run(app.clone(), i)));
     }
+    handles.push(tokio::spawn(crate::inbox::alarms::run(app.clone())));
     Workers(handles)
 }

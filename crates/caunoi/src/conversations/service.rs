@@ -221,6 +221,13 @@ async fn assign_hand_off(app: &App, outcome: &TurnOutcome) {
     {
         tracing::warn!(error = %e, "duty assignment failed");
     }
+    // After the roster picked someone: the alarm reaches the assignee and the duty desk.
+    if outcome.alarm_raised
+        && let Some(conversation) = outcome.conversation_id
+        && let Err(e) = crate::inbox::alarms::alert_raised(app, conversation).await
+    {
+        tracing::warn!(error = %e, "urgent alarm not sent");
+    }
 }
 
 /// Stores a group of webhook events with one statement on the ingest pool `db` (see

@@ -68,6 +68,9 @@ pub struct TurnOutcome {
     /// The turn handed the conversation to the officers: it waits for one now and did not
     /// before (the on-duty officer is then picked, once per hand-off).
     pub handed_off: bool,
+    /// The turn made the conversation urgent (its alarm was raised: the duty desk is alerted
+    /// after the commit).
+    pub alarm_raised: bool,
 }
 
 impl TurnOutcome {
@@ -241,6 +244,9 @@ async fn write_wave(
         if let BotAction::Rated { helpful } = p.turn.action {
             crate::inbox::service::record_rating(tx, p.conversation.id, &p.turn.state, helpful, now).await?;
         }
+        if p.turn.state.urgent && !p.conversation.urgent {
+            crate::inbox::alarms::raise(tx, p.conversation.id, p.turn.state.unit_id, now).await?;
+        }
     }
     // The replies queued in the outbox, keyed so that no replay queues them twice.
     let mut queued: Vec<QueuedReply> = Vec::new();
@@ -266,6 +272,7 @@ async fn write_wave(
             message_id: Some(in_id),
             status: Some(p.turn.state.status),
             handed_off: p.turn.handed_off(p.conversation.status),
+            alarm_raised: p.turn.state.urgent && !p.conversation.urgent,
         };
     }
     let rows: Vec<NewOutbox<'_>> = queued

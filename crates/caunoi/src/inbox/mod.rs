@@ -11,6 +11,7 @@
 //! human to the on-duty officer with the fewest open conversations; [`presence::of_unit`] tells
 //! the bot whether anyone is on duty and how long citizens typically wait.
 
+pub mod alarms;
 pub mod http;
 pub mod media;
 pub mod presence;

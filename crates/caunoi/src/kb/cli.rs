@@ -141,7 +141,7 @@ fn describe(d: &Decision) -> String {
             format!("clarify: {}", candidates.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "))
         }
         Decision::HandOff { reason } => format!("hand off: {reason:?}"),
-        Decision::Emergency { kind } => format!("emergency: {kind:?}"),
+        Decision::Emergency { kind } => format!("emergency: {} ({})", kind.as_str(), kind.numbers()),
         Decision::Report { kind } => format!("report: {kind:?}"),
         Decision::Refer { id, score, .. } => format!("refer to another agency: {id} ({score:.3})"),
     }

@@ -236,6 +236,11 @@ pub async fn history(app: &App, unit: UnitId) -> Result<Vec<store::HistoryRow>, 
 }
 
 /// A unit's id and path by code (no scope: callers check it, or act for the system).
+/// The parent of a unit, if it has one (the alarm's escalation).
+pub async fn parent_of(db: &crate::db::Db, unit: UnitId) -> Result<Option<UnitId>, StoreError> {
+    store::parent_of(db, unit).await
+}
+
 pub async fn locate(db: &crate::db::Db, code: &str) -> Result<Option<(UnitId, UnitPath)>, StoreError> {
     store::locate(db, code).await
 }

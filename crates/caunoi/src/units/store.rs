@@ -335,3 +335,12 @@ pub async fn add_history(
         Ok(())
     })
 }
+
+/// The parent of a unit, if it has one.
+pub async fn parent_of(db: &Db, unit: UnitId) -> Result<Option<UnitId>, StoreError> {
+    let row: Option<(Option<i64>,)> = db_read!(db, pool => sqlx::query_as("SELECT parent_id FROM units WHERE id = $1")
+        .bind(unit.0)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.and_then(|(p,)| p).map(UnitId))
+}
