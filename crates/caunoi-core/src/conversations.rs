@@ -5,7 +5,7 @@
 //! nothing here touches a database or a network.
 //!
 //! Invariants: a turn never sends more than [`MAX_REPLIES`] messages (Zalo's free replies after
-//! a citizen's message are few, ARCHITECTURE.md); on a channel without buttons the choices are
+//! a citizen's message are few, `docs/decisions.md`); on a channel without buttons the choices are
 //! a numbered list, and the same turn remembers them ([`StoredMemory::menu`]) so that the
 //! citizen's "2" is read back as the second choice ([`menu_choice`]).
 //!
