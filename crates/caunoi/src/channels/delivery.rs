@@ -6,8 +6,8 @@
 //! polling fallback; due times follow `app.clock`, so tests move time instead of sleeping.
 //!
 //! A claimed batch is sent side by side per recipient (each OA's request limiter still paces
-//! the calls), each row settled as soon as its send returns (a crash never re-sends what was
-//! delivered before it). One recipient's messages go one after the other,
+//! the calls), each row settled as soon as its send returns, together with those that returned
+//! at the same moment (a crash never re-sends what was delivered before it). One recipient's messages go one after the other,
 //! in the order they were queued; when one fails for now, the ones after it wait for its retry
 //! instead of overtaking it (they go back to the queue without spending an attempt).
 
@@ -54,9 +54,10 @@ async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
 }
 
 /// Sends leased rows (oldest first): recipients side by side, each recipient's rows in order,
-/// stopping at the first that must be retried (module docs). Each row is settled as soon as its
-/// send returns, so a crash re-sends at most the messages in flight at that moment, never a
-/// batch already delivered.
+/// stopping at the first that must be retried (module docs). Each outcome goes to the settler as
+/// soon as its send returns, and the settler commits whatever has arrived (group commit: one
+/// transaction for the outcomes that finished together, never a wait for the batch), so a crash
+/// re-sends at most the messages whose commit was in flight, never a batch already delivered.
 pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
     let mut by_recipient: Vec<Vec<&store::OutboxRow>> = Vec::new();
     let mut lane_of: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
@@ -68,8 +69,24 @@ pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
         });
         by_recipient[lane].push(row);
     }
-    futures::future::join_all(by_recipient.iter().map(|lane| deliver_in_order(app, lane))).await;
+    let (done, mut arrived) = tokio::sync::mpsc::unbounded_channel();
+    let lanes = async move {
+        futures::future::join_all(by_recipient.iter().map(|lane| deliver_in_order(app, lane, &done))).await;
+    };
+    let settler = async {
+        while let Some(first) = arrived.recv().await {
+            let mut group = vec![first];
+            while let Ok(more) = arrived.try_recv() {
+                group.push(more);
+            }
+            settle(app, &group).await;
+        }
+    };
+    futures::future::join(lanes, settler).await;
 }
+
+/// An outcome on its way to the settler.
+type Done<'a> = tokio::sync::mpsc::UnboundedSender<(&'a store::OutboxRow, Settlement)>;
 
 /// Settles outcomes in ONE transaction, with the channel's ids stamped on the messages
 /// delivered; then the web chat's stream may show them. On failure the leases run out and the
@@ -96,24 +113,20 @@ async fn settle(app: &App, outcomes: &[(&store::OutboxRow, Settlement)]) {
     }
 }
 
-/// One recipient's rows, in order, each settled when its send returns; after a temporary
-/// failure the rest are deferred (settled together, without spending an attempt).
-async fn deliver_in_order(app: &App, rows: &[&store::OutboxRow]) {
-    let mut deferred = Vec::new();
+/// One recipient's rows, in order, each handed to the settler when its send returns; after a
+/// temporary failure the rest are deferred (without spending an attempt).
+async fn deliver_in_order<'a>(app: &App, rows: &[&'a store::OutboxRow], done: &Done<'a>) {
     let mut wait_until = None;
     for &row in rows {
-        if let Some(run_at) = wait_until {
-            deferred.push((row, Settlement::Deferred { run_at }));
-            continue;
-        }
-        let outcome = outcome(app, row, send(app, row).await);
+        let outcome = match wait_until {
+            Some(run_at) => Settlement::Deferred { run_at },
+            None => outcome(app, row, send(app, row).await),
+        };
         if let Settlement::Retry { run_at, .. } = &outcome {
             wait_until = Some(*run_at);
         }
-        settle(app, &[(row, outcome)]).await;
-    }
-    if !deferred.is_empty() {
-        settle(app, &deferred).await;
+        // The settler only stops after every lane has finished.
+        let _ = done.send((row, outcome));
     }
 }
 
