@@ -26,6 +26,8 @@ pub struct FileConfig {
     pub zalo_signature: Option<String>,
     pub workers: Option<bool>,
     pub trusted_proxies: Option<String>,
+    pub push_contact: Option<String>,
+    pub push_test_endpoints: Option<bool>,
 }
 
 /// Values given on the command line or in the environment (highest precedence).
@@ -42,6 +44,8 @@ pub struct Overrides {
     pub zalo_signature: Option<String>,
     pub workers: Option<bool>,
     pub trusted_proxies: Option<String>,
+    pub push_contact: Option<String>,
+    pub push_test_endpoints: Option<bool>,
 }
 
 /// The resolved configuration.
@@ -68,6 +72,12 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, throttling).
     /// Empty: the socket's peer is the client.
     pub trusted_proxies: TrustedProxies,
+    /// The contact push services see in every Web Push request (the VAPID `sub`, RFC 8292 §2.1):
+    /// `mailto:` or `https:`. Default: the public URL when it is https.
+    pub push_contact: String,
+    /// Tests only: lets Web Push send to a push service on the loopback address over plain
+    /// HTTP. Off in production, where endpoints must be https to public hosts.
+    pub push_test_endpoints: bool,
 }
 
 /// A configuration problem, in one sentence for the operator.
@@ -89,6 +99,8 @@ pub enum ConfigError {
     ZaloApiUrl(String),
     #[error("trusted_proxies is not valid: {0}; use IPs or CIDR ranges, comma-separated (127.0.0.1, 10.0.0.0/8)")]
     TrustedProxies(#[from] crate::proxies::InvalidProxy),
+    #[error("push_contact {0:?} is not valid: use mailto:someone@example.vn or an https:// address")]
+    PushContact(String),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
 }
@@ -133,6 +145,16 @@ impl Config {
         }
         let trusted_proxies: TrustedProxies =
             o.trusted_proxies.clone().or(file.trusted_proxies).unwrap_or_default().parse()?;
+        let push_contact = match o.push_contact.clone().or(file.push_contact) {
+            Some(c) => c.trim().to_string(),
+            None if public_url.starts_with("https://") => public_url.clone(),
+            None => "mailto:caunoi@localhost".to_string(),
+        };
+        let valid_contact = push_contact.strip_prefix("mailto:").is_some_and(|a| a.contains('@'))
+            || push_contact.strip_prefix("https://").is_some_and(|h| !h.is_empty());
+        if !valid_contact || push_contact.contains(char::is_whitespace) {
+            return Err(ConfigError::PushContact(push_contact));
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -146,6 +168,8 @@ impl Config {
             zalo_signature,
             workers: o.workers.or(file.workers).unwrap_or(true),
             trusted_proxies,
+            push_contact,
+            push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints).unwrap_or(false),
         })
     }
 
@@ -244,6 +268,10 @@ mod tests {
         assert!(e.to_string().contains("secret_key"));
         let e = Config::resolve(&Overrides { trusted_proxies: Some("nginx".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("trusted_proxies"), "{e}");
+        let e = Config::resolve(&Overrides { push_contact: Some("trucban".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("push_contact"), "{e}");
+        let c = Config::resolve(&Overrides { push_contact: Some("mailto:trucban@example.vn".into()), ..base.clone() });
+        assert_eq!(c.unwrap().push_contact, "mailto:trucban@example.vn");
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "listen = 5\nunknown = true\n").unwrap();
         let e = Config::resolve(&Overrides { config_file: Some(file), ..base }).unwrap_err();

@@ -43,6 +43,12 @@ pub struct ServeArgs {
     /// Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client. Default: none.
     #[arg(long, env = "CAUNOI_TRUSTED_PROXIES", value_name = "IP|CIDR,...")]
     pub trusted_proxies: Option<String>,
+    /// Contact sent to Web Push services with every alarm (VAPID subject): mailto: or https:. Default: the public URL when https.
+    #[arg(long, env = "CAUNOI_PUSH_CONTACT", value_name = "mailto:|https:")]
+    pub push_contact: Option<String>,
+    /// Tests only: allow Web Push to a test push service on the loopback address over plain HTTP.
+    #[arg(long, env = "CAUNOI_PUSH_TEST_ENDPOINTS", value_name = "on|off", value_parser = parse_on_off)]
+    pub push_test_endpoints: Option<bool>,
 }
 
 fn parse_on_off(s: &str) -> Result<bool, String> {
@@ -66,6 +72,8 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         zalo_signature: s.zalo_signature.clone(),
         workers: s.workers,
         trusted_proxies: s.trusted_proxies.clone(),
+        push_contact: s.push_contact.clone(),
+        push_test_endpoints: s.push_test_endpoints,
     }
 }
 
