@@ -102,7 +102,7 @@
     // Asked here, after the click, never on load.
     Notification.requestPermission()
       .then(function (permission) {
-        if (permission !== 'granted') { throw new Error('denied'); }
+        if (permission !== 'granted') { throw new Error(permission === 'denied' ? 'denied' : 'dismissed'); }
         return Promise.all([
           registration,
           fetch('/push/key', { credentials: 'same-origin' }).then(function (r) {
@@ -128,7 +128,12 @@
       .then(function (sub) { return post('/push/subscriptions', sub.toJSON()); })
       .then(function (r) {
         return r.json().catch(function () { return {}; }).then(function (body) {
-          if (!r.ok) { throw new Error(body.message || ''); }
+          if (!r.ok) {
+            // The server's refusal is written for people: show it as it is.
+            var refused = new Error('refused');
+            refused.shown = body.message;
+            throw refused;
+          }
           return body;
         });
       })
@@ -140,8 +145,10 @@
       .catch(function (e) {
         if (Notification.permission === 'denied' || (e && e.message === 'denied')) {
           showOff(msg('denied'));
+        } else if (e && e.message === 'dismissed') {
+          showOff(msg('dismissed'));
         } else {
-          showOff((e && e.message && e.message !== 'key') ? e.message : msg('failed'));
+          showOff((e && e.shown) || msg('failed'));
         }
       });
   }

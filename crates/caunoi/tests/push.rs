@@ -79,7 +79,7 @@ fn fire_alarm() -> Alarm {
     Alarm::new(
         "Tin khẩn: cháy",
         "Công an phường Bãi Cháy — tin báo khẩn đang chờ",
-        "/inbox/c/42",
+        "/inbox/42",
         "urgent-conversation-42",
     )
 }
@@ -107,7 +107,7 @@ async fn an_alarm_arrives_decrypted_with_a_valid_vapid_token_and_urgency_high() 
     let payload = got.json();
     assert_eq!(payload["title"], "Tin khẩn: cháy");
     assert_eq!(payload["body"], "Công an phường Bãi Cháy — tin báo khẩn đang chờ");
-    assert_eq!(payload["url"], "/inbox/c/42");
+    assert_eq!(payload["url"], "/inbox/42");
     assert_eq!(payload["tag"], "urgent-conversation-42");
     assert_eq!(got.urgency.as_deref(), Some("high"));
     assert_eq!(got.topic.as_deref(), Some("urgent-conversation-42"));
@@ -231,7 +231,7 @@ async fn a_queued_alarm_is_delivered_after_its_worker_crashed() {
     restarted.clock.advance(61);
     let _worker = caunoi::push::start_worker(&restarted);
     let got = first_received(&push, "the new worker delivers the queued alarm").await;
-    assert_eq!(got.json()["url"], "/inbox/c/42");
+    assert_eq!(got.json()["url"], "/inbox/42");
     row_where(&t, "the row is settled as sent", |r| r.status == "sent").await;
     assert_eq!(push.received().len(), 1, "delivered once");
     assert!(push.rejected().is_empty(), "{:?}", push.rejected());
@@ -359,7 +359,7 @@ async fn alarms_are_checked_at_the_source_and_queued_once_per_key() {
     let officer = officer_id(&t, "canbo.baichay").await;
 
     // Over the 4 KB a push message holds: 1,000 three-byte letters and a long link.
-    let big = Alarm::new("Tin khẩn", "ệ".repeat(1000), format!("/inbox/c/42?{}", "a".repeat(980)), "t");
+    let big = Alarm::new("Tin khẩn", "ệ".repeat(1000), format!("/inbox/42?{}", "a".repeat(980)), "t");
     let e = alarm(&t.app, &[officer], &big).await.unwrap_err();
     assert!(e.to_string().contains("4 KB"), "{e}");
     for bad in [

@@ -147,7 +147,7 @@ pub async fn send_test(
 /// let alarm = Alarm::new(
 ///     "Tin khẩn: cháy",
 ///     "Công an phường Bãi Cháy — có tin báo khẩn đang chờ",
-///     format!("/inbox/c/{}", conversation.id),
+///     format!("/inbox/{}", conversation.id),
 ///     format!("urgent-conversation-{}", conversation.id),
 /// )
 /// .once_per(format!("urgent:{}:{}", conversation.id, escalation_level));
