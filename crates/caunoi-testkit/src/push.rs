@@ -61,7 +61,7 @@ pub struct Received {
     /// The JWT's claims and the `k` of the authorization.
     pub claims: serde_json::Value,
     pub vapid_key: String,
-    /// When it arrived (Unix microseconds, the machine's clock).
+    /// When the request arrived, before any check (Unix microseconds, the machine's clock).
     pub at_micros: i64,
 }
 
@@ -179,6 +179,7 @@ async fn receive(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let arrived = jiff::Timestamp::now().as_microsecond();
     let mut inner = inner.lock().unwrap_or_else(|p| p.into_inner());
     inner.requests += 1;
     let Some((secret, auth)) = inner.keys.get(&id).cloned() else {
@@ -210,7 +211,7 @@ async fn receive(
                 topic: header("topic"),
                 claims,
                 vapid_key,
-                at_micros: jiff::Timestamp::now().as_microsecond(),
+                at_micros: arrived,
             });
             StatusCode::CREATED.into_response()
         }

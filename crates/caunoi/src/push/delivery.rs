@@ -29,8 +29,6 @@ pub const BATCH: i64 = 32;
 pub const POLL: Duration = Duration::from_millis(1000);
 /// Attempts before a message is given up.
 pub const MAX_ATTEMPTS: i64 = 8;
-/// How long a VAPID token is valid (RFC 8292 allows up to 24 hours).
-const TOKEN_LIFETIME_SECS: i64 = 12 * 3600;
 /// The longest `Retry-After` honoured.
 const MAX_RETRY_AFTER_SECS: i64 = 15 * 60;
 
@@ -120,11 +118,10 @@ pub struct PushRequest {
 }
 
 /// Builds the request of `row` to `target`: the payload encrypted for the browser, the VAPID
-/// authorization for the endpoint's origin, `TTL` (what is left of the alarm's), `Urgency:
-/// high` and `Topic`.
+/// authorization that `authorize` gives for the endpoint's origin, `TTL` (what is left of the
+/// alarm's), `Urgency: high` and `Topic`.
 pub fn build_request(
-    keys: &VapidKeys,
-    subject: &str,
+    authorize: impl FnOnce(&str) -> String,
     policy: EndpointPolicy,
     row: &PushRow,
     target: &Target,
@@ -136,9 +133,7 @@ pub fn build_request(
     }
     let sub = SubscriptionKeys::parse(&target.p256dh, &target.auth).map_err(|e| Attempt::Refused(e.to_string()))?;
     let body = crypto::encrypt(&sub, row.payload.as_bytes()).map_err(|e| Attempt::Refused(e.to_string()))?;
-    let audience = url.origin().ascii_serialization();
-    let now_secs = now_micros / 1_000_000;
-    let authorization = keys.authorization(&audience, now_secs + TOKEN_LIFETIME_SECS, subject);
+    let authorization = authorize(&url.origin().ascii_serialization());
     let age = (now_micros - row.created_at).max(0) / 1_000_000;
     let ttl = (row.ttl_secs - age).max(0);
     Ok(PushRequest {
@@ -161,7 +156,8 @@ async fn send(app: &App, keys: &VapidKeys, row: &PushRow, target: &Target) -> At
         return Attempt::Refused("expired: the alarm's TTL passed before it could be sent".into());
     }
     let rt = app.push();
-    let request = match build_request(keys, &rt.subject, rt.policy, row, target, now) {
+    let authorize = |audience: &str| rt.authorization(keys, audience, now / 1_000_000);
+    let request = match build_request(authorize, rt.policy, row, target, now) {
         Ok(r) => r,
         Err(attempt) => return attempt,
     };

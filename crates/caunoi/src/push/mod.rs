@@ -26,7 +26,8 @@ use crate::app::App;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 use subscription::EndpointPolicy;
 use tokio::sync::Notify;
@@ -40,7 +41,7 @@ pub struct Alarm {
     /// text): what and which unit, e.g. "Công an phường Bãi Cháy — tin báo khẩn đang chờ".
     /// At most 1,000 characters.
     pub body: String,
-    /// The console page a click opens, a path on this site: `/inbox/c/123`.
+    /// The console page a click opens, a path on this site: `/inbox/123`.
     pub url: String,
     /// Names the notification on the device: a later alarm with the same tag replaces it and
     /// rings again. Also the push message's `Topic`, so a device that was offline gets only the
@@ -118,7 +119,14 @@ pub struct PushRuntime {
     policy: EndpointPolicy,
     subject: String,
     keys: OnceLock<crypto::VapidKeys>,
+    /// Signed `Authorization` headers by audience (a push service's origin), with their expiry.
+    tokens: Mutex<HashMap<String, (String, i64)>>,
 }
+
+/// How long a VAPID token is valid (RFC 8292 allows up to 24 hours).
+const TOKEN_LIFETIME_SECS: i64 = 12 * 3600;
+/// A token is signed anew once less than this is left of it.
+const TOKEN_RENEW_SECS: i64 = 3600;
 
 impl PushRuntime {
     pub fn new(config: &crate::config::Config) -> PushRuntime {
@@ -130,6 +138,7 @@ impl PushRuntime {
             policy,
             subject: config.push_contact.clone(),
             keys: OnceLock::new(),
+            tokens: Mutex::new(HashMap::new()),
         }
     }
 
@@ -140,6 +149,28 @@ impl PushRuntime {
 
     pub fn policy(&self) -> EndpointPolicy {
         self.policy
+    }
+
+    /// The `Authorization` header for requests to `audience` at `now_secs`: one ES256 signature
+    /// per push service every 11 hours instead of one per message (signing was the larger part
+    /// of a message's CPU time). Tokens live 12 hours, within RFC 8292's 24.
+    fn authorization(&self, keys: &crypto::VapidKeys, audience: &str, now_secs: i64) -> String {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((header, expires)) = tokens.get(audience)
+            && expires - now_secs > TOKEN_RENEW_SECS
+            && *expires - now_secs <= TOKEN_LIFETIME_SECS
+        {
+            return header.clone();
+        }
+        let expires = now_secs + TOKEN_LIFETIME_SECS;
+        let header = keys.authorization(audience, expires, &self.subject);
+        // A handful of push services; the map cannot grow with input (audiences come from
+        // endpoints that passed the policy), but keep it bounded all the same.
+        if tokens.len() > 64 {
+            tokens.clear();
+        }
+        tokens.insert(audience.to_string(), (header.clone(), expires));
+        header
     }
 
     fn cached_keys(&self) -> Option<crypto::VapidKeys> {
@@ -191,5 +222,24 @@ mod tests {
         assert_eq!(b.topic().len(), 32);
         assert!(b.topic().bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_eq!(b.topic(), b.clone().topic(), "the same tag, the same topic");
+    }
+
+    #[test]
+    fn vapid_tokens_are_reused_per_push_service_until_an_hour_before_they_expire() {
+        let rt = PushRuntime {
+            wake: Notify::new(),
+            http: reqwest::Client::new(),
+            policy: EndpointPolicy::PublicOnly,
+            subject: "mailto:trucban@example.vn".into(),
+            keys: OnceLock::new(),
+            tokens: Mutex::new(HashMap::new()),
+        };
+        let keys = crypto::VapidKeys::generate();
+        let fcm = "https://fcm.googleapis.com";
+        let first = rt.authorization(&keys, fcm, 1_000_000);
+        assert_eq!(rt.authorization(&keys, fcm, 1_000_000 + 10 * 3600), first);
+        assert_ne!(rt.authorization(&keys, "https://web.push.apple.com", 1_000_000), first, "one per audience");
+        let renewed = rt.authorization(&keys, fcm, 1_000_000 + 11 * 3600 + 1);
+        assert_ne!(renewed, first, "signed again with less than an hour left");
     }
 }
