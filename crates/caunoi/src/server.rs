@@ -28,8 +28,12 @@ pub async fn open(o: &crate::config::Overrides) -> Result<App, CliError> {
     let app = crate::server::assemble(db, config);
     app.kb().reload(&app.db).await?;
     app.bot_settings().reload(&app.db).await?;
-    // The instance's VAPID key pair is made at the first start (and read at every other).
-    crate::push::service::vapid_keys(&app).await?;
+    // The instance's VAPID key pair is made at the first start (and read at every other). A
+    // pair that does not open (the instance key changed) stops alarms on devices, not the
+    // console: said loudly here, and again by every attempt to send.
+    if let Err(e) = crate::push::service::vapid_keys(&app).await {
+        tracing::error!(error = %e, "Web Push keys are unavailable: alarms will not reach officers' devices");
+    }
     Ok(app)
 }
 

@@ -144,6 +144,12 @@ async fn vapid_keys_are_made_once_and_kept_sealed_with_the_instance_key() {
     // Another process over the same database (a restart, or a second instance) uses the same pair.
     let again = caunoi::server::assemble(t.app.db.clone(), t.app.config.clone());
     assert_eq!(service::public_key(&again).await.unwrap(), first);
+    // With another instance key the sealed pair does not open, and no new pair replaces it.
+    let mut foreign = t.app.config.clone();
+    foreign.secret_key = [9; 32];
+    let foreign = caunoi::server::assemble(t.app.db.clone(), foreign);
+    assert!(service::public_key(&foreign).await.is_err());
+    assert_eq!(store::vapid_keys(&t.app.db).await.unwrap().unwrap().0, first);
 }
 
 #[tokio::test]
