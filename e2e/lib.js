@@ -47,6 +47,7 @@ export async function startCaunoi() {
   }
   return {
     base,
+    dataDir,
     output: () => output,
     async stop() {
       child.kill('SIGTERM');

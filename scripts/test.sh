@@ -8,8 +8,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Every cargo call uses the same packages and features, so caunoi is compiled once: the test
+# build also produces target/debug/caunoi, which the browser tests run.
+cargo_test=(cargo test --workspace --features caunoi-zalo/fake)
+
 echo "== Rust tests on SQLite"
-env -u CAUNOI_TEST_DATABASE_URL cargo test --workspace --features caunoi-zalo/fake
+env -u CAUNOI_TEST_DATABASE_URL "${cargo_test[@]}"
 
 pg_url="${CAUNOI_TEST_DATABASE_URL:-}"
 if [[ -z "$pg_url" ]] && command -v pg_isready >/dev/null && pg_isready -q -h 127.0.0.1 -p 5432; then
@@ -17,7 +21,7 @@ if [[ -z "$pg_url" ]] && command -v pg_isready >/dev/null && pg_isready -q -h 12
 fi
 if [[ -n "$pg_url" ]]; then
   echo "== Application tests on PostgreSQL"
-  CAUNOI_TEST_DATABASE_URL="$pg_url" cargo test -p caunoi
+  CAUNOI_TEST_DATABASE_URL="$pg_url" "${cargo_test[@]}"
 else
   echo "== PostgreSQL not reachable: set CAUNOI_TEST_DATABASE_URL to run the suite on it too" >&2
 fi
@@ -31,5 +35,5 @@ if ! command -v chromium >/dev/null; then
     exit 1
   fi
 fi
-cargo build -p caunoi
+"${cargo_test[@]}" --no-run --quiet
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error && CAUNOI_BIN="$PWD/../target/debug/caunoi" npm test)

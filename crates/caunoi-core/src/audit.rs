@@ -21,6 +21,7 @@ pub enum AuditAction {
     UnitMoved,
     UnitsImported,
     ChannelBound,
+    ChannelLost,
     DataExported,
     KbChanged,
     KbImported,
@@ -28,7 +29,7 @@ pub enum AuditAction {
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 17] = [
+    pub const ALL: [AuditAction; 18] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -42,6 +43,7 @@ impl AuditAction {
         AuditAction::UnitMoved,
         AuditAction::UnitsImported,
         AuditAction::ChannelBound,
+        AuditAction::ChannelLost,
         AuditAction::DataExported,
         AuditAction::KbChanged,
         AuditAction::KbImported,
@@ -63,6 +65,7 @@ impl AuditAction {
             AuditAction::UnitMoved => "unit_moved",
             AuditAction::UnitsImported => "units_imported",
             AuditAction::ChannelBound => "channel_bound",
+            AuditAction::ChannelLost => "channel_lost",
             AuditAction::DataExported => "data_exported",
             AuditAction::KbChanged => "kb_changed",
             AuditAction::KbImported => "kb_imported",
@@ -88,7 +91,8 @@ impl AuditAction {
             AuditAction::UnitEdited => "Sửa thông tin đơn vị",
             AuditAction::UnitMoved => "Chuyển đơn vị",
             AuditAction::UnitsImported => "Nhập danh sách đơn vị",
-            AuditAction::ChannelBound => "Liên kết kênh Zalo OA",
+            AuditAction::ChannelBound => "Kết nối Zalo OA",
+            AuditAction::ChannelLost => "Zalo OA mất kết nối",
             AuditAction::DataExported => "Xuất dữ liệu",
             AuditAction::KbChanged => "Sửa cơ sở tri thức",
             AuditAction::KbImported => "Nhập cơ sở tri thức",
@@ -110,7 +114,8 @@ impl AuditAction {
             AuditAction::UnitEdited => "Edited unit",
             AuditAction::UnitMoved => "Moved unit",
             AuditAction::UnitsImported => "Imported units",
-            AuditAction::ChannelBound => "Bound Zalo OA",
+            AuditAction::ChannelBound => "Connected Zalo OA",
+            AuditAction::ChannelLost => "Zalo OA disconnected",
             AuditAction::DataExported => "Exported data",
             AuditAction::KbChanged => "Changed the knowledge base",
             AuditAction::KbImported => "Imported the knowledge base",

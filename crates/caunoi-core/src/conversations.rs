@@ -13,8 +13,8 @@
 //! author, decoded once when a row is read.
 
 use crate::bot::{
-    self, BotAction, BotMemory, BotReply, BotSettings, Button, Incoming, KbView, MAX_REPLIES, MediaKind, ReviewReason,
-    UnitFacts,
+    self, BotAction, BotMemory, BotReply, BotSettings, Button, Incoming, KbView, MAX_REPLIES, MediaKind, RATE_NO,
+    RATE_YES, ReviewReason, UnitFacts,
 };
 use crate::inbox::{ConversationState, ReopenBy, Status, Transition, transition};
 use crate::kb::{ZALO_MESSAGE_LIMIT, split_for_zalo};
@@ -300,6 +300,23 @@ pub fn plan_turn(
     text: &str,
     unit: &UnitView<'_>,
 ) -> PlannedTurn {
+    // A rating of the closing notice leaves the conversation closed.
+    if state.status == Status::Closed
+        && let Some(helpful) = rating(kind, text, memory)
+    {
+        let thanks = BotReply {
+            text: format!("Dạ, {} cảm ơn anh/chị đã đánh giá.", unit.facts.name),
+            buttons: Vec::new(),
+            feedback_for: None,
+        };
+        return PlannedTurn {
+            state: state.clone(),
+            memory: StoredMemory { bot: memory.bot.clone(), menu: Vec::new() },
+            replies: fit_to_channel(channel, &[thanks]),
+            action: BotAction::Rated { helpful },
+            review: None,
+        };
+    }
     let state = if state.status == Status::Closed {
         transition(state, &Transition::Reopen { by: ReopenBy::Citizen }).unwrap_or_else(|_| state.clone())
     } else {
@@ -342,6 +359,67 @@ pub fn plan_turn(
     }
 }
 
+/// The rating a message gives the closing notice: its button, or the number typed for it.
+fn rating(kind: &InboundKind, text: &str, memory: &StoredMemory) -> Option<bool> {
+    let payload = match kind {
+        InboundKind::Choice(payload) => payload.as_str(),
+        InboundKind::Text => menu_choice(text, &memory.menu)?,
+        _ => return None,
+    };
+    match payload.trim() {
+        RATE_YES => Some(true),
+        RATE_NO => Some(false),
+        _ => None,
+    }
+}
+
+/// What the citizen is told when an officer or the duty roster moves the conversation: at
+/// most one notice per move, `None` for moves the citizen need not hear of (a transfer between
+/// officers, a change of priority). `by_officer` is false for the roster's assignment, which
+/// the hand-off notice already announced. Replies by an officer are their own notice and do
+/// not come here.
+pub fn move_notice(
+    before: &ConversationState,
+    after: &ConversationState,
+    by_officer: bool,
+    unit: &UnitFacts,
+) -> Option<BotReply> {
+    let notice = |text: String, buttons: Vec<Button>| Some(BotReply { text, buttons, feedback_for: None });
+    if after.status == Status::Closed && before.status != Status::Closed {
+        return notice(
+            format!(
+                "Cuộc trò chuyện đã kết thúc. Cảm ơn anh/chị đã liên hệ {}.\nAnh/chị thấy lần hỗ trợ này có hữu ích \
+                 không? Khi cần hỗ trợ thêm, anh/chị cứ nhắn tin tại đây.",
+                unit.name
+            ),
+            vec![
+                Button { label: "Hữu ích".to_owned(), payload: RATE_YES.to_owned() },
+                Button { label: "Chưa hữu ích".to_owned(), payload: RATE_NO.to_owned() },
+            ],
+        );
+    }
+    if after.unit_id != before.unit_id {
+        return notice(
+            "Cuộc trò chuyện của anh/chị đã được chuyển tới đơn vị phụ trách; cán bộ sẽ trả lời anh/chị tại đây."
+                .to_owned(),
+            Vec::new(),
+        );
+    }
+    if after.status == Status::Assigned && before.status == Status::Closed {
+        return notice(
+            format!("Cán bộ {} đã mở lại cuộc trò chuyện để tiếp tục hỗ trợ anh/chị.", unit.name),
+            Vec::new(),
+        );
+    }
+    if after.status == Status::Assigned && before.status != Status::Assigned && by_officer {
+        return notice(
+            format!("Cán bộ {} đã tiếp nhận cuộc trò chuyện và sẽ trả lời anh/chị tại đây.", unit.name),
+            Vec::new(),
+        );
+    }
+    None
+}
+
 /// What a bot turn does to the inbox state.
 ///
 /// [`BotAction::HandOff`] moves a bot conversation to the unit's queue. [`BotAction::Urgent`]
@@ -358,7 +436,7 @@ pub fn after_bot_turn(state: &ConversationState, action: &BotAction) -> Conversa
         }
     };
     match action {
-        BotAction::None | BotAction::Feedback { .. } => {}
+        BotAction::None | BotAction::Feedback { .. } | BotAction::Rated { .. } => {}
         BotAction::HandOff { .. } => to_queue(&mut next),
         BotAction::Urgent { .. } | BotAction::StartReport { .. } => {
             to_queue(&mut next);
@@ -393,6 +471,17 @@ pub fn fit_to_channel(channel: Channel, replies: &[BotReply]) -> Vec<BotReply> {
     fit_budget(rendered).into_iter().map(|text| BotReply { text, buttons: Vec::new(), feedback_for: None }).collect()
 }
 
+/// How to answer a numbered list: "Trả lời 1.", "Trả lời 1 hoặc 2.", "Trả lời 1, 2 hoặc 3.".
+fn reply_with_a_number(n: usize) -> String {
+    match n {
+        0 | 1 => "Trả lời 1 để chọn.".to_owned(),
+        _ => {
+            let firsts: Vec<String> = (1..n).map(|i| i.to_string()).collect();
+            format!("Trả lời {} hoặc {n}.", firsts.join(", "))
+        }
+    }
+}
+
 /// One reply as texts for a channel without buttons: the choices become a numbered list the
 /// citizen answers with a digit; the text is split only when longer than Zalo's limit.
 pub fn numbered_list(text: &str, choices: &[Button]) -> Vec<String> {
@@ -402,7 +491,7 @@ pub fn numbered_list(text: &str, choices: &[Button]) -> Vec<String> {
         for (i, b) in choices.iter().enumerate() {
             full.push_str(&format!("\n{}. {}", i + 1, b.label.trim()));
         }
-        full.push_str("\n\nAnh/chị trả lời bằng số tương ứng (ví dụ: 1).");
+        full.push_str(&format!("\n\n{}", reply_with_a_number(choices.len())));
     }
     split_for_zalo(&full, ZALO_MESSAGE_LIMIT)
 }

@@ -333,8 +333,10 @@ impl Placeholder {
             Placeholder::Email => "email đăng trên trang thông tin của đơn vị",
             Placeholder::WorkingHours => "giờ hành chính các ngày làm việc",
             Placeholder::ReceptionSchedule => "lịch tiếp công dân niêm yết tại trụ sở đơn vị",
-            Placeholder::BookingLink => "mục đặt lịch hẹn trên trang của đơn vị",
-            Placeholder::SurveyLink => "mục khảo sát trên trang của đơn vị",
+            Placeholder::BookingLink => {
+                "ứng dụng VNeID hoặc Cổng Dịch vụ công quốc gia (chọn nơi và giờ hẹn khi nộp hồ sơ)"
+            }
+            Placeholder::SurveyLink => "phiếu góp ý tại trụ sở đơn vị",
         }
     }
 }
@@ -594,6 +596,17 @@ fn apply_changes(entry: &mut KbEntry, c: &EntryChanges) {
     }
     if let Some(n) = &c.notes {
         entry.notes = Some(n.clone());
+    }
+}
+
+impl KbImportError {
+    /// What the reader reported, without the Vietnamese framing (for the command line, whose
+    /// sentences are English): the JSON error for a malformed file, the whole message otherwise.
+    pub fn detail(&self) -> String {
+        match self {
+            KbImportError::Format(e) => e.clone(),
+            other => other.to_string(),
+        }
     }
 }
 

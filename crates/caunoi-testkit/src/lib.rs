@@ -32,7 +32,8 @@ pub struct TestApp {
     pg_database: Option<(String, String)>,
     server: tokio::task::JoinHandle<()>,
     /// The fake Zalo, when started with [`Options::zalo`]; the demo OAs (`caunoi::demo::DEMO_OAS`)
-    /// are bound to their units and their webhooks point at this app.
+    /// that start connected are connected to their units, and every demo OA's webhooks point at
+    /// this app.
     pub zalo: Option<caunoi_zalo::fake::FakeZalo>,
 }
 
@@ -70,10 +71,7 @@ impl TestApp {
             None => (format!("sqlite://{}", dir.path().join("caunoi.db").display()), None),
         };
         let zalo = if options.zalo {
-            let apps = caunoi::demo::DEMO_OAS
-                .iter()
-                .map(|d| caunoi_zalo::fake::FakeApp::new(d.app_id, d.app_secret, d.oa_id, d.oa_secret_key))
-                .collect();
+            let apps = caunoi::demo::DEMO_OAS.iter().map(caunoi::demo::fake_app).collect();
             Some(caunoi_zalo::fake::FakeZalo::start(caunoi_zalo::fake::FakeConfig::new(apps)).await.expect("fake Zalo"))
         } else {
             None

@@ -180,6 +180,26 @@ impl std::fmt::Debug for PhoneTemplate {
     }
 }
 
+/// An OA's profile (`/v2.0/oa/getoa`, §7); only what caunoi shows is read.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct OaInfo {
+    /// The OA id (`oaid`; a string, tolerated as a number).
+    #[serde(default, deserialize_with = "opt_string")]
+    pub oaid: Option<String>,
+    /// The OA's display name.
+    #[serde(default)]
+    pub name: String,
+    /// Whether Zalo verified the OA.
+    #[serde(default)]
+    pub is_verified: Option<bool>,
+    /// `4` for a government OA, `2` for a business.
+    #[serde(default, deserialize_with = "opt_string")]
+    pub oa_type: Option<String>,
+    /// Avatar URL.
+    #[serde(default)]
+    pub avatar: Option<String>,
+}
+
 /// `shared_info` of a user profile: data the user shared through a consent card.
 #[derive(Clone, Default, PartialEq, Eq, Deserialize)]
 pub struct SharedInfo {
@@ -416,6 +436,13 @@ impl OaClient {
         let data = json!({ "user_id": user_id.as_str() }).to_string();
         url.query_pairs_mut().append_pair("data", &data);
         self.call(ZaloHost::OpenApi, |token| self.authed(self.http.get(url.clone()), token)).await
+    }
+
+    /// The OA's own profile (`GET /v2.0/oa/getoa`, §7): the health check that proves the
+    /// token works for this OA.
+    pub async fn oa_info(&self) -> Result<OaInfo, ApiError> {
+        let url = self.openapi_url("/v2.0/oa/getoa");
+        self.call(ZaloHost::OpenApi, |token| self.authed(self.http.get(&url), token)).await
     }
 
     /// Sends a ZBS template message by user id (`/v3.0/oa/message/template`; request shape

@@ -2,7 +2,9 @@
 //!
 //! - [`event`]: webhook events parsed from raw bytes; unknown kinds are kept, never rejected.
 //! - [`signature`]: the `X-ZEvent-Signature` check (plain SHA-256, not HMAC).
-//! - [`token`]: OAuth v4 refresh and the per-OA token store (single-flight, atomic rotation).
+//! - [`consent`]: the OA admin's consent: PKCE and the permission page's URL.
+//! - [`token`]: OAuth v4 code exchange and refresh, the per-OA token store (single-flight,
+//!   atomic rotation).
 //! - [`client`]: the OpenAPI client (consultation messages, uploads, user detail, templates)
 //!   with typed errors ([`error`]) and the per-App rate limiter.
 //! - `fake` (feature `fake`): the in-process fake Zalo server — the only fake of the project.
@@ -11,6 +13,7 @@
 //! [`token::TokenPersistence`] and decides what events mean.
 
 pub mod client;
+pub mod consent;
 pub mod error;
 pub mod event;
 pub mod ids;
@@ -22,7 +25,7 @@ pub mod token;
 pub mod fake;
 
 pub use client::{
-    AppRateLimiter, ImageSource, OaClient, OaClientConfig, PhoneTemplate, SentMessage, SentTemplate, Upload,
+    AppRateLimiter, ImageSource, OaClient, OaClientConfig, OaInfo, PhoneTemplate, SentMessage, SentTemplate, Upload,
     UserDetail, ZaloEndpoints,
 };
 pub use error::{ApiError, TokenError, ZaloErrorKind, ZaloHost};

@@ -176,7 +176,10 @@ impl OAuthClient {
         self.token_request(&form).await
     }
 
-    /// Exchanges an authorization code (`grant_type=authorization_code`, PKCE verifier).
+    /// Exchanges an authorization code (`grant_type=authorization_code`, PKCE verifier) for
+    /// the OA's first pair. A refusal (e.g. `-14002` invalid appId, `-14003` invalid redirect
+    /// uri, a used or expired code) comes back as [`TokenError::RefreshRejected`] with Zalo's
+    /// code.
     pub async fn exchange_code(&self, code: &str, code_verifier: &str) -> Result<IssuedTokens, TokenError> {
         let form = [
             ("code", code),

@@ -706,3 +706,102 @@ async fn expired_refresh_token_asks_for_reconnection_without_calling_zalo() {
     assert!(matches!(store.access_token().await, Err(TokenError::RefreshTokenExpired)));
     assert_eq!(fake.refresh_call_count(), 0);
 }
+
+/// Visits the fake's permission page as the admin's browser would and returns the query of
+/// the redirect back to `redirect_uri`.
+async fn consent(fake: &FakeZalo, app_id: &str, challenge: &str, state: &str) -> BTreeMap<String, String> {
+    let url = caunoi_zalo::consent::permission_url(
+        &fake.endpoints().oauth_base,
+        app_id,
+        "https://caunoi.example.vn/zalo/callback",
+        challenge,
+        state,
+    );
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let answer = http.get(url).send().await.unwrap();
+    assert_eq!(answer.status(), StatusCode::FOUND, "{:?}", answer.text().await);
+    let location = answer.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.starts_with("https://caunoi.example.vn/zalo/callback?"), "{location}");
+    reqwest::Url::parse(&location).unwrap().query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
+}
+
+fn oauth(fake: &FakeZalo) -> OAuthClient {
+    OAuthClient::new(reqwest::Client::new(), &fake.endpoints().oauth_base, AppId::new(APP_ID), Secret::new(APP_SECRET))
+}
+
+#[tokio::test]
+async fn consent_code_is_exchanged_once_with_its_pkce_verifier() {
+    let s = setup().await;
+    let verifier = caunoi_zalo::consent::code_verifier(&[7; 32]);
+    let back = consent(&s.fake, APP_ID, &caunoi_zalo::consent::code_challenge(&verifier), "st-1").await;
+    assert_eq!(back.get("oa_id").map(String::as_str), Some(OA_ID));
+    assert_eq!(back.get("state").map(String::as_str), Some("st-1"));
+    let code = back.get("code").cloned().unwrap();
+    // A wrong verifier is refused (and spends the code).
+    let wrong = oauth(&s.fake).exchange_code(&code, "not-the-verifier").await;
+    assert!(matches!(wrong, Err(TokenError::RefreshRejected { code: -14022, .. })), "{wrong:?}");
+    let back = consent(&s.fake, APP_ID, &caunoi_zalo::consent::code_challenge(&verifier), "st-2").await;
+    let code = back.get("code").cloned().unwrap();
+    let issued = oauth(&s.fake).exchange_code(&code, &verifier).await.unwrap();
+    assert_eq!(issued.expires_in, Duration::from_secs(90_000));
+    // Single use.
+    let again = oauth(&s.fake).exchange_code(&code, &verifier).await;
+    assert!(matches!(again, Err(TokenError::RefreshRejected { code: -14019, .. })), "{again:?}");
+    // The new refresh token is the OA's only valid one.
+    assert_eq!(s.fake.current_refresh_token(OA_ID).as_deref(), Some(issued.refresh_token.expose()));
+}
+
+#[tokio::test]
+async fn consent_can_be_denied_and_unknown_apps_get_an_oauth_error() {
+    let s = setup().await;
+    s.fake.inject(Fault::NextConsent { consent: caunoi_zalo::fake::Consent::Deny });
+    let back = consent(&s.fake, APP_ID, "challenge", "st-3").await;
+    assert_eq!(back.get("error").map(String::as_str), Some("access_denied"));
+    assert_eq!(back.get("state").map(String::as_str), Some("st-3"));
+    assert!(!back.contains_key("code"));
+    let url = caunoi_zalo::consent::permission_url(&s.fake.endpoints().oauth_base, "999", "https://x.vn/cb", "c", "s");
+    let body: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+    assert_eq!(body["error"], -14002);
+}
+
+#[tokio::test]
+async fn oauth_errors_can_be_injected_into_the_exchange() {
+    let s = setup().await;
+    s.fake.inject(Fault::OauthError { code: -14003, message: "Invalid redirect uri".into(), count: 1 });
+    let r = oauth(&s.fake).exchange_code("whatever", "v").await;
+    assert!(matches!(r, Err(TokenError::RefreshRejected { code: -14003, .. })), "{r:?}");
+}
+
+#[tokio::test]
+async fn oa_info_names_the_oa_of_the_token() {
+    let s = setup_with(
+        |c| c.apps[0] = c.apps[0].clone().with_name("Công an phường Thử"),
+        i64::MAX,
+        Duration::from_secs(10),
+    )
+    .await;
+    let info = s.client.oa_info().await.unwrap();
+    assert_eq!(info.oaid.as_deref(), Some(OA_ID));
+    assert_eq!(info.name, "Công an phường Thử");
+}
+
+#[tokio::test]
+async fn revoked_permission_kills_the_tokens_and_is_announced_by_webhook() {
+    let mut s = setup().await;
+    s.fake.revoke_permission(OA_ID).await.unwrap();
+    let got = next_event(&mut s).await;
+    assert!(got.verified.is_ok());
+    assert_eq!(got.event.event_name, "permission_revoked");
+    assert_eq!(got.event.oa_id().map(|o| o.to_string()).as_deref(), Some(OA_ID));
+    let r = s.client.oa_info().await;
+    assert!(matches!(r, Err(ApiError::Token(TokenError::RefreshRejected { .. }))), "{r:?}");
+}
+
+#[tokio::test]
+async fn apps_can_be_added_to_a_running_fake() {
+    let s = setup().await;
+    s.fake.add_app(FakeApp::new("111222333", "second-secret", "444555666", "second-oa-secret"));
+    let verifier = caunoi_zalo::consent::code_verifier(&[9; 32]);
+    let back = consent(&s.fake, "111222333", &caunoi_zalo::consent::code_challenge(&verifier), "s").await;
+    assert_eq!(back.get("oa_id").map(String::as_str), Some("444555666"));
+}

@@ -19,16 +19,55 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub public_url: Option<String>,
     pub secret_key: Option<String>,
-    pub require_totp_for_admins: Option<bool>,
+    pub require_totp_for_admins: Option<Switch>,
     pub session_idle_minutes: Option<u64>,
     pub log: Option<String>,
     pub zalo_api_url: Option<String>,
     pub zalo_signature: Option<String>,
-    pub workers: Option<bool>,
+    pub workers: Option<Switch>,
     pub trusted_proxies: Option<String>,
+    pub zalo_requests_per_minute: Option<u32>,
+    pub metrics_token: Option<String>,
     pub push_contact: Option<String>,
-    pub push_test_endpoints: Option<bool>,
+    pub push_test_endpoints: Option<Switch>,
 }
+
+/// An on/off setting as the file may write it: `true`/`false`, `"on"`/`"off"`, `"yes"`/`"no"`,
+/// `1`/`0` — the same words the flags and the environment take ([`parse_switch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Switch(pub bool);
+
+impl<'de> Deserialize<'de> for Switch {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Switch, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Bool(bool),
+            Int(i64),
+            Text(String),
+        }
+        let bad = || serde::de::Error::custom("expected on or off (also true/false, yes/no, 1/0)");
+        match Raw::deserialize(d)? {
+            Raw::Bool(b) => Ok(Switch(b)),
+            Raw::Int(1) => Ok(Switch(true)),
+            Raw::Int(0) => Ok(Switch(false)),
+            Raw::Int(_) => Err(bad()),
+            Raw::Text(t) => parse_switch(&t).map(Switch).map_err(|_| bad()),
+        }
+    }
+}
+
+/// Reads an on/off value: on, true, yes, 1 / off, false, no, 0 (any case).
+pub fn parse_switch(s: &str) -> Result<bool, String> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" | "yes" => Ok(true),
+        "off" | "false" | "0" | "no" => Ok(false),
+        _ => Err("use on or off (also true/false, yes/no, 1/0)".into()),
+    }
+}
+
+/// Shortest and longest session idle timeout, in minutes.
+pub const SESSION_IDLE_MINUTES: std::ops::RangeInclusive<u64> = 1..=24 * 60;
 
 /// Values given on the command line or in the environment (highest precedence).
 #[derive(Debug, Default, Clone)]
@@ -44,6 +83,13 @@ pub struct Overrides {
     pub zalo_signature: Option<String>,
     pub workers: Option<bool>,
     pub trusted_proxies: Option<String>,
+    pub log: Option<String>,
+    pub session_idle_minutes: Option<u64>,
+    pub zalo_requests_per_minute: Option<u32>,
+    pub metrics_token: Option<String>,
+    /// The data directory must exist already (commands that only read, such as `kb ask`): a
+    /// mistyped path is an error instead of a new, empty database.
+    pub existing_data_dir: bool,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<bool>,
 }
@@ -72,6 +118,10 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client (rate limits, throttling).
     /// Empty: the socket's peer is the client.
     pub trusted_proxies: TrustedProxies,
+    /// Requests per minute caunoi allows itself towards Zalo per OA (sends, uploads).
+    pub zalo_requests_per_minute: std::num::NonZeroU32,
+    /// A bearer token that lets a monitoring system on another machine read `/metrics`.
+    pub metrics_token: Option<String>,
     /// The contact push services see in every Web Push request (the VAPID `sub`, RFC 8292 §2.1):
     /// `mailto:` or `https:`. Default: the public URL when it is https.
     pub push_contact: String,
@@ -79,6 +129,10 @@ pub struct Config {
     /// HTTP. Off in production, where endpoints must be https to public hosts.
     pub push_test_endpoints: bool,
 }
+
+/// Zalo's documented limit is per App, 4,000 requests a minute; one OA per App is the usual
+/// set-up.
+pub const DEFAULT_ZALO_REQUESTS_PER_MINUTE: u32 = 4000;
 
 /// A configuration problem, in one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
@@ -103,6 +157,20 @@ pub enum ConfigError {
     PushContact(String),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
+    #[error("the data directory {0} does not exist: give the --data-dir of an existing caunoi installation")]
+    MissingDataDir(String),
+    #[error(
+        "log filter {0:?} is not valid: use a level (error, warn, info, debug, trace) or directives such as caunoi=debug,info"
+    )]
+    Log(String),
+    #[error(
+        "RUST_LOG {0:?} is not valid: use a level (error, warn, info, debug, trace) or directives such as caunoi=debug,info"
+    )]
+    RustLog(String),
+    #[error("session_idle_minutes {0} is not valid: use a number of minutes from 1 to 1440")]
+    SessionIdle(u64),
+    #[error("zalo_requests_per_minute 0 is not valid: use a positive number (Zalo's limit is 4000 per App)")]
+    ZaloRate,
 }
 
 impl Config {
@@ -116,6 +184,9 @@ impl Config {
         let database_url = o.database_url.clone().or(file.database_url);
         let uses_sqlite = database_url.as_deref().is_none_or(|u| u.starts_with("sqlite:"));
         let needs_dir = uses_sqlite || (o.secret_key.is_none() && file.secret_key.is_none());
+        if needs_dir && o.existing_data_dir && !data_dir.is_dir() {
+            return Err(ConfigError::MissingDataDir(data_dir.display().to_string()));
+        }
         if needs_dir {
             std::fs::create_dir_all(&data_dir)
                 .map_err(|e| ConfigError::DataDir { path: data_dir.display().to_string(), reason: e.to_string() })?;
@@ -145,6 +216,22 @@ impl Config {
         }
         let trusted_proxies: TrustedProxies =
             o.trusted_proxies.clone().or(file.trusted_proxies).unwrap_or_default().parse()?;
+        let log = o.log.clone().or(file.log).unwrap_or_else(|| "info".to_string());
+        if tracing_subscriber::EnvFilter::try_new(&log).is_err() {
+            return Err(ConfigError::Log(log));
+        }
+        if let Ok(env) = std::env::var("RUST_LOG")
+            && tracing_subscriber::EnvFilter::try_new(&env).is_err()
+        {
+            return Err(ConfigError::RustLog(env));
+        }
+        let zalo_rate =
+            o.zalo_requests_per_minute.or(file.zalo_requests_per_minute).unwrap_or(DEFAULT_ZALO_REQUESTS_PER_MINUTE);
+        let zalo_requests_per_minute = std::num::NonZeroU32::new(zalo_rate).ok_or(ConfigError::ZaloRate)?;
+        let idle = o.session_idle_minutes.or(file.session_idle_minutes).unwrap_or(30);
+        if !SESSION_IDLE_MINUTES.contains(&idle) {
+            return Err(ConfigError::SessionIdle(idle));
+        }
         let push_contact = match o.push_contact.clone().or(file.push_contact) {
             Some(c) => c.trim().to_string(),
             None if public_url.starts_with("https://") => public_url.clone(),
@@ -161,15 +248,20 @@ impl Config {
             database_url,
             public_url,
             secret_key,
-            require_totp_for_admins: o.require_totp_for_admins.or(file.require_totp_for_admins).unwrap_or(false),
-            session_idle: Duration::from_secs(60 * file.session_idle_minutes.unwrap_or(30).clamp(1, 24 * 60)),
-            log: file.log.unwrap_or_else(|| "info".to_string()),
+            require_totp_for_admins: o
+                .require_totp_for_admins
+                .or(file.require_totp_for_admins.map(|s| s.0))
+                .unwrap_or(false),
+            session_idle: Duration::from_secs(60 * idle),
+            log,
             zalo_api_url,
             zalo_signature,
-            workers: o.workers.or(file.workers).unwrap_or(true),
+            workers: o.workers.or(file.workers.map(|s| s.0)).unwrap_or(true),
             trusted_proxies,
+            zalo_requests_per_minute,
+            metrics_token: o.metrics_token.clone().or(file.metrics_token).filter(|t| !t.trim().is_empty()),
             push_contact,
-            push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints).unwrap_or(false),
+            push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints.map(|s| s.0)).unwrap_or(false),
         })
     }
 
@@ -268,13 +360,63 @@ mod tests {
         assert!(e.to_string().contains("secret_key"));
         let e = Config::resolve(&Overrides { trusted_proxies: Some("nginx".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("trusted_proxies"), "{e}");
+        let e = Config::resolve(&Overrides { log: Some("loud[".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("log filter"), "{e}");
+        let e = Config::resolve(&Overrides { session_idle_minutes: Some(0), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("session_idle_minutes 0"), "{e}");
+        let e = Config::resolve(&Overrides { session_idle_minutes: Some(1441), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("1 to 1440"), "{e}");
         let e = Config::resolve(&Overrides { push_contact: Some("trucban".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("push_contact"), "{e}");
         let c = Config::resolve(&Overrides { push_contact: Some("mailto:trucban@example.vn".into()), ..base.clone() });
         assert_eq!(c.unwrap().push_contact, "mailto:trucban@example.vn");
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "listen = 5\nunknown = true\n").unwrap();
-        let e = Config::resolve(&Overrides { config_file: Some(file), ..base }).unwrap_err();
+        let e = Config::resolve(&Overrides { config_file: Some(file.clone()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("not valid"), "{e}");
+        std::fs::write(&file, "workers = \"maybe\"\n").unwrap();
+        let e = Config::resolve(&Overrides { config_file: Some(file.clone()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("expected on or off"), "{e}");
+        std::fs::write(&file, "session_idle_minutes = 0\n").unwrap();
+        let e = Config::resolve(&Overrides { config_file: Some(file), ..base }).unwrap_err();
+        assert!(e.to_string().contains("session_idle_minutes 0"), "{e}");
+    }
+
+    #[test]
+    fn switches_read_the_same_from_the_file_as_from_flags_and_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        for (written, want) in [
+            ("\"off\"", false),
+            ("\"on\"", true),
+            ("false", false),
+            ("true", true),
+            ("0", false),
+            ("1", true),
+            ("\"No\"", false),
+            ("\"YES\"", true),
+        ] {
+            std::fs::write(&file, format!("workers = {written}\nrequire_totp_for_admins = {written}\n")).unwrap();
+            let o = Overrides {
+                data_dir: Some(dir.path().join("d")),
+                config_file: Some(file.clone()),
+                ..Default::default()
+            };
+            let c = Config::resolve(&o).unwrap();
+            assert_eq!((c.workers, c.require_totp_for_admins), (want, want), "{written}");
+            let flag = written.trim_matches('"');
+            assert_eq!(parse_switch(flag), Ok(want), "{flag} as a flag or variable");
+        }
+        assert!(parse_switch("maybe").is_err());
+    }
+
+    #[test]
+    fn a_read_only_command_refuses_a_data_directory_that_does_not_exist() {
+        let dir = tempfile::tempdir().unwrap();
+        let missing = dir.path().join("typo");
+        let o = Overrides { data_dir: Some(missing.clone()), existing_data_dir: true, ..Default::default() };
+        let e = Config::resolve(&o).unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+        assert!(!missing.exists(), "nothing was created");
     }
 }

@@ -200,16 +200,23 @@ pub async fn seed(app: &App) -> Result<(), CliError> {
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct DemoOa {
     pub unit: &'static str,
+    /// The OA's name on (the fake) Zalo.
+    pub name: &'static str,
+    /// Connected at start; the others wait for an admin to connect them from the console.
+    pub connected: bool,
     pub app_id: &'static str,
     pub oa_id: &'static str,
     pub app_secret: &'static str,
     pub oa_secret_key: &'static str,
 }
 
-/// The province's OA and the Bãi Cháy ward's OA.
-pub const DEMO_OAS: [DemoOa; 2] = [
+/// The province's OA and the Bãi Cháy ward's OA, connected; and the Hồng Gai ward's, which
+/// the fake knows but nobody connected yet (to try the console's "Kết nối với Zalo").
+pub const DEMO_OAS: [DemoOa; 3] = [
     DemoOa {
         unit: "quang-ninh",
+        name: "Công an tỉnh Quảng Ninh",
+        connected: true,
         app_id: "1434927390812340001",
         oa_id: "2960384411273650001",
         app_secret: "demo-app-secret-quang-ninh",
@@ -217,19 +224,35 @@ pub const DEMO_OAS: [DemoOa; 2] = [
     },
     DemoOa {
         unit: "qn-bai-chay",
+        name: "Công an phường Bãi Cháy",
+        connected: true,
         app_id: "1434927390812340002",
         oa_id: "2960384411273650002",
         app_secret: "demo-app-secret-bai-chay",
         oa_secret_key: "demo-oa-secret-bai-chay",
     },
+    DemoOa {
+        unit: "qn-hong-gai",
+        name: "Công an phường Hồng Gai",
+        connected: false,
+        app_id: "1434927390812340003",
+        oa_id: "2960384411273650003",
+        app_secret: "demo-app-secret-hong-gai",
+        oa_secret_key: "demo-oa-secret-hong-gai",
+    },
 ];
+
+/// The fake Zalo's App and OA for a demo OA.
+pub fn fake_app(d: &DemoOa) -> caunoi_zalo::fake::FakeApp {
+    caunoi_zalo::fake::FakeApp::new(d.app_id, d.app_secret, d.oa_id, d.oa_secret_key).with_name(d.name)
+}
 
 /// Starts the fake Zalo for the demo OAs (on the port after caunoi's when free) and points
 /// caunoi's Zalo client at it unless `CAUNOI_ZALO_API_URL` says otherwise.
 pub async fn start_fake_zalo(o: &mut crate::config::Overrides) -> Result<caunoi_zalo::fake::FakeZalo, CliError> {
-    use caunoi_zalo::fake::{FakeApp, FakeConfig, FakeZalo};
+    use caunoi_zalo::fake::{FakeConfig, FakeZalo};
     let config = crate::config::Config::resolve(o)?;
-    let apps = DEMO_OAS.iter().map(|d| FakeApp::new(d.app_id, d.app_secret, d.oa_id, d.oa_secret_key)).collect();
+    let apps = DEMO_OAS.iter().map(fake_app).collect();
     let mut fake_config = FakeConfig::new(apps);
     let next_port = config.listen.port().checked_add(1).filter(|_| config.listen.port() != 0);
     let fake = match next_port {
@@ -252,46 +275,36 @@ pub async fn start_fake_zalo(o: &mut crate::config::Overrides) -> Result<caunoi_
     Ok(fake)
 }
 
-/// Binds the demo OAs to their units, stores the fake's start tokens and points the fake's
-/// webhooks at this caunoi.
+/// Connects the demo OAs that start connected (with the fake's start tokens, checked with the
+/// fake like any connection) and points every demo OA's webhooks at this caunoi.
 pub async fn bind_demo_oas(app: &App, fake: &caunoi_zalo::fake::FakeZalo) -> Result<(), CliError> {
     for d in DEMO_OAS {
-        bind_demo_oa(app, &d).await?;
-        let pair = caunoi_zalo::TokenPair::issued(
-            caunoi_zalo::token::IssuedTokens {
-                access_token: format!("FAKE-OA-AT-{}-0", d.oa_id).into(),
-                refresh_token: format!("FAKE-OA-RT-{}-0", d.oa_id).into(),
-                expires_in: std::time::Duration::from_secs(90_000),
-            },
-            app.clock.now_micros() / 1000,
-        );
-        crate::channels::zalo::connect_tokens(app, d.oa_id, &pair).await?;
+        if d.connected {
+            bind_demo_oa(app, &d).await?;
+        }
         let url = format!("{}/channels/zalo/{}/webhook", app.config.public_url, d.oa_id);
         fake.set_webhook_url(d.oa_id, url).map_err(|e| CliError::Message(e.to_string()))?;
     }
     Ok(())
 }
 
-/// Binds one demo OA to its unit (no officer: this is setup, like the import).
+/// Connects one demo OA to its unit (no officer: this is setup, like the import).
 pub async fn bind_demo_oa(app: &App, d: &DemoOa) -> Result<(), CliError> {
-    let Some((unit_id, _)) = crate::units::service::locate(&app.db, d.unit).await? else {
-        return Err(CliError::Message(format!("the demo unit {} is missing", d.unit)));
-    };
-    let secrets = crate::units::service::ZaloSecrets {
+    let pair = caunoi_zalo::TokenPair::issued(
+        caunoi_zalo::token::IssuedTokens {
+            access_token: format!("FAKE-OA-AT-{}-0", d.oa_id).into(),
+            refresh_token: format!("FAKE-OA-RT-{}-0", d.oa_id).into(),
+            expires_in: std::time::Duration::from_secs(90_000),
+        },
+        app.clock.now_micros() / 1000,
+    );
+    let secrets = crate::channels::zalo::connection::ZaloSecrets {
         app_secret: d.app_secret.to_string(),
         oa_secret_key: d.oa_secret_key.to_string(),
     };
-    let sealed = app.secrets.encrypt(serde_json::to_string(&secrets).unwrap_or_default().as_bytes());
-    let now = app.clock.now_micros();
-    let r: Result<(), crate::db::StoreError> = async {
-        let mut tx = app.db.begin().await?;
-        crate::units::store::bind_zalo(&mut tx, unit_id, d.app_id, d.oa_id, &sealed, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-    .await;
-    r?;
-    Ok(())
+    crate::channels::zalo::service::connect_for_setup(app, d.unit, d.app_id, d.oa_id, &secrets, pair)
+        .await
+        .map_err(|e| CliError::Message(format!("cannot connect the demo OA of {}: {e}", d.unit)))
 }
 
 #[derive(Serialize)]

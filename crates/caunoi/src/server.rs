@@ -15,9 +15,33 @@ pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
     let runtimes = crate::app::Runtimes::default()
         .with(crate::kb::live::KbLive::default())
         .with(crate::units::bot_settings::BotSettingsLive::default())
+        .with(crate::inbox::presence::Presence::default())
         .with(crate::channels::Channels::new(&config))
         .with(crate::push::PushRuntime::new(&config));
     App::new(db, config, runtimes)
+}
+
+/// The keyed hash that tells whether the configured secret key is the installation's.
+const KEY_CHECK_PURPOSE: &str = "instance key check";
+
+/// Stops a start whose secret key is not the one the database was set up with: stored Zalo
+/// tokens and two-step secrets would not decrypt, and new ones would be written under the
+/// wrong key. The first start records the key's check value.
+pub async fn check_secret_key(app: &App) -> Result<(), CliError> {
+    let expected = app.secrets.keyed_hash(KEY_CHECK_PURPOSE, b"caunoi");
+    match crate::db::instance_fact(&app.db, "key_check").await? {
+        None => crate::db::set_instance_fact(&app.db, "key_check", &expected).await?,
+        Some(stored) if stored == expected => {}
+        Some(_) => {
+            return Err(CliError::Message(
+                "the secret key is not the one this database was set up with: start with the original key \
+                 (--secret-key, CAUNOI_SECRET_KEY, secret_key in caunoi.toml or <data-dir>/secret.key); \
+                 stored Zalo tokens and two-step secrets cannot be read with another key"
+                    .to_owned(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Resolves configuration, opens and migrates the database, loads the knowledge base.
@@ -26,6 +50,7 @@ pub async fn open(o: &crate::config::Overrides) -> Result<App, CliError> {
     let db = crate::db::Db::connect(&config.database_url).await?;
     db.migrate().await?;
     let app = crate::server::assemble(db, config);
+    check_secret_key(&app).await?;
     app.kb().reload(&app.db).await?;
     app.bot_settings().reload(&app.db).await?;
     // The instance's VAPID key pair is made at the first start (and read at every other). A

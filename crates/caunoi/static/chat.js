@@ -208,7 +208,16 @@
         } else {
           const btn = el('button', 'choice', b.label);
           btn.type = 'button';
-          btn.addEventListener('click', () => post({ payload, label: b.label }));
+          btn.addEventListener('click', async () => {
+            // A choice is made once: the message's buttons are disabled, the chosen one marked.
+            const group = [...actions.querySelectorAll('button.choice')];
+            group.forEach((x) => { x.disabled = true; });
+            btn.classList.add('on');
+            if (!(await post({ payload, label: b.label }))) {
+              group.forEach((x) => { x.disabled = false; });
+              btn.classList.remove('on');
+            }
+          });
           actions.append(btn);
         }
       }
@@ -228,12 +237,27 @@
     wrap.append(el('span', 'meta', [who, timeOf(m.at)].filter(Boolean).join(' · ')));
     // Keep the order of ids even when our own message comes back after a reply.
     const later = [...log.querySelectorAll('.msg')].find((x) => Number(x.dataset.id) > m.id);
+    if (!later && out && choices.some((b) => !String(b.payload).startsWith('tel:'))) {
+      // A newer set of choices: the older ones no longer mean anything.
+      log.querySelectorAll('.actions button.choice').forEach((x) => { x.disabled = true; });
+    }
     if (later) log.insertBefore(wrap, later); else log.append(wrap);
     if (out) {
       lastOutId = Math.max(lastOutId, m.id);
       setTyping(false);
     }
     scrollDown();
+  }
+
+  // The header says where the conversation stands: the bot, waiting for an officer, an
+  // officer helping, or ended.
+  const stateLine = $('#chat-state');
+  const stateText = { new: 'StateBot', bot: 'StateBot', waiting_human: 'StateWaiting', assigned: 'StateAssigned', closed: 'StateClosed' };
+  function showState(status) {
+    const key = stateText[status];
+    if (!stateLine || !key) return;
+    stateLine.dataset.state = status;
+    stateLine.textContent = tr(key);
   }
 
   function connect() {
@@ -243,6 +267,9 @@
       try { render(JSON.parse(e.data)); } catch { /* a malformed event is skipped */ }
     };
     source.addEventListener('ready', () => { if (notice.classList.contains('info')) hideNotice(); });
+    source.addEventListener('state', (e) => {
+      try { showState(JSON.parse(e.data).status); } catch { /* a malformed event is skipped */ }
+    });
     source.onerror = async () => {
       if (source.readyState !== EventSource.CLOSED) {
         showNotice(tr('Offline'), true);
@@ -307,7 +334,9 @@
 
   text.addEventListener('input', grow);
   text.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && window.matchMedia('(pointer: fine)').matches) {
+    // Enter sends (the phone's key says "Gửi"); Shift+Enter starts a new line. Not while an
+    // input method (Telex, VNI) is composing a letter.
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
       e.preventDefault();
       form.requestSubmit();
     }

@@ -128,3 +128,58 @@ fn users_add_creates_an_officer_and_prints_a_generated_password() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("role"));
 }
+
+#[test]
+fn a_start_with_another_secret_key_is_stopped_with_a_clear_sentence() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = caunoi(&["migrate"], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = caunoi(&["migrate"], dir.path());
+    assert!(o.status.success(), "the same key starts again: {}", stderr(&o));
+    // The key file replaced by another key (a restore that forgot it, a copied README line).
+    std::fs::write(dir.path().join("secret.key"), "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=").unwrap();
+    let o = caunoi(&["migrate"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o).lines().count(), 1, "{}", stderr(&o));
+    assert!(stderr(&o).contains("the secret key is not the one this database was set up with"), "{}", stderr(&o));
+}
+
+#[test]
+fn kb_ask_with_a_mistyped_data_directory_is_an_error_not_an_empty_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let typo = dir.path().join("caunoi-dta");
+    let o = caunoi(&["kb", "ask", "lam cccd", "--data-dir", typo.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(stderr(&o).contains("does not exist"), "{}", stderr(&o));
+    assert!(!typo.exists(), "nothing was created");
+}
+
+#[test]
+fn switches_and_limits_read_the_same_from_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_caunoi"))
+        .args(["migrate"])
+        .env("CAUNOI_DATA_DIR", dir.path())
+        .env("CAUNOI_REQUIRE_TOTP_FOR_ADMINS", "1")
+        .env("CAUNOI_WORKERS", "off")
+        .env_remove("CAUNOI_DATABASE_URL")
+        .env_remove("CAUNOI_CONFIG")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_caunoi"))
+        .args(["migrate"])
+        .env("CAUNOI_DATA_DIR", dir.path())
+        .env("RUST_LOG", "caunoi=[")
+        .env_remove("CAUNOI_DATABASE_URL")
+        .env_remove("CAUNOI_CONFIG")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("RUST_LOG"), "{}", stderr(&o));
+    let o = caunoi(&["serve", "--session-idle-minutes", "0"], dir.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("session_idle_minutes 0"), "{}", stderr(&o));
+}

@@ -335,37 +335,6 @@ async fn a_unit_cannot_move_under_its_own_sub_unit() {
 }
 
 #[tokio::test]
-async fn zalo_secrets_are_encrypted_at_rest_and_never_shown() {
-    let t = TestApp::spawn().await;
-    let c = t.login("admin.qn").await;
-    let form = [
-        ("app_id", "4321987654321"),
-        ("oa_id", "1234567890123"),
-        ("app_secret", "APP-SECRET-PLAIN"),
-        ("oa_secret_key", "OA-KEY-PLAIN"),
-    ];
-    assert_eq!(t.post(&c, "/units/qn-bai-chay/zalo", &form).await.0, 303);
-    let db = &t.app.db;
-    let stored: Option<String> =
-        db_read!(db, pool => sqlx::query_scalar("SELECT zalo_secrets FROM units WHERE code = 'qn-bai-chay'")
-        .fetch_one(pool).await)
-        .unwrap();
-    let stored = stored.unwrap();
-    assert!(stored.starts_with("v1:") && !stored.contains("PLAIN"));
-    let unit = caunoi::units::store::get_public(&t.app.db, "qn-bai-chay").await.unwrap().unwrap();
-    let secrets = caunoi::units::service::zalo_secrets(&t.app, &unit).await.unwrap().unwrap();
-    assert_eq!(secrets.oa_secret_key, "OA-KEY-PLAIN");
-    let (_, page) = t.get(&c, "/units/qn-bai-chay").await;
-    assert!(!page.contains("PLAIN") && page.contains("1234567890123"));
-    let (_, public) = t.get(&t.client(), "/u/qn-bai-chay").await;
-    assert!(public.contains("https://zalo.me/1234567890123"), "the follow link appears once an OA is bound");
-    // The same OA cannot be bound to a second unit.
-    let (status, body) = t.post(&c, "/units/qn-hong-gai/zalo", &form).await;
-    assert_eq!(status, 422);
-    assert!(body.contains("đã được liên kết với đơn vị khác"));
-}
-
-#[tokio::test]
 async fn public_page_offers_calls_and_qr_codes_for_phones() {
     let t = TestApp::spawn().await;
     let c = t.client();
@@ -524,4 +493,23 @@ async fn static_assets_are_served_from_the_binary() {
     let r = t.client().get(t.url("/static/vendor/htmx-2.0.11.min.js")).send().await.unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(t.get(&t.client(), "/static/../Cargo.toml").await.0, 404);
+}
+
+#[tokio::test]
+async fn metrics_are_not_for_the_public() {
+    let t = TestApp::spawn().await;
+    // Forwarded by a reverse proxy on this machine: a request from the internet.
+    let r = t.client().get(t.url("/metrics")).header("X-Forwarded-For", "203.0.113.9").send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    assert!(!r.text().await.unwrap().contains("caunoi_http_requests_total"));
+    // A token is believed only when one is configured, and only the right one.
+    use axum::http::{HeaderMap, HeaderValue, header};
+    let peer: std::net::IpAddr = "198.51.100.7".parse().unwrap();
+    let mut h = HeaderMap::new();
+    assert!(!caunoi::web::metrics_allowed(None, peer, &h));
+    h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer s3cret-token"));
+    assert!(!caunoi::web::metrics_allowed(None, peer, &h), "no token configured: no token accepted");
+    assert!(caunoi::web::metrics_allowed(Some("s3cret-token"), peer, &h));
+    assert!(!caunoi::web::metrics_allowed(Some("other-token"), peer, &h));
+    assert!(caunoi::web::metrics_allowed(None, "127.0.0.1".parse().unwrap(), &HeaderMap::new()), "this machine");
 }

@@ -367,3 +367,77 @@ async fn live_events_answer_text_event_stream_and_emit_after_a_change() {
     assert!(read_until(&mut r, &mut seen, "event: change", Duration::from_secs(10)).await, "{seen}");
     assert!(seen.contains("\"urgent_rose\":true") && seen.contains("\"urgent\":1"), "{seen}");
 }
+
+/// The notices queued for a conversation's citizen, oldest first: (outbox key, payload).
+async fn notices(t: &TestApp, id: i64) -> Vec<(String, String)> {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_as(
+        "SELECT idempotency_key, payload FROM outbox WHERE conversation_id = $1 AND idempotency_key LIKE 'notice:%' \
+         ORDER BY id"
+    ).bind(id).fetch_all(pool).await)
+    .unwrap()
+}
+
+#[tokio::test]
+async fn on_zalo_each_move_sends_one_notice_while_the_window_is_open() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed::default()).await;
+    let c = t.login("canbo.baichay").await;
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/assign"), &[("officer", "me")]).await.0, 303);
+    let after_take = notices(&t, id).await;
+    assert_eq!(after_take.len(), 1, "{after_take:?}");
+    assert!(after_take[0].1.contains("đã tiếp nhận cuộc trò chuyện"));
+    // A note changes nothing the citizen sees.
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/note"), &[("note", "Đã gọi điện xác minh")]).await.0, 303);
+    assert_eq!(notices(&t, id).await.len(), 1);
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/close"), &[]).await.0, 303);
+    let after_close = notices(&t, id).await;
+    assert_eq!(after_close.len(), 2);
+    // Zalo shows no buttons: the rating is a numbered list, and a typed "1" is read back.
+    let closing = &after_close[1].1;
+    assert!(closing.contains("đã kết thúc") && closing.contains("1. Hữu ích") && closing.contains("2. Chưa hữu ích"));
+    let db = &t.app.db;
+    let memory: String =
+        db_read!(db, pool => sqlx::query_scalar("SELECT bot_memory FROM conversations WHERE id = $1").bind(id).fetch_one(pool).await)
+            .unwrap();
+    assert!(memory.contains("rate:yes") && memory.contains("rate:no"), "{memory}");
+    // Reopened by the officer: one notice more.
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/reopen"), &[]).await.0, 303);
+    assert!(notices(&t, id).await[2].1.contains("mở lại"));
+
+    // Past Zalo's window nothing can reach the citizen: the move happens, no notice is queued.
+    let old = seed(&t, Seed { age_micros: 8 * DAY_MICROS, ..Default::default() }).await;
+    assert_eq!(t.post(&c, &format!("/inbox/{old}/assign"), &[("officer", "me")]).await.0, 303);
+    assert_eq!(t.post(&c, &format!("/inbox/{old}/close"), &[]).await.0, 303);
+    assert_eq!(state(&t, old).await.0, "closed");
+    assert!(notices(&t, old).await.is_empty());
+}
+
+#[tokio::test]
+async fn nobody_on_duty_is_a_visible_warning_on_the_inbox_and_the_roster_until_a_shift_covers_now() {
+    let t = TestApp::spawn().await;
+    let duty = t.login("trucban.baichay").await;
+    let (_, inbox) = t.get(&duty, "/inbox").await;
+    assert!(inbox.contains("Không có ai đang trực tại") && inbox.contains("Công an phường Bãi Cháy"), "{inbox}");
+    assert!(inbox.contains("/inbox/roster?unit=qn-bai-chay"));
+    let (_, roster) = t.get(&duty, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(roster.contains("id=\"no-duty\""));
+
+    let now = t.app.clock.now_micros();
+    let me = officer_id(&t, "trucban.baichay").await.to_string();
+    let (from, to) = (local_input(now - 3_600_000_000), local_input(now + 3_600_000_000));
+    let shift = [("unit", "qn-bai-chay"), ("officer", me.as_str()), ("starts_at", &from), ("ends_at", &to)];
+    assert_eq!(t.post(&duty, "/inbox/roster", &shift).await.0, 303);
+    let (_, inbox) = t.get(&duty, "/inbox").await;
+    assert!(!inbox.contains("Không có ai đang trực tại"), "the warning goes once a shift covers now");
+    let (_, roster) = t.get(&duty, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(!roster.contains("id=\"no-duty\""));
+    // A shift that has not started yet does not count.
+    let hg = t.login("admin.honggai").await;
+    let hg_id = officer_id(&t, "admin.honggai").await.to_string();
+    let (later, much_later) = (local_input(now + 7_200_000_000), local_input(now + 10_800_000_000));
+    let future =
+        [("unit", "qn-hong-gai"), ("officer", hg_id.as_str()), ("starts_at", &later), ("ends_at", &much_later)];
+    assert_eq!(t.post(&hg, "/inbox/roster", &future).await.0, 303);
+    assert!(t.get(&hg, "/inbox").await.1.contains("Không có ai đang trực tại"));
+}

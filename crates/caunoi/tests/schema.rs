@@ -64,6 +64,15 @@ fn postgres_files_schema() -> Schema {
             }
             schema.insert(name, cols);
         }
+        // Dropped columns (`ALTER TABLE t DROP COLUMN c;`).
+        for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" DROP COLUMN "))
+        {
+            let words: Vec<&str> = stmt.split_whitespace().collect();
+            let at = |w: &str| words.iter().position(|x| *x == w);
+            if let (Some(table), Some(column)) = (at("TABLE"), at("COLUMN")) {
+                schema.get_mut(words[table + 1]).unwrap().remove(words[column + 1]);
+            }
+        }
         // Renamed tables (`ALTER TABLE old RENAME TO new;`) keep their columns.
         for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" RENAME TO ")) {
             let words: Vec<&str> = stmt.split_whitespace().collect();

@@ -31,7 +31,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/units/{code}/new"),
     ("POST", "/units/{code}/new"),
     ("POST", "/units/{code}/move"),
+    // A unit's Zalo OA: scoped like the unit page (tests/zalo_connect.rs); the callback finds
+    // its unit through the consent's state, bound to the admin's session.
+    ("GET", "/units/{code}/zalo"),
     ("POST", "/units/{code}/zalo"),
+    ("POST", "/units/{code}/zalo/tokens"),
+    ("POST", "/units/{code}/zalo/check"),
+    ("POST", "/units/{code}/zalo/verification"),
+    ("GET", "/zalo/callback"),
+    // Zalo's domain verification: public, serves only codes that admins entered.
+    ("GET", "/{zalo_verifier_file}"),
     ("GET", "/audit"),
     ("GET", "/u/{code}"),
     ("GET", "/u/{code}/qr.svg"),
@@ -92,6 +101,8 @@ fn every_console_route_is_covered() {
         include_str!("../src/units/bot_settings/http.rs"),
         include_str!("../src/audit/http.rs"),
         include_str!("../src/channels/zalo/webhook.rs"),
+        include_str!("../src/channels/zalo/console.rs"),
+        include_str!("../src/channels/zalo/site.rs"),
         include_str!("../src/inbox/http/mod.rs"),
         include_str!("../src/channels/webchat/http.rs"),
         include_str!("../src/outbox/http.rs"),
@@ -118,14 +129,22 @@ async fn grant_of(t: &TestApp, username: &str) -> i64 {
     .unwrap()
 }
 
-/// code, name, path, hotline, Zalo OA id
-type UnitFacts = (String, String, String, Option<String>, Option<String>);
+/// code, name, path, hotline
+type UnitFacts = (String, String, String, Option<String>);
 
 /// A fingerprint of everything scope protects, to prove a refused request changed nothing.
 async fn fingerprint(t: &TestApp) -> String {
     let db = &t.app.db;
     let units: Vec<UnitFacts> = db_read!(db, pool => sqlx::query_as(
-        "SELECT code, name, path, hotline, zalo_oa_id FROM units ORDER BY code"
+        "SELECT code, name, path, hotline FROM units ORDER BY code"
+    ).fetch_all(pool).await)
+    .unwrap();
+    let zalo: Vec<(i64, String, String)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT unit_id, oa_id, status FROM zalo_oa_connections ORDER BY unit_id"
+    ).fetch_all(pool).await)
+    .unwrap();
+    let verifications: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT unit_id, code FROM zalo_site_verifications ORDER BY unit_id"
     ).fetch_all(pool).await)
     .unwrap();
     let grants: Vec<(i64, String, i64)> = db_read!(db, pool => sqlx::query_as(
@@ -134,7 +153,7 @@ async fn fingerprint(t: &TestApp) -> String {
     .unwrap();
     let officers: i64 =
         db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM officers").fetch_one(pool).await).unwrap();
-    format!("{units:?}{grants:?}{officers}")
+    format!("{units:?}{zalo:?}{verifications:?}{grants:?}{officers}")
 }
 
 #[tokio::test]
@@ -189,6 +208,19 @@ async fn ward_admin_cannot_change_another_wards_data_through_any_route() {
             "/units/qn-bai-chay/zalo".into(),
             vec![("app_id", "123456"), ("oa_id", "654321"), ("app_secret", "s"), ("oa_secret_key", "k")],
         ),
+        (
+            "/units/qn-bai-chay/zalo/tokens".into(),
+            vec![
+                ("app_id", "123456"),
+                ("oa_id", "654321"),
+                ("app_secret", "s"),
+                ("oa_secret_key", "k"),
+                ("access_token", "access-token-1234"),
+                ("refresh_token", "refresh-token-1234"),
+            ],
+        ),
+        ("/units/qn-bai-chay/zalo/check".into(), vec![]),
+        ("/units/qn-bai-chay/zalo/verification".into(), vec![("site_code", "Intruder-Code-1234")]),
         (format!("/officers/{other_officer}/grants"), vec![("role", "admin"), ("unit_code", "qn-hong-gai")]),
         (format!("/officers/{own_officer}/grants"), vec![("role", "admin"), ("unit_code", "qn-bai-chay")]),
         (format!("/officers/{other_officer}/grants/{other_grant}/delete"), vec![]),
@@ -223,6 +255,8 @@ async fn officers_without_the_role_cannot_edit_or_manage_even_their_own_unit() {
         assert_eq!(t.get(&c, "/officers/new").await.0, 403, "{username}");
         assert_eq!(t.get(&c, "/audit").await.0, 403, "{username}");
         assert_eq!(t.post(&c, "/units/qn-bai-chay/zalo", &[("app_id", "1234")]).await.0, 403);
+        assert_eq!(t.get(&c, "/units/qn-bai-chay/zalo").await.0, 403, "{username}");
+        assert_eq!(t.post(&c, "/units/qn-bai-chay/zalo/verification", &[("site_code", "Code-12345678")]).await.0, 403);
         let (status, _) = t.post(&c, "/units/qn-bai-chay/move", &[("parent", "qn-hong-gai")]).await;
         assert!([403, 422].contains(&status));
     }

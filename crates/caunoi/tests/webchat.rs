@@ -42,6 +42,8 @@ struct Stream {
     buf: String,
     saw_ready: bool,
     messages: Vec<Value>,
+    /// The `state` events' statuses, in order.
+    states: Vec<String>,
 }
 
 impl Stream {
@@ -55,7 +57,7 @@ impl Stream {
         }
         let resp = req.send().await.expect("events");
         assert_eq!(resp.status(), 200, "the stream opens for the session");
-        Stream { resp, buf: String::new(), saw_ready: false, messages: Vec::new() }
+        Stream { resp, buf: String::new(), saw_ready: false, messages: Vec::new(), states: Vec::new() }
     }
 
     /// Reads until `want` holds for a received message; returns it.
@@ -66,6 +68,14 @@ impl Stream {
                 return m.clone();
             }
             self.read_more(end, what).await;
+        }
+    }
+
+    /// Reads until the last `state` event says `status`.
+    async fn until_state(&mut self, status: &str) {
+        let end = Instant::now() + WAIT;
+        while self.states.last().map(String::as_str) != Some(status) {
+            self.read_more(end, status).await;
         }
     }
 
@@ -89,6 +99,11 @@ impl Stream {
             let data: Vec<&str> = block.lines().filter_map(|l| l.strip_prefix("data:")).map(str::trim_start).collect();
             match event {
                 Some("ready") => self.saw_ready = true,
+                Some("state") => {
+                    if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n")) {
+                        self.states.push(v["status"].as_str().unwrap_or_default().to_string());
+                    }
+                }
                 Some(_) => {}
                 None => {
                     if let Ok(v) = serde_json::from_str::<Value>(&data.join("\n")) {
@@ -369,7 +384,7 @@ async fn empty_oversized_and_binary_texts_are_refused_with_a_specific_error() {
 async fn a_session_sending_too_fast_is_told_to_wait() {
     let t = TestApp::spawn().await;
     let c = open_chat(&t).await;
-    for i in 0..10 {
+    for i in 0..caunoi::channels::webchat::service::POSTS_PER_MINUTE_PER_SESSION {
         let (status, body) = send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })).await;
         assert_eq!(status, 200, "{body}");
     }
@@ -386,11 +401,12 @@ async fn a_session_sending_too_fast_is_told_to_wait() {
 async fn parallel_posts_and_new_chats_cannot_pass_their_limits() {
     let t = TestApp::spawn().await;
     let c = open_chat(&t).await;
-    let posts = (0..30).map(|i| send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })));
+    let limit = caunoi::channels::webchat::service::POSTS_PER_MINUTE_PER_SESSION as usize;
+    let posts = (0..limit + 20).map(|i| send(&t, &c, serde_json::json!({ "text": format!("câu hỏi số {i}") })));
     let statuses: Vec<u16> = futures::future::join_all(posts).await.into_iter().map(|(s, _)| s).collect();
     let accepted = statuses.iter().filter(|s| **s == 200).count();
     let refused = statuses.iter().filter(|s| **s == 429).count();
-    assert_eq!((accepted, refused), (10, 20), "ten a minute per chat: {statuses:?}");
+    assert_eq!((accepted, refused), (limit, 20), "{limit} a minute per chat: {statuses:?}");
     // New chats from one address: 30 an hour (one was opened above).
     let opens = (0..40).map(|_| async {
         let r = t.client().get(t.url(&chat(""))).send().await.expect("chat page");
@@ -510,4 +526,82 @@ async fn expired_sessions_are_purged_but_their_conversations_stay() {
     let ids = session_ids(&t).await;
     assert!(!ids.is_empty(), "the contact stays");
     assert_eq!(web_conversation(&t, &ids[0]).await.status, Status::WaitingHuman, "officers keep the conversation");
+}
+
+/// How many messages the bot wrote in a conversation.
+async fn bot_messages(t: &TestApp, conversation: i64) -> i64 {
+    let db = &t.app.db;
+    caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND author = 'bot'"
+    )
+    .bind(conversation)
+    .fetch_one(pool)
+    .await)
+    .expect("count")
+}
+
+/// The bot's messages received so far on the stream.
+fn bot_texts(live: &Stream) -> Vec<String> {
+    live.messages.iter().filter(|m| m["author"] == "bot").map(|m| text_of(m).to_string()).collect()
+}
+
+#[tokio::test]
+async fn the_citizen_hears_of_every_move_once_and_comes_back_to_the_same_conversation() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let mut live = Stream::open(&t, &c, None, None).await;
+    live.ready().await;
+    assert_eq!(live.states, ["new"], "the header's state comes before ready");
+    send(&t, &c, serde_json::json!({ "text": "cho em gặp cán bộ" })).await;
+    live.until("the hand-off notice", |m| text_of(m).contains("đã chuyển yêu cầu")).await;
+    live.until_state("waiting_human").await;
+
+    // The first message while waiting is acknowledged with the state; the next is kept quietly.
+    send(&t, &c, serde_json::json!({ "text": "alo" })).await;
+    live.until("the waiting notice", |m| text_of(m).contains("đang chờ cán bộ trả lời")).await;
+    send(&t, &c, serde_json::json!({ "text": "còn ai không ạ" })).await;
+    live.until("the citizen's second message", |m| text_of(m) == "còn ai không ạ").await;
+    let conv = web_conversation(&t, &session_ids(&t).await[0]).await;
+    assert_eq!(bot_messages(&t, conv.id.0).await, 2, "hand-off and one acknowledgement, nothing for the third");
+
+    // An officer takes it: one notice.
+    let officer = t.login("canbo.baichay").await;
+    assert_eq!(t.post(&officer, &format!("/inbox/{}/assign", conv.id), &[("officer", "me")]).await.0, 303);
+    live.until("the officer-joined notice", |m| text_of(m).contains("đã tiếp nhận cuộc trò chuyện")).await;
+    live.until_state("assigned").await;
+    assert_eq!(bot_messages(&t, conv.id.0).await, 3);
+
+    // Closed: one notice with the rating buttons.
+    assert_eq!(t.post(&officer, &format!("/inbox/{}/close", conv.id), &[]).await.0, 303);
+    let closing = live.until("the closing notice", |m| text_of(m).contains("đã kết thúc")).await;
+    live.until_state("closed").await;
+    let payloads: Vec<&str> =
+        closing["buttons"].as_array().unwrap().iter().filter_map(|b| b["payload"].as_str()).collect();
+    assert_eq!(payloads, ["rate:yes", "rate:no"]);
+    assert_eq!(bot_messages(&t, conv.id.0).await, 4);
+
+    // The rating keeps it closed and lands on its timeline.
+    let (status, sent) = send(&t, &c, serde_json::json!({ "payload": "rate:yes" })).await;
+    assert_eq!((status, sent["status"].as_str()), (200, Some("closed")), "{sent}");
+    live.until("the thanks", |m| text_of(m).contains("cảm ơn anh/chị đã đánh giá")).await;
+    let db = &t.app.db;
+    let rated: Vec<String> = caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT reason FROM conversation_events WHERE conversation_id = $1 AND action = 'rated'"
+    )
+    .bind(conv.id.0)
+    .fetch_all(pool)
+    .await)
+    .expect("events");
+    assert_eq!(rated, ["helpful"]);
+    let (_, page) = t.get(&officer, &format!("/inbox/{}", conv.id)).await;
+    assert!(page.contains("Người dân đánh giá: hữu ích"), "the officer sees the rating");
+
+    // Writing again reopens the same conversation to the bot, without a second greeting.
+    let (_, sent) = send(&t, &c, serde_json::json!({ "text": FEE_QUESTION })).await;
+    assert_eq!(sent["status"], "bot");
+    let answer = live.until("the fee answer", |m| text_of(m).contains(FEE_TITLE)).await;
+    live.until_state("bot").await;
+    assert!(!text_of(&answer).contains("xin chào"), "{}", text_of(&answer));
+    assert_eq!(web_conversation(&t, &session_ids(&t).await[0]).await.id, conv.id, "the same conversation");
+    assert!(bot_texts(&live).iter().filter(|t| t.contains("đã kết thúc")).count() == 1);
 }

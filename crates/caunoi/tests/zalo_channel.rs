@@ -564,7 +564,7 @@ async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
     zalo.user_sends_text(w.oa_id, user, "xin chào").await.expect("send");
     let now = t.app.clock.now_micros();
     let unit_id: i64 = caunoi::db_read!(&t.app.db, pool => sqlx::query_scalar(
-        "SELECT id FROM units WHERE zalo_oa_id = $1"
+        "SELECT unit_id FROM zalo_oa_connections WHERE oa_id = $1"
     )
     .bind(w.oa_id)
     .fetch_one(pool)
@@ -618,8 +618,9 @@ async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
 }
 
 #[tokio::test]
-async fn rebinding_a_unit_takes_effect_on_the_webhook_at_once() {
+async fn reconnecting_a_unit_to_another_oa_takes_effect_on_the_webhook_at_once() {
     let t = TestApp::spawn_with(Options { demo: true, zalo: true, workers_off: true, ..Default::default() }).await;
+    let zalo = t.zalo.as_ref().expect("fake zalo");
     let w = ward();
     let post = |oa_id: &'static str, app_id: &'static str, secret: &'static str, msg_id: &'static str| {
         let body = text_event(app_id, oa_id, "7712390045123987501", msg_id, FEE_QUESTION);
@@ -629,15 +630,20 @@ async fn rebinding_a_unit_takes_effect_on_the_webhook_at_once() {
     };
     // The binding is read (and kept) by the first webhook.
     assert_eq!(post(w.oa_id, w.app_id, w.oa_secret_key, "rebind0001").await, 200);
+    // The ward's admin connects another OA (a token pair from the API Explorer).
+    zalo.add_app(caunoi_zalo::fake::FakeApp::new("4321987654321", "new-app-secret", "1234567890123", "new-oa-secret"));
     let admin = t.login("admin.qn").await;
     let form = [
         ("app_id", "4321987654321"),
         ("oa_id", "1234567890123"),
         ("app_secret", "new-app-secret"),
         ("oa_secret_key", "new-oa-secret"),
+        ("access_token", "FAKE-OA-AT-1234567890123-0"),
+        ("refresh_token", "FAKE-OA-RT-1234567890123-0"),
     ];
-    assert_eq!(t.post(&admin, &format!("/units/{}/zalo", w.unit), &form).await.0, 303);
-    // The old OA is no longer bound anywhere: refused now, not after the cache's lifetime.
+    let (status, body) = t.post(&admin, &format!("/units/{}/zalo/tokens", w.unit), &form).await;
+    assert_eq!(status, 303, "{body}");
+    // The old OA is no longer connected anywhere: refused now, not after the cache's lifetime.
     assert_eq!(post(w.oa_id, w.app_id, w.oa_secret_key, "rebind0002").await, 401);
     assert_eq!(post("1234567890123", "4321987654321", "new-oa-secret", "rebind0003").await, 200);
     assert_eq!(post("1234567890123", "4321987654321", w.oa_secret_key, "rebind0004").await, 401, "old secret");

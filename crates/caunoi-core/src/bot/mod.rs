@@ -32,10 +32,14 @@ use turn::{Ctx, Out, Turn};
 
 /// Most replies the bot sends for one incoming message.
 pub const MAX_REPLIES: usize = 2;
-/// Most buttons on one reply.
-pub const MAX_BUTTONS: usize = 3;
+/// Most buttons on one reply (the whole menu fits).
+pub const MAX_BUTTONS: usize = 6;
+/// Most entries a clarification offers.
+pub const MAX_CLARIFY_CHOICES: usize = 3;
 /// Longest button label, in characters (titles are shortened with "…").
-pub const MAX_BUTTON_LABEL_CHARS: usize = 40;
+pub const MAX_BUTTON_LABEL_CHARS: usize = 80;
+/// Longest menu label an officer may configure, in characters.
+pub const MAX_MENU_LABEL_CHARS: usize = 40;
 /// Longest reply text, in characters (Zalo's limit for one message).
 pub const MAX_REPLY_CHARS: usize = ZALO_MESSAGE_LIMIT;
 /// Unsuccessful turns in a row after which the bot hands off.
@@ -46,6 +50,9 @@ const KB_PREFIX: &str = "kb:";
 const FEEDBACK_YES_PREFIX: &str = "fb:yes:";
 const FEEDBACK_NO_PREFIX: &str = "fb:no:";
 const TEL_PREFIX: &str = "tel:";
+/// The closing notice's rating buttons: the citizen rates the closed conversation.
+pub const RATE_YES: &str = "rate:yes";
+pub const RATE_NO: &str = "rate:no";
 
 /// What the bot needs to know about the unit it speaks for, as of the message.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,10 +65,20 @@ pub struct UnitFacts {
     pub duty_phone: Option<String>,
     /// Whether the office is open now (the app computes it from the opening hours).
     pub open_now: bool,
+    /// Whether an officer's duty shift covers now (the app reads the roster). With neither
+    /// this nor [`UnitFacts::open_now`], nobody is there to read the chat and the bot says so.
+    pub on_duty: bool,
+    /// How long citizens typically wait for an officer's first reply, in minutes, measured
+    /// from the unit's own recent conversations; `None` without enough data.
+    pub typical_wait_minutes: Option<u32>,
     /// Opening hours as a sentence: "Thứ Hai – Thứ Sáu 7:30–11:30, 13:30–17:00".
     pub opening_hours_text: String,
     /// Where to book an appointment, if the unit takes bookings online.
     pub booking_url: Option<String>,
+    /// Whether citizens can look a dossier up in this deployment (the dossier feature); until
+    /// then "Tra cứu hồ sơ" is not offered in the menu (a typed request still reaches an
+    /// officer, who looks it up by hand).
+    pub dossier_lookup: bool,
     /// The unit's web chat / page, for reading a long answer in full.
     pub chat_url: Option<String>,
 }
@@ -72,7 +89,7 @@ pub struct BotSettings {
     /// The greeting, a canned-reply template ([`crate::inbox::canned`]): `{ten_don_vi}` and
     /// `{hotline}` are filled in. An invalid template falls back to the default greeting.
     pub greeting: String,
-    /// The menu, in order. The first [`MAX_BUTTONS`] become buttons; all are listed by number.
+    /// The menu, in order; each shown entry is a button (on Zalo, a numbered line).
     pub menu: Vec<MenuItem>,
 }
 
@@ -184,6 +201,9 @@ pub struct BotMemory {
     /// Payloads of the buttons on the bot's last reply, in order, so a citizen whose channel
     /// shows no buttons can type the number instead.
     pub choices: Vec<String>,
+    /// Since the last hand-off, the citizen has been told once that the conversation waits for
+    /// an officer; later messages are kept quietly until the state changes.
+    pub waiting_acknowledged: bool,
 }
 
 /// What kind of attachment the citizen sent.
@@ -305,6 +325,10 @@ pub enum BotAction {
         entry_id: String,
         helpful: bool,
     },
+    /// The citizen rated a closed conversation (the closing notice's buttons).
+    Rated {
+        helpful: bool,
+    },
 }
 
 /// Why the bot hands a conversation to an officer.
@@ -381,6 +405,11 @@ pub fn respond(
 ) -> BotTurn {
     let mut turn = Turn { ctx: Ctx { unit, settings, kb }, out: Out::new(memory) };
     let with_officers = status.is_with_officers();
+    let asks_for_officer = match incoming {
+        Incoming::Text(text) => phrases::Words::new(text).asks_for_officer(),
+        Incoming::Choice(payload) => payload.trim() == MenuKey::TalkToOfficer.payload(),
+        _ => false,
+    };
     match incoming {
         Incoming::Text(text) => turn.on_text(text, with_officers),
         Incoming::Choice(payload) => turn.on_choice(payload, with_officers),
@@ -395,6 +424,9 @@ pub fn respond(
         Incoming::Follow if !with_officers => turn.greet_with_menu(),
         Incoming::Sticker if !with_officers => turn.on_sticker(),
         Incoming::Media { .. } | Incoming::Location { .. } | Incoming::Follow | Incoming::Sticker => {}
+    }
+    if with_officers && !matches!(incoming, Incoming::Follow) {
+        turn.while_with_officers(status, asks_for_officer);
     }
     turn.out.finish()
 }
@@ -427,11 +459,11 @@ pub fn parse_settings(greeting: &str, menu: &[MenuChoice]) -> Result<BotSettings
     let mut items = Vec::new();
     for c in menu.iter().filter(|c| c.shown) {
         let label = c.label.trim();
-        if label.is_empty() || label.chars().count() > MAX_BUTTON_LABEL_CHARS {
+        if label.is_empty() || label.chars().count() > MAX_MENU_LABEL_CHARS {
             errs.push(InvalidInput::new(
                 "menu",
-                format!("Tên mục menu cần 1–{MAX_BUTTON_LABEL_CHARS} ký tự."),
-                format!("A menu label needs 1–{MAX_BUTTON_LABEL_CHARS} characters."),
+                format!("Tên mục menu cần 1–{MAX_MENU_LABEL_CHARS} ký tự."),
+                format!("A menu label needs 1–{MAX_MENU_LABEL_CHARS} characters."),
             ));
         } else {
             items.push(MenuItem { key: c.key, label: label.to_owned() });

@@ -234,3 +234,118 @@ impl Words {
         (1..=9).contains(&n).then_some(n)
     }
 }
+
+/// Words that mark a message as English: common function words and the vocabulary of the
+/// questions foreigners ask. Words that are also Vietnamese typed without accents ("can" for
+/// căn/cần, "do", "an", "my", "the" for thẻ, "hi") are left out.
+const ENGLISH: &[&str] = &[
+    "how",
+    "what",
+    "where",
+    "when",
+    "which",
+    "who",
+    "why",
+    "much",
+    "many",
+    "is",
+    "are",
+    "was",
+    "does",
+    "did",
+    "i",
+    "you",
+    "your",
+    "we",
+    "our",
+    "it",
+    "this",
+    "that",
+    "there",
+    "here",
+    "have",
+    "has",
+    "need",
+    "get",
+    "make",
+    "apply",
+    "please",
+    "hello",
+    "help",
+    "want",
+    "would",
+    "could",
+    "should",
+    "of",
+    "to",
+    "in",
+    "on",
+    "at",
+    "for",
+    "from",
+    "with",
+    "and",
+    "or",
+    "not",
+    "passport",
+    "police",
+    "station",
+    "lost",
+    "stolen",
+    "renew",
+    "register",
+    "registration",
+    "residence",
+    "temporary",
+    "foreigner",
+    "foreign",
+    "english",
+    "speak",
+    "tourist",
+    "hotel",
+    "card",
+    "cost",
+    "fee",
+    "long",
+    "open",
+    "office",
+    "report",
+    "thanks",
+    "thank",
+    "officer",
+    "someone",
+    "address",
+    "phone",
+    "number",
+    "wallet",
+    "bike",
+    "motorbike",
+    "stole",
+    "robbed",
+    "lose",
+    "id",
+];
+
+impl Words {
+    /// Whether the message is written in English: no Vietnamese letters, at least two distinct
+    /// English words, and most of its words English.
+    pub(super) fn is_english(text: &str) -> bool {
+        if text.chars().any(|c| !c.is_ascii() && c.is_alphabetic()) {
+            return false;
+        }
+        let words: Vec<String> = text
+            .split(|c: char| !c.is_ascii_alphabetic() && c != '\'')
+            .filter(|w| !w.is_empty())
+            .map(|w| w.trim_matches('\'').to_ascii_lowercase())
+            .filter(|w| !w.is_empty())
+            .collect();
+        if words.len() < 2 {
+            return false;
+        }
+        let english: Vec<&String> = words.iter().filter(|w| ENGLISH.contains(&w.as_str())).collect();
+        let mut distinct: Vec<&String> = english.clone();
+        distinct.sort();
+        distinct.dedup();
+        distinct.len() >= 2 && english.len() * 5 >= words.len() * 3
+    }
+}

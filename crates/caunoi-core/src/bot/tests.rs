@@ -3,9 +3,11 @@
 
 use caunoi_text::abbrev::Abbreviations;
 use caunoi_text::matcher::{Candidate, FaqDoc, HandOffReason as MatcherHandOff, Matcher, MatcherConfig};
-use caunoi_text::safety::{EmergencyKind, ReportKind};
+use caunoi_text::safety::{self, EmergencyKind, ReportKind, Safety};
 use proptest::prelude::*;
 
+use super::phrases::Words;
+use super::turn::clip_for_test;
 use super::*;
 
 fn unit() -> UnitFacts {
@@ -14,8 +16,11 @@ fn unit() -> UnitFacts {
         hotline: Some("0243 8234 567".into()),
         duty_phone: Some("0243 8234 113".into()),
         open_now: true,
+        on_duty: false,
+        typical_wait_minutes: None,
         opening_hours_text: "Thứ Hai – Thứ Sáu 7:30–11:30, 13:30–17:00".into(),
         booking_url: None,
+        dossier_lookup: false,
         chat_url: Some("https://caunoi.example.vn/u/ba-dinh".into()),
     }
 }
@@ -125,16 +130,13 @@ fn follow_greets_with_the_menu() {
     assert_eq!(turn.replies.len(), 1);
     let reply = &turn.replies[0];
     assert!(reply.text.starts_with("Công an phường Ba Đình xin chào anh/chị!"), "{}", reply.text);
-    assert_eq!(payloads(reply), ["menu:procedures", "menu:report", "menu:talk_to_officer"]);
-    assert!(reply.text.contains("1. Hỏi thủ tục hành chính"));
-    assert!(
-        reply.text.contains("5. Số điện thoại đường dây nóng"),
-        "booking hidden, so the hotline is 5th: {}",
-        reply.text
-    );
+    // Only what exists here: no booking link, no dossier look-up.
+    assert_eq!(payloads(reply), ["menu:procedures", "menu:report", "menu:talk_to_officer", "menu:hotline"]);
+    assert!(!reply.text.contains("1. "), "the channel numbers the items, not the text: {}", reply.text);
+    assert!(!reply.text.contains("bấm nút"), "{}", reply.text);
     assert!(turn.memory.greeted);
     assert_eq!(turn.action, BotAction::None);
-    assert_eq!(turn.memory.choices.len(), 5, "every listed item can be picked by number");
+    assert_eq!(turn.memory.choices.len(), 4, "every item can be picked by number");
 }
 
 #[test]
@@ -159,10 +161,13 @@ fn a_greeting_with_a_name_the_faq_does_not_know_still_greets() {
 fn booking_is_in_the_menu_only_where_the_unit_takes_bookings() {
     let with_booking = UnitFacts { booking_url: Some("https://dat-lich.example.vn".into()), ..unit() };
     let turn = run_with(&BotMemory::default(), Status::Bot, Incoming::Follow, &with_booking, &BotSettings::default());
-    assert!(turn.replies[0].text.contains("4. Đặt lịch hẹn"));
+    assert!(payloads(&turn.replies[0]).contains(&"menu:booking"));
     assert!(turn.memory.choices.contains(&"menu:booking".to_owned()));
     let turn = run(&BotMemory::default(), Status::Bot, Incoming::Follow);
-    assert!(!turn.replies[0].text.contains("Đặt lịch"));
+    assert!(!payloads(&turn.replies[0]).contains(&"menu:booking"));
+    let with_lookup = UnitFacts { dossier_lookup: true, ..unit() };
+    let turn = run_with(&BotMemory::default(), Status::Bot, Incoming::Follow, &with_lookup, &BotSettings::default());
+    assert!(payloads(&turn.replies[0]).contains(&"menu:status_lookup"), "offered where the feature exists");
 }
 
 #[test]
@@ -187,7 +192,7 @@ fn an_invalid_greeting_template_falls_back_to_the_default() {
 #[test]
 fn typed_number_picks_a_menu_item_where_buttons_are_not_shown() {
     let menu = run(&BotMemory::default(), Status::Bot, Incoming::Follow);
-    let turn = text(&menu.memory, "5");
+    let turn = text(&menu.memory, "4");
     assert!(
         turn.replies[0].text.contains("Đường dây nóng Công an phường Ba Đình: 0243 8234 567"),
         "{}",
@@ -293,10 +298,9 @@ fn clarify_offers_up_to_three_entries_as_buttons() {
     let reply = &turn.replies[0];
     assert_eq!(payloads(reply), ["kb:cu-tru.tam-tru", "kb:cu-tru.thuong-tru", "kb:ho-chieu.le-phi"]);
     assert!(reply.buttons.iter().all(|b| b.label.chars().count() <= MAX_BUTTON_LABEL_CHARS));
-    assert!(reply.buttons[2].label.ends_with('…'), "long titles are shortened: {}", reply.buttons[2].label);
-    assert!(
-        reply.text.contains("3. Lệ phí cấp hộ chiếu phổ thông lần đầu và cấp lại do bị mất, hỏng hoặc hết hạn sử dụng")
-    );
+    let long = &reply.buttons[2].label;
+    assert_eq!(long, "Lệ phí cấp hộ chiếu phổ thông lần đầu và cấp lại do bị mất, hỏng hoặc hết hạn…");
+    assert!(!reply.text.contains("1. "), "the choices are not listed twice: {}", reply.text);
     assert_eq!(turn.memory.offered, ["cu-tru.tam-tru", "cu-tru.thuong-tru", "ho-chieu.le-phi"]);
     assert_eq!(turn.review, Some(ReviewReason::Clarified));
     assert_eq!(reply.feedback_for, None);
@@ -443,8 +447,9 @@ fn hand_off_in_office_hours_says_an_officer_will_answer_here() {
 fn hand_off_out_of_hours_gives_the_notice_and_the_duty_phone() {
     let turn = run_with(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"), &closed_unit(), &BotSettings::default());
     let reply = &turn.replies[0];
-    assert!(reply.text.contains("ngoài giờ làm việc (giờ làm việc: Thứ Hai – Thứ Sáu"), "{}", reply.text);
-    assert!(reply.text.contains("trực ban 0243 8234 113 hoặc 113"), "{}", reply.text);
+    assert!(reply.text.contains("không có cán bộ trực tuyến (giờ làm việc: Thứ Hai – Thứ Sáu"), "{}", reply.text);
+    assert!(reply.text.contains("không có cán bộ trực tuyến"), "{}", reply.text);
+    assert!(reply.text.contains("trực ban 0243 8234 113, hoặc 113 (Công an) · 114 (Cứu hỏa) · 115"), "{}", reply.text);
     assert_eq!(payloads(reply), ["tel:02438234113", "tel:113"]);
 }
 
@@ -452,10 +457,10 @@ fn hand_off_out_of_hours_gives_the_notice_and_the_duty_phone() {
 fn out_of_hours_without_a_duty_phone_falls_back_to_the_hotline_then_113() {
     let no_duty = UnitFacts { duty_phone: None, ..closed_unit() };
     let turn = run_with(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"), &no_duty, &BotSettings::default());
-    assert!(turn.replies[0].text.contains("trực ban 0243 8234 567 hoặc 113"));
+    assert!(turn.replies[0].text.contains("trực ban 0243 8234 567, hoặc 113"));
     let no_phone = UnitFacts { duty_phone: None, hotline: None, ..closed_unit() };
     let turn = run_with(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"), &no_phone, &BotSettings::default());
-    assert!(turn.replies[0].text.contains("anh/chị gọi 113"));
+    assert!(turn.replies[0].text.contains("anh/chị gọi 113 (Công an) · 114 (Cứu hỏa) · 115 (Cấp cứu)"));
     assert_eq!(payloads(&turn.replies[0]), ["tel:113"]);
 }
 
@@ -488,7 +493,25 @@ fn emergency_gets_guidance_with_the_emergency_numbers() {
         assert!(reply.text.contains(n), "{n} in the text");
     }
     assert_eq!(payloads(reply), ["tel:114", "tel:113", "tel:115"], "the fire brigade first");
-    assert!(reply.text.contains("số trực ban: 0243 8234 113"));
+}
+
+#[test]
+fn an_emergency_reply_says_honestly_whom_the_message_reached() {
+    let fire = |unit: &UnitFacts| {
+        let turn = run_with(&greeted(), Status::Bot, Incoming::Text("cháy"), unit, &BotSettings::default());
+        assert_eq!(turn.action, BotAction::Urgent { kind: "fire".into() });
+        turn.replies[0].text.clone()
+    };
+    let on_duty = fire(&UnitFacts { on_duty: true, ..closed_unit() });
+    assert!(on_duty.contains("chuyển ngay tới cán bộ trực ban Công an phường Ba Đình (số trực ban: 0243 8234 113)"));
+    let office = fire(&unit());
+    assert!(office.contains("chuyển tới cán bộ Công an phường Ba Đình; anh/chị có thể gọi trực ban: 0243 8234 113"));
+    assert!(!office.contains("trực ban Công an"), "{office}");
+    let nobody = fire(&closed_unit());
+    assert!(
+        nobody.contains("không có cán bộ trực tuyến: anh/chị hãy gọi ngay số khẩn cấp hoặc trực ban 0243 8234 113")
+    );
+    assert!(!nobody.contains("đã được chuyển"), "{nobody}");
 }
 
 #[test]
@@ -496,6 +519,56 @@ fn the_most_relevant_emergency_number_comes_first() {
     assert_eq!(payloads(&text(&greeted(), "có người ngất").replies[0])[0], "tel:115");
     assert_eq!(payloads(&text(&greeted(), "đánh nhau").replies[0])[0], "tel:113");
     assert_eq!(text(&greeted(), "đánh nhau").action, BotAction::Urgent { kind: "violence".into() });
+}
+
+#[test]
+fn every_kind_of_emergency_names_its_own_number_first() {
+    let cases = [
+        (EmergencyKind::Fire, ["tel:114", "tel:113", "tel:115"]),
+        (EmergencyKind::Medical, ["tel:115", "tel:113", "tel:114"]),
+        (EmergencyKind::Accident, ["tel:115", "tel:113", "tel:114"]),
+        (EmergencyKind::Violence, ["tel:113", "tel:114", "tel:115"]),
+        (EmergencyKind::CrimeInProgress, ["tel:113", "tel:114", "tel:115"]),
+        (EmergencyKind::CallForHelp, ["tel:113", "tel:114", "tel:115"]),
+    ];
+    for (kind, expected) in cases {
+        let decide = move |_: &str| Decision::Emergency { kind };
+        let kb = KbView { decide: &decide, entry: &entry };
+        let turn = respond(&greeted(), Status::Bot, Incoming::Text("xyz"), &unit(), &BotSettings::default(), &kb);
+        assert_eq!(turn.action, BotAction::Urgent { kind: kind.as_str().into() });
+        let reply = &turn.replies[0];
+        assert_eq!(payloads(reply), expected, "{kind:?}");
+        let first = kind.services()[0].number();
+        assert!(reply.text.starts_with(&format!("KHẨN CẤP: Anh/chị gọi ngay {first}")), "{kind:?}: {}", reply.text);
+    }
+}
+
+#[test]
+fn an_emergency_is_decided_before_the_faq_and_without_it() {
+    // A confident FAQ answer, a long-message hand-off, a unit without a knowledge base: the
+    // safety rules read the message first either way.
+    let answer = |_: &str| Decision::Answer { id: "can-cuoc.cap-moi".into(), score: 0.9, candidates: vec![] };
+    let too_long = |_: &str| Decision::HandOff { reason: MatcherHandOff::TooLong };
+    let no_kb = |_: &str| Decision::HandOff { reason: MatcherHandOff::LowConfidence };
+    let deciders: [&dyn Fn(&str) -> Decision; 3] = [&answer, &too_long, &no_kb];
+    for decide in deciders {
+        let kb = KbView { decide, entry: &entry };
+        let ask =
+            |text: &str| respond(&greeted(), Status::Bot, Incoming::Text(text), &unit(), &BotSettings::default(), &kb);
+        for (text, kind, first) in [
+            ("nha toi bi chay", "fire", "tel:114"),
+            ("chay nha", "fire", "tel:114"),
+            ("cháy nhà rồi cứu với", "fire", "tel:114"),
+            ("ban toi vua uong thuoc sau, cuu voi", "medical", "tel:115"),
+            ("tai nạn, có người nằm bất động", "accident", "tel:115"),
+        ] {
+            let turn = ask(text);
+            assert_eq!(turn.action, BotAction::Urgent { kind: kind.into() }, "{text}");
+            assert_eq!(payloads(&turn.replies[0])[0], first, "{text}");
+        }
+        let turn = ask("nha e bi trom mat xe may dem qua, bao cong an ntn dc ko ad");
+        assert_eq!(turn.action, BotAction::StartReport { kind: "theft".into() });
+    }
 }
 
 #[test]
@@ -535,13 +608,12 @@ fn a_report_while_officers_have_it_raises_priority_silently() {
 // ---- officers own the conversation ----
 
 #[test]
-fn silent_while_officers_have_the_conversation() {
+fn silent_while_an_officer_has_the_conversation_unless_asked() {
     let clarified = text(&greeted(), "đăng ký cư trú").memory;
-    for status in [Status::WaitingHuman, Status::Assigned] {
+    for status in [Status::Assigned] {
         for incoming in [
             Incoming::Text("làm căn cước"),
             Incoming::Text("xin chào"),
-            Incoming::Text("gặp cán bộ"),
             Incoming::Text("1"),
             Incoming::Choice("kb:cu-tru.tam-tru"),
             Incoming::Choice("menu:hotline"),
@@ -556,6 +628,71 @@ fn silent_while_officers_have_the_conversation() {
             assert_eq!(turn.memory, clarified, "{status:?} {incoming:?}");
         }
     }
+    let asked = run(&clarified, Status::Assigned, Incoming::Text("gặp cán bộ"));
+    assert_eq!(asked.replies.len(), 1);
+    assert!(asked.replies[0].text.contains("đang xử lý cuộc trò chuyện này"), "{}", asked.replies[0].text);
+    assert_eq!(asked.action, BotAction::None);
+}
+
+#[test]
+fn while_waiting_the_first_message_is_acknowledged_once_then_kept_quietly() {
+    let handed = run(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"));
+    assert_eq!(handed.action, BotAction::HandOff { reason: HandOffReason::Requested });
+    assert!(!handed.memory.waiting_acknowledged);
+    for first in [
+        Incoming::Text("làm căn cước"),
+        Incoming::Text("alo"),
+        Incoming::Media { kind: MediaKind::Image },
+        Incoming::Location { lat: 21.03, lon: 105.83 },
+        Incoming::Sticker,
+    ] {
+        let ack = run(&handed.memory, Status::WaitingHuman, first);
+        assert_eq!(ack.replies.len(), 1, "{first:?}");
+        let t = &ack.replies[0].text;
+        assert!(
+            t.contains("đang chờ cán bộ trả lời")
+                && t.contains("Cán bộ sẽ trả lời anh/chị tại đây trong thời gian sớm nhất."),
+            "{t}"
+        );
+        assert!(ack.memory.waiting_acknowledged);
+        assert_eq!(ack.action, BotAction::None);
+        // The next messages are kept quietly…
+        let quiet = run(&ack.memory, Status::WaitingHuman, Incoming::Text("có ai không"));
+        assert!(quiet.replies.is_empty(), "{first:?}");
+        // …unless the citizen asks for an officer again.
+        let asked = run(&ack.memory, Status::WaitingHuman, Incoming::Text("gặp cán bộ"));
+        assert_eq!(asked.replies.len(), 1);
+        assert!(asked.replies[0].text.contains("đang chờ cán bộ"));
+        let tapped = run(&ack.memory, Status::WaitingHuman, Incoming::Choice("menu:talk_to_officer"));
+        assert_eq!(tapped.replies.len(), 1);
+    }
+    // Opening the chat again says nothing.
+    assert!(run(&handed.memory, Status::WaitingHuman, Incoming::Follow).replies.is_empty());
+}
+
+#[test]
+fn while_waiting_with_nobody_on_duty_the_bot_says_so_and_gives_the_numbers() {
+    let handed =
+        run_with(&greeted(), Status::Bot, Incoming::Text("gặp cán bộ"), &closed_unit(), &BotSettings::default());
+    let ack =
+        run_with(&handed.memory, Status::WaitingHuman, Incoming::Text("alo"), &closed_unit(), &BotSettings::default());
+    let t = &ack.replies[0].text;
+    assert!(t.contains("không có cán bộ trực tuyến") && t.contains("114 (Cứu hỏa)"), "{t}");
+    assert_eq!(payloads(&ack.replies[0]), ["tel:02438234113", "tel:113"]);
+    let on_duty = UnitFacts { on_duty: true, typical_wait_minutes: Some(6), ..closed_unit() };
+    let ack = run_with(&handed.memory, Status::WaitingHuman, Incoming::Text("alo"), &on_duty, &BotSettings::default());
+    let t = &ack.replies[0].text;
+    assert!(t.contains("Cán bộ trực ban sẽ trả lời anh/chị tại đây, thường trong khoảng 6 phút."), "{t}");
+}
+
+#[test]
+fn a_rating_tapped_after_reopening_is_recorded_and_thanked() {
+    let turn = run(&greeted(), Status::Bot, Incoming::Choice("rate:yes"));
+    assert_eq!(turn.action, BotAction::Rated { helpful: true });
+    assert!(turn.replies[0].text.contains("cảm ơn anh/chị đã đánh giá"));
+    let turn = run(&greeted(), Status::Assigned, Incoming::Choice("rate:no"));
+    assert_eq!(turn.action, BotAction::Rated { helpful: false });
+    assert!(turn.replies.is_empty());
 }
 
 #[test]
@@ -590,7 +727,7 @@ fn a_sticker_is_answered_with_the_menu_not_handed_off() {
     let turn = run(&greeted(), Status::Bot, Incoming::Sticker);
     assert_eq!(turn.action, BotAction::None);
     assert_eq!(turn.replies.len(), 1);
-    assert_eq!(payloads(&turn.replies[0]).len(), 3);
+    assert_eq!(payloads(&turn.replies[0]).len(), 4);
     let first = run(&BotMemory::default(), Status::Bot, Incoming::Sticker);
     assert!(first.replies[0].text.contains("xin chào anh/chị"));
 }
@@ -770,16 +907,20 @@ fn any_memory() -> impl Strategy<Value = BotMemory> {
         offered: offered.into_iter().map(str::to_owned).collect(),
         last_answer: None,
         choices: choices.into_iter().map(str::to_owned).collect(),
+        waiting_acknowledged: false,
     })
 }
 
 fn any_unit() -> impl Strategy<Value = UnitFacts> {
-    (any::<bool>(), any::<bool>(), "\\PC{0,3000}").prop_map(|(open_now, phones, name)| UnitFacts {
-        name,
-        open_now,
-        hotline: phones.then(|| "0243 8234 567".to_owned()),
-        duty_phone: None,
-        ..unit()
+    (any::<bool>(), any::<bool>(), any::<bool>(), "\\PC{0,3000}").prop_map(|(open_now, on_duty, phones, name)| {
+        UnitFacts {
+            name,
+            open_now,
+            on_duty,
+            hotline: phones.then(|| "0243 8234 567".to_owned()),
+            duty_phone: None,
+            ..unit()
+        }
     })
 }
 
@@ -814,14 +955,21 @@ proptest! {
         }
         prop_assert!(turn.memory.offered.len() <= MAX_BUTTONS);
         prop_assert!(turn.memory.failed_turns < MAX_FAILED_TURNS || turn.memory.failed_turns == memory.failed_turns);
-        let emergency = matches!(decision, Decision::Emergency { .. }) && matches!(incoming, Incoming::Text(_));
+        let raised = match incoming {
+            Incoming::Text(t) => matches!(safety::assess(t), Some(Safety::Emergency(_))),
+            _ => false,
+        };
+        let emergency = matches!(incoming, Incoming::Text(_))
+            && (matches!(decision, Decision::Emergency { .. }) || raised);
         if emergency {
             prop_assert_eq!(turn.replies.len(), 1);
             let urgent = matches!(turn.action, BotAction::Urgent { .. });
             prop_assert!(urgent);
             prop_assert!(turn.replies[0].buttons.iter().any(|b| b.payload == "tel:113"));
         } else if status.is_with_officers() {
-            prop_assert!(turn.replies.is_empty());
+            // With officers the bot only ever says where things stand, in one message.
+            prop_assert!(turn.replies.len() <= 1);
+            prop_assert!(turn.replies.iter().all(|r| r.buttons.iter().all(|b| b.payload.starts_with("tel:"))));
         }
     }
 }
@@ -859,4 +1007,32 @@ fn works_with_the_real_faq_matcher() {
     assert_eq!(turn.action, BotAction::Urgent { kind: "fire".into() });
     let turn = ask("cho em gặp cán bộ", Status::Bot);
     assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::Requested });
+}
+
+#[test]
+fn labels_are_never_cut_in_the_middle_of_a_word() {
+    assert_eq!(clip_for_test("Đăng ký tạm trú cho người nước ngoài", 20), "Đăng ký tạm trú cho…");
+    assert_eq!(clip_for_test("Ngắn", 20), "Ngắn");
+    assert_eq!(clip_for_test("Mất, hỏng: cấp lại", 12), "Mất, hỏng…");
+    assert_eq!(clip_for_test("Siêudàikhôngcókhoảngtrắng", 10), "Siêudàikh…", "one long word is cut");
+}
+
+#[test]
+fn an_english_question_gets_an_english_reply_and_an_officer_never_a_vietnamese_guess() {
+    for message in [
+        "how much is an id card",
+        "Where can I get a temporary residence registration?",
+        "my passport was stolen, what should i do",
+        "hello, do you speak english",
+    ] {
+        let turn = text(&greeted(), message);
+        assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::OtherLanguage }, "{message}");
+        let t = &turn.replies[0].text;
+        assert!(t.starts_with("Hello! The automatic answers") && t.contains("115 ambulance"), "{message}: {t}");
+        assert_eq!(payloads(&turn.replies[0]), ["tel:113", "tel:114", "tel:115"]);
+    }
+    // Vietnamese typed without accents is not English.
+    for message in ["lam the can cuoc o dau", "ho chieu het han thi lam the nao", "dang ky tam tru can gi", "hi ad"] {
+        assert!(!Words::is_english(message), "{message}");
+    }
 }

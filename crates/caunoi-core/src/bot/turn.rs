@@ -2,6 +2,7 @@
 //! keeping the budgets ([`Out::finish`]). The types and the contract are in the parent module.
 
 use caunoi_text::matcher::{self, Decision};
+use caunoi_text::safety::{self, EmergencyKind, EmergencyService, Safety};
 use serde::Serialize;
 
 use super::phrases::Words;
@@ -36,16 +37,29 @@ fn button(label: &str, payload: String) -> Button {
     Button { label: clip_chars(label, MAX_BUTTON_LABEL_CHARS), payload }
 }
 
-/// `text` cut to `max` characters, ending with "…" when cut.
+/// `text` cut to `max` characters, ending with "…" when cut: at the last space that keeps at
+/// least half of it, so a word is never cut in the middle (a single long word is).
 fn clip_chars(text: &str, max: usize) -> String {
     let text = text.trim();
     if text.chars().count() <= max {
         return text.to_owned();
     }
     let mut out: String = text.chars().take(max.saturating_sub(1)).collect();
-    out = out.trim_end().to_owned();
+    let next_is_space = text.chars().nth(max.saturating_sub(1)).is_some_and(char::is_whitespace);
+    if !next_is_space
+        && let Some(space) = out.rfind(char::is_whitespace)
+        && out[..space].chars().count() >= max / 2
+    {
+        out.truncate(space);
+    }
+    out = out.trim_end().trim_end_matches([',', ';', ':', '-', '–']).trim_end().to_owned();
     out.push('…');
     out
+}
+
+#[cfg(test)]
+pub(super) fn clip_for_test(text: &str, max: usize) -> String {
+    clip_chars(text, max)
 }
 
 /// A `tel:` payload: digits and a leading `+` only.
@@ -114,9 +128,15 @@ impl Turn<'_> {
     }
 
     pub(super) fn on_text(&mut self, text: &str, with_officers: bool) {
-        let decision = (self.ctx.kb.decide)(text);
-        if let Decision::Emergency { kind } = &decision {
-            self.emergency(&kind_name(kind));
+        // The safety rules come first and on their own: an emergency must not depend on the
+        // unit having a knowledge base, on the message's length, or on any FAQ threshold.
+        let decision = match safety::assess(text) {
+            Some(Safety::Emergency(kind)) => Decision::Emergency { kind },
+            Some(Safety::Report(kind)) => Decision::Report { kind },
+            None => (self.ctx.kb.decide)(text),
+        };
+        if let Decision::Emergency { kind } = decision {
+            self.emergency(kind);
             return;
         }
         if with_officers {
@@ -128,6 +148,10 @@ impl Turn<'_> {
         }
         if let Decision::Report { kind } = &decision {
             self.start_report(kind_name(kind));
+            return;
+        }
+        if Words::is_english(text) {
+            self.in_english();
             return;
         }
         let words = Words::new(text);
@@ -195,7 +219,7 @@ impl Turn<'_> {
                 }
                 _ => self.not_understood(),
             },
-            Decision::Emergency { kind } => self.emergency(&kind_name(&kind)),
+            Decision::Emergency { kind } => self.emergency(kind),
             Decision::Report { kind } => self.start_report(kind_name(&kind)),
         }
     }
@@ -224,6 +248,12 @@ impl Turn<'_> {
             self.feedback(id, true, with_officers);
         } else if let Some(id) = payload.strip_prefix(FEEDBACK_NO_PREFIX) {
             self.feedback(id, false, with_officers);
+        } else if payload == RATE_YES || payload == RATE_NO {
+            // The closing notice's rating, tapped after the conversation was reopened.
+            self.out.action = BotAction::Rated { helpful: payload == RATE_YES };
+            if !with_officers {
+                self.out.reply(format!("Dạ, {} cảm ơn anh/chị đã đánh giá.", self.unit().name), Vec::new());
+            }
         } else if with_officers {
             // Officers own the conversation; an old button changes nothing.
         } else if let Some(id) = payload.strip_prefix(KB_PREFIX) {
@@ -350,10 +380,21 @@ impl Turn<'_> {
         }
     }
 
-    /// Menu items shown to this unit: booking only where the unit takes bookings online.
+    /// Menu items shown to this unit: only what exists here (booking where the unit takes
+    /// bookings online, dossier look-up where the deployment has it).
     fn menu_items(&self) -> Vec<&MenuItem> {
         let has_booking = non_empty(&self.unit().booking_url).is_some();
-        self.ctx.settings.menu.iter().filter(|item| item.key != MenuKey::Booking || has_booking).collect()
+        let has_lookup = self.unit().dossier_lookup;
+        self.ctx
+            .settings
+            .menu
+            .iter()
+            .filter(|item| match item.key {
+                MenuKey::Booking => has_booking,
+                MenuKey::StatusLookup => has_lookup,
+                _ => true,
+            })
+            .collect()
     }
 
     fn menu_buttons(&self) -> Vec<Button> {
@@ -374,24 +415,28 @@ impl Turn<'_> {
             .unwrap_or_else(|| format!("{} xin chào anh/chị!", unit.name))
     }
 
-    /// The greeting and the whole menu, numbered in the text, the first items as buttons; the
-    /// remembered choices cover the whole list so any number can be typed.
+    /// The greeting and the menu, each item a button (on a channel without buttons the channel
+    /// numbers them, once); the citizen may also type a question.
     pub(super) fn greet_with_menu(&mut self) {
-        let items = self.menu_items();
         let mut text = self.greeting_line();
-        if !items.is_empty() {
-            text.push_str("\n\nAnh/chị chọn một mục (bấm nút hoặc gõ số):");
-            for (i, item) in items.iter().enumerate() {
-                text.push_str(&format!("\n{}. {}", i + 1, item.label.trim()));
-            }
-            text.push_str("\nHoặc nhập câu hỏi của anh/chị.");
-        }
-        let all: Vec<String> = items.iter().map(|item| item.key.payload()).collect();
         let buttons = self.menu_buttons();
+        if !buttons.is_empty() {
+            text.push_str("\n\nAnh/chị chọn một mục dưới đây, hoặc nhập câu hỏi.");
+        }
         self.out.reply(text, buttons);
         self.out.memory.failed_turns = 0;
-        self.out.choices = Some(all);
     }
+}
+
+/// Who can read the chat now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Availability {
+    /// An officer's duty shift covers now.
+    OnDuty,
+    /// No shift, but the office is open.
+    OfficeHours,
+    /// Neither: nobody reads the chat until the office opens.
+    Nobody,
 }
 
 /// Whether an answer is the unit's own or a referral to another agency.
@@ -406,16 +451,18 @@ fn kind_name<T: Serialize>(kind: &T) -> String {
     serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "other".to_owned())
 }
 
-/// Emergency numbers, most relevant first for the kind of emergency.
-fn emergency_numbers(kind: &str) -> [(&'static str, &'static str); 3] {
-    const POLICE: (&str, &str) = ("113", "Gọi 113 – Công an");
-    const FIRE: (&str, &str) = ("114", "Gọi 114 – Cứu hỏa");
-    const AMBULANCE: (&str, &str) = ("115", "Gọi 115 – Cấp cứu");
-    match kind {
-        "fire" => [FIRE, POLICE, AMBULANCE],
-        "medical" => [AMBULANCE, POLICE, FIRE],
-        "accident" => [POLICE, AMBULANCE, FIRE],
-        _ => [POLICE, FIRE, AMBULANCE],
+/// The emergency services as call buttons: those of the kind first, in its order
+/// ([`EmergencyKind::services`]), then the others.
+fn emergency_services(kind: EmergencyKind) -> Vec<EmergencyService> {
+    let first = kind.services();
+    first.iter().copied().chain(EmergencyService::ALL.into_iter().filter(|s| !first.contains(s))).collect()
+}
+
+fn call_label(service: EmergencyService) -> &'static str {
+    match service {
+        EmergencyService::Police => "Gọi 113 – Công an",
+        EmergencyService::FireRescue => "Gọi 114 – Cứu hỏa",
+        EmergencyService::Ambulance => "Gọi 115 – Cấp cứu",
     }
 }
 
@@ -486,7 +533,7 @@ impl Turn<'_> {
         }
         let mut entries: Vec<KbAnswer> = Vec::new();
         for id in ids {
-            if entries.len() == MAX_BUTTONS {
+            if entries.len() == MAX_CLARIFY_CHOICES {
                 break;
             }
             if entries.iter().any(|e| e.id == id) {
@@ -503,13 +550,9 @@ impl Turn<'_> {
         let mut text = self.hello_prefix();
         if let [only] = entries.as_slice() {
             text.push_str(&format!("Có phải anh/chị muốn hỏi về: {}?", only.title.trim()));
-            text.push_str("\n(Bấm nút hoặc gõ 1 để xem; nếu không phải, anh/chị hỏi cụ thể hơn.)");
+            text.push_str(" Nếu không phải, anh/chị hỏi cụ thể hơn.");
         } else {
-            text.push_str("Anh/chị muốn hỏi về nội dung nào dưới đây ạ?");
-            for (i, e) in entries.iter().enumerate() {
-                text.push_str(&format!("\n{}. {}", i + 1, e.title.trim()));
-            }
-            text.push_str("\n(Bấm chọn hoặc gõ số thứ tự; nếu không có nội dung cần hỏi, anh/chị hỏi cụ thể hơn.)");
+            text.push_str("Anh/chị muốn hỏi về nội dung nào dưới đây ạ? Nếu không có, anh/chị hỏi cụ thể hơn.");
         }
         let buttons = entries.iter().map(|e| button(&e.title, format!("{KB_PREFIX}{}", e.id))).collect();
         self.out.reply(text, buttons);
@@ -546,17 +589,20 @@ impl Turn<'_> {
         self.out.reply(text.to_owned(), buttons);
     }
 
-    /// Outside office hours: when to expect an answer and whom to call meanwhile.
-    fn out_of_hours_notice(&self) -> String {
+    /// Outside office hours with nobody on duty: when to expect an answer and whom to call
+    /// meanwhile.
+    fn nobody_there_notice(&self) -> String {
         let unit = self.unit();
-        let mut text = "Hiện đã ngoài giờ làm việc".to_owned();
+        let mut text = "Hiện đã ngoài giờ làm việc và không có cán bộ trực tuyến".to_owned();
         if !unit.opening_hours_text.trim().is_empty() {
             text.push_str(&format!(" (giờ làm việc: {})", unit.opening_hours_text.trim()));
         }
-        text.push_str("; cán bộ sẽ trả lời anh/chị sớm nhất có thể.");
+        text.push_str("; cán bộ sẽ trả lời anh/chị khi vào giờ làm việc.");
         match non_empty(&unit.duty_phone).or(non_empty(&unit.hotline)) {
-            Some(phone) => text.push_str(&format!(" Việc khẩn cấp, anh/chị gọi trực ban {phone} hoặc 113.")),
-            None => text.push_str(" Việc khẩn cấp, anh/chị gọi 113."),
+            Some(phone) => text.push_str(&format!(
+                " Việc khẩn cấp, anh/chị gọi trực ban {phone}, hoặc 113 (Công an) · 114 (Cứu hỏa) · 115 (Cấp cứu)."
+            )),
+            None => text.push_str(" Việc khẩn cấp, anh/chị gọi 113 (Công an) · 114 (Cứu hỏa) · 115 (Cấp cứu)."),
         }
         text
     }
@@ -582,52 +628,189 @@ impl Turn<'_> {
     pub(super) fn hand_off(&mut self, reason: HandOffReason, lead: &str) {
         self.out.action = BotAction::HandOff { reason };
         self.out.memory.failed_turns = 0;
-        let unit = self.unit();
+        self.out.memory.waiting_acknowledged = false;
         let mut text = lead.trim().to_owned();
         let mut buttons = Vec::new();
-        if unit.open_now {
-            if !matches!(reason, HandOffReason::StatusLookup | HandOffReason::OtherLanguage) {
-                text.push_str(" Cán bộ sẽ trả lời anh/chị tại đây trong thời gian sớm nhất.");
+        match self.availability() {
+            Availability::OnDuty | Availability::OfficeHours => {
+                if !matches!(reason, HandOffReason::StatusLookup | HandOffReason::OtherLanguage) {
+                    text.push(' ');
+                    text.push_str(&self.who_replies());
+                }
+                if matches!(reason, HandOffReason::Media | HandOffReason::Location) {
+                    text.push_str(" Trường hợp khẩn cấp, anh/chị gọi ngay 113.");
+                    buttons.push(button("Gọi 113 – Công an", tel_payload("113")));
+                }
             }
-            if matches!(reason, HandOffReason::Media | HandOffReason::Location) {
-                text.push_str(" Trường hợp khẩn cấp, anh/chị gọi ngay 113.");
-                buttons.push(button("Gọi 113 – Công an", tel_payload("113")));
+            Availability::Nobody => {
+                text.push('\n');
+                text.push_str(&self.nobody_there_notice());
+                buttons = self.call_buttons();
             }
-        } else {
-            text.push('\n');
-            text.push_str(&self.out_of_hours_notice());
-            buttons = self.call_buttons();
         }
         self.out.reply(text, buttons);
     }
 
-    fn emergency(&mut self, kind: &str) {
-        self.out.action = BotAction::Urgent { kind: kind.to_owned() };
+    /// A message in English: the answers here are Vietnamese, so never a guessed Vietnamese
+    /// answer; an officer takes it, and the emergency numbers are given in English.
+    fn in_english(&mut self) {
+        self.out.review = Some(ReviewReason::HandedOff);
+        self.out.action = BotAction::HandOff { reason: HandOffReason::OtherLanguage };
         self.out.memory.failed_turns = 0;
+        self.out.memory.waiting_acknowledged = false;
         let unit = self.unit();
+        let mut text = format!(
+            "Hello! The automatic answers of {} are in Vietnamese, so your message has been passed to an officer, \
+             who will reply here",
+            unit.name
+        );
+        text.push_str(match self.availability() {
+            Availability::OnDuty => " shortly.",
+            Availability::OfficeHours => " during office hours.",
+            Availability::Nobody => " when the office opens; no officer is online now.",
+        });
+        if let Some(phone) = non_empty(&unit.duty_phone).or(non_empty(&unit.hotline)) {
+            text.push_str(&format!(" You can also call {phone}."));
+        }
+        text.push_str("\nEmergency: 113 police · 114 fire and rescue · 115 ambulance.");
+        let buttons = vec![
+            button("Call 113 – Police", tel_payload("113")),
+            button("Call 114 – Fire", tel_payload("114")),
+            button("Call 115 – Ambulance", tel_payload("115")),
+        ];
+        self.out.reply(text, buttons);
+    }
+
+    /// Who can read the chat now: the unit's roster and opening hours, as the app reports them.
+    fn availability(&self) -> Availability {
+        let unit = self.unit();
+        if unit.on_duty {
+            Availability::OnDuty
+        } else if unit.open_now {
+            Availability::OfficeHours
+        } else {
+            Availability::Nobody
+        }
+    }
+
+    /// One sentence on who replies, with the unit's typical wait when it is known.
+    fn who_replies(&self) -> String {
+        let wait = match self.unit().typical_wait_minutes {
+            Some(m) if m <= 1 => ", thường chỉ trong vài phút".to_owned(),
+            Some(m) => format!(", thường trong khoảng {m} phút"),
+            None => String::new(),
+        };
+        match self.availability() {
+            Availability::OnDuty => format!("Cán bộ trực ban sẽ trả lời anh/chị tại đây{wait}."),
+            _ => format!("Cán bộ sẽ trả lời anh/chị tại đây trong thời gian sớm nhất{wait}."),
+        }
+    }
+
+    /// A citizen writes while the conversation is with the officers. Waiting for one: the first
+    /// message after the hand-off is acknowledged with where things stand, later ones are kept
+    /// quietly unless the citizen asks for an officer again. With an officer: silent, unless
+    /// asked. Emergencies and crime reports were handled before (they always speak or act).
+    pub(super) fn while_with_officers(&mut self, status: Status, asks_for_officer: bool) {
+        if !self.out.replies.is_empty() || matches!(self.out.action, BotAction::Urgent { .. }) {
+            return;
+        }
+        let unit_name = self.unit().name.clone();
+        match status {
+            Status::WaitingHuman if asks_for_officer || !self.out.memory.waiting_acknowledged => {
+                self.out.memory.waiting_acknowledged = true;
+                let mut text = format!(
+                    "Dạ, {unit_name} đã nhận tin nhắn của anh/chị. Cuộc trò chuyện đang chờ cán bộ trả lời; \
+                     anh/chị có thể gửi thêm thông tin tại đây."
+                );
+                let mut buttons = Vec::new();
+                match self.availability() {
+                    Availability::Nobody => {
+                        text.push('\n');
+                        text.push_str(&self.nobody_there_notice());
+                        buttons = self.call_buttons();
+                    }
+                    _ => {
+                        text.push(' ');
+                        text.push_str(&self.who_replies());
+                    }
+                }
+                self.out.reply(text, buttons);
+            }
+            Status::Assigned if asks_for_officer => {
+                let text =
+                    format!("Dạ, cán bộ {unit_name} đang xử lý cuộc trò chuyện này và sẽ trả lời anh/chị tại đây.");
+                self.out.reply(text, Vec::new());
+            }
+            _ => {}
+        }
+    }
+
+    fn emergency(&mut self, kind: EmergencyKind) {
+        self.out.action = BotAction::Urgent { kind: kind.as_str().to_owned() };
+        self.out.memory.failed_turns = 0;
+        self.out.memory.waiting_acknowledged = false;
+        // The first number named is the kind's first service (EmergencyKind::services).
         let first = match kind {
-            "fire" => {
+            EmergencyKind::Fire => {
                 "KHẨN CẤP: Anh/chị gọi ngay 114 (Cứu nạn, cứu hộ, chữa cháy). Nhanh chóng rời khỏi khu vực cháy, \
                  không dùng thang máy, che mũi miệng bằng khăn ướt."
             }
-            "medical" => "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu y tế) và làm theo hướng dẫn của nhân viên y tế.",
-            "accident" => {
-                "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an) và 115 (Cấp cứu) nếu có người bị thương. \
+            EmergencyKind::Medical => {
+                "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu y tế) và làm theo hướng dẫn của nhân viên y tế."
+            }
+            EmergencyKind::Accident => {
+                "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu) cho người bị thương và 113 (Công an). \
                  Không di chuyển người bị thương nếu không cần thiết."
             }
-            _ => "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an). Hãy giữ an toàn cho bản thân, tránh xa nơi nguy hiểm.",
+            EmergencyKind::Violence | EmergencyKind::CrimeInProgress | EmergencyKind::CallForHelp => {
+                "KHẨN CẤP: Anh/chị gọi ngay 113 (Công an). Hãy giữ an toàn cho bản thân, tránh xa nơi nguy hiểm."
+            }
         };
         let mut text = first.to_owned();
-        text.push_str(&format!("\nTin nhắn của anh/chị đã được chuyển ngay tới cán bộ trực ban {}", unit.name));
-        match non_empty(&unit.duty_phone) {
-            Some(duty) => text.push_str(&format!(" (số trực ban: {duty}).")),
-            None => text.push('.'),
-        }
+        text.push('\n');
+        text.push_str(&self.emergency_reached());
         text.push_str(" Nếu có thể, anh/chị gửi vị trí hiện tại.");
         text.push_str("\nSố khẩn cấp: 113 Công an · 114 Cứu nạn, cứu hộ, chữa cháy · 115 Cấp cứu y tế.");
-        let buttons =
-            emergency_numbers(kind).iter().map(|(number, label)| button(label, tel_payload(number))).collect();
+        let buttons = emergency_services(kind)
+            .into_iter()
+            .map(|service| button(call_label(service), tel_payload(service.number())))
+            .collect();
         self.out.reply(text, buttons);
+    }
+
+    /// Whom an emergency message reached, honestly: the duty officer only when one is on duty.
+    fn emergency_reached(&self) -> String {
+        let unit = self.unit();
+        let duty = non_empty(&unit.duty_phone);
+        match self.availability() {
+            Availability::OnDuty => {
+                let mut line = format!("Tin nhắn của anh/chị đã được chuyển ngay tới cán bộ trực ban {}", unit.name);
+                match duty {
+                    Some(duty) => line.push_str(&format!(" (số trực ban: {duty}).")),
+                    None => line.push('.'),
+                }
+                line
+            }
+            Availability::OfficeHours => {
+                let mut line = format!("Tin nhắn của anh/chị đã được chuyển tới cán bộ {}", unit.name);
+                match duty {
+                    Some(duty) => line.push_str(&format!("; anh/chị có thể gọi trực ban: {duty}.")),
+                    None => line.push('.'),
+                }
+                line
+            }
+            Availability::Nobody => {
+                let mut line = format!(
+                    "{} đã nhận tin nhắn, nhưng lúc này không có cán bộ trực tuyến: anh/chị hãy gọi ngay số khẩn cấp",
+                    unit.name
+                );
+                match duty {
+                    Some(duty) => line.push_str(&format!(" hoặc trực ban {duty}.")),
+                    None => line.push('.'),
+                }
+                line
+            }
+        }
     }
 
     fn start_report(&mut self, kind: String) {
@@ -640,8 +823,14 @@ impl Turn<'_> {
              Thông tin về người báo tin được giữ bí mật.",
             unit.name
         );
-        if !unit.open_now {
-            text.push_str("\nNgoài giờ làm việc, tin báo được chuyển tới cán bộ trực ban.");
+        match self.availability() {
+            Availability::OnDuty if !unit.open_now => {
+                text.push_str("\nNgoài giờ làm việc, tin báo được chuyển tới cán bộ trực ban.")
+            }
+            Availability::Nobody => text.push_str(
+                "\nHiện ngoài giờ làm việc và không có cán bộ trực tuyến; cán bộ sẽ xem tin báo khi vào giờ làm việc.",
+            ),
+            _ => {}
         }
         let mut buttons = vec![button("Gọi 113 – Công an", tel_payload("113"))];
         match non_empty(&unit.hotline).or(non_empty(&unit.duty_phone)) {

@@ -111,7 +111,7 @@ fn stored_memory_survives_bad_json_and_round_trips() {
     assert_eq!(StoredMemory::parse(&memory.to_json()), memory);
     assert_eq!(
         StoredMemory::default().to_json(),
-        r#"{"bot":{"greeted":false,"failed_turns":0,"offered":[],"last_answer":null,"choices":[]}}"#
+        r#"{"bot":{"greeted":false,"failed_turns":0,"offered":[],"last_answer":null,"choices":[],"waiting_acknowledged":false}}"#
     );
 }
 
@@ -181,4 +181,67 @@ fn ids_channels_directions_and_authors_read_back_what_they_write() {
     }
     assert_eq!(Channel::parse("sms"), None);
     assert_eq!(ConversationId(7).to_string(), "7");
+}
+
+// ---- what the citizen is told when an officer moves the conversation ----
+
+#[test]
+fn every_move_the_citizen_should_know_of_gives_exactly_one_notice() {
+    let waiting = state(Status::WaitingHuman);
+    let taken = ConversationState { status: Status::Assigned, assignee: Some(ALICE), ..waiting.clone() };
+    let notice = move_notice(&waiting, &taken, true, &facts()).expect("an officer took it");
+    assert!(notice.text.contains("đã tiếp nhận cuộc trò chuyện"), "{}", notice.text);
+    assert!(notice.buttons.is_empty());
+    // The roster's assignment right after the hand-off: the hand-off notice already said it.
+    assert_eq!(move_notice(&waiting, &taken, false, &facts()), None);
+    // Between officers, or a change of priority: nothing the citizen needs.
+    let other = ConversationState { assignee: Some(OfficerId(2)), ..taken.clone() };
+    assert_eq!(move_notice(&taken, &other, true, &facts()), None);
+    let urgent = ConversationState { urgent: true, ..taken.clone() };
+    assert_eq!(move_notice(&taken, &urgent, true, &facts()), None);
+    // Another unit.
+    let moved = ConversationState { unit_id: UnitId(10), status: Status::WaitingHuman, assignee: None, urgent: false };
+    assert!(move_notice(&taken, &moved, true, &facts()).unwrap().text.contains("đơn vị phụ trách"));
+    // Closed: announced, with the rating and the way back.
+    let closed = ConversationState { status: Status::Closed, assignee: None, ..taken.clone() };
+    let notice = move_notice(&taken, &closed, true, &facts()).expect("closing is announced");
+    assert!(notice.text.contains("đã kết thúc") && notice.text.contains("cứ nhắn tin tại đây"), "{}", notice.text);
+    let payloads: Vec<&str> = notice.buttons.iter().map(|b| b.payload.as_str()).collect();
+    assert_eq!(payloads, [RATE_YES, RATE_NO]);
+    // Reopened by an officer.
+    assert!(move_notice(&closed, &taken, true, &facts()).unwrap().text.contains("mở lại"));
+}
+
+#[test]
+fn the_closing_notice_fits_zalo_as_a_numbered_list() {
+    let taken = state(Status::Assigned);
+    let closed = ConversationState { status: Status::Closed, assignee: None, ..taken.clone() };
+    let notice = move_notice(&taken, &closed, true, &facts()).unwrap();
+    let fitted = fit_to_channel(Channel::Zalo, std::slice::from_ref(&notice));
+    assert_eq!(fitted.len(), 1);
+    assert!(fitted[0].text.contains("1. Hữu ích") && fitted[0].text.contains("2. Chưa hữu ích"), "{}", fitted[0].text);
+}
+
+#[test]
+fn a_rating_keeps_a_closed_conversation_closed() {
+    for (kind, text, memory) in [
+        (InboundKind::Choice(RATE_YES.into()), "", StoredMemory::default()),
+        (
+            InboundKind::Text,
+            "1",
+            StoredMemory { menu: vec![RATE_YES.into(), RATE_NO.into()], ..StoredMemory::default() },
+        ),
+    ] {
+        let turn = plan(Channel::Zalo, Status::Closed, &memory, &kind, text);
+        assert_eq!(turn.state.status, Status::Closed);
+        assert_eq!(turn.action, BotAction::Rated { helpful: true });
+        assert_eq!(turn.replies.len(), 1);
+        assert!(turn.replies[0].text.contains("cảm ơn anh/chị đã đánh giá"));
+        assert!(turn.memory.menu.is_empty(), "a second \"1\" is a new message");
+    }
+    let no = plan(Channel::Web, Status::Closed, &StoredMemory::default(), &InboundKind::Choice(RATE_NO.into()), "");
+    assert_eq!(no.action, BotAction::Rated { helpful: false });
+    // Anything else reopens it to the bot.
+    let turn = plan(Channel::Web, Status::Closed, &StoredMemory::default(), &InboundKind::Text, "làm căn cước");
+    assert_eq!(turn.state.status, Status::Bot);
 }

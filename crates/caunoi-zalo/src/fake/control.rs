@@ -28,6 +28,7 @@ pub(super) fn router() -> Router<Arc<Shared>> {
         .route("/__fake/clock", post(clock))
         .route("/__fake/stats", get(stats))
         .route("/__fake/media/{name}", get(media))
+        .route("/__fake/oas/{oa_id}/revoke", post(revoke))
 }
 
 pub(super) fn apply_fault(shared: &Shared, fault: Fault) {
@@ -61,6 +62,12 @@ pub(super) fn apply_fault(shared: &Shared, fault: Fault) {
                 user.last_interaction_ms = None;
             }
         }
+        Fault::OauthError { code, message, count } => {
+            for _ in 0..count {
+                state.faults.oauth_errors.push_back((code, message.clone()));
+            }
+        }
+        Fault::NextConsent { consent } => state.faults.next_consent = Some(consent),
         Fault::Clear => state.faults = Default::default(),
     }
 }
@@ -79,6 +86,15 @@ async fn user_send(
         Err(e @ FakeError::UnknownOa(_)) => error(StatusCode::NOT_FOUND, e.to_string()),
         Err(e @ FakeError::NoWebhookUrl(_)) => error(StatusCode::CONFLICT, e.to_string()),
         Err(e @ FakeError::InvalidAction(_)) => error(StatusCode::BAD_REQUEST, e.to_string()),
+    }
+}
+
+/// The OA admin revokes the App's access (tokens die, `permission_revoked` is delivered).
+async fn revoke(AxumState(shared): App, Path(oa_id): Path<String>) -> Response {
+    match webhook::revoke_permission(&shared, &oa_id).await {
+        Ok(delivery) => Json(delivery).into_response(),
+        Err(e @ FakeError::UnknownOa(_)) => error(StatusCode::NOT_FOUND, e.to_string()),
+        Err(e) => error(StatusCode::CONFLICT, e.to_string()),
     }
 }
 

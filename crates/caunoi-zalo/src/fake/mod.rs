@@ -8,7 +8,10 @@
 //! the app's webhook URL with [`FakeZalo::set_webhook_url`] (or `POST /__fake/webhooks`);
 //! play a citizen with [`FakeZalo::user_sends`] (or `POST /__fake/users/{user_id}/send`);
 //! read what the OA sent with [`FakeZalo::sent_messages`] (or `GET /__fake/messages`); inject
-//! failures with [`FakeZalo::inject`] (or `POST /__fake/faults`).
+//! failures with [`FakeZalo::inject`] (or `POST /__fake/faults`). The OA admin's consent is
+//! `GET /v4/oa/permission`, which sends the browser straight back to `redirect_uri` with a
+//! code (its answer is set with [`Fault::NextConsent`]); [`FakeZalo::revoke_permission`] (or
+//! `POST /__fake/oas/{oa_id}/revoke`) plays an admin who revokes the App in OA Manager.
 //!
 //! ```text
 //! let fake = FakeZalo::start(FakeConfig::new(vec![
@@ -89,6 +92,11 @@ pub struct FakeApp {
     pub refresh_token: Secret,
     /// Signature variant.
     pub signature: FakeSignature,
+    /// The OA's display name (`getoa`); `Fake OA <oa_id>` when unset.
+    pub name: Option<String>,
+    /// The "Official Account Callback Url" registered for the App in Zalo's developer
+    /// console; when set, the permission page refuses other `redirect_uri`s with `-14003`.
+    pub callback_url: Option<String>,
 }
 
 impl FakeApp {
@@ -109,8 +117,22 @@ impl FakeApp {
             oa_secret_key: oa_secret_key.into(),
             webhook_url: None,
             signature: FakeSignature::default(),
+            name: None,
+            callback_url: None,
             oa_id,
         }
+    }
+
+    /// Sets the OA's display name.
+    pub fn with_name(mut self, name: impl Into<String>) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    /// Registers the App's callback URL (the permission page then checks `redirect_uri`).
+    pub fn with_callback_url(mut self, url: impl Into<String>) -> Self {
+        self.callback_url = Some(url.into());
+        self
     }
 
     /// Sets the webhook URL.
@@ -232,8 +254,40 @@ pub enum Fault {
         /// The user.
         user_id: String,
     },
+    /// The next `count` calls of the OAuth token endpoint (code exchange or refresh) answer
+    /// this OAuth error, e.g. `-14002` "Invalid appId" or `-14003` "Invalid redirect uri".
+    OauthError {
+        /// Zalo code.
+        code: i64,
+        /// `error_name`.
+        message: String,
+        /// How many calls.
+        count: u32,
+    },
+    /// The next visit of the permission page ends as the admin decides (see [`Consent`]).
+    NextConsent {
+        /// What the admin does.
+        consent: Consent,
+    },
     /// Removes all pending faults.
     Clear,
+}
+
+/// What the OA admin does on the fake's permission page (`GET /v4/oa/permission`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum Consent {
+    /// Grants access for the App's first OA (by id order).
+    #[default]
+    Allow,
+    /// Grants access for this OA of the App.
+    AllowOa {
+        /// The OA chosen on the page.
+        oa_id: String,
+    },
+    /// Refuses. What Zalo sends back then is undocumented [U]; the fake returns to
+    /// `redirect_uri` with `error=access_denied` and the `state`, without a code.
+    Deny,
 }
 
 /// A message the OA sent, as recorded by the fake (`GET /__fake/messages`).
@@ -304,6 +358,16 @@ pub(crate) struct OaState {
     pub(crate) signature: FakeSignature,
     pub(crate) refresh_token: String,
     pub(crate) refresh_calls: u64,
+    pub(crate) name: String,
+    pub(crate) callback_url: Option<String>,
+}
+
+/// An authorization code issued by the permission page (10 minutes, single use, §2.3).
+pub(crate) struct IssuedCode {
+    pub(crate) oa_id: OaId,
+    pub(crate) app_id: AppId,
+    pub(crate) code_challenge: String,
+    pub(crate) issued_ms: i64,
 }
 
 pub(crate) struct TokenInfo {
@@ -333,6 +397,8 @@ pub(crate) struct Faults {
     pub(crate) delays: VecDeque<u64>,
     pub(crate) duplicate: Option<(u32, u32)>,
     pub(crate) reorder: u32,
+    pub(crate) oauth_errors: VecDeque<(i64, String)>,
+    pub(crate) next_consent: Option<Consent>,
 }
 
 pub(crate) struct PendingDelivery {
@@ -355,6 +421,7 @@ pub(crate) struct State {
     pub(crate) counter: u64,
     pub(crate) held: Vec<PendingDelivery>,
     pub(crate) deliveries: Vec<DeliveryRecord>,
+    pub(crate) codes: HashMap<String, IssuedCode>,
 }
 
 pub(crate) struct Shared {
@@ -394,6 +461,25 @@ impl State {
     }
 }
 
+fn insert_app(oas: &mut BTreeMap<OaId, OaState>, access_tokens: &mut HashMap<String, TokenInfo>, app: &FakeApp) {
+    access_tokens
+        .insert(app.access_token.expose().to_owned(), TokenInfo { oa_id: app.oa_id.clone(), expires_at_ms: i64::MAX });
+    oas.insert(
+        app.oa_id.clone(),
+        OaState {
+            app_id: app.app_id.clone(),
+            app_secret: app.app_secret.clone(),
+            oa_secret_key: app.oa_secret_key.clone(),
+            webhook_url: app.webhook_url.clone(),
+            signature: app.signature,
+            refresh_token: app.refresh_token.expose().to_owned(),
+            refresh_calls: 0,
+            name: app.name.clone().unwrap_or_else(|| format!("Fake OA {}", app.oa_id)),
+            callback_url: app.callback_url.clone(),
+        },
+    );
+}
+
 /// A running fake Zalo server. Dropping it stops the server.
 pub struct FakeZalo {
     shared: Arc<Shared>,
@@ -424,22 +510,7 @@ impl FakeZalo {
         let mut oas = BTreeMap::new();
         let mut access_tokens = HashMap::new();
         for app in &config.apps {
-            access_tokens.insert(
-                app.access_token.expose().to_owned(),
-                TokenInfo { oa_id: app.oa_id.clone(), expires_at_ms: i64::MAX },
-            );
-            oas.insert(
-                app.oa_id.clone(),
-                OaState {
-                    app_id: app.app_id.clone(),
-                    app_secret: app.app_secret.clone(),
-                    oa_secret_key: app.oa_secret_key.clone(),
-                    webhook_url: app.webhook_url.clone(),
-                    signature: app.signature,
-                    refresh_token: app.refresh_token.expose().to_owned(),
-                    refresh_calls: 0,
-                },
-            );
+            insert_app(&mut oas, &mut access_tokens, app);
         }
         let seed = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
@@ -460,6 +531,7 @@ impl FakeZalo {
                 counter: 0,
                 held: Vec::new(),
                 deliveries: Vec::new(),
+                codes: HashMap::new(),
             }),
             base_url,
             http,
@@ -492,6 +564,19 @@ impl FakeZalo {
     /// All three Zalo hosts pointing at this server.
     pub fn endpoints(&self) -> ZaloEndpoints {
         ZaloEndpoints::all_at(&self.shared.base_url)
+    }
+
+    /// Adds an App/OA pair to the running fake (its start tokens become valid at once).
+    pub fn add_app(&self, app: FakeApp) {
+        let mut state = self.shared.lock();
+        let State { oas, access_tokens, .. } = &mut *state;
+        insert_app(oas, access_tokens, &app);
+    }
+
+    /// The OA admin revokes the App's access in OA Manager: every token of the OA dies and
+    /// Zalo sends the signed `permission_revoked` event to the webhook.
+    pub async fn revoke_permission(&self, oa_id: &str) -> Result<Delivery, FakeError> {
+        webhook::revoke_permission(&self.shared, oa_id).await
     }
 
     /// Registers or changes the OA's webhook URL.

@@ -7,16 +7,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::{Multipart, Query, State as AxumState};
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use serde_json::{Value, json};
 
 use super::{
-    ACCESS_TOKEN_SECONDS, FakeUser, REPLY_WINDOW_MS, SentRecord, Shared, TokenInfo, UPLOAD_LIFETIME_MS, UploadInfo,
-    webhook,
+    ACCESS_TOKEN_SECONDS, Consent, FakeUser, IssuedCode, REPLY_WINDOW_MS, SentRecord, Shared, TokenInfo,
+    UPLOAD_LIFETIME_MS, UploadInfo, webhook,
 };
-use crate::ids::{OaId, UserId};
+use crate::ids::{AppId, OaId, UserId};
 
 type App = AxumState<Arc<Shared>>;
 
@@ -29,6 +30,7 @@ enum Host {
 pub(super) fn router() -> Router<Arc<Shared>> {
     Router::new()
         .route("/v4/oa/access_token", post(access_token))
+        .route("/v4/oa/permission", get(permission))
         .route("/v3.0/oa/message/cs", post(message_cs))
         .route("/v3.0/oa/message/template", post(template_by_uid))
         .route("/v2.0/oa/message", post(message_v2))
@@ -78,17 +80,30 @@ async fn access_token(
     if !state.oas.values().any(|oa| oa.app_id == app_id && oa.app_secret.expose() == secret) {
         return oauth_error(-14012, "Invalid secret key");
     }
-    if grant != "refresh_token" {
-        return oauth_error(-14001, "Unsupported grant_type");
+    if let Some((code, name)) = state.faults.oauth_errors.pop_front() {
+        return oauth_error(code, &name);
     }
-    let presented = form.get("refresh_token").cloned().unwrap_or_default();
-    let found = state
-        .oas
-        .iter()
-        .find(|(_, oa)| oa.app_id == app_id && !presented.is_empty() && oa.refresh_token == presented)
-        .map(|(id, _)| id.clone());
-    let Some(oa_id) = found else {
-        return oauth_error(-14014, "Invalid refresh token");
+    let oa_id = match grant {
+        "refresh_token" => {
+            let presented = form.get("refresh_token").cloned().unwrap_or_default();
+            let found = state
+                .oas
+                .iter()
+                .find(|(_, oa)| oa.app_id == app_id && !presented.is_empty() && oa.refresh_token == presented)
+                .map(|(id, _)| id.clone());
+            let Some(oa_id) = found else {
+                return oauth_error(-14014, "Invalid refresh token");
+            };
+            if let Some(oa) = state.oas.get_mut(&oa_id) {
+                oa.refresh_calls += 1;
+            }
+            oa_id
+        }
+        "authorization_code" => match redeem_code(&mut state, app_id, &form) {
+            Ok(oa_id) => oa_id,
+            Err(answer) => return answer,
+        },
+        _ => return oauth_error(-14001, "Unsupported grant_type"),
     };
     let seed = shared.seed;
     let new_access = format!("FAKE-OA-AT-{}", state.next_hex(seed, 10));
@@ -102,9 +117,8 @@ async fn access_token(
         TokenInfo { oa_id: oa_id.clone(), expires_at_ms: now + ACCESS_TOKEN_SECONDS * 1000 },
     );
     if let Some(oa) = state.oas.get_mut(&oa_id) {
-        // Single use: the presented refresh token dies here.
+        // Single use: the presented refresh token (or the one of an earlier grant) dies here.
         oa.refresh_token = new_refresh.clone();
-        oa.refresh_calls += 1;
     }
     let expires_in =
         if shared.expires_in_as_number { json!(ACCESS_TOKEN_SECONDS) } else { json!(ACCESS_TOKEN_SECONDS.to_string()) };
@@ -113,6 +127,86 @@ async fn access_token(
         "refresh_token": new_refresh,
         "expires_in": expires_in,
     }))
+}
+
+/// Lifetime of an authorization code (§2.3).
+const CODE_LIFETIME_MS: i64 = 10 * 60 * 1000;
+
+/// Checks an authorization code (known, issued to this App, at most 10 minutes old, never
+/// used) and its PKCE verifier; the code is spent whatever the outcome. The error codes for a
+/// bad code or verifier are undocumented: these are our choice.
+fn redeem_code(state: &mut super::State, app_id: &str, form: &HashMap<String, String>) -> Result<OaId, Json<Value>> {
+    let code = form.get("code").map(String::as_str).unwrap_or_default();
+    let Some(issued) = state.codes.remove(code) else {
+        return Err(oauth_error(-14019, "Invalid authorization code"));
+    };
+    if issued.app_id.as_str() != app_id || state.now_ms() - issued.issued_ms > CODE_LIFETIME_MS {
+        return Err(oauth_error(-14019, "Invalid authorization code"));
+    }
+    let verifier = form.get("code_verifier").map(String::as_str).unwrap_or_default();
+    if crate::consent::code_challenge(verifier) != issued.code_challenge {
+        return Err(oauth_error(-14022, "Invalid code verifier"));
+    }
+    Ok(issued.oa_id)
+}
+
+/// The permission page (a test helper: no page is shown). The admin's decision comes from
+/// [`Fault::NextConsent`](super::Fault::NextConsent), by default "allow" for the App's first
+/// OA; the browser is sent back to `redirect_uri` with `code`, `oa_id` and `state`. An
+/// unknown App or a `redirect_uri` other than the registered callback URL get the OAuth error
+/// JSON, as a page the admin would see at Zalo.
+async fn permission(AxumState(shared): App, Query(q): Query<HashMap<String, String>>) -> Response {
+    let get = |k: &str| q.get(k).map(String::as_str).unwrap_or_default();
+    let (app_id, redirect_uri, challenge, state_param) =
+        (get("app_id"), get("redirect_uri"), get("code_challenge"), get("state"));
+    let mut state = shared.lock();
+    let app_oas: Vec<OaId> = state.oas.iter().filter(|(_, oa)| oa.app_id == app_id).map(|(id, _)| id.clone()).collect();
+    let Some(first) = app_oas.first().cloned() else {
+        return oauth_error(-14002, "Invalid appId").into_response();
+    };
+    let registered = state.oas.get(&first).and_then(|oa| oa.callback_url.clone());
+    let Ok(mut back) = reqwest::Url::parse(redirect_uri) else {
+        return oauth_error(-14003, "Invalid redirect uri").into_response();
+    };
+    if registered.is_some_and(|r| !redirect_uri.starts_with(&r)) {
+        return oauth_error(-14003, "Invalid redirect uri").into_response();
+    }
+    let decision = state.faults.next_consent.take().unwrap_or_default();
+    let oa_id = match decision {
+        Consent::Deny => {
+            back.query_pairs_mut()
+                .append_pair("error", "access_denied")
+                .append_pair("error_description", "The user denied the permission request")
+                .append_pair("state", state_param);
+            return found(back.as_str());
+        }
+        Consent::Allow => first,
+        Consent::AllowOa { oa_id } => match app_oas.into_iter().find(|o| o.as_str() == oa_id) {
+            Some(o) => o,
+            None => return oauth_error(-14002, "Invalid appId").into_response(),
+        },
+    };
+    let seed = shared.seed;
+    let code = format!("FAKE-CODE-{}", state.next_hex(seed, 12));
+    let issued_ms = state.now_ms();
+    state.codes.insert(
+        code.clone(),
+        IssuedCode {
+            oa_id: oa_id.clone(),
+            app_id: AppId::new(app_id),
+            code_challenge: challenge.to_owned(),
+            issued_ms,
+        },
+    );
+    back.query_pairs_mut()
+        .append_pair("code", &code)
+        .append_pair("oa_id", oa_id.as_str())
+        .append_pair("state", state_param);
+    found(back.as_str())
+}
+
+fn found(location: &str) -> Response {
+    (StatusCode::FOUND, [(header::LOCATION, location.to_owned())]).into_response()
 }
 
 /// Fault knobs, then the `access_token` header. Returns the OA the token belongs to.
@@ -611,7 +705,7 @@ async fn getoa(AxumState(shared): App, headers: HeaderMap) -> Json<Value> {
     let followers = state.users.iter().filter(|((oa, _), u)| *oa == oa_id && u.follower).count();
     success(json!({
         "oaid": oa_id.as_str(),
-        "name": format!("Fake OA {oa_id}"),
+        "name": state.oas.get(&oa_id).map(|oa| oa.name.clone()).unwrap_or_default(),
         "description": "",
         "oa_alias": "",
         "is_verified": true,

@@ -497,6 +497,39 @@ pub(crate) async fn deliver(shared: &Arc<Shared>, pending: PendingDelivery) -> (
     (first.unwrap_or_default(), false)
 }
 
+/// The OA admin revoked the App: the OA's tokens die and `permission_revoked` is delivered.
+/// The event's payload is undocumented [U]; the fake sends the common envelope with a
+/// top-level `oa_id`, like the follower events.
+pub(crate) async fn revoke_permission(shared: &Arc<Shared>, oa_id: &str) -> Result<Delivery, FakeError> {
+    let oa = OaId::new(oa_id);
+    let pending = {
+        let mut state = shared.lock();
+        let now = state.now_ms();
+        let entry = state.oas.get_mut(&oa).ok_or_else(|| FakeError::UnknownOa(oa_id.to_owned()))?;
+        entry.refresh_token = String::new();
+        let app_id = entry.app_id.to_string();
+        if entry.webhook_url.is_none() {
+            return Err(FakeError::NoWebhookUrl(oa_id.to_owned()));
+        }
+        state.access_tokens.retain(|_, info| info.oa_id != oa);
+        let body = J::O(vec![
+            ("app_id", s(app_id)),
+            ("oa_id", s(oa_id)),
+            ("event_name", s("permission_revoked")),
+            ("timestamp", s(now.to_string())),
+        ]);
+        PendingDelivery {
+            oa_id: oa,
+            event_name: "permission_revoked".into(),
+            body: serde_json::to_vec(&body).unwrap_or_default(),
+            zns: false,
+        }
+    };
+    let body = String::from_utf8_lossy(&pending.body).into_owned();
+    let (statuses, held) = deliver(shared, pending).await;
+    Ok(Delivery { event_name: "permission_revoked".into(), msg_id: None, body, statuses, held })
+}
+
 /// Delivers whatever the reorder knob holds, newest first.
 pub(crate) async fn release_held(shared: &Arc<Shared>) {
     let mut batch = {

@@ -6,7 +6,8 @@
 //! polling fallback; due times follow `app.clock`, so tests move time instead of sleeping.
 //!
 //! A claimed batch is sent side by side per recipient (each OA's request limiter still paces
-//! the calls) and settled in one transaction. One recipient's messages go one after the other,
+//! the calls), each row settled as soon as its send returns (a crash never re-sends what was
+//! delivered before it). One recipient's messages go one after the other,
 //! in the order they were queued; when one fails for now, the ones after it wait for its retry
 //! instead of overtaking it (they go back to the queue without spending an attempt).
 
@@ -52,8 +53,10 @@ async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
     }
 }
 
-/// Sends leased rows (oldest first) and settles them together: recipients side by side, each
-/// recipient's rows in order, stopping at the first that must be retried (module docs).
+/// Sends leased rows (oldest first): recipients side by side, each recipient's rows in order,
+/// stopping at the first that must be retried (module docs). Each row is settled as soon as its
+/// send returns, so a crash re-sends at most the messages in flight at that moment, never a
+/// batch already delivered.
 pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
     let mut by_recipient: Vec<Vec<&store::OutboxRow>> = Vec::new();
     let mut lane_of: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
@@ -65,51 +68,53 @@ pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
         });
         by_recipient[lane].push(row);
     }
-    let lanes = by_recipient.iter().map(|lane| deliver_in_order(app, lane));
-    let outcomes: Vec<(&store::OutboxRow, Settlement)> =
-        futures::future::join_all(lanes).await.into_iter().flatten().collect();
-    if let Err(e) = settle(app, &outcomes).await {
-        // The leases run out and the rows are tried again.
+    futures::future::join_all(by_recipient.iter().map(|lane| deliver_in_order(app, lane))).await;
+}
+
+/// Settles outcomes in ONE transaction, with the channel's ids stamped on the messages
+/// delivered; then the web chat's stream may show them. On failure the leases run out and the
+/// rows are tried again.
+async fn settle(app: &App, outcomes: &[(&store::OutboxRow, Settlement)]) {
+    let result = async {
+        let mut tx = app.db.begin().await?;
+        let sent = crate::outbox::service::settle(&mut tx, outcomes, app.clock.now_micros()).await?;
+        let stamps: Vec<(i64, &str)> = sent.iter().map(|(message, id)| (*message, id.as_str())).collect();
+        if !stamps.is_empty() {
+            crate::conversations::service::record_channel_ids(&mut tx, &stamps).await?;
+        }
+        tx.commit().await?;
+        Ok::<(), crate::db::StoreError>(())
+    };
+    if let Err(e) = result.await {
         tracing::warn!(rows = outcomes.len(), error = %e, "cannot settle outbox rows");
         return;
     }
-    for (row, _) in &outcomes {
+    for (row, _) in outcomes {
         if row.channel == Channel::Web.as_str() {
-            // Settled: the chat's live stream may show it now.
             app.channels().web.notify_recipient(&row.recipient);
         }
     }
 }
 
-/// Settles the outcomes in ONE transaction (one commit instead of one per row), with the
-/// channel's ids stamped on the messages delivered.
-async fn settle(app: &App, outcomes: &[(&store::OutboxRow, Settlement)]) -> Result<(), crate::db::StoreError> {
-    let mut tx = app.db.begin().await?;
-    let sent = crate::outbox::service::settle(&mut tx, outcomes, app.clock.now_micros()).await?;
-    let stamps: Vec<(i64, &str)> = sent.iter().map(|(message, id)| (*message, id.as_str())).collect();
-    if !stamps.is_empty() {
-        crate::conversations::service::record_channel_ids(&mut tx, &stamps).await?;
-    }
-    tx.commit().await?;
-    Ok(())
-}
-
-/// One recipient's rows, in order; after a temporary failure the rest are deferred.
-async fn deliver_in_order<'a>(app: &App, rows: &[&'a store::OutboxRow]) -> Vec<(&'a store::OutboxRow, Settlement)> {
-    let mut outcomes = Vec::with_capacity(rows.len());
+/// One recipient's rows, in order, each settled when its send returns; after a temporary
+/// failure the rest are deferred (settled together, without spending an attempt).
+async fn deliver_in_order(app: &App, rows: &[&store::OutboxRow]) {
+    let mut deferred = Vec::new();
     let mut wait_until = None;
     for &row in rows {
         if let Some(run_at) = wait_until {
-            outcomes.push((row, Settlement::Deferred { run_at }));
+            deferred.push((row, Settlement::Deferred { run_at }));
             continue;
         }
         let outcome = outcome(app, row, send(app, row).await);
         if let Settlement::Retry { run_at, .. } = &outcome {
             wait_until = Some(*run_at);
         }
-        outcomes.push((row, outcome));
+        settle(app, &[(row, outcome)]).await;
     }
-    outcomes
+    if !deferred.is_empty() {
+        settle(app, &deferred).await;
+    }
 }
 
 /// What a send's result means for its row.

@@ -50,10 +50,11 @@ impl App {
     }
 }
 
-/// The channels' public HTTP routes (webhooks). They carry their own authentication
-/// (signatures), so `web::router` exempts the `/channels/` prefix from the CSRF check.
+/// The channels' HTTP routes: the webhooks, which carry their own authentication (signatures),
+/// so `web::router` exempts the `/channels/` prefix from the CSRF check, and Zalo's connection
+/// pages in the console (which do not start with `/channels/` and keep the CSRF check).
 pub fn routes() -> Router<App> {
-    zalo::webhook::routes()
+    zalo::routes()
 }
 
 /// How often the SQLite write-ahead log is checkpointed (see `Db::checkpoint`).
@@ -100,5 +101,6 @@ pub fn start_workers(app: &App) -> Workers {
     for i in 0..outbox_workers {
         handles.push(tokio::spawn(delivery::run(app.clone(), i)));
     }
+    handles.push(tokio::spawn(crate::inbox::alarms::run(app.clone())));
     Workers(handles)
 }

@@ -1,7 +1,7 @@
 //! The command line's shared arguments (database, serving) and how they become configuration
 //! [`Overrides`]. A leaf: the subcommands of every feature take these.
 
-use crate::config::Overrides;
+use crate::config::{Overrides, parse_switch};
 use clap::Args;
 use std::path::PathBuf;
 
@@ -28,9 +28,21 @@ pub struct ServeArgs {
     /// Instance key (32 bytes, base64) that encrypts stored secrets. Default: <data-dir>/secret.key.
     #[arg(long, env = "CAUNOI_SECRET_KEY", hide_env_values = true, value_name = "BASE64")]
     pub secret_key: Option<String>,
-    /// Require admins to turn on two-step verification before using the console.
-    #[arg(long, env = "CAUNOI_REQUIRE_TOTP_FOR_ADMINS", value_name = "true|false")]
+    /// Require admins to turn on two-step verification before using the console: on or off.
+    #[arg(long, env = "CAUNOI_REQUIRE_TOTP_FOR_ADMINS", value_name = "on|off", value_parser = parse_switch)]
     pub require_totp_for_admins: Option<bool>,
+    /// Log filter: a level (error, warn, info, debug, trace) or directives. Default info.
+    #[arg(long, env = "CAUNOI_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+    /// Minutes of inactivity after which an officer's session ends (1–1440). Default 30.
+    #[arg(long, env = "CAUNOI_SESSION_IDLE_MINUTES", value_name = "MINUTES")]
+    pub session_idle_minutes: Option<u64>,
+    /// Requests per minute towards Zalo per OA. Default 4000 (Zalo's documented limit per App).
+    #[arg(long, env = "CAUNOI_ZALO_REQUESTS_PER_MINUTE", value_name = "N")]
+    pub zalo_requests_per_minute: Option<u32>,
+    /// A bearer token that lets monitoring on another machine read /metrics. Default: none (local only).
+    #[arg(long, env = "CAUNOI_METRICS_TOKEN", hide_env_values = true, value_name = "TOKEN")]
+    pub metrics_token: Option<String>,
     /// Base URL of the Zalo API hosts (the fake Zalo in tests and the demo). Default: real Zalo.
     #[arg(long, env = "CAUNOI_ZALO_API_URL", value_name = "URL")]
     pub zalo_api_url: Option<String>,
@@ -38,7 +50,7 @@ pub struct ServeArgs {
     #[arg(long, env = "CAUNOI_ZALO_SIGNATURE", value_name = "VARIANT")]
     pub zalo_signature: Option<String>,
     /// Run the background workers (inbound events, outbox): on (default) or off.
-    #[arg(long, env = "CAUNOI_WORKERS", value_name = "on|off", value_parser = parse_on_off)]
+    #[arg(long, env = "CAUNOI_WORKERS", value_name = "on|off", value_parser = parse_switch)]
     pub workers: Option<bool>,
     /// Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client. Default: none.
     #[arg(long, env = "CAUNOI_TRUSTED_PROXIES", value_name = "IP|CIDR,...")]
@@ -47,16 +59,8 @@ pub struct ServeArgs {
     #[arg(long, env = "CAUNOI_PUSH_CONTACT", value_name = "mailto:|https:")]
     pub push_contact: Option<String>,
     /// Tests only: allow Web Push to a test push service on the loopback address over plain HTTP.
-    #[arg(long, env = "CAUNOI_PUSH_TEST_ENDPOINTS", value_name = "on|off", value_parser = parse_on_off)]
+    #[arg(long, env = "CAUNOI_PUSH_TEST_ENDPOINTS", value_name = "on|off", value_parser = parse_switch)]
     pub push_test_endpoints: Option<bool>,
-}
-
-fn parse_on_off(s: &str) -> Result<bool, String> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "on" | "true" | "1" | "yes" => Ok(true),
-        "off" | "false" | "0" | "no" => Ok(false),
-        _ => Err("use on or off".into()),
-    }
 }
 
 pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
@@ -72,6 +76,11 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         zalo_signature: s.zalo_signature.clone(),
         workers: s.workers,
         trusted_proxies: s.trusted_proxies.clone(),
+        log: s.log.clone(),
+        session_idle_minutes: s.session_idle_minutes,
+        zalo_requests_per_minute: s.zalo_requests_per_minute,
+        metrics_token: s.metrics_token.clone(),
+        existing_data_dir: false,
         push_contact: s.push_contact.clone(),
         push_test_endpoints: s.push_test_endpoints,
     }
@@ -80,4 +89,10 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
 /// Overrides for commands that only need the database.
 pub fn db_overrides(config: &Option<PathBuf>, db: DbArgs) -> Overrides {
     overrides(config, &ServeArgs { db, ..Default::default() })
+}
+
+/// Overrides for commands that only read an installation (`kb ask`, `kb export`): its data
+/// directory must exist.
+pub fn existing_db_overrides(config: &Option<PathBuf>, db: DbArgs) -> Overrides {
+    Overrides { existing_data_dir: true, ..db_overrides(config, db) }
 }

@@ -22,6 +22,7 @@ use caunoi_core::conversations::{
 };
 use caunoi_core::inbox::ConversationState;
 use caunoi_core::staff::OfficerId;
+use caunoi_core::units::UnitId;
 use caunoi_text::matcher::Decision;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -220,6 +221,13 @@ async fn assign_hand_off(app: &App, outcome: &TurnOutcome) {
     {
         tracing::warn!(error = %e, "duty assignment failed");
     }
+    // After the roster picked someone: the alarm reaches the assignee and the duty desk.
+    if outcome.alarm_raised
+        && let Some(conversation) = outcome.conversation_id
+        && let Err(e) = crate::inbox::alarms::alert_raised(app, conversation).await
+    {
+        tracing::warn!(error = %e, "urgent alarm not sent");
+    }
 }
 
 /// Stores a group of webhook events with one statement on the ingest pool `db` (see
@@ -254,6 +262,11 @@ pub async fn contact_history(
         row.pending = queued.contains(&row.id.0);
     }
     Ok(rows)
+}
+
+/// Where the contact's newest conversation stands (the web chat's header).
+pub async fn contact_status(db: &Db, contact: &ContactKey) -> Result<Option<caunoi_core::inbox::Status>, StoreError> {
+    store::contact_status(db, contact).await
 }
 
 /// The stored file of a message and whose it is (none for messages without one).
@@ -315,6 +328,12 @@ pub async fn open_load(db: &Db) -> Result<Vec<(i64, i64)>, StoreError> {
     store::open_load(db).await
 }
 
+/// How long the unit's citizens recently waited for a first officer reply (see
+/// `store::first_reply_waits`).
+pub async fn first_reply_waits(db: &Db, unit: UnitId, since: i64) -> Result<Vec<i64>, StoreError> {
+    store::first_reply_waits(db, unit, since).await
+}
+
 /// What the inbox's live updates compare (see `store::Fingerprint`).
 pub async fn fingerprint(db: &Db, officer: OfficerId) -> Result<Fingerprint, StoreError> {
     store::fingerprint(db, officer).await
@@ -346,6 +365,62 @@ pub async fn touch(tx: &mut Tx, id: ConversationId, now: i64) -> Result<(), Stor
 /// transaction; its id.
 pub async fn record_message(tx: &mut Tx, message: &NewMessage<'_>) -> Result<MessageId, StoreError> {
     store::insert_message(tx, message).await
+}
+
+/// Tells the citizen of a conversation where it stands now (`caunoi_core::conversations::
+/// move_notice`), in the caller's transaction: the notice fitted to the channel, stored as the
+/// bot's messages (with their buttons on the web chat) and queued in the outbox under `key`.
+/// On a channel without buttons the choices are remembered, so that the citizen's "1" is read
+/// back. The caller checks that the channel may still send (Zalo's reply window).
+pub async fn notify_citizen(
+    tx: &mut Tx,
+    view: &ConversationView,
+    notice: &caunoi_core::bot::BotReply,
+    key: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let replies = caunoi_core::conversations::fit_to_channel(view.channel, std::slice::from_ref(notice));
+    for (k, reply) in replies.iter().enumerate() {
+        let message = NewMessage {
+            conversation_id: view.id,
+            direction: Direction::Out,
+            author: caunoi_core::conversations::Author::Bot,
+            officer_id: None,
+            kind: "text",
+            text: &reply.text,
+            media_ref: None,
+            media_url: None,
+            channel_message_id: None,
+            created_at: now,
+        };
+        let message_id = store::insert_message(tx, &message).await?;
+        if !reply.buttons.is_empty() {
+            let buttons = store::ReplyButtons { message_id, buttons: &reply.buttons, feedback_for: None };
+            store::insert_reply_buttons(tx, std::slice::from_ref(&buttons)).await?;
+        }
+        let payload =
+            serde_json::to_string(&crate::outbox::Payload::Text { text: reply.text.clone(), quote_message_id: None })
+                .unwrap_or_default();
+        let key = format!("notice:{key}:{k}");
+        let row = crate::outbox::store::NewOutbox {
+            idempotency_key: &key,
+            channel: view.channel.as_str(),
+            unit_id: view.unit_id.0,
+            oa_id: (view.channel == Channel::Zalo).then_some(view.contact_account.as_str()),
+            recipient: &view.contact_external_id,
+            conversation_id: Some(view.id.0),
+            message_id: Some(message_id.0),
+            payload: &payload,
+            run_at: now,
+        };
+        crate::outbox::service::enqueue(tx, std::slice::from_ref(&row)).await?;
+    }
+    if !view.channel.shows_buttons() {
+        let menu: Vec<String> =
+            notice.buttons.iter().filter(|b| !b.payload.starts_with("tel:")).map(|b| b.payload.clone()).collect();
+        store::remember_menu(tx, view.id, &menu).await?;
+    }
+    Ok(())
 }
 
 /// Stamps the ids the channel gave to delivered messages (the outbox's delivery, in its

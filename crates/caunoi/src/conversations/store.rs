@@ -9,7 +9,7 @@
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_read, db_write, in_scope};
 use caunoi_core::bot::Button;
-use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId};
+use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId, StoredMemory};
 use caunoi_core::inbox::ConversationState;
 use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
@@ -480,10 +480,12 @@ pub async fn upsert_contacts(
     })
 }
 
-/// The conversation that is not closed of each contact that has one, by contact id.
+/// The conversation of each contact that has one not closed, or closed after `closed_after`
+/// (the newest), by contact id.
 pub async fn open_conversations(
     tx: &mut Tx,
     contact_ids: &[ContactId],
+    closed_after: i64,
 ) -> Result<HashMap<ContactId, ConversationRow>, StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
@@ -492,15 +494,20 @@ pub async fn open_conversations(
             return Ok(open);
         }
         for chunk in contact_ids.chunks(MAX_ROWS_PER_STATEMENT) {
+            let after = match style {
+                crate::db::Placeholders::Anonymous => "?".to_string(),
+                crate::db::Placeholders::Numbered => format!("${}", chunk.len() + 1),
+            };
             let sql = format!(
-                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) AND status <> 'closed' \
-                 ORDER BY id DESC",
+                "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE contact_id IN ({}) \
+                 AND (status <> 'closed' OR closed_at > {after}) ORDER BY id DESC",
                 crate::db::param_list(chunk.len(), style)
             );
             let mut q = sqlx::query_as::<_, ConversationRow>(sqlx::AssertSqlSafe(sql));
             for id in chunk {
                 q = q.bind(id.0);
             }
+            q = q.bind(closed_after);
             for row in q.persistent(true).fetch_all(&mut *conn).await? {
                 open.entry(row.contact_id).or_insert(row);
             }
@@ -598,6 +605,26 @@ pub async fn update_conversations(tx: &mut Tx, rows: &[ConversationUpdate<'_>], 
 }
 
 /// Stores the buttons of several replies in one statement per 256.
+/// Sets the choices a typed number picks in a conversation's stored memory (a notice sent
+/// outside a turn, on a channel without buttons).
+pub async fn remember_menu(tx: &mut Tx, id: ConversationId, menu: &[String]) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        let stored: Option<(String,)> = sqlx::query_as("SELECT bot_memory FROM conversations WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(&mut *conn)
+            .await?;
+        let Some((stored,)) = stored else { return Ok(()) };
+        let mut memory = StoredMemory::parse(&stored);
+        memory.menu = menu.to_vec();
+        sqlx::query("UPDATE conversations SET bot_memory = $1 WHERE id = $2")
+            .bind(memory.to_json())
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
+}
+
 pub async fn insert_reply_buttons(tx: &mut Tx, rows: &[ReplyButtons<'_>]) -> Result<(), StoreError> {
     let style = tx.placeholders();
     crate::db_conn!(tx, conn => {
@@ -665,6 +692,20 @@ pub async fn contact_messages_after(
     .bind(limit)
     .fetch_all(pool)
     .await)?)
+}
+
+/// The status of one contact's newest conversation, if it has one.
+pub async fn contact_status(db: &Db, contact: &ContactKey) -> Result<Option<Status>, StoreError> {
+    let row: Option<(String,)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT c.status FROM conversations c JOIN contacts k ON k.id = c.contact_id \
+         WHERE k.channel = $1 AND k.channel_account = $2 AND k.external_id = $3 ORDER BY c.id DESC LIMIT 1"
+    )
+    .bind(&contact.0)
+    .bind(&contact.1)
+    .bind(&contact.2)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.and_then(|(s,)| Status::parse(&s)))
 }
 
 /// The id of the `n`-th newest message of one contact (the start of a history window of `n`
@@ -896,6 +937,25 @@ pub async fn open_load(db: &Db) -> Result<Vec<(i64, i64)>, StoreError> {
     .await)?)
 }
 
+/// How long citizens waited for the first officer reply in the unit's conversations opened
+/// since `since` (the newest 100 with one), in microseconds: from the citizen's last message
+/// before that reply.
+pub async fn first_reply_waits(db: &Db, unit: UnitId, since: i64) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(Option<i64>,)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT f.first_officer - (SELECT MAX(m2.created_at) FROM messages m2 WHERE m2.conversation_id = f.id \
+         AND m2.direction = 'in' AND m2.created_at <= f.first_officer) \
+         FROM (SELECT c.id, (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id \
+               AND m.author = 'officer') AS first_officer \
+               FROM conversations c WHERE c.unit_id = $1 AND c.created_at > $2 ORDER BY c.id DESC LIMIT 400) f \
+         WHERE f.first_officer IS NOT NULL LIMIT 100"
+    )
+    .bind(unit.0)
+    .bind(since)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().filter_map(|(w,)| w).collect())
+}
+
 /// What the live updates compare: the newest change, the number of open conversations and of
 /// urgent ones waiting for an officer and the newest conversation, all within the officer's scope.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
@@ -905,6 +965,11 @@ pub struct Fingerprint {
     pub urgent_waiting: i64,
     /// The newest conversation id (a new conversation may arrive with an old clock).
     pub max_conversation_id: i64,
+    /// Urgent conversations that ring for this officer: waiting for an officer in the scope,
+    /// or assigned to this officer.
+    pub alarm_count: i64,
+    /// The newest of them (0 without one): a new alarm raises it.
+    pub alarm_max_id: i64,
 }
 
 pub async fn fingerprint(db: &Db, officer: OfficerId) -> Result<Fingerprint, StoreError> {
@@ -912,7 +977,11 @@ pub async fn fingerprint(db: &Db, officer: OfficerId) -> Result<Fingerprint, Sto
         "SELECT COALESCE(MAX(c.updated_at), 0) AS max_updated_at, \
          COALESCE(SUM(CASE WHEN c.status <> 'closed' THEN 1 ELSE 0 END), 0) AS open, \
          COALESCE(SUM(CASE WHEN c.urgent AND c.status = 'waiting_human' THEN 1 ELSE 0 END), 0) AS urgent_waiting, \
-         COALESCE(MAX(c.id), 0) AS max_conversation_id \
+         COALESCE(MAX(c.id), 0) AS max_conversation_id, \
+         COALESCE(SUM(CASE WHEN c.urgent AND (c.status = 'waiting_human' OR (c.status = 'assigned' AND c.assignee_id = $1)) \
+           THEN 1 ELSE 0 END), 0) AS alarm_count, \
+         COALESCE(MAX(CASE WHEN c.urgent AND (c.status = 'waiting_human' OR (c.status = 'assigned' AND c.assignee_id = $1)) \
+           THEN c.id END), 0) AS alarm_max_id \
          FROM conversations c JOIN units u ON u.id = c.unit_id WHERE ", in_scope!()
     ))
     .bind(officer.0)

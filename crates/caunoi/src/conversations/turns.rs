@@ -14,6 +14,7 @@ use crate::db::{StoreError, Tx};
 use crate::kb::store::NewUnanswered;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
+use caunoi_core::bot::BotAction;
 use caunoi_core::conversations::{
     Author, Channel, CitizenMessage, ContactId, ConversationId, Direction, Inbound, MessageId, PlannedTurn,
     StoredMemory, waves,
@@ -22,6 +23,11 @@ use caunoi_core::inbox::{ConversationState, Status};
 use caunoi_core::staff::OfficerId;
 use caunoi_text::matcher::Decision;
 use std::collections::{HashMap, HashSet};
+
+/// A conversation closed less than this long ago is reopened by the citizen's next message
+/// (it keeps its history and the bot's memory: no second greeting, and a rating of the closing
+/// notice lands on it); an older one is left closed and a new conversation starts.
+pub const REOPEN_WITHIN_MICROS: i64 = 24 * 3_600 * 1_000_000;
 
 /// What makes a message's effects happen at most once.
 #[derive(Debug, Clone, Copy)]
@@ -62,6 +68,9 @@ pub struct TurnOutcome {
     /// The turn handed the conversation to the officers: it waits for one now and did not
     /// before (the on-duty officer is then picked, once per hand-off).
     pub handed_off: bool,
+    /// The turn made the conversation urgent (its alarm was raised: the duty desk is alerted
+    /// after the commit).
+    pub alarm_raised: bool,
 }
 
 impl TurnOutcome {
@@ -110,7 +119,7 @@ async fn write_wave(
     let contact_ids = store::upsert_contacts(tx, &contacts, now).await?;
     let contact_of = |i: usize| contact_ids.get(&items[i].from.key()).copied().ok_or(StoreError::NotFound);
     let ids = wave.iter().map(|&i| contact_of(i)).collect::<Result<Vec<ContactId>, _>>()?;
-    let mut conversations = store::open_conversations(tx, &ids).await?;
+    let mut conversations = store::open_conversations(tx, &ids, now - REOPEN_WITHIN_MICROS).await?;
     let missing: Vec<NewConversation> = wave
         .iter()
         .zip(&ids)
@@ -231,6 +240,14 @@ async fn write_wave(
         })
         .collect();
     store::update_conversations(tx, &updates, now).await?;
+    for p in &planned {
+        if let BotAction::Rated { helpful } = p.turn.action {
+            crate::inbox::service::record_rating(tx, p.conversation.id, &p.turn.state, helpful, now).await?;
+        }
+        if p.turn.state.urgent && !p.conversation.urgent {
+            crate::inbox::alarms::raise(tx, p.conversation.id, p.turn.state.unit_id, now).await?;
+        }
+    }
     // The replies queued in the outbox, keyed so that no replay queues them twice.
     let mut queued: Vec<QueuedReply> = Vec::new();
     for (&i, p) in wave.iter().zip(&planned) {
@@ -255,6 +272,7 @@ async fn write_wave(
             message_id: Some(in_id),
             status: Some(p.turn.state.status),
             handed_off: p.turn.handed_off(p.conversation.status),
+            alarm_raised: p.turn.state.urgent && !p.conversation.urgent,
         };
     }
     let rows: Vec<NewOutbox<'_>> = queued

@@ -31,11 +31,26 @@ impl UnitContext {
             hotline: d.hotline.as_ref().map(|p| p.display()),
             duty_phone: d.duty_phone.as_ref().map(|p| p.display()),
             open_now: d.opening_hours.is_open_at(now),
+            on_duty: false,
+            typical_wait_minutes: None,
             opening_hours_text: placeholders.working_hours.clone().unwrap_or_default(),
             booking_url: None,
+            dossier_lookup: false,
             chat_url: Some(format!("{}/u/{}", app.config.public_url, unit.code.as_str())),
         };
         UnitContext { unit: Some(unit), facts, placeholders }
+    }
+
+    /// [`UnitContext::of`] with who can read the chat now: the duty roster and the typical
+    /// wait (`inbox::presence`), so that the bot never promises an officer who is not there.
+    pub async fn load(app: &App, unit: Option<Unit>) -> Result<UnitContext, StoreError> {
+        let mut context = UnitContext::of(app, unit);
+        if let Some(unit) = &context.unit {
+            let presence = crate::inbox::presence::of_unit(app, unit.id).await?;
+            context.facts.on_duty = presence.on_duty;
+            context.facts.typical_wait_minutes = presence.typical_wait_minutes;
+        }
+        Ok(context)
     }
 
     /// The unit bound to a Zalo OA.
@@ -44,7 +59,7 @@ impl UnitContext {
             Some(b) => crate::units::service::get_public(app, &b.unit_code).await?,
             None => None,
         };
-        Ok(UnitContext::of(app, unit))
+        UnitContext::load(app, unit).await
     }
 }
 

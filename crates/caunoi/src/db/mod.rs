@@ -225,6 +225,28 @@ pub fn param_list(n: usize, style: Placeholders) -> String {
     (1..=n).map(one).collect::<Vec<_>>().join(", ")
 }
 
+/// A fact about the installation (`instance_facts`), if recorded.
+pub async fn instance_fact(db: &Db, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(crate::db_read!(db, pool => sqlx::query_scalar("SELECT value FROM instance_facts WHERE name = $1")
+        .bind(name)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// Records a fact about the installation unless one is recorded under `name` already (two
+/// instances starting together record the same value once).
+pub async fn set_instance_fact(db: &Db, name: &str, value: &str) -> Result<(), StoreError> {
+    crate::db_write!(db, pool => sqlx::query(
+        "INSERT INTO instance_facts (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING"
+    )
+    .bind(name)
+    .bind(value)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
 /// Why the database could not be opened, in one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {

@@ -8,9 +8,12 @@
 //! window, canned variables), which this module only applies.
 //!
 //! For the pipeline: [`service::assign_on_duty`] gives a conversation that was just handed to a
-//! human to the on-duty officer with the fewest open conversations.
+//! human to the on-duty officer with the fewest open conversations; [`presence::of_unit`] tells
+//! the bot whether anyone is on duty and how long citizens typically wait.
 
+pub mod alarms;
 pub mod http;
 pub mod media;
+pub mod presence;
 pub mod service;
 pub mod store;

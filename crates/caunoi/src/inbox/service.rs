@@ -201,8 +201,49 @@ async fn apply(
         reason: &reason,
     };
     store::insert_event(&mut tx, &event).await?;
+    // The citizen hears of the move, once, where the channel may still send.
+    let facts = caunoi_core::bot::UnitFacts { name: view.unit_name.clone(), ..Default::default() };
+    let notice = caunoi_core::conversations::move_notice(&state, &next, actor.is_some(), &facts)
+        .filter(|_| window_info(view, now) != WindowInfo::Closed);
+    if let Some(notice) = &notice {
+        conversations::notify_citizen(&mut tx, view, notice, &format!("{}-{now}", view.id.0), now).await?;
+    }
     tx.commit().await?;
+    if notice.is_some() {
+        app.channels().outbox_wake.notify_one();
+    }
     Ok(next)
+}
+
+/// The officer's own units (where they hold a role directly) with nobody on duty now:
+/// (code, name). The inbox warns that urgent messages there reach nobody.
+pub async fn own_units_without_duty(app: &App, scope: &Scope) -> Result<Vec<(String, String)>, StoreError> {
+    store::own_units_without_duty(&app.db, scope.officer_id, app.clock.now_micros()).await
+}
+
+/// Records the citizen's rating of a closed conversation (the closing notice's buttons) on its
+/// timeline, in the caller's transaction (the citizen's turn).
+pub async fn record_rating(
+    tx: &mut crate::db::Tx,
+    conversation: ConversationId,
+    state: &ConversationState,
+    helpful: bool,
+    now: i64,
+) -> Result<(), StoreError> {
+    let event = NewEvent {
+        conversation_id: conversation,
+        at: now,
+        officer_id: None,
+        action: "rated",
+        from_status: state.status.as_str(),
+        to_status: state.status.as_str(),
+        from_unit: state.unit_id,
+        to_unit: state.unit_id,
+        assignee: state.assignee,
+        reason: if helpful { "helpful" } else { "not_helpful" },
+    };
+    store::insert_event(tx, &event).await?;
+    Ok(())
 }
 
 /// Whom an assignment goes to.
@@ -701,6 +742,7 @@ pub async fn add_shift(
         tx.commit().await?;
         value
     };
+    app.presence().forget_all();
     Ok(id)
 }
 
@@ -710,6 +752,7 @@ pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), Servi
     let mut tx = app.db.begin().await?;
     store::delete_shift(&mut tx, id).await?;
     tx.commit().await?;
+    app.presence().forget_all();
     Ok(())
 }
 

@@ -82,6 +82,32 @@ pub async fn shifts(db: &Db, unit: UnitId, from: i64) -> Result<Vec<ShiftRow>, S
     .await)?)
 }
 
+/// Whether a duty shift of the unit covers `at`.
+pub async fn on_duty_at(db: &Db, unit: UnitId, at: i64) -> Result<bool, StoreError> {
+    let found: Option<(i64,)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT id FROM duty_shifts WHERE unit_id = $1 AND starts_at <= $2 AND ends_at > $2 LIMIT 1"
+    )
+    .bind(unit.0)
+    .bind(at)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(found.is_some())
+}
+
+/// The units the officer holds a role at directly (not the subtree below) where no duty shift
+/// covers `at`: (code, name), by name.
+pub async fn own_units_without_duty(db: &Db, officer: OfficerId, at: i64) -> Result<Vec<(String, String)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT DISTINCT u.code, u.name FROM units u JOIN role_grants g ON g.unit_id = u.id WHERE g.officer_id = $1 \
+         AND NOT EXISTS (SELECT 1 FROM duty_shifts s WHERE s.unit_id = u.id AND s.starts_at <= $2 AND s.ends_at > $2) \
+         ORDER BY u.name"
+    )
+    .bind(officer.0)
+    .bind(at)
+    .fetch_all(pool)
+    .await)?)
+}
+
 /// One shift with its unit's path, if the unit is in the officer's scope.
 pub async fn shift_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option<(i64, String)>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(concat!(
@@ -251,4 +277,137 @@ pub async fn delete_shift(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
         sqlx::query("DELETE FROM duty_shifts WHERE id = $1").bind(id).execute(&mut *conn).await?;
         Ok(())
     })
+}
+
+// ---- Alarms (inbox::alarms) ----
+
+/// Raises a conversation's alarm unless it has one.
+pub async fn insert_alarm(
+    tx: &mut Tx,
+    conversation: ConversationId,
+    unit: UnitId,
+    now: i64,
+    next_at: i64,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO conversation_alarms (conversation_id, unit_id, raised_at, level, next_at) \
+             VALUES ($1, $2, $3, 0, $4) ON CONFLICT (conversation_id) DO NOTHING",
+        )
+        .bind(conversation.0)
+        .bind(unit.0)
+        .bind(now)
+        .bind(next_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    })
+}
+
+/// Acknowledges a conversation's alarm, if it has one not acknowledged yet.
+pub async fn acknowledge_alarm(db: &Db, conversation: i64, officer: OfficerId, now: i64) -> Result<(), StoreError> {
+    crate::db_write!(db, pool => sqlx::query(
+        "UPDATE conversation_alarms SET acknowledged_at = $1, acknowledged_by = $2, next_at = NULL \
+         WHERE conversation_id = $3 AND acknowledged_at IS NULL"
+    )
+    .bind(now)
+    .bind(officer.0)
+    .bind(conversation)
+    .execute(pool)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// The officers whose duty shift at the unit covers `at`.
+pub async fn on_duty_officers(db: &Db, unit: UnitId, at: i64) -> Result<Vec<OfficerId>, StoreError> {
+    let rows: Vec<(i64,)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT DISTINCT officer_id FROM duty_shifts WHERE unit_id = $1 AND starts_at <= $2 AND ends_at > $2"
+    )
+    .bind(unit.0)
+    .bind(at)
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|(id,)| OfficerId(id)).collect())
+}
+
+/// An alarm whose next step is due.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DueAlarm {
+    pub conversation_id: i64,
+    pub unit_id: i64,
+    pub unit_name: String,
+    pub raised_at: i64,
+    pub level: i64,
+}
+
+/// Alarms not acknowledged whose step is due, of conversations still urgent and open.
+pub async fn alarms_due(db: &Db, now: i64) -> Result<Vec<DueAlarm>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT a.conversation_id, a.unit_id, u.name AS unit_name, a.raised_at, a.level \
+         FROM conversation_alarms a JOIN conversations c ON c.id = a.conversation_id JOIN units u ON u.id = a.unit_id \
+         WHERE a.next_at IS NOT NULL AND a.next_at <= $1 AND a.acknowledged_at IS NULL \
+         AND c.urgent = $2 AND c.status <> 'closed' ORDER BY a.next_at LIMIT 100"
+    )
+    .bind(now)
+    .bind(true)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Moves an alarm from `from` to `to` (guarded: false when another instance moved it or an
+/// officer acknowledged it first).
+pub async fn step_alarm(
+    tx: &mut Tx,
+    conversation: i64,
+    from: i64,
+    to: i64,
+    next_at: Option<i64>,
+) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
+        let done = sqlx::query(
+            "UPDATE conversation_alarms SET level = $1, next_at = $2 \
+             WHERE conversation_id = $3 AND level = $4 AND acknowledged_at IS NULL",
+        )
+        .bind(to)
+        .bind(next_at)
+        .bind(conversation)
+        .bind(from)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    })
+}
+
+/// Puts an escalation step on the conversation's timeline.
+pub async fn record_escalation(
+    tx: &mut Tx,
+    conversation: ConversationId,
+    at: i64,
+    reason: &str,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO conversation_events (conversation_id, at, officer_id, action, from_status, to_status, \
+             from_unit_id, to_unit_id, assignee_id, reason) \
+             SELECT id, $1, NULL, 'escalated', status, status, unit_id, unit_id, assignee_id, $2 \
+             FROM conversations WHERE id = $3",
+        )
+        .bind(at)
+        .bind(reason)
+        .bind(conversation.0)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    })
+}
+
+/// A conversation's alarm: (level, acknowledged_at), if raised.
+pub async fn alarm_of(db: &Db, conversation: i64) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT level, acknowledged_at FROM conversation_alarms WHERE conversation_id = $1"
+    )
+    .bind(conversation)
+    .fetch_optional(pool)
+    .await)?)
 }

@@ -1,7 +1,7 @@
 //! `caunoi kb …`: ask the engine a question, evaluate it on a labelled question file, import the
 //! shared base, export a unit's effective knowledge base.
 
-use crate::cli::args::{DbArgs, db_overrides};
+use crate::cli::args::{DbArgs, db_overrides, existing_db_overrides};
 use crate::error::CliError;
 use caunoi_core::kb::{KbEntry, build_matcher, evaluate_kb, parse_kb_json, parse_questions_json};
 use caunoi_text::abbrev::Abbreviations;
@@ -69,7 +69,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
                     build_matcher(&entries_from_file(&file)?, &Abbreviations::builtin(), MatcherConfig::default())
                 }
                 None => {
-                    let app = crate::server::open(&db_overrides(config, db)).await?;
+                    let app = crate::server::open(&existing_db_overrides(config, db)).await?;
                     let path = match unit {
                         Some(code) => crate::units::service::locate(&app.db, &code)
                             .await?
@@ -88,8 +88,13 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
         }
         KbCommand::Eval { kb, questions, json, misses } => {
             let entries = entries_from_file(&kb)?;
-            let questions = parse_questions_json(&read(&questions)?)
-                .map_err(|e| CliError::Message(format!("{}: {e}", questions.display())))?;
+            let questions = parse_questions_json(&read(&questions)?).map_err(|e| {
+                CliError::Message(format!(
+                    "the questions file {} is not valid: expected a JSON array of {{text, expected, group}} ({})",
+                    questions.display(),
+                    e.detail()
+                ))
+            })?;
             let report = evaluate_kb(&entries, &questions, &Abbreviations::builtin(), MatcherConfig::default());
             if json {
                 out(&(serde_json::to_string_pretty(&report).map_err(|e| CliError::Message(e.to_string()))? + "\n"));
@@ -109,7 +114,7 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
             Ok(())
         }
         KbCommand::Export { unit, db } => {
-            let app = crate::server::open(&db_overrides(config, db)).await?;
+            let app = crate::server::open(&existing_db_overrides(config, db)).await?;
             let path = match unit {
                 Some(code) => crate::units::service::locate(&app.db, &code)
                     .await?
@@ -136,7 +141,7 @@ fn describe(d: &Decision) -> String {
             format!("clarify: {}", candidates.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", "))
         }
         Decision::HandOff { reason } => format!("hand off: {reason:?}"),
-        Decision::Emergency { kind } => format!("emergency: {kind:?}"),
+        Decision::Emergency { kind } => format!("emergency: {} ({})", kind.as_str(), kind.numbers()),
         Decision::Report { kind } => format!("report: {kind:?}"),
         Decision::Refer { id, score, .. } => format!("refer to another agency: {id} ({score:.3})"),
     }

@@ -21,7 +21,6 @@ use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
     Router::new()
-        .route("/", get(|| async { Redirect::to("/units") }))
         .route("/login", get(login_page).post(login))
         .route("/login/totp", get(totp_page).post(totp_submit))
         .route("/logout", post(logout))

@@ -516,6 +516,12 @@ pub async fn colleagues_for_unit(app: &App, unit_path: &str) -> Result<Vec<store
     store::officers_for_unit(&app.db, unit_path).await
 }
 
+/// The enabled officers holding one of `roles` directly at the unit (the alarm's circles).
+pub async fn officers_at_unit(app: &App, unit: UnitId, roles: &[Role]) -> Result<Vec<OfficerId>, StoreError> {
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    Ok(store::officers_at_unit(&app.db, unit, &names).await?.into_iter().map(OfficerId).collect())
+}
+
 /// The officers the reader may see.
 pub async fn list_in_scope(app: &App, scope: &Scope) -> Result<Vec<store::Profile>, StoreError> {
     store::list_in_scope(&app.db, scope.officer_id).await

@@ -431,3 +431,20 @@ pub async fn officers_for_unit(db: &Db, unit_path: &str) -> Result<Vec<Colleague
     .fetch_all(pool)
     .await)?)
 }
+
+/// The enabled officers holding one of `roles` directly at the unit (not above it).
+pub async fn officers_at_unit(db: &Db, unit: UnitId, roles: &[&str]) -> Result<Vec<i64>, StoreError> {
+    let rows: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT DISTINCT o.id, g.role FROM officers o JOIN role_grants g ON g.officer_id = o.id \
+         WHERE g.unit_id = $1 AND o.disabled = $2"
+    )
+    .bind(unit.0)
+    .bind(false)
+    .fetch_all(pool)
+    .await)?;
+    let mut ids: Vec<i64> =
+        rows.into_iter().filter(|(_, role)| roles.contains(&role.as_str())).map(|(id, _)| id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}

@@ -1,9 +1,11 @@
 //! Console routes for the unit tree: the tree, a unit's page, editing its details, adding a
-//! sub-unit, moving it, and binding its Zalo OA.
+//! sub-unit and moving it. A unit's Zalo OA is the Zalo channel's (`channels::zalo::console`);
+//! these pages only show its status, read through `channels::zalo::service`.
 
-use super::service::{self, ZaloBindingInput};
+use super::service;
 use super::store;
 use crate::app::App;
+use crate::channels::zalo::connection::Health;
 use crate::web::error::{render, render_form, render_invalid};
 use crate::web::form::{self, Posted};
 use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
@@ -24,7 +26,6 @@ pub fn routes() -> Router<App> {
         .route("/units/{code}/edit", get(edit_page).post(edit))
         .route("/units/{code}/new", get(new_child_page).post(new_child))
         .route("/units/{code}/move", post(move_unit))
-        .route("/units/{code}/zalo", post(bind_zalo))
 }
 
 /// One line of the tree view.
@@ -55,13 +56,16 @@ fn flatten(nodes: &[TreeNode], depth: usize, out: &mut Vec<TreeRow>) {
 struct TreePage {
     chrome: Chrome,
     rows: Vec<TreeRow>,
+    /// Zalo OAs that need an admin (disconnected, or silent for a day).
+    zalo_alerts: Vec<crate::channels::zalo::service::Attention>,
 }
 
 async fn tree(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
     let forest = service::tree(&app, &me.scope).await?;
     let mut rows = Vec::new();
     flatten(&forest, 0, &mut rows);
-    render(&TreePage { chrome: me.chrome("units", "/units"), rows })
+    let zalo_alerts = crate::channels::zalo::service::needing_attention(&app, &me.scope).await?;
+    render(&TreePage { chrome: me.chrome("units", "/units"), rows, zalo_alerts })
 }
 
 /// Opening hours as lines for display.
@@ -98,6 +102,7 @@ struct UnitPage {
     can_edit: bool,
     can_manage: bool,
     can_bind: bool,
+    zalo: crate::channels::zalo::service::Panel,
     parent_opts: Vec<Opt>,
     notice: String,
     errors: FieldErrors,
@@ -107,7 +112,6 @@ struct UnitPage {
 struct UnitQuery {
     saved: Option<String>,
     moved: Option<String>,
-    bound: Option<String>,
     created: Option<String>,
 }
 
@@ -122,8 +126,6 @@ async fn unit_page(
         t.tr("Đã lưu thông tin đơn vị.", "Unit details saved.")
     } else if q.moved.is_some() {
         t.tr("Đã chuyển đơn vị.", "Unit moved.")
-    } else if q.bound.is_some() {
-        t.tr("Đã liên kết Zalo OA.", "Zalo OA bound.")
     } else if q.created.is_some() {
         t.tr("Đã tạo đơn vị.", "Unit created.")
     } else {
@@ -164,6 +166,7 @@ async fn unit_view(
         can_edit: me.scope.can(Action::EditUnit, &unit.path),
         can_manage,
         can_bind: me.scope.can(Action::ManageChannels, &unit.path),
+        zalo: crate::channels::zalo::service::panel(app, unit.id.0, t).await?,
         parent_opts,
         unit,
         notice,
@@ -309,18 +312,6 @@ async fn move_unit(
 ) -> Result<Response, WebError> {
     match form::posted(service::move_unit(&app, &me.scope, &code, &form.parent).await)? {
         Posted::Saved(()) => form::see_other(&format!("/units/{code}?moved=1")),
-        Posted::Refused(errors) => unit_view(&app, &me, &code, String::new(), errors).await,
-    }
-}
-
-async fn bind_zalo(
-    State(app): State<App>,
-    me: CurrentOfficer,
-    Path(code): Path<String>,
-    Form(form): Form<ZaloBindingInput>,
-) -> Result<Response, WebError> {
-    match form::posted(service::bind_zalo(&app, &me.scope, &code, &form).await)? {
-        Posted::Saved(()) => form::see_other(&format!("/units/{code}?bound=1")),
         Posted::Refused(errors) => unit_view(&app, &me, &code, String::new(), errors).await,
     }
 }

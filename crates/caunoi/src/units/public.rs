@@ -1,6 +1,7 @@
 //! The unit's public page for citizens (`/u/{code}`), made for phones: who the unit is, where,
 //! when it is open, numbers to tap and call, and QR codes that lead to the unit's web chat and,
-//! when a Zalo OA is bound, to the OA's follow link.
+//! while the unit's Zalo OA is connected, to the OA's follow link (a disconnected OA is not
+//! advertised: citizens would write to an account nobody reads).
 
 use super::http::{HoursLine, hours_lines};
 use super::store;
@@ -65,6 +66,34 @@ struct PublicPage {
     chat_url: String,
     chat_qr: String,
     zalo: Option<(String, String)>,
+    /// The unit's level, as citizens read it ("Phường").
+    level: &'static str,
+    /// The unit above, by name ("Công an tỉnh Quảng Ninh").
+    parent_name: Option<String>,
+    /// The unit's place on a map, and directions to it (from its location, else its address).
+    map_url: Option<String>,
+    directions_url: Option<String>,
+    /// The phone the top "Gọi" button dials: the duty desk, else the hotline.
+    call: Option<(String, String)>,
+}
+
+/// Links to the unit's place: OpenStreetMap to look at it, Google Maps for directions (what
+/// most phones open); from the stored location, else from the address.
+fn map_links(unit: &store::Unit) -> (Option<String>, Option<String>) {
+    match unit.details.location {
+        Some(p) => (
+            Some(format!("https://www.openstreetmap.org/?mlat={0}&mlon={1}#map=17/{0}/{1}", p.lat, p.lon)),
+            Some(format!("https://www.google.com/maps/dir/?api=1&destination={},{}", p.lat, p.lon)),
+        ),
+        None if !unit.details.address.trim().is_empty() => {
+            let q = crate::web::auth::urlencode(&format!("{}, {}", unit.details.name, unit.details.address));
+            (
+                Some(format!("https://www.openstreetmap.org/search?query={q}")),
+                Some(format!("https://www.google.com/maps/dir/?api=1&destination={q}")),
+            )
+        }
+        None => (None, None),
+    }
 }
 
 async fn page(
@@ -76,12 +105,37 @@ async fn page(
     let t = T::new(lang);
     let now = app.clock.now().to_zoned(vietnam_tz()).datetime();
     let chat = chat_url(&app, unit.code.as_str());
-    let zalo = unit.zalo_oa_id.as_deref().map(|oa| {
+    let oa = crate::channels::zalo::service::live_oa(&app, unit.id.0).await?;
+    let zalo = oa.as_deref().map(|oa| {
         let url = zalo_url(oa);
         let svg = qr_svg(&url).unwrap_or_default();
         (url, svg)
     });
+    let parent_name = match unit.parent_id {
+        Some(p) => super::service::name_of(&app.db, p).await?,
+        None => None,
+    };
+    let (map_url, directions_url) = map_links(&unit);
+    let call = unit
+        .details
+        .duty_phone
+        .as_ref()
+        .map(|p| (t.tr("Gọi trực ban", "Call the duty desk").to_owned(), p.tel_uri()))
+        .or_else(|| {
+            unit.details
+                .hotline
+                .as_ref()
+                .map(|p| (t.tr("Gọi đường dây nóng", "Call the hotline").to_owned(), p.tel_uri()))
+        });
     render(&PublicPage {
+        level: match lang {
+            caunoi_core::input::Lang::Vi => unit.details.kind.label_vi(),
+            caunoi_core::input::Lang::En => unit.details.kind.label_en(),
+        },
+        parent_name,
+        map_url,
+        directions_url,
+        call,
         chrome: Chrome::plain(t),
         hours: hours_lines(t, &unit.details.opening_hours),
         open_now: unit.details.opening_hours.is_open_at(now),
@@ -101,7 +155,10 @@ struct QrQuery {
 async fn qr_target(app: &App, code: &str, q: &QrQuery) -> Result<String, WebError> {
     let unit = super::service::get_public(app, code).await?.ok_or(WebError::NotFound)?;
     match q.target.as_deref() {
-        Some("zalo") => unit.zalo_oa_id.as_deref().map(zalo_url).ok_or(WebError::NotFound),
+        Some("zalo") => {
+            let oa = crate::channels::zalo::service::live_oa(app, unit.id.0).await?;
+            oa.as_deref().map(zalo_url).ok_or(WebError::NotFound)
+        }
         _ => Ok(chat_url(app, unit.code.as_str())),
     }
 }

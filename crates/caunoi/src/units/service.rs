@@ -7,7 +7,7 @@ use crate::audit::store::NewEntry;
 use crate::db::StoreError;
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
-use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
+use caunoi_core::input::{FieldErrors, InvalidInput};
 use caunoi_core::staff::{Action, Scope};
 use caunoi_core::units::{
     ImportProblem, ImportRow, PlannedUnit, TreeNode, UnitCode, UnitDetailsInput, UnitPath, build_tree, check_move,
@@ -19,6 +19,11 @@ use std::collections::HashMap;
 /// The tree of every unit the officer can see.
 pub async fn tree(app: &App, scope: &Scope) -> Result<Vec<TreeNode>, ServiceError> {
     Ok(build_tree(store::list_in_scope(&app.db, scope.officer_id).await?))
+}
+
+/// One unit by id, if the officer can see it (`None` otherwise).
+pub async fn locate_by_id(app: &App, scope: &Scope, id: i64) -> Result<Option<Unit>, StoreError> {
+    store::get_by_id_in_scope(&app.db, scope.officer_id, UnitId(id)).await
 }
 
 /// One unit, if the officer can see it.
@@ -142,88 +147,6 @@ pub async fn move_unit(app: &App, scope: &Scope, code: &str, new_parent_code: &s
     Ok(())
 }
 
-/// The Zalo OA binding form. Secrets are write-only: they are never shown again.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(default)]
-pub struct ZaloBindingInput {
-    pub app_id: String,
-    pub oa_id: String,
-    pub app_secret: String,
-    pub oa_secret_key: String,
-}
-
-/// The secrets of a bound OA, stored encrypted as one JSON value.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct ZaloSecrets {
-    pub app_secret: String,
-    /// The OA secret key used to verify webhook signatures.
-    pub oa_secret_key: String,
-}
-
-fn zalo_id(field: &'static str, raw: &str) -> Result<String, InvalidInput> {
-    let s = raw.trim();
-    if (3..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(s.to_string())
-    } else {
-        Err(InvalidInput::new(
-            field,
-            "Mã gồm 3–32 chữ số, lấy từ trang quản lý Zalo OA.",
-            "3–32 digits, as shown in the Zalo OA manager.",
-        ))
-    }
-}
-
-/// Binds a Zalo OA to a unit; the secrets are encrypted with the instance key.
-pub async fn bind_zalo(app: &App, scope: &Scope, code: &str, input: &ZaloBindingInput) -> Result<(), ServiceError> {
-    let unit = get(app, scope, code).await?;
-    scope.require(Action::ManageChannels, &unit.path)?;
-    let mut errs = FieldErrors::default();
-    let app_id = errs.take(zalo_id("app_id", &input.app_id));
-    let oa_id = errs.take(zalo_id("oa_id", &input.oa_id));
-    let app_secret = errs.take(text_field("app_secret", &input.app_secret, 200, true));
-    let oa_secret = errs.take(text_field("oa_secret_key", &input.oa_secret_key, 200, true));
-    let (Some(app_id), Some(oa_id), Some(app_secret), Some(oa_secret_key)) = (app_id, oa_id, app_secret, oa_secret)
-    else {
-        return Err(errs.into());
-    };
-    let secrets = ZaloSecrets { app_secret, oa_secret_key };
-    let sealed = app.secrets.encrypt(serde_json::to_string(&secrets).unwrap_or_default().as_bytes());
-    let now = app.clock.now_micros();
-    let mut tx = app.db.begin().await?;
-    store::bind_zalo(&mut tx, unit.id, &app_id, &oa_id, &sealed, now).await.map_err(|e| match e {
-        StoreError::Conflict(_) => ServiceError::from(InvalidInput::new(
-            "oa_id",
-            "Zalo OA này đã được liên kết với đơn vị khác.",
-            "This Zalo OA is already bound to another unit.",
-        )),
-        other => other.into(),
-    })?;
-    let detail = format!("oa_id={oa_id}");
-    crate::audit::service::record(
-        &mut tx,
-        &NewEntry {
-            at: now,
-            officer: Some(scope.officer_id),
-            action: AuditAction::ChannelBound,
-            unit: Some(unit.id),
-            target: unit.code.as_str(),
-            detail: &detail,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    // The unit's previous OA (if any) is stale too.
-    app.channels().zalo.bindings.clear();
-    Ok(())
-}
-
-/// Reads a unit's Zalo secrets (for the channel); None when no OA is bound.
-pub async fn zalo_secrets(app: &App, unit: &Unit) -> Result<Option<ZaloSecrets>, ServiceError> {
-    let Some(sealed) = store::zalo_secrets(&app.db, unit.id).await? else { return Ok(None) };
-    let plain = app.secrets.decrypt(&sealed).map_err(|_| ServiceError::NotFound)?;
-    Ok(serde_json::from_slice(&plain).ok())
-}
-
 /// Why an import was refused.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -313,6 +236,16 @@ pub async fn history(app: &App, unit: UnitId) -> Result<Vec<store::HistoryRow>, 
 }
 
 /// A unit's id and path by code (no scope: callers check it, or act for the system).
+/// A unit's name by id (the public page names the unit above).
+pub async fn name_of(db: &crate::db::Db, unit: UnitId) -> Result<Option<String>, StoreError> {
+    store::name_of(db, unit).await
+}
+
+/// The parent of a unit, if it has one (the alarm's escalation).
+pub async fn parent_of(db: &crate::db::Db, unit: UnitId) -> Result<Option<UnitId>, StoreError> {
+    store::parent_of(db, unit).await
+}
+
 pub async fn locate(db: &crate::db::Db, code: &str) -> Result<Option<(UnitId, UnitPath)>, StoreError> {
     store::locate(db, code).await
 }

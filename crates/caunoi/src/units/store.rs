@@ -10,7 +10,7 @@ use caunoi_core::units::{
 };
 use std::collections::HashSet;
 
-/// A unit as stored, without its encrypted secrets.
+/// A unit as stored. (Its Zalo OA is the Zalo channel's: `channels::zalo::service`.)
 #[derive(Debug, Clone)]
 pub struct Unit {
     pub id: UnitId,
@@ -18,8 +18,6 @@ pub struct Unit {
     pub parent_id: Option<UnitId>,
     pub path: UnitPath,
     pub details: UnitDetails,
-    pub zalo_app_id: Option<String>,
-    pub zalo_oa_id: Option<String>,
     pub updated_at: i64,
 }
 
@@ -39,8 +37,6 @@ struct UnitRow {
     duty_phone: Option<String>,
     email: String,
     opening_hours: String,
-    zalo_app_id: Option<String>,
-    zalo_oa_id: Option<String>,
     updated_at: i64,
 }
 
@@ -62,8 +58,6 @@ impl From<UnitRow> for Unit {
                 email: r.email,
                 opening_hours: serde_json::from_str(&r.opening_hours).unwrap_or_default(),
             },
-            zalo_app_id: r.zalo_app_id,
-            zalo_oa_id: r.zalo_oa_id,
             updated_at: r.updated_at,
         }
     }
@@ -95,7 +89,7 @@ impl From<NodeRow> for UnitNode {
 macro_rules! unit_columns {
     () => {
         "u.id, u.code, u.kind, u.name, u.parent_id, u.path, u.address, u.lat, u.lon, u.boundary, \
-         u.hotline, u.duty_phone, u.email, u.opening_hours, u.zalo_app_id, u.zalo_oa_id, u.updated_at"
+         u.hotline, u.duty_phone, u.email, u.opening_hours, u.updated_at"
     };
 }
 
@@ -119,6 +113,18 @@ pub async fn get_in_scope(db: &Db, officer: OfficerId, code: &str) -> Result<Opt
     ))
     .bind(officer.0)
     .bind(code)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(Unit::from))
+}
+
+/// One unit by id, if the officer can see it.
+pub async fn get_by_id_in_scope(db: &Db, officer: OfficerId, id: UnitId) -> Result<Option<Unit>, StoreError> {
+    let row: Option<UnitRow> = db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT ", unit_columns!(), " FROM units u WHERE u.id = $2 AND ", in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(id.0)
     .fetch_optional(pool)
     .await)?;
     Ok(row.map(Unit::from))
@@ -175,15 +181,6 @@ pub async fn locate(db: &Db, code: &str) -> Result<Option<(UnitId, UnitPath)>, S
         .fetch_optional(pool)
         .await)?;
     Ok(row.map(|(id, path)| (UnitId(id), UnitPath::from_stored(path))))
-}
-
-/// A unit's encrypted Zalo secrets.
-pub async fn zalo_secrets(db: &Db, unit: UnitId) -> Result<Option<String>, StoreError> {
-    let s: Option<Option<String>> = db_read!(db, pool => sqlx::query_scalar("SELECT zalo_secrets FROM units WHERE id = $1")
-        .bind(unit.0)
-        .fetch_optional(pool)
-        .await)?;
-    Ok(s.flatten())
 }
 
 /// One line of a unit's history.
@@ -311,29 +308,6 @@ pub async fn move_subtree(
     })
 }
 
-/// Binds (or rebinds) the unit's Zalo OA; secrets arrive already encrypted.
-pub async fn bind_zalo(
-    tx: &mut Tx,
-    id: UnitId,
-    app_id: &str,
-    oa_id: &str,
-    sealed_secrets: &str,
-    now: i64,
-) -> Result<(), StoreError> {
-    crate::db_conn!(tx, conn => {
-        sqlx::query("UPDATE units SET zalo_app_id = $1, zalo_oa_id = $2, zalo_secrets = $3, updated_at = $4 WHERE id = $5")
-            .bind(app_id)
-            .bind(oa_id)
-            .bind(sealed_secrets)
-            .bind(now)
-            .bind(id.0)
-            .execute(&mut *conn)
-            .await
-            .map_err(|e| StoreError::on_unique(e, "this Zalo OA is already bound to another unit"))?;
-        Ok(())
-    })
-}
-
 /// Appends one line to a unit's history.
 pub async fn add_history(
     tx: &mut Tx,
@@ -360,4 +334,21 @@ pub async fn add_history(
         .await?;
         Ok(())
     })
+}
+
+/// The parent of a unit, if it has one.
+pub async fn parent_of(db: &Db, unit: UnitId) -> Result<Option<UnitId>, StoreError> {
+    let row: Option<(Option<i64>,)> = db_read!(db, pool => sqlx::query_as("SELECT parent_id FROM units WHERE id = $1")
+        .bind(unit.0)
+        .fetch_optional(pool)
+        .await)?;
+    Ok(row.and_then(|(p,)| p).map(UnitId))
+}
+
+/// A unit's name by id.
+pub async fn name_of(db: &Db, unit: UnitId) -> Result<Option<String>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar("SELECT name FROM units WHERE id = $1")
+        .bind(unit.0)
+        .fetch_optional(pool)
+        .await)?)
 }

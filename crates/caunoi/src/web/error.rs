@@ -88,3 +88,22 @@ pub fn render_form<T: Template>(t: &T, errors: &caunoi_core::input::FieldErrors)
 pub fn render_invalid<T: Template>(t: &T) -> Result<Response, WebError> {
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Html(t.render()?)).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "error_citizen.html")]
+struct CitizenNotFound {
+    unit_page: Option<String>,
+}
+
+/// The page a citizen gets for a missing page under `/u/…` (a unit's pages): never the
+/// officers' sign-in; back to the unit's page when the address names one, and the emergency
+/// numbers.
+pub fn citizen_not_found(path: &str) -> Response {
+    let mut segments = path.trim_start_matches("/u/").split('/');
+    let code = segments.next().unwrap_or_default();
+    let below = segments.any(|s| !s.is_empty());
+    let valid =
+        !code.is_empty() && code.len() <= 64 && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let page = CitizenNotFound { unit_page: (valid && below).then(|| format!("/u/{code}")) };
+    (StatusCode::NOT_FOUND, Html(page.render().unwrap_or_else(|_| "Page not found.".to_string()))).into_response()
+}

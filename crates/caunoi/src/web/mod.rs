@@ -14,8 +14,8 @@ pub mod routes;
 
 use crate::app::App;
 use axum::body::Body;
-use axum::extract::{MatchedPath, Path, Query, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, MatchedPath, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use rust_embed::RustEmbed;
@@ -109,8 +109,37 @@ pub(crate) async fn healthz(State(app): State<App>) -> Response {
     }
 }
 
-pub(crate) async fn metrics(State(app): State<App>) -> Response {
+/// `/metrics` (Prometheus text) for the monitoring, not for the public: to a request straight
+/// from this machine (a loopback peer and no `X-Forwarded-For`, so nothing a local reverse
+/// proxy forwards), or one that presents `metrics_token` as a bearer token. Anyone else gets
+/// the same 404 as an unknown page.
+pub(crate) async fn metrics(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+) -> Response {
+    if !metrics_allowed(app.config.metrics_token.as_deref(), peer.ip(), &headers) {
+        return WebError::NotFound.into_response();
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], app.metrics.render()).into_response()
+}
+
+/// Whether a request may read `/metrics` (see [`metrics`]).
+pub fn metrics_allowed(token: Option<&str>, peer: std::net::IpAddr, headers: &HeaderMap) -> bool {
+    let local = peer.is_loopback() && !headers.contains_key("x-forwarded-for") && !headers.contains_key("forwarded");
+    let presented = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let token_ok = match (token, presented) {
+        (Some(want), Some(got)) if !want.is_empty() => {
+            use subtle::ConstantTimeEq;
+            want.as_bytes().ct_eq(got.as_bytes()).into()
+        }
+        _ => false,
+    };
+    local || token_ok
 }
 
 pub(crate) async fn not_found() -> WebError {
@@ -168,7 +197,19 @@ pub(crate) async fn observe(State(app): State<App>, req: Request, next: Next) ->
     let route =
         req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string()).unwrap_or_else(|| "unmatched".into());
     let is_static = route.starts_with("/static/");
+    let citizen_path = req.uri().path().starts_with("/u/").then(|| req.uri().path().to_owned());
     let mut resp = next.run(req).await;
+    let html = resp
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    if let Some(path) = citizen_path
+        && resp.status() == StatusCode::NOT_FOUND
+        && html
+    {
+        resp = error::citizen_not_found(&path);
+    }
     let status = resp.status().as_u16();
     let h = resp.headers_mut();
     // A route that sets its own policy (the embeddable chat) decides about framing itself.

@@ -24,6 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use caunoi_core::inbox::Status;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use std::collections::VecDeque;
@@ -211,9 +212,9 @@ fn parse_post(input: MessageInput) -> Result<Post, ChatError> {
             .and_then(|l| service::parse_text(l).ok())
             .filter(|l| l.chars().count() <= 200)
             .unwrap_or_else(|| {
-                if payload.starts_with("fb:yes:") {
+                if payload.starts_with("fb:yes:") || payload == caunoi_core::bot::RATE_YES {
                     "👍 Hữu ích".into()
-                } else if payload.starts_with("fb:no:") {
+                } else if payload.starts_with("fb:no:") || payload == caunoi_core::bot::RATE_NO {
                     "👎 Chưa hữu ích".into()
                 } else {
                     payload.clone()
@@ -339,6 +340,14 @@ struct Live {
     rx: broadcast::Receiver<i64>,
     queue: VecDeque<Event>,
     ready_sent: bool,
+    /// The conversation's status last sent as a `state` event, once one was sent.
+    status: Option<Option<Status>>,
+}
+
+/// The `state` event: where the conversation stands, for the chat's header.
+fn state_event(status: Option<Status>) -> Event {
+    let name = status.map(Status::as_str).unwrap_or("new");
+    Event::default().event("state").data(serde_json::json!({ "status": name }).to_string())
 }
 
 /// Waits until the session is notified or [`LIVE_POLL`] passes.
@@ -372,7 +381,7 @@ async fn events(
     let (unit, session) = chat_session(&app, &code, &headers, q.t.as_deref()).await?;
     let last = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|s| s.trim().parse::<i64>().ok());
     let rx = app.channels().web.subscribe();
-    let live = Live { app, unit, session, last, rx, queue: VecDeque::new(), ready_sent: false };
+    let live = Live { app, unit, session, last, rx, queue: VecDeque::new(), ready_sent: false, status: None };
     let stream = futures::stream::unfold(live, |mut s| async move {
         loop {
             if let Some(ev) = s.queue.pop_front() {
@@ -388,6 +397,15 @@ async fn events(
                 }
                 Ok(_) => {}
                 Err(e) => tracing::warn!(error = %e, "web chat stream read failed"),
+            }
+            match service::status(&s.app, &s.unit, &s.session).await {
+                Ok(now) if s.status != Some(now) => {
+                    s.status = Some(now);
+                    s.queue.push_back(state_event(now));
+                    continue;
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "web chat state read failed"),
             }
             if !s.ready_sent {
                 s.ready_sent = true;

@@ -20,6 +20,7 @@ use crate::media::upload::UploadError;
 use crate::units::store::Unit;
 use caunoi_core::bot::MediaKind;
 use caunoi_core::conversations::{Channel, CitizenMessage, InboundKind};
+use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
 use std::path::PathBuf;
 
@@ -28,7 +29,7 @@ pub const SESSION_DAYS: i64 = 30;
 /// Longest text message, in characters.
 pub use caunoi_core::conversations::MAX_TEXT_CHARS;
 /// Posts one session may make per minute.
-pub const POSTS_PER_MINUTE_PER_SESSION: i64 = 10;
+pub const POSTS_PER_MINUTE_PER_SESSION: i64 = 20;
 /// Posts one address may make per minute (a school or an office shares one address).
 pub const POSTS_PER_MINUTE_PER_ADDRESS: i64 = 60;
 /// Sessions one address may start per hour.
@@ -113,7 +114,9 @@ pub fn parse_text(raw: &str) -> Result<String, ChatError> {
 /// Checks a button payload: one the bot creates (`kb:`, `menu:`, `fb:yes:`, `fb:no:`).
 pub fn parse_payload(raw: &str) -> Result<String, ChatError> {
     let p = raw.trim();
-    let known = ["kb:", "menu:", "fb:yes:", "fb:no:"].iter().any(|prefix| p.starts_with(prefix));
+    let known = ["kb:", "menu:", "fb:yes:", "fb:no:"].iter().any(|prefix| p.starts_with(prefix))
+        || p == caunoi_core::bot::RATE_YES
+        || p == caunoi_core::bot::RATE_NO;
     if !known || p.len() > 200 || p.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(ChatError::BadChoice);
     }
@@ -145,7 +148,10 @@ async fn check_rate(app: &App, session: &SessionRow, address: &str) -> Result<St
 }
 
 async fn deliver(app: &App, unit: &Unit, session: &SessionRow, msg: CitizenMessage) -> Result<TurnOutcome, ChatError> {
-    let context = UnitContext::of(app, Some(unit.clone()));
+    let context = UnitContext::load(app, Some(unit.clone())).await.map_err(|e| {
+        tracing::error!(error = %e, "web chat unit context not read");
+        ChatError::Internal
+    })?;
     let external_id = session.id.to_string();
     let from = CitizenRef {
         unit_id: unit.id.0,
@@ -256,6 +262,12 @@ pub async fn history(
         rows.truncate(first_pending);
     }
     Ok(rows)
+}
+
+/// Where the session's conversation stands (`None` before its first message).
+pub async fn status(app: &App, unit: &Unit, session: &SessionRow) -> Result<Option<Status>, ChatError> {
+    let contact = session_contact(unit.code.as_str(), session.id);
+    Ok(crate::conversations::service::contact_status(&app.db, &contact).await?)
 }
 
 /// How a web chat session is known among the contacts: (`web`, unit code, session id).

@@ -1,14 +1,14 @@
-//! The OA bindings the hot paths need (every webhook, every send): which unit an OA is bound
-//! to and its decrypted secrets, read from `units` and kept for [`TTL`]. A binding changed on
-//! this instance is forgotten at once ([`BindingCache::clear`] after `units::service::bind_zalo`);
-//! another instance sees the change within [`TTL`]. Only bindings that exist are kept, so
+//! The OA bindings the hot paths need (every webhook, every send): which unit an OA is
+//! connected to, its status and its decrypted secrets, read from `zalo_oa_connections` and kept
+//! for [`TTL`]. A connection changed on this instance is forgotten at once
+//! ([`BindingCache::forget`] from `service`); another instance sees the change within [`TTL`]. Only bindings that exist are kept, so
 //! requests for made-up OA ids cannot grow the cache, and it never holds more than
 //! [`MAX_ENTRIES`] (about 12,000 government accounts exist nationwide).
 
+use super::connection::{OaStatus, ZaloSecrets};
 use super::store;
 use crate::app::App;
 use crate::db::StoreError;
-use crate::units::service::ZaloSecrets;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -23,10 +23,11 @@ pub const MAX_ENTRIES: usize = 20_000;
 pub struct Binding {
     pub unit_id: i64,
     pub unit_code: String,
-    pub app_id: Option<String>,
+    pub app_id: String,
     /// The sealed form, which identifies this version of the secrets.
-    pub sealed_secrets: Option<String>,
+    pub sealed_secrets: String,
     pub secrets: Option<ZaloSecrets>,
+    pub status: OaStatus,
 }
 
 #[derive(Default)]
@@ -44,17 +45,13 @@ impl BindingCache {
             self.forget(oa_id);
             return Ok(None);
         };
-        let secrets = row
-            .sealed_secrets
-            .as_deref()
-            .and_then(|s| app.secrets.decrypt(s).ok())
-            .and_then(|plain| serde_json::from_slice(&plain).ok());
         let binding = Arc::new(Binding {
+            secrets: super::service::open_secrets(app, &row.sealed_secrets),
+            status: OaStatus::parse(&row.status),
             unit_id: row.unit_id,
             unit_code: row.unit_code,
             app_id: row.app_id,
             sealed_secrets: row.sealed_secrets,
-            secrets,
         });
         let mut entries = self.entries.write().unwrap_or_else(|p| p.into_inner());
         if entries.len() >= MAX_ENTRIES {
@@ -71,10 +68,5 @@ impl BindingCache {
 
     pub fn forget(&self, oa_id: &str) {
         self.entries.write().unwrap_or_else(|p| p.into_inner()).remove(oa_id);
-    }
-
-    /// Forgets every binding (a unit was bound to another OA: its old OA id is stale too).
-    pub fn clear(&self) {
-        self.entries.write().unwrap_or_else(|p| p.into_inner()).clear();
     }
 }

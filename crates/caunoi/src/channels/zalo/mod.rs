@@ -4,24 +4,29 @@
 //! event into a channel-neutral inbound message ([`inbound`]). Zalo's consultation messages
 //! have no buttons: `caunoi_core::conversations::fit_to_channel` turns a reply's buttons into a
 //! numbered list for it, and reads the citizen's number back.
+//!
+//! A unit's OA connection lives in `zalo_oa_connections` ([`store`]): admins connect it from
+//! the console through Zalo's consent page or a pasted token pair ([`console`], use cases in
+//! [`service`], statuses in [`connection`]); Zalo's domain verification is served at the site
+//! root ([`site`]). Other features read a connection only through [`service`].
 
 pub mod bindings;
+pub mod connection;
+pub mod console;
 pub mod inbound;
 pub mod media;
 pub mod sender;
+pub mod service;
+pub mod site;
 pub mod store;
 pub mod tokens;
 pub mod webhook;
 
 use crate::app::App;
-use crate::error::ServiceError;
-use caunoi_zalo::TokenPair;
+use axum::Router;
 
-/// Stores the token pair of an OA bound to a unit (after the OAuth grant; the demo and tests
-/// use the fake's start tokens). Replaces any previous pair.
-pub async fn connect_tokens(app: &App, oa_id: &str, pair: &TokenPair) -> Result<(), ServiceError> {
-    let binding = store::binding_by_oa(&app.db, oa_id).await?.ok_or(ServiceError::NotFound)?;
-    tokens::save_pair(&app.db, &app.secrets, binding.unit_id, oa_id, pair, app.clock.now_micros()).await?;
-    app.channels().zalo.forget(oa_id).await;
-    Ok(())
+/// The Zalo routes: the webhook, the console's connection pages and the callback, and the
+/// domain verification at the site root.
+pub fn routes() -> Router<App> {
+    webhook::routes().merge(console::routes()).merge(site::routes())
 }

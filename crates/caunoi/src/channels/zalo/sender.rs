@@ -6,6 +6,7 @@
 //! (single-flight per OA, the rotated pair saved through [`DbTokenPersistence`]) and retries
 //! once. What still fails is classified here.
 
+use super::connection::OaStatus;
 use super::tokens::{self, DbTokenPersistence};
 use crate::app::App;
 use crate::outbox::Payload;
@@ -15,12 +16,7 @@ use caunoi_zalo::{
     TokenStore, Upload, UserId, ZaloEndpoints, ZaloErrorKind,
 };
 use std::collections::HashMap;
-use std::num::NonZeroU32;
 use std::sync::Arc;
-
-/// Requests per minute caunoi allows itself per OA (Zalo's documented limit is per App:
-/// 4,000/minute; one OA per App is the usual set-up).
-pub const PER_OA_REQUESTS_PER_MINUTE: u32 = 4000;
 
 struct Cached {
     fingerprint: String,
@@ -34,7 +30,13 @@ pub struct ZaloRuntime {
     clients: tokio::sync::Mutex<HashMap<String, Cached>>,
     /// The OA bindings, for the webhook and the sends.
     pub bindings: super::bindings::BindingCache,
+    /// When this instance last wrote an OA's `last_webhook_at`.
+    heard: std::sync::Mutex<HashMap<String, std::time::Instant>>,
 }
+
+/// How often an OA's `last_webhook_at` is written at most (it feeds a warning after a day of
+/// silence; a write per webhook would cost the SQLite writer at peak).
+pub const HEARD_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl ZaloRuntime {
     pub fn new(config: &crate::config::Config) -> ZaloRuntime {
@@ -43,7 +45,13 @@ impl ZaloRuntime {
             None => ZaloEndpoints::production(),
         };
         let http = caunoi_zalo::client::default_http_client().unwrap_or_default();
-        ZaloRuntime { http, endpoints, clients: tokio::sync::Mutex::new(HashMap::new()), bindings: Default::default() }
+        ZaloRuntime {
+            http,
+            endpoints,
+            clients: tokio::sync::Mutex::new(HashMap::new()),
+            bindings: Default::default(),
+            heard: Default::default(),
+        }
     }
 
     /// The HTTP client used for Zalo (and media downloads).
@@ -53,6 +61,28 @@ impl ZaloRuntime {
 
     pub fn endpoints(&self) -> &ZaloEndpoints {
         &self.endpoints
+    }
+
+    /// Notes that a signed webhook of the OA arrived: writes `last_webhook_at` in the
+    /// background, at most once per [`HEARD_EVERY`] per OA, so the webhook's path never waits.
+    pub fn heard_from(&self, app: &App, oa_id: &str) {
+        {
+            let mut heard = self.heard.lock().unwrap_or_else(|p| p.into_inner());
+            if heard.get(oa_id).is_some_and(|at| at.elapsed() < HEARD_EVERY) {
+                return;
+            }
+            if heard.len() >= super::bindings::MAX_ENTRIES {
+                heard.clear();
+            }
+            heard.insert(oa_id.to_string(), std::time::Instant::now());
+        }
+        let (app, oa_id) = (app.clone(), oa_id.to_string());
+        tokio::spawn(async move {
+            let now = app.clock.now_micros();
+            if let Err(e) = super::store::touch_webhook(&app.db, &oa_id, now).await {
+                tracing::warn!(error = %e, "zalo: cannot note the OA's last webhook");
+            }
+        });
     }
 
     /// Drops the cached client of an OA (after new tokens were stored by hand).
@@ -67,10 +97,14 @@ impl ZaloRuntime {
             .get(app, oa_id)
             .await
             .map_err(|e| SendError::Retry(format!("database: {e}")))?
-            .ok_or_else(|| SendError::Permanent("no unit is bound to this OA any more".into()))?;
-        let (Some(app_id), Some(sealed)) = (binding.app_id.clone(), binding.sealed_secrets.clone()) else {
-            return Err(SendError::Permanent("the OA binding has no secrets".into()));
-        };
+            .ok_or_else(|| SendError::Permanent("no unit is connected to this OA any more".into()))?;
+        if binding.status != OaStatus::Connected {
+            return Err(SendError::Permanent(format!(
+                "oa_disconnected: the OA is {}; an admin must reconnect it",
+                binding.status.as_str()
+            )));
+        }
+        let (app_id, sealed) = (binding.app_id.clone(), binding.sealed_secrets.clone());
         let mut clients = self.clients.lock().await;
         if let Some(c) = clients.get(oa_id)
             && c.fingerprint == sealed
@@ -98,8 +132,7 @@ impl ZaloRuntime {
             unit_id: binding.unit_id,
         };
         let tokens = TokenStore::new(OaId::new(oa_id), pair, oauth, Arc::new(persistence));
-        let limiter =
-            AppRateLimiter::per_minute(NonZeroU32::new(PER_OA_REQUESTS_PER_MINUTE).unwrap_or(NonZeroU32::MIN));
+        let limiter = AppRateLimiter::per_minute(app.config.zalo_requests_per_minute);
         let config =
             OaClientConfig { oa_id: OaId::new(oa_id), endpoints: self.endpoints.clone(), appsecret_proof_key: None };
         let client = OaClient::new(self.http.clone(), config, tokens, limiter);
@@ -110,6 +143,20 @@ impl ZaloRuntime {
     /// Delivers one outbox payload to a Zalo user; returns Zalo's message id.
     pub async fn send(&self, app: &App, oa_id: &str, recipient: &str, payload: &Payload) -> Result<String, SendError> {
         let client = self.client(app, oa_id).await?;
+        let sent = self.send_with(app, &client, recipient, payload).await;
+        if let Err((_, Some(e))) = &sent {
+            super::service::note_api_error(app, oa_id, e).await;
+        }
+        sent.map_err(|(e, _)| e)
+    }
+
+    async fn send_with(
+        &self,
+        app: &App,
+        client: &OaClient,
+        recipient: &str,
+        payload: &Payload,
+    ) -> Result<String, (SendError, Option<ApiError>)> {
         let user = UserId::new(recipient);
         match payload {
             Payload::Text { text, quote_message_id } => {
@@ -119,21 +166,21 @@ impl ZaloRuntime {
                 if quote.is_some() && matches!(&result, Err(e) if e.zalo_kind() == Some(ZaloErrorKind::InvalidParams)) {
                     result = client.send_text(&user, text, None).await;
                 }
-                result.map(|sent| sent.message_id.into_string()).map_err(classify)
+                result.map(|sent| sent.message_id.into_string()).map_err(failed)
             }
             // Uploaded ids and tokens expire after 7 days (§6), so every attempt uploads again
             // rather than keeping one across retries.
             Payload::Image { media_ref, caption } => {
-                let upload = read_upload(app, media_ref, None).await?;
-                let attachment = client.upload_image(upload).await.map_err(classify)?;
+                let upload = read_upload(app, media_ref, None).await.map_err(|e| (e, None))?;
+                let attachment = client.upload_image(upload).await.map_err(failed)?;
                 let image = ImageSource::AttachmentId(attachment);
                 let caption = caption.as_deref().filter(|c| !c.trim().is_empty());
-                client.send_image(&user, &image, caption).await.map(|s| s.message_id.into_string()).map_err(classify)
+                client.send_image(&user, &image, caption).await.map(|s| s.message_id.into_string()).map_err(failed)
             }
             Payload::File { media_ref, name } => {
-                let upload = read_upload(app, media_ref, Some(name)).await?;
-                let token = client.upload_file(upload).await.map_err(classify)?;
-                client.send_file(&user, &token).await.map(|s| s.message_id.into_string()).map_err(classify)
+                let upload = read_upload(app, media_ref, Some(name)).await.map_err(|e| (e, None))?;
+                let token = client.upload_file(upload).await.map_err(failed)?;
+                client.send_file(&user, &token).await.map(|s| s.message_id.into_string()).map_err(failed)
             }
         }
     }
@@ -152,8 +199,14 @@ async fn read_upload(app: &App, media_ref: &str, name: Option<&str>) -> Result<U
     Ok(Upload { file_name, content_type: mime.to_string(), bytes })
 }
 
+/// A failed call: what it means for the queue, and the error itself (whose token failures
+/// may lose the OA, see `service::note_api_error`).
+fn failed(e: ApiError) -> (SendError, Option<ApiError>) {
+    (classify(&e), Some(e))
+}
+
 /// What a failed call means for the queue (zalo-oa.md §5.6).
-pub fn classify(e: ApiError) -> SendError {
+pub fn classify(e: &ApiError) -> SendError {
     use ZaloErrorKind::*;
     let reason = e.to_string();
     match e.zalo_kind() {

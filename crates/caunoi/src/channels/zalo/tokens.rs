@@ -20,6 +20,26 @@ struct SealedPair {
     rotated_at_ms: i64,
 }
 
+/// An OA's pair encrypted as one `oa_tokens` row.
+pub fn sealed_row(secrets: &SecretBox, unit_id: i64, oa_id: &str, pair: &TokenPair, now: i64) -> TokenRow {
+    let sealed = SealedPair {
+        access_token: pair.access_token.expose().to_string(),
+        refresh_token: pair.refresh_token.expose().to_string(),
+        access_expires_at_ms: pair.access_expires_at_ms,
+        refresh_expires_at_ms: pair.refresh_expires_at_ms,
+        rotated_at_ms: pair.rotated_at_ms,
+    };
+    let plain = serde_json::to_vec(&sealed).unwrap_or_default();
+    TokenRow {
+        oa_id: oa_id.to_string(),
+        unit_id,
+        sealed_tokens: secrets.encrypt(&plain),
+        access_expires_at: pair.access_expires_at_ms.saturating_mul(1000),
+        refresh_expires_at: pair.refresh_expires_at_ms.saturating_mul(1000),
+        updated_at: now,
+    }
+}
+
 /// Encrypts and stores an OA's pair.
 pub async fn save_pair(
     db: &Db,
@@ -29,23 +49,7 @@ pub async fn save_pair(
     pair: &TokenPair,
     now: i64,
 ) -> Result<(), StoreError> {
-    let sealed = SealedPair {
-        access_token: pair.access_token.expose().to_string(),
-        refresh_token: pair.refresh_token.expose().to_string(),
-        access_expires_at_ms: pair.access_expires_at_ms,
-        refresh_expires_at_ms: pair.refresh_expires_at_ms,
-        rotated_at_ms: pair.rotated_at_ms,
-    };
-    let plain = serde_json::to_vec(&sealed).unwrap_or_default();
-    let row = TokenRow {
-        oa_id: oa_id.to_string(),
-        unit_id,
-        sealed_tokens: secrets.encrypt(&plain),
-        access_expires_at: pair.access_expires_at_ms.saturating_mul(1000),
-        refresh_expires_at: pair.refresh_expires_at_ms.saturating_mul(1000),
-        updated_at: now,
-    };
-    store::save_tokens(db, &row).await
+    store::save_tokens(db, &sealed_row(secrets, unit_id, oa_id, pair, now)).await
 }
 
 /// Loads and decrypts an OA's pair; `None` when the OA was never connected or the row does not

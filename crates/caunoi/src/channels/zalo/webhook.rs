@@ -9,6 +9,10 @@
 //! stored (and later ignored), never refused. The route is exempt from the CSRF layer: Zalo
 //! posts cross-site, the signature is the authentication.
 //!
+//! `permission_revoked` marks the OA disconnected (`service::mark_lost`) before the answer. A
+//! signed event also notes when the OA was last heard from, at most once a minute per OA and
+//! off the answer's path (`ZaloRuntime::heard_from`).
+//!
 //! The 200 is only sent once the event is committed ([`InboundWriter`]): concurrent deliveries
 //! are grouped into one statement (one commit for many acks, instead of each waiting for the
 //! SQLite writer behind the workers, or for its own WAL flush on PostgreSQL), written through a
@@ -28,6 +32,9 @@ use caunoi_zalo::signature::{self, SignatureError, SignedRequest};
 use caunoi_zalo::{AppId, Event, EventError, EventKind, OaId, Secret, WebhookCredentials};
 use std::sync::OnceLock;
 use tokio::sync::{mpsc, oneshot};
+
+/// The event Zalo sends when the OA admin revokes the App's access (§3.4).
+pub const PERMISSION_REVOKED: &str = "permission_revoked";
 
 /// Largest webhook body accepted. Zalo events are a few hundred bytes.
 pub const MAX_WEBHOOK_BYTES: usize = 1024 * 1024;
@@ -78,10 +85,11 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
             return json(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
         }
     };
-    let (Some(app_id), Some(secrets)) = (binding.app_id.clone(), binding.secrets.as_ref()) else {
-        tracing::error!(oa_id = %oa_id, "webhook: the OA binding has no usable secrets");
+    let Some(secrets) = binding.secrets.as_ref() else {
+        tracing::error!(oa_id = %oa_id, "webhook: the OA's secrets do not decrypt with the instance key");
         return reject(StatusCode::UNAUTHORIZED, "unknown_oa");
     };
+    let app_id = binding.app_id.clone();
     let credentials = WebhookCredentials {
         app_id: AppId::new(app_id),
         oa_id: OaId::new(oa_id.as_str()),
@@ -113,8 +121,21 @@ async fn receive(State(app): State<App>, Path(oa_id): Path<String>, headers: Hea
         }
     };
     // A known event must concern the OA whose URL and secret it came with.
-    if !matches!(event.kind, EventKind::Unknown { .. }) && event.oa_id().is_some_and(|o| o.as_str() != oa_id) {
+    let revoked = event.event_name == PERMISSION_REVOKED;
+    if (revoked || !matches!(event.kind, EventKind::Unknown { .. }))
+        && event.oa_id().is_some_and(|o| o.as_str() != oa_id)
+    {
         return reject(StatusCode::BAD_REQUEST, "other_oa");
+    }
+    app.channels().zalo.heard_from(&app, &oa_id);
+    // The OA admin revoked the App: the OA is disconnected before the event is acknowledged
+    // (marking is idempotent, so a redelivery after a failure here does it then).
+    if revoked
+        && let Err(e) =
+            super::service::mark_lost(&app, &oa_id, super::service::Lost::Revoked, "permission_revoked").await
+    {
+        tracing::error!(error = %e, "webhook: cannot mark the OA disconnected");
+        return json(StatusCode::SERVICE_UNAVAILABLE, "unavailable");
     }
     let dedupe_key = format!("{}|{}", Channel::Zalo, event.dedupe_key());
     let new = NewInbound {

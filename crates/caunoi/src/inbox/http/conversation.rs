@@ -93,10 +93,21 @@ pub(super) fn event_lines(t: &T, events: Vec<store::EventRow>) -> Vec<EventLine>
                 }
                 "close" => t.tr("Đóng cuộc trò chuyện", "Closed").to_string(),
                 "reopen" => format!("{} ({assignee})", t.tr("Mở lại", "Reopened")),
+                "rated" if e.reason == "helpful" => {
+                    t.tr("Người dân đánh giá: hữu ích", "The citizen rated it helpful").to_string()
+                }
+                "rated" => t.tr("Người dân đánh giá: chưa hữu ích", "The citizen rated it not helpful").to_string(),
+                "escalated" => t.tr("Báo động tin khẩn lan rộng", "Urgent alarm widened").to_string(),
                 other => other.to_string(),
             };
-            let by = e.officer_name.unwrap_or_else(|| t.tr("Hệ thống (lịch trực)", "System (duty roster)").to_string());
-            EventLine { at: e.at, text, by, reason: e.reason }
+            let by = match (e.officer_name, e.action.as_str()) {
+                (Some(name), _) => name,
+                (None, "rated") => t.tr("Người dân", "Citizen").to_string(),
+                (None, "escalated") => t.tr("Hệ thống (báo động)", "System (alarm)").to_string(),
+                (None, _) => t.tr("Hệ thống (lịch trực)", "System (duty roster)").to_string(),
+            };
+            let reason = if e.action == "rated" { String::new() } else { e.reason };
+            EventLine { at: e.at, text, by, reason }
         })
         .collect()
 }
@@ -170,6 +181,10 @@ pub(super) async fn conversation_view(
 ) -> Result<Response, WebError> {
     let t = T::new(me.lang);
     let view = service::get(app, &me.scope, id).await?;
+    if view.urgent {
+        // Opened by an officer who can work it: the alarm stops widening.
+        crate::inbox::alarms::acknowledge(app, &me.scope, id, &view.unit_path).await?;
+    }
     let path = UnitPath::from_stored(view.unit_path.clone());
     let status = view.status;
     let now = app.clock.now_micros();

@@ -46,8 +46,20 @@ pub(super) fn change_event(before: &Snapshot, now: &Snapshot) -> Event {
         "thread": before.conversation != now.conversation,
         "urgent": now.scope.urgent_waiting,
         "urgent_rose": now.scope.urgent_waiting > before.scope.urgent_waiting,
+        "alarm": alarm(now),
     });
     Event::default().event("change").data(data.to_string())
+}
+
+/// The urgent conversations that ring for the officer (`alarm.js` rings while the newest is
+/// not acknowledged on this device): how many, and the newest one's page.
+fn alarm(now: &Snapshot) -> serde_json::Value {
+    let newest = now.scope.alarm_max_id;
+    serde_json::json!({
+        "count": now.scope.alarm_count,
+        "newest": newest,
+        "href": (newest > 0).then(|| format!("/inbox/{newest}")),
+    })
 }
 
 /// `text/event-stream`: `ready` at once, then `change` whenever the officer's scope (or the
@@ -56,7 +68,7 @@ pub(super) async fn events(State(app): State<App>, me: CurrentOfficer, Query(q):
     let officer = me.id;
     let conversation = q.conversation;
     let start = snapshot(&app, officer, conversation).await.unwrap_or_default();
-    let first = Event::default().event("ready").data("{}");
+    let first = Event::default().event("ready").data(serde_json::json!({ "alarm": alarm(&start) }).to_string());
     let state = (app, start, Some(first));
     let stream = futures::stream::unfold(state, move |(app, last, pending)| async move {
         if let Some(ev) = pending {

@@ -5,7 +5,7 @@ use super::common::*;
 use crate::app::App;
 use crate::inbox::service::{self};
 use crate::web::error::render;
-use crate::web::{Chrome, CurrentOfficer, T, WebError};
+use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -80,6 +80,8 @@ pub(super) struct InboxPage {
     /// Whether the officer handles dead letters (admins, leaders, duty officers).
     sees_dead: bool,
     dead_count: usize,
+    /// The officer's own units with nobody on duty now (code as value, name as label).
+    no_duty: Vec<Opt>,
 }
 
 pub(super) async fn inbox_page(
@@ -107,7 +109,13 @@ pub(super) async fn inbox_page(
     };
     let sees_dead = crate::outbox::service::handles_dead_letters(&me.scope);
     let dead_count = if sees_dead { crate::outbox::service::count_dead(&app, &me.scope).await? } else { 0 };
+    let no_duty = service::own_units_without_duty(&app, &me.scope)
+        .await?
+        .into_iter()
+        .map(|(code, name)| Opt { value: code, label: name, selected: false })
+        .collect();
     render(&InboxPage {
+        no_duty,
         chrome: me.chrome("inbox", format!("/inbox?queue={}", queue.as_str())),
         tabs,
         queue: queue.as_str(),

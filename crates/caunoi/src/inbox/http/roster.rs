@@ -31,6 +31,8 @@ pub(super) struct RosterPage {
     unit_code: String,
     unit_name: String,
     can_edit: bool,
+    /// No shift covers now: urgent messages ring for nobody.
+    nobody_on_duty: bool,
     shifts: Vec<ShiftLine>,
     officers: Vec<Opt>,
     starts_at: String,
@@ -60,7 +62,8 @@ pub(super) async fn roster_view(
             ends_at: s.ends_at,
             on_now: s.starts_at <= now && now < s.ends_at,
         })
-        .collect();
+        .collect::<Vec<ShiftLine>>();
+    let nobody_on_duty = !shifts.iter().any(|s| s.on_now);
     let officers = crate::staff::service::colleagues_for_unit(app, unit.path.as_str())
         .await?
         .into_iter()
@@ -70,6 +73,7 @@ pub(super) async fn roster_view(
         chrome: me.chrome("inbox", format!("/inbox/roster?unit={code}")),
         unit_opts,
         can_edit: me.scope.can(Action::DirectWork, &unit.path),
+        nobody_on_duty,
         unit_name: unit.details.name,
         unit_code: code,
         shifts,

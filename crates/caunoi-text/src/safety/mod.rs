@@ -1,0 +1,430 @@
+//! Safety rules that run before any FAQ answer: emergencies and crime reports.
+//!
+//! A message describing an emergency (a fire, a fight, someone unconscious or bleeding, a
+//! serious accident, a crime in progress, a call for help) gets [`Safety::Emergency`], whose
+//! kind names the number to call first ([`EmergencyKind::services`]); a statement that the
+//! sender or someone else has been a crime victim, or wants to report a crime, gets
+//! [`Safety::Report`]. The bot turns these into emergency guidance (113/114/115) or the report
+//! flow; they are never answered from the knowledge base, and nothing here depends on the
+//! knowledge base or on the FAQ thresholds.
+//!
+//! The rules are data: `rules.txt` (embedded) lists patterns in accented Vietnamese under
+//! sections, and its header explains the pattern syntax (folded matching, `!` for syllables too
+//! ambiguous without accents, `~` exclusions, masks). How the sections combine, in order:
+//!
+//! 1. A message is *calm* when it asks in general or about the law ("khi có cháy thì…",
+//!    "cách sơ cứu", "bị phạt"), or, with no sign that anything is happening now ("đang",
+//!    "nhanh lên", a call for help), when it is about papers and procedures ("căn cước bị cháy
+//!    làm lại"), asks for information ("ở đâu", "bao nhiêu") or is about the past and the
+//!    news ("vụ cháy hôm qua"). A calm message is no emergency.
+//! 2. Otherwise each kind is an emergency when one of its *sure* patterns matches ("cháy nhà",
+//!    "bất tỉnh", "cầm dao"), or an *ongoing* one with a sign that it is happening now
+//!    ("đang đánh", "trộm đang …") or in an exclamation of a few words ("cướp!", "tai nạn
+//!    giao thông"). A traffic accident needs someone hurt, a sign that it is happening now,
+//!    or to be told as a statement, not a question, that does not call it mild.
+//! 3. When several kinds match, the most specific wins: fire, then accident, medical,
+//!    violence, crime in progress; a call for help ("cứu với") without any of them is
+//!    [`EmergencyKind::CallForHelp`], unless it is about papers ("cứu em với, hồ sơ …"). So "cháy nhà rồi cứu với" is a fire (114) and "bạn tôi
+//!    uống thuốc sâu, cứu với" is medical (115).
+//! 4. Words that are an emergency only when typed without accents and nothing else points
+//!    elsewhere ("chay" is cháy, chạy or chay; "ngat" is ngất, ngắt or ngạt) count last, and
+//!    not in a yes/no question ("xe buýt có chạy ngày lễ không").
+//! 5. Failing all that, a crime statement is a report; a question about reporting stays an FAQ
+//!    question ("bị trộm xe rồi trình báo ở đâu") unless it is anchored in a time or a wish to
+//!    report ("nhà em bị trộm mất xe máy đêm qua, báo công an thế nào").
+//!
+//! Measured on `kb/emergency_dev.json` and `kb/emergency_holdout.json` by
+//! `tests/emergencies.rs` (BENCHMARKS.md, "Emergency detection"). Cost: one pass over the
+//! message with one hash look-up per syllable; the rules are parsed once.
+
+mod rules;
+mod spelling;
+
+use std::sync::LazyLock;
+
+use serde::Serialize;
+
+use crate::abbrev::Abbreviations;
+use crate::normalize::analyze;
+use rules::{Found, Rules, Section, Syllable};
+
+/// What kind of emergency a message describes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmergencyKind {
+    /// A fire, smoke, an explosion or a gas leak happening now (114).
+    Fire,
+    /// Violence in progress: a fight, a weapon, a kidnapping (113).
+    Violence,
+    /// Someone unconscious, not breathing, bleeding heavily, poisoned, drowning, a suicide
+    /// attempt (115).
+    Medical,
+    /// A serious traffic accident: someone hurt or trapped (115, then 113).
+    Accident,
+    /// A theft, robbery or break-in happening now (113).
+    CrimeInProgress,
+    /// A call for help without more detail ("cứu với") (113).
+    CallForHelp,
+}
+
+/// An emergency service (số khẩn cấp).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EmergencyService {
+    /// Công an, 113.
+    Police,
+    /// Cứu nạn, cứu hộ, chữa cháy, 114.
+    FireRescue,
+    /// Cấp cứu y tế, 115.
+    Ambulance,
+}
+
+impl EmergencyService {
+    /// The three services, in the order of their numbers.
+    pub const ALL: [EmergencyService; 3] =
+        [EmergencyService::Police, EmergencyService::FireRescue, EmergencyService::Ambulance];
+
+    /// The number to call.
+    pub fn number(self) -> &'static str {
+        match self {
+            EmergencyService::Police => "113",
+            EmergencyService::FireRescue => "114",
+            EmergencyService::Ambulance => "115",
+        }
+    }
+}
+
+impl EmergencyKind {
+    /// Every kind.
+    pub const ALL: [EmergencyKind; 6] = [
+        EmergencyKind::Fire,
+        EmergencyKind::Violence,
+        EmergencyKind::Medical,
+        EmergencyKind::Accident,
+        EmergencyKind::CrimeInProgress,
+        EmergencyKind::CallForHelp,
+    ];
+
+    /// The snake_case name, as serialized ("fire", "crime_in_progress").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EmergencyKind::Fire => "fire",
+            EmergencyKind::Violence => "violence",
+            EmergencyKind::Medical => "medical",
+            EmergencyKind::Accident => "accident",
+            EmergencyKind::CrimeInProgress => "crime_in_progress",
+            EmergencyKind::CallForHelp => "call_for_help",
+        }
+    }
+
+    /// The services to call, the first one first. An accident names the ambulance before
+    /// the police: someone is hurt, and the duty officer is alerted by the bot anyway.
+    pub fn services(self) -> &'static [EmergencyService] {
+        use EmergencyService::*;
+        match self {
+            EmergencyKind::Fire => &[FireRescue],
+            EmergencyKind::Medical => &[Ambulance],
+            EmergencyKind::Accident => &[Ambulance, Police],
+            EmergencyKind::Violence | EmergencyKind::CrimeInProgress | EmergencyKind::CallForHelp => &[Police],
+        }
+    }
+
+    /// The numbers of [`EmergencyKind::services`], joined: "114", "115, 113".
+    pub fn numbers(self) -> String {
+        self.services().iter().map(|s| s.number()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// What kind of crime a message reports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReportKind {
+    /// Trộm cắp, móc túi, giật đồ.
+    Theft,
+    /// Cướp, cướp giật, trấn lột.
+    Robbery,
+    /// Lừa đảo, chiếm đoạt tài sản.
+    Fraud,
+    /// Đánh, hành hung, đe dọa, tống tiền.
+    Assault,
+    /// Quấy rối, xâm hại, bạo lực gia đình.
+    Abuse,
+    /// Ma túy, cờ bạc and other tips about crime.
+    CrimeTip,
+    /// A wish to report (tố giác, trình báo) without a recognised crime type.
+    Other,
+}
+
+impl ReportKind {
+    /// Every kind.
+    pub const ALL: [ReportKind; 7] = [
+        ReportKind::Theft,
+        ReportKind::Robbery,
+        ReportKind::Fraud,
+        ReportKind::Assault,
+        ReportKind::Abuse,
+        ReportKind::CrimeTip,
+        ReportKind::Other,
+    ];
+
+    /// The snake_case name, as serialized ("theft", "crime_tip").
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportKind::Theft => "theft",
+            ReportKind::Robbery => "robbery",
+            ReportKind::Fraud => "fraud",
+            ReportKind::Assault => "assault",
+            ReportKind::Abuse => "abuse",
+            ReportKind::CrimeTip => "crime_tip",
+            ReportKind::Other => "other",
+        }
+    }
+}
+
+/// The outcome of the safety rules for one message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "type", content = "kind", rename_all = "snake_case")]
+pub enum Safety {
+    /// An emergency: give emergency guidance, never an FAQ answer.
+    Emergency(EmergencyKind),
+    /// A crime report: start the report flow, never an FAQ answer.
+    Report(ReportKind),
+}
+
+const RULES_TEXT: &str = include_str!("rules.txt");
+
+/// The embedded rule file; a unit test checks that it parses, so the empty fallback is never
+/// used in practice.
+static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap_or_else(|_| Rules::empty()));
+
+/// The built-in abbreviation list, parsed once (a deployment's own list may differ; emergencies
+/// must not depend on it).
+static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
+
+/// Runs the safety rules on a raw message: normalization and the built-in abbreviation list,
+/// then [`check`]. For callers that must decide on an emergency before, or without, a
+/// knowledge base.
+pub fn assess(text: &str) -> Option<Safety> {
+    let analysis = analyze(text);
+    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+    check(&syllables, analysis.question_mark)
+}
+
+/// Runs the safety rules on normalized syllables (after abbreviation expansion).
+/// `question_mark` says whether the raw message contained "?".
+pub fn check(syllables: &[String], question_mark: bool) -> Option<Safety> {
+    let rules = &*RULES;
+    let message = spelling::prepare(syllables, rules);
+    if message.is_empty() {
+        return None;
+    }
+    let found = rules.scan(&message);
+    let short = is_short(&message, rules);
+    decide(found, short, question_mark, ends_as_question(&message))
+}
+
+/// The kinds with their sections (but the ambiguous ones), most specific first.
+const KINDS: [(EmergencyKind, &[Section]); 5] = [
+    (EmergencyKind::Fire, &[Section::FireSure, Section::FireOngoing]),
+    (EmergencyKind::Accident, &[Section::AccidentSure, Section::AccidentEvent]),
+    (EmergencyKind::Medical, &[Section::MedicalSure]),
+    (EmergencyKind::Violence, &[Section::ViolenceSure, Section::ViolenceOngoing]),
+    (EmergencyKind::CrimeInProgress, &[Section::CrimeSure, Section::CrimeOngoing]),
+];
+
+const REPORTS: [(ReportKind, Section); 7] = [
+    (ReportKind::Robbery, Section::ReportRobbery),
+    (ReportKind::Theft, Section::ReportTheft),
+    (ReportKind::Fraud, Section::ReportFraud),
+    (ReportKind::Assault, Section::ReportAssault),
+    (ReportKind::Abuse, Section::ReportAbuse),
+    (ReportKind::CrimeTip, Section::ReportCrimeTip),
+    (ReportKind::Other, Section::ReportOther),
+];
+
+fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Option<Safety> {
+    use Section::*;
+    let hard = found.has(Hypothetical);
+    let question = question_mark || yes_no || found.has(Question);
+    let help = found.has(Help) || (short && found.has(HelpShort));
+    let now = found.has(Now) || help || short;
+    let calm = hard || (found.any(&[Procedure, Inquiry, Past]) && !(found.has(Now) || help));
+    if !calm {
+        let is_emergency = |kind: EmergencyKind| match kind {
+            EmergencyKind::Fire => found.has(FireSure) || (now && found.has(FireOngoing)),
+            // Someone hurt, or an accident told as a statement that does not call it mild.
+            EmergencyKind::Accident => {
+                found.has(AccidentSure)
+                    || (found.has(AccidentEvent)
+                        && (now || found.has(AccidentSevere) || !(question || found.has(AccidentMask))))
+            }
+            EmergencyKind::Medical => found.has(MedicalSure),
+            EmergencyKind::Violence => found.has(ViolenceSure) || (now && found.has(ViolenceOngoing)),
+            EmergencyKind::CrimeInProgress => found.has(CrimeSure) || (now && found.has(CrimeOngoing)),
+            EmergencyKind::CallForHelp => false,
+        };
+        if let Some((kind, _)) = KINDS.iter().find(|(kind, _)| is_emergency(*kind)) {
+            return Some(Safety::Emergency(*kind));
+        }
+        // "xe buýt có chay ngày lễ không": in a yes/no question the ambiguous word is rather
+        // the everyday one (chạy, ngắt).
+        let asking = question_mark || yes_no;
+        for (kind, ambiguous) in [(EmergencyKind::Fire, FireAmbiguous), (EmergencyKind::Medical, MedicalAmbiguous)] {
+            let elsewhere = KINDS.iter().filter(|(k, _)| *k != kind).any(|(_, sections)| found.any(sections));
+            if found.has(ambiguous) && !elsewhere && !asking {
+                return Some(Safety::Emergency(kind));
+            }
+        }
+    }
+    if help && !found.any(&[Hypothetical, Procedure]) {
+        return Some(Safety::Emergency(EmergencyKind::CallForHelp));
+    }
+    if hard || (question && !found.has(ReportAnchor)) {
+        return None;
+    }
+    REPORTS.iter().find(|(_, section)| found.has(*section)).map(|(kind, _)| Safety::Report(*kind))
+}
+
+/// A message of at most [`SHORT_MESSAGE`] syllables besides fillers ("cướp!", "cháy ơi", "tai nạn
+/// giao thông"), without a passive "bị" (a victim's statement, "bị trộm", is a report).
+fn is_short(message: &[Syllable<'_>], rules: &Rules) -> bool {
+    let passive = message.iter().any(|s| s.folded == "bi" && (!s.accented || s.exact == "bị"));
+    let content = (0..message.len()).filter(|&i| !rules.is_word_of(Section::Filler, message, i)).count();
+    !passive && content <= SHORT_MESSAGE
+}
+
+/// Most syllables of a message read as an exclamation (see [`is_short`]).
+const SHORT_MESSAGE: usize = 4;
+
+/// "… có … không" / "… chưa" at the end of a message is a yes/no question.
+fn ends_as_question(message: &[Syllable<'_>]) -> bool {
+    let tail: Vec<&str> = message.iter().rev().take(3).map(|s| s.folded.as_ref()).collect();
+    let is_particle = |w: &str| matches!(w, "khong" | "chua" | "ko" | "k" | "ha" | "sao" | "nhi");
+    tail.first().is_some_and(|w| is_particle(w))
+        || (tail.len() >= 2 && matches!(tail[0], "a" | "ad" | "admin" | "vay" | "nhe") && is_particle(tail[1]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(text: &str) -> Option<Safety> {
+        assess(text)
+    }
+
+    #[test]
+    fn the_rule_file_parses() {
+        let rules = Rules::parse(RULES_TEXT);
+        assert!(rules.is_ok(), "{:?}", rules.err());
+        assert!(Rules::parse("[fire.sure]\ncháy\n[nowhere]\n").is_err_and(|e| e.line == 3));
+        assert!(Rules::parse("cháy\n").is_err_and(|e| e.line == 1));
+    }
+
+    #[test]
+    fn fire_in_progress_is_emergency() {
+        assert_eq!(run("đang có đám cháy lớn ở xưởng gỗ cuối phố"), Some(Safety::Emergency(EmergencyKind::Fire)));
+        assert_eq!(run("nha toi dang chay khoi mu mit"), Some(Safety::Emergency(EmergencyKind::Fire)));
+    }
+
+    #[test]
+    fn fires_reported_the_way_people_type_them_are_emergencies() {
+        for text in [
+            "nha toi bi chay",
+            "chay nha",
+            "co dam chay o cho dem",
+            "khoi bay mu mit tu can ho tang 5 chung cu",
+            "Cháy!",
+            "chays nhaf roi",
+        ] {
+            assert_eq!(run(text), Some(Safety::Emergency(EmergencyKind::Fire)), "{text}");
+        }
+    }
+
+    #[test]
+    fn the_most_specific_kind_wins_over_a_call_for_help() {
+        assert_eq!(run("cháy nhà rồi cứu với"), Some(Safety::Emergency(EmergencyKind::Fire)));
+        assert_eq!(run("ban toi vua uong thuoc sau, cuu voi"), Some(Safety::Emergency(EmergencyKind::Medical)));
+        assert_eq!(run("cuu voi"), Some(Safety::Emergency(EmergencyKind::CallForHelp)));
+    }
+
+    #[test]
+    fn each_kind_names_its_number_first() {
+        let first = |k: EmergencyKind| k.services()[0].number();
+        assert_eq!(first(EmergencyKind::Fire), "114");
+        assert_eq!(first(EmergencyKind::Medical), "115");
+        assert_eq!(EmergencyKind::Accident.numbers(), "115, 113");
+        for kind in [EmergencyKind::Violence, EmergencyKind::CrimeInProgress, EmergencyKind::CallForHelp] {
+            assert_eq!(first(kind), "113", "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn fire_safety_question_is_not_emergency() {
+        assert_eq!(run("cach su dung binh chua chay khi chay nho"), None);
+        assert_eq!(run("khi có đám cháy thì thoát nạn thế nào"), None);
+        assert_eq!(run("xe dang chay thi bi dung lai"), None);
+        assert_eq!(run("thẻ CCCD bị cháy mất rồi làm lại ở đâu"), None);
+        assert_eq!(run("vụ cháy hôm qua ở chợ có ai bị thương không"), None);
+    }
+
+    #[test]
+    fn fight_and_crime_in_progress_are_emergencies() {
+        assert_eq!(run("ngoài chợ đang đánh nhau to lắm"), Some(Safety::Emergency(EmergencyKind::Violence)));
+        assert_eq!(
+            run("co nguoi dang trom xe truoc nha toi ngay luc nay"),
+            Some(Safety::Emergency(EmergencyKind::CrimeInProgress))
+        );
+    }
+
+    #[test]
+    fn unconscious_person_is_medical_emergency() {
+        assert_eq!(run("mẹ tôi ngất xỉu ở nhà không tỉnh"), Some(Safety::Emergency(EmergencyKind::Medical)));
+        assert_eq!(run("cứu với"), Some(Safety::Emergency(EmergencyKind::CallForHelp)));
+    }
+
+    #[test]
+    fn crime_statement_is_a_report() {
+        assert_eq!(run("tôi vừa bị cướp giật điện thoại ở ngã tư"), Some(Safety::Report(ReportKind::Robbery)));
+        assert_eq!(run("lừa đảo tôi vừa bị mất 50 triệu"), Some(Safety::Report(ReportKind::Fraud)));
+        assert_eq!(run("nhà em bị trộm mất xe máy đêm qua"), Some(Safety::Report(ReportKind::Theft)));
+    }
+
+    #[test]
+    fn a_dated_crime_statement_is_a_report_despite_a_question_tail() {
+        assert_eq!(
+            run("nha e bi trom mat xe may dem qua, bao cong an ntn dc ko ad"),
+            Some(Safety::Report(ReportKind::Theft))
+        );
+    }
+
+    #[test]
+    fn procedure_questions_about_reporting_reach_the_faq() {
+        assert_eq!(run("thủ tục tố giác tội phạm như thế nào"), None);
+        assert_eq!(run("bi trom xe r trinh bao o dau ad"), None);
+        assert_eq!(run("e bi lua chuyen khoan r, bao o dau a"), None);
+        assert_eq!(run("Tôi vừa va quẹt với xe khác, có người bị trầy xước, cần báo ai?"), None);
+    }
+
+    #[test]
+    fn registration_is_not_in_progress() {
+        assert_eq!(run("dang ky xe bi trom"), Some(Safety::Report(ReportKind::Theft)));
+        assert_eq!(run("dang ky tam tru o dau"), None);
+    }
+}
+/// For rule authors: what the rules make of messages, pattern by pattern.
+/// `SAFETY_EXPLAIN='nha toi bi chay|chay xe' cargo test -p caunoi-text --lib explain -- --ignored --nocapture`
+#[cfg(test)]
+mod explain {
+    #[test]
+    #[ignore = "a tool: reads the messages from SAFETY_EXPLAIN"]
+    fn explain_messages() {
+        let texts = std::env::var("SAFETY_EXPLAIN").unwrap_or_default();
+        for text in texts.split('|').filter(|t| !t.trim().is_empty()) {
+            let analysis = crate::normalize::analyze(text);
+            let syllables = super::ABBREVIATIONS.expand_all(&analysis.syllables);
+            let message = super::spelling::prepare(&syllables, &super::RULES);
+            let read: Vec<&str> = message.iter().map(|s| s.exact.as_ref()).collect();
+            println!("@@{text}\t{:?}\t{}\t{:?}", super::assess(text), read.join(" "), super::RULES.explain(&message));
+        }
+    }
+}

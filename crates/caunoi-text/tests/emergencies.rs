@@ -1,0 +1,240 @@
+//! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
+//! were tuned on it) and `emergency_holdout.json` (written after tuning; its first, untouched run
+//! is the honest estimate in BENCHMARKS.md, "Emergency detection", and its misses were fixed
+//! afterwards), plus the ordinary FAQ questions of `dev_questions.json` and
+//! `holdout_questions.json`, none of which may be raised as an emergency.
+//!
+//! Targets: recall with the right service ≥ 99 % per kind and overall, false alarms ≤ 2 %,
+//! every emergency recognised in a set names the expected services in the expected order, and
+//! ≥ 90 % of the labelled crime reports recognised with their kind. Run with `--nocapture` to
+//! see the figures and the misses: `cargo test -p caunoi-text --test emergencies -- --nocapture`.
+
+use std::collections::BTreeMap;
+
+use caunoi_text::normalize::normalize;
+use caunoi_text::safety::{EmergencyKind, ReportKind, Safety, assess};
+use serde::Deserialize;
+
+const TARGET_RECALL: f64 = 0.99;
+const MAX_FALSE_ALARMS: f64 = 0.02;
+const TARGET_REPORTS: f64 = 0.9;
+
+#[derive(Deserialize)]
+struct Item {
+    text: String,
+    expected: String,
+    #[serde(default)]
+    group: String,
+}
+
+fn load(name: &str) -> Vec<Item> {
+    let path = format!("{}/../../kb/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn emergency_kind(label: &str) -> Option<EmergencyKind> {
+    EmergencyKind::ALL.into_iter().find(|k| k.as_str() == label)
+}
+
+fn report_kind(label: &str) -> Option<ReportKind> {
+    let name = label.strip_prefix("report:")?;
+    ReportKind::ALL.into_iter().find(|k| k.as_str() == name)
+}
+
+fn describe(outcome: Option<Safety>) -> String {
+    match outcome {
+        Some(Safety::Emergency(k)) => format!("emergency {} ({})", k.as_str(), k.numbers()),
+        Some(Safety::Report(k)) => format!("report {}", k.as_str()),
+        None => "none".to_owned(),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    right_service: usize,
+    right_kind: usize,
+}
+
+/// Figures of one labelled set; the failures, as lines, are collected in `problems`.
+struct Figures {
+    per_kind: BTreeMap<&'static str, Tally>,
+    emergencies: Tally,
+    non_emergencies: usize,
+    false_alarms: usize,
+    reports: usize,
+    reports_right: usize,
+    misses: Vec<String>,
+    wrong_number: Vec<String>,
+    alarms: Vec<String>,
+}
+
+fn measure(items: &[Item]) -> Figures {
+    let mut f = Figures {
+        per_kind: BTreeMap::new(),
+        emergencies: Tally::default(),
+        non_emergencies: 0,
+        false_alarms: 0,
+        reports: 0,
+        reports_right: 0,
+        misses: Vec::new(),
+        wrong_number: Vec::new(),
+        alarms: Vec::new(),
+    };
+    for item in items {
+        let outcome = assess(&item.text);
+        if let Some(expected) = emergency_kind(&item.expected) {
+            let tally = f.per_kind.entry(expected.as_str()).or_default();
+            tally.total += 1;
+            f.emergencies.total += 1;
+            match outcome {
+                Some(Safety::Emergency(found)) if found.services() == expected.services() => {
+                    tally.right_service += 1;
+                    f.emergencies.right_service += 1;
+                    if found == expected {
+                        tally.right_kind += 1;
+                        f.emergencies.right_kind += 1;
+                    }
+                }
+                Some(Safety::Emergency(_)) => {
+                    f.wrong_number.push(format!(
+                        "[{}, {}] {:?} → {} (expected {})",
+                        item.expected,
+                        item.group,
+                        item.text,
+                        describe(outcome),
+                        expected.numbers()
+                    ));
+                }
+                _ => f.misses.push(format!(
+                    "[{}, {}] {:?} → {}",
+                    item.expected,
+                    item.group,
+                    item.text,
+                    describe(outcome)
+                )),
+            }
+            continue;
+        }
+        f.non_emergencies += 1;
+        if let Some(Safety::Emergency(_)) = outcome {
+            f.false_alarms += 1;
+            f.alarms.push(format!("[{}, {}] {:?} → {}", item.expected, item.group, item.text, describe(outcome)));
+        }
+        if let Some(expected) = report_kind(&item.expected) {
+            f.reports += 1;
+            if outcome == Some(Safety::Report(expected)) {
+                f.reports_right += 1;
+            } else {
+                f.misses.push(format!("[{}, {}] {:?} → {}", item.expected, item.group, item.text, describe(outcome)));
+            }
+        }
+    }
+    f
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
+}
+
+/// Prints the figures and returns what misses the targets.
+fn report(name: &str, f: &Figures) -> Vec<String> {
+    let mut problems = Vec::new();
+    println!("== {name}: {} emergencies, {} non-emergencies", f.emergencies.total, f.non_emergencies);
+    println!("{:<18} {:>5} {:>14} {:>12}", "kind", "n", "right service", "right kind");
+    for (kind, t) in &f.per_kind {
+        let recall = share(t.right_service, t.total);
+        println!(
+            "{kind:<18} {:>5} {:>8}/{:<3} {:>5.1}% {:>8}/{:<3}",
+            t.total,
+            t.right_service,
+            t.total,
+            100.0 * recall,
+            t.right_kind,
+            t.total
+        );
+        if recall < TARGET_RECALL {
+            problems.push(format!("{name}: recall of {kind} {:.1}% < 99%", 100.0 * recall));
+        }
+    }
+    let overall = share(f.emergencies.right_service, f.emergencies.total);
+    println!(
+        "{:<18} {:>5} {:>8}/{:<3} {:>5.1}% {:>8}/{:<3}",
+        "overall",
+        f.emergencies.total,
+        f.emergencies.right_service,
+        f.emergencies.total,
+        100.0 * overall,
+        f.emergencies.right_kind,
+        f.emergencies.total
+    );
+    if overall < TARGET_RECALL {
+        problems.push(format!("{name}: overall recall {:.1}% < 99%", 100.0 * overall));
+    }
+    let alarms = share(f.false_alarms, f.non_emergencies);
+    println!("false alarms       {}/{} = {:.1}%", f.false_alarms, f.non_emergencies, 100.0 * alarms);
+    if f.non_emergencies > 0 && alarms > MAX_FALSE_ALARMS {
+        problems.push(format!("{name}: false alarms {:.1}% > 2%", 100.0 * alarms));
+    }
+    if f.reports > 0 {
+        println!("crime reports      {}/{} recognised with the right kind", f.reports_right, f.reports);
+        if share(f.reports_right, f.reports) < TARGET_REPORTS {
+            problems.push(format!("{name}: crime reports {}/{} < 90%", f.reports_right, f.reports));
+        }
+    }
+    for line in f.misses.iter().chain(&f.wrong_number).chain(&f.alarms) {
+        println!("  {line}");
+    }
+    for line in &f.wrong_number {
+        problems.push(format!("{name}: wrong first number: {line}"));
+    }
+    problems
+}
+
+fn assert_targets(name: &str, items: &[Item]) {
+    let problems = report(name, &measure(items));
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn development_set_meets_the_targets() {
+    let items = load("emergency_dev.json");
+    assert!(items.len() >= 600, "the development set has {} messages", items.len());
+    assert_targets("emergency_dev.json", &items);
+}
+
+/// The FAQ question sets are ordinary questions, except for a few out-of-scope messages that
+/// describe an emergency (they are labelled in the emergency sets, and counted there).
+#[test]
+fn faq_questions_raise_no_emergency() {
+    let labelled: Vec<(String, String)> = load("emergency_dev.json")
+        .into_iter()
+        .map(|i| (normalize(&i.text), i.expected))
+        .filter(|(_, expected)| emergency_kind(expected).is_some())
+        .collect();
+    let mut checked = 0;
+    let mut alarms = Vec::new();
+    for name in ["dev_questions.json", "holdout_questions.json"] {
+        for item in load(name) {
+            let text = normalize(&item.text);
+            if labelled.iter().any(|(t, _)| *t == text) {
+                continue;
+            }
+            checked += 1;
+            if let Some(Safety::Emergency(kind)) = assess(&item.text) {
+                alarms.push(format!("{name}: {:?} → {}", item.text, kind.as_str()));
+            }
+        }
+    }
+    println!("FAQ questions: {} checked, {} raised as an emergency", checked, alarms.len());
+    assert!(checked > 200, "{checked} FAQ questions checked");
+    assert!(alarms.is_empty(), "{}", alarms.join("\n"));
+}
+
+#[test]
+fn holdout_set_meets_the_targets() {
+    let items = load("emergency_holdout.json");
+    assert!(items.len() >= 150, "the holdout set has {} messages", items.len());
+    assert_targets("emergency_holdout.json", &items);
+}

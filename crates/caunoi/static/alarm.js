@@ -1,0 +1,180 @@
+// The duty alarm, on every console page of a signed-in officer. It owns the page's one live
+// stream (/inbox/events, server-sent events; the inbox pages pass their own URL through
+// data-live-events) and re-broadcasts each change as a `caunoi:live` DOM event for inbox.js.
+//
+// An urgent conversation that waits in the officer's units, or is assigned to the officer,
+// rings until it is acknowledged on this device ("Đã nhận", or opening it): a red banner on
+// every page, a two-tone sound every few seconds (once the page has been touched: browsers
+// allow sound only after a gesture), vibration, a flashing tab title and a desktop
+// notification that stays until clicked (after the officer allowed notifications with the
+// bell button). The acknowledgement is kept per device (localStorage), so moving from page to
+// page does not silence an alarm nobody has seen. No inline script (CSP).
+(function () {
+  'use strict';
+  var box = document.getElementById('alarm');
+  if (!box || !window.EventSource) { return; }
+  var text = box.querySelector('.alarm-text');
+  var open = box.querySelector('.alarm-open');
+  var ackBtn = box.querySelector('.alarm-ack');
+  var bell = document.getElementById('alarm-bell');
+  var KEY = 'caunoi-alarm-ack';
+  var REPEAT_MS = 5000;
+  var host = document.querySelector('[data-live-events]');
+  var here = Number((host && host.getAttribute('data-conversation')) || 0);
+  var url = host ? host.getAttribute('data-live-events') : box.getAttribute('data-events');
+  var baseTitle = document.title;
+  var current = null;
+  var repeat = null;
+  var flash = null;
+  var notified = 0;
+  var audio = null;
+
+  function t(name) { return box.getAttribute('data-t-' + name) || ''; }
+  function acked() {
+    try { return Number(localStorage.getItem(KEY) || 0); } catch (e) { return 0; }
+  }
+  function setAcked(id) {
+    try { localStorage.setItem(KEY, String(Math.max(id, acked()))); } catch (e) { /* private mode */ }
+  }
+
+  // Sound: a Web Audio context, resumed by the first touch or key on the page.
+  function arm() {
+    try {
+      if (!audio) {
+        var Ctx = window.AudioContext || window.webkitAudioContext;
+        if (!Ctx) { return; }
+        audio = new Ctx();
+      }
+      if (audio.state === 'suspended') { audio.resume(); }
+    } catch (e) { audio = null; }
+    showBell();
+  }
+  document.addEventListener('pointerdown', arm, true);
+  document.addEventListener('keydown', arm, true);
+
+  function tone(freq, start, length) {
+    var osc = audio.createOscillator();
+    var gain = audio.createGain();
+    osc.type = 'square';
+    osc.frequency.value = freq;
+    gain.gain.setValueAtTime(0.0001, start);
+    gain.gain.exponentialRampToValueAtTime(0.25, start + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, start + length);
+    osc.connect(gain);
+    gain.connect(audio.destination);
+    osc.start(start);
+    osc.stop(start + length + 0.05);
+  }
+  function beep() {
+    if (!audio || audio.state !== 'running') { return false; }
+    var now = audio.currentTime;
+    for (var i = 0; i < 3; i += 1) {
+      tone(880, now + i * 0.5, 0.22);
+      tone(660, now + i * 0.5 + 0.25, 0.22);
+    }
+    return true;
+  }
+
+  function notify(alarm) {
+    if (!window.Notification || Notification.permission !== 'granted' || notified >= alarm.newest) { return; }
+    notified = alarm.newest;
+    try {
+      var n = new Notification(t('title'), {
+        body: t('body'), tag: 'caunoi-urgent', renotify: true, requireInteraction: true,
+      });
+      n.onclick = function () { window.focus(); if (alarm.href) { window.location.href = alarm.href; } n.close(); };
+    } catch (e) { /* some browsers allow notifications only from a service worker */ }
+  }
+
+  function ringOnce() {
+    var sounded = beep();
+    box.classList.toggle('silent', !sounded);
+    // Browsers refuse vibration before the page was touched (and log it as an error).
+    var touched = !navigator.userActivation || navigator.userActivation.hasBeenActive;
+    if (navigator.vibrate && touched) { try { navigator.vibrate([300, 150, 300, 150, 300]); } catch (e) { /* ignored */ } }
+  }
+
+  function ring(alarm) {
+    var fresh = !current || current.newest !== alarm.newest;
+    current = alarm;
+    text.textContent = alarm.count > 1 ? t('many').replace('{n}', String(alarm.count)) : t('one');
+    if (alarm.href) { open.href = alarm.href; open.hidden = false; } else { open.hidden = true; }
+    box.hidden = false;
+    document.body.classList.add('alarm-on');
+    if (fresh) {
+      box.classList.remove('ringing');
+      void box.offsetWidth; // restart the animation
+      box.classList.add('ringing');
+    }
+    notify(alarm);
+    if (!repeat) {
+      ringOnce();
+      repeat = setInterval(ringOnce, REPEAT_MS);
+    }
+    if (!flash) {
+      var n = 0;
+      flash = setInterval(function () {
+        document.title = (n % 2 === 0) ? '🔴 ' + t('flash') + ' · ' + baseTitle : baseTitle;
+        n += 1;
+      }, 800);
+    }
+  }
+
+  function stop() {
+    current = null;
+    box.hidden = true;
+    document.body.classList.remove('alarm-on');
+    if (repeat) { clearInterval(repeat); repeat = null; }
+    if (flash) { clearInterval(flash); flash = null; document.title = baseTitle; }
+  }
+
+  function handle(alarm) {
+    if (!alarm || !alarm.newest || alarm.count === 0) { stop(); return; }
+    if (here && here === alarm.newest) { setAcked(alarm.newest); }
+    if (alarm.newest > acked()) { ring(alarm); } else { stop(); }
+  }
+
+  ackBtn.addEventListener('click', function () {
+    if (current) { setAcked(current.newest); }
+    stop();
+  });
+  open.addEventListener('click', function () { if (current) { setAcked(current.newest); } });
+  // Acknowledged in another tab of this device.
+  window.addEventListener('storage', function (e) {
+    if (e.key === KEY && current && current.newest <= acked()) { stop(); }
+  });
+
+  // The bell: allows desktop notifications and tests the sound, after a click.
+  function showBell() {
+    if (!bell) { return; }
+    var allowed = window.Notification && Notification.permission === 'granted';
+    var sound = audio && audio.state === 'running';
+    bell.classList.toggle('on', !!(allowed && sound));
+    bell.title = allowed ? t('bell-on') : t('bell-off');
+  }
+  if (bell) {
+    bell.hidden = false;
+    bell.addEventListener('click', function () {
+      arm();
+      beep();
+      if (window.Notification && Notification.permission === 'default') {
+        Notification.requestPermission().then(showBell, showBell);
+      }
+      showBell();
+    });
+    showBell();
+  }
+
+  var source = new EventSource(url);
+  source.addEventListener('ready', function (ev) {
+    try { handle(JSON.parse(ev.data).alarm); } catch (e) { /* a malformed event is skipped */ }
+  });
+  source.addEventListener('change', function (ev) {
+    var data = {};
+    try { data = JSON.parse(ev.data); } catch (e) { return; }
+    handle(data.alarm);
+    document.dispatchEvent(new CustomEvent('caunoi:live', { detail: data }));
+  });
+  window.addEventListener('beforeunload', function () { source.close(); });
+  document.body.setAttribute('data-live', 'on');
+})();

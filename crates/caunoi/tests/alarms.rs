@@ -1,0 +1,107 @@
+//! The urgent alarm: a fire reported in the web chat raises the conversation's alarm; while no
+//! officer who can work it opens it, it widens every two minutes (the app's clock is moved, not
+//! waited for), each step on the conversation's timeline; opening it stops the widening. Runs
+//! on SQLite, and on PostgreSQL when `CAUNOI_TEST_DATABASE_URL` is set.
+
+use caunoi::inbox::alarms::{ESCALATE_AFTER_SECONDS, escalate_due};
+use caunoi::inbox::store::alarm_of;
+use caunoi_testkit::{Options, TestApp};
+
+const UNIT: &str = "qn-bai-chay";
+
+async fn fire_conversation(t: &TestApp) -> i64 {
+    let c = t.client();
+    assert_eq!(c.get(t.url(&format!("/u/{UNIT}/chat"))).send().await.unwrap().status(), 200);
+    let r = c
+        .post(t.url(&format!("/u/{UNIT}/chat/messages")))
+        .json(&serde_json::json!({ "text": "nha toi bi chay, cuu voi" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let db = &t.app.db;
+    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT id FROM conversations WHERE urgent = $1 ORDER BY id DESC LIMIT 1")
+        .bind(true)
+        .fetch_one(pool)
+        .await)
+    .expect("an urgent conversation")
+}
+
+async fn steps(t: &TestApp, id: i64) -> Vec<String> {
+    let db = &t.app.db;
+    caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT reason FROM conversation_events WHERE conversation_id = $1 AND action = 'escalated' ORDER BY id"
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await)
+    .expect("events")
+}
+
+#[tokio::test]
+async fn an_unopened_alarm_widens_every_two_minutes_until_an_officer_opens_it() {
+    let t = TestApp::spawn_with(Options { demo: true, workers_off: true, ..Default::default() }).await;
+    let id = fire_conversation(&t).await;
+    assert_eq!(alarm_of(&t.app.db, id).await.unwrap(), Some((0, None)), "raised with the emergency");
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 0, "not before two minutes");
+
+    t.app.clock.advance(ESCALATE_AFTER_SECONDS + 1);
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 1);
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 0, "one step at a time");
+    let first = steps(&t, id).await;
+    assert_eq!(first.len(), 1);
+    assert!(first[0].contains("báo cho tất cả cán bộ của đơn vị"), "{first:?}");
+    t.app.clock.advance(ESCALATE_AFTER_SECONDS + 1);
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 1);
+    assert!(steps(&t, id).await[1].contains("lãnh đạo đơn vị và đơn vị cấp trên"));
+
+    // The ward officer opens it: acknowledged, nothing widens any more.
+    let officer = t.login("canbo.baichay").await;
+    let (status, page) = t.get(&officer, &format!("/inbox/{id}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Báo động tin khẩn lan rộng"), "the steps are on the timeline");
+    let (level, acknowledged) = alarm_of(&t.app.db, id).await.unwrap().expect("alarm");
+    assert_eq!(level, 2);
+    assert!(acknowledged.is_some());
+    t.app.clock.advance(10 * ESCALATE_AFTER_SECONDS);
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 0);
+    assert_eq!(steps(&t, id).await.len(), 2);
+}
+
+#[tokio::test]
+async fn the_last_step_is_the_parent_units_duty_desk_and_a_closed_conversation_stops() {
+    let t = TestApp::spawn_with(Options { demo: true, workers_off: true, ..Default::default() }).await;
+    let id = fire_conversation(&t).await;
+    for _ in 0..3 {
+        t.app.clock.advance(ESCALATE_AFTER_SECONDS + 1);
+        assert_eq!(escalate_due(&t.app).await.unwrap(), 1);
+    }
+    assert!(steps(&t, id).await[2].contains("trực ban đơn vị cấp trên"));
+    t.app.clock.advance(10 * ESCALATE_AFTER_SECONDS);
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 0, "no step after the last");
+
+    // Another emergency, closed before anyone opened it: its alarm stops with it.
+    let second = {
+        let c = t.client();
+        c.get(t.url(&format!("/u/{UNIT}/chat"))).send().await.unwrap();
+        c.post(t.url(&format!("/u/{UNIT}/chat/messages")))
+            .json(&serde_json::json!({ "text": "co nguoi danh nhau cam dao truoc nha" }))
+            .send()
+            .await
+            .unwrap();
+        let db = &t.app.db;
+        caunoi::db_read!(db, pool => sqlx::query_scalar::<_, i64>("SELECT MAX(id) FROM conversations").fetch_one(pool).await)
+            .unwrap()
+    };
+    assert_ne!(second, id);
+    let db = &t.app.db;
+    caunoi::db_write!(db, pool => sqlx::query("UPDATE conversations SET status = 'closed', urgent = $1 WHERE id = $2")
+        .bind(false)
+        .bind(second)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    t.app.clock.advance(ESCALATE_AFTER_SECONDS + 1);
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 0);
+}

@@ -1,0 +1,85 @@
+// The duty alarm in a real browser: the duty officer of Bãi Cháy has the console open on a page
+// that is not the inbox; a citizen on a phone reports a fight in the web chat; the officer's
+// page rings (the red banner, a desktop notification) and keeps ringing from page to page until
+// "Đã nhận". The citizen's header says the conversation waits for an officer.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir } from '../lib.js';
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startCaunoi();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// Records the desktop notifications a page raises (headless Chromium shows none).
+const RECORD_NOTIFICATIONS = () => {
+  window.__notifications = [];
+  class RecordedNotification {
+    constructor(title, options) { window.__notifications.push({ title, body: options && options.body }); }
+    close() {}
+  }
+  RecordedNotification.permission = 'granted';
+  RecordedNotification.requestPermission = () => Promise.resolve('granted');
+  window.Notification = RecordedNotification;
+};
+
+test('an emergency in the web chat rings on the duty officer\'s open console until acknowledged', async () => {
+  const officerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  await officerCtx.addInitScript(RECORD_NOTIFICATIONS);
+  const officer = await officerCtx.newPage();
+  const officerErrors = watchErrors(officer);
+  await signIn(officer, server.base, 'trucban.baichay');
+  await officer.goto(`${server.base}/kb`);
+  await officer.waitForSelector('body[data-live="on"]');
+  assert.ok(await officer.locator('#alarm').isHidden(), 'quiet before anything happens');
+
+  const citizenCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const citizen = await citizenCtx.newPage();
+  const citizenErrors = watchErrors(citizen);
+  await citizen.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await citizen.fill('#text', 'co nguoi danh nhau cam dao o cho ha long, cuu voi');
+  await citizen.click('#send');
+  await citizen.locator('.msg.out .bubble', { hasText: 'KHẨN CẤP' }).first().waitFor({ timeout: 20_000 });
+  await citizen.locator('#chat-state[data-state="waiting_human"]').waitFor({ timeout: 10_000 });
+  assert.match(await citizen.textContent('#chat-state'), /Đang chờ cán bộ/);
+  await citizen.screenshot({ path: join(resultsDir, 'alarm-citizen-phone.png') });
+
+  // The officer's page rings within a few seconds.
+  await officer.locator('#alarm:not([hidden])').waitFor({ timeout: 20_000 });
+  assert.match(await officer.textContent('#alarm .alarm-text'), /KHẨN/);
+  const href = await officer.getAttribute('#alarm .alarm-open', 'href');
+  assert.match(href, /^\/inbox\/\d+$/);
+  const notes = await officer.evaluate(() => window.__notifications);
+  assert.equal(notes.length, 1, `one desktop notification: ${JSON.stringify(notes)}`);
+  assert.match(notes[0].title, /khẩn cấp/i);
+  assert.ok(!/danh nhau|dao/.test(JSON.stringify(notes)), 'no message text in the notification');
+  await officer.screenshot({ path: join(resultsDir, 'alarm-officer.png') });
+
+  // Another page: still ringing (not acknowledged).
+  await officer.goto(`${server.base}/units`);
+  await officer.locator('#alarm:not([hidden])').waitFor({ timeout: 10_000 });
+  // Acknowledged: quiet, and it stays quiet after a reload.
+  await officer.click('#alarm .alarm-ack');
+  assert.ok(await officer.locator('#alarm').isHidden());
+  await officer.reload();
+  await officer.waitForSelector('body[data-live="on"]');
+  await officer.waitForTimeout(2500);
+  assert.ok(await officer.locator('#alarm').isHidden(), 'an acknowledged alarm does not ring again');
+
+  // The conversation is in the inbox, urgent first.
+  await officer.goto(`${server.base}${href}`);
+  assert.match(await officer.textContent('#thread'), /danh nhau/);
+  assert.deepEqual(officerErrors, [], 'no script or CSP errors on the console');
+  assert.deepEqual(citizenErrors, [], 'no script or CSP errors in the chat');
+  await officerCtx.close();
+  await citizenCtx.close();
+});
