@@ -83,3 +83,28 @@ test('an emergency in the web chat rings on the duty officer\'s open console unt
   await officerCtx.close();
   await citizenCtx.close();
 });
+
+test('a watched inbox whose session ended shows a sign-in prompt over itself, never a nested sign-in page', async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const inbox = await ctx.newPage();
+  await signIn(inbox, server.base, 'canbo.baichay');
+  await inbox.goto(`${server.base}/inbox?queue=unit`);
+  await inbox.waitForSelector('body[data-live="on"]');
+  // The session ends elsewhere (signed out in another tab; the idle timeout does the same).
+  const other = await ctx.newPage();
+  await other.goto(`${server.base}/account`);
+  await Promise.all([other.waitForNavigation(), other.click('form[action="/logout"] button')]);
+  // Something changes in the unit: the page tries to refresh its list.
+  const citizen = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const chat = await citizen.newPage();
+  await chat.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await chat.fill('#text', 'cho em gap can bo');
+  await chat.click('#send');
+  await inbox.locator('#session-ended:not([hidden])').waitFor({ timeout: 20_000 });
+  assert.match(await inbox.textContent('#session-ended'), /Phiên đăng nhập đã hết/);
+  assert.equal(await inbox.getAttribute('#session-ended-login', 'href'), '/login?next=%2Finbox%3Fqueue%3Dunit');
+  assert.equal(await inbox.locator('#inbox-list form[action="/login"], #inbox-list #password').count(), 0, 'no sign-in page nested in the list');
+  await inbox.screenshot({ path: join(resultsDir, 'session-ended.png') });
+  await ctx.close();
+  await citizen.close();
+});

@@ -26,10 +26,11 @@ pub enum AuditAction {
     KbChanged,
     KbImported,
     OutboxRetried,
+    MediaExpired,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 18] = [
+    pub const ALL: [AuditAction; 19] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -48,6 +49,7 @@ impl AuditAction {
         AuditAction::KbChanged,
         AuditAction::KbImported,
         AuditAction::OutboxRetried,
+        AuditAction::MediaExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -70,6 +72,7 @@ impl AuditAction {
             AuditAction::KbChanged => "kb_changed",
             AuditAction::KbImported => "kb_imported",
             AuditAction::OutboxRetried => "outbox_retried",
+            AuditAction::MediaExpired => "media_expired",
         }
     }
 
@@ -97,6 +100,7 @@ impl AuditAction {
             AuditAction::KbChanged => "Sửa cơ sở tri thức",
             AuditAction::KbImported => "Nhập cơ sở tri thức",
             AuditAction::OutboxRetried => "Gửi lại tin nhắn lỗi",
+            AuditAction::MediaExpired => "Xoá ảnh/video hết thời hạn lưu trữ",
         }
     }
 
@@ -120,6 +124,7 @@ impl AuditAction {
             AuditAction::KbChanged => "Changed the knowledge base",
             AuditAction::KbImported => "Imported the knowledge base",
             AuditAction::OutboxRetried => "Retried a failed message",
+            AuditAction::MediaExpired => "Removed media past its retention period",
         }
     }
 }

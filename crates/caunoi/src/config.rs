@@ -3,6 +3,7 @@
 //! [`Config`] that the rest of the program trusts.
 
 use crate::crypto::{self, KEY_LEN};
+use crate::media::space::{FreeFloor, parse_bytes};
 use crate::proxies::TrustedProxies;
 use caunoi_zalo::signature::{MacFirstTerm, MacSecret, MacVariant, SignatureConfig, VerifyMode};
 use serde::Deserialize;
@@ -28,6 +29,12 @@ pub struct FileConfig {
     pub trusted_proxies: Option<String>,
     pub zalo_requests_per_minute: Option<u32>,
     pub metrics_token: Option<String>,
+    pub media_free_floor: Option<String>,
+    pub upload_quota_session_hour: Option<String>,
+    pub upload_quota_session_day: Option<String>,
+    pub upload_quota_address_hour: Option<String>,
+    pub upload_quota_address_day: Option<String>,
+    pub media_retention_days: Option<String>,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<Switch>,
 }
@@ -90,8 +97,31 @@ pub struct Overrides {
     /// The data directory must exist already (commands that only read, such as `kb ask`): a
     /// mistyped path is an error instead of a new, empty database.
     pub existing_data_dir: bool,
+    pub media_free_floor: Option<String>,
+    pub upload_quota_session_hour: Option<String>,
+    pub upload_quota_session_day: Option<String>,
+    pub upload_quota_address_hour: Option<String>,
+    pub upload_quota_address_day: Option<String>,
+    pub media_retention_days: Option<String>,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<bool>,
+}
+
+/// Bytes the web chat accepts in uploads over a window, per chat session and per client
+/// address (many citizens share one address behind a mobile carrier's NAT, hence the room).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuotas {
+    pub session_hour: u64,
+    pub session_day: u64,
+    pub address_hour: u64,
+    pub address_day: u64,
+}
+
+impl Default for UploadQuotas {
+    /// 200 MB an hour and 500 MB a day per chat; 1 GB an hour and 4 GB a day per address.
+    fn default() -> Self {
+        UploadQuotas { session_hour: 200 << 20, session_day: 500 << 20, address_hour: 1 << 30, address_day: 4 << 30 }
+    }
 }
 
 /// The resolved configuration.
@@ -122,6 +152,13 @@ pub struct Config {
     pub zalo_requests_per_minute: std::num::NonZeroU32,
     /// A bearer token that lets a monitoring system on another machine read `/metrics`.
     pub metrics_token: Option<String>,
+    /// Uploads are refused while the media disk has less free space than this.
+    pub media_free_floor: FreeFloor,
+    /// The web chat's upload byte quotas.
+    pub upload_quotas: UploadQuotas,
+    /// Days after its last conversation was closed that a citizen's media is removed; `None`
+    /// keeps it (the default).
+    pub media_retention_days: Option<u32>,
     /// The contact push services see in every Web Push request (the VAPID `sub`, RFC 8292 §2.1):
     /// `mailto:` or `https:`. Default: the public URL when it is https.
     pub push_contact: String,
@@ -153,6 +190,8 @@ pub enum ConfigError {
     ZaloApiUrl(String),
     #[error("trusted_proxies is not valid: {0}; use IPs or CIDR ranges, comma-separated (127.0.0.1, 10.0.0.0/8)")]
     TrustedProxies(#[from] crate::proxies::InvalidProxy),
+    #[error("{key} is not valid: {reason}")]
+    Media { key: &'static str, reason: String },
     #[error("push_contact {0:?} is not valid: use mailto:someone@example.vn or an https:// address")]
     PushContact(String),
     #[error("cannot prepare the data directory {path}: {reason}")]
@@ -232,6 +271,47 @@ impl Config {
         if !SESSION_IDLE_MINUTES.contains(&idle) {
             return Err(ConfigError::SessionIdle(idle));
         }
+        let media_free_floor = match o.media_free_floor.clone().or(file.media_free_floor) {
+            Some(text) => text.parse().map_err(|reason| ConfigError::Media { key: "media_free_floor", reason })?,
+            None => FreeFloor::default(),
+        };
+        let quota = |key: &'static str, given: Option<String>, default: u64| match given {
+            Some(text) => match parse_bytes(&text) {
+                Ok(n) if n > 0 => Ok(n),
+                Ok(_) => Err(ConfigError::Media { key, reason: "a quota must be more than 0".into() }),
+                Err(reason) => Err(ConfigError::Media { key, reason }),
+            },
+            None => Ok(default),
+        };
+        let d = UploadQuotas::default();
+        let upload_quotas = UploadQuotas {
+            session_hour: quota(
+                "upload_quota_session_hour",
+                o.upload_quota_session_hour.clone().or(file.upload_quota_session_hour),
+                d.session_hour,
+            )?,
+            session_day: quota(
+                "upload_quota_session_day",
+                o.upload_quota_session_day.clone().or(file.upload_quota_session_day),
+                d.session_day,
+            )?,
+            address_hour: quota(
+                "upload_quota_address_hour",
+                o.upload_quota_address_hour.clone().or(file.upload_quota_address_hour),
+                d.address_hour,
+            )?,
+            address_day: quota(
+                "upload_quota_address_day",
+                o.upload_quota_address_day.clone().or(file.upload_quota_address_day),
+                d.address_day,
+            )?,
+        };
+        let media_retention_days = match o.media_retention_days.clone().or(file.media_retention_days) {
+            None => None,
+            Some(text) => {
+                parse_retention(&text).map_err(|reason| ConfigError::Media { key: "media_retention_days", reason })?
+            }
+        };
         let push_contact = match o.push_contact.clone().or(file.push_contact) {
             Some(c) => c.trim().to_string(),
             None if public_url.starts_with("https://") => public_url.clone(),
@@ -260,6 +340,9 @@ impl Config {
             trusted_proxies,
             zalo_requests_per_minute,
             metrics_token: o.metrics_token.clone().or(file.metrics_token).filter(|t| !t.trim().is_empty()),
+            media_free_floor,
+            upload_quotas,
+            media_retention_days,
             push_contact,
             push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints.map(|s| s.0)).unwrap_or(false),
         })
@@ -270,6 +353,21 @@ impl Config {
         self.public_url.starts_with("https://")
     }
 }
+
+/// `off` (or empty), or a number of days, at least [`MIN_RETENTION_DAYS`].
+fn parse_retention(text: &str) -> Result<Option<u32>, String> {
+    let t = text.trim();
+    if t.is_empty() || t.eq_ignore_ascii_case("off") {
+        return Ok(None);
+    }
+    match t.parse::<u32>() {
+        Ok(days) if days >= MIN_RETENTION_DAYS => Ok(Some(days)),
+        _ => Err(format!("{t:?}: use off, or a number of days of at least {MIN_RETENTION_DAYS}")),
+    }
+}
+
+/// The shortest retention accepted: a typo must not remove evidence of last week.
+pub const MIN_RETENTION_DAYS: u32 = 30;
 
 fn display_host(addr: &SocketAddr) -> String {
     if addr.ip().is_unspecified() { format!("127.0.0.1:{}", addr.port()) } else { addr.to_string() }
@@ -346,6 +444,30 @@ mod tests {
         assert_eq!(c.secret_key, again.secret_key);
         assert!(!c.tls());
         assert!(c.trusted_proxies.is_empty(), "nobody's X-Forwarded-For is believed by default");
+        assert_eq!((c.media_free_floor, c.upload_quotas), (FreeFloor::Bytes(2 << 30), UploadQuotas::default()));
+        assert_eq!(c.media_retention_days, None, "media is kept unless a retention is set");
+    }
+
+    #[test]
+    fn media_limits_come_from_flags_before_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("c.toml");
+        std::fs::write(
+            &file,
+            "media_free_floor = \"5%\"\nupload_quota_session_hour = \"50MB\"\nupload_quota_address_day = \"8GB\"\n",
+        )
+        .unwrap();
+        let o = Overrides {
+            data_dir: Some(dir.path().to_path_buf()),
+            config_file: Some(file),
+            upload_quota_session_hour: Some("20MB".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&o).unwrap();
+        assert_eq!(c.media_free_floor, FreeFloor::Percent(5));
+        assert_eq!(c.upload_quotas.session_hour, 20 << 20, "the flag wins over the file");
+        assert_eq!(c.upload_quotas.address_day, 8 << 30);
+        assert_eq!(c.upload_quotas.session_day, UploadQuotas::default().session_day);
     }
 
     #[test]
@@ -366,6 +488,14 @@ mod tests {
         assert!(e.to_string().contains("session_idle_minutes 0"), "{e}");
         let e = Config::resolve(&Overrides { session_idle_minutes: Some(1441), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("1 to 1440"), "{e}");
+        let e = Config::resolve(&Overrides { media_free_floor: Some("plenty".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("media_free_floor"), "{e}");
+        let e = Config::resolve(&Overrides { media_retention_days: Some("7".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("at least 30"), "{e}");
+        let c = Config::resolve(&Overrides { media_retention_days: Some("365".into()), ..base.clone() }).unwrap();
+        assert_eq!(c.media_retention_days, Some(365));
+        let e = Config::resolve(&Overrides { upload_quota_session_day: Some("0".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("upload_quota_session_day"), "{e}");
         let e = Config::resolve(&Overrides { push_contact: Some("trucban".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("push_contact"), "{e}");
         let c = Config::resolve(&Overrides { push_contact: Some("mailto:trucban@example.vn".into()), ..base.clone() });

@@ -81,6 +81,7 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     let addr = listener.local_addr().map_err(|e| CliError::Message(e.to_string()))?;
     tracing::info!(address = %addr, public_url = %app.config.public_url, "caunoi is listening");
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
+    tokio::spawn(strip_stored_media(app.config.data_dir.clone()));
     let workers = crate::channels::start_workers(&app);
     let push_worker = crate::push::start_worker(&app);
     let router = crate::web::routes::router(app.clone());
@@ -110,6 +111,15 @@ pub async fn spawn(app: App) -> std::io::Result<(SocketAddr, tokio::task::JoinHa
     Ok((addr, handle))
 }
 
+/// Photos stored before caunoi stripped metadata get their served copy cleaned, once.
+async fn strip_stored_media(data_dir: std::path::PathBuf) {
+    match crate::media::strip_stored(&data_dir).await {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(photos = n, "stored photos cleaned of their metadata"),
+        Err(e) => tracing::warn!(error = %e, "stored photos could not all be cleaned of their metadata"),
+    }
+}
+
 async fn housekeeping(app: App) {
     let mut tick = tokio::time::interval(Duration::from_secs(10));
     let mut rounds: u64 = 0;
@@ -122,6 +132,17 @@ async fn housekeeping(app: App) {
         }
         if let Err(e) = app.bot_settings().reload(&app.db).await {
             tracing::warn!(error = %e, "bot settings refresh failed");
+        }
+        // Hourly: citizens' media past the retention period, when one is set.
+        if rounds % 360 == 2
+            && let Some(days) = app.config.media_retention_days
+        {
+            let closed_before = app.clock.now_micros() - i64::from(days) * 24 * 3600 * 1_000_000;
+            match crate::conversations::retention::expire_citizen_media(&app, closed_before).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(files = n, "media past its retention period removed"),
+                Err(e) => tracing::warn!(error = %e, "media retention pass failed"),
+            }
         }
         if rounds % 60 != 1 {
             continue;

@@ -165,16 +165,43 @@
     showBell();
   }
 
-  var source = new EventSource(url);
-  source.addEventListener('ready', function (ev) {
+  // A session that ended (the idle timeout) must not leave a page that looks alive: the
+  // stream's own requests are told 401, and a prompt covers the page with the way back.
+  var ended = document.getElementById('session-ended');
+  function sessionEnded() {
+    if (!ended || !ended.hidden) { return; }
+    var login = document.getElementById('session-ended-login');
+    if (login) { login.href = '/login?next=' + encodeURIComponent(location.pathname + location.search); }
+    ended.hidden = false;
+    stop();
+    document.title = '⚠ ' + baseTitle;
+    document.body.setAttribute('data-live', 'ended');
+  }
+  window.caunoiSessionEnded = sessionEnded;
+
+  var source = null;
+  function connect() {
+    source = new EventSource(url);
+    source.addEventListener('ready', onReady);
+    source.addEventListener('change', onChange);
+    source.addEventListener('error', function () {
+      if (source.readyState !== EventSource.CLOSED) { return; }
+      // Closed for good: the session ended (401), or the server is away; ask which.
+      fetch('/account', { credentials: 'same-origin', headers: { 'X-Caunoi-Live': '1' }, method: 'HEAD' })
+        .then(function (r) { if (r.status === 401) { sessionEnded(); } else { setTimeout(connect, 3000); } })
+        .catch(function () { setTimeout(connect, 3000); });
+    });
+  }
+  function onReady(ev) {
     try { handle(JSON.parse(ev.data).alarm); } catch (e) { /* a malformed event is skipped */ }
-  });
-  source.addEventListener('change', function (ev) {
+  }
+  function onChange(ev) {
     var data = {};
     try { data = JSON.parse(ev.data); } catch (e) { return; }
     handle(data.alarm);
     document.dispatchEvent(new CustomEvent('caunoi:live', { detail: data }));
-  });
-  window.addEventListener('beforeunload', function () { source.close(); });
+  }
+  connect();
+  window.addEventListener('beforeunload', function () { if (source) { source.close(); } });
   document.body.setAttribute('data-live', 'on');
 })();

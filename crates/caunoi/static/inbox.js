@@ -9,8 +9,11 @@
 
   function reload(el, url) {
     if (!el || !url) { return; }
-    fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
-      .then(function (r) { return r.ok ? r.text() : null; })
+    fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html', 'X-Caunoi-Live': '1' } })
+      .then(function (r) {
+        if (r.status === 401 && window.caunoiSessionEnded) { window.caunoiSessionEnded(); }
+        return r.ok ? r.text() : null;
+      })
       .then(function (html) {
         if (html === null) { return; }
         var draft = document.activeElement;

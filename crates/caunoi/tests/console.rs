@@ -513,3 +513,19 @@ async fn metrics_are_not_for_the_public() {
     assert!(!caunoi::web::metrics_allowed(Some("other-token"), peer, &h));
     assert!(caunoi::web::metrics_allowed(None, "127.0.0.1".parse().unwrap(), &HeaderMap::new()), "this machine");
 }
+
+#[tokio::test]
+async fn a_live_pages_requests_after_the_session_ended_get_401_not_the_sign_in_page() {
+    let t = TestApp::spawn().await;
+    let nobody = t.client();
+    let r = nobody.get(t.url("/inbox/list?queue=waiting")).header("X-Caunoi-Live", "1").send().await.unwrap();
+    assert_eq!(r.status(), 401, "the page shows its sign-in prompt");
+    let r = nobody.get(t.url("/inbox/events")).header("Accept", "text/event-stream").send().await.unwrap();
+    assert_eq!(r.status(), 401, "the stream stops instead of streaming a sign-in page");
+    let r = nobody.get(t.url("/inbox")).send().await.unwrap();
+    let to = r.headers().get("location").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    assert!(
+        r.status().is_redirection() && to.starts_with("/login"),
+        "a page someone opens still goes to the sign-in: {to}"
+    );
+}

@@ -17,10 +17,24 @@ fn chat(path: &str) -> String {
     format!("/u/{UNIT}/chat{path}")
 }
 
-/// A small MP4: the `ftyp` box the upload recognizes, then bytes that tell their offset apart.
+/// An ISO box.
+fn bx(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut v = ((body.len() + 8) as u32).to_be_bytes().to_vec();
+    v.extend_from_slice(kind);
+    v.extend_from_slice(body);
+    v
+}
+
+/// A small MP4 the upload accepts (`ftyp`, a `moov` with `mvhd` and a track, no metadata
+/// boxes), then `mdat` with bytes that tell their offset apart.
 fn video() -> Vec<u8> {
-    let mut v = b"\0\0\0\x20ftypisom\0\0\x02\0isomiso2avc1mp41".to_vec();
-    v.extend((v.len()..LEN).map(|i| (i % 251) as u8));
+    let ftyp = bx(b"ftyp", b"isom\0\0\x02\0isomiso2avc1mp41");
+    let moov = bx(b"moov", &[bx(b"mvhd", &[0; 100]), bx(b"trak", &bx(b"tkhd", &[0; 84]))].concat());
+    let head = [ftyp, moov].concat();
+    let start = head.len() + 8;
+    let payload: Vec<u8> = (start..LEN).map(|i| (i % 251) as u8).collect();
+    let v = [head, bx(b"mdat", &payload)].concat();
+    assert_eq!(v.len(), LEN);
     v
 }
 

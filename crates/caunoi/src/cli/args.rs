@@ -55,6 +55,24 @@ pub struct ServeArgs {
     /// Reverse proxies (IPs or CIDR ranges, comma-separated) whose X-Forwarded-For names the client. Default: none.
     #[arg(long, env = "CAUNOI_TRUSTED_PROXIES", value_name = "IP|CIDR,...")]
     pub trusted_proxies: Option<String>,
+    /// Free space the media disk must keep; uploads are refused below it (2GiB, 500MB or 5%). Default 2GiB.
+    #[arg(long, env = "CAUNOI_MEDIA_FREE_FLOOR", value_name = "SIZE|PERCENT")]
+    pub media_free_floor: Option<String>,
+    /// Web chat upload bytes per chat session per hour. Default 200MB.
+    #[arg(long, env = "CAUNOI_UPLOAD_QUOTA_SESSION_HOUR", value_name = "SIZE")]
+    pub upload_quota_session_hour: Option<String>,
+    /// Web chat upload bytes per chat session per day. Default 500MB.
+    #[arg(long, env = "CAUNOI_UPLOAD_QUOTA_SESSION_DAY", value_name = "SIZE")]
+    pub upload_quota_session_day: Option<String>,
+    /// Web chat upload bytes per client address per hour. Default 1GB.
+    #[arg(long, env = "CAUNOI_UPLOAD_QUOTA_ADDRESS_HOUR", value_name = "SIZE")]
+    pub upload_quota_address_hour: Option<String>,
+    /// Web chat upload bytes per client address per day. Default 4GB.
+    #[arg(long, env = "CAUNOI_UPLOAD_QUOTA_ADDRESS_DAY", value_name = "SIZE")]
+    pub upload_quota_address_day: Option<String>,
+    /// Days after its conversation was closed that a citizen's photo, video or file is removed (at least 30), or off. Default off.
+    #[arg(long, env = "CAUNOI_MEDIA_RETENTION_DAYS", value_name = "DAYS|off")]
+    pub media_retention_days: Option<String>,
     /// Contact sent to Web Push services with every alarm (VAPID subject): mailto: or https:. Default: the public URL when https.
     #[arg(long, env = "CAUNOI_PUSH_CONTACT", value_name = "mailto:|https:")]
     pub push_contact: Option<String>,
@@ -81,6 +99,12 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         zalo_requests_per_minute: s.zalo_requests_per_minute,
         metrics_token: s.metrics_token.clone(),
         existing_data_dir: false,
+        media_free_floor: s.media_free_floor.clone(),
+        upload_quota_session_hour: s.upload_quota_session_hour.clone(),
+        upload_quota_session_day: s.upload_quota_session_day.clone(),
+        upload_quota_address_hour: s.upload_quota_address_hour.clone(),
+        upload_quota_address_day: s.upload_quota_address_day.clone(),
+        media_retention_days: s.media_retention_days.clone(),
         push_contact: s.push_contact.clone(),
         push_test_endpoints: s.push_test_endpoints,
     }

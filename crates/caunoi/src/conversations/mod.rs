@@ -10,6 +10,7 @@
 //! (which calls the pure `caunoi_core::conversations::plan_turn`) and writes the turn, the
 //! replies and their outbox rows; [`store`] holds the SQL.
 
+pub mod retention;
 pub mod service;
 pub mod store;
 pub mod turns;

@@ -274,6 +274,23 @@ pub async fn media_of(db: &Db, message_id: i64) -> Result<Option<MediaRow>, Stor
     store::media_of(db, message_id).await
 }
 
+/// Citizens' media used only in conversations closed before `closed_before` (see
+/// `store::citizen_media_closed_before`).
+pub async fn citizen_media_closed_before(db: &Db, closed_before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+    store::citizen_media_closed_before(db, closed_before, limit).await
+}
+
+/// Takes a media reference off its messages if they all still lie in conversations closed
+/// before `closed_before`; how many messages lost it.
+pub async fn forget_media_closed_before(db: &Db, media_ref: &str, closed_before: i64) -> Result<u64, StoreError> {
+    store::forget_media_closed_before(db, media_ref, closed_before).await
+}
+
+/// Whether any message refers to `media_ref`.
+pub async fn media_in_use(db: &Db, media_ref: &str) -> Result<bool, StoreError> {
+    store::media_in_use(db, media_ref).await
+}
+
 /// Whether the conversation belongs to the officer's units.
 pub async fn in_officer_scope(db: &Db, officer: OfficerId, conversation: ConversationId) -> Result<bool, StoreError> {
     Ok(store::get_in_scope(db, officer, conversation.0).await?.is_some())

@@ -1083,6 +1083,54 @@ pub async fn set_channel_message_ids(tx: &mut Tx, stamps: &[(i64, &str)]) -> Res
     })
 }
 
+/// Media references of citizens' messages (photos, videos, files they sent) every message of
+/// which lies in a conversation closed before `closed_before`, at most `limit`: what a
+/// retention period may remove. A file is content-addressed, so one reference can back
+/// several messages; one still used by an open or a later-closed conversation is not listed.
+pub async fn citizen_media_closed_before(db: &Db, closed_before: i64, limit: i64) -> Result<Vec<String>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT DISTINCT m.media_ref FROM messages m JOIN conversations c ON c.id = m.conversation_id \
+         WHERE m.media_ref IS NOT NULL AND m.author = 'citizen' \
+           AND c.status = 'closed' AND c.closed_at < $1 \
+           AND NOT EXISTS (SELECT 1 FROM messages m2 JOIN conversations c2 ON c2.id = m2.conversation_id \
+                           WHERE m2.media_ref = m.media_ref \
+                             AND NOT (c2.status = 'closed' AND COALESCE(c2.closed_at, $1) < $1)) \
+         LIMIT $2"
+    )
+    .bind(closed_before)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Takes `media_ref` off every message that has it, if all of them still lie in conversations
+/// closed before `closed_before` (one statement, so a conversation reopened meanwhile keeps
+/// its file); how many messages lost it.
+pub async fn forget_media_closed_before(db: &Db, media_ref: &str, closed_before: i64) -> Result<u64, StoreError> {
+    Ok(db_write!(db, pool => sqlx::query(
+        "UPDATE messages SET media_ref = NULL WHERE media_ref = $2 \
+           AND NOT EXISTS (SELECT 1 FROM messages m2 JOIN conversations c2 ON c2.id = m2.conversation_id \
+                           WHERE m2.media_ref = $2 \
+                             AND NOT (c2.status = 'closed' AND COALESCE(c2.closed_at, $1) < $1))"
+    )
+    .bind(closed_before)
+    .bind(media_ref)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?)
+}
+
+/// Whether any message refers to `media_ref`.
+pub async fn media_in_use(db: &Db, media_ref: &str) -> Result<bool, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM messages WHERE media_ref = $1 LIMIT 1) AS used"
+    )
+    .bind(media_ref)
+    .fetch_one(pool)
+    .await)?
+        > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -505,14 +505,7 @@ async fn reply_to(
     let messages = match attachment {
         None => vec![text_message(text)?],
         Some(a) => {
-            let media_ref = super::media::store(&app.config.data_dir, &a).await.map_err(|e| {
-                tracing::warn!(error = %e, "cannot store an officer's attachment");
-                invalid(
-                    "file",
-                    "Không lưu được tệp. Vui lòng thử lại.",
-                    "The file could not be saved. Please try again.",
-                )
-            })?;
+            let media_ref = super::media::store(&app.config, &a).await.map_err(attachment_refused)?;
             if a.kind.is_image() {
                 let caption = (!text.is_empty()).then(|| text.clone());
                 let p = Payload::Image { media_ref: media_ref.clone(), caption };

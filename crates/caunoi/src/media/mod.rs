@@ -1,18 +1,34 @@
 //! Media (ảnh, video, tệp): the files citizens and officers exchange, in one place for every
 //! feature that holds them (the web chat's uploads, Zalo's downloads, officers' attachments,
 //! next the reports' evidence). A file's type is recognized from its first bytes ([`sniff`]),
-//! never from its declared type or name; each caller decides which types it accepts and up to
-//! what size. Files are stored content-addressed under `<data_dir>/media/<area>/` as
-//! `<sha256>.<ext>` and known by that reference (`web/…`, `zalo/…`, `officer/…`); [`resolve`]
-//! turns a reference back into a path, and [`serve`] streams it with byte ranges to someone the
-//! caller has already allowed to see it.
+//! never from its declared type or name, and then checked whole ([`check`]: photos walked to
+//! their end marker, videos' boxes, documents opened); each caller decides which types it
+//! accepts and up to what size.
+//!
+//! Files are kept under `<data_dir>/media/` and known by a reference `<area>/<sha256>.<ext>`
+//! (`web/…`, `zalo/…`, `officer/…`), where the hash is the SHA-256 of the bytes as received —
+//! the evidence. What is served (to officers' views, back to the citizen, forwarded to Zalo) is
+//! `media/<area>/<sha256>.<ext>`: for a photo, the same photo without its metadata (EXIF with
+//! GPS, XMP, IPTC, comments; see `image`, `jpeg`, `bmff`), for a video the same video with its
+//! metadata boxes blanked. When that differs from what was received, the original is kept in
+//! `media/originals/<area>/<sha256>.<ext>`, which no route serves ([`original`] finds it for an
+//! audited export; [`verify_original`] checks it against its hash). [`resolve`] turns a reference
+//! into the served file, and [`serve`] streams it with byte ranges to someone the caller has
+//! already allowed to see it.
 //!
 //! Invariants: a reference that is not exactly `<area>/<64 hex digits>.<known extension>`
-//! resolves to nothing, so no reference can leave the media directory; a file is written
-//! under a temporary name and renamed into place, so a crash never leaves half a file under a
-//! real name.
+//! resolves to nothing, so no reference can leave the media directory or reach an original; a
+//! file is written under a temporary name and renamed into place, so a crash never leaves half
+//! a file under a real name; an original is in place before its served copy.
 
+pub mod bmff;
+pub mod check;
+mod exif;
+pub mod image;
+mod jpeg;
+pub mod office;
 pub mod serve;
+pub mod space;
 pub mod upload;
 
 use sha2::{Digest, Sha256};
@@ -178,22 +194,177 @@ pub fn dir(data_dir: &Path, area: Area) -> PathBuf {
 /// The extension of a file Zalo sent whose type caunoi does not recognize (kept for officers).
 pub const UNKNOWN_EXTENSION: &str = "bin";
 
-/// Stores `bytes` content-addressed in `area` with extension `ext` (a repeated file is stored
-/// once) and returns its reference `<area>/<sha256>.<ext>`.
+/// The directory of an area's originals (never served).
+pub fn originals_dir(data_dir: &Path, area: Area) -> PathBuf {
+    data_dir.join("media").join("originals").join(area.as_str())
+}
+
+/// Stores `bytes` received in `area` with extension `ext` and returns its reference
+/// `<area>/<sha256>.<ext>` (a repeated file is stored once). A photo (by its extension) is
+/// checked and served without its metadata, its original kept; a photo that does not pass its
+/// format's walk is not stored (`InvalidData`, with the [`check::Refusal`]). Other types are
+/// stored as received: the caller checks them first with [`check::check_bytes`] when it takes
+/// them from someone.
 pub async fn store_bytes(data_dir: &Path, area: Area, bytes: &[u8], ext: &str) -> std::io::Result<String> {
-    let name = format!("{}.{ext}", hex::encode(Sha256::digest(bytes)));
-    let dir = dir(data_dir, area);
-    tokio::fs::create_dir_all(&dir).await?;
-    let path = dir.join(&name);
-    if !tokio::fs::try_exists(&path).await.unwrap_or(false) {
-        let tmp = dir.join(format!(".{name}.{}", crate::crypto::random_token()));
-        tokio::fs::write(&tmp, bytes).await?;
-        if let Err(e) = tokio::fs::rename(&tmp, &path).await {
-            let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(e);
+    let served = match FileType::from_extension(ext).filter(|t| t.is_image()) {
+        Some(kind) => {
+            let bytes = bytes.to_vec();
+            tokio::task::spawn_blocking(move || check::check_bytes(kind, &bytes))
+                .await
+                .map_err(std::io::Error::other)?
+                .map_err(|r| std::io::Error::new(std::io::ErrorKind::InvalidData, r))?
         }
+        None => None,
+    };
+    store_checked(data_dir, area, bytes, served.as_deref(), ext).await
+}
+
+/// Stores a file already checked: `original` as received and, when it differs, `served` (what
+/// [`check::check_bytes`] returned). Returns the reference.
+pub async fn store_checked(
+    data_dir: &Path,
+    area: Area,
+    original: &[u8],
+    served: Option<&[u8]>,
+    ext: &str,
+) -> std::io::Result<String> {
+    let name = format!("{}.{ext}", hex::encode(Sha256::digest(original)));
+    match served {
+        Some(served) => {
+            write_once(&originals_dir(data_dir, area), &name, original).await?;
+            write_once(&dir(data_dir, area), &name, served).await?;
+        }
+        None => write_once(&dir(data_dir, area), &name, original).await?,
     }
     Ok(format!("{}/{name}", area.as_str()))
+}
+
+/// Writes `dir/name` unless it exists, through a temporary file renamed into place.
+async fn write_once(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    tokio::fs::create_dir_all(dir).await?;
+    let path = dir.join(name);
+    if tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Ok(());
+    }
+    let tmp = dir.join(format!(".{name}.{}", crate::crypto::random_token()));
+    tokio::fs::write(&tmp, bytes).await?;
+    if let Err(e) = tokio::fs::rename(&tmp, &path).await {
+        let _ = tokio::fs::remove_file(&tmp).await;
+        return Err(e);
+    }
+    Ok(())
+}
+
+/// The bytes as received of a stored reference: its kept original, or the served file when
+/// nothing was removed from it. For an audited export of evidence only; never served.
+pub fn original(data_dir: &Path, media_ref: &str) -> Option<PathBuf> {
+    let (served, _) = resolve(data_dir, media_ref)?;
+    let (area, name) = media_ref.split_once('/')?;
+    let kept = originals_dir(data_dir, Area::parse(area)?).join(name);
+    Some(if kept.exists() { kept } else { served })
+}
+
+/// Whether the original of a reference is on disk and its SHA-256 is the one the reference names.
+pub async fn verify_original(data_dir: &Path, media_ref: &str) -> std::io::Result<bool> {
+    let Some(path) = original(data_dir, media_ref) else { return Ok(false) };
+    let bytes = tokio::fs::read(&path).await?;
+    let hash = hex::encode(Sha256::digest(&bytes));
+    Ok(media_ref.split_once('/').is_some_and(|(_, name)| name.starts_with(&hash)))
+}
+
+/// A stored reference's files (served copy and original) moved aside under temporary names:
+/// [`SetAside::delete`] removes them for good, [`SetAside::restore`] puts them back. Lets a
+/// caller that removes media check, between the two, that nothing took the reference again.
+#[derive(Debug)]
+pub struct SetAside {
+    /// (where the file is now, where it was)
+    moved: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Moves a reference's files aside (see [`SetAside`]); a reference without files moves nothing.
+pub async fn set_aside(data_dir: &Path, media_ref: &str) -> std::io::Result<SetAside> {
+    let mut aside = SetAside { moved: Vec::new() };
+    let Some((served, _)) = resolve(data_dir, media_ref) else { return Ok(aside) };
+    let Some((area, name)) = media_ref.split_once('/').and_then(|(a, n)| Some((Area::parse(a)?, n))) else {
+        return Ok(aside);
+    };
+    for home in [originals_dir(data_dir, area).join(name), served] {
+        let away = home.with_file_name(format!(".expired-{name}.{}", crate::crypto::random_token()));
+        match tokio::fs::rename(&home, &away).await {
+            Ok(()) => aside.moved.push((away, home)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                aside.restore().await?;
+                return Err(e);
+            }
+        }
+    }
+    Ok(aside)
+}
+
+impl SetAside {
+    /// Removes the files for good.
+    pub async fn delete(self) -> std::io::Result<()> {
+        for (away, _) in &self.moved {
+            tokio::fs::remove_file(away).await?;
+        }
+        Ok(())
+    }
+
+    /// Puts the files back (a file written again meanwhile has the same content).
+    pub async fn restore(self) -> std::io::Result<()> {
+        for (away, home) in &self.moved {
+            tokio::fs::rename(away, home).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The marker of a finished [`strip_stored`] pass.
+const STRIPPED_MARKER: &str = ".metadata-stripped-v1";
+
+/// Photos stored before metadata was stripped (served as received) get a stripped served copy
+/// and their original kept, once per data directory (a marker file records the finished pass).
+/// A photo whose content is no longer its name's hash is already a served copy, and is left.
+pub async fn strip_stored(data_dir: &Path) -> std::io::Result<usize> {
+    let marker = data_dir.join("media").join(STRIPPED_MARKER);
+    if tokio::fs::try_exists(&marker).await.unwrap_or(false) {
+        return Ok(0);
+    }
+    let mut stripped = 0;
+    for area in [Area::Web, Area::Zalo, Area::Officer] {
+        let served_dir = dir(data_dir, area);
+        let Ok(mut entries) = tokio::fs::read_dir(&served_dir).await else { continue };
+        while let Some(entry) = entries.next_entry().await? {
+            let name = entry.file_name().to_string_lossy().to_string();
+            let Some((hash, ext)) = name.split_once('.') else { continue };
+            let Some(kind) = FileType::from_extension(ext).filter(|t| t.is_image()) else { continue };
+            if hash.len() != 64 || originals_dir(data_dir, area).join(&name).exists() {
+                continue;
+            }
+            let bytes = tokio::fs::read(entry.path()).await?;
+            if hex::encode(Sha256::digest(&bytes)) != hash {
+                continue;
+            }
+            let checked = tokio::task::spawn_blocking(move || (check::check_bytes(kind, &bytes), bytes))
+                .await
+                .map_err(std::io::Error::other)?;
+            match checked {
+                (Ok(Some(clean)), original) => {
+                    write_once(&originals_dir(data_dir, area), &name, &original).await?;
+                    let tmp = served_dir.join(format!(".{name}.{}", crate::crypto::random_token()));
+                    tokio::fs::write(&tmp, &clean).await?;
+                    tokio::fs::rename(&tmp, entry.path()).await?;
+                    stripped += 1;
+                }
+                (Ok(None), _) => {}
+                (Err(r), _) => tracing::warn!(file = %name, refusal = %r, "a stored photo could not be cleaned"),
+            }
+        }
+    }
+    tokio::fs::create_dir_all(data_dir.join("media")).await?;
+    tokio::fs::write(&marker, b"").await?;
+    Ok(stripped)
 }
 
 /// A stored reference as its file and MIME type; `None` for a reference that is not well
@@ -253,6 +424,35 @@ mod tests {
         assert!(resolve(base, "officer/../../secret.key").is_none());
         assert!(resolve(base, &format!("zalo/{hash}.exe")).is_none());
         assert!(resolve(base, "/etc/passwd").is_none());
+    }
+
+    #[tokio::test]
+    async fn photos_stored_before_stripping_are_cleaned_once_and_their_original_kept() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let photo = image::tests::jpeg(Some(&exif::tests::tiff_with_gps(1)), b"old comment");
+        let name = format!("{}.jpg", hex::encode(Sha256::digest(&photo)));
+        let legacy = dir.path().join("media/zalo").join(&name);
+        std::fs::create_dir_all(legacy.parent().expect("dir")).expect("dir");
+        std::fs::write(&legacy, &photo).expect("legacy file");
+        assert_eq!(strip_stored(dir.path()).await.expect("pass"), 1);
+        let served = std::fs::read(&legacy).expect("served");
+        assert!(!served.windows(4).any(|w| w == b"GPS!") && !served.windows(4).any(|w| w == b"Exif"));
+        let media_ref = format!("zalo/{name}");
+        assert_eq!(original(dir.path(), &media_ref).map(std::fs::read).and_then(Result::ok), Some(photo));
+        assert!(verify_original(dir.path(), &media_ref).await.expect("verify"));
+        assert_eq!(strip_stored(dir.path()).await.expect("pass"), 0, "once");
+    }
+
+    #[tokio::test]
+    async fn a_broken_photo_is_not_stored() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let e =
+            store_bytes(dir.path(), Area::Zalo, &[0xFF, 0xD8, 0xFF, 0xE1, 0, 40], "jpg").await.expect_err("refused");
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        assert!(
+            !dir.path().join("media/zalo").exists()
+                || std::fs::read_dir(dir.path().join("media/zalo")).expect("dir").count() == 0
+        );
     }
 
     #[tokio::test]

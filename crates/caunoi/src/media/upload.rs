@@ -1,8 +1,10 @@
 //! Uploads that arrive in chunks (the web chat's photos and videos): recognized from their
-//! first bytes, refused as soon as they pass their type's limit, written under a temporary name
-//! and renamed to their content's hash when complete.
+//! first bytes, refused as soon as they pass their type's limit, written under a temporary name,
+//! checked whole when complete (`super::check`), and then renamed to their content's hash —
+//! with the served copy beside it when metadata was removed (module `media`).
 
-use super::{Area, FileType, SNIFF_LEN, dir, sniff};
+use super::check::{self, Refusal, Served};
+use super::{Area, FileType, SNIFF_LEN, dir, originals_dir, sniff};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -16,6 +18,8 @@ pub enum UploadError {
     TooLarge(FileType),
     #[error("the upload broke off")]
     Broken,
+    #[error("refused after its check: {0}")]
+    Refused(Refusal),
     #[error("cannot write the media file: {0}")]
     Io(String),
 }
@@ -25,6 +29,7 @@ pub enum UploadError {
 /// reference and type. Nothing stays on disk when it is refused.
 pub struct Upload {
     area: Area,
+    data_dir: PathBuf,
     dir: PathBuf,
     /// The largest size accepted for each type; `None` for a type not accepted.
     limit: fn(FileType) -> Option<u64>,
@@ -38,7 +43,22 @@ pub struct Upload {
 impl Upload {
     pub fn new(data_dir: &Path, area: Area, limit: fn(FileType) -> Option<u64>) -> Upload {
         let dir = dir(data_dir, area);
-        Upload { area, dir, limit, head: Vec::new(), kind: None, file: None, hasher: Sha256::new(), size: 0 }
+        Upload {
+            area,
+            data_dir: data_dir.to_path_buf(),
+            dir,
+            limit,
+            head: Vec::new(),
+            kind: None,
+            file: None,
+            hasher: Sha256::new(),
+            size: 0,
+        }
+    }
+
+    /// Bytes received so far.
+    pub fn size(&self) -> u64 {
+        self.size
     }
 
     /// The type of the file, when it is recognized and accepted.
@@ -109,10 +129,59 @@ impl Upload {
             return Err(UploadError::Io(e.to_string()));
         }
         let name = format!("{}.{}", hex::encode(self.hasher.clone().finalize()), kind.extension());
-        if let Err(e) = tokio::fs::rename(&tmp, self.dir.join(&name)).await {
+        let served = match check::check_file(kind, &tmp).await {
+            Ok(served) => served,
+            Err(refusal) => {
+                let _ = tokio::fs::remove_file(&tmp).await;
+                return Err(UploadError::Refused(refusal));
+            }
+        };
+        if let Err(e) = self.place(&tmp, &name, served).await {
             let _ = tokio::fs::remove_file(&tmp).await;
             return Err(UploadError::Io(e.to_string()));
         }
         Ok((format!("{}/{name}", self.area.as_str()), kind))
+    }
+
+    /// Puts the checked upload at `tmp` in place as `name`: the served file, and the original
+    /// beside it (first) when they differ.
+    async fn place(&self, tmp: &Path, name: &str, served: Served) -> std::io::Result<()> {
+        let final_path = self.dir.join(name);
+        let copy = match served {
+            Served::AsIs => return tokio::fs::rename(tmp, &final_path).await,
+            Served::Bytes(bytes) => {
+                let copy = self.dir.join(format!(".served-{}", crate::crypto::random_token()));
+                tokio::fs::write(&copy, bytes).await?;
+                copy
+            }
+            Served::Blanked(ranges) => {
+                let copy = self.dir.join(format!(".served-{}", crate::crypto::random_token()));
+                tokio::fs::copy(tmp, &copy).await?;
+                let target = copy.clone();
+                let blanked = tokio::task::spawn_blocking(move || {
+                    let mut f = std::fs::OpenOptions::new().read(true).write(true).open(&target)?;
+                    super::bmff::blank_boxes(&mut f, &ranges)?;
+                    f.sync_data()
+                })
+                .await
+                .map_err(std::io::Error::other)?;
+                if let Err(e) = blanked {
+                    let _ = tokio::fs::remove_file(&copy).await;
+                    return Err(e);
+                }
+                copy
+            }
+        };
+        let originals = originals_dir(&self.data_dir, self.area);
+        let placed = async {
+            tokio::fs::create_dir_all(&originals).await?;
+            tokio::fs::rename(tmp, originals.join(name)).await?;
+            tokio::fs::rename(&copy, &final_path).await
+        }
+        .await;
+        if placed.is_err() {
+            let _ = tokio::fs::remove_file(&copy).await;
+        }
+        placed
     }
 }

@@ -67,7 +67,13 @@ impl FromRequestParts<App> for CurrentOfficer {
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, Self::Rejection> {
         let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-        let to_login = || WebError::Redirect(format!("/login?next={}", urlencode(next)));
+        // A live page's own requests (its stream, its fragments) are told 401, so the page can
+        // show a sign-in prompt over itself instead of nesting the sign-in page in a card.
+        let live = parts.headers.contains_key("x-caunoi-live")
+            || parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()) == Some("text/event-stream");
+        let to_login = || {
+            if live { WebError::Unauthorized } else { WebError::Redirect(format!("/login?next={}", urlencode(next))) }
+        };
         let token = read_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
         let officer = service::officer_for_token(app, &token).await?.ok_or_else(to_login)?;
         let path = parts.uri.path();

@@ -9,6 +9,8 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 #[derive(Debug)]
 pub enum WebError {
     NotFound,
+    /// The session ended (a live page's own request): the page shows a sign-in prompt.
+    Unauthorized,
     Forbidden,
     BadRequest(String),
     Redirect(String),
@@ -28,6 +30,9 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         let (status, vi, en, detail) = match &self {
             WebError::Redirect(to) => return Redirect::to(to).into_response(),
+            WebError::Unauthorized => {
+                return (StatusCode::UNAUTHORIZED, "session ended: sign in again").into_response();
+            }
             WebError::NotFound => (StatusCode::NOT_FOUND, "Không tìm thấy trang này.", "Page not found.", ""),
             WebError::Forbidden => {
                 (StatusCode::FORBIDDEN, "Bạn không có quyền thực hiện việc này.", "You are not allowed to do this.", "")

@@ -9,9 +9,9 @@ use super::service::{self, Post, SESSION_DAYS, Viewer};
 use super::store::SessionRow;
 use crate::app::App;
 use crate::conversations::store::HistoryRow;
-use crate::media::Area;
 use crate::media::serve::serve_stored_file;
 use crate::media::upload::Upload;
+use crate::media::{Area, FileType};
 use crate::units::store::Unit;
 use crate::web::auth::{SESSION_COOKIE, read_cookie};
 use crate::web::client_ip::ClientAddr;
@@ -42,6 +42,9 @@ const FRAMEABLE_CSP: &str = "default-src 'self'; script-src 'self'; style-src 's
      media-src 'self' blob:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
      form-action 'self'; frame-ancestors *";
 
+/// The largest upload request: the largest video and room for the multipart framing.
+const MAX_UPLOAD_BODY: u64 = MAX_VIDEO_BYTES + 1024 * 1024;
+
 static WIDGET_JS: &str = include_str!("../../../static/widget.js");
 
 pub fn routes() -> Router<App> {
@@ -50,10 +53,7 @@ pub fn routes() -> Router<App> {
         .route("/u/{code}/chat/session", post(session))
         .route("/u/{code}/chat/messages", post(send))
         .route("/u/{code}/chat/events", get(events))
-        .route(
-            "/u/{code}/chat/upload",
-            post(upload).layer(DefaultBodyLimit::max(MAX_VIDEO_BYTES as usize + 1024 * 1024)),
-        )
+        .route("/u/{code}/chat/upload", post(upload).layer(DefaultBodyLimit::max(MAX_UPLOAD_BODY as usize)))
         .route("/u/{code}/chat/media/{id}", get(media_file))
         .route("/widget.js", get(widget))
 }
@@ -243,7 +243,8 @@ async fn send(
     Ok(Json(serde_json::json!({ "id": turn.message_id, "status": turn.status })).into_response())
 }
 
-/// A photo or video (multipart field `file`), recognized by its content.
+/// A photo or video (multipart field `file`), recognized by its content and checked whole,
+/// within the session's and address's upload quotas and the media disk's free-space floor.
 async fn upload(
     State(app): State<App>,
     Path(code): Path<String>,
@@ -252,7 +253,30 @@ async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, ChatError> {
     let (unit, session) = chat_session(&app, &code, &headers, None).await?;
-    service::allow_upload(&app, &session, &address).await?;
+    // The request's size bounds the file's; without one, the largest body the route accepts.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .map_or(MAX_UPLOAD_BODY, |n| n.min(MAX_UPLOAD_BODY));
+    let claim = service::allow_upload(&app, &session, &address, declared).await?;
+    let received = receive_upload(&app, &mut multipart).await;
+    let (media_ref, kind, size) = match received {
+        Ok(r) => r,
+        Err(e) => {
+            service::release_upload(&app, claim).await;
+            return Err(e);
+        }
+    };
+    service::settle_upload(&app, claim, size).await?;
+    let turn = service::post_media(&app, &unit, &session, media_ref, kind).await?;
+    Ok(Json(serde_json::json!({ "id": turn.message_id, "status": turn.status, "kind": kind.message_kind() }))
+        .into_response())
+}
+
+/// Reads the multipart field `file` into the media store: `(media_ref, type, bytes received)`.
+/// Nothing stays on disk when it is refused.
+async fn receive_upload(app: &App, multipart: &mut Multipart) -> Result<(String, FileType, u64), ChatError> {
     loop {
         let Some(mut field) = multipart.next_field().await.map_err(|_| ChatError::UploadBroken)? else {
             return Err(ChatError::NotMedia);
@@ -280,12 +304,9 @@ async fn upload(
                 }
             }
         }
+        let size = up.size();
         let (media_ref, kind) = up.finish().await.map_err(service::upload_error)?;
-        let turn = service::post_media(&app, &unit, &session, media_ref, kind).await?;
-        return Ok(Json(
-            serde_json::json!({ "id": turn.message_id, "status": turn.status, "kind": kind.message_kind() }),
-        )
-        .into_response());
+        return Ok((media_ref, kind, size));
     }
 }
 

@@ -1,6 +1,8 @@
 //! What the web chat accepts from citizens: photos (JPEG, PNG, WebP, HEIC) up to 10 MB and
-//! videos (MP4, MOV) up to 50 MB, recognized by their first bytes (`crate::media`), stored in
-//! the `web` area and only ever served back through the chat's authorized media route.
+//! videos (MP4, MOV) up to 50 MB, recognized by their first bytes and checked whole
+//! (`crate::media`), stored in the `web` area (served without their metadata, the originals
+//! kept) and only ever served back through the chat's authorized media route. The byte quotas
+//! and the free-space floor are in `service::allow_upload`.
 
 use crate::media::FileType;
 

@@ -77,6 +77,14 @@ pub enum ChatError {
     VideoTooLarge,
     #[error("upload broken off")]
     UploadBroken,
+    #[error("upload refused: {0}")]
+    Refused(crate::media::check::Refusal),
+    #[error("hourly upload quota reached")]
+    UploadQuotaHour,
+    #[error("daily upload quota reached")]
+    UploadQuotaDay,
+    #[error("media storage at its free-space floor")]
+    StorageFull,
     #[error("rate limited")]
     RateLimited,
     #[error("no session")]
@@ -142,6 +150,28 @@ impl ChatError {
                 "upload_broken",
                 "Tệp tải lên bị gián đoạn. Vui lòng gửi lại.",
                 "The upload broke off. Please send it again.",
+            ),
+            Refused(r) => {
+                let (vi, en) = r.message();
+                (StatusCode::UNPROCESSABLE_ENTITY, r.code(), vi, en)
+            }
+            UploadQuotaHour => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "upload_quota",
+                "Anh/chị đã gửi quá nhiều ảnh/video trong một giờ qua. Vui lòng gửi tiếp sau ít phút, hoặc mô tả sự việc bằng tin nhắn.",
+                "You have sent too many photos and videos in the past hour. Please send more later, or describe what happened in a message.",
+            ),
+            UploadQuotaDay => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "upload_quota",
+                "Anh/chị đã gửi quá nhiều ảnh/video trong hôm nay. Vui lòng mô tả sự việc bằng tin nhắn hoặc gửi tiếp vào ngày mai.",
+                "You have sent too many photos and videos today. Please describe what happened in a message, or send more tomorrow.",
+            ),
+            StorageFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                "storage_full",
+                "Hệ thống tạm thời không nhận thêm ảnh/video. Anh/chị hãy mô tả sự việc bằng tin nhắn; trường hợp khẩn cấp xin gọi 113.",
+                "The system cannot take more photos or videos right now. Please describe what happened in a message; in an emergency call 113.",
             ),
             RateLimited => (
                 StatusCode::TOO_MANY_REQUESTS,

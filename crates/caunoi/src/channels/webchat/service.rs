@@ -210,9 +210,60 @@ pub async fn post(
     deliver(app, unit, session, msg).await
 }
 
-/// Counts an upload against the limits before its bytes are read.
-pub async fn allow_upload(app: &App, session: &SessionRow, address: &str) -> Result<(), ChatError> {
-    check_rate(app, session, address).await.map(|_| ())
+/// An upload's claim on the byte quotas, taken before its bytes are read (see [`allow_upload`]).
+#[derive(Debug)]
+pub struct UploadClaim {
+    id: i64,
+}
+
+/// Counts an upload of at most `declared` bytes against the limits before its bytes are read:
+/// the post rate, the media disk's free-space floor, and the session's and address's byte
+/// quotas (hour and day), where `declared` is reserved at once so parallel uploads cannot all
+/// pass. The caller settles the claim to the stored size ([`settle_upload`]) or gives it back
+/// when the upload is refused ([`release_upload`]).
+pub async fn allow_upload(
+    app: &App,
+    session: &SessionRow,
+    address: &str,
+    declared: u64,
+) -> Result<UploadClaim, ChatError> {
+    let ip = check_rate(app, session, address).await?;
+    if !crate::media::space::has_room(&app.config.data_dir, declared, app.config.media_free_floor).await {
+        return Err(ChatError::StorageFull);
+    }
+    let now = app.clock.now_micros();
+    let q = app.config.upload_quotas;
+    let as_i64 = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+    let limits = store::UploadLimits {
+        hour_since: now - 60 * MINUTE,
+        day_since: now - DAY,
+        session_hour: as_i64(q.session_hour),
+        session_day: as_i64(q.session_day),
+        address_hour: as_i64(q.address_hour),
+        address_day: as_i64(q.address_day),
+    };
+    match store::reserve_upload_within(&app.db, session.id, &ip, now, as_i64(declared), limits).await? {
+        Ok(id) => Ok(UploadClaim { id }),
+        Err(hit) => {
+            metrics::counter!("caunoi_webchat_upload_quota_refusals_total").increment(1);
+            Err(match hit {
+                store::QuotaHit::SessionHour | store::QuotaHit::AddressHour => ChatError::UploadQuotaHour,
+                store::QuotaHit::SessionDay | store::QuotaHit::AddressDay => ChatError::UploadQuotaDay,
+            })
+        }
+    }
+}
+
+/// Settles an accepted upload's claim to the bytes it took.
+pub async fn settle_upload(app: &App, claim: UploadClaim, bytes: u64) -> Result<(), ChatError> {
+    Ok(store::settle_upload(&app.db, claim.id, i64::try_from(bytes).unwrap_or(i64::MAX)).await?)
+}
+
+/// Gives back the claim of an upload that was refused or broke off: it used none of the quotas.
+pub async fn release_upload(app: &App, claim: UploadClaim) {
+    if let Err(e) = store::release_upload(&app.db, claim.id).await {
+        tracing::warn!(error = %e, "an upload's quota claim was not released");
+    }
 }
 
 /// Records a stored upload as a photo or video message (the bot hands it to an officer).
@@ -241,6 +292,7 @@ pub fn upload_error(e: UploadError) -> ChatError {
         UploadError::TooLarge(kind) if kind.is_video() => ChatError::VideoTooLarge,
         UploadError::TooLarge(_) => ChatError::ImageTooLarge,
         UploadError::Broken => ChatError::UploadBroken,
+        UploadError::Refused(r) => ChatError::Refused(r),
         UploadError::Io(e) => {
             tracing::error!(error = %e, "web chat upload not stored");
             ChatError::Internal

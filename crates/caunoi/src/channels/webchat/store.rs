@@ -1,5 +1,5 @@
-//! Web chat queries: anonymous sessions (by token hash) and the rate-limit log, the tables
-//! `webchat_sessions` and `webchat_posts`. SQL only; the rules (limits, who may read what) live
+//! Web chat queries: anonymous sessions (by token hash), the rate-limit log and the upload
+//! quota log, the tables `webchat_sessions`, `webchat_posts` and `webchat_uploads`. SQL only; the rules (limits, who may read what) live
 //! in `service.rs`. A session's messages belong to `conversations`, which finds them through
 //! the session's contact.
 
@@ -155,6 +155,112 @@ pub async fn record_post_within(
         tx.commit().await?;
     }
     Ok(recorded)
+}
+
+/// The upload byte quotas of one reservation: bytes of the session and of the address since an
+/// hour ago and since a day ago.
+#[derive(Debug, Clone, Copy)]
+pub struct UploadLimits {
+    pub hour_since: i64,
+    pub day_since: i64,
+    pub session_hour: i64,
+    pub session_day: i64,
+    pub address_hour: i64,
+    pub address_day: i64,
+}
+
+/// Which quota a reservation would pass.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuotaHit {
+    SessionHour,
+    SessionDay,
+    AddressHour,
+    AddressDay,
+}
+
+/// Reserves `bytes` of upload for the session and address if every quota of `limits` still
+/// has room (and forgets uploads before `limits.day_since`): the reservation's id, or the quota
+/// it would pass, reserving nothing. Summed and inserted in one guarded transaction
+/// (`Tx::lock_key` on the session, then the address, the order `record_post_within` uses), so
+/// parallel uploads cannot all fit in the same room.
+pub async fn reserve_upload_within(
+    db: &Db,
+    session_id: i64,
+    ip_hash: &str,
+    now: i64,
+    bytes: i64,
+    limits: UploadLimits,
+) -> Result<Result<i64, QuotaHit>, StoreError> {
+    let mut tx = db.begin().await?;
+    tx.lock_key(&format!("webchat-session:{session_id}")).await?;
+    tx.lock_key(&format!("webchat-address:{ip_hash}")).await?;
+    let reserved = crate::db_conn!(&mut tx, conn => {
+        let (session_hour, session_day, address_hour, address_day): (i64, i64, i64, i64) = sqlx::query_as(
+            "SELECT \
+             (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM webchat_uploads WHERE session_id = $1 AND at >= $3), \
+             (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM webchat_uploads WHERE session_id = $1 AND at >= $4), \
+             (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM webchat_uploads WHERE ip_hash = $2 AND at >= $3), \
+             (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM webchat_uploads WHERE ip_hash = $2 AND at >= $4)",
+        )
+        .bind(session_id)
+        .bind(ip_hash)
+        .bind(limits.hour_since)
+        .bind(limits.day_since)
+        .fetch_one(&mut *conn)
+        .await?;
+        let hit = [
+            (session_hour, limits.session_hour, QuotaHit::SessionHour),
+            (session_day, limits.session_day, QuotaHit::SessionDay),
+            (address_hour, limits.address_hour, QuotaHit::AddressHour),
+            (address_day, limits.address_day, QuotaHit::AddressDay),
+        ]
+        .into_iter()
+        .find(|(used, max, _)| used.saturating_add(bytes) > *max)
+        .map(|(_, _, hit)| hit);
+        match hit {
+            Some(hit) => Err(hit),
+            None => {
+                sqlx::query("DELETE FROM webchat_uploads WHERE at < $1")
+                    .bind(limits.day_since)
+                    .execute(&mut *conn)
+                    .await?;
+                Ok(sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO webchat_uploads (session_id, ip_hash, at, bytes) VALUES ($1, $2, $3, $4) RETURNING id",
+                )
+                .bind(session_id)
+                .bind(ip_hash)
+                .bind(now)
+                .bind(bytes)
+                .fetch_one(&mut *conn)
+                .await?)
+            }
+        }
+    });
+    if reserved.is_ok() {
+        tx.commit().await?;
+    }
+    Ok(reserved)
+}
+
+/// Settles a reservation to the bytes the upload really took (never more than reserved).
+pub async fn settle_upload(db: &Db, id: i64, bytes: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("UPDATE webchat_uploads SET bytes = $1 WHERE id = $2 AND bytes > $1")
+        .bind(bytes)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Gives a reservation back (the upload was refused or broke off).
+pub async fn release_upload(db: &Db, id: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("DELETE FROM webchat_uploads WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
 }
 
 /// Deletes expired sessions and their rate-limit log.
