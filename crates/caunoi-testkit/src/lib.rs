@@ -10,6 +10,8 @@ use caunoi::db::{Db, Engine};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub mod push;
+
 pub use caunoi::demo::DEMO_PASSWORD;
 
 /// Which engine the test suite runs on: PostgreSQL when `CAUNOI_TEST_DATABASE_URL` is set.
@@ -48,6 +50,8 @@ pub struct Options {
     /// `trusted_proxies`: whose `X-Forwarded-For` names the client (the test client connects
     /// from 127.0.0.1).
     pub trusted_proxies: Option<String>,
+    /// Let Web Push reach a test push service on 127.0.0.1 over plain HTTP ([`push`]).
+    pub push_test_endpoints: bool,
 }
 
 impl TestApp {
@@ -80,6 +84,7 @@ impl TestApp {
             listen: Some("127.0.0.1:0".into()),
             require_totp_for_admins: Some(options.require_totp_for_admins),
             trusted_proxies: options.trusted_proxies.clone(),
+            push_test_endpoints: Some(options.push_test_endpoints),
             ..Default::default()
         })
         .expect("test configuration");

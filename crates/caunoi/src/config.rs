@@ -35,6 +35,8 @@ pub struct FileConfig {
     pub upload_quota_address_hour: Option<String>,
     pub upload_quota_address_day: Option<String>,
     pub media_retention_days: Option<String>,
+    pub push_contact: Option<String>,
+    pub push_test_endpoints: Option<Switch>,
 }
 
 /// An on/off setting as the file may write it: `true`/`false`, `"on"`/`"off"`, `"yes"`/`"no"`,
@@ -101,6 +103,8 @@ pub struct Overrides {
     pub upload_quota_address_hour: Option<String>,
     pub upload_quota_address_day: Option<String>,
     pub media_retention_days: Option<String>,
+    pub push_contact: Option<String>,
+    pub push_test_endpoints: Option<bool>,
 }
 
 /// Bytes the web chat accepts in uploads over a window, per chat session and per client
@@ -155,6 +159,12 @@ pub struct Config {
     /// Days after its last conversation was closed that a citizen's media is removed; `None`
     /// keeps it (the default).
     pub media_retention_days: Option<u32>,
+    /// The contact push services see in every Web Push request (the VAPID `sub`, RFC 8292 §2.1):
+    /// `mailto:` or `https:`. Default: the public URL when it is https.
+    pub push_contact: String,
+    /// Tests only: lets Web Push send to a push service on the loopback address over plain
+    /// HTTP. Off in production, where endpoints must be https to public hosts.
+    pub push_test_endpoints: bool,
 }
 
 /// Zalo's documented limit is per App, 4,000 requests a minute; one OA per App is the usual
@@ -182,6 +192,8 @@ pub enum ConfigError {
     TrustedProxies(#[from] crate::proxies::InvalidProxy),
     #[error("{key} is not valid: {reason}")]
     Media { key: &'static str, reason: String },
+    #[error("push_contact {0:?} is not valid: use mailto:someone@example.vn or an https:// address")]
+    PushContact(String),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
     #[error("the data directory {0} does not exist: give the --data-dir of an existing caunoi installation")]
@@ -300,6 +312,16 @@ impl Config {
                 parse_retention(&text).map_err(|reason| ConfigError::Media { key: "media_retention_days", reason })?
             }
         };
+        let push_contact = match o.push_contact.clone().or(file.push_contact) {
+            Some(c) => c.trim().to_string(),
+            None if public_url.starts_with("https://") => public_url.clone(),
+            None => "mailto:caunoi@localhost".to_string(),
+        };
+        let valid_contact = push_contact.strip_prefix("mailto:").is_some_and(|a| a.contains('@'))
+            || push_contact.strip_prefix("https://").is_some_and(|h| !h.is_empty());
+        if !valid_contact || push_contact.contains(char::is_whitespace) {
+            return Err(ConfigError::PushContact(push_contact));
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -321,6 +343,8 @@ impl Config {
             media_free_floor,
             upload_quotas,
             media_retention_days,
+            push_contact,
+            push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints.map(|s| s.0)).unwrap_or(false),
         })
     }
 
@@ -472,6 +496,10 @@ mod tests {
         assert_eq!(c.media_retention_days, Some(365));
         let e = Config::resolve(&Overrides { upload_quota_session_day: Some("0".into()), ..base.clone() }).unwrap_err();
         assert!(e.to_string().contains("upload_quota_session_day"), "{e}");
+        let e = Config::resolve(&Overrides { push_contact: Some("trucban".into()), ..base.clone() }).unwrap_err();
+        assert!(e.to_string().contains("push_contact"), "{e}");
+        let c = Config::resolve(&Overrides { push_contact: Some("mailto:trucban@example.vn".into()), ..base.clone() });
+        assert_eq!(c.unwrap().push_contact, "mailto:trucban@example.vn");
         let file = dir.path().join("c.toml");
         std::fs::write(&file, "listen = 5\nunknown = true\n").unwrap();
         let e = Config::resolve(&Overrides { config_file: Some(file.clone()), ..base.clone() }).unwrap_err();

@@ -17,6 +17,7 @@ pub mod kb;
 pub mod media;
 pub mod outbox;
 pub mod proxies;
+pub mod push;
 pub mod scope_sql;
 pub mod server;
 pub mod staff;

@@ -8,14 +8,16 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Builds the application with every feature's runtime registered: the live knowledge base,
-/// the units' bot settings and the channels' runtime (worker wake-ups, Zalo clients, the web
-/// chat's notifier, the webhook's writer). The one place that knows them all.
+/// the units' bot settings, the channels' runtime (worker wake-ups, Zalo clients, the web
+/// chat's notifier, the webhook's writer) and Web Push's (worker wake-up, the push services'
+/// client, the VAPID keys). The one place that knows them all.
 pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
     let runtimes = crate::app::Runtimes::default()
         .with(crate::kb::live::KbLive::default())
         .with(crate::units::bot_settings::BotSettingsLive::default())
         .with(crate::inbox::presence::Presence::default())
-        .with(crate::channels::Channels::new(&config));
+        .with(crate::channels::Channels::new(&config))
+        .with(crate::push::PushRuntime::new(&config));
     App::new(db, config, runtimes)
 }
 
@@ -51,6 +53,12 @@ pub async fn open(o: &crate::config::Overrides) -> Result<App, CliError> {
     check_secret_key(&app).await?;
     app.kb().reload(&app.db).await?;
     app.bot_settings().reload(&app.db).await?;
+    // The instance's VAPID key pair is made at the first start (and read at every other). A
+    // pair that does not open (the instance key changed) stops alarms on devices, not the
+    // console: said loudly here, and again by every attempt to send.
+    if let Err(e) = crate::push::service::vapid_keys(&app).await {
+        tracing::error!(error = %e, "Web Push keys are unavailable: alarms will not reach officers' devices");
+    }
     Ok(app)
 }
 
@@ -75,12 +83,14 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     tokio::spawn(strip_stored_media(app.config.data_dir.clone()));
     let workers = crate::channels::start_workers(&app);
+    let push_worker = crate::push::start_worker(&app);
     let router = crate::web::routes::router(app.clone());
     let result = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await;
     housekeeping.abort();
     drop(workers);
+    drop(push_worker);
     app.db.close().await;
     tracing::info!("caunoi stopped");
     result.map_err(|e| CliError::Message(format!("the server stopped: {e}")))
@@ -91,10 +101,11 @@ pub async fn spawn(app: App) -> std::io::Result<(SocketAddr, tokio::task::JoinHa
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let workers = crate::channels::start_workers(&app);
+    let push_worker = crate::push::start_worker(&app);
     let router = crate::web::routes::router(app);
     let handle = tokio::spawn(async move {
         // The workers live as long as this server task: aborting it stops them too.
-        let _workers = workers;
+        let _workers = (workers, push_worker);
         let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
     });
     Ok((addr, handle))

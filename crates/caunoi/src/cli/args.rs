@@ -73,6 +73,12 @@ pub struct ServeArgs {
     /// Days after its conversation was closed that a citizen's photo, video or file is removed (at least 30), or off. Default off.
     #[arg(long, env = "CAUNOI_MEDIA_RETENTION_DAYS", value_name = "DAYS|off")]
     pub media_retention_days: Option<String>,
+    /// Contact sent to Web Push services with every alarm (VAPID subject): mailto: or https:. Default: the public URL when https.
+    #[arg(long, env = "CAUNOI_PUSH_CONTACT", value_name = "mailto:|https:")]
+    pub push_contact: Option<String>,
+    /// Tests only: allow Web Push to a test push service on the loopback address over plain HTTP.
+    #[arg(long, env = "CAUNOI_PUSH_TEST_ENDPOINTS", value_name = "on|off", value_parser = parse_switch)]
+    pub push_test_endpoints: Option<bool>,
 }
 
 pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
@@ -99,6 +105,8 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         upload_quota_address_hour: s.upload_quota_address_hour.clone(),
         upload_quota_address_day: s.upload_quota_address_day.clone(),
         media_retention_days: s.media_retention_days.clone(),
+        push_contact: s.push_contact.clone(),
+        push_test_endpoints: s.push_test_endpoints,
     }
 }
 

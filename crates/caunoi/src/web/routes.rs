@@ -39,6 +39,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::units::bot_settings::http::routes())
         .merge(crate::inbox::http::routes())
         .merge(crate::outbox::http::routes())
+        .merge(crate::push::http::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(csrf)
