@@ -105,3 +105,50 @@ async fn the_last_step_is_the_parent_units_duty_desk_and_a_closed_conversation_s
     t.app.clock.advance(ESCALATE_AFTER_SECONDS + 1);
     assert_eq!(escalate_due(&t.app).await.unwrap(), 0);
 }
+
+/// Turns alarms on for a device of `username` (as the console's script does).
+async fn enable_push(t: &TestApp, push: &caunoi_testkit::push::TestPushService, username: &str) -> String {
+    let c = t.login(username).await;
+    let sub = push.subscribe();
+    let r = c
+        .post(t.url("/push/subscriptions"))
+        .header("content-type", "application/json")
+        .body(sub.json().to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    sub.json()["endpoint"].as_str().unwrap().rsplit('/').next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn the_alarm_reaches_the_duty_officers_phone_and_widens_to_the_units_officers() {
+    let t = TestApp::spawn_with(Options { demo: true, push_test_endpoints: true, ..Default::default() }).await;
+    let push = caunoi_testkit::push::TestPushService::start().await;
+    let duty_device = enable_push(&t, &push, "trucban.baichay").await;
+    let officer_device = enable_push(&t, &push, "canbo.baichay").await;
+    let id = fire_conversation(&t).await;
+    // At once: the duty desk (a duty officer of the ward), not yet every officer.
+    let first =
+        caunoi_testkit::eventually("the duty officer's phone rings", std::time::Duration::from_secs(20), || {
+            let r = push.received();
+            async move { r.into_iter().next() }
+        })
+        .await;
+    assert_eq!(first.subscription, duty_device);
+    assert_eq!(first.urgency.as_deref(), Some("high"));
+    let alarm = first.json();
+    assert_eq!(alarm["url"], format!("/inbox/{id}"), "{alarm}");
+    assert!(alarm["body"].as_str().unwrap().contains("Công an phường Bãi Cháy"), "{alarm}");
+    assert!(!alarm.to_string().contains("chay, cuu"), "no citizen text in the alarm: {alarm}");
+    assert!(push.received().iter().all(|r| r.subscription != officer_device));
+    // Two minutes without anyone opening it: the ward's officers too.
+    t.app.clock.advance(ESCALATE_AFTER_SECONDS + 1);
+    assert_eq!(escalate_due(&t.app).await.unwrap(), 1);
+    caunoi_testkit::eventually("the ward officer's phone rings", std::time::Duration::from_secs(20), || {
+        let r = push.received();
+        let officer_device = officer_device.clone();
+        async move { r.into_iter().find(|m| m.subscription == officer_device) }
+    })
+    .await;
+}

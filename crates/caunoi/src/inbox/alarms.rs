@@ -106,8 +106,27 @@ pub async fn escalate_due(app: &App) -> Result<usize, StoreError> {
             continue;
         }
         store::record_escalation(&mut tx, ConversationId(due.conversation_id), now, &reason).await?;
+        // The push alarm exists exactly when the step does: a crash cannot lose it.
+        let queued = match crate::push::service::enqueue_alarm(
+            &mut tx,
+            app,
+            &officers,
+            &push_alarm(due.conversation_id, &due.unit_name, level),
+        )
+        .await
+        {
+            Ok(n) => n,
+            Err(crate::error::ServiceError::Store(e)) => return Err(e),
+            Err(e) => {
+                tracing::warn!(error = %e, "urgent alarm not queued");
+                0
+            }
+        };
         tx.commit().await?;
-        alert(app, &officers, due.conversation_id, &due.unit_name).await;
+        if queued > 0 {
+            app.push().wake();
+        }
+        tracing::info!(conversation = due.conversation_id, level, officers = officers.len(), "urgent alarm widened");
         moved += 1;
     }
     Ok(moved)
@@ -127,13 +146,28 @@ pub async fn alert_raised(app: &App, conversation: ConversationId) -> Result<(),
     Ok(())
 }
 
-/// Sends the push alarm to the officers' devices (nothing personal in it: the unit and a link).
+/// The push alarm of a step: nothing personal in it (the unit and a link); one per device and
+/// step, whatever replays; the tag `alarm.js` uses, so the page's own notification and the push
+/// replace each other instead of showing twice.
+fn push_alarm(conversation: i64, unit_name: &str, level: i64) -> crate::push::Alarm {
+    let body = if level == 0 {
+        format!("{unit_name}: có tin khẩn cấp đang chờ cán bộ. Bấm để mở.")
+    } else {
+        format!("{unit_name}: tin khẩn cấp chưa có cán bộ nhận. Bấm để mở.")
+    };
+    crate::push::Alarm::new("Tin khẩn cấp – caunoi", body, format!("/inbox/{conversation}"), "caunoi-urgent")
+        .once_per(format!("urgent:{conversation}:{level}"))
+}
+
+/// Sends the push alarm to the officers' devices (after the commit that raised it).
 async fn alert(app: &App, officers: &[OfficerId], conversation: i64, unit_name: &str) {
     if officers.is_empty() {
         return;
     }
-    tracing::info!(conversation, officers = officers.len(), "urgent alarm sent");
-    let _ = (app, unit_name);
+    match crate::push::service::alarm(app, officers, &push_alarm(conversation, unit_name, 0)).await {
+        Ok(devices) => tracing::info!(conversation, officers = officers.len(), devices, "urgent alarm sent"),
+        Err(e) => tracing::warn!(error = %e, "urgent alarm not sent"),
+    }
 }
 
 /// Runs the escalation every [`TICK`].
