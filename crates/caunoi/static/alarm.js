@@ -78,12 +78,25 @@
   function notify(alarm) {
     if (!window.Notification || Notification.permission !== 'granted' || notified >= alarm.newest) { return; }
     notified = alarm.newest;
-    try {
-      var n = new Notification(t('title'), {
-        body: t('body'), tag: 'caunoi-urgent', renotify: true, requireInteraction: true,
-      });
-      n.onclick = function () { window.focus(); if (alarm.href) { window.location.href = alarm.href; } n.close(); };
-    } catch (e) { /* some browsers allow notifications only from a service worker */ }
+    var options = {
+      body: t('body'), tag: 'caunoi-urgent', renotify: true, requireInteraction: true,
+      vibrate: [300, 150, 300, 150, 300], data: { url: alarm.href || '/inbox' },
+    };
+    function direct() {
+      try {
+        var n = new Notification(t('title'), options);
+        n.onclick = function () { window.focus(); if (alarm.href) { window.location.href = alarm.href; } n.close(); };
+      } catch (e) { /* a browser that allows notifications only from a service worker */ }
+    }
+    // Through the service worker where there is one: Chrome on Android shows only those, and
+    // a click then focuses or opens the console there (sw.js).
+    if (navigator.serviceWorker && navigator.serviceWorker.getRegistration) {
+      navigator.serviceWorker.getRegistration('/').then(function (reg) {
+        if (reg && reg.showNotification) { reg.showNotification(t('title'), options).catch(direct); } else { direct(); }
+      }, direct);
+    } else {
+      direct();
+    }
   }
 
   function ringOnce() {
