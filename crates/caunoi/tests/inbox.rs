@@ -441,3 +441,22 @@ async fn nobody_on_duty_is_a_visible_warning_on_the_inbox_and_the_roster_until_a
     assert_eq!(t.post(&hg, "/inbox/roster", &future).await.0, 303);
     assert!(t.get(&hg, "/inbox").await.1.contains("Không có ai đang trực tại"));
 }
+
+#[tokio::test]
+async fn a_reply_that_could_not_be_delivered_is_marked_in_the_thread_with_what_can_be_done() {
+    let t = TestApp::spawn_with(caunoi_testkit::Options { demo: true, workers_off: true, ..Default::default() }).await;
+    let id = seed(&t, Seed::default()).await;
+    let c = t.login("canbo.baichay").await;
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/reply"), &[("text", "Chào anh, anh cần hỗ trợ gì?")]).await.0, 303);
+    let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
+    assert!(!page.contains("Không gửi được:"), "on its way: not marked");
+    // Zalo refused it for good: the citizen does not follow the OA.
+    let db = &t.app.db;
+    db_write!(db, pool => sqlx::query(
+        "UPDATE outbox SET status = 'dead', last_error = 'user_not_follower: Zalo error -213' WHERE conversation_id = $1"
+    ).bind(id).execute(pool).await.map(|_| ()))
+    .unwrap();
+    let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
+    assert!(page.contains("msg officer failed"), "the reply is marked");
+    assert!(page.contains("Không gửi được:") && page.contains("khi người dân nhắn lại"), "{page}");
+}

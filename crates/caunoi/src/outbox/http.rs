@@ -51,7 +51,12 @@ pub fn reason_text(t: &T, last_error: &str) -> String {
              after they write again.",
         ),
         "user_blocked" => ("Người dân đã chặn Zalo OA của đơn vị.", "The citizen has blocked the unit's Zalo OA."),
-        "user_not_follower" => ("Người dân chưa quan tâm Zalo OA của đơn vị.", "The citizen does not follow the OA."),
+        "user_not_follower" => (
+            "Người dân chưa quan tâm Zalo OA của đơn vị nên Zalo không cho gửi. Tin sẽ gửi được khi người dân nhắn lại \
+             cho OA; việc gấp, hãy gọi điện cho người dân.",
+            "The citizen does not follow the OA, so Zalo refused it. It can be sent once the citizen writes to the \
+             OA again; if urgent, call the citizen.",
+        ),
         "invalid_params" | "unsupported_message_type" => {
             ("Zalo từ chối nội dung tin nhắn (không hợp lệ).", "Zalo refused the message's content as invalid.")
         }

@@ -100,6 +100,15 @@ pub async fn still_queued(
     store::still_queued(db, message_ids).await
 }
 
+/// The messages among `message_ids` that could not be delivered, with the last error (the
+/// inbox marks them in the thread).
+pub async fn undelivered(
+    db: &crate::db::Db,
+    message_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    store::dead_for_messages(db, message_ids).await
+}
+
 /// Settles a delivered batch in the caller's transaction; the messages sent, with the
 /// provider's ids (see `store::settle_many`).
 pub async fn settle(

@@ -321,3 +321,27 @@ pub async fn insert_many(tx: &mut Tx, rows: &[NewOutbox<'_>]) -> Result<Vec<(i64
         Ok(new)
     })
 }
+
+/// The messages among `message_ids` whose delivery failed for good (dead letters), with the
+/// last error.
+pub async fn dead_for_messages(
+    db: &Db,
+    message_ids: &[i64],
+) -> Result<std::collections::HashMap<i64, String>, StoreError> {
+    let mut dead = std::collections::HashMap::new();
+    for chunk in message_ids.chunks(MAX_ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "SELECT message_id, COALESCE(last_error, '') FROM outbox WHERE status = 'dead' AND message_id IN ({})",
+            crate::db::param_list(chunk.len(), db.placeholders())
+        );
+        let found: Vec<(i64, String)> = db_read!(db, pool => {
+            let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                q = q.bind(id);
+            }
+            q.fetch_all(pool).await
+        })?;
+        dead.extend(found);
+    }
+    Ok(dead)
+}

@@ -32,12 +32,17 @@ pub struct ThreadItem {
     /// Where an officer opens the message's photo or file (`/inbox/media/{id}`); empty without.
     pub media: String,
     pub at: i64,
+    /// Why the message never reached the citizen, in plain words with what can be done; empty
+    /// when it was delivered or is on its way.
+    pub failed: String,
 }
 
 pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<Vec<ThreadItem>, WebError> {
     let citizen = citizen_label(t, view.contact_name.as_deref(), view.contact_id);
-    let mut items: Vec<(i64, u8, i64, ThreadItem)> = service::thread(app, view)
-        .await?
+    let messages = service::thread(app, view).await?;
+    let outgoing: Vec<i64> = messages.iter().filter(|m| m.direction.as_str() == "out").map(|m| m.id.0).collect();
+    let undelivered = crate::outbox::service::undelivered(&app.db, &outgoing).await?;
+    let mut items: Vec<(i64, u8, i64, ThreadItem)> = messages
         .into_iter()
         .map(|m| {
             let (class, who) = match (m.direction.as_str(), m.author.as_str()) {
@@ -49,7 +54,13 @@ pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<
                 ),
             };
             let media = m.media_ref.as_ref().map(|_| format!("/inbox/media/{}", m.id)).unwrap_or_default();
-            (m.created_at, 0, m.id.0, ThreadItem { class, who, text: m.text, kind: m.kind, media, at: m.created_at })
+            let failed = undelivered.get(&m.id.0).map(|e| crate::outbox::http::reason_text(t, e)).unwrap_or_default();
+            (
+                m.created_at,
+                0,
+                m.id.0,
+                ThreadItem { class, who, text: m.text, kind: m.kind, media, at: m.created_at, failed },
+            )
         })
         .collect();
     for n in service::notes(app, view).await? {
@@ -65,6 +76,7 @@ pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<
                 kind: "note".into(),
                 media: String::new(),
                 at: n.created_at,
+                failed: String::new(),
             },
         ));
     }
