@@ -460,3 +460,20 @@ async fn a_reply_that_could_not_be_delivered_is_marked_in_the_thread_with_what_c
     assert!(page.contains("msg officer failed"), "the reply is marked");
     assert!(page.contains("Không gửi được:") && page.contains("khi người dân nhắn lại"), "{page}");
 }
+
+#[tokio::test]
+async fn taking_a_conversation_one_already_has_is_no_error_and_officers_land_on_the_inbox() {
+    let t = TestApp::spawn().await;
+    let me = officer_id(&t, "canbo.baichay").await;
+    let id = seed(&t, Seed { status: "assigned", assignee: Some(me), ..Default::default() }).await;
+    let c = t.login("canbo.baichay").await;
+    let (status, body) = t.post(&c, &format!("/inbox/{id}/assign"), &[("officer", "me")]).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(state(&t, id).await.2, Some(me));
+    // After signing in: officers to the inbox, admins to the unit tree.
+    let r = c.get(t.url("/start")).send().await.unwrap();
+    assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/inbox"));
+    let admin = t.login("admin.qn").await;
+    let r = admin.get(t.url("/start")).send().await.unwrap();
+    assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/units"));
+}

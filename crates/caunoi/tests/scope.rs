@@ -45,6 +45,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/u/{code}"),
     ("GET", "/u/{code}/qr.svg"),
     ("GET", "/u/{code}/qr.png"),
+    ("GET", "/start"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
     ("GET", "/static/{*path}"),

@@ -281,6 +281,10 @@ pub async fn assign(
             o
         }
     };
+    if view.status == Status::Assigned && view.assignee_id == Some(officer.0) {
+        // "Nhận xử lý" on a conversation the officer already has: nothing to move, no reason asked.
+        return Ok(state_of(&view));
+    }
     let t = if view.status == Status::Assigned {
         Transition::Transfer { to: TransferTarget::Officer(officer), reason: reason.to_string() }
     } else {

@@ -24,6 +24,7 @@ pub fn routes() -> Router<App> {
         .route("/login", get(login_page).post(login))
         .route("/login/totp", get(totp_page).post(totp_submit))
         .route("/logout", post(logout))
+        .route("/start", get(start))
         .route("/officers", get(officers))
         .route("/officers/new", get(new_officer_page).post(new_officer))
         .route("/officers/{id}", get(officer_page))
@@ -32,6 +33,14 @@ pub fn routes() -> Router<App> {
         .route("/account", get(account_page))
         .route("/account/password", post(change_password))
         .route("/account/totp", get(totp_enrol_page).post(totp_enrol))
+}
+
+/// Where an officer lands after signing in: the inbox for whoever works conversations (duty
+/// officers, officers, leaders), the unit tree for admins and analysts.
+async fn start(me: CurrentOfficer) -> Response {
+    use caunoi_core::staff::Role;
+    let works = me.scope.grants.iter().any(|g| matches!(g.role, Role::DutyOfficer | Role::Officer | Role::Leader));
+    Redirect::to(if works { "/inbox" } else { "/units" }).into_response()
 }
 
 #[derive(Template)]

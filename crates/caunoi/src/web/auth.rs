@@ -99,9 +99,13 @@ pub fn urlencode(s: &str) -> String {
     out
 }
 
+/// Where a sign-in lands when it was not sent from a page: `/start` sends each officer to their
+/// work (the inbox, or the unit tree for admins and analysts).
+pub const LANDING: &str = "/start";
+
 /// Accepts only same-site relative paths as a redirect target after sign-in.
 pub fn safe_next(next: Option<&str>) -> String {
-    next.and_then(local_path).unwrap_or("/units").to_string()
+    next.and_then(local_path).unwrap_or(LANDING).to_string()
 }
 
 /// `raw` when it is a path on this site, for a redirect after sign-in or the language switch.
@@ -124,14 +128,14 @@ mod tests {
     #[test]
     fn redirect_after_login_stays_on_site() {
         assert_eq!(safe_next(Some("/units/x")), "/units/x");
-        assert_eq!(safe_next(Some("//evil.example")), "/units");
-        assert_eq!(safe_next(Some("https://evil.example")), "/units");
-        assert_eq!(safe_next(Some("/\\evil")), "/units");
-        assert_eq!(safe_next(None), "/units");
-        assert_eq!(safe_next(Some("/\t/evil.example")), "/units");
-        assert_eq!(safe_next(Some("/\n/evil.example")), "/units");
-        assert_eq!(safe_next(Some("/inbox\r\nSet-Cookie: x=1")), "/units");
-        assert_eq!(safe_next(Some("/ /evil.example")), "/units");
+        assert_eq!(safe_next(Some("//evil.example")), LANDING);
+        assert_eq!(safe_next(Some("https://evil.example")), LANDING);
+        assert_eq!(safe_next(Some("/\\evil")), LANDING);
+        assert_eq!(safe_next(None), LANDING);
+        assert_eq!(safe_next(Some("/\t/evil.example")), LANDING);
+        assert_eq!(safe_next(Some("/\n/evil.example")), LANDING);
+        assert_eq!(safe_next(Some("/inbox\r\nSet-Cookie: x=1")), LANDING);
+        assert_eq!(safe_next(Some("/ /evil.example")), LANDING);
         assert_eq!(safe_next(Some("/inbox?queue=mine")), "/inbox?queue=mine");
     }
 
