@@ -477,3 +477,50 @@ async fn taking_a_conversation_one_already_has_is_no_error_and_officers_land_on_
     let r = admin.get(t.url("/start")).send().await.unwrap();
     assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/units"));
 }
+
+#[tokio::test]
+async fn a_week_of_night_shifts_is_planned_at_once_and_an_overlap_saves_nothing() {
+    let t = TestApp::spawn().await;
+    let duty = t.login("trucban.baichay").await;
+    let me = officer_id(&t, "trucban.baichay").await.to_string();
+    let now = t.app.clock.now_micros();
+    let hour = 3_600_000_000;
+    let (from, to) = (local_input(now + 2 * hour), local_input(now + 10 * hour));
+    let count = |t: &TestApp| {
+        let db = t.app.db.clone();
+        async move {
+            let db = &db;
+            db_read!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM duty_shifts").fetch_one(pool).await)
+                .unwrap()
+        }
+    };
+    let before = count(&t).await;
+    let week = [
+        ("unit", "qn-bai-chay"),
+        ("officer", me.as_str()),
+        ("starts_at", &from),
+        ("ends_at", &to),
+        ("repeat", "daily"),
+        ("times", "7"),
+    ];
+    assert_eq!(t.post(&duty, "/inbox/roster", &week).await.0, 303);
+    assert_eq!(count(&t).await, before + 7);
+    // The same nights again: every one overlaps, nothing is saved.
+    let (status, body) = t.post(&duty, "/inbox/roster", &week).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("trùng giờ"), "{body}");
+    assert_eq!(count(&t).await, before + 7);
+    // Too many repeats: a clear message, nothing saved.
+    let many = [
+        ("unit", "qn-bai-chay"),
+        ("officer", me.as_str()),
+        ("starts_at", &local_input(now + 40 * 24 * hour)),
+        ("ends_at", &local_input(now + 40 * 24 * hour + hour)),
+        ("repeat", "daily"),
+        ("times", "400"),
+    ];
+    let (status, body) = t.post(&duty, "/inbox/roster", &many).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Số lần lặp cần từ 1 đến 31"), "{body}");
+    assert_eq!(count(&t).await, before + 7);
+}

@@ -18,7 +18,7 @@ pub mod window;
 
 pub use canned::{CannedError, CannedVars, render_canned, validate_canned};
 pub use queue::{ConversationSummary, Queue, QueueFilter, UnitScope, queue_order};
-pub use roster::{DutyShift, pick_assignee};
+pub use roster::{DutyShift, MAX_REPEATS, Repeat, pick_assignee, repeated};
 pub use window::{ReplyCost, ReplyWindow, reply_cost, reply_window};
 
 use serde::{Deserialize, Serialize};

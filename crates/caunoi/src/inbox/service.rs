@@ -705,7 +705,18 @@ pub fn parse_local(field: &'static str, raw: &str) -> Result<i64, InvalidInput> 
     Ok(zoned.timestamp().as_microsecond())
 }
 
-/// Puts an officer on duty at a unit from `starts` to `ends` (local times).
+/// How a planned shift repeats, as the roster form gives it.
+#[derive(Debug, Clone, Copy)]
+pub struct Repeating<'a> {
+    /// `once`, `daily` or `weekly`.
+    pub every: &'a str,
+    /// How many shifts in all (1–31).
+    pub times: &'a str,
+}
+
+/// Puts an officer on duty at a unit from `starts` to `ends` (local times), repeated daily or
+/// weekly when asked (every night for a month in one go). All shifts or none: one that would
+/// overlap a shift the officer already has at the unit refuses the whole planning.
 pub async fn add_shift(
     app: &App,
     scope: &Scope,
@@ -713,7 +724,8 @@ pub async fn add_shift(
     officer: OfficerId,
     starts: &str,
     ends: &str,
-) -> Result<i64, ServiceError> {
+    repeating: Repeating<'_>,
+) -> Result<usize, ServiceError> {
     let unit = directed_unit(app, scope, unit_code).await?;
     let mut errs = FieldErrors::default();
     let colleagues = crate::staff::service::colleagues_for_unit(app, unit.path.as_str()).await?;
@@ -726,21 +738,49 @@ pub async fn add_shift(
     }
     let starts = errs.take(parse_local("starts_at", starts));
     let ends = errs.take(parse_local("ends_at", ends));
-    if let (Some(s), Some(e)) = (starts, ends)
-        && let Err(err) = caunoi_core::inbox::DutyShift::new(officer, unit.id, ts(s), ts(e))
-    {
-        errs.push(err);
+    let every = caunoi_core::inbox::Repeat::parse(repeating.every);
+    if every.is_none() {
+        errs.push(InvalidInput::new("repeat", "Hãy chọn cách lặp lại ca trực.", "Choose how the shift repeats."));
     }
-    let (Some(starts), Some(ends), true) = (starts, ends, errs.is_empty()) else { return Err(errs.into()) };
-    let now = app.clock.now_micros();
-    let id = {
-        let mut tx = app.db.begin().await?;
-        let value = { store::insert_shift(&mut tx, unit.id, officer, starts, ends, scope.officer_id, now).await? };
-        tx.commit().await?;
-        value
+    let times = match repeating.times.trim() {
+        "" => Some(1),
+        t => t.parse::<u32>().ok(),
     };
+    let mut planned = Vec::new();
+    if let (Some(s), Some(e), Some(every)) = (starts, ends, every) {
+        match caunoi_core::inbox::DutyShift::new(officer, unit.id, ts(s), ts(e)) {
+            Ok(first) => match caunoi_core::inbox::repeated(&first, every, times.unwrap_or(0)) {
+                Ok(all) => planned = all,
+                Err(err) => errs.push(err),
+            },
+            Err(err) => errs.push(err),
+        }
+    }
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    let now = app.clock.now_micros();
+    let existing = store::shifts(&app.db, unit.id, now).await?;
+    let clash = planned
+        .iter()
+        .any(|p| existing.iter().any(|e| e.officer_id == officer.0 && p.overlaps(ts(e.starts_at), ts(e.ends_at))));
+    if clash {
+        return Err(invalid(
+            "starts_at",
+            "Ca trực trùng giờ với một ca đã có của cán bộ này tại đơn vị; không ca nào được lưu.",
+            "A shift overlaps one this officer already has at the unit; no shift was saved.",
+        ));
+    }
+    {
+        let mut tx = app.db.begin().await?;
+        for shift in &planned {
+            let (s, e) = (shift.starts_at.as_microsecond(), shift.ends_at.as_microsecond());
+            store::insert_shift(&mut tx, unit.id, officer, s, e, scope.officer_id, now).await?;
+        }
+        tx.commit().await?;
+    }
     app.presence().forget_all();
-    Ok(id)
+    Ok(planned.len())
 }
 
 pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {

@@ -96,6 +96,10 @@ pub(super) struct RosterForm {
     starts_at: String,
     #[serde(default)]
     ends_at: String,
+    #[serde(default)]
+    repeat: String,
+    #[serde(default)]
+    times: String,
 }
 
 pub(super) async fn roster_page(
@@ -115,7 +119,10 @@ pub(super) async fn roster_add(
     Form(f): Form<RosterForm>,
 ) -> Result<Response, WebError> {
     let officer = OfficerId(f.officer.trim().parse::<i64>().unwrap_or(0));
-    match form::posted(service::add_shift(&app, &me.scope, &f.unit, officer, &f.starts_at, &f.ends_at).await)? {
+    let repeating = service::Repeating { every: &f.repeat, times: &f.times };
+    match form::posted(
+        service::add_shift(&app, &me.scope, &f.unit, officer, &f.starts_at, &f.ends_at, repeating).await,
+    )? {
         Posted::Saved(_) => {
             form::see_other(&format!("/inbox/roster?unit={}&saved=1", crate::web::auth::urlencode(&f.unit)))
         }
