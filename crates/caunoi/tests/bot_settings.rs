@@ -108,3 +108,13 @@ async fn a_decision_taken_ahead_is_used_for_its_text_only() {
     // A decision taken for another text is not used.
     assert!(fee(&turn(question, Some(("xin chao", &hand_off)))));
 }
+
+#[tokio::test]
+async fn the_menu_settings_offer_only_features_this_deployment_has() {
+    let t = TestApp::spawn().await;
+    let leader = t.login("lanhdao.qn").await;
+    let (status, page) = t.get(&leader, "/units/qn-bai-chay/bot").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Gặp cán bộ") && page.contains("Gửi tin báo, phản ánh"));
+    assert!(!page.contains("Đặt lịch hẹn") && !page.contains("Tra cứu hồ sơ"), "no switch that does nothing");
+}

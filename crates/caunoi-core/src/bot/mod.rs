@@ -152,6 +152,13 @@ impl MenuKey {
         MenuKey::TalkToOfficer,
     ];
 
+    /// Whether the feature behind the entry exists in this deployment. Online booking and
+    /// dossier look-up arrive with their own features (and switch themselves on here); until
+    /// then the settings form does not offer them and the bot never shows them.
+    pub fn exists_here(self) -> bool {
+        !matches!(self, MenuKey::Booking | MenuKey::StatusLookup)
+    }
+
     /// The key in payloads and storage (`menu:<key>`).
     pub fn as_str(self) -> &'static str {
         match self {

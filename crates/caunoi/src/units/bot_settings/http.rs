@@ -41,6 +41,7 @@ struct BotPage {
 fn lines_of(settings: &BotSettings) -> Vec<MenuLine> {
     MenuKey::DEFAULT_ORDER
         .iter()
+        .filter(|k| k.exists_here())
         .map(|k| {
             let item = settings.menu.iter().find(|m| m.key == *k);
             MenuLine {

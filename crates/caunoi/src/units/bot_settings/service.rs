@@ -33,6 +33,7 @@ impl SettingsForm {
     pub fn choices(&self) -> Vec<MenuChoice> {
         MenuKey::DEFAULT_ORDER
             .into_iter()
+            .filter(|key| key.exists_here())
             .map(|key| {
                 let (shown, label) = self.line(key);
                 MenuChoice { key, shown: shown.is_some(), label: label.to_string() }
