@@ -459,6 +459,11 @@ async fn a_reply_that_could_not_be_delivered_is_marked_in_the_thread_with_what_c
     let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
     assert!(page.contains("msg officer failed"), "the reply is marked");
     assert!(page.contains("Không gửi được:") && page.contains("khi người dân nhắn lại"), "{page}");
+    // The failed-messages list shows what it said and leads to the conversation.
+    let duty = t.login("trucban.baichay").await;
+    let (_, dead) = t.get(&duty, "/outbox/dead").await;
+    assert!(dead.contains("Chào anh, anh cần hỗ trợ gì?"), "{dead}");
+    assert!(dead.contains(&format!("href=\"/inbox/{id}\"")), "{dead}");
 }
 
 #[tokio::test]

@@ -26,6 +26,25 @@ pub struct DeadLine {
     pub reason: String,
     pub at: i64,
     pub attempts: i64,
+    /// What the message said (its text, or the file's name), shortened.
+    pub text: String,
+    /// The conversation it belongs to, to open from the list (`/inbox/{id}`); empty without.
+    pub conversation: String,
+}
+
+/// What a queued message says, for the failed-messages list: its text or its file's name.
+fn payload_text(payload: &str) -> String {
+    let text = match serde_json::from_str::<crate::outbox::Payload>(payload) {
+        Ok(crate::outbox::Payload::Text { text, .. }) => text,
+        Ok(crate::outbox::Payload::Image { caption, .. }) => caption.unwrap_or_else(|| "[ảnh]".to_owned()),
+        Ok(crate::outbox::Payload::File { name, .. }) => format!("[tệp] {name}"),
+        _ => String::new(),
+    };
+    let mut short: String = text.chars().take(140).collect();
+    if text.chars().count() > 140 {
+        short.push('…');
+    }
+    short
 }
 
 /// Shows the first four and last three characters of a recipient id.
@@ -120,6 +139,8 @@ async fn dead_page(
             reason: reason_text(&t, d.row.last_error.as_deref().unwrap_or("")),
             at: d.row.updated_at,
             attempts: d.row.attempts,
+            text: payload_text(&d.row.payload),
+            conversation: d.row.conversation_id.map(|c| format!("/inbox/{c}")).unwrap_or_default(),
         })
         .collect();
     let notice = if q.retried.is_some() {
