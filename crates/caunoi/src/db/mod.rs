@@ -225,6 +225,52 @@ pub fn param_list(n: usize, style: Placeholders) -> String {
     (1..=n).map(one).collect::<Vec<_>>().join(", ")
 }
 
+/// Leases up to `limit` due rows of a work queue `table` (the outbox, the push outbox): pending
+/// rows whose `run_at` has come and rows left `sending` by a worker that died (lease expired)
+/// become `sending` until `lease_until`, one attempt spent; the rows as `returning` lists them.
+/// One statement: under `BEGIN IMMEDIATE` on SQLite, with `FOR UPDATE SKIP LOCKED` on
+/// PostgreSQL, so two workers never lease the same row. Oldest first is the caller's sort.
+pub async fn claim_leased<T>(
+    db: &Db,
+    table: &str,
+    returning: &str,
+    now: i64,
+    lease_until: i64,
+    limit: i64,
+) -> Result<Vec<T>, StoreError>
+where
+    T: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+        + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>
+        + Send
+        + Unpin,
+{
+    let lock = match db {
+        Db::Sqlite(_) => "",
+        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
+    };
+    let sql = format!(
+        "UPDATE {table} SET status = 'sending', locked_until = $1, attempts = attempts + 1, updated_at = $2 \
+         WHERE id IN (SELECT id FROM {table} WHERE (status = 'pending' AND run_at <= $2) \
+         OR (status = 'sending' AND locked_until < $2) ORDER BY id LIMIT $3{lock}) RETURNING {returning}"
+    );
+    Ok(match db {
+        Db::Sqlite(s) => {
+            let mut tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
+            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            rows
+        }
+        Db::Postgres(p) => {
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(lease_until).bind(now).bind(limit).fetch_all(p).await?
+        }
+    })
+}
+
 /// A fact about the installation (`instance_facts`), if recorded.
 pub async fn instance_fact(db: &Db, name: &str) -> Result<Option<String>, StoreError> {
     Ok(crate::db_read!(db, pool => sqlx::query_scalar("SELECT value FROM instance_facts WHERE name = $1")

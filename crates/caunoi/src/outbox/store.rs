@@ -53,38 +53,15 @@ macro_rules! outbox_columns {
     };
 }
 
-const CLAIM_TAIL: &str = "RETURNING id, idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, \
+/// The columns a claim returns.
+const CLAIMED_COLUMNS: &str = "id, idempotency_key, channel, unit_id, oa_id, recipient, conversation_id, \
      message_id, payload, status, attempts, run_at, locked_until, last_error, provider_message_id, created_at, updated_at";
 
 /// Leases up to `limit` due rows: pending ones whose time has come, and rows left `sending`
 /// by a worker that died (lease expired). Oldest first.
 pub async fn claim(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<OutboxRow>, StoreError> {
-    let select = "SELECT id FROM outbox WHERE (status = 'pending' AND run_at <= $2) \
-                  OR (status = 'sending' AND locked_until < $2) ORDER BY id LIMIT $3";
-    let lock = match db {
-        Db::Sqlite(_) => "",
-        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-    };
-    let sql = format!(
-        "UPDATE outbox SET status = 'sending', locked_until = $1, attempts = attempts + 1, updated_at = $2 \
-         WHERE id IN ({select}{lock}) {CLAIM_TAIL}"
-    );
-    let mut rows: Vec<OutboxRow> = match db {
-        Db::Sqlite(s) => {
-            let mut tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
-            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            rows
-        }
-        Db::Postgres(p) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(lease_until).bind(now).bind(limit).fetch_all(p).await?
-        }
-    };
+    let mut rows: Vec<OutboxRow> =
+        crate::db::claim_leased(db, "outbox", CLAIMED_COLUMNS, now, lease_until, limit).await?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }

@@ -232,31 +232,8 @@ const PUSH_COLUMNS: &str = "id, subscription_id, idempotency_key, payload, topic
 /// Leases up to `limit` due rows: pending ones whose time has come and rows left `sending` by
 /// a worker that died (lease expired). Oldest first.
 pub async fn claim(db: &Db, now: i64, lease_until: i64, limit: i64) -> Result<Vec<PushRow>, StoreError> {
-    let lock = match db {
-        Db::Sqlite(_) => "",
-        Db::Postgres(_) => " FOR UPDATE SKIP LOCKED",
-    };
-    let sql = format!(
-        "UPDATE push_outbox SET status = 'sending', locked_until = $1, attempts = attempts + 1, updated_at = $2 \
-         WHERE id IN (SELECT id FROM push_outbox WHERE (status = 'pending' AND run_at <= $2) \
-         OR (status = 'sending' AND locked_until < $2) ORDER BY id LIMIT $3{lock}) RETURNING {PUSH_COLUMNS}"
-    );
-    let mut rows: Vec<PushRow> = match db {
-        Db::Sqlite(s) => {
-            let mut tx = s.write.begin_with("BEGIN IMMEDIATE").await?;
-            let rows = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?;
-            tx.commit().await?;
-            rows
-        }
-        Db::Postgres(p) => {
-            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(lease_until).bind(now).bind(limit).fetch_all(p).await?
-        }
-    };
+    let mut rows: Vec<PushRow> =
+        crate::db::claim_leased(db, "push_outbox", PUSH_COLUMNS, now, lease_until, limit).await?;
     rows.sort_by_key(|r| r.id);
     Ok(rows)
 }
