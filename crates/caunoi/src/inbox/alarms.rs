@@ -47,36 +47,29 @@ fn step_words(level: i64) -> &'static str {
     }
 }
 
+/// A unit's duty desk now: the officers whose shift covers `now`, and its duty officers.
+async fn duty_desk(app: &App, unit: UnitId, now: i64) -> Result<Vec<OfficerId>, StoreError> {
+    let mut v = store::on_duty_officers(&app.db, unit, now).await?;
+    v.extend(crate::staff::service::officers_at_unit(app, unit, &[Role::DutyOfficer]).await?);
+    Ok(v)
+}
+
 /// The officers a step reaches.
 async fn circle(app: &App, unit: UnitId, level: i64, now: i64) -> Result<Vec<OfficerId>, StoreError> {
-    let parent = crate::units::service::parent_of(&app.db, unit).await?;
+    const EVERYONE: [Role; 4] = [Role::Admin, Role::Leader, Role::DutyOfficer, Role::Officer];
+    const LEADERS: [Role; 2] = [Role::Admin, Role::Leader];
     let mut officers = match level {
-        0 => {
-            let mut v = store::on_duty_officers(&app.db, unit, now).await?;
-            v.extend(crate::staff::service::officers_at_unit(app, unit, &[Role::DutyOfficer]).await?);
-            v
-        }
-        1 => {
-            crate::staff::service::officers_at_unit(
-                app,
-                unit,
-                &[Role::Admin, Role::Leader, Role::DutyOfficer, Role::Officer],
-            )
-            .await?
-        }
+        0 => duty_desk(app, unit, now).await?,
+        1 => crate::staff::service::officers_at_unit(app, unit, &EVERYONE).await?,
         2 => {
-            let mut v = crate::staff::service::officers_at_unit(app, unit, &[Role::Admin, Role::Leader]).await?;
-            if let Some(p) = parent {
-                v.extend(crate::staff::service::officers_at_unit(app, p, &[Role::Admin, Role::Leader]).await?);
+            let mut v = crate::staff::service::officers_at_unit(app, unit, &LEADERS).await?;
+            if let Some(p) = crate::units::service::parent_of(&app.db, unit).await? {
+                v.extend(crate::staff::service::officers_at_unit(app, p, &LEADERS).await?);
             }
             v
         }
-        _ => match parent {
-            Some(p) => {
-                let mut v = store::on_duty_officers(&app.db, p, now).await?;
-                v.extend(crate::staff::service::officers_at_unit(app, p, &[Role::DutyOfficer]).await?);
-                v
-            }
+        _ => match crate::units::service::parent_of(&app.db, unit).await? {
+            Some(p) => duty_desk(app, p, now).await?,
             None => Vec::new(),
         },
     };

@@ -63,7 +63,7 @@ pub async fn of_unit(app: &App, unit: UnitId) -> Result<UnitPresence, StoreError
     if let Some(p) = app.presence().cached(unit, now) {
         return Ok(p);
     }
-    let on_duty = super::store::on_duty_at(&app.db, unit, now).await?;
+    let on_duty = !super::store::on_duty_officers(&app.db, unit, now).await?.is_empty();
     let since = now - WAIT_WINDOW_DAYS * 86_400 * 1_000_000;
     let waits = crate::conversations::service::first_reply_waits(&app.db, unit, since).await?;
     let presence = UnitPresence { on_duty, typical_wait_minutes: typical_minutes(waits) };

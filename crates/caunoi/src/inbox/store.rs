@@ -82,18 +82,6 @@ pub async fn shifts(db: &Db, unit: UnitId, from: i64) -> Result<Vec<ShiftRow>, S
     .await)?)
 }
 
-/// Whether a duty shift of the unit covers `at`.
-pub async fn on_duty_at(db: &Db, unit: UnitId, at: i64) -> Result<bool, StoreError> {
-    let found: Option<(i64,)> = db_read!(db, pool => sqlx::query_as(
-        "SELECT id FROM duty_shifts WHERE unit_id = $1 AND starts_at <= $2 AND ends_at > $2 LIMIT 1"
-    )
-    .bind(unit.0)
-    .bind(at)
-    .fetch_optional(pool)
-    .await)?;
-    Ok(found.is_some())
-}
-
 /// The units the officer holds a role at directly (not the subtree below) where no duty shift
 /// covers `at`: (code, name), by name.
 pub async fn own_units_without_duty(db: &Db, officer: OfficerId, at: i64) -> Result<Vec<(String, String)>, StoreError> {
