@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod bot;
+pub mod cases;
 pub mod conversations;
 pub mod inbox;
 pub mod input;

@@ -59,6 +59,12 @@ pub enum Action {
     /// Direct others' work at the unit: assign to a colleague, manage the duty roster and canned
     /// replies, retry failed deliveries (admins, leaders and duty officers).
     DirectWork,
+    /// Work the unit's reported cases: acknowledge, verify, note, reply, forward, change status
+    /// (every role but analyst).
+    WorkCases,
+    /// Approve or deny a request to see a sealed reporter's identity (the unit's custodian:
+    /// leaders).
+    ApproveIdentity,
 }
 
 impl Role {
@@ -112,7 +118,8 @@ impl Role {
             Action::ManageUnits | Action::ManageOfficers | Action::ViewAudit | Action::ManageChannels => {
                 self == Role::Admin
             }
-            Action::WorkConversations => self != Role::Analyst,
+            Action::WorkConversations | Action::WorkCases => self != Role::Analyst,
+            Action::ApproveIdentity => self == Role::Leader,
             Action::DirectWork => matches!(self, Role::Admin | Role::Leader | Role::DutyOfficer),
         }
     }
