@@ -96,6 +96,7 @@ impl TestApp {
         let app = caunoi::server::assemble(db, config);
         app.kb().reload(&app.db).await.expect("knowledge base");
         app.bot_settings().reload(&app.db).await.expect("bot settings");
+        caunoi::cases::service::load_categories(&app).await.expect("case categories");
         if options.demo {
             caunoi::demo::seed(&app).await.expect("demo data");
         }

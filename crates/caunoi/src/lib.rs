@@ -4,6 +4,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod cases;
 pub mod channels;
 pub mod cli;
 pub mod config;

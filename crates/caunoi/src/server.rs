@@ -17,7 +17,8 @@ pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
         .with(crate::units::bot_settings::BotSettingsLive::default())
         .with(crate::inbox::presence::Presence::default())
         .with(crate::channels::Channels::new(&config))
-        .with(crate::push::PushRuntime::new(&config));
+        .with(crate::push::PushRuntime::new(&config))
+        .with(crate::cases::Categories::default());
     App::new(db, config, runtimes)
 }
 
@@ -53,6 +54,7 @@ pub async fn open(o: &crate::config::Overrides) -> Result<App, CliError> {
     check_secret_key(&app).await?;
     app.kb().reload(&app.db).await?;
     app.bot_settings().reload(&app.db).await?;
+    crate::cases::service::load_categories(&app).await?;
     // The instance's VAPID key pair is made at the first start (and read at every other). A
     // pair that does not open (the instance key changed) stops alarms on devices, not the
     // console: said loudly here, and again by every attempt to send.

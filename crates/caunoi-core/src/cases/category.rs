@@ -88,15 +88,7 @@ fn cat(
     legal_days: Option<u16>,
     questions: Vec<Question>,
 ) -> Category {
-    Category {
-        key: key.into(),
-        label_vi: vi.into(),
-        label_en: en.into(),
-        sensitivity,
-        urgent,
-        legal_days,
-        questions,
-    }
+    Category { key: key.into(), label_vi: vi.into(), label_en: en.into(), sensitivity, urgent, legal_days, questions }
 }
 
 fn question(code: &str, vi: &str, en: &str, required: bool, choices: &[(&str, &str)]) -> Question {
@@ -118,15 +110,7 @@ pub fn default_categories() -> Vec<Category> {
         cat("traffic_accident", "Tai nạn giao thông", "Traffic accident", Public, true, None, vec![]),
         cat("theft", "Trộm cắp, cướp tài sản", "Theft or robbery", Sensitive, false, TIP, vec![]),
         cat("fraud", "Lừa đảo, chiếm đoạt tài sản", "Fraud", Sensitive, false, TIP, vec![]),
-        cat(
-            "violence",
-            "Đánh nhau, đe dọa, đòi nợ",
-            "Fights, threats, debt collectors",
-            Sensitive,
-            false,
-            TIP,
-            vec![],
-        ),
+        cat("violence", "Đánh nhau, đe dọa, đòi nợ", "Fights, threats, debt collectors", Sensitive, false, TIP, vec![]),
         cat(
             "domestic_violence",
             "Bạo lực gia đình, xâm hại",
@@ -168,7 +152,12 @@ pub fn default_categories() -> Vec<Category> {
                 "Nguồn gây ồn",
                 "Source of the noise",
                 true,
-                &[("karaoke", "Hát karaoke, loa"), ("construction", "Công trình"), ("gathering", "Tụ tập"), ("other", "Khác")],
+                &[
+                    ("karaoke", "Hát karaoke, loa"),
+                    ("construction", "Công trình"),
+                    ("gathering", "Tụ tập"),
+                    ("other", "Khác"),
+                ],
             )],
         ),
         cat("environment", "Ô nhiễm môi trường", "Pollution", Public, false, None, vec![]),

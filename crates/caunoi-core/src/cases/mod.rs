@@ -183,7 +183,8 @@ pub enum Channel {
 crate::stored_name!(Channel, "case channel");
 
 impl Channel {
-    pub const ALL: [Channel; 5] = [Channel::Zalo, Channel::WebChat, Channel::WebForm, Channel::Officer, Channel::Open311];
+    pub const ALL: [Channel; 5] =
+        [Channel::Zalo, Channel::WebChat, Channel::WebForm, Channel::Officer, Channel::Open311];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -389,9 +390,13 @@ impl Status {
             Status::Acknowledged => format!("{unit} đã nhận xử lý."),
             Status::Verifying => format!("{unit} đang xác minh."),
             Status::Resolved => format!("{unit} đã giải quyết xong."),
-            Status::Duplicate => "Đã gộp với một tin báo khác về cùng sự việc; anh/chị sẽ nhận các cập nhật của tin báo đó.".into(),
+            Status::Duplicate => {
+                "Đã gộp với một tin báo khác về cùng sự việc; anh/chị sẽ nhận các cập nhật của tin báo đó.".into()
+            }
             Status::Unfounded => format!("{unit} đã xác minh và kết luận không có vi phạm."),
-            Status::Transferred => "Nội dung thuộc thẩm quyền cơ quan khác; đã chuyển đến cơ quan có thẩm quyền.".into(),
+            Status::Transferred => {
+                "Nội dung thuộc thẩm quyền cơ quan khác; đã chuyển đến cơ quan có thẩm quyền.".into()
+            }
             Status::Closed => "Tin báo đã kết thúc.".into(),
         }
     }

@@ -180,7 +180,8 @@ fn nearby_open_reports_of_the_same_category_are_suggested_nearest_first() {
     let far = (20.9613, 107.0436);
     assert!((distance_m(here, near) - 111.2).abs() < 1.0);
     let case = Candidate { id: CaseId(1), category: "fire", open: true, received_at: T0, point: Some(here) };
-    let other = |id, category, open, received_at, point| Candidate { id: CaseId(id), category, open, received_at, point };
+    let other =
+        |id, category, open, received_at, point| Candidate { id: CaseId(id), category, open, received_at, point };
     let others = [
         other(2, "fire", true, T0 - 3_600_000_000, Some(near)),
         other(3, "fire", true, T0, Some(far)),

@@ -1,0 +1,32 @@
+//! Reports and tips (tin báo, phản ánh): a citizen's report from any channel becomes one case,
+//! routed to the responsible unit, worked on the board with its legal clock, and answered
+//! through the channel it came from. The rules (statuses, clocks, categories, codes) are in
+//! `caunoi_core::cases`; here are storage ([`store`]), use cases ([`service`]) and the
+//! category cache every request reads.
+
+pub mod service;
+pub mod store;
+
+use caunoi_core::cases::Category;
+use std::sync::{Arc, RwLock};
+
+/// The deployment's categories with their enabled flag, loaded at start and after each edit.
+#[derive(Default)]
+pub struct Categories(RwLock<Arc<Vec<(Category, bool)>>>);
+
+impl Categories {
+    pub fn current(&self) -> Arc<Vec<(Category, bool)>> {
+        match self.0.read() {
+            Ok(g) => g.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    pub fn replace(&self, cats: Vec<(Category, bool)>) {
+        let cats = Arc::new(cats);
+        match self.0.write() {
+            Ok(mut g) => *g = cats,
+            Err(poisoned) => *poisoned.into_inner() = cats,
+        }
+    }
+}

@@ -1,0 +1,696 @@
+//! Case queries, on the cases feature's own tables only: `cases`, `case_events`, `case_media`,
+//! `case_identity_requests`, `case_categories` and `open311_keys` (scoped reads join `units`
+//! through the shared scope filter, as every feature's do). Writes that change a case take the
+//! caller's transaction; a change of state is a conditional update on the state that was read,
+//! so two officers acting at once cannot both win.
+
+use crate::db::{Db, StoreError, Tx};
+use crate::{db_conn, db_read, db_write, in_scope};
+use caunoi_core::cases::{CaseId, Category};
+use caunoi_core::staff::OfficerId;
+use caunoi_core::units::UnitId;
+
+/// Every column of a case, as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CaseRow {
+    pub id: i64,
+    pub code: String,
+    pub unit_id: i64,
+    pub category: String,
+    pub channel: String,
+    pub status: String,
+    pub urgent: bool,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub place_unknown: bool,
+    pub place_to_confirm: bool,
+    pub occurred: Option<String>,
+    pub attributes: String,
+    pub reporter_mode: String,
+    pub reporter_name: Option<String>,
+    pub reporter_phone: Option<String>,
+    pub sealed_identity: Option<String>,
+    pub conversation_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub received_at: i64,
+    pub legal_days: Option<i64>,
+    pub legal_extended_to: Option<i64>,
+    pub suspended_micros: i64,
+    pub suspended_since: Option<i64>,
+    pub forwarded_from: Option<i64>,
+    pub forwarded_at: Option<i64>,
+    pub ack_due_at: Option<i64>,
+    pub acknowledged_at: Option<i64>,
+    pub first_reply_at: Option<i64>,
+    pub duplicate_of: Option<i64>,
+    pub updated_at: i64,
+    pub closed_at: Option<i64>,
+}
+
+/// The columns of [`CaseRow`], from `cases c`.
+macro_rules! case_columns {
+    () => {
+        "c.id, c.code, c.unit_id, c.category, c.channel, c.status, c.urgent, c.description, c.lat, \
+         c.lon, c.address, c.place_unknown, c.place_to_confirm, c.occurred, c.attributes, c.reporter_mode, \
+         c.reporter_name, c.reporter_phone, c.sealed_identity, c.conversation_id, c.assignee_id, c.received_at, \
+         c.legal_days, c.legal_extended_to, c.suspended_micros, c.suspended_since, c.forwarded_from, c.forwarded_at, \
+         c.ack_due_at, c.acknowledged_at, c.first_reply_at, c.duplicate_of, c.updated_at, c.closed_at"
+    };
+}
+
+/// A case with its unit's name and path.
+macro_rules! scoped_select {
+    () => {
+        concat!(
+            "SELECT ",
+            case_columns!(),
+            ", u.name AS unit_name, u.path AS unit_path FROM cases c JOIN units u ON u.id = c.unit_id "
+        )
+    };
+}
+
+/// A case to insert.
+#[derive(Debug, Clone)]
+pub struct NewCaseRow<'a> {
+    pub code: &'a str,
+    pub unit: UnitId,
+    pub category: &'a str,
+    pub channel: &'a str,
+    pub status: &'a str,
+    pub urgent: bool,
+    pub description: &'a str,
+    pub point: Option<(f64, f64)>,
+    pub address: Option<&'a str>,
+    pub place_unknown: bool,
+    pub place_to_confirm: bool,
+    pub occurred: Option<&'a str>,
+    pub attributes: &'a str,
+    pub reporter_mode: &'a str,
+    pub reporter_name: Option<&'a str>,
+    pub reporter_phone: Option<&'a str>,
+    pub sealed_identity: Option<&'a str>,
+    pub receipt_hash: Option<&'a str>,
+    pub conversation: Option<i64>,
+    pub received_at: i64,
+    pub legal_days: Option<u16>,
+}
+
+/// Inserts a case; [`StoreError::Conflict`] when its code is taken (the caller draws another).
+pub async fn insert_case(tx: &mut Tx, c: &NewCaseRow<'_>) -> Result<CaseId, StoreError> {
+    db_conn!(tx, conn => {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO cases (code, unit_id, category, channel, status, urgent, description, lat, lon, address, \
+             place_unknown, place_to_confirm, occurred, attributes, reporter_mode, reporter_name, reporter_phone, \
+             sealed_identity, receipt_hash, conversation_id, received_at, legal_days, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, \
+             $22, $21) RETURNING id",
+        )
+        .bind(c.code)
+        .bind(c.unit.0)
+        .bind(c.category)
+        .bind(c.channel)
+        .bind(c.status)
+        .bind(c.urgent)
+        .bind(c.description)
+        .bind(c.point.map(|p| p.0))
+        .bind(c.point.map(|p| p.1))
+        .bind(c.address)
+        .bind(c.place_unknown)
+        .bind(c.place_to_confirm)
+        .bind(c.occurred)
+        .bind(c.attributes)
+        .bind(c.reporter_mode)
+        .bind(c.reporter_name)
+        .bind(c.reporter_phone)
+        .bind(c.sealed_identity)
+        .bind(c.receipt_hash)
+        .bind(c.conversation)
+        .bind(c.received_at)
+        .bind(c.legal_days.map(i64::from))
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(|e| StoreError::on_unique(e, "case code"))?;
+        Ok(CaseId(id))
+    })
+}
+
+/// One step of a case's timeline, to append.
+#[derive(Debug, Clone, Default)]
+pub struct NewEventRow<'a> {
+    pub kind: &'a str,
+    pub officer: Option<OfficerId>,
+    pub unit: Option<UnitId>,
+    pub to_unit: Option<UnitId>,
+    pub text: &'a str,
+    /// JSON object.
+    pub data: &'a str,
+}
+
+pub async fn insert_event(tx: &mut Tx, case: CaseId, at: i64, e: &NewEventRow<'_>) -> Result<i64, StoreError> {
+    let data = if e.data.is_empty() { "{}" } else { e.data };
+    db_conn!(tx, conn => Ok(sqlx::query_scalar(
+        "INSERT INTO case_events (case_id, at, kind, officer_id, unit_id, to_unit_id, text, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(case.0)
+    .bind(at)
+    .bind(e.kind)
+    .bind(e.officer.map(|o| o.0))
+    .bind(e.unit.map(|u| u.0))
+    .bind(e.to_unit.map(|u| u.0))
+    .bind(e.text)
+    .bind(data)
+    .fetch_one(&mut *conn)
+    .await?))
+}
+
+/// A stored step of a timeline, with the names it refers to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub at: i64,
+    pub kind: String,
+    pub officer_id: Option<i64>,
+    pub officer_name: Option<String>,
+    pub unit_name: Option<String>,
+    pub to_unit_name: Option<String>,
+    pub text: String,
+    pub data: String,
+}
+
+/// The timeline of a case, oldest first.
+pub async fn events(db: &Db, case: CaseId) -> Result<Vec<EventRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT e.id, e.at, e.kind, e.officer_id, o.display_name AS officer_name, u.name AS unit_name, \
+         t.name AS to_unit_name, e.text, e.data FROM case_events e \
+         LEFT JOIN officers o ON o.id = e.officer_id LEFT JOIN units u ON u.id = e.unit_id \
+         LEFT JOIN units t ON t.id = e.to_unit_id WHERE e.case_id = $1 ORDER BY e.id",
+    )
+    .bind(case.0)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// A photo or video kept as evidence of a case.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MediaRow {
+    pub id: i64,
+    pub media_ref: String,
+    pub kind: String,
+    pub bytes: i64,
+    pub received_at: i64,
+    pub gps_lat: Option<f64>,
+    pub gps_lon: Option<f64>,
+}
+
+/// Adds evidence; the same file added twice to one case is kept once (`false`).
+pub async fn insert_media(tx: &mut Tx, case: CaseId, m: &MediaRow) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "INSERT INTO case_media (case_id, media_ref, kind, bytes, received_at, gps_lat, gps_lon) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (case_id, media_ref) DO NOTHING",
+    )
+    .bind(case.0)
+    .bind(&m.media_ref)
+    .bind(&m.kind)
+    .bind(m.bytes)
+    .bind(m.received_at)
+    .bind(m.gps_lat)
+    .bind(m.gps_lon)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn media(db: &Db, case: CaseId) -> Result<Vec<MediaRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, media_ref, kind, bytes, received_at, gps_lat, gps_lon FROM case_media WHERE case_id = $1 ORDER BY id",
+    )
+    .bind(case.0)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// A case with its unit's name and path, inside officer `officer`'s scope.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ScopedCaseRow {
+    #[sqlx(flatten)]
+    pub case: CaseRow,
+    pub unit_name: String,
+    pub unit_path: String,
+}
+
+/// The case `id` if it lies in the officer's scope.
+pub async fn get_in_scope(db: &Db, officer: OfficerId, id: CaseId) -> Result<Option<ScopedCaseRow>, StoreError> {
+    const SQL: &str = concat!(scoped_select!(), "WHERE c.id = $2 AND ", in_scope!());
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(officer.0).bind(id.0).fetch_optional(pool).await)?)
+}
+
+/// The case `id`, unscoped (workers, the reporter's own views), with its unit's name and path.
+pub async fn get(db: &Db, id: CaseId) -> Result<Option<ScopedCaseRow>, StoreError> {
+    const SQL: &str = concat!(scoped_select!(), "WHERE c.id = $1");
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(id.0).fetch_optional(pool).await)?)
+}
+
+/// The case with this code (the reporter's look-up).
+pub async fn by_code(db: &Db, code: &str) -> Result<Option<ScopedCaseRow>, StoreError> {
+    const SQL: &str = concat!(scoped_select!(), "WHERE c.code = $1");
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(code).fetch_optional(pool).await)?)
+}
+
+/// The case whose receipt hashes to `hash`.
+pub async fn by_receipt_hash(db: &Db, hash: &str) -> Result<Option<ScopedCaseRow>, StoreError> {
+    const SQL: &str = concat!(scoped_select!(), "WHERE c.receipt_hash = $1");
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(hash).fetch_optional(pool).await)?)
+}
+
+/// The open cases made from a conversation, newest first.
+pub async fn open_of_conversation(db: &Db, conversation: i64) -> Result<Vec<CaseRow>, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT ",
+        case_columns!(),
+        " FROM cases c WHERE c.conversation_id = $1 AND c.status IN ('new', 'acknowledged', 'verifying') \
+         ORDER BY c.id DESC"
+    );
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(conversation).fetch_all(pool).await)?)
+}
+
+/// Every case made from a conversation, newest first (the citizen panel of the inbox).
+pub async fn of_conversation(db: &Db, conversation: i64) -> Result<Vec<CaseRow>, StoreError> {
+    const SQL: &str =
+        concat!("SELECT ", case_columns!(), " FROM cases c WHERE c.conversation_id = $1 ORDER BY c.id DESC LIMIT 20");
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(conversation).fetch_all(pool).await)?)
+}
+
+/// Which cases a board shows.
+#[derive(Debug, Clone, Default)]
+pub struct BoardFilter<'a> {
+    /// `open` (new, acknowledged, verifying), `new`, `overdue` (legal deadline or acknowledgement
+    /// passed), `closed` (every other status) or `all`.
+    pub view: &'a str,
+    pub category: Option<&'a str>,
+    /// Only this unit's subtree (a path prefix), inside the officer's scope.
+    pub unit_path: Option<&'a str>,
+    pub now: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// One row of the board.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct BoardRow {
+    pub id: i64,
+    pub code: String,
+    pub unit_name: String,
+    pub category: String,
+    pub channel: String,
+    pub status: String,
+    pub urgent: bool,
+    pub description: String,
+    pub address: Option<String>,
+    pub reporter_mode: String,
+    pub received_at: i64,
+    pub legal_days: Option<i64>,
+    pub legal_extended_to: Option<i64>,
+    pub suspended_micros: i64,
+    pub suspended_since: Option<i64>,
+    pub ack_due_at: Option<i64>,
+    pub assignee_name: Option<String>,
+}
+
+/// The board's two statements for one view condition (`$1` the officer, `$2` now, `$3` the
+/// category or NULL, `$4` the unit path prefix or NULL, `$5`/`$6` limit and offset).
+macro_rules! board_sql {
+    ($condition:expr) => {
+        (
+            concat!(
+                "SELECT c.id, c.code, u.name AS unit_name, c.category, c.channel, c.status, c.urgent, c.description, \
+                 c.address, c.reporter_mode, c.received_at, c.legal_days, c.legal_extended_to, c.suspended_micros, \
+                 c.suspended_since, c.ack_due_at, o.display_name AS assignee_name ",
+                board_sql!(@from $condition),
+                " ORDER BY c.urgent DESC, c.received_at DESC, c.id DESC LIMIT $5 OFFSET $6"
+            ),
+            concat!("SELECT COUNT(*) ", board_sql!(@from $condition)),
+        )
+    };
+    (@from $condition:expr) => {
+        concat!(
+            "FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN officers o ON o.id = c.assignee_id WHERE ",
+            in_scope!(),
+            " AND CAST($2 AS BIGINT) IS NOT NULL AND (CAST($3 AS TEXT) IS NULL OR c.category = $3) \
+             AND (CAST($4 AS TEXT) IS NULL OR u.path LIKE CAST($4 AS TEXT) || '%') AND ",
+            $condition
+        )
+    };
+}
+
+/// The statements of a board view: `open` (new, acknowledged, verifying), `new`, `overdue`
+/// (acknowledgement or legal deadline passed), `closed` (every other status) or `all`.
+fn board_statements(view: &str) -> (&'static str, &'static str) {
+    match view {
+        "new" => board_sql!("c.status = 'new'"),
+        "overdue" => board_sql!(
+            "c.status IN ('new', 'acknowledged', 'verifying') AND ((c.ack_due_at IS NOT NULL AND c.ack_due_at < $2) \
+             OR (c.legal_days IS NOT NULL AND c.suspended_since IS NULL AND \
+             COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros < $2))"
+        ),
+        "closed" => board_sql!("c.status NOT IN ('new', 'acknowledged', 'verifying')"),
+        "all" => board_sql!("1 = 1"),
+        _ => board_sql!("c.status IN ('new', 'acknowledged', 'verifying')"),
+    }
+}
+
+/// A page of the board within the officer's scope: urgent first, then by the time received,
+/// newest first. Returns the rows and the total count.
+pub async fn board(db: &Db, officer: OfficerId, f: &BoardFilter<'_>) -> Result<(Vec<BoardRow>, i64), StoreError> {
+    let (rows_sql, count_sql) = board_statements(f.view);
+    let (rows, total) = db_read!(db, pool => {
+        let rows: Vec<BoardRow> = sqlx::query_as(rows_sql)
+            .bind(officer.0)
+            .bind(f.now)
+            .bind(f.category)
+            .bind(f.unit_path)
+            .bind(f.limit)
+            .bind(f.offset)
+            .fetch_all(pool)
+            .await?;
+        let total: i64 = sqlx::query_scalar(count_sql)
+            .bind(officer.0)
+            .bind(f.now)
+            .bind(f.category)
+            .bind(f.unit_path)
+            .fetch_one(pool)
+            .await?;
+        Ok::<_, sqlx::Error>((rows, total))
+    })?;
+    Ok((rows, total))
+}
+
+/// Open cases of `category` received in `[from, to]` with a place, for duplicate suggestions.
+pub async fn nearby_candidates(
+    db: &Db,
+    category: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64, f64, f64, String)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, received_at, lat, lon, code FROM cases WHERE category = $1 AND received_at BETWEEN $2 AND $3 \
+         AND lat IS NOT NULL AND lon IS NOT NULL AND status IN ('new', 'acknowledged', 'verifying') \
+         ORDER BY received_at DESC LIMIT 200",
+    )
+    .bind(category)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Moves a case from `from` to `to` status; `false` when its status is no longer `from`.
+pub async fn set_status(
+    tx: &mut Tx,
+    case: CaseId,
+    from: &str,
+    to: &str,
+    closed: bool,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET status = $3, updated_at = $4, \
+         closed_at = CASE WHEN $5 THEN $4 ELSE NULL END WHERE id = $1 AND status = $2",
+    )
+    .bind(case.0)
+    .bind(from)
+    .bind(to)
+    .bind(now)
+    .bind(closed)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Records the unit's acknowledgement: status `new` → `acknowledged`, the forward's clock
+/// stopped. `false` when the case is no longer new at that unit.
+pub async fn acknowledge(tx: &mut Tx, case: CaseId, unit: UnitId, now: i64) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET status = 'acknowledged', acknowledged_at = $3, ack_due_at = NULL, updated_at = $3 \
+         WHERE id = $1 AND unit_id = $2 AND status = 'new'",
+    )
+    .bind(case.0)
+    .bind(unit.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Hands a case to another unit: it is new there until acknowledged by `ack_due`. The legal
+/// clock's columns are not touched. `false` when the case moved meanwhile.
+pub async fn forward(
+    tx: &mut Tx,
+    case: CaseId,
+    from_unit: UnitId,
+    to_unit: UnitId,
+    now: i64,
+    ack_due: Option<i64>,
+) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET unit_id = $3, forwarded_from = $2, forwarded_at = $4, ack_due_at = $5, status = 'new', \
+         assignee_id = NULL, acknowledged_at = NULL, updated_at = $4 \
+         WHERE id = $1 AND unit_id = $2 AND status IN ('new', 'acknowledged', 'verifying')",
+    )
+    .bind(case.0)
+    .bind(from_unit.0)
+    .bind(to_unit.0)
+    .bind(now)
+    .bind(ack_due)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Forwarded cases whose acknowledgement target has passed: (case, unit now, sender).
+pub async fn unacknowledged_forwards(db: &Db, now: i64) -> Result<Vec<(i64, i64, i64)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, unit_id, forwarded_from FROM cases WHERE ack_due_at IS NOT NULL AND ack_due_at < $1 \
+         AND status = 'new' AND forwarded_from IS NOT NULL ORDER BY ack_due_at LIMIT 100",
+    )
+    .bind(now)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Gives a case back to its sender after an unacknowledged forward; `false` when it was
+/// acknowledged or moved meanwhile.
+pub async fn return_to_sender(
+    tx: &mut Tx,
+    case: CaseId,
+    at_unit: UnitId,
+    sender: UnitId,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET unit_id = $3, forwarded_from = $2, forwarded_at = NULL, ack_due_at = NULL, \
+         status = 'acknowledged', acknowledged_at = $4, updated_at = $4 \
+         WHERE id = $1 AND unit_id = $2 AND status = 'new' AND ack_due_at IS NOT NULL",
+    )
+    .bind(case.0)
+    .bind(at_unit.0)
+    .bind(sender.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+pub async fn set_assignee(tx: &mut Tx, case: CaseId, officer: Option<OfficerId>, now: i64) -> Result<(), StoreError> {
+    db_conn!(tx, conn => sqlx::query("UPDATE cases SET assignee_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(case.0)
+        .bind(officer.map(|o| o.0))
+        .bind(now)
+        .execute(&mut *conn)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Stores the legal clock's moving parts after an extension, suspension or resumption.
+pub async fn set_clock(
+    tx: &mut Tx,
+    case: CaseId,
+    extended_to: Option<i64>,
+    suspended_micros: i64,
+    suspended_since: Option<i64>,
+    now: i64,
+) -> Result<(), StoreError> {
+    db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET legal_extended_to = $2, suspended_micros = $3, suspended_since = $4, updated_at = $5 \
+         WHERE id = $1",
+    )
+    .bind(case.0)
+    .bind(extended_to)
+    .bind(suspended_micros)
+    .bind(suspended_since)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Notes the first reply to the reporter (once).
+pub async fn mark_first_reply(tx: &mut Tx, case: CaseId, now: i64) -> Result<(), StoreError> {
+    db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET first_reply_at = COALESCE(first_reply_at, $2), updated_at = $2 WHERE id = $1",
+    )
+    .bind(case.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Marks `case` a duplicate of `primary`; `false` when it is no longer open.
+pub async fn merge_into(tx: &mut Tx, case: CaseId, primary: CaseId, now: i64) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET duplicate_of = $2, status = 'duplicate', closed_at = $3, updated_at = $3 \
+         WHERE id = $1 AND status IN ('new', 'acknowledged', 'verifying')",
+    )
+    .bind(case.0)
+    .bind(primary.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The cases merged into `primary`.
+pub async fn duplicates_of(db: &Db, primary: CaseId) -> Result<Vec<CaseRow>, StoreError> {
+    const SQL: &str = concat!("SELECT ", case_columns!(), " FROM cases c WHERE c.duplicate_of = $1 ORDER BY c.id");
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(primary.0).fetch_all(pool).await)?)
+}
+
+/// Updates the place and the details a reporter adds after the case was made.
+#[derive(Debug, Clone, Default)]
+pub struct DetailsRow<'a> {
+    pub point: Option<(f64, f64)>,
+    pub address: Option<&'a str>,
+    pub place_unknown: Option<bool>,
+    pub place_to_confirm: Option<bool>,
+    pub occurred: Option<&'a str>,
+    pub description: Option<&'a str>,
+}
+
+pub async fn update_details(tx: &mut Tx, case: CaseId, d: &DetailsRow<'_>, now: i64) -> Result<(), StoreError> {
+    db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET lat = COALESCE($2, lat), lon = COALESCE($3, lon), address = COALESCE($4, address), \
+         place_unknown = COALESCE($5, place_unknown), place_to_confirm = COALESCE($6, place_to_confirm), \
+         occurred = COALESCE($7, occurred), description = COALESCE($8, description), updated_at = $9 WHERE id = $1",
+    )
+    .bind(case.0)
+    .bind(d.point.map(|p| p.0))
+    .bind(d.point.map(|p| p.1))
+    .bind(d.address)
+    .bind(d.place_unknown)
+    .bind(d.place_to_confirm)
+    .bind(d.occurred)
+    .bind(d.description)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+/// Sets how the reporter is known (the chat flow asks after an emergency case was made).
+pub async fn set_reporter(
+    tx: &mut Tx,
+    case: CaseId,
+    mode: &str,
+    name: Option<&str>,
+    phone: Option<&str>,
+    sealed: Option<&str>,
+    receipt_hash: Option<&str>,
+    now: i64,
+) -> Result<(), StoreError> {
+    db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET reporter_mode = $2, reporter_name = $3, reporter_phone = $4, sealed_identity = $5, \
+         receipt_hash = COALESCE($6, receipt_hash), updated_at = $7 WHERE id = $1",
+    )
+    .bind(case.0)
+    .bind(mode)
+    .bind(name)
+    .bind(phone)
+    .bind(sealed)
+    .bind(receipt_hash)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|_| ()))?;
+    Ok(())
+}
+
+// ----- categories -----------------------------------------------------------------------------
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CategoryRow {
+    pub key: String,
+    pub label_vi: String,
+    pub label_en: String,
+    pub sensitivity: String,
+    pub urgent: bool,
+    pub legal_days: Option<i64>,
+    pub questions: String,
+    pub enabled: bool,
+    pub position: i64,
+}
+
+pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT key, label_vi, label_en, sensitivity, urgent, legal_days, questions, enabled, position \
+         FROM case_categories ORDER BY position, key",
+    )
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Inserts the categories that are missing (by key); existing ones are left as the
+/// deployment edited them.
+pub async fn insert_missing_categories(db: &Db, cats: &[Category]) -> Result<(), StoreError> {
+    for (position, c) in cats.iter().enumerate() {
+        let questions = serde_json::to_string(&c.questions).unwrap_or_else(|_| "[]".into());
+        db_write!(db, pool => sqlx::query(
+            "INSERT INTO case_categories (key, label_vi, label_en, sensitivity, urgent, legal_days, questions, position) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (key) DO NOTHING",
+        )
+        .bind(&c.key)
+        .bind(&c.label_vi)
+        .bind(&c.label_en)
+        .bind(c.sensitivity.as_str())
+        .bind(c.urgent)
+        .bind(c.legal_days.map(i64::from))
+        .bind(&questions)
+        .bind(position as i64)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+pub async fn set_category_enabled(db: &Db, key: &str, enabled: bool) -> Result<bool, StoreError> {
+    let n = db_write!(db, pool => sqlx::query("UPDATE case_categories SET enabled = $2 WHERE key = $1")
+        .bind(key)
+        .bind(enabled)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
