@@ -77,7 +77,7 @@ pub struct NewMedia {
 pub struct Created {
     pub id: CaseId,
     pub code: CaseCode,
-    /// Only for an anonymous report: shown once, never stored.
+    /// For an anonymous report and any web-form report: shown once, never stored.
     pub receipt: Option<Receipt>,
     pub unit: UnitId,
     pub urgent: bool,
@@ -271,8 +271,10 @@ pub struct Prepared {
 pub async fn prepare(app: &App, new: NewCase) -> Result<Prepared, ServiceError> {
     let (category, description) = check(app, &new)?;
     let (unit, place_to_confirm) = route(app, &new).await?;
-    let receipt = match new.mode {
-        ReporterMode::Anonymous => {
+    // The anonymous reporter's only key; a web form's reporter has no chat to hear back in, so
+    // whatever the mode the receipt opens the case's thread.
+    let receipt = match (new.mode, new.channel) {
+        (ReporterMode::Anonymous, _) | (_, Channel::WebForm) => {
             let receipt = Receipt::from_random(rand::rng().next_u64());
             let hash = receipt_hash(app, &receipt).await;
             Some((receipt, hash))
