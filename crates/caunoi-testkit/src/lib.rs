@@ -143,6 +143,11 @@ impl TestApp {
         self.login(&username).await
     }
 
+    /// The scope of demo officer `username`, to call services as them.
+    pub async fn scope(&self, username: &str) -> caunoi_core::staff::Scope {
+        caunoi::staff::service::scope_of(&self.app, username).await.expect("scope").expect("a known officer")
+    }
+
     /// A client signed in as `username` with the demo password.
     pub async fn login(&self, username: &str) -> reqwest::Client {
         self.login_with(username, DEMO_PASSWORD).await

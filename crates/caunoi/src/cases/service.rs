@@ -415,7 +415,7 @@ pub fn decode(app: &App, row: ScopedCaseRow) -> Result<CaseView, StoreError> {
         occurred: c.occurred,
         attributes: serde_json::from_str(&c.attributes).unwrap_or_default(),
         mode,
-        reporter: (mode == ReporterMode::Open).then(|| ReporterDetails {
+        reporter: (mode == ReporterMode::Open).then_some(ReporterDetails {
             name: c.reporter_name,
             phone: c.reporter_phone,
             contact: None,

@@ -609,27 +609,29 @@ pub async fn update_details(tx: &mut Tx, case: CaseId, d: &DetailsRow<'_>, now: 
     Ok(())
 }
 
+/// How the reporter is known, as stored: the mode, an open reporter's name and phone, a sealed
+/// reporter's encrypted details, an anonymous reporter's receipt hash.
+#[derive(Debug, Clone, Default)]
+pub struct ReporterRow<'a> {
+    pub mode: &'a str,
+    pub name: Option<&'a str>,
+    pub phone: Option<&'a str>,
+    pub sealed: Option<&'a str>,
+    pub receipt_hash: Option<&'a str>,
+}
+
 /// Sets how the reporter is known (the chat flow asks after an emergency case was made).
-pub async fn set_reporter(
-    tx: &mut Tx,
-    case: CaseId,
-    mode: &str,
-    name: Option<&str>,
-    phone: Option<&str>,
-    sealed: Option<&str>,
-    receipt_hash: Option<&str>,
-    now: i64,
-) -> Result<(), StoreError> {
+pub async fn set_reporter(tx: &mut Tx, case: CaseId, r: &ReporterRow<'_>, now: i64) -> Result<(), StoreError> {
     db_conn!(tx, conn => sqlx::query(
         "UPDATE cases SET reporter_mode = $2, reporter_name = $3, reporter_phone = $4, sealed_identity = $5, \
          receipt_hash = COALESCE($6, receipt_hash), updated_at = $7 WHERE id = $1",
     )
     .bind(case.0)
-    .bind(mode)
-    .bind(name)
-    .bind(phone)
-    .bind(sealed)
-    .bind(receipt_hash)
+    .bind(r.mode)
+    .bind(r.name)
+    .bind(r.phone)
+    .bind(r.sealed)
+    .bind(r.receipt_hash)
     .bind(now)
     .execute(&mut *conn)
     .await

@@ -551,3 +551,14 @@ pub async fn grant(app: &App, id: i64) -> Result<Option<store::GrantRow>, StoreE
 pub async fn purge_sessions(app: &App, cutoff: i64) -> Result<u64, StoreError> {
     store::purge_sessions(&app.db, cutoff).await
 }
+
+/// The scope of an enabled officer by sign-in name (the CLI and tests act as an officer
+/// without a session); `None` for an unknown or disabled account.
+pub async fn scope_of(app: &App, username: &str) -> Result<Option<Scope>, StoreError> {
+    let Some(c) = store::credentials(&app.db, username).await? else { return Ok(None) };
+    if c.disabled {
+        return Ok(None);
+    }
+    let id = OfficerId(c.id);
+    Ok(Some(Scope { officer_id: id, grants: store::grants_of(&app.db, id).await? }))
+}

@@ -1,0 +1,192 @@
+//! The cases service: a case made from any channel is checked, gets a code (and a receipt
+//! when the reporter needs one), keeps what its reporter mode allows and nothing more, and is
+//! read only within scope. Runs on SQLite, and on PostgreSQL when `CAUNOI_TEST_DATABASE_URL`
+//! is set.
+
+use caunoi::cases::service::{self, NewCase, ReporterDetails};
+use caunoi::error::ServiceError;
+use caunoi_core::cases::{CaseCode, Channel, EventKind, ReporterMode, Status};
+use caunoi_core::units::UnitId;
+use caunoi_testkit::TestApp;
+use std::collections::BTreeMap;
+
+async fn unit(t: &TestApp, code: &str) -> UnitId {
+    caunoi::units::service::locate(&t.app.db, code).await.expect("unit").expect("demo unit").0
+}
+
+fn report(unit: UnitId, category: &str, mode: ReporterMode) -> NewCase {
+    NewCase {
+        channel: Channel::WebForm,
+        received_by: unit,
+        category: category.into(),
+        description: "Tối nào cũng có nhóm thanh niên hát karaoke đến 1 giờ sáng.".into(),
+        point: None,
+        address: Some("Số 12 đường Hạ Long, phường Bãi Cháy".into()),
+        place_unknown: false,
+        occurred: Some("Tối qua".into()),
+        attributes: BTreeMap::from([("source".to_string(), "karaoke".to_string())]),
+        mode,
+        reporter: ReporterDetails {
+            name: Some("Nguyễn Văn An".into()),
+            phone: Some("0912345678".into()),
+            contact: None,
+        },
+        conversation: None,
+        entered_by: None,
+        urgent: false,
+        media: vec![],
+    }
+}
+
+#[tokio::test]
+async fn each_reporter_mode_keeps_only_what_it_allows() {
+    let t = TestApp::spawn().await;
+    let ward = unit(&t, "qn-bai-chay").await;
+    let scope = t.scope("canbo.baichay").await;
+
+    let open = service::create(&t.app, report(ward, "noise", ReporterMode::Open)).await.expect("open report");
+    let view = service::get(&t.app, &scope, open.id.0).await.expect("in scope");
+    assert_eq!(view.status, Status::New);
+    assert_eq!(view.channel, Channel::WebForm);
+    assert_eq!(view.reporter.as_ref().and_then(|r| r.name.as_deref()), Some("Nguyễn Văn An"));
+    assert!(!view.has_sealed_identity);
+    assert!(open.receipt.is_some(), "a web form's reporter gets a receipt whatever the mode");
+
+    let sealed = service::create(&t.app, report(ward, "drugs", ReporterMode::Sealed)).await.expect("sealed report");
+    let view = service::get(&t.app, &scope, sealed.id.0).await.expect("in scope");
+    assert!(view.reporter.is_none(), "a sealed identity is not shown");
+    assert!(view.has_sealed_identity);
+    let stored: (Option<String>, Option<String>, Option<String>) = caunoi::db_read!(&t.app.db, pool => sqlx::query_as(
+        "SELECT reporter_name, reporter_phone, sealed_identity FROM cases WHERE id = $1"
+    )
+    .bind(sealed.id.0)
+    .fetch_one(pool)
+    .await)
+    .expect("row");
+    assert_eq!((stored.0, stored.1), (None, None), "no clear identity stored");
+    let blob = stored.2.expect("sealed blob");
+    assert!(!blob.contains("0912345678") && !blob.contains("An"), "encrypted");
+    let opened: ReporterDetails =
+        serde_json::from_slice(&t.app.secrets.decrypt(&blob).expect("opens with the instance key")).expect("json");
+    assert_eq!(opened.phone.as_deref(), Some("0912345678"));
+
+    let anonymous = service::create(&t.app, report(ward, "drugs", ReporterMode::Anonymous)).await.expect("anonymous");
+    let receipt = anonymous.receipt.clone().expect("a receipt");
+    let stored: (Option<String>, Option<String>, Option<String>, Option<String>) =
+        caunoi::db_read!(&t.app.db, pool => sqlx::query_as(
+        "SELECT reporter_name, reporter_phone, sealed_identity, receipt_hash FROM cases WHERE id = $1"
+    )
+    .bind(anonymous.id.0)
+    .fetch_one(pool)
+    .await)
+        .expect("row");
+    assert_eq!((stored.0, stored.1, stored.2), (None, None, None), "nothing about an anonymous reporter");
+    let hash = stored.3.expect("the receipt's hash");
+    assert!(!hash.contains(receipt.digits()));
+    let found = service::by_receipt(&t.app, &receipt).await.expect("look-up").expect("found by its receipt");
+    assert_eq!(found.id, anonymous.id);
+    let wrong = caunoi_core::cases::Receipt::parse("0000 0000 0000 0001").unwrap();
+    assert!(service::by_receipt(&t.app, &wrong).await.expect("look-up").is_none());
+    let by_code = service::by_code(&t.app, &CaseCode::parse(&anonymous.code.as_str().to_lowercase()).unwrap())
+        .await
+        .expect("look-up")
+        .expect("found by code");
+    assert_eq!(by_code.id, anonymous.id);
+}
+
+#[tokio::test]
+async fn a_case_starts_its_timeline_and_legal_clock() {
+    let t = TestApp::spawn().await;
+    let ward = unit(&t, "qn-bai-chay").await;
+    let made = service::create(&t.app, report(ward, "drugs", ReporterMode::Open)).await.expect("report");
+    let scope = t.scope("trucban.baichay").await;
+    let view = service::get(&t.app, &scope, made.id.0).await.expect("in scope");
+    assert_eq!(view.clock.legal_days, Some(20), "a tip has the 20-day legal clock");
+    assert_eq!(view.clock.due(), Some(view.received_at + 20 * 86_400_000_000));
+    let kinds: Vec<String> =
+        service::timeline(&t.app, made.id).await.expect("timeline").into_iter().map(|e| e.kind).collect();
+    assert_eq!(kinds, [EventKind::Created.as_str(), EventKind::Routed.as_str()]);
+    let noise = service::create(&t.app, report(ward, "noise", ReporterMode::Open)).await.expect("noise");
+    let view = service::get(&t.app, &scope, noise.id.0).await.expect("in scope");
+    assert_eq!(view.clock.due(), None, "noise has no legal deadline");
+    let fire = service::create(&t.app, report(ward, "fire", ReporterMode::Open)).await.expect("fire");
+    assert!(fire.urgent, "the category decides urgency");
+}
+
+#[tokio::test]
+async fn bad_reports_are_refused_with_every_reason_and_nothing_is_stored() {
+    let t = TestApp::spawn().await;
+    let ward = unit(&t, "qn-bai-chay").await;
+    let mut bad = report(ward, "no-such-category", ReporterMode::Open);
+    bad.description = "   ".into();
+    bad.point = Some((48.85, 2.35));
+    let Err(ServiceError::Invalid(errs)) = service::create(&t.app, bad).await else { panic!("refused") };
+    for field in ["category", "description", "location"] {
+        assert!(errs.for_field(field).is_some(), "{field}: {errs}");
+    }
+    let mut missing = report(ward, "noise", ReporterMode::Open);
+    missing.attributes.clear();
+    let Err(ServiceError::Invalid(errs)) = service::create(&t.app, missing).await else { panic!("refused") };
+    assert!(errs.for_field("attributes").is_some_and(|m| m.vi.contains("Nguồn gây ồn")), "{errs}");
+    let mut wrong_choice = report(ward, "noise", ReporterMode::Open);
+    wrong_choice.attributes.insert("source".into(), "<script>".into());
+    assert!(service::create(&t.app, wrong_choice).await.is_err());
+    let mut long = report(ward, "noise", ReporterMode::Open);
+    long.description = "a".repeat(caunoi_core::cases::MAX_DESCRIPTION_CHARS + 1);
+    assert!(service::create(&t.app, long).await.is_err());
+    let mut sealed_nobody = report(ward, "drugs", ReporterMode::Sealed);
+    sealed_nobody.reporter = ReporterDetails::default();
+    assert!(service::create(&t.app, sealed_nobody).await.is_err(), "a sealed identity needs someone to seal");
+    let n: i64 =
+        caunoi::db_read!(&t.app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await)
+            .expect("count");
+    assert_eq!(n, 0);
+}
+
+#[tokio::test]
+async fn cases_are_read_and_listed_only_within_scope() {
+    let t = TestApp::spawn().await;
+    let bai_chay = unit(&t, "qn-bai-chay").await;
+    let hong_gai = unit(&t, "qn-hong-gai").await;
+    let here = service::create(&t.app, report(bai_chay, "noise", ReporterMode::Open)).await.expect("report");
+    let there = service::create(&t.app, report(hong_gai, "fire", ReporterMode::Open)).await.expect("report");
+
+    let ward_officer = t.scope("canbo.baichay").await;
+    assert!(service::get(&t.app, &ward_officer, here.id.0).await.is_ok());
+    assert!(matches!(service::get(&t.app, &ward_officer, there.id.0).await, Err(ServiceError::NotFound)));
+    let (rows, total) = service::board(&t.app, &ward_officer, "open", None, None, 0).await.expect("board");
+    assert_eq!((rows.len(), total), (1, 1));
+    assert_eq!(rows[0].id, here.id.0);
+
+    let province_leader = t.scope("lanhdao.qn").await;
+    let (rows, total) = service::board(&t.app, &province_leader, "open", None, None, 0).await.expect("board");
+    assert_eq!(total, 2);
+    assert!(rows[0].urgent, "urgent first");
+    let (_, only_fire) = service::board(&t.app, &province_leader, "all", Some("fire"), None, 0).await.expect("board");
+    assert_eq!(only_fire, 1);
+    let (_, closed) = service::board(&t.app, &province_leader, "closed", None, None, 0).await.expect("board");
+    assert_eq!(closed, 0);
+    let (_, overdue) = service::board(&t.app, &province_leader, "overdue", None, None, 0).await.expect("board");
+    assert_eq!(overdue, 0);
+    t.app.clock.advance(21 * 86_400);
+    let (_, overdue) = service::board(&t.app, &province_leader, "overdue", None, None, 0).await.expect("board");
+    assert_eq!(overdue, 0, "neither noise nor fire has a legal deadline");
+
+    let analyst = t.scope("phantich.qn").await;
+    assert!(matches!(service::get(&t.app, &analyst, here.id.0).await, Err(ServiceError::NotFound)));
+    assert!(service::board(&t.app, &analyst, "open", None, None, 0).await.is_err());
+}
+
+#[tokio::test]
+async fn a_tip_past_its_twenty_days_shows_as_overdue() {
+    let t = TestApp::spawn().await;
+    let ward = unit(&t, "qn-bai-chay").await;
+    service::create(&t.app, report(ward, "drugs", ReporterMode::Open)).await.expect("report");
+    let scope = t.scope("canbo.baichay").await;
+    let (_, overdue) = service::board(&t.app, &scope, "overdue", None, None, 0).await.expect("board");
+    assert_eq!(overdue, 0);
+    t.app.clock.advance(20 * 86_400 + 60);
+    let (rows, overdue) = service::board(&t.app, &scope, "overdue", None, None, 0).await.expect("board");
+    assert_eq!(overdue, 1);
+    assert_eq!(rows[0].category, "drugs");
+}
