@@ -135,39 +135,60 @@ impl EmergencyKind {
     }
 }
 
-/// What kind of crime a message reports.
+/// What a citizen reports (tin báo): the case categories of the report flow map from these.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ReportKind {
-    /// Trộm cắp, móc túi, giật đồ.
+    /// Trộm cắp: trộm, móc túi, cạy cửa, mất xe.
     Theft,
     /// Cướp, cướp giật, trấn lột.
     Robbery,
-    /// Lừa đảo, chiếm đoạt tài sản.
+    /// Lừa đảo, chiếm đoạt tài sản qua mạng hoặc điện thoại.
     Fraud,
-    /// Đánh, hành hung, đe dọa, tống tiền.
+    /// Đánh nhau, hành hung, đe dọa, đòi nợ thuê, tín dụng đen, gây rối.
     Assault,
-    /// Quấy rối, xâm hại, bạo lực gia đình.
+    /// Bạo lực gia đình, xâm hại, quấy rối.
     Abuse,
-    /// Ma túy, cờ bạc and other tips about crime.
+    /// Ma túy: sử dụng, tụ tập sử dụng, mua bán.
+    Drugs,
+    /// Cờ bạc, cá độ, lô đề.
+    Gambling,
+    /// Đua xe, bốc đầu, lạng lách.
+    Racing,
+    /// Tiếng ồn: karaoke, loa quá giờ, mất trật tự ban đêm.
+    Noise,
+    /// Someone seen who is wanted (đối tượng truy nã).
+    Wanted,
+    /// Lost or found property and papers (nhặt được, đánh rơi, mất giấy tờ, ví).
+    LostProperty,
+    /// Môi trường: xả rác, chất thải, khói, ô nhiễm.
+    Environment,
+    /// Any other tip about crime or public order: buôn lậu, mại dâm, vũ khí, đối tượng khả nghi.
     CrimeTip,
-    /// A wish to report (tố giác, trình báo) without a recognised crime type.
+    /// A wish to report (tố giác, trình báo) without a recognised type.
     Other,
 }
 
 impl ReportKind {
     /// Every kind.
-    pub const ALL: [ReportKind; 7] = [
+    pub const ALL: [ReportKind; 14] = [
         ReportKind::Theft,
         ReportKind::Robbery,
         ReportKind::Fraud,
         ReportKind::Assault,
         ReportKind::Abuse,
+        ReportKind::Drugs,
+        ReportKind::Gambling,
+        ReportKind::Racing,
+        ReportKind::Noise,
+        ReportKind::Wanted,
+        ReportKind::LostProperty,
+        ReportKind::Environment,
         ReportKind::CrimeTip,
         ReportKind::Other,
     ];
 
-    /// The snake_case name, as serialized ("theft", "crime_tip").
+    /// The snake_case name, as serialized ("theft", "lost_property").
     pub fn as_str(self) -> &'static str {
         match self {
             ReportKind::Theft => "theft",
@@ -175,6 +196,13 @@ impl ReportKind {
             ReportKind::Fraud => "fraud",
             ReportKind::Assault => "assault",
             ReportKind::Abuse => "abuse",
+            ReportKind::Drugs => "drugs",
+            ReportKind::Gambling => "gambling",
+            ReportKind::Racing => "racing",
+            ReportKind::Noise => "noise",
+            ReportKind::Wanted => "wanted",
+            ReportKind::LostProperty => "lost_property",
+            ReportKind::Environment => "environment",
             ReportKind::CrimeTip => "crime_tip",
             ReportKind::Other => "other",
         }
@@ -232,12 +260,20 @@ const KINDS: [(EmergencyKind, &[Section]); 5] = [
     (EmergencyKind::CrimeInProgress, &[Section::CrimeSure, Section::CrimeOngoing]),
 ];
 
-const REPORTS: [(ReportKind, Section); 7] = [
+/// The report kinds with their sections, most specific first.
+const REPORTS: [(ReportKind, Section); 14] = [
+    (ReportKind::Wanted, Section::ReportWanted),
     (ReportKind::Robbery, Section::ReportRobbery),
     (ReportKind::Theft, Section::ReportTheft),
     (ReportKind::Fraud, Section::ReportFraud),
-    (ReportKind::Assault, Section::ReportAssault),
     (ReportKind::Abuse, Section::ReportAbuse),
+    (ReportKind::Drugs, Section::ReportDrugs),
+    (ReportKind::Gambling, Section::ReportGambling),
+    (ReportKind::Racing, Section::ReportRacing),
+    (ReportKind::Assault, Section::ReportAssault),
+    (ReportKind::Noise, Section::ReportNoise),
+    (ReportKind::Environment, Section::ReportEnvironment),
+    (ReportKind::LostProperty, Section::ReportLostProperty),
     (ReportKind::CrimeTip, Section::ReportCrimeTip),
     (ReportKind::Other, Section::ReportOther),
 ];
