@@ -315,7 +315,7 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
     if help && !found.any(&[Hypothetical, Procedure]) {
         return Some(Safety::Emergency(EmergencyKind::CallForHelp));
     }
-    if hard || (question && !found.has(ReportAnchor)) {
+    if hard || found.has(ReportNot) || (question && !found.has(ReportAnchor)) {
         return None;
     }
     REPORTS.iter().find(|(_, section)| found.has(*section)).map(|(kind, _)| Safety::Report(*kind))

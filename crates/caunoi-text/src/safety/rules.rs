@@ -54,11 +54,12 @@ pub(super) enum Section {
     ReportEnvironment,
     ReportCrimeTip,
     ReportOther,
+    ReportNot,
     ReportAnchor,
     Question,
 }
 
-const SECTIONS: [(&str, Section); 42] = [
+const SECTIONS: [(&str, Section); 43] = [
     ("fire.sure", Section::FireSure),
     ("fire.ambiguous", Section::FireAmbiguous),
     ("fire.ongoing", Section::FireOngoing),
@@ -99,6 +100,7 @@ const SECTIONS: [(&str, Section); 42] = [
     ("report.environment", Section::ReportEnvironment),
     ("report.crime_tip", Section::ReportCrimeTip),
     ("report.other", Section::ReportOther),
+    ("report.not", Section::ReportNot),
     ("report.anchor", Section::ReportAnchor),
     ("question", Section::Question),
 ];
