@@ -280,7 +280,7 @@ const REPORTS: [(ReportKind, Section); 14] = [
 
 fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Option<Safety> {
     use Section::*;
-    let hard = found.has(Hypothetical);
+    let hard = found.any(&[Hypothetical, Conditional]);
     let question = question_mark || yes_no || found.has(Question);
     let help = found.has(Help) || (short && found.has(HelpShort));
     let now = found.has(Now) || help || short;
@@ -312,10 +312,12 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
             }
         }
     }
-    if help && !found.any(&[Hypothetical, Procedure]) {
+    if help && !found.any(&[Hypothetical, Conditional, Procedure]) {
         return Some(Safety::Emergency(EmergencyKind::CallForHelp));
     }
-    if hard || found.has(ReportNot) || (question && !found.has(ReportAnchor)) {
+    // A condition tells a report ("bị cướp khi đi làm về") unless it is asked as a question,
+    // which the question test below already catches.
+    if found.any(&[Hypothetical, ReportNot]) || (question && !found.has(ReportAnchor)) {
         return None;
     }
     REPORTS.iter().find(|(_, section)| found.has(*section)).map(|(kind, _)| Safety::Report(*kind))

@@ -36,6 +36,7 @@ pub(super) enum Section {
     HelpMask,
     Now,
     Hypothetical,
+    Conditional,
     Procedure,
     Inquiry,
     Past,
@@ -59,7 +60,7 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 43] = [
+const SECTIONS: [(&str, Section); 44] = [
     ("fire.sure", Section::FireSure),
     ("fire.ambiguous", Section::FireAmbiguous),
     ("fire.ongoing", Section::FireOngoing),
@@ -82,6 +83,7 @@ const SECTIONS: [(&str, Section); 43] = [
     ("help.mask", Section::HelpMask),
     ("now", Section::Now),
     ("hypothetical", Section::Hypothetical),
+    ("conditional", Section::Conditional),
     ("procedure", Section::Procedure),
     ("inquiry", Section::Inquiry),
     ("past", Section::Past),
