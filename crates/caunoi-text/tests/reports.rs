@@ -25,12 +25,12 @@ const MAX_FALSE_REPORTS: f64 = 0.05;
 /// that a rule change that confuses kinds shows up.
 const TARGET_KIND_ACCURACY: f64 = 0.90;
 
-/// First run of the frozen rules on `report_holdout.json` (see BENCHMARKS.md): recall 0.0 %,
-/// kind accuracy 0.0 %, false reports 0.0 %. The test allows this margin below (above for false
-/// reports) them, for rule changes made later for other reasons.
-const HOLDOUT_RECALL: f64 = 0.0;
-const HOLDOUT_KIND_ACCURACY: f64 = 0.0;
-const HOLDOUT_FALSE_REPORTS: f64 = 0.0;
+/// First run of the frozen rules on `report_holdout.json` (see BENCHMARKS.md): recall 123/155 =
+/// 79.4 %, kind accuracy 117/123 = 95.1 %, false reports 4/154 = 2.6 %. The test allows this
+/// margin below (above, for false reports) them, for rule changes made later for other reasons.
+const HOLDOUT_RECALL: f64 = 0.794;
+const HOLDOUT_KIND_ACCURACY: f64 = 0.951;
+const HOLDOUT_FALSE_REPORTS: f64 = 0.026;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[derive(Deserialize)]
@@ -58,10 +58,7 @@ fn load<T: for<'de> Deserialize<'de>>(name: &str) -> Vec<T> {
 }
 
 fn report_kind(label: &str) -> ReportKind {
-    ReportKind::ALL
-        .into_iter()
-        .find(|k| k.as_str() == label)
-        .unwrap_or_else(|| panic!("unknown report kind {label:?}"))
+    ReportKind::ALL.into_iter().find(|k| k.as_str() == label).unwrap_or_else(|| panic!("unknown report kind {label:?}"))
 }
 
 fn describe(outcome: Option<Safety>) -> String {
@@ -158,7 +155,9 @@ fn measure(items: &[Item]) -> Figures {
 fn print(name: &str, f: &Figures) {
     println!("== {name}: {} reports, {} questions", f.reports.total, f.questions);
     println!("{:<16} {:>5} {:>12} {:>16}", "kind / group", "n", "recognised", "right kind");
-    for (label, t) in f.per_kind.iter().map(|(k, t)| (k.to_string(), t)).chain(f.per_group.iter().map(|(g, t)| (format!("({g})"), t))) {
+    for (label, t) in
+        f.per_kind.iter().map(|(k, t)| (k.to_string(), t)).chain(f.per_group.iter().map(|(g, t)| (format!("({g})"), t)))
+    {
         println!(
             "{label:<16} {:>5} {:>5} {:>5.1}% {:>5}/{:<4} {:>5.1}%",
             t.total,
@@ -226,7 +225,11 @@ fn development_set_meets_the_targets() {
         problems.push(format!("false reports {:.1}% > {:.0}%", 100.0 * f.false_rate(), 100.0 * MAX_FALSE_REPORTS));
     }
     if f.kind_accuracy() < TARGET_KIND_ACCURACY {
-        problems.push(format!("kind accuracy {:.1}% < {:.0}%", 100.0 * f.kind_accuracy(), 100.0 * TARGET_KIND_ACCURACY));
+        problems.push(format!(
+            "kind accuracy {:.1}% < {:.0}%",
+            100.0 * f.kind_accuracy(),
+            100.0 * TARGET_KIND_ACCURACY
+        ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
