@@ -29,13 +29,17 @@
 //! 4. Words that are an emergency only when typed without accents and nothing else points
 //!    elsewhere ("chay" is cháy, chạy or chay; "ngat" is ngất, ngắt or ngạt) count last, and
 //!    not in a yes/no question ("xe buýt có chạy ngày lễ không").
-//! 5. Failing all that, a crime statement is a report; a question about reporting stays an FAQ
-//!    question ("bị trộm xe rồi trình báo ở đâu") unless it is anchored in a time or a wish to
-//!    report ("nhà em bị trộm mất xe máy đêm qua, báo công an thế nào").
+//! 5. Failing all that, a statement of a crime or a public-order problem is a report, of the
+//!    most specific [`ReportKind`] that matches, unless it is a legal or general question or
+//!    about papers and follow-ups ("mất căn cước làm lại thế nào", "đã nộp đơn tố giác").
+//!    A question about reporting stays an FAQ question ("bị trộm xe rồi trình báo ở đâu")
+//!    unless it is anchored in a time, something of the sender's or a wish to report ("nhà em
+//!    bị trộm mất xe máy đêm qua, báo công an thế nào").
 //!
 //! Measured on `kb/emergency_dev.json` and `kb/emergency_holdout.json` by
-//! `tests/emergencies.rs` (BENCHMARKS.md, "Emergency detection"). Cost: one pass over the
-//! message with one hash look-up per syllable; the rules are parsed once.
+//! `tests/emergencies.rs` (BENCHMARKS.md, "Emergency detection") and on `kb/report_dev.json`
+//! and `kb/report_holdout.json` by `tests/reports.rs` ("Report recognition"). Cost: one pass
+//! over the message with one hash look-up per syllable; the rules are parsed once.
 
 mod rules;
 mod spelling;
@@ -441,6 +445,28 @@ mod tests {
         assert_eq!(run("bi trom xe r trinh bao o dau ad"), None);
         assert_eq!(run("e bi lua chuyen khoan r, bao o dau a"), None);
         assert_eq!(run("Tôi vừa va quẹt với xe khác, có người bị trầy xước, cần báo ai?"), None);
+    }
+
+    #[test]
+    fn reports_typed_the_way_people_type_get_their_kind() {
+        for (text, kind) in [
+            ("nhà tôi bị kẻ gian cạy cửa lấy mất két sắt", ReportKind::Theft),
+            ("tối nào cũng có nhóm thanh niên đua xe trên đường bao biển", ReportKind::Racing),
+            ("tôi nhặt được ví có căn cước của người khác", ReportKind::LostProperty),
+            ("hang xom hat karaoke den 12h dem chua dung", ReportKind::Noise),
+            ("bị cướp điện thoại khi đi làm về", ReportKind::Robbery),
+            ("tôi muốn tố giác", ReportKind::Other),
+        ] {
+            assert_eq!(run(text), Some(Safety::Report(kind)), "{text}");
+        }
+    }
+
+    #[test]
+    fn questions_about_papers_and_penalties_are_no_reports() {
+        for text in ["mất căn cước làm lại thế nào", "đua xe bị phạt bao nhiêu", "em muốn báo tạm trú cho người thuê"]
+        {
+            assert_eq!(run(text), None, "{text}");
+        }
     }
 
     #[test]
