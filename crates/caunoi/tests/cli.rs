@@ -155,6 +155,15 @@ fn kb_ask_with_a_mistyped_data_directory_is_an_error_not_an_empty_database() {
 }
 
 #[test]
+fn kb_ask_names_a_report_by_its_snake_case_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = concat!(env!("CARGO_MANIFEST_DIR"), "/../../kb/kb_seed.json");
+    let o = caunoi(&["kb", "ask", "nhặt được ví có căn cước của người khác", "--kb", kb], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o).lines().next(), Some("report: lost_property"), "{}", stdout(&o));
+}
+
+#[test]
 fn switches_and_limits_read_the_same_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_caunoi"))

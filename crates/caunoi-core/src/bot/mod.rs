@@ -322,7 +322,8 @@ pub enum BotAction {
     Urgent {
         kind: String,
     },
-    /// A crime report (`theft`, `robbery`, `fraud`, `assault`, `abuse`, `crime_tip`, `other`):
+    /// A crime report (`theft`, `robbery`, `fraud`, `assault`, `abuse`, `drugs`, `gambling`,
+    /// `racing`, `noise`, `wanted`, `lost_property`, `environment`, `crime_tip`, `other`):
     /// route to the unit's queue as urgent; the report flow itself comes later.
     StartReport {
         kind: String,

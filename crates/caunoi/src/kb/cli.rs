@@ -142,7 +142,7 @@ fn describe(d: &Decision) -> String {
         }
         Decision::HandOff { reason } => format!("hand off: {reason:?}"),
         Decision::Emergency { kind } => format!("emergency: {} ({})", kind.as_str(), kind.numbers()),
-        Decision::Report { kind } => format!("report: {kind:?}"),
+        Decision::Report { kind } => format!("report: {}", kind.as_str()),
         Decision::Refer { id, score, .. } => format!("refer to another agency: {id} ({score:.3})"),
     }
 }

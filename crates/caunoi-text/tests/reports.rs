@@ -1,0 +1,255 @@
+//! Report recognition measured on the labelled sets in `kb/`: `report_dev.json` (the rules were
+//! tuned on it) and `report_holdout.json` (written after the rules were frozen, never tuned on;
+//! its first run is the estimate in BENCHMARKS.md, "Report recognition"), plus the procedure
+//! questions of `dev_questions.json`, none of which may open the report flow.
+//!
+//! A labelled report is *recognised* when the rules give [`Safety::Report`] of any kind, or an
+//! emergency when the message is labelled a live one (`"emergency": true`: "đang có cướp"), as
+//! emergencies take priority. Its kind is right when the report kind is the labelled one. A
+//! *false report* is a question, greeting or thanks taken for a report or an emergency.
+//!
+//! Targets on the development set: recall ≥ 90 %, false reports ≤ 5 % of the questions (the
+//! non-reports of the set and those of `dev_questions.json`). The holdout set must stay at or
+//! above its first-run figures minus a margin. Run with `--nocapture` to see the figures per
+//! kind and every miss: `cargo test -p caunoi-text --test reports -- --nocapture`.
+
+use std::collections::BTreeMap;
+
+use caunoi_text::normalize::normalize;
+use caunoi_text::safety::{ReportKind, Safety, assess};
+use serde::Deserialize;
+
+const TARGET_RECALL: f64 = 0.90;
+const MAX_FALSE_REPORTS: f64 = 0.05;
+/// Kind accuracy among recognised reports on the development set; printed, and held here so
+/// that a rule change that confuses kinds shows up.
+const TARGET_KIND_ACCURACY: f64 = 0.90;
+
+/// First run of the frozen rules on `report_holdout.json` (see BENCHMARKS.md): recall 123/155 =
+/// 79.4 %, kind accuracy 117/123 = 95.1 %, false reports 4/154 = 2.6 %. The test allows this
+/// margin below (above, for false reports) them, for rule changes made later for other reasons.
+const HOLDOUT_RECALL: f64 = 0.794;
+const HOLDOUT_KIND_ACCURACY: f64 = 0.951;
+const HOLDOUT_FALSE_REPORTS: f64 = 0.026;
+const HOLDOUT_MARGIN: f64 = 0.03;
+
+#[derive(Deserialize)]
+struct Item {
+    text: String,
+    report: Option<String>,
+    #[serde(default)]
+    group: String,
+    /// A live emergency: an emergency outcome counts as recognised.
+    #[serde(default)]
+    emergency: bool,
+}
+
+/// A `dev_questions.json` / `emergency_dev.json` message (only the fields read here).
+#[derive(Deserialize)]
+struct Labelled {
+    text: String,
+    expected: String,
+}
+
+fn load<T: for<'de> Deserialize<'de>>(name: &str) -> Vec<T> {
+    let path = format!("{}/../../kb/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn report_kind(label: &str) -> ReportKind {
+    ReportKind::ALL.into_iter().find(|k| k.as_str() == label).unwrap_or_else(|| panic!("unknown report kind {label:?}"))
+}
+
+fn describe(outcome: Option<Safety>) -> String {
+    match outcome {
+        Some(Safety::Emergency(k)) => format!("emergency {}", k.as_str()),
+        Some(Safety::Report(k)) => format!("report {}", k.as_str()),
+        None => "none".to_owned(),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    total: usize,
+    recognised: usize,
+    /// Recognised as a report (not as an emergency).
+    reported: usize,
+    right_kind: usize,
+}
+
+impl Tally {
+    fn add(&mut self, recognised: bool, reported: bool, right_kind: bool) {
+        self.total += 1;
+        self.recognised += usize::from(recognised);
+        self.reported += usize::from(reported);
+        self.right_kind += usize::from(right_kind);
+    }
+}
+
+#[derive(Default)]
+struct Figures {
+    per_kind: BTreeMap<&'static str, Tally>,
+    per_group: BTreeMap<String, Tally>,
+    reports: Tally,
+    questions: usize,
+    false_reports: usize,
+    misses: Vec<String>,
+    wrong_kind: Vec<String>,
+    false_lines: Vec<String>,
+}
+
+impl Figures {
+    fn recall(&self) -> f64 {
+        share(self.reports.recognised, self.reports.total)
+    }
+
+    fn kind_accuracy(&self) -> f64 {
+        share(self.reports.right_kind, self.reports.reported)
+    }
+
+    fn false_rate(&self) -> f64 {
+        share(self.false_reports, self.questions)
+    }
+
+    /// Counts one question (a message that is no report).
+    fn question(&mut self, source: &str, text: &str) {
+        self.questions += 1;
+        let outcome = assess(text);
+        if outcome.is_some() {
+            self.false_reports += 1;
+            self.false_lines.push(format!("[{source}] {text:?} → {}", describe(outcome)));
+        }
+    }
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 { 1.0 } else { part as f64 / whole as f64 }
+}
+
+fn measure(items: &[Item]) -> Figures {
+    let mut f = Figures::default();
+    for item in items {
+        let Some(label) = &item.report else {
+            f.question(&item.group, &item.text);
+            continue;
+        };
+        let expected = report_kind(label);
+        let outcome = assess(&item.text);
+        let reported = matches!(outcome, Some(Safety::Report(_)));
+        let recognised = reported || (item.emergency && matches!(outcome, Some(Safety::Emergency(_))));
+        let right_kind = outcome == Some(Safety::Report(expected));
+        f.reports.add(recognised, reported, right_kind);
+        f.per_kind.entry(expected.as_str()).or_default().add(recognised, reported, right_kind);
+        f.per_group.entry(item.group.clone()).or_default().add(recognised, reported, right_kind);
+        let line = format!("[{label}, {}] {:?} → {}", item.group, item.text, describe(outcome));
+        if !recognised {
+            f.misses.push(line);
+        } else if reported && !right_kind {
+            f.wrong_kind.push(line);
+        }
+    }
+    f
+}
+
+fn print(name: &str, f: &Figures) {
+    println!("== {name}: {} reports, {} questions", f.reports.total, f.questions);
+    println!("{:<16} {:>5} {:>12} {:>16}", "kind / group", "n", "recognised", "right kind");
+    for (label, t) in
+        f.per_kind.iter().map(|(k, t)| (k.to_string(), t)).chain(f.per_group.iter().map(|(g, t)| (format!("({g})"), t)))
+    {
+        println!(
+            "{label:<16} {:>5} {:>5} {:>5.1}% {:>5}/{:<4} {:>5.1}%",
+            t.total,
+            t.recognised,
+            100.0 * share(t.recognised, t.total),
+            t.right_kind,
+            t.reported,
+            100.0 * share(t.right_kind, t.reported)
+        );
+    }
+    println!(
+        "recall {}/{} = {:.1}%, kind accuracy {}/{} = {:.1}%, false reports {}/{} = {:.1}%",
+        f.reports.recognised,
+        f.reports.total,
+        100.0 * f.recall(),
+        f.reports.right_kind,
+        f.reports.reported,
+        100.0 * f.kind_accuracy(),
+        f.false_reports,
+        f.questions,
+        100.0 * f.false_rate()
+    );
+    for (title, lines) in [("missed", &f.misses), ("wrong kind", &f.wrong_kind), ("false reports", &f.false_lines)] {
+        for line in lines.iter() {
+            println!("  {title}: {line}");
+        }
+    }
+}
+
+/// The questions of `dev_questions.json`, but the out-of-scope ones that describe an emergency
+/// (labelled as such in `emergency_dev.json` and counted there).
+fn faq_questions() -> Vec<String> {
+    let emergencies: Vec<String> = load::<Labelled>("emergency_dev.json")
+        .into_iter()
+        .filter(|i| i.expected != "none" && !i.expected.starts_with("report:"))
+        .map(|i| normalize(&i.text))
+        .collect();
+    load::<Labelled>("dev_questions.json")
+        .into_iter()
+        .map(|i| i.text)
+        .filter(|t| !emergencies.contains(&normalize(t)))
+        .collect()
+}
+
+#[test]
+fn development_set_meets_the_targets() {
+    let items: Vec<Item> = load("report_dev.json");
+    let reports = items.iter().filter(|i| i.report.is_some()).count();
+    assert!(reports >= 400 && items.len() - reports >= 400, "the development set is too small");
+    for kind in ReportKind::ALL {
+        assert!(items.iter().any(|i| i.report.as_deref() == Some(kind.as_str())), "no {kind:?} report");
+    }
+    let mut f = measure(&items);
+    let questions = faq_questions();
+    assert!(questions.len() >= 140, "{} FAQ questions", questions.len());
+    for text in &questions {
+        f.question("dev_questions", text);
+    }
+    print("report_dev.json + dev_questions.json", &f);
+    let mut problems = Vec::new();
+    if f.recall() < TARGET_RECALL {
+        problems.push(format!("recall {:.1}% < {:.0}%", 100.0 * f.recall(), 100.0 * TARGET_RECALL));
+    }
+    if f.false_rate() > MAX_FALSE_REPORTS {
+        problems.push(format!("false reports {:.1}% > {:.0}%", 100.0 * f.false_rate(), 100.0 * MAX_FALSE_REPORTS));
+    }
+    if f.kind_accuracy() < TARGET_KIND_ACCURACY {
+        problems.push(format!(
+            "kind accuracy {:.1}% < {:.0}%",
+            100.0 * f.kind_accuracy(),
+            100.0 * TARGET_KIND_ACCURACY
+        ));
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn holdout_set_stays_at_its_first_run() {
+    let items: Vec<Item> = load("report_holdout.json");
+    let reports = items.iter().filter(|i| i.report.is_some()).count();
+    assert!(reports >= 150 && items.len() - reports >= 150, "the holdout set is too small");
+    let f = measure(&items);
+    print("report_holdout.json", &f);
+    let mut problems = Vec::new();
+    if f.recall() < HOLDOUT_RECALL - HOLDOUT_MARGIN {
+        problems.push(format!("recall {:.1}%", 100.0 * f.recall()));
+    }
+    if f.kind_accuracy() < HOLDOUT_KIND_ACCURACY - HOLDOUT_MARGIN {
+        problems.push(format!("kind accuracy {:.1}%", 100.0 * f.kind_accuracy()));
+    }
+    if f.false_rate() > HOLDOUT_FALSE_REPORTS + HOLDOUT_MARGIN {
+        problems.push(format!("false reports {:.1}%", 100.0 * f.false_rate()));
+    }
+    assert!(problems.is_empty(), "below the holdout's first run: {}", problems.join(", "));
+}
