@@ -51,7 +51,9 @@ CREATE TABLE cases (
     updated_at INTEGER NOT NULL,
     closed_at INTEGER
 );
-CREATE INDEX cases_unit_status ON cases (unit_id, status, received_at);
+-- The board: open work in its order, and any view newest first.
+CREATE INDEX cases_open ON cases (urgent, received_at) WHERE status IN ('new', 'acknowledged', 'verifying');
+CREATE INDEX cases_received ON cases (received_at);
 CREATE INDEX cases_unit_received ON cases (unit_id, received_at);
 CREATE INDEX cases_ack_due ON cases (ack_due_at);
 CREATE INDEX cases_conversation ON cases (conversation_id);

@@ -4,6 +4,7 @@
 //! `caunoi_core::cases`; here are storage ([`store`]), use cases ([`service`]) and the
 //! category cache every request reads.
 
+pub mod bench;
 pub mod service;
 pub mod store;
 

@@ -320,50 +320,66 @@ pub struct BoardRow {
     pub assignee_name: Option<String>,
 }
 
-/// The board's two statements for one view condition (`$1` the officer, `$2` now, `$3` the
-/// category or NULL, `$4` the unit path prefix or NULL, `$5`/`$6` limit and offset).
+/// The board's two statements for one view (`$1` the officer, `$2` now, `$3` the category or
+/// NULL, `$4` the unit path prefix or NULL, `$5`/`$6` limit and offset). The units in scope are
+/// listed once (a subquery run before the cases); the page reads the cases along an index in
+/// the board's order and stops at the page (`+c.unit_id` keeps SQLite from reading unit by unit
+/// and sorting everything instead), the count reads them unit by unit and stops at
+/// [`COUNT_CAP`] + 1.
 macro_rules! board_sql {
-    ($condition:expr) => {
+    ($condition:expr, $order:expr) => {
         (
             concat!(
                 "SELECT c.id, c.code, u.name AS unit_name, c.category, c.channel, c.status, c.urgent, c.description, \
                  c.address, c.reporter_mode, c.received_at, c.legal_days, c.legal_extended_to, c.suspended_micros, \
-                 c.suspended_since, c.ack_due_at, o.display_name AS assignee_name ",
-                board_sql!(@from $condition),
-                " ORDER BY c.urgent DESC, c.received_at DESC, c.id DESC LIMIT $5 OFFSET $6"
+                 c.suspended_since, c.ack_due_at, o.display_name AS assignee_name \
+                 FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN officers o ON o.id = c.assignee_id WHERE +",
+                board_sql!(@where $condition),
+                " ORDER BY ",
+                $order,
+                " LIMIT $5 OFFSET $6"
             ),
-            concat!("SELECT COUNT(*) ", board_sql!(@from $condition)),
+            concat!(
+                "SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE ",
+                board_sql!(@where $condition),
+                " LIMIT 10001) t"
+            ),
         )
     };
-    (@from $condition:expr) => {
+    (@where $condition:expr) => {
         concat!(
-            "FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN officers o ON o.id = c.assignee_id WHERE ",
+            "c.unit_id IN (SELECT u.id FROM units u WHERE ",
             in_scope!(),
-            " AND CAST($2 AS BIGINT) IS NOT NULL AND (CAST($3 AS TEXT) IS NULL OR c.category = $3) \
-             AND (CAST($4 AS TEXT) IS NULL OR u.path LIKE CAST($4 AS TEXT) || '%') AND ",
+            " AND (CAST($4 AS TEXT) IS NULL OR u.path LIKE CAST($4 AS TEXT) || '%')) \
+             AND CAST($2 AS BIGINT) IS NOT NULL AND (CAST($3 AS TEXT) IS NULL OR c.category = $3) AND ",
             $condition
         )
     };
 }
 
+/// Counts above this are shown as "10.000+".
+pub const COUNT_CAP: i64 = 10_000;
+
 /// The statements of a board view: `open` (new, acknowledged, verifying), `new`, `overdue`
-/// (acknowledgement or legal deadline passed), `closed` (every other status) or `all`.
+/// (acknowledgement or legal deadline passed), `closed` (every other status) or `all`. Open
+/// views put urgent cases first; the history views are newest first.
 fn board_statements(view: &str) -> (&'static str, &'static str) {
     match view {
-        "new" => board_sql!("c.status = 'new'"),
+        "new" => board_sql!("c.status = 'new'", "c.urgent DESC, c.received_at DESC, c.id DESC"),
         "overdue" => board_sql!(
             "c.status IN ('new', 'acknowledged', 'verifying') AND ((c.ack_due_at IS NOT NULL AND c.ack_due_at < $2) \
              OR (c.legal_days IS NOT NULL AND c.suspended_since IS NULL AND \
-             COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros < $2))"
+             COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros < $2))",
+            "c.urgent DESC, c.received_at DESC, c.id DESC"
         ),
-        "closed" => board_sql!("c.status NOT IN ('new', 'acknowledged', 'verifying')"),
-        "all" => board_sql!("1 = 1"),
-        _ => board_sql!("c.status IN ('new', 'acknowledged', 'verifying')"),
+        "closed" => board_sql!("c.status NOT IN ('new', 'acknowledged', 'verifying')", "c.received_at DESC, c.id DESC"),
+        "all" => board_sql!("1 = 1", "c.received_at DESC, c.id DESC"),
+        _ => board_sql!("c.status IN ('new', 'acknowledged', 'verifying')", "c.urgent DESC, c.received_at DESC, c.id DESC"),
     }
 }
 
-/// A page of the board within the officer's scope: urgent first, then by the time received,
-/// newest first. Returns the rows and the total count.
+/// A page of the board within the officer's scope. Returns the rows and the count of the
+/// view, at most [`COUNT_CAP`] + 1.
 pub async fn board(db: &Db, officer: OfficerId, f: &BoardFilter<'_>) -> Result<(Vec<BoardRow>, i64), StoreError> {
     let (rows_sql, count_sql) = board_statements(f.view);
     let (rows, total) = db_read!(db, pool => {

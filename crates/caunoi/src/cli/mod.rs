@@ -58,6 +58,8 @@ pub enum Command {
 pub enum BenchCommand {
     /// Send signed Zalo text events to a running caunoi and report throughput and ack latency.
     Webhook(crate::channels::bench::WebhookBenchArgs),
+    /// Fill a database with a province's cases and time the case board's views.
+    Board(crate::cases::bench::BoardBenchArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -134,6 +136,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Bench { command: BenchCommand::Webhook(args) } => {
             crate::channels::bench::run_webhook_bench(args).await
         }
+        Command::Bench { command: BenchCommand::Board(args) } => crate::cases::bench::run_board_bench(args).await,
         Command::Migrate(db) => {
             let o = overrides(&cli.config, &ServeArgs { db, ..Default::default() });
             let app = open(&o).await?;
