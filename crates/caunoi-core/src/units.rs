@@ -215,69 +215,34 @@ impl GeoPoint {
     }
 }
 
-/// A unit's area as a GeoJSON Polygon or MultiPolygon geometry, validated and kept as text.
+/// A unit's area as a GeoJSON Polygon or MultiPolygon geometry, validated by
+/// [`crate::geo::parse_boundary`] and kept as its normalized text (the geometry alone, no
+/// Feature wrapper). The units table stores this text; routing parses it again into
+/// [`crate::geo::Boundary`] when it builds its index.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Boundary(String);
 
 impl Boundary {
-    /// Accepts a GeoJSON geometry (or a Feature wrapping one) of type Polygon or MultiPolygon whose
-    /// rings are closed, have at least four positions, and lie in valid coordinate ranges.
+    /// Accepts what [`crate::geo::parse_boundary`] accepts; empty text means "no boundary". The
+    /// error says exactly what to fix, in both languages.
     pub fn parse(raw: &str) -> Result<Option<Boundary>, InvalidInput> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Ok(None);
         }
-        let bad = |why_vi: &str, why_en: &str| {
+        let parsed = crate::geo::parse_boundary(raw).map_err(|e| {
             InvalidInput::new(
                 "boundary",
-                format!("Ranh giới không hợp lệ: {why_vi}"),
-                format!("Invalid boundary: {why_en}"),
+                format!("Ranh giới không hợp lệ: {}", e.message_vi()),
+                format!("Invalid boundary: {e}."),
             )
-        };
-        if raw.len() > 1_000_000 {
-            return Err(bad("quá lớn (tối đa 1 MB).", "too large (1 MB at most)."));
-        }
-        let value: serde_json::Value =
-            serde_json::from_str(raw).map_err(|_| bad("không phải GeoJSON.", "not GeoJSON."))?;
-        let geometry = if value.get("type").and_then(|t| t.as_str()) == Some("Feature") {
-            value.get("geometry").cloned().unwrap_or(serde_json::Value::Null)
-        } else {
-            value
-        };
-        let kind = geometry.get("type").and_then(|t| t.as_str()).unwrap_or("");
-        let coords = geometry.get("coordinates");
-        let polygons: Vec<&serde_json::Value> = match (kind, coords) {
-            ("Polygon", Some(c)) => vec![c],
-            ("MultiPolygon", Some(serde_json::Value::Array(ps))) => ps.iter().collect(),
-            _ => return Err(bad("chỉ nhận Polygon hoặc MultiPolygon.", "only Polygon or MultiPolygon.")),
-        };
-        if polygons.is_empty() {
-            return Err(bad("không có đa giác nào.", "no polygon."));
-        }
-        for polygon in polygons {
-            let rings =
-                polygon.as_array().filter(|r| !r.is_empty()).ok_or_else(|| bad("đa giác rỗng.", "empty polygon."))?;
-            for ring in rings {
-                let points = ring.as_array().ok_or_else(|| bad("vòng không hợp lệ.", "invalid ring."))?;
-                let mut parsed = Vec::with_capacity(points.len());
-                for p in points {
-                    let pair = p.as_array().filter(|a| a.len() >= 2);
-                    let lon = pair.and_then(|a| a[0].as_f64());
-                    let lat = pair.and_then(|a| a[1].as_f64());
-                    match (lon, lat) {
-                        (Some(lon), Some(lat)) if GeoPoint::new(lat, lon).is_some() => parsed.push((lon, lat)),
-                        _ => return Err(bad("tọa độ sai.", "bad coordinates.")),
-                    }
-                }
-                if parsed.len() < 4 || parsed.first() != parsed.last() {
-                    return Err(bad(
-                        "mỗi vòng cần ít nhất 4 điểm và điểm cuối trùng điểm đầu.",
-                        "each ring needs 4+ positions and must be closed.",
-                    ));
-                }
-            }
-        }
-        Ok(Some(Boundary(geometry.to_string())))
+        })?;
+        Ok(Some(Boundary::from_parsed(&parsed)))
+    }
+
+    /// The stored text of a parsed area.
+    pub fn from_parsed(parsed: &crate::geo::Boundary) -> Boundary {
+        Boundary(parsed.to_geojson())
     }
 
     pub fn from_stored(s: String) -> Boundary {
@@ -841,6 +806,42 @@ mod tests {
         assert!(Boundary::parse(r#"{"type":"Point","coordinates":[1,2]}"#).is_err());
         assert!(Boundary::parse("not json").is_err());
         assert!(Boundary::parse("").unwrap().is_none());
+    }
+
+    #[test]
+    fn boundary_is_stored_normalized_without_its_feature_wrapper() {
+        let feature = r#"{"type":"Feature","properties":{"ten":"Bãi Cháy"},"geometry":{"type":"Polygon","coordinates":[[[107.0,20.9],[107.1,20.9],[107.1,21.0],[107.0,20.9]]]}}"#;
+        let stored = Boundary::parse(feature).unwrap().unwrap();
+        assert_eq!(
+            stored.as_str(),
+            r#"{"coordinates":[[[107.0,20.9],[107.1,20.9],[107.1,21.0],[107.0,20.9]]],"type":"Polygon"}"#
+        );
+    }
+
+    #[test]
+    fn an_import_row_with_a_bad_boundary_is_refused_with_its_line() {
+        let row = |line: usize, code: &str, boundary: &str| ImportRow {
+            line,
+            code: code.into(),
+            parent_code: String::new(),
+            details: UnitDetailsInput {
+                name: "Công an phường A".into(),
+                kind: "ward".into(),
+                boundary: boundary.into(),
+                ..Default::default()
+            },
+        };
+        let swapped = r#"{"type":"Polygon","coordinates":[[[20.9,107.0],[20.9,107.1],[21.0,107.1],[20.9,107.0]]]}"#;
+        let fine = r#"{"type":"Polygon","coordinates":[[[107.0,20.9],[107.1,20.9],[107.1,21.0],[107.0,20.9]]]}"#;
+        let problems =
+            plan_import(vec![row(2, "ward-a", fine), row(3, "ward-b", swapped)], &HashSet::new()).unwrap_err();
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].line, 3);
+        assert!(
+            problems[0].reason.contains("boundary") && problems[0].reason.contains("swapped"),
+            "{}",
+            problems[0].reason
+        );
     }
 
     #[test]

@@ -78,16 +78,38 @@ impl Seeded {
     }
 }
 
-/// A hexagon-like polygon around a point, radius about 1.5–2.5 km, as GeoJSON text.
-fn boundary(lat: f64, lon: f64, rng: &mut Seeded) -> String {
+/// A hexagon-like polygon around a place, radius about 1.5–2.5 km, as GeoJSON text; smaller
+/// where another place is near, so that no two demo areas overlap (each hexagon lies within
+/// 0.45 × the distance to the nearest other place, in degrees).
+fn boundary(index: usize, rng: &mut Seeded) -> String {
+    let (_, _, _, lat, lon) = PLACES[index];
+    let nearest = PLACES
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != index)
+        .map(|(_, p)| ((p.3 - lat).powi(2) + (p.4 - lon).powi(2)).sqrt())
+        .fold(f64::INFINITY, f64::min);
     let mut ring: Vec<[f64; 2]> = (0..6)
         .map(|i| {
             let angle = std::f64::consts::PI / 3.0 * i as f64;
-            let r = 0.014 + 0.008 * rng.unit();
+            let r = (0.014 + 0.008 * rng.unit()).min(0.45 * nearest);
             [round6(lon + r * angle.cos()), round6(lat + r * angle.sin() * 0.93)]
         })
         .collect();
     ring.push(ring[0]);
+    serde_json::json!({ "type": "Polygon", "coordinates": [ring] }).to_string()
+}
+
+/// The province's area: a box around every demo place with a margin, so a report anywhere near
+/// them that no ward's area holds goes to the province.
+fn province_boundary() -> String {
+    let margin = 0.08;
+    let min_lat = PLACES.iter().map(|p| p.3).fold(f64::INFINITY, f64::min) - margin;
+    let max_lat = PLACES.iter().map(|p| p.3).fold(f64::NEG_INFINITY, f64::max) + margin;
+    let min_lon = PLACES.iter().map(|p| p.4).fold(f64::INFINITY, f64::min) - margin;
+    let max_lon = PLACES.iter().map(|p| p.4).fold(f64::NEG_INFINITY, f64::max) + margin;
+    let ring = [[min_lon, min_lat], [max_lon, min_lat], [max_lon, max_lat], [min_lon, max_lat], [min_lon, min_lat]]
+        .map(|[x, y]| [round6(x), round6(y)]);
     serde_json::json!({ "type": "Polygon", "coordinates": [ring] }).to_string()
 }
 
@@ -132,6 +154,7 @@ pub fn unit_rows() -> Vec<ImportRow> {
         hotline: "0203 3825 111".into(),
         duty_phone: "0203 3825 113".into(),
         email: "tiepnhan@congan.quangninh.example".into(),
+        boundary: province_boundary(),
         ..Default::default()
     };
     office_hours(&mut province);
@@ -153,7 +176,7 @@ pub fn unit_rows() -> Vec<ImportRow> {
             address: format!("Trụ sở Công an {place}, tỉnh Quảng Ninh"),
             lat: format!("{lat:.4}"),
             lon: format!("{lon:.4}"),
-            boundary: boundary(*lat, *lon, &mut rng),
+            boundary: boundary(i, &mut rng),
             hotline: format!("0203 38{:02} {:03}", 30 + i, 100 + (rng.next() % 900)),
             duty_phone: format!("0912 {:03} {:03}", 100 + i * 7, 200 + (rng.next() % 800)),
             ..Default::default()
@@ -363,5 +386,29 @@ mod tests {
         let wards = a.iter().filter(|p| p.parent_code.as_ref().is_some_and(|c| c.as_str() == "quang-ninh")).count();
         assert!(wards >= 25, "{wards}");
         assert!(a.iter().filter(|p| p.details.boundary.is_some()).count() >= 25);
+    }
+
+    #[test]
+    fn every_demo_place_routes_to_its_own_unit_and_no_two_areas_overlap() {
+        use caunoi_core::geo::{Boundaries, GeoPoint, parse_boundary};
+        use caunoi_core::units::UnitId;
+        let rows = unit_rows();
+        let areas: Vec<(UnitId, caunoi_core::geo::Boundary)> = rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| !r.details.boundary.is_empty())
+            .map(|(i, r)| (UnitId(i as i64), parse_boundary(&r.details.boundary).expect("valid demo boundary")))
+            .collect();
+        let index = Boundaries::new(areas.clone());
+        for (i, row) in rows.iter().enumerate().filter(|(_, r)| r.details.kind != "province") {
+            let Ok(p) = GeoPoint::new(row.details.lat.parse().unwrap_or(0.0), row.details.lon.parse().unwrap_or(0.0))
+            else {
+                continue;
+            };
+            assert_eq!(index.locate(p).map(|l| l.unit), Some(UnitId(i as i64)), "{}", row.code);
+            // A place is inside its own area only: the areas do not overlap.
+            let holding = areas.iter().filter(|(_, b)| b.contains(p)).count();
+            assert_eq!(holding, 2, "{} lies in its ward and the province only", row.code);
+        }
     }
 }

@@ -8,13 +8,14 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 /// Builds the application with every feature's runtime registered: the live knowledge base,
-/// the units' bot settings, the channels' runtime (worker wake-ups, Zalo clients, the web
+/// the units' bot settings and routing index, the channels' runtime (worker wake-ups, Zalo clients, the web
 /// chat's notifier, the webhook's writer) and Web Push's (worker wake-up, the push services'
 /// client, the VAPID keys). The one place that knows them all.
 pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
     let runtimes = crate::app::Runtimes::default()
         .with(crate::kb::live::KbLive::default())
         .with(crate::units::bot_settings::BotSettingsLive::default())
+        .with(crate::units::routing::RoutingLive::default())
         .with(crate::inbox::presence::Presence::default())
         .with(crate::channels::Channels::new(&config))
         .with(crate::push::PushRuntime::new(&config))
@@ -134,6 +135,9 @@ async fn housekeeping(app: App) {
         }
         if let Err(e) = app.bot_settings().reload(&app.db).await {
             tracing::warn!(error = %e, "bot settings refresh failed");
+        }
+        if let Err(e) = app.routing().refresh_if_changed(&app.db).await {
+            tracing::warn!(error = %e, "routing index refresh failed");
         }
         // Hourly: citizens' media past the retention period, when one is set.
         if rounds % 360 == 2

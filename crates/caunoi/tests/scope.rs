@@ -31,6 +31,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/units/{code}/new"),
     ("POST", "/units/{code}/new"),
     ("POST", "/units/{code}/move"),
+    // A unit's area boundary: admins of the unit only (tests/units_boundary.rs).
+    ("POST", "/units/{code}/boundary"),
+    ("POST", "/units/{code}/boundary/remove"),
     // A unit's Zalo OA: scoped like the unit page (tests/zalo_connect.rs); the callback finds
     // its unit through the consent's state, bound to the admin's session.
     ("GET", "/units/{code}/zalo"),
@@ -130,14 +133,17 @@ async fn grant_of(t: &TestApp, username: &str) -> i64 {
     .unwrap()
 }
 
-/// code, name, path, hotline
-type UnitFacts = (String, String, String, Option<String>);
+/// A valid area in Quảng Ninh, for attempts that must be refused for scope, not for the text.
+const BOUNDARY: &str = r#"{"type":"Polygon","coordinates":[[[107.19,20.89],[107.21,20.89],[107.21,20.91],[107.19,20.91],[107.19,20.89]]]}"#;
+
+/// code, name, path, hotline, boundary
+type UnitFacts = (String, String, String, Option<String>, Option<String>);
 
 /// A fingerprint of everything scope protects, to prove a refused request changed nothing.
 async fn fingerprint(t: &TestApp) -> String {
     let db = &t.app.db;
     let units: Vec<UnitFacts> = db_read!(db, pool => sqlx::query_as(
-        "SELECT code, name, path, hotline FROM units ORDER BY code"
+        "SELECT code, name, path, hotline, boundary FROM units ORDER BY code"
     ).fetch_all(pool).await)
     .unwrap();
     let zalo: Vec<(i64, String, String)> = db_read!(db, pool => sqlx::query_as(
@@ -205,6 +211,8 @@ async fn ward_admin_cannot_change_another_wards_data_through_any_route() {
         ("/units/qn-bai-chay/new".into(), [("code", "qn-intruder"), ("name", "X"), ("kind", "ward")].to_vec()),
         ("/units/qn-bai-chay/move".into(), vec![("parent", "qn-hong-gai")]),
         ("/units/qn-hong-gai/move".into(), vec![("parent", "qn-bai-chay")]),
+        ("/units/qn-bai-chay/boundary".into(), vec![("text", BOUNDARY)]),
+        ("/units/qn-bai-chay/boundary/remove".into(), vec![]),
         (
             "/units/qn-bai-chay/zalo".into(),
             vec![("app_id", "123456"), ("oa_id", "654321"), ("app_secret", "s"), ("oa_secret_key", "k")],
@@ -260,6 +268,8 @@ async fn officers_without_the_role_cannot_edit_or_manage_even_their_own_unit() {
         assert_eq!(t.post(&c, "/units/qn-bai-chay/zalo/verification", &[("site_code", "Code-12345678")]).await.0, 403);
         let (status, _) = t.post(&c, "/units/qn-bai-chay/move", &[("parent", "qn-hong-gai")]).await;
         assert!([403, 422].contains(&status));
+        assert_eq!(t.post(&c, "/units/qn-bai-chay/boundary", &[("text", BOUNDARY)]).await.0, 403, "{username}");
+        assert_eq!(t.post(&c, "/units/qn-bai-chay/boundary/remove", &[]).await.0, 403, "{username}");
     }
     assert_eq!(fingerprint(&t).await, before);
 }

@@ -1,5 +1,5 @@
 //! Console routes for the unit tree: the tree, a unit's page, editing its details, adding a
-//! sub-unit and moving it. A unit's Zalo OA is the Zalo channel's (`channels::zalo::console`);
+//! sub-unit, moving it, and uploading or removing its area boundary (admins). A unit's Zalo OA is the Zalo channel's (`channels::zalo::console`);
 //! these pages only show its status, read through `channels::zalo::service`.
 
 use super::service;
@@ -10,11 +10,12 @@ use crate::web::error::{render, render_form, render_invalid};
 use crate::web::form::{self, Posted};
 use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Request, State};
+use axum::http::{StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Form, Router};
-use caunoi_core::input::FieldErrors;
+use caunoi_core::input::{FieldErrors, InvalidInput, Lang};
 use caunoi_core::staff::Action;
 use caunoi_core::units::{TreeNode, UnitDetailsInput, UnitKind, UnitNode, WEEKDAYS, fmt_hhmm};
 use serde::Deserialize;
@@ -26,7 +27,16 @@ pub fn routes() -> Router<App> {
         .route("/units/{code}/edit", get(edit_page).post(edit))
         .route("/units/{code}/new", get(new_child_page).post(new_child))
         .route("/units/{code}/move", post(move_unit))
+        .route("/units/{code}/boundary", post(upload_boundary).layer(DefaultBodyLimit::max(BOUNDARY_BODY_LIMIT)))
+        .route("/units/{code}/boundary/remove", post(remove_boundary))
 }
+
+/// The largest GeoJSON file or pasted text an admin may upload.
+pub const MAX_BOUNDARY_UPLOAD: usize = 5 * 1024 * 1024;
+/// The request around it: a pasted text is percent-encoded (up to three bytes per byte).
+const BOUNDARY_BODY_LIMIT: usize = 3 * MAX_BOUNDARY_UPLOAD + 64 * 1024;
+/// A refused pasted text is shown again only up to this size (not megabytes back to the browser).
+const ECHO_LIMIT: usize = 200 * 1024;
 
 /// One line of the tree view.
 pub struct TreeRow {
@@ -106,6 +116,12 @@ struct UnitPage {
     parent_opts: Vec<Opt>,
     notice: String,
     errors: FieldErrors,
+    /// The stored boundary's size, if any.
+    boundary: Option<service::BoundarySummary>,
+    /// Its area as the language writes numbers ("12,34").
+    boundary_area: String,
+    /// What was pasted into a refused boundary form.
+    boundary_text: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -113,6 +129,14 @@ struct UnitQuery {
     saved: Option<String>,
     moved: Option<String>,
     created: Option<String>,
+    boundary: Option<usize>,
+    boundary_removed: Option<String>,
+}
+
+/// An area in km², two decimals, with the language's decimal separator.
+fn km2(lang: Lang, area: f64) -> String {
+    let text = format!("{area:.2}");
+    if lang == Lang::Vi { text.replace('.', ",") } else { text }
 }
 
 async fn unit_page(
@@ -123,15 +147,19 @@ async fn unit_page(
 ) -> Result<Response, WebError> {
     let t = T::new(me.lang);
     let notice = if q.saved.is_some() {
-        t.tr("Đã lưu thông tin đơn vị.", "Unit details saved.")
+        t.tr("Đã lưu thông tin đơn vị.", "Unit details saved.").to_string()
     } else if q.moved.is_some() {
-        t.tr("Đã chuyển đơn vị.", "Unit moved.")
+        t.tr("Đã chuyển đơn vị.", "Unit moved.").to_string()
     } else if q.created.is_some() {
-        t.tr("Đã tạo đơn vị.", "Unit created.")
+        t.tr("Đã tạo đơn vị.", "Unit created.").to_string()
+    } else if let Some(points) = q.boundary {
+        format!("{} {points} {}", t.tr("Đã lưu ranh giới địa bàn:", "Area boundary saved:"), t.tr("điểm.", "points."))
+    } else if q.boundary_removed.is_some() {
+        t.tr("Đã xóa ranh giới địa bàn.", "Area boundary removed.").to_string()
     } else {
-        ""
+        String::new()
     };
-    unit_view(&app, &me, &code, notice.into(), FieldErrors::default()).await
+    unit_view(&app, &me, &code, notice, FieldErrors::default(), String::new()).await
 }
 
 async fn unit_view(
@@ -140,6 +168,7 @@ async fn unit_view(
     code: &str,
     notice: String,
     errors: FieldErrors,
+    boundary_text: String,
 ) -> Result<Response, WebError> {
     let t = T::new(me.lang);
     let unit = service::get(app, &me.scope, code).await?;
@@ -156,8 +185,12 @@ async fn unit_view(
     } else {
         Vec::new()
     };
+    let boundary = service::boundary_summary(&unit);
     let page = UnitPage {
         chrome: me.chrome("units", format!("/units/{code}")),
+        boundary_area: boundary.map(|b| km2(me.lang, b.area_km2)).unwrap_or_default(),
+        boundary,
+        boundary_text,
         crumbs,
         children: service::children(app, unit.id).await?,
         staff: crate::staff::service::grants_on_unit(app, unit.id).await?,
@@ -312,6 +345,142 @@ async fn move_unit(
 ) -> Result<Response, WebError> {
     match form::posted(service::move_unit(&app, &me.scope, &code, &form.parent).await)? {
         Posted::Saved(()) => form::see_other(&format!("/units/{code}?moved=1")),
-        Posted::Refused(errors) => unit_view(&app, &me, &code, String::new(), errors).await,
+        Posted::Refused(errors) => unit_view(&app, &me, &code, String::new(), errors, String::new()).await,
     }
+}
+
+/// The boundary form as it arrives: urlencoded (`text` pasted) or multipart (`text` and an
+/// optional GeoJSON `file`, which wins when one was chosen). Sizes and UTF-8 are checked here.
+struct BoundaryUpload {
+    /// The GeoJSON text, or why there is none to read.
+    text: Result<String, InvalidInput>,
+    /// What was pasted, to show again if refused.
+    pasted: String,
+}
+
+#[derive(Deserialize)]
+struct PastedBoundary {
+    #[serde(default)]
+    text: String,
+}
+
+fn upload_refused(vi: &str, en: &str) -> InvalidInput {
+    InvalidInput::new("boundary", vi.to_string(), en.to_string())
+}
+
+fn too_large() -> InvalidInput {
+    upload_refused(
+        "Tệp ranh giới quá lớn: tối đa 5 MB. Hãy đơn giản hóa ranh giới (ví dụ bằng QGIS hoặc mapshaper) rồi tải lại.",
+        "The boundary file is too large: 5 MB at most. Simplify it (e.g. with QGIS or mapshaper) and upload again.",
+    )
+}
+
+impl<S: Send + Sync> FromRequest<S> for BoundaryUpload {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, WebError> {
+        let is_multipart = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("multipart/form-data"));
+        let (file, pasted) = if is_multipart {
+            read_multipart(
+                Multipart::from_request(req, state).await.map_err(|_| WebError::BadRequest("multipart".into()))?,
+            )
+            .await?
+        } else {
+            let Form(f) = Form::<PastedBoundary>::from_request(req, state)
+                .await
+                .map_err(|_| WebError::BadRequest("form".into()))?;
+            (None, f.text)
+        };
+        let text = match file {
+            Some(file) => file,
+            None if pasted.len() > MAX_BOUNDARY_UPLOAD => Err(too_large()),
+            None if pasted.trim().is_empty() => Err(upload_refused(
+                "Hãy chọn tệp GeoJSON hoặc dán nội dung GeoJSON của ranh giới.",
+                "Choose a GeoJSON file or paste the boundary's GeoJSON.",
+            )),
+            None => Ok(pasted.clone()),
+        };
+        Ok(BoundaryUpload { text, pasted })
+    }
+}
+
+/// Reads the multipart boundary form: the file's text (if a file was chosen) and the pasted text.
+async fn read_multipart(mut parts: Multipart) -> Result<(Option<Result<String, InvalidInput>>, String), WebError> {
+    let (mut file, mut pasted) = (None, String::new());
+    loop {
+        let mut field = match parts.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => return Ok((Some(Err(too_large())), pasted)),
+            Err(_) => return Err(WebError::BadRequest("multipart".into())),
+        };
+        match field.name() {
+            Some("text") => pasted = field.text().await.map_err(|_| WebError::BadRequest("text".into()))?,
+            Some("file") => {
+                let chosen = field.file_name().is_some_and(|n| !n.is_empty());
+                let mut bytes = Vec::new();
+                loop {
+                    match field.chunk().await {
+                        Ok(Some(chunk)) if bytes.len() + chunk.len() > MAX_BOUNDARY_UPLOAD => {
+                            return Ok((Some(Err(too_large())), pasted));
+                        }
+                        Ok(Some(chunk)) => bytes.extend_from_slice(&chunk),
+                        Ok(None) => break,
+                        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                            return Ok((Some(Err(too_large())), pasted));
+                        }
+                        Err(_) => return Err(WebError::BadRequest("file".into())),
+                    }
+                }
+                // A form submitted without choosing a file sends an empty, unnamed part.
+                if chosen || !bytes.is_empty() {
+                    file = Some(String::from_utf8(bytes).map_err(|_| {
+                        upload_refused(
+                            "Tệp ranh giới không phải văn bản UTF-8: hãy xuất lại dưới dạng GeoJSON.",
+                            "The boundary file is not UTF-8 text: export it again as GeoJSON.",
+                        )
+                    }));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok((file, pasted))
+}
+
+async fn upload_boundary(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(code): Path<String>,
+    upload: BoundaryUpload,
+) -> Result<Response, WebError> {
+    let saved = match upload.text {
+        Ok(text) => service::set_boundary(&app, &me.scope, &code, &text).await,
+        // Refused at the edge; the scope is still checked first, as for any other refusal.
+        Err(refused) => match service::get(&app, &me.scope, &code).await {
+            Ok(unit) if !me.scope.can(Action::ManageUnits, &unit.path) => return Err(WebError::Forbidden),
+            Ok(_) => Err(refused.into()),
+            Err(e) => Err(e),
+        },
+    };
+    match form::posted(saved)? {
+        Posted::Saved(summary) => form::see_other(&format!("/units/{code}?boundary={}#boundary", summary.points)),
+        Posted::Refused(errors) => {
+            let echo = if upload.pasted.len() <= ECHO_LIMIT { upload.pasted } else { String::new() };
+            unit_view(&app, &me, &code, String::new(), errors, echo).await
+        }
+    }
+}
+
+async fn remove_boundary(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(code): Path<String>,
+) -> Result<Response, WebError> {
+    service::clear_boundary(&app, &me.scope, &code).await?;
+    form::see_other(&format!("/units/{code}?boundary_removed=1#boundary"))
 }

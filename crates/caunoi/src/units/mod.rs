@@ -5,5 +5,6 @@ pub mod bot_settings;
 pub mod http;
 pub mod import;
 pub mod public;
+pub mod routing;
 pub mod service;
 pub mod store;

@@ -1,5 +1,7 @@
 //! Unit use cases. Every change checks the caller's scope, runs in one transaction, appends the
-//! unit's history and writes the audit log in that same transaction.
+//! unit's history and writes the audit log in that same transaction, then drops the routing
+//! cache ([`super::routing`]). Routing a report by place or typed address is asked here too
+//! ([`route_point`], [`route_address`]).
 
 use super::store::{self, Unit};
 use crate::app::App;
@@ -7,6 +9,7 @@ use crate::audit::store::NewEntry;
 use crate::db::StoreError;
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
+use caunoi_core::geo::{AddressMatcher, Boundaries, GeoPoint, Located, parse_boundary};
 use caunoi_core::input::{FieldErrors, InvalidInput};
 use caunoi_core::staff::{Action, Scope};
 use caunoi_core::units::{
@@ -15,6 +18,7 @@ use caunoi_core::units::{
 };
 use caunoi_core::units::{UnitId, UnitNode};
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// The tree of every unit the officer can see.
 pub async fn tree(app: &App, scope: &Scope) -> Result<Vec<TreeNode>, ServiceError> {
@@ -40,7 +44,9 @@ pub async fn update_details(
 ) -> Result<(), ServiceError> {
     let unit = get(app, scope, code).await?;
     scope.require(Action::EditUnit, &unit.path)?;
-    let details = input.validate()?;
+    let mut details = input.validate()?;
+    // The boundary has its own form and audit line (`set_boundary`); the details form keeps it.
+    details.boundary = unit.details.boundary.clone();
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     store::update_details(&mut tx, unit.id, &details, now).await?;
@@ -58,6 +64,7 @@ pub async fn update_details(
     )
     .await?;
     tx.commit().await?;
+    app.routing().invalidate();
     Ok(())
 }
 
@@ -103,6 +110,7 @@ pub async fn create_child(
     )
     .await?;
     tx.commit().await?;
+    app.routing().invalidate();
     Ok(code)
 }
 
@@ -144,6 +152,7 @@ pub async fn move_unit(app: &App, scope: &Scope, code: &str, new_parent_code: &s
     )
     .await?;
     tx.commit().await?;
+    app.routing().invalidate();
     Ok(())
 }
 
@@ -207,6 +216,7 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
     )
     .await?;
     tx.commit().await?;
+    app.routing().invalidate();
     Ok(count)
 }
 
@@ -259,4 +269,105 @@ pub async fn count(app: &App) -> Result<i64, StoreError> {
 /// what a missing one means).
 pub async fn find(app: &App, scope: &Scope, code: &str) -> Result<Option<Unit>, StoreError> {
     store::get_in_scope(&app.db, scope.officer_id, code).await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Boundaries and routing
+
+/// What the unit page says about a stored boundary.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct BoundarySummary {
+    pub points: usize,
+    pub polygons: usize,
+    pub area_km2: f64,
+}
+
+/// The summary of a unit's stored boundary (`None` when it has none, or one stored before
+/// boundaries were validated that no longer parses).
+pub fn boundary_summary(unit: &Unit) -> Option<BoundarySummary> {
+    let b = parse_boundary(unit.details.boundary.as_ref()?.as_str()).ok()?;
+    Some(BoundarySummary { points: b.point_count(), polygons: b.polygon_count(), area_km2: b.area_km2() })
+}
+
+/// Replaces a unit's area (ranh giới địa bàn) with a GeoJSON text, for admins of the unit. A
+/// text [`parse_boundary`] refuses changes nothing and comes back as the field error
+/// `boundary` with the specific reason. Stored normalized; history and audit in one
+/// transaction; routing sees it at once.
+pub async fn set_boundary(app: &App, scope: &Scope, code: &str, text: &str) -> Result<BoundarySummary, ServiceError> {
+    let unit = get(app, scope, code).await?;
+    scope.require(Action::ManageUnits, &unit.path)?;
+    let parsed = parse_boundary(text).map_err(|e| {
+        InvalidInput::new(
+            "boundary",
+            format!("Ranh giới không hợp lệ, chưa lưu gì: {}", e.message_vi()),
+            format!("Invalid boundary, nothing was saved: {e}."),
+        )
+    })?;
+    let stored = caunoi_core::units::Boundary::from_parsed(&parsed);
+    let summary =
+        BoundarySummary { points: parsed.point_count(), polygons: parsed.polygon_count(), area_km2: parsed.area_km2() };
+    let detail = format!("boundary set: {} points, {:.2} km2", summary.points, summary.area_km2);
+    record_boundary_change(app, scope, &unit, Some(&stored), &detail).await?;
+    Ok(summary)
+}
+
+/// Removes a unit's area: reports in it go to the next area that holds them (the province).
+pub async fn clear_boundary(app: &App, scope: &Scope, code: &str) -> Result<(), ServiceError> {
+    let unit = get(app, scope, code).await?;
+    scope.require(Action::ManageUnits, &unit.path)?;
+    if unit.details.boundary.is_none() {
+        return Ok(());
+    }
+    record_boundary_change(app, scope, &unit, None, "boundary removed").await
+}
+
+async fn record_boundary_change(
+    app: &App,
+    scope: &Scope,
+    unit: &Unit,
+    boundary: Option<&caunoi_core::units::Boundary>,
+    detail: &str,
+) -> Result<(), ServiceError> {
+    let now = app.clock.now_micros();
+    let mut tx = app.db.begin().await?;
+    store::set_boundary(&mut tx, unit.id, boundary, now).await?;
+    let change = if boundary.is_some() { "boundary_set" } else { "boundary_removed" };
+    store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), change, (None, None), detail).await?;
+    crate::audit::service::record(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(scope.officer_id),
+            action: AuditAction::UnitEdited,
+            unit: Some(unit.id),
+            target: unit.code.as_str(),
+            detail,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    app.routing().invalidate();
+    Ok(())
+}
+
+/// Every unit's area, indexed (cached; rebuilt after a unit changes).
+pub async fn boundaries(app: &App) -> Result<Arc<Boundaries>, StoreError> {
+    Ok(app.routing().get(&app.db).await?.boundaries.clone())
+}
+
+/// Every unit's name, for typed addresses (cached like [`boundaries`]). Units carry one name
+/// today; old (pre-2025) names would be added here.
+pub async fn address_matcher(app: &App) -> Result<Arc<AddressMatcher>, StoreError> {
+    Ok(app.routing().get(&app.db).await?.addresses.clone())
+}
+
+/// The unit whose area holds the point (the smallest, when areas nest), and whether the point
+/// is near that area's edge so the receiving officer should confirm.
+pub async fn route_point(app: &App, p: GeoPoint) -> Result<Option<Located>, StoreError> {
+    Ok(boundaries(app).await?.locate(p))
+}
+
+/// The unit a typed address names, if exactly one fits.
+pub async fn route_address(app: &App, text: &str) -> Result<Option<UnitId>, StoreError> {
+    Ok(address_matcher(app).await?.find(text))
 }

@@ -352,3 +352,39 @@ pub async fn name_of(db: &Db, unit: UnitId) -> Result<Option<String>, StoreError
         .fetch_optional(pool)
         .await)?)
 }
+
+/// Sets (or with `None` removes) a unit's stored boundary.
+pub async fn set_boundary(tx: &mut Tx, id: UnitId, boundary: Option<&Boundary>, now: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query("UPDATE units SET boundary = $1, updated_at = $2 WHERE id = $3")
+            .bind(boundary.map(|b| b.as_str()))
+            .bind(now)
+            .bind(id.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
+}
+
+/// What routing needs of every unit: its id, parent, name and stored boundary.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct RoutingRow {
+    pub id: i64,
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub boundary: Option<String>,
+}
+
+pub async fn routing_rows(db: &Db) -> Result<Vec<RoutingRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as("SELECT id, parent_id, name, boundary FROM units ORDER BY id")
+        .fetch_all(pool)
+        .await)?)
+}
+
+/// A cheap fingerprint of the units table: it changes whenever a unit is added or edited
+/// (every change sets `updated_at`), so another instance's change is seen without reading all.
+pub async fn fingerprint(db: &Db) -> Result<(i64, i64), StoreError> {
+    let (count, latest): (i64, Option<i64>) =
+        db_read!(db, pool => sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM units").fetch_one(pool).await)?;
+    Ok((count, latest.unwrap_or(0)))
+}
