@@ -99,9 +99,14 @@ impl GeoPoint {
 
 /// The great-circle distance between two points in metres (haversine).
 pub fn distance_m(a: GeoPoint, b: GeoPoint) -> f64 {
-    let (phi1, phi2) = (a.lat.to_radians(), b.lat.to_radians());
-    let dphi = (b.lat - a.lat).to_radians();
-    let dlambda = (b.lon - a.lon).to_radians();
+    distance_latlon_m((a.lat, a.lon), (b.lat, b.lon))
+}
+
+/// [`distance_m`] of two (lat, lon) pairs already checked (as stored).
+pub fn distance_latlon_m(a: (f64, f64), b: (f64, f64)) -> f64 {
+    let (phi1, phi2) = (a.0.to_radians(), b.0.to_radians());
+    let dphi = (b.0 - a.0).to_radians();
+    let dlambda = (b.1 - a.1).to_radians();
     let h = (dphi / 2.0).sin().powi(2) + phi1.cos() * phi2.cos() * (dlambda / 2.0).sin().powi(2);
     2.0 * EARTH_RADIUS_M * h.sqrt().min(1.0).asin()
 }

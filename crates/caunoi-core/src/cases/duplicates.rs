@@ -25,15 +25,7 @@ pub struct Candidate<'a> {
     pub point: Option<(f64, f64)>,
 }
 
-/// Great-circle distance in metres between two (lat, lon) points.
-pub fn distance_m(a: (f64, f64), b: (f64, f64)) -> f64 {
-    const EARTH_M: f64 = 6_371_008.8;
-    let (la1, la2) = (a.0.to_radians(), b.0.to_radians());
-    let dlat = la2 - la1;
-    let dlon = (b.1 - a.1).to_radians();
-    let h = (dlat / 2.0).sin().powi(2) + la1.cos() * la2.cos() * (dlon / 2.0).sin().powi(2);
-    2.0 * EARTH_M * h.sqrt().min(1.0).asin()
-}
+pub use crate::geo::distance_latlon_m as distance_m;
 
 /// Whether `other` may be the same matter as `case` (`urgent`: the category's urgency).
 pub fn is_duplicate(case: &Candidate, other: &Candidate, urgent: bool) -> bool {

@@ -196,7 +196,7 @@ fn check(app: &App, new: &NewCase) -> Result<(Category, String), ServiceError> {
         errs.take(text_field("occurred", o, MAX_PLACE_CHARS, false));
     }
     if let Some((lat, lon)) = new.point
-        && !(lat.is_finite() && lon.is_finite() && (6.0..=23.5).contains(&lat) && (102.0..=117.9).contains(&lon))
+        && caunoi_core::geo::GeoPoint::new(lat, lon).is_err()
     {
         errs.push(InvalidInput::new(
             "location",
@@ -242,7 +242,18 @@ fn check(app: &App, new: &NewCase) -> Result<(Category, String), ServiceError> {
 /// Where a case goes: the unit whose area holds the place (by point, then by typed address),
 /// else the unit that received it. Returns the unit and whether the receiving officer must
 /// confirm the place (a point near a boundary).
-pub async fn route(_app: &App, new: &NewCase) -> Result<(UnitId, bool), StoreError> {
+pub async fn route(app: &App, new: &NewCase) -> Result<(UnitId, bool), StoreError> {
+    if let Some((lat, lon)) = new.point
+        && let Ok(p) = caunoi_core::geo::GeoPoint::new(lat, lon)
+        && let Some(found) = crate::units::service::route_point(app, p).await?
+    {
+        return Ok((found.unit, found.near_edge));
+    }
+    if let Some(address) = new.address.as_deref()
+        && let Some(unit) = crate::units::service::route_address(app, address).await?
+    {
+        return Ok((unit, false));
+    }
     Ok((new.received_by, false))
 }
 
