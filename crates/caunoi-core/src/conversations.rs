@@ -13,8 +13,8 @@
 //! author, decoded once when a row is read.
 
 use crate::bot::{
-    self, BotAction, BotMemory, BotReply, BotSettings, Button, HandOffReason, Incoming, KbView, MAX_REPLIES,
-    MediaKind, RATE_NO, RATE_YES, ReviewReason, UnitFacts,
+    self, BotAction, BotMemory, BotReply, BotSettings, Button, HandOffReason, Incoming, KbView, MAX_REPLIES, MediaKind,
+    RATE_NO, RATE_YES, ReviewReason, UnitFacts,
 };
 use crate::cases::Category;
 use crate::cases::intake::{self, Effect, Intake, IntakeInput};
@@ -377,10 +377,10 @@ pub fn plan_turn(
                 }
                 BotAction::StartReport { kind } if !state.status.is_with_officers() => {
                     let named = match incoming {
-                        Incoming::Text(t) => matches!(
-                            caunoi_text::safety::assess(t),
-                            Some(caunoi_text::safety::Safety::Report(_))
-                        ) && kind != "other",
+                        Incoming::Text(t) => {
+                            matches!(caunoi_text::safety::assess(t), Some(caunoi_text::safety::Safety::Report(_)))
+                                && kind != "other"
+                        }
                         _ => false,
                     };
                     let category = named.then(|| crate::cases::category_for_report(&kind));
@@ -492,7 +492,8 @@ fn flow_turn(channel: Channel, state: ConversationState, memory: StoredMemory, o
         bot.greeted = true;
         bot.failed_turns = 0;
         bot.offered.clear();
-        bot.choices = o.replies.last().map(|r| r.buttons.iter().map(|b| b.payload.clone()).collect()).unwrap_or_default();
+        bot.choices =
+            o.replies.last().map(|r| r.buttons.iter().map(|b| b.payload.clone()).collect()).unwrap_or_default();
     }
     let replies: Vec<BotReply> = o.replies.into_iter().take(MAX_REPLIES).collect();
     let menu = choices_of(&replies);

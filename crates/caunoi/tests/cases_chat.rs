@@ -183,8 +183,7 @@ async fn conv_state(t: &TestApp, conv: ConversationId) -> (Status, bool) {
 
 async fn all_cases(t: &TestApp) -> i64 {
     let db = &t.app.db;
-    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await)
-        .expect("count")
+    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await).expect("count")
 }
 
 #[tokio::test]

@@ -510,7 +510,8 @@ pub fn step(ctx: &Ctx<'_>, mut intake: Intake, input: IntakeInput<'_>, now: i64)
         }
         (Step::Describe, IntakeInput::Choice(SKIP)) => true,
         (Step::Question(i), input) => {
-            let Some(q) = intake.category.as_deref().and_then(|k| ctx.category(k)).and_then(|c| c.questions.get(i as usize))
+            let Some(q) =
+                intake.category.as_deref().and_then(|k| ctx.category(k)).and_then(|c| c.questions.get(i as usize))
             else {
                 return asked(Intake { step: Step::Where, ..intake }, ctx, None, effects);
             };
@@ -561,7 +562,12 @@ pub fn step(ctx: &Ctx<'_>, mut intake: Intake, input: IntakeInput<'_>, now: i64)
             if intake.point.is_none() && intake.address.is_none() {
                 intake.place_unknown = true;
                 if intake.filed() {
-                    effects.push(Effect::Update { point: None, address: None, place_unknown: Some(true), occurred: None });
+                    effects.push(Effect::Update {
+                        point: None,
+                        address: None,
+                        place_unknown: Some(true),
+                        occurred: None,
+                    });
                 }
             }
             true
@@ -741,7 +747,10 @@ fn ask(intake: &Intake, ctx: &Ctx<'_>) -> BotReply {
                 buttons.push(button("Loại khác…", MORE));
             }
             buttons.push(stop());
-            ("Anh/chị muốn báo tin về việc gì? Chọn một loại dưới đây, hoặc nhập mô tả ngắn sự việc.".to_owned(), buttons)
+            (
+                "Anh/chị muốn báo tin về việc gì? Chọn một loại dưới đây, hoặc nhập mô tả ngắn sự việc.".to_owned(),
+                buttons,
+            )
         }
         Step::Describe => (
             "Anh/chị mô tả ngắn sự việc: chuyện gì xảy ra, ai liên quan, thiệt hại thế nào.".to_owned(),
@@ -774,7 +783,7 @@ fn ask(intake: &Intake, ctx: &Ctx<'_>) -> BotReply {
             }
             buttons.push(stop());
             (
-                "Sự việc xảy ra ở đâu? Anh/chị gửi vị trí (nút gửi vị trí trong khung chat), hoặc nhập địa chỉ: \
+                "Sự việc xảy ra ở đâu? Anh/chị chia sẻ vị trí (nút vị trí trong khung chat), hoặc nhập địa chỉ: \
                  số nhà, đường, phường/xã."
                     .to_owned(),
                 buttons,
@@ -846,9 +855,8 @@ pub fn asks_status(text: &str) -> Option<Option<CaseCode>> {
     let f = folded(text);
     let f = format!(" {} ", f.chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect::<String>());
     let f = f.split_whitespace().collect::<Vec<_>>().join(" ");
-    let about_report = ["tin bao", "bao an", "to giac", "trinh bao", "phan anh", "vu viec", "ma tb"]
-        .iter()
-        .any(|w| f.contains(w));
+    let about_report =
+        ["tin bao", "bao an", "to giac", "trinh bao", "phan anh", "vu viec", "ma tb"].iter().any(|w| f.contains(w));
     let how_far = [
         "den dau roi",
         "the nao roi",

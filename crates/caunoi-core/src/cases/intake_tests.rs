@@ -342,7 +342,8 @@ fn status_questions_are_recognised_with_and_without_diacritics() {
     let code = asks_status("ma TB-4KX9-M2QD sao roi").unwrap().unwrap();
     assert_eq!(code.as_str(), "TB-4KX9-M2QD");
     assert_eq!(asks_status("tb 4kx9 m2qd").unwrap().unwrap().as_str(), "TB-4KX9-M2QD");
-    for text in ["làm căn cước đến đâu rồi", "tôi muốn phản ánh tình hình mất trật tự", "nhà em bị trộm", "STB bank"] {
+    for text in ["làm căn cước đến đâu rồi", "tôi muốn phản ánh tình hình mất trật tự", "nhà em bị trộm", "STB bank"]
+    {
         assert_eq!(asks_status(text), None, "{text}");
     }
 }

@@ -111,7 +111,11 @@ fn asking_for_an_officer_hands_off_once() {
 #[test]
 fn stored_memory_survives_bad_json_and_round_trips() {
     assert_eq!(StoredMemory::parse("not json"), StoredMemory::default());
-    let memory = StoredMemory { bot: BotMemory { greeted: true, ..BotMemory::default() }, menu: vec!["menu:x".into()], intake: None };
+    let memory = StoredMemory {
+        bot: BotMemory { greeted: true, ..BotMemory::default() },
+        menu: vec!["menu:x".into()],
+        intake: None,
+    };
     assert_eq!(StoredMemory::parse(&memory.to_json()), memory);
     assert_eq!(
         StoredMemory::default().to_json(),

@@ -582,8 +582,8 @@ pub async fn set_reporter_mode_in(
     now: i64,
 ) -> Result<(), StoreError> {
     let name = reporter.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    let sealed = (mode == ReporterMode::Sealed)
-        .then(|| app.secrets.encrypt(&serde_json::to_vec(reporter).unwrap_or_default()));
+    let sealed =
+        (mode == ReporterMode::Sealed).then(|| app.secrets.encrypt(&serde_json::to_vec(reporter).unwrap_or_default()));
     let (open_name, open_phone) = match mode {
         ReporterMode::Open => (name, reporter.phone.as_deref()),
         _ => (None, None),
