@@ -355,7 +355,7 @@ pub fn plan_turn(
     let ctx = intake::Ctx { categories: flow.categories, unit_name: &unit.facts.name };
     let ongoing = memory.intake.clone().filter(|i| !i.expired(flow.now));
     match report_flow(&state, ongoing, incoming, text, flow, &ctx) {
-        Flow::Handled(outcome) => return flow_turn(channel, state, memory.clone(), outcome),
+        Flow::Handled(outcome) => flow_turn(channel, state, memory.clone(), outcome),
         Flow::Bot(ongoing) => {
             let mut turn = bot::respond(&memory.bot, state.status, incoming, unit.facts, unit.settings, unit.kb);
             let mut effects = Vec::new();
@@ -390,7 +390,7 @@ pub fn plan_turn(
                 }
                 _ => {}
             }
-            return bot_turn(channel, state, memory, text, turn, next_intake, effects);
+            bot_turn(channel, state, memory, text, turn, next_intake, effects)
         }
     }
 }

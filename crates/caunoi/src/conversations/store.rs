@@ -1131,20 +1131,6 @@ pub async fn media_in_use(db: &Db, media_ref: &str) -> Result<bool, StoreError> 
         > 0)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn values_lists_number_parameters_row_by_row() {
-        use crate::db::Placeholders::{Anonymous, Numbered};
-        assert_eq!(values_list(1, 2, Numbered), "($1, $2)");
-        assert_eq!(values_list(3, 2, Numbered), "($1, $2), ($3, $4), ($5, $6)");
-        assert_eq!(values_list(2, 3, Anonymous), "(?, ?, ?), (?, ?, ?)");
-        assert_eq!(id_list(&[3, 1, 2]), "3,1,2");
-    }
-}
-
 // ----- the chat's report flow (case_flow) ------------------------------------------------------
 
 /// A contact's display name (the name a Zalo user shared), read in the turn's transaction.
@@ -1167,4 +1153,18 @@ pub async fn contact_of_conversation_in(tx: &mut Tx, id: ConversationId) -> Resu
     .fetch_optional(&mut *conn)
     .await)?;
     Ok(contact.map(ContactId))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_lists_number_parameters_row_by_row() {
+        use crate::db::Placeholders::{Anonymous, Numbered};
+        assert_eq!(values_list(1, 2, Numbered), "($1, $2)");
+        assert_eq!(values_list(3, 2, Numbered), "($1, $2), ($3, $4), ($5, $6)");
+        assert_eq!(values_list(2, 3, Anonymous), "(?, ?, ?), (?, ?, ?)");
+        assert_eq!(id_list(&[3, 1, 2]), "3,1,2");
+    }
 }
