@@ -13,9 +13,11 @@
 //! author, decoded once when a row is read.
 
 use crate::bot::{
-    self, BotAction, BotMemory, BotReply, BotSettings, Button, Incoming, KbView, MAX_REPLIES, MediaKind, RATE_NO,
-    RATE_YES, ReviewReason, UnitFacts,
+    self, BotAction, BotMemory, BotReply, BotSettings, Button, HandOffReason, Incoming, KbView, MAX_REPLIES, MediaKind,
+    RATE_NO, RATE_YES, ReviewReason, UnitFacts,
 };
+use crate::cases::Category;
+use crate::cases::intake::{self, Effect, Intake, IntakeInput};
 use crate::inbox::{ConversationState, ReopenBy, Status, Transition, transition};
 use crate::kb::{ZALO_MESSAGE_LIMIT, split_for_zalo};
 use serde::{Deserialize, Serialize};
@@ -241,6 +243,9 @@ pub struct StoredMemory {
     pub bot: BotMemory,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub menu: Vec<String>,
+    /// The report flow under way, if any ([`crate::cases::intake`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub intake: Option<Intake>,
 }
 
 impl StoredMemory {
@@ -273,6 +278,9 @@ pub struct PlannedTurn {
     pub replies: Vec<BotReply>,
     pub action: BotAction,
     pub review: Option<Review>,
+    /// What the report flow asks the app to do with the case in the same transaction; the
+    /// replies may carry [`intake::CODE_PLACEHOLDER`] / [`intake::STATUS_PLACEHOLDER`].
+    pub case_effects: Vec<Effect>,
 }
 
 impl PlannedTurn {
@@ -280,6 +288,15 @@ impl PlannedTurn {
     pub fn handed_off(&self, before: Status) -> bool {
         self.state.status == Status::WaitingHuman && before != Status::WaitingHuman
     }
+}
+
+/// What the report flow needs for one turn: the deployment's enabled categories in order, the
+/// time (microseconds), and the file the message carries, if any.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseFlow<'a> {
+    pub categories: &'a [Category],
+    pub now: i64,
+    pub media_ref: Option<&'a str>,
 }
 
 /// What the bot needs to know about the unit and its knowledge base for one turn.
@@ -299,6 +316,7 @@ pub fn plan_turn(
     kind: &InboundKind,
     text: &str,
     unit: &UnitView<'_>,
+    flow: &CaseFlow<'_>,
 ) -> PlannedTurn {
     // A rating of the closing notice leaves the conversation closed.
     if state.status == Status::Closed
@@ -311,10 +329,11 @@ pub fn plan_turn(
         };
         return PlannedTurn {
             state: state.clone(),
-            memory: StoredMemory { bot: memory.bot.clone(), menu: Vec::new() },
+            memory: StoredMemory { bot: memory.bot.clone(), menu: Vec::new(), intake: memory.intake.clone() },
             replies: fit_to_channel(channel, &[thanks]),
             action: BotAction::Rated { helpful },
             review: None,
+            case_effects: Vec::new(),
         };
     }
     let state = if state.status == Status::Closed {
@@ -333,7 +352,181 @@ pub fn plan_turn(
         InboundKind::Follow => Incoming::Follow,
         InboundKind::Sticker => Incoming::Sticker,
     };
-    let turn = bot::respond(&memory.bot, state.status, incoming, unit.facts, unit.settings, unit.kb);
+    let ctx = intake::Ctx { categories: flow.categories, unit_name: &unit.facts.name };
+    let ongoing = memory.intake.clone().filter(|i| !i.expired(flow.now));
+    match report_flow(&state, ongoing, incoming, text, flow, &ctx) {
+        Flow::Handled(outcome) => flow_turn(channel, state, memory.clone(), outcome),
+        Flow::Bot(ongoing) => {
+            let mut turn = bot::respond(&memory.bot, state.status, incoming, unit.facts, unit.settings, unit.kb);
+            let mut effects = Vec::new();
+            let mut next_intake = ongoing;
+            match turn.action.clone() {
+                BotAction::Urgent { kind } => {
+                    // The guidance stays first and as it is; the case is filed at once and the
+                    // flow's next question follows in the one message the budget leaves.
+                    if let Some(category) = crate::cases::category_for_emergency(&kind)
+                        && flow.categories.iter().any(|c| c.key == category)
+                        && let Incoming::Text(said) = incoming
+                    {
+                        let o = intake::start_emergency(&ctx, next_intake.take(), &kind, category, said, flow.now);
+                        turn.replies.extend(o.replies);
+                        turn.replies.truncate(MAX_REPLIES);
+                        effects = o.effects;
+                        next_intake = o.intake;
+                    }
+                }
+                BotAction::StartReport { kind } if !state.status.is_with_officers() => {
+                    let named = match incoming {
+                        Incoming::Text(t) => {
+                            matches!(caunoi_text::safety::assess(t), Some(caunoi_text::safety::Safety::Report(_)))
+                                && kind != "other"
+                        }
+                        _ => false,
+                    };
+                    let category = named.then(|| crate::cases::category_for_report(&kind));
+                    let first = if let Incoming::Text(t) = incoming { t } else { "" };
+                    let outcome = intake::start(&ctx, category, first, flow.now);
+                    return flow_turn(channel, state, StoredMemory { bot: turn.memory, ..memory.clone() }, outcome);
+                }
+                _ => {}
+            }
+            bot_turn(channel, state, memory, text, turn, next_intake, effects)
+        }
+    }
+}
+
+/// Whether the report flow reads this message, or the bot does (with the flow as it then is).
+enum Flow {
+    Handled(intake::Outcome),
+    Bot(Option<Intake>),
+}
+
+/// Decides who reads a message when a report flow may be under way (see `docs/cases-chat.md`):
+/// an emergency always goes to the bot first; a listening flow reads its answers; a question
+/// about a report's status is answered; a paused flow resumes on "tiếp tục" or the menu's
+/// report entry; anything else is the bot's, and a flow left idle is paused.
+fn report_flow(
+    state: &ConversationState,
+    ongoing: Option<Intake>,
+    incoming: Incoming<'_>,
+    text: &str,
+    flow: &CaseFlow<'_>,
+    ctx: &intake::Ctx<'_>,
+) -> Flow {
+    let now = flow.now;
+    let is_emergency = matches!(incoming, Incoming::Text(t)
+        if matches!(caunoi_text::safety::assess(t), Some(caunoi_text::safety::Safety::Emergency(_))));
+    if is_emergency {
+        return Flow::Bot(ongoing);
+    }
+    let assigned = state.status == Status::Assigned;
+    let report_menu = matches!(incoming, Incoming::Choice(p) if p.trim() == bot::MenuKey::Report.payload());
+    let input = match incoming {
+        Incoming::Text(t) => IntakeInput::Text(t),
+        Incoming::Choice(p) => IntakeInput::Choice(p.trim()),
+        Incoming::Location { lat, lon } => IntakeInput::Location { lat, lon },
+        Incoming::Media { kind } => IntakeInput::Media { kind, media_ref: flow.media_ref },
+        Incoming::Follow | Incoming::Sticker => IntakeInput::Other,
+    };
+    let evidence = matches!(input, IntakeInput::Location { .. } | IntakeInput::Media { .. });
+    if let Some(current) = ongoing {
+        let ours = match incoming {
+            Incoming::Choice(p) => p.trim().starts_with(intake::PREFIX),
+            _ => true,
+        };
+        // A filed case takes a place or a photo whenever it comes, even from a paused flow.
+        let filed_evidence = current.case.is_some() && evidence;
+        if (current.listening(now) && ours && !assigned) || filed_evidence {
+            let mut outcome = intake::step(ctx, current, input, now);
+            if assigned {
+                // The officer speaks now; the case still gets the evidence.
+                outcome.replies.clear();
+            }
+            return Flow::Handled(outcome);
+        }
+        let resume = report_menu
+            || matches!(incoming, Incoming::Choice(p) if p.trim().starts_with(intake::PREFIX))
+            || matches!(incoming, Incoming::Text(t) if intake::asks_to_resume(t));
+        if resume && !assigned && current.step != intake::Step::Done {
+            return Flow::Handled(intake::resume(ctx, current, now));
+        }
+        let mut current = current;
+        current.paused = true;
+        if let (Incoming::Text(t), false) = (incoming, assigned)
+            && let Some(code) = intake::asks_status(t)
+        {
+            return Flow::Handled(status_question(Some(current), code));
+        }
+        return Flow::Bot(Some(current));
+    }
+    if let (Incoming::Text(_), false) = (incoming, assigned)
+        && let Some(code) = intake::asks_status(text)
+    {
+        return Flow::Handled(status_question(None, code));
+    }
+    Flow::Bot(None)
+}
+
+fn status_question(ongoing: Option<Intake>, code: Option<crate::cases::CaseCode>) -> intake::Outcome {
+    let reply = BotReply { text: intake::STATUS_PLACEHOLDER.to_owned(), buttons: Vec::new(), feedback_for: None };
+    intake::Outcome {
+        intake: ongoing,
+        replies: vec![reply],
+        effects: vec![Effect::Status { code: code.map(|c| c.as_str().to_owned()) }],
+        hand_off: false,
+    }
+}
+
+/// A turn the report flow answered.
+fn flow_turn(channel: Channel, state: ConversationState, memory: StoredMemory, o: intake::Outcome) -> PlannedTurn {
+    let action = match &o.effects.iter().find_map(|e| match e {
+        Effect::File(d) => Some(d),
+        _ => None,
+    }) {
+        Some(d) if o.hand_off && d.urgent => BotAction::Urgent { kind: "report".into() },
+        Some(_) if o.hand_off => BotAction::HandOff { reason: HandOffReason::Report },
+        _ => BotAction::None,
+    };
+    let mut bot = memory.bot.clone();
+    if !o.replies.is_empty() {
+        bot.greeted = true;
+        bot.failed_turns = 0;
+        bot.offered.clear();
+        bot.choices =
+            o.replies.last().map(|r| r.buttons.iter().map(|b| b.payload.clone()).collect()).unwrap_or_default();
+    }
+    let replies: Vec<BotReply> = o.replies.into_iter().take(MAX_REPLIES).collect();
+    let menu = choices_of(&replies);
+    PlannedTurn {
+        state: after_bot_turn(&state, &action),
+        memory: StoredMemory { bot, menu, intake: o.intake },
+        replies: fit_to_channel(channel, &replies),
+        action,
+        review: None,
+        case_effects: o.effects,
+    }
+}
+
+/// The choices of the last reply that has any, call buttons aside, for a typed number.
+fn choices_of(replies: &[BotReply]) -> Vec<String> {
+    replies
+        .iter()
+        .rev()
+        .find(|r| r.buttons.iter().any(|b| !is_call(b)))
+        .map(|r| r.buttons.iter().filter(|b| !is_call(b)).map(|b| b.payload.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// A turn the bot answered (with, after an emergency, the flow's message and filing).
+fn bot_turn(
+    channel: Channel,
+    state: ConversationState,
+    memory: &StoredMemory,
+    text: &str,
+    turn: bot::BotTurn,
+    intake: Option<Intake>,
+    case_effects: Vec<Effect>,
+) -> PlannedTurn {
     let review = turn.review.and_then(|reason| {
         let entry_id = match &turn.action {
             BotAction::Feedback { entry_id, .. } => Some(entry_id.clone()),
@@ -342,20 +535,14 @@ pub fn plan_turn(
         let masked_text = caunoi_text::normalize::mask_personal_data(text);
         (!masked_text.trim().is_empty()).then_some(Review { masked_text, reason, entry_id })
     });
-    // The choices of the last reply that has any, call buttons aside, for a typed number.
-    let menu = turn
-        .replies
-        .iter()
-        .rev()
-        .find(|r| r.buttons.iter().any(|b| !is_call(b)))
-        .map(|r| r.buttons.iter().filter(|b| !is_call(b)).map(|b| b.payload.clone()).collect())
-        .unwrap_or_default();
+    let menu = choices_of(&turn.replies);
     PlannedTurn {
         state: after_bot_turn(&state, &turn.action),
-        memory: StoredMemory { bot: turn.memory, menu },
+        memory: StoredMemory { bot: turn.memory, menu, intake },
         replies: fit_to_channel(channel, &turn.replies),
         action: turn.action,
         review,
+        case_effects,
     }
 }
 
@@ -423,9 +610,10 @@ pub fn move_notice(
 /// What a bot turn does to the inbox state.
 ///
 /// [`BotAction::HandOff`] moves a bot conversation to the unit's queue. [`BotAction::Urgent`]
-/// (emergency) and [`BotAction::StartReport`] (crime report) mark it urgent and, if the bot
-/// had it, queue it too; an officer who already has it keeps it. Other actions change
-/// nothing. [`plan_turn`] reopens a closed conversation ([`Transition::Reopen`] by the citizen)
+/// (emergency) marks it urgent and, if the bot had it, queues it too; an officer who already
+/// has it keeps it. [`BotAction::StartReport`] (a report the bot saw while officers have the
+/// conversation: the chat's report flow answers the others) queues it without marking it
+/// urgent: a noise complaint is not an alarm. Other actions change nothing. [`plan_turn`] reopens a closed conversation ([`Transition::Reopen`] by the citizen)
 /// *before* asking the bot, so `state` is normally open; a closed one is treated as the bot's.
 pub fn after_bot_turn(state: &ConversationState, action: &BotAction) -> ConversationState {
     let mut next = state.clone();
@@ -437,8 +625,8 @@ pub fn after_bot_turn(state: &ConversationState, action: &BotAction) -> Conversa
     };
     match action {
         BotAction::None | BotAction::Feedback { .. } | BotAction::Rated { .. } => {}
-        BotAction::HandOff { .. } => to_queue(&mut next),
-        BotAction::Urgent { .. } | BotAction::StartReport { .. } => {
+        BotAction::HandOff { .. } | BotAction::StartReport { .. } => to_queue(&mut next),
+        BotAction::Urgent { .. } => {
             to_queue(&mut next);
             next.urgent = true;
         }

@@ -94,7 +94,8 @@ async fn a_decision_taken_ahead_is_used_for_its_text_only() {
     let state = ConversationState::new(unit.id);
     let context = UnitContext::of(&t.app, Some(unit));
     let question = "lam cccd het bao nhieu tien";
-    let memory = StoredMemory { bot: BotMemory { greeted: true, ..Default::default() }, menu: Vec::new() };
+    let memory =
+        StoredMemory { bot: BotMemory { greeted: true, ..Default::default() }, menu: Vec::new(), intake: None };
     let turn = |text: &'static str, known| {
         plan(&t.app, &context, Channel::Web, &state, &memory, &message(InboundKind::Text, text), known)
     };

@@ -48,6 +48,8 @@ fn settings() -> insta::Settings {
     s.add_filter(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b", "[datetime]");
     s.add_filter(r"\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\b", "[datetime]");
     s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    // Case codes are random (`TB-XXXX-XXXX`).
+    s.add_filter(r"\bTB-[0-9A-Z]{4}-[0-9A-Z]{4}\b", "TB-[code]");
     // QR codes encode the chat's address, port included.
     s.add_filter(r#"(<div id="qr-[a-z]+">)(?s:.*?)(</div>)"#, "$1[QR code]$2");
     s

@@ -318,13 +318,16 @@ pub enum BotAction {
         reason: HandOffReason,
     },
     /// An emergency (`fire`, `violence`, `medical`, `accident`, `crime_in_progress`,
-    /// `call_for_help`): alert the duty officer, mark the conversation urgent.
+    /// `call_for_help`), or `report` for a chat report filed in an urgent category (a wanted
+    /// person seen): alert the duty officer, mark the conversation urgent.
     Urgent {
         kind: String,
     },
-    /// A crime report (`theft`, `robbery`, `fraud`, `assault`, `abuse`, `drugs`, `gambling`,
-    /// `racing`, `noise`, `wanted`, `lost_property`, `environment`, `crime_tip`, `other`):
-    /// route to the unit's queue as urgent; the report flow itself comes later.
+    /// A report (a `caunoi_text::safety::ReportKind` name: `theft`, `robbery`, `fraud`, `assault`, `abuse`,
+    /// `drugs`, `gambling`, `racing`, `noise`, `wanted`, `lost_property`, `environment`, `crime_tip`,
+    /// `other`). The
+    /// conversation's turn planning starts the chat's report flow from it
+    /// ([`crate::cases::intake`]); while officers have the conversation it only queues it.
     StartReport {
         kind: String,
     },
@@ -357,6 +360,8 @@ pub enum HandOffReason {
     OtherLanguage,
     /// Dossier status look-up: an officer checks it.
     StatusLookup,
+    /// The chat's report flow filed a case in a sensitive category: an officer follows it up.
+    Report,
 }
 
 impl HandOffReason {
@@ -369,6 +374,7 @@ impl HandOffReason {
             HandOffReason::LongMessage => "long_message",
             HandOffReason::OtherLanguage => "other_language",
             HandOffReason::StatusLookup => "status_lookup",
+            HandOffReason::Report => "report",
         }
     }
 }

@@ -18,6 +18,7 @@
 pub mod category;
 pub mod clock;
 pub mod duplicates;
+pub mod intake;
 
 pub use category::{Category, Question, Sensitivity, category_for_emergency, category_for_report, default_categories};
 pub use clock::{AckClock, ClockError, LegalClock};

@@ -31,7 +31,9 @@ fn plan(channel: Channel, status: Status, memory: &StoredMemory, kind: &InboundK
     let entry = |_: &str| None;
     let kb = KbView { decide: &decide, entry: &entry };
     let unit = UnitView { facts: &facts(), settings: &BotSettings::default(), kb: &kb };
-    plan_turn(channel, &state(status), memory, kind, text, &unit)
+    let categories = crate::cases::default_categories();
+    let flow = CaseFlow { categories: &categories, now: 0, media_ref: None };
+    plan_turn(channel, &state(status), memory, kind, text, &unit, &flow)
 }
 
 // ---- after a bot turn ----
@@ -52,9 +54,11 @@ fn emergency_marks_urgent_and_keeps_the_officer() {
 }
 
 #[test]
-fn report_goes_to_the_queue_as_urgent() {
+fn a_report_seen_outside_the_flow_is_queued_but_not_an_alarm() {
+    // The chat's report flow answers reports; this is only what officers' conversations get,
+    // and a noise complaint is no alarm (the flow files the case, `cases::intake`).
     let next = after_bot_turn(&state(Status::Bot), &BotAction::StartReport { kind: "theft".into() });
-    assert_eq!((next.status, next.urgent), (Status::WaitingHuman, true));
+    assert_eq!((next.status, next.urgent), (Status::WaitingHuman, false));
 }
 
 #[test]
@@ -107,7 +111,11 @@ fn asking_for_an_officer_hands_off_once() {
 #[test]
 fn stored_memory_survives_bad_json_and_round_trips() {
     assert_eq!(StoredMemory::parse("not json"), StoredMemory::default());
-    let memory = StoredMemory { bot: BotMemory { greeted: true, ..BotMemory::default() }, menu: vec!["menu:x".into()] };
+    let memory = StoredMemory {
+        bot: BotMemory { greeted: true, ..BotMemory::default() },
+        menu: vec!["menu:x".into()],
+        intake: None,
+    };
     assert_eq!(StoredMemory::parse(&memory.to_json()), memory);
     assert_eq!(
         StoredMemory::default().to_json(),

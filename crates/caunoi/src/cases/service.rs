@@ -532,3 +532,76 @@ pub fn check_text(field: &'static str, raw: &str, max: usize) -> Result<String, 
     }
     Ok(text)
 }
+
+// ----- the chat's report flow (conversations::case_flow) ---------------------------------------
+//
+// A case filed from the chat is completed by the citizen's later answers, each in the turn's
+// transaction with an `updated` (or `media_added`) step on the timeline.
+
+/// A place or time the reporter added in the chat after the case was filed.
+#[derive(Debug, Clone, Default)]
+pub struct ReporterUpdate {
+    pub point: Option<(f64, f64)>,
+    pub address: Option<String>,
+    pub place_unknown: Option<bool>,
+    pub occurred: Option<String>,
+}
+
+/// Writes what the reporter added, with an `updated` step naming what changed (never the
+/// content: the timeline's text is shown to officers who may not see the place).
+pub async fn update_from_reporter_in(
+    tx: &mut Tx,
+    case: CaseId,
+    u: &ReporterUpdate,
+    now: i64,
+) -> Result<(), StoreError> {
+    let clean = |s: &Option<String>| s.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string);
+    let address = clean(&u.address).map(|a| a.chars().take(MAX_PLACE_CHARS).collect::<String>());
+    let occurred = clean(&u.occurred).map(|a| a.chars().take(MAX_PLACE_CHARS).collect::<String>());
+    let d = store::DetailsRow {
+        point: u.point,
+        address: address.as_deref(),
+        place_unknown: u.place_unknown,
+        place_to_confirm: None,
+        occurred: occurred.as_deref(),
+        description: None,
+    };
+    store::update_details(tx, case, &d, now).await?;
+    let what = if u.point.is_some() {
+        "Người báo gửi vị trí"
+    } else if address.is_some() {
+        "Người báo bổ sung địa chỉ"
+    } else if occurred.is_some() {
+        "Người báo bổ sung thời gian"
+    } else {
+        "Người báo không nhớ địa điểm"
+    };
+    let event = NewEventRow { kind: EventKind::Updated.as_str(), text: what, ..Default::default() };
+    store::insert_event(tx, case, now, &event).await?;
+    Ok(())
+}
+
+/// Sets how the reporter of a chat case is known, as they chose after it was filed: an open
+/// reporter's name is kept, a sealed one's encrypted, an anonymous one's nothing (the
+/// conversation link stays, so officers' replies still reach them).
+pub async fn set_reporter_mode_in(
+    tx: &mut Tx,
+    app: &App,
+    case: CaseId,
+    mode: ReporterMode,
+    reporter: &ReporterDetails,
+    now: i64,
+) -> Result<(), StoreError> {
+    let name = reporter.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    let sealed =
+        (mode == ReporterMode::Sealed).then(|| app.secrets.encrypt(&serde_json::to_vec(reporter).unwrap_or_default()));
+    let (open_name, open_phone) = match mode {
+        ReporterMode::Open => (name, reporter.phone.as_deref()),
+        _ => (None, None),
+    };
+    store::set_reporter(tx, case, mode.as_str(), open_name, open_phone, sealed.as_deref(), None, now).await?;
+    let text = format!("Người báo chọn: {}", mode.label_vi());
+    let event = NewEventRow { kind: EventKind::Updated.as_str(), text: &text, ..Default::default() };
+    store::insert_event(tx, case, now, &event).await?;
+    Ok(())
+}

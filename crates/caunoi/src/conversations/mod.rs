@@ -8,8 +8,10 @@
 //! directly, Zalo through the stored event log and the [`worker`]); [`service`] opens the
 //! transaction; [`turns`] writes the contact, conversation and message, asks [`unit::plan`]
 //! (which calls the pure `caunoi_core::conversations::plan_turn`) and writes the turn, the
-//! replies and their outbox rows; [`store`] holds the SQL.
+//! replies and their outbox rows (a report flow's case is filed or completed there, by
+//! [`case_flow`]); [`store`] holds the SQL.
 
+pub mod case_flow;
 pub mod retention;
 pub mod service;
 pub mod store;

@@ -1131,6 +1131,30 @@ pub async fn media_in_use(db: &Db, media_ref: &str) -> Result<bool, StoreError> 
         > 0)
 }
 
+// ----- the chat's report flow (case_flow) ------------------------------------------------------
+
+/// A contact's display name (the name a Zalo user shared), read in the turn's transaction.
+pub async fn contact_name_in(tx: &mut Tx, contact: ContactId) -> Result<Option<String>, StoreError> {
+    let name: Option<Option<String>> = crate::db_conn!(tx, conn => sqlx::query_scalar(
+        "SELECT display_name FROM contacts WHERE id = $1",
+    )
+    .bind(contact.0)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    Ok(name.flatten())
+}
+
+/// The contact a conversation belongs to, read in the turn's transaction.
+pub async fn contact_of_conversation_in(tx: &mut Tx, id: ConversationId) -> Result<Option<ContactId>, StoreError> {
+    let contact: Option<i64> = crate::db_conn!(tx, conn => sqlx::query_scalar(
+        "SELECT contact_id FROM conversations WHERE id = $1",
+    )
+    .bind(id.0)
+    .fetch_optional(&mut *conn)
+    .await)?;
+    Ok(contact.map(ContactId))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

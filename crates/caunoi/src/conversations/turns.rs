@@ -149,6 +149,11 @@ async fn write_wave(
         let turn = plan(app, item.context, item.from.channel, &state, &memory, item.msg, known);
         planned.push(Planned { conversation, turn });
     }
+    // The report flow's cases: filed, completed or looked up in this transaction, before the
+    // replies that name them are written.
+    for p in planned.iter_mut().filter(|p| !p.turn.case_effects.is_empty()) {
+        super::case_flow::apply(tx, app, &p.conversation, &mut p.turn, now).await?;
+    }
     // The citizens' messages, then the replies (the k-th reply of every turn in one statement,
     // so each statement holds one message per conversation).
     let incoming: Vec<NewMessage<'_>> = wave

@@ -6,7 +6,7 @@ use crate::app::App;
 use crate::db::StoreError;
 use crate::units::store::Unit;
 use caunoi_core::bot::{KbAnswer, KbView, UnitFacts};
-use caunoi_core::conversations::{Channel, CitizenMessage, PlannedTurn, StoredMemory, UnitView, plan_turn};
+use caunoi_core::conversations::{CaseFlow, Channel, CitizenMessage, PlannedTurn, StoredMemory, UnitView, plan_turn};
 use caunoi_core::inbox::ConversationState;
 use caunoi_core::kb::UnitPlaceholders;
 use caunoi_text::matcher::{Decision, HandOffReason};
@@ -99,5 +99,9 @@ pub fn plan(
     let settings = unit.map(|u| app.bot_settings().for_path(&u.path)).unwrap_or_default();
     let kb = KbView { decide: &decide, entry: &entry };
     let view = UnitView { facts: &context.facts, settings: &settings, kb: &kb };
-    plan_turn(channel, state, memory, &msg.inbound, &msg.text, &view)
+    // The report flow offers the deployment's enabled categories, in their order.
+    let categories: Vec<caunoi_core::cases::Category> =
+        crate::cases::service::categories(app).iter().filter(|(_, enabled)| *enabled).map(|(c, _)| c.clone()).collect();
+    let flow = CaseFlow { categories: &categories, now: app.clock.now_micros(), media_ref: msg.media_ref.as_deref() };
+    plan_turn(channel, state, memory, &msg.inbound, &msg.text, &view, &flow)
 }

@@ -111,10 +111,13 @@ pub fn parse_text(raw: &str) -> Result<String, ChatError> {
     Ok(text)
 }
 
-/// Checks a button payload: one the bot creates (`kb:`, `menu:`, `fb:yes:`, `fb:no:`).
+/// Checks a button payload: one the bot creates (`kb:`, `menu:`, `fb:yes:`, `fb:no:`, and the
+/// report flow's `rp:`).
 pub fn parse_payload(raw: &str) -> Result<String, ChatError> {
     let p = raw.trim();
-    let known = ["kb:", "menu:", "fb:yes:", "fb:no:"].iter().any(|prefix| p.starts_with(prefix))
+    let known = ["kb:", "menu:", "fb:yes:", "fb:no:", caunoi_core::cases::intake::PREFIX]
+        .iter()
+        .any(|prefix| p.starts_with(prefix))
         || p == caunoi_core::bot::RATE_YES
         || p == caunoi_core::bot::RATE_NO;
     if !known || p.len() > 200 || p.chars().any(|c| c.is_control() || c.is_whitespace()) {
