@@ -4,6 +4,9 @@
 //! `caunoi_core::cases`; here are storage ([`store`]), use cases ([`service`]) and the
 //! category cache every request reads.
 
+pub mod public;
+pub mod public_http;
+pub mod public_store;
 pub mod service;
 pub mod store;
 
