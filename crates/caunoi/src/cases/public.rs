@@ -484,7 +484,7 @@ fn new_case(unit: &Unit, r: &WebReport, staging: &Staging, now: i64) -> Result<N
     if matches!(mode, Some(ReporterMode::Open | ReporterMode::Sealed)) {
         reporter.name = errs.take(citizen_text("name", &r.name, 100, false)).filter(|n| !n.is_empty());
         if !r.phone.trim().is_empty() {
-            reporter.phone = errs.take(caunoi_core::phone::PhoneNumber::parse("phone", &r.phone)).map(|p| p.to_string());
+            reporter.phone = errs.take(caunoi_core::phone::PhoneNumber::parse("phone", &r.phone)).map(|p| p.as_str().to_string());
         }
         if mode == Some(ReporterMode::Open) && reporter.name.is_none() && reporter.phone.is_none() {
             errs.push(InvalidInput::new(
