@@ -101,8 +101,7 @@ async fn case_of(t: &TestApp, code: &str) -> service::CaseView {
 
 async fn case_count(t: &TestApp) -> i64 {
     let db = &t.app.db;
-    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await)
-        .expect("count")
+    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await).expect("count")
 }
 
 /// Every file under the media directory (staging included).
@@ -215,7 +214,10 @@ async fn a_web_report_with_a_gps_photo_keeps_the_original_and_serves_no_gps() {
     assert_eq!(receipt.len(), 19, "16 digits grouped by four: {receipt}");
 
     let case = case_of(&t, &code).await;
-    assert_eq!((case.channel, case.mode, case.category.key.as_str()), (Channel::WebForm, ReporterMode::Anonymous, "theft"));
+    assert_eq!(
+        (case.channel, case.mode, case.category.key.as_str()),
+        (Channel::WebForm, ReporterMode::Anonymous, "theft")
+    );
     assert!(case.reporter.is_none(), "nothing about an anonymous reporter");
     let (lat, lon) = case.point.expect("the photo's place, with consent");
     assert!((lat - 20.9517).abs() < 1e-4 && (lon - 107.048).abs() < 1e-4, "{lat} {lon}");
@@ -263,7 +265,8 @@ async fn a_web_report_with_a_gps_photo_keeps_the_original_and_serves_no_gps() {
 async fn the_receipt_is_shown_until_saved_and_never_again() {
     let t = TestApp::spawn().await;
     let c = t.client();
-    let (code, receipt) = report_and_receipt(&t, &c, &anonymous("fire", "Cháy kho hàng cạnh chợ, khói rất nhiều.")).await;
+    let (code, receipt) =
+        report_and_receipt(&t, &c, &anonymous("fire", "Cháy kho hàng cạnh chợ, khói rất nhiều.")).await;
     let (_, page) = t.get(&c, "/bao-tin/bien-nhan").await;
     assert!(page.contains("Lưu mã này: đây là cách duy nhất để xem trả lời của cán bộ"));
     assert!(page.contains("href=\"tel:114\""), "a fire report shows 114 on its receipt");
@@ -290,9 +293,12 @@ async fn the_receipt_is_shown_until_saved_and_never_again() {
 #[tokio::test]
 async fn an_anonymous_tip_is_answered_through_its_receipt() {
     let t = TestApp::spawn().await;
-    let (code, receipt) =
-        report_and_receipt(&t, &t.client(), &anonymous("drugs", "Nhóm thanh niên tụ tập sử dụng ma túy ở bãi đất trống."))
-            .await;
+    let (code, receipt) = report_and_receipt(
+        &t,
+        &t.client(),
+        &anonymous("drugs", "Nhóm thanh niên tụ tập sử dụng ma túy ở bãi đất trống."),
+    )
+    .await;
     let case = case_of(&t, &code).await;
 
     // An officer replies (the console's reply, written through the service's timeline).
@@ -322,7 +328,8 @@ async fn an_anonymous_tip_is_answered_through_its_receipt() {
     assert!(!page.contains("ma túy"), "the thread does not repeat the report's content");
 
     // They write back; a message carrying the receipt is refused and stores nothing.
-    let (status, _) = t.post(&c, "/bao-tin/theo-doi/tin-nhan", &[("text", "Tối nay họ lại tụ tập lúc 22 giờ."), ("u", UNIT)]).await;
+    let (status, _) =
+        t.post(&c, "/bao-tin/theo-doi/tin-nhan", &[("text", "Tối nay họ lại tụ tập lúc 22 giờ."), ("u", UNIT)]).await;
     assert_eq!(status, 303);
     let leak = format!("mã của tôi là {}", receipt.replace(' ', "-"));
     let (status, page) = t.post(&c, "/bao-tin/theo-doi/tin-nhan", &[("text", &leak), ("u", UNIT)]).await;
@@ -428,7 +435,10 @@ async fn hostile_and_missing_fields_are_refused_with_what_to_fix() {
         (anonymous("theft", "mất xe\u{0}\u{7}"), "ký tự điều khiển"),
         (anonymous("theft", &long), "Quá dài: tối đa 4000 ký tự (anh/chị đã nhập 4001)."),
         (anonymous("theft", "   "), "Trường này không được để trống."),
-        (vec![Part::Text("category", "theft"), Part::Text("description", "Mất xe.")], "Vui lòng chọn cách anh/chị muốn được biết đến"),
+        (
+            vec![Part::Text("category", "theft"), Part::Text("description", "Mất xe.")],
+            "Vui lòng chọn cách anh/chị muốn được biết đến",
+        ),
         (anonymous("noise", "Hát karaoke đến 2 giờ sáng."), "Vui lòng trả lời: Nguồn gây ồn"),
         (
             vec![
@@ -486,8 +496,9 @@ async fn hostile_and_missing_fields_are_refused_with_what_to_fix() {
 
 #[tokio::test]
 async fn lookups_are_throttled_per_address_even_in_parallel() {
-    let t = TestApp::spawn_with(Options { demo: true, trusted_proxies: Some("127.0.0.1".into()), ..Default::default() })
-        .await;
+    let t =
+        TestApp::spawn_with(Options { demo: true, trusted_proxies: Some("127.0.0.1".into()), ..Default::default() })
+            .await;
     let attempt = |i: usize| {
         let c = t.client();
         let url = t.url("/bao-tin/theo-doi");
@@ -506,7 +517,12 @@ async fn lookups_are_throttled_per_address_even_in_parallel() {
     let results = futures::future::join_all((0..15).map(attempt)).await;
     let wrong = results.iter().filter(|(s, _)| *s == 422).count();
     let throttled: Vec<_> = results.iter().filter(|(s, _)| *s == 429).collect();
-    assert_eq!((wrong, throttled.len()), (10, 5), "exactly 10 failed look-ups an hour: {:?}", results.iter().map(|r| r.0).collect::<Vec<_>>());
+    assert_eq!(
+        (wrong, throttled.len()),
+        (10, 5),
+        "exactly 10 failed look-ups an hour: {:?}",
+        results.iter().map(|r| r.0).collect::<Vec<_>>()
+    );
     assert!(throttled[0].1.contains("Anh/chị đã nhập sai nhiều lần trong một giờ qua"));
     // The code look-up shares the address's count.
     let r = t
@@ -541,8 +557,9 @@ async fn lookups_are_throttled_per_address_even_in_parallel() {
 
 #[tokio::test]
 async fn reports_are_throttled_per_address() {
-    let t = TestApp::spawn_with(Options { demo: true, trusted_proxies: Some("127.0.0.1".into()), ..Default::default() })
-        .await;
+    let t =
+        TestApp::spawn_with(Options { demo: true, trusted_proxies: Some("127.0.0.1".into()), ..Default::default() })
+            .await;
     let c = t.client();
     // A refused report does not count: the citizen can fix it.
     let (status, _, _) = report_from(&t, &c, &anonymous("theft", ""), Some("203.0.113.9")).await;

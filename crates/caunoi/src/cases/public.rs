@@ -484,7 +484,8 @@ fn new_case(unit: &Unit, r: &WebReport, staging: &Staging, now: i64) -> Result<N
     if matches!(mode, Some(ReporterMode::Open | ReporterMode::Sealed)) {
         reporter.name = errs.take(citizen_text("name", &r.name, 100, false)).filter(|n| !n.is_empty());
         if !r.phone.trim().is_empty() {
-            reporter.phone = errs.take(caunoi_core::phone::PhoneNumber::parse("phone", &r.phone)).map(|p| p.as_str().to_string());
+            reporter.phone =
+                errs.take(caunoi_core::phone::PhoneNumber::parse("phone", &r.phone)).map(|p| p.as_str().to_string());
         }
         if mode == Some(ReporterMode::Open) && reporter.name.is_none() && reporter.phone.is_none() {
             errs.push(InvalidInput::new(
@@ -781,8 +782,7 @@ pub async fn write_back(app: &App, session: &ReporterSession, raw: &str) -> Resu
     }
     let now = app.clock.now_micros();
     let key = format!("message:{}", session.case.0);
-    let limits =
-        [Limit { key: &key, since: now - HOUR, max_count: MESSAGES_PER_CASE_PER_HOUR, max_amount: i64::MAX }];
+    let limits = [Limit { key: &key, since: now - HOUR, max_count: MESSAGES_PER_CASE_PER_HOUR, max_amount: i64::MAX }];
     if store::reserve(&app.db, &limits, 0, now, now - DAY).await?.is_err() {
         return Err(PublicError::Throttled(Throttle::Messages));
     }

@@ -127,7 +127,8 @@ struct MessagePage {
 }
 
 fn message_page(t: T, status: StatusCode, title: &str, message: &str, back: Option<(String, String)>) -> Response {
-    let page = MessagePage { chrome: page_chrome(t, "/bao-tin/theo-doi"), title: title.into(), message: message.into(), back };
+    let page =
+        MessagePage { chrome: page_chrome(t, "/bao-tin/theo-doi"), title: title.into(), message: message.into(), back };
     match page.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => WebError::from(e).into_response(),
@@ -136,7 +137,13 @@ fn message_page(t: T, status: StatusCode, title: &str, message: &str, back: Opti
 
 fn throttled_page(t: T, th: Throttle, back: Option<(String, String)>) -> Response {
     let m = th.message();
-    message_page(t, StatusCode::TOO_MANY_REQUESTS, t.tr("Vui lòng thử lại sau", "Please try again later"), t.msg(&m), back)
+    message_page(
+        t,
+        StatusCode::TOO_MANY_REQUESTS,
+        t.tr("Vui lòng thử lại sau", "Please try again later"),
+        t.msg(&m),
+        back,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -500,9 +507,8 @@ struct ReceiptPage {
 
 async fn receipt_view(app: &App, t: T, sealed: &str, error: String) -> Result<Option<ReceiptPage>, WebError> {
     let Some((ticket, receipt)) = public::open_receipt(app, sealed) else { return Ok(None) };
-    let case = super::service::get_unscoped(app, caunoi_core::cases::CaseId(ticket.case))
-        .await?
-        .ok_or(WebError::NotFound)?;
+    let case =
+        super::service::get_unscoped(app, caunoi_core::cases::CaseId(ticket.case)).await?.ok_or(WebError::NotFound)?;
     let grouped = receipt.grouped();
     Ok(Some(ReceiptPage {
         chrome: page_chrome(t, RECEIPT_PATH),
@@ -571,9 +577,8 @@ async fn receipt_saved(
         };
     }
     let Some((ticket, receipt)) = public::open_receipt(&app, &sealed) else { return Ok(receipt_gone(t)) };
-    let token = public::start_session(&app, caunoi_core::cases::CaseId(ticket.case), &receipt)
-        .await
-        .map_err(internal)?;
+    let token =
+        public::start_session(&app, caunoi_core::cases::CaseId(ticket.case), &receipt).await.map_err(internal)?;
     let to = format!("{THREAD_PATH}?u={}&da-luu=1", ticket.unit_code);
     let resp = with_cookie(see_other(&to), cookie(&app, RECEIPT_COOKIE, "", RECEIPT_PATH, 0));
     let minutes = public::SESSION_MINUTES * 60;
@@ -679,7 +684,10 @@ async fn open_thread(
     let errors = match public::open_thread(&app, &address, &f.receipt).await {
         Ok((_, token)) => {
             let minutes = public::SESSION_MINUTES * 60;
-            return Ok(with_cookie(see_other(&thread_path(&unit)), cookie(&app, THREAD_COOKIE, &token, THREAD_PATH, minutes)));
+            return Ok(with_cookie(
+                see_other(&thread_path(&unit)),
+                cookie(&app, THREAD_COOKIE, &token, THREAD_PATH, minutes),
+            ));
         }
         Err(PublicError::Invalid(errors)) => errors,
         Err(PublicError::Throttled(th)) => {
@@ -690,8 +698,15 @@ async fn open_thread(
     };
     let chrome = page_chrome(t, &thread_path(&unit));
     // The typed receipt is not shown back: it may be someone's real receipt.
-    let page =
-        ThreadPage { chrome, unit, thread: None, receipt: String::new(), text: String::new(), errors, notice: String::new() };
+    let page = ThreadPage {
+        chrome,
+        unit,
+        thread: None,
+        receipt: String::new(),
+        text: String::new(),
+        errors,
+        notice: String::new(),
+    };
     with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page))
 }
 
@@ -719,8 +734,15 @@ async fn write_back(
             "Your session ended (30 minutes). Type your receipt again; the message was not sent.",
         )]);
         let chrome = page_chrome(t, &thread_path(&unit));
-        let page =
-            ThreadPage { chrome, unit, thread: None, receipt: String::new(), text: f.text, errors, notice: String::new() };
+        let page = ThreadPage {
+            chrome,
+            unit,
+            thread: None,
+            receipt: String::new(),
+            text: f.text,
+            errors,
+            notice: String::new(),
+        };
         return with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page));
     };
     let errors = match public::write_back(&app, &session, &f.text).await {
@@ -729,20 +751,28 @@ async fn write_back(
             return Ok(see_other(&format!("{}{sep}sent=1", thread_path(&unit))));
         }
         Err(PublicError::Invalid(errors)) => errors,
-        Err(PublicError::Throttled(th)) => FieldErrors(vec![InvalidInput {
-            field: "text",
-            message: th.message(),
-        }]),
+        Err(PublicError::Throttled(th)) => FieldErrors(vec![InvalidInput { field: "text", message: th.message() }]),
         Err(e) => return Err(internal(e)),
     };
     let thread = public::thread(&app, session.case).await.map_err(internal)?;
     let chrome = page_chrome(t, &thread_path(&unit));
-    let page =
-        ThreadPage { chrome, unit, thread: Some(thread), receipt: String::new(), text: f.text, errors, notice: String::new() };
+    let page = ThreadPage {
+        chrome,
+        unit,
+        thread: Some(thread),
+        receipt: String::new(),
+        text: f.text,
+        errors,
+        notice: String::new(),
+    };
     with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&page))
 }
 
-async fn sign_out(State(app): State<App>, headers: HeaderMap, Form(f): Form<MessageForm>) -> Result<Response, WebError> {
+async fn sign_out(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(f): Form<MessageForm>,
+) -> Result<Response, WebError> {
     if let Some(token) = read_cookie(&headers, THREAD_COOKIE) {
         public::end_session(&app, &token).await.map_err(internal)?;
     }
@@ -785,9 +815,11 @@ async fn status_page(
             let error = errors.0.first().map(|e| t.msg(&e.message).to_string()).unwrap_or_default();
             with_status(StatusCode::UNPROCESSABLE_ENTITY, render(&StatusPage { chrome, ma, found: None, error }))
         }
-        Err(PublicError::Throttled(th)) => {
-            Ok(throttled_page(t, th, Some(("/bao-tin/tra-cuu".into(), t.tr("Tra cứu tin báo", "Look up a report").into()))))
-        }
+        Err(PublicError::Throttled(th)) => Ok(throttled_page(
+            t,
+            th,
+            Some(("/bao-tin/tra-cuu".into(), t.tr("Tra cứu tin báo", "Look up a report").into())),
+        )),
         Err(e) => Err(internal(e)),
     }
 }
