@@ -5,6 +5,9 @@
 //! category cache every request reads.
 
 pub mod bench;
+pub mod public;
+pub mod public_http;
+pub mod public_store;
 pub mod service;
 pub mod store;
 

@@ -24,6 +24,7 @@
 pub mod bmff;
 pub mod check;
 mod exif;
+pub mod gps;
 pub mod image;
 mod jpeg;
 pub mod office;

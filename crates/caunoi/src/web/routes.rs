@@ -32,6 +32,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::staff::http::routes())
         .merge(crate::units::http::routes())
         .merge(crate::units::public::routes())
+        .merge(crate::cases::public_http::routes())
         .merge(crate::audit::http::routes())
         .merge(crate::channels::routes())
         .merge(crate::channels::webchat::routes())
