@@ -4,6 +4,10 @@
 //! `caunoi_core::cases`; here are storage ([`store`]), use cases ([`service`]) and the
 //! category cache every request reads.
 
+pub mod open311;
+pub mod open311_console;
+pub mod open311_http;
+pub mod open311_xml;
 pub mod service;
 pub mod store;
 
