@@ -169,7 +169,11 @@ async fn sensitive_and_urgent_categories_are_neither_offered_nor_accepted() {
     }
     let (status, _, xml) = get(&t, "/open311/v2/services/drugs.xml").await;
     assert_eq!(status, 404);
-    assert!(xml.contains("<errors><error><code>404</code><description>service_code not found</description></error></errors>"));
+    assert!(
+        xml.contains(
+            "<errors><error><code>404</code><description>service_code not found</description></error></errors>"
+        )
+    );
     assert_eq!(count(&t, "SELECT COUNT(*) FROM cases").await, 0);
 }
 
@@ -186,7 +190,8 @@ async fn filing_needs_a_live_key_issued_in_the_console() {
 
     // The province's admin issues a key: shown once, stored as a hash, audited.
     let admin = t.login("admin.qn").await;
-    let (status, page) = t.post(&admin, "/units/qn-bai-chay/open311", &[("label", "Ứng dụng phản ánh thành phố")]).await;
+    let (status, page) =
+        t.post(&admin, "/units/qn-bai-chay/open311", &[("label", "Ứng dụng phản ánh thành phố")]).await;
     assert_eq!(status, 200);
     let key = page
         .split("id=\"issued-key\" value=\"")
@@ -269,8 +274,10 @@ async fn a_request_without_a_place_or_a_required_answer_is_refused_and_nothing_i
     let (status, body) = post(&t, "/open311/v2/requests.xml", &unanswered).await;
     assert!(status == 400 && body.contains("<code>400</code><description>attribute[source] is required"), "{body}");
 
-    let wrong: Vec<_> =
-        noise_form(&key, &[]).into_iter().map(|(k, v)| if k == "attribute[source]" { (k, "fireworks") } else { (k, v) }).collect();
+    let wrong: Vec<_> = noise_form(&key, &[])
+        .into_iter()
+        .map(|(k, v)| if k == "attribute[source]" { (k, "fireworks") } else { (k, v) })
+        .collect();
     let (status, body) = post(&t, "/open311/v2/requests.json", &wrong).await;
     assert!(status == 400 && body.contains("attribute[source] must be one of: karaoke, construction"), "{body}");
 
@@ -378,7 +385,10 @@ async fn a_filed_request_is_a_case_routed_like_any_other_and_never_publishes_its
 
     // The officers' latest reply to an Open311 reporter is its status note.
     let mut tx = t.app.db.begin().await.unwrap();
-    let reply = store::NewEventRow { kind: "message_out", text: "Đã cử tổ tuần tra đến kiểm tra.", ..Default::default() };
+    let reply =
+        store::NewEventRow {
+            kind: "message_out", text: "Đã cử tổ tuần tra đến kiểm tra.", ..Default::default()
+        };
     service::record(&mut tx, created.id, t.app.clock.now_micros(), &reply).await.unwrap();
     tx.commit().await.unwrap();
     let (_, one) = get_json(&t, &format!("/open311/v2/requests/{id}.json")).await;
@@ -452,21 +462,17 @@ async fn the_listing_publishes_only_identified_public_cases_and_honours_the_filt
     let now = jiff::Timestamp::from_microsecond(t.app.clock.now_micros()).unwrap();
     let day = jiff::SignedDuration::from_hours(24);
     let w3c = |ts: jiff::Timestamp| ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
-    let (_, recent) = get_json(
-        &t,
-        &format!("/open311/v2/requests.json?start_date={}&end_date={}", w3c(now - day), w3c(now + day)),
-    )
-    .await;
+    let (_, recent) =
+        get_json(&t, &format!("/open311/v2/requests.json?start_date={}&end_date={}", w3c(now - day), w3c(now + day)))
+            .await;
     assert_eq!(recent.as_array().unwrap().len(), 3);
     let (_, future) = get_json(&t, &format!("/open311/v2/requests.json?start_date={}", w3c(now + day))).await;
     assert_eq!(future, serde_json::json!([]));
     let (_, past) = get_json(&t, &format!("/open311/v2/requests.json?end_date={}", w3c(now - day))).await;
     assert_eq!(past, serde_json::json!([]));
-    let (status, v) = get_json(
-        &t,
-        &format!("/open311/v2/requests.json?start_date={}&end_date={}", w3c(now - day * 100), w3c(now)),
-    )
-    .await;
+    let (status, v) =
+        get_json(&t, &format!("/open311/v2/requests.json?start_date={}&end_date={}", w3c(now - day * 100), w3c(now)))
+            .await;
     assert!(status == 400 && first_error(&v).1.contains("at most 90 days"), "{v}");
     let (status, _) = get_json(&t, "/open311/v2/requests.json?start_date=last+week").await;
     assert_eq!(status, 400);
@@ -476,14 +482,16 @@ async fn the_listing_publishes_only_identified_public_cases_and_honours_the_filt
     // A key narrows the listing to its unit's subtree.
     let admin = t.login("admin.honggai").await;
     let (_, page) = t.post(&admin, "/units/qn-hong-gai/open311", &[("label", "Ứng dụng phường")]).await;
-    let ward_key = page.split("id=\"issued-key\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let ward_key =
+        page.split("id=\"issued-key\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
     let (_, scoped) = get_json(&t, &format!("/open311/v2/requests.json?api_key={ward_key}")).await;
     let in_ward: Vec<String> = ids(&scoped);
     let racing_unit = racing.unit;
     let ward = unit_id(&t, "qn-hong-gai").await;
     assert_eq!(in_ward.contains(&code(&racing)), racing_unit == ward);
     assert!(!in_ward.contains(&code(&noise)) || noise.unit == ward);
-    let (_, province) = get_json(&t, &format!("/open311/v2/requests.json?api_key={}", caunoi::demo::open311_key(&t.app))).await;
+    let (_, province) =
+        get_json(&t, &format!("/open311/v2/requests.json?api_key={}", caunoi::demo::open311_key(&t.app))).await;
     assert_eq!(province.as_array().unwrap().len(), 3, "the province's key sees its whole subtree");
 
     // The default window is the last 90 days.
@@ -507,7 +515,11 @@ async fn hostile_text_is_escaped_in_xml_and_intact_in_json() {
     ];
     let (status, body) = post(&t, "/open311/v2/requests.xml", &form).await;
     assert_eq!(status, 200, "{body}");
-    assert!(body.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<service_requests><request><service_request_id>TB-"));
+    assert!(
+        body.starts_with(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<service_requests><request><service_request_id>TB-"
+        )
+    );
     let id = body.split("<service_request_id>").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
     let (_, _, xml) = get(&t, &format!("/open311/v2/requests/{id}.xml")).await;
     assert!(
@@ -562,9 +574,10 @@ async fn the_rate_limit_per_key_holds_exactly_under_parallel_posts() {
     assert_eq!((accepted, refused), (limit, 15));
     assert_eq!(count(&t, "SELECT COUNT(*) FROM cases WHERE channel = 'open311'").await, limit as i64);
     // Another key is not held back; a minute later the first key files again.
-    let other = caunoi::cases::open311::ensure_key_for_setup(&t.app, unit_id(&t, "qn-bai-chay").await, "o311_other", "x")
-        .await
-        .unwrap();
+    let other =
+        caunoi::cases::open311::ensure_key_for_setup(&t.app, unit_id(&t, "qn-bai-chay").await, "o311_other", "x")
+            .await
+            .unwrap();
     assert!(other);
     let form = [("api_key", "o311_other"), ("service_code", "environment"), ("address_string", "Bãi Cháy")];
     assert_eq!(post(&t, "/open311/v2/requests.json", &form).await.0, 200);
@@ -572,4 +585,20 @@ async fn the_rate_limit_per_key_holds_exactly_under_parallel_posts() {
     assert_eq!(post(&t, "/open311/v2/requests.json", &form).await.0, 429);
     t.app.clock.advance(61);
     assert_eq!(post(&t, "/open311/v2/requests.json", &form).await.0, 200);
+}
+
+#[tokio::test]
+async fn the_key_screen_renders_the_same() {
+    let t = TestApp::spawn().await;
+    let admin = t.login("admin.qn").await;
+    let (status, page) = t.get(&admin, "/units/quang-ninh/open311").await;
+    assert_eq!(status, 200);
+    let mut s = insta::Settings::clone_current();
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s.add_filter(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b", "[datetime]");
+    s.add_filter(r"127\.0\.0\.1:\d+", "127.0.0.1:[port]");
+    s.add_filter(r#"id="key-\d+""#, r#"id="key-[id]""#);
+    s.add_filter(r"/open311/\d+/revoke", "/open311/[id]/revoke");
+    s.bind(|| insta::assert_snapshot!("open311_keys_page", page));
 }

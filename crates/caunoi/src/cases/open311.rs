@@ -310,10 +310,7 @@ pub async fn file(app: &App, key: ApiKey, form: &RequestForm) -> Result<Filed, R
         let answer = given.get(&q.code).map(|a| a.trim()).filter(|a| !a.is_empty());
         match answer {
             None if q.required => {
-                return Err(bad(format!(
-                    "attribute[{}] is required: {} ({})",
-                    q.code, q.label_en, q.label_vi
-                )));
+                return Err(bad(format!("attribute[{}] is required: {} ({})", q.code, q.label_en, q.label_vi)));
             }
             None => {}
             Some(a) if !q.choices.is_empty() && !q.choices.iter().any(|(k, _)| k == a) => {
@@ -375,7 +372,11 @@ pub async fn file(app: &App, key: ApiKey, form: &RequestForm) -> Result<Filed, R
 
 /// Field errors as one description: `field: English message (Vietnamese message)`.
 fn describe(errs: &FieldErrors) -> String {
-    errs.0.iter().map(|e: &InvalidInput| format!("{}: {} ({})", e.field, e.message.en, e.message.vi)).collect::<Vec<_>>().join("; ")
+    errs.0
+        .iter()
+        .map(|e: &InvalidInput| format!("{}: {} ({})", e.field, e.message.en, e.message.vi))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 // ----- listing ---------------------------------------------------------------------------------
@@ -475,7 +476,12 @@ pub async fn list(app: &App, key: Option<ApiKey>, q: &ListQuery) -> Result<Vec<P
                     _ => return Err(bad("status must be open or closed (comma-separated for both)")),
                 }
             }
-            Status::ALL.iter().filter(|s| wanted.contains(&s.open311())).map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+            Status::ALL
+                .iter()
+                .filter(|s| wanted.contains(&s.open311()))
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(",")
         }
     };
     let now = app.clock.now_micros();

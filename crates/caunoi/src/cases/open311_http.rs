@@ -77,10 +77,7 @@ fn refused(format: Format, r: Refusal) -> Response {
 }
 
 fn errors(code: i64, description: &str) -> Node {
-    Node::List(
-        "error",
-        vec![Node::Object(vec![("code", Node::Int(code)), ("description", Node::text(description))])],
-    )
+    Node::List("error", vec![Node::Object(vec![("code", Node::Int(code)), ("description", Node::text(description))])])
 }
 
 /// An unknown resource or format: 404 in JSON unless XML was asked for.
@@ -114,7 +111,9 @@ async fn top(
     let Some((name, format)) = split(&file) else { return unknown(&file) };
     match name {
         "discovery" => ok(format, "discovery", discovery(&app)),
-        "services" => ok(format, "services", Node::List("service", open311::services(&app).iter().map(service_node).collect())),
+        "services" => {
+            ok(format, "services", Node::List("service", open311::services(&app).iter().map(service_node).collect()))
+        }
         "requests" => {
             let result = async {
                 let pairs = pairs(q)?;
@@ -123,7 +122,9 @@ async fn top(
             }
             .await;
             match result {
-                Ok(list) => ok(format, "service_requests", Node::List("request", list.iter().map(|p| p.node()).collect())),
+                Ok(list) => {
+                    ok(format, "service_requests", Node::List("request", list.iter().map(|p| p.node()).collect()))
+                }
                 Err(r) => refused(format, r),
             }
         }
@@ -136,10 +137,7 @@ fn discovery(app: &App) -> Node {
     Node::Object(vec![
         ("changeset", Node::text("2026-01-01T00:00:00+07:00")),
         ("contact", Node::text(format!("Quản trị hệ thống / system administrators: {base}/"))),
-        (
-            "key_service",
-            Node::text("API keys are issued by a unit's administrator in the console (Đơn vị → Open311)."),
-        ),
+        ("key_service", Node::text("API keys are issued by a unit's administrator in the console (Đơn vị → Open311).")),
         (
             "endpoints",
             Node::List(
@@ -149,10 +147,7 @@ fn discovery(app: &App) -> Node {
                     ("url", Node::text(format!("{base}/open311/v2"))),
                     ("changeset", Node::text("2026-01-01T00:00:00+07:00")),
                     ("type", Node::text("production")),
-                    (
-                        "formats",
-                        Node::List("format", vec![Node::text("text/xml"), Node::text("application/json")]),
-                    ),
+                    ("formats", Node::List("format", vec![Node::text("text/xml"), Node::text("application/json")])),
                 ])],
             ),
         ),
@@ -257,10 +252,7 @@ async fn token(
             "service_requests",
             Node::List(
                 "request",
-                vec![Node::Object(vec![
-                    ("service_request_id", Node::text(&p.code)),
-                    ("token", Node::text(&p.code)),
-                ])],
+                vec![Node::Object(vec![("service_request_id", Node::text(&p.code)), ("token", Node::text(&p.code))])],
             ),
         ),
         Err(r) => refused(format, r),
@@ -277,9 +269,8 @@ async fn post_request(
     let Some(("requests", format)) = split(&file) else { return unknown(&file) };
     let result = async {
         let query = pairs(q)?;
-        let Form(fields) = form.map_err(|_| {
-            Refusal::BadRequest("send the request as application/x-www-form-urlencoded fields".into())
-        })?;
+        let Form(fields) = form
+            .map_err(|_| Refusal::BadRequest("send the request as application/x-www-form-urlencoded fields".into()))?;
         let api_key = first(&fields, "api_key").or_else(|| first(&query, "api_key"));
         let key = open311::check_key(&app, api_key).await?;
         open311::file(&app, key, &RequestForm(fields)).await
