@@ -194,9 +194,9 @@ async fn filing_needs_a_live_key_issued_in_the_console() {
         t.post(&admin, "/units/qn-bai-chay/open311", &[("label", "Ứng dụng phản ánh thành phố")]).await;
     assert_eq!(status, 200);
     let key = page
-        .split("id=\"issued-key\" value=\"")
+        .split("spellcheck=\"false\">")
         .nth(1)
-        .and_then(|s| s.split('"').next())
+        .and_then(|s| s.split('<').next())
         .expect("the new key on the page")
         .to_string();
     assert!(key.starts_with("o311_") && key.len() > 40, "{key}");
@@ -482,8 +482,7 @@ async fn the_listing_publishes_only_identified_public_cases_and_honours_the_filt
     // A key narrows the listing to its unit's subtree.
     let admin = t.login("admin.honggai").await;
     let (_, page) = t.post(&admin, "/units/qn-hong-gai/open311", &[("label", "Ứng dụng phường")]).await;
-    let ward_key =
-        page.split("id=\"issued-key\" value=\"").nth(1).and_then(|s| s.split('"').next()).unwrap().to_string();
+    let ward_key = page.split("spellcheck=\"false\">").nth(1).and_then(|s| s.split('<').next()).unwrap().to_string();
     let (_, scoped) = get_json(&t, &format!("/open311/v2/requests.json?api_key={ward_key}")).await;
     let in_ward: Vec<String> = ids(&scoped);
     let racing_unit = racing.unit;
