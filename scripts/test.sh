@@ -3,7 +3,8 @@
 #   1. every Rust test of the workspace on SQLite;
 #   2. the application tests again on PostgreSQL, when a server answers (CAUNOI_TEST_DATABASE_URL,
 #      or the local server at 127.0.0.1:5432 as user postgres);
-#   3. the browser tests in e2e/ (Playwright driving Debian's Chromium) against the debug build.
+#   3. the browser tests in e2e/ (Playwright driving Debian's Chromium) against the debug build;
+#   4. the real Open311 clients from PyPI against a demo of the debug build (e2e/open311/run.sh).
 # Installs what it needs (npm packages for e2e; Chromium through apt when missing and run as root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -37,3 +38,6 @@ if ! command -v chromium >/dev/null; then
 fi
 "${cargo_test[@]}" --no-run --quiet
 (cd e2e && npm ci --no-audit --no-fund --loglevel=error && CAUNOI_BIN="$PWD/../target/debug/caunoi" npm test)
+
+echo "== Open311 clients"
+bash e2e/open311/run.sh

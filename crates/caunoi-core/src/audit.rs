@@ -27,10 +27,13 @@ pub enum AuditAction {
     KbImported,
     OutboxRetried,
     MediaExpired,
+    /// An Open311 API key was issued to a unit (the key itself is never recorded).
+    Open311KeyCreated,
+    Open311KeyRevoked,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 21] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -50,6 +53,8 @@ impl AuditAction {
         AuditAction::KbImported,
         AuditAction::OutboxRetried,
         AuditAction::MediaExpired,
+        AuditAction::Open311KeyCreated,
+        AuditAction::Open311KeyRevoked,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +78,8 @@ impl AuditAction {
             AuditAction::KbImported => "kb_imported",
             AuditAction::OutboxRetried => "outbox_retried",
             AuditAction::MediaExpired => "media_expired",
+            AuditAction::Open311KeyCreated => "open311_key_created",
+            AuditAction::Open311KeyRevoked => "open311_key_revoked",
         }
     }
 
@@ -101,6 +108,8 @@ impl AuditAction {
             AuditAction::KbImported => "Nhập cơ sở tri thức",
             AuditAction::OutboxRetried => "Gửi lại tin nhắn lỗi",
             AuditAction::MediaExpired => "Xoá ảnh/video hết thời hạn lưu trữ",
+            AuditAction::Open311KeyCreated => "Cấp khóa API Open311",
+            AuditAction::Open311KeyRevoked => "Thu hồi khóa API Open311",
         }
     }
 
@@ -125,6 +134,8 @@ impl AuditAction {
             AuditAction::KbImported => "Imported the knowledge base",
             AuditAction::OutboxRetried => "Retried a failed message",
             AuditAction::MediaExpired => "Removed media past its retention period",
+            AuditAction::Open311KeyCreated => "Issued an Open311 API key",
+            AuditAction::Open311KeyRevoked => "Revoked an Open311 API key",
         }
     }
 }

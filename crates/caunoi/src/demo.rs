@@ -216,6 +216,28 @@ pub async fn seed(app: &App) -> Result<(), CliError> {
         };
         create_officer(app, None, &input).await?;
     }
+    ensure_open311_key(app).await?;
+    Ok(())
+}
+
+/// The unit the demo's Open311 API key is issued to.
+pub const OPEN311_UNIT: &str = "quang-ninh";
+
+/// The demo's Open311 API key (written to `demo.json` as `open311_api_key`): derived from the
+/// instance key, so one data directory keeps one key across restarts and no two installations
+/// share it.
+pub fn open311_key(app: &App) -> String {
+    let digest = app.secrets.keyed_hash("demo open311 key", OPEN311_UNIT.as_bytes());
+    format!("o311_demo_{}", &digest[..32])
+}
+
+/// Issues the demo's Open311 key to the province unless it exists (also for data made before
+/// Open311 came).
+pub async fn ensure_open311_key(app: &App) -> Result<(), CliError> {
+    let Some((unit, _)) = crate::units::service::locate(&app.db, OPEN311_UNIT).await? else {
+        return Ok(());
+    };
+    crate::cases::open311::ensure_key_for_setup(app, unit, &open311_key(app), "Demo (caunoi demo)").await?;
     Ok(())
 }
 
@@ -338,6 +360,8 @@ struct DemoFile<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     fake_zalo_url: Option<&'a str>,
     zalo_oas: &'a [DemoOa],
+    /// Issued to the province (`OPEN311_UNIT`); the API is at `<base_url>/open311/v2`.
+    open311_api_key: String,
 }
 
 /// Prints the demo logins and writes `<data-dir>/demo.json`.
@@ -350,6 +374,7 @@ pub fn announce(app: &App, seeded: bool, zalo: Option<&caunoi_zalo::fake::FakeZa
         logins: &LOGINS,
         fake_zalo_url,
         zalo_oas: oas,
+        open311_api_key: open311_key(app),
     };
     // On PostgreSQL with a given secret key nothing else has created the data directory yet.
     std::fs::create_dir_all(&app.config.data_dir)
@@ -368,6 +393,7 @@ pub fn announce(app: &App, seeded: bool, zalo: Option<&caunoi_zalo::fake::FakeZa
     if let Some(url) = fake_zalo_url {
         println!("  Fake Zalo: {url} — OAs of {} (see demo.json)", DEMO_OAS.map(|d| d.unit).join(", "));
     }
+    println!("  Open311 (GeoReport v2): {}/open311/v2 — API key in demo.json", app.config.public_url);
     println!("  (also written to {})", path.display());
     println!();
     Ok(())

@@ -19,7 +19,8 @@ pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
         .with(crate::inbox::presence::Presence::default())
         .with(crate::channels::Channels::new(&config))
         .with(crate::push::PushRuntime::new(&config))
-        .with(crate::cases::Categories::default());
+        .with(crate::cases::Categories::default())
+        .with(crate::cases::open311::Open311Limits::default());
     App::new(db, config, runtimes)
 }
 

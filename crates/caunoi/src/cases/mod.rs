@@ -5,6 +5,10 @@
 //! category cache every request reads.
 
 pub mod bench;
+pub mod open311;
+pub mod open311_console;
+pub mod open311_http;
+pub mod open311_xml;
 pub mod public;
 pub mod public_http;
 pub mod public_store;

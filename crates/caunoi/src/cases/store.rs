@@ -712,3 +712,138 @@ pub async fn set_category_enabled(db: &Db, key: &str, enabled: bool) -> Result<b
         .map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
+
+// ----- Open311 (cases::open311) ---------------------------------------------------------------
+
+/// An Open311 API key as the console lists it (the key itself is never stored, only its hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Open311KeyRow {
+    pub id: i64,
+    pub label: String,
+    pub unit_id: i64,
+    pub created_by_name: Option<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+/// Stores a new key's hash for `unit`; [`StoreError::Conflict`] if the hash exists already.
+pub async fn insert_open311_key(
+    tx: &mut Tx,
+    key_hash: &str,
+    label: &str,
+    unit: UnitId,
+    created_by: Option<OfficerId>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    db_conn!(tx, conn => sqlx::query_scalar(
+        "INSERT INTO open311_keys (key_hash, label, unit_id, created_by, created_at) \
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(key_hash)
+    .bind(label)
+    .bind(unit.0)
+    .bind(created_by.map(|o| o.0))
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| StoreError::on_unique(e, "open311 key")))
+}
+
+/// The keys issued to `unit`, newest first.
+pub async fn open311_keys_of_unit(db: &Db, unit: UnitId) -> Result<Vec<Open311KeyRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT k.id, k.label, k.unit_id, o.display_name AS created_by_name, k.created_at, k.revoked_at \
+         FROM open311_keys k LEFT JOIN officers o ON o.id = k.created_by WHERE k.unit_id = $1 \
+         ORDER BY k.id DESC",
+    )
+    .bind(unit.0)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Revokes key `id` of `unit`; `false` when there is no such live key.
+pub async fn revoke_open311_key(tx: &mut Tx, id: i64, unit: UnitId, now: i64) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE open311_keys SET revoked_at = $3 WHERE id = $1 AND unit_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .bind(unit.0)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// The key with this hash: (id, unit, revoked_at).
+pub async fn open311_key_by_hash(db: &Db, key_hash: &str) -> Result<Option<(i64, i64, Option<i64>)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, unit_id, revoked_at FROM open311_keys WHERE key_hash = $1",
+    )
+    .bind(key_hash)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// Which published cases an Open311 listing asks for. Lists are comma-separated keys (category
+/// keys and status names hold no comma), matched in SQL without assembling SQL from them.
+#[derive(Debug, Clone, Default)]
+pub struct Open311Filter<'a> {
+    /// The categories that may be listed (Open311's, narrowed by `service_code`).
+    pub categories: &'a str,
+    /// The statuses asked for.
+    pub statuses: &'a str,
+    /// One case code, or every case.
+    pub code: Option<&'a str>,
+    pub from: i64,
+    pub to: i64,
+    /// Only the subtree of this unit (the API key's).
+    pub within_unit: Option<UnitId>,
+    pub limit: i64,
+}
+
+/// A case as Open311 publishes it: never the reporter's fields.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Open311Row {
+    pub id: i64,
+    pub code: String,
+    pub category: String,
+    pub channel: String,
+    pub status: String,
+    pub description: String,
+    pub lat: Option<f64>,
+    pub lon: Option<f64>,
+    pub address: Option<String>,
+    pub received_at: i64,
+    pub updated_at: i64,
+    pub unit_name: String,
+    /// The latest reply to the reporter.
+    pub last_reply: Option<String>,
+}
+
+/// Published cases, newest first: only reporters who chose to be open (`reporter_mode =
+/// 'open'`), only the given categories.
+pub async fn open311_requests(db: &Db, f: &Open311Filter<'_>) -> Result<Vec<Open311Row>, StoreError> {
+    const SQL: &str = "SELECT c.id, c.code, c.category, c.channel, c.status, c.description, c.lat, c.lon, c.address, \
+         c.received_at, c.updated_at, u.name AS unit_name, \
+         (SELECT e.text FROM case_events e WHERE e.case_id = c.id AND e.kind = 'message_out' \
+          ORDER BY e.id DESC LIMIT 1) AS last_reply \
+         FROM cases c JOIN units u ON u.id = c.unit_id \
+         WHERE c.reporter_mode = 'open' \
+         AND (',' || CAST($1 AS TEXT) || ',') LIKE ('%,' || c.category || ',%') \
+         AND (',' || CAST($2 AS TEXT) || ',') LIKE ('%,' || c.status || ',%') \
+         AND (CAST($3 AS TEXT) IS NULL OR c.code = $3) \
+         AND c.received_at >= $4 AND c.received_at <= $5 \
+         AND (CAST($6 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM units k WHERE k.id = $6 AND u.path LIKE k.path || '%')) \
+         ORDER BY c.received_at DESC, c.id DESC LIMIT $7";
+    Ok(db_read!(db, pool => sqlx::query_as(SQL)
+        .bind(f.categories)
+        .bind(f.statuses)
+        .bind(f.code)
+        .bind(f.from)
+        .bind(f.to)
+        .bind(f.within_unit.map(|u| u.0))
+        .bind(f.limit)
+        .fetch_all(pool)
+        .await)?)
+}

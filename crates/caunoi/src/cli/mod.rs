@@ -127,6 +127,7 @@ async fn run(cli: Cli) -> Result<(), CliError> {
             let app = open(&o).await?;
             server::init_logging(&app.config.log);
             let seeded = demo::seed_if_empty(&app).await?;
+            demo::ensure_open311_key(&app).await?;
             demo::bind_demo_oas(&app, &zalo).await?;
             demo::announce(&app, seeded, Some(&zalo))?;
             let result = server::serve(app, None).await;

@@ -14,8 +14,9 @@ use tower_http::csrf::CsrfLayer;
 /// Builds the whole application router.
 pub fn router(app: App) -> Router {
     // Webhooks come cross-site by design and carry their own signatures (channels::zalo::webhook).
+    // Open311 clients post from other sites by design with an API key in the form, never a cookie.
     let csrf = CsrfLayer::new()
-        .with_insecure_bypass(|_, uri| uri.path().starts_with("/channels/"))
+        .with_insecure_bypass(|_, uri| uri.path().starts_with("/channels/") || uri.path().starts_with("/open311/"))
         .with_rejection_response(|_| {
             (
                 StatusCode::FORBIDDEN,
@@ -41,6 +42,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::inbox::http::routes())
         .merge(crate::outbox::http::routes())
         .merge(crate::push::http::routes())
+        .merge(crate::cases::open311::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))
         .layer(csrf)
