@@ -599,7 +599,14 @@ pub async fn set_reporter_mode_in(
         ReporterMode::Open => (name, reporter.phone.as_deref()),
         _ => (None, None),
     };
-    store::set_reporter(tx, case, mode.as_str(), open_name, open_phone, sealed.as_deref(), None, now).await?;
+    let row = store::ReporterRow {
+        mode: mode.as_str(),
+        name: open_name,
+        phone: open_phone,
+        sealed: sealed.as_deref(),
+        receipt_hash: None,
+    };
+    store::set_reporter(tx, case, &row, now).await?;
     let text = format!("Người báo chọn: {}", mode.label_vi());
     let event = NewEventRow { kind: EventKind::Updated.as_str(), text: &text, ..Default::default() };
     store::insert_event(tx, case, now, &event).await?;
