@@ -27,10 +27,16 @@ pub enum AuditAction {
     KbImported,
     OutboxRetried,
     MediaExpired,
+    /// An officer asked to see a case's sealed reporter identity (target: the case code).
+    CaseIdentityRequested,
+    CaseIdentityApproved,
+    CaseIdentityDenied,
+    /// The sealed identity was decrypted and shown to the approved requester.
+    CaseIdentityViewed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 19] = [
+    pub const ALL: [AuditAction; 23] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -50,6 +56,10 @@ impl AuditAction {
         AuditAction::KbImported,
         AuditAction::OutboxRetried,
         AuditAction::MediaExpired,
+        AuditAction::CaseIdentityRequested,
+        AuditAction::CaseIdentityApproved,
+        AuditAction::CaseIdentityDenied,
+        AuditAction::CaseIdentityViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -73,6 +83,10 @@ impl AuditAction {
             AuditAction::KbImported => "kb_imported",
             AuditAction::OutboxRetried => "outbox_retried",
             AuditAction::MediaExpired => "media_expired",
+            AuditAction::CaseIdentityRequested => "case_identity_requested",
+            AuditAction::CaseIdentityApproved => "case_identity_approved",
+            AuditAction::CaseIdentityDenied => "case_identity_denied",
+            AuditAction::CaseIdentityViewed => "case_identity_viewed",
         }
     }
 
@@ -101,6 +115,10 @@ impl AuditAction {
             AuditAction::KbImported => "Nhập cơ sở tri thức",
             AuditAction::OutboxRetried => "Gửi lại tin nhắn lỗi",
             AuditAction::MediaExpired => "Xoá ảnh/video hết thời hạn lưu trữ",
+            AuditAction::CaseIdentityRequested => "Đề nghị xem danh tính người báo tin",
+            AuditAction::CaseIdentityApproved => "Duyệt xem danh tính người báo tin",
+            AuditAction::CaseIdentityDenied => "Từ chối xem danh tính người báo tin",
+            AuditAction::CaseIdentityViewed => "Xem danh tính người báo tin",
         }
     }
 
@@ -125,6 +143,10 @@ impl AuditAction {
             AuditAction::KbImported => "Imported the knowledge base",
             AuditAction::OutboxRetried => "Retried a failed message",
             AuditAction::MediaExpired => "Removed media past its retention period",
+            AuditAction::CaseIdentityRequested => "Asked to see a reporter's sealed identity",
+            AuditAction::CaseIdentityApproved => "Approved seeing a reporter's identity",
+            AuditAction::CaseIdentityDenied => "Denied seeing a reporter's identity",
+            AuditAction::CaseIdentityViewed => "Viewed a reporter's sealed identity",
         }
     }
 }

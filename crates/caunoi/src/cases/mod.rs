@@ -4,8 +4,11 @@
 //! `caunoi_core::cases`; here are storage ([`store`]), use cases ([`service`]) and the
 //! category cache every request reads.
 
+pub mod handling;
+pub mod http;
 pub mod service;
 pub mod store;
+pub mod worker;
 
 use caunoi_core::cases::Category;
 use std::sync::{Arc, RwLock};
