@@ -329,10 +329,8 @@ impl Config {
         if !valid_contact || push_contact.contains(char::is_whitespace) {
             return Err(ConfigError::PushContact(push_contact));
         }
-        let case_ack_minutes = o
-            .case_ack_minutes
-            .or(file.case_ack_minutes)
-            .unwrap_or(caunoi_core::cases::clock::DEFAULT_ACK_MINUTES);
+        let case_ack_minutes =
+            o.case_ack_minutes.or(file.case_ack_minutes).unwrap_or(caunoi_core::cases::clock::DEFAULT_ACK_MINUTES);
         if !(1..=1440).contains(&case_ack_minutes) {
             return Err(ConfigError::CaseAckMinutes(case_ack_minutes));
         }

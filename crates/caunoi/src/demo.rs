@@ -232,11 +232,8 @@ pub async fn seed_cases(app: &App) -> Result<(), CliError> {
         urgent: false,
         media: Vec::new(),
     };
-    let caller = |name: &str, phone: &str| ReporterDetails {
-        name: Some(name.into()),
-        phone: Some(phone.into()),
-        contact: None,
-    };
+    let caller =
+        |name: &str, phone: &str| ReporterDetails { name: Some(name.into()), phone: Some(phone.into()), contact: None };
     let cases = [
         case(
             ward,
@@ -277,9 +274,15 @@ pub async fn seed_cases(app: &App) -> Result<(), CliError> {
             name: "Công an phường Bãi Cháy".into(),
             depth: 2,
         };
-        crate::cases::handling::forward_in(app, &tip, &target, "Địa bàn thuộc phường Bãi Cháy; đề nghị xác minh.", None)
-            .await
-            .map_err(|e| CliError::Message(format!("demo case: {e}")))?;
+        crate::cases::handling::forward_in(
+            app,
+            &tip,
+            &target,
+            "Địa bàn thuộc phường Bãi Cháy; đề nghị xác minh.",
+            None,
+        )
+        .await
+        .map_err(|e| CliError::Message(format!("demo case: {e}")))?;
     }
     Ok(())
 }

@@ -166,7 +166,11 @@ async fn the_sealed_identity_is_shown_only_to_the_requester_after_a_leaders_appr
     assert_eq!(status, 422, "a reason of at least 10 characters");
     assert!(body.contains("ít nhất 10 ký tự"));
     let (status, _) = t
-        .post(&officer, &format!("/cases/{id}/identity/request"), &[("reason", "Cần gọi lại người báo để xác minh địa điểm")])
+        .post(
+            &officer,
+            &format!("/cases/{id}/identity/request"),
+            &[("reason", "Cần gọi lại người báo để xác minh địa điểm")],
+        )
         .await;
     assert_eq!(status, 303);
     let request: i64 = {
@@ -235,7 +239,11 @@ async fn status_moves_follow_the_rules_and_a_refused_move_changes_nothing() {
     assert!(body.contains("Cần ghi kết quả xử lý"));
     assert_eq!(state(&t, id).await.1, "acknowledged");
     let (status, _) = t
-        .post(&c, &format!("/cases/{id}/status"), &[("status", "resolved"), ("outcome", "Đã thu hồi tài sản, trả lại người bị hại.")])
+        .post(
+            &c,
+            &format!("/cases/{id}/status"),
+            &[("status", "resolved"), ("outcome", "Đã thu hồi tài sản, trả lại người bị hại.")],
+        )
         .await;
     assert_eq!(status, 303);
     assert_eq!(state(&t, id).await.1, "resolved");
@@ -267,7 +275,11 @@ async fn a_forwarded_case_keeps_its_legal_clock_and_returns_when_nobody_acknowle
     assert_eq!(status, 422, "a reason is required");
     assert_eq!(state(&t, id).await, before);
     let (status, _) = t
-        .post(&c, &format!("/cases/{id}/forward"), &[("unit", OTHER_WARD), ("reason", "Địa điểm thuộc phường Hồng Gai")])
+        .post(
+            &c,
+            &format!("/cases/{id}/forward"),
+            &[("unit", OTHER_WARD), ("reason", "Địa điểm thuộc phường Hồng Gai")],
+        )
         .await;
     assert_eq!(status, 303);
     let forwarded = state(&t, id).await;
@@ -302,8 +314,9 @@ async fn an_acknowledged_forward_stays_with_the_receiving_unit() {
     let (id, _) = make(&t, WARD, "violence", ReporterMode::Open).await;
     let other = unit_id(&t, OTHER_WARD).await;
     let c = t.login(OFFICER).await;
-    let (status, _) =
-        t.post(&c, &format!("/cases/{id}/forward"), &[("unit", OTHER_WARD), ("reason", "Thuộc địa bàn Hồng Gai")]).await;
+    let (status, _) = t
+        .post(&c, &format!("/cases/{id}/forward"), &[("unit", OTHER_WARD), ("reason", "Thuộc địa bàn Hồng Gai")])
+        .await;
     assert_eq!(status, 303);
     let receiver = t.login(OTHER).await;
     let (status, _) = t.post(&receiver, &format!("/cases/{id}/acknowledge"), &[]).await;
@@ -401,12 +414,14 @@ async fn a_reply_to_a_case_made_from_a_web_chat_reaches_that_chat() {
     let (_, case_page) = t.get(&officer, &format!("/cases/{id}")).await;
     assert!(case_page.contains(&format!("/inbox/{conv}")), "the case links to its conversation");
 
-    let (status, _) =
-        t.post(&officer, &format!("/cases/{id}/reply"), &[("text", "Công an phường đang xác minh, sẽ liên hệ lại.")]).await;
+    let (status, _) = t
+        .post(&officer, &format!("/cases/{id}/reply"), &[("text", "Công an phường đang xác minh, sẽ liên hệ lại.")])
+        .await;
     assert_eq!(status, 303);
-    let first_reply: Option<i64> = db_read!(db, pool => sqlx::query_scalar("SELECT first_reply_at FROM cases WHERE id = $1")
+    let first_reply: Option<i64> =
+        db_read!(db, pool => sqlx::query_scalar("SELECT first_reply_at FROM cases WHERE id = $1")
         .bind(id).fetch_one(pool).await)
-    .unwrap();
+        .unwrap();
     assert!(first_reply.is_some(), "the first reply is noted");
     let message = chat_message(&t, &citizen, |v| {
         v.get("text").and_then(Value::as_str).is_some_and(|s| s.contains("đang xác minh, sẽ liên hệ lại"))
@@ -432,7 +447,8 @@ async fn an_officer_enters_a_phone_in_and_reads_out_its_code() {
         db_read!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM cases").fetch_one(pool).await).unwrap()
     };
     let before = count().await;
-    let bad = [("unit", WARD), ("category", "noise"), ("description", ""), ("mode", "open"), ("lat", "abc"), ("lon", "1")];
+    let bad =
+        [("unit", WARD), ("category", "noise"), ("description", ""), ("mode", "open"), ("lat", "abc"), ("lon", "1")];
     let (status, body) = t.post(&c, "/cases/new", &bad).await;
     assert_eq!(status, 422);
     assert!(body.contains("Tọa độ không hợp lệ"));
@@ -496,9 +512,12 @@ async fn a_merged_duplicates_reporter_hears_the_primarys_updates() {
     let (status, _) = t.post(&c, &format!("/cases/{dup}/merge"), &[("primary", code.to_lowercase().as_str())]).await;
     assert_eq!(status, 303);
     assert_eq!(state(&t, dup).await.1, "duplicate");
-    let (status, _) = t.post(&c, &format!("/cases/{primary}/reply"), &[("text", "Lực lượng chữa cháy đã có mặt.")]).await;
+    let (status, _) =
+        t.post(&c, &format!("/cases/{primary}/reply"), &[("text", "Lực lượng chữa cháy đã có mặt.")]).await;
     assert_eq!(status, 303);
-    assert!(events(&t, dup).await.iter().any(|(k, text)| k == "message_out" && text == "Lực lượng chữa cháy đã có mặt."));
+    assert!(
+        events(&t, dup).await.iter().any(|(k, text)| k == "message_out" && text == "Lực lượng chữa cháy đã có mặt.")
+    );
 }
 
 #[tokio::test]
@@ -517,10 +536,50 @@ async fn the_board_lists_urgent_first_with_tabs_and_filters() {
     assert!(board.contains("Ẩn danh"));
     let (_, fires) = t.get(&c, "/cases?view=all&category=fire").await;
     assert!(fires.contains(&fire_code) && !fires.contains(&calm_code));
-    let (status, _) = t.post(&c, &format!("/cases/{calm}/status"), &[("status", "unfounded"), ("outcome", "Không có tiếng ồn khi kiểm tra")]).await;
+    let (status, _) = t
+        .post(
+            &c,
+            &format!("/cases/{calm}/status"),
+            &[("status", "unfounded"), ("outcome", "Không có tiếng ồn khi kiểm tra")],
+        )
+        .await;
     assert_eq!(status, 303);
     let (_, closed) = t.get(&c, "/cases?view=closed").await;
     assert!(closed.contains(&calm_code));
     let (_, open) = t.get(&c, "/cases?view=open&page=abc").await;
     assert!(!open.contains(&calm_code));
+}
+
+/// The part of a page people read, with what varies between runs replaced.
+fn main_of(html: &str) -> String {
+    let start = html.find("<main>").unwrap_or(0);
+    let end = html.find("</main>").map(|i| i + "</main>".len()).unwrap_or(html.len());
+    html[start..end].to_string()
+}
+
+fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s.add_filter(r"\b\d{2}/\d{2}/\d{4} \d{2}:\d{2}\b", "[datetime]");
+    s.add_filter(r"TB-[0-9A-Z]{4}-[0-9A-Z]{4}", "[code]");
+    s.add_filter(r"/(cases|inbox)/\d+", "/$1/[id]");
+    s.add_filter(r#"data-id="\d+""#, r#"data-id="[id]""#);
+    s.add_filter(r"còn \d+ (phút|giờ|ngày)", "còn [n] $1");
+    s
+}
+
+#[tokio::test]
+async fn snapshot_of_the_board_and_a_case_page() {
+    let t = TestApp::spawn().await;
+    let (id, _) = make(&t, WARD, "theft", ReporterMode::Sealed).await;
+    let c = t.login(OFFICER).await;
+    let (status, board) = t.get(&c, "/cases").await;
+    assert_eq!(status, 200);
+    let (status, page) = t.get(&c, &format!("/cases/{id}")).await;
+    assert_eq!(status, 200);
+    snapshot_settings().bind(|| {
+        insta::assert_snapshot!("cases_board", main_of(&board));
+        insta::assert_snapshot!("cases_case_page", main_of(&page));
+    });
 }

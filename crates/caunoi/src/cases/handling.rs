@@ -81,7 +81,13 @@ pub enum Delivery {
 /// case came from a conversation, the text sent into that chat (queued in the outbox in the
 /// same transaction; a closed Zalo window keeps it on the thread only). The reporters of cases
 /// merged into this one are told too. `key` makes the queued messages idempotent.
-pub async fn tell_reporter(tx: &mut Tx, app: &App, case: &CaseView, text: &str, key: &str) -> Result<Delivery, StoreError> {
+pub async fn tell_reporter(
+    tx: &mut Tx,
+    app: &App,
+    case: &CaseView,
+    text: &str,
+    key: &str,
+) -> Result<Delivery, StoreError> {
     tell_reporter_as(tx, app, case, None, text, key).await
 }
 
@@ -95,7 +101,8 @@ pub async fn tell_reporter_as(
     key: &str,
 ) -> Result<Delivery, StoreError> {
     let now = app.clock.now_micros();
-    let delivery = tell_one(tx, app, case.id, &case.code, case.unit, case.conversation, officer, text, key, now).await?;
+    let delivery =
+        tell_one(tx, app, case.id, &case.code, case.unit, case.conversation, officer, text, key, now).await?;
     for dup in store::duplicates_of(&app.db, case.id).await? {
         let code = CaseCode::from_stored(dup.code.clone());
         let conversation = dup.conversation_id.map(ConversationId);
@@ -117,7 +124,8 @@ async fn tell_one(
     key: &str,
     now: i64,
 ) -> Result<Delivery, StoreError> {
-    let event = NewEventRow { kind: EventKind::MessageOut.as_str(), officer, unit: Some(unit), text, ..Default::default() };
+    let event =
+        NewEventRow { kind: EventKind::MessageOut.as_str(), officer, unit: Some(unit), text, ..Default::default() };
     let event_id = store::insert_event(tx, case, now, &event).await?;
     let Some(conversation) = conversation else { return Ok(Delivery::Recorded) };
     let Some(view) = crate::conversations::service::view_any(&app.db, conversation.0).await? else {
@@ -126,11 +134,10 @@ async fn tell_one(
     if crate::inbox::service::window_info(&view, now) == crate::inbox::service::WindowInfo::Closed {
         return Ok(Delivery::WindowClosed);
     }
-    let notice = caunoi_core::bot::BotReply {
-        text: format!("Tin báo {code}: {text}"),
-        buttons: Vec::new(),
-        feedback_for: None,
-    };
+    let notice =
+        caunoi_core::bot::BotReply {
+            text: format!("Tin báo {code}: {text}"), buttons: Vec::new(), feedback_for: None
+        };
     let key = format!("case{}-{key}-{event_id}", case.0);
     crate::conversations::service::notify_citizen(tx, &view, &notice, &key, now).await?;
     Ok(Delivery::Sent)
@@ -164,11 +171,7 @@ pub async fn open(app: &App, scope: &Scope, id: i64) -> Result<CaseView, Service
 pub async fn acknowledge(app: &App, scope: &Scope, id: i64) -> Result<Delivery, ServiceError> {
     let case = service::get(app, scope, id).await?;
     if case.status != Status::New {
-        return Err(refused(
-            "action",
-            "Tin báo này đã được nhận xử lý.",
-            "This report has already been acknowledged.",
-        ));
+        return Err(refused("action", "Tin báo này đã được nhận xử lý.", "This report has already been acknowledged."));
     }
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
@@ -285,7 +288,8 @@ pub async fn reply(app: &App, scope: &Scope, id: i64, text: &str) -> Result<Deli
     if !store::guard(&mut tx, case.id, case.unit, case.status.as_str(), now).await? {
         return Err(stale());
     }
-    let delivery = tell_reporter_as(&mut tx, app, &case, Some(scope.officer_id), &text, &format!("reply-{now}")).await?;
+    let delivery =
+        tell_reporter_as(&mut tx, app, &case, Some(scope.officer_id), &text, &format!("reply-{now}")).await?;
     store::mark_first_reply(&mut tx, case.id, now).await?;
     tx.commit().await?;
     wake(app);
@@ -329,13 +333,7 @@ pub async fn assign(app: &App, scope: &Scope, id: i64, officer: &str) -> Result<
 
 /// Reads a date (`2026-12-31`, or `31/12/2026`) as the end of that day in Vietnam.
 pub fn parse_deadline_date(raw: &str) -> Result<i64, InvalidInput> {
-    let bad = || {
-        InvalidInput::new(
-            "until",
-            "Ngày không hợp lệ (ví dụ 31/12/2026).",
-            "Invalid date (e.g. 2026-12-31).",
-        )
-    };
+    let bad = || InvalidInput::new("until", "Ngày không hợp lệ (ví dụ 31/12/2026).", "Invalid date (e.g. 2026-12-31).");
     let raw = raw.trim();
     let date: jiff::civil::Date = match raw.parse() {
         Ok(d) => d,
@@ -437,7 +435,11 @@ pub async fn merge(app: &App, scope: &Scope, id: i64, primary: &str) -> Result<C
     let found = service::by_code(app, &code).await?.ok_or_else(not_found)?;
     let primary = service::get(app, scope, found.id.0).await.map_err(|_| not_found())?;
     if primary.id == case.id {
-        return Err(refused("primary", "Không thể gộp tin báo vào chính nó.", "A report cannot be merged into itself."));
+        return Err(refused(
+            "primary",
+            "Không thể gộp tin báo vào chính nó.",
+            "A report cannot be merged into itself.",
+        ));
     }
     if !case.status.is_open() || !primary.status.is_open() || primary.duplicate_of.is_some() {
         return Err(refused(
@@ -476,8 +478,19 @@ pub async fn merge(app: &App, scope: &Scope, id: i64, primary: &str) -> Result<C
     // Told before the merge is visible to `tell_reporter` (the duplicate is not yet among the
     // primary's duplicates in this read), so once.
     let text = Status::Duplicate.citizen_vi(&primary.unit_name);
-    tell_one(&mut tx, app, case.id, &case.code, case.unit, case.conversation, None, &text, &format!("merge-{now}"), now)
-        .await?;
+    tell_one(
+        &mut tx,
+        app,
+        case.id,
+        &case.code,
+        case.unit,
+        case.conversation,
+        None,
+        &text,
+        &format!("merge-{now}"),
+        now,
+    )
+    .await?;
     tx.commit().await?;
     wake(app);
     Ok(primary.id)
@@ -680,12 +693,8 @@ pub async fn view_identity(app: &App, scope: &Scope, id: i64) -> Result<Reporter
         return Err(Forbidden { action: Action::ApproveIdentity }.into());
     };
     let sealed = store::sealed_identity(&app.db, case.id).await?.ok_or(ServiceError::NotFound)?;
-    let details: ReporterDetails = app
-        .secrets
-        .decrypt(&sealed)
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .ok_or_else(|| {
+    let details: ReporterDetails =
+        app.secrets.decrypt(&sealed).ok().and_then(|bytes| serde_json::from_slice(&bytes).ok()).ok_or_else(|| {
             tracing::error!(case = case.id.0, "a sealed identity could not be decrypted");
             ServiceError::NotFound
         })?;

@@ -138,15 +138,21 @@ fn done_notice(t: &T, done: Option<&str>, delivery: Option<&str>) -> String {
     let (vi, en) = match done {
         Some("ack") => ("Đơn vị đã nhận xử lý tin báo.", "The unit has taken the report."),
         Some("status") => ("Đã đổi trạng thái.", "Status changed."),
-        Some("note") => ("Đã thêm ghi chú nội bộ (người báo không thấy).", "Internal note added (not shown to the reporter)."),
+        Some("note") => {
+            ("Đã thêm ghi chú nội bộ (người báo không thấy).", "Internal note added (not shown to the reporter).")
+        }
         Some("reply") => ("Đã gửi trả lời người báo.", "Reply sent to the reporter."),
         Some("assign") => ("Đã giao cán bộ.", "Assigned."),
         Some("extend") => ("Đã gia hạn thời hạn giải quyết.", "Deadline extended."),
         Some("suspend") => ("Đã tạm đình chỉ; thời hạn ngừng tính.", "Suspended; the deadline clock stopped."),
         Some("resume") => ("Đã tiếp tục giải quyết; thời hạn tính tiếp.", "Resumed; the deadline clock runs again."),
         Some("merge") => ("Đã gộp vào tin báo chính.", "Merged into the primary report."),
-        Some("forward") => ("Đã chuyển tin báo; đơn vị nhận cần xác nhận.", "Forwarded; the receiving unit must acknowledge."),
-        Some("requested") => ("Đã gửi đề nghị xem danh tính; chờ lãnh đạo đơn vị duyệt.", "Request sent; waiting for the unit's leader."),
+        Some("forward") => {
+            ("Đã chuyển tin báo; đơn vị nhận cần xác nhận.", "Forwarded; the receiving unit must acknowledge.")
+        }
+        Some("requested") => {
+            ("Đã gửi đề nghị xem danh tính; chờ lãnh đạo đơn vị duyệt.", "Request sent; waiting for the unit's leader.")
+        }
         Some("decided") => ("Đã ghi quyết định.", "Decision recorded."),
         _ => return String::new(),
     };
@@ -219,13 +225,9 @@ async fn suggestions(app: &App, me: &CurrentOfficer, case: &CaseView) -> Result<
         return Ok(Vec::new());
     }
     let window = duplicates::window_micros(case.urgent);
-    let rows = store::nearby_candidates(
-        &app.db,
-        &case.category.key,
-        case.received_at - window,
-        case.received_at + window,
-    )
-    .await?;
+    let rows =
+        store::nearby_candidates(&app.db, &case.category.key, case.received_at - window, case.received_at + window)
+            .await?;
     let this = Candidate {
         id: case.id,
         category: &case.category.key,
@@ -335,7 +337,11 @@ pub(super) async fn case_view(app: &App, me: &CurrentOfficer, id: i64, shown: Sh
     let officers = crate::staff::service::colleagues_for_unit(app, case.unit_path.as_str())
         .await?
         .into_iter()
-        .map(|o| Opt { selected: Some(o.id) == case.assignee.map(|a| a.0), value: o.id.to_string(), label: o.display_name })
+        .map(|o| Opt {
+            selected: Some(o.id) == case.assignee.map(|a| a.0),
+            value: o.id.to_string(),
+            label: o.display_name,
+        })
         .collect();
     let units = handling::forward_targets(app, &case)
         .await?
@@ -426,7 +432,9 @@ pub(super) async fn case_view(app: &App, me: &CurrentOfficer, id: i64, shown: Sh
         address: case.address.clone().unwrap_or_default(),
         map_url: case
             .point
-            .map(|(lat, lon)| format!("https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=17/{lat:.6}/{lon:.6}"))
+            .map(|(lat, lon)| {
+                format!("https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=17/{lat:.6}/{lon:.6}")
+            })
             .unwrap_or_default(),
         point_text: case.point.map(|(lat, lon)| format!("{lat:.5}, {lon:.5}")).unwrap_or_default(),
         place_unknown: case.place_unknown,

@@ -55,7 +55,11 @@ pub(super) async fn decide(
     after(&app, &me, id, r, "decided", |_| None, Vec::new()).await
 }
 
-pub(super) async fn view(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i64>) -> Result<Response, WebError> {
+pub(super) async fn view(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<i64>,
+) -> Result<Response, WebError> {
     let details = handling::view_identity(&app, &me.scope, id).await?;
     let notice = T::new(me.lang)
         .tr(

@@ -216,7 +216,11 @@ async fn parse(app: &App, me: &CurrentOfficer, f: &NewForm) -> Result<NewCase, S
     let point = errs.take(GeoPoint::parse_pair(&f.lat, &f.lon)).flatten();
     let mode = ReporterMode::parse(&f.mode);
     if mode.is_none() {
-        errs.push(InvalidInput::new("mode", "Vui lòng chọn cách người báo được biết.", "Please choose the reporter mode."));
+        errs.push(InvalidInput::new(
+            "mode",
+            "Vui lòng chọn cách người báo được biết.",
+            "Please choose the reporter mode.",
+        ));
     }
     let phone = match clean(&f.phone) {
         Some(p) => errs.take(caunoi_core::phone::PhoneNumber::parse("phone", &p).map(|p| p.as_str().to_string())),
