@@ -30,10 +30,16 @@ pub enum AuditAction {
     /// An Open311 API key was issued to a unit (the key itself is never recorded).
     Open311KeyCreated,
     Open311KeyRevoked,
+    /// An officer asked to see a case's sealed reporter identity (target: the case code).
+    CaseIdentityRequested,
+    CaseIdentityApproved,
+    CaseIdentityDenied,
+    /// The sealed identity was decrypted and shown to the approved requester.
+    CaseIdentityViewed,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 21] = [
+    pub const ALL: [AuditAction; 25] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -55,6 +61,10 @@ impl AuditAction {
         AuditAction::MediaExpired,
         AuditAction::Open311KeyCreated,
         AuditAction::Open311KeyRevoked,
+        AuditAction::CaseIdentityRequested,
+        AuditAction::CaseIdentityApproved,
+        AuditAction::CaseIdentityDenied,
+        AuditAction::CaseIdentityViewed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -80,6 +90,10 @@ impl AuditAction {
             AuditAction::MediaExpired => "media_expired",
             AuditAction::Open311KeyCreated => "open311_key_created",
             AuditAction::Open311KeyRevoked => "open311_key_revoked",
+            AuditAction::CaseIdentityRequested => "case_identity_requested",
+            AuditAction::CaseIdentityApproved => "case_identity_approved",
+            AuditAction::CaseIdentityDenied => "case_identity_denied",
+            AuditAction::CaseIdentityViewed => "case_identity_viewed",
         }
     }
 
@@ -110,6 +124,10 @@ impl AuditAction {
             AuditAction::MediaExpired => "Xoá ảnh/video hết thời hạn lưu trữ",
             AuditAction::Open311KeyCreated => "Cấp khóa API Open311",
             AuditAction::Open311KeyRevoked => "Thu hồi khóa API Open311",
+            AuditAction::CaseIdentityRequested => "Đề nghị xem danh tính người báo tin",
+            AuditAction::CaseIdentityApproved => "Duyệt xem danh tính người báo tin",
+            AuditAction::CaseIdentityDenied => "Từ chối xem danh tính người báo tin",
+            AuditAction::CaseIdentityViewed => "Xem danh tính người báo tin",
         }
     }
 
@@ -136,6 +154,10 @@ impl AuditAction {
             AuditAction::MediaExpired => "Removed media past its retention period",
             AuditAction::Open311KeyCreated => "Issued an Open311 API key",
             AuditAction::Open311KeyRevoked => "Revoked an Open311 API key",
+            AuditAction::CaseIdentityRequested => "Asked to see a reporter's sealed identity",
+            AuditAction::CaseIdentityApproved => "Approved seeing a reporter's identity",
+            AuditAction::CaseIdentityDenied => "Denied seeing a reporter's identity",
+            AuditAction::CaseIdentityViewed => "Viewed a reporter's sealed identity",
         }
     }
 }

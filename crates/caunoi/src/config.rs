@@ -37,6 +37,7 @@ pub struct FileConfig {
     pub media_retention_days: Option<String>,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<Switch>,
+    pub case_ack_minutes: Option<u32>,
 }
 
 /// An on/off setting as the file may write it: `true`/`false`, `"on"`/`"off"`, `"yes"`/`"no"`,
@@ -105,6 +106,7 @@ pub struct Overrides {
     pub media_retention_days: Option<String>,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<bool>,
+    pub case_ack_minutes: Option<u32>,
 }
 
 /// Bytes the web chat accepts in uploads over a window, per chat session and per client
@@ -165,6 +167,9 @@ pub struct Config {
     /// Tests only: lets Web Push send to a push service on the loopback address over plain
     /// HTTP. Off in production, where endpoints must be https to public hosts.
     pub push_test_endpoints: bool,
+    /// Minutes a unit has to acknowledge a case forwarded to it before the case goes back to
+    /// the sender (default `caunoi_core::cases::clock::DEFAULT_ACK_MINUTES`).
+    pub case_ack_minutes: u32,
 }
 
 /// Zalo's documented limit is per App, 4,000 requests a minute; one OA per App is the usual
@@ -194,6 +199,8 @@ pub enum ConfigError {
     Media { key: &'static str, reason: String },
     #[error("push_contact {0:?} is not valid: use mailto:someone@example.vn or an https:// address")]
     PushContact(String),
+    #[error("case_ack_minutes {0} is not valid: give minutes from 1 to 1440")]
+    CaseAckMinutes(u32),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
     #[error("the data directory {0} does not exist: give the --data-dir of an existing caunoi installation")]
@@ -322,6 +329,11 @@ impl Config {
         if !valid_contact || push_contact.contains(char::is_whitespace) {
             return Err(ConfigError::PushContact(push_contact));
         }
+        let case_ack_minutes =
+            o.case_ack_minutes.or(file.case_ack_minutes).unwrap_or(caunoi_core::cases::clock::DEFAULT_ACK_MINUTES);
+        if !(1..=1440).contains(&case_ack_minutes) {
+            return Err(ConfigError::CaseAckMinutes(case_ack_minutes));
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -345,6 +357,7 @@ impl Config {
             media_retention_days,
             push_contact,
             push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints.map(|s| s.0)).unwrap_or(false),
+            case_ack_minutes,
         })
     }
 

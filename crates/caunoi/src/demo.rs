@@ -216,6 +216,7 @@ pub async fn seed(app: &App) -> Result<(), CliError> {
         };
         create_officer(app, None, &input).await?;
     }
+    seed_cases(app).await?;
     ensure_open311_key(app).await?;
     Ok(())
 }
@@ -238,6 +239,96 @@ pub async fn ensure_open311_key(app: &App) -> Result<(), CliError> {
         return Ok(());
     };
     crate::cases::open311::ensure_key_for_setup(app, unit, &open311_key(app), "Demo (caunoi demo)").await?;
+    Ok(())
+}
+
+/// A few reported cases so the board is not empty: an urgent fire and a noise complaint at the
+/// Bãi Cháy ward, and a sealed drugs tip taken at the province and forwarded to the ward
+/// (waiting for its acknowledgement).
+pub async fn seed_cases(app: &App) -> Result<(), CliError> {
+    use crate::cases::service::{NewCase, ReporterDetails, create};
+    use caunoi_core::cases::{Channel, ReporterMode};
+    let unit = |code: &'static str| async move {
+        crate::units::service::locate(&app.db, code)
+            .await?
+            .map(|(id, _)| id)
+            .ok_or_else(|| CliError::Message(format!("demo unit {code} is missing")))
+    };
+    let (ward, province) = (unit("qn-bai-chay").await?, unit("quang-ninh").await?);
+    let case = |received_by, category: &str, description: &str, point, address: &str, mode, reporter| NewCase {
+        // The noise category asks for the source of the noise.
+        attributes: if category == "noise" {
+            [("source".to_string(), "karaoke".to_string())].into_iter().collect()
+        } else {
+            Default::default()
+        },
+        channel: Channel::Officer,
+        received_by,
+        category: category.into(),
+        description: description.into(),
+        point,
+        address: Some(address.into()),
+        place_unknown: false,
+        occurred: Some("vừa xảy ra".into()),
+        mode,
+        reporter,
+        conversation: None,
+        entered_by: None,
+        urgent: false,
+        media: Vec::new(),
+    };
+    let caller =
+        |name: &str, phone: &str| ReporterDetails { name: Some(name.into()), phone: Some(phone.into()), contact: None };
+    let cases = [
+        case(
+            ward,
+            "fire",
+            "Cháy quán ăn ven đường, khói đen bốc cao, có người mắc kẹt trên tầng 2.",
+            Some((20.9583, 107.0441)),
+            "Đường Hạ Long, tổ 5, khu 2, phường Bãi Cháy",
+            ReporterMode::Open,
+            caller("Trần Văn Bình", "+84912000111"),
+        ),
+        case(
+            ward,
+            "noise",
+            "Quán karaoke hát to sau 23 giờ đêm nhiều ngày liền, ảnh hưởng người già và trẻ nhỏ.",
+            Some((20.9611, 107.0398)),
+            "Khu 4, phường Bãi Cháy",
+            ReporterMode::Open,
+            caller("Lê Thị Hoa", "+84983000222"),
+        ),
+        case(
+            province,
+            "drugs",
+            "Một nhóm thanh niên thường tụ tập sử dụng ma túy trong căn nhà bỏ hoang cuối ngõ, tối nào cũng có người lạ ra vào.",
+            Some((20.9595, 107.0460)),
+            "Ngõ 12, khu 3, phường Bãi Cháy",
+            ReporterMode::Sealed,
+            caller("Người báo tin (bảo mật)", "+84904000333"),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for c in cases {
+        ids.push(create(app, c).await.map_err(|e| CliError::Message(format!("demo case: {e}")))?.id);
+    }
+    if let Some(tip) = crate::cases::service::get_unscoped(app, ids[2]).await? {
+        let target = crate::cases::handling::ForwardTarget {
+            id: ward,
+            code: "qn-bai-chay".into(),
+            name: "Công an phường Bãi Cháy".into(),
+            depth: 2,
+        };
+        crate::cases::handling::forward_in(
+            app,
+            &tip,
+            &target,
+            "Địa bàn thuộc phường Bãi Cháy; đề nghị xác minh.",
+            None,
+        )
+        .await
+        .map_err(|e| CliError::Message(format!("demo case: {e}")))?;
+    }
     Ok(())
 }
 

@@ -92,6 +92,26 @@ const ROUTES: &[(&str, &str)] = &[
     // Dead letters: listed and retried only within the officer's units (tests/officer_media.rs).
     ("GET", "/outbox/dead"),
     ("POST", "/outbox/dead/{id}/retry"),
+    // Reported cases: every route reads the case within the officer's scope, 404 outside it
+    // (tests/cases_console.rs).
+    ("GET", "/cases"),
+    ("GET", "/cases/new"),
+    ("POST", "/cases/new"),
+    ("GET", "/cases/{id}"),
+    ("GET", "/cases/{id}/media/{media}"),
+    ("POST", "/cases/{id}/acknowledge"),
+    ("POST", "/cases/{id}/status"),
+    ("POST", "/cases/{id}/note"),
+    ("POST", "/cases/{id}/reply"),
+    ("POST", "/cases/{id}/assign"),
+    ("POST", "/cases/{id}/extend"),
+    ("POST", "/cases/{id}/suspend"),
+    ("POST", "/cases/{id}/resume"),
+    ("POST", "/cases/{id}/merge"),
+    ("POST", "/cases/{id}/forward"),
+    ("POST", "/cases/{id}/identity/request"),
+    ("POST", "/cases/{id}/identity/decide"),
+    ("POST", "/cases/{id}/identity/view"),
 ];
 
 #[test]
@@ -110,6 +130,7 @@ fn every_console_route_is_covered() {
         include_str!("../src/inbox/http/mod.rs"),
         include_str!("../src/channels/webchat/http.rs"),
         include_str!("../src/outbox/http.rs"),
+        include_str!("../src/cases/http/mod.rs"),
     );
     let mut found: Vec<&str> = src.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
     found.sort();

@@ -5,6 +5,8 @@
 //! category cache every request reads.
 
 pub mod bench;
+pub mod handling;
+pub mod http;
 pub mod open311;
 pub mod open311_console;
 pub mod open311_http;
@@ -14,6 +16,7 @@ pub mod public_http;
 pub mod public_store;
 pub mod service;
 pub mod store;
+pub mod worker;
 
 use caunoi_core::cases::Category;
 use std::sync::{Arc, RwLock};

@@ -847,3 +847,207 @@ pub async fn open311_requests(db: &Db, f: &Open311Filter<'_>) -> Result<Vec<Open
         .fetch_all(pool)
         .await)?)
 }
+
+// ----- the console: guards, identity requests, forward targets (cases-console) ----------------
+
+/// Guards a change on the state that was read: the case is still at `unit` in `status`. Stamps
+/// `updated_at` (and, on PostgreSQL, locks the row until the transaction ends), so an action
+/// taken on a page that went stale (the case was forwarded or moved on meanwhile) changes
+/// nothing. `false` when the case moved.
+pub async fn guard(tx: &mut Tx, case: CaseId, unit: UnitId, status: &str, now: i64) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET updated_at = $4 WHERE id = $1 AND unit_id = $2 AND status = $3",
+    )
+    .bind(case.0)
+    .bind(unit.0)
+    .bind(status)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Stores the legal clock's moving parts if they are still what was read (`old_*`); `false`
+/// when another officer moved the clock meanwhile.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_clock_if(
+    tx: &mut Tx,
+    case: CaseId,
+    old_extended_to: Option<i64>,
+    old_suspended_since: Option<i64>,
+    extended_to: Option<i64>,
+    suspended_micros: i64,
+    suspended_since: Option<i64>,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE cases SET legal_extended_to = $2, suspended_micros = $3, suspended_since = $4, updated_at = $5 \
+         WHERE id = $1 AND COALESCE(legal_extended_to, -1) = COALESCE(CAST($6 AS BIGINT), -1) \
+         AND COALESCE(suspended_since, -1) = COALESCE(CAST($7 AS BIGINT), -1)",
+    )
+    .bind(case.0)
+    .bind(extended_to)
+    .bind(suspended_micros)
+    .bind(suspended_since)
+    .bind(now)
+    .bind(old_extended_to)
+    .bind(old_suspended_since)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// When officer `officer` last opened the case (a `viewed` event), if ever.
+pub async fn last_viewed(db: &Db, case: CaseId, officer: OfficerId) -> Result<Option<i64>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT MAX(at) FROM case_events WHERE case_id = $1 AND officer_id = $2 AND kind = 'viewed'",
+    )
+    .bind(case.0)
+    .bind(officer.0)
+    .fetch_one(pool)
+    .await)?)
+}
+
+/// The encrypted identity of a sealed reporter.
+pub async fn sealed_identity(db: &Db, case: CaseId) -> Result<Option<String>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar::<_, Option<String>>(
+        "SELECT sealed_identity FROM cases WHERE id = $1",
+    )
+    .bind(case.0)
+    .fetch_optional(pool)
+    .await)?
+    .flatten())
+}
+
+/// A request to see a sealed reporter's identity, with the names it refers to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct IdentityRequestRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub officer_id: i64,
+    pub officer_name: String,
+    pub reason: String,
+    pub requested_at: i64,
+    pub decided_by_name: Option<String>,
+    pub approved: Option<bool>,
+    pub decision_reason: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+macro_rules! identity_request_select {
+    () => {
+        "SELECT r.id, r.case_id, r.officer_id, o.display_name AS officer_name, r.reason, r.requested_at, \
+         d.display_name AS decided_by_name, r.approved, r.decision_reason, r.decided_at \
+         FROM case_identity_requests r JOIN officers o ON o.id = r.officer_id \
+         LEFT JOIN officers d ON d.id = r.decided_by "
+    };
+}
+
+pub async fn insert_identity_request(
+    tx: &mut Tx,
+    case: CaseId,
+    officer: OfficerId,
+    reason: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    db_conn!(tx, conn => Ok(sqlx::query_scalar(
+        "INSERT INTO case_identity_requests (case_id, officer_id, reason, requested_at) VALUES ($1, $2, $3, $4) \
+         RETURNING id",
+    )
+    .bind(case.0)
+    .bind(officer.0)
+    .bind(reason)
+    .bind(now)
+    .fetch_one(&mut *conn)
+    .await?))
+}
+
+/// The identity requests of a case, oldest first.
+pub async fn identity_requests(db: &Db, case: CaseId) -> Result<Vec<IdentityRequestRow>, StoreError> {
+    const SQL: &str = concat!(identity_request_select!(), "WHERE r.case_id = $1 ORDER BY r.id");
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(case.0).fetch_all(pool).await)?)
+}
+
+/// Decides a pending request of `case`; `false` when it was decided meanwhile or is not the
+/// case's.
+#[allow(clippy::too_many_arguments)]
+pub async fn decide_identity_request(
+    tx: &mut Tx,
+    id: i64,
+    case: CaseId,
+    by: OfficerId,
+    approved: bool,
+    reason: &str,
+    now: i64,
+) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE case_identity_requests SET decided_by = $3, approved = $4, decision_reason = $5, decided_at = $6 \
+         WHERE id = $1 AND case_id = $2 AND approved IS NULL",
+    )
+    .bind(id)
+    .bind(case.0)
+    .bind(by.0)
+    .bind(approved)
+    .bind(reason)
+    .bind(now)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A pending identity request on a case in the officer's scope, for the board of a leader.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PendingIdentityRow {
+    pub id: i64,
+    pub case_id: i64,
+    pub code: String,
+    pub unit_path: String,
+    pub officer_name: String,
+    pub requested_at: i64,
+}
+
+pub async fn pending_identity_requests(db: &Db, officer: OfficerId) -> Result<Vec<PendingIdentityRow>, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT r.id, r.case_id, c.code, u.path AS unit_path, o.display_name AS officer_name, r.requested_at \
+         FROM case_identity_requests r JOIN cases c ON c.id = r.case_id JOIN units u ON u.id = c.unit_id \
+         JOIN officers o ON o.id = r.officer_id WHERE r.approved IS NULL AND ",
+        in_scope!(),
+        " ORDER BY r.id LIMIT 50"
+    );
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(officer.0).fetch_all(pool).await)?)
+}
+
+/// A unit a case may be forwarded to.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UnitChoiceRow {
+    pub id: i64,
+    pub code: String,
+    pub name: String,
+    pub path: String,
+}
+
+/// Every unit under the root `root_path` (the whole tree a case's unit belongs to), by path.
+pub async fn units_under(db: &Db, root_path: &str) -> Result<Vec<UnitChoiceRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT id, code, name, path FROM units WHERE path LIKE $1 || '%' ORDER BY path",
+    )
+    .bind(root_path)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Open cases in the officer's scope that came back after a forward nobody acknowledged and
+/// nobody has taken since: the top of the sender's board.
+pub async fn returned_in_scope(db: &Db, officer: OfficerId) -> Result<Vec<(i64, String, String)>, StoreError> {
+    const SQL: &str = concat!(
+        "SELECT c.id, c.code, u.name FROM cases c JOIN units u ON u.id = c.unit_id \
+         WHERE c.forwarded_from IS NOT NULL AND c.forwarded_at IS NULL AND c.assignee_id IS NULL \
+         AND c.status IN ('new', 'acknowledged', 'verifying') AND ",
+        in_scope!(),
+        " ORDER BY c.updated_at DESC LIMIT 20"
+    );
+    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(officer.0).fetch_all(pool).await)?)
+}

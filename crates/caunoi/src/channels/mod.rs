@@ -102,5 +102,6 @@ pub fn start_workers(app: &App) -> Workers {
         handles.push(tokio::spawn(delivery::run(app.clone(), i)));
     }
     handles.push(tokio::spawn(crate::inbox::alarms::run(app.clone())));
+    handles.push(tokio::spawn(crate::cases::worker::run(app.clone())));
     Workers(handles)
 }

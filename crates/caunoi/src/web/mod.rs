@@ -65,6 +65,8 @@ pub struct Nav {
     pub is_admin: bool,
     /// Admins, leaders and duty officers see the dead letters (`/outbox/dead`).
     pub handles_dead_letters: bool,
+    /// Everyone but analysts works reported cases (`/cases`).
+    pub works_cases: bool,
 }
 
 impl Nav {
@@ -73,6 +75,7 @@ impl Nav {
             display_name: o.display_name.clone(),
             is_admin: o.scope.is_admin_anywhere(),
             handles_dead_letters: o.scope.can_anywhere(caunoi_core::staff::Action::DirectWork),
+            works_cases: o.scope.can_anywhere(caunoi_core::staff::Action::WorkCases),
         })
     }
 }

@@ -154,6 +154,8 @@ pub(super) struct ConversationPage {
     items: Vec<ThreadItem>,
     events: Vec<EventLine>,
     others: Vec<OtherConversation>,
+    /// The reports made from this conversation (the citizen panel).
+    cases: Vec<crate::cases::http::CaseLink>,
     other_status: Vec<&'static str>,
     canned: Vec<CannedChoice>,
     officers: Vec<Opt>,
@@ -259,6 +261,7 @@ pub(super) async fn conversation_view(
         .collect();
     let others = service::other_conversations(app, me.id, &view).await?;
     let other_status = others.iter().map(|o| status_label(&t, o.status)).collect();
+    let cases = crate::cases::http::conversation_cases(app, &t, view.id).await?;
     let page = ConversationPage {
         chrome: me.chrome("inbox", format!("/inbox/{id}")),
         id,
@@ -280,6 +283,7 @@ pub(super) async fn conversation_view(
         items: thread(app, &t, &view).await?,
         events: event_lines(&t, service::timeline(app, &view).await?),
         others,
+        cases,
         other_status,
         canned,
         officers,
