@@ -66,7 +66,9 @@ async fn ensure_tree(app: &App, wards: u32) -> Result<(), CliError> {
     let text = serde_json::Value::Array(rows).to_string();
     let parsed = crate::units::import::parse_json(&text).map_err(|p| CliError::Message(format!("{p:?}")))?;
     crate::units::service::import(app, parsed, "bench").await.map_err(|e| CliError::Message(format!("{e:?}")))?;
-    for (username, role, unit) in [("bench.leader", "leader", PROVINCE.to_string()), ("bench.ward", "officer", ward_code(0))] {
+    for (username, role, unit) in
+        [("bench.leader", "leader", PROVINCE.to_string()), ("bench.ward", "officer", ward_code(0))]
+    {
         let input = crate::staff::service::NewOfficerInput {
             username: username.into(),
             display_name: "Cán bộ thử nghiệm".into(),
@@ -80,7 +82,8 @@ async fn ensure_tree(app: &App, wards: u32) -> Result<(), CliError> {
 }
 
 async fn count_cases(app: &App) -> Result<u64, StoreError> {
-    let n: i64 = crate::db_read!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await)?;
+    let n: i64 =
+        crate::db_read!(&app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await)?;
     Ok(n.max(0) as u64)
 }
 
@@ -166,8 +169,12 @@ pub async fn run_board_bench(a: BoardBenchArgs) -> Result<(), CliError> {
     fill(&app, a.cases, a.wards).await?;
     app.db.checkpoint().await.ok();
     let total = count_cases(&app).await?;
-    let leader = crate::staff::service::scope_of(&app, "bench.leader").await?.ok_or_else(|| CliError::Message("no bench leader".into()))?;
-    let ward = crate::staff::service::scope_of(&app, "bench.ward").await?.ok_or_else(|| CliError::Message("no bench officer".into()))?;
+    let leader = crate::staff::service::scope_of(&app, "bench.leader")
+        .await?
+        .ok_or_else(|| CliError::Message("no bench leader".into()))?;
+    let ward = crate::staff::service::scope_of(&app, "bench.ward")
+        .await?
+        .ok_or_else(|| CliError::Message("no bench officer".into()))?;
     println!(
         "Board of a province with {} wards, {total} cases on {:?} ({} openings per view):",
         a.wards,

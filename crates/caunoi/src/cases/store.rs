@@ -374,7 +374,10 @@ fn board_statements(view: &str) -> (&'static str, &'static str) {
         ),
         "closed" => board_sql!("c.status NOT IN ('new', 'acknowledged', 'verifying')", "c.received_at DESC, c.id DESC"),
         "all" => board_sql!("1 = 1", "c.received_at DESC, c.id DESC"),
-        _ => board_sql!("c.status IN ('new', 'acknowledged', 'verifying')", "c.urgent DESC, c.received_at DESC, c.id DESC"),
+        _ => board_sql!(
+            "c.status IN ('new', 'acknowledged', 'verifying')",
+            "c.urgent DESC, c.received_at DESC, c.id DESC"
+        ),
     }
 }
 
