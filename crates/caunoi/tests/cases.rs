@@ -15,13 +15,23 @@ async fn unit(t: &TestApp, code: &str) -> UnitId {
 }
 
 fn report(unit: UnitId, category: &str, mode: ReporterMode) -> NewCase {
+    report_at(unit, category, mode, "Số 12 đường Hạ Long, phường Bãi Cháy")
+}
+
+/// The case count (the demo seeds a few).
+async fn count(t: &TestApp) -> i64 {
+    caunoi::db_read!(&t.app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await)
+        .expect("count")
+}
+
+fn report_at(unit: UnitId, category: &str, mode: ReporterMode, address: &str) -> NewCase {
     NewCase {
         channel: Channel::WebForm,
         received_by: unit,
         category: category.into(),
         description: "Tối nào cũng có nhóm thanh niên hát karaoke đến 1 giờ sáng.".into(),
         point: None,
-        address: Some("Số 12 đường Hạ Long, phường Bãi Cháy".into()),
+        address: Some(address.into()),
         place_unknown: false,
         occurred: Some("Tối qua".into()),
         attributes: BTreeMap::from([("source".to_string(), "karaoke".to_string())]),
@@ -117,6 +127,7 @@ async fn a_case_starts_its_timeline_and_legal_clock() {
 async fn bad_reports_are_refused_with_every_reason_and_nothing_is_stored() {
     let t = TestApp::spawn().await;
     let ward = unit(&t, "qn-bai-chay").await;
+    let before = count(&t).await;
     let mut bad = report(ward, "no-such-category", ReporterMode::Open);
     bad.description = "   ".into();
     bad.point = Some((48.85, 2.35));
@@ -137,10 +148,12 @@ async fn bad_reports_are_refused_with_every_reason_and_nothing_is_stored() {
     let mut sealed_nobody = report(ward, "drugs", ReporterMode::Sealed);
     sealed_nobody.reporter = ReporterDetails::default();
     assert!(service::create(&t.app, sealed_nobody).await.is_err(), "a sealed identity needs someone to seal");
-    let n: i64 =
-        caunoi::db_read!(&t.app.db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM cases").fetch_one(pool).await)
-            .expect("count");
-    assert_eq!(n, 0);
+    assert_eq!(count(&t).await, before);
+}
+
+/// The count of a board view for `scope`.
+async fn board_count(t: &TestApp, scope: &caunoi_core::staff::Scope, view: &str, category: Option<&str>) -> i64 {
+    service::board(&t.app, scope, view, category, None, 0).await.expect("board").1
 }
 
 #[tokio::test]
@@ -148,29 +161,34 @@ async fn cases_are_read_and_listed_only_within_scope() {
     let t = TestApp::spawn().await;
     let bai_chay = unit(&t, "qn-bai-chay").await;
     let hong_gai = unit(&t, "qn-hong-gai").await;
-    let here = service::create(&t.app, report(bai_chay, "noise", ReporterMode::Open)).await.expect("report");
-    let there = service::create(&t.app, report(hong_gai, "fire", ReporterMode::Open)).await.expect("report");
-
     let ward_officer = t.scope("canbo.baichay").await;
+    let province_leader = t.scope("lanhdao.qn").await;
+    let hong_gai_admin = t.scope("admin.honggai").await;
+    let before_ward = board_count(&t, &ward_officer, "open", None).await;
+    let before_province = board_count(&t, &province_leader, "open", None).await;
+    let before_fire = board_count(&t, &province_leader, "all", Some("fire")).await;
+    let before_hong_gai = board_count(&t, &hong_gai_admin, "all", None).await;
+
+    let here = service::create(&t.app, report(bai_chay, "noise", ReporterMode::Open)).await.expect("report");
+    let there =
+        service::create(&t.app, report_at(hong_gai, "fire", ReporterMode::Open, "Chợ Hạ Long 1, phường Hồng Gai"))
+            .await
+            .expect("report");
+    assert_eq!(there.unit, hong_gai, "routed by the typed address");
+
     assert!(service::get(&t.app, &ward_officer, here.id.0).await.is_ok());
     assert!(matches!(service::get(&t.app, &ward_officer, there.id.0).await, Err(ServiceError::NotFound)));
+    assert!(matches!(service::get(&t.app, &hong_gai_admin, here.id.0).await, Err(ServiceError::NotFound)));
     let (rows, total) = service::board(&t.app, &ward_officer, "open", None, None, 0).await.expect("board");
-    assert_eq!((rows.len(), total), (1, 1));
-    assert_eq!(rows[0].id, here.id.0);
+    assert_eq!(total, before_ward + 1);
+    assert!(rows.iter().any(|r| r.id == here.id.0));
+    assert!(rows.iter().all(|r| r.id != there.id.0), "another ward's case is not listed");
+    assert_eq!(board_count(&t, &hong_gai_admin, "all", None).await, before_hong_gai + 1);
 
-    let province_leader = t.scope("lanhdao.qn").await;
     let (rows, total) = service::board(&t.app, &province_leader, "open", None, None, 0).await.expect("board");
-    assert_eq!(total, 2);
+    assert_eq!(total, before_province + 2);
     assert!(rows[0].urgent, "urgent first");
-    let (_, only_fire) = service::board(&t.app, &province_leader, "all", Some("fire"), None, 0).await.expect("board");
-    assert_eq!(only_fire, 1);
-    let (_, closed) = service::board(&t.app, &province_leader, "closed", None, None, 0).await.expect("board");
-    assert_eq!(closed, 0);
-    let (_, overdue) = service::board(&t.app, &province_leader, "overdue", None, None, 0).await.expect("board");
-    assert_eq!(overdue, 0);
-    t.app.clock.advance(21 * 86_400);
-    let (_, overdue) = service::board(&t.app, &province_leader, "overdue", None, None, 0).await.expect("board");
-    assert_eq!(overdue, 0, "neither noise nor fire has a legal deadline");
+    assert_eq!(board_count(&t, &province_leader, "all", Some("fire")).await, before_fire + 1);
 
     let analyst = t.scope("phantich.qn").await;
     assert!(matches!(service::get(&t.app, &analyst, here.id.0).await, Err(ServiceError::NotFound)));
@@ -178,15 +196,18 @@ async fn cases_are_read_and_listed_only_within_scope() {
 }
 
 #[tokio::test]
-async fn a_tip_past_its_twenty_days_shows_as_overdue() {
+async fn a_tip_past_its_twenty_days_shows_as_overdue_and_noise_never_does() {
     let t = TestApp::spawn().await;
     let ward = unit(&t, "qn-bai-chay").await;
-    service::create(&t.app, report(ward, "drugs", ReporterMode::Open)).await.expect("report");
     let scope = t.scope("canbo.baichay").await;
-    let (_, overdue) = service::board(&t.app, &scope, "overdue", None, None, 0).await.expect("board");
-    assert_eq!(overdue, 0);
+    let drugs = service::create(&t.app, report(ward, "drugs", ReporterMode::Open)).await.expect("report");
+    let noise = service::create(&t.app, report(ward, "noise", ReporterMode::Open)).await.expect("report");
+    let overdue_ids = |rows: Vec<caunoi::cases::store::BoardRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+    let (rows, _) = service::board(&t.app, &scope, "overdue", None, None, 0).await.expect("board");
+    assert!(!overdue_ids(rows).contains(&drugs.id.0));
     t.app.clock.advance(20 * 86_400 + 60);
-    let (rows, overdue) = service::board(&t.app, &scope, "overdue", None, None, 0).await.expect("board");
-    assert_eq!(overdue, 1);
-    assert_eq!(rows[0].category, "drugs");
+    let (rows, _) = service::board(&t.app, &scope, "overdue", None, None, 0).await.expect("board");
+    let ids = overdue_ids(rows);
+    assert!(ids.contains(&drugs.id.0), "past its 20 days");
+    assert!(!ids.contains(&noise.id.0), "noise has no legal deadline");
 }
