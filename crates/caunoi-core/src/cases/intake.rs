@@ -68,10 +68,9 @@ pub struct Point {
 // Points are built only from finite coordinates ([`in_vietnam`]), so equality is total.
 impl Eq for Point {}
 
-/// Whether a point lies in Vietnam's bounding box (lat 6.0–23.5, lon 102.0–117.9, which
-/// includes the islands).
+/// Whether a point lies in Vietnam ([`crate::geo::GeoPoint::new`]'s check, islands included).
 pub fn in_vietnam(lat: f64, lon: f64) -> bool {
-    lat.is_finite() && lon.is_finite() && (6.0..=23.5).contains(&lat) && (102.0..=117.9).contains(&lon)
+    crate::geo::GeoPoint::new(lat, lon).is_ok()
 }
 
 /// Where the flow stands: the question the citizen was asked last.

@@ -20,7 +20,7 @@ use caunoi_core::audit::AuditAction;
 use caunoi_core::cases::clock::MIN_REASON_CHARS;
 use caunoi_core::cases::{CaseCode, CaseId, EventKind, MAX_NOTE_CHARS, Status, transition};
 use caunoi_core::conversations::ConversationId;
-use caunoi_core::input::{FieldErrors, InvalidInput};
+use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
 use caunoi_core::staff::{Action, Forbidden, OfficerId, Scope};
 use caunoi_core::units::{UnitId, UnitPath};
 
@@ -42,7 +42,7 @@ fn stale() -> ServiceError {
 
 /// A reason an officer must give (forwarding, extending, suspending, an identity request).
 fn reason_text(field: &'static str, raw: &str) -> Result<String, ServiceError> {
-    let text = caunoi_core::input::text_field(field, raw, MAX_NOTE_CHARS, false)?;
+    let text = text_field(field, raw, MAX_NOTE_CHARS, false)?;
     if text.chars().count() < MIN_REASON_CHARS {
         return Err(refused(
             field,
@@ -55,6 +55,37 @@ fn reason_text(field: &'static str, raw: &str) -> Result<String, ServiceError> {
 
 fn audit<'a>(at: i64, officer: OfficerId, action: AuditAction, case: &'a CaseView, detail: &'a str) -> NewEntry<'a> {
     NewEntry { at, officer: Some(officer), action, unit: Some(case.unit), target: case.code.as_str(), detail }
+}
+
+/// One step of the sealed-identity procedure, written twice on purpose: on the case's timeline
+/// (what officers see) and in the audit log (what inspection reads).
+struct IdentityStep<'a> {
+    kind: EventKind,
+    action: AuditAction,
+    text: &'a str,
+    data: serde_json::Value,
+    detail: String,
+}
+
+async fn record_identity_step(
+    tx: &mut Tx,
+    case: &CaseView,
+    officer: OfficerId,
+    step: IdentityStep<'_>,
+    now: i64,
+) -> Result<(), StoreError> {
+    let data = step.data.to_string();
+    let event = NewEventRow {
+        kind: step.kind.as_str(),
+        officer: Some(officer),
+        unit: Some(case.unit),
+        text: step.text,
+        data: &data,
+        ..Default::default()
+    };
+    store::insert_event(tx, case.id, now, &event).await?;
+    crate::audit::service::record(tx, &audit(now, officer, step.action, case, &step.detail)).await?;
+    Ok(())
 }
 
 /// Wakes the outbox after a commit that queued messages to reporters.
@@ -221,7 +252,7 @@ pub async fn change_status(
         ));
     }
     transition(case.status, to).map_err(|e| refused("status", e.message_vi(), e.to_string()))?;
-    let outcome = caunoi_core::input::text_field("outcome", outcome, MAX_NOTE_CHARS, false)?;
+    let outcome = text_field("outcome", outcome, MAX_NOTE_CHARS, false)?;
     if needs_outcome(to) && outcome.is_empty() {
         return Err(refused(
             "outcome",
@@ -260,7 +291,7 @@ pub async fn change_status(
 /// An internal note (never shown to the reporter).
 pub async fn note(app: &App, scope: &Scope, id: i64, text: &str) -> Result<(), ServiceError> {
     let case = service::get(app, scope, id).await?;
-    let text = service::check_text("note", text, MAX_NOTE_CHARS)?;
+    let text = text_field("note", text, MAX_NOTE_CHARS, true)?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     if !store::guard(&mut tx, case.id, case.unit, case.status.as_str(), now).await? {
@@ -282,7 +313,7 @@ pub async fn note(app: &App, scope: &Scope, id: i64, text: &str) -> Result<(), S
 /// first one sets the first-reply time.
 pub async fn reply(app: &App, scope: &Scope, id: i64, text: &str) -> Result<Delivery, ServiceError> {
     let case = service::get(app, scope, id).await?;
-    let text = service::check_text("reply", text, MAX_NOTE_CHARS)?;
+    let text = text_field("reply", text, MAX_NOTE_CHARS, true)?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     if !store::guard(&mut tx, case.id, case.unit, case.status.as_str(), now).await? {
@@ -601,22 +632,14 @@ pub async fn request_identity(app: &App, scope: &Scope, id: i64, reason: &str) -
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     let request = store::insert_identity_request(&mut tx, case.id, scope.officer_id, &reason, now).await?;
-    let data = serde_json::json!({ "request": request }).to_string();
-    let event = NewEventRow {
-        kind: EventKind::IdentityRequested.as_str(),
-        officer: Some(scope.officer_id),
-        unit: Some(case.unit),
+    let step = IdentityStep {
+        kind: EventKind::IdentityRequested,
+        action: AuditAction::CaseIdentityRequested,
         text: &reason,
-        data: &data,
-        ..Default::default()
+        data: serde_json::json!({ "request": request }),
+        detail: format!("request={request}"),
     };
-    store::insert_event(&mut tx, case.id, now, &event).await?;
-    let detail = format!("request={request}");
-    crate::audit::service::record(
-        &mut tx,
-        &audit(now, scope.officer_id, AuditAction::CaseIdentityRequested, &case, &detail),
-    )
-    .await?;
+    record_identity_step(&mut tx, &case, scope.officer_id, step, now).await?;
     tx.commit().await?;
     Ok(request)
 }
@@ -644,7 +667,7 @@ pub async fn decide_identity(
             "You cannot decide your own request.",
         ));
     }
-    let reason = service::check_text("decision_reason", reason, MAX_NOTE_CHARS)?;
+    let reason = text_field("decision_reason", reason, MAX_NOTE_CHARS, true)?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     if !store::decide_identity_request(&mut tx, request, case.id, scope.officer_id, approve, &reason, now).await? {
@@ -659,18 +682,14 @@ pub async fn decide_identity(
     } else {
         (EventKind::IdentityDenied, AuditAction::CaseIdentityDenied)
     };
-    let data = serde_json::json!({ "request": request, "requester": r.officer_id }).to_string();
-    let event = NewEventRow {
-        kind: kind.as_str(),
-        officer: Some(scope.officer_id),
-        unit: Some(case.unit),
+    let step = IdentityStep {
+        kind,
+        action,
         text: &reason,
-        data: &data,
-        ..Default::default()
+        data: serde_json::json!({ "request": request, "requester": r.officer_id }),
+        detail: format!("request={request} requester={}", r.officer_id),
     };
-    store::insert_event(&mut tx, case.id, now, &event).await?;
-    let detail = format!("request={request} requester={}", r.officer_id);
-    crate::audit::service::record(&mut tx, &audit(now, scope.officer_id, action, &case, &detail)).await?;
+    record_identity_step(&mut tx, &case, scope.officer_id, step, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -700,21 +719,14 @@ pub async fn view_identity(app: &App, scope: &Scope, id: i64) -> Result<Reporter
         })?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
-    let data = serde_json::json!({ "request": request }).to_string();
-    let event = NewEventRow {
-        kind: EventKind::IdentityViewed.as_str(),
-        officer: Some(scope.officer_id),
-        unit: Some(case.unit),
-        data: &data,
-        ..Default::default()
+    let step = IdentityStep {
+        kind: EventKind::IdentityViewed,
+        action: AuditAction::CaseIdentityViewed,
+        text: "",
+        data: serde_json::json!({ "request": request }),
+        detail: format!("request={request}"),
     };
-    store::insert_event(&mut tx, case.id, now, &event).await?;
-    let detail = format!("request={request}");
-    crate::audit::service::record(
-        &mut tx,
-        &audit(now, scope.officer_id, AuditAction::CaseIdentityViewed, &case, &detail),
-    )
-    .await?;
+    record_identity_step(&mut tx, &case, scope.officer_id, step, now).await?;
     tx.commit().await?;
     Ok(details)
 }

@@ -505,7 +505,7 @@ fn new_case(unit: &Unit, r: &WebReport, staging: &Staging, now: i64) -> Result<N
             .files
             .iter()
             .filter_map(|f| f.gps)
-            .find(|(lat, lon)| (6.0..=23.5).contains(lat) && (102.0..=117.9).contains(lon));
+            .find(|&(lat, lon)| caunoi_core::geo::GeoPoint::new(lat, lon).is_ok());
     }
     let media = staging
         .files

@@ -129,10 +129,6 @@ impl CaseView {
     }
 }
 
-fn invalid(field: &'static str, vi: impl Into<String>, en: impl Into<String>) -> ServiceError {
-    ServiceError::Invalid(FieldErrors(vec![InvalidInput::new(field, vi, en)]))
-}
-
 /// The deployment's categories (enabled or not), in order.
 pub fn categories(app: &App) -> Arc<Vec<(Category, bool)>> {
     app.runtime::<Categories>().current()
@@ -522,15 +518,6 @@ pub async fn board(
         offset: page.max(0).saturating_mul(PAGE),
     };
     Ok(store::board(&app.db, scope.officer_id, &filter).await?)
-}
-
-/// Checks that free text is not empty and fits, for notes and replies.
-pub fn check_text(field: &'static str, raw: &str, max: usize) -> Result<String, ServiceError> {
-    let text = text_field(field, raw, max, true)?;
-    if text.is_empty() {
-        return Err(invalid(field, "Vui lòng nhập nội dung.", "Please write something."));
-    }
-    Ok(text)
 }
 
 // ----- the chat's report flow (conversations::case_flow) ---------------------------------------

@@ -266,17 +266,6 @@ pub async fn by_receipt_hash(db: &Db, hash: &str) -> Result<Option<ScopedCaseRow
     Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(hash).fetch_optional(pool).await)?)
 }
 
-/// The open cases made from a conversation, newest first.
-pub async fn open_of_conversation(db: &Db, conversation: i64) -> Result<Vec<CaseRow>, StoreError> {
-    const SQL: &str = concat!(
-        "SELECT ",
-        case_columns!(),
-        " FROM cases c WHERE c.conversation_id = $1 AND c.status IN ('new', 'acknowledged', 'verifying') \
-         ORDER BY c.id DESC"
-    );
-    Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(conversation).fetch_all(pool).await)?)
-}
-
 /// Every case made from a conversation, newest first (the citizen panel of the inbox).
 pub async fn of_conversation(db: &Db, conversation: i64) -> Result<Vec<CaseRow>, StoreError> {
     const SQL: &str =
@@ -538,30 +527,6 @@ pub async fn set_assignee(tx: &mut Tx, case: CaseId, officer: Option<OfficerId>,
     Ok(())
 }
 
-/// Stores the legal clock's moving parts after an extension, suspension or resumption.
-pub async fn set_clock(
-    tx: &mut Tx,
-    case: CaseId,
-    extended_to: Option<i64>,
-    suspended_micros: i64,
-    suspended_since: Option<i64>,
-    now: i64,
-) -> Result<(), StoreError> {
-    db_conn!(tx, conn => sqlx::query(
-        "UPDATE cases SET legal_extended_to = $2, suspended_micros = $3, suspended_since = $4, updated_at = $5 \
-         WHERE id = $1",
-    )
-    .bind(case.0)
-    .bind(extended_to)
-    .bind(suspended_micros)
-    .bind(suspended_since)
-    .bind(now)
-    .execute(&mut *conn)
-    .await
-    .map(|_| ()))?;
-    Ok(())
-}
-
 /// Notes the first reply to the reporter (once).
 pub async fn mark_first_reply(tx: &mut Tx, case: CaseId, now: i64) -> Result<(), StoreError> {
     db_conn!(tx, conn => sqlx::query(
@@ -704,16 +669,6 @@ pub async fn insert_missing_categories(db: &Db, cats: &[Category]) -> Result<(),
         .map(|r| r.rows_affected()))?;
     }
     Ok(())
-}
-
-pub async fn set_category_enabled(db: &Db, key: &str, enabled: bool) -> Result<bool, StoreError> {
-    let n = db_write!(db, pool => sqlx::query("UPDATE case_categories SET enabled = $2 WHERE key = $1")
-        .bind(key)
-        .bind(enabled)
-        .execute(pool)
-        .await
-        .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
 }
 
 // ----- Open311 (cases::open311) ---------------------------------------------------------------
