@@ -211,3 +211,17 @@ async fn a_tip_past_its_twenty_days_shows_as_overdue_and_noise_never_does() {
     assert!(ids.contains(&drugs.id.0), "past its 20 days");
     assert!(!ids.contains(&noise.id.0), "noise has no legal deadline");
 }
+
+#[tokio::test]
+async fn an_anonymous_phone_in_gets_a_receipt() {
+    let t = TestApp::spawn().await;
+    let ward = unit(&t, "qn-bai-chay").await;
+    let mut phoned = report(ward, "drugs", ReporterMode::Anonymous);
+    phoned.channel = Channel::Officer;
+    let made = service::create(&t.app, phoned).await.expect("phone-in");
+    let receipt = made.receipt.expect("an anonymous caller's only key");
+    assert_eq!(service::by_receipt(&t.app, &receipt).await.expect("look-up").map(|c| c.id), Some(made.id));
+    let mut open_call = report(ward, "drugs", ReporterMode::Open);
+    open_call.channel = Channel::Officer;
+    assert!(service::create(&t.app, open_call).await.expect("phone-in").receipt.is_none(), "the officer calls back");
+}

@@ -270,3 +270,39 @@ async fn a_web_location_must_be_in_vietnam_and_sets_the_place() {
     let case = cases::of_conversation(&t.app, conv).await.expect("cases").remove(0);
     assert_eq!((case.lat, case.lon), (Some(20.9512), Some(107.0731)));
 }
+
+#[tokio::test]
+async fn an_anonymous_chat_reporter_hears_back_in_the_chat_and_gets_no_receipt() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let conversation = say(&t, &c, "xin chao").await;
+    let unit = caunoi::units::service::locate(&t.app.db, UNIT).await.expect("unit").expect("demo unit").0;
+    let new = cases::NewCase {
+        channel: caunoi_core::cases::Channel::WebChat,
+        received_by: unit,
+        category: "drugs".into(),
+        description: "Có người bán ma túy ở đầu ngõ.".into(),
+        point: None,
+        address: None,
+        place_unknown: true,
+        occurred: None,
+        attributes: Default::default(),
+        mode: caunoi_core::cases::ReporterMode::Anonymous,
+        reporter: Default::default(),
+        conversation: Some(conversation),
+        entered_by: None,
+        urgent: false,
+        media: vec![],
+    };
+    let made = cases::create(&t.app, new).await.expect("case");
+    assert!(made.receipt.is_none());
+    let db = &t.app.db;
+    let hash: Option<String> = caunoi::db_read!(db, pool => sqlx::query_scalar(
+        "SELECT receipt_hash FROM cases WHERE id = $1"
+    )
+    .bind(made.id.0)
+    .fetch_one(pool)
+    .await)
+    .expect("case row");
+    assert_eq!(hash, None);
+}

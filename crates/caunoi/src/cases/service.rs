@@ -77,7 +77,8 @@ pub struct NewMedia {
 pub struct Created {
     pub id: CaseId,
     pub code: CaseCode,
-    /// For an anonymous report and any web-form report: shown once, never stored.
+    /// For an anonymous report and any web-form report not made from a chat: shown once,
+    /// never stored.
     pub receipt: Option<Receipt>,
     pub unit: UnitId,
     pub urgent: bool,
@@ -278,15 +279,17 @@ pub struct Prepared {
 pub async fn prepare(app: &App, new: NewCase) -> Result<Prepared, ServiceError> {
     let (category, description) = check(app, &new)?;
     let (unit, place_to_confirm) = route(app, &new).await?;
-    // The anonymous reporter's only key; a web form's reporter has no chat to hear back in, so
-    // whatever the mode the receipt opens the case's thread.
-    let receipt = match (new.mode, new.channel) {
-        (ReporterMode::Anonymous, _) | (_, Channel::WebForm) => {
-            let receipt = Receipt::from_random(rand::rng().next_u64());
-            let hash = receipt_hash(app, &receipt).await;
-            Some((receipt, hash))
-        }
-        _ => None,
+    // A receipt for whoever has no chat to hear back in: the anonymous reporter (a phone-in),
+    // and a web form's reporter whatever the mode. A chat reporter hears back in the chat, so
+    // no receipt is made (nor its Argon2 hash computed inside the chat turn's transaction).
+    let needs_receipt =
+        new.conversation.is_none() && (new.mode == ReporterMode::Anonymous || new.channel == Channel::WebForm);
+    let receipt = if needs_receipt {
+        let receipt = Receipt::from_random(rand::rng().next_u64());
+        let hash = receipt_hash(app, &receipt).await;
+        Some((receipt, hash))
+    } else {
+        None
     };
     let sealed = match new.mode {
         ReporterMode::Sealed => Some(app.secrets.encrypt(&serde_json::to_vec(&new.reporter).unwrap_or_default())),
