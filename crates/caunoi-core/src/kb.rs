@@ -116,6 +116,9 @@ pub enum KbImportError {
     /// The text is not JSON, or not an array.
     #[error("tệp không đúng định dạng JSON của cơ sở tri thức: {0}")]
     Format(String),
+    /// The JSON is not an array.
+    #[error("tệp không đúng định dạng JSON của cơ sở tri thức: cần một danh sách (mảng JSON) các mục")]
+    NotAList,
     /// An entry has a missing or invalid field.
     #[error("mục thứ {} (mã \"{id}\"), trường \"{field}\": {problem}", .index + 1)]
     InvalidField {
@@ -126,7 +129,7 @@ pub enum KbImportError {
         /// The field name.
         field: String,
         /// What is wrong.
-        problem: String,
+        problem: FieldProblem,
     },
     /// Two entries share an id.
     #[error("mục thứ {} (mã \"{id}\"): mã bị trùng với mục thứ {}", .index + 1, .first_index + 1)]
@@ -140,6 +143,96 @@ pub enum KbImportError {
     },
 }
 
+/// What is wrong with one field of an entry, told in Vietnamese (the console's import) or in
+/// English (the command line, whose every message is English).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldProblem {
+    /// A required text is empty.
+    Empty,
+    /// Not a string.
+    NotText,
+    /// The field is absent.
+    Missing,
+    /// Not a list of strings.
+    NotList,
+    /// The list's item (0-based) is empty.
+    ItemEmpty(usize),
+    /// The list's item (0-based) is not a string.
+    ItemNotText(usize),
+    /// The entry itself is not a JSON object.
+    NotObject,
+    /// A field name the format does not have.
+    UnknownField,
+    /// The id is not a valid entry id.
+    BadId,
+    /// The title is longer than 200 characters.
+    TitleTooLong,
+    /// No question.
+    NoQuestions,
+    /// The answer uses a placeholder that does not exist.
+    UnknownPlaceholder(String),
+    /// A source URL is not an http(s) address.
+    BadUrl(String),
+    /// Not `true` or `false`.
+    NotBool,
+    /// Neither a string nor null.
+    NotTextOrNull,
+}
+
+impl FieldProblem {
+    /// The problem in Vietnamese.
+    pub fn vi(&self) -> String {
+        match self {
+            FieldProblem::Empty => "đang trống".into(),
+            FieldProblem::NotText => "phải là một chuỗi ký tự".into(),
+            FieldProblem::Missing => "bị thiếu".into(),
+            FieldProblem::NotList => "phải là một danh sách chuỗi".into(),
+            FieldProblem::ItemEmpty(i) => format!("phần tử thứ {} đang trống", i + 1),
+            FieldProblem::ItemNotText(i) => format!("phần tử thứ {} phải là chuỗi", i + 1),
+            FieldProblem::NotObject => "mỗi mục phải là một đối tượng JSON".into(),
+            FieldProblem::UnknownField => "trường không được hỗ trợ (kiểm tra lỗi chính tả tên trường)".into(),
+            FieldProblem::BadId => "mã mục chỉ gồm chữ thường không dấu, số, dấu chấm, gạch ngang, gạch dưới, \
+                                    dài tối đa 100 ký tự, bắt đầu và kết thúc bằng chữ hoặc số"
+                .into(),
+            FieldProblem::TitleTooLong => "dài quá 200 ký tự".into(),
+            FieldProblem::NoQuestions => "cần ít nhất một câu hỏi".into(),
+            FieldProblem::UnknownPlaceholder(p) => format!("chỗ điền \"{p}\" không được hỗ trợ"),
+            FieldProblem::BadUrl(u) => format!("\"{u}\" không phải địa chỉ http(s) hợp lệ"),
+            FieldProblem::NotBool => "phải là true hoặc false".into(),
+            FieldProblem::NotTextOrNull => "phải là chuỗi hoặc null".into(),
+        }
+    }
+
+    /// The problem in English.
+    pub fn en(&self) -> String {
+        match self {
+            FieldProblem::Empty => "is empty".into(),
+            FieldProblem::NotText => "must be a string".into(),
+            FieldProblem::Missing => "is missing".into(),
+            FieldProblem::NotList => "must be a list of strings".into(),
+            FieldProblem::ItemEmpty(i) => format!("item {} is empty", i + 1),
+            FieldProblem::ItemNotText(i) => format!("item {} must be a string", i + 1),
+            FieldProblem::NotObject => "each entry must be a JSON object".into(),
+            FieldProblem::UnknownField => "is not a field of the format (check its spelling)".into(),
+            FieldProblem::BadId => "an id has lowercase letters without diacritics, digits, '.', '-' and '_', \
+                                    at most 100 characters, starting and ending with a letter or digit"
+                .into(),
+            FieldProblem::TitleTooLong => "is longer than 200 characters".into(),
+            FieldProblem::NoQuestions => "needs at least one question".into(),
+            FieldProblem::UnknownPlaceholder(p) => format!("the placeholder \"{p}\" does not exist"),
+            FieldProblem::BadUrl(u) => format!("\"{u}\" is not an http(s) address"),
+            FieldProblem::NotBool => "must be true or false".into(),
+            FieldProblem::NotTextOrNull => "must be a string or null".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for FieldProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.vi())
+    }
+}
+
 const FIELDS: [&str; 9] =
     ["id", "category", "title", "questions", "answer", "legal_basis", "source_urls", "verified", "notes"];
 
@@ -150,38 +243,33 @@ struct EntryReader<'a> {
 }
 
 impl EntryReader<'_> {
-    fn error(&self, field: &str, problem: impl Into<String>) -> KbImportError {
-        KbImportError::InvalidField {
-            index: self.index,
-            id: self.id.clone(),
-            field: field.to_owned(),
-            problem: problem.into(),
-        }
+    fn error(&self, field: &str, problem: FieldProblem) -> KbImportError {
+        KbImportError::InvalidField { index: self.index, id: self.id.clone(), field: field.to_owned(), problem }
     }
 
     fn text(&self, field: &str, required: bool) -> Result<String, KbImportError> {
         match self.obj.get(field) {
-            Some(Value::String(s)) if required && s.trim().is_empty() => Err(self.error(field, "đang trống")),
+            Some(Value::String(s)) if required && s.trim().is_empty() => Err(self.error(field, FieldProblem::Empty)),
             Some(Value::String(s)) => Ok(s.trim().to_owned()),
-            Some(_) => Err(self.error(field, "phải là một chuỗi ký tự")),
-            None => Err(self.error(field, "bị thiếu")),
+            Some(_) => Err(self.error(field, FieldProblem::NotText)),
+            None => Err(self.error(field, FieldProblem::Missing)),
         }
     }
 
     fn list(&self, field: &str) -> Result<Vec<String>, KbImportError> {
         let Some(value) = self.obj.get(field) else {
-            return Err(self.error(field, "bị thiếu"));
+            return Err(self.error(field, FieldProblem::Missing));
         };
         let Value::Array(items) = value else {
-            return Err(self.error(field, "phải là một danh sách chuỗi"));
+            return Err(self.error(field, FieldProblem::NotList));
         };
         items
             .iter()
             .enumerate()
             .map(|(i, v)| match v {
                 Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_owned()),
-                Value::String(_) => Err(self.error(field, format!("phần tử thứ {} đang trống", i + 1))),
-                _ => Err(self.error(field, format!("phần tử thứ {} phải là chuỗi", i + 1))),
+                Value::String(_) => Err(self.error(field, FieldProblem::ItemEmpty(i))),
+                _ => Err(self.error(field, FieldProblem::ItemNotText(i))),
             })
             .collect()
     }
@@ -206,43 +294,43 @@ fn read_entry(index: usize, value: &Value) -> Result<KbEntry, KbImportError> {
             index,
             id: String::new(),
             field: "(mục)".to_owned(),
-            problem: "mỗi mục phải là một đối tượng JSON".to_owned(),
+            problem: FieldProblem::NotObject,
         });
     };
     let raw_id = obj.get("id").and_then(Value::as_str).unwrap_or_default().to_owned();
     let r = EntryReader { index, id: raw_id, obj };
     if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(r.error(unknown, "trường không được hỗ trợ (kiểm tra lỗi chính tả tên trường)"));
+        return Err(r.error(unknown, FieldProblem::UnknownField));
     }
-    let id: EntryId = r.text("id", true)?.parse().map_err(|e: String| r.error("id", e))?;
+    let id: EntryId = r.text("id", true)?.parse().map_err(|_: String| r.error("id", FieldProblem::BadId))?;
     let category = r.text("category", true)?;
     let title = r.text("title", true)?;
     if title.chars().count() > 200 {
-        return Err(r.error("title", "dài quá 200 ký tự"));
+        return Err(r.error("title", FieldProblem::TitleTooLong));
     }
     let questions = r.list("questions")?;
     if questions.is_empty() {
-        return Err(r.error("questions", "cần ít nhất một câu hỏi"));
+        return Err(r.error("questions", FieldProblem::NoQuestions));
     }
     let answer = r.text("answer", true)?;
     if let Some(unknown) = unknown_placeholder(&answer) {
-        return Err(r.error("answer", format!("chỗ điền \"{unknown}\" không được hỗ trợ")));
+        return Err(r.error("answer", FieldProblem::UnknownPlaceholder(unknown.to_string())));
     }
     let legal_basis = r.list("legal_basis")?;
     let source_urls = r.list("source_urls")?;
     if let Some(bad) = source_urls.iter().find(|u| !looks_like_url(u)) {
-        return Err(r.error("source_urls", format!("\"{bad}\" không phải địa chỉ http(s) hợp lệ")));
+        return Err(r.error("source_urls", FieldProblem::BadUrl(bad.clone())));
     }
     let verified = match obj.get("verified") {
         Some(Value::Bool(b)) => *b,
-        Some(_) => return Err(r.error("verified", "phải là true hoặc false")),
-        None => return Err(r.error("verified", "bị thiếu")),
+        Some(_) => return Err(r.error("verified", FieldProblem::NotBool)),
+        None => return Err(r.error("verified", FieldProblem::Missing)),
     };
     let notes = match obj.get("notes") {
         None | Some(Value::Null) => None,
         Some(Value::String(s)) if s.trim().is_empty() => None,
         Some(Value::String(s)) => Some(s.trim().to_owned()),
-        Some(_) => return Err(r.error("notes", "phải là chuỗi hoặc null")),
+        Some(_) => return Err(r.error("notes", FieldProblem::NotTextOrNull)),
     };
     Ok(KbEntry { id, category, title, questions, answer, legal_basis, source_urls, verified, notes })
 }
@@ -254,7 +342,7 @@ fn read_entry(index: usize, value: &Value) -> Result<KbEntry, KbImportError> {
 pub fn parse_kb_json(text: &str) -> Result<Vec<KbEntry>, KbImportError> {
     let value: Value = serde_json::from_str(text).map_err(|e| KbImportError::Format(e.to_string()))?;
     let Value::Array(items) = value else {
-        return Err(KbImportError::Format("cần một danh sách (mảng JSON) các mục".to_owned()));
+        return Err(KbImportError::NotAList);
     };
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut entries = Vec::with_capacity(items.len());
@@ -608,6 +696,21 @@ impl KbImportError {
             other => other.to_string(),
         }
     }
+
+    /// The whole error in English, for the command line.
+    pub fn english(&self) -> String {
+        match self {
+            KbImportError::Format(e) => format!("not a knowledge-base file (a JSON array of entries): {e}"),
+            KbImportError::NotAList => "not a knowledge-base file: it must be a JSON array of entries".to_owned(),
+            KbImportError::InvalidField { index, id, field, problem } => {
+                let field = if field == "(mục)" { "(entry)" } else { field };
+                format!("entry {} (id \"{id}\"), field \"{field}\": {}", index + 1, problem.en())
+            }
+            KbImportError::DuplicateId { index, id, first_index } => {
+                format!("entry {} (id \"{id}\"): the id is already used by entry {}", index + 1, first_index + 1)
+            }
+        }
+    }
 }
 
 /// The entries as matcher documents.
@@ -711,7 +814,7 @@ mod tests {
     fn import_error_message_names_entry_and_field() {
         let err = parse_kb_json(&with_field("title", Value::from(""))).err().map(|e| e.to_string());
         assert_eq!(err.as_deref(), Some("mục thứ 2 (mã \"cu-tru.tam-tru.dang-ky\"), trường \"title\": đang trống"));
-        assert!(matches!(parse_kb_json("{\"id\": 1}"), Err(KbImportError::Format(_))));
+        assert!(matches!(parse_kb_json("{\"id\": 1}"), Err(KbImportError::NotAList)));
         assert!(matches!(parse_kb_json("[1"), Err(KbImportError::Format(_))));
     }
 

@@ -155,6 +155,31 @@ fn kb_ask_with_a_mistyped_data_directory_is_an_error_not_an_empty_database() {
 }
 
 #[test]
+fn a_broken_knowledge_base_file_is_told_in_english_naming_the_entry_and_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("kb.json");
+    let entry = r#"{"id":"cc.le-phi","category":"Căn cước","title":"Lệ phí","questions":["le phi"],
+        "answer":"Xem {{KHONG_CO}}","legal_basis":[],"source_urls":[],"verified":true}"#;
+    std::fs::write(&bad, format!("[{entry}]")).unwrap();
+    let o = caunoi(&["kb", "ask", "le phi", "--kb", bad.to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    let told = stderr(&o);
+    assert_eq!(told.lines().count(), 1, "{told}");
+    assert!(
+        told.contains(r#"entry 1 (id "cc.le-phi"), field "answer": the placeholder "{{KHONG_CO}}" does not exist"#),
+        "{told}"
+    );
+    std::fs::write(&bad, r#"{"id":"x"}"#).unwrap();
+    let o = caunoi(&["kb", "import", bad.to_str().unwrap(), "--data-dir", dir.path().to_str().unwrap()], dir.path());
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("refused, nothing was imported: not a knowledge-base file: it must be a JSON array"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
 fn kb_ask_names_a_report_by_its_snake_case_kind() {
     let dir = tempfile::tempdir().unwrap();
     let kb = concat!(env!("CARGO_MANIFEST_DIR"), "/../../kb/kb_seed.json");

@@ -28,8 +28,8 @@ async fn queue_texts(t: &TestApp, oa_id: &str, user: &str, texts: &[String]) {
         let key = format!("crash-test:{i}");
         let row = outbox_store::NewOutbox {
             idempotency_key: &key,
-            channel: "zalo",
-            unit_id,
+            channel: caunoi_core::conversations::Channel::Zalo,
+            unit_id: caunoi_core::units::UnitId(unit_id),
             oa_id: Some(oa_id),
             recipient: user,
             conversation_id: None,
@@ -65,7 +65,12 @@ async fn a_crash_in_the_middle_of_a_batch_does_not_resend_what_was_delivered() {
     // A commit already on its way to the server when the task died may still land.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let delivered = received();
-    let sent_in_db = outbox_store::all(&t.app.db).await.expect("rows").iter().filter(|r| r.status == "sent").count();
+    let sent_in_db = outbox_store::all(&t.app.db)
+        .await
+        .expect("rows")
+        .iter()
+        .filter(|r| r.status == caunoi::outbox::OutboxStatus::Sent)
+        .count();
     assert!(
         sent_in_db + 1 >= delivered,
         "each delivered reply is marked sent at once ({sent_in_db} marked, {delivered} delivered)"

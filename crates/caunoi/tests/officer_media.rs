@@ -190,10 +190,11 @@ async fn officer_photo_reply_reaches_the_web_chat_as_an_image_its_session_may_op
 
     let sent = eventually("the outbox row settled", WAIT, || async {
         let rows = outbox_store::all(&t.app.db).await.ok()?;
-        rows.into_iter().find(|r| r.payload.contains(r#""kind":"image""#) && r.status == "sent")
+        rows.into_iter()
+            .find(|r| r.payload.contains(r#""kind":"image""#) && r.status == caunoi::outbox::OutboxStatus::Sent)
     })
     .await;
-    assert_eq!(sent.channel, "web");
+    assert_eq!(sent.channel, caunoi_core::conversations::Channel::Web);
 }
 
 #[tokio::test]
@@ -241,7 +242,8 @@ async fn dead_letters_page_is_scoped_and_retry_delivers() {
     let conv = zalo_conversation(&t, user).await;
     let before = eventually("the bot's answer", WAIT, || async {
         let rows = outbox_store::all(&t.app.db).await.ok()?;
-        (!rows.is_empty() && rows.iter().all(|r| r.status == "sent")).then_some(zalo.sent_messages(user).len())
+        (!rows.is_empty() && rows.iter().all(|r| r.status == caunoi::outbox::OutboxStatus::Sent))
+            .then_some(zalo.sent_messages(user).len())
     })
     .await;
 
@@ -255,7 +257,7 @@ async fn dead_letters_page_is_scoped_and_retry_delivers() {
     let (status, _) = t.post(&duty, &format!("/inbox/{conv}/reply"), &[("text", "Chào anh, cán bộ phường đây.")]).await;
     assert_eq!(status, 303);
     let dead = eventually("a dead letter", WAIT, || async {
-        outbox_store::all(&t.app.db).await.ok()?.into_iter().find(|r| r.status == "dead")
+        outbox_store::all(&t.app.db).await.ok()?.into_iter().find(|r| r.status == caunoi::outbox::OutboxStatus::Dead)
     })
     .await;
 

@@ -200,8 +200,8 @@ async fn citizen_asking_the_fee_receives_the_answer_over_the_live_stream() {
     // The reply went through the outbox on channel `web` and was delivered (marked sent).
     let rows = outbox_store::all(&t.app.db).await.expect("outbox");
     let row = rows.iter().find(|r| r.message_id == answer["id"].as_i64()).expect("the answer's outbox row");
-    assert_eq!(row.channel, "web");
-    assert_eq!(row.status, "sent");
+    assert_eq!(row.channel, caunoi_core::conversations::Channel::Web);
+    assert_eq!(row.status, caunoi::outbox::OutboxStatus::Sent);
 
     // Tapping 👍 sends the payload back as a choice.
     let (status, _) =

@@ -270,7 +270,7 @@ async fn rate_limited_send_is_retried_later() {
     zalo.user_sends_text(ward().oa_id, "7712390045123987007", FEE_QUESTION).await.expect("send");
     let row = eventually("the send is rescheduled", WAIT, || async {
         let rows = outbox_store::all(&t.app.db).await.ok()?;
-        rows.into_iter().find(|r| r.status == "pending" && r.attempts == 1)
+        rows.into_iter().find(|r| r.status == caunoi::outbox::OutboxStatus::Pending && r.attempts == 1)
     })
     .await;
     assert!(row.last_error.as_deref().unwrap_or("").starts_with("rate_limited"), "{:?}", row.last_error);
@@ -288,7 +288,7 @@ async fn closed_reply_window_makes_a_dead_letter_an_officer_can_retry() {
     zalo.inject(Fault::Error { code: -230, message: "User has not interacted with the OA".into(), count: 1 });
     zalo.user_sends_text(ward().oa_id, "7712390045123987008", FEE_QUESTION).await.expect("send");
     let dead = eventually("a dead letter", WAIT, || async {
-        outbox_store::all(&t.app.db).await.ok()?.into_iter().find(|r| r.status == "dead")
+        outbox_store::all(&t.app.db).await.ok()?.into_iter().find(|r| r.status == caunoi::outbox::OutboxStatus::Dead)
     })
     .await;
     assert!(dead.last_error.as_deref().unwrap_or("").starts_with("reply_window_closed"), "{:?}", dead.last_error);
@@ -577,8 +577,8 @@ async fn a_later_reply_waits_for_an_earlier_one_that_must_be_retried() {
         let key = format!("order-test:{i}");
         let row = outbox_store::NewOutbox {
             idempotency_key: &key,
-            channel: "zalo",
-            unit_id,
+            channel: caunoi_core::conversations::Channel::Zalo,
+            unit_id: caunoi_core::units::UnitId(unit_id),
             oa_id: Some(w.oa_id),
             recipient: user,
             conversation_id: None,

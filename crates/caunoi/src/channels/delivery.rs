@@ -45,11 +45,11 @@ pub async fn run(app: App, index: usize) {
 async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
     let payload: Payload =
         serde_json::from_str(&row.payload).map_err(|_| SendError::Permanent("invalid payload".into()))?;
-    match (Channel::parse(&row.channel), row.oa_id.as_deref()) {
-        (Some(Channel::Zalo), Some(oa)) => app.channels().zalo.send(app, oa, &row.recipient, &payload).await,
+    match (row.channel, row.oa_id.as_deref()) {
+        (Channel::Zalo, Some(oa)) => app.channels().zalo.send(app, oa, &row.recipient, &payload).await,
+        (Channel::Zalo, None) => Err(SendError::Permanent("a Zalo message without its OA".into())),
         // The web chat's reply is already stored; delivering it is marking it sent (below).
-        (Some(Channel::Web), _) => Ok(crate::channels::webchat::provider_id(row)),
-        _ => Err(SendError::Permanent(format!("no sender for channel {}", row.channel))),
+        (Channel::Web, _) => Ok(crate::channels::webchat::provider_id(row)),
     }
 }
 
@@ -60,9 +60,9 @@ async fn send(app: &App, row: &store::OutboxRow) -> Result<String, SendError> {
 /// re-sends at most the messages whose commit was in flight, never a batch already delivered.
 pub async fn deliver_batch(app: &App, rows: &[store::OutboxRow]) {
     let mut by_recipient: Vec<Vec<&store::OutboxRow>> = Vec::new();
-    let mut lane_of: HashMap<(&str, Option<&str>, &str), usize> = HashMap::new();
+    let mut lane_of: HashMap<(Channel, Option<&str>, &str), usize> = HashMap::new();
     for row in rows {
-        let key = (row.channel.as_str(), row.oa_id.as_deref(), row.recipient.as_str());
+        let key = (row.channel, row.oa_id.as_deref(), row.recipient.as_str());
         let lane = *lane_of.entry(key).or_insert_with(|| {
             by_recipient.push(Vec::new());
             by_recipient.len() - 1
@@ -107,7 +107,7 @@ async fn settle(app: &App, outcomes: &[(&store::OutboxRow, Settlement)]) {
         return;
     }
     for (row, _) in outcomes {
-        if row.channel == Channel::Web.as_str() {
+        if row.channel == Channel::Web {
             app.channels().web.notify_recipient(&row.recipient);
         }
     }
@@ -134,19 +134,19 @@ async fn deliver_in_order<'a>(app: &App, rows: &[&'a store::OutboxRow], done: &D
 fn outcome(app: &App, row: &store::OutboxRow, result: Result<String, SendError>) -> Settlement {
     match result {
         Ok(provider_id) => {
-            metrics::counter!("caunoi_outbox_sent_total", "channel" => row.channel.clone()).increment(1);
+            metrics::counter!("caunoi_outbox_sent_total", "channel" => row.channel.as_str()).increment(1);
             Settlement::Sent { provider_id }
         }
         Err(SendError::Retry(reason)) if row.attempts < MAX_ATTEMPTS => {
             let jitter: f64 = rand::rng().random();
             let run_at = app.clock.now_micros() + backoff_micros(row.attempts, jitter);
             tracing::info!(outbox_id = row.id, attempts = row.attempts, reason = %reason, "outbox send will be retried");
-            metrics::counter!("caunoi_outbox_retried_total", "channel" => row.channel.clone()).increment(1);
+            metrics::counter!("caunoi_outbox_retried_total", "channel" => row.channel.as_str()).increment(1);
             Settlement::Retry { run_at, error: reason }
         }
         Err(SendError::Retry(reason) | SendError::Permanent(reason)) => {
             tracing::warn!(outbox_id = row.id, attempts = row.attempts, reason = %reason, "outbox message is a dead letter");
-            metrics::counter!("caunoi_outbox_dead_total", "channel" => row.channel.clone()).increment(1);
+            metrics::counter!("caunoi_outbox_dead_total", "channel" => row.channel.as_str()).increment(1);
             Settlement::Dead { error: reason }
         }
     }

@@ -421,12 +421,12 @@ pub async fn notify_citizen(
         let key = format!("notice:{key}:{k}");
         let row = crate::outbox::store::NewOutbox {
             idempotency_key: &key,
-            channel: view.channel.as_str(),
-            unit_id: view.unit_id.0,
+            channel: view.channel,
+            unit_id: view.unit_id,
             oa_id: (view.channel == Channel::Zalo).then_some(view.contact_account.as_str()),
             recipient: &view.contact_external_id,
-            conversation_id: Some(view.id.0),
-            message_id: Some(message_id.0),
+            conversation_id: Some(view.id),
+            message_id: Some(message_id),
             payload: &payload,
             run_at: now,
         };

@@ -286,12 +286,12 @@ async fn write_wave(
             let from = &items[q.item].from;
             NewOutbox {
                 idempotency_key: &q.key,
-                channel: from.channel.as_str(),
-                unit_id: from.unit_id,
+                channel: from.channel,
+                unit_id: caunoi_core::units::UnitId(from.unit_id),
                 oa_id: (from.channel == Channel::Zalo).then_some(from.account),
                 recipient: from.external_id,
-                conversation_id: outcomes[q.item].conversation_id.map(|c| c.0),
-                message_id: Some(q.message_id.0),
+                conversation_id: outcomes[q.item].conversation_id,
+                message_id: Some(q.message_id),
                 payload: &q.payload,
                 run_at: now,
             }

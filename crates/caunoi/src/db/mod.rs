@@ -325,9 +325,29 @@ impl Db {
             Ok(Db::Sqlite(main))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url).map_err(|_| ConnectError::BadUrl(shown.clone()))?;
+            // One connection first, so that a refused connection, a wrong password or a missing
+            // database is told as such at once: the pool retries any failure until its timeout
+            // and then reports only that the time ran out.
+            match tokio::time::timeout(
+                PG_CONNECT_TIMEOUT,
+                <sqlx::PgConnection as sqlx::Connection>::connect_with(&opts),
+            )
+            .await
+            {
+                Err(_) => {
+                    return Err(ConnectError::Unreachable {
+                        url: shown,
+                        reason: format!("no answer within {} s", PG_CONNECT_TIMEOUT.as_secs()),
+                    });
+                }
+                Ok(Err(e)) => return Err(unreachable(e)),
+                Ok(Ok(first)) => {
+                    let _ = sqlx::Connection::close(first).await;
+                }
+            }
             let pool = PgPoolOptions::new()
                 .max_connections(16)
-                .acquire_timeout(Duration::from_secs(5))
+                .acquire_timeout(PG_CONNECT_TIMEOUT)
                 .connect_with(opts)
                 .await
                 .map_err(unreachable)?;
@@ -549,8 +569,15 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// How long opening a PostgreSQL connection may take before the server is declared unreachable.
+const PG_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 fn short_reason(e: &sqlx::Error) -> String {
     match e {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => {
+            "the connection was refused: nothing is listening at that host and port (is the server running?)"
+                .to_string()
+        }
         sqlx::Error::Io(io) => io.to_string(),
         sqlx::Error::PoolTimedOut => "no answer in time".to_string(),
         sqlx::Error::Database(d) => d.message().to_string(),
@@ -561,6 +588,17 @@ fn short_reason(e: &sqlx::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_refused_postgres_connection_is_told_as_such() {
+        // Port 1 on the loopback address: nothing listens there.
+        let Err(err) = Db::connect("postgres://postgres:pw@127.0.0.1:1/caunoi").await else {
+            panic!("nothing listens there")
+        };
+        let told = err.to_string();
+        assert!(told.contains("refused") && told.contains("nothing is listening"), "{told}");
+        assert!(!told.contains("pw@"), "the password is never shown: {told}");
+    }
 
     #[test]
     fn passwords_never_appear_in_shown_urls() {

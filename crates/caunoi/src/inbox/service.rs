@@ -566,12 +566,12 @@ async fn reply_to(
                 let key = format!("officer:{message_id}");
                 let row = NewOutbox {
                     idempotency_key: &key,
-                    channel: view.channel.as_str(),
-                    unit_id: view.unit_id.0,
+                    channel: view.channel,
+                    unit_id: view.unit_id,
                     oa_id,
                     recipient: &view.contact_external_id,
-                    conversation_id: Some(view.id.0),
-                    message_id: Some(message_id.0),
+                    conversation_id: Some(view.id),
+                    message_id: Some(message_id),
                     payload: &m.payload,
                     run_at: now,
                 };

@@ -57,7 +57,7 @@ fn read(path: &Path) -> Result<String, CliError> {
 }
 
 fn entries_from_file(path: &Path) -> Result<Vec<KbEntry>, CliError> {
-    parse_kb_json(&read(path)?).map_err(|e| CliError::Message(format!("{}: {e}", path.display())))
+    parse_kb_json(&read(path)?).map_err(|e| CliError::Message(format!("{}: {}", path.display(), e.english())))
 }
 
 /// Runs one `caunoi kb` command.
@@ -107,9 +107,12 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
             let text = read(&file)?;
             let app = crate::server::open(&db_overrides(config, db)).await?;
             let name = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
-            let n = crate::kb::service::import_base(&app, &text, None, &name)
-                .await
-                .map_err(|e| CliError::Message(e.to_string()))?;
+            let n = crate::kb::service::import_base(&app, &text, None, &name).await.map_err(|e| match e {
+                crate::kb::service::KbImportOrService::Import(e) => {
+                    CliError::Message(format!("{}: refused, nothing was imported: {}", file.display(), e.english()))
+                }
+                other => CliError::Message(other.to_string()),
+            })?;
             println!("Imported {n} knowledge-base entries from {}.", file.display());
             Ok(())
         }

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use caunoi_core::conversations::Channel;
 use serde::Deserialize;
 
 pub fn routes() -> Router<App> {
@@ -130,10 +131,9 @@ async fn dead_page(
         .map(|d| DeadLine {
             id: d.row.id,
             unit: d.unit_name,
-            channel: match d.row.channel.as_str() {
-                "zalo" => "Zalo",
-                "web" => "Web",
-                _ => "?",
+            channel: match d.row.channel {
+                Channel::Zalo => "Zalo",
+                Channel::Web => "Web",
             },
             recipient: mask_recipient(&d.row.recipient),
             reason: reason_text(&t, d.row.last_error.as_deref().unwrap_or("")),

@@ -14,6 +14,40 @@ pub mod store;
 
 use serde::{Deserialize, Serialize};
 
+/// Where a row stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutboxStatus {
+    /// Waiting for its time (`run_at`).
+    Pending,
+    /// Leased by a worker (until `locked_until`).
+    Sending,
+    /// Delivered.
+    Sent,
+    /// Given up on: a dead letter an officer can send again.
+    Dead,
+}
+
+impl OutboxStatus {
+    /// The stored name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxStatus::Pending => "pending",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Dead => "dead",
+        }
+    }
+
+    /// Reads a stored name.
+    pub fn parse(s: &str) -> Option<OutboxStatus> {
+        [OutboxStatus::Pending, OutboxStatus::Sending, OutboxStatus::Sent, OutboxStatus::Dead]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+caunoi_core::stored_name!(OutboxStatus, "outbox status");
+
 /// What a row asks the channel to send.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -9,7 +9,7 @@ use crate::db::{StoreError, Tx};
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
 use caunoi_core::staff::{Action, Forbidden, Scope};
-use caunoi_core::units::{UnitId, UnitPath};
+use caunoi_core::units::UnitPath;
 
 /// Most dead letters read at once.
 const LIST_LIMIT: i64 = 200;
@@ -54,7 +54,7 @@ pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError
     if !scope.can(Action::DirectWork, &path) {
         return Err(Forbidden { action: Action::EditUnit }.into());
     }
-    if row.status != "dead" {
+    if row.status != super::OutboxStatus::Dead {
         return Err(ServiceError::NotFound);
     }
     let now = app.clock.now_micros();
@@ -68,9 +68,9 @@ pub async fn retry(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError
                     at: now,
                     officer: Some(scope.officer_id),
                     action: AuditAction::OutboxRetried,
-                    unit: Some(UnitId(row.unit_id)),
+                    unit: Some(row.unit_id),
                     target: &target,
-                    detail: &row.channel,
+                    detail: row.channel.as_str(),
                 };
                 crate::audit::service::record(&mut tx, &entry).await?;
             }

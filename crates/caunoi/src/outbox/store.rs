@@ -3,23 +3,29 @@
 //! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, `BEGIN IMMEDIATE` on SQLite) and settle each row
 //! with a conditional update that only a holder of the lease can make.
 
+use super::OutboxStatus;
 use crate::db::{Db, MAX_ROWS_PER_STATEMENT, StoreError, Tx, values_list};
 use crate::{db_read, in_scope};
+use caunoi_core::conversations::{Channel, ConversationId, MessageId};
 use caunoi_core::staff::OfficerId;
+use caunoi_core::units::UnitId;
 
 /// One queued outbound message.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OutboxRow {
     pub id: i64,
     pub idempotency_key: String,
-    pub channel: String,
-    pub unit_id: i64,
+    #[sqlx(try_from = "String")]
+    pub channel: Channel,
+    #[sqlx(try_from = "i64")]
+    pub unit_id: UnitId,
     pub oa_id: Option<String>,
     pub recipient: String,
     pub conversation_id: Option<i64>,
     pub message_id: Option<i64>,
     pub payload: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: OutboxStatus,
     pub attempts: i64,
     pub run_at: i64,
     pub locked_until: Option<i64>,
@@ -34,12 +40,12 @@ pub struct OutboxRow {
 pub struct NewOutbox<'a> {
     /// Unique per logical message: a replay of the same decision inserts nothing.
     pub idempotency_key: &'a str,
-    pub channel: &'a str,
-    pub unit_id: i64,
+    pub channel: Channel,
+    pub unit_id: UnitId,
     pub oa_id: Option<&'a str>,
     pub recipient: &'a str,
-    pub conversation_id: Option<i64>,
-    pub message_id: Option<i64>,
+    pub conversation_id: Option<ConversationId>,
+    pub message_id: Option<MessageId>,
     /// JSON, see `outbox::Payload`.
     pub payload: &'a str,
     pub run_at: i64,
@@ -280,14 +286,14 @@ pub async fn insert_many(tx: &mut Tx, rows: &[NewOutbox<'_>]) -> Result<Vec<(i64
             for o in chunk {
                 q = q
                     .bind(o.idempotency_key)
-                    .bind(o.channel)
-                    .bind(o.unit_id)
+                    .bind(o.channel.as_str())
+                    .bind(o.unit_id.0)
                     .bind(o.oa_id)
                     .bind(o.recipient)
-                    .bind(o.conversation_id)
-                    .bind(o.message_id)
+                    .bind(o.conversation_id.map(|c| c.0))
+                    .bind(o.message_id.map(|m| m.0))
                     .bind(o.payload)
-                    .bind("pending")
+                    .bind(OutboxStatus::Pending.as_str())
                     .bind(0_i64)
                     .bind(o.run_at)
                     .bind(o.run_at)
