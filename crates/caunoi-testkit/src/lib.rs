@@ -10,6 +10,7 @@ use caunoi::db::{Db, Engine};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub mod fixtures;
 pub mod push;
 
 pub use caunoi::demo::DEMO_PASSWORD;

@@ -29,6 +29,7 @@ pub fn routes() -> Router<App> {
         .route("/units/{code}/move", post(move_unit))
         .route("/units/{code}/boundary", post(upload_boundary).layer(DefaultBodyLimit::max(BOUNDARY_BODY_LIMIT)))
         .route("/units/{code}/boundary/remove", post(remove_boundary))
+        .merge(super::emblem::http::routes())
 }
 
 /// The largest GeoJSON file or pasted text an admin may upload.
@@ -122,6 +123,8 @@ struct UnitPage {
     boundary_area: String,
     /// What was pasted into a refused boundary form.
     boundary_text: String,
+    /// The emblem's version (SHA-256), if the unit has one.
+    emblem: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -131,6 +134,7 @@ struct UnitQuery {
     created: Option<String>,
     boundary: Option<usize>,
     boundary_removed: Option<String>,
+    emblem: Option<String>,
 }
 
 /// An area in km², two decimals, with the language's decimal separator.
@@ -156,13 +160,21 @@ async fn unit_page(
         format!("{} {points} {}", t.tr("Đã lưu ranh giới địa bàn:", "Area boundary saved:"), t.tr("điểm.", "points."))
     } else if q.boundary_removed.is_some() {
         t.tr("Đã xóa ranh giới địa bàn.", "Area boundary removed.").to_string()
+    } else if q.emblem.as_deref() == Some("saved") {
+        t.tr(
+            "Đã lưu huy hiệu: trang công khai của đơn vị hiển thị ngay.",
+            "Emblem saved: the unit's public page shows it at once.",
+        )
+        .to_string()
+    } else if q.emblem.as_deref() == Some("removed") {
+        t.tr("Đã gỡ huy hiệu.", "Emblem removed.").to_string()
     } else {
         String::new()
     };
     unit_view(&app, &me, &code, notice, FieldErrors::default(), String::new()).await
 }
 
-async fn unit_view(
+pub(super) async fn unit_view(
     app: &App,
     me: &CurrentOfficer,
     code: &str,
@@ -191,6 +203,7 @@ async fn unit_view(
         boundary_area: boundary.map(|b| km2(me.lang, b.area_km2)).unwrap_or_default(),
         boundary,
         boundary_text,
+        emblem: super::emblem::version(app, unit.id).await?,
         crumbs,
         children: service::children(app, unit.id).await?,
         staff: crate::staff::service::grants_on_unit(app, unit.id).await?,

@@ -2,6 +2,7 @@
 //! public pages.
 
 pub mod bot_settings;
+pub mod emblem;
 pub mod http;
 pub mod import;
 pub mod public;

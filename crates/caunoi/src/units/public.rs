@@ -66,6 +66,8 @@ struct PublicPage {
     chat_url: String,
     chat_qr: String,
     zalo: Option<(String, String)>,
+    /// The emblem's version (SHA-256), if the unit has one.
+    emblem: Option<String>,
     /// The unit's level, as citizens read it ("Phường").
     level: &'static str,
     /// The unit above, by name ("Công an tỉnh Quảng Ninh").
@@ -142,6 +144,7 @@ async fn page(
         chat_qr: qr_svg(&chat).unwrap_or_default(),
         chat_url: chat,
         zalo,
+        emblem: super::emblem::version(&app, unit.id).await?,
         unit,
     })
 }

@@ -332,9 +332,25 @@ async fn record_boundary_change(
     let mut tx = app.db.begin().await?;
     store::set_boundary(&mut tx, unit.id, boundary, now).await?;
     let change = if boundary.is_some() { "boundary_set" } else { "boundary_removed" };
-    store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), change, (None, None), detail).await?;
+    record_change(&mut tx, scope, unit, change, detail, now).await?;
+    tx.commit().await?;
+    app.routing().invalidate();
+    Ok(())
+}
+
+/// Puts one change of a unit's page on its history and in the audit log, in the caller's
+/// transaction.
+pub(super) async fn record_change(
+    tx: &mut crate::db::Tx,
+    scope: &Scope,
+    unit: &Unit,
+    change: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    store::add_history(tx, unit.id, now, Some(scope.officer_id), change, (None, None), detail).await?;
     crate::audit::service::record(
-        &mut tx,
+        tx,
         &NewEntry {
             at: now,
             officer: Some(scope.officer_id),
@@ -345,8 +361,6 @@ async fn record_boundary_change(
         },
     )
     .await?;
-    tx.commit().await?;
-    app.routing().invalidate();
     Ok(())
 }
 
