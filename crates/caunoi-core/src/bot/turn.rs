@@ -758,6 +758,10 @@ impl Turn<'_> {
             EmergencyKind::Medical => {
                 "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu y tế) và làm theo hướng dẫn của nhân viên y tế."
             }
+            EmergencyKind::Rescue => {
+                "KHẨN CẤP: Anh/chị gọi ngay 114 (Cứu nạn, cứu hộ), và 115 (Cấp cứu) nếu có người bị thương. \
+                 Không tự lao xuống nước hay vào nơi đổ sập nếu không có dụng cụ cứu hộ."
+            }
             EmergencyKind::Accident => {
                 "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu) cho người bị thương và 113 (Công an). \
                  Không di chuyển người bị thương nếu không cần thiết."

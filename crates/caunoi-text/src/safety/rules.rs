@@ -31,10 +31,17 @@ pub(super) enum Section {
     AccidentEvent,
     AccidentSevere,
     AccidentMask,
+    RescueSure,
+    RescueOngoing,
+    RescueTrapped,
+    RescuePlace,
+    RescueMask,
+    RescueDone,
     Help,
     HelpShort,
     HelpMask,
     Now,
+    Urgent,
     Hypothetical,
     Conditional,
     Procedure,
@@ -60,7 +67,7 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 44] = [
+const SECTIONS: [(&str, Section); 51] = [
     ("fire.sure", Section::FireSure),
     ("fire.ambiguous", Section::FireAmbiguous),
     ("fire.ongoing", Section::FireOngoing),
@@ -78,10 +85,17 @@ const SECTIONS: [(&str, Section); 44] = [
     ("accident.event", Section::AccidentEvent),
     ("accident.severe", Section::AccidentSevere),
     ("accident.mask", Section::AccidentMask),
+    ("rescue.sure", Section::RescueSure),
+    ("rescue.ongoing", Section::RescueOngoing),
+    ("rescue.trapped", Section::RescueTrapped),
+    ("rescue.place", Section::RescuePlace),
+    ("rescue.mask", Section::RescueMask),
+    ("rescue.done", Section::RescueDone),
     ("help", Section::Help),
     ("help.short", Section::HelpShort),
     ("help.mask", Section::HelpMask),
     ("now", Section::Now),
+    ("urgent", Section::Urgent),
     ("hypothetical", Section::Hypothetical),
     ("conditional", Section::Conditional),
     ("procedure", Section::Procedure),
@@ -121,6 +135,7 @@ impl Section {
             ViolenceSure | ViolenceOngoing => Some(ViolenceMask),
             CrimeSure | CrimeOngoing => Some(CrimeMask),
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
+            RescueSure | RescueOngoing | RescueTrapped | RescuePlace => Some(RescueMask),
             Help => Some(HelpMask),
             ReportAssault => Some(ViolenceMask),
             ReportRobbery | ReportTheft => Some(CrimeMask),
@@ -137,6 +152,7 @@ impl Section {
                 | Section::CrimeMask
                 | Section::AccidentMask
                 | Section::HelpMask
+                | Section::RescueMask
         )
     }
 
@@ -149,6 +165,7 @@ impl Section {
             Section::CrimeMask => 8,
             Section::AccidentMask => 16,
             Section::HelpMask => 32,
+            Section::RescueMask => 64,
             _ => 0,
         }
     }
