@@ -297,7 +297,7 @@ const REPORTS: [(ReportKind, Section); 14] = [
 
 fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Option<Safety> {
     use Section::*;
-    let hard = found.any(&[Hypothetical, Conditional]);
+    let hard = found.any(&[Hypothetical, Conditional, Media]);
     let question = question_mark || yes_no || found.has(Question);
     let help = found.has(Help) || (short && found.has(HelpShort));
     let now = found.has(Now) || help || short;

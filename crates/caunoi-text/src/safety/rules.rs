@@ -43,6 +43,8 @@ pub(super) enum Section {
     Now,
     Urgent,
     Hypothetical,
+    HypotheticalMask,
+    Media,
     Conditional,
     Procedure,
     Inquiry,
@@ -67,7 +69,7 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 51] = [
+const SECTIONS: [(&str, Section); 53] = [
     ("fire.sure", Section::FireSure),
     ("fire.ambiguous", Section::FireAmbiguous),
     ("fire.ongoing", Section::FireOngoing),
@@ -97,6 +99,8 @@ const SECTIONS: [(&str, Section); 51] = [
     ("now", Section::Now),
     ("urgent", Section::Urgent),
     ("hypothetical", Section::Hypothetical),
+    ("hypothetical.mask", Section::HypotheticalMask),
+    ("media", Section::Media),
     ("conditional", Section::Conditional),
     ("procedure", Section::Procedure),
     ("inquiry", Section::Inquiry),
@@ -137,6 +141,7 @@ impl Section {
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
             RescueSure | RescueOngoing | RescueTrapped | RescuePlace => Some(RescueMask),
             Help => Some(HelpMask),
+            Hypothetical => Some(HypotheticalMask),
             ReportAssault => Some(ViolenceMask),
             ReportRobbery | ReportTheft => Some(CrimeMask),
             _ => None,
@@ -153,6 +158,7 @@ impl Section {
                 | Section::AccidentMask
                 | Section::HelpMask
                 | Section::RescueMask
+                | Section::HypotheticalMask
         )
     }
 
@@ -166,6 +172,7 @@ impl Section {
             Section::AccidentMask => 16,
             Section::HelpMask => 32,
             Section::RescueMask => 64,
+            Section::HypotheticalMask => 128,
             _ => 0,
         }
     }
