@@ -269,7 +269,7 @@ pub fn check(syllables: &[String], question_mark: bool) -> Option<Safety> {
 
 /// The kinds with their sections (but the ambiguous ones), most specific first.
 const KINDS: [(EmergencyKind, &[Section]); 6] = [
-    (EmergencyKind::Fire, &[Section::FireSure, Section::FireOngoing]),
+    (EmergencyKind::Fire, &[Section::FireSure, Section::FireSmoke, Section::FireOngoing]),
     (EmergencyKind::Rescue, &[Section::RescueSure]),
     (EmergencyKind::Accident, &[Section::AccidentSure, Section::AccidentEvent]),
     (EmergencyKind::Medical, &[Section::MedicalSure]),
@@ -304,7 +304,11 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
     let calm = hard || (found.any(&[Procedure, Inquiry, Past]) && !(found.has(Now) || help));
     if !calm {
         let is_emergency = |kind: EmergencyKind| match kind {
-            EmergencyKind::Fire => found.has(FireSure) || (now && found.has(FireOngoing)),
+            // Smoke from open burning (đốt rơm rạ, lò gạch) is pollution, not a fire.
+            EmergencyKind::Fire => {
+                found.has(FireSure)
+                    || (!found.has(FireBurning) && (found.has(FireSmoke) || (now && found.has(FireOngoing))))
+            }
             // Someone hurt, or an accident told as a statement that does not call it mild.
             EmergencyKind::Accident => {
                 found.has(AccidentSure)

@@ -15,6 +15,8 @@ use crate::normalize::{fold_syllable, normalize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Section {
     FireSure,
+    FireSmoke,
+    FireBurning,
     FireAmbiguous,
     FireOngoing,
     FireMask,
@@ -69,8 +71,10 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 53] = [
+const SECTIONS: [(&str, Section); 55] = [
     ("fire.sure", Section::FireSure),
+    ("fire.smoke", Section::FireSmoke),
+    ("fire.burning", Section::FireBurning),
     ("fire.ambiguous", Section::FireAmbiguous),
     ("fire.ongoing", Section::FireOngoing),
     ("fire.mask", Section::FireMask),
@@ -134,7 +138,7 @@ impl Section {
     fn mask(self) -> Option<Section> {
         use Section::*;
         match self {
-            FireSure | FireAmbiguous | FireOngoing => Some(FireMask),
+            FireSure | FireSmoke | FireAmbiguous | FireOngoing => Some(FireMask),
             MedicalSure | MedicalAmbiguous => Some(MedicalMask),
             ViolenceSure | ViolenceOngoing => Some(ViolenceMask),
             CrimeSure | CrimeOngoing => Some(CrimeMask),
