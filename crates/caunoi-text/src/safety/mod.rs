@@ -323,6 +323,11 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
             EmergencyKind::CallForHelp => false,
         };
         if let Some((kind, _)) = KINDS.iter().find(|(kind, _)| is_emergency(*kind)) {
+            // Someone hurt by violence that is still going on ("đang chém nhau, máu me"): the
+            // police first; hurt by violence that is over ("bị đâm chảy máu"): the ambulance.
+            if *kind == EmergencyKind::Medical && found.has(Now) && is_emergency(EmergencyKind::Violence) {
+                return Some(Safety::Emergency(EmergencyKind::Violence));
+            }
             return Some(Safety::Emergency(*kind));
         }
         // "xe buýt có chay ngày lễ không": in a yes/no question the ambiguous word is rather
