@@ -25,14 +25,14 @@ const MAX_FALSE_REPORTS: f64 = 0.05;
 /// that a rule change that confuses kinds shows up.
 const TARGET_KIND_ACCURACY: f64 = 0.90;
 
-/// First run of the rules on `report_holdout.json`, the second report holdout (see
-/// BENCHMARKS.md): recall 126/156 = 80.8 %, kind accuracy 120/126 = 95.2 %, false reports
-/// 5/156 = 3.2 %. The test allows this margin below (above, for false reports) them, for rule
-/// changes made later for other reasons. (The first report holdout is now part of the
-/// development set.)
-const HOLDOUT_RECALL: f64 = 0.808;
-const HOLDOUT_KIND_ACCURACY: f64 = 0.952;
-const HOLDOUT_FALSE_REPORTS: f64 = 0.032;
+/// First run of the rules on `report_holdout.json`, the third report holdout (see
+/// BENCHMARKS.md): recall 119/151 = 78.8 %, kind accuracy 112/119 = 94.1 %, false reports
+/// 5/152 = 3.3 %. The set is kept unseen (its misses are not fixed); the test allows this
+/// margin below (above, for false reports) its first run, for rule changes made later for other
+/// reasons. (The first two report holdouts are now part of the development set.)
+const HOLDOUT_RECALL: f64 = 0.788;
+const HOLDOUT_KIND_ACCURACY: f64 = 0.941;
+const HOLDOUT_FALSE_REPORTS: f64 = 0.033;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[derive(Deserialize)]
