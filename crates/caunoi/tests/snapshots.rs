@@ -125,6 +125,7 @@ const CASES: &[Case] = &[
     case("talk to an officer, then again", &[Say::Text("cho em gap can bo"), Say::Text("alo có ai không")]),
     case("fire", &[Say::Text("cháy nhà rồi cứu với")]),
     case("traffic accident", &[Say::Text("tai nạn giao thông ở ngã tư có người bị thương")]),
+    case("rescue, no diacritics", &[Say::Text("co nguoi bi ket trong thang may chung cu")]),
     case("noise report", &[Say::Text("nhà hàng xóm hát karaoke ồn quá không ngủ được")]),
     case("stolen motorbike", &[Say::Text("toi bi mat xe may truoc cua nha")]),
     case("personal data in a question", &[Say::Text("số cccd của tôi là 022190001234 sao chưa có thẻ")]),

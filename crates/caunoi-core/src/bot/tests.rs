@@ -526,6 +526,7 @@ fn every_kind_of_emergency_names_its_own_number_first() {
     let cases = [
         (EmergencyKind::Fire, ["tel:114", "tel:113", "tel:115"]),
         (EmergencyKind::Medical, ["tel:115", "tel:113", "tel:114"]),
+        (EmergencyKind::Rescue, ["tel:114", "tel:115", "tel:113"]),
         (EmergencyKind::Accident, ["tel:115", "tel:113", "tel:114"]),
         (EmergencyKind::Violence, ["tel:113", "tel:114", "tel:115"]),
         (EmergencyKind::CrimeInProgress, ["tel:113", "tel:114", "tel:115"]),
@@ -561,6 +562,8 @@ fn an_emergency_is_decided_before_the_faq_and_without_it() {
             ("cháy nhà rồi cứu với", "fire", "tel:114"),
             ("ban toi vua uong thuoc sau, cuu voi", "medical", "tel:115"),
             ("tai nạn, có người nằm bất động", "accident", "tel:115"),
+            ("co nguoi bi ket trong thang may", "rescue", "tel:114"),
+            ("em bé rơi xuống giếng rồi", "rescue", "tel:114"),
         ] {
             let turn = ask(text);
             assert_eq!(turn.action, BotAction::Urgent { kind: kind.into() }, "{text}");

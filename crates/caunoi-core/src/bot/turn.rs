@@ -758,6 +758,10 @@ impl Turn<'_> {
             EmergencyKind::Medical => {
                 "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu y tế) và làm theo hướng dẫn của nhân viên y tế."
             }
+            EmergencyKind::Rescue => {
+                "KHẨN CẤP: Anh/chị gọi ngay 114 (Cứu nạn, cứu hộ); có người bị thương thì gọi thêm 115 (Cấp cứu). \
+                 Không tự lao xuống nước hay vào nơi đổ sập nếu không có dụng cụ cứu hộ."
+            }
             EmergencyKind::Accident => {
                 "KHẨN CẤP: Anh/chị gọi ngay 115 (Cấp cứu) cho người bị thương và 113 (Công an). \
                  Không di chuyển người bị thương nếu không cần thiết."
@@ -773,7 +777,14 @@ impl Turn<'_> {
         text.push_str("\nSố khẩn cấp: 113 Công an · 114 Cứu nạn, cứu hộ, chữa cháy · 115 Cấp cứu y tế.");
         let buttons = emergency_services(kind)
             .into_iter()
-            .map(|service| button(call_label(service), tel_payload(service.number())))
+            .map(|service| {
+                // For a rescue, 114 is the rescue service rather than the fire brigade.
+                let label = match (kind, service) {
+                    (EmergencyKind::Rescue, EmergencyService::FireRescue) => "Gọi 114 – Cứu nạn, cứu hộ",
+                    _ => call_label(service),
+                };
+                button(label, tel_payload(service.number()))
+            })
             .collect();
         self.out.reply(text, buttons);
     }

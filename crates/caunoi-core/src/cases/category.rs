@@ -107,6 +107,7 @@ pub fn default_categories() -> Vec<Category> {
     const TIP: Option<u16> = Some(20);
     vec![
         cat("fire", "Cháy, nổ", "Fire or explosion", Public, true, None, vec![]),
+        cat("rescue", "Cứu nạn, cứu hộ", "Rescue", Public, true, None, vec![]),
         cat("traffic_accident", "Tai nạn giao thông", "Traffic accident", Public, true, None, vec![]),
         cat("theft", "Trộm cắp, cướp tài sản", "Theft or robbery", Sensitive, false, TIP, vec![]),
         cat("fraud", "Lừa đảo, chiếm đoạt tài sản", "Fraud", Sensitive, false, TIP, vec![]),
@@ -204,6 +205,7 @@ pub fn category_for_report(kind: &str) -> &'static str {
 pub fn category_for_emergency(kind: &str) -> Option<&'static str> {
     match kind {
         "fire" => Some("fire"),
+        "rescue" => Some("rescue"),
         "accident" => Some("traffic_accident"),
         "violence" => Some("violence"),
         "crime_in_progress" => Some("theft"),

@@ -116,7 +116,7 @@ fn default_categories_are_sound() {
     ] {
         assert!(keys.contains(category_for_report(kind)), "{kind}");
     }
-    for kind in ["fire", "accident", "violence", "crime_in_progress", "call_for_help"] {
+    for kind in ["fire", "rescue", "accident", "violence", "crime_in_progress", "call_for_help"] {
         assert!(keys.contains(category_for_emergency(kind).unwrap()), "{kind}");
     }
     assert_eq!(category_for_emergency("medical"), None);

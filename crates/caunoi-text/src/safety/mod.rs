@@ -22,8 +22,11 @@
 //!    ("đang đánh", "trộm đang …") or in an exclamation of a few words ("cướp!", "tai nạn
 //!    giao thông"). A traffic accident needs someone hurt, a sign that it is happening now,
 //!    or to be told as a statement, not a question, that does not call it mild.
-//! 3. When several kinds match, the most specific wins: fire, then accident, medical,
-//!    violence, crime in progress; a call for help ("cứu với") without any of them is
+//! 3. When several kinds match, the most specific wins: fire, then rescue (someone in the
+//!    water, trapped in a lift or under a collapse, locked in a car, on a roof in a flood;
+//!    unless already pulled out, which is medical), accident, medical, violence, crime in
+//!    progress; someone trapped or cut off by a flood with none of these and a sign that it
+//!    is happening now is a rescue too; a call for help ("cứu với") without any of them is
 //!    [`EmergencyKind::CallForHelp`], unless it is about papers ("cứu em với, hồ sơ …"). So "cháy nhà rồi cứu với" is a fire (114) and "bạn tôi
 //!    uống thuốc sâu, cứu với" is medical (115).
 //! 4. Words that are an emergency only when typed without accents and nothing else points
@@ -60,9 +63,13 @@ pub enum EmergencyKind {
     Fire,
     /// Violence in progress: a fight, a weapon, a kidnapping (113).
     Violence,
-    /// Someone unconscious, not breathing, bleeding heavily, poisoned, drowning, a suicide
-    /// attempt (115).
+    /// Someone unconscious, not breathing, bleeding heavily, poisoned, a suicide attempt
+    /// (115).
     Medical,
+    /// Someone to be rescued (cứu nạn, cứu hộ): drowning or swept away, trapped in a lift, a
+    /// collapsed building, a landslide, a vehicle under water or on a roof in a flood, fallen
+    /// into a well, a child locked in a car (114, then 115 for the injured).
+    Rescue,
     /// A serious traffic accident: someone hurt or trapped (115, then 113).
     Accident,
     /// A theft, robbery or break-in happening now (113).
@@ -100,10 +107,11 @@ impl EmergencyService {
 
 impl EmergencyKind {
     /// Every kind.
-    pub const ALL: [EmergencyKind; 6] = [
+    pub const ALL: [EmergencyKind; 7] = [
         EmergencyKind::Fire,
         EmergencyKind::Violence,
         EmergencyKind::Medical,
+        EmergencyKind::Rescue,
         EmergencyKind::Accident,
         EmergencyKind::CrimeInProgress,
         EmergencyKind::CallForHelp,
@@ -115,6 +123,7 @@ impl EmergencyKind {
             EmergencyKind::Fire => "fire",
             EmergencyKind::Violence => "violence",
             EmergencyKind::Medical => "medical",
+            EmergencyKind::Rescue => "rescue",
             EmergencyKind::Accident => "accident",
             EmergencyKind::CrimeInProgress => "crime_in_progress",
             EmergencyKind::CallForHelp => "call_for_help",
@@ -122,12 +131,15 @@ impl EmergencyKind {
     }
 
     /// The services to call, the first one first. An accident names the ambulance before
-    /// the police: someone is hurt, and the duty officer is alerted by the bot anyway.
+    /// the police: someone is hurt, and the duty officer is alerted by the bot anyway. A
+    /// rescue is the fire and rescue police's (Cảnh sát PCCC và CNCH, 114), then the
+    /// ambulance for whoever is hurt.
     pub fn services(self) -> &'static [EmergencyService] {
         use EmergencyService::*;
         match self {
             EmergencyKind::Fire => &[FireRescue],
             EmergencyKind::Medical => &[Ambulance],
+            EmergencyKind::Rescue => &[FireRescue, Ambulance],
             EmergencyKind::Accident => &[Ambulance, Police],
             EmergencyKind::Violence | EmergencyKind::CrimeInProgress | EmergencyKind::CallForHelp => &[Police],
         }
@@ -256,8 +268,9 @@ pub fn check(syllables: &[String], question_mark: bool) -> Option<Safety> {
 }
 
 /// The kinds with their sections (but the ambiguous ones), most specific first.
-const KINDS: [(EmergencyKind, &[Section]); 5] = [
-    (EmergencyKind::Fire, &[Section::FireSure, Section::FireOngoing]),
+const KINDS: [(EmergencyKind, &[Section]); 6] = [
+    (EmergencyKind::Fire, &[Section::FireSure, Section::FireSmoke, Section::FireOngoing]),
+    (EmergencyKind::Rescue, &[Section::RescueSure]),
     (EmergencyKind::Accident, &[Section::AccidentSure, Section::AccidentEvent]),
     (EmergencyKind::Medical, &[Section::MedicalSure]),
     (EmergencyKind::Violence, &[Section::ViolenceSure, Section::ViolenceOngoing]),
@@ -284,26 +297,37 @@ const REPORTS: [(ReportKind, Section); 14] = [
 
 fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Option<Safety> {
     use Section::*;
-    let hard = found.any(&[Hypothetical, Conditional]);
+    let hard = found.any(&[Hypothetical, Conditional, Media]);
     let question = question_mark || yes_no || found.has(Question);
     let help = found.has(Help) || (short && found.has(HelpShort));
     let now = found.has(Now) || help || short;
     let calm = hard || (found.any(&[Procedure, Inquiry, Past]) && !(found.has(Now) || help));
     if !calm {
         let is_emergency = |kind: EmergencyKind| match kind {
-            EmergencyKind::Fire => found.has(FireSure) || (now && found.has(FireOngoing)),
+            // Smoke from open burning (đốt rơm rạ, lò gạch) is pollution, not a fire.
+            EmergencyKind::Fire => {
+                found.has(FireSure)
+                    || (!found.has(FireBurning) && (found.has(FireSmoke) || (now && found.has(FireOngoing))))
+            }
             // Someone hurt, or an accident told as a statement that does not call it mild.
             EmergencyKind::Accident => {
                 found.has(AccidentSure)
                     || (found.has(AccidentEvent)
                         && (now || found.has(AccidentSevere) || !(question || found.has(AccidentMask))))
             }
+            // Someone already pulled out of the water ("vớt lên không thở") is the ambulance's.
+            EmergencyKind::Rescue => found.has(RescueSure) && !found.has(RescueDone),
             EmergencyKind::Medical => found.has(MedicalSure),
             EmergencyKind::Violence => found.has(ViolenceSure) || (now && found.has(ViolenceOngoing)),
             EmergencyKind::CrimeInProgress => found.has(CrimeSure) || (now && found.has(CrimeOngoing)),
             EmergencyKind::CallForHelp => false,
         };
         if let Some((kind, _)) = KINDS.iter().find(|(kind, _)| is_emergency(*kind)) {
+            // Someone hurt by violence that is still going on ("đang chém nhau, máu me"): the
+            // police first; hurt by violence that is over ("bị đâm chảy máu"): the ambulance.
+            if *kind == EmergencyKind::Medical && found.has(Now) && is_emergency(EmergencyKind::Violence) {
+                return Some(Safety::Emergency(EmergencyKind::Violence));
+            }
             return Some(Safety::Emergency(*kind));
         }
         // "xe buýt có chay ngày lễ không": in a yes/no question the ambiguous word is rather
@@ -314,6 +338,15 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
             if found.has(ambiguous) && !elsewhere && !asking {
                 return Some(Safety::Emergency(kind));
             }
+        }
+    }
+    // Someone trapped somewhere (a lift, a collapse, a flood), or trapped, in the water or cut
+    // off with a sign that it is happening now, and nothing more specific: a rescue, unless it
+    // is about papers ("hồ sơ đang bị kẹt") without a call for help.
+    if !calm && !found.has(RescueDone) && (help || found.has(Urgent) || !found.any(&[Procedure, Inquiry])) {
+        let trapped = found.has(RescueTrapped);
+        if (trapped && found.has(RescuePlace)) || (now && (trapped || found.has(RescueOngoing))) {
+            return Some(Safety::Emergency(EmergencyKind::Rescue));
         }
     }
     if help && !found.any(&[Hypothetical, Conditional, Procedure]) {
@@ -394,6 +427,7 @@ mod tests {
         let first = |k: EmergencyKind| k.services()[0].number();
         assert_eq!(first(EmergencyKind::Fire), "114");
         assert_eq!(first(EmergencyKind::Medical), "115");
+        assert_eq!(first(EmergencyKind::Rescue), "114");
         assert_eq!(EmergencyKind::Accident.numbers(), "115, 113");
         for kind in [EmergencyKind::Violence, EmergencyKind::CrimeInProgress, EmergencyKind::CallForHelp] {
             assert_eq!(first(kind), "113", "{kind:?}");
@@ -422,6 +456,63 @@ mod tests {
     fn unconscious_person_is_medical_emergency() {
         assert_eq!(run("mẹ tôi ngất xỉu ở nhà không tỉnh"), Some(Safety::Emergency(EmergencyKind::Medical)));
         assert_eq!(run("cứu với"), Some(Safety::Emergency(EmergencyKind::CallForHelp)));
+    }
+
+    #[test]
+    fn violence_being_dealt_with_is_no_emergency() {
+        // Issue 18: a legal, school or custody consequence of a fight is a question, in every style.
+        for text in [
+            "con tôi bị tạm giữ vì đánh nhau, gia đình cần làm gì",
+            "con toi bi tam giu vi danh nhau, gia dinh can lam gi",
+            "con t bi tam giu vi dank nhau, gd can lam j ad",
+            "học sinh đánh nhau thì nhà trường xử lý thế nào",
+            "hoc sinh danh nhau thi nha truong xu ly the nao",
+            "hs danh nhau thi nha truong xu ly ntn a",
+            "em trai tôi bị bắt vì đánh nhau, bao giờ được thả",
+            "học sinh đánh nhau bị kỷ luật ra sao",
+        ] {
+            assert!(!matches!(run(text), Some(Safety::Emergency(_))), "{text}: {:?}", run(text));
+        }
+        // … never at the cost of a fight happening now.
+        for text in [
+            "đang đánh nhau",
+            "có người đánh nhau cầm dao cứu với",
+            "hoc sinh dang danh nhau truoc cong truong, co dua cam dao",
+        ] {
+            assert_eq!(run(text), Some(Safety::Emergency(EmergencyKind::Violence)), "{text}");
+        }
+    }
+
+    #[test]
+    fn rescues_name_fire_and_rescue_first() {
+        assert_eq!(EmergencyKind::Rescue.numbers(), "114, 115");
+        for text in [
+            "co nguoi bi ket trong thang may",
+            "cháu bé rơi xuống giếng",
+            "có người đuối nước ở bãi biển",
+            "sap nha o hem 12, co 2 nguoi bi vui",
+            "Hầm lò sập, còn thợ mỏ kẹt bên dưới",
+            "ô tô lao xuống sông, người còn trong xe",
+            "con tôi bị khóa trong ô tô, chìa khóa để trong xe",
+            "nước lên nhanh quá, cả nhà tôi đang trên mái nhà chờ cứu",
+        ] {
+            assert_eq!(run(text), Some(Safety::Emergency(EmergencyKind::Rescue)), "{text}");
+        }
+        // Pulled out of the water and not breathing: the ambulance first.
+        assert_eq!(
+            run("Em bé 3 tuổi ngã xuống hồ bơi, vớt lên không thở"),
+            Some(Safety::Emergency(EmergencyKind::Medical))
+        );
+        // Traffic jams, tow trucks, stuck paperwork and crashed websites are no rescue.
+        for text in [
+            "đang kẹt xe ở cầu Sài Gòn, đi đường nào",
+            "xe tôi chết máy giữa đường, gọi xe cứu hộ ở đâu",
+            "hồ sơ của em đang bị kẹt ở bước xác thực",
+            "web dịch vụ công bị sập rồi à",
+            "phòng chống đuối nước cho trẻ em dịp hè",
+        ] {
+            assert_eq!(run(text), None, "{text}");
+        }
     }
 
     #[test]

@@ -15,6 +15,8 @@ use crate::normalize::{fold_syllable, normalize};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(super) enum Section {
     FireSure,
+    FireSmoke,
+    FireBurning,
     FireAmbiguous,
     FireOngoing,
     FireMask,
@@ -31,11 +33,20 @@ pub(super) enum Section {
     AccidentEvent,
     AccidentSevere,
     AccidentMask,
+    RescueSure,
+    RescueOngoing,
+    RescueTrapped,
+    RescuePlace,
+    RescueMask,
+    RescueDone,
     Help,
     HelpShort,
     HelpMask,
     Now,
+    Urgent,
     Hypothetical,
+    HypotheticalMask,
+    Media,
     Conditional,
     Procedure,
     Inquiry,
@@ -60,8 +71,10 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 44] = [
+const SECTIONS: [(&str, Section); 55] = [
     ("fire.sure", Section::FireSure),
+    ("fire.smoke", Section::FireSmoke),
+    ("fire.burning", Section::FireBurning),
     ("fire.ambiguous", Section::FireAmbiguous),
     ("fire.ongoing", Section::FireOngoing),
     ("fire.mask", Section::FireMask),
@@ -78,11 +91,20 @@ const SECTIONS: [(&str, Section); 44] = [
     ("accident.event", Section::AccidentEvent),
     ("accident.severe", Section::AccidentSevere),
     ("accident.mask", Section::AccidentMask),
+    ("rescue.sure", Section::RescueSure),
+    ("rescue.ongoing", Section::RescueOngoing),
+    ("rescue.trapped", Section::RescueTrapped),
+    ("rescue.place", Section::RescuePlace),
+    ("rescue.mask", Section::RescueMask),
+    ("rescue.done", Section::RescueDone),
     ("help", Section::Help),
     ("help.short", Section::HelpShort),
     ("help.mask", Section::HelpMask),
     ("now", Section::Now),
+    ("urgent", Section::Urgent),
     ("hypothetical", Section::Hypothetical),
+    ("hypothetical.mask", Section::HypotheticalMask),
+    ("media", Section::Media),
     ("conditional", Section::Conditional),
     ("procedure", Section::Procedure),
     ("inquiry", Section::Inquiry),
@@ -116,12 +138,14 @@ impl Section {
     fn mask(self) -> Option<Section> {
         use Section::*;
         match self {
-            FireSure | FireAmbiguous | FireOngoing => Some(FireMask),
+            FireSure | FireSmoke | FireAmbiguous | FireOngoing => Some(FireMask),
             MedicalSure | MedicalAmbiguous => Some(MedicalMask),
             ViolenceSure | ViolenceOngoing => Some(ViolenceMask),
             CrimeSure | CrimeOngoing => Some(CrimeMask),
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
+            RescueSure | RescueOngoing | RescueTrapped | RescuePlace => Some(RescueMask),
             Help => Some(HelpMask),
+            Hypothetical => Some(HypotheticalMask),
             ReportAssault => Some(ViolenceMask),
             ReportRobbery | ReportTheft => Some(CrimeMask),
             _ => None,
@@ -137,6 +161,8 @@ impl Section {
                 | Section::CrimeMask
                 | Section::AccidentMask
                 | Section::HelpMask
+                | Section::RescueMask
+                | Section::HypotheticalMask
         )
     }
 
@@ -149,6 +175,8 @@ impl Section {
             Section::CrimeMask => 8,
             Section::AccidentMask => 16,
             Section::HelpMask => 32,
+            Section::RescueMask => 64,
+            Section::HypotheticalMask => 128,
             _ => 0,
         }
     }

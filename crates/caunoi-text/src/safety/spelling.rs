@@ -47,6 +47,9 @@ fn syllable(exact: Cow<'_, str>) -> Syllable<'_> {
 /// An unknown ASCII syllable read as telex or with two letters swapped, when that gives a
 /// syllable of the rules.
 fn repair(s: &str, rules: &Rules) -> Option<String> {
+    if !s.is_ascii() {
+        return undouble_accented(s, rules);
+    }
     if !s.bytes().all(|b| b.is_ascii_lowercase()) || rules.vocabulary_folded.contains(s) {
         return None;
     }
@@ -70,6 +73,23 @@ fn repair(s: &str, rules: &Rules) -> Option<String> {
         swapped.swap(i, i + 1);
         let swapped = String::from_utf8(swapped).ok()?;
         rules.vocabulary_folded.contains(&swapped).then_some(swapped)
+    })
+}
+
+/// An unknown syllable typed with diacritics and one letter doubled ("cháyy", "rồii"), read
+/// without the extra letter when that gives a syllable of the rules.
+fn undouble_accented(s: &str, rules: &Rules) -> Option<String> {
+    if rules.vocabulary_exact.contains(s) {
+        return None;
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let base = |c: char| fold_syllable(c.encode_utf8(&mut [0; 4]));
+    (1..chars.len()).filter(|&i| base(chars[i]) == base(chars[i - 1])).find_map(|i| {
+        [i, i - 1].into_iter().find_map(|drop| {
+            let shorter: String = chars.iter().enumerate().filter(|&(j, _)| j != drop).map(|(_, c)| *c).collect();
+            let shorter = canonical_syllable(&shorter);
+            rules.vocabulary_exact.contains(&shorter).then_some(shorter)
+        })
     })
 }
 
@@ -146,5 +166,14 @@ mod tests {
         assert_eq!(telex("nguowif").as_deref(), Some("người"));
         assert_eq!(telex("ddang").as_deref(), Some("đang"));
         assert_eq!(telex("nha"), None);
+    }
+
+    #[test]
+    fn a_doubled_letter_typed_with_diacritics_is_undone() {
+        let rules = super::super::rules::Rules::parse("[fire.sure]\ncháy\nrồi\n").unwrap();
+        let typed = crate::normalize::canonical_syllable("cháyy");
+        assert_eq!(super::undouble_accented(&typed, &rules).as_deref(), Some("cháy"));
+        assert_eq!(super::undouble_accented("rồii", &rules).as_deref(), Some("rồi"));
+        assert_eq!(super::undouble_accented("cháy", &rules), None);
     }
 }

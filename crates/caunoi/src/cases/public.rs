@@ -203,11 +203,13 @@ pub fn citizen_text(field: &'static str, raw: &str, max: usize, required: bool) 
 // ---------------------------------------------------------------------------------------------
 // Categories and emergencies
 
-/// The emergency numbers to call now for a category that may be happening: fire 114, a traffic
-/// accident 113 and 115 (the injured), other urgent or violent matters 113. Empty otherwise.
+/// The emergency numbers to call now for a category that may be happening: fire 114, a rescue
+/// 114 and 115 (the injured), a traffic accident 113 and 115, other urgent or violent matters
+/// 113. Empty otherwise.
 pub fn emergency_numbers(category: &Category) -> Vec<&'static str> {
     match category.key.as_str() {
         "fire" => vec!["114"],
+        "rescue" => vec!["114", "115"],
         "traffic_accident" => vec!["113", "115"],
         "violence" | "domestic_violence" => vec!["113"],
         _ if category.urgent => vec!["113"],
@@ -856,6 +858,7 @@ mod tests {
         let cats = caunoi_core::cases::default_categories();
         let of = |key: &str| emergency_numbers(cats.iter().find(|c| c.key == key).expect("category"));
         assert_eq!(of("fire"), vec!["114"]);
+        assert_eq!(of("rescue"), vec!["114", "115"]);
         assert_eq!(of("traffic_accident"), vec!["113", "115"]);
         assert_eq!(of("wanted_person"), vec!["113"]);
         assert_eq!(of("violence"), vec!["113"]);
