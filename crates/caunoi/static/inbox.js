@@ -58,8 +58,11 @@
   function submitInPlace(form, submitter) {
     var pane = document.getElementById('conv-pane');
     if (!pane || form.getAttribute('data-busy') === '1') { return false; }
-    var body = new FormData(form);
-    if (submitter && submitter.name) { body.append(submitter.name, submitter.value); }
+    var data = new FormData(form);
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+    // As the browser would send it: multipart only where the form says so (the reply's file).
+    var multipart = (form.getAttribute('enctype') || '').indexOf('multipart/') === 0;
+    var body = multipart ? data : new URLSearchParams(data);
     form.setAttribute('data-busy', '1');
     var buttons = form.querySelectorAll('button');
     buttons.forEach(function (b) { b.disabled = true; });
