@@ -780,6 +780,21 @@ pub struct QueueRow {
     pub waiting_since: Option<i64>,
 }
 
+/// The columns of a [`QueueRow`] (`c` the conversation, `u` its unit, `k` the contact, `a` the
+/// assignee).
+macro_rules! queue_columns {
+    () => {
+        "SELECT c.id, c.unit_id, u.name AS unit_name, u.path AS unit_path, c.channel, c.status, c.assignee_id, \
+         a.display_name AS assignee_name, c.urgent, c.contact_id, k.display_name AS contact_name, c.updated_at, \
+         (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text, \
+         (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_kind, \
+         (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_at, \
+         (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
+            AND m.id > COALESCE((SELECT MAX(o.id) FROM messages o WHERE o.conversation_id = c.id \
+            AND o.author = 'officer'), 0)) AS waiting_since"
+    };
+}
+
 /// Which units a queue query covers (see `caunoi_core::inbox::UnitScope`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitMode {
@@ -801,15 +816,8 @@ pub async fn queue(
 ) -> Result<Vec<QueueRow>, StoreError> {
     let s = |i: usize| statuses.get(i).or(statuses.first()).copied().unwrap_or("");
     Ok(db_read!(db, pool => sqlx::query_as(concat!(
-        "SELECT c.id, c.unit_id, u.name AS unit_name, u.path AS unit_path, c.channel, c.status, c.assignee_id, \
-         a.display_name AS assignee_name, c.urgent, c.contact_id, k.display_name AS contact_name, c.updated_at, \
-         (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text, \
-         (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_kind, \
-         (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_at, \
-         (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
-            AND m.id > COALESCE((SELECT MAX(o.id) FROM messages o WHERE o.conversation_id = c.id \
-            AND o.author = 'officer'), 0)) AS waiting_since \
-         FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
+        queue_columns!(),
+        " FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
          LEFT JOIN officers a ON a.id = c.assignee_id \
          WHERE c.status IN ($2, $3, $4) \
          AND ($5 = 0 OR c.unit_id IN (SELECT g.unit_id FROM role_grants g WHERE g.officer_id = $1)) \
@@ -897,14 +905,7 @@ macro_rules! bind_search {
 /// most recently changed, at most `limit`.
 pub async fn search(db: &Db, officer: OfficerId, s: &SearchQuery<'_>, limit: i64) -> Result<Vec<QueueRow>, StoreError> {
     Ok(db_read!(db, pool => bind_search!(sqlx::query_as(concat!(
-        "SELECT c.id, c.unit_id, u.name AS unit_name, u.path AS unit_path, c.channel, c.status, c.assignee_id, \
-         a.display_name AS assignee_name, c.urgent, c.contact_id, k.display_name AS contact_name, c.updated_at, \
-         (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text, \
-         (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_kind, \
-         (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_at, \
-         (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
-            AND m.id > COALESCE((SELECT MAX(o.id) FROM messages o WHERE o.conversation_id = c.id \
-            AND o.author = 'officer'), 0)) AS waiting_since",
+        queue_columns!(),
         search_where!(),
         " ORDER BY c.urgent DESC, c.updated_at DESC, c.id DESC LIMIT $16"
     )), officer, s)
