@@ -57,8 +57,10 @@ test('an officer opens a handed-off conversation, replies, and sees the reply in
 
   const reply = 'Chào anh, tôi là cán bộ Công an phường Bãi Cháy, anh cần hỗ trợ gì ạ?';
   await page.fill('#text', reply);
-  await Promise.all([page.waitForNavigation(), page.click('#reply-form button[type=submit]')]);
-  assert.match(await page.textContent('.notice.ok'), /Đã gửi trả lời/);
+  // The reply is posted in place (inbox.js): the notice replaces the pane, no page load.
+  await page.click('#reply-form button[type=submit]');
+  await page.waitForSelector('#action-notice');
+  assert.match(await page.textContent('#action-notice'), /Đã gửi trả lời/);
   const officerMessages = await page.$$eval('#thread .msg.officer .body', (els) => els.map((e) => e.textContent.trim()));
   assert.ok(officerMessages.includes(reply), `thread shows the reply: ${officerMessages}`);
   await page.screenshot({ path: join(resultsDir, 'inbox-conversation.png'), fullPage: true });
@@ -76,8 +78,10 @@ test('an officer opens a handed-off conversation, replies, and sees the reply in
   // A photo as a reply: shown in the thread through the officer media route, sent to Zalo as
   // an uploaded image.
   await page.setInputFiles('#file', { name: 'so-do.png', mimeType: 'image/png', buffer: Buffer.from(PNG_1X1, 'base64') });
-  await Promise.all([page.waitForNavigation(), page.click('#reply-form button[type=submit]')]);
-  assert.match(await page.textContent('.notice.ok'), /Đã gửi trả lời/);
+  await page.evaluate(() => document.getElementById('action-notice').remove());
+  await page.click('#reply-form button[type=submit]');
+  await page.waitForSelector('#action-notice');
+  assert.match(await page.textContent('#action-notice'), /Đã gửi trả lời/);
   await page.waitForFunction(() => {
     const img = document.querySelector('#thread .msg.officer img.thread-img');
     return img && img.complete && img.naturalWidth > 0;

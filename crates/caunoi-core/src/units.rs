@@ -177,6 +177,13 @@ impl UnitPath {
         self.0.matches('/').count().saturating_sub(1)
     }
 
+    /// The path of the unit right above this one; `None` for a root.
+    pub fn parent(&self) -> Option<UnitPath> {
+        let inner = self.0.strip_suffix('/')?;
+        let cut = inner.rfind('/')?;
+        (cut > 0).then(|| UnitPath(self.0[..=cut].to_string()))
+    }
+
     /// The ids on the path, root first.
     pub fn ids(&self) -> Vec<UnitId> {
         self.0.split('/').filter_map(|s| s.parse().ok()).map(UnitId).collect()

@@ -1,11 +1,19 @@
-// Live updates for the officer inbox: when alarm.js (which owns the page's live stream,
-// /inbox/events) reports a change in the officer's scope, the queue list or the open
-// conversation's thread is reloaded from the server. No inline script (CSP).
+// The officer inbox's desk. No inline script (CSP); every form also works without this file.
+//
+// - Live updates: when alarm.js (which owns the page's live stream, /inbox/events) reports a
+//   change in the officer's scope, the list pane or the open conversation's thread is reloaded.
+// - Actions without reloading: a form marked `data-desk` (reply, note, take, assign, transfer,
+//   close, reopen) is posted with fetch; the server answers as it does without script (the
+//   conversation page after its redirect, or the page with the error and 422), and the
+//   conversation pane and the list are swapped in place. The window keeps its scroll position,
+//   the thread shows its newest message, and after a reply the reply box has the focus again.
+// - Canned replies: "Chèn vào ô trả lời" puts the chosen reply's filled text into the reply box
+//   at the cursor, to edit before sending (without script the server fills the box instead).
 (function () {
   'use strict';
-  var list = document.getElementById('inbox-list');
-  var thread = document.getElementById('thread');
-  if (!list && !thread) { return; }
+
+  function list() { return document.getElementById('inbox-list'); }
+  function thread() { return document.getElementById('thread'); }
 
   function reload(el, url) {
     if (!el || !url) { return; }
@@ -16,16 +24,125 @@
       })
       .then(function (html) {
         if (html === null) { return; }
-        var draft = document.activeElement;
+        var focused = document.activeElement;
         el.innerHTML = html;
-        if (draft && draft.focus && document.contains(draft)) { draft.focus(); }
+        if (focused && focused.focus && document.contains(focused)) { focused.focus(); }
       })
       .catch(function () { /* the next event retries */ });
   }
 
   document.addEventListener('caunoi:live', function (ev) {
     var data = ev.detail || {};
-    if (list && data.list) { reload(list, list.getAttribute('data-live-list')); }
-    if (thread && data.thread) { reload(thread, thread.getAttribute('data-live-thread')); }
+    var l = list();
+    var t = thread();
+    if (l && data.list) { reload(l, l.getAttribute('data-live-list')); }
+    if (t && data.thread) { reload(t, t.getAttribute('data-live-thread')); }
   });
+
+  // ---- Actions without reloading the page ----
+
+  function swap(doc, id) {
+    var fresh = doc.getElementById(id);
+    var old = document.getElementById(id);
+    if (!fresh || !old) { return false; }
+    old.innerHTML = fresh.innerHTML;
+    return true;
+  }
+
+  function showNewest() {
+    var box = document.getElementById('thread-scroll');
+    // The box is column-reverse: its start (scrollTop 0) is the newest message.
+    if (box) { box.scrollTop = 0; }
+  }
+
+  function submitInPlace(form, submitter) {
+    var pane = document.getElementById('conv-pane');
+    if (!pane || form.getAttribute('data-busy') === '1') { return false; }
+    var data = new FormData(form);
+    if (submitter && submitter.name) { data.append(submitter.name, submitter.value); }
+    // As the browser would send it: multipart only where the form says so (the reply's file).
+    var multipart = (form.getAttribute('enctype') || '').indexOf('multipart/') === 0;
+    var body = multipart ? data : new URLSearchParams(data);
+    form.setAttribute('data-busy', '1');
+    var buttons = form.querySelectorAll('button');
+    buttons.forEach(function (b) { b.disabled = true; });
+    var wasReply = form.id === 'reply-form';
+    var x = window.scrollX;
+    var y = window.scrollY;
+    fetch(form.action, {
+      method: 'POST',
+      body: body,
+      credentials: 'same-origin',
+      headers: { 'Accept': 'text/html', 'X-Caunoi-Desk': '1' },
+    })
+      .then(function (r) {
+        if (r.status === 401 && window.caunoiSessionEnded) { window.caunoiSessionEnded(); return null; }
+        if (!r.ok && r.status !== 422) { window.location.assign(r.url || form.action); return null; }
+        return r.text().then(function (html) { return { url: r.url, html: html }; });
+      })
+      .then(function (res) {
+        if (!res) { return; }
+        var doc = new DOMParser().parseFromString(res.html, 'text/html');
+        if (!doc.getElementById('conv-pane')) {
+          // The conversation left the officer's inbox (handed up to the parent unit): the list.
+          window.location.assign(res.url);
+          return;
+        }
+        swap(doc, 'conv-pane');
+        swap(doc, 'inbox-list');
+        if (res.url) { history.replaceState(null, '', res.url.split('#')[0]); }
+        document.title = doc.title || document.title;
+        window.scrollTo(x, y);
+        showNewest();
+        var err = document.getElementById('action-error');
+        var next = err || (wasReply ? document.getElementById('text') : document.getElementById('action-notice'));
+        if (next) {
+          if (!next.hasAttribute('tabindex') && next.tagName !== 'TEXTAREA') { next.setAttribute('tabindex', '-1'); }
+          next.focus({ preventScroll: true });
+        }
+      })
+      .catch(function () {
+        // The network failed: submit the ordinary way, which shows what happened.
+        form.removeAttribute('data-desk');
+        form.submit();
+      })
+      .finally(function () {
+        form.removeAttribute('data-busy');
+        buttons.forEach(function (b) { b.disabled = false; });
+      });
+    return true;
+  }
+
+  document.addEventListener('submit', function (ev) {
+    var form = ev.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute('data-desk')) { return; }
+    if (!window.fetch || !window.FormData || !window.DOMParser) { return; }
+    if (submitInPlace(form, ev.submitter)) { ev.preventDefault(); }
+  });
+
+  // ---- Canned replies into the reply box ----
+
+  document.addEventListener('click', function (ev) {
+    var button = ev.target && ev.target.closest ? ev.target.closest('#canned-insert') : null;
+    if (!button) { return; }
+    var select = document.getElementById('canned');
+    var box = document.getElementById('text');
+    if (!select || !box) { return; }
+    var option = select.options[select.selectedIndex];
+    if (!option) { return; }
+    ev.preventDefault();
+    var text = option.getAttribute('data-text') || '';
+    var start = box.selectionStart || 0;
+    var end = box.selectionEnd || 0;
+    var before = box.value.slice(0, start);
+    var after = box.value.slice(end);
+    var sep = before && !/\s$/.test(before) ? ' ' : '';
+    box.value = before + sep + text + after;
+    var caret = (before + sep + text).length;
+    box.focus();
+    box.setSelectionRange(caret, caret);
+    box.dispatchEvent(new Event('input', { bubbles: true }));
+  });
+
+  showNewest();
 })();

@@ -96,8 +96,14 @@ async fn state(t: &TestApp, id: i64) -> ConvState {
     .unwrap()
 }
 
-fn link(id: i64) -> String {
-    format!("href=\"/inbox/{id}\"")
+/// Where conversation `id`'s card in a list starts (its link keeps the list's filters after
+/// `?`), or `None` when the page does not list it.
+fn card(page: &str, id: i64) -> Option<usize> {
+    [format!("href=\"/inbox/{id}\""), format!("href=\"/inbox/{id}?")].iter().filter_map(|l| page.find(l.as_str())).min()
+}
+
+fn listed(page: &str, id: i64) -> bool {
+    card(page, id).is_some()
 }
 
 #[tokio::test]
@@ -112,23 +118,23 @@ async fn queues_filter_by_scope_and_status_with_urgent_first() {
     let c = t.login("canbo.baichay").await;
     let (status, waiting) = t.get(&c, "/inbox").await;
     assert_eq!(status, 200);
-    assert!(waiting.contains(&link(calm)) && waiting.contains(&link(urgent)));
-    assert!(!waiting.contains(&link(bot)) && !waiting.contains(&link(closed)) && !waiting.contains(&link(other_ward)));
-    let (u, k) = (waiting.find(&link(urgent)).unwrap(), waiting.find(&link(calm)).unwrap());
+    assert!(listed(&waiting, calm) && listed(&waiting, urgent));
+    assert!(!listed(&waiting, bot) && !listed(&waiting, closed) && !listed(&waiting, other_ward));
+    let (u, k) = (card(&waiting, urgent).unwrap(), card(&waiting, calm).unwrap());
     assert!(u < k, "urgent conversations come first");
     assert!(waiting.contains("KHẨN") && waiting.contains("Zalo") && waiting.contains("Nguyễn Văn An"));
     assert!(waiting.contains("[SĐT]") && !waiting.contains("0912 345 678"), "list previews are masked");
 
     let (_, unit) = t.get(&c, "/inbox?queue=unit").await;
-    assert!(unit.contains(&link(bot)) && !unit.contains(&link(closed)) && !unit.contains(&link(other_ward)));
+    assert!(listed(&unit, bot) && !listed(&unit, closed) && !listed(&unit, other_ward));
     let (_, mine) = t.get(&c, "/inbox?queue=mine").await;
-    assert!(!mine.contains(&link(calm)));
+    assert!(!listed(&mine, calm));
 
     let province = t.login("admin.qn").await;
     let (_, subtree) = t.get(&province, "/inbox?queue=subtree").await;
-    assert!(subtree.contains(&link(calm)) && subtree.contains(&link(other_ward)) && !subtree.contains(&link(closed)));
+    assert!(listed(&subtree, calm) && listed(&subtree, other_ward) && !listed(&subtree, closed));
     let (_, province_waiting) = t.get(&province, "/inbox?queue=waiting").await;
-    assert!(!province_waiting.contains(&link(calm)), "the province's own queue holds only its own unit");
+    assert!(!listed(&province_waiting, calm), "the province's own queue holds only its own unit");
 }
 
 #[tokio::test]
@@ -228,7 +234,7 @@ async fn transfer_needs_a_reason_and_moves_the_conversation_to_the_other_units_q
     assert_eq!(state(&t, id).await, ("waiting_human".to_string(), hong_gai, None, false));
     let hg = t.login("admin.honggai").await;
     let (_, queue) = t.get(&hg, "/inbox?queue=waiting").await;
-    assert!(queue.contains(&link(id)));
+    assert!(listed(&queue, id));
     let (_, page) = t.get(&hg, &format!("/inbox/{id}")).await;
     assert!(page.contains("Vụ việc thuộc địa bàn Hồng Gai") && page.contains("Trần Quốc Hùng"));
     let bc = t.login("canbo.baichay").await;
@@ -266,7 +272,7 @@ async fn canned_reply_variables_are_rendered_and_unknown_variables_refused() {
             &[
                 ("unit", "qn-bai-chay"),
                 ("title", "Chào hỏi"),
-                ("body", "Chào {ten_cong_dan}, tôi là {ten_can_bo}, {ten_don_vi}."),
+                ("body", "Chào {ten_cong_dan}, tôi là {ten_can_bo}, {ten_don_vi}. Đường dây nóng: {hotline}."),
             ],
         )
         .await;
@@ -275,13 +281,40 @@ async fn canned_reply_variables_are_rendered_and_unknown_variables_refused() {
     let canned: i64 =
         db_read!(db, pool => sqlx::query_scalar("SELECT id FROM canned_replies WHERE title = 'Chào hỏi'").fetch_one(pool).await)
             .unwrap();
-    let (status, _) = t.post(&duty, &format!("/inbox/{id}/canned"), &[("canned", &canned.to_string())]).await;
-    assert_eq!(status, 303);
+    let (hotline, duty_phone): (String, String) = db_read!(db, pool => sqlx::query_as(
+        "SELECT hotline, duty_phone FROM units WHERE code = 'qn-bai-chay'"
+    ).fetch_one(pool).await)
+    .unwrap();
+    let show = |p: String| caunoi_core::phone::PhoneNumber::from_stored(p).display();
+    let (hotline, duty_phone) = (show(hotline), show(duty_phone));
+    assert_ne!(hotline, duty_phone);
+    let expected = format!("Chào Nguyễn Văn An, tôi là Đỗ Thu Hà, Công an phường Bãi Cháy. Đường dây nóng: {hotline}.");
+    // Chosen, a canned reply goes into the reply box to edit, with and without script; nothing
+    // is sent.
+    let before = counts(&t).await;
+    let (_, page) = t.get(&duty, &format!("/inbox/{id}")).await;
+    let (above, _) = page.split_once("id=\"canned\"").unwrap();
+    assert!(above.contains("name=\"text\""), "the canned choice sits under the reply box");
+    assert!(page.contains(&format!("data-text=\"{expected}\"")), "the insert button's text is filled");
+    let (status, page) = t.post(&duty, &format!("/inbox/{id}/canned"), &[("canned", &canned.to_string())]).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!(">{expected}</textarea>")), "the reply box holds the filled text");
+    assert!(!page.contains(&duty_phone), "{{hotline}} is the unit's public hotline, never the duty phone");
+    let (status, page) = t.get(&duty, &format!("/inbox/{id}?canned={canned}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains(&format!(">{expected}</textarea>")));
+    let (status, page) = t.get(&duty, &format!("/inbox/{id}?canned=999999")).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Hãy chọn một câu trả lời mẫu."));
+    assert_eq!(counts(&t).await, before, "choosing a canned reply sends nothing");
+    // The officer edits it and sends.
+    let edited = format!("{expected} Cảm ơn anh.");
+    assert_eq!(t.post(&duty, &format!("/inbox/{id}/reply"), &[("text", &edited)]).await.0, 303);
     let text: String = db_read!(db, pool => sqlx::query_scalar(
         "SELECT text FROM messages WHERE conversation_id = $1 AND author = 'officer'"
     ).bind(id).fetch_one(pool).await)
     .unwrap();
-    assert_eq!(text, "Chào Nguyễn Văn An, tôi là Đỗ Thu Hà, Công an phường Bãi Cháy.");
+    assert_eq!(text, edited);
     // An officer without a directing role cannot manage the list.
     let officer = t.login("canbo.baichay").await;
     let (status, _) =
@@ -528,4 +561,205 @@ async fn a_week_of_night_shifts_is_planned_at_once_and_an_overlap_saves_nothing(
     assert_eq!(status, 422);
     assert!(body.contains("Số lần lặp cần từ 1 đến 31"), "{body}");
     assert_eq!(count(&t).await, before + 7);
+}
+
+/// The tab counts a list page shows, by tab key (`waiting`, `mine`, `unit`, `subtree`).
+fn tab_count(page: &str, key: &str) -> String {
+    let at = page.find(&format!("data-queue=\"{key}\"")).expect("the tab");
+    let rest = &page[at..];
+    let start = rest.find("<span class=\"count\"").expect("its count");
+    let rest = &rest[start..];
+    let open = rest.find('>').unwrap() + 1;
+    let close = rest.find("</span>").unwrap();
+    rest[open..close].to_string()
+}
+
+#[tokio::test]
+async fn search_and_filters_never_reach_outside_the_officers_units() {
+    let t = TestApp::spawn().await;
+    let me = officer_id(&t, "canbo.baichay").await;
+    let fire = seed(&t, Seed { text: "Cháy nhà ở tổ 5, khu 3", urgent: true, ..Default::default() }).await;
+    let lost = seed(&t, Seed { name: Some("Lê Thị Hoa"), text: "Em bị mất ví 50%_giảm", ..Default::default() }).await;
+    let mine_closed =
+        seed(&t, Seed { status: "closed", assignee: Some(me), text: "Cháy bếp đã xử lý", ..Default::default() }).await;
+    let elsewhere = seed(
+        &t,
+        Seed {
+            unit: "qn-hong-gai", text: "Cháy nhà ở Hồng Gai", name: Some("Lê Thị Hoa"), ..Default::default()
+        },
+    )
+    .await;
+    let c = t.login("canbo.baichay").await;
+
+    // Message text, any case; the other ward's fire is not found.
+    let (status, page) = t.get(&c, "/inbox?q=CHÁY%20NHÀ").await;
+    assert_eq!(status, 200);
+    assert!(listed(&page, fire) && !listed(&page, elsewhere) && !listed(&page, lost), "{page}");
+    // Closed ones are found when the status says so, in "Của tôi".
+    let (_, page) = t.get(&c, "/inbox?queue=mine&q=ch%C3%A1y&status=closed").await;
+    assert!(listed(&page, mine_closed) && !listed(&page, fire));
+    // The citizen's name; a wildcard in the search is taken literally.
+    let (_, page) = t.get(&c, "/inbox?q=l%C3%AA%20th%E1%BB%8B%20hoa").await;
+    assert!(listed(&page, lost) && !listed(&page, elsewhere));
+    let (_, page) = t.get(&c, "/inbox?q=50%25_gi").await;
+    assert!(listed(&page, lost));
+    let (_, page) = t.get(&c, "/inbox?q=5_%25").await;
+    assert!(!listed(&page, lost), "% and _ are not wildcards");
+    // A conversation number finds it in scope only.
+    let (_, page) = t.get(&c, &format!("/inbox?q=%23{fire}")).await;
+    assert!(listed(&page, fire) && !listed(&page, lost));
+    let (_, page) = t.get(&c, &format!("/inbox?q=%23{elsewhere}&status=all&queue=subtree")).await;
+    assert!(!listed(&page, elsewhere), "another ward's number finds nothing");
+    // Asking for the other ward's unit gives nothing, and its count is zero.
+    let (_, page) = t.get(&c, "/inbox?unit=qn-hong-gai&queue=subtree&status=all").await;
+    assert!(!listed(&page, elsewhere) && !listed(&page, fire));
+    assert_eq!(tab_count(&page, "subtree"), "0");
+    // Urgent only, channel, nobody assigned.
+    let (_, page) = t.get(&c, "/inbox?urgent=1").await;
+    assert!(listed(&page, fire) && !listed(&page, lost));
+    let (_, page) = t.get(&c, "/inbox?channel=web").await;
+    assert!(!listed(&page, fire) && !listed(&page, lost));
+    assert_eq!(tab_count(&page, "waiting"), "0");
+    let (_, page) = t.get(&c, "/inbox?queue=unit&assigned=none").await;
+    assert!(listed(&page, fire) && listed(&page, lost));
+    // Counts per tab under the same filter, never counting the other ward.
+    let (_, page) = t.get(&c, "/inbox?q=ch%C3%A1y").await;
+    assert_eq!(tab_count(&page, "waiting"), "1");
+    assert_eq!(tab_count(&page, "subtree"), "1");
+    assert_eq!(tab_count(&page, "mine"), "0", "the closed one counts only when closed ones are asked for");
+    // The live list fragment keeps the filter and the same scope.
+    let (_, fragment) = t.get(&c, "/inbox/list?q=ch%C3%A1y&queue=subtree&status=all").await;
+    assert!(listed(&fragment, fire) && listed(&fragment, mine_closed) && !listed(&fragment, elsewhere));
+    // Bad filter values are ignored, never an error.
+    assert_eq!(t.get(&c, "/inbox?queue=x&status=y&channel=z&assigned=w&urgent=q&unit=nope").await.0, 200);
+
+    // The province finds both fires.
+    let province = t.login("admin.qn").await;
+    let (_, page) = t.get(&province, "/inbox?queue=subtree&q=ch%C3%A1y%20nh%C3%A0").await;
+    assert!(listed(&page, fire) && listed(&page, elsewhere));
+    assert_eq!(tab_count(&page, "subtree"), "2");
+    let (_, page) = t.get(&province, "/inbox?queue=subtree&unit=qn-hong-gai").await;
+    assert!(listed(&page, elsewhere) && !listed(&page, fire));
+}
+
+#[tokio::test]
+async fn a_report_code_finds_the_conversation_it_came_from_in_scope_only() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed { text: "Có người đánh nhau trước chợ", ..Default::default() }).await;
+    let c = t.login("canbo.baichay").await;
+    let conv = id.to_string();
+    let fields = [
+        ("conversation", conv.as_str()),
+        ("unit", "qn-bai-chay"),
+        ("category", "theft"),
+        ("description", "Mất xe máy trước chợ Bãi Cháy."),
+        ("address", "Khu 2, phường Bãi Cháy"),
+        ("mode", "open"),
+        ("name", "Người dân"),
+        ("phone", ""),
+    ];
+    let (status, _) = t.post(&c, "/cases/new", &fields).await;
+    let db = &t.app.db;
+    let code: Option<String> = db_read!(db, pool => sqlx::query_scalar(
+        "SELECT code FROM cases WHERE conversation_id = $1"
+    ).bind(id).fetch_optional(pool).await)
+    .unwrap();
+    let Some(code) = code else { panic!("no case was made from the conversation (status {status})") };
+    let lower = code.to_lowercase().replace('-', " ");
+    let (_, page) = t.get(&c, &format!("/inbox?q={}", lower.replace(' ', "%20"))).await;
+    assert!(listed(&page, id), "the report code, typed loosely, finds the conversation");
+    let other = t.login("admin.honggai").await;
+    let (_, page) = t.get(&other, &format!("/inbox?queue=subtree&status=all&q={code}")).await;
+    assert!(!listed(&page, id));
+}
+
+#[tokio::test]
+async fn transfers_reach_the_officers_units_and_the_parent_never_sideways() {
+    let t = TestApp::spawn().await;
+    let province = unit_id(&t, "quang-ninh").await;
+    let bai_chay = unit_id(&t, "qn-bai-chay").await;
+    let reason = ("reason", "Vụ việc vượt thẩm quyền phường");
+
+    // The ward officer's page offers the province ("cấp trên"), never another ward.
+    let id = seed(&t, Seed::default()).await;
+    let officer = t.login("canbo.baichay").await;
+    let (_, page) = t.get(&officer, &format!("/inbox/{id}")).await;
+    let select = &page[page.find("id=\"unit\" name=\"unit\"").expect("the transfer form")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(select.contains("value=\"quang-ninh\"") && select.contains("cấp trên"), "{select}");
+    assert!(!select.contains("qn-hong-gai") && !select.contains("bo-cong-an") && !select.contains("qn-bai-chay"));
+
+    // endpoint × role: (login, target, expected status, where the conversation ends up)
+    let cases: [(&str, &str, u16, i64); 7] = [
+        ("canbo.baichay", "qn-hong-gai", 422, bai_chay),
+        ("canbo.baichay", "bo-cong-an", 422, bai_chay),
+        ("canbo.baichay", "nope", 422, bai_chay),
+        ("admin.honggai", "quang-ninh", 404, bai_chay),
+        ("phantich.qn", "qn-hong-gai", 403, bai_chay),
+        ("trucban.baichay", "quang-ninh", 303, province),
+        ("lanhdao.qn", "qn-hong-gai", 303, unit_id(&t, "qn-hong-gai").await),
+    ];
+    for (login, target, expected, ends_at) in cases {
+        let id = seed(&t, Seed::default()).await;
+        let c = t.login(login).await;
+        let before = counts(&t).await;
+        let (status, body) = t.post(&c, &format!("/inbox/{id}/transfer"), &[("unit", target), reason]).await;
+        assert_eq!(status, expected, "{login} → {target}");
+        assert_eq!(state(&t, id).await.1, ends_at, "{login} → {target}");
+        if expected == 422 {
+            assert!(body.contains("Hãy chọn một đơn vị được phép chuyển đến"), "{body}");
+            assert_eq!(counts(&t).await, before, "nothing half-saved");
+        }
+    }
+
+    // Handed up, the conversation leaves the ward officer's inbox: back to the list with a notice.
+    let r = officer
+        .post(t.url(&format!("/inbox/{id}/transfer")))
+        .form(&[("unit", "quang-ninh"), reason])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let to = r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string();
+    assert!(to.starts_with("/inbox?") && to.contains("done=transfer_up"), "{to}");
+    assert_eq!(state(&t, id).await, ("waiting_human".to_string(), province, None, false));
+    assert_eq!(t.get(&officer, &format!("/inbox/{id}")).await.0, 404);
+    let (_, list) = t.get(&officer, &to).await;
+    assert!(list.contains("Đã chuyển cuộc trò chuyện lên đơn vị cấp trên"));
+    let leader = t.login("lanhdao.qn").await;
+    let (_, queue) = t.get(&leader, "/inbox?queue=waiting").await;
+    assert!(listed(&queue, id), "the province's queue has it");
+}
+
+#[tokio::test]
+async fn the_assign_list_names_role_and_unit_of_those_who_can_work_it() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed::default()).await;
+    let duty = t.login("trucban.baichay").await;
+    let (_, page) = t.get(&duty, &format!("/inbox/{id}")).await;
+    let select = &page[page.find("id=\"officer\" name=\"officer\"").expect("the assign form")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    assert!(select.contains("Vũ Hoàng Nam — Cán bộ, Công an phường Bãi Cháy"), "{select}");
+    assert!(select.contains("Nguyễn Thị Lan — Lãnh đạo, Công an tỉnh Quảng Ninh"), "{select}");
+    assert!(!select.contains("Lê Minh Tuấn"), "an analyst cannot work it");
+    assert!(!select.contains("Phạm Văn Đức"), "another ward's admin cannot work it");
+    let (a, b) = (select.find("Vũ Hoàng Nam").unwrap(), select.find("Nguyễn Thị Lan").unwrap());
+    assert!(a < b, "the conversation's own unit first");
+    // An analyst of the province assigned by id is refused; nothing moves.
+    let analyst = officer_id(&t, "phantich.qn").await;
+    let before = state(&t, id).await;
+    let (status, body) = t.post(&duty, &format!("/inbox/{id}/assign"), &[("officer", &analyst.to_string())]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Cán bộ này không làm việc tại đơn vị của cuộc trò chuyện."));
+    assert_eq!(state(&t, id).await, before);
+    // Someone else's conversation is taken over only with a reason; one's own needs none.
+    let nam = officer_id(&t, "canbo.baichay").await;
+    assert_eq!(t.post(&duty, &format!("/inbox/{id}/assign"), &[("officer", &nam.to_string())]).await.0, 303);
+    let (status, body) = t.post(&duty, &format!("/inbox/{id}/assign"), &[("officer", "me")]).await;
+    assert_eq!(status, 422);
+    assert!(body.contains("Cần ghi lý do chuyển tiếp.") && body.contains("id=\"take-reason\""));
+    let c = t.login("canbo.baichay").await;
+    assert_eq!(t.post(&c, &format!("/inbox/{id}/assign"), &[("officer", "me")]).await.0, 303);
+    let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
+    assert!(page.contains("id=\"mine-flag\"") && !page.contains("id=\"assign-me\""), "no take button on one's own");
 }

@@ -13,12 +13,16 @@
 
 pub mod canned;
 pub mod queue;
+pub mod reach;
 pub mod roster;
+pub mod search;
 pub mod window;
 
 pub use canned::{CannedError, CannedVars, render_canned, validate_canned};
 pub use queue::{ConversationSummary, Queue, QueueFilter, UnitScope, queue_order};
+pub use reach::{may_be_assigned, may_transfer, parents_in_reach};
 pub use roster::{DutyShift, MAX_REPEATS, Repeat, pick_assignee, repeated};
+pub use search::{AssignedFilter, InboxFilter, RawFilter, SearchText, StatusFilter};
 pub use window::{ReplyCost, ReplyWindow, reply_cost, reply_window};
 
 use serde::{Deserialize, Serialize};

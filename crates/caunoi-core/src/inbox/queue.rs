@@ -100,6 +100,15 @@ impl Queue {
         }
     }
 
+    /// The statuses the tab lists.
+    pub fn statuses(self) -> Vec<Status> {
+        match self {
+            Queue::WaitingForHuman => vec![Status::WaitingHuman],
+            Queue::Mine => vec![Status::Assigned],
+            Queue::MyUnit | Queue::MySubtree => OPEN.to_vec(),
+        }
+    }
+
     /// The filter for `officer` working in the unit at `unit_path`.
     pub fn filter(self, officer: OfficerId, unit_path: &UnitPath) -> QueueFilter {
         match self {

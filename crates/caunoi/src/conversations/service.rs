@@ -10,7 +10,9 @@
 //! ownership, the webhook's event log.
 
 use super::store::{self, CitizenRef, ContactKey, HistoryRow, InboundEvent, MediaRow, NewInbound, NewMessage};
-pub use super::store::{ConversationView, Expected, Fingerprint, MessageRow, OtherConversation, QueueRow, UnitMode};
+pub use super::store::{
+    ConversationView, Expected, Fingerprint, MessageRow, OtherConversation, QueueRow, SearchQuery, UnitMode,
+};
 use super::turns::{self, Once, TurnInput, TurnOutcome};
 use super::unit::UnitContext;
 use crate::app::App;
@@ -308,6 +310,16 @@ pub async fn queue(
     limit: i64,
 ) -> Result<Vec<QueueRow>, StoreError> {
     store::queue(db, officer, statuses, mode, assignee, limit).await
+}
+
+/// Conversations the inbox's search finds in the officer's scope (see `store::search`).
+pub async fn search(db: &Db, officer: OfficerId, s: &SearchQuery<'_>, limit: i64) -> Result<Vec<QueueRow>, StoreError> {
+    store::search(db, officer, s, limit).await
+}
+
+/// How many conversations the search finds, up to `cap`.
+pub async fn search_count(db: &Db, officer: OfficerId, s: &SearchQuery<'_>, cap: i64) -> Result<i64, StoreError> {
+    store::search_count(db, officer, s, cap).await
 }
 
 /// One conversation with its unit and contact, if it belongs to the officer's units.

@@ -780,6 +780,21 @@ pub struct QueueRow {
     pub waiting_since: Option<i64>,
 }
 
+/// The columns of a [`QueueRow`] (`c` the conversation, `u` its unit, `k` the contact, `a` the
+/// assignee).
+macro_rules! queue_columns {
+    () => {
+        "SELECT c.id, c.unit_id, u.name AS unit_name, u.path AS unit_path, c.channel, c.status, c.assignee_id, \
+         a.display_name AS assignee_name, c.urgent, c.contact_id, k.display_name AS contact_name, c.updated_at, \
+         (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text, \
+         (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_kind, \
+         (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_at, \
+         (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
+            AND m.id > COALESCE((SELECT MAX(o.id) FROM messages o WHERE o.conversation_id = c.id \
+            AND o.author = 'officer'), 0)) AS waiting_since"
+    };
+}
+
 /// Which units a queue query covers (see `caunoi_core::inbox::UnitScope`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnitMode {
@@ -801,15 +816,8 @@ pub async fn queue(
 ) -> Result<Vec<QueueRow>, StoreError> {
     let s = |i: usize| statuses.get(i).or(statuses.first()).copied().unwrap_or("");
     Ok(db_read!(db, pool => sqlx::query_as(concat!(
-        "SELECT c.id, c.unit_id, u.name AS unit_name, u.path AS unit_path, c.channel, c.status, c.assignee_id, \
-         a.display_name AS assignee_name, c.urgent, c.contact_id, k.display_name AS contact_name, c.updated_at, \
-         (SELECT m.text FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_text, \
-         (SELECT m.kind FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_kind, \
-         (SELECT m.created_at FROM messages m WHERE m.conversation_id = c.id ORDER BY m.id DESC LIMIT 1) AS last_at, \
-         (SELECT MIN(m.created_at) FROM messages m WHERE m.conversation_id = c.id AND m.direction = 'in' \
-            AND m.id > COALESCE((SELECT MAX(o.id) FROM messages o WHERE o.conversation_id = c.id \
-            AND o.author = 'officer'), 0)) AS waiting_since \
-         FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
+        queue_columns!(),
+        " FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
          LEFT JOIN officers a ON a.id = c.assignee_id \
          WHERE c.status IN ($2, $3, $4) \
          AND ($5 = 0 OR c.unit_id IN (SELECT g.unit_id FROM role_grants g WHERE g.officer_id = $1)) \
@@ -824,6 +832,97 @@ pub async fn queue(
     .bind(assignee.map(|a| a.0))
     .bind(limit)
     .fetch_all(pool)
+    .await)?)
+}
+
+/// What the inbox's search and filters ask of a queue (see `caunoi_core::inbox::InboxFilter`).
+/// Every field narrows; `None` and empty mean "any".
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery<'a> {
+    /// Statuses (1 to 4).
+    pub statuses: &'a [&'a str],
+    pub mode: Option<UnitMode>,
+    /// The tab's assignee ("Của tôi").
+    pub assignee: Option<OfficerId>,
+    /// 0 anyone, 1 the officer looking, 2 nobody.
+    pub assigned: i64,
+    pub channel: Option<&'a str>,
+    /// A unit's path: it and its subtree.
+    pub unit_path: Option<&'a str>,
+    /// Urgent ones only.
+    pub urgent_only: bool,
+    /// A lowercased `LIKE` pattern (with `\` escapes) for the citizen's name or a message.
+    pub pattern: Option<&'a str>,
+    /// Conversation ids the search text names (a number, a report code's conversation).
+    pub ids: [Option<i64>; 2],
+}
+
+/// The `FROM … WHERE` of a search (`$1` the officer, then the [`SearchQuery`] fields).
+macro_rules! search_where {
+    () => {
+        concat!(
+            " FROM conversations c JOIN units u ON u.id = c.unit_id JOIN contacts k ON k.id = c.contact_id \
+             LEFT JOIN officers a ON a.id = c.assignee_id \
+             WHERE c.status IN ($2, $3, $4, $5) \
+             AND ($6 = 0 OR c.unit_id IN (SELECT g.unit_id FROM role_grants g WHERE g.officer_id = $1)) \
+             AND ($7 IS NULL OR c.assignee_id = $7) \
+             AND ($8 = 0 OR ($8 = 1 AND c.assignee_id = $1) OR ($8 = 2 AND c.assignee_id IS NULL)) \
+             AND ($9 IS NULL OR c.channel = $9) \
+             AND ($10 IS NULL OR u.path LIKE $10 || '%') \
+             AND ($11 = 0 OR c.urgent = $12) \
+             AND (($13 IS NULL AND $14 IS NULL AND $15 IS NULL) OR c.id = $14 OR c.id = $15 \
+               OR lower(COALESCE(k.display_name, '')) LIKE $13 ESCAPE '\\' \
+               OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND lower(sm.text) LIKE $13 ESCAPE '\\')) \
+             AND ",
+            in_scope!()
+        )
+    };
+}
+
+/// Binds a [`SearchQuery`] after the officer (`$1`), in the order [`search_where!`] reads it.
+macro_rules! bind_search {
+    ($q:expr, $officer:expr, $s:expr) => {{
+        let st = |i: usize| $s.statuses.get(i).or($s.statuses.first()).copied().unwrap_or("");
+        $q.bind($officer.0)
+            .bind(st(0))
+            .bind(st(1))
+            .bind(st(2))
+            .bind(st(3))
+            .bind($s.mode.unwrap_or(UnitMode::Scope) as i64)
+            .bind($s.assignee.map(|a| a.0))
+            .bind($s.assigned)
+            .bind($s.channel)
+            .bind($s.unit_path)
+            .bind(i64::from($s.urgent_only))
+            .bind(true)
+            .bind($s.pattern)
+            .bind($s.ids[0])
+            .bind($s.ids[1])
+    }};
+}
+
+/// Conversations the inbox's search finds, within the officer's scope: urgent first, then the
+/// most recently changed, at most `limit`.
+pub async fn search(db: &Db, officer: OfficerId, s: &SearchQuery<'_>, limit: i64) -> Result<Vec<QueueRow>, StoreError> {
+    Ok(db_read!(db, pool => bind_search!(sqlx::query_as(concat!(
+        queue_columns!(),
+        search_where!(),
+        " ORDER BY c.urgent DESC, c.updated_at DESC, c.id DESC LIMIT $16"
+    )), officer, s)
+    .bind(limit)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// How many conversations the search finds, counting no further than `cap`.
+pub async fn search_count(db: &Db, officer: OfficerId, s: &SearchQuery<'_>, cap: i64) -> Result<i64, StoreError> {
+    Ok(db_read!(db, pool => bind_search!(sqlx::query_scalar(concat!(
+        "SELECT COUNT(*) FROM (SELECT c.id",
+        search_where!(),
+        " LIMIT $16) found"
+    )), officer, s)
+    .bind(cap)
+    .fetch_one(pool)
     .await)?)
 }
 

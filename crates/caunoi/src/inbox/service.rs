@@ -11,7 +11,8 @@ use super::media::{Attachment, AttachmentError};
 use super::store::{self, NewEvent};
 use crate::app::App;
 use crate::conversations::service::{
-    self as conversations, ConversationView, Expected, Fingerprint, MessageRow, OtherConversation, QueueRow, UnitMode,
+    self as conversations, ConversationView, Expected, Fingerprint, MessageRow, OtherConversation, QueueRow,
+    SearchQuery, UnitMode,
 };
 use crate::conversations::store::NewMessage;
 use crate::db::StoreError;
@@ -19,10 +20,11 @@ use crate::error::ServiceError;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
 use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId};
+use caunoi_core::inbox::search::like_pattern;
 use caunoi_core::inbox::{
-    CannedVars, ConversationState, ConversationSummary, Queue, QueueFilter, ReopenBy, ReplyCost, ReplyWindow, Status,
-    TransferTarget, Transition, UnitScope, pick_assignee, queue_order, render_canned, reply_cost, reply_window,
-    validate_canned,
+    AssignedFilter, CannedVars, ConversationState, ConversationSummary, InboxFilter, Queue, QueueFilter, ReopenBy,
+    ReplyCost, ReplyWindow, SearchText, Status, TransferTarget, Transition, UnitScope, may_be_assigned, may_transfer,
+    parents_in_reach, pick_assignee, queue_order, render_canned, reply_cost, reply_window, validate_canned,
 };
 use caunoi_core::input::{FieldErrors, InvalidInput, text_field};
 use caunoi_core::staff::{Action, OfficerId, Scope};
@@ -116,22 +118,127 @@ pub async fn queue(app: &App, scope: &Scope, q: Queue) -> Result<Vec<QueueItem>,
         })
         .collect();
     items.sort_by(|a, b| queue_order(&a.0, &b.0));
-    Ok(items
-        .into_iter()
-        .map(|(_, r, status)| QueueItem {
-            id: r.id,
-            urgent: r.urgent,
-            contact_id: r.contact_id,
-            contact_name: r.contact_name.filter(|n| !n.trim().is_empty()),
-            channel: r.channel,
-            unit_name: r.unit_name,
-            preview: preview(r.last_text.as_deref().unwrap_or("")),
-            last_kind: r.last_kind.unwrap_or_default(),
-            at: r.last_at.unwrap_or(r.updated_at),
-            status,
-            assignee_name: r.assignee_name,
-        })
-        .collect())
+    Ok(items.into_iter().map(|(_, r, _)| item_of(r)).collect())
+}
+
+fn item_of(r: QueueRow) -> QueueItem {
+    QueueItem {
+        id: r.id,
+        urgent: r.urgent,
+        contact_id: r.contact_id,
+        contact_name: r.contact_name.filter(|n| !n.trim().is_empty()),
+        channel: r.channel,
+        unit_name: r.unit_name,
+        preview: preview(r.last_text.as_deref().unwrap_or("")),
+        last_kind: r.last_kind.unwrap_or_default(),
+        at: r.last_at.unwrap_or(r.updated_at),
+        status: r.status,
+        assignee_name: r.assignee_name,
+    }
+}
+
+/// Most conversations one list shows (the search narrows further).
+pub const LIST_LIMIT: i64 = 200;
+/// Tab counts stop here: the tab shows "999+" rather than counting a province's history.
+pub const COUNT_CAP: i64 = 1000;
+
+/// A filter with its text and unit looked up once for every tab.
+struct Resolved {
+    pattern: Option<String>,
+    ids: [Option<i64>; 2],
+    unit_path: Option<String>,
+    /// A unit was asked for that does not exist: nothing matches.
+    nothing: bool,
+}
+
+async fn resolve(app: &App, f: &InboxFilter) -> Result<Resolved, ServiceError> {
+    let mut r = Resolved { pattern: None, ids: [None, None], unit_path: None, nothing: false };
+    match f.search() {
+        SearchText::None => {}
+        SearchText::Number(n) => {
+            r.ids[0] = Some(n);
+            r.pattern = Some(like_pattern(&f.q));
+        }
+        SearchText::Words(w) => {
+            r.pattern = Some(like_pattern(&w));
+            // A report code finds the conversation it was made from (scope still applies).
+            if let Ok(code) = caunoi_core::cases::CaseCode::parse(&w) {
+                r.ids[1] = crate::cases::service::by_code(app, &code).await?.and_then(|c| c.conversation).map(|c| c.0);
+            }
+        }
+    }
+    if !f.unit.is_empty() {
+        match crate::units::service::locate(&app.db, &f.unit).await? {
+            Some((_, path)) => r.unit_path = Some(path.as_str().to_string()),
+            None => r.nothing = true,
+        }
+    }
+    Ok(r)
+}
+
+fn search_query<'a>(
+    f: &InboxFilter,
+    r: &'a Resolved,
+    tab: Queue,
+    me: OfficerId,
+    statuses: &'a [&'a str],
+) -> SearchQuery<'a> {
+    SearchQuery {
+        statuses,
+        mode: Some(match tab {
+            Queue::WaitingForHuman | Queue::MyUnit => UnitMode::GrantUnits,
+            Queue::Mine | Queue::MySubtree => UnitMode::Scope,
+        }),
+        assignee: (tab == Queue::Mine).then_some(me),
+        assigned: match f.assigned {
+            AssignedFilter::Anyone => 0,
+            AssignedFilter::Me => 1,
+            AssignedFilter::Nobody => 2,
+        },
+        channel: f.channel.map(|c| c.as_str()),
+        unit_path: r.unit_path.as_deref(),
+        urgent_only: f.urgent,
+        pattern: r.pattern.as_deref(),
+        ids: r.ids,
+    }
+}
+
+fn status_names(f: &InboxFilter, tab: Queue) -> Vec<&'static str> {
+    f.status.statuses(tab).into_iter().map(|s| s.as_str()).collect()
+}
+
+/// The conversations of the filter's tab that match its search and filters, in the officer's
+/// scope only: urgent first, then the longest wait, then the most recent.
+pub async fn search(app: &App, scope: &Scope, f: &InboxFilter) -> Result<Vec<QueueItem>, ServiceError> {
+    let r = resolve(app, f).await?;
+    if r.nothing || scope.grants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let statuses = status_names(f, f.queue);
+    let q = search_query(f, &r, f.queue, scope.officer_id, &statuses);
+    let rows = conversations::search(&app.db, scope.officer_id, &q, LIST_LIMIT).await?;
+    let mut items: Vec<(ConversationSummary, QueueRow)> =
+        rows.into_iter().map(|row| (summary_of(&row, row.status), row)).collect();
+    items.sort_by(|a, b| queue_order(&a.0, &b.0));
+    Ok(items.into_iter().map(|(_, row)| item_of(row)).collect())
+}
+
+/// How many conversations each tab holds with the same search and filters (at most
+/// [`COUNT_CAP`]).
+pub async fn tab_counts(app: &App, scope: &Scope, f: &InboxFilter) -> Result<Vec<(Queue, i64)>, ServiceError> {
+    let r = resolve(app, f).await?;
+    let mut out = Vec::with_capacity(Queue::ALL.len());
+    for tab in Queue::ALL {
+        let n = if r.nothing || scope.grants.is_empty() {
+            0
+        } else {
+            let statuses = status_names(f, tab);
+            let q = search_query(f, &r, tab, scope.officer_id, &statuses);
+            conversations::search_count(&app.db, scope.officer_id, &q, COUNT_CAP).await?
+        };
+        out.push((tab, n));
+    }
+    Ok(out)
 }
 
 /// One conversation, if it belongs to the officer's units.
@@ -293,7 +400,9 @@ pub async fn assign(
     apply(app, Some(scope.officer_id), &view, t).await
 }
 
-/// Moves the conversation to another unit's queue (inside the officer's scope), with a reason.
+/// Moves the conversation to another unit's queue, with a reason: any unit the officer may
+/// work in, or up to the parent of their own unit (`caunoi_core::inbox::reach`). Handed up,
+/// the conversation may leave the officer's scope.
 pub async fn transfer_to_unit(
     app: &App,
     scope: &Scope,
@@ -302,17 +411,70 @@ pub async fn transfer_to_unit(
     reason: &str,
 ) -> Result<ConversationState, ServiceError> {
     let view = get(app, scope, id).await?;
-    require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
-    let target = crate::units::service::find(app, scope, unit_code.trim()).await?.ok_or_else(|| {
-        invalid("unit", "Hãy chọn một đơn vị trong phạm vi của bạn.", "Choose a unit within your scope.")
-    })?;
+    let from = UnitPath::from_stored(view.unit_path.clone());
+    require_work(scope, &from)?;
+    let target = crate::units::service::locate(&app.db, unit_code.trim())
+        .await?
+        .filter(|(_, path)| may_transfer(scope, &from, path))
+        .ok_or_else(|| {
+            invalid(
+                "unit",
+                "Hãy chọn một đơn vị được phép chuyển đến: trong phạm vi của bạn hoặc đơn vị cấp trên trực tiếp.",
+                "Choose a unit you may transfer to: within your scope or the unit right above yours.",
+            )
+        })?;
     apply(
         app,
         Some(scope.officer_id),
         &view,
-        Transition::Transfer { to: TransferTarget::Unit(target.id), reason: reason.to_string() },
+        Transition::Transfer { to: TransferTarget::Unit(target.0), reason: reason.to_string() },
     )
     .await
+}
+
+/// The units the officer may transfer this conversation to, by path: those in reach below,
+/// then the parents above.
+pub async fn transfer_targets(
+    app: &App,
+    scope: &Scope,
+    view: &ConversationView,
+) -> Result<Vec<caunoi_core::units::UnitNode>, StoreError> {
+    let from = UnitPath::from_stored(view.unit_path.clone());
+    let mut out: Vec<caunoi_core::units::UnitNode> = Vec::new();
+    for parent in parents_in_reach(scope) {
+        if let Some(id) = parent.ids().last()
+            && let Some(node) = crate::units::service::node_by_id(&app.db, *id).await?
+            && may_transfer(scope, &from, &node.path)
+        {
+            out.push(node);
+        }
+    }
+    out.extend(
+        crate::units::service::list_in_scope(app, scope)
+            .await?
+            .into_iter()
+            .filter(|u| may_transfer(scope, &from, &u.path)),
+    );
+    Ok(out)
+}
+
+/// Who may be assigned the conversation: officers holding a working role on its unit or above,
+/// each grant with its role and unit, the nearest unit first.
+pub async fn assignable(
+    app: &App,
+    view: &ConversationView,
+) -> Result<Vec<crate::staff::store::ColleagueGrant>, StoreError> {
+    let path = UnitPath::from_stored(view.unit_path.clone());
+    let mut rows: Vec<_> = crate::staff::service::colleague_grants_for_unit(app, &view.unit_path)
+        .await?
+        .into_iter()
+        .filter(|g| {
+            caunoi_core::staff::Role::parse(&g.role)
+                .is_ok_and(|r| may_be_assigned(r, &UnitPath::from_stored(g.unit_path.clone()), &path))
+        })
+        .collect();
+    rows.sort_by(|a, b| b.unit_path.len().cmp(&a.unit_path.len()).then_with(|| a.display_name.cmp(&b.display_name)));
+    Ok(rows)
 }
 
 /// Closes the conversation.
@@ -590,40 +752,38 @@ async fn reply_to(
     Ok(sent)
 }
 
-/// The values of a canned reply's variables for this conversation and officer.
+/// The values of a canned reply's variables for this conversation and officer. `{hotline}` is
+/// the unit's public hotline (what the unit's page and the bot give citizens), never the duty
+/// desk's internal phone; a unit without one gets the neutral wording.
 pub fn canned_vars(view: &ConversationView, officer_name: &str) -> CannedVars {
-    let phone = view
-        .unit_duty_phone
-        .clone()
-        .or_else(|| view.unit_hotline.clone())
-        .map(|p| caunoi_core::phone::PhoneNumber::from_stored(p).display());
     CannedVars {
         citizen_name: view.contact_name.clone(),
         officer_name: Some(officer_name.to_string()),
         unit_name: Some(view.unit_name.clone()),
-        hotline: phone,
+        hotline: view.unit_hotline.clone().map(|p| caunoi_core::phone::PhoneNumber::from_stored(p).display()),
     }
 }
 
-/// Sends a canned reply of the conversation's unit (or a unit above it), variables filled.
-pub async fn reply_canned(
+/// The text of a canned reply of the conversation's unit (or a unit above it), variables
+/// filled, for the officer to edit in the reply box before sending. Nothing is sent.
+pub async fn canned_text(
     app: &App,
     scope: &Scope,
     officer_name: &str,
     id: i64,
     canned_id: i64,
-) -> Result<Sent, ServiceError> {
+) -> Result<String, ServiceError> {
     let view = get(app, scope, id).await?;
+    require_work(scope, &UnitPath::from_stored(view.unit_path.clone()))?;
     let canned = store::canned_for_path(&app.db, &view.unit_path)
         .await?
         .into_iter()
         .find(|c| c.id == canned_id)
         .ok_or_else(|| invalid("canned", "Hãy chọn một câu trả lời mẫu.", "Choose a canned reply."))?;
-    let text = render_canned(&canned.body, &canned_vars(&view, officer_name)).map_err(|e| {
+    render_canned(&canned.body, &canned_vars(&view, officer_name)).map_err(|e| {
         let m = e.message();
         invalid("canned", m.vi, m.en)
-    })?;
-    reply_to(app, scope, &view, &text, None).await
+    })
 }
 
 /// Adds an internal note (never sent to the citizen).

@@ -516,6 +516,11 @@ pub async fn colleagues_for_unit(app: &App, unit_path: &str) -> Result<Vec<store
     store::officers_for_unit(&app.db, unit_path).await
 }
 
+/// The working grants on the unit at `unit_path` or above it, with names (the inbox's assign list).
+pub async fn colleague_grants_for_unit(app: &App, unit_path: &str) -> Result<Vec<store::ColleagueGrant>, StoreError> {
+    store::colleague_grants_for_unit(&app.db, unit_path).await
+}
+
 /// The enabled officers holding one of `roles` directly at the unit (the alarm's circles).
 pub async fn officers_at_unit(app: &App, unit: UnitId, roles: &[Role]) -> Result<Vec<OfficerId>, StoreError> {
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();

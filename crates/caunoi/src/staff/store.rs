@@ -432,6 +432,30 @@ pub async fn officers_for_unit(db: &Db, unit_path: &str) -> Result<Vec<Colleague
     .await)?)
 }
 
+/// One working grant of an officer on a unit's path (the inbox's assign list: who, in which
+/// role, at which unit).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ColleagueGrant {
+    pub id: i64,
+    pub display_name: String,
+    pub role: String,
+    pub unit_name: String,
+    pub unit_path: String,
+}
+
+/// The enabled officers' grants other than analyst on the unit at `unit_path` or above it.
+pub async fn colleague_grants_for_unit(db: &Db, unit_path: &str) -> Result<Vec<ColleagueGrant>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT o.id, o.display_name, g.role, gu.name AS unit_name, gu.path AS unit_path FROM officers o \
+         JOIN role_grants g ON g.officer_id = o.id JOIN units gu ON gu.id = g.unit_id \
+         WHERE $1 LIKE gu.path || '%' AND g.role <> 'analyst' AND o.disabled = $2 ORDER BY o.display_name, o.id"
+    )
+    .bind(unit_path)
+    .bind(false)
+    .fetch_all(pool)
+    .await)?)
+}
+
 /// The enabled officers holding one of `roles` directly at the unit (not above it).
 pub async fn officers_at_unit(db: &Db, unit: UnitId, roles: &[&str]) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(

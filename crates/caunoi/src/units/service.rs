@@ -251,6 +251,11 @@ pub async fn name_of(db: &crate::db::Db, unit: UnitId) -> Result<Option<String>,
     store::name_of(db, unit).await
 }
 
+/// One unit by id, unscoped (callers check what the officer may do with it).
+pub async fn node_by_id(db: &crate::db::Db, unit: UnitId) -> Result<Option<UnitNode>, StoreError> {
+    store::node_by_id(db, unit).await
+}
+
 /// The parent of a unit, if it has one (the alarm's escalation).
 pub async fn parent_of(db: &crate::db::Db, unit: UnitId) -> Result<Option<UnitId>, StoreError> {
     store::parent_of(db, unit).await

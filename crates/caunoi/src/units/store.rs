@@ -345,6 +345,18 @@ pub async fn parent_of(db: &Db, unit: UnitId) -> Result<Option<UnitId>, StoreErr
     Ok(row.and_then(|(p,)| p).map(UnitId))
 }
 
+/// One unit by id, unscoped (the inbox offers a ward's officers their parent unit to hand a
+/// conversation up to).
+pub async fn node_by_id(db: &Db, unit: UnitId) -> Result<Option<UnitNode>, StoreError> {
+    let row: Option<NodeRow> = db_read!(db, pool => sqlx::query_as(
+        "SELECT u.id, u.code, u.name, u.kind, u.parent_id, u.path FROM units u WHERE u.id = $1"
+    )
+    .bind(unit.0)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(row.map(UnitNode::from))
+}
+
 /// A unit's name by id.
 pub async fn name_of(db: &Db, unit: UnitId) -> Result<Option<String>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_scalar("SELECT name FROM units WHERE id = $1")

@@ -1,14 +1,15 @@
 //! What an officer does to a conversation: reply (text, canned, attachment), note, assign,
 //! transfer, close, reopen, and the attachments' media route.
 
-use super::conversation::after;
+use super::conversation::{PageState, after, conversation_view};
+use super::queues::FilterQuery;
 use super::reply_form::ReplyInput;
 use crate::app::App;
 use crate::inbox::service::{self, Assignee};
 use crate::media::serve::serve_stored_file;
 use crate::web::{CurrentOfficer, WebError};
 use axum::Form;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use caunoi_core::staff::{Action, OfficerId};
 use caunoi_core::units::UnitPath;
@@ -18,6 +19,7 @@ pub(super) async fn reply(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
     input: ReplyInput,
 ) -> Result<Response, WebError> {
     let r = match input.file {
@@ -26,7 +28,7 @@ pub(super) async fn reply(
         // The page shown next checks the conversation's scope (404 outside it).
         Some(Err(e)) => Err(service::attachment_refused(e)),
     };
-    after(&app, &me, id, r, "reply", input.text).await
+    after(&app, &me, id, q.filter(), r, "reply", input.text).await
 }
 
 /// A photo, video or document of a message (a citizen's or an officer's), for officers whose
@@ -48,15 +50,23 @@ pub(super) struct CannedForm {
     canned: String,
 }
 
+/// A canned reply chosen without script: the page again with its filled text in the reply
+/// box, to edit before sending. Nothing is sent.
 pub(super) async fn reply_canned(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
     Form(f): Form<CannedForm>,
 ) -> Result<Response, WebError> {
     let canned = f.canned.trim().parse::<i64>().unwrap_or(0);
-    let r = service::reply_canned(&app, &me.scope, &me.display_name, id, canned).await;
-    after(&app, &me, id, r, "reply", String::new()).await
+    let mut st =
+        PageState { filter: q.filter(), notice: String::new(), errors: Default::default(), draft: String::new() };
+    match crate::web::form::posted(service::canned_text(&app, &me.scope, &me.display_name, id, canned).await)? {
+        crate::web::form::Posted::Saved(text) => st.draft = text,
+        crate::web::form::Posted::Refused(errors) => st.errors = errors,
+    }
+    conversation_view(&app, &me, id, st).await
 }
 
 #[derive(Deserialize)]
@@ -69,10 +79,11 @@ pub(super) async fn note(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
     Form(f): Form<NoteForm>,
 ) -> Result<Response, WebError> {
     let r = service::add_note(&app, &me.scope, id, &f.note).await;
-    after(&app, &me, id, r, "note", String::new()).await
+    after(&app, &me, id, q.filter(), r, "note", String::new()).await
 }
 
 #[derive(Deserialize)]
@@ -88,6 +99,7 @@ pub(super) async fn assign(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
     Form(f): Form<AssignForm>,
 ) -> Result<Response, WebError> {
     let to = match f.officer.trim() {
@@ -98,13 +110,14 @@ pub(super) async fn assign(
         },
     };
     let r = service::assign(&app, &me.scope, id, to, &f.reason).await;
-    after(&app, &me, id, r, "assign", String::new()).await
+    after(&app, &me, id, q.filter(), r, "assign", String::new()).await
 }
 
 pub(super) async fn assign_duty(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
     // Scope and role first: the roster assignment itself is a system action.
     let view = service::get(&app, &me.scope, id).await?;
@@ -115,7 +128,9 @@ pub(super) async fn assign_duty(
         Some(_) => "duty",
         None => "duty_none",
     };
-    Ok(Redirect::to(&format!("/inbox/{id}?done={done}")).into_response())
+    let keep = q.filter().query();
+    let sep = if keep.is_empty() { "" } else { "&" };
+    Ok(Redirect::to(&format!("/inbox/{id}?{keep}{sep}done={done}#reply-form")).into_response())
 }
 
 #[derive(Deserialize)]
@@ -130,26 +145,36 @@ pub(super) async fn transfer(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
     Form(f): Form<TransferForm>,
 ) -> Result<Response, WebError> {
     let r = service::transfer_to_unit(&app, &me.scope, id, &f.unit, &f.reason).await;
-    after(&app, &me, id, r, "transfer", String::new()).await
+    let filter = q.filter();
+    if r.is_ok() && service::get(&app, &me.scope, id).await.is_err() {
+        // Handed up out of the officer's scope: back to the list.
+        let q = filter.query();
+        let sep = if q.is_empty() { "" } else { "&" };
+        return crate::web::form::see_other(&format!("/inbox?{q}{sep}done=transfer_up"));
+    }
+    after(&app, &me, id, filter, r, "transfer", String::new()).await
 }
 
 pub(super) async fn close(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
     let r = service::close(&app, &me.scope, id).await;
-    after(&app, &me, id, r, "close", String::new()).await
+    after(&app, &me, id, q.filter(), r, "close", String::new()).await
 }
 
 pub(super) async fn reopen(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
     let r = service::reopen(&app, &me.scope, id).await;
-    after(&app, &me, id, r, "reopen", String::new()).await
+    after(&app, &me, id, q.filter(), r, "reopen", String::new()).await
 }

@@ -2,6 +2,7 @@
 //! and what the page shows after an action.
 
 use super::common::*;
+use super::queues::{FilterQuery, ListPane, list_pane};
 use crate::app::App;
 use crate::conversations::service::{ConversationView, OtherConversation};
 use crate::error::ServiceError;
@@ -13,11 +14,10 @@ use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
-use caunoi_core::inbox::Status;
+use caunoi_core::inbox::{InboxFilter, Status};
 use caunoi_core::input::FieldErrors;
 use caunoi_core::staff::Action;
 use caunoi_core::units::UnitPath;
-use serde::Deserialize;
 
 // ---------------------------------------------------------------------------------------------
 // One conversation
@@ -128,13 +128,17 @@ pub(super) fn event_lines(t: &T, events: Vec<store::EventRow>) -> Vec<EventLine>
 pub struct CannedChoice {
     pub id: i64,
     pub title: String,
-    pub preview: String,
+    /// The filled text the "insert" button puts into the reply box.
+    pub text: String,
 }
 
 #[derive(Template)]
 #[template(path = "inbox_conversation.html")]
 pub(super) struct ConversationPage {
     chrome: Chrome,
+    pane: ListPane,
+    /// `?{filter}` to keep on every action and link (empty without filters).
+    keep: String,
     id: i64,
     citizen: String,
     channel: &'static str,
@@ -144,6 +148,8 @@ pub(super) struct ConversationPage {
     status_class: &'static str,
     is_closed: bool,
     is_assigned: bool,
+    /// The officer looking has it.
+    is_mine: bool,
     urgent: bool,
     assignee: String,
     window_class: &'static str,
@@ -165,11 +171,6 @@ pub(super) struct ConversationPage {
     draft: String,
 }
 
-#[derive(Deserialize, Default)]
-pub(super) struct DoneQuery {
-    done: Option<String>,
-}
-
 pub(super) fn done_notice(t: &T, done: Option<&str>) -> String {
     let (vi, en) = match done {
         Some("reply") => ("Đã gửi trả lời; tin nhắn đang được chuyển đến người dân.", "Reply queued for delivery."),
@@ -178,6 +179,10 @@ pub(super) fn done_notice(t: &T, done: Option<&str>) -> String {
         Some("duty") => ("Đã giao cho cán bộ trực.", "Assigned to the officer on duty."),
         Some("duty_none") => ("Không có cán bộ nào đang trực tại đơn vị.", "Nobody is on duty at the unit."),
         Some("transfer") => ("Đã chuyển cuộc trò chuyện.", "Conversation transferred."),
+        Some("transfer_up") => (
+            "Đã chuyển cuộc trò chuyện lên đơn vị cấp trên; cuộc trò chuyện không còn trong hộp thư của bạn.",
+            "Conversation handed up to the parent unit; it is no longer in your inbox.",
+        ),
         Some("close") => ("Đã đóng cuộc trò chuyện.", "Conversation closed."),
         Some("reopen") => ("Đã mở lại cuộc trò chuyện.", "Conversation reopened."),
         _ => return String::new(),
@@ -185,13 +190,26 @@ pub(super) fn done_notice(t: &T, done: Option<&str>) -> String {
     t.tr(vi, en).to_string()
 }
 
+/// `?{query}` for a non-empty query.
+pub(super) fn keep_of(f: &InboxFilter) -> String {
+    let q = f.query();
+    if q.is_empty() { q } else { format!("?{q}") }
+}
+
+/// What the conversation page shows besides the conversation: the filter its list keeps, a
+/// notice, errors, and the reply box's draft.
+pub(super) struct PageState {
+    pub filter: InboxFilter,
+    pub notice: String,
+    pub errors: FieldErrors,
+    pub draft: String,
+}
+
 pub(super) async fn conversation_view(
     app: &App,
     me: &CurrentOfficer,
     id: i64,
-    notice: String,
-    errors: FieldErrors,
-    draft: String,
+    st: PageState,
 ) -> Result<Response, WebError> {
     let t = T::new(me.lang);
     let view = service::get(app, &me.scope, id).await?;
@@ -241,29 +259,46 @@ pub(super) async fn conversation_view(
     let canned = service::canned_for(app, &view.unit_path)
         .await?
         .into_iter()
-        .map(|c| CannedChoice {
-            id: c.id,
-            preview: caunoi_core::inbox::render_canned(&c.body, &vars).unwrap_or_else(|e| e.to_string()),
-            title: format!("{} ({})", c.title, c.unit_name),
+        .filter_map(|c| {
+            let text = caunoi_core::inbox::render_canned(&c.body, &vars).ok()?;
+            Some(CannedChoice { id: c.id, text, title: format!("{} ({})", c.title, c.unit_name) })
         })
         .collect();
     let can_direct = me.scope.can(Action::DirectWork, &path);
-    let officers = crate::staff::service::colleagues_for_unit(app, &view.unit_path)
+    let mut officers: Vec<Opt> = Vec::new();
+    for g in service::assignable(app, &view).await? {
+        if officers.iter().any(|o| o.value == g.id.to_string()) {
+            continue;
+        }
+        let role = caunoi_core::staff::Role::parse(&g.role)
+            .map(|r| if t.lang == caunoi_core::input::Lang::Vi { r.label_vi() } else { r.label_en() })
+            .unwrap_or_default();
+        officers.push(Opt {
+            selected: Some(g.id) == view.assignee_id,
+            value: g.id.to_string(),
+            label: format!("{} — {role}, {}", g.display_name, g.unit_name),
+        });
+    }
+    let units = service::transfer_targets(app, &me.scope, &view)
         .await?
         .into_iter()
-        .map(|o| Opt { selected: Some(o.id) == view.assignee_id, value: o.id.to_string(), label: o.display_name })
-        .collect();
-    let units = crate::units::service::list_in_scope(app, &me.scope)
-        .await?
-        .into_iter()
-        .filter(|u| u.id != view.unit_id)
-        .map(|u| Opt::unit(&u, false))
+        .map(|u| {
+            let mut o = Opt::unit(&u, false);
+            if !path.contains(&u.path) && !me.scope.can(Action::WorkConversations, &u.path) {
+                o.label = format!("{} ({})", u.name, t.tr("cấp trên", "parent unit"));
+            }
+            o
+        })
         .collect();
     let others = service::other_conversations(app, me.id, &view).await?;
     let other_status = others.iter().map(|o| status_label(&t, o.status)).collect();
     let cases = crate::cases::http::conversation_cases(app, &t, view.id).await?;
+    let pane = list_pane(app, me, &st.filter, id).await?;
+    let keep = keep_of(&st.filter);
     let page = ConversationPage {
-        chrome: me.chrome("inbox", format!("/inbox/{id}")),
+        chrome: me.chrome("inbox", format!("/inbox/{id}{keep}")),
+        pane,
+        keep,
         id,
         citizen: citizen_label(&t, view.contact_name.as_deref(), view.contact_id),
         channel: channel_label(view.channel),
@@ -273,6 +308,7 @@ pub(super) async fn conversation_view(
         status_class: status.as_str(),
         is_closed: status == Status::Closed,
         is_assigned: status == Status::Assigned,
+        is_mine: status == Status::Assigned && view.assignee_id == Some(me.id.0),
         urgent: view.urgent,
         assignee: view.assignee_name.clone().unwrap_or_default(),
         can_send: window != WindowInfo::Closed && status != Status::Closed,
@@ -288,9 +324,9 @@ pub(super) async fn conversation_view(
         canned,
         officers,
         units,
-        notice,
-        errors,
-        draft,
+        notice: st.notice,
+        errors: st.errors,
+        draft: st.draft,
     };
     render_form(&page, &page.errors)
 }
@@ -299,10 +335,27 @@ pub(super) async fn conversation_page(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
-    let notice = done_notice(&T::new(me.lang), q.done.as_deref());
-    conversation_view(&app, &me, id, notice, FieldErrors::default(), String::new()).await
+    let t = T::new(me.lang);
+    let mut st = PageState {
+        filter: q.filter(),
+        notice: done_notice(&t, q.done.as_deref()),
+        errors: FieldErrors::default(),
+        draft: String::new(),
+    };
+    // A canned reply asked for without script: its filled text goes into the reply box.
+    if let Some(canned) = q.canned.as_deref().filter(|c| !c.trim().is_empty()) {
+        let canned = canned.trim().parse::<i64>().unwrap_or(0);
+        match service::canned_text(&app, &me.scope, &me.display_name, id, canned).await {
+            Ok(text) => st.draft = text,
+            Err(e) => match form::posted::<()>(Err(e))? {
+                Posted::Refused(errors) => st.errors = errors,
+                Posted::Saved(_) => {}
+            },
+        }
+    }
+    conversation_view(&app, &me, id, st).await
 }
 
 #[derive(Template)]
@@ -323,17 +376,25 @@ pub(super) async fn thread_fragment(
     render(&ThreadFragment { chrome: Chrome::plain(t), items })
 }
 
-/// After an action: back to the page with a notice, or the page again with the error (422).
+/// After an action: back to the conversation (keeping the list's filter) at the reply box with
+/// a notice, or the page again with the error (422).
 pub(super) async fn after<V>(
     app: &App,
     me: &CurrentOfficer,
     id: i64,
+    filter: InboxFilter,
     r: Result<V, ServiceError>,
     done: &str,
     draft: String,
 ) -> Result<Response, WebError> {
     match form::posted(r)? {
-        Posted::Saved(_) => form::see_other(&format!("/inbox/{id}?done={done}")),
-        Posted::Refused(errors) => conversation_view(app, me, id, String::new(), errors, draft).await,
+        Posted::Saved(_) => {
+            let q = filter.query();
+            let sep = if q.is_empty() { "" } else { "&" };
+            form::see_other(&format!("/inbox/{id}?{q}{sep}done={done}#reply-form"))
+        }
+        Posted::Refused(errors) => {
+            conversation_view(app, me, id, PageState { filter, notice: String::new(), errors, draft }).await
+        }
     }
 }

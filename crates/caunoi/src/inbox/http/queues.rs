@@ -1,20 +1,23 @@
-//! The queues: the inbox page with its tabs, the list fragment the live stream reloads, and
-//! "take the next conversation".
+//! The queues: the inbox page (the list pane with its tabs, counts, search and filters, beside
+//! an empty conversation pane), the list fragment the live stream reloads, and "take the next
+//! conversation". The list pane is shared with the conversation page ([`list_pane`]).
 
 use super::common::*;
 use crate::app::App;
-use crate::inbox::service::{self};
+use crate::inbox::service::{self, COUNT_CAP};
 use crate::web::error::render;
 use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use caunoi_core::inbox::Queue;
+use caunoi_core::inbox::{AssignedFilter, InboxFilter, RawFilter, StatusFilter};
 use caunoi_core::input::Lang;
 use serde::Deserialize;
 
 pub struct Row {
     pub id: i64,
+    /// Where the card leads: the conversation, keeping the list's filters.
+    pub href: String,
     pub urgent: bool,
     pub citizen: String,
     pub channel: &'static str,
@@ -24,34 +27,102 @@ pub struct Row {
     pub status: &'static str,
     pub status_class: &'static str,
     pub assignee: String,
+    /// The conversation open beside the list.
+    pub open: bool,
 }
 
-/// One inbox tab.
+/// One inbox tab with how many conversations it holds under the same filters.
 pub struct Tab {
     pub key: &'static str,
     pub label: &'static str,
     pub on: bool,
+    pub href: String,
+    /// The count as shown ("999+" past the cap).
+    pub count: String,
 }
 
+/// The list pane: tabs with counts, the filter form's choices and the cards.
+pub struct ListPane {
+    pub tabs: Vec<Tab>,
+    pub rows: Vec<Row>,
+    /// The filter as a URL query (empty: the default tab without filters).
+    pub query: String,
+    pub queue: &'static str,
+    pub q: String,
+    pub channels: Vec<Opt>,
+    pub statuses: Vec<Opt>,
+    pub assigned: Vec<Opt>,
+    pub units: Vec<Opt>,
+    pub urgent: bool,
+    pub narrows: bool,
+    /// The conversation open beside the list (0: none).
+    pub open: i64,
+}
+
+/// The inbox's filters as the URL gives them.
 #[derive(Deserialize, Default)]
-pub(super) struct QueueQuery {
+pub(super) struct FilterQuery {
     #[serde(default)]
     queue: String,
     #[serde(default)]
+    q: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    unit: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    urgent: String,
+    #[serde(default)]
+    assigned: String,
+    /// The conversation open beside the list (the live list keeps it highlighted).
+    #[serde(default)]
+    open: Option<i64>,
+    #[serde(default)]
     none: Option<String>,
+    /// What the officer just did (the conversation page's notice).
+    #[serde(default)]
+    pub(super) done: Option<String>,
+    /// A canned reply to put into the reply box (without script).
+    #[serde(default)]
+    pub(super) canned: Option<String>,
 }
 
-pub(super) fn pick_queue(raw: &str) -> Queue {
-    Queue::parse(raw).unwrap_or(Queue::WaitingForHuman)
+impl FilterQuery {
+    pub(super) fn filter(&self) -> InboxFilter {
+        InboxFilter::parse(&RawFilter {
+            queue: &self.queue,
+            q: &self.q,
+            channel: &self.channel,
+            unit: &self.unit,
+            status: &self.status,
+            urgent: &self.urgent,
+            assigned: &self.assigned,
+        })
+    }
 }
 
-pub(super) async fn rows(app: &App, me: &CurrentOfficer, q: Queue) -> Result<Vec<Row>, WebError> {
+fn count_text(n: i64) -> String {
+    if n >= COUNT_CAP { format!("{}+", COUNT_CAP - 1) } else { n.to_string() }
+}
+
+/// The list pane for the officer under filter `f`, with conversation `open` highlighted.
+pub(super) async fn list_pane(
+    app: &App,
+    me: &CurrentOfficer,
+    f: &InboxFilter,
+    open: i64,
+) -> Result<ListPane, WebError> {
     let t = T::new(me.lang);
-    Ok(service::queue(app, &me.scope, q)
+    let query = f.query();
+    let suffix = if query.is_empty() { String::new() } else { format!("?{query}") };
+    let rows = service::search(app, &me.scope, f)
         .await?
         .into_iter()
         .map(|i| Row {
             id: i.id.0,
+            href: format!("/inbox/{}{suffix}", i.id.0),
             urgent: i.urgent,
             citizen: citizen_label(&t, i.contact_name.as_deref(), i.contact_id),
             channel: channel_label(i.channel),
@@ -65,17 +136,70 @@ pub(super) async fn rows(app: &App, me: &CurrentOfficer, q: Queue) -> Result<Vec
             status: status_label(&t, i.status),
             status_class: i.status.as_str(),
             assignee: i.assignee_name.unwrap_or_default(),
+            open: i.id.0 == open,
         })
-        .collect())
+        .collect();
+    let tabs = service::tab_counts(app, &me.scope, f)
+        .await?
+        .into_iter()
+        .map(|(k, n)| {
+            let q = f.query_for(k);
+            Tab {
+                key: k.as_str(),
+                label: match t.lang {
+                    Lang::Vi => k.label_vi(),
+                    Lang::En => k.label_en(),
+                },
+                on: k == f.queue,
+                href: if q.is_empty() { "/inbox".to_string() } else { format!("/inbox?{q}") },
+                count: count_text(n),
+            }
+        })
+        .collect();
+    let opt = |value: &str, label: &str, selected: bool| Opt { value: value.into(), label: label.into(), selected };
+    let channel = f.channel.map_or("", |c| c.as_str());
+    let channels = vec![
+        opt("", t.tr("Mọi kênh", "Any channel"), channel.is_empty()),
+        opt("zalo", "Zalo", channel == "zalo"),
+        opt("web", "Web", channel == "web"),
+    ];
+    let label = |vi: &'static str, en: &'static str| if t.lang == Lang::Vi { vi } else { en };
+    let statuses = StatusFilter::CHOICES
+        .iter()
+        .map(|s| opt(s.as_str(), label(s.label_vi(), s.label_en()), *s == f.status))
+        .collect();
+    let assigned = AssignedFilter::CHOICES
+        .iter()
+        .map(|a| opt(a.as_str(), label(a.label_vi(), a.label_en()), *a == f.assigned))
+        .collect();
+    let mut units = vec![opt("", t.tr("Mọi đơn vị", "Any unit"), f.unit.is_empty())];
+    units.extend(
+        crate::units::service::list_in_scope(app, &me.scope)
+            .await?
+            .into_iter()
+            .map(|u| Opt::unit(&u, u.code.as_str() == f.unit)),
+    );
+    Ok(ListPane {
+        tabs,
+        rows,
+        query,
+        queue: f.queue.as_str(),
+        q: f.q.clone(),
+        channels,
+        statuses,
+        assigned,
+        units,
+        urgent: f.urgent,
+        narrows: f.narrows(),
+        open,
+    })
 }
 
 #[derive(Template)]
 #[template(path = "inbox.html")]
 pub(super) struct InboxPage {
     chrome: Chrome,
-    tabs: Vec<Tab>,
-    queue: &'static str,
-    rows: Vec<Row>,
+    pane: ListPane,
     notice: String,
     /// Whether the officer handles dead letters (admins, leaders, duty officers).
     sees_dead: bool,
@@ -84,67 +208,55 @@ pub(super) struct InboxPage {
     no_duty: Vec<Opt>,
 }
 
-pub(super) async fn inbox_page(
-    State(app): State<App>,
-    me: CurrentOfficer,
-    Query(q): Query<QueueQuery>,
-) -> Result<Response, WebError> {
-    let t = T::new(me.lang);
-    let queue = pick_queue(&q.queue);
-    let tabs = Queue::ALL
-        .iter()
-        .map(|k| Tab {
-            key: k.as_str(),
-            label: match t.lang {
-                Lang::Vi => k.label_vi(),
-                Lang::En => k.label_en(),
-            },
-            on: *k == queue,
-        })
-        .collect();
-    let notice = if q.none.is_some() {
-        t.tr("Không có cuộc trò chuyện nào đang chờ.", "Nobody is waiting.").to_string()
-    } else {
-        String::new()
-    };
+/// What the desk's header shows on the inbox page: dead letters and units nobody is on duty at.
+pub(super) async fn desk_warnings(app: &App, me: &CurrentOfficer) -> Result<(bool, usize, Vec<Opt>), WebError> {
     let sees_dead = crate::outbox::service::handles_dead_letters(&me.scope);
-    let dead_count = if sees_dead { crate::outbox::service::count_dead(&app, &me.scope).await? } else { 0 };
-    let no_duty = service::own_units_without_duty(&app, &me.scope)
+    let dead_count = if sees_dead { crate::outbox::service::count_dead(app, &me.scope).await? } else { 0 };
+    let no_duty = service::own_units_without_duty(app, &me.scope)
         .await?
         .into_iter()
         .map(|(code, name)| Opt { value: code, label: name, selected: false })
         .collect();
-    render(&InboxPage {
-        no_duty,
-        chrome: me.chrome("inbox", format!("/inbox?queue={}", queue.as_str())),
-        tabs,
-        queue: queue.as_str(),
-        rows: rows(&app, &me, queue).await?,
-        notice,
-        sees_dead,
-        dead_count,
-    })
+    Ok((sees_dead, dead_count, no_duty))
+}
+
+pub(super) async fn inbox_page(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Query(q): Query<FilterQuery>,
+) -> Result<Response, WebError> {
+    let t = T::new(me.lang);
+    let f = q.filter();
+    let notice = if q.none.is_some() {
+        t.tr("Không có cuộc trò chuyện nào đang chờ.", "Nobody is waiting.").to_string()
+    } else {
+        super::conversation::done_notice(&t, q.done.as_deref())
+    };
+    let (sees_dead, dead_count, no_duty) = desk_warnings(&app, &me).await?;
+    let pane = list_pane(&app, &me, &f, 0).await?;
+    let back = if pane.query.is_empty() { "/inbox".to_string() } else { format!("/inbox?{}", pane.query) };
+    render(&InboxPage { no_duty, chrome: me.chrome("inbox", back), pane, notice, sees_dead, dead_count })
 }
 
 #[derive(Template)]
 #[template(path = "inbox_list.html")]
 pub(super) struct ListFragment {
     chrome: Chrome,
-    rows: Vec<Row>,
+    pane: ListPane,
 }
 
 pub(super) async fn list_fragment(
     State(app): State<App>,
     me: CurrentOfficer,
-    Query(q): Query<QueueQuery>,
+    Query(q): Query<FilterQuery>,
 ) -> Result<Response, WebError> {
-    let rows = rows(&app, &me, pick_queue(&q.queue)).await?;
-    render(&ListFragment { chrome: Chrome::plain(T::new(me.lang)), rows })
+    let pane = list_pane(&app, &me, &q.filter(), q.open.unwrap_or(0)).await?;
+    render(&ListFragment { chrome: Chrome::plain(T::new(me.lang)), pane })
 }
 
 pub(super) async fn take_next(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
     match service::take_next(&app, &me.scope).await? {
-        Some(id) => Ok(Redirect::to(&format!("/inbox/{id}?done=assign")).into_response()),
+        Some(id) => Ok(Redirect::to(&format!("/inbox/{id}?queue=mine&done=assign#reply")).into_response()),
         None => Ok(Redirect::to("/inbox?queue=waiting&none=1").into_response()),
     }
 }
