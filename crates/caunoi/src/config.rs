@@ -629,6 +629,39 @@ mod tests {
     }
 
     #[test]
+    fn the_media_store_is_the_data_directory_unless_a_bucket_is_named() {
+        let dir = tempfile::tempdir().expect("dir");
+        let base = Overrides { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let c = Config::resolve(&base).expect("config");
+        assert!(matches!(&c.media_store, MediaStore::Local { root } if *root == dir.path().join("media")));
+        let file = dir.path().join("caunoi.toml");
+        std::fs::write(
+            &file,
+            "media_store = \"s3\"\nmedia_s3_bucket = \"anh-video\"\nmedia_s3_endpoint = \"https://s3.example.vn/\"\n\
+             media_s3_access_key_id = \"from-file\"\nmedia_s3_secret_access_key = \"file-secret\"\n",
+        )
+        .expect("file");
+        let from_file = Overrides { config_file: Some(file.clone()), ..base.clone() };
+        let c = Config::resolve(&from_file).expect("config");
+        let shown = format!("{:?}", c.media_store);
+        assert!(shown.contains("s3://anh-video/") && !shown.contains("file-secret"), "{shown}");
+        let flags = Overrides {
+            media_s3: S3Overrides { bucket: Some("other".into()), prefix: Some("unit-1".into()), ..Default::default() },
+            ..from_file.clone()
+        };
+        assert!(format!("{:?}", Config::resolve(&flags).expect("config").media_store).contains("s3://other/unit-1"));
+        let no_secret = Overrides {
+            media_store: Some("s3".into()),
+            media_s3: S3Overrides { bucket: Some("b".into()), ..Default::default() },
+            ..base.clone()
+        };
+        let e = Config::resolve(&no_secret).unwrap_err().to_string();
+        assert!(e.contains("media_s3_access_key_id") && e.contains("CAUNOI_MEDIA_S3_SECRET_ACCESS_KEY"), "{e}");
+        let e = Config::resolve(&Overrides { media_store: Some("ftp".into()), ..base }).unwrap_err().to_string();
+        assert!(e.contains("media_store") && e.contains("\"ftp\" is not local or s3"), "{e}");
+    }
+
+    #[test]
     fn a_read_only_command_refuses_a_data_directory_that_does_not_exist() {
         let dir = tempfile::tempdir().unwrap();
         let missing = dir.path().join("typo");

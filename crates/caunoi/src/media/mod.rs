@@ -1,25 +1,28 @@
 //! Media (ảnh, video, tệp): the files citizens and officers exchange, in one place for every
 //! feature that holds them (the web chat's uploads, Zalo's downloads, officers' attachments,
-//! next the reports' evidence). A file's type is recognized from its first bytes ([`sniff`]),
+//! the reports' evidence). A file's type is recognized from its first bytes ([`sniff`]),
 //! never from its declared type or name, and then checked whole ([`check`]: photos walked to
 //! their end marker, videos' boxes, documents opened); each caller decides which types it
 //! accepts and up to what size.
 //!
-//! Files are kept under `<data_dir>/media/` and known by a reference `<area>/<sha256>.<ext>`
-//! (`web/…`, `zalo/…`, `officer/…`), where the hash is the SHA-256 of the bytes as received —
-//! the evidence. What is served (to officers' views, back to the citizen, forwarded to Zalo) is
+//! Files are kept in a [`MediaStore`] (`store`: `<data_dir>/media/` by default, or an
+//! S3-compatible bucket that several instances share) and known by a reference
+//! `<area>/<sha256>.<ext>` (`web/…`, `zalo/…`, `officer/…`, and `cases/…` for reports' evidence,
+//! copied there so that the retention of conversations' media never reaches it), where the
+//! hash is the SHA-256 of the bytes as received — the evidence. What is served (to officers' views, back to the citizen, forwarded to Zalo) is
 //! `media/<area>/<sha256>.<ext>`: for a photo, the same photo without its metadata (EXIF with
 //! GPS, XMP, IPTC, comments; see `image`, `jpeg`, `bmff`), for a video the same video with its
 //! metadata boxes blanked. When that differs from what was received, the original is kept in
 //! `media/originals/<area>/<sha256>.<ext>`, which no route serves ([`original`] finds it for an
 //! audited export; [`verify_original`] checks it against its hash). [`resolve`] turns a reference
-//! into the served file, and [`serve`] streams it with byte ranges to someone the caller has
-//! already allowed to see it.
+//! into the served file on the local disk, and `MediaStore::serve` streams it with byte ranges
+//! (from the disk or the bucket) to someone the caller has already allowed to see it.
 //!
 //! Invariants: a reference that is not exactly `<area>/<64 hex digits>.<known extension>`
 //! resolves to nothing, so no reference can leave the media directory or reach an original; a
-//! file is written under a temporary name and renamed into place, so a crash never leaves half
-//! a file under a real name; an original is in place before its served copy.
+//! file is written under a temporary name and renamed into place (a bucket's upload completes
+//! at once), so a crash never leaves half a file under a real name; an original is in place
+//! before its served copy.
 
 pub mod bmff;
 pub mod check;
@@ -530,6 +533,27 @@ mod tests {
             !dir.path().join("media/zalo").exists()
                 || std::fs::read_dir(dir.path().join("media/zalo")).expect("dir").count() == 0
         );
+    }
+
+    #[tokio::test]
+    async fn evidence_is_a_copy_in_its_own_area_that_outlives_the_conversations_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = MediaStore::local(dir.path());
+        let photo = image::tests::jpeg(Some(&exif::tests::tiff_with_gps(1)), b"note");
+        let media_ref = store_bytes(&store, Area::Web, &photo, "jpg").await.expect("stored");
+        let evidence = store.keep_as_evidence(&media_ref).await.expect("kept");
+        assert_eq!(evidence, media_ref.replacen("web/", "cases/", 1));
+        assert_eq!(store.keep_as_evidence(&evidence).await.expect("already evidence"), evidence);
+        store.set_aside(&media_ref).await.expect("aside").delete().await.expect("deleted");
+        assert!(resolve(dir.path(), &media_ref).is_some_and(|(p, _)| !p.exists()), "the chat's copy is gone");
+        assert_eq!(store.original_bytes(&evidence).await.expect("read"), Some(photo));
+        assert!(store.verify_original(&evidence).await.expect("verify"));
+        let served = store.read(&served_key(Area::Cases, &evidence[6..])).await.expect("read").expect("served");
+        assert!(!served.windows(4).any(|w| w == b"GPS!"), "the working copy has no GPS");
+        let never = format!("web/{}.jpg", "0".repeat(64));
+        let e = store.keep_as_evidence(&never).await.expect_err("nothing to copy");
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+        assert!(store.keep_as_evidence("web/../secret.key").await.is_err());
     }
 
     #[tokio::test]
