@@ -605,6 +605,9 @@ async fn media_in_an_s3_bucket_are_stripped_hashed_shared_by_instances_ranged_an
     let wrong = S3Settings { secret_access_key: "not-the-secret-0123456789".into(), ..settings.clone() };
     let wrong = MediaStore::s3(&wrong, other_dir.path()).expect("settings");
     assert!(wrong.read(&format!("web/{hash}.jpg")).await.is_err(), "a request signed with a wrong key is refused");
+    let refused = wrong.check().await.expect_err("the start stops");
+    assert!(refused.starts_with("the media bucket s3://") && refused.contains("cannot be used"), "{refused}");
+    assert_eq!(store.check().await, Ok(()), "the right key passes the start's check");
 
     // A case's evidence is copied inside the bucket; retention removes the conversation's
     // copies only.

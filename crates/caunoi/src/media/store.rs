@@ -124,6 +124,18 @@ impl MediaStore {
         })))
     }
 
+    /// Checks at start that the store answers: a bucket that cannot be reached, or that refuses
+    /// the credentials, stops the start with one sentence instead of failing every upload.
+    pub async fn check(&self) -> Result<(), String> {
+        match self {
+            MediaStore::Local { .. } => Ok(()),
+            MediaStore::Bucket(b) => match self.size(".caunoi-check").await {
+                Ok(_) => Ok(()),
+                Err(e) => Err(format!("the media bucket {} cannot be used: {e}", b.name)),
+            },
+        }
+    }
+
     /// Where an upload to `area` is written while it arrives and is checked: beside its final
     /// place on the local disk (so it is renamed into place), in `.incoming` for a bucket.
     pub fn scratch_dir(&self, area: Area) -> PathBuf {
