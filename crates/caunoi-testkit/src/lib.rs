@@ -10,7 +10,7 @@ use caunoi::db::{Db, Engine};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-pub mod fixtures;
+pub mod media;
 pub mod push;
 
 pub use caunoi::demo::DEMO_PASSWORD;
@@ -53,6 +53,25 @@ pub struct Options {
     pub trusted_proxies: Option<String>,
     /// Let Web Push reach a test push service on 127.0.0.1 over plain HTTP ([`push`]).
     pub push_test_endpoints: bool,
+    /// Keep media in this S3-compatible bucket instead of the data directory ([`s3_from_env`]).
+    pub media_s3: Option<caunoi::config::S3Overrides>,
+}
+
+/// The test S3-compatible server named by `CAUNOI_TEST_S3_URL` (with `CAUNOI_TEST_S3_BUCKET`,
+/// `CAUNOI_TEST_S3_ACCESS_KEY`, `CAUNOI_TEST_S3_SECRET_KEY`; `scripts/test.sh` starts one),
+/// with a fresh prefix so tests running at once do not see each other's files; `None` when
+/// the variable is not set.
+pub fn s3_from_env() -> Option<caunoi::config::S3Overrides> {
+    let url = std::env::var("CAUNOI_TEST_S3_URL").ok().filter(|u| !u.trim().is_empty())?;
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    Some(caunoi::config::S3Overrides {
+        bucket: Some(var("CAUNOI_TEST_S3_BUCKET").unwrap_or_else(|| "caunoi-test".into())),
+        endpoint: Some(url),
+        region: Some("us-east-1".into()),
+        prefix: Some(format!("t-{}", rand_suffix())),
+        access_key_id: var("CAUNOI_TEST_S3_ACCESS_KEY"),
+        secret_access_key: var("CAUNOI_TEST_S3_SECRET_KEY"),
+    })
 }
 
 impl TestApp {
@@ -89,6 +108,8 @@ impl TestApp {
             // The production floor (2 GiB) is more than a CI machine's temporary disk may have;
             // the floor's own test (`media_safety`) sets one it must hit.
             media_free_floor: Some("1MB".into()),
+            media_store: options.media_s3.as_ref().map(|_| "s3".into()),
+            media_s3: options.media_s3.clone().unwrap_or_default(),
             ..Default::default()
         })
         .expect("test configuration");

@@ -4,6 +4,7 @@
 
 use crate::crypto::{self, KEY_LEN};
 use crate::media::space::{FreeFloor, parse_bytes};
+use crate::media::{MediaStore, S3Settings};
 use crate::proxies::TrustedProxies;
 use caunoi_zalo::signature::{MacFirstTerm, MacSecret, MacVariant, SignatureConfig, VerifyMode};
 use serde::Deserialize;
@@ -35,6 +36,13 @@ pub struct FileConfig {
     pub upload_quota_address_hour: Option<String>,
     pub upload_quota_address_day: Option<String>,
     pub media_retention_days: Option<String>,
+    pub media_store: Option<String>,
+    pub media_s3_bucket: Option<String>,
+    pub media_s3_endpoint: Option<String>,
+    pub media_s3_region: Option<String>,
+    pub media_s3_prefix: Option<String>,
+    pub media_s3_access_key_id: Option<String>,
+    pub media_s3_secret_access_key: Option<String>,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<Switch>,
     pub case_ack_minutes: Option<u32>,
@@ -104,9 +112,34 @@ pub struct Overrides {
     pub upload_quota_address_hour: Option<String>,
     pub upload_quota_address_day: Option<String>,
     pub media_retention_days: Option<String>,
+    /// `local` (the default) or `s3`.
+    pub media_store: Option<String>,
+    pub media_s3: S3Overrides,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<bool>,
     pub case_ack_minutes: Option<u32>,
+}
+
+/// Where an S3-compatible media bucket is and how to sign in to it (`media_store = "s3"`).
+#[derive(Default, Clone)]
+pub struct S3Overrides {
+    pub bucket: Option<String>,
+    pub endpoint: Option<String>,
+    pub region: Option<String>,
+    pub prefix: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+}
+
+impl std::fmt::Debug for S3Overrides {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Overrides")
+            .field("bucket", &self.bucket)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Bytes the web chat accepts in uploads over a window, per chat session and per client
@@ -161,6 +194,9 @@ pub struct Config {
     /// Days after its last conversation was closed that a citizen's media is removed; `None`
     /// keeps it (the default).
     pub media_retention_days: Option<u32>,
+    /// Where photos, videos and files are kept: `<data_dir>/media` (the default) or an
+    /// S3-compatible bucket shared by several instances.
+    pub media_store: MediaStore,
     /// The contact push services see in every Web Push request (the VAPID `sub`, RFC 8292 §2.1):
     /// `mailto:` or `https:`. Default: the public URL when it is https.
     pub push_contact: String,
@@ -170,6 +206,35 @@ pub struct Config {
     /// Minutes a unit has to acknowledge a case forwarded to it before the case goes back to
     /// the sender (default `caunoi_core::cases::clock::DEFAULT_ACK_MINUTES`).
     pub case_ack_minutes: u32,
+}
+
+/// The media store the settings name (flag or environment first, then the file).
+fn media_store(
+    o: &Overrides,
+    kind_in_file: Option<String>,
+    file: &S3Overrides,
+    data_dir: &Path,
+) -> Result<MediaStore, ConfigError> {
+    let kind = o.media_store.clone().or(kind_in_file).unwrap_or_else(|| "local".into());
+    let s3 = &o.media_s3;
+    let pick = |given: &Option<String>, in_file: &Option<String>| {
+        given.clone().or(in_file.clone()).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())
+    };
+    match kind.trim() {
+        "local" => Ok(MediaStore::local(data_dir)),
+        "s3" => {
+            let settings = S3Settings {
+                bucket: pick(&s3.bucket, &file.bucket).unwrap_or_default(),
+                endpoint: pick(&s3.endpoint, &file.endpoint).map(|e| e.trim_end_matches('/').to_owned()),
+                region: pick(&s3.region, &file.region).unwrap_or_else(|| "us-east-1".into()),
+                prefix: pick(&s3.prefix, &file.prefix).unwrap_or_default(),
+                access_key_id: pick(&s3.access_key_id, &file.access_key_id).unwrap_or_default(),
+                secret_access_key: pick(&s3.secret_access_key, &file.secret_access_key).unwrap_or_default(),
+            };
+            MediaStore::s3(&settings, data_dir).map_err(|reason| ConfigError::Media { key: "media_store", reason })
+        }
+        other => Err(ConfigError::Media { key: "media_store", reason: format!("{other:?} is not local or s3") }),
+    }
 }
 
 /// Zalo's documented limit is per App, 4,000 requests a minute; one OA per App is the usual
@@ -319,6 +384,15 @@ impl Config {
                 parse_retention(&text).map_err(|reason| ConfigError::Media { key: "media_retention_days", reason })?
             }
         };
+        let in_file = S3Overrides {
+            bucket: file.media_s3_bucket,
+            endpoint: file.media_s3_endpoint,
+            region: file.media_s3_region,
+            prefix: file.media_s3_prefix,
+            access_key_id: file.media_s3_access_key_id,
+            secret_access_key: file.media_s3_secret_access_key,
+        };
+        let media_store = media_store(o, file.media_store, &in_file, &data_dir)?;
         let push_contact = match o.push_contact.clone().or(file.push_contact) {
             Some(c) => c.trim().to_string(),
             None if public_url.starts_with("https://") => public_url.clone(),
@@ -355,6 +429,7 @@ impl Config {
             media_free_floor,
             upload_quotas,
             media_retention_days,
+            media_store,
             push_contact,
             push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints.map(|s| s.0)).unwrap_or(false),
             case_ack_minutes,
@@ -551,6 +626,39 @@ mod tests {
             assert_eq!(parse_switch(flag), Ok(want), "{flag} as a flag or variable");
         }
         assert!(parse_switch("maybe").is_err());
+    }
+
+    #[test]
+    fn the_media_store_is_the_data_directory_unless_a_bucket_is_named() {
+        let dir = tempfile::tempdir().expect("dir");
+        let base = Overrides { data_dir: Some(dir.path().to_path_buf()), ..Default::default() };
+        let c = Config::resolve(&base).expect("config");
+        assert!(matches!(&c.media_store, MediaStore::Local { root } if *root == dir.path().join("media")));
+        let file = dir.path().join("caunoi.toml");
+        std::fs::write(
+            &file,
+            "media_store = \"s3\"\nmedia_s3_bucket = \"anh-video\"\nmedia_s3_endpoint = \"https://s3.example.vn/\"\n\
+             media_s3_access_key_id = \"from-file\"\nmedia_s3_secret_access_key = \"file-secret\"\n",
+        )
+        .expect("file");
+        let from_file = Overrides { config_file: Some(file.clone()), ..base.clone() };
+        let c = Config::resolve(&from_file).expect("config");
+        let shown = format!("{:?}", c.media_store);
+        assert!(shown.contains("s3://anh-video/") && !shown.contains("file-secret"), "{shown}");
+        let flags = Overrides {
+            media_s3: S3Overrides { bucket: Some("other".into()), prefix: Some("unit-1".into()), ..Default::default() },
+            ..from_file.clone()
+        };
+        assert!(format!("{:?}", Config::resolve(&flags).expect("config").media_store).contains("s3://other/unit-1"));
+        let no_secret = Overrides {
+            media_store: Some("s3".into()),
+            media_s3: S3Overrides { bucket: Some("b".into()), ..Default::default() },
+            ..base.clone()
+        };
+        let e = Config::resolve(&no_secret).unwrap_err().to_string();
+        assert!(e.contains("media_s3_access_key_id") && e.contains("CAUNOI_MEDIA_S3_SECRET_ACCESS_KEY"), "{e}");
+        let e = Config::resolve(&Overrides { media_store: Some("ftp".into()), ..base }).unwrap_err().to_string();
+        assert!(e.contains("media_store") && e.contains("\"ftp\" is not local or s3"), "{e}");
     }
 
     #[test]

@@ -54,6 +54,7 @@ pub async fn open(o: &crate::config::Overrides) -> Result<App, CliError> {
     db.migrate().await?;
     let app = crate::server::assemble(db, config);
     check_secret_key(&app).await?;
+    app.config.media_store.check().await.map_err(CliError::Message)?;
     app.kb().reload(&app.db).await?;
     app.bot_settings().reload(&app.db).await?;
     crate::cases::service::load_categories(&app).await?;

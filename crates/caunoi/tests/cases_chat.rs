@@ -306,3 +306,56 @@ async fn an_anonymous_chat_reporter_hears_back_in_the_chat_and_gets_no_receipt()
     .expect("case row");
     assert_eq!(hash, None);
 }
+
+/// A photo sent in the chat after a report was filed is the case's evidence, copied into the
+/// cases' own media area: the retention of the conversation's media removes the chat's copy
+/// and leaves the case's, which officers still open and whose original still has its hash.
+#[tokio::test]
+async fn retention_of_a_conversations_media_leaves_the_cases_evidence() {
+    let t = TestApp::spawn().await;
+    let c = open_chat(&t).await;
+    let conv = say(&t, &c, "chay nha o so 5 ngo 3 roi cuu voi").await;
+    let case = cases_of(&t, conv).await.into_iter().next().expect("filed at once");
+    let photo = caunoi_testkit::media::gps_jpeg(1);
+    let (content_type, body) = caunoi_testkit::media::multipart("chay.jpg", &photo);
+    let r =
+        c.post(t.url(&chat("/upload"))).header("content-type", content_type).body(body).send().await.expect("upload");
+    assert_eq!(r.status(), 200);
+    let message = r.json::<Value>().await.expect("json")["id"].as_i64().expect("message id");
+    let hash = sha256_hex(&photo);
+    let evidence = eventually("the photo as evidence", WAIT, || async {
+        cases::media(&t.app, CaseId(case.id)).await.expect("media").into_iter().next()
+    })
+    .await;
+    assert_eq!(evidence.media_ref, format!("cases/{hash}.jpg"), "the case holds its own copy");
+    let data = &t.app.config.data_dir;
+    assert!(caunoi::media::verify_original(data, &evidence.media_ref).await.expect("verify"));
+
+    let closed_at = t.app.clock.now_micros();
+    let db = &t.app.db;
+    caunoi::db_write!(db, pool => sqlx::query("UPDATE conversations SET status = 'closed', closed_at = $1 WHERE id = $2")
+        .bind(closed_at)
+        .bind(conv.0)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .expect("closed");
+    let removed = caunoi::conversations::retention::expire_citizen_media(&t.app, closed_at + 1).await.expect("pass");
+    assert_eq!(removed, 1, "the chat's copy goes");
+    assert!(!data.join(format!("media/web/{hash}.jpg")).exists());
+    assert!(!data.join(format!("media/originals/web/{hash}.jpg")).exists());
+    let chat_copy = c.get(t.url(&chat(&format!("/media/{message}")))).send().await.expect("media");
+    assert_eq!(chat_copy.status(), 404);
+
+    assert!(caunoi::media::verify_original(data, &evidence.media_ref).await.expect("verify"), "evidence kept");
+    let officer = t.login("canbo.baichay").await;
+    let r = officer.get(t.url(&format!("/cases/{}/media/{}", case.id, evidence.id))).send().await.expect("case media");
+    assert_eq!(r.status(), 200);
+    let served = r.bytes().await.expect("bytes");
+    assert!(served.starts_with(&[0xFF, 0xD8]) && !served.windows(4).any(|w| w == b"GPS!"), "the working copy");
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}

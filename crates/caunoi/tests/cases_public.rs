@@ -227,7 +227,11 @@ async fn a_web_report_with_a_gps_photo_keeps_the_original_and_serves_no_gps() {
     assert_eq!(m.bytes, photo.len() as i64);
     assert!(m.gps_lat.is_some(), "the photo's position is kept with the evidence (consent given)");
     let hash = hex::encode(Sha256::digest(&photo));
-    assert_eq!(m.media_ref, format!("web/{hash}.jpg"), "the reference names the original's SHA-256");
+    assert_eq!(
+        m.media_ref,
+        format!("cases/{hash}.jpg"),
+        "the reference names the original's SHA-256, in the cases' own area"
+    );
     let data_dir = &t.app.config.data_dir;
     let (served_path, mime) = caunoi::media::resolve(data_dir, &m.media_ref).expect("served copy");
     assert_eq!(mime, "image/jpeg");

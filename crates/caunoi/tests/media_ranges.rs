@@ -5,7 +5,7 @@
 //! anyone who may not see the file. Runs on SQLite, and on PostgreSQL when
 //! `CAUNOI_TEST_DATABASE_URL` is set.
 
-use caunoi_testkit::TestApp;
+use caunoi_testkit::{Options, TestApp};
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT_RANGES, CONTENT_LENGTH, CONTENT_RANGE, CONTENT_TYPE, RANGE};
 use serde_json::Value;
@@ -163,4 +163,23 @@ async fn a_range_request_does_not_open_media_to_those_who_may_not_see_it() {
     }
     let anonymous = get_range(&t.client(), &inbox_media, Some("bytes=0-9")).await;
     assert_eq!(anonymous.status(), 303, "sign in first");
+}
+
+/// The same rules when media are kept in an S3-compatible bucket (`CAUNOI_TEST_S3_URL`, started
+/// by `scripts/test.sh`): every range is a ranged GET on the bucket.
+#[tokio::test]
+async fn the_range_rules_hold_for_a_video_kept_in_an_s3_bucket() {
+    let Some(s3) = caunoi_testkit::s3_from_env() else {
+        eprintln!(
+            "CAUNOI_TEST_S3_URL is not set: the S3 range test has nothing to talk to (scripts/test.sh starts one)"
+        );
+        return;
+    };
+    let t = TestApp::spawn_with(Options { demo: true, media_s3: Some(s3), ..Default::default() }).await;
+    let file = video();
+    let (citizen, id) = citizen_with_video(&t, &file).await;
+    assert!(!t.app.config.data_dir.join("media/web").exists(), "the video is in the bucket, not on the disk");
+    ranges_are_served(&citizen, &t.url(&chat(&format!("/media/{id}"))), &file).await;
+    let officer = t.login("canbo.baichay").await;
+    ranges_are_served(&officer, &t.url(&format!("/inbox/media/{id}")), &file).await;
 }

@@ -8,12 +8,14 @@
 //! - a DOCX carrying `word/evil.exe` is refused;
 //! - parallel uploads fit the byte quota exactly, and a refused upload gives its bytes back;
 //! - below the free-space floor nothing is accepted;
-//! - a citizen's photo, location and sentence pass every limit.
+//! - a citizen's photo, location and sentence pass every limit;
+//! - media kept in an S3-compatible bucket behave the same, and several instances share them.
 
 use caunoi::config::{Config, UploadQuotas};
 use caunoi::media::space::FreeFloor;
-use caunoi_testkit::fixtures::gps_jpeg;
-use caunoi_testkit::{TestApp, eventually};
+use caunoi::media::{MediaStore, S3Settings};
+use caunoi_testkit::media::{gps_jpeg, multipart};
+use caunoi_testkit::{Options, TestApp, eventually};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::io::Write;
@@ -52,17 +54,6 @@ fn located_video(len: usize) -> Vec<u8> {
     let moov = bx(b"moov", &[bx(b"mvhd", &[0; 100]), bx(b"trak", &bx(b"tkhd", &[0; 84])), bx(b"udta", &xyz)].concat());
     let mdat: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
     [bx(b"ftyp", b"isom\0\0\x02\0isomiso2avc1mp41"), moov, bx(b"mdat", &mdat)].concat()
-}
-
-fn multipart(filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
-    let boundary = "caunoiSafetyBoundary";
-    let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(bytes);
-    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
 async fn upload(base: &str, c: &reqwest::Client, filename: &str, bytes: &[u8]) -> (u16, Value) {
@@ -521,4 +512,122 @@ async fn retention_removes_citizens_media_of_long_closed_conversations_and_nothi
     assert_eq!(files_in(&t, "media/web"), 2, "no file left aside");
 
     assert_eq!(retention(&t.app, closed_at + 1).await.expect("pass"), 0, "nothing twice");
+}
+
+/// The bucket settings of the test S3 server (`caunoi_testkit::s3_from_env`).
+fn s3_settings(o: &caunoi::config::S3Overrides) -> S3Settings {
+    let given = |v: &Option<String>| v.clone().unwrap_or_default();
+    S3Settings {
+        bucket: given(&o.bucket),
+        endpoint: o.endpoint.clone(),
+        region: given(&o.region),
+        prefix: given(&o.prefix),
+        access_key_id: given(&o.access_key_id),
+        secret_access_key: given(&o.secret_access_key),
+    }
+}
+
+/// Media in an S3-compatible bucket (a real server: `scripts/test.sh` starts s3s-fs, which
+/// checks every request's SigV4 signature, and names it in `CAUNOI_TEST_S3_URL`): a GPS-tagged
+/// photo is served from the bucket without its metadata and its original kept there under its
+/// hash; a 9 MB video goes up in parts and is served in byte ranges; a second instance with its
+/// own, empty data directory serves the same files; a case's evidence is copied inside the
+/// bucket; retention deletes the conversation's copies from the bucket and nothing else.
+#[tokio::test]
+async fn media_in_an_s3_bucket_are_stripped_hashed_shared_by_instances_ranged_and_expired() {
+    let Some(s3) = caunoi_testkit::s3_from_env() else {
+        eprintln!(
+            "CAUNOI_TEST_S3_URL is not set: the S3 media test has nothing to talk to (scripts/test.sh starts one)"
+        );
+        return;
+    };
+    let t = TestApp::spawn_with(Options { demo: true, media_s3: Some(s3.clone()), ..Default::default() }).await;
+    let store = t.app.config.media_store.clone();
+    assert!(matches!(store, MediaStore::Bucket(_)), "{store:?}");
+    let c = open_chat(&t.base, &t).await;
+    let photo = gps_jpeg(1);
+    let (status, body) = upload(&t.base, &c, "IMG_0001.jpg", &photo).await;
+    assert_eq!(status, 200, "{body}");
+    let (id, conv) = message_and_conversation(&t, &body).await;
+    let media_ref = media_ref_of(&t, id).await.expect("stored");
+    let hash = hex::encode(Sha256::digest(&photo));
+    assert_eq!(media_ref, format!("web/{hash}.jpg"), "the reference names the original's SHA-256");
+
+    // Served from the bucket without its metadata; nothing of it on this instance's disk.
+    let url = chat(&format!("/media/{id}"));
+    let r = c.get(t.url(&url)).send().await.expect("media");
+    assert_eq!(r.status(), 200);
+    let served = r.bytes().await.expect("bytes").to_vec();
+    assert_no_metadata(&served);
+    assert!(served.len() < photo.len());
+    assert_eq!(store.read(&format!("web/{hash}.jpg")).await.expect("bucket"), Some(served.clone()));
+    assert_eq!(store.original_bytes(&media_ref).await.expect("bucket"), Some(photo.clone()), "original kept");
+    assert!(store.verify_original(&media_ref).await.expect("verify"));
+    assert_eq!(files_in(&t, "media/web") + files_in(&t, "media/originals/web"), 0, "nothing on the local disk");
+    assert_eq!(files_in(&t, "media/.incoming/web"), 0, "no temporary file left");
+
+    // A byte range comes from a ranged GET on the bucket.
+    let r = c.get(t.url(&url)).header(reqwest::header::RANGE, "bytes=2-11").send().await.expect("range");
+    assert_eq!(r.status(), 206);
+    let range = r.headers().get(reqwest::header::CONTENT_RANGE).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    assert_eq!(range, Some(format!("bytes 2-11/{}", served.len())));
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), &served[2..12]);
+
+    // A video larger than one upload part: sent in parts, its location blanked, ranges exact.
+    let video = located_video(9 << 20);
+    let (status, body) = upload(&t.base, &c, "clip.mp4", &video).await;
+    assert_eq!(status, 200, "{body}");
+    let (video_id, _) = message_and_conversation(&t, &body).await;
+    let video_ref = media_ref_of(&t, video_id).await.expect("stored");
+    assert_eq!(store.original_bytes(&video_ref).await.expect("bucket").as_deref(), Some(video.as_slice()));
+    let video_url = t.url(&chat(&format!("/media/{video_id}")));
+    let r = c.get(&video_url).header(reqwest::header::RANGE, "bytes=9000000-9000099").send().await.expect("range");
+    assert_eq!(r.status(), 206);
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), &video[9_000_000..9_000_100], "media data unchanged");
+    let whole = c.get(&video_url).send().await.expect("video").bytes().await.expect("bytes");
+    assert_eq!(whole.len(), video.len(), "blanking keeps the size");
+    assert!(!contains(&whole, b"+20.9517+107.0480") && contains(&video, b"+20.9517+107.0480"), "location blanked");
+
+    // A second instance: its own empty data directory, the same database and bucket.
+    let other_dir = tempfile::tempdir().expect("dir");
+    let settings = s3_settings(&s3);
+    let other = server_with(&t, |config| {
+        config.data_dir = other_dir.path().to_path_buf();
+        config.media_store = MediaStore::s3(&settings, other_dir.path()).expect("bucket settings");
+    })
+    .await;
+    let r = c.get(format!("{other}{url}")).send().await.expect("media from the other instance");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().await.expect("bytes").as_ref(), served.as_slice());
+    assert!(!other_dir.path().join("media/web").exists());
+
+    // The server checks signatures: a wrong secret reads nothing.
+    let wrong = S3Settings { secret_access_key: "not-the-secret-0123456789".into(), ..settings.clone() };
+    let wrong = MediaStore::s3(&wrong, other_dir.path()).expect("settings");
+    assert!(wrong.read(&format!("web/{hash}.jpg")).await.is_err(), "a request signed with a wrong key is refused");
+    let refused = wrong.check().await.expect_err("the start stops");
+    assert!(refused.starts_with("the media bucket s3://") && refused.contains("cannot be used"), "{refused}");
+    assert_eq!(store.check().await, Ok(()), "the right key passes the start's check");
+
+    // A case's evidence is copied inside the bucket; retention removes the conversation's
+    // copies only.
+    let evidence = store.keep_as_evidence(&media_ref).await.expect("evidence");
+    assert_eq!(evidence, format!("cases/{hash}.jpg"));
+    let closed_at = t.app.clock.now_micros();
+    let db = &t.app.db;
+    caunoi::db_write!(db, pool => sqlx::query("UPDATE conversations SET status = 'closed', closed_at = $1 WHERE id = $2")
+        .bind(closed_at)
+        .bind(conv)
+        .execute(pool)
+        .await
+        .map(|_| ()))
+    .expect("closed");
+    let removed = caunoi::conversations::retention::expire_citizen_media(&t.app, closed_at + 1).await.expect("pass");
+    assert_eq!(removed, 2, "the photo and the video");
+    for key in [format!("web/{hash}.jpg"), format!("originals/web/{hash}.jpg")] {
+        assert!(!store.exists(&key).await.expect("bucket"), "{key} deleted from the bucket");
+    }
+    assert_eq!(c.get(format!("{other}{url}")).send().await.expect("media").status(), 404);
+    assert!(store.verify_original(&evidence).await.expect("verify"), "the evidence stays with its hash");
+    assert_eq!(store.read(&evidence).await.expect("bucket"), Some(served));
 }

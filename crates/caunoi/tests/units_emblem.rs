@@ -4,21 +4,9 @@
 
 use caunoi::db_read;
 use caunoi_testkit::TestApp;
-use caunoi_testkit::fixtures::gps_jpeg;
+use caunoi_testkit::media::{gps_jpeg, multipart};
 
 const UNIT: &str = "qn-bai-chay";
-
-fn multipart(file_name: &str, content: &[u8]) -> (String, Vec<u8>) {
-    let b = "caunoi-test-emblem-51c2";
-    let mut body = format!(
-        "--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\n\
-         Content-Type: image/jpeg\r\n\r\n"
-    )
-    .into_bytes();
-    body.extend_from_slice(content);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    (format!("multipart/form-data; boundary={b}"), body)
-}
 
 async fn upload(t: &TestApp, c: &reqwest::Client, code: &str, file_name: &str, content: &[u8]) -> (u16, String) {
     let (content_type, body) = multipart(file_name, content);

@@ -21,7 +21,7 @@ use crate::crypto;
 use crate::db::StoreError;
 use crate::error::ServiceError;
 use crate::media::upload::{Upload, UploadError};
-use crate::media::{Area, FileType};
+use crate::media::{Area, FileType, MediaStore};
 use crate::units::store::Unit;
 use caunoi_core::cases::{
     CaseCode, CaseId, Category, Channel, EventKind, MAX_DESCRIPTION_CHARS, MAX_NOTE_CHARS, MAX_PLACE_CHARS, Receipt,
@@ -287,8 +287,9 @@ pub async fn release_submission(app: &App, claim: SubmissionClaim) {
     }
 }
 
-/// A report's files while they are checked: a private directory under the media store (same
-/// disk, so moving them into place is a rename) that nothing serves.
+/// A report's files while they are checked: a private directory under the data directory's
+/// media (same disk, so moving them into a local store is a rename; a bucket gets them
+/// uploaded) that nothing serves. They go to the cases' own area (`media::Area::Cases`).
 #[derive(Debug)]
 pub struct Staging {
     root: PathBuf,
@@ -350,15 +351,15 @@ impl Staging {
 
     /// A new upload into this staging directory (photos and videos, [`file_limit`]).
     pub fn upload(&self) -> Upload {
-        Upload::new(&self.root, Area::Web, file_limit)
+        Upload::new(&MediaStore::local(&self.root), Area::Cases, file_limit)
     }
 
     /// Records a finished upload, reading a JPEG's GPS position from the bytes as received.
     pub async fn accept(&mut self, media_ref: String, kind: FileType, bytes: u64) {
         let gps = if kind == FileType::Jpeg {
             let name = media_ref.split_once('/').map(|(_, n)| n.to_string()).unwrap_or_default();
-            let kept = crate::media::originals_dir(&self.root, Area::Web).join(&name);
-            let path = if kept.exists() { kept } else { crate::media::dir(&self.root, Area::Web).join(&name) };
+            let kept = crate::media::originals_dir(&self.root, Area::Cases).join(&name);
+            let path = if kept.exists() { kept } else { crate::media::dir(&self.root, Area::Cases).join(&name) };
             tokio::fs::read(&path).await.ok().and_then(|b| crate::media::gps::jpeg_position(&b))
         } else {
             None
@@ -378,23 +379,19 @@ impl Staging {
     /// Moves the staged files into the media store (originals first, then served copies; a file
     /// already there has the same content, since names are content hashes), then removes the
     /// staging directory.
-    async fn place(self, data_dir: &Path) -> std::io::Result<()> {
-        let moves = [
-            (crate::media::originals_dir(&self.root, Area::Web), crate::media::originals_dir(data_dir, Area::Web)),
-            (crate::media::dir(&self.root, Area::Web), crate::media::dir(data_dir, Area::Web)),
-        ];
+    async fn place(self, store: &MediaStore) -> std::io::Result<()> {
         let result = async {
             for f in &self.files {
                 let Some((_, name)) = f.media_ref.split_once('/') else { continue };
-                for (from, to) in &moves {
-                    let src = from.join(name);
+                for key in [crate::media::original_key(Area::Cases, name), crate::media::served_key(Area::Cases, name)]
+                {
+                    // Where `MediaStore::local(&self.root)` (the staging uploads') keeps it.
+                    let src = self.root.join("media").join(&key);
                     if !tokio::fs::try_exists(&src).await.unwrap_or(false) {
                         continue;
                     }
-                    tokio::fs::create_dir_all(to).await?;
-                    let dst = to.join(name);
-                    if !tokio::fs::try_exists(&dst).await.unwrap_or(false) {
-                        tokio::fs::rename(&src, &dst).await?;
+                    if !store.exists(&key).await? {
+                        store.put_file(&key, &src).await?;
                     }
                 }
             }
@@ -563,7 +560,7 @@ pub async fn submit(
         }
     };
     let bytes = i64::try_from(staging.bytes()).unwrap_or(i64::MAX);
-    if let Err(e) = staging.place(&app.config.data_dir).await {
+    if let Err(e) = staging.place(&app.config.media_store).await {
         release_submission(app, claim).await;
         return Err(PublicError::Io(e.to_string()));
     }

@@ -487,6 +487,13 @@ pub async fn media(app: &App, case: CaseId) -> Result<Vec<MediaRow>, StoreError>
     store::media(&app.db, case).await
 }
 
+/// Whether any case holds the stored file `media_ref` as evidence (the retention of
+/// conversations' media leaves such a file: a case attached before evidence had its own area
+/// names the conversation's file itself).
+pub async fn holds_media(app: &App, media_ref: &str) -> Result<bool, StoreError> {
+    store::holds_media(&app.db, media_ref).await
+}
+
 /// Appends a step to a case's timeline in the caller's transaction.
 pub async fn record(tx: &mut Tx, case: CaseId, at: i64, event: &NewEventRow<'_>) -> Result<i64, StoreError> {
     store::insert_event(tx, case, at, event).await

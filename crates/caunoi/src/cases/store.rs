@@ -233,6 +233,17 @@ pub async fn media(db: &Db, case: CaseId) -> Result<Vec<MediaRow>, StoreError> {
     .await)?)
 }
 
+/// Whether any case holds `media_ref` as evidence.
+pub async fn holds_media(db: &Db, media_ref: &str) -> Result<bool, StoreError> {
+    let found: Option<i64> = db_read!(db, pool => sqlx::query_scalar(
+        "SELECT case_id FROM case_media WHERE media_ref = $1 LIMIT 1",
+    )
+    .bind(media_ref)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(found.is_some())
+}
+
 /// A case with its unit's name and path, inside officer `officer`'s scope.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ScopedCaseRow {

@@ -73,6 +73,27 @@ pub struct ServeArgs {
     /// Days after its conversation was closed that a citizen's photo, video or file is removed (at least 30), or off. Default off.
     #[arg(long, env = "CAUNOI_MEDIA_RETENTION_DAYS", value_name = "DAYS|off")]
     pub media_retention_days: Option<String>,
+    /// Where photos, videos and files are kept: local (<data-dir>/media) or s3 (a bucket several instances share). Default local.
+    #[arg(long, env = "CAUNOI_MEDIA_STORE", value_name = "local|s3")]
+    pub media_store: Option<String>,
+    /// The S3-compatible bucket of media (media_store = s3).
+    #[arg(long, env = "CAUNOI_MEDIA_S3_BUCKET", value_name = "NAME")]
+    pub media_s3_bucket: Option<String>,
+    /// The S3-compatible service's address, e.g. https://s3.example.vn. Default: Amazon S3.
+    #[arg(long, env = "CAUNOI_MEDIA_S3_ENDPOINT", value_name = "URL")]
+    pub media_s3_endpoint: Option<String>,
+    /// The bucket's region. Default us-east-1.
+    #[arg(long, env = "CAUNOI_MEDIA_S3_REGION", value_name = "REGION")]
+    pub media_s3_region: Option<String>,
+    /// A folder inside the bucket for this installation's media. Default: none.
+    #[arg(long, env = "CAUNOI_MEDIA_S3_PREFIX", value_name = "PATH")]
+    pub media_s3_prefix: Option<String>,
+    /// The bucket's access key id (prefer the environment variable).
+    #[arg(long, env = "CAUNOI_MEDIA_S3_ACCESS_KEY_ID", value_name = "ID", hide_env_values = true)]
+    pub media_s3_access_key_id: Option<String>,
+    /// The bucket's secret access key (prefer the environment variable: a flag shows in process lists).
+    #[arg(long, env = "CAUNOI_MEDIA_S3_SECRET_ACCESS_KEY", value_name = "SECRET", hide_env_values = true)]
+    pub media_s3_secret_access_key: Option<String>,
     /// Contact sent to Web Push services with every alarm (VAPID subject): mailto: or https:. Default: the public URL when https.
     #[arg(long, env = "CAUNOI_PUSH_CONTACT", value_name = "mailto:|https:")]
     pub push_contact: Option<String>,
@@ -108,6 +129,15 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         upload_quota_address_hour: s.upload_quota_address_hour.clone(),
         upload_quota_address_day: s.upload_quota_address_day.clone(),
         media_retention_days: s.media_retention_days.clone(),
+        media_store: s.media_store.clone(),
+        media_s3: crate::config::S3Overrides {
+            bucket: s.media_s3_bucket.clone(),
+            endpoint: s.media_s3_endpoint.clone(),
+            region: s.media_s3_region.clone(),
+            prefix: s.media_s3_prefix.clone(),
+            access_key_id: s.media_s3_access_key_id.clone(),
+            secret_access_key: s.media_s3_secret_access_key.clone(),
+        },
         push_contact: s.push_contact.clone(),
         push_test_endpoints: s.push_test_endpoints,
         case_ack_minutes: s.case_ack_minutes,

@@ -139,13 +139,21 @@ async fn reporter_of(
     Ok(ReporterDetails { name, phone: None, contact: None })
 }
 
-/// A photo or video kept by `crate::media`, as evidence (its size read from the stored file).
+/// A photo or video kept by `crate::media`, as evidence: copied into the cases' own area
+/// (`media::Area::Cases`), so the retention of this conversation's media never removes what the
+/// case holds; its size read from the stored file. A copy that fails leaves the case with the
+/// conversation's file (logged): the report is filed all the same.
 async fn new_media(app: &App, e: &Evidence, now: i64) -> NewMedia {
-    let bytes = match crate::media::resolve(&app.config.data_dir, &e.media_ref) {
-        Some((path, _)) => tokio::fs::metadata(path).await.map(|m| m.len() as i64).unwrap_or(0),
-        None => 0,
+    let store = &app.config.media_store;
+    let media_ref = match store.keep_as_evidence(&e.media_ref).await {
+        Ok(kept) => kept,
+        Err(err) => {
+            tracing::warn!(error = %err, "a chat photo or video could not be copied into the cases' evidence");
+            e.media_ref.clone()
+        }
     };
-    NewMedia { media_ref: e.media_ref.clone(), kind: e.kind.clone(), bytes, received_at: now, gps: None }
+    let bytes = store.served_size(&media_ref).await.ok().flatten().map_or(0, |n| n as i64);
+    NewMedia { media_ref, kind: e.kind.clone(), bytes, received_at: now, gps: None }
 }
 
 /// The answer to "tin báo của tôi đến đâu rồi": the conversation's latest case, or the case

@@ -8,7 +8,9 @@
 //! conversation reopened while a pass runs keeps its file (the messages lose the reference in
 //! one conditional statement); a file set aside is put back if a message took the same
 //! reference meanwhile (a citizen sending the same photo again); officers' attachments are not
-//! citizens' media and stay. Each pass that removes files writes one audit entry.
+//! citizens' media and stay; a case's evidence lives in its own area (`media::Area::Cases`) and
+//! is never looked at, and a file a case names itself (filed before that area) stays. Each
+//! pass that removes files writes one audit entry.
 
 use super::service;
 use crate::app::App;
@@ -28,7 +30,13 @@ pub async fn expire_citizen_media(app: &App, closed_before: i64) -> Result<usize
         if !(media_ref.starts_with("web/") || media_ref.starts_with("zalo/")) {
             continue;
         }
-        let aside = match crate::media::set_aside(&app.config.data_dir, &media_ref).await {
+        // Evidence is copied into the cases' own area; a case filed before that names this
+        // very file, which then stays for the case while the messages let it go.
+        if crate::cases::service::holds_media(app, &media_ref).await? {
+            service::forget_media_closed_before(&app.db, &media_ref, closed_before).await?;
+            continue;
+        }
+        let aside = match app.config.media_store.set_aside(&media_ref).await {
             Ok(aside) => aside,
             Err(e) => {
                 tracing::warn!(error = %e, "an expired media file could not be moved aside");

@@ -112,7 +112,7 @@ pub async fn store(config: &Config, a: &Attachment) -> Result<String, Attachment
     if !crate::media::space::has_room(&config.data_dir, a.bytes.len() as u64, config.media_free_floor).await {
         return Err(AttachmentError::StorageFull);
     }
-    crate::media::store_bytes(&config.data_dir, Area::Officer, &a.bytes, a.kind.extension()).await.map_err(|e| {
+    crate::media::store_bytes(&config.media_store, Area::Officer, &a.bytes, a.kind.extension()).await.map_err(|e| {
         tracing::warn!(error = %e, "cannot store an officer's attachment");
         AttachmentError::NotSaved
     })

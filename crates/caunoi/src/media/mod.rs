@@ -1,25 +1,28 @@
 //! Media (ảnh, video, tệp): the files citizens and officers exchange, in one place for every
 //! feature that holds them (the web chat's uploads, Zalo's downloads, officers' attachments,
-//! next the reports' evidence). A file's type is recognized from its first bytes ([`sniff`]),
+//! the reports' evidence). A file's type is recognized from its first bytes ([`sniff`]),
 //! never from its declared type or name, and then checked whole ([`check`]: photos walked to
 //! their end marker, videos' boxes, documents opened); each caller decides which types it
 //! accepts and up to what size.
 //!
-//! Files are kept under `<data_dir>/media/` and known by a reference `<area>/<sha256>.<ext>`
-//! (`web/…`, `zalo/…`, `officer/…`), where the hash is the SHA-256 of the bytes as received —
-//! the evidence. What is served (to officers' views, back to the citizen, forwarded to Zalo) is
+//! Files are kept in a [`MediaStore`] (`store`: `<data_dir>/media/` by default, or an
+//! S3-compatible bucket that several instances share) and known by a reference
+//! `<area>/<sha256>.<ext>` (`web/…`, `zalo/…`, `officer/…`, and `cases/…` for reports' evidence,
+//! copied there so that the retention of conversations' media never reaches it), where the
+//! hash is the SHA-256 of the bytes as received — the evidence. What is served (to officers' views, back to the citizen, forwarded to Zalo) is
 //! `media/<area>/<sha256>.<ext>`: for a photo, the same photo without its metadata (EXIF with
 //! GPS, XMP, IPTC, comments; see `image`, `jpeg`, `bmff`), for a video the same video with its
 //! metadata boxes blanked. When that differs from what was received, the original is kept in
 //! `media/originals/<area>/<sha256>.<ext>`, which no route serves ([`original`] finds it for an
 //! audited export; [`verify_original`] checks it against its hash). [`resolve`] turns a reference
-//! into the served file, and [`serve`] streams it with byte ranges to someone the caller has
-//! already allowed to see it.
+//! into the served file on the local disk, and `MediaStore::serve` streams it with byte ranges
+//! (from the disk or the bucket) to someone the caller has already allowed to see it.
 //!
 //! Invariants: a reference that is not exactly `<area>/<64 hex digits>.<known extension>`
 //! resolves to nothing, so no reference can leave the media directory or reach an original; a
-//! file is written under a temporary name and renamed into place, so a crash never leaves half
-//! a file under a real name; an original is in place before its served copy.
+//! file is written under a temporary name and renamed into place (a bucket's upload completes
+//! at once), so a crash never leaves half a file under a real name; an original is in place
+//! before its served copy.
 
 pub mod bmff;
 pub mod check;
@@ -30,7 +33,10 @@ mod jpeg;
 pub mod office;
 pub mod serve;
 pub mod space;
+pub mod store;
 pub mod upload;
+
+pub use store::{MediaStore, S3Settings};
 
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
@@ -171,6 +177,9 @@ pub enum Area {
     Zalo,
     /// Officers' attachments to their replies.
     Officer,
+    /// Reports' evidence: a copy of every file attached to a case, so the retention of
+    /// conversations' media (which looks only at `web/` and `zalo/`) never removes it.
+    Cases,
 }
 
 impl Area {
@@ -179,11 +188,12 @@ impl Area {
             Area::Web => "web",
             Area::Zalo => "zalo",
             Area::Officer => "officer",
+            Area::Cases => "cases",
         }
     }
 
     fn parse(raw: &str) -> Option<Area> {
-        [Area::Web, Area::Zalo, Area::Officer].into_iter().find(|a| a.as_str() == raw)
+        [Area::Web, Area::Zalo, Area::Officer, Area::Cases].into_iter().find(|a| a.as_str() == raw)
     }
 }
 
@@ -206,7 +216,7 @@ pub fn originals_dir(data_dir: &Path, area: Area) -> PathBuf {
 /// format's walk is not stored (`InvalidData`, with the [`check::Refusal`]). Other types are
 /// stored as received: the caller checks them first with [`check::check_bytes`] when it takes
 /// them from someone.
-pub async fn store_bytes(data_dir: &Path, area: Area, bytes: &[u8], ext: &str) -> std::io::Result<String> {
+pub async fn store_bytes(store: &MediaStore, area: Area, bytes: &[u8], ext: &str) -> std::io::Result<String> {
     let served = match FileType::from_extension(ext).filter(|t| t.is_image()) {
         Some(kind) => {
             let bytes = bytes.to_vec();
@@ -217,13 +227,13 @@ pub async fn store_bytes(data_dir: &Path, area: Area, bytes: &[u8], ext: &str) -
         }
         None => None,
     };
-    store_checked(data_dir, area, bytes, served.as_deref(), ext).await
+    store_checked(store, area, bytes, served.as_deref(), ext).await
 }
 
 /// Stores a file already checked: `original` as received and, when it differs, `served` (what
 /// [`check::check_bytes`] returned). Returns the reference.
 pub async fn store_checked(
-    data_dir: &Path,
+    store: &MediaStore,
     area: Area,
     original: &[u8],
     served: Option<&[u8]>,
@@ -232,12 +242,22 @@ pub async fn store_checked(
     let name = format!("{}.{ext}", hex::encode(Sha256::digest(original)));
     match served {
         Some(served) => {
-            write_once(&originals_dir(data_dir, area), &name, original).await?;
-            write_once(&dir(data_dir, area), &name, served).await?;
+            store.put_once(&original_key(area, &name), original).await?;
+            store.put_once(&served_key(area, &name), served).await?;
         }
-        None => write_once(&dir(data_dir, area), &name, original).await?,
+        None => store.put_once(&served_key(area, &name), original).await?,
     }
     Ok(format!("{}/{name}", area.as_str()))
+}
+
+/// The key of an area's served file `name` in a [`MediaStore`].
+pub fn served_key(area: Area, name: &str) -> String {
+    format!("{}/{name}", area.as_str())
+}
+
+/// The key of an area's kept original `name` in a [`MediaStore`] (never served).
+pub fn original_key(area: Area, name: &str) -> String {
+    format!("originals/{}/{name}", area.as_str())
 }
 
 /// Writes `dir/name` unless it exists, through a temporary file renamed into place.
@@ -267,10 +287,76 @@ pub fn original(data_dir: &Path, media_ref: &str) -> Option<PathBuf> {
 
 /// Whether the original of a reference is on disk and its SHA-256 is the one the reference names.
 pub async fn verify_original(data_dir: &Path, media_ref: &str) -> std::io::Result<bool> {
-    let Some(path) = original(data_dir, media_ref) else { return Ok(false) };
-    let bytes = tokio::fs::read(&path).await?;
-    let hash = hex::encode(Sha256::digest(&bytes));
-    Ok(media_ref.split_once('/').is_some_and(|(_, name)| name.starts_with(&hash)))
+    MediaStore::local(data_dir).verify_original(media_ref).await
+}
+
+impl MediaStore {
+    /// The bytes as received of a stored reference: its kept original, or the served file when
+    /// nothing was removed from it; `None` when neither is stored. For an audited export of
+    /// evidence and hash checks only; never served.
+    pub async fn original_bytes(&self, media_ref: &str) -> std::io::Result<Option<Vec<u8>>> {
+        let Some((area, name, _)) = parse_ref(media_ref) else { return Ok(None) };
+        match self.read(&original_key(area, name)).await? {
+            Some(bytes) => Ok(Some(bytes)),
+            None => self.read(&served_key(area, name)).await,
+        }
+    }
+
+    /// Whether the original of a reference is stored and its SHA-256 is the one the reference
+    /// names.
+    pub async fn verify_original(&self, media_ref: &str) -> std::io::Result<bool> {
+        let Some(bytes) = self.original_bytes(media_ref).await? else { return Ok(false) };
+        let hash = hex::encode(Sha256::digest(&bytes));
+        Ok(media_ref.split_once('/').is_some_and(|(_, name)| name.starts_with(&hash)))
+    }
+
+    /// The size of a reference's served file; `None` when it is not stored.
+    pub async fn served_size(&self, media_ref: &str) -> std::io::Result<Option<u64>> {
+        let Some((area, name, _)) = parse_ref(media_ref) else { return Ok(None) };
+        self.size(&served_key(area, name)).await
+    }
+
+    /// Keeps a stored file as a case's evidence: its original and served copy copied into
+    /// [`Area::Cases`] (a hard link on the local disk, a server-side copy in a bucket), where
+    /// the retention of conversations' media never looks. Returns the evidence's reference
+    /// `cases/<sha256>.<ext>` (the same hash: the original's); a reference already in the
+    /// area is returned as it is. `NotFound` when the file is not stored.
+    pub async fn keep_as_evidence(&self, media_ref: &str) -> std::io::Result<String> {
+        let Some((area, name, _)) = parse_ref(media_ref) else {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a media reference"));
+        };
+        if area == Area::Cases {
+            return Ok(media_ref.to_owned());
+        }
+        // The original first, as when a file is stored: a served copy never stands alone.
+        self.copy_once(&original_key(area, name), &original_key(Area::Cases, name)).await?;
+        if !self.copy_once(&served_key(area, name), &served_key(Area::Cases, name)).await? {
+            return Err(std::io::Error::new(std::io::ErrorKind::NotFound, "the media file is not stored"));
+        }
+        Ok(served_key(Area::Cases, name))
+    }
+
+    /// Moves a reference's files aside (see [`SetAside`]); a reference without files moves
+    /// nothing.
+    pub async fn set_aside(&self, media_ref: &str) -> std::io::Result<SetAside> {
+        let mut aside = SetAside { store: self.clone(), moved: Vec::new() };
+        let Some((area, name, _)) = parse_ref(media_ref) else { return Ok(aside) };
+        for home in [original_key(area, name), served_key(area, name)] {
+            let away = match home.rsplit_once('/') {
+                Some((dir, _)) => format!("{dir}/.expired-{name}.{}", crate::crypto::random_token()),
+                None => continue,
+            };
+            match self.rename(&home, &away).await {
+                Ok(true) => aside.moved.push((away, home)),
+                Ok(false) => {}
+                Err(e) => {
+                    aside.restore().await?;
+                    return Err(e);
+                }
+            }
+        }
+        Ok(aside)
+    }
 }
 
 /// A stored reference's files (served copy and original) moved aside under temporary names:
@@ -278,36 +364,21 @@ pub async fn verify_original(data_dir: &Path, media_ref: &str) -> std::io::Resul
 /// caller that removes media check, between the two, that nothing took the reference again.
 #[derive(Debug)]
 pub struct SetAside {
-    /// (where the file is now, where it was)
-    moved: Vec<(PathBuf, PathBuf)>,
+    store: MediaStore,
+    /// (the key the file is under now, the key it was under)
+    moved: Vec<(String, String)>,
 }
 
-/// Moves a reference's files aside (see [`SetAside`]); a reference without files moves nothing.
+/// Moves a reference's files on the local disk aside (see [`MediaStore::set_aside`]).
 pub async fn set_aside(data_dir: &Path, media_ref: &str) -> std::io::Result<SetAside> {
-    let mut aside = SetAside { moved: Vec::new() };
-    let Some((served, _)) = resolve(data_dir, media_ref) else { return Ok(aside) };
-    let Some((area, name)) = media_ref.split_once('/').and_then(|(a, n)| Some((Area::parse(a)?, n))) else {
-        return Ok(aside);
-    };
-    for home in [originals_dir(data_dir, area).join(name), served] {
-        let away = home.with_file_name(format!(".expired-{name}.{}", crate::crypto::random_token()));
-        match tokio::fs::rename(&home, &away).await {
-            Ok(()) => aside.moved.push((away, home)),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => {
-                aside.restore().await?;
-                return Err(e);
-            }
-        }
-    }
-    Ok(aside)
+    MediaStore::local(data_dir).set_aside(media_ref).await
 }
 
 impl SetAside {
     /// Removes the files for good.
     pub async fn delete(self) -> std::io::Result<()> {
         for (away, _) in &self.moved {
-            tokio::fs::remove_file(away).await?;
+            self.store.delete(away).await?;
         }
         Ok(())
     }
@@ -315,7 +386,7 @@ impl SetAside {
     /// Puts the files back (a file written again meanwhile has the same content).
     pub async fn restore(self) -> std::io::Result<()> {
         for (away, home) in &self.moved {
-            tokio::fs::rename(away, home).await?;
+            self.store.rename(away, home).await?;
         }
         Ok(())
     }
@@ -371,6 +442,12 @@ pub async fn strip_stored(data_dir: &Path) -> std::io::Result<usize> {
 /// A stored reference as its file and MIME type; `None` for a reference that is not well
 /// formed (module invariants).
 pub fn resolve(data_dir: &Path, media_ref: &str) -> Option<(PathBuf, &'static str)> {
+    let (area, name, mime) = parse_ref(media_ref)?;
+    Some((dir(data_dir, area).join(name), mime))
+}
+
+/// A well-formed reference's area, file name and MIME type (module invariants).
+pub fn parse_ref(media_ref: &str) -> Option<(Area, &str, &'static str)> {
     let (area, name) = media_ref.split_once('/')?;
     let area = Area::parse(area)?;
     let (hash, ext) = name.split_once('.')?;
@@ -379,10 +456,11 @@ pub fn resolve(data_dir: &Path, media_ref: &str) -> Option<(PathBuf, &'static st
     }
     let mime = match FileType::from_extension(ext) {
         Some(t) => t.mime(),
-        None if area == Area::Zalo && ext == UNKNOWN_EXTENSION => "application/octet-stream",
+        // A Zalo file of a type caunoi does not recognize, and its copy as a case's evidence.
+        None if matches!(area, Area::Zalo | Area::Cases) && ext == UNKNOWN_EXTENSION => "application/octet-stream",
         None => return None,
     };
-    Some((dir(data_dir, area).join(name), mime))
+    Some((area, name, mime))
 }
 
 #[cfg(test)]
@@ -447,8 +525,9 @@ mod tests {
     #[tokio::test]
     async fn a_broken_photo_is_not_stored() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let e =
-            store_bytes(dir.path(), Area::Zalo, &[0xFF, 0xD8, 0xFF, 0xE1, 0, 40], "jpg").await.expect_err("refused");
+        let e = store_bytes(&MediaStore::local(dir.path()), Area::Zalo, &[0xFF, 0xD8, 0xFF, 0xE1, 0, 40], "jpg")
+            .await
+            .expect_err("refused");
         assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
         assert!(
             !dir.path().join("media/zalo").exists()
@@ -457,10 +536,32 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn evidence_is_a_copy_in_its_own_area_that_outlives_the_conversations_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = MediaStore::local(dir.path());
+        let photo = image::tests::jpeg(Some(&exif::tests::tiff_with_gps(1)), b"note");
+        let media_ref = store_bytes(&store, Area::Web, &photo, "jpg").await.expect("stored");
+        let evidence = store.keep_as_evidence(&media_ref).await.expect("kept");
+        assert_eq!(evidence, media_ref.replacen("web/", "cases/", 1));
+        assert_eq!(store.keep_as_evidence(&evidence).await.expect("already evidence"), evidence);
+        store.set_aside(&media_ref).await.expect("aside").delete().await.expect("deleted");
+        assert!(resolve(dir.path(), &media_ref).is_some_and(|(p, _)| !p.exists()), "the chat's copy is gone");
+        assert_eq!(store.original_bytes(&evidence).await.expect("read"), Some(photo));
+        assert!(store.verify_original(&evidence).await.expect("verify"));
+        let served = store.read(&served_key(Area::Cases, &evidence[6..])).await.expect("read").expect("served");
+        assert!(!served.windows(4).any(|w| w == b"GPS!"), "the working copy has no GPS");
+        let never = format!("web/{}.jpg", "0".repeat(64));
+        let e = store.keep_as_evidence(&never).await.expect_err("nothing to copy");
+        assert_eq!(e.kind(), std::io::ErrorKind::NotFound);
+        assert!(store.keep_as_evidence("web/../secret.key").await.is_err());
+    }
+
+    #[tokio::test]
     async fn stored_files_are_named_by_their_content_once() {
         let dir = tempfile::tempdir().expect("temp dir");
-        let a = store_bytes(dir.path(), Area::Officer, b"%PDF-1.7 one", "pdf").await.expect("stored");
-        let b = store_bytes(dir.path(), Area::Officer, b"%PDF-1.7 one", "pdf").await.expect("stored");
+        let store = MediaStore::local(dir.path());
+        let a = store_bytes(&store, Area::Officer, b"%PDF-1.7 one", "pdf").await.expect("stored");
+        let b = store_bytes(&store, Area::Officer, b"%PDF-1.7 one", "pdf").await.expect("stored");
         assert_eq!(a, b);
         let (path, mime) = resolve(dir.path(), &a).expect("resolves");
         assert_eq!((std::fs::read(path).ok(), mime), (Some(b"%PDF-1.7 one".to_vec()), "application/pdf"));

@@ -1,10 +1,11 @@
 //! Uploads that arrive in chunks (the web chat's photos and videos): recognized from their
-//! first bytes, refused as soon as they pass their type's limit, written under a temporary name,
-//! checked whole when complete (`super::check`), and then renamed to their content's hash —
-//! with the served copy beside it when metadata was removed (module `media`).
+//! first bytes, refused as soon as they pass their type's limit, written under a temporary name
+//! on the local disk, checked whole when complete (`super::check`), and then put in the
+//! [`MediaStore`] under their content's hash — with the served copy beside it when metadata was
+//! removed (module `media`): renamed into place on the disk, uploaded to a bucket.
 
 use super::check::{self, Refusal, Served};
-use super::{Area, FileType, SNIFF_LEN, dir, originals_dir, sniff};
+use super::{Area, FileType, MediaStore, SNIFF_LEN, original_key, served_key, sniff};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use tokio::io::AsyncWriteExt;
@@ -29,7 +30,8 @@ pub enum UploadError {
 /// reference and type. Nothing stays on disk when it is refused.
 pub struct Upload {
     area: Area,
-    data_dir: PathBuf,
+    store: MediaStore,
+    /// Where the upload is written while it arrives ([`MediaStore::scratch_dir`]).
     dir: PathBuf,
     /// The largest size accepted for each type; `None` for a type not accepted.
     limit: fn(FileType) -> Option<u64>,
@@ -41,12 +43,11 @@ pub struct Upload {
 }
 
 impl Upload {
-    pub fn new(data_dir: &Path, area: Area, limit: fn(FileType) -> Option<u64>) -> Upload {
-        let dir = dir(data_dir, area);
+    pub fn new(store: &MediaStore, area: Area, limit: fn(FileType) -> Option<u64>) -> Upload {
         Upload {
             area,
-            data_dir: data_dir.to_path_buf(),
-            dir,
+            store: store.clone(),
+            dir: store.scratch_dir(area),
             limit,
             head: Vec::new(),
             kind: None,
@@ -143,12 +144,11 @@ impl Upload {
         Ok((format!("{}/{name}", self.area.as_str()), kind))
     }
 
-    /// Puts the checked upload at `tmp` in place as `name`: the served file, and the original
-    /// beside it (first) when they differ.
+    /// Puts the checked upload at `tmp` in the store as `name`: the served file, and the
+    /// original (first) when they differ.
     async fn place(&self, tmp: &Path, name: &str, served: Served) -> std::io::Result<()> {
-        let final_path = self.dir.join(name);
         let copy = match served {
-            Served::AsIs => return tokio::fs::rename(tmp, &final_path).await,
+            Served::AsIs => return self.store.put_file(&served_key(self.area, name), tmp).await,
             Served::Bytes(bytes) => {
                 let copy = self.dir.join(format!(".served-{}", crate::crypto::random_token()));
                 tokio::fs::write(&copy, bytes).await?;
@@ -172,11 +172,9 @@ impl Upload {
                 copy
             }
         };
-        let originals = originals_dir(&self.data_dir, self.area);
         let placed = async {
-            tokio::fs::create_dir_all(&originals).await?;
-            tokio::fs::rename(tmp, originals.join(name)).await?;
-            tokio::fs::rename(&copy, &final_path).await
+            self.store.put_file(&original_key(self.area, name), tmp).await?;
+            self.store.put_file(&served_key(self.area, name), &copy).await
         }
         .await;
         if placed.is_err() {

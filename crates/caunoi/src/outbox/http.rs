@@ -89,6 +89,10 @@ pub fn reason_text(t: &T, last_error: &str) -> String {
         "out_of_quota" => ("Đơn vị đã hết hạn mức gửi tin của Zalo.", "The unit's Zalo message quota is used up."),
         "attachment_expired" => ("Tệp đính kèm trên Zalo đã hết hạn.", "The attachment expired on Zalo."),
         "media_missing" => ("Không tìm thấy ảnh hoặc tệp đính kèm đã lưu.", "The stored photo or file is missing."),
+        "media_unreadable" => (
+            "Không đọc được ảnh hoặc tệp đính kèm từ kho lưu trữ.",
+            "The stored photo or file could not be read from the media storage.",
+        ),
         "send_failed" | "account_setup" => (
             "Zalo không gửi được tin (lỗi phía Zalo hoặc cấu hình OA).",
             "Zalo could not send it (a Zalo-side error or the OA's setup).",

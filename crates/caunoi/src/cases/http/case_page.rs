@@ -9,7 +9,6 @@ use crate::cases::handling::{self, Delivery};
 use crate::cases::service::{self, CaseView, ReporterDetails};
 use crate::cases::store;
 use crate::error::ServiceError;
-use crate::media::serve::serve_stored_file;
 use crate::web::error::render_form;
 use crate::web::form::{self, Posted};
 use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
@@ -518,6 +517,5 @@ pub(super) async fn media_file(
 ) -> Result<Response, WebError> {
     let case = service::get(&app, &me.scope, id).await?;
     let m = service::media(&app, case.id).await?.into_iter().find(|m| m.id == media).ok_or(WebError::NotFound)?;
-    let (path, mime) = crate::media::resolve(&app.config.data_dir, &m.media_ref).ok_or(WebError::NotFound)?;
-    serve_stored_file(&path, mime, req).await.ok_or(WebError::NotFound)
+    app.config.media_store.serve(&m.media_ref, req).await.ok_or(WebError::NotFound)
 }

@@ -9,7 +9,6 @@ use super::service::{self, Post, SESSION_DAYS, Viewer};
 use super::store::SessionRow;
 use crate::app::App;
 use crate::conversations::store::HistoryRow;
-use crate::media::serve::serve_stored_file;
 use crate::media::upload::Upload;
 use crate::media::{Area, FileType};
 use crate::units::store::Unit;
@@ -284,7 +283,7 @@ async fn receive_upload(app: &App, multipart: &mut Multipart) -> Result<(String,
         if field.name() != Some("file") {
             continue;
         }
-        let mut up = Upload::new(&app.config.data_dir, Area::Web, super::media::limit);
+        let mut up = Upload::new(&app.config.media_store, Area::Web, super::media::limit);
         loop {
             match field.chunk().await {
                 Ok(Some(chunk)) => {
@@ -330,8 +329,8 @@ async fn media_file(
     {
         found = service::media_file(&app, id, &Viewer::Officer(officer.id)).await;
     }
-    let (path, mime) = found?;
-    serve_stored_file(&path, mime, req).await.ok_or(ChatError::NotFound)
+    let media_ref = found?;
+    app.config.media_store.serve(&media_ref, req).await.ok_or(ChatError::NotFound)
 }
 
 /// One message on the live stream: `id` is the message id (for `Last-Event-ID`).

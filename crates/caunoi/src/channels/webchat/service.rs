@@ -22,7 +22,6 @@ use caunoi_core::bot::MediaKind;
 use caunoi_core::conversations::{Channel, CitizenMessage, InboundKind};
 use caunoi_core::inbox::Status;
 use caunoi_core::staff::OfficerId;
-use std::path::PathBuf;
 
 /// How long an idle session can be resumed.
 pub const SESSION_DAYS: i64 = 30;
@@ -338,10 +337,10 @@ pub enum Viewer<'a> {
     Officer(OfficerId),
 }
 
-/// Where the stored file of a message is on disk, if the viewer may see it (else "not found":
-/// existence does not leak): a citizen's upload or an officer's attachment, with its MIME type.
-/// The caller streams it (`media::serve::serve_stored_file`), so a video is never held in memory.
-pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<(PathBuf, &'static str), ChatError> {
+/// The media reference of a message's stored file, if the viewer may see it (else "not found":
+/// existence does not leak): a citizen's upload or an officer's attachment. The caller streams
+/// it (`MediaStore::serve`), so a video is never held in memory.
+pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Result<String, ChatError> {
     let row = crate::conversations::service::media_of(&app.db, message_id).await?.ok_or(ChatError::NotFound)?;
     let allowed = match viewer {
         Viewer::Session { unit_code, session_id } => {
@@ -356,7 +355,8 @@ pub async fn media_file(app: &App, message_id: i64, viewer: &Viewer<'_>) -> Resu
     if !allowed {
         return Err(ChatError::NotFound);
     }
-    crate::media::resolve(&app.config.data_dir, &row.media_ref).ok_or(ChatError::NotFound)
+    crate::media::parse_ref(&row.media_ref).ok_or(ChatError::NotFound)?;
+    Ok(row.media_ref)
 }
 
 #[cfg(test)]

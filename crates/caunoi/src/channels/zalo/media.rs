@@ -64,5 +64,5 @@ pub async fn download(app: &App, url: &str, expect: Expect) -> Result<String, Me
         return Err(MediaError::NotAnImage);
     }
     let ext = kind.map_or(UNKNOWN_EXTENSION, FileType::extension);
-    store_bytes(&app.config.data_dir, Area::Zalo, &bytes, ext).await.map_err(|e| MediaError::Io(e.to_string()))
+    store_bytes(&app.config.media_store, Area::Zalo, &bytes, ext).await.map_err(|e| MediaError::Io(e.to_string()))
 }

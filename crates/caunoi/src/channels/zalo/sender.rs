@@ -189,11 +189,14 @@ impl ZaloRuntime {
 /// The stored file of an outbox payload, ready to upload. A missing file cannot appear later:
 /// the row is a dead letter.
 async fn read_upload(app: &App, media_ref: &str, name: Option<&str>) -> Result<Upload, SendError> {
-    let (path, mime) = crate::media::resolve(&app.config.data_dir, media_ref)
+    let (area, stored, mime) = crate::media::parse_ref(media_ref)
         .ok_or_else(|| SendError::Permanent("media_missing: invalid media reference".into()))?;
-    let bytes = tokio::fs::read(&path)
-        .await
-        .map_err(|e| SendError::Permanent(format!("media_missing: cannot read the stored file: {e}")))?;
+    let bytes = match app.config.media_store.read(&crate::media::served_key(area, stored)).await {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return Err(SendError::Permanent("media_missing: the stored file is gone".into())),
+        // A bucket that does not answer now may answer on the next attempt.
+        Err(e) => return Err(SendError::Retry(format!("media_unreadable: cannot read the stored file: {e}"))),
+    };
     let stored_name = media_ref.rsplit('/').next().unwrap_or(media_ref);
     let file_name = name.filter(|n| !n.trim().is_empty()).unwrap_or(stored_name).to_string();
     Ok(Upload { file_name, content_type: mime.to_string(), bytes })

@@ -6,7 +6,6 @@ use super::queues::FilterQuery;
 use super::reply_form::ReplyInput;
 use crate::app::App;
 use crate::inbox::service::{self, Assignee};
-use crate::media::serve::serve_stored_file;
 use crate::web::{CurrentOfficer, WebError};
 use axum::Form;
 use axum::extract::{Path, Query, Request, State};
@@ -40,8 +39,7 @@ pub(super) async fn media_file(
     req: Request,
 ) -> Result<Response, WebError> {
     let media_ref = service::media_ref(&app, me.id, id).await?.ok_or(WebError::NotFound)?;
-    let (path, mime) = crate::media::resolve(&app.config.data_dir, &media_ref).ok_or(WebError::NotFound)?;
-    serve_stored_file(&path, mime, req).await.ok_or(WebError::NotFound)
+    app.config.media_store.serve(&media_ref, req).await.ok_or(WebError::NotFound)
 }
 
 #[derive(Deserialize)]

@@ -1,4 +1,5 @@
-//! Files the tests upload: photos carrying the metadata a phone writes.
+//! Test files for the media checks: a photo as a phone writes it (EXIF with GPS, XMP, IPTC, a
+//! comment) and an upload's multipart body.
 
 /// A TIFF as a phone writes it: Make, Orientation `o`, a GPS IFD with latitude and longitude
 /// whose values spell `GPS!`.
@@ -48,4 +49,17 @@ pub fn gps_jpeg(o: u16) -> Vec<u8> {
     j.extend((0..2000u32).map(|i| (i % 200) as u8 + 1));
     j.extend_from_slice(&[0xFF, 0xD9]);
     j
+}
+
+/// A `multipart/form-data` body with `bytes` as the field `file` named `filename`: its content
+/// type and bytes.
+pub fn multipart(filename: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "caunoiSafetyBoundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
 }
