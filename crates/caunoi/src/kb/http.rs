@@ -520,7 +520,7 @@ async fn roll_back(
     match form::posted(service::roll_back(&app, &me.scope, &code, &id, version).await)? {
         Posted::Saved(()) => form::see_other(&format!("/kb/entry/{id}?unit={code}&rolled=1")),
         Posted::Refused(errs) => {
-            let msg = errs.0.first().map(|e| e.message.get(me.lang).to_string()).unwrap_or_default();
+            let msg = form::first_message(&errs, me.lang);
             version_view(&app, &me, &code, &id, version, msg).await
         }
     }
@@ -545,7 +545,7 @@ async fn review_paraphrase(
     match form::posted(service::add_as_paraphrases(&app, &me.scope, &parse_ids(&f.ids), f.entry_id.trim()).await)? {
         Posted::Saved(()) => Ok(Redirect::to("/kb/review?saved=1").into_response()),
         Posted::Refused(errs) => {
-            let msg = errs.0.first().map(|e| e.message.get(me.lang).to_string()).unwrap_or_default();
+            let msg = form::first_message(&errs, me.lang);
             review_view(&app, &me, String::new(), msg).await
         }
     }

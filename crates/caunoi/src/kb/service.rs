@@ -205,22 +205,23 @@ async fn put_override(
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     store::put_override(&mut tx, unit.id, entry_id, o, now, by, None).await?;
-    let detail = format!("kb={entry_id}");
-    crate::audit::service::record(
-        &mut tx,
-        &NewEntry {
-            at: now,
-            officer: Some(by),
-            action: AuditAction::KbChanged,
-            unit: Some(unit.id),
-            target: unit.code.as_str(),
-            detail: &detail,
-        },
-    )
-    .await?;
+    record_kb(&mut tx, now, by, unit, AuditAction::KbChanged, &format!("kb={entry_id}")).await?;
     tx.commit().await?;
     app.kb().reload(&app.db).await?;
     Ok(())
+}
+
+/// Audits a change of a unit's knowledge base inside its transaction.
+async fn record_kb(
+    tx: &mut Tx,
+    at: i64,
+    by: OfficerId,
+    unit: &Unit,
+    action: AuditAction,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let entry = NewEntry { at, officer: Some(by), action, unit: Some(unit.id), target: unit.code.as_str(), detail };
+    crate::audit::service::record(tx, &entry).await
 }
 
 /// Stops answering from an entry in this unit (and below).
@@ -731,18 +732,7 @@ pub async fn roll_back(
         }
     }
     let detail = format!("kb={entry_id};version={}", v.row.version);
-    crate::audit::service::record(
-        &mut tx,
-        &NewEntry {
-            at: now,
-            officer: Some(by),
-            action: AuditAction::KbRolledBack,
-            unit: Some(unit.id),
-            target: unit.code.as_str(),
-            detail: &detail,
-        },
-    )
-    .await?;
+    record_kb(&mut tx, now, by, &unit, AuditAction::KbRolledBack, &detail).await?;
     tx.commit().await?;
     app.kb().reload(&app.db).await?;
     Ok(())

@@ -386,7 +386,7 @@ async fn add_grant(
     match form::posted(service::add_grant(&app, &me.scope, OfficerId(id), &form.role, &form.unit_code).await)? {
         Posted::Saved(()) => form::see_other(&format!("/officers/{id}?granted=1")),
         Posted::Refused(errs) => {
-            let msg = errs.0.first().map(|e| e.message.get(me.lang).to_string()).unwrap_or_default();
+            let msg = form::first_message(&errs, me.lang);
             officer_view(&app, &me, OfficerId(id), String::new(), msg, true).await
         }
     }
@@ -405,20 +405,13 @@ async fn remove_grant(
     Ok(Redirect::to(&format!("/officers/{id}?removed=1")).into_response())
 }
 
-/// The confirmation a destructive account action asks for (the form's checkbox).
-#[derive(Deserialize, Default)]
-struct ConfirmForm {
-    #[serde(default)]
-    confirm: String,
-}
-
 async fn disable_account(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
-    Form(f): Form<ConfirmForm>,
+    Form(f): Form<form::Confirmation>,
 ) -> Result<Response, WebError> {
-    if f.confirm != "yes" {
+    if !f.is_given() {
         // Scope first: an officer out of reach is a 404, whatever the form says.
         service::profile(&app, &me.scope, OfficerId(id)).await?.ok_or(WebError::NotFound)?;
         let t = T::new(me.lang);
@@ -451,7 +444,7 @@ async fn reset_link(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i
             officer_view_with(&app, &me, OfficerId(id), extras, false).await
         }
         Posted::Refused(errs) => {
-            let msg = errs.0.first().map(|e| e.message.get(me.lang).to_string()).unwrap_or_default();
+            let msg = form::first_message(&errs, me.lang);
             officer_view(&app, &me, OfficerId(id), String::new(), msg, true).await
         }
     }

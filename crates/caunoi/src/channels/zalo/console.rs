@@ -180,20 +180,14 @@ async fn check(State(app): State<App>, me: CurrentOfficer, Path(code): Path<Stri
     form::see_other(&format!("/units/{code}/zalo?done=checked"))
 }
 
-#[derive(Deserialize, Default)]
-struct DisconnectForm {
-    #[serde(default)]
-    confirm: String,
-}
-
 /// "Ngắt kết nối", after the confirmation box was ticked.
 async fn disconnect(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(code): Path<String>,
-    Form(f): Form<DisconnectForm>,
+    Form(f): Form<form::Confirmation>,
 ) -> Result<Response, WebError> {
-    if f.confirm != "yes" {
+    if !f.is_given() {
         let t = T::new(me.lang);
         let problem = t.tr(
             "Chưa ngắt kết nối: hãy đánh dấu ô xác nhận rồi bấm \"Ngắt kết nối\".",
