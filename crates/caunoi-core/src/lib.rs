@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bot;
 pub mod cases;
 pub mod conversations;
+pub mod diff;
 pub mod geo;
 pub mod inbox;
 pub mod input;

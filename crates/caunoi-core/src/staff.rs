@@ -171,6 +171,85 @@ impl Scope {
     pub fn is_admin_anywhere(&self) -> bool {
         self.grants.iter().any(|g| g.role == Role::Admin)
     }
+
+    /// Whether this officer may disable, re-enable or reset the password of the account of
+    /// `target`, who holds grants on `target_units`: an admin whose grants cover every one of
+    /// them (an account serves all its units, so an admin of one ward cannot lock out someone
+    /// who also works for the province), and never on their own account.
+    pub fn may_manage_account(&self, target: OfficerId, target_units: &[UnitPath]) -> bool {
+        target != self.officer_id
+            && !target_units.is_empty()
+            && target_units.iter().all(|p| self.can(Action::ManageOfficers, p))
+    }
+}
+
+/// How long an admin's password reset link (liên kết đặt lại mật khẩu) works.
+pub const RESET_LINK_LIFETIME_SECS: i64 = 24 * 3600;
+
+/// Why a password reset link cannot be used (nothing is changed in any of these cases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetRefusal {
+    /// No such link: mistyped, or replaced by a newer link for the same account.
+    Unknown,
+    /// The link was already used once.
+    Used,
+    /// The link is older than [`RESET_LINK_LIFETIME_SECS`].
+    Expired,
+    /// The account was disabled after the link was made.
+    AccountDisabled,
+}
+
+impl ResetRefusal {
+    /// Whether a stored link (expiring at `expires_at`, used at `used_at`, seconds) is refused
+    /// at `now`.
+    pub fn of(expires_at: i64, used_at: Option<i64>, account_disabled: bool, now: i64) -> Option<ResetRefusal> {
+        if used_at.is_some() {
+            Some(ResetRefusal::Used)
+        } else if now >= expires_at {
+            Some(ResetRefusal::Expired)
+        } else if account_disabled {
+            Some(ResetRefusal::AccountDisabled)
+        } else {
+            None
+        }
+    }
+
+    pub fn message_vi(self) -> &'static str {
+        match self {
+            ResetRefusal::Unknown => {
+                "Liên kết đặt lại mật khẩu không đúng, hoặc đã được thay bằng một liên kết mới hơn. \
+                 Hãy dùng liên kết mới nhất mà quản trị đơn vị gửi cho bạn."
+            }
+            ResetRefusal::Used => {
+                "Liên kết này đã được dùng để đặt mật khẩu; mỗi liên kết chỉ dùng được một lần. \
+                 Nếu vẫn không đăng nhập được, hãy đề nghị quản trị đơn vị tạo liên kết mới."
+            }
+            ResetRefusal::Expired => {
+                "Liên kết này đã hết hạn (liên kết chỉ có hiệu lực trong 24 giờ). \
+                 Hãy đề nghị quản trị đơn vị tạo liên kết mới."
+            }
+            ResetRefusal::AccountDisabled => {
+                "Tài khoản này đang bị khóa nên không đặt lại mật khẩu được. Hãy liên hệ quản trị đơn vị."
+            }
+        }
+    }
+
+    pub fn message_en(self) -> &'static str {
+        match self {
+            ResetRefusal::Unknown => {
+                "This password reset link is wrong, or a newer link replaced it. Use the latest link your unit's admin sent you."
+            }
+            ResetRefusal::Used => {
+                "This link was already used to set a password; each link works once. If you still cannot sign in, ask your unit's admin for a new link."
+            }
+            ResetRefusal::Expired => {
+                "This link has expired (links work for 24 hours). Ask your unit's admin for a new link."
+            }
+            ResetRefusal::AccountDisabled => {
+                "This account is disabled, so its password cannot be reset. Contact your unit's admin."
+            }
+        }
+    }
 }
 
 /// A sign-in name: 3–40 characters, lowercase letters, digits, `.`, `_`, `-`.
@@ -349,6 +428,39 @@ mod tests {
             assert_eq!(scope(role).can(Action::DirectWork, &ward), directs, "{role:?}");
         }
         assert!(!scope(Role::Admin).can(Action::DirectWork, &UnitPath::root(UnitId(9))));
+    }
+
+    #[test]
+    fn a_reset_link_works_once_until_it_expires() {
+        assert_eq!(ResetRefusal::of(100, None, false, 99), None);
+        assert_eq!(ResetRefusal::of(100, None, false, 100), Some(ResetRefusal::Expired));
+        assert_eq!(ResetRefusal::of(100, Some(50), false, 60), Some(ResetRefusal::Used));
+        assert_eq!(ResetRefusal::of(100, None, true, 60), Some(ResetRefusal::AccountDisabled));
+    }
+
+    #[test]
+    fn only_an_admin_over_every_unit_of_an_account_may_manage_it() {
+        let province = UnitPath::root(UnitId(1));
+        let ward_a = province.child(UnitId(2));
+        let ward_b = province.child(UnitId(3));
+        let admin = |p: &UnitPath| Scope {
+            officer_id: OfficerId(1),
+            grants: vec![Grant { role: Role::Admin, unit_id: UnitId(0), unit_path: p.clone() }],
+        };
+        let target = OfficerId(7);
+        assert!(admin(&ward_a).may_manage_account(target, std::slice::from_ref(&ward_a)));
+        assert!(admin(&province).may_manage_account(target, &[ward_a.clone(), ward_b.clone()]));
+        // Someone who also works at another ward, or above, is out of a ward admin's reach.
+        assert!(!admin(&ward_a).may_manage_account(target, &[ward_a.clone(), ward_b.clone()]));
+        assert!(!admin(&ward_a).may_manage_account(target, std::slice::from_ref(&province)));
+        // Never one's own account, never an account with no unit, never a non-admin.
+        assert!(!admin(&province).may_manage_account(OfficerId(1), std::slice::from_ref(&ward_a)));
+        assert!(!admin(&province).may_manage_account(target, &[]));
+        let leader = Scope {
+            officer_id: OfficerId(1),
+            grants: vec![Grant { role: Role::Leader, unit_id: UnitId(0), unit_path: province.clone() }],
+        };
+        assert!(!leader.may_manage_account(target, std::slice::from_ref(&ward_a)));
     }
 
     #[test]

@@ -123,7 +123,8 @@ async fn export_is_the_import_format_and_is_audited() {
     let entries = caunoi_core::kb::parse_kb_json(&json).expect("the export imports again");
     assert_eq!(entries.len(), t.app.kb().base_len());
     let (_, audit) = t.get(&admin, "/audit").await;
-    assert!(audit.contains("Xuất dữ liệu"));
+    let sentence = format!("Xuất kho hỏi đáp của đơn vị qn-bai-chay ({} mục)", entries.len());
+    assert!(audit.contains(&sentence), "{audit}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -20,6 +20,13 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/officers/{id}"),
     ("POST", "/officers/{id}/grants"),
     ("POST", "/officers/{id}/grants/{grant}/delete"),
+    // Account actions: only an admin over every unit of the account (tests/admin.rs).
+    ("POST", "/officers/{id}/disable"),
+    ("POST", "/officers/{id}/enable"),
+    ("POST", "/officers/{id}/reset-link"),
+    // The reset link itself: public, the random token is the authority (tests/admin.rs).
+    ("GET", "/password-reset/{token}"),
+    ("POST", "/password-reset/{token}"),
     ("GET", "/account"),
     ("POST", "/account/password"),
     ("GET", "/account/totp"),
@@ -41,6 +48,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/units/{code}/zalo/tokens"),
     ("POST", "/units/{code}/zalo/check"),
     ("POST", "/units/{code}/zalo/verification"),
+    ("POST", "/units/{code}/zalo/disconnect"),
     ("GET", "/zalo/callback"),
     // Zalo's domain verification: public, serves only codes that admins entered.
     ("GET", "/{zalo_verifier_file}"),
@@ -179,9 +187,12 @@ async fn fingerprint(t: &TestApp) -> String {
         "SELECT officer_id, role, unit_id FROM role_grants ORDER BY id"
     ).fetch_all(pool).await)
     .unwrap();
-    let officers: i64 =
-        db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM officers").fetch_one(pool).await).unwrap();
-    format!("{units:?}{zalo:?}{verifications:?}{grants:?}{officers}")
+    let officers: Vec<(i64, bool)> =
+        db_read!(db, pool => sqlx::query_as("SELECT id, disabled FROM officers ORDER BY id").fetch_all(pool).await)
+            .unwrap();
+    let resets: i64 =
+        db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM password_resets").fetch_one(pool).await).unwrap();
+    format!("{units:?}{zalo:?}{verifications:?}{grants:?}{officers:?}{resets}")
 }
 
 #[tokio::test]
@@ -255,6 +266,11 @@ async fn ward_admin_cannot_change_another_wards_data_through_any_route() {
         (format!("/officers/{own_officer}/grants"), vec![("role", "admin"), ("unit_code", "qn-bai-chay")]),
         (format!("/officers/{other_officer}/grants/{other_grant}/delete"), vec![]),
         (format!("/officers/{own_officer}/grants/{other_grant}/delete"), vec![]),
+        (format!("/officers/{other_officer}/disable"), vec![("confirm", "yes")]),
+        (format!("/officers/{other_officer}/enable"), vec![]),
+        (format!("/officers/{other_officer}/reset-link"), vec![]),
+        (format!("/officers/{own_officer}/disable"), vec![("confirm", "yes")]),
+        ("/units/qn-bai-chay/zalo/disconnect".into(), vec![("confirm", "yes")]),
         (
             "/officers/new".into(),
             vec![

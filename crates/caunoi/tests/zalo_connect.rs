@@ -92,7 +92,12 @@ async fn an_admin_connects_the_oa_through_zalos_consent_page_with_pkce() {
     let c = t.login("admin.honggai").await;
     let (status, page) = t.get(&c, "/units/qn-hong-gai/zalo").await;
     assert_eq!(status, 200);
-    assert!(page.contains("Kết nối với Zalo") && page.contains("ID ứng dụng (App ID)"), "Vietnamese labels");
+    assert!(page.contains("Kết nối với Zalo") && page.contains("ID ứng dụng"), "Vietnamese labels");
+    for english in
+        ["(App ID)", "(OA ID)", "(App Secret Key)", "(OA Secret Key)", "(Access Token)", "aria-label=\"Callback URL\""]
+    {
+        assert!(!page.contains(english), "no English label {english} on the Vietnamese page");
+    }
     assert!(page.contains(&format!("{}/zalo/callback", t.app.config.public_url)), "the callback URL to register");
     let (_, public) = t.get(&t.client(), "/u/qn-hong-gai").await;
     assert!(!public.contains("zalo.me/"), "nothing advertised before the OA is connected");
@@ -331,7 +336,11 @@ async fn revoked_permission_disconnects_the_oa_and_tells_its_admins() {
     let (_, page) = t.get(&admin, "/units/qn-bai-chay/zalo").await;
     assert!(page.contains("Quản trị viên OA đã thu hồi quyền"));
     let (_, audit) = t.get(&admin, "/audit").await;
-    assert!(audit.contains("Zalo OA mất kết nối"));
+    let lost = format!(
+        "Zalo OA {} của đơn vị qn-bai-chay mất kết nối: quản trị viên OA đã thu hồi quyền trên Zalo",
+        ward().oa_id
+    );
+    assert!(audit.contains(&lost), "{audit}");
     // Officers without the role see no call to action on the landing page.
     let officer = t.login("canbo.baichay").await;
     assert!(!t.get(&officer, "/units").await.1.contains("đã mất kết nối"));

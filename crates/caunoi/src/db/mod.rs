@@ -128,7 +128,7 @@ macro_rules! db_conn {
 ///
 /// ```ignore
 /// let mut tx = app.db.begin().await?;
-/// crate::kb::store::put_override(&mut tx, unit.id, entry_id, &o, now, by).await?;
+/// crate::kb::store::put_override(&mut tx, unit.id, entry_id, &o, now, by, None).await?;
 /// crate::audit::service::record(&mut tx, &entry).await?;
 /// tx.commit().await?;
 /// ```

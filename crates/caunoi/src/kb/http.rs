@@ -13,6 +13,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use caunoi_core::diff::Mark;
 use caunoi_core::input::FieldErrors;
 use caunoi_core::kb::KbEntry;
 use caunoi_core::staff::Action;
@@ -26,6 +27,8 @@ pub fn routes() -> Router<App> {
         .route("/kb/entry/{id}/restore", post(restore))
         .route("/kb/new", get(new_page).post(new_entry))
         .route("/kb/export", get(export))
+        .route("/kb/entry/{id}/versions/{version}", get(version_page))
+        .route("/kb/entry/{id}/versions/{version}/rollback", post(roll_back))
         .route("/kb/review", get(review))
         .route("/kb/review/paraphrase", post(review_paraphrase))
         .route("/kb/review/dismiss", post(review_dismiss))
@@ -39,6 +42,8 @@ struct UnitQuery {
     q: String,
     #[serde(default)]
     saved: Option<String>,
+    #[serde(default)]
+    rolled: Option<String>,
     #[serde(default)]
     text: String,
 }
@@ -160,8 +165,45 @@ struct EntryPage {
     can_edit: bool,
     input: EntryInput,
     errors: FieldErrors,
-    versions: Vec<store::VersionRow>,
+    versions: Vec<HistoryLine>,
     notice: String,
+}
+
+/// One line of an entry's history as the page lists it.
+pub struct HistoryLine {
+    pub id: i64,
+    pub at: i64,
+    pub label: String,
+    pub unit_name: Option<String>,
+    pub officer_name: Option<String>,
+}
+
+/// A version's kind in words ("Điều chỉnh cho đơn vị", not "modify").
+pub fn change_label(t: T, change: &str) -> String {
+    if let Some(v) = change.strip_prefix("rollback:") {
+        return format!("{} {v}", t.tr("Khôi phục phiên bản", "Restored version"));
+    }
+    match change {
+        "imported" => t.tr("Nội dung chung nhập từ tệp", "Shared content imported from a file"),
+        "modify" => t.tr("Điều chỉnh cho đơn vị", "Adjusted for the unit"),
+        "hide" => t.tr("Ẩn tại đơn vị", "Hidden at the unit"),
+        "add" => t.tr("Nội dung riêng của đơn vị", "The unit's own content"),
+        "restored" => t.tr("Bỏ điều chỉnh, dùng lại nội dung chung", "Change dropped, shared content again"),
+        _ => t.tr("Thay đổi khác", "Other change"),
+    }
+    .to_string()
+}
+
+fn history(t: T, rows: Vec<store::VersionRow>) -> Vec<HistoryLine> {
+    rows.into_iter()
+        .map(|r| HistoryLine {
+            id: r.id,
+            at: r.at,
+            label: change_label(t, &r.change),
+            unit_name: r.unit_name,
+            officer_name: r.officer_name,
+        })
+        .collect()
 }
 
 async fn entry_view(
@@ -196,7 +238,7 @@ async fn entry_view(
         origin: service::origin(app, &entry),
         own_override,
         can_edit: me.scope.can(Action::EditKb, &unit.path),
-        versions: service::versions(app, &me.scope, id).await?,
+        versions: history(T::new(me.lang), service::versions(app, &me.scope, id).await?),
         entry,
         input,
         errors,
@@ -213,8 +255,13 @@ async fn entry_page(
 ) -> Result<Response, WebError> {
     let code = resolve_unit(&app, &me, &q.unit).await?;
     let t = T::new(me.lang);
-    let notice = if q.saved.is_some() {
-        t.tr("Đã lưu. Trợ lý ảo dùng nội dung mới ngay.", "Saved. The bot uses it right away.")
+    let notice = if q.rolled.is_some() {
+        t.tr(
+            "Đã khôi phục phiên bản cũ (ghi thành một phiên bản mới). Trợ lý tự động dùng nội dung này ngay.",
+            "The earlier version is back (written as a new version). The automatic assistant uses it right away.",
+        )
+    } else if q.saved.is_some() {
+        t.tr("Đã lưu. Trợ lý tự động dùng nội dung mới ngay.", "Saved. The automatic assistant uses it right away.")
     } else {
         ""
     };
@@ -336,39 +383,147 @@ pub struct GroupView {
     pub suggestion: Option<(String, String)>,
 }
 
+/// "Not helpful" taps on one entry, as the page shows them.
+pub struct FeedbackView {
+    pub ids: String,
+    pub count: usize,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub entry_id: Option<String>,
+    pub entry_title: Option<String>,
+    pub last_at: i64,
+}
+
 #[derive(Template)]
 #[template(path = "kb_review.html")]
 struct ReviewPage {
     chrome: Chrome,
     groups: Vec<GroupView>,
+    feedback: Vec<FeedbackView>,
     notice: String,
+    error: String,
+}
+
+/// Why a question is in the review, in words.
+fn review_kind(t: T, kind: &str) -> &'static str {
+    match kind {
+        "clarified" => t.tr("Phải hỏi lại", "Asked back"),
+        "not_understood" => t.tr("Không hiểu câu hỏi", "Not understood"),
+        _ => t.tr("Chuyển cán bộ", "Handed off"),
+    }
+}
+
+fn join_ids(ids: impl Iterator<Item = i64>) -> String {
+    ids.map(|i| i.to_string()).collect::<Vec<_>>().join(",")
 }
 
 async fn review(State(app): State<App>, me: CurrentOfficer, Query(q): Query<UnitQuery>) -> Result<Response, WebError> {
     let t = T::new(me.lang);
-    let groups = service::review_groups(&app, &me.scope)
-        .await?
+    let notice = if q.saved.is_some() { t.tr("Đã cập nhật.", "Updated.") } else { "" };
+    review_view(&app, &me, notice.into(), String::new()).await
+}
+
+async fn review_view(app: &App, me: &CurrentOfficer, notice: String, error: String) -> Result<Response, WebError> {
+    let t = T::new(me.lang);
+    let review = service::review(app, &me.scope).await?;
+    let groups = review
+        .questions
         .into_iter()
         .map(|g| GroupView {
-            ids: g.items.iter().map(|i| i.id.to_string()).collect::<Vec<_>>().join(","),
+            ids: join_ids(g.items.iter().map(|i| i.id)),
             texts: g
                 .items
                 .iter()
                 .map(|i| {
-                    let kind = match i.kind.as_str() {
-                        "clarify" => t.tr("Phải hỏi lại", "Asked back"),
-                        "unhelpful" => t.tr("Bị đánh giá chưa hữu ích", "Marked unhelpful"),
-                        _ => t.tr("Chuyển cán bộ", "Handed off"),
-                    };
-                    (i.text.clone(), format!("{} · {}", i.unit_name, crate::app::format_local(i.at)), kind.to_string())
+                    let when = format!("{} · {}", i.unit_name, crate::app::format_local(i.at));
+                    (i.text.clone(), when, review_kind(t, &i.kind).to_string())
                 })
                 .collect(),
             unit_code: g.unit_code,
             suggestion: g.suggestion,
         })
         .collect();
-    let notice = if q.saved.is_some() { t.tr("Đã cập nhật.", "Updated.") } else { "" };
-    render(&ReviewPage { chrome: me.chrome("kb", "/kb/review"), groups, notice: notice.into() })
+    let feedback = review
+        .feedback
+        .into_iter()
+        .map(|f| FeedbackView {
+            ids: join_ids(f.ids.iter().copied()),
+            count: f.ids.len(),
+            unit_code: f.unit_code,
+            unit_name: f.unit_name,
+            entry_id: f.entry_id,
+            entry_title: f.entry_title,
+            last_at: f.last_at,
+        })
+        .collect();
+    let page = ReviewPage { chrome: me.chrome("kb", "/kb/review"), groups, feedback, notice, error };
+    if page.error.is_empty() { render(&page) } else { render_invalid(&page) }
+}
+
+#[derive(Template)]
+#[template(path = "kb_version.html")]
+struct VersionPage {
+    chrome: Chrome,
+    unit_code: String,
+    entry_id: String,
+    view: service::VersionView,
+    label: String,
+    previous_label: String,
+    error: String,
+}
+
+#[derive(Deserialize, Default)]
+struct UnitOnly {
+    #[serde(default)]
+    unit: String,
+}
+
+async fn version_view(
+    app: &App,
+    me: &CurrentOfficer,
+    code: &str,
+    id: &str,
+    version: i64,
+    error: String,
+) -> Result<Response, WebError> {
+    let t = T::new(me.lang);
+    let view = service::version_view(app, &me.scope, code, id, version).await?;
+    let page = VersionPage {
+        chrome: me.chrome("kb", format!("/kb/entry/{id}?unit={code}")),
+        unit_code: code.to_string(),
+        entry_id: id.to_string(),
+        label: change_label(t, &view.row.change),
+        previous_label: view.previous.as_ref().map(|p| change_label(t, &p.change)).unwrap_or_default(),
+        view,
+        error,
+    };
+    if page.error.is_empty() { render(&page) } else { render_invalid(&page) }
+}
+
+async fn version_page(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path((id, version)): Path<(String, i64)>,
+    Query(q): Query<UnitOnly>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    version_view(&app, &me, &code, &id, version, String::new()).await
+}
+
+async fn roll_back(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path((id, version)): Path<(String, i64)>,
+    Query(q): Query<UnitOnly>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    match form::posted(service::roll_back(&app, &me.scope, &code, &id, version).await)? {
+        Posted::Saved(()) => form::see_other(&format!("/kb/entry/{id}?unit={code}&rolled=1")),
+        Posted::Refused(errs) => {
+            let msg = form::first_message(&errs, me.lang);
+            version_view(&app, &me, &code, &id, version, msg).await
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -387,8 +542,13 @@ async fn review_paraphrase(
     me: CurrentOfficer,
     Form(f): Form<ReviewForm>,
 ) -> Result<Response, WebError> {
-    service::add_as_paraphrases(&app, &me.scope, &parse_ids(&f.ids), f.entry_id.trim()).await?;
-    Ok(Redirect::to("/kb/review?saved=1").into_response())
+    match form::posted(service::add_as_paraphrases(&app, &me.scope, &parse_ids(&f.ids), f.entry_id.trim()).await)? {
+        Posted::Saved(()) => Ok(Redirect::to("/kb/review?saved=1").into_response()),
+        Posted::Refused(errs) => {
+            let msg = form::first_message(&errs, me.lang);
+            review_view(&app, &me, String::new(), msg).await
+        }
+    }
 }
 
 async fn review_dismiss(

@@ -204,23 +204,24 @@ async fn put_override(
 ) -> Result<(), ServiceError> {
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
-    store::put_override(&mut tx, unit.id, entry_id, o, now, by).await?;
-    let detail = format!("kb={entry_id}");
-    crate::audit::service::record(
-        &mut tx,
-        &NewEntry {
-            at: now,
-            officer: Some(by),
-            action: AuditAction::KbChanged,
-            unit: Some(unit.id),
-            target: unit.code.as_str(),
-            detail: &detail,
-        },
-    )
-    .await?;
+    store::put_override(&mut tx, unit.id, entry_id, o, now, by, None).await?;
+    record_kb(&mut tx, now, by, unit, AuditAction::KbChanged, &format!("kb={entry_id}")).await?;
     tx.commit().await?;
     app.kb().reload(&app.db).await?;
     Ok(())
+}
+
+/// Audits a change of a unit's knowledge base inside its transaction.
+async fn record_kb(
+    tx: &mut Tx,
+    at: i64,
+    by: OfficerId,
+    unit: &Unit,
+    action: AuditAction,
+    detail: &str,
+) -> Result<(), StoreError> {
+    let entry = NewEntry { at, officer: Some(by), action, unit: Some(unit.id), target: unit.code.as_str(), detail };
+    crate::audit::service::record(tx, &entry).await
 }
 
 /// Stops answering from an entry in this unit (and below).
@@ -405,9 +406,66 @@ pub struct ReviewGroup {
     pub suggestion: Option<(String, String)>,
 }
 
-/// Open unanswered questions of the officer's units, grouped by similarity (within a unit).
-pub async fn review_groups(app: &App, scope: &Scope) -> Result<Vec<ReviewGroup>, ServiceError> {
+/// The review kind of a citizen's "not helpful" tap on an answer: the row's text is the tap's
+/// label ("👎 Chưa hữu ích", or "2" typed on Zalo), never a question, so it is reviewed per
+/// entry and never offered as an example question (that would teach the matcher to answer the
+/// entry to "not helpful").
+pub const FEEDBACK_KIND: &str = "unhelpful";
+
+/// "Not helpful" taps on one entry's answer in one unit, waiting for review.
+#[derive(Debug, Clone)]
+pub struct FeedbackGroup {
+    pub ids: Vec<i64>,
+    pub unit_code: String,
+    pub unit_name: String,
+    pub entry_id: Option<String>,
+    /// The entry's title in the unit's knowledge base, when it is still there.
+    pub entry_title: Option<String>,
+    pub last_at: i64,
+}
+
+/// The open review: questions grouped by similarity, and the "not helpful" taps by entry.
+#[derive(Debug, Clone, Default)]
+pub struct Review {
+    pub questions: Vec<ReviewGroup>,
+    pub feedback: Vec<FeedbackGroup>,
+}
+
+/// Open unanswered questions of the officer's units, grouped by similarity (within a unit);
+/// "not helpful" taps apart, by entry.
+pub async fn review(app: &App, scope: &Scope) -> Result<Review, ServiceError> {
     let rows = store::open_unanswered(&app.db, scope.officer_id, 500).await?;
+    let (feedback_rows, question_rows): (Vec<_>, Vec<_>) = rows.into_iter().partition(|r| r.kind == FEEDBACK_KIND);
+    let mut feedback: Vec<FeedbackGroup> = Vec::new();
+    for r in feedback_rows {
+        match feedback.iter_mut().find(|g| g.unit_code == r.unit_code && g.entry_id == r.entry_id) {
+            Some(g) => {
+                g.ids.push(r.id);
+                g.last_at = g.last_at.max(r.at);
+            }
+            None => {
+                let entry_title = match (&r.entry_id, crate::units::service::locate(&app.db, &r.unit_code).await?) {
+                    (Some(id), Some((_, path))) => app.kb().effective(&path).entry(id).map(|e| e.title.clone()),
+                    _ => None,
+                };
+                feedback.push(FeedbackGroup {
+                    ids: vec![r.id],
+                    unit_code: r.unit_code,
+                    unit_name: r.unit_name,
+                    entry_id: r.entry_id,
+                    entry_title,
+                    last_at: r.at,
+                });
+            }
+        }
+    }
+    feedback.sort_by_key(|g| std::cmp::Reverse(g.ids.len()));
+    Ok(Review { questions: group_questions(app, question_rows).await?, feedback })
+}
+
+/// Open unanswered questions (not feedback) grouped by similarity within each unit, with the
+/// entry each group most resembles.
+async fn group_questions(app: &App, rows: Vec<store::UnansweredRow>) -> Result<Vec<ReviewGroup>, ServiceError> {
     let mut by_unit: Vec<(String, Vec<store::UnansweredRow>)> = Vec::new();
     for r in rows {
         match by_unit.iter_mut().find(|(u, _)| *u == r.unit_code) {
@@ -436,10 +494,22 @@ pub async fn review_groups(app: &App, scope: &Scope) -> Result<Vec<ReviewGroup>,
     Ok(out)
 }
 
-/// Adds reviewed questions as paraphrases of an entry in their unit, and closes them.
+/// Adds reviewed questions as paraphrases of an entry in their unit, and closes them. Feedback
+/// rows ("not helpful" taps) are never added: a request naming only those is refused.
 pub async fn add_as_paraphrases(app: &App, scope: &Scope, ids: &[i64], entry_id: &str) -> Result<(), ServiceError> {
     let rows = store::unanswered_by_ids(&app.db, scope.officer_id, ids).await?;
-    let first = rows.first().ok_or(ServiceError::NotFound)?;
+    if rows.is_empty() {
+        return Err(ServiceError::NotFound);
+    }
+    let rows: Vec<store::UnansweredRow> = rows.into_iter().filter(|r| r.kind != FEEDBACK_KIND).collect();
+    let Some(first) = rows.first() else {
+        return Err(InvalidInput::new(
+            "ids",
+            "Đánh giá \"chưa hữu ích\" không phải là câu hỏi nên không thêm làm câu hỏi mẫu được. Hãy xem lại câu trả lời của mục hỏi đáp.",
+            "A \"not helpful\" rating is not a question and cannot become an example question. Review the entry's answer instead.",
+        )
+        .into());
+    };
     let (unit, eff) = effective_for(app, scope, &first.unit_code).await?;
     require_kb_edit(scope, &unit)?;
     let entry = eff.entry(entry_id).cloned().ok_or(ServiceError::NotFound)?;
@@ -503,6 +573,169 @@ pub async fn log_unanswered(tx: &mut Tx, at: i64, rows: &[store::NewUnanswered<'
 /// The versions of an entry the reader may see, newest first.
 pub async fn versions(app: &App, scope: &Scope, entry_id: &str) -> Result<Vec<store::VersionRow>, StoreError> {
     store::versions(&app.db, scope.officer_id, entry_id).await
+}
+
+/// What a unit's entry said after one version: the entry, or nothing (hidden at the unit).
+/// A unit's change is shown over the shared entry as it stood then (changes of units above
+/// are not part of a unit's own history).
+async fn content_of(app: &App, v: &store::StoredVersion) -> Result<Option<KbEntry>, StoreError> {
+    if v.row.unit_id.is_none() {
+        return Ok(serde_json::from_str(&v.data).ok());
+    }
+    let base = || store::base_at(&app.db, &v.entry_id, v.row.at);
+    if v.data.is_empty() {
+        return base().await;
+    }
+    Ok(match serde_json::from_str::<KbOverride>(&v.data) {
+        Ok(KbOverride::Add { entry }) => Some(entry),
+        Ok(KbOverride::Hide { .. }) => None,
+        Ok(o @ KbOverride::Modify { .. }) => {
+            base().await?.and_then(|b| caunoi_core::kb::merge_overrides(&[b], &[o]).into_iter().next())
+        }
+        Err(_) => None,
+    })
+}
+
+/// One field of an entry compared between two versions.
+#[derive(Debug, Clone)]
+pub struct FieldDiff {
+    /// `title`, `answer`, `questions`, `legal_basis`, `notes`, `verified` or `shown`.
+    pub field: &'static str,
+    pub lines: Vec<caunoi_core::diff::DiffLine>,
+}
+
+/// An entry's fields as text, for comparison (empty when hidden).
+fn entry_texts(e: Option<&KbEntry>) -> [(&'static str, String); 7] {
+    let get = |f: fn(&KbEntry) -> String| e.map(f).unwrap_or_default();
+    [
+        ("shown", if e.is_some() { "✓".into() } else { String::new() }),
+        ("title", get(|e| e.title.clone())),
+        ("answer", get(|e| e.answer.clone())),
+        ("questions", get(|e| e.questions.join("\n"))),
+        ("legal_basis", get(|e| e.legal_basis.join("\n"))),
+        ("notes", get(|e| e.notes.clone().unwrap_or_default())),
+        ("verified", get(|e| if e.verified { "✓".into() } else { String::new() })),
+    ]
+}
+
+/// The fields that differ between two versions of an entry.
+pub fn compare_entries(old: Option<&KbEntry>, new: Option<&KbEntry>) -> Vec<FieldDiff> {
+    entry_texts(old)
+        .into_iter()
+        .zip(entry_texts(new))
+        .filter(|((_, a), (_, b))| a != b)
+        .map(|((field, a), (_, b))| FieldDiff { field, lines: caunoi_core::diff::compare(&a, &b) })
+        .collect()
+}
+
+/// One version of an entry as the console shows it.
+#[derive(Debug, Clone)]
+pub struct VersionView {
+    pub row: store::VersionRow,
+    /// What the entry said after this version (`None`: hidden).
+    pub content: Option<KbEntry>,
+    /// The version before it in the same lineage, if any.
+    pub previous: Option<store::VersionRow>,
+    /// A unit's first change, compared with the shared entry as it stood then.
+    pub against_base: bool,
+    /// What changed against the previous version (against nothing for the first).
+    pub changes: Vec<FieldDiff>,
+    /// This unit's own older version, which the reader may set the entry back to.
+    pub can_roll_back: bool,
+}
+
+/// A version of an entry with its content and what it changed. The reader must see the
+/// version's unit (or it is the shared base); `unit_code` is the unit whose page asks.
+pub async fn version_view(
+    app: &App,
+    scope: &Scope,
+    unit_code: &str,
+    entry_id: &str,
+    version_id: i64,
+) -> Result<VersionView, ServiceError> {
+    let unit = crate::units::service::get(app, scope, unit_code).await?;
+    let v = store::version(&app.db, scope.officer_id, entry_id, version_id).await?.ok_or(ServiceError::NotFound)?;
+    let content = content_of(app, &v).await?;
+    let previous = store::previous_version(&app.db, entry_id, v.row.unit_id, v.row.id).await?;
+    let against_base = previous.is_none() && v.row.unit_id.is_some();
+    let before = match &previous {
+        Some(p) => content_of(app, p).await?,
+        None if against_base => store::base_at(&app.db, entry_id, v.row.at).await?,
+        None => None,
+    };
+    let latest = store::latest_version_id(&app.db, entry_id, v.row.unit_id).await?;
+    let can_roll_back =
+        v.row.unit_id == Some(unit.id.0) && latest != Some(v.row.id) && scope.can(Action::EditKb, &unit.path);
+    Ok(VersionView {
+        changes: compare_entries(before.as_ref(), content.as_ref()),
+        previous: previous.map(|p| p.row),
+        against_base,
+        row: v.row,
+        content,
+        can_roll_back,
+    })
+}
+
+/// Sets a unit's entry back to one of the unit's own earlier versions. Nothing is rewritten:
+/// the old override is written again as a new version (`rollback:<version>`), or, for a version
+/// where the unit had dropped its change, the unit's change is dropped again. Audited; the live
+/// index is rebuilt before returning.
+pub async fn roll_back(
+    app: &App,
+    scope: &Scope,
+    unit_code: &str,
+    entry_id: &str,
+    version_id: i64,
+) -> Result<(), ServiceError> {
+    let unit = crate::units::service::get(app, scope, unit_code).await?;
+    let v = store::version(&app.db, scope.officer_id, entry_id, version_id).await?.ok_or(ServiceError::NotFound)?;
+    if v.row.unit_id != Some(unit.id.0) {
+        return Err(ServiceError::NotFound);
+    }
+    require_kb_edit(scope, &unit)?;
+    if store::latest_version_id(&app.db, entry_id, v.row.unit_id).await? == Some(v.row.id) {
+        return Err(InvalidInput::new(
+            "version",
+            "Đây đã là phiên bản đang dùng, không cần khôi phục.",
+            "This is already the version in use; there is nothing to restore.",
+        )
+        .into());
+    }
+    let o: Option<KbOverride> = if v.data.is_empty() {
+        None
+    } else {
+        Some(serde_json::from_str(&v.data).map_err(|_| {
+            InvalidInput::new(
+                "version",
+                "Không đọc được nội dung phiên bản này nên không khôi phục được.",
+                "This version's content cannot be read, so it cannot be restored.",
+            )
+        })?)
+    };
+    let now = app.clock.now_micros();
+    let by = scope.officer_id;
+    let mut tx = app.db.begin().await?;
+    match &o {
+        Some(o) => {
+            let change = format!("rollback:{}", v.row.version);
+            store::put_override(&mut tx, unit.id, entry_id, o, now, by, Some(&change)).await?;
+        }
+        None => {
+            if !store::delete_override(&mut tx, unit.id, entry_id, now, by).await? {
+                return Err(InvalidInput::new(
+                    "version",
+                    "Đơn vị hiện không có điều chỉnh nào với mục này: nội dung đang dùng đã giống phiên bản đó.",
+                    "The unit has no change to this entry now: the content in use is already that version's.",
+                )
+                .into());
+            }
+        }
+    }
+    let detail = format!("kb={entry_id};version={}", v.row.version);
+    record_kb(&mut tx, now, by, &unit, AuditAction::KbRolledBack, &detail).await?;
+    tx.commit().await?;
+    app.kb().reload(&app.db).await?;
+    Ok(())
 }
 
 #[cfg(test)]

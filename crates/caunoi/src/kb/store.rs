@@ -37,24 +37,106 @@ pub async fn generation(db: &Db) -> Result<i64, StoreError> {
 /// One line of an entry's history.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct VersionRow {
+    /// The row's id (a version is named by it in the console).
+    pub id: i64,
+    /// The unit whose change this is; `None` for the shared base.
+    pub unit_id: Option<i64>,
     pub version: i32,
     pub at: i64,
+    /// `imported` (base), `modify`, `hide`, `add`, `restored`, or `rollback:<version>`.
     pub change: String,
     pub unit_name: Option<String>,
     pub officer_name: Option<String>,
 }
 
+macro_rules! version_select {
+    () => {
+        "SELECT v.id, v.unit_id, v.version, v.at, v.change, u.name AS unit_name, o.display_name AS officer_name \
+         FROM kb_versions v LEFT JOIN units u ON u.id = v.unit_id LEFT JOIN officers o ON o.id = v.officer_id "
+    };
+}
+
 /// The history of an entry: base versions and the overrides of units the reader can see.
 pub async fn versions(db: &Db, reader: OfficerId, entry_id: &str) -> Result<Vec<VersionRow>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(concat!(
-        "SELECT v.version, v.at, v.change, u.name AS unit_name, o.display_name AS officer_name FROM kb_versions v \
-         LEFT JOIN units u ON u.id = v.unit_id LEFT JOIN officers o ON o.id = v.officer_id \
-         WHERE v.entry_id = $2 AND (v.unit_id IS NULL OR ", in_scope!(), ") ORDER BY v.at DESC, v.id DESC LIMIT 100"
+        version_select!(),
+        "WHERE v.entry_id = $2 AND (v.unit_id IS NULL OR ", in_scope!(), ") ORDER BY v.at DESC, v.id DESC LIMIT 100"
     ))
     .bind(reader.0)
     .bind(entry_id)
     .fetch_all(pool)
     .await)?)
+}
+
+/// A version with what it stored: the base entry's JSON, the override's JSON, or empty for a
+/// `restored` row.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredVersion {
+    #[sqlx(flatten)]
+    pub row: VersionRow,
+    pub entry_id: String,
+    pub data: String,
+}
+
+/// One version of an entry, if the reader can see it.
+pub async fn version(db: &Db, reader: OfficerId, entry_id: &str, id: i64) -> Result<Option<StoredVersion>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT v.id, v.unit_id, v.version, v.at, v.change, u.name AS unit_name, o.display_name AS officer_name, \
+         v.entry_id, v.data FROM kb_versions v LEFT JOIN units u ON u.id = v.unit_id \
+         LEFT JOIN officers o ON o.id = v.officer_id \
+         WHERE v.id = $2 AND v.entry_id = $3 AND (v.unit_id IS NULL OR ", in_scope!(), ")"
+    ))
+    .bind(reader.0)
+    .bind(id)
+    .bind(entry_id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// The version of the same entry and lineage (the base, or one unit's overrides) just before
+/// version row `id`.
+pub async fn previous_version(
+    db: &Db,
+    entry_id: &str,
+    unit: Option<i64>,
+    id: i64,
+) -> Result<Option<StoredVersion>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT v.id, v.unit_id, v.version, v.at, v.change, u.name AS unit_name, o.display_name AS officer_name, \
+         v.entry_id, v.data FROM kb_versions v LEFT JOIN units u ON u.id = v.unit_id \
+         LEFT JOIN officers o ON o.id = v.officer_id \
+         WHERE v.entry_id = $1 AND COALESCE(v.unit_id, 0) = $2 AND v.id < $3 \
+         ORDER BY v.id DESC LIMIT 1"
+    )
+    .bind(entry_id)
+    // Unit ids start at 1: 0 stands for the shared base.
+    .bind(unit.unwrap_or(0))
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// The id of the newest version of an entry in one lineage.
+pub async fn latest_version_id(db: &Db, entry_id: &str, unit: Option<i64>) -> Result<Option<i64>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT MAX(v.id) FROM kb_versions v WHERE v.entry_id = $1 AND COALESCE(v.unit_id, 0) = $2"
+    )
+    .bind(entry_id)
+    .bind(unit.unwrap_or(0))
+    .fetch_one(pool)
+    .await)?)
+}
+
+/// The shared base entry as it stood at `at` (its newest base version not after it).
+pub async fn base_at(db: &Db, entry_id: &str, at: i64) -> Result<Option<KbEntry>, StoreError> {
+    let data: Option<String> = db_read!(db, pool => sqlx::query_scalar(
+        "SELECT data FROM kb_versions WHERE entry_id = $1 AND unit_id IS NULL AND at <= $2 ORDER BY at DESC, id DESC LIMIT 1"
+    )
+    .bind(entry_id)
+    .bind(at)
+    .fetch_optional(pool)
+    .await)?;
+    Ok(data.and_then(|d| serde_json::from_str(&d).ok()))
 }
 
 /// An open unanswered question, as the review screen shows it.
@@ -129,7 +211,8 @@ pub async fn put_base(
     })
 }
 
-/// Sets a unit's override of one entry (replacing an earlier one) and records the version.
+/// Sets a unit's override of one entry (replacing an earlier one) and records the version,
+/// named `change` in the history (the override's action when `None`).
 pub async fn put_override(
     tx: &mut Tx,
     unit: UnitId,
@@ -137,6 +220,7 @@ pub async fn put_override(
     o: &KbOverride,
     at: i64,
     by: OfficerId,
+    change: Option<&str>,
 ) -> Result<i32, StoreError> {
     crate::db_conn!(tx, conn => {
         let data = serde_json::to_string(o).unwrap_or_default();
@@ -168,7 +252,7 @@ pub async fn put_override(
         .bind(version)
         .bind(at)
         .bind(by.0)
-        .bind(action)
+        .bind(change.unwrap_or(action))
         .bind(&data)
         .execute(&mut *conn)
         .await?;

@@ -1,7 +1,7 @@
 //! Console routes for signing in and out, the officer list, adding officers and roles, and the
 //! officer's own account (password, two-step verification).
 
-use super::service::{self, NewOfficerInput, SignIn};
+use super::service::{self, AccountState, NewOfficerInput, ResetOutcome, SignIn};
 use super::store;
 use crate::app::App;
 use crate::web::auth::{SESSION_COOKIE, clear_cookie, cookie, read_cookie, safe_next};
@@ -30,6 +30,10 @@ pub fn routes() -> Router<App> {
         .route("/officers/{id}", get(officer_page))
         .route("/officers/{id}/grants", post(add_grant))
         .route("/officers/{id}/grants/{grant}/delete", post(remove_grant))
+        .route("/officers/{id}/disable", post(disable_account))
+        .route("/officers/{id}/enable", post(enable_account))
+        .route("/officers/{id}/reset-link", post(reset_link))
+        .route("/password-reset/{token}", get(reset_page).post(reset_submit))
         .route("/account", get(account_page))
         .route("/account/password", post(change_password))
         .route("/account/totp", get(totp_enrol_page).post(totp_enrol))
@@ -107,6 +111,17 @@ async fn login(
         SignIn::Rejected => render_invalid(&page(
             t.tr("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.").to_string(),
         )),
+        SignIn::Disabled => {
+            let mut resp = render_invalid(&page(
+                t.tr(
+                    "Tài khoản này đã bị khóa nên không đăng nhập được. Hãy liên hệ quản trị đơn vị để mở khóa.",
+                    "This account is disabled and cannot sign in. Ask your unit's admin to re-enable it.",
+                )
+                .to_string(),
+            ))?;
+            *resp.status_mut() = axum::http::StatusCode::FORBIDDEN;
+            Ok(resp)
+        }
         SignIn::Throttled { retry_in_secs } => {
             let minutes = (retry_in_secs + 59) / 60;
             let msg = match lang {
@@ -182,12 +197,12 @@ async fn logout(State(app): State<App>, headers: axum::http::HeaderMap) -> Resul
 #[template(path = "officers.html")]
 struct OfficersPage {
     chrome: Chrome,
-    officers: Vec<store::Profile>,
+    officers: Vec<service::ListedOfficer>,
     can_add: bool,
 }
 
 async fn officers(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
-    let officers = service::list_in_scope(&app, &me.scope).await?;
+    let officers = service::list_with_roles(&app, &me.scope).await?;
     render(&OfficersPage {
         chrome: me.chrome("officers", "/officers"),
         officers,
@@ -267,6 +282,10 @@ struct OfficerPage {
     profile: store::Profile,
     grants: Vec<store::GrantRow>,
     can_manage: bool,
+    /// May disable, re-enable or reset this account (an admin over all its units).
+    can_manage_account: bool,
+    /// A reset link just made, shown once.
+    reset_link: Option<service::ResetLink>,
     role_opts: Vec<Opt>,
     unit_opts: Vec<Opt>,
     notice: String,
@@ -278,6 +297,8 @@ struct OfficerQuery {
     created: Option<String>,
     granted: Option<String>,
     removed: Option<String>,
+    disabled: Option<String>,
+    enabled: Option<String>,
 }
 
 async fn officer_page(
@@ -293,6 +314,13 @@ async fn officer_page(
         t.tr("Đã cấp vai trò.", "Role granted.")
     } else if q.removed.is_some() {
         t.tr("Đã thu hồi vai trò.", "Role removed.")
+    } else if q.disabled.is_some() {
+        t.tr(
+            "Đã khóa tài khoản. Mọi phiên đăng nhập của cán bộ đã kết thúc.",
+            "Account disabled. All of the officer's sessions have ended.",
+        )
+    } else if q.enabled.is_some() {
+        t.tr("Đã mở khóa tài khoản.", "Account re-enabled.")
     } else {
         ""
     };
@@ -307,6 +335,23 @@ async fn officer_view(
     error: String,
     invalid: bool,
 ) -> Result<Response, WebError> {
+    officer_view_with(app, me, id, OfficerExtras { notice, error, reset_link: None }, invalid).await
+}
+
+/// What an officer page shows beyond the officer: a notice, an error, a link just made.
+struct OfficerExtras {
+    notice: String,
+    error: String,
+    reset_link: Option<service::ResetLink>,
+}
+
+async fn officer_view_with(
+    app: &App,
+    me: &CurrentOfficer,
+    id: OfficerId,
+    extras: OfficerExtras,
+    invalid: bool,
+) -> Result<Response, WebError> {
     let t = T::new(me.lang);
     let profile = service::profile(app, &me.scope, id).await?.ok_or(WebError::NotFound)?;
     let grants = service::grants_visible(app, &me.scope, id).await?;
@@ -316,10 +361,12 @@ async fn officer_view(
         profile,
         grants,
         can_manage,
+        can_manage_account: service::may_manage_account(app, &me.scope, id).await?,
+        reset_link: extras.reset_link,
         role_opts: role_opts(t, "officer"),
         unit_opts: grantable_units(app, me, "").await?,
-        notice,
-        error,
+        notice: extras.notice,
+        error: extras.error,
     };
     if invalid { render_invalid(&page) } else { render(&page) }
 }
@@ -339,7 +386,7 @@ async fn add_grant(
     match form::posted(service::add_grant(&app, &me.scope, OfficerId(id), &form.role, &form.unit_code).await)? {
         Posted::Saved(()) => form::see_other(&format!("/officers/{id}?granted=1")),
         Posted::Refused(errs) => {
-            let msg = errs.0.first().map(|e| e.message.get(me.lang).to_string()).unwrap_or_default();
+            let msg = form::first_message(&errs, me.lang);
             officer_view(&app, &me, OfficerId(id), String::new(), msg, true).await
         }
     }
@@ -356,6 +403,146 @@ async fn remove_grant(
     }
     service::remove_grant(&app, &me.scope, grant).await?;
     Ok(Redirect::to(&format!("/officers/{id}?removed=1")).into_response())
+}
+
+async fn disable_account(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(id): Path<i64>,
+    Form(f): Form<form::Confirmation>,
+) -> Result<Response, WebError> {
+    if !f.is_given() {
+        // Scope first: an officer out of reach is a 404, whatever the form says.
+        service::profile(&app, &me.scope, OfficerId(id)).await?.ok_or(WebError::NotFound)?;
+        let t = T::new(me.lang);
+        let msg = t.tr(
+            "Chưa khóa: hãy đánh dấu ô xác nhận rồi bấm \"Khóa tài khoản\".",
+            "Not disabled: tick the confirmation box, then press \"Disable account\".",
+        );
+        return officer_view(&app, &me, OfficerId(id), String::new(), msg.into(), true).await;
+    }
+    service::set_account_state(&app, &me.scope, OfficerId(id), AccountState::Disabled).await?;
+    form::see_other(&format!("/officers/{id}?disabled=1"))
+}
+
+async fn enable_account(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i64>) -> Result<Response, WebError> {
+    service::set_account_state(&app, &me.scope, OfficerId(id), AccountState::Enabled).await?;
+    form::see_other(&format!("/officers/{id}?enabled=1"))
+}
+
+/// Makes a reset link and shows it on the officer's page, once (not through a redirect, so
+/// the token never sits in an address or the history).
+async fn reset_link(State(app): State<App>, me: CurrentOfficer, Path(id): Path<i64>) -> Result<Response, WebError> {
+    match form::posted(service::issue_reset_link(&app, &me.scope, OfficerId(id)).await)? {
+        Posted::Saved(link) => {
+            let t = T::new(me.lang);
+            let notice = t.tr(
+                "Đã tạo liên kết đặt lại mật khẩu. Gửi liên kết cho cán bộ qua kênh an toàn; liên kết chỉ hiện một lần.",
+                "Password reset link made. Send it to the officer over a safe channel; it is shown only once.",
+            );
+            let extras = OfficerExtras { notice: notice.into(), error: String::new(), reset_link: Some(link) };
+            officer_view_with(&app, &me, OfficerId(id), extras, false).await
+        }
+        Posted::Refused(errs) => {
+            let msg = form::first_message(&errs, me.lang);
+            officer_view(&app, &me, OfficerId(id), String::new(), msg, true).await
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct ResetPage {
+    chrome: Chrome,
+    token: String,
+    /// The account, while the link can be used.
+    username: Option<String>,
+    /// Why the link cannot be used, or that the password was set.
+    message: String,
+    done: bool,
+    errors: FieldErrors,
+}
+
+fn reset_refused(lang: Lang, token: &str, refusal: caunoi_core::staff::ResetRefusal) -> Result<Response, WebError> {
+    let message = match lang {
+        Lang::Vi => refusal.message_vi(),
+        Lang::En => refusal.message_en(),
+    };
+    let page = ResetPage {
+        chrome: Chrome::public(lang, "login", "/login"),
+        token: token.chars().take(100).collect(),
+        username: None,
+        message: message.into(),
+        done: false,
+        errors: FieldErrors::default(),
+    };
+    let mut resp = render(&page)?;
+    *resp.status_mut() = axum::http::StatusCode::GONE;
+    Ok(resp)
+}
+
+async fn reset_page(
+    State(app): State<App>,
+    PageLang(lang): PageLang,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
+    match service::reset_link_account(&app, &token).await? {
+        Err(refusal) => reset_refused(lang, &token, refusal),
+        Ok(profile) => render(&ResetPage {
+            chrome: Chrome::public(lang, "login", "/login"),
+            token,
+            username: Some(profile.username),
+            message: String::new(),
+            done: false,
+            errors: FieldErrors::default(),
+        }),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct ResetForm {
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    repeat_password: String,
+}
+
+async fn reset_submit(
+    State(app): State<App>,
+    PageLang(lang): PageLang,
+    Path(token): Path<String>,
+    Form(f): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    match form::posted(service::reset_password(&app, &token, &f.new_password, &f.repeat_password).await)? {
+        Posted::Saved(ResetOutcome::Refused(refusal)) => reset_refused(lang, &token, refusal),
+        Posted::Saved(ResetOutcome::Done) => {
+            let t = T::new(lang);
+            render(&ResetPage {
+                chrome: Chrome::public(lang, "login", "/login"),
+                token: String::new(),
+                username: None,
+                message: t
+                    .tr(
+                        "Đã đặt mật khẩu mới. Hãy đăng nhập bằng mật khẩu mới.",
+                        "Your new password is set. Sign in with it.",
+                    )
+                    .into(),
+                done: true,
+                errors: FieldErrors::default(),
+            })
+        }
+        Posted::Refused(errors) => {
+            let username = service::reset_link_account(&app, &token).await?.ok().map(|p| p.username);
+            render_invalid(&ResetPage {
+                chrome: Chrome::public(lang, "login", "/login"),
+                token,
+                username,
+                message: String::new(),
+                done: false,
+                errors,
+            })
+        }
+    }
 }
 
 #[derive(Template)]

@@ -45,6 +45,9 @@ pub enum SignIn {
     NeedsTotp { token: String },
     /// Wrong username or password (not told apart).
     Rejected,
+    /// The right password for an account an admin disabled (told only to who knows the
+    /// password, so it reveals nothing to a guesser).
+    Disabled,
     /// Too many failures: try again in this many seconds.
     Throttled { retry_in_secs: i64 },
 }
@@ -95,6 +98,11 @@ pub async fn sign_in(app: &App, username: &str, password: &str, address: &str) -
     .unwrap_or(false);
     let creds = match creds {
         Some(c) if ok && !c.disabled => c,
+        Some(c) if ok => {
+            let unit = first_unit(app, OfficerId(c.id)).await?;
+            record_now(&app.db, &entry(app, Some(OfficerId(c.id)), AuditAction::SignInFailed, unit, &username)).await?;
+            return Ok(SignIn::Disabled);
+        }
         other => {
             metrics::counter!("caunoi_login_failures_total").increment(1);
             if let Some(c) = other {
@@ -505,6 +513,217 @@ pub async fn confirm_totp(app: &App, officer: &Officer, secret_base32: &str, cod
 pub fn totp_code_now(secret_base32: &str, now_secs: i64) -> Option<String> {
     let bytes = totp_rs::Secret::try_from_base32(secret_base32).ok()?.as_bytes().to_vec();
     Some(totp(&bytes, "officer")?.generate(now_secs.max(0) as u64).to_string())
+}
+
+/// Whether an account is to be usable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountState {
+    Enabled,
+    Disabled,
+}
+
+/// The officer's profile when `by` may disable, re-enable or reset the account: not visible →
+/// not found; visible but some of the officer's units lie outside `by`'s admin grants (or it
+/// is `by`'s own account) → forbidden.
+async fn manageable_account(
+    app: &App,
+    by: &Scope,
+    officer: OfficerId,
+) -> Result<(store::Profile, UnitId), ServiceError> {
+    let profile = store::profile_in_scope(&app.db, by.officer_id, officer).await?.ok_or(ServiceError::NotFound)?;
+    let grants = store::grants_of(&app.db, officer).await?;
+    let paths: Vec<caunoi_core::units::UnitPath> = grants.iter().map(|g| g.unit_path.clone()).collect();
+    if !by.may_manage_account(officer, &paths) {
+        return Err(Forbidden { action: Action::ManageOfficers }.into());
+    }
+    let unit = grants.first().map(|g| g.unit_id).ok_or(ServiceError::NotFound)?;
+    Ok((profile, unit))
+}
+
+/// Whether `by` may disable, re-enable or reset the password of `officer` (to show the buttons).
+pub async fn may_manage_account(app: &App, by: &Scope, officer: OfficerId) -> Result<bool, StoreError> {
+    let paths: Vec<caunoi_core::units::UnitPath> =
+        store::grants_of(&app.db, officer).await?.into_iter().map(|g| g.unit_path).collect();
+    Ok(by.may_manage_account(officer, &paths))
+}
+
+/// Disables an account (its sessions end at once, its open reset links are forgotten, sign-in
+/// is refused) or enables it again. Audited.
+pub async fn set_account_state(
+    app: &App,
+    by: &Scope,
+    officer: OfficerId,
+    state: AccountState,
+) -> Result<(), ServiceError> {
+    let (profile, unit) = manageable_account(app, by, officer).await?;
+    let disabled = state == AccountState::Disabled;
+    if profile.disabled == disabled {
+        return Ok(());
+    }
+    let now = app.clock.now_micros();
+    let mut tx = app.db.begin().await?;
+    store::set_disabled(&mut tx, officer, disabled, now).await?;
+    if disabled {
+        store::delete_sessions_of(&mut tx, officer).await?;
+        store::delete_open_resets(&mut tx, officer).await?;
+    }
+    crate::audit::service::record(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(by.officer_id),
+            action: if disabled { AuditAction::OfficerDisabled } else { AuditAction::OfficerEnabled },
+            unit: Some(unit),
+            target: &profile.username,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A reset link just made: the token is in the URL only, never stored or logged.
+#[derive(Debug, Clone)]
+pub struct ResetLink {
+    pub url: String,
+    pub expires_at: i64,
+}
+
+/// The path of the reset page for a token.
+pub const RESET_PATH: &str = "/password-reset";
+
+/// Makes a one-time password reset link for an officer (replacing earlier unused ones). Only
+/// the token's hash is stored. Audited (without the link).
+pub async fn issue_reset_link(app: &App, by: &Scope, officer: OfficerId) -> Result<ResetLink, ServiceError> {
+    let (profile, unit) = manageable_account(app, by, officer).await?;
+    if profile.disabled {
+        return Err(InvalidInput::new(
+            "reset",
+            "Tài khoản đang bị khóa. Hãy mở khóa trước khi tạo liên kết đặt lại mật khẩu.",
+            "The account is disabled. Re-enable it before making a password reset link.",
+        )
+        .into());
+    }
+    let token = crypto::random_token();
+    let now = app.clock.now_micros();
+    let expires_at = now + staff::RESET_LINK_LIFETIME_SECS * 1_000_000;
+    let mut tx = app.db.begin().await?;
+    store::insert_reset(&mut tx, &crypto::token_hash(&token), officer, by.officer_id, now, expires_at).await?;
+    crate::audit::service::record(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(by.officer_id),
+            action: AuditAction::PasswordResetIssued,
+            unit: Some(unit),
+            target: &profile.username,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ResetLink { url: format!("{}{RESET_PATH}/{token}", app.config.public_url), expires_at })
+}
+
+/// The account a reset link is for, or why it cannot be used.
+pub async fn reset_link_account(
+    app: &App,
+    token: &str,
+) -> Result<Result<store::Profile, staff::ResetRefusal>, StoreError> {
+    let Some(row) = store::reset_by_hash(&app.db, &crypto::token_hash(token)).await? else {
+        return Ok(Err(staff::ResetRefusal::Unknown));
+    };
+    let Some(profile) = store::profile(&app.db, OfficerId(row.officer_id)).await? else {
+        return Ok(Err(staff::ResetRefusal::Unknown));
+    };
+    match staff::ResetRefusal::of(row.expires_at, row.used_at, profile.disabled, app.clock.now_micros()) {
+        Some(refusal) => Ok(Err(refusal)),
+        None => Ok(Ok(profile)),
+    }
+}
+
+/// What using a reset link came to.
+#[derive(Debug)]
+pub enum ResetOutcome {
+    /// The new password is set; every session of the account ended.
+    Done,
+    /// The link cannot be used; nothing changed.
+    Refused(staff::ResetRefusal),
+}
+
+/// Sets a new password with a reset link: the password meets the rules and is typed twice
+/// alike, and the link is claimed in the same transaction as the change (used once, even by
+/// two tabs at the same time). Every session of the account ends; the account's sign-in
+/// throttle is cleared. Audited.
+pub async fn reset_password(app: &App, token: &str, new: &str, repeat: &str) -> Result<ResetOutcome, ServiceError> {
+    let profile = match reset_link_account(app, token).await? {
+        Ok(p) => p,
+        Err(refusal) => return Ok(ResetOutcome::Refused(refusal)),
+    };
+    let mut errs = FieldErrors::default();
+    errs.take(check_new_password(new));
+    if errs.is_empty() && new != repeat {
+        errs.push(InvalidInput::new(
+            "repeat_password",
+            "Hai lần nhập mật khẩu mới không giống nhau.",
+            "The two new passwords differ.",
+        ));
+    }
+    if !errs.is_empty() {
+        return Err(errs.into());
+    }
+    let new = new.to_string();
+    let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&new)).await.unwrap_or_default();
+    if hash.is_empty() {
+        return Err(ServiceError::Store(StoreError::NotFound));
+    }
+    let officer = OfficerId(profile.id);
+    let now = app.clock.now_micros();
+    let unit = first_unit(app, officer).await?;
+    let mut tx = app.db.begin().await?;
+    if !store::claim_reset(&mut tx, &crypto::token_hash(token), now).await? {
+        drop(tx);
+        let refusal = reset_link_account(app, token).await?.err().unwrap_or(staff::ResetRefusal::Used);
+        return Ok(ResetOutcome::Refused(refusal));
+    }
+    store::set_password(&mut tx, officer, &hash, now).await?;
+    store::delete_sessions_of(&mut tx, officer).await?;
+    crate::audit::service::record(
+        &mut tx,
+        &NewEntry {
+            at: now,
+            officer: Some(officer),
+            action: AuditAction::PasswordReset,
+            unit,
+            target: &profile.username,
+            detail: "",
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    store::clear_throttle(&app.db, &account_key(&profile.username)).await?;
+    Ok(ResetOutcome::Done)
+}
+
+/// An officer as the list shows them: the profile and the roles held in units the reader sees.
+#[derive(Debug, Clone)]
+pub struct ListedOfficer {
+    pub profile: store::Profile,
+    pub grants: Vec<store::GrantRow>,
+}
+
+/// The officers the reader may see, each with their visible roles and units.
+pub async fn list_with_roles(app: &App, scope: &Scope) -> Result<Vec<ListedOfficer>, StoreError> {
+    let profiles = store::list_in_scope(&app.db, scope.officer_id).await?;
+    let mut grants = store::grants_visible_all(&app.db, scope.officer_id).await?;
+    Ok(profiles
+        .into_iter()
+        .map(|profile| {
+            let mine: Vec<store::GrantRow> = grants.extract_if(.., |g| g.officer_id == profile.id).collect();
+            ListedOfficer { profile, grants: mine }
+        })
+        .collect())
 }
 
 /// Re-exported so handlers can name the role list.

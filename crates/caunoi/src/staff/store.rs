@@ -238,6 +238,116 @@ pub async fn set_totp(tx: &mut Tx, officer: OfficerId, sealed: &str, now: i64) -
     })
 }
 
+/// Disables or re-enables an account.
+pub async fn set_disabled(tx: &mut Tx, officer: OfficerId, disabled: bool, now: i64) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query("UPDATE officers SET disabled = $1, updated_at = $2 WHERE id = $3")
+            .bind(disabled)
+            .bind(now)
+            .bind(officer.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
+}
+
+/// Ends every session of an officer (account disabled, password reset).
+pub async fn delete_sessions_of(tx: &mut Tx, officer: OfficerId) -> Result<u64, StoreError> {
+    crate::db_conn!(tx, conn => {
+        Ok(sqlx::query("DELETE FROM sessions WHERE officer_id = $1")
+            .bind(officer.0)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected())
+    })
+}
+
+/// The grants inside the reader's scope of every officer the reader may see (the officer list's
+/// role and unit column), by officer then unit.
+pub async fn grants_visible_all(db: &Db, reader: OfficerId) -> Result<Vec<GrantRow>, StoreError> {
+    Ok(
+        db_read!(db, pool => sqlx::query_as(concat!(grant_select!(), " WHERE ", in_scope!(), " ORDER BY g.officer_id, u.path"))
+        .bind(reader.0)
+        .fetch_all(pool)
+        .await)?,
+    )
+}
+
+// --- password reset links ----------------------------------------------------------------------
+
+/// A stored reset link (by the hash of its token).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ResetRow {
+    pub officer_id: i64,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+}
+
+/// Stores a new link for an officer, replacing the officer's links not used yet.
+pub async fn insert_reset(
+    tx: &mut Tx,
+    token_hash: &str,
+    officer: OfficerId,
+    by: OfficerId,
+    now: i64,
+    expires_at: i64,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query("DELETE FROM password_resets WHERE officer_id = $1 AND used_at IS NULL")
+            .bind(officer.0)
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, officer_id, created_by, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(officer.0)
+        .bind(by.0)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *conn)
+        .await?;
+        Ok(())
+    })
+}
+
+pub async fn reset_by_hash(db: &Db, token_hash: &str) -> Result<Option<ResetRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT officer_id, expires_at, used_at FROM password_resets WHERE token_hash = $1"
+    )
+    .bind(token_hash)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// Marks a link used, if it still is usable at `now`: one guarded update, so of two uses at
+/// the same time exactly one wins.
+pub async fn claim_reset(tx: &mut Tx, token_hash: &str, now: i64) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
+        Ok(sqlx::query(
+            "UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1"
+        )
+        .bind(now)
+        .bind(token_hash)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected()
+            == 1)
+    })
+}
+
+/// Forgets an officer's links not used yet (account disabled).
+pub async fn delete_open_resets(tx: &mut Tx, officer: OfficerId) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query("DELETE FROM password_resets WHERE officer_id = $1 AND used_at IS NULL")
+            .bind(officer.0)
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    })
+}
+
 /// Ends every session of an officer except `keep` (after a password change).
 pub async fn delete_other_sessions(tx: &mut Tx, officer: OfficerId, keep: &str) -> Result<(), StoreError> {
     crate::db_conn!(tx, conn => {

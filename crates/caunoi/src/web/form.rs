@@ -32,6 +32,26 @@ pub fn posted<V>(result: Result<V, ServiceError>) -> Result<Posted<V>, WebError>
     }
 }
 
+/// The first refusal's message in `lang`, for a page that shows one line rather than the form
+/// again.
+pub fn first_message(errors: &FieldErrors, lang: caunoi_core::input::Lang) -> String {
+    errors.0.first().map(|e| e.message.get(lang).to_string()).unwrap_or_default()
+}
+
+/// The confirmation box of a destructive action (`<input type="checkbox" name="confirm"
+/// value="yes">`): without it ticked, the action changes nothing.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Confirmation {
+    #[serde(default)]
+    confirm: String,
+}
+
+impl Confirmation {
+    pub fn is_given(&self) -> bool {
+        self.confirm == "yes"
+    }
+}
+
 /// The redirect after a saved form.
 pub fn see_other(to: &str) -> Result<Response, WebError> {
     Ok(Redirect::to(to).into_response())

@@ -23,6 +23,8 @@ pub enum OaStatus {
     RefreshFailed,
     /// The OA admin revoked the App (`permission_revoked`).
     Revoked,
+    /// A unit admin disconnected the OA in the console (its tokens were deleted).
+    Disconnected,
 }
 
 impl OaStatus {
@@ -32,6 +34,7 @@ impl OaStatus {
             OaStatus::Connected => "connected",
             OaStatus::RefreshFailed => "refresh_failed",
             OaStatus::Revoked => "revoked",
+            OaStatus::Disconnected => "disconnected",
         }
     }
 
@@ -41,6 +44,7 @@ impl OaStatus {
             "connected" => OaStatus::Connected,
             "awaiting_consent" => OaStatus::AwaitingConsent,
             "revoked" => OaStatus::Revoked,
+            "disconnected" => OaStatus::Disconnected,
             _ => OaStatus::RefreshFailed,
         }
     }
@@ -76,6 +80,8 @@ pub enum Health {
     RefreshFailed,
     /// The OA admin revoked the App: reconnect.
     Revoked,
+    /// A unit admin disconnected it on purpose: nothing to warn about, reconnect at will.
+    Disconnected,
 }
 
 impl Health {
@@ -86,6 +92,7 @@ impl Health {
             OaStatus::AwaitingConsent => Health::AwaitingConsent,
             OaStatus::RefreshFailed => Health::RefreshFailed,
             OaStatus::Revoked => Health::Revoked,
+            OaStatus::Disconnected => Health::Disconnected,
             OaStatus::Connected => {
                 let heard = last_webhook_at.max(connected_at).unwrap_or(now);
                 if now.saturating_sub(heard) > QUIET_AFTER_MICROS { Health::Quiet } else { Health::Connected }
@@ -114,7 +121,7 @@ impl Health {
             Health::Connected => "ok",
             Health::Quiet | Health::AwaitingConsent => "warn",
             Health::RefreshFailed | Health::Revoked => "err",
-            Health::NotConnected => "",
+            Health::NotConnected | Health::Disconnected => "",
         }
     }
 }
@@ -145,10 +152,23 @@ mod tests {
 
     #[test]
     fn stored_names_round_trip_and_unknown_names_are_never_connected() {
-        for s in [OaStatus::AwaitingConsent, OaStatus::Connected, OaStatus::RefreshFailed, OaStatus::Revoked] {
+        for s in [
+            OaStatus::AwaitingConsent,
+            OaStatus::Connected,
+            OaStatus::RefreshFailed,
+            OaStatus::Revoked,
+            OaStatus::Disconnected,
+        ] {
             assert_eq!(OaStatus::parse(s.as_str()), s);
         }
         assert_ne!(OaStatus::parse("garbage"), OaStatus::Connected);
+    }
+
+    #[test]
+    fn a_disconnected_oa_is_neither_live_nor_an_alarm() {
+        let h = Health::of(OaStatus::Disconnected, Some(0), Some(0), 0);
+        assert_eq!(h, Health::Disconnected);
+        assert!(!h.is_live() && !h.needs_attention() && !h.is_lost());
     }
 
     #[test]

@@ -26,6 +26,7 @@ pub fn routes() -> Router<App> {
         .route("/units/{code}/zalo", get(page).post(connect))
         .route("/units/{code}/zalo/tokens", post(paste_tokens))
         .route("/units/{code}/zalo/check", post(check))
+        .route("/units/{code}/zalo/disconnect", post(disconnect))
         .route("/units/{code}/zalo/verification", post(verification))
         .route("/zalo/callback", get(callback))
 }
@@ -73,6 +74,10 @@ async fn page(
         }
         Some("checked") => t.tr("Đã kiểm tra lại với Zalo.", "Checked with Zalo again."),
         Some("verification") => t.tr("Đã lưu mã xác thực tên miền.", "Domain verification code saved."),
+        Some("disconnected") => t.tr(
+            "Đã ngắt kết nối Zalo OA: mã truy cập đã bị xóa, trang của đơn vị không còn giới thiệu OA này.",
+            "The Zalo OA is disconnected: its tokens were deleted and the unit's page no longer offers it.",
+        ),
         _ => "",
     };
     let problem = q.error.as_deref().and_then(ConsentProblem::parse).map(|p| p.message(t)).unwrap_or("");
@@ -173,6 +178,29 @@ async fn paste_tokens(
 async fn check(State(app): State<App>, me: CurrentOfficer, Path(code): Path<String>) -> Result<Response, WebError> {
     service::check_now(&app, &me.scope, &code).await?;
     form::see_other(&format!("/units/{code}/zalo?done=checked"))
+}
+
+/// "Ngắt kết nối", after the confirmation box was ticked.
+async fn disconnect(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(code): Path<String>,
+    Form(f): Form<form::Confirmation>,
+) -> Result<Response, WebError> {
+    if !f.is_given() {
+        let t = T::new(me.lang);
+        let problem = t.tr(
+            "Chưa ngắt kết nối: hãy đánh dấu ô xác nhận rồi bấm \"Ngắt kết nối\".",
+            "Not disconnected: tick the confirmation box, then press \"Disconnect\".",
+        );
+        let mut resp = view(&app, &me, &code, None, String::new(), problem.into(), FieldErrors::default()).await?;
+        if resp.status() == StatusCode::OK {
+            *resp.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        return Ok(resp);
+    }
+    service::disconnect(&app, &me.scope, &code).await?;
+    form::see_other(&format!("/units/{code}/zalo?done=disconnected"))
 }
 
 #[derive(Deserialize, Default)]

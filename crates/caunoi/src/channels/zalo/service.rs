@@ -759,27 +759,46 @@ pub enum Lost {
     RefreshFailed,
     /// The OA admin revoked the App (`permission_revoked`).
     Revoked,
+    /// A unit admin disconnected it in the console.
+    Disconnected,
 }
 
 /// Marks an OA lost and, the first time, records it in the audit log (the unit page and the
 /// landing page then show it). Returns whether the status changed.
 pub async fn mark_lost(app: &App, oa_id: &str, why: Lost, reason: &str) -> Result<bool, StoreError> {
+    end_connection(app, oa_id, why, reason, None).await
+}
+
+/// The one path that ends a connection: the status changes (once), the audit entry is written
+/// with it, a disconnection by an admin also deletes the OA's tokens in the same transaction,
+/// and the cached binding and client are dropped so nothing is sent with the OA any more.
+async fn end_connection(
+    app: &App,
+    oa_id: &str,
+    why: Lost,
+    reason: &str,
+    by: Option<OfficerId>,
+) -> Result<bool, StoreError> {
     let Some(binding) = store::binding_by_oa(&app.db, oa_id).await? else { return Ok(false) };
-    let status = match why {
-        Lost::RefreshFailed => OaStatus::RefreshFailed,
-        Lost::Revoked => OaStatus::Revoked,
+    let (status, action) = match why {
+        Lost::RefreshFailed => (OaStatus::RefreshFailed, AuditAction::ChannelLost),
+        Lost::Revoked => (OaStatus::Revoked, AuditAction::ChannelLost),
+        Lost::Disconnected => (OaStatus::Disconnected, AuditAction::ChannelDisconnected),
     };
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     let changed = store::mark_lost(&mut tx, oa_id, status.as_str(), reason, now).await?;
+    if why == Lost::Disconnected {
+        store::delete_tokens(&mut tx, oa_id).await?;
+    }
     if changed {
         let detail = format!("oa_id={oa_id};status={}", status.as_str());
         crate::audit::service::record(
             &mut tx,
             &NewEntry {
                 at: now,
-                officer: None,
-                action: AuditAction::ChannelLost,
+                officer: by,
+                action,
                 unit: Some(caunoi_core::units::UnitId(binding.unit_id)),
                 target: &binding.unit_code,
                 detail: &detail,
@@ -788,12 +807,24 @@ pub async fn mark_lost(app: &App, oa_id: &str, why: Lost, reason: &str) -> Resul
         .await?;
     }
     tx.commit().await?;
-    if changed {
+    if changed || why == Lost::Disconnected {
         tracing::warn!(oa_id, status = status.as_str(), "zalo: the OA is disconnected until an admin reconnects it");
         app.channels().zalo.bindings.forget(oa_id);
         app.channels().zalo.forget(oa_id).await;
     }
     Ok(changed)
+}
+
+/// "Ngắt kết nối": an admin of the unit disconnects its OA. The tokens are deleted, the OA is
+/// marked disconnected (the public page stops offering it, nothing is sent with it), the App
+/// and OA ids and the sealed secrets stay so that reconnecting needs only Zalo's consent.
+/// Audited. A unit without a connection is not found.
+pub async fn disconnect(app: &App, scope: &Scope, unit_code: &str) -> Result<(), ServiceError> {
+    let unit = crate::units::service::get(app, scope, unit_code).await?;
+    scope.require(Action::ManageChannels, &unit.path)?;
+    let row = store::connection_of_unit(&app.db, unit.id.0).await?.ok_or(ServiceError::NotFound)?;
+    end_connection(app, &row.oa_id, Lost::Disconnected, "admin", Some(scope.officer_id)).await?;
+    Ok(())
 }
 
 /// Looks at a failed OpenAPI call: a token Zalo will not refresh any more loses the OA.

@@ -130,14 +130,17 @@ pub async fn upsert_connected(tx: &mut Tx, c: &NewConnection<'_>) -> Result<(), 
     })
 }
 
-/// Marks a connection lost (`refresh_failed` or `revoked`). A refresh failure only ends a
-/// `connected` OA; a revocation ends any state but `revoked`. Returns whether the status
-/// changed, so the caller records the loss once however often its cause repeats.
+/// Marks a connection lost (`refresh_failed` or `revoked`) or `disconnected` by an admin. A
+/// refresh failure only ends a `connected` OA; a revocation ends any state but `revoked` and
+/// `disconnected` (an OA disconnected on purpose stays so); a disconnection ends any state.
+/// Returns whether the status changed, so the caller records the change once however often
+/// its cause repeats.
 pub async fn mark_lost(tx: &mut Tx, oa_id: &str, status: &str, reason: &str, now: i64) -> Result<bool, StoreError> {
     crate::db_conn!(tx, conn => {
         let done = sqlx::query(
             "UPDATE zalo_oa_connections SET status = $1, status_reason = $2, status_at = $3, updated_at = $3 \
-             WHERE oa_id = $4 AND status <> $1 AND (status = 'connected' OR $1 = 'revoked')",
+             WHERE oa_id = $4 AND status <> $1 AND (status = 'connected' \
+             OR ($1 = 'revoked' AND status <> 'disconnected') OR $1 = 'disconnected')",
         )
         .bind(status)
         .bind(reason)
