@@ -50,6 +50,8 @@ struct Seen {
     top_right: bool,
     /// The top entry is a referral entry: a would-be answer becomes a Refer.
     top_referral: bool,
+    /// Syllables the decision counts (for the length discount of the answer threshold).
+    syllables: usize,
 }
 
 fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
@@ -70,6 +72,7 @@ fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
                 margin: top - second,
                 top_right: ranked.first().is_some_and(|c| c.id == q.expected),
                 top_referral: ranked.first().is_some_and(|c| m.is_referral_id(&c.id)),
+                syllables: m.query_syllables(&q.text),
             }
         })
         .collect()
@@ -96,44 +99,122 @@ const WRONG_PENALTY: f64 = 20.0;
 /// tuning set instead of sitting right next to them.
 const SAFETY: (f32, f32, f32) = (0.03, 0.02, 0.05);
 
-fn threshold_objective(seen: &[Seen], answer: f32, margin: f32, relative: f32) -> (f64, usize, usize) {
+/// One setting of the answer rule ([`MatcherConfig`]'s answer fields).
+#[derive(Clone, Copy, Debug, Default)]
+struct Rule {
+    answer: f32,
+    margin: f32,
+    relative: f32,
+    slope: f32,
+    max_discount: f32,
+}
+
+impl Rule {
+    fn config(self) -> MatcherConfig {
+        MatcherConfig {
+            answer_threshold: self.answer,
+            answer_margin: self.margin,
+            answer_relative_margin: self.relative,
+            answer_length_slope: self.slope,
+            answer_length_max_discount: self.max_discount,
+            ..MatcherConfig::default()
+        }
+    }
+
+    /// The same rule loosened by the safety band.
+    fn loosened(self, band: f32) -> Rule {
+        Rule {
+            answer: self.answer - band * SAFETY.0,
+            margin: self.margin - band * SAFETY.1,
+            relative: self.relative - band * SAFETY.2,
+            ..self
+        }
+    }
+
+    /// How strict the rule is, for breaking ties between equally good rules.
+    fn strictness(self) -> f32 {
+        self.margin + self.relative - 10.0 * self.slope
+    }
+}
+
+/// How the answer rule is tuned: the safety band's scale (1 = [`SAFETY`]) and the cost of one
+/// wrong answer in right answers.
+#[derive(Clone, Copy, Debug)]
+struct Objective {
+    band: f32,
+    penalty: f64,
+}
+
+fn threshold_objective(seen: &[Seen], rule: Rule, objective: Objective) -> (f64, usize, usize) {
     let (mut right, mut wrong) = (0usize, 0usize);
-    let passes = |s: &Seen, a: f32, m: f32, r: f32| !s.blocked && s.top >= a && s.margin >= m && s.margin >= r * s.top;
+    let (strict, loose) = (rule.config(), rule.loosened(objective.band).config());
+    let passes = |s: &Seen, c: &MatcherConfig| {
+        !s.blocked
+            && s.top >= c.answer_threshold_for(s.syllables)
+            && s.margin >= c.answer_margin
+            && s.margin >= c.answer_relative_margin * s.top
+    };
     for s in seen {
         if s.in_scope && s.top_right {
-            right += usize::from(passes(s, answer, margin, relative));
+            right += usize::from(passes(s, &strict));
         } else if s.top_referral && !s.in_scope {
             // A referral on an out-of-scope question (another agency's matter): neither a
             // right answer nor a false accept.
-        } else if passes(s, answer - SAFETY.0, margin - SAFETY.1, relative - SAFETY.2) {
+        } else if passes(s, &loose) {
             wrong += 1;
         }
     }
-    (right as f64 - WRONG_PENALTY * wrong as f64, right, wrong)
+    (right as f64 - objective.penalty * wrong as f64, right, wrong)
 }
 
-fn tune_thresholds(seen: &[Seen], config: &mut MatcherConfig) {
-    let mut best = (f64::MIN, 0.0f32, 0.0f32, 0.0f32);
-    for r in 0..=10 {
-        for a in 20..=90 {
-            for m in 0..=25 {
-                let (answer, margin, relative) = (a as f32 / 100.0, m as f32 / 100.0, r as f32 / 20.0);
-                let (obj, _, _) = threshold_objective(seen, answer, margin, relative);
-                // Among equally good settings, prefer the larger (stricter) margins.
-                if obj > best.0 + 1e-9 || ((obj - best.0).abs() < 1e-9 && margin + relative > best.2 + best.3) {
-                    best = (obj, answer, margin, relative);
+/// Length discounts tried: none, or every (per syllable beyond the pivot, at most) pair.
+fn length_discounts() -> Vec<(f32, f32)> {
+    let mut out = vec![(0.0, 0.0)];
+    for slope in [0.005, 0.01, 0.015, 0.02] {
+        for max_discount in [0.04, 0.08, 0.12, 0.16] {
+            out.push((slope, max_discount));
+        }
+    }
+    out
+}
+
+fn tune_thresholds(seen: &[Seen], config: &mut MatcherConfig, length_discount: bool, objective: Objective) {
+    let mut discounts = length_discounts();
+    if !length_discount {
+        discounts.truncate(1);
+    }
+    let mut best = (f64::MIN, Rule::default());
+    for &(slope, max_discount) in &discounts {
+        for r in 0..=20 {
+            for a in 20..=60 {
+                for m in 0..=20 {
+                    let rule = Rule {
+                        answer: a as f32 / 100.0,
+                        margin: m as f32 / 100.0,
+                        relative: r as f32 / 50.0,
+                        slope,
+                        max_discount,
+                    };
+                    let (obj, _, _) = threshold_objective(seen, rule, objective);
+                    // Among equally good settings, prefer the stricter ones.
+                    if obj > best.0 + 1e-9 || ((obj - best.0).abs() < 1e-9 && rule.strictness() > best.1.strictness()) {
+                        best = (obj, rule);
+                    }
                 }
             }
         }
     }
     // Move to the middle of the plateau of equally good answer thresholds (less brittle).
-    let plateau: Vec<f32> = (20..=90)
+    let plateau: Vec<f32> = (20..=60)
         .map(|a| a as f32 / 100.0)
-        .filter(|&a| (threshold_objective(seen, a, best.2, best.3).0 - best.0).abs() < 1e-9)
+        .filter(|&a| (threshold_objective(seen, Rule { answer: a, ..best.1 }, objective).0 - best.0).abs() < 1e-9)
         .collect();
-    config.answer_margin = best.2;
-    config.answer_relative_margin = best.3;
-    config.answer_threshold = plateau.get(plateau.len() / 2).copied().unwrap_or(best.1);
+    let rule = best.1;
+    config.answer_margin = rule.margin;
+    config.answer_relative_margin = rule.relative;
+    config.answer_length_slope = rule.slope;
+    config.answer_length_max_discount = rule.max_discount;
+    config.answer_threshold = plateau.get(plateau.len() / 2).copied().unwrap_or(rule.answer);
     // Clarify: keep the citizen in the conversation when the right entry is likely among the
     // first three; hand off below the score where out-of-scope questions dominate.
     let mut best_c = (f64::MIN, 0.0f32);
@@ -200,6 +281,8 @@ fn configured(args: &[String]) -> MatcherConfig {
             "answer_threshold" => c.answer_threshold = v,
             "answer_margin" => c.answer_margin = v,
             "answer_relative_margin" => c.answer_relative_margin = v,
+            "answer_length_slope" => c.answer_length_slope = v,
+            "answer_length_max_discount" => c.answer_length_max_discount = v,
             "clarify_threshold" => c.clarify_threshold = v,
             "clarify_relative" => c.clarify_relative = v,
             "restored_trust" => c.restored_trust = v,
@@ -222,7 +305,16 @@ fn main() {
         paraphrase_cross_validation(&docs, &abbrev, &base_config);
         return;
     }
-    if !args.iter().any(|a| a == "--search") {
+    // `--decision`: tune only the decision thresholds (the ranking stays as configured).
+    let decision_only = args.iter().any(|a| a == "--decision");
+    // `--no-length`: tune the answer rule without the length discount (the rule before it).
+    let length_discount = !args.iter().any(|a| a == "--no-length");
+    // `--band X` scales the safety band, `--penalty P` sets the cost of a wrong answer.
+    let number = |flag: &str, default: f64| {
+        args.windows(2).find(|w| w[0] == flag).map_or(default, |w| w[1].parse().expect("a number"))
+    };
+    let objective = Objective { band: number("--band", 1.0) as f32, penalty: number("--penalty", WRONG_PENALTY) };
+    if !decision_only && !args.iter().any(|a| a == "--search") {
         let started = std::time::Instant::now();
         let matcher = Matcher::build(docs.clone(), &abbrev, base_config.clone());
         eprintln!("build: {:?}", started.elapsed());
@@ -232,6 +324,13 @@ fn main() {
         }
         return;
     }
+    // `--extra-oos FILE`: more out-of-scope messages, added to every tuning set (never reported
+    // on), so that thresholds tuned on a half see more than its 11–12 out-of-scope questions.
+    let extra: Vec<Question> = args
+        .windows(2)
+        .find(|w| w[0] == "--extra-oos")
+        .map(|w| serde_json::from_str(&std::fs::read_to_string(&w[1]).expect("read extra")).expect("extra json"))
+        .unwrap_or_default();
     // Stratified halves: alternate within each group.
     let mut seen_in_group = std::collections::HashMap::<&str, usize>::new();
     let fold_of: Vec<usize> = questions
@@ -244,24 +343,36 @@ fn main() {
         .collect();
     for fold in 0..2 {
         let tune: Vec<&Question> =
-            questions.iter().zip(&fold_of).filter(|(_, f)| **f == fold).map(|(q, _)| q).collect();
+            questions.iter().zip(&fold_of).filter(|(_, f)| **f == fold).map(|(q, _)| q).chain(extra.iter()).collect();
         let held: Vec<Question> =
             questions.iter().zip(&fold_of).filter(|(_, f)| **f != fold).map(|(q, _)| q.clone()).collect();
-        let mut cfg = tune_ranking(&docs, &abbrev, &tune, base_config.clone());
+        let mut cfg =
+            if decision_only { base_config.clone() } else { tune_ranking(&docs, &abbrev, &tune, base_config.clone()) };
         let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
-        tune_thresholds(&observe(&m, &tune), &mut cfg);
+        tune_thresholds(&observe(&m, &tune), &mut cfg, length_discount, objective);
+        if decision_only {
+            // Only the answer rule: the clarify/hand-off line stays as configured.
+            cfg.clarify_threshold = base_config.clarify_threshold;
+        }
         let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
         println!("== fold {fold}: tuned on {} questions, config {cfg:?}", tune.len());
         let tuned: Vec<Question> = tune.iter().map(|q| (*q).clone()).collect();
         println!("-- on the tuning half:\n{}", evaluate(&m, &tuned).render_text(false));
         println!("-- on the held-out half:\n{}", evaluate(&m, &held).render_text(misses));
     }
-    let all: Vec<&Question> = questions.iter().collect();
-    let mut cfg = tune_ranking(&docs, &abbrev, &all, base_config.clone());
+    let all: Vec<&Question> = questions.iter().chain(extra.iter()).collect();
+    let mut cfg =
+        if decision_only { base_config.clone() } else { tune_ranking(&docs, &abbrev, &all, base_config.clone()) };
     let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
-    tune_thresholds(&observe(&m, &all), &mut cfg);
+    tune_thresholds(&observe(&m, &all), &mut cfg, length_discount, objective);
+    if decision_only {
+        cfg.clarify_threshold = base_config.clarify_threshold;
+    }
     let m = Matcher::build(docs.clone(), &abbrev, cfg.clone());
     println!("== all questions: config {cfg:?}\n{}", evaluate(&m, &questions).render_text(misses));
+    if !extra.is_empty() {
+        println!("-- on the extra out-of-scope messages:\n{}", evaluate(&m, &extra).render_text(misses));
+    }
 }
 
 /// Prints the decision features of every question (for eyeballing separability).
@@ -283,10 +394,11 @@ pub fn dump(m: &Matcher, qs: &[Question]) {
             (
                 s.top,
                 format!(
-                    "{tag} top {:.3} margin {:.3} rel {:.2} | {}",
+                    "{tag} top {:.3} margin {:.3} rel {:.2} | {} | {}",
                     s.top,
                     s.margin,
                     s.margin / s.top.max(1e-6),
+                    m.rank(&q.text, 1).first().map_or("-", |c| c.id.as_str()),
                     q.text
                 ),
             )

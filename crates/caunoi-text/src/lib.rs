@@ -22,7 +22,7 @@
 //!     referral: false,
 //! }];
 //! let matcher = Matcher::build(docs, &Abbreviations::builtin(), MatcherConfig::default());
-//! assert!(matches!(matcher.decide("lam ho chieu bn tien"), Decision::Answer { .. }));
+//! assert!(matches!(matcher.decide("lam ho chieu het bn tien"), Decision::Answer { .. }));
 //! assert!(matches!(matcher.decide("đang có cháy nhà ở đầu ngõ"), Decision::Emergency { .. }));
 //! ```
 

@@ -316,3 +316,51 @@ fn entry_distinguishing_terms_widen_the_lead_of_the_entry_that_owns_them() {
     // for the fines entry.
     assert!(margin_of(&with_lift, "het han tam tru thi sao", "cu-tru.xu-phat") < lead);
 }
+
+#[test]
+fn the_answer_threshold_drops_for_long_messages_within_a_cap() {
+    let c = MatcherConfig {
+        answer_threshold: 0.45,
+        answer_length_slope: 0.02,
+        answer_length_max_discount: 0.16,
+        ..MatcherConfig::default()
+    };
+    let pivot = caunoi_text::matcher::ANSWER_LENGTH_PIVOT;
+    assert_eq!(c.answer_threshold_for(0), 0.45);
+    assert_eq!(c.answer_threshold_for(pivot), 0.45);
+    assert!((c.answer_threshold_for(pivot + 3) - 0.39).abs() < 1e-6);
+    assert!((c.answer_threshold_for(pivot + 100) - 0.29).abs() < 1e-6, "capped");
+    let flat = MatcherConfig { answer_length_slope: 0.0, ..c.clone() };
+    assert_eq!(flat.answer_threshold_for(pivot + 100), 0.45);
+}
+
+/// A config whose answer threshold sits just above `text`'s top score, with no margin rule.
+fn just_above(m: &Matcher, text: &str, slope: f32) -> MatcherConfig {
+    let top = m.rank(text, 1).first().map_or(0.0, |c| c.score);
+    MatcherConfig {
+        answer_threshold: top + 0.01,
+        answer_margin: 0.0,
+        answer_relative_margin: 0.0,
+        answer_length_slope: slope,
+        answer_length_max_discount: 0.05,
+        ..MatcherConfig::default()
+    }
+}
+
+#[test]
+fn a_long_question_is_answered_below_the_short_question_threshold() {
+    let m = matcher();
+    let long = "cho em hỏi là em đang ở trọ gần trường đại học thì đăng ký tạm trú cần giấy tờ gì ạ";
+    assert!(m.query_syllables(long) > caunoi_text::matcher::ANSWER_LENGTH_PIVOT + 5);
+    let expected = ranked_first(&m, long);
+    assert_eq!(expected.as_deref(), Some("cu-tru.tam-tru.dang-ky"));
+    let flat = Matcher::build(base(), &Abbreviations::builtin(), just_above(&m, long, 0.0));
+    assert!(!matches!(flat.decide(long), Decision::Answer { .. }), "held to the full threshold");
+    let discounted = Matcher::build(base(), &Abbreviations::builtin(), just_above(&m, long, 0.01));
+    assert_eq!(answered(&discounted.decide(long)), expected.as_deref());
+    // A short message at its own score gets no discount.
+    let short = "đăng ký tạm trú";
+    assert!(m.query_syllables(short) <= caunoi_text::matcher::ANSWER_LENGTH_PIVOT);
+    let short_m = Matcher::build(base(), &Abbreviations::builtin(), just_above(&m, short, 0.01));
+    assert!(!matches!(short_m.decide(short), Decision::Answer { .. }));
+}

@@ -189,6 +189,22 @@ fn kb_ask_names_a_report_by_its_snake_case_kind() {
 }
 
 #[test]
+fn kb_ask_shows_the_answers_first_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = concat!(env!("CARGO_MANIFEST_DIR"), "/../../kb/kb_seed.json");
+    let o = caunoi(&["kb", "ask", "le phi lam can cuoc", "--kb", kb], dir.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let mut lines = out.lines();
+    assert!(lines.next().is_some_and(|l| l.starts_with("answer: can-cuoc.le-phi ")), "{out}");
+    let entries = caunoi_core::kb::parse_kb_json(&std::fs::read_to_string(kb).unwrap()).unwrap();
+    let entry = entries.iter().find(|e| e.id.as_str() == "can-cuoc.le-phi").unwrap();
+    let first = entry.answer.lines().next().unwrap();
+    assert_eq!(lines.next(), Some(format!("  \"{first}\"").as_str()), "{out}");
+    assert!(first.contains("15.000đ"), "the fee is on the first line: {first}");
+}
+
+#[test]
 fn switches_and_limits_read_the_same_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_caunoi"))

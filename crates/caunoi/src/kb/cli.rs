@@ -64,9 +64,10 @@ fn entries_from_file(path: &Path) -> Result<Vec<KbEntry>, CliError> {
 pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), CliError> {
     match command {
         KbCommand::Ask { text, kb, unit, db } => {
-            let matcher: Matcher = match kb {
+            let (matcher, entries): (Matcher, Vec<KbEntry>) = match kb {
                 Some(file) => {
-                    build_matcher(&entries_from_file(&file)?, &Abbreviations::builtin(), MatcherConfig::default())
+                    let entries = entries_from_file(&file)?;
+                    (build_matcher(&entries, &Abbreviations::builtin(), MatcherConfig::default()), entries)
                 }
                 None => {
                     let app = crate::server::open(&existing_db_overrides(config, db)).await?;
@@ -77,10 +78,19 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
                             .ok_or_else(|| CliError::Message(format!("no unit with code {code}")))?,
                         None => caunoi_core::units::UnitPath::from_stored(String::new()),
                     };
-                    app.kb().effective(&path).matcher.clone()
+                    let effective = app.kb().effective(&path);
+                    (effective.matcher.clone(), effective.entries.clone())
                 }
             };
-            out(&format!("{}\n", describe(&matcher.decide(&text))));
+            let decision = matcher.decide(&text);
+            out(&format!("{}\n", describe(&decision)));
+            // The answer's first line, as a citizen would read it (placeholders as a unit that has
+            // not filled its page sees them).
+            let chosen = decision.answered_id().or(decision.referred_id());
+            if let Some(entry) = chosen.and_then(|id| entries.iter().find(|e| e.id.as_str() == id)) {
+                let answer = caunoi_core::kb::fill_placeholders(&entry.answer, &Default::default());
+                out(&format!("  \"{}\"\n", answer.lines().next().unwrap_or_default().trim()));
+            }
             for (i, c) in matcher.rank(&text, 5).iter().enumerate() {
                 out(&format!("  {}. {:<45} {:.3}\n", i + 1, c.id, c.score));
             }
