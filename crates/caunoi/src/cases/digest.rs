@@ -79,6 +79,13 @@ fn notice(c: &Counts, day: i64) -> crate::push::Alarm {
 pub async fn send_daily(app: &App) -> Result<Option<(i64, usize)>, StoreError> {
     let now = app.clock.now_micros();
     let Some(day) = caunoi_core::cases::clock::digest_day(now, app.config.case_digest_hour) else { return Ok(None) };
+    Ok(Some((day, send(app, day).await?)))
+}
+
+/// Pushes the digest of `day` to every leader with an open case or a waiting forward in scope
+/// (once per device and day). Returns how many push messages were queued.
+pub async fn send(app: &App, day: i64) -> Result<usize, StoreError> {
+    let now = app.clock.now_micros();
     let mut queued = 0;
     for leader in crate::staff::service::officers_with_role(app, Role::Leader).await? {
         let c = counts(app, leader, now).await?;
@@ -94,5 +101,5 @@ pub async fn send_daily(app: &App) -> Result<Option<(i64, usize)>, StoreError> {
         app.push().wake();
     }
     tracing::info!(day, queued, "daily case digest pushed");
-    Ok(Some((day, queued)))
+    Ok(queued)
 }

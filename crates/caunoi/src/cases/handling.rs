@@ -613,6 +613,9 @@ pub async fn forward_in(
     if queued > 0 {
         app.push().wake();
     }
+    if case.urgent {
+        crate::inbox::alarms::wake_consoles(app);
+    }
     Ok(())
 }
 

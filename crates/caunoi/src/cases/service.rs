@@ -399,6 +399,7 @@ pub fn after_commit(app: &App, created: &Created) {
         if queued > 0 {
             app.push().wake();
         }
+        crate::inbox::alarms::wake_consoles(app);
     }
 }
 

@@ -23,6 +23,29 @@ pub const LAST_LEVEL: i64 = 3;
 /// How often the escalation looks for alarms due.
 pub const TICK: std::time::Duration = std::time::Duration::from_secs(15);
 
+/// Wakes this instance's open live streams when an alarm is raised or widened, so an open
+/// console rings at once instead of at its next poll (`inbox::http::live`; the streams of other
+/// instances see it at their next poll).
+pub struct AlarmWake(tokio::sync::watch::Sender<u64>);
+
+impl Default for AlarmWake {
+    fn default() -> AlarmWake {
+        AlarmWake(tokio::sync::watch::channel(0).0)
+    }
+}
+
+impl AlarmWake {
+    /// A receiver that changes at every [`wake_consoles`].
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+/// Tells the open live streams to look now (after the commit that raised or widened an alarm).
+pub fn wake_consoles(app: &App) {
+    app.runtime::<AlarmWake>().0.send_modify(|n| *n = n.wrapping_add(1));
+}
+
 /// Raises the alarm of a conversation that just became urgent, in the caller's transaction
 /// (once: a conversation that was urgent before keeps its alarm).
 pub async fn raise(tx: &mut Tx, conversation: ConversationId, unit: UnitId, now: i64) -> Result<(), StoreError> {
@@ -203,6 +226,7 @@ pub(crate) async fn escalate<S: Subject>(app: &App, subject: &S) -> Result<usize
         if queued > 0 {
             app.push().wake();
         }
+        wake_consoles(app);
         tracing::info!(subject = S::NAME, id = due.subject, level, officers = officers.len(), "urgent alarm widened");
         moved += 1;
     }
@@ -219,6 +243,7 @@ pub async fn alert_raised(app: &App, conversation: ConversationId) -> Result<(),
     }
     officers.sort_by_key(|o| o.0);
     officers.dedup();
+    wake_consoles(app);
     alert(app, &officers, conversation.0, &view.unit_name).await;
     Ok(())
 }

@@ -82,23 +82,33 @@ fn case_alarm(now: &Snapshot) -> serde_json::Value {
 }
 
 /// `text/event-stream`: `ready` at once, then `change` whenever the officer's scope (or the
-/// open conversation) changed, checked every [`LIVE_POLL`].
+/// open conversation) changed, checked every [`LIVE_POLL`] and at once when an alarm is raised
+/// or widened on this instance.
 pub(super) async fn events(State(app): State<App>, me: CurrentOfficer, Query(q): Query<EventsQuery>) -> Response {
     let officer = me.id;
     let conversation = q.conversation;
     let start = snapshot(&app, officer, conversation).await.unwrap_or_default();
     let first = Event::default().event("ready").data(serde_json::json!({ "alarm": alarm(&start), "case_alarm": case_alarm(&start) }).to_string());
-    let state = (app, start, Some(first));
-    let stream = futures::stream::unfold(state, move |(app, last, pending)| async move {
+    // An alarm raised on this instance wakes the stream at once; the poll finds the rest.
+    let wake = app.runtime::<crate::inbox::alarms::AlarmWake>().subscribe();
+    let state = (app, start, Some(first), wake);
+    let stream = futures::stream::unfold(state, move |(app, last, pending, mut wake)| async move {
         if let Some(ev) = pending {
-            return Some((Ok::<Event, Infallible>(ev), (app, last, None)));
+            return Some((Ok::<Event, Infallible>(ev), (app, last, None, wake)));
         }
         loop {
-            tokio::time::sleep(LIVE_POLL).await;
+            tokio::select! {
+                _ = tokio::time::sleep(LIVE_POLL) => {}
+                changed = wake.changed() => {
+                    if changed.is_err() {
+                        tokio::time::sleep(LIVE_POLL).await;
+                    }
+                }
+            }
             let Some(now) = snapshot(&app, officer, conversation).await else { continue };
             if now != last {
                 let ev = change_event(&last, &now);
-                return Some((Ok(ev), (app, now, None)));
+                return Some((Ok(ev), (app, now, None, wake)));
             }
         }
     });
