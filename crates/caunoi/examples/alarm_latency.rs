@@ -67,8 +67,8 @@ async fn watch_console(t: &TestApp, seen: Seen) {
 #[tokio::main]
 async fn main() {
     let reports: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(100);
-    let t = TestApp::spawn_with(Options { demo: true, zalo: true, push_test_endpoints: true, ..Default::default() })
-        .await;
+    let t =
+        TestApp::spawn_with(Options { demo: true, zalo: true, push_test_endpoints: true, ..Default::default() }).await;
     let push = TestPushService::start().await;
     let c = t.login(DUTY).await;
     let r = c
@@ -102,7 +102,11 @@ async fn main() {
     let mut conversations = Vec::with_capacity(reports);
     for u in &users {
         let id = eventually("the report's conversation", Duration::from_secs(120), || async move {
-            caunoi::conversations::store::open_conversation_of(db, "zalo", oa.oa_id, u).await.ok().flatten().map(|c| c.id.0)
+            caunoi::conversations::store::open_conversation_of(db, "zalo", oa.oa_id, u)
+                .await
+                .ok()
+                .flatten()
+                .map(|c| c.id.0)
         })
         .await;
         conversations.push(id);
@@ -149,7 +153,10 @@ async fn main() {
         console[i] = at;
     }
     let ms = |to: &[i64]| to.iter().zip(&acked).map(|(to, ack)| (to - ack) as f64 / 1e3).collect::<Vec<f64>>();
-    println!("{reports} concurrent fire reports through the fake Zalo's signed webhooks ({:?})", caunoi_testkit::engine());
+    println!(
+        "{reports} concurrent fire reports through the fake Zalo's signed webhooks ({:?})",
+        caunoi_testkit::engine()
+    );
     summary("ack → alarm raised (turn's clock)", ms(&raised));
     summary("ack → duty officer's live stream", ms(&console));
     summary("ack → push at the push service", ms(&pushed));

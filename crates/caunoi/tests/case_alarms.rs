@@ -100,7 +100,9 @@ async fn pushed_to(push: &TestPushService, device: &str, what: &str, url: &str) 
     eventually(what, WAIT, || {
         let r = push.received();
         let (device, url) = (device.to_owned(), url.to_owned());
-        async move { r.into_iter().map(|m| (m.subscription.clone(), m.json())).find(|(s, j)| *s == device && j["url"] == url) }
+        async move {
+            r.into_iter().map(|m| (m.subscription.clone(), m.json())).find(|(s, j)| *s == device && j["url"] == url)
+        }
     })
     .await
     .1
@@ -262,7 +264,8 @@ async fn a_forward_pushes_to_the_receiving_desk_and_an_urgent_one_rings_there() 
     let calm = web_report(&t, "environment", "Bãi rác cuối ngõ bốc mùi hôi thối nhiều ngày nay.").await;
     let to = [("unit", OTHER_WARD), ("reason", "Thuộc địa bàn Hồng Gai")];
     assert_eq!(t.post(&c, &format!("/cases/{}/forward", calm.0), &to).await.0, 303);
-    let notice = pushed_to(&push, &receiver_device, "the receiving unit hears of it", &format!("/cases/{}", calm.0)).await;
+    let notice =
+        pushed_to(&push, &receiver_device, "the receiving unit hears of it", &format!("/cases/{}", calm.0)).await;
     assert!(notice["title"].as_str().unwrap().contains("chuyển đến"), "{notice}");
     assert!(notice["body"].as_str().unwrap().contains("Công an phường Bãi Cháy"), "{notice}");
     let receiver = officer(&t, OTHER_ADMIN).await;

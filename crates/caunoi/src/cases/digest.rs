@@ -37,7 +37,13 @@ pub struct Digest {
     pub forwards: Vec<BoardRow>,
 }
 
-async fn view(app: &App, officer: OfficerId, view: &str, now: i64, limit: i64) -> Result<(Vec<BoardRow>, i64), StoreError> {
+async fn view(
+    app: &App,
+    officer: OfficerId,
+    view: &str,
+    now: i64,
+    limit: i64,
+) -> Result<(Vec<BoardRow>, i64), StoreError> {
     let filter = BoardFilter { view, category: None, unit_path: None, now, limit, offset: 0 };
     store::board(&app.db, officer, &filter).await
 }

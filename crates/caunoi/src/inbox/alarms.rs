@@ -213,15 +213,15 @@ pub(crate) async fn escalate<S: Subject>(app: &App, subject: &S) -> Result<usize
             continue;
         }
         // The push alarm exists exactly when the step does: a crash cannot lose it.
-        let queued = match crate::push::service::enqueue_alarm(&mut tx, app, &officers, &subject.push(&due, level)).await
-        {
-            Ok(n) => n,
-            Err(crate::error::ServiceError::Store(e)) => return Err(e),
-            Err(e) => {
-                tracing::warn!(error = %e, "urgent alarm not queued");
-                0
-            }
-        };
+        let queued =
+            match crate::push::service::enqueue_alarm(&mut tx, app, &officers, &subject.push(&due, level)).await {
+                Ok(n) => n,
+                Err(crate::error::ServiceError::Store(e)) => return Err(e),
+                Err(e) => {
+                    tracing::warn!(error = %e, "urgent alarm not queued");
+                    0
+                }
+            };
         tx.commit().await?;
         if queued > 0 {
             app.push().wake();

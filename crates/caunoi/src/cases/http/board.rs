@@ -201,11 +201,8 @@ pub(super) fn card(t: &T, cats: &[(caunoi_core::cases::Category, bool)], now: i6
         suspended_since: r.suspended_since,
     };
     let countdown = clock.countdown(now);
-    let (badge, badge_class) = if status.is_open() {
-        (countdown_label(t, countdown), countdown.class())
-    } else {
-        (String::new(), "")
-    };
+    let (badge, badge_class) =
+        if status.is_open() { (countdown_label(t, countdown), countdown.class()) } else { (String::new(), "") };
     let (ack, ack_class) = ack_label(t, status, r.ack_due_at, now);
     let mode = ReporterMode::parse(&r.reporter_mode).unwrap_or(ReporterMode::Anonymous);
     let category = cats

@@ -88,7 +88,9 @@ pub(super) async fn events(State(app): State<App>, me: CurrentOfficer, Query(q):
     let officer = me.id;
     let conversation = q.conversation;
     let start = snapshot(&app, officer, conversation).await.unwrap_or_default();
-    let first = Event::default().event("ready").data(serde_json::json!({ "alarm": alarm(&start), "case_alarm": case_alarm(&start) }).to_string());
+    let first = Event::default()
+        .event("ready")
+        .data(serde_json::json!({ "alarm": alarm(&start), "case_alarm": case_alarm(&start) }).to_string());
     // An alarm raised on this instance wakes the stream at once; the poll finds the rest.
     let wake = app.runtime::<crate::inbox::alarms::AlarmWake>().subscribe();
     let state = (app, start, Some(first), wake);
