@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir } from '../lib.js';
+import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir, RECORD_NOTIFICATIONS } from '../lib.js';
 
 let server;
 let browser;
@@ -20,18 +20,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-// Records the desktop notifications a page raises (headless Chromium shows none).
-const RECORD_NOTIFICATIONS = () => {
-  window.__notifications = [];
-  class RecordedNotification {
-    constructor(title, options) { window.__notifications.push({ title, body: options && options.body }); }
-    close() {}
-  }
-  RecordedNotification.permission = 'granted';
-  RecordedNotification.requestPermission = () => Promise.resolve('granted');
-  window.Notification = RecordedNotification;
-};
 
 async function quietConsole(base, username, path) {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -70,15 +70,7 @@ async fn main() {
     let t =
         TestApp::spawn_with(Options { demo: true, zalo: true, push_test_endpoints: true, ..Default::default() }).await;
     let push = TestPushService::start().await;
-    let c = t.login(DUTY).await;
-    let r = c
-        .post(t.url("/push/subscriptions"))
-        .header("content-type", "application/json")
-        .body(push.subscribe().json().to_string())
-        .send()
-        .await
-        .expect("subscribe");
-    assert_eq!(r.status().as_u16(), 201);
+    t.enable_push(&push, DUTY).await;
     let seen: Seen = Arc::default();
     watch_console(&t, seen.clone()).await;
     let baseline = eventually("the stream's ready event", Duration::from_secs(10), || {

@@ -81,21 +81,6 @@ async fn live_ready(t: &TestApp, c: &reqwest::Client) -> serde_json::Value {
     panic!("the stream ended: {text}");
 }
 
-/// Turns alarms on for a device of `username`; returns the subscription's id.
-async fn enable_push(t: &TestApp, push: &TestPushService, username: &str) -> String {
-    let c = t.login(username).await;
-    let sub = push.subscribe();
-    let r = c
-        .post(t.url("/push/subscriptions"))
-        .header("content-type", "application/json")
-        .body(sub.json().to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    sub.json()["endpoint"].as_str().unwrap().rsplit('/').next().unwrap().to_owned()
-}
-
 async fn pushed_to(push: &TestPushService, device: &str, what: &str, url: &str) -> serde_json::Value {
     eventually(what, WAIT, || {
         let r = push.received();
@@ -112,8 +97,8 @@ async fn pushed_to(push: &TestPushService, device: &str, what: &str, url: &str) 
 async fn an_urgent_web_report_rings_the_duty_desk_at_once_and_nobody_else_yet() {
     let t = TestApp::spawn_with(Options { demo: true, push_test_endpoints: true, ..Default::default() }).await;
     let push = TestPushService::start().await;
-    let duty_device = enable_push(&t, &push, DUTY).await;
-    let officer_device = enable_push(&t, &push, OFFICER).await;
+    let duty_device = t.enable_push(&push, DUTY).await;
+    let officer_device = t.enable_push(&push, OFFICER).await;
     // "violence" is not an urgent category: the text makes it urgent.
     let case = web_report(&t, "violence", FIGHT).await;
     let view = caunoi::cases::service::get_unscoped(&t.app, case).await.unwrap().unwrap();
@@ -257,7 +242,7 @@ async fn an_untaken_case_alarm_widens_on_the_clock_until_acknowledged() {
 async fn a_forward_pushes_to_the_receiving_desk_and_an_urgent_one_rings_there() {
     let t = TestApp::spawn_with(Options { demo: true, push_test_endpoints: true, ..Default::default() }).await;
     let push = TestPushService::start().await;
-    let receiver_device = enable_push(&t, &push, OTHER_ADMIN).await;
+    let receiver_device = t.enable_push(&push, OTHER_ADMIN).await;
     let c = t.login(DUTY).await;
 
     // Not urgent: a push notice to Hồng Gai (no duty desk there: its officers), no ringing.
@@ -287,7 +272,7 @@ async fn a_forward_pushes_to_the_receiving_desk_and_an_urgent_one_rings_there() 
 async fn the_daily_digest_is_the_leaders_subtree_on_the_page_and_in_the_push() {
     let t = TestApp::spawn_with(Options { demo: true, push_test_endpoints: true, ..Default::default() }).await;
     let push = TestPushService::start().await;
-    let leader_device = enable_push(&t, &push, LEADER).await;
+    let leader_device = t.enable_push(&push, LEADER).await;
     // A theft tip (20 days to decide) at each ward.
     let here = web_report(&t, "theft", "Nhà tôi bị trộm mất xe máy đêm qua ở khu 2.").await;
     let db = &t.app.db;

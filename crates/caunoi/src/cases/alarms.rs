@@ -125,17 +125,7 @@ impl Subject for Cases {
     const NAME: &'static str = "case";
 
     async fn due(&self, app: &App, now: i64) -> Result<Vec<Due>, StoreError> {
-        Ok(store::alarms_due(&app.db, now)
-            .await?
-            .into_iter()
-            .map(|d| Due {
-                subject: d.case_id,
-                unit: UnitId(d.unit_id),
-                unit_name: d.unit_name,
-                raised_at: d.raised_at,
-                level: d.level,
-            })
-            .collect())
+        store::alarms_due(&app.db, now).await
     }
 
     async fn step(&self, tx: &mut Tx, due: &Due, step: &Step<'_>) -> Result<bool, StoreError> {

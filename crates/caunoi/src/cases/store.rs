@@ -1080,21 +1080,10 @@ pub async fn acknowledge_alarm(tx: &mut Tx, case: CaseId, officer: OfficerId, no
     Ok(n == 1)
 }
 
-/// A case alarm whose next step is due.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DueAlarm {
-    pub case_id: i64,
-    pub unit_id: i64,
-    pub unit_name: String,
-    pub raised_at: i64,
-    pub level: i64,
-    pub code: String,
-}
-
 /// Alarms not acknowledged whose step is due, of cases still urgent and open.
-pub async fn alarms_due(db: &Db, now: i64) -> Result<Vec<DueAlarm>, StoreError> {
+pub async fn alarms_due(db: &Db, now: i64) -> Result<Vec<crate::inbox::alarms::Due>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT a.case_id, a.unit_id, u.name AS unit_name, a.raised_at, a.level, c.code \
+        "SELECT a.case_id AS subject, a.unit_id, u.name AS unit_name, a.raised_at, a.level \
          FROM case_alarms a JOIN cases c ON c.id = a.case_id JOIN units u ON u.id = a.unit_id \
          WHERE a.next_at IS NOT NULL AND a.next_at <= $1 AND a.acknowledged_at IS NULL \
          AND c.urgent = $2 AND c.status IN ('new', 'acknowledged', 'verifying') ORDER BY a.next_at LIMIT 100"

@@ -102,12 +102,12 @@ pub async fn circle(app: &App, unit: UnitId, level: i64, now: i64) -> Result<Vec
     Ok(officers)
 }
 
-/// An alarm whose next step is due, of any subject.
-#[derive(Debug, Clone)]
+/// An alarm whose next step is due, of any subject (each subject's store reads it).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Due {
     /// The conversation's or the case's id.
     pub subject: i64,
-    pub unit: UnitId,
+    pub unit_id: i64,
     pub unit_name: String,
     pub raised_at: i64,
     pub level: i64,
@@ -146,17 +146,7 @@ impl Subject for Conversations {
     const NAME: &'static str = "conversation";
 
     async fn due(&self, app: &App, now: i64) -> Result<Vec<Due>, StoreError> {
-        Ok(store::alarms_due(&app.db, now)
-            .await?
-            .into_iter()
-            .map(|d| Due {
-                subject: d.conversation_id,
-                unit: UnitId(d.unit_id),
-                unit_name: d.unit_name,
-                raised_at: d.raised_at,
-                level: d.level,
-            })
-            .collect())
+        store::alarms_due(&app.db, now).await
     }
 
     async fn step(&self, tx: &mut Tx, due: &Due, step: &Step<'_>) -> Result<bool, StoreError> {
@@ -200,7 +190,7 @@ pub(crate) async fn escalate<S: Subject>(app: &App, subject: &S) -> Result<usize
     let mut moved = 0;
     for due in subject.due(app, now).await? {
         let level = due.level + 1;
-        let officers = circle(app, due.unit, level, now).await?;
+        let officers = circle(app, UnitId(due.unit_id), level, now).await?;
         let step = Step {
             level,
             next_at: next_step_at(level, now),
