@@ -6,8 +6,12 @@
 //! then the parent unit's duty desk. Each step is on the conversation's timeline, and every
 //! officer in the circle gets a push alarm on the devices they enabled (`push`).
 //!
-//! Open console pages ring on their own (`alarm.js` over the live stream); the escalation is
-//! for the officers who are not looking.
+//! Open console pages ring on their own (`alarm.js` over the live stream, woken at once by
+//! [`wake_consoles`]); the escalation is for the officers who are not looking.
+//!
+//! This module is the one owner of escalation: urgent cases that no chat rings for
+//! (`cases::alarms`) keep their own rows and timeline and widen through the same [`escalate`],
+//! as a [`Subject`].
 
 use super::store;
 use crate::app::App;
