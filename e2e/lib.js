@@ -83,3 +83,16 @@ export async function signIn(page, base, username) {
   await page.fill('#password', DEMO_PASSWORD);
   await Promise.all([page.waitForNavigation(), page.click('main button[type=submit]')]);
 }
+
+// An init script that records the desktop notifications a page raises in
+// `window.__notifications` (headless Chromium shows none), with permission granted.
+export const RECORD_NOTIFICATIONS = () => {
+  window.__notifications = [];
+  class RecordedNotification {
+    constructor(title, options) { window.__notifications.push({ title, body: options && options.body }); }
+    close() {}
+  }
+  RecordedNotification.permission = 'granted';
+  RecordedNotification.requestPermission = () => Promise.resolve('granted');
+  window.Notification = RecordedNotification;
+};

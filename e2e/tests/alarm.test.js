@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir } from '../lib.js';
+import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir, RECORD_NOTIFICATIONS } from '../lib.js';
 
 let server;
 let browser;
@@ -19,18 +19,6 @@ after(async () => {
   await browser?.close();
   await server?.stop();
 });
-
-// Records the desktop notifications a page raises (headless Chromium shows none).
-const RECORD_NOTIFICATIONS = () => {
-  window.__notifications = [];
-  class RecordedNotification {
-    constructor(title, options) { window.__notifications.push({ title, body: options && options.body }); }
-    close() {}
-  }
-  RecordedNotification.permission = 'granted';
-  RecordedNotification.requestPermission = () => Promise.resolve('granted');
-  window.Notification = RecordedNotification;
-};
 
 test('an emergency in the web chat rings on the duty officer\'s open console until acknowledged', async () => {
   const officerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -187,6 +187,22 @@ impl TestApp {
         c
     }
 
+    /// Turns alarms on for a new device of `username` at the test push service (as the console's
+    /// script does); returns the subscription's id (the last segment of its endpoint).
+    pub async fn enable_push(&self, push: &push::TestPushService, username: &str) -> String {
+        let c = self.login(username).await;
+        let sub = push.subscribe();
+        let r = c
+            .post(self.url("/push/subscriptions"))
+            .header("content-type", "application/json")
+            .body(sub.json().to_string())
+            .send()
+            .await
+            .expect("subscribe");
+        assert_eq!(r.status().as_u16(), 201, "the device of {username} is subscribed");
+        sub.json()["endpoint"].as_str().unwrap_or_default().rsplit('/').next().unwrap_or_default().to_owned()
+    }
+
     /// GET a path and return (status, body).
     pub async fn get(&self, c: &reqwest::Client, path: &str) -> (u16, String) {
         let r = c.get(self.url(path)).send().await.expect("request");

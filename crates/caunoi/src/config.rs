@@ -46,6 +46,7 @@ pub struct FileConfig {
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<Switch>,
     pub case_ack_minutes: Option<u32>,
+    pub case_digest_hour: Option<u32>,
 }
 
 /// An on/off setting as the file may write it: `true`/`false`, `"on"`/`"off"`, `"yes"`/`"no"`,
@@ -118,6 +119,7 @@ pub struct Overrides {
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<bool>,
     pub case_ack_minutes: Option<u32>,
+    pub case_digest_hour: Option<u32>,
 }
 
 /// Where an S3-compatible media bucket is and how to sign in to it (`media_store = "s3"`).
@@ -206,6 +208,9 @@ pub struct Config {
     /// Minutes a unit has to acknowledge a case forwarded to it before the case goes back to
     /// the sender (default `caunoi_core::cases::clock::DEFAULT_ACK_MINUTES`).
     pub case_ack_minutes: u32,
+    /// The hour, Vietnam time (UTC+7), at which unit leaders get the daily digest of cases
+    /// (default [`caunoi_core::cases::clock::DEFAULT_DIGEST_HOUR`], 07:00).
+    pub case_digest_hour: u32,
 }
 
 /// The media store the settings name (flag or environment first, then the file).
@@ -266,6 +271,8 @@ pub enum ConfigError {
     PushContact(String),
     #[error("case_ack_minutes {0} is not valid: give minutes from 1 to 1440")]
     CaseAckMinutes(u32),
+    #[error("case_digest_hour {0} is not valid: give an hour from 0 to 23 (Vietnam time)")]
+    CaseDigestHour(u32),
     #[error("cannot prepare the data directory {path}: {reason}")]
     DataDir { path: String, reason: String },
     #[error("the data directory {0} does not exist: give the --data-dir of an existing caunoi installation")]
@@ -408,6 +415,11 @@ impl Config {
         if !(1..=1440).contains(&case_ack_minutes) {
             return Err(ConfigError::CaseAckMinutes(case_ack_minutes));
         }
+        let case_digest_hour =
+            o.case_digest_hour.or(file.case_digest_hour).unwrap_or(caunoi_core::cases::clock::DEFAULT_DIGEST_HOUR);
+        if case_digest_hour > 23 {
+            return Err(ConfigError::CaseDigestHour(case_digest_hour));
+        }
         Ok(Config {
             listen,
             data_dir,
@@ -433,6 +445,7 @@ impl Config {
             push_contact,
             push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints.map(|s| s.0)).unwrap_or(false),
             case_ack_minutes,
+            case_digest_hour,
         })
     }
 

@@ -277,6 +277,8 @@ pub async fn seed_cases(app: &App) -> Result<(), CliError> {
         conversation: None,
         entered_by: None,
         urgent: false,
+        // Seeded history: nobody is rung for it.
+        own_alarm: false,
         media: Vec::new(),
     };
     let caller =

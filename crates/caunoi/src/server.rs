@@ -17,6 +17,7 @@ pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
         .with(crate::units::bot_settings::BotSettingsLive::default())
         .with(crate::units::routing::RoutingLive::default())
         .with(crate::inbox::presence::Presence::default())
+        .with(crate::inbox::alarms::AlarmWake::default())
         .with(crate::channels::Channels::new(&config))
         .with(crate::push::PushRuntime::new(&config))
         .with(crate::cases::Categories::default())

@@ -2,8 +2,10 @@
 // stream (/inbox/events, server-sent events; the inbox pages pass their own URL through
 // data-live-events) and re-broadcasts each change as a `caunoi:live` DOM event for inbox.js.
 //
-// An urgent conversation that waits in the officer's units, or is assigned to the officer,
-// rings until it is acknowledged on this device ("Đã nhận", or opening it): a red banner on
+// An urgent conversation that waits in the officer's units, or is assigned to the officer, and
+// an urgent case whose alarm reached the officer (the `case_alarm` of each event: a web report,
+// a phone-in, a forward), ring until acknowledged on this device ("Đã nhận", or opening it) or
+// taken on the server (the case acknowledged or opened by an officer): a red banner on
 // every page, a two-tone sound every few seconds (once the page has been touched: browsers
 // allow sound only after a gesture), vibration, a flashing tab title and a desktop
 // notification that stays until clicked (after the officer allowed notifications with the
@@ -17,7 +19,11 @@
   var open = box.querySelector('.alarm-open');
   var ackBtn = box.querySelector('.alarm-ack');
   var bell = document.getElementById('alarm-bell');
-  var KEY = 'caunoi-alarm-ack';
+  // The acknowledgements on this device, apart per kind (a conversation and a case may share
+  // an id).
+  var KEYS = { conversation: 'caunoi-alarm-ack', 'case': 'caunoi-case-alarm-ack' };
+  var KINDS = ['conversation', 'case'];
+  var latest = { conversation: null, 'case': null };
   var REPEAT_MS = 5000;
   var host = document.querySelector('[data-live-events]');
   var here = Number((host && host.getAttribute('data-conversation')) || 0);
@@ -26,15 +32,15 @@
   var current = null;
   var repeat = null;
   var flash = null;
-  var notified = 0;
+  var notified = { conversation: 0, 'case': 0 };
   var audio = null;
 
   function t(name) { return box.getAttribute('data-t-' + name) || ''; }
-  function acked() {
-    try { return Number(localStorage.getItem(KEY) || 0); } catch (e) { return 0; }
+  function acked(kind) {
+    try { return Number(localStorage.getItem(KEYS[kind]) || 0); } catch (e) { return 0; }
   }
-  function setAcked(id) {
-    try { localStorage.setItem(KEY, String(Math.max(id, acked()))); } catch (e) { /* private mode */ }
+  function setAcked(kind, id) {
+    try { localStorage.setItem(KEYS[kind], String(Math.max(id, acked(kind)))); } catch (e) { /* private mode */ }
   }
 
   // Sound: a Web Audio context, resumed by the first touch or key on the page.
@@ -75,11 +81,11 @@
     return true;
   }
 
-  function notify(alarm) {
-    if (!window.Notification || Notification.permission !== 'granted' || notified >= alarm.newest) { return; }
-    notified = alarm.newest;
+  function notify(kind, alarm) {
+    if (!window.Notification || Notification.permission !== 'granted' || notified[kind] >= alarm.newest) { return; }
+    notified[kind] = alarm.newest;
     var options = {
-      body: t('body'), tag: 'caunoi-urgent', renotify: true, requireInteraction: true,
+      body: t(kind === 'case' ? 'case-body' : 'body'), tag: 'caunoi-urgent', renotify: true, requireInteraction: true,
       vibrate: [300, 150, 300, 150, 300], data: { url: alarm.href || '/inbox' },
     };
     function direct() {
@@ -107,10 +113,12 @@
     if (navigator.vibrate && touched) { try { navigator.vibrate([300, 150, 300, 150, 300]); } catch (e) { /* ignored */ } }
   }
 
-  function ring(alarm) {
-    var fresh = !current || current.newest !== alarm.newest;
-    current = alarm;
-    text.textContent = alarm.count > 1 ? t('many').replace('{n}', String(alarm.count)) : t('one');
+  function ring(kind, alarm) {
+    var fresh = !current || current.kind !== kind || current.alarm.newest !== alarm.newest;
+    current = { kind: kind, alarm: alarm };
+    var words = kind === 'case' ? ['case-many', 'case-one'] : ['many', 'one'];
+    text.textContent = alarm.count > 1 ? t(words[0]).replace('{n}', String(alarm.count)) : t(words[1]);
+    box.setAttribute('data-kind', kind);
     if (alarm.href) { open.href = alarm.href; open.hidden = false; } else { open.hidden = true; }
     box.hidden = false;
     document.body.classList.add('alarm-on');
@@ -119,7 +127,7 @@
       void box.offsetWidth; // restart the animation
       box.classList.add('ringing');
     }
-    notify(alarm);
+    notify(kind, alarm);
     if (!repeat) {
       ringOnce();
       repeat = setInterval(ringOnce, REPEAT_MS);
@@ -141,20 +149,31 @@
     if (flash) { clearInterval(flash); flash = null; document.title = baseTitle; }
   }
 
-  function handle(alarm) {
-    if (!alarm || !alarm.newest || alarm.count === 0) { stop(); return; }
-    if (here && here === alarm.newest) { setAcked(alarm.newest); }
-    if (alarm.newest > acked()) { ring(alarm); } else { stop(); }
+  // Rings for the first kind with an alarm not acknowledged on this device, else stops.
+  function evaluate() {
+    for (var i = 0; i < KINDS.length; i += 1) {
+      var kind = KINDS[i];
+      var alarm = latest[kind];
+      if (alarm && alarm.newest && alarm.count > 0 && alarm.newest > acked(kind)) { ring(kind, alarm); return; }
+    }
+    stop();
+  }
+  function handle(alarm, caseAlarm) {
+    latest.conversation = alarm || null;
+    latest['case'] = caseAlarm || null;
+    if (alarm && here && here === alarm.newest) { setAcked('conversation', alarm.newest); }
+    evaluate();
   }
 
   ackBtn.addEventListener('click', function () {
-    if (current) { setAcked(current.newest); }
+    if (current) { setAcked(current.kind, current.alarm.newest); }
     stop();
+    evaluate();
   });
-  open.addEventListener('click', function () { if (current) { setAcked(current.newest); } });
+  open.addEventListener('click', function () { if (current) { setAcked(current.kind, current.alarm.newest); } });
   // Acknowledged in another tab of this device.
   window.addEventListener('storage', function (e) {
-    if (e.key === KEY && current && current.newest <= acked()) { stop(); }
+    if (e.key === KEYS.conversation || e.key === KEYS['case']) { evaluate(); }
   });
 
   // The bell: allows desktop notifications and tests the sound, after a click.
@@ -206,12 +225,15 @@
     });
   }
   function onReady(ev) {
-    try { handle(JSON.parse(ev.data).alarm); } catch (e) { /* a malformed event is skipped */ }
+    try {
+      var data = JSON.parse(ev.data);
+      handle(data.alarm, data.case_alarm);
+    } catch (e) { /* a malformed event is skipped */ }
   }
   function onChange(ev) {
     var data = {};
     try { data = JSON.parse(ev.data); } catch (e) { return; }
-    handle(data.alarm);
+    handle(data.alarm, data.case_alarm);
     document.dispatchEvent(new CustomEvent('caunoi:live', { detail: data }));
   }
   connect();

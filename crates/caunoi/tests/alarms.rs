@@ -106,27 +106,12 @@ async fn the_last_step_is_the_parent_units_duty_desk_and_a_closed_conversation_s
     assert_eq!(escalate_due(&t.app).await.unwrap(), 0);
 }
 
-/// Turns alarms on for a device of `username` (as the console's script does).
-async fn enable_push(t: &TestApp, push: &caunoi_testkit::push::TestPushService, username: &str) -> String {
-    let c = t.login(username).await;
-    let sub = push.subscribe();
-    let r = c
-        .post(t.url("/push/subscriptions"))
-        .header("content-type", "application/json")
-        .body(sub.json().to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 201);
-    sub.json()["endpoint"].as_str().unwrap().rsplit('/').next().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn the_alarm_reaches_the_duty_officers_phone_and_widens_to_the_units_officers() {
     let t = TestApp::spawn_with(Options { demo: true, push_test_endpoints: true, ..Default::default() }).await;
     let push = caunoi_testkit::push::TestPushService::start().await;
-    let duty_device = enable_push(&t, &push, "trucban.baichay").await;
-    let officer_device = enable_push(&t, &push, "canbo.baichay").await;
+    let duty_device = t.enable_push(&push, "trucban.baichay").await;
+    let officer_device = t.enable_push(&push, "canbo.baichay").await;
     let id = fire_conversation(&t).await;
     // At once: the duty desk (a duty officer of the ward), not yet every officer.
     let first =

@@ -44,6 +44,7 @@ fn report_at(unit: UnitId, category: &str, mode: ReporterMode, address: &str) ->
         conversation: None,
         entered_by: None,
         urgent: false,
+        own_alarm: false,
         media: vec![],
     }
 }

@@ -292,6 +292,7 @@ async fn an_anonymous_chat_reporter_hears_back_in_the_chat_and_gets_no_receipt()
         conversation: Some(conversation),
         entered_by: None,
         urgent: false,
+        own_alarm: false,
         media: vec![],
     };
     let made = cases::create(&t.app, new).await.expect("case");

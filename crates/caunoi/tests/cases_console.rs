@@ -53,6 +53,7 @@ fn report(unit: i64, category: &str, mode: ReporterMode) -> NewCase {
         conversation: None,
         entered_by: None,
         urgent: false,
+        own_alarm: false,
         media: Vec::new(),
     }
 }

@@ -102,6 +102,7 @@ async fn make_case(
         conversation: None,
         entered_by: None,
         urgent: false,
+        own_alarm: false,
         media: vec![],
     };
     service::create(&t.app, new).await.expect("case")
@@ -346,6 +347,7 @@ async fn a_filed_request_is_a_case_routed_like_any_other_and_never_publishes_its
             conversation: None,
             entered_by: None,
             urgent: false,
+            own_alarm: false,
             media: vec![],
         },
     )

@@ -103,6 +103,8 @@ const ROUTES: &[(&str, &str)] = &[
     // Reported cases: every route reads the case within the officer's scope, 404 outside it
     // (tests/cases_console.rs).
     ("GET", "/cases"),
+    // The daily digest reads the board's views within the officer's scope (tests/case_alarms.rs).
+    ("GET", "/cases/digest"),
     ("GET", "/cases/new"),
     ("POST", "/cases/new"),
     ("GET", "/cases/{id}"),

@@ -17,6 +17,20 @@ const DAY: i64 = 24 * HOUR;
 
 /// The default acknowledgement target of a forwarded case, in minutes.
 pub const DEFAULT_ACK_MINUTES: u32 = 15;
+/// The default hour (Vietnam time) of the daily digest of cases to unit leaders.
+pub const DEFAULT_DIGEST_HOUR: u32 = 7;
+/// A legal deadline within this many days is "near" in the daily digest.
+pub const DUE_SOON_DAYS: i64 = 3;
+/// Vietnam's offset from UTC (no daylight saving).
+const VIETNAM_OFFSET: i64 = 7 * HOUR;
+
+/// The day (days since 1970-01-01, Vietnam time) whose digest is due at `now` once the digest
+/// `hour` (Vietnam time) has come; `None` earlier in the day.
+pub fn digest_day(now: i64, hour: u32) -> Option<i64> {
+    let local = now + VIETNAM_OFFSET;
+    (local.rem_euclid(DAY) >= i64::from(hour) * HOUR).then_some(local.div_euclid(DAY))
+}
+
 /// The internal target for the first reply to the reporter, in hours.
 pub const FIRST_REPLY_HOURS: i64 = 24;
 /// How far an extension may reach: two months after receipt.

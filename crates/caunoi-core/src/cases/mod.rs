@@ -430,6 +430,13 @@ impl TransitionError {
     }
 }
 
+/// Whether a report's own words describe an emergency happening now (a fire, a fight with a
+/// weapon, someone hurt): the same safety rules as the chat bot's, so a web report reading "có
+/// người đánh nhau cầm dao" is urgent whatever category was picked.
+pub fn is_emergency_text(text: &str) -> bool {
+    matches!(caunoi_text::safety::assess(text), Some(caunoi_text::safety::Safety::Emergency(_)))
+}
+
 /// The legal moves between statuses. A closed or finished case reopens to `Verifying`.
 pub fn transition(from: Status, to: Status) -> Result<Status, TransitionError> {
     use Status::*;
@@ -480,12 +487,15 @@ pub enum EventKind {
     Exported,
     /// The reporter added or corrected details (place, time, mode) after the case was made.
     Updated,
+    /// The urgent alarm: raised (whom it reached), widened while nobody took it, or taken by an
+    /// officer. Internal.
+    Alarm,
 }
 
 crate::stored_name!(EventKind, "case event");
 
 impl EventKind {
-    pub const ALL: [EventKind; 22] = [
+    pub const ALL: [EventKind; 23] = [
         EventKind::Created,
         EventKind::Routed,
         EventKind::Forwarded,
@@ -508,6 +518,7 @@ impl EventKind {
         EventKind::IdentityViewed,
         EventKind::Exported,
         EventKind::Updated,
+        EventKind::Alarm,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -534,6 +545,7 @@ impl EventKind {
             EventKind::IdentityViewed => "identity_viewed",
             EventKind::Exported => "exported",
             EventKind::Updated => "updated",
+            EventKind::Alarm => "alarm",
         }
     }
 
@@ -565,6 +577,7 @@ impl EventKind {
             EventKind::IdentityViewed => "Xem danh tính",
             EventKind::Exported => "Xuất hồ sơ",
             EventKind::Updated => "Bổ sung thông tin",
+            EventKind::Alarm => "Báo động tin khẩn",
         }
     }
 
@@ -592,6 +605,7 @@ impl EventKind {
             EventKind::IdentityViewed => "Identity viewed",
             EventKind::Exported => "Exported",
             EventKind::Updated => "Details added",
+            EventKind::Alarm => "Urgent alarm",
         }
     }
 

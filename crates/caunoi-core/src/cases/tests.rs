@@ -196,3 +196,24 @@ fn nearby_open_reports_of_the_same_category_are_suggested_nearest_first() {
     assert_eq!(ids, [8, 2]);
     assert!(is_duplicate(&case, &others[4], false), "a nuisance recurs over days");
 }
+
+#[test]
+fn an_emergency_in_a_reports_text_is_recognised_and_a_calm_report_is_not() {
+    assert!(super::is_emergency_text("có người đánh nhau cầm dao trước cổng chợ"));
+    assert!(super::is_emergency_text("cháy nhà ở tổ 5, khói đen bốc cao"));
+    assert!(!super::is_emergency_text("quán karaoke hát to sau 23 giờ nhiều ngày liền"));
+    assert!(!super::is_emergency_text("tuần trước tôi bị mất xe máy ở bãi gửi xe"));
+}
+
+#[test]
+fn the_digest_is_due_from_its_hour_in_vietnam_time() {
+    use super::clock::digest_day;
+    const H: i64 = 3_600_000_000;
+    // 2026-12-07 00:00 UTC is 07:00 in Vietnam: day 20,794 since 1970.
+    let midnight_utc = 20_794 * 24 * H;
+    assert_eq!(digest_day(midnight_utc - 1, 7), None, "06:59:59 in Vietnam");
+    assert_eq!(digest_day(midnight_utc, 7), Some(20_794));
+    assert_eq!(digest_day(midnight_utc + 16 * H, 7), Some(20_794), "23:00 in Vietnam, same day");
+    assert_eq!(digest_day(midnight_utc + 17 * H, 7), None, "00:00 of the next day in Vietnam");
+    assert_eq!(digest_day(midnight_utc + 17 * H, 0), Some(20_795));
+}

@@ -181,6 +181,8 @@ async fn tell_one(
 /// opened (at most one per officer per hour).
 pub async fn open(app: &App, scope: &Scope, id: i64) -> Result<CaseView, ServiceError> {
     let case = service::get(app, scope, id).await?;
+    // Opened by an officer who can work it (`get` checked): its urgent alarm stops widening.
+    super::alarms::acknowledge_on_open(app, case.id, scope.officer_id).await?;
     if case.category.is_sensitive() {
         let now = app.clock.now_micros();
         let last = store::last_viewed(&app.db, case.id, scope.officer_id).await?;
@@ -216,6 +218,7 @@ pub async fn acknowledge(app: &App, scope: &Scope, id: i64) -> Result<Delivery, 
         ..Default::default()
     };
     store::insert_event(&mut tx, case.id, now, &event).await?;
+    super::alarms::acknowledge_in(&mut tx, case.id, scope.officer_id, now).await?;
     if case.assignee.is_none() {
         store::set_assignee(&mut tx, case.id, Some(scope.officer_id), now).await?;
     }
@@ -596,10 +599,23 @@ pub async fn forward_in(
         data: &data,
     };
     store::insert_event(&mut tx, case.id, now, &event).await?;
+    // The receiving unit's duty desk hears of it at once: an urgent case rings there (its
+    // alarm starts over at that unit), any other gets a push notice.
+    let queued = if case.urgent {
+        super::alarms::raise_in(&mut tx, app, case.id, target.id, now).await?
+    } else {
+        super::alarms::notify_forwarded(&mut tx, app, case, target, ack.due, now).await?
+    };
     let text = format!("Đã chuyển {} xử lý.", target.name);
     tell_reporter(&mut tx, app, case, &text, &format!("forward-{now}")).await?;
     tx.commit().await?;
     wake(app);
+    if queued > 0 {
+        app.push().wake();
+    }
+    if case.urgent {
+        crate::inbox::alarms::wake_consoles(app);
+    }
     Ok(())
 }
 

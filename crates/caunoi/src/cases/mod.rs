@@ -4,7 +4,9 @@
 //! `caunoi_core::cases`; here are storage ([`store`]), use cases ([`service`]) and the
 //! category cache every request reads.
 
+pub mod alarms;
 pub mod bench;
+pub mod digest;
 pub mod handling;
 pub mod http;
 pub mod open311;

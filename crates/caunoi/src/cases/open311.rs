@@ -356,6 +356,8 @@ pub async fn file(app: &App, key: ApiKey, form: &RequestForm) -> Result<Filed, R
         conversation: None,
         entered_by: None,
         urgent: false,
+        // Open311 offers no urgent category; were one filed, nothing else would ring for it.
+        own_alarm: true,
         media: vec![],
     };
     match service::create(app, new).await {

@@ -517,6 +517,9 @@ fn new_case(unit: &Unit, r: &WebReport, staging: &Staging, now: i64) -> Result<N
             gps: if r.use_photo_gps { f.gps } else { None },
         })
         .collect();
+    // An emergency told in the text rings like an urgent category ("có người đánh nhau cầm
+    // dao"), whatever category was picked.
+    let urgent = caunoi_core::cases::is_emergency_text(description.as_deref().unwrap_or_default());
     Ok(NewCase {
         channel: Channel::WebForm,
         received_by: unit.id,
@@ -531,7 +534,9 @@ fn new_case(unit: &Unit, r: &WebReport, staging: &Staging, now: i64) -> Result<N
         reporter,
         conversation: None,
         entered_by: None,
-        urgent: false,
+        urgent,
+        // Nobody else rings for a web report.
+        own_alarm: true,
         media,
     })
 }

@@ -55,8 +55,13 @@ pub struct NewCase {
     pub conversation: Option<ConversationId>,
     /// The officer who entered it (phone-ins and walk-ins).
     pub entered_by: Option<OfficerId>,
-    /// Urgent regardless of the category (an emergency the bot recognised).
+    /// Urgent regardless of the category (an emergency the bot or the form's text check
+    /// recognised, an officer's mark).
     pub urgent: bool,
+    /// Whether an urgent case raises its own alarm (`super::alarms`): yes for what reaches
+    /// nobody otherwise (the web form, an officer's entry); no when the chat it came from rings
+    /// for it (an urgent conversation has its own alarm) and for seeded history (the demo).
+    pub own_alarm: bool,
     pub media: Vec<NewMedia>,
 }
 
@@ -82,6 +87,8 @@ pub struct Created {
     pub receipt: Option<Receipt>,
     pub unit: UnitId,
     pub urgent: bool,
+    /// The case raised its own alarm, and how many push messages it queued.
+    pub alarm: Option<usize>,
 }
 
 /// A case decoded for the console and the reporter's views.
@@ -369,7 +376,11 @@ pub async fn insert(tx: &mut Tx, app: &App, p: &Prepared) -> Result<Created, Ser
     for m in &new.media {
         attach_in(tx, id, m, now).await?;
     }
-    Ok(Created { id, code, receipt: p.receipt.as_ref().map(|(r, _)| r.clone()), unit: p.unit, urgent })
+    let alarm = match urgent && new.own_alarm {
+        true => Some(super::alarms::raise_in(tx, app, id, p.unit, now).await?),
+        false => None,
+    };
+    Ok(Created { id, code, receipt: p.receipt.as_ref().map(|(r, _)| r.clone()), unit: p.unit, urgent, alarm })
 }
 
 /// Makes a case inside the caller's transaction (the chat flow's turn).
@@ -378,10 +389,18 @@ pub async fn create_in(tx: &mut Tx, app: &App, new: NewCase) -> Result<Created, 
     insert(tx, app, &prepared).await
 }
 
-/// What follows a committed case: the metric. (Alarms for urgent cases ride on the
-/// conversation's alarm for chat reports and on [`super::alarms`] otherwise.)
-pub fn after_commit(_app: &App, created: &Created) {
+/// What follows a committed case: the metric, and the push alarm of an urgent case sent at
+/// once. (Alarms for urgent cases ride on the conversation's alarm for chat reports and on
+/// [`super::alarms`] otherwise.)
+pub fn after_commit(app: &App, created: &Created) {
     metrics::counter!("caunoi_cases_created_total", "urgent" => if created.urgent { "yes" } else { "no" }).increment(1);
+    if let Some(queued) = created.alarm {
+        metrics::counter!("caunoi_case_alarms_total").increment(1);
+        if queued > 0 {
+            app.push().wake();
+        }
+        crate::inbox::alarms::wake_consoles(app);
+    }
 }
 
 /// Adds a stored file to a case's evidence in the caller's transaction.

@@ -1,8 +1,9 @@
 //! Case queries, on the cases feature's own tables only: `cases`, `case_events`, `case_media`,
-//! `case_identity_requests`, `case_categories` and `open311_keys` (scoped reads join `units`
-//! through the shared scope filter, as every feature's do). Writes that change a case take the
-//! caller's transaction; a change of state is a conditional update on the state that was read,
-//! so two officers acting at once cannot both win.
+//! `case_identity_requests`, `case_categories`, `open311_keys`, `case_alarms` and
+//! `case_alarm_recipients` (scoped reads join `units` through the shared scope filter, as every
+//! feature's do). Writes that change a case take the caller's transaction; a change of state is
+//! a conditional update on the state that was read, so two officers acting at once cannot both
+//! win.
 
 use crate::db::{Db, StoreError, Tx};
 use crate::{db_conn, db_read, db_write, in_scope};
@@ -361,8 +362,9 @@ macro_rules! board_sql {
 pub const COUNT_CAP: i64 = 10_000;
 
 /// The statements of a board view: `open` (new, acknowledged, verifying), `new`, `overdue`
-/// (acknowledgement or legal deadline passed), `closed` (every other status) or `all`. Open
-/// views put urgent cases first; the history views are newest first.
+/// (acknowledgement or legal deadline passed), `closed` (every other status) or `all`; and the
+/// daily digest's `due_soon`, `forwards` and `recent`. Open views put urgent cases first; the
+/// history views are newest first.
 fn board_statements(view: &str) -> (&'static str, &'static str) {
     match view {
         "new" => board_sql!("c.status = 'new'", "c.urgent DESC, c.received_at DESC, c.id DESC"),
@@ -372,6 +374,20 @@ fn board_statements(view: &str) -> (&'static str, &'static str) {
              COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros < $2))",
             "c.urgent DESC, c.received_at DESC, c.id DESC"
         ),
+        // The daily digest's lists: the legal deadline within `DUE_SOON_DAYS` (not yet passed),
+        // forwards waiting for the receiving unit's acknowledgement, what came in over a day.
+        "due_soon" => board_sql!(
+            "c.status IN ('new', 'acknowledged', 'verifying') AND c.legal_days IS NOT NULL AND c.suspended_since IS NULL \
+             AND COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros >= $2 \
+             AND COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros \
+             < $2 + 259200000000",
+            "c.received_at, c.id"
+        ),
+        "forwards" => board_sql!(
+            "c.status = 'new' AND c.forwarded_from IS NOT NULL AND c.ack_due_at IS NOT NULL",
+            "c.ack_due_at, c.id"
+        ),
+        "recent" => board_sql!("c.received_at > $2 - 86400000000", "c.received_at DESC, c.id DESC"),
         "closed" => board_sql!("c.status NOT IN ('new', 'acknowledged', 'verifying')", "c.received_at DESC, c.id DESC"),
         "all" => board_sql!("1 = 1", "c.received_at DESC, c.id DESC"),
         _ => board_sql!(
@@ -1019,4 +1035,117 @@ pub async fn returned_in_scope(db: &Db, officer: OfficerId) -> Result<Vec<(i64, 
         " ORDER BY c.updated_at DESC LIMIT 20"
     );
     Ok(db_read!(db, pool => sqlx::query_as(SQL).bind(officer.0).fetch_all(pool).await)?)
+}
+
+// ---- Alarms (cases::alarms): `case_alarms`, `case_alarm_recipients` ----
+
+/// Raises a case's alarm at `unit` (again, after a forward: the level, the acknowledgement and
+/// the recipients start over).
+pub async fn raise_alarm(tx: &mut Tx, case: CaseId, unit: UnitId, now: i64, next_at: i64) -> Result<(), StoreError> {
+    db_conn!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO case_alarms (case_id, unit_id, raised_at, level, next_at) VALUES ($1, $2, $3, 0, $4) \
+             ON CONFLICT (case_id) DO UPDATE SET unit_id = excluded.unit_id, raised_at = excluded.raised_at, \
+             level = 0, next_at = excluded.next_at, acknowledged_at = NULL, acknowledged_by = NULL",
+        )
+        .bind(case.0)
+        .bind(unit.0)
+        .bind(now)
+        .bind(next_at)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query("DELETE FROM case_alarm_recipients WHERE case_id = $1").bind(case.0).execute(&mut *conn).await?;
+        Ok(())
+    })
+}
+
+/// Adds officers to those a case's alarm reached (their consoles ring).
+pub async fn add_alarm_recipients(tx: &mut Tx, case: CaseId, officers: &[OfficerId]) -> Result<(), StoreError> {
+    db_conn!(tx, conn => {
+        for o in officers {
+            sqlx::query(
+                "INSERT INTO case_alarm_recipients (officer_id, case_id) VALUES ($1, $2) \
+                 ON CONFLICT (officer_id, case_id) DO NOTHING",
+            )
+            .bind(o.0)
+            .bind(case.0)
+            .execute(&mut *conn)
+            .await?;
+        }
+        Ok(())
+    })
+}
+
+/// Acknowledges a case's alarm; `false` when it has none waiting.
+pub async fn acknowledge_alarm(tx: &mut Tx, case: CaseId, officer: OfficerId, now: i64) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE case_alarms SET acknowledged_at = $1, acknowledged_by = $2, next_at = NULL \
+         WHERE case_id = $3 AND acknowledged_at IS NULL",
+    )
+    .bind(now)
+    .bind(officer.0)
+    .bind(case.0)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// Alarms not acknowledged whose step is due, of cases still urgent and open.
+pub async fn alarms_due(db: &Db, now: i64) -> Result<Vec<crate::inbox::alarms::Due>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT a.case_id AS subject, a.unit_id, u.name AS unit_name, a.raised_at, a.level \
+         FROM case_alarms a JOIN cases c ON c.id = a.case_id JOIN units u ON u.id = a.unit_id \
+         WHERE a.next_at IS NOT NULL AND a.next_at <= $1 AND a.acknowledged_at IS NULL \
+         AND c.urgent = $2 AND c.status IN ('new', 'acknowledged', 'verifying') ORDER BY a.next_at LIMIT 100"
+    )
+    .bind(now)
+    .bind(true)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Moves a case alarm from `from` to `to` (guarded: false when another instance moved it or an
+/// officer acknowledged it first).
+pub async fn step_alarm(
+    tx: &mut Tx,
+    case: CaseId,
+    from: i64,
+    to: i64,
+    next_at: Option<i64>,
+) -> Result<bool, StoreError> {
+    let n = db_conn!(tx, conn => sqlx::query(
+        "UPDATE case_alarms SET level = $1, next_at = $2 WHERE case_id = $3 AND level = $4 AND acknowledged_at IS NULL",
+    )
+    .bind(to)
+    .bind(next_at)
+    .bind(case.0)
+    .bind(from)
+    .execute(&mut *conn)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(n == 1)
+}
+
+/// A case's alarm: (level, acknowledged_at), if raised.
+pub async fn alarm_of(db: &Db, case: CaseId) -> Result<Option<(i64, Option<i64>)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT level, acknowledged_at FROM case_alarms WHERE case_id = $1"
+    )
+    .bind(case.0)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// The case alarms ringing for an officer (reached, not acknowledged, the case open): how many
+/// and the newest case's id (0 without one).
+pub async fn ringing_for(db: &Db, officer: OfficerId) -> Result<(i64, i64), StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT COUNT(*), COALESCE(MAX(a.case_id), 0) FROM case_alarm_recipients r \
+         JOIN case_alarms a ON a.case_id = r.case_id JOIN cases c ON c.id = a.case_id \
+         WHERE r.officer_id = $1 AND a.acknowledged_at IS NULL AND c.status IN ('new', 'acknowledged', 'verifying')"
+    )
+    .bind(officer.0)
+    .fetch_one(pool)
+    .await)?)
 }

@@ -2,7 +2,9 @@
 //! it within the target (`case_ack_minutes`, 15 by default) goes back to the unit that sent it
 //! ([`return_unacknowledged`]), with a `returned` event and a push alarm to the sender's
 //! leaders. The legal clock is never touched. Each return is a guarded update in its own
-//! transaction, so two instances never return one case twice.
+//! transaction, so two instances never return one case twice. The same loop widens the urgent
+//! cases' alarms nobody took (`super::alarms`) and pushes the leaders' daily digest
+//! (`super::digest`) once its hour has come.
 
 use super::service;
 use super::store::{self, NewEventRow};
@@ -12,14 +14,26 @@ use caunoi_core::cases::{CaseId, EventKind};
 use caunoi_core::staff::Role;
 use caunoi_core::units::UnitId;
 
-/// How often the worker looks for expired forwards.
-pub const TICK: std::time::Duration = std::time::Duration::from_secs(30);
+/// How often the worker looks for expired forwards and alarms due (the conversations' alarms
+/// are looked at as often).
+pub const TICK: std::time::Duration = crate::inbox::alarms::TICK;
 
-/// Runs [`return_unacknowledged`] every [`TICK`].
+/// Runs [`return_unacknowledged`], the alarms' escalation and the daily digest every [`TICK`].
 pub async fn run(app: App) {
+    let mut digest_sent: Option<i64> = None;
     loop {
         if let Err(e) = return_unacknowledged(&app).await {
             tracing::warn!(error = %e, "returning unacknowledged forwards failed");
+        }
+        if let Err(e) = super::alarms::escalate_due(&app).await {
+            tracing::warn!(error = %e, "case alarm escalation failed");
+        }
+        let today = caunoi_core::cases::clock::digest_day(app.clock.now_micros(), app.config.case_digest_hour);
+        if today.is_some() && today != digest_sent {
+            match super::digest::send_daily(&app).await {
+                Ok(sent) => digest_sent = sent.map(|(day, _)| day),
+                Err(e) => tracing::warn!(error = %e, "daily case digest failed"),
+            }
         }
         tokio::time::sleep(TICK).await;
     }
@@ -55,14 +69,7 @@ pub async fn return_unacknowledged(app: &App) -> Result<usize, StoreError> {
             format!("case-returned-{case}"),
         )
         .once_per(format!("case-returned:{case}:{now}"));
-        let queued = match crate::push::service::enqueue_alarm(&mut tx, app, &leaders, &alarm).await {
-            Ok(n) => n,
-            Err(crate::error::ServiceError::Store(e)) => return Err(e),
-            Err(e) => {
-                tracing::warn!(error = %e, "returned case alarm not queued");
-                0
-            }
-        };
+        let queued = super::alarms::queue(&mut tx, app, &leaders, &alarm).await?;
         tx.commit().await?;
         if queued > 0 {
             app.push().wake();

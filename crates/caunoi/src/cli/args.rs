@@ -103,6 +103,9 @@ pub struct ServeArgs {
     /// Minutes a unit has to acknowledge a forwarded report before it returns to the sender (1–1440). Default 15.
     #[arg(long, env = "CAUNOI_CASE_ACK_MINUTES", value_name = "MINUTES")]
     pub case_ack_minutes: Option<u32>,
+    /// Hour (0–23, Vietnam time) of the daily digest of cases pushed to unit leaders. Default 7.
+    #[arg(long, env = "CAUNOI_CASE_DIGEST_HOUR", value_name = "HOUR")]
+    pub case_digest_hour: Option<u32>,
 }
 
 pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
@@ -141,6 +144,7 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         push_contact: s.push_contact.clone(),
         push_test_endpoints: s.push_test_endpoints,
         case_ack_minutes: s.case_ack_minutes,
+        case_digest_hour: s.case_digest_hour,
     }
 }
 

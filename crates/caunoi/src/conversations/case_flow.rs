@@ -93,6 +93,9 @@ async fn file(
         conversation: Some(conversation.id),
         entered_by: None,
         urgent: draft.urgent,
+        // An urgent conversation rings for its case (its own alarm, raised in this turn or
+        // before); a case made urgent by its category in a calm chat rings on its own.
+        own_alarm: !(turn.state.urgent || conversation.urgent),
         media,
     };
     match cases::create_in(tx, app, new).await {

@@ -319,20 +319,10 @@ pub async fn on_duty_officers(db: &Db, unit: UnitId, at: i64) -> Result<Vec<Offi
     Ok(rows.into_iter().map(|(id,)| OfficerId(id)).collect())
 }
 
-/// An alarm whose next step is due.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct DueAlarm {
-    pub conversation_id: i64,
-    pub unit_id: i64,
-    pub unit_name: String,
-    pub raised_at: i64,
-    pub level: i64,
-}
-
 /// Alarms not acknowledged whose step is due, of conversations still urgent and open.
-pub async fn alarms_due(db: &Db, now: i64) -> Result<Vec<DueAlarm>, StoreError> {
+pub async fn alarms_due(db: &Db, now: i64) -> Result<Vec<super::alarms::Due>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT a.conversation_id, a.unit_id, u.name AS unit_name, a.raised_at, a.level \
+        "SELECT a.conversation_id AS subject, a.unit_id, u.name AS unit_name, a.raised_at, a.level \
          FROM conversation_alarms a JOIN conversations c ON c.id = a.conversation_id JOIN units u ON u.id = a.unit_id \
          WHERE a.next_at IS NOT NULL AND a.next_at <= $1 AND a.acknowledged_at IS NULL \
          AND c.urgent = $2 AND c.status <> 'closed' ORDER BY a.next_at LIMIT 100"

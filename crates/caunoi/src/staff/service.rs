@@ -746,6 +746,11 @@ pub async fn officers_at_unit(app: &App, unit: UnitId, roles: &[Role]) -> Result
     Ok(store::officers_at_unit(&app.db, unit, &names).await?.into_iter().map(OfficerId).collect())
 }
 
+/// The enabled officers holding `role` at any unit (the cases' daily digest to leaders).
+pub async fn officers_with_role(app: &App, role: Role) -> Result<Vec<OfficerId>, StoreError> {
+    Ok(store::officers_with_role(&app.db, role.as_str()).await?.into_iter().map(OfficerId).collect())
+}
+
 /// The officers the reader may see.
 pub async fn list_in_scope(app: &App, scope: &Scope) -> Result<Vec<store::Profile>, StoreError> {
     store::list_in_scope(&app.db, scope.officer_id).await

@@ -567,6 +567,17 @@ pub async fn colleague_grants_for_unit(db: &Db, unit_path: &str) -> Result<Vec<C
 }
 
 /// The enabled officers holding one of `roles` directly at the unit (not above it).
+pub async fn officers_with_role(db: &Db, role: &str) -> Result<Vec<i64>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT DISTINCT o.id FROM officers o JOIN role_grants g ON g.officer_id = o.id \
+         WHERE g.role = $1 AND o.disabled = $2 ORDER BY o.id"
+    )
+    .bind(role)
+    .bind(false)
+    .fetch_all(pool)
+    .await)?)
+}
+
 pub async fn officers_at_unit(db: &Db, unit: UnitId, roles: &[&str]) -> Result<Vec<i64>, StoreError> {
     let rows: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(
         "SELECT DISTINCT o.id, g.role FROM officers o JOIN role_grants g ON g.officer_id = o.id \

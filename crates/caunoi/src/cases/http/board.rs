@@ -6,7 +6,7 @@
 use super::labels::*;
 use crate::app::App;
 use crate::cases::service;
-use crate::cases::store::{self, BoardFilter};
+use crate::cases::store::{self, BoardFilter, BoardRow};
 use crate::web::error::render;
 use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
@@ -153,51 +153,7 @@ pub(super) async fn board_page(
         tabs.push(Tab { href: href(key, &category, &unit_code, 0), label: t.tr(vi, en), count, on: key == view });
     }
     let (rows, total) = service::board(&app, &me.scope, view, category_filter, unit_path.as_deref(), page).await?;
-    let cards = rows
-        .into_iter()
-        .map(|r| {
-            let status = Status::parse(&r.status).unwrap_or(Status::New);
-            let clock = LegalClock {
-                received_at: r.received_at,
-                legal_days: r.legal_days.and_then(|d| u16::try_from(d).ok()),
-                extended_to: r.legal_extended_to,
-                suspended_micros: r.suspended_micros,
-                suspended_since: r.suspended_since,
-            };
-            let countdown = clock.countdown(now);
-            let (badge, badge_class) = if status.is_open() {
-                (countdown_label(&t, countdown), countdown.class())
-            } else {
-                (String::new(), "")
-            };
-            let (ack, ack_class) = ack_label(&t, status, r.ack_due_at, now);
-            let mode = ReporterMode::parse(&r.reporter_mode).unwrap_or(ReporterMode::Anonymous);
-            let category = cats
-                .iter()
-                .find(|(c, _)| c.key == r.category)
-                .map(|(c, _)| category_label(&t, c))
-                .unwrap_or_else(|| r.category.clone());
-            Card {
-                id: r.id,
-                code: r.code,
-                category,
-                unit: r.unit_name,
-                received_at: r.received_at,
-                status: status_label(&t, status),
-                status_class: status.as_str(),
-                urgent: r.urgent,
-                badge,
-                badge_class,
-                ack,
-                ack_class,
-                assignee: r.assignee_name.unwrap_or_default(),
-                mode: mode_label(&t, mode),
-                mode_icon: mode_icon(mode),
-                excerpt: excerpt(&r.description),
-                address: r.address.unwrap_or_default(),
-            }
-        })
-        .collect();
+    let cards = rows.into_iter().map(|r| card(&t, &cats, now, r)).collect();
     let pending = store::pending_identity_requests(&app.db, me.id)
         .await?
         .into_iter()
@@ -232,4 +188,45 @@ pub(super) async fn board_page(
         returned,
     };
     render(&page_view)
+}
+
+/// A board row as a card (the board and the daily digest).
+pub(super) fn card(t: &T, cats: &[(caunoi_core::cases::Category, bool)], now: i64, r: BoardRow) -> Card {
+    let status = Status::parse(&r.status).unwrap_or(Status::New);
+    let clock = LegalClock {
+        received_at: r.received_at,
+        legal_days: r.legal_days.and_then(|d| u16::try_from(d).ok()),
+        extended_to: r.legal_extended_to,
+        suspended_micros: r.suspended_micros,
+        suspended_since: r.suspended_since,
+    };
+    let countdown = clock.countdown(now);
+    let (badge, badge_class) =
+        if status.is_open() { (countdown_label(t, countdown), countdown.class()) } else { (String::new(), "") };
+    let (ack, ack_class) = ack_label(t, status, r.ack_due_at, now);
+    let mode = ReporterMode::parse(&r.reporter_mode).unwrap_or(ReporterMode::Anonymous);
+    let category = cats
+        .iter()
+        .find(|(c, _)| c.key == r.category)
+        .map(|(c, _)| category_label(t, c))
+        .unwrap_or_else(|| r.category.clone());
+    Card {
+        id: r.id,
+        code: r.code,
+        category,
+        unit: r.unit_name,
+        received_at: r.received_at,
+        status: status_label(t, status),
+        status_class: status.as_str(),
+        urgent: r.urgent,
+        badge,
+        badge_class,
+        ack,
+        ack_class,
+        assignee: r.assignee_name.unwrap_or_default(),
+        mode: mode_label(t, mode),
+        mode_icon: mode_icon(mode),
+        excerpt: excerpt(&r.description),
+        address: r.address.unwrap_or_default(),
+    }
 }

@@ -48,6 +48,9 @@ pub(super) struct NewForm {
     unit: String,
     #[serde(default)]
     conversation: String,
+    /// "Khẩn cấp" ticked: the case is urgent whatever its category, and rings the duty desk.
+    #[serde(default)]
+    urgent: Option<String>,
     /// The categories' extra questions, `attr_<category>_<question>`.
     #[serde(flatten)]
     extra: std::collections::HashMap<String, String>,
@@ -266,7 +269,9 @@ async fn parse(app: &App, me: &CurrentOfficer, f: &NewForm) -> Result<NewCase, S
         reporter,
         conversation,
         entered_by: Some(me.id),
-        urgent: false,
+        urgent: f.urgent.is_some(),
+        // A phone-in rings the duty desk like a web report.
+        own_alarm: true,
         media: Vec::new(),
     })
 }
