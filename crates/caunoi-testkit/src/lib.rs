@@ -216,6 +216,13 @@ impl TestApp {
         let status = r.status().as_u16();
         (status, r.text().await.unwrap_or_default())
     }
+
+    /// POSTs a raw body with its content type (a multipart upload): status and body text.
+    pub async fn post_body(&self, c: &reqwest::Client, path: &str, content_type: &str, body: Vec<u8>) -> (u16, String) {
+        let r = c.post(self.url(path)).header("content-type", content_type).body(body).send().await.expect("request");
+        let status = r.status().as_u16();
+        (status, r.text().await.unwrap_or_default())
+    }
 }
 
 impl Drop for TestApp {

@@ -56,15 +56,7 @@ fn multipart(file_name: &str, content: &[u8]) -> (String, Vec<u8>) {
 
 async fn post_file(t: &TestApp, c: &reqwest::Client, code: &str, file_name: &str, content: &[u8]) -> (u16, String) {
     let (content_type, body) = multipart(file_name, content);
-    let r = c
-        .post(t.url(&format!("/units/{code}/boundary")))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.text().await.unwrap_or_default())
+    t.post_body(c, &format!("/units/{code}/boundary"), &content_type, body).await
 }
 
 #[tokio::test]

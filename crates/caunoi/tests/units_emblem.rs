@@ -10,15 +10,7 @@ const UNIT: &str = "qn-bai-chay";
 
 async fn upload(t: &TestApp, c: &reqwest::Client, code: &str, file_name: &str, content: &[u8]) -> (u16, String) {
     let (content_type, body) = multipart(file_name, content);
-    let r = c
-        .post(t.url(&format!("/units/{code}/emblem")))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = r.status().as_u16();
-    (status, r.text().await.unwrap_or_default())
+    t.post_body(c, &format!("/units/{code}/emblem"), &content_type, body).await
 }
 
 async fn stored(t: &TestApp) -> i64 {
