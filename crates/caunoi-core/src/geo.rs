@@ -11,7 +11,6 @@
 //! least four positions inside Vietnam and at most [`MAX_BOUNDARY_POINTS`] positions; when areas
 //! nest or overlap, [`Boundaries::locate`] answers the smallest one that holds the point.
 
-use crate::units::UnitId;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -570,16 +569,21 @@ impl EdgeIndex {
 // ---------------------------------------------------------------------------------------------
 // The index over every unit's area
 
+/// What the indexes below return for an area or a name: a unit's id in practice
+/// (`caunoi_core::units::UnitId`); geometry itself knows no unit.
+pub trait Key: Copy + Eq + std::hash::Hash + Ord + fmt::Debug {}
+impl<T: Copy + Eq + std::hash::Hash + Ord + fmt::Debug> Key for T {}
+
 /// Where a report belongs: the unit, and whether the point is within [`NEAR_EDGE_M`] of that
 /// unit's edge (then the receiving officer must confirm the place is theirs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Located {
-    pub unit: UnitId,
+pub struct Located<K> {
+    pub unit: K,
     pub near_edge: bool,
 }
 
-struct Area {
-    unit: UnitId,
+struct Area<K> {
+    unit: K,
     boundary: Boundary,
     /// The bounding box grown by [`NEAR_EDGE_M`], what the grid indexes.
     reach: BBox,
@@ -587,8 +591,8 @@ struct Area {
 
 /// Every unit's area in a uniform grid over their bounding boxes: a look-up reads one cell's
 /// short list of candidates (smallest area first) and tests each with its slab index.
-pub struct Boundaries {
-    areas: Vec<Area>,
+pub struct Boundaries<K> {
+    areas: Vec<Area<K>>,
     grid: Grid,
 }
 
@@ -620,11 +624,11 @@ impl Grid {
     }
 }
 
-impl Boundaries {
+impl<K: Key> Boundaries<K> {
     /// Indexes the areas of many units. A unit may appear more than once (its areas are then
     /// separate candidates with the same answer).
-    pub fn new(units: Vec<(UnitId, Boundary)>) -> Boundaries {
-        let mut areas: Vec<Area> = units
+    pub fn new(units: Vec<(K, Boundary)>) -> Boundaries<K> {
+        let mut areas: Vec<Area<K>> = units
             .into_iter()
             .map(|(unit, boundary)| Area { unit, reach: boundary.bbox.grown_m(NEAR_EDGE_M), boundary })
             .collect();
@@ -696,7 +700,7 @@ impl Boundaries {
     /// its wards) or overlap. A point in no area but within [`NEAR_EDGE_M`] of one (a gap
     /// between two neighbours' hand-drawn boundaries, GPS drift off the coast) goes to the
     /// nearest such area, flagged `near_edge`. `None` when no area is near.
-    pub fn locate(&self, p: GeoPoint) -> Option<Located> {
+    pub fn locate(&self, p: GeoPoint) -> Option<Located<K>> {
         let candidates = self.grid.cell(p);
         for &i in candidates {
             let a = &self.areas[i as usize];
@@ -705,7 +709,7 @@ impl Boundaries {
                 return Some(Located { unit: a.unit, near_edge });
             }
         }
-        let mut nearest: Option<(f64, UnitId)> = None;
+        let mut nearest: Option<(f64, K)> = None;
         for &i in candidates {
             let a = &self.areas[i as usize];
             if !a.reach.contains(p) {
@@ -721,7 +725,7 @@ impl Boundaries {
     }
 }
 
-impl fmt::Debug for Boundaries {
+impl<K> fmt::Debug for Boundaries<K> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Boundaries")
             .field("areas", &self.areas.len())
@@ -856,8 +860,8 @@ fn strip_zeros(digits: &str) -> String {
     if s.is_empty() { "0".to_string() } else { s.to_string() }
 }
 
-struct NameEntry {
-    unit: UnitId,
+struct NameEntry<K> {
+    unit: K,
     kind: Option<AdminKind>,
     words: Vec<String>,
 }
@@ -873,18 +877,18 @@ struct NameEntry {
 /// unmarked one, and a longer name beats a shorter one. Two different units tied at the top
 /// (two "Phường 1" in different provinces) give `None`, unless exactly one of them has an
 /// ancestor whose name is also in the text ([`AddressMatcher::with_parents`]).
-pub struct AddressMatcher {
-    entries: Vec<NameEntry>,
+pub struct AddressMatcher<K> {
+    entries: Vec<NameEntry<K>>,
     /// Entries by their first word.
     by_first: HashMap<String, Vec<usize>>,
-    parents: HashMap<UnitId, UnitId>,
+    parents: HashMap<K, K>,
 }
 
-impl AddressMatcher {
+impl<K: Key> AddressMatcher<K> {
     /// Each unit with its names: current name and old ones ("Công an phường Bãi Cháy",
     /// "Phường Hùng Thắng"). A leading "Công an" is ignored.
-    pub fn new(units: Vec<(UnitId, Vec<String>)>) -> AddressMatcher {
-        let mut entries: Vec<NameEntry> = Vec::new();
+    pub fn new(units: Vec<(K, Vec<String>)>) -> AddressMatcher<K> {
+        let mut entries: Vec<NameEntry<K>> = Vec::new();
         for (unit, names) in units {
             for name in names {
                 let (kind, words) = split_name(&address_words(&name));
@@ -905,17 +909,17 @@ impl AddressMatcher {
 
     /// Tells the matcher each unit's parent, so that a name shared by two units is settled by
     /// the province (or other ancestor) also named in the text.
-    pub fn with_parents(mut self, parents: impl IntoIterator<Item = (UnitId, UnitId)>) -> AddressMatcher {
+    pub fn with_parents(mut self, parents: impl IntoIterator<Item = (K, K)>) -> AddressMatcher<K> {
         self.parents = parents.into_iter().collect();
         self
     }
 
     /// The unit the text names; see the type's documentation for the rules.
-    pub fn find(&self, text: &str) -> Option<UnitId> {
+    pub fn find(&self, text: &str) -> Option<K> {
         let words = address_words(text);
         // (level, marked, length) — bigger is better.
-        let mut found: Vec<((Level, bool, usize), UnitId)> = Vec::new();
-        let mut named: Vec<UnitId> = Vec::new();
+        let mut found: Vec<((Level, bool, usize), K)> = Vec::new();
+        let mut named: Vec<K> = Vec::new();
         for start in 0..words.len() {
             let Some(list) = self.by_first.get(&words[start]) else { continue };
             for &i in list {
@@ -939,16 +943,16 @@ impl AddressMatcher {
             }
         }
         // An ancestor of another unit found is context, not the answer.
-        let ancestors: Vec<UnitId> = found.iter().flat_map(|(_, u)| self.ancestors(*u)).collect();
+        let ancestors: Vec<K> = found.iter().flat_map(|(_, u)| self.ancestors(*u)).collect();
         found.retain(|(_, u)| !ancestors.contains(u));
         let best = found.iter().map(|(s, _)| *s).max()?;
-        let mut top: Vec<UnitId> = found.iter().filter(|(s, _)| *s == best).map(|(_, u)| *u).collect();
+        let mut top: Vec<K> = found.iter().filter(|(s, _)| *s == best).map(|(_, u)| *u).collect();
         top.sort();
         top.dedup();
         if let [only] = top.as_slice() {
             return Some(*only);
         }
-        let fitting: Vec<UnitId> =
+        let fitting: Vec<K> =
             top.into_iter().filter(|u| self.ancestors(*u).iter().any(|a| named.contains(a))).collect();
         match fitting.as_slice() {
             [only] => Some(*only),
@@ -956,7 +960,7 @@ impl AddressMatcher {
         }
     }
 
-    fn ancestors(&self, unit: UnitId) -> Vec<UnitId> {
+    fn ancestors(&self, unit: K) -> Vec<K> {
         let mut out = Vec::new();
         let mut cur = unit;
         while let Some(&p) = self.parents.get(&cur) {

@@ -317,7 +317,7 @@ pub async fn seed_cases(app: &App) -> Result<(), CliError> {
         ids.push(create(app, c).await.map_err(|e| CliError::Message(format!("demo case: {e}")))?.id);
     }
     if let Some(tip) = crate::cases::service::get_unscoped(app, ids[2]).await? {
-        let target = crate::cases::handling::ForwardTarget {
+        let target = crate::cases::ForwardTarget {
             id: ward,
             code: "qn-bai-chay".into(),
             name: "Công an phường Bãi Cháy".into(),

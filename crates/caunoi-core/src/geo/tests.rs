@@ -1,4 +1,5 @@
 use super::*;
+use crate::units::UnitId;
 use proptest::prelude::*;
 
 /// Metres to degrees of latitude.
@@ -164,7 +165,7 @@ fn a_point_just_outside_every_area_goes_to_the_nearest_flagged() {
 
 #[test]
 fn an_empty_index_locates_nothing() {
-    let index = Boundaries::new(Vec::new());
+    let index: Boundaries<UnitId> = Boundaries::new(Vec::new());
     assert!(index.is_empty());
     assert_eq!(index.locate(pt(21.0, 105.8)), None);
 }
@@ -307,7 +308,7 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // Addresses
 
-fn quang_ninh() -> AddressMatcher {
+fn quang_ninh() -> AddressMatcher<UnitId> {
     AddressMatcher::new(vec![
         (UnitId(1), vec!["Công an tỉnh Quảng Ninh".into()]),
         (UnitId(10), vec!["Công an phường Bãi Cháy".into(), "P. Bãi Cháy".into(), "Phường Hùng Thắng".into()]),

@@ -12,7 +12,7 @@
 //! ([`acknowledge_in`]); while nobody does, it widens every two minutes, each step on the
 //! case's timeline.
 
-use super::handling::ForwardTarget;
+use super::ForwardTarget;
 use super::service::CaseView;
 use super::store::{self, NewEventRow};
 use crate::app::App;

@@ -530,14 +530,7 @@ pub async fn merge(app: &App, scope: &Scope, id: i64, primary: &str) -> Result<C
     Ok(primary.id)
 }
 
-/// A unit a case may be forwarded to.
-#[derive(Debug, Clone)]
-pub struct ForwardTarget {
-    pub id: UnitId,
-    pub code: String,
-    pub name: String,
-    pub depth: usize,
-}
+pub use super::ForwardTarget;
 
 /// The units a case may be forwarded to: every unit of its tree (up to the province, across to
 /// sibling wards, down to teams) except its own.

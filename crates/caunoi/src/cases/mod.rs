@@ -21,7 +21,22 @@ pub mod store;
 pub mod worker;
 
 use caunoi_core::cases::Category;
+use caunoi_core::units::UnitId;
 use std::sync::{Arc, RwLock};
+
+/// Open311's routers: the API and the console's key screen.
+pub fn open311_routes() -> axum::Router<crate::app::App> {
+    open311_http::routes().merge(open311_console::routes())
+}
+
+/// A unit a case may be forwarded to (`handling::forward_targets`).
+#[derive(Debug, Clone)]
+pub struct ForwardTarget {
+    pub id: UnitId,
+    pub code: String,
+    pub name: String,
+    pub depth: usize,
+}
 
 /// The deployment's categories with their enabled flag, loaded at start and after each edit.
 #[derive(Default)]

@@ -46,13 +46,6 @@ const MINUTE_MICROS: i64 = 60 * 1_000_000;
 /// What every issued key starts with, so a leaked one is recognisable in a scan.
 const KEY_PREFIX: &str = "o311_";
 
-pub use super::open311_http::routes as api_routes;
-
-/// Both routers of the feature: the API and the console's key screen.
-pub fn routes() -> axum::Router<App> {
-    super::open311_http::routes().merge(super::open311_console::routes())
-}
-
 // ----- services --------------------------------------------------------------------------------
 
 /// The categories Open311 offers, in the deployment's order.

@@ -1,5 +1,5 @@
 //! The inbound worker: takes stored webhook events, oldest first, and processes them in
-//! batches, one transaction per batch ([`service::apply_batch`]), falling back to one
+//! batches, one transaction per batch ([`processing::apply_batch`]), falling back to one
 //! event per transaction when a batch fails. Woken by the webhook through
 //! `app.channels().inbound_wake`, with a polling fallback so nothing waits on a lost wake-up.
 //!
@@ -19,7 +19,7 @@
 
 use super::store::InboundEvent;
 use super::turns::TurnOutcome;
-use super::{service, store};
+use super::{processing, service, store};
 use crate::app::App;
 use crate::db::Engine;
 use crate::db::StoreError;
@@ -118,7 +118,7 @@ async fn idle(app: &App) {
 /// Events ready for their transaction. When preparing them as a batch failed (a unit's context
 /// could not be read, say), they are kept as they are and processed one by one.
 pub enum Batch {
-    Ready(service::PreparedBatch),
+    Ready(processing::PreparedBatch),
     OneByOne(Vec<InboundEvent>),
 }
 
@@ -151,9 +151,9 @@ async fn read_and_prepare(app: App, applied: Vec<i64>, in_flight: Vec<i64>) -> R
     }
 }
 
-/// Parses and prepares events (see [`service::prepare_batch`]).
+/// Parses and prepares events (see [`processing::prepare_batch`]).
 pub async fn prepare(app: &App, events: Vec<InboundEvent>) -> Batch {
-    match service::prepare_batch(app, events.clone()).await {
+    match processing::prepare_batch(app, events.clone()).await {
         Ok(b) => Batch::Ready(b),
         Err(e) => {
             tracing::warn!(error = %e, "cannot prepare inbound events; processing them one by one");
@@ -204,7 +204,7 @@ pub async fn apply(app: &App, batch: Batch) -> Applied {
         Engine::Sqlite => 1,
         Engine::Postgres => PG_LANES,
     };
-    let mut by_lane: Vec<Vec<&service::PreparedEvent>> = vec![Vec::new(); lanes];
+    let mut by_lane: Vec<Vec<&processing::PreparedEvent>> = vec![Vec::new(); lanes];
     for prepared in &batch.events {
         let mut h = std::hash::DefaultHasher::new();
         (prepared.event.oa_id.as_str(), prepared.citizen().unwrap_or_default()).hash(&mut h);
@@ -218,14 +218,14 @@ pub async fn apply(app: &App, batch: Batch) -> Applied {
     outcome
 }
 
-async fn process_lane(app: &App, batch: &service::PreparedBatch, lane: &[&service::PreparedEvent]) -> Applied {
-    match service::apply_batch(app, batch, lane).await {
+async fn process_lane(app: &App, batch: &processing::PreparedBatch, lane: &[&processing::PreparedEvent]) -> Applied {
+    match processing::apply_batch(app, batch, lane).await {
         Ok(done) => Applied { replies: done.iter().map(count).sum(), ids: lane.iter().map(|p| p.event.id).collect() },
         Err(e) if lane.len() > 1 => {
             tracing::info!(error = %e, events = lane.len(), "inbound batch failed; retrying its events one by one");
             let mut outcome = Applied::default();
             for &prepared in lane {
-                let result = service::apply_batch(app, batch, &[prepared]).await;
+                let result = processing::apply_batch(app, batch, &[prepared]).await;
                 let result = result.map(|done| done.into_iter().next().unwrap_or_default());
                 outcome.add(settle(app, &prepared.event, result).await);
             }
@@ -240,9 +240,9 @@ async fn process_lane(app: &App, batch: &service::PreparedBatch, lane: &[&servic
 
 /// One event prepared and applied on its own (when its batch could not be prepared).
 async fn process_one(app: &App, event: InboundEvent) -> Result<TurnOutcome, StoreError> {
-    let batch = service::prepare_batch(app, vec![event]).await?;
-    let all: Vec<&service::PreparedEvent> = batch.events.iter().collect();
-    Ok(service::apply_batch(app, &batch, &all).await?.into_iter().next().unwrap_or_default())
+    let batch = processing::prepare_batch(app, vec![event]).await?;
+    let all: Vec<&processing::PreparedEvent> = batch.events.iter().collect();
+    Ok(processing::apply_batch(app, &batch, &all).await?.into_iter().next().unwrap_or_default())
 }
 
 fn count(p: &TurnOutcome) -> usize {

@@ -14,7 +14,7 @@
 //! top-level `udta`, `meta`, `uuid` — are turned into `free` boxes of the same size with a
 //! zeroed body, which players skip, so no offset in `stco`/`co64` changes.
 
-use super::image::{Cleaned, Flaw};
+use super::{Cleaned, Flaw};
 use std::io::{Read, Seek, SeekFrom};
 use std::ops::Range;
 

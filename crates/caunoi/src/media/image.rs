@@ -4,26 +4,7 @@
 //! formats: JPEG, PNG, WebP, GIF here; HEIC with the other ISO media files in `super::bmff`.
 
 use super::FileType;
-
-/// A photo that passed its format's walk.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cleaned {
-    pub width: u32,
-    pub height: u32,
-    /// The file without its metadata; `None` when there was nothing to remove.
-    pub bytes: Option<Vec<u8>>,
-    /// The EXIF Orientation kept (JPEG), when it was not "upright" (1).
-    pub orientation: Option<u16>,
-}
-
-/// What is wrong with a file that claims a format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Flaw {
-    /// It ends before its format says it does.
-    Truncated,
-    /// Its structure is not its format's.
-    Malformed,
-}
+pub use super::{Cleaned, Flaw};
 
 /// Walks and cleans a photo of type `kind` (an image type).
 pub fn clean(kind: FileType, bytes: &[u8]) -> Result<Cleaned, Flaw> {

@@ -10,7 +10,7 @@
 //! (`super::exif`), so a portrait photo still shows upright.
 
 use super::exif;
-use super::image::{Cleaned, Flaw};
+use super::{Cleaned, Flaw};
 
 const SOI: u8 = 0xD8;
 const EOI: u8 = 0xD9;

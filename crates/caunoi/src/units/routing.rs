@@ -17,8 +17,8 @@ use std::sync::{Arc, RwLock};
 
 /// The index and the matcher, built together from one read.
 pub struct Routing {
-    pub boundaries: Arc<Boundaries>,
-    pub addresses: Arc<AddressMatcher>,
+    pub boundaries: Arc<Boundaries<UnitId>>,
+    pub addresses: Arc<AddressMatcher<UnitId>>,
     fingerprint: (i64, i64),
 }
 

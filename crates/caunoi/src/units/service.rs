@@ -370,19 +370,19 @@ pub(super) async fn record_change(
 }
 
 /// Every unit's area, indexed (cached; rebuilt after a unit changes).
-pub async fn boundaries(app: &App) -> Result<Arc<Boundaries>, StoreError> {
+pub async fn boundaries(app: &App) -> Result<Arc<Boundaries<UnitId>>, StoreError> {
     Ok(app.routing().get(&app.db).await?.boundaries.clone())
 }
 
 /// Every unit's name, for typed addresses (cached like [`boundaries`]). Units carry one name
 /// today; old (pre-2025) names would be added here.
-pub async fn address_matcher(app: &App) -> Result<Arc<AddressMatcher>, StoreError> {
+pub async fn address_matcher(app: &App) -> Result<Arc<AddressMatcher<UnitId>>, StoreError> {
     Ok(app.routing().get(&app.db).await?.addresses.clone())
 }
 
 /// The unit whose area holds the point (the smallest, when areas nest), and whether the point
 /// is near that area's edge so the receiving officer should confirm.
-pub async fn route_point(app: &App, p: GeoPoint) -> Result<Option<Located>, StoreError> {
+pub async fn route_point(app: &App, p: GeoPoint) -> Result<Option<Located<UnitId>>, StoreError> {
     Ok(boundaries(app).await?.locate(p))
 }
 

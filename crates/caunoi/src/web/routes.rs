@@ -42,7 +42,7 @@ pub fn router(app: App) -> Router {
         .merge(crate::inbox::http::routes())
         .merge(crate::outbox::http::routes())
         .merge(crate::push::http::routes())
-        .merge(crate::cases::open311::routes())
+        .merge(crate::cases::open311_routes())
         .merge(crate::cases::http::routes())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(2 * 1024 * 1024))

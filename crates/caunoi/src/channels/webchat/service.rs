@@ -1,5 +1,5 @@
 //! Web chat use cases: starting and resuming an anonymous session, a citizen's text, button
-//! tap, location or upload (each through `conversations::service::process_citizen_message`,
+//! tap, location or upload (each through `conversations::processing::process_citizen_message`,
 //! the same one-transaction path as Zalo), the session's history for the live stream, and who
 //! may fetch a stored photo or video.
 //!
@@ -10,7 +10,7 @@
 use super::ChatError;
 use super::store::{self, SessionRow};
 use crate::app::App;
-use crate::conversations::service::process_citizen_message;
+use crate::conversations::processing::process_citizen_message;
 use crate::conversations::store::{CitizenRef, ContactKey, HistoryRow};
 use crate::conversations::turns::{Once, TurnOutcome};
 use crate::conversations::unit::UnitContext;
