@@ -25,13 +25,13 @@ const MAX_FALSE_REPORTS: f64 = 0.05;
 /// that a rule change that confuses kinds shows up.
 const TARGET_KIND_ACCURACY: f64 = 0.90;
 
-/// First run of the rules on `report_holdout.json`, the third report holdout (see
-/// BENCHMARKS.md): recall 119/151 = 78.8 %, kind accuracy 112/119 = 94.1 %, false reports
+/// First run of the rules on `report_holdout.json`, the fourth report holdout (see
+/// BENCHMARKS.md): recall 132/157 = 84.1 %, kind accuracy 122/132 = 92.4 %, false reports
 /// 5/152 = 3.3 %. The set is kept unseen (its misses are not fixed); the test allows this
 /// margin below (above, for false reports) its first run, for rule changes made later for other
-/// reasons. (The first two report holdouts are now part of the development set.)
-const HOLDOUT_RECALL: f64 = 0.788;
-const HOLDOUT_KIND_ACCURACY: f64 = 0.941;
+/// reasons. (The first three report holdouts are now part of the development set.)
+const HOLDOUT_RECALL: f64 = 0.841;
+const HOLDOUT_KIND_ACCURACY: f64 = 0.924;
 const HOLDOUT_FALSE_REPORTS: f64 = 0.033;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
