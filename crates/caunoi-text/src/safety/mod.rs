@@ -306,10 +306,8 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
     let now = found.has(Now) || help || short;
     // Someone still trapped under or inside something ("còn kẹt dưới đống đổ nát sau vụ sập
     // tường") is happening now whatever past event caused it, unless it is asked about.
-    let trapped = found.has(RescueTrapped)
-        && found.any(&[RescueSure, RescuePlace])
-        && !found.has(RescueDone)
-        && !(question_mark || yes_no);
+    let trapped =
+        found.has(RescueTrapped) && found.any(&[RescueSure, RescuePlace]) && !found.has(RescueDone) && !question;
     // Something that happens every night or has for days ("đêm nào cũng la hét đập đồ", "mấy
     // ngày nay") is a report, not an emergency, unless the sender pleads for help now.
     let habitual = found.has(Habitual) && !found.has(Urgent);
@@ -347,13 +345,9 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
         }
         // "xe buýt có chay ngày lễ không": in a yes/no question the ambiguous word is rather
         // the everyday one (chạy, ngắt).
-        // Nor when the message complains of noise or pollution ("xuong go chay may cua ca
-        // dem, khong ngu duoc": chạy máy, not cháy).
         let asking = question_mark || yes_no;
-        let reported = found.any(&[ReportNoise, ReportEnvironment]);
         for (kind, ambiguous) in [(EmergencyKind::Fire, FireAmbiguous), (EmergencyKind::Medical, MedicalAmbiguous)] {
-            let elsewhere =
-                reported || KINDS.iter().filter(|(k, _)| *k != kind).any(|(_, sections)| found.any(sections));
+            let elsewhere = KINDS.iter().filter(|(k, _)| *k != kind).any(|(_, sections)| found.any(sections));
             if found.has(ambiguous) && !elsewhere && !asking {
                 return Some(Safety::Emergency(kind));
             }
@@ -551,6 +545,30 @@ mod tests {
             run("xuong co khi canh nha chay may suot dem, on khong ngu duoc"),
             Some(Safety::Report(ReportKind::Noise))
         );
+    }
+
+    #[test]
+    fn someone_not_yet_out_of_the_water_is_still_a_rescue() {
+        for text in [
+            "em bé bị đuối nước ở ao, chưa kéo lên được",
+            "hai đứa bị đuối nước, mới vớt được một đứa, đứa kia còn dưới nước",
+        ] {
+            assert_eq!(run(text), Some(Safety::Emergency(EmergencyKind::Rescue)), "{text}");
+        }
+    }
+
+    #[test]
+    fn jokes_news_films_and_hospital_questions_are_no_emergency() {
+        for text in [
+            "bài kiểm tra khó quá cứu em với",
+            "deadline dí quá ai cứu tôi với haha",
+            "đọc báo thấy vụ cháy ở khu công nghiệp, có ai bị sao không",
+            "phim cháy nổ mới chiếu rạp chưa",
+            "bệnh viện nào có khoa cấp cứu gần đây",
+            "dấu hiệu ngộ độc là gì",
+        ] {
+            assert_eq!(run(text), None, "{text}");
+        }
     }
 
     #[test]

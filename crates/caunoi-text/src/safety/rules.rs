@@ -145,7 +145,7 @@ impl Section {
             ViolenceSure | ViolenceOngoing => Some(ViolenceMask),
             CrimeSure | CrimeOngoing => Some(CrimeMask),
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
-            RescueSure | RescueOngoing | RescueTrapped | RescuePlace => Some(RescueMask),
+            RescueSure | RescueOngoing | RescueTrapped | RescuePlace | RescueDone => Some(RescueMask),
             Help => Some(HelpMask),
             Hypothetical => Some(HypotheticalMask),
             ReportAssault => Some(ViolenceMask),
