@@ -233,20 +233,20 @@ fn faq_questions_raise_no_emergency() {
     assert!(alarms.is_empty(), "{}", alarms.join("\n"));
 }
 
-/// First run of the rules on `emergency_holdout.json`, holdout 8 (see BENCHMARKS.md): recall
-/// with the right service 217/247 = 87.9 %, false alarms 31/250 = 12.4 %, and 2 emergencies
+/// First run of the rules on `emergency_holdout.json`, holdout 9 (see BENCHMARKS.md): recall
+/// with the right service 147/164 = 89.6 %, false alarms 5/163 = 3.1 %, and 2 emergencies
 /// recognised with the wrong services. The set is kept unseen: its misses are not fixed, so that
 /// it keeps measuring text the rules were not written for. The test holds it to its first run,
 /// within this margin, and to no more wrong numbers than then.
-const HOLDOUT_RECALL: f64 = 0.879;
-const HOLDOUT_FALSE_ALARMS: f64 = 0.124;
+const HOLDOUT_RECALL: f64 = 0.896;
+const HOLDOUT_FALSE_ALARMS: f64 = 0.031;
 const HOLDOUT_WRONG_NUMBERS: usize = 2;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[test]
 fn holdout_set_stays_at_its_first_run() {
     let items = load("emergency_holdout.json");
-    assert!(items.len() >= 450, "the holdout set has {} messages", items.len());
+    assert!(items.len() >= 300, "the holdout set has {} messages", items.len());
     let f = measure(&items);
     // Printed with the targets' verdicts; only the first-run bounds below are asserted.
     let _ = report("emergency_holdout.json", &f);

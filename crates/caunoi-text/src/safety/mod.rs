@@ -362,7 +362,7 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
             return Some(Safety::Emergency(EmergencyKind::Rescue));
         }
     }
-    if help && !habitual && !found.any(&[Hypothetical, Conditional, Procedure]) {
+    if help && !habitual && !found.any(&[Hypothetical, Conditional, Procedure, Media]) {
         return Some(Safety::Emergency(EmergencyKind::CallForHelp));
     }
     // A condition tells a report ("bị cướp khi đi làm về") unless it is asked as a question,
@@ -569,6 +569,22 @@ mod tests {
         ] {
             assert_eq!(run(text), None, "{text}");
         }
+    }
+
+    #[test]
+    fn everyday_cháy_and_thanks_after_the_event_are_no_emergency() {
+        for text in [
+            "mẫu này bán chạy lắm, cháy hàng rồi",
+            "đội bóng đá cháy sân, thắng 3-0",
+            "lửa đã được dập tắt, không ai bị thương, cảm ơn",
+            "có người gọi bảo con tôi đang cấp cứu, bắt chuyển tiền gấp",
+        ] {
+            assert!(!matches!(run(text), Some(Safety::Emergency(_))), "{text}: {:?}", run(text));
+        }
+        assert_eq!(
+            run("xe bon cho xang lat, xang chay ra duong va bat lua"),
+            Some(Safety::Emergency(EmergencyKind::Fire))
+        );
     }
 
     #[test]
