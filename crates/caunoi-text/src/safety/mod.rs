@@ -30,9 +30,9 @@
 //!    unless already pulled out, which is medical), accident, medical, violence, crime in
 //!    progress; someone trapped or cut off by a flood with none of these and a sign that it
 //!    is happening now is a rescue too; a call for help ("cứu với") without any of them is
-//!    [`EmergencyKind::CallForHelp`], unless it is about papers ("cứu em với, hồ sơ …"), second
-//!    hand (a song, a scam call: section `media`) or a habit. So "cháy nhà rồi cứu với" is a fire (114) and "bạn tôi
-//!    uống thuốc sâu, cứu với" is medical (115).
+//!    [`EmergencyKind::CallForHelp`], unless it is about papers ("cứu em với, hồ sơ …"),
+//!    second hand (a song, a scam call: section `media`) or a habit. So "cháy nhà rồi cứu
+//!    với" is a fire (114) and "bạn tôi uống thuốc sâu, cứu với" is medical (115).
 //! 4. Words that are an emergency only when typed without accents and nothing else points
 //!    elsewhere ("chay" is cháy, chạy or chay; "ngat" is ngất, ngắt or ngạt) count last, and
 //!    not in a yes/no question ("xe buýt có chạy ngày lễ không").
