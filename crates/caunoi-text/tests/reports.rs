@@ -25,14 +25,15 @@ const MAX_FALSE_REPORTS: f64 = 0.05;
 /// that a rule change that confuses kinds shows up.
 const TARGET_KIND_ACCURACY: f64 = 0.90;
 
-/// First run of the rules on `report_holdout.json`, the third report holdout (see
-/// BENCHMARKS.md): recall 119/151 = 78.8 %, kind accuracy 112/119 = 94.1 %, false reports
-/// 5/152 = 3.3 %. The set is kept unseen (its misses are not fixed); the test allows this
+/// First run of the rules on `report_holdout.json`, the sixth report holdout (see
+/// BENCHMARKS.md): recall 52/61 = 85.2 %, kind accuracy 51/52 = 98.1 %, false reports
+/// 3/62 = 4.8 %. The set is kept unseen (its misses are not fixed); the test allows this
 /// margin below (above, for false reports) its first run, for rule changes made later for other
-/// reasons. (The first two report holdouts are now part of the development set.)
-const HOLDOUT_RECALL: f64 = 0.788;
-const HOLDOUT_KIND_ACCURACY: f64 = 0.941;
-const HOLDOUT_FALSE_REPORTS: f64 = 0.033;
+/// reasons. It is small (61 / 62), so one message moves it by 1.6 points. (The first five report
+/// holdouts are now part of the development set.)
+const HOLDOUT_RECALL: f64 = 0.852;
+const HOLDOUT_KIND_ACCURACY: f64 = 0.981;
+const HOLDOUT_FALSE_REPORTS: f64 = 0.048;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[derive(Deserialize)]
@@ -240,7 +241,7 @@ fn development_set_meets_the_targets() {
 fn holdout_set_stays_at_its_first_run() {
     let items: Vec<Item> = load("report_holdout.json");
     let reports = items.iter().filter(|i| i.report.is_some()).count();
-    assert!(reports >= 150 && items.len() - reports >= 150, "the holdout set is too small");
+    assert!(reports >= 60 && items.len() - reports >= 60, "the holdout set is too small");
     let f = measure(&items);
     print("report_holdout.json", &f);
     let mut problems = Vec::new();

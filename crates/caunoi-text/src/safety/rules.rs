@@ -51,6 +51,7 @@ pub(super) enum Section {
     Procedure,
     Inquiry,
     Past,
+    Habitual,
     Filler,
     ReportRobbery,
     ReportTheft,
@@ -71,7 +72,7 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 55] = [
+const SECTIONS: [(&str, Section); 56] = [
     ("fire.sure", Section::FireSure),
     ("fire.smoke", Section::FireSmoke),
     ("fire.burning", Section::FireBurning),
@@ -109,6 +110,7 @@ const SECTIONS: [(&str, Section); 55] = [
     ("procedure", Section::Procedure),
     ("inquiry", Section::Inquiry),
     ("past", Section::Past),
+    ("habitual", Section::Habitual),
     ("filler", Section::Filler),
     ("report.robbery", Section::ReportRobbery),
     ("report.theft", Section::ReportTheft),
@@ -143,7 +145,7 @@ impl Section {
             ViolenceSure | ViolenceOngoing => Some(ViolenceMask),
             CrimeSure | CrimeOngoing => Some(CrimeMask),
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
-            RescueSure | RescueOngoing | RescueTrapped | RescuePlace => Some(RescueMask),
+            RescueSure | RescueOngoing | RescueTrapped | RescuePlace | RescueDone => Some(RescueMask),
             Help => Some(HelpMask),
             Hypothetical => Some(HypotheticalMask),
             ReportAssault => Some(ViolenceMask),
