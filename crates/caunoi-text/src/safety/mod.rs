@@ -671,20 +671,13 @@ mod tests {
         assert_eq!(run("dang ky tam tru o dau"), None);
     }
 }
-/// For rule authors: what the rules make of messages, pattern by pattern.
-/// `SAFETY_EXPLAIN='nha toi bi chay|chay xe' cargo test -p caunoi-text --lib explain -- --ignored --nocapture`
-#[cfg(test)]
-mod explain {
-    #[test]
-    #[ignore = "a tool: reads the messages from SAFETY_EXPLAIN"]
-    fn explain_messages() {
-        let texts = std::env::var("SAFETY_EXPLAIN").unwrap_or_default();
-        for text in texts.split('|').filter(|t| !t.trim().is_empty()) {
-            let analysis = crate::normalize::analyze(text);
-            let syllables = super::ABBREVIATIONS.expand_all(&analysis.syllables);
-            let message = super::spelling::prepare(&syllables, &super::RULES);
-            let read: Vec<&str> = message.iter().map(|s| s.exact.as_ref()).collect();
-            println!("@@{text}\t{:?}\t{}\t{:?}", super::assess(text), read.join(" "), super::RULES.explain(&message));
-        }
-    }
+/// For rule authors: what the rules make of one message, pattern by pattern: the verdict, the
+/// syllables as the rules read them, and which patterns fired. Used by
+/// `cargo run -p caunoi-text --example explain_safety -- "nha toi bi chay" "chay xe"`.
+pub fn explain(text: &str) -> String {
+    let analysis = crate::normalize::analyze(text);
+    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+    let message = spelling::prepare(&syllables, &RULES);
+    let read: Vec<&str> = message.iter().map(|s| s.exact.as_ref()).collect();
+    format!("{:?}\t{}\t{:?}", assess(text), read.join(" "), RULES.explain(&message))
 }

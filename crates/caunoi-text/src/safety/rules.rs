@@ -380,9 +380,9 @@ impl Rules {
     }
 }
 
-#[cfg(test)]
 impl Rules {
-    /// The patterns a message matches, as "section: syllables" (for debugging rules).
+    /// The patterns a message matches, as "section: syllables" (for rule authors,
+    /// `super::explain`).
     pub(super) fn explain(&self, message: &[Syllable<'_>]) -> Vec<String> {
         let mut out = Vec::new();
         for at in 0..message.len() {
