@@ -393,6 +393,17 @@ fn ends_as_question(message: &[Syllable<'_>]) -> bool {
         || (tail.len() >= 2 && matches!(tail[0], "a" | "ad" | "admin" | "vay" | "nhe") && is_particle(tail[1]))
 }
 
+/// For rule authors: what the rules make of one message, pattern by pattern: the verdict, the
+/// syllables as the rules read them, and which patterns fired. Used by
+/// `cargo run -p caunoi-text --example explain_safety -- "nha toi bi chay" "chay xe"`.
+pub fn explain(text: &str) -> String {
+    let analysis = crate::normalize::analyze(text);
+    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+    let message = spelling::prepare(&syllables, &RULES);
+    let read: Vec<&str> = message.iter().map(|s| s.exact.as_ref()).collect();
+    format!("{:?}\t{}\t{:?}", assess(text), read.join(" "), RULES.explain(&message))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -670,14 +681,4 @@ mod tests {
         assert_eq!(run("dang ky xe bi trom"), Some(Safety::Report(ReportKind::Theft)));
         assert_eq!(run("dang ky tam tru o dau"), None);
     }
-}
-/// For rule authors: what the rules make of one message, pattern by pattern: the verdict, the
-/// syllables as the rules read them, and which patterns fired. Used by
-/// `cargo run -p caunoi-text --example explain_safety -- "nha toi bi chay" "chay xe"`.
-pub fn explain(text: &str) -> String {
-    let analysis = crate::normalize::analyze(text);
-    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
-    let message = spelling::prepare(&syllables, &RULES);
-    let read: Vec<&str> = message.iter().map(|s| s.exact.as_ref()).collect();
-    format!("{:?}\t{}\t{:?}", assess(text), read.join(" "), RULES.explain(&message))
 }
