@@ -543,6 +543,19 @@ pub fn step(ctx: &Ctx<'_>, mut intake: Intake, input: IntakeInput<'_>, now: i64)
             Ok(()) => true,
             Err(e) => return asked(intake, ctx, Some(&e), effects),
         },
+        // An answer that reads as a report of its own ("xe máy nhà em bị trộm đêm qua…") is not
+        // an address: it joins what the citizen said (the officer reads it in the conversation
+        // too) and the place is asked again, instead of filing a sentence as the place.
+        (Step::Where, IntakeInput::Text(t)) if reads_as_report(t) => {
+            if !intake.filed() {
+                intake.description = match intake.description.trim() {
+                    "" => clip(t, MAX_DESCRIPTION_CHARS),
+                    before => clip(&format!("{before}\n{t}"), MAX_DESCRIPTION_CHARS),
+                };
+            }
+            let lead = "Đã ghi thêm nội dung này. Nếu là một sự việc khác, anh/chị gửi sau khi xong tin báo này.";
+            return asked(intake, ctx, Some(lead), effects);
+        }
         (Step::Where, IntakeInput::Text(t)) => {
             let address = clip(t, MAX_PLACE_CHARS);
             if intake.filed() {
@@ -676,6 +689,15 @@ fn file(mut intake: Intake, ctx: &Ctx<'_>) -> Outcome {
          Trường hợp khẩn cấp, anh/chị gọi ngay 113.",
     );
     Outcome { intake: None, replies: vec![reply(text, vec![])], effects: vec![Effect::File(draft)], hand_off }
+}
+
+/// Whether a text the citizen typed where a place was asked reads as a report itself (an
+/// incident told in words) rather than an address.
+fn reads_as_report(text: &str) -> bool {
+    matches!(
+        caunoi_text::safety::assess(text),
+        Some(caunoi_text::safety::Safety::Report(_) | caunoi_text::safety::Safety::Emergency(_))
+    )
 }
 
 fn take_point(intake: &mut Intake, lat: f64, lon: f64, effects: &mut Vec<Effect>) -> Result<(), String> {

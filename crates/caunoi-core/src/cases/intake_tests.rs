@@ -66,6 +66,29 @@ fn a_recognised_report_asks_where_first_and_keeps_the_message_as_the_description
 }
 
 #[test]
+fn a_report_typed_where_the_place_is_asked_is_not_taken_as_the_address() {
+    // After a fire was filed, the citizen tells another incident instead of the place.
+    let c = cats();
+    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let mut i = start_emergency(&ctx, None, "fire", "fire", "nha toi bi chay", T0).intake.unwrap();
+    i.case = Some(7);
+    let o = run(i, IntakeInput::Text("xe may nha e bi trom dem qua bao cong an ntn"));
+    assert!(o.effects.is_empty(), "no address is written to the filed case: {:?}", o.effects);
+    let i = o.intake.unwrap();
+    assert_eq!((i.step, i.address.as_deref()), (Step::Where, None));
+    assert!(o.replies[0].text.contains("Đã ghi thêm") && o.replies[0].text.contains("ở đâu"), "{}", o.replies[0].text);
+    // Then a real address is taken.
+    let o = run(i, IntakeInput::Text("số 12 đường Hạ Long, tổ 5 khu 3"));
+    assert_eq!(o.intake.unwrap().address.as_deref(), Some("số 12 đường Hạ Long, tổ 5 khu 3"));
+
+    // Before filing, the words join the description instead.
+    let o = run(theft(), IntakeInput::Text("hom qua toi con bi lua mat 5 trieu qua mang"));
+    let i = o.intake.unwrap();
+    assert_eq!((i.step, i.address.as_deref()), (Step::Where, None));
+    assert!(i.description.contains("trộm") && i.description.contains("lua mat 5 trieu"), "{}", i.description);
+}
+
+#[test]
 fn the_menu_asks_what_with_at_most_six_buttons_and_pages_through_the_categories() {
     let o = started(None, "Gửi tin báo, phản ánh");
     let i = o.intake.clone().unwrap();
