@@ -224,6 +224,38 @@ pub struct Outcome {
 pub struct Ctx<'a> {
     pub categories: &'a [Category],
     pub unit_name: &'a str,
+    /// Who an urgent case's alarm reaches now, told honestly in the message that gives its code.
+    pub staffed: Staffed,
+}
+
+/// Who is there to read an urgent case now (from the unit's roster and opening hours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staffed {
+    /// A duty shift covers now: the duty officer's alarm rings.
+    OnDuty,
+    /// No shift, but the office is open: the unit's officers' consoles ring.
+    OfficeOpen,
+    /// Nobody: the alarm waits for the first officer who opens the console.
+    Nobody,
+}
+
+impl Staffed {
+    pub fn of(on_duty: bool, open_now: bool) -> Staffed {
+        match (on_duty, open_now) {
+            (true, _) => Staffed::OnDuty,
+            (false, true) => Staffed::OfficeOpen,
+            (false, false) => Staffed::Nobody,
+        }
+    }
+
+    /// The end of the sentence that gives an urgent case's code.
+    fn told(self) -> &'static str {
+        match self {
+            Staffed::OnDuty => "cán bộ trực ban đã được báo.",
+            Staffed::OfficeOpen => "cán bộ của đơn vị đã được báo.",
+            Staffed::Nobody => "lúc này chưa có cán bộ trực tuyến, anh/chị hãy gọi ngay số khẩn cấp ở trên.",
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -405,7 +437,8 @@ pub fn start_emergency(
     intake.media.clear();
     let question = ask(&intake, ctx);
     let text = format!(
-        "Tin báo của anh/chị đã được tiếp nhận, mã {CODE_PLACEHOLDER}; cán bộ trực ban đã được báo.\n{}",
+        "Tin báo của anh/chị đã được tiếp nhận, mã {CODE_PLACEHOLDER}; {}\n{}",
+        ctx.staffed.told(),
         question.text
     );
     Outcome {
