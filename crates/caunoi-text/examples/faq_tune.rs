@@ -52,6 +52,10 @@ struct Seen {
     top_referral: bool,
     /// Syllables the decision counts (for the length discount of the answer threshold).
     syllables: usize,
+    /// Ranking channels that put the top entry first (0–3).
+    agreement: u8,
+    /// The runner-up is in the top entry's family.
+    same_family: bool,
 }
 
 fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
@@ -62,17 +66,17 @@ fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
                 Decision::HandOff { reason } => reason != HandOffReason::LowConfidence,
                 _ => false,
             };
-            let ranked = m.rank(&q.text, 2);
-            let top = ranked.first().map_or(0.0, |c| c.score);
-            let second = ranked.get(1).map_or(0.0, |c| c.score);
+            let f = m.answer_features(&q.text);
             Seen {
                 in_scope: q.in_scope(),
                 blocked,
-                top,
-                margin: top - second,
-                top_right: ranked.first().is_some_and(|c| c.id == q.expected),
-                top_referral: ranked.first().is_some_and(|c| m.is_referral_id(&c.id)),
-                syllables: m.query_syllables(&q.text),
+                top: f.score,
+                margin: f.margin,
+                top_right: f.top.as_deref() == Some(q.expected.as_str()),
+                top_referral: f.top.as_deref().is_some_and(|id| m.is_referral_id(id)),
+                syllables: f.syllables,
+                agreement: f.agreement,
+                same_family: f.same_family,
             }
         })
         .collect()
@@ -394,10 +398,13 @@ pub fn dump(m: &Matcher, qs: &[Question]) {
             (
                 s.top,
                 format!(
-                    "{tag} top {:.3} margin {:.3} rel {:.2} | {} | {}",
+                    "{tag} top {:.3} margin {:.3} rel {:.2} len {:>2} agree {} fam {} | {} | {}",
                     s.top,
                     s.margin,
                     s.margin / s.top.max(1e-6),
+                    s.syllables,
+                    s.agreement,
+                    u8::from(s.same_family),
                     m.rank(&q.text, 1).first().map_or("-", |c| c.id.as_str()),
                     q.text
                 ),
