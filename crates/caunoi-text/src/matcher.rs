@@ -182,6 +182,9 @@ pub struct AnswerFeatures {
     /// Whether the runner-up belongs to the same family as the first entry (the same id up
     /// to its last dot: `cu-tru.tam-tru.dang-ky` and `cu-tru.tam-tru.gia-han`).
     pub same_family: bool,
+    /// The first entry's channels: best paraphrase (weighted lexical + character part), pooled
+    /// paraphrases and distinguishing terms (shares of the query, 0..1).
+    pub channels: [f32; 3],
 }
 
 /// The family of an entry id: the id without its last dot-separated part.
@@ -202,6 +205,7 @@ impl AnswerFeatures {
             syllables,
             agreement,
             same_family: runner_up.is_some_and(|r| family(&r.id) == family(&top.id)),
+            channels: [0.0; 3],
         }
     }
 }
@@ -608,9 +612,9 @@ impl Matcher {
 
     /// The `k` best entries and how many channels put the first of them first
     /// ([`AnswerFeatures::agreement`]).
-    fn rank_with_agreement(&self, syllables: &[String], k: usize) -> (Vec<Candidate>, u8) {
+    fn rank_with_agreement(&self, syllables: &[String], k: usize) -> (Vec<Candidate>, u8, [f32; 3]) {
         if syllables.is_empty() || self.ids.is_empty() {
-            return (Vec::new(), 0);
+            return (Vec::new(), 0, [0.0; 3]);
         }
         let channels = self.channel_scores(&self.prepare_query(syllables));
         let scores = &channels.total;
@@ -618,17 +622,21 @@ impl Matcher {
             scores.iter().enumerate().filter(|(_, s)| **s > 0.0).map(|(i, s)| (i as u32, *s)).collect();
         order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         let agreement = order.first().map_or(0, |(i, _)| channels.agreement(*i as usize));
+        let top_channels = order.first().map_or([0.0; 3], |(i, _)| {
+            let i = *i as usize;
+            [channels.question[i], channels.pooled[i], channels.lift[i]]
+        });
         let ranked =
             order.into_iter().take(k).map(|(i, score)| Candidate { id: self.ids[i as usize].clone(), score }).collect();
-        (ranked, agreement)
+        (ranked, agreement, top_channels)
     }
 
     /// What the answer decision sees for a message, without the safety rules (for tuning the
     /// decision and for logs).
     pub fn answer_features(&self, text: &str) -> AnswerFeatures {
         let syllables = self.abbreviations.expand_all(&analyze(text).syllables);
-        let (ranked, agreement) = self.rank_with_agreement(&syllables, 2);
-        AnswerFeatures::new(&ranked, agreement, syllables.len())
+        let (ranked, agreement, channels) = self.rank_with_agreement(&syllables, 2);
+        AnswerFeatures { channels, ..AnswerFeatures::new(&ranked, agreement, syllables.len()) }
     }
 
     /// Every entry's fused score and the channels it is made of (see [`Channels`]).
