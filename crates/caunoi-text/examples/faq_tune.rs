@@ -340,11 +340,15 @@ fn main() {
     }
     // `--extra-oos FILE`: more out-of-scope messages, added to every tuning set (never reported
     // on), so that thresholds tuned on a half see more than its 11–12 out-of-scope questions.
+    // (May be given more than once.)
     let extra: Vec<Question> = args
         .windows(2)
-        .find(|w| w[0] == "--extra-oos")
-        .map(|w| serde_json::from_str(&std::fs::read_to_string(&w[1]).expect("read extra")).expect("extra json"))
-        .unwrap_or_default();
+        .filter(|w| w[0] == "--extra-oos")
+        .flat_map(|w| {
+            let text = std::fs::read_to_string(&w[1]).expect("read extra");
+            serde_json::from_str::<Vec<Question>>(&text).expect("extra json")
+        })
+        .collect();
     // Stratified halves: alternate within each group.
     let mut seen_in_group = std::collections::HashMap::<&str, usize>::new();
     let fold_of: Vec<usize> = questions
