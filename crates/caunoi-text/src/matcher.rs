@@ -22,6 +22,11 @@
 //! on the exact level only with [`MatcherConfig::restored_trust`] > 0 (0 by default: it did not
 //! improve the development set).
 //!
+//! Query syllables the knowledge base does not know are corrected towards its vocabulary
+//! ([`crate::spell`]), and a token that is an abbreviation glued to a known syllable or to another
+//! abbreviation ("lamcccd", "dkttru") is split and expanded. [`Matcher::answer_features`] shows
+//! what the decision sees (score, margin, length, channel agreement) for tuning.
+//!
 //! Order of checks in [`Matcher::decide`]: unusable input (empty, too long, other scripts,
 //! binary) → safety rules ([`crate::safety`]) → scoring. Nothing here panics on any input.
 
