@@ -418,7 +418,7 @@ fn mask_emails(text: &str) -> String {
 /// dashes inside) and 9- to 16-digit identity or account numbers, for logs.
 ///
 /// Runs of digits are read together with single separators between them, so "0912 345 678"
-/// is one number; a masked run is replaced by "[SĐT]" (phone) or "[SỐ GIẤY TỜ]" (other).
+/// is one number; a masked run is replaced by `[SĐT]` (phone) or `[SỐ GIẤY TỜ]` (other).
 /// Short numbers (113, 1900 0368, dates, amounts) are kept.
 pub fn mask_personal_data(text: &str) -> String {
     let text = mask_emails(text);
