@@ -156,6 +156,12 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
+/// "p50 … ms, p99 … ms" of timings in milliseconds.
+fn p50_p99(mut times: Vec<f64>) -> String {
+    times.sort_by(f64::total_cmp);
+    format!("p50 {:>7.1} ms, p99 {:>7.1} ms", percentile(&times, 0.5), percentile(&times, 0.99))
+}
+
 pub async fn run_board_bench(a: BoardBenchArgs) -> Result<(), CliError> {
     std::fs::create_dir_all(&a.data_dir)
         .map_err(|e| CliError::Message(format!("cannot make {}: {e}", a.data_dir.display())))?;
@@ -205,14 +211,7 @@ pub async fn run_board_bench(a: BoardBenchArgs) -> Result<(), CliError> {
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             shown = (rows.len(), count);
         }
-        times.sort_by(f64::total_cmp);
-        println!(
-            "  {label:<32} {:>4} rows of {:>8}: p50 {:>7.1} ms, p99 {:>7.1} ms",
-            shown.0,
-            shown.1,
-            percentile(&times, 0.5),
-            percentile(&times, 0.99)
-        );
+        println!("  {label:<32} {:>4} rows of {:>8}: {}", shown.0, shown.1, p50_p99(times));
     }
     // The whole board as the console opens it: the five tabs' counts, then the open page.
     for (label, scope) in [("province leader, whole board", &leader), ("ward officer, whole board", &ward)] {
@@ -225,14 +224,7 @@ pub async fn run_board_bench(a: BoardBenchArgs) -> Result<(), CliError> {
             times.push(t.elapsed().as_secs_f64() * 1000.0);
             shown = (rows.len(), counts);
         }
-        times.sort_by(f64::total_cmp);
-        println!(
-            "  {label:<32} {:>4} rows, tabs {:?}: p50 {:>7.1} ms, p99 {:>7.1} ms",
-            shown.0,
-            shown.1,
-            percentile(&times, 0.5),
-            percentile(&times, 0.99)
-        );
+        println!("  {label:<32} {:>4} rows, tabs {:?}: {}", shown.0, shown.1, p50_p99(times));
     }
     Ok(())
 }
