@@ -28,8 +28,9 @@ async fn sqlite_schema() -> Schema {
         .await
         .unwrap();
         for table in tables.into_iter().filter(|t| !SQLITE_ONLY.contains(&t.as_str())) {
+            // `table_xinfo` lists generated columns too; `hidden = 1` marks a virtual table's own.
             let cols: Vec<(String, i64, i64)> =
-                sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info($1)")
+                sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_xinfo($1) WHERE hidden <> 1")
                     .bind(&table)
                     .fetch_all(&file.read)
                     .await
@@ -63,6 +64,21 @@ fn postgres_files_schema() -> Schema {
                 cols.insert(first.to_string(), upper.contains("NOT NULL") || upper.contains("PRIMARY KEY"));
             }
             schema.insert(name, cols);
+        }
+        // Added columns (`ALTER TABLE t ADD COLUMN c ...;`).
+        for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" ADD COLUMN "))
+        {
+            let words: Vec<&str> = stmt.split_whitespace().collect();
+            let at = |w: &str| words.iter().position(|x| *x == w);
+            if let (Some(table), Some(column)) = (at("TABLE"), at("COLUMN")) {
+                // A generated column's expression may say "IS NOT NULL": look around it only.
+                let outside = match (stmt.find('('), stmt.rfind(')')) {
+                    (Some(open), Some(close)) => format!("{} {}", &stmt[..open], &stmt[close + 1..]),
+                    _ => stmt.to_string(),
+                };
+                let not_null = outside.to_uppercase().contains("NOT NULL");
+                schema.get_mut(words[table + 1]).unwrap().insert(words[column + 1].to_string(), not_null);
+            }
         }
         // Dropped columns (`ALTER TABLE t DROP COLUMN c;`).
         for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" DROP COLUMN "))
