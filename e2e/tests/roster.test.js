@@ -70,10 +70,13 @@ test('a nightly shift for two weeks and a hand-over note on a phone', async () =
   const wide = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(wide <= 390, `no horizontal scroll (${wide} px)`);
   await page.screenshot({ path: join(resultsDir, 'roster-phone.png'), fullPage: true });
+  await page.locator('#series').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(resultsDir, 'roster-phone-series.png') });
   await page.evaluate(AXE);
   const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21aa', 'best-practice'] }));
   const violations = result.violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
   assert.deepEqual(violations, []);
-  assert.deepEqual(errors, []);
+  // The refused planning above answered 422 on purpose; nothing else may fail.
+  assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), []);
   await context.close();
 });
