@@ -589,7 +589,12 @@ async fn a_nightly_shift_until_a_date_is_seen_by_who_is_on_duty_the_warning_and_
         db_read!(db, pool => sqlx::query_scalar("SELECT id FROM duty_series").fetch_one(pool).await).unwrap()
     };
     let before = roster_counts(&t).await;
-    assert_eq!(t.post(&duty, &format!("/inbox/roster/series/{series}/end"), &[]).await.0, 303);
+    let end = format!("/inbox/roster/series/{series}/end");
+    let (status, body) = t.post(&duty, &end, &[("unit", "qn-bai-chay")]).await;
+    assert_eq!(status, 422, "the confirmation box is needed");
+    assert!(body.contains("Chưa bỏ: hãy đánh dấu ô xác nhận"), "{body}");
+    assert_eq!(roster_counts(&t).await, before, "nothing removed");
+    assert_eq!(t.post(&duty, &end, &[("unit", "qn-bai-chay"), ("confirm", "yes")]).await.0, 303);
     let after = roster_counts(&t).await;
     assert_eq!((after.0, after.1, after.2), (before.0 - 3, before.1 - 1, before.2 + 1), "4 past shifts stay");
     assert!(t.get(&duty, "/inbox").await.1.contains("Không có ai đang trực tại"));
@@ -693,13 +698,15 @@ async fn recurring_shifts_and_handover_notes_endpoint_by_role() {
     {
         let c = t.login(login).await;
         let before = roster_counts(&t).await;
-        let (status, _) = t.post(&c, &format!("/inbox/roster/series/{series}/end"), &[]).await;
+        let end = [("unit", "qn-bai-chay"), ("confirm", "yes")];
+        let (status, _) = t.post(&c, &format!("/inbox/roster/series/{series}/end"), &end).await;
         assert_eq!(status, expected, "end as {login}");
         if expected != 303 {
             assert_eq!(roster_counts(&t).await, before, "{login} changed nothing");
         }
     }
-    assert_eq!(t.post(&t.login("lanhdao.qn").await, "/inbox/roster/series/999999/end", &[]).await.0, 404);
+    let leader = t.login("lanhdao.qn").await;
+    assert_eq!(t.post(&leader, "/inbox/roster/series/999999/end", &[("confirm", "yes")]).await.0, 404);
 
     // The hand-over note (POST /inbox/handover): whoever works the ward's conversations.
     let note = [("unit", "qn-bai-chay"), ("text", "Tổ 5 khu 3 còn theo dõi vụ cháy; gọi lại chị Hoa lúc 7 giờ.")];
@@ -1132,6 +1139,12 @@ async fn a_duty_device_keeps_its_session_behind_the_idle_lock_when_the_unit_allo
     assert_eq!(r.status().as_u16(), 403, "CSRF");
     assert_eq!(count_of(&t, "duty_session_policies").await, 0);
     assert_eq!(t.post(&admin, "/inbox/roster/duty-session", &set("12")).await.0, 303);
+    let (_, roster) = t.get(&admin, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(roster.contains("<title>Lịch trực · "), "a plain title");
+    assert_eq!(roster.matches("id=\"duty-session\"").count(), 1, "the admin's form, once");
+    assert!(roster.contains("<option value=\"12\" selected>12 giờ</option>"), "{roster}");
+    let (_, roster) = t.get(&t.login("trucban.baichay").await, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(!roster.contains("id=\"duty-session\""), "not for a duty officer");
     let (_, audit) = t.get(&admin, "/audit").await;
     assert!(audit.contains("Cho thiết bị trực của đơn vị qn-bai-chay giữ phiên đăng nhập đến 12 giờ"), "{audit}");
 

@@ -1026,12 +1026,19 @@ pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), Servi
     Ok(())
 }
 
-/// Ends a recurring planning: its shifts still to come (or under way) leave the roster, those
-/// worked stay. Audited; returns the unit's code.
-pub async fn end_series(app: &App, scope: &Scope, id: i64) -> Result<String, ServiceError> {
+/// Ends a recurring planning (behind a confirmation box): its shifts still to come (or under
+/// way) leave the roster, those worked stay. Audited; returns the unit's code.
+pub async fn end_series(app: &App, scope: &Scope, id: i64, confirmed: bool) -> Result<String, ServiceError> {
     let (_, path, code) = store::series_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
     let path = UnitPath::from_stored(path);
     require_direct(scope, &path)?;
+    if !confirmed {
+        return Err(invalid(
+            "confirm",
+            "Chưa bỏ: hãy đánh dấu ô xác nhận rồi bấm \"Bỏ lịch lặp lại\".",
+            "Not ended: tick the confirmation box, then press \"End the repetition\".",
+        ));
+    }
     let unit = crate::units::service::find(app, scope, &code).await?.ok_or(ServiceError::NotFound)?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;

@@ -251,13 +251,22 @@ pub(super) async fn roster_delete(
     Ok(Redirect::to(&format!("/inbox/roster?unit={}&saved=1", crate::web::auth::urlencode(&f.unit))).into_response())
 }
 
+/// "Bỏ lịch lặp lại", behind a confirmation box.
 pub(super) async fn series_end(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Form(f): Form<SeriesEndForm>,
 ) -> Result<Response, WebError> {
-    let code = service::end_series(&app, &me.scope, id).await?;
-    Ok(Redirect::to(&format!("/inbox/roster?unit={}&saved=1", crate::web::auth::urlencode(&code))).into_response())
+    let ended = service::end_series(&app, &me.scope, id, f.confirm == "yes").await;
+    saved_or_again(&app, &me, &f.unit, "", "1", ended).await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct SeriesEndForm {
+    unit: String,
+    confirm: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -273,13 +282,27 @@ pub(super) async fn handover_write(
     me: CurrentOfficer,
     Form(f): Form<HandoverForm>,
 ) -> Result<Response, WebError> {
-    match form::posted(service::write_handover(&app, &me.scope, &f.unit, &f.text).await)? {
-        Posted::Saved(_) => {
-            form::see_other(&format!("/inbox/roster?unit={}&saved=handover", crate::web::auth::urlencode(&f.unit)))
+    let saved = service::write_handover(&app, &me.scope, &f.unit, &f.text).await.map(|_| f.unit.clone());
+    saved_or_again(&app, &me, &f.unit, &f.text, "handover", saved).await
+}
+
+/// A roster side form's outcome: back to the roster with `saved=…`, or the roster again with
+/// the errors (and the hand-over text, when that was the form).
+async fn saved_or_again(
+    app: &App,
+    me: &CurrentOfficer,
+    unit: &str,
+    handover_text: &str,
+    what: &str,
+    result: Result<String, crate::error::ServiceError>,
+) -> Result<Response, WebError> {
+    match form::posted(result)? {
+        Posted::Saved(code) => {
+            form::see_other(&format!("/inbox/roster?unit={}&saved={what}", crate::web::auth::urlencode(&code)))
         }
         Posted::Refused(errors) => {
-            let form = RosterForm { unit: f.unit.clone(), ..Default::default() };
-            roster_view(&app, &me, &f.unit, &form, &f.text, String::new(), errors).await
+            let form = RosterForm { unit: unit.to_string(), ..Default::default() };
+            roster_view(app, me, unit, &form, handover_text, String::new(), errors).await
         }
     }
 }
@@ -307,15 +330,8 @@ pub(super) async fn duty_session_set(
     me: CurrentOfficer,
     Form(f): Form<DutySessionForm>,
 ) -> Result<Response, WebError> {
-    match form::posted(crate::staff::service::set_duty_session_hours(&app, &me.scope, &f.unit, &f.hours).await)? {
-        Posted::Saved(code) => {
-            form::see_other(&format!("/inbox/roster?unit={}&saved=session", crate::web::auth::urlencode(&code)))
-        }
-        Posted::Refused(errors) => {
-            let form = RosterForm { unit: f.unit.clone(), ..Default::default() };
-            roster_view(&app, &me, &f.unit, &form, "", String::new(), errors).await
-        }
-    }
+    let saved = crate::staff::service::set_duty_session_hours(&app, &me.scope, &f.unit, &f.hours).await;
+    saved_or_again(&app, &me, &f.unit, "", "session", saved).await
 }
 
 /// "Dùng máy này làm thiết bị trực": keeps this session as long as a unit of the officer
