@@ -1174,6 +1174,8 @@ async fn a_duty_device_keeps_its_session_behind_the_idle_lock_when_the_unit_allo
     drop(r);
     let r = device.get(t.url("/login?next=/inbox")).send().await.unwrap();
     assert!(location(&r).starts_with("/unlock"), "signing in again is unlocking");
+    let r = device.get(t.url("/account")).send().await.unwrap();
+    assert!(location(&r).starts_with("/unlock"), "every page asks for the password");
     let (status, page) = t.get(&device, "/unlock?next=/inbox").await;
     assert_eq!(status, 200);
     assert!(page.contains("Vũ Hoàng Nam") && page.contains("Mở khóa"));

@@ -64,6 +64,17 @@ fn postgres_files_schema() -> Schema {
             }
             schema.insert(name, cols);
         }
+        // Added columns (`ALTER TABLE t ADD COLUMN c type …;`).
+        for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" ADD COLUMN "))
+        {
+            let words: Vec<&str> = stmt.split_whitespace().collect();
+            let at = |w: &str| words.iter().position(|x| *x == w);
+            if let (Some(table), Some(column)) = (at("TABLE"), at("COLUMN")) {
+                let upper = stmt.to_uppercase();
+                let required = upper.contains("NOT NULL") || upper.contains("PRIMARY KEY");
+                schema.get_mut(words[table + 1]).unwrap().insert(words[column + 1].to_string(), required);
+            }
+        }
         // Dropped columns (`ALTER TABLE t DROP COLUMN c;`).
         for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" DROP COLUMN "))
         {

@@ -40,12 +40,12 @@ CREATE TABLE duty_handover_dismissals (
 );
 
 -- Lowercase ASCII folding of a message's text and a citizen's name (caunoi_text::fold), written
--- with the row; NULL for rows written before, which the housekeeping folds in batches.
+-- with the row, NULL for rows written before, which the housekeeping folds in batches.
 ALTER TABLE messages ADD COLUMN text_folded TEXT;
 ALTER TABLE contacts ADD COLUMN name_folded TEXT;
 
 -- Longer sessions for duty devices (staff). A unit's admin allows the devices of its duty desk
--- to keep a session for up to `hours` (8, 12 or 24); an officer of the unit then marks the
+-- to keep a session for up to `hours` (8, 12 or 24), and an officer of the unit then marks the
 -- device they watch at, and its session lasts until `sessions.keep_until`. Past the ordinary
 -- idle timeout such a session is locked: the live stream keeps ringing, every page asks for
 -- the password again (`/unlock`).

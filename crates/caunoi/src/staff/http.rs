@@ -70,7 +70,7 @@ async fn login_page(
 ) -> Result<Response, WebError> {
     // A locked duty device is unlocked with the password, keeping its session.
     if let Some(token) = read_cookie(&headers, SESSION_COOKIE)
-        && service::officer_for_token(&app, &token).await?.is_some_and(|o| o.locked)
+        && service::session_officer(&app, &token).await?.is_some_and(|o| o.locked)
     {
         let next = safe_next(q.next.as_deref());
         return Ok(Redirect::to(&format!("/unlock?next={}", crate::web::auth::urlencode(&next))).into_response());
@@ -255,7 +255,7 @@ async fn unlock_submit(
 
 async fn logout(State(app): State<App>, headers: axum::http::HeaderMap) -> Result<Response, WebError> {
     if let Some(token) = read_cookie(&headers, SESSION_COOKIE)
-        && let Some(officer) = service::officer_for_token(&app, &token).await?
+        && let Some(officer) = service::session_officer(&app, &token).await?
     {
         service::sign_out(&app, &officer).await?;
     }

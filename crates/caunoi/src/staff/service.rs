@@ -191,11 +191,17 @@ fn idle_expired(app: &App, last_seen_micros: i64) -> bool {
     app.clock.now_micros() - last_seen_micros > app.config.session_idle.as_micros() as i64
 }
 
-/// Loads the officer behind a session cookie, enforcing the idle timeout. A half-open (TOTP)
-/// session does not count. A duty device's session ([`keep_duty_device`]) idle past the
-/// timeout is kept until its `keep_until`, locked ([`Officer::locked`]) and not touched, so
-/// only the password ([`unlock`]) makes it active again.
+/// Loads the officer behind a session cookie, enforcing the idle timeout; a locked duty
+/// session does not count (see [`session_officer`]), nor does a half-open (TOTP) one.
 pub async fn officer_for_token(app: &App, token: &str) -> Result<Option<Officer>, ServiceError> {
+    Ok(session_officer(app, token).await?.filter(|o| !o.locked))
+}
+
+/// Like [`officer_for_token`], but a duty device's session ([`keep_duty_device`]) idle past
+/// the timeout comes back too, marked [`Officer::locked`]: it is kept until its `keep_until`
+/// and not touched, so only the password ([`unlock`]) makes it active again. For the console's
+/// extractor (which serves a locked session only its live stream and `/unlock`) and sign-out.
+pub async fn session_officer(app: &App, token: &str) -> Result<Option<Officer>, ServiceError> {
     let hash = crypto::token_hash(token);
     let Some(session) = store::session(&app.db, &hash).await? else { return Ok(None) };
     if session.stage != store::STAGE_FULL {

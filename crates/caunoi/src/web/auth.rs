@@ -75,7 +75,7 @@ impl FromRequestParts<App> for CurrentOfficer {
             if live { WebError::Unauthorized } else { WebError::Redirect(format!("/login?next={}", urlencode(next))) }
         };
         let token = read_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
-        let officer = service::officer_for_token(app, &token).await?.ok_or_else(to_login)?;
+        let officer = service::session_officer(app, &token).await?.ok_or_else(to_login)?;
         let path = parts.uri.path();
         // A duty device idle past the timeout keeps its live stream (the alarms still ring)
         // and asks for the password before anything else.
