@@ -1199,3 +1199,24 @@ async fn a_duty_device_keeps_its_session_behind_the_idle_lock_when_the_unit_allo
     assert!(location(&r).starts_with("/login"), "{}", location(&r));
     assert!(keep_until_of(&t, "canbo.baichay").await.len() <= 1, "the device's session is gone");
 }
+
+#[tokio::test]
+async fn a_location_shared_on_zalo_is_stored_as_coordinates_the_console_links_to_a_map() {
+    let t = TestApp::spawn_with(caunoi_testkit::Options { demo: true, zalo: true, ..Default::default() }).await;
+    let zalo = t.zalo.as_ref().expect("fake Zalo");
+    let oa = caunoi::demo::DEMO_OAS[1].oa_id;
+    let user = "7712390045123988123";
+    let action = caunoi_zalo::fake::UserAction::location(oa, 20.9573, 107.0436);
+    let delivery = zalo.user_sends(user, action).await.expect("the webhook is delivered");
+    assert_eq!(delivery.statuses, vec![Some(200)]);
+    let db = &t.app.db;
+    let text: String = caunoi_testkit::eventually("the location is stored", Duration::from_secs(20), || async {
+        db_read!(db, pool => sqlx::query_scalar::<_, String>(
+            "SELECT text FROM messages WHERE kind = 'location' ORDER BY id DESC LIMIT 1"
+        ).fetch_optional(pool).await)
+        .ok()
+        .flatten()
+    })
+    .await;
+    assert_eq!(text, "20.957300,107.043600", "stored as the web chat stores it");
+}
