@@ -65,7 +65,7 @@ fn postgres_files_schema() -> Schema {
             }
             schema.insert(name, cols);
         }
-        // Added columns (`ALTER TABLE t ADD COLUMN c ...;`).
+        // Added columns (`ALTER TABLE t ADD COLUMN c type …;`).
         for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" ADD COLUMN "))
         {
             let words: Vec<&str> = stmt.split_whitespace().collect();
@@ -76,8 +76,9 @@ fn postgres_files_schema() -> Schema {
                     (Some(open), Some(close)) => format!("{} {}", &stmt[..open], &stmt[close + 1..]),
                     _ => stmt.to_string(),
                 };
-                let not_null = outside.to_uppercase().contains("NOT NULL");
-                schema.get_mut(words[table + 1]).unwrap().insert(words[column + 1].to_string(), not_null);
+                let upper = outside.to_uppercase();
+                let required = upper.contains("NOT NULL") || upper.contains("PRIMARY KEY");
+                schema.get_mut(words[table + 1]).unwrap().insert(words[column + 1].to_string(), required);
             }
         }
         // Dropped columns (`ALTER TABLE t DROP COLUMN c;`).

@@ -67,7 +67,11 @@ pub async fn translate(app: &App, raw_body: &str, received_at: i64) -> Option<In
             };
             let message = CitizenMessage {
                 kind: kind_name(&m.kind),
-                text: clean_text(m.text.as_deref().unwrap_or_default()).chars().take(MAX_TEXT_CHARS).collect(),
+                text: match m.location() {
+                    // Stored as the web chat stores it, so the console links it to a map.
+                    Some((lat, lon)) => format!("{lat:.6},{lon:.6}"),
+                    None => clean_text(m.text.as_deref().unwrap_or_default()).chars().take(MAX_TEXT_CHARS).collect(),
+                },
                 media_ref,
                 media_url,
                 channel_message_id: Some(m.msg_id.to_string()),
