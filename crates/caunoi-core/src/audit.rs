@@ -48,10 +48,13 @@ pub enum AuditAction {
     KbRolledBack,
     /// An admin disconnected the unit's Zalo OA (its tokens were deleted).
     ChannelDisconnected,
+    /// The deployment's admin changed a report category (target: its key; detail: `created`,
+    /// `enabled`, `disabled` or `fields=label,sensitivity,…`).
+    CategoryChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 31] = [
+    pub const ALL: [AuditAction; 32] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -83,6 +86,7 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::KbRolledBack,
         AuditAction::ChannelDisconnected,
+        AuditAction::CategoryChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -118,6 +122,7 @@ impl AuditAction {
             AuditAction::PasswordReset => "password_reset",
             AuditAction::KbRolledBack => "kb_rolled_back",
             AuditAction::ChannelDisconnected => "channel_disconnected",
+            AuditAction::CategoryChanged => "category_changed",
         }
     }
 
@@ -158,6 +163,7 @@ impl AuditAction {
             AuditAction::PasswordReset => "Đặt lại mật khẩu bằng liên kết",
             AuditAction::KbRolledBack => "Khôi phục phiên bản cũ của mục hỏi đáp",
             AuditAction::ChannelDisconnected => "Ngắt kết nối Zalo OA",
+            AuditAction::CategoryChanged => "Sửa loại tin báo",
         }
     }
 
@@ -194,6 +200,7 @@ impl AuditAction {
             AuditAction::PasswordReset => "Reset the password with a link",
             AuditAction::KbRolledBack => "Restored an earlier version of a knowledge-base entry",
             AuditAction::ChannelDisconnected => "Disconnected the Zalo OA",
+            AuditAction::CategoryChanged => "Changed a report category",
         }
     }
 }
@@ -313,6 +320,36 @@ pub fn sentence(action: AuditAction, target: &str, detail: &str, lang: Lang) -> 
                 format!("The Zalo OA {oa} of unit {t} was disconnected{why_en}"),
             )
         }
+        A::CategoryChanged => match detail {
+            "created" => tr(format!("Thêm loại tin báo {t}"), format!("Added the report category {t}")),
+            "enabled" => tr(format!("Bật loại tin báo {t}"), format!("Turned on the report category {t}")),
+            "disabled" => tr(format!("Tắt loại tin báo {t}"), format!("Turned off the report category {t}")),
+            _ => match field(detail, "fields") {
+                Some(fields) => {
+                    let names: Vec<&str> = fields
+                        .split(',')
+                        .map(|f| match (f, vi) {
+                            ("label", true) => "tên",
+                            ("label", false) => "name",
+                            ("sensitivity", true) => "mức độ nhạy cảm",
+                            ("sensitivity", false) => "sensitivity",
+                            ("handling", true) => "cấp xử lý",
+                            ("handling", false) => "handling level",
+                            ("urgent", true) => "mức khẩn cấp",
+                            ("urgent", false) => "urgency",
+                            ("legal_days", true) => "thời hạn giải quyết",
+                            ("legal_days", false) => "legal deadline",
+                            ("questions", true) => "câu hỏi thêm",
+                            ("questions", false) => "extra questions",
+                            (other, _) => other,
+                        })
+                        .collect();
+                    let names = names.join(", ");
+                    tr(format!("Sửa loại tin báo {t} ({names})"), format!("Changed the report category {t} ({names})"))
+                }
+                None => unknown(tr(format!("Sửa loại tin báo {t}"), format!("Changed the report category {t}"))),
+            },
+        },
         A::ChannelDisconnected => {
             let oa = field(detail, "oa_id").unwrap_or("");
             tr(
@@ -499,6 +536,11 @@ mod tests {
             sentence(AuditAction::GrantAdded, "canbo.baichay", "role=duty_officer", Lang::En),
             "Granted the duty officer role to canbo.baichay"
         );
+        assert_eq!(
+            s(AuditAction::CategoryChanged, "noise", "fields=sensitivity,questions"),
+            "Sửa loại tin báo noise (mức độ nhạy cảm, câu hỏi thêm)"
+        );
+        assert_eq!(s(AuditAction::CategoryChanged, "noise", "disabled"), "Tắt loại tin báo noise");
         // A detail no rule knows is kept.
         assert_eq!(s(AuditAction::UnitEdited, "x", "something new"), "Sửa thông tin đơn vị x (something new)");
         // Every action has a sentence of its own in each language.
