@@ -64,6 +64,21 @@ fn postgres_files_schema() -> Schema {
             }
             schema.insert(name, cols);
         }
+        // Added columns (`ALTER TABLE t ADD COLUMN c ...;`).
+        for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" ADD COLUMN "))
+        {
+            let words: Vec<&str> = stmt.split_whitespace().collect();
+            let at = |w: &str| words.iter().position(|x| *x == w);
+            if let (Some(table), Some(column)) = (at("TABLE"), at("COLUMN")) {
+                // A generated column's expression may say "IS NOT NULL": look around it only.
+                let outside = match (stmt.find('('), stmt.rfind(')')) {
+                    (Some(open), Some(close)) => format!("{} {}", &stmt[..open], &stmt[close + 1..]),
+                    _ => stmt.to_string(),
+                };
+                let not_null = outside.to_uppercase().contains("NOT NULL");
+                schema.get_mut(words[table + 1]).unwrap().insert(words[column + 1].to_string(), not_null);
+            }
+        }
         // Dropped columns (`ALTER TABLE t DROP COLUMN c;`).
         for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" DROP COLUMN "))
         {

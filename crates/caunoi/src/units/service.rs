@@ -390,3 +390,9 @@ pub async fn route_point(app: &App, p: GeoPoint) -> Result<Option<Located<UnitId
 pub async fn route_address(app: &App, text: &str) -> Result<Option<UnitId>, StoreError> {
     Ok(address_matcher(app).await?.find(text))
 }
+
+/// The units at the top of the tree with their paths (the deployment's admin is the admin of
+/// all of them).
+pub async fn roots(app: &App) -> Result<Vec<(UnitId, UnitPath)>, StoreError> {
+    store::roots(&app.db).await
+}

@@ -400,3 +400,13 @@ pub async fn fingerprint(db: &Db) -> Result<(i64, i64), StoreError> {
         db_read!(db, pool => sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM units").fetch_one(pool).await)?;
     Ok((count, latest.unwrap_or(0)))
 }
+
+/// The units at the top of the tree (no parent): usually one, the province or the ministry.
+pub async fn roots(db: &Db) -> Result<Vec<(UnitId, UnitPath)>, StoreError> {
+    let rows: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT id, path FROM units WHERE parent_id IS NULL ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|(id, path)| (UnitId(id), UnitPath::from_stored(path))).collect())
+}
