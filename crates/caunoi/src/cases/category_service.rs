@@ -55,7 +55,7 @@ pub async fn deployment_unit(app: &App, scope: &Scope) -> Result<UnitId, Service
 /// Every category with its enabled flag, for the deployment's admin.
 pub async fn list(app: &App, scope: &Scope) -> Result<Vec<(Category, bool)>, ServiceError> {
     deployment_unit(app, scope).await?;
-    Ok(super::service::categories(app).as_ref().clone())
+    Ok(app.runtime::<Categories>().current().as_ref().clone())
 }
 
 /// One category, for the deployment's admin.
@@ -66,7 +66,7 @@ pub async fn get(app: &App, scope: &Scope, key: &str) -> Result<(Category, bool)
 /// Adds a category; returns its key.
 pub async fn create(app: &App, scope: &Scope, draft: &CategoryDraft) -> Result<String, ServiceError> {
     let unit = deployment_unit(app, scope).await?;
-    let existing: Vec<String> = super::service::categories(app).iter().map(|(c, _)| c.key.clone()).collect();
+    let existing: Vec<String> = app.runtime::<Categories>().current().iter().map(|(c, _)| c.key.clone()).collect();
     let category = check_category(draft, Editing::New { existing_keys: &existing })?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;

@@ -30,9 +30,38 @@ pub async fn locate_by_id(app: &App, scope: &Scope, id: i64) -> Result<Option<Un
     store::get_by_id_in_scope(&app.db, scope.officer_id, UnitId(id)).await
 }
 
-/// One unit, if the officer can see it.
+/// One unit, if the officer can see it, with its former names.
 pub async fn get(app: &App, scope: &Scope, code: &str) -> Result<Unit, ServiceError> {
-    store::get_in_scope(&app.db, scope.officer_id, code).await?.ok_or(ServiceError::NotFound)
+    let mut unit = store::get_in_scope(&app.db, scope.officer_id, code).await?.ok_or(ServiceError::NotFound)?;
+    unit.details.former_names = store::former_names(&app.db, unit.id).await?;
+    Ok(unit)
+}
+
+/// Refuses a former name that is the current name of another unit under the same parent: an
+/// address naming it would be routed to two units.
+async fn check_former_names(app: &App, unit: &Unit, names: &[String]) -> Result<(), ServiceError> {
+    let Some(parent) = unit.parent_id else { return Ok(()) };
+    let siblings = store::children(&app.db, parent).await?;
+    for name in names {
+        let words = caunoi_core::geo::place_name(name).1;
+        if let Some(other) =
+            siblings.iter().find(|s| s.id != unit.id && caunoi_core::geo::place_name(&s.name).1 == words)
+        {
+            return Err(FieldErrors(vec![InvalidInput::new(
+                "former_names",
+                format!(
+                    "Tên cũ «{name}» trùng với tên hiện nay của {} (cùng đơn vị cấp trên). Địa chỉ ghi tên này đang được giao cho đơn vị đó; vui lòng bỏ tên này.",
+                    other.name
+                ),
+                format!(
+                    "The former name “{name}” is the current name of {} (same parent unit). Addresses naming it go to that unit; please remove it.",
+                    other.name
+                ),
+            )])
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Saves a unit's page details.
@@ -47,9 +76,11 @@ pub async fn update_details(
     let mut details = input.validate()?;
     // The boundary has its own form and audit line (`set_boundary`); the details form keeps it.
     details.boundary = unit.details.boundary.clone();
+    check_former_names(app, &unit, &details.former_names).await?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     store::update_details(&mut tx, unit.id, &details, now).await?;
+    store::set_former_names(&mut tx, unit.id, &details.former_names).await?;
     store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "edited", (None, None), "").await?;
     crate::audit::service::record(
         &mut tx,
@@ -96,6 +127,7 @@ pub async fn create_child(
         }
         other => other.into(),
     })?;
+    store::set_former_names(&mut tx, id, &details.former_names).await?;
     store::add_history(&mut tx, id, now, Some(scope.officer_id), "created", (None, Some(parent.id)), "").await?;
     crate::audit::service::record(
         &mut tx,
@@ -197,6 +229,7 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
     for p in &plan {
         let parent_path = p.parent_code.as_ref().and_then(|c| paths.get(c.as_str())).cloned();
         let (id, path) = store::insert_unit(&mut tx, &p.code, parent_path.as_ref(), &p.details, now).await?;
+        store::set_former_names(&mut tx, id, &p.details.former_names).await?;
         let parent_id = parent_path.as_ref().and_then(|pp| pp.ids().last().copied());
         store::add_history(&mut tx, id, now, None, "created", (None, parent_id), "import").await?;
         paths.insert(p.code.as_str().to_string(), path);
