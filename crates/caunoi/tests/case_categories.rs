@@ -96,6 +96,8 @@ async fn only_the_deployment_admin_may_open_or_change_the_categories() {
     assert_eq!(audit_count(&t).await, 0);
 
     let admin = deployment_admin(&t).await;
+    let (_, root) = t.get(&admin, "/units/bo-cong-an").await;
+    assert!(root.contains("href=\"/cases/categories\""), "the root unit's page links the screen");
     let (status, page) = t.get(&admin, "/cases/categories").await;
     assert_eq!(status, 200);
     assert!(page.contains("Gây ồn ào, mất trật tự") && page.contains("Tố giác tội phạm khác"), "{page}");
@@ -205,4 +207,44 @@ async fn bad_input_gets_a_vietnamese_message_and_changes_nothing() {
     assert!(page.contains("Mã «noise» đã có loại tin báo khác dùng"), "{page}");
     assert_eq!(stored(&t, "noise").await, before);
     assert_eq!(audit_count(&t).await, 0);
+}
+
+#[tokio::test]
+async fn a_category_handled_by_the_province_goes_to_the_province_police() {
+    use caunoi::cases::service::{NewCase, ReporterDetails, create};
+    use caunoi_core::cases::{Channel, ReporterMode};
+    let t = TestApp::spawn().await;
+    let admin = deployment_admin(&t).await;
+    let scope = t.scope("admin.qn").await;
+    let bai_chay = caunoi::units::service::get(&t.app, &scope, UNIT).await.unwrap().id;
+    let province = caunoi::units::service::get(&t.app, &scope, "quang-ninh").await.unwrap().id;
+    let report = |category: &str| NewCase {
+        channel: Channel::WebForm,
+        received_by: bai_chay,
+        category: category.into(),
+        description: "Có người bán ma túy ở đầu ngõ.".into(),
+        point: None,
+        address: Some("tổ 3, phường Bãi Cháy".into()),
+        place_unknown: false,
+        occurred: None,
+        attributes: Default::default(),
+        mode: ReporterMode::Anonymous,
+        reporter: ReporterDetails::default(),
+        conversation: None,
+        entered_by: None,
+        urgent: false,
+        own_alarm: false,
+        media: vec![],
+    };
+    assert_eq!(create(&t.app, report("drugs")).await.unwrap().unit, bai_chay, "by default: the ward of the place");
+    let form = [
+        ("label_vi", "Ma túy"),
+        ("label_en", "Drugs"),
+        ("sensitivity", "sensitive"),
+        ("handling", "province"),
+        ("legal_days", "20"),
+    ];
+    let (status, body) = t.post(&admin, "/cases/categories/drugs", &form).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(create(&t.app, report("drugs")).await.unwrap().unit, province);
 }

@@ -487,4 +487,16 @@ async fn console_pages_render_the_same() {
     snapshot_page(&t, &leader, "kb_review", "/kb/review", "lanhdao.qn").await;
     snapshot_page(&t, &admin, "officers", "/officers", "admin.qn").await;
     snapshot_page(&t, &admin, "audit_log", "/audit", "admin.qn").await;
+    // The deployment's admin (admin of the root unit), who alone edits the report categories.
+    let input = caunoi::staff::service::NewOfficerInput {
+        username: "quantri.hethong".into(),
+        display_name: "Quản trị hệ thống".into(),
+        password: caunoi_testkit::DEMO_PASSWORD.into(),
+        role: "admin".into(),
+        unit_code: "bo-cong-an".into(),
+    };
+    caunoi::staff::service::create_officer(&t.app, None, &input).await.expect("deployment admin");
+    let deployment_admin = t.login("quantri.hethong").await;
+    snapshot_page(&t, &deployment_admin, "case_categories", "/cases/categories", "quantri.hethong").await;
+    snapshot_page(&t, &deployment_admin, "case_category_edit", "/cases/categories/noise", "quantri.hethong").await;
 }

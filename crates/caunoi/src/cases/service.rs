@@ -267,7 +267,10 @@ pub struct Prepared {
 /// Checks, routes and hashes (the slow part) before any transaction.
 pub async fn prepare(app: &App, new: NewCase) -> Result<Prepared, ServiceError> {
     let (category, description) = check(app, &new)?;
-    let (unit, place_to_confirm) = route(app, &new).await?;
+    let (mut unit, place_to_confirm) = route(app, &new).await?;
+    if category.handling == caunoi_core::cases::HandlingLevel::Province {
+        unit = crate::units::service::province_of(app, unit).await?;
+    }
     // A receipt for whoever has no chat to hear back in: the anonymous reporter (a phone-in),
     // and a web form's reporter whatever the mode. A chat reporter hears back in the chat, so
     // no receipt is made (nor its Argon2 hash computed inside the chat turn's transaction).

@@ -429,3 +429,19 @@ pub async fn route_address(app: &App, text: &str) -> Result<Option<UnitId>, Stor
 pub async fn roots(app: &App) -> Result<Vec<(UnitId, UnitPath)>, StoreError> {
     store::roots(&app.db).await
 }
+
+/// The province police at or above `unit`, for a report category handled by the province
+/// (`HandlingLevel::Province`); `unit` itself when no province unit is above it.
+pub async fn province_of(app: &App, unit: UnitId) -> Result<UnitId, StoreError> {
+    let mut current = Some(unit);
+    // A path is at most a few levels deep; the bound only guards a corrupt parent loop.
+    for _ in 0..64 {
+        let Some(node) = current else { break };
+        let Some(node) = store::node_by_id(&app.db, node).await? else { break };
+        if node.kind == caunoi_core::units::UnitKind::Province {
+            return Ok(node.id);
+        }
+        current = node.parent_id;
+    }
+    Ok(unit)
+}
