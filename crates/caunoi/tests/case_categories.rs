@@ -201,6 +201,7 @@ async fn bad_input_gets_a_vietnamese_message_and_changes_nothing() {
         assert_eq!(status, 422, "{message}");
         assert!(page.contains(message), "{message}: {page}");
         assert!(!page.contains("<script>alert"), "escaped");
+        assert!(page.contains("<h1>Gây ồn ào, mất trật tự <code"), "the heading keeps the stored name: {page}");
     }
     let (status, page) = t.post(&admin, "/cases/categories/new", &noise_form(&[("key", "noise")])).await;
     assert_eq!(status, 422);

@@ -38,6 +38,8 @@ struct FormPage {
     chrome: Chrome,
     /// `None` for a new category.
     key: Option<String>,
+    /// The stored name in the reader's language (the heading keeps it while the form is refused).
+    title: String,
     draft: CategoryDraft,
     /// The question rows the form shows: the draft's, and an empty one to add while there is room.
     questions: Vec<QuestionDraft>,
@@ -66,7 +68,13 @@ pub async fn list_page(
     })
 }
 
-fn form_page(me: &CurrentOfficer, key: Option<String>, draft: CategoryDraft, errors: FieldErrors) -> FormPage {
+fn form_page(
+    me: &CurrentOfficer,
+    key: Option<String>,
+    title: String,
+    draft: CategoryDraft,
+    errors: FieldErrors,
+) -> FormPage {
     let mut questions = draft.questions.clone();
     if questions.len() < MAX_QUESTIONS {
         questions.push(QuestionDraft::default());
@@ -80,6 +88,7 @@ fn form_page(me: &CurrentOfficer, key: Option<String>, draft: CategoryDraft, err
     FormPage {
         chrome: me.chrome("cases", back),
         key,
+        title,
         draft,
         questions,
         levels: HandlingLevel::ALL.iter().map(|l| (l.as_str(), l.label_vi(), l.label_en())).collect(),
@@ -94,14 +103,15 @@ pub async fn edit_page(
     Path(key): Path<String>,
 ) -> Result<Response, WebError> {
     let (category, _) = category_service::get(&app, &me.scope, &key).await?;
-    let page = form_page(&me, Some(key), CategoryDraft::of(&category), FieldErrors::default());
+    let title = T::new(me.lang).tr(&category.label_vi, &category.label_en).to_string();
+    let page = form_page(&me, Some(key), title, CategoryDraft::of(&category), FieldErrors::default());
     render(&page)
 }
 
 pub async fn new_page(State(app): State<App>, me: CurrentOfficer) -> Result<Response, WebError> {
     category_service::list(&app, &me.scope).await?;
     let draft = CategoryDraft { sensitivity: "sensitive".into(), handling: "local".into(), ..Default::default() };
-    render(&form_page(&me, None, draft, FieldErrors::default()))
+    render(&form_page(&me, None, String::new(), draft, FieldErrors::default()))
 }
 
 /// The posted form as a draft: fixed fields by name, questions as `q{i}_…` (a row whose
@@ -158,7 +168,9 @@ pub async fn save(
     match form::posted(category_service::update(&app, &me.scope, &key, &draft).await)? {
         Posted::Saved(()) => form::see_other("/cases/categories?saved=1"),
         Posted::Refused(errors) => {
-            let page = form_page(&me, Some(key), draft, errors);
+            let (category, _) = category_service::get(&app, &me.scope, &key).await?;
+            let title = T::new(me.lang).tr(&category.label_vi, &category.label_en).to_string();
+            let page = form_page(&me, Some(key), title, draft, errors);
             render_form(&page, &page.errors)
         }
     }
@@ -173,7 +185,7 @@ pub async fn create(
     match form::posted(category_service::create(&app, &me.scope, &draft).await)? {
         Posted::Saved(_) => form::see_other("/cases/categories?saved=1"),
         Posted::Refused(errors) => {
-            let page = form_page(&me, None, draft, errors);
+            let page = form_page(&me, None, String::new(), draft, errors);
             render_form(&page, &page.errors)
         }
     }
