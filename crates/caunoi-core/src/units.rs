@@ -802,6 +802,18 @@ mod tests {
     }
 
     #[test]
+    fn former_names_need_their_kind_and_lose_duplicates() {
+        assert_eq!(
+            parse_former_names("phường Hồng Hải\n  \nphuong hong hai; thị trấn Tiên Yên").unwrap(),
+            ["phường Hồng Hải", "thị trấn Tiên Yên"]
+        );
+        let e = parse_former_names("Hồng Hải").unwrap_err();
+        assert!(e.message.vi.contains("cần ghi cả cấp hành chính"), "{e}");
+        assert!(parse_former_names("phường <b>X</b>").is_err());
+        assert_eq!(crate::geo::place_name("Công an phường Hồng Gai"), (true, "hong gai".to_string()));
+    }
+
+    #[test]
     fn empty_import_is_refused() {
         assert!(plan_import(vec![], &HashSet::new()).is_err());
     }
