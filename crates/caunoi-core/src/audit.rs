@@ -48,13 +48,17 @@ pub enum AuditAction {
     KbRolledBack,
     /// An admin disconnected the unit's Zalo OA (its tokens were deleted).
     ChannelDisconnected,
+    DutyRosterChanged,
+    HandoverWritten,
+    HandoverDismissed,
+    DutySessionChanged,
     /// The deployment's admin changed a report category (target: its key; detail: `created`,
     /// `enabled`, `disabled` or `fields=label,sensitivity,…`).
     CategoryChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 32] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -86,6 +90,10 @@ impl AuditAction {
         AuditAction::PasswordReset,
         AuditAction::KbRolledBack,
         AuditAction::ChannelDisconnected,
+        AuditAction::DutyRosterChanged,
+        AuditAction::HandoverWritten,
+        AuditAction::HandoverDismissed,
+        AuditAction::DutySessionChanged,
         AuditAction::CategoryChanged,
     ];
 
@@ -122,6 +130,10 @@ impl AuditAction {
             AuditAction::PasswordReset => "password_reset",
             AuditAction::KbRolledBack => "kb_rolled_back",
             AuditAction::ChannelDisconnected => "channel_disconnected",
+            AuditAction::DutyRosterChanged => "duty_roster_changed",
+            AuditAction::HandoverWritten => "handover_written",
+            AuditAction::HandoverDismissed => "handover_dismissed",
+            AuditAction::DutySessionChanged => "duty_session_changed",
             AuditAction::CategoryChanged => "category_changed",
         }
     }
@@ -163,6 +175,10 @@ impl AuditAction {
             AuditAction::PasswordReset => "Đặt lại mật khẩu bằng liên kết",
             AuditAction::KbRolledBack => "Khôi phục phiên bản cũ của mục hỏi đáp",
             AuditAction::ChannelDisconnected => "Ngắt kết nối Zalo OA",
+            AuditAction::DutyRosterChanged => "Sửa lịch trực",
+            AuditAction::HandoverWritten => "Viết ghi chú bàn giao ca",
+            AuditAction::HandoverDismissed => "Đã đọc ghi chú bàn giao ca",
+            AuditAction::DutySessionChanged => "Sửa phiên đăng nhập của thiết bị trực",
             AuditAction::CategoryChanged => "Sửa loại tin báo",
         }
     }
@@ -200,6 +216,10 @@ impl AuditAction {
             AuditAction::PasswordReset => "Reset the password with a link",
             AuditAction::KbRolledBack => "Restored an earlier version of a knowledge-base entry",
             AuditAction::ChannelDisconnected => "Disconnected the Zalo OA",
+            AuditAction::DutyRosterChanged => "Changed the duty roster",
+            AuditAction::HandoverWritten => "Wrote a shift hand-over note",
+            AuditAction::HandoverDismissed => "Read a shift hand-over note",
+            AuditAction::DutySessionChanged => "Changed duty devices' sessions",
             AuditAction::CategoryChanged => "Changed a report category",
         }
     }
@@ -357,6 +377,37 @@ pub fn sentence(action: AuditAction, target: &str, detail: &str, lang: Lang) -> 
                 format!("Disconnected the Zalo OA {oa} of unit {t}"),
             )
         }
+        A::DutyRosterChanged => match (field(detail, "planned"), field(detail, "ended")) {
+            (Some(n), _) => tr(
+                format!("Thêm {n} ca trực vào lịch trực của đơn vị {t}"),
+                format!("Added {n} shifts to the duty roster of unit {t}"),
+            ),
+            (_, Some(n)) => tr(
+                format!("Bỏ lịch trực lặp lại của đơn vị {t} ({n} ca chưa diễn ra)"),
+                format!("Ended a repeating shift of unit {t} ({n} shifts to come)"),
+            ),
+            _ => unknown(tr(format!("Sửa lịch trực của đơn vị {t}"), format!("Changed the duty roster of unit {t}"))),
+        },
+        A::HandoverWritten => {
+            tr(format!("Viết ghi chú bàn giao ca tại đơn vị {t}"), format!("Wrote a shift hand-over note at unit {t}"))
+        }
+        A::HandoverDismissed => {
+            tr(format!("Đã đọc ghi chú bàn giao ca tại đơn vị {t}"), format!("Read a shift hand-over note at unit {t}"))
+        }
+        A::DutySessionChanged => match field(detail, "hours") {
+            Some("0") => tr(
+                format!("Không cho thiết bị trực của đơn vị {t} giữ phiên đăng nhập lâu hơn"),
+                format!("Duty devices of unit {t} no longer keep longer sessions"),
+            ),
+            Some(h) => tr(
+                format!("Cho thiết bị trực của đơn vị {t} giữ phiên đăng nhập đến {h} giờ"),
+                format!("Duty devices of unit {t} may keep a session for up to {h} hours"),
+            ),
+            None => unknown(tr(
+                format!("Sửa phiên đăng nhập của thiết bị trực tại đơn vị {t}"),
+                format!("Changed duty devices' sessions at unit {t}"),
+            )),
+        },
         A::DataExported => match field(detail, "entries") {
             Some(n) if detail.starts_with("kb ") => tr(
                 format!("Xuất kho hỏi đáp của đơn vị {t} ({n} mục)"),

@@ -352,7 +352,11 @@ pub fn plan_turn(
         InboundKind::Follow => Incoming::Follow,
         InboundKind::Sticker => Incoming::Sticker,
     };
-    let ctx = intake::Ctx { categories: flow.categories, unit_name: &unit.facts.name };
+    let ctx = intake::Ctx {
+        categories: flow.categories,
+        unit_name: &unit.facts.name,
+        staffed: intake::Staffed::of(unit.facts.on_duty, unit.facts.open_now),
+    };
     let ongoing = memory.intake.clone().filter(|i| !i.expired(flow.now));
     match report_flow(&state, ongoing, incoming, text, flow, &ctx) {
         Flow::Handled(outcome) => flow_turn(channel, state, memory.clone(), outcome),

@@ -556,7 +556,7 @@ pub fn check_move(unit: &UnitPath, new_parent: &UnitPath) -> Result<(), InvalidI
     if unit.contains(new_parent) {
         Err(InvalidInput::new(
             "parent",
-            "Không thể chuyển đơn vị vào chính nó hoặc đơn vị cấp dưới của nó.",
+            "Không thể chuyển đơn vị vào chính nó hoặc một đơn vị trực thuộc nó.",
             "A unit cannot be moved under itself or one of its own sub-units.",
         ))
     } else {

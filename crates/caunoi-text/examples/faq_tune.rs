@@ -52,6 +52,12 @@ struct Seen {
     top_referral: bool,
     /// Syllables the decision counts (for the length discount of the answer threshold).
     syllables: usize,
+    /// Ranking channels that put the top entry first (0–3).
+    agreement: u8,
+    /// The runner-up is in the top entry's family.
+    same_family: bool,
+    /// The top entry's channels (best paraphrase, pooled, distinguishing terms).
+    channels: [f32; 3],
 }
 
 fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
@@ -62,17 +68,18 @@ fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
                 Decision::HandOff { reason } => reason != HandOffReason::LowConfidence,
                 _ => false,
             };
-            let ranked = m.rank(&q.text, 2);
-            let top = ranked.first().map_or(0.0, |c| c.score);
-            let second = ranked.get(1).map_or(0.0, |c| c.score);
+            let f = m.answer_features(&q.text);
             Seen {
                 in_scope: q.in_scope(),
                 blocked,
-                top,
-                margin: top - second,
-                top_right: ranked.first().is_some_and(|c| c.id == q.expected),
-                top_referral: ranked.first().is_some_and(|c| m.is_referral_id(&c.id)),
-                syllables: m.query_syllables(&q.text),
+                top: f.score,
+                margin: f.margin,
+                top_right: f.top.as_deref() == Some(q.expected.as_str()),
+                top_referral: f.top.as_deref().is_some_and(|id| m.is_referral_id(id)),
+                syllables: f.syllables,
+                agreement: f.agreement,
+                same_family: f.same_family,
+                channels: f.channels,
             }
         })
         .collect()
@@ -143,6 +150,9 @@ impl Rule {
 struct Objective {
     band: f32,
     penalty: f64,
+    /// `--keep-margins`: only the score threshold and length discount are tuned; the margins
+    /// stay as configured (absolute, relative).
+    keep_margins: Option<(f32, f32)>,
 }
 
 fn threshold_objective(seen: &[Seen], rule: Rule, objective: Objective) -> (f64, usize, usize) {
@@ -188,13 +198,12 @@ fn tune_thresholds(seen: &[Seen], config: &mut MatcherConfig, length_discount: b
         for r in 0..=20 {
             for a in 20..=60 {
                 for m in 0..=20 {
-                    let rule = Rule {
-                        answer: a as f32 / 100.0,
-                        margin: m as f32 / 100.0,
-                        relative: r as f32 / 50.0,
-                        slope,
-                        max_discount,
+                    let (margin, relative) = match objective.keep_margins {
+                        Some(kept) if m == 0 && r == 0 => kept,
+                        Some(_) => continue,
+                        None => (m as f32 / 100.0, r as f32 / 50.0),
                     };
+                    let rule = Rule { answer: a as f32 / 100.0, margin, relative, slope, max_discount };
                     let (obj, _, _) = threshold_objective(seen, rule, objective);
                     // Among equally good settings, prefer the stricter ones.
                     if obj > best.0 + 1e-9 || ((obj - best.0).abs() < 1e-9 && rule.strictness() > best.1.strictness()) {
@@ -313,7 +322,12 @@ fn main() {
     let number = |flag: &str, default: f64| {
         args.windows(2).find(|w| w[0] == flag).map_or(default, |w| w[1].parse().expect("a number"))
     };
-    let objective = Objective { band: number("--band", 1.0) as f32, penalty: number("--penalty", WRONG_PENALTY) };
+    let keep_margins = args
+        .iter()
+        .any(|a| a == "--keep-margins")
+        .then_some((base_config.answer_margin, base_config.answer_relative_margin));
+    let objective =
+        Objective { band: number("--band", 1.0) as f32, penalty: number("--penalty", WRONG_PENALTY), keep_margins };
     if !decision_only && !args.iter().any(|a| a == "--search") {
         let started = std::time::Instant::now();
         let matcher = Matcher::build(docs.clone(), &abbrev, base_config.clone());
@@ -326,11 +340,15 @@ fn main() {
     }
     // `--extra-oos FILE`: more out-of-scope messages, added to every tuning set (never reported
     // on), so that thresholds tuned on a half see more than its 11–12 out-of-scope questions.
+    // (May be given more than once.)
     let extra: Vec<Question> = args
         .windows(2)
-        .find(|w| w[0] == "--extra-oos")
-        .map(|w| serde_json::from_str(&std::fs::read_to_string(&w[1]).expect("read extra")).expect("extra json"))
-        .unwrap_or_default();
+        .filter(|w| w[0] == "--extra-oos")
+        .flat_map(|w| {
+            let text = std::fs::read_to_string(&w[1]).expect("read extra");
+            serde_json::from_str::<Vec<Question>>(&text).expect("extra json")
+        })
+        .collect();
     // Stratified halves: alternate within each group.
     let mut seen_in_group = std::collections::HashMap::<&str, usize>::new();
     let fold_of: Vec<usize> = questions
@@ -394,10 +412,16 @@ pub fn dump(m: &Matcher, qs: &[Question]) {
             (
                 s.top,
                 format!(
-                    "{tag} top {:.3} margin {:.3} rel {:.2} | {} | {}",
+                    "{tag} top {:.3} margin {:.3} rel {:.2} len {:>2} agree {} fam {} ch {:.2} {:.2} {:.2} | {} | {}",
                     s.top,
                     s.margin,
                     s.margin / s.top.max(1e-6),
+                    s.syllables,
+                    s.agreement,
+                    u8::from(s.same_family),
+                    s.channels[0],
+                    s.channels[1],
+                    s.channels[2],
                     m.rank(&q.text, 1).first().map_or("-", |c| c.id.as_str()),
                     q.text
                 ),
@@ -420,6 +444,8 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
     let (mut n_accented, mut accented_folded_hits) = (0usize, 0usize);
     let mut confusions: std::collections::BTreeMap<(String, String), usize> = Default::default();
     let mut per_entry: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    // (agreement, relative margin in tenths) -> (held-out paraphrases, top-1 right), folded.
+    let mut by_agreement: std::collections::BTreeMap<(u8, u8), (usize, usize)> = Default::default();
     for fold in 0..FOLDS {
         let mut train = docs.to_vec();
         let mut held: Vec<(String, String)> = Vec::new();
@@ -437,8 +463,14 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
             let top = |text: &str| m.rank(text, 1).first().map(|c| c.id.clone());
             n += 1;
             typed_hits += usize::from(top(&q).as_deref() == Some(id.as_str()));
-            let folded_top = top(&folded);
+            let features = m.answer_features(&folded);
+            let folded_top = features.top.clone();
             let hit = folded_top.as_deref() == Some(id.as_str());
+            let rel = features.margin / features.score.max(1e-6);
+            let bucket = (features.agreement, (rel * 10.0).floor().min(5.0) as u8);
+            let cell = by_agreement.entry(bucket).or_default();
+            cell.0 += 1;
+            cell.1 += usize::from(hit);
             folded_hits += usize::from(hit);
             let tally = per_entry.entry(id.clone()).or_default();
             tally.0 += 1;
@@ -460,6 +492,10 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
         pct(folded_hits, n),
         pct(accented_folded_hits, n_accented)
     );
+    println!("folded top-1 by channel agreement and relative margin (tenths, 5 = 0.5 or more):");
+    for ((agreement, tenth), (n, hits)) in &by_agreement {
+        println!("  agree {agreement} rel {tenth}: {:>5.1}% ({hits}/{n})", pct(*hits, *n));
+    }
     let mut weakest: Vec<_> = per_entry.into_iter().collect();
     weakest.sort_by(|a, b| (a.1.1 * b.1.0).cmp(&(b.1.1 * a.1.0)));
     println!("weakest entries (folded top-1):");

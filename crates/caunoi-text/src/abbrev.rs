@@ -173,6 +173,10 @@ mod tests {
         assert_eq!(expand(&a, "dk tt ntn"), "đăng ký tạm trú như thế nào");
         assert_eq!(expand(&a, "hết bn tiền"), "hết bao nhiêu tiền");
         assert_eq!(expand(&a, "gplx hết hạn làm j"), "giấy phép lái xe hết hạn làm gì");
+        assert_eq!(expand(&a, "ttru het bnhiu"), "tạm trú het bao nhiêu");
+        assert_eq!(expand(&a, "dangky kg dc"), "đăng ký không được");
+        assert_eq!(expand(&a, "gap cb truc"), "gap cán bộ truc");
+        assert_eq!(expand(&a, "cb giay to j"), "chuẩn bị giay to gì");
     }
 
     #[test]

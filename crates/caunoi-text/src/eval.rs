@@ -94,8 +94,8 @@ pub struct Miss {
     pub expected: String,
     /// The first ranked entry.
     pub top: Option<String>,
-    /// The decision, in short ("answer:<id>", "refer:<id>", "clarify", "hand_off", "emergency",
-    /// "report").
+    /// The decision, in short (`answer:<id>`, `refer:<id>`, `clarify`, `hand_off`, `emergency`,
+    /// `report`).
     pub decision: String,
     /// Whether the decision was a wrong answer (the costly kind of mistake).
     pub wrong_answer: bool,

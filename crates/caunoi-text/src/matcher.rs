@@ -22,6 +22,11 @@
 //! on the exact level only with [`MatcherConfig::restored_trust`] > 0 (0 by default: it did not
 //! improve the development set).
 //!
+//! Query syllables the knowledge base does not know are corrected towards its vocabulary
+//! ([`crate::spell`]), and a token that is an abbreviation glued to a known syllable or to another
+//! abbreviation ("lamcccd", "dkttru") is split and expanded. [`Matcher::answer_features`] shows
+//! what the decision sees (score, margin, length, channel agreement) for tuning.
+//!
 //! Order of checks in [`Matcher::decide`]: unusable input (empty, too long, other scripts,
 //! binary) → safety rules ([`crate::safety`]) → scoring. Nothing here panics on any input.
 
@@ -164,6 +169,52 @@ impl MatcherConfig {
     }
 }
 
+/// What the answer decision looks at for one message.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct AnswerFeatures {
+    /// The first entry, if any scored.
+    pub top: Option<String>,
+    /// Its score.
+    pub score: f32,
+    /// Its lead over the runner-up entry.
+    pub margin: f32,
+    /// Syllables of the message after abbreviations are expanded.
+    pub syllables: usize,
+    /// How many of the three ranking channels (best paraphrase, the entry's pooled
+    /// paraphrases, entry-distinguishing terms) rank the first entry first: 3 when they all
+    /// agree.
+    pub agreement: u8,
+    /// Whether the runner-up belongs to the same family as the first entry (the same id up
+    /// to its last dot: `cu-tru.tam-tru.dang-ky` and `cu-tru.tam-tru.gia-han`).
+    pub same_family: bool,
+    /// The first entry's channels: best paraphrase (weighted lexical + character part), pooled
+    /// paraphrases and distinguishing terms (shares of the query, 0..1).
+    pub channels: [f32; 3],
+}
+
+/// The family of an entry id: the id without its last dot-separated part.
+pub fn family(id: &str) -> &str {
+    id.rsplit_once('.').map_or(id, |(f, _)| f)
+}
+
+impl AnswerFeatures {
+    fn new(ranked: &[Candidate], agreement: u8, syllables: usize) -> Self {
+        let Some(top) = ranked.first() else {
+            return AnswerFeatures { syllables, ..AnswerFeatures::default() };
+        };
+        let runner_up = ranked.get(1);
+        AnswerFeatures {
+            top: Some(top.id.clone()),
+            score: top.score,
+            margin: top.score - runner_up.map_or(0.0, |r| r.score),
+            syllables,
+            agreement,
+            same_family: runner_up.is_some_and(|r| family(&r.id) == family(&top.id)),
+            channels: [0.0; 3],
+        }
+    }
+}
+
 /// A ranked knowledge-base entry.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Candidate {
@@ -250,6 +301,26 @@ impl Decision {
             Decision::Refer { id, .. } => Some(id),
             _ => None,
         }
+    }
+}
+
+/// Every entry's fused score and, per entry, the channels it is made of: the best paraphrase
+/// (lexical and character n-grams, already weighted), the pooled paraphrases and the
+/// entry-distinguishing terms (each a 0..1 share of the query).
+struct Channels {
+    total: Vec<f32>,
+    question: Vec<f32>,
+    pooled: Vec<f32>,
+    lift: Vec<f32>,
+}
+
+impl Channels {
+    /// How many of the three channels rank `entry` first (ties count).
+    fn agreement(&self, entry: usize) -> u8 {
+        [&self.question, &self.pooled, &self.lift]
+            .iter()
+            .filter(|v| v.get(entry).is_some_and(|own| v.iter().all(|x| x <= own)))
+            .count() as u8
     }
 }
 
@@ -483,13 +554,40 @@ impl Matcher {
         self.restorer.restore(&prepare_levels(&syllables).exact).join(" ")
     }
 
+    /// An unknown folded token that is an abbreviation glued to a known syllable or to another
+    /// abbreviation ("lamcccd", "dkttru", "cccdmat"), as folded syllables with the
+    /// abbreviations expanded. Parts are at least two letters; the split with the longer
+    /// first part wins.
+    fn split_glued(&self, word: &str) -> Option<Vec<String>> {
+        if word.len() < 4 || self.vocabulary.contains(word) || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+            return None;
+        }
+        let part = |s: &str| -> Option<(Vec<String>, bool)> {
+            if s.len() < 2 {
+                return None;
+            }
+            if let Some(full) = self.abbreviations.expand(s, &[]) {
+                return Some((full.iter().map(|x| fold_syllable(x)).collect(), true));
+            }
+            self.vocabulary.contains(s).then(|| (vec![s.to_owned()], false))
+        };
+        (2..=word.len() - 2).rev().find_map(|at| {
+            let (a, b) = word.split_at(at);
+            let ((mut left, abbrev_a), (right, abbrev_b)) = (part(a)?, part(b)?);
+            (abbrev_a || abbrev_b).then(|| {
+                left.extend(right);
+                left
+            })
+        })
+    }
+
     fn prepare_query(&self, syllables: &[String]) -> Prepared {
         let mut p = prepare_levels(syllables);
         if self.config.spell_correction && !self.vocabulary.is_empty() {
             let mut exact = Vec::with_capacity(p.exact.len());
             let mut folded = Vec::with_capacity(p.folded.len());
             for (e, f) in p.exact.iter().zip(&p.folded) {
-                match self.vocabulary.correct(f) {
+                match self.vocabulary.correct(f).or_else(|| self.split_glued(f)) {
                     Some(fixed) => {
                         exact.extend(fixed.iter().cloned());
                         folded.extend(fixed);
@@ -514,17 +612,40 @@ impl Matcher {
     }
 
     fn rank_syllables(&self, syllables: &[String], k: usize) -> Vec<Candidate> {
-        if syllables.is_empty() || self.ids.is_empty() {
-            return Vec::new();
-        }
-        let scores = self.entry_scores(&self.prepare_query(syllables));
-        let mut order: Vec<(u32, f32)> =
-            scores.into_iter().enumerate().filter(|(_, s)| *s > 0.0).map(|(i, s)| (i as u32, s)).collect();
-        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        order.into_iter().take(k).map(|(i, score)| Candidate { id: self.ids[i as usize].clone(), score }).collect()
+        self.rank_with_agreement(syllables, k).0
     }
 
-    fn entry_scores(&self, q: &Prepared) -> Vec<f32> {
+    /// The `k` best entries and how many channels put the first of them first
+    /// ([`AnswerFeatures::agreement`]).
+    fn rank_with_agreement(&self, syllables: &[String], k: usize) -> (Vec<Candidate>, u8, [f32; 3]) {
+        if syllables.is_empty() || self.ids.is_empty() {
+            return (Vec::new(), 0, [0.0; 3]);
+        }
+        let channels = self.channel_scores(&self.prepare_query(syllables));
+        let scores = &channels.total;
+        let mut order: Vec<(u32, f32)> =
+            scores.iter().enumerate().filter(|(_, s)| **s > 0.0).map(|(i, s)| (i as u32, *s)).collect();
+        order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let agreement = order.first().map_or(0, |(i, _)| channels.agreement(*i as usize));
+        let top_channels = order.first().map_or([0.0; 3], |(i, _)| {
+            let i = *i as usize;
+            [channels.question[i], channels.pooled[i], channels.lift[i]]
+        });
+        let ranked =
+            order.into_iter().take(k).map(|(i, score)| Candidate { id: self.ids[i as usize].clone(), score }).collect();
+        (ranked, agreement, top_channels)
+    }
+
+    /// What the answer decision sees for a message, without the safety rules (for tuning the
+    /// decision and for logs).
+    pub fn answer_features(&self, text: &str) -> AnswerFeatures {
+        let syllables = self.abbreviations.expand_all(&analyze(text).syllables);
+        let (ranked, agreement, channels) = self.rank_with_agreement(&syllables, 2);
+        AnswerFeatures { channels, ..AnswerFeatures::new(&ranked, agreement, syllables.len()) }
+    }
+
+    /// Every entry's fused score and the channels it is made of (see [`Channels`]).
+    fn channel_scores(&self, q: &Prepared) -> Channels {
         let c = &self.config;
         let n_docs = self.question_folded.n_docs();
         let f: Vec<Option<u32>> = q.folded.iter().map(|s| self.folded_ids.get(s)).collect();
@@ -567,18 +688,16 @@ impl Matcher {
             }
         }
         let total = (c.w_question + c.w_chars + c.w_entry + c.w_answer + c.w_lift).max(f32::EPSILON);
-        best_question
+        let pooled: Vec<f32> = pooled.iter().map(|p| ratio(*p, self_pooled)).collect();
+        let lift: Vec<f32> = lift.iter().map(|l| ratio(*l, self_lift)).collect();
+        let total_scores = best_question
             .iter()
             .zip(&pooled)
             .zip(&answer)
             .zip(&lift)
-            .map(|(((bq, p), a), l)| {
-                (bq + c.w_entry * ratio(*p, self_pooled)
-                    + c.w_answer * ratio(*a, self_answer)
-                    + c.w_lift * ratio(*l, self_lift))
-                    / total
-            })
-            .collect()
+            .map(|(((bq, p), a), l)| (bq + c.w_entry * p + c.w_answer * ratio(*a, self_answer) + c.w_lift * l) / total)
+            .collect();
+        Channels { total: total_scores, question: best_question, pooled, lift }
     }
 }
 

@@ -262,7 +262,7 @@ fn flush_word(word: &mut String, syllables: &mut Vec<String>, total_len: &mut us
 
 /// Collapses runs of three or more letters with the same folded form to the first of them
 /// ("đượccccc" → "được", "dạaaa" → "dạ"); doubles stay (Vietnamese has "xoong", "soóc"), and so
-/// does a run that starts the word ("cccd").
+/// do a run that starts the word ("cccd") and a run of consonants inside it ("lamcccd").
 fn collapse_repeats(word: &str) -> String {
     let chars: Vec<char> = word.chars().collect();
     let mut out = String::with_capacity(word.len());
@@ -275,8 +275,11 @@ fn collapse_repeats(word: &str) -> String {
             j += 1;
         }
         let run = j - i;
-        // A run at the start of a word is an abbreviation ("cccd"), not an elongation.
-        if run >= 3 && i > 0 && c.is_alphabetic() {
+        // A run at the start of a word is an abbreviation ("cccd"), not an elongation, and so
+        // is a run of consonants inside a word ("lamcccd", typed without a space); a drawn-out
+        // word repeats a vowel or its last letter ("nhieuuu", "khongggg").
+        let vowel = matches!(key, 'a' | 'e' | 'i' | 'o' | 'u' | 'y');
+        if run >= 3 && i > 0 && c.is_alphabetic() && (vowel || j == chars.len()) {
             out.push(c);
         } else {
             out.extend(&chars[i..j]);
@@ -415,7 +418,7 @@ fn mask_emails(text: &str) -> String {
 /// dashes inside) and 9- to 16-digit identity or account numbers, for logs.
 ///
 /// Runs of digits are read together with single separators between them, so "0912 345 678"
-/// is one number; a masked run is replaced by "[SĐT]" (phone) or "[SỐ GIẤY TỜ]" (other).
+/// is one number; a masked run is replaced by `[SĐT]` (phone) or `[SỐ GIẤY TỜ]` (other).
 /// Short numbers (113, 1900 0368, dates, amounts) are kept.
 pub fn mask_personal_data(text: &str) -> String {
     let text = mask_emails(text);
@@ -505,6 +508,8 @@ mod tests {
         assert_eq!(normalize("đượccccc"), "được");
         assert_eq!(normalize("dạaaaa"), "dạ");
         assert_eq!(normalize("xoong"), "xoong");
+        assert_eq!(normalize("cccddd bao nhieuuu"), "cccd bao nhieu");
+        assert_eq!(normalize("lamcccd"), "lamcccd");
     }
 
     #[test]

@@ -107,6 +107,23 @@ fn typos_and_tone_placement_do_not_break_matching() {
 }
 
 #[test]
+fn teencode_glued_words_and_drawn_out_letters_are_read() {
+    let m = matcher();
+    // An abbreviation glued to a word, a glued pair of abbreviations, newer teencode.
+    assert_eq!(ranked_first(&m, "lamcccd het bnhiu tien"), Some("can-cuoc.le-phi".to_owned()));
+    assert_eq!(ranked_first(&m, "dkttru can j ad"), Some("cu-tru.tam-tru.dang-ky".to_owned()));
+    assert_eq!(ranked_first(&m, "cccddd bi gay lm lai the nao"), Some("can-cuoc.cap-lai-mat-hong".to_owned()));
+    assert_eq!(ranked_first(&m, "phi lam can cuoc bao nhieuuu"), Some("can-cuoc.le-phi".to_owned()));
+    // Read as "làm căn cước công dân hết bao nhiêu tiền", the glued message scores like the
+    // spaced one (within the exact-level share), well above its reading without abbreviations.
+    let top = |m: &Matcher, text: &str| m.rank(text, 1).first().map_or(0.0, |c| c.score);
+    let plain = Matcher::build(base(), &Abbreviations::empty(), MatcherConfig::default());
+    let (glued, spaced) = (top(&m, "lamcccd het bnhiu tien"), top(&m, "lam cccd het bnhiu tien"));
+    assert!((glued - spaced).abs() < 0.05, "glued {glued}, spaced {spaced}");
+    assert!(glued > top(&plain, "lamcccd het bnhiu tien") + 0.1);
+}
+
+#[test]
 fn fire_in_progress_is_emergency_not_answer() {
     let d = matcher().decide("nhà hàng xóm đang cháy, khói mù mịt");
     assert_eq!(d, Decision::Emergency { kind: EmergencyKind::Fire });

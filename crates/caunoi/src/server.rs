@@ -145,6 +145,12 @@ async fn housekeeping(app: App) {
         if let Err(e) = app.routing().refresh_if_changed(&app.db).await {
             tracing::warn!(error = %e, "routing index refresh failed");
         }
+        // Messages and names stored before the search folded them (migration 0022).
+        match crate::conversations::service::fold_backlog(&app.db, 1000, 20).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "older messages folded for the inbox search"),
+            Err(e) => tracing::warn!(error = %e, "folding older messages for the search failed"),
+        }
         // Hourly: citizens' media past the retention period, when one is set.
         if rounds % 360 == 2
             && let Some(days) = app.config.media_retention_days

@@ -226,3 +226,80 @@ async fn an_anonymous_phone_in_gets_a_receipt() {
     open_call.channel = Channel::Officer;
     assert!(service::create(&t.app, open_call).await.expect("phone-in").receipt.is_none(), "the officer calls back");
 }
+
+/// The legal deadline as the database keeps it on the case (`legal_due_at`, what the overdue
+/// tab and the digest read).
+async fn stored_due(t: &TestApp, case: caunoi_core::cases::CaseId) -> Option<i64> {
+    caunoi::db_read!(&t.app.db, pool => sqlx::query_scalar("SELECT legal_due_at FROM cases WHERE id = $1")
+        .bind(case.0)
+        .fetch_one(pool)
+        .await)
+    .expect("stored deadline")
+}
+
+/// A date as the extension form takes it: the day `at` falls on in Vietnam.
+fn date_of(at: i64) -> String {
+    jiff::Timestamp::from_microsecond(at).expect("time").to_zoned(caunoi::app::vietnam_tz()).date().to_string()
+}
+
+#[tokio::test]
+async fn the_overdue_tab_follows_each_clock_through_extension_suspension_resumption_and_forwarding() {
+    use caunoi::cases::handling;
+    const DAY: i64 = 86_400;
+    let t = TestApp::spawn().await;
+    let ward = unit(&t, "qn-bai-chay").await;
+    let leader = t.scope("lanhdao.qn").await;
+    let mut made = Vec::new();
+    for _ in 0..6 {
+        made.push(service::create(&t.app, report(ward, "drugs", ReporterMode::Open)).await.expect("tip").id);
+    }
+    made.push(service::create(&t.app, report(ward, "noise", ReporterMode::Open)).await.expect("noise").id);
+    let [plain, extended, suspended, resumed, forwarded, verifying, noise] = made[..] else { unreachable!() };
+    let received = service::get(&t.app, &leader, plain.0).await.expect("case").received_at;
+    let why = "Cần xác minh thêm với người làm chứng";
+
+    // Day 2: one extended to day 40, one forwarded, one moved on; day 5: two suspended; day 15:
+    // one of them resumed (its deadline moves by the ten days it stood still).
+    t.app.clock.advance(2 * DAY);
+    handling::extend(&t.app, &leader, extended.0, &date_of(received + 40 * 86_400_000_000), why).await.expect("extend");
+    handling::forward(&t.app, &leader, forwarded.0, "qn-hong-gai", "Thuộc địa bàn Hồng Gai").await.expect("forward");
+    handling::acknowledge(&t.app, &leader, verifying.0).await.expect("acknowledge");
+    handling::change_status(&t.app, &leader, verifying.0, "verifying", "").await.expect("verifying");
+    t.app.clock.advance(3 * DAY);
+    handling::suspend(&t.app, &leader, suspended.0, why).await.expect("suspend");
+    handling::suspend(&t.app, &leader, resumed.0, why).await.expect("suspend");
+    t.app.clock.advance(10 * DAY);
+    handling::resume(&t.app, &leader, resumed.0, why).await.expect("resume");
+
+    // Days 16 (no legal deadline passed), 22 (the twenty days), 32 (the resumed one's thirty), 45
+    // (the extension's forty).
+    let mut seen_overdue = Vec::new();
+    for step in [DAY, 6 * DAY, 10 * DAY, 13 * DAY] {
+        t.app.clock.advance(step);
+        let now = t.app.clock.now_micros();
+        let mut expected = Vec::new();
+        for &case in &made {
+            let view = service::get(&t.app, &leader, case.0).await.expect("case");
+            assert_eq!(stored_due(&t, case).await, view.clock.due(), "the stored deadline of {}", view.code.as_str());
+            let ack_late = view.status == Status::New && view.ack_due_at.is_some_and(|due| due < now);
+            if view.status.is_open() && (view.clock.countdown(now).is_overdue() || ack_late) {
+                expected.push(case.0);
+            }
+        }
+        let (rows, count) = service::board(&t.app, &leader, "overdue", None, None, 0).await.expect("board");
+        let mut listed: Vec<i64> = rows.iter().map(|r| r.id).filter(|id| made.iter().any(|m| m.0 == *id)).collect();
+        listed.sort_unstable();
+        expected.sort_unstable();
+        assert_eq!(listed, expected, "the overdue tab at {} days", (now - received) / 86_400_000_000);
+        assert!(count >= expected.len() as i64);
+        seen_overdue.extend(expected);
+    }
+    // Each clock was overdue at some step except the suspended one's and the noise's, which
+    // never are; the extension and the resumption were overdue only later than the plain tip.
+    for case in [plain, extended, resumed, forwarded, verifying] {
+        assert!(seen_overdue.contains(&case.0), "{case:?} became overdue");
+    }
+    assert!(!seen_overdue.contains(&suspended.0) && !seen_overdue.contains(&noise.0));
+    let first = |case: caunoi_core::cases::CaseId| seen_overdue.iter().position(|id| *id == case.0).expect("seen");
+    assert!(first(plain) < first(resumed) && first(resumed) < first(extended));
+}

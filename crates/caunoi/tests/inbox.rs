@@ -516,51 +516,291 @@ async fn taking_a_conversation_one_already_has_is_no_error_and_officers_land_on_
     assert_eq!(r.headers().get("location").and_then(|v| v.to_str().ok()), Some("/units"));
 }
 
+async fn count_of(t: &TestApp, table: &str) -> i64 {
+    let db = &t.app.db;
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    db_read!(db, pool => sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await).unwrap()
+}
+
+/// What a roster planning writes: shifts, plannings, audit entries.
+async fn roster_counts(t: &TestApp) -> (i64, i64, i64) {
+    (count_of(t, "duty_shifts").await, count_of(t, "duty_series").await, count_of(t, "audit_log").await)
+}
+
+fn local_date(micros: i64) -> String {
+    jiff::Timestamp::from_microsecond(micros)
+        .unwrap()
+        .to_zoned(caunoi::app::vietnam_tz())
+        .strftime("%Y-%m-%d")
+        .to_string()
+}
+
 #[tokio::test]
-async fn a_week_of_night_shifts_is_planned_at_once_and_an_overlap_saves_nothing() {
+async fn a_nightly_shift_until_a_date_is_seen_by_who_is_on_duty_the_warning_and_the_alarm_routing() {
+    let t = TestApp::spawn().await;
+    let duty = t.login("trucban.baichay").await;
+    let officer = officer_id(&t, "canbo.baichay").await;
+    let hour = 3_600_000_000;
+    let now = t.app.clock.now_micros();
+    // An hour-long shift starting now, every day for a week (today included).
+    let (from, to, until) =
+        (local_input(now - hour / 2), local_input(now + hour / 2), local_date(now + 6 * DAY_MICROS));
+    let who = officer.to_string();
+    let plan = [
+        ("unit", "qn-bai-chay"),
+        ("officer", who.as_str()),
+        ("starts_at", &from),
+        ("ends_at", &to),
+        ("repeat", "daily"),
+        ("until", &until),
+    ];
+    let before = roster_counts(&t).await;
+    let (status, body) = t.post(&duty, "/inbox/roster", &plan).await;
+    assert_eq!(status, 303, "{body}");
+    assert_eq!(roster_counts(&t).await, (before.0 + 7, before.1 + 1, before.2 + 1), "7 shifts, 1 planning, audited");
+    let (_, roster) = t.get(&duty, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(roster.contains("id=\"series\"") && roster.contains("Hằng ngày") && roster.contains("Bỏ lịch lặp lại"));
+    assert!(!roster.contains("id=\"no-duty\""));
+    let unit = caunoi_core::units::UnitId(unit_id(&t, "qn-bai-chay").await);
+
+    // Three days later, between two occurrences: nobody is on duty, and the warning says so.
+    // (Sessions end after 30 idle minutes: sign in again after each jump of the clock.)
+    t.app.clock.advance(3 * 24 * 3600 + 3600);
+    let duty = t.login("trucban.baichay").await;
+    let (_, inbox) = t.get(&duty, "/inbox").await;
+    assert!(inbox.contains("Không có ai đang trực tại"), "between two nights nobody is on duty");
+    let desk = caunoi::inbox::alarms::duty_desk(&t.app, unit, t.app.clock.now_micros()).await.unwrap();
+    assert!(!desk.iter().any(|o| o.0 == officer));
+    // The fourth occurrence: on duty again; a waiting conversation goes to the officer and
+    // the alarm's duty desk includes them.
+    t.app.clock.advance(23 * 3600);
+    let duty = t.login("trucban.baichay").await;
+    let (_, inbox) = t.get(&duty, "/inbox").await;
+    assert!(!inbox.contains("Không có ai đang trực tại"), "{inbox}");
+    let desk = caunoi::inbox::alarms::duty_desk(&t.app, unit, t.app.clock.now_micros()).await.unwrap();
+    assert!(desk.iter().any(|o| o.0 == officer), "the alarm reaches the officer of the recurring shift");
+    let waiting = seed(&t, Seed::default()).await;
+    let picked = caunoi::inbox::service::assign_on_duty(&t.app, waiting).await.unwrap();
+    assert_eq!(picked.map(|o| o.0), Some(officer));
+
+    // Ending the planning removes what is to come (the shift under way too), keeps the past.
+    let series: i64 = {
+        let db = &t.app.db;
+        db_read!(db, pool => sqlx::query_scalar("SELECT id FROM duty_series").fetch_one(pool).await).unwrap()
+    };
+    let before = roster_counts(&t).await;
+    let end = format!("/inbox/roster/series/{series}/end");
+    let (status, body) = t.post(&duty, &end, &[("unit", "qn-bai-chay")]).await;
+    assert_eq!(status, 422, "the confirmation box is needed");
+    assert!(body.contains("Chưa bỏ: hãy đánh dấu ô xác nhận"), "{body}");
+    assert_eq!(roster_counts(&t).await, before, "nothing removed");
+    assert_eq!(t.post(&duty, &end, &[("unit", "qn-bai-chay"), ("confirm", "yes")]).await.0, 303);
+    let after = roster_counts(&t).await;
+    assert_eq!((after.0, after.1, after.2), (before.0 - 3, before.1 - 1, before.2 + 1), "4 past shifts stay");
+    assert!(t.get(&duty, "/inbox").await.1.contains("Không có ai đang trực tại"));
+}
+
+#[tokio::test]
+async fn a_bad_recurring_planning_gets_a_clear_message_and_saves_nothing() {
     let t = TestApp::spawn().await;
     let duty = t.login("trucban.baichay").await;
     let me = officer_id(&t, "trucban.baichay").await.to_string();
     let now = t.app.clock.now_micros();
     let hour = 3_600_000_000;
     let (from, to) = (local_input(now + 2 * hour), local_input(now + 10 * hour));
-    let count = |t: &TestApp| {
-        let db = t.app.db.clone();
-        async move {
-            let db = &db;
-            db_read!(db, pool => sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM duty_shifts").fetch_one(pool).await)
-                .unwrap()
-        }
+    let weekdays = [
+        ("unit", "qn-bai-chay"),
+        ("officer", me.as_str()),
+        ("starts_at", from.as_str()),
+        ("ends_at", to.as_str()),
+        ("repeat", "days"),
+        ("d1", "1"),
+        ("d3", "1"),
+        ("d5", "1"),
+        ("until", &local_date(now + 20 * DAY_MICROS)),
+    ];
+    let (status, body) = t.post(&duty, "/inbox/roster", &weekdays).await;
+    assert_eq!(status, 303, "{body}");
+    let saved = roster_counts(&t).await;
+    assert!(saved.0 >= 8, "three weekdays for three weeks: {saved:?}");
+
+    let mut bad: Vec<(Vec<(&str, String)>, &str)> = Vec::new();
+    let base = |repeat: &str, until: String| -> Vec<(&str, String)> {
+        vec![
+            ("unit", "qn-bai-chay".into()),
+            ("officer", me.clone()),
+            ("starts_at", from.clone()),
+            ("ends_at", to.clone()),
+            ("repeat", repeat.into()),
+            ("until", until),
+        ]
     };
-    let before = count(&t).await;
-    let week = [
+    // Every night for a fortnight overlaps the Monday/Wednesday/Friday shifts.
+    bad.push((base("daily", local_date(now + 14 * DAY_MICROS)), "trùng giờ"));
+    // Ends before it starts.
+    bad.push((base("daily", local_date(now - 2 * DAY_MICROS)), "Ngày kết thúc lặp lại ("));
+    // More than a year.
+    bad.push((base("weekend", local_date(now + 400 * DAY_MICROS)), "tối đa 366 ngày"));
+    // Chosen weekdays, none ticked.
+    bad.push((base("days", local_date(now + 7 * DAY_MICROS)), "Hãy chọn ít nhất một ngày"));
+    // No end date.
+    bad.push((base("daily", String::new()), "Hãy chọn ngày kết thúc lặp lại"));
+    // An unknown repetition.
+    bad.push((base("monthly", local_date(now + 7 * DAY_MICROS)), "Hãy chọn cách lặp lại ca trực"));
+    for (form, says) in &bad {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, body) = t.post(&duty, "/inbox/roster", &form).await;
+        assert_eq!(status, 422, "{says}");
+        assert!(body.contains(says), "{says}: {body}");
+        assert_eq!(roster_counts(&t).await, saved, "nothing half-saved: {says}");
+    }
+    // A cross-site post is refused by the CSRF check; nothing saved.
+    let r =
+        duty.post(t.url("/inbox/roster")).header("sec-fetch-site", "cross-site").form(&weekdays).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!(roster_counts(&t).await, saved);
+}
+
+#[tokio::test]
+async fn recurring_shifts_and_handover_notes_endpoint_by_role() {
+    let t = TestApp::spawn().await;
+    let now = t.app.clock.now_micros();
+    let hour = 3_600_000_000;
+    let officer = officer_id(&t, "canbo.baichay").await.to_string();
+    let (from, to) = (local_input(now + hour), local_input(now + 2 * hour));
+    let until = local_date(now + 3 * DAY_MICROS);
+    let plan = [
         ("unit", "qn-bai-chay"),
-        ("officer", me.as_str()),
-        ("starts_at", &from),
-        ("ends_at", &to),
+        ("officer", officer.as_str()),
+        ("starts_at", from.as_str()),
+        ("ends_at", to.as_str()),
         ("repeat", "daily"),
-        ("times", "7"),
+        ("until", until.as_str()),
     ];
-    assert_eq!(t.post(&duty, "/inbox/roster", &week).await.0, 303);
-    assert_eq!(count(&t).await, before + 7);
-    // The same nights again: every one overlaps, nothing is saved.
-    let (status, body) = t.post(&duty, "/inbox/roster", &week).await;
+    // Planning (POST /inbox/roster): who directs the ward's work may, others not.
+    for (login, expected) in
+        [("canbo.baichay", 403), ("phantich.qn", 403), ("admin.honggai", 404), ("trucban.baichay", 303)]
+    {
+        let c = t.login(login).await;
+        let before = roster_counts(&t).await;
+        let (status, _) = t.post(&c, "/inbox/roster", &plan).await;
+        assert_eq!(status, expected, "plan as {login}");
+        if expected != 303 {
+            assert_eq!(roster_counts(&t).await, before, "{login} changed nothing");
+        }
+    }
+    let series: i64 = {
+        let db = &t.app.db;
+        db_read!(db, pool => sqlx::query_scalar("SELECT id FROM duty_series").fetch_one(pool).await).unwrap()
+    };
+    // Ending it (POST /inbox/roster/series/{id}/end).
+    for (login, expected) in [("canbo.baichay", 403), ("phantich.qn", 403), ("admin.honggai", 404), ("lanhdao.qn", 303)]
+    {
+        let c = t.login(login).await;
+        let before = roster_counts(&t).await;
+        let end = [("unit", "qn-bai-chay"), ("confirm", "yes")];
+        let (status, _) = t.post(&c, &format!("/inbox/roster/series/{series}/end"), &end).await;
+        assert_eq!(status, expected, "end as {login}");
+        if expected != 303 {
+            assert_eq!(roster_counts(&t).await, before, "{login} changed nothing");
+        }
+    }
+    let leader = t.login("lanhdao.qn").await;
+    assert_eq!(t.post(&leader, "/inbox/roster/series/999999/end", &[("confirm", "yes")]).await.0, 404);
+
+    // The hand-over note (POST /inbox/handover): whoever works the ward's conversations.
+    let note = [("unit", "qn-bai-chay"), ("text", "Tổ 5 khu 3 còn theo dõi vụ cháy; gọi lại chị Hoa lúc 7 giờ.")];
+    for (login, expected) in
+        [("phantich.qn", 403), ("admin.honggai", 404), ("trucban.baichay", 303), ("canbo.baichay", 303)]
+    {
+        let c = t.login(login).await;
+        let before = count_of(&t, "duty_handover_notes").await;
+        let (status, _) = t.post(&c, "/inbox/handover", &note).await;
+        assert_eq!(status, expected, "hand over as {login}");
+        let added = if expected == 303 { 1 } else { 0 };
+        assert_eq!(count_of(&t, "duty_handover_notes").await, before + added, "{login}");
+    }
+    let written: i64 = {
+        let db = &t.app.db;
+        db_read!(db, pool => sqlx::query_scalar("SELECT MIN(id) FROM duty_handover_notes").fetch_one(pool).await)
+            .unwrap()
+    };
+    // Dismissing (POST /inbox/handover/{id}/dismiss): only inside the note's unit's scope.
+    for (login, expected) in [("admin.honggai", 404), ("canbo.baichay", 303), ("canbo.baichay", 303)] {
+        let c = t.login(login).await;
+        let (status, _) = t.post(&c, &format!("/inbox/handover/{written}/dismiss"), &[]).await;
+        assert_eq!(status, expected, "dismiss as {login}");
+    }
+    assert_eq!(count_of(&t, "duty_handover_dismissals").await, 1, "dismissed once, however often pressed");
+}
+
+#[tokio::test]
+async fn the_next_officer_on_duty_sees_the_handover_note_at_the_top_of_the_inbox_until_dismissed() {
+    let t = TestApp::spawn().await;
+    let hour = 3_600_000_000;
+    let now = t.app.clock.now_micros();
+    let duty = t.login("trucban.baichay").await;
+    let (duty_id, officer_id) =
+        (officer_id(&t, "trucban.baichay").await.to_string(), officer_id(&t, "canbo.baichay").await.to_string());
+    // The duty officer's shift ends in half an hour; the officer's night starts then.
+    let ends = local_input(now + hour / 2);
+    for (who, from, to) in [
+        (&duty_id, local_input(now - 8 * hour), ends.clone()),
+        (&officer_id, ends.clone(), local_input(now + 9 * hour)),
+    ] {
+        let shift = [("unit", "qn-bai-chay"), ("officer", who.as_str()), ("starts_at", &from), ("ends_at", &to)];
+        assert_eq!(t.post(&duty, "/inbox/roster", &shift).await.0, 303);
+    }
+    // Bad notes: empty, too long, cross-site. Nothing saved, a clear message.
+    let before = (count_of(&t, "duty_handover_notes").await, count_of(&t, "audit_log").await);
+    let (status, body) = t.post(&duty, "/inbox/handover", &[("unit", "qn-bai-chay"), ("text", "   ")]).await;
     assert_eq!(status, 422);
-    assert!(body.contains("trùng giờ"), "{body}");
-    assert_eq!(count(&t).await, before + 7);
-    // Too many repeats: a clear message, nothing saved.
-    let many = [
-        ("unit", "qn-bai-chay"),
-        ("officer", me.as_str()),
-        ("starts_at", &local_input(now + 40 * 24 * hour)),
-        ("ends_at", &local_input(now + 40 * 24 * hour + hour)),
-        ("repeat", "daily"),
-        ("times", "400"),
-    ];
-    let (status, body) = t.post(&duty, "/inbox/roster", &many).await;
+    assert!(body.contains("Hãy viết nội dung ghi chú bàn giao ca."), "{body}");
+    let long = "a".repeat(2001);
+    let (status, body) = t.post(&duty, "/inbox/handover", &[("unit", "qn-bai-chay"), ("text", &long)]).await;
     assert_eq!(status, 422);
-    assert!(body.contains("Số lần lặp cần từ 1 đến 31"), "{body}");
-    assert_eq!(count(&t).await, before + 7);
+    assert!(body.contains("tối đa 2000 ký tự (hiện có 2001)"), "{body}");
+    assert!(body.contains(&long), "the refused text comes back to be shortened");
+    let r = duty
+        .post(t.url("/inbox/handover"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("unit", "qn-bai-chay"), ("text", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403);
+    assert_eq!((count_of(&t, "duty_handover_notes").await, count_of(&t, "audit_log").await), before);
+
+    let text = "Tổ 5 khu 3 còn theo dõi vụ cháy; gọi lại chị Hoa lúc 7 giờ.";
+    assert_eq!(t.post(&duty, "/inbox/handover", &[("unit", "qn-bai-chay"), ("text", text)]).await.0, 303);
+    assert_eq!(count_of(&t, "audit_log").await, before.1 + 1, "audited");
+    let audit_text: String = {
+        let db = &t.app.db;
+        db_read!(db, pool => sqlx::query_scalar("SELECT detail FROM audit_log WHERE action = 'handover_written'").fetch_one(pool).await).unwrap()
+    };
+    assert!(!audit_text.contains("cháy"), "the audit log keeps no text: {audit_text}");
+    // The officer's shift has not started: nothing yet; the author never sees their own.
+    let officer = t.login("canbo.baichay").await;
+    assert!(!t.get(&officer, "/inbox").await.1.contains("class=\"notice handover\""));
+    assert!(!t.get(&duty, "/inbox").await.1.contains("class=\"notice handover\""));
+    // Once on duty, the note is at the top of the inbox until dismissed.
+    t.app.clock.advance(3600);
+    let officer = t.login("canbo.baichay").await;
+    let (_, inbox) = t.get(&officer, "/inbox").await;
+    let note_at = inbox.find("class=\"notice handover\"").expect("the note is shown");
+    assert!(note_at < inbox.find("class=\"desk\"").unwrap(), "above the list");
+    assert!(inbox.contains(text) && inbox.contains("Đỗ Thu Hà"), "with its author");
+    let id: i64 = {
+        let db = &t.app.db;
+        db_read!(db, pool => sqlx::query_scalar("SELECT id FROM duty_handover_notes").fetch_one(pool).await).unwrap()
+    };
+    assert_eq!(t.post(&officer, &format!("/inbox/handover/{id}/dismiss"), &[]).await.0, 303);
+    assert!(!t.get(&officer, "/inbox").await.1.contains(text), "gone once read");
+    let dismissed: i64 = {
+        let db = &t.app.db;
+        db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'handover_dismissed'").fetch_one(pool).await).unwrap()
+    };
+    assert_eq!(dismissed, 1);
 }
 
 /// The tab counts a list page shows, by tab key (`waiting`, `mine`, `unit`, `subtree`).
@@ -762,4 +1002,221 @@ async fn the_assign_list_names_role_and_unit_of_those_who_can_work_it() {
     assert_eq!(t.post(&c, &format!("/inbox/{id}/assign"), &[("officer", "me")]).await.0, 303);
     let (_, page) = t.get(&c, &format!("/inbox/{id}")).await;
     assert!(page.contains("id=\"mine-flag\"") && !page.contains("id=\"assign-me\""), "no take button on one's own");
+}
+
+#[tokio::test]
+async fn search_ignores_diacritics_in_names_and_messages_on_old_and_new_rows() {
+    let t = TestApp::spawn().await;
+    let named = seed(&t, Seed { name: Some("Nguyễn Văn A"), text: "cho em hỏi", ..Default::default() }).await;
+    let fire = seed(&t, Seed { name: Some("Trần B"), text: "Cháy nhà ở tổ 5, khu 3", ..Default::default() }).await;
+    let other = seed(&t, Seed { name: Some("Lê C"), text: "mất ví", ..Default::default() }).await;
+    let elsewhere =
+        seed(&t, Seed { unit: "qn-hong-gai", name: Some("Nguyễn Văn A"), text: "Cháy chợ", ..Default::default() })
+            .await;
+    // Rows stored before the folded columns (as the seeds are) are folded by the housekeeping.
+    let folded = caunoi::conversations::service::fold_backlog(&t.app.db, 2, 100).await.unwrap();
+    assert!(folded >= 8, "4 messages and 4 names: {folded}");
+    assert_eq!(caunoi::conversations::service::fold_backlog(&t.app.db, 2, 100).await.unwrap(), 0, "all done");
+
+    let c = t.login("canbo.baichay").await;
+    for (q, finds, not) in [
+        ("nguyen%20van%20a", named, fire),
+        ("NGUYEN%20VAN", named, other),
+        ("chay", fire, named),
+        ("ch%C3%A1y%20nh%C3%A0", fire, other),
+        ("to%205%20khu%203", fire, named),
+    ] {
+        let (status, page) = t.get(&c, &format!("/inbox?queue=unit&q={q}")).await;
+        assert_eq!(status, 200);
+        assert!(listed(&page, finds) && !listed(&page, not), "q={q}");
+        assert!(!listed(&page, elsewhere), "q={q}: never outside the officer's units");
+    }
+    // Punctuation only folds to nothing: it finds by the literal text, not everything.
+    let (_, page) = t.get(&c, "/inbox?queue=unit&q=%25").await;
+    assert!(!listed(&page, named) && !listed(&page, fire));
+
+    // A message written now is folded by the writer: found at once, without the housekeeping.
+    let (status, body) =
+        t.post(&c, &format!("/inbox/{other}/reply"), &[("text", "Đã cử tổ tuần tra đến hỗ trợ anh")]).await;
+    assert!(status == 303 || status == 200, "{status} {body}");
+    let (_, page) = t.get(&c, "/inbox?queue=unit&q=da%20cu%20to%20tuan%20tra").await;
+    assert!(listed(&page, other) && !listed(&page, fire), "{page}");
+}
+
+#[tokio::test]
+async fn the_citizen_panel_links_shared_locations_to_a_map_and_shows_the_photos() {
+    let t = TestApp::spawn().await;
+    let id = seed(&t, Seed::default()).await;
+    let db = &t.app.db;
+    let at = t.app.clock.now_micros();
+    let mut photos = Vec::new();
+    for (kind, text, media) in [
+        ("location", "20.957300,107.043600", None),
+        ("image", "", Some("web/aaaa.jpg")),
+        ("image", "ảnh hiện trường", Some("web/bbbb.jpg")),
+        ("location", "not,a place", None),
+    ] {
+        let m: i64 = db_write!(db, pool => sqlx::query_scalar(
+            "INSERT INTO messages (conversation_id, direction, author, kind, text, media_ref, created_at) \
+             VALUES ($1, 'in', 'citizen', $2, $3, $4, $5) RETURNING id"
+        ).bind(id).bind(kind).bind(text).bind(media).bind(at).fetch_one(pool).await)
+        .unwrap();
+        if media.is_some() {
+            photos.push(m);
+        }
+    }
+    let c = t.login("canbo.baichay").await;
+    let (status, page) = t.get(&c, &format!("/inbox/{id}")).await;
+    assert_eq!(status, 200);
+    let map = "https://www.openstreetmap.org/?mlat=20.957300&#38;mlon=107.043600#map=17/20.957300/107.043600";
+    let places = &page[page.find("id=\"citizen-places\"").expect("the panel's places")..];
+    let places = &places[..places.find("</ul>").unwrap()];
+    assert!(places.contains(map) && places.contains("20.95730, 107.04360"), "{places}");
+    assert_eq!(places.matches("<li>").count(), 1, "a text that is no place is not linked");
+    assert!(page.matches(map).count() >= 2, "the thread links it too");
+    assert!(!page.contains("20.957300,107.043600"), "no raw coordinates");
+    let gallery = &page[page.find("id=\"citizen-photos\"").expect("the gallery")..];
+    let gallery = &gallery[..gallery.find("</ul>").unwrap()];
+    for m in &photos {
+        assert!(gallery.contains(&format!("href=\"/inbox/media/{m}\"")), "{gallery}");
+        assert!(gallery.contains(&format!("src=\"/inbox/media/{m}\"")));
+    }
+    // The list says "shared location" instead of masking the longitude as an ID number.
+    let (_, list) = t.get(&c, "/inbox?queue=unit").await;
+    let card = &list[card(&list, id).expect("the card")..];
+    let card = &card[..card.find("</li>").unwrap()];
+    assert!(!card.contains("SỐ GIẤY TỜ") && card.contains("Vị trí được chia sẻ"), "{card}");
+}
+
+async fn keep_until_of(t: &TestApp, username: &str) -> Vec<Option<i64>> {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_scalar(
+        "SELECT s.keep_until FROM sessions s JOIN officers o ON o.id = s.officer_id WHERE o.username = $1 ORDER BY s.created_at"
+    ).bind(username).fetch_all(pool).await)
+    .unwrap()
+}
+
+fn location(r: &reqwest::Response) -> String {
+    r.headers().get("location").and_then(|l| l.to_str().ok()).unwrap_or("").to_string()
+}
+
+#[tokio::test]
+async fn a_duty_device_keeps_its_session_behind_the_idle_lock_when_the_unit_allows_it() {
+    let t = TestApp::spawn().await;
+    let set = |hours: &'static str| [("unit", "qn-bai-chay"), ("hours", hours)];
+    // Setting the allowance (POST /inbox/roster/duty-session): the ward's admins only.
+    for (login, hours, expected) in [
+        ("admin.honggai", "12", 404),
+        ("trucban.baichay", "12", 403),
+        ("canbo.baichay", "12", 403),
+        ("admin.qn", "7", 422),
+    ] {
+        let c = t.login(login).await;
+        let before = count_of(&t, "audit_log").await;
+        let (status, body) = t.post(&c, "/inbox/roster/duty-session", &set(hours)).await;
+        assert_eq!(status, expected, "{login} sets {hours}");
+        if expected == 422 {
+            assert!(body.contains("Hãy chọn: không cho phép, 8, 12 hoặc 24 giờ."), "{body}");
+        }
+        assert_eq!(count_of(&t, "duty_session_policies").await, 0, "{login}: nothing saved");
+        assert_eq!(count_of(&t, "audit_log").await, before);
+    }
+    // Before it is allowed, an officer cannot keep their session.
+    let device = t.login("canbo.baichay").await;
+    let r = device.post(t.url("/inbox/duty-device")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/inbox?done=duty_device_refused".to_string()));
+    assert!(t.get(&device, "/inbox?done=duty_device_refused").await.1.contains("chưa cho phép thiết bị trực"));
+    assert!(keep_until_of(&t, "canbo.baichay").await.iter().all(Option::is_none));
+
+    let admin = t.login("admin.qn").await;
+    let r = admin
+        .post(t.url("/inbox/roster/duty-session"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&set("12"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 403, "CSRF");
+    assert_eq!(count_of(&t, "duty_session_policies").await, 0);
+    assert_eq!(t.post(&admin, "/inbox/roster/duty-session", &set("12")).await.0, 303);
+    let (_, roster) = t.get(&admin, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(roster.contains("<title>Lịch trực · "), "a plain title");
+    assert_eq!(roster.matches("id=\"duty-session\"").count(), 1, "the admin's form, once");
+    assert!(roster.contains("<option value=\"12\" selected>12 giờ</option>"), "{roster}");
+    let (_, roster) = t.get(&t.login("trucban.baichay").await, "/inbox/roster?unit=qn-bai-chay").await;
+    assert!(!roster.contains("id=\"duty-session\""), "not for a duty officer");
+    let (_, audit) = t.get(&admin, "/audit").await;
+    assert!(audit.contains("Cho thiết bị trực của đơn vị qn-bai-chay giữ phiên đăng nhập đến 12 giờ"), "{audit}");
+
+    // The officer marks this device; another browser of theirs stays ordinary.
+    let ordinary = t.login("canbo.baichay").await;
+    let (_, inbox) = t.get(&device, "/inbox").await;
+    assert!(inbox.contains("action=\"/inbox/duty-device\""), "offered");
+    let r = device.post(t.url("/inbox/duty-device")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/inbox?done=duty_device".to_string()));
+    let now = t.app.clock.now_micros();
+    let kept: Vec<i64> = keep_until_of(&t, "canbo.baichay").await.into_iter().flatten().collect();
+    assert_eq!(kept.len(), 1, "only this device's session");
+    assert!((kept[0] - (now + 12 * 3_600_000_000)).abs() < 60_000_000);
+    assert!(t.get(&device, "/inbox").await.1.contains("Thiết bị trực ban: phiên đăng nhập được giữ đến"));
+
+    // Idle past the ordinary 30 minutes: the ordinary session ends, the duty device is locked —
+    // its live stream still runs (alarms ring), every page asks for the password.
+    t.app.clock.advance(31 * 60);
+    let r = ordinary.get(t.url("/inbox")).send().await.unwrap();
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+    let r = device.get(t.url("/inbox")).send().await.unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/unlock?next=/inbox".to_string()));
+    let r = device.get(t.url("/inbox/list")).header("x-caunoi-live", "1").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 401, "a live page's fragment shows the prompt");
+    let r = device.get(t.url("/inbox/events")).header("accept", "text/event-stream").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200, "the stream keeps ringing");
+    drop(r);
+    let r = device.get(t.url("/login?next=/inbox")).send().await.unwrap();
+    assert!(location(&r).starts_with("/unlock"), "signing in again is unlocking");
+    let r = device.get(t.url("/account")).send().await.unwrap();
+    assert!(location(&r).starts_with("/unlock"), "every page asks for the password");
+    let (status, page) = t.get(&device, "/unlock?next=/inbox").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Vũ Hoàng Nam") && page.contains("Mở khóa"));
+    // A wrong password unlocks nothing; the right one returns to the page.
+    let (status, page) = t.post(&device, "/unlock", &[("password", "sai mật khẩu rồi"), ("next", "/inbox")]).await;
+    assert_eq!(status, 422);
+    assert!(page.contains("Mật khẩu không đúng"), "{page}");
+    assert_eq!(device.get(t.url("/inbox")).send().await.unwrap().status().as_u16(), 303, "still locked");
+    let r = device
+        .post(t.url("/unlock"))
+        .form(&[("password", caunoi_testkit::DEMO_PASSWORD), ("next", "/inbox")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/inbox".to_string()));
+    assert_eq!(t.get(&device, "/inbox").await.0, 200);
+
+    // Past the kept time the session ends like any other.
+    t.app.clock.advance(13 * 3600);
+    let r = device.get(t.url("/inbox")).send().await.unwrap();
+    assert!(location(&r).starts_with("/login"), "{}", location(&r));
+    assert!(keep_until_of(&t, "canbo.baichay").await.len() <= 1, "the device's session is gone");
+}
+
+#[tokio::test]
+async fn a_location_shared_on_zalo_is_stored_as_coordinates_the_console_links_to_a_map() {
+    let t = TestApp::spawn_with(caunoi_testkit::Options { demo: true, zalo: true, ..Default::default() }).await;
+    let zalo = t.zalo.as_ref().expect("fake Zalo");
+    let oa = caunoi::demo::DEMO_OAS[1].oa_id;
+    let user = "7712390045123988123";
+    let action = caunoi_zalo::fake::UserAction::location(oa, 20.9573, 107.0436);
+    let delivery = zalo.user_sends(user, action).await.expect("the webhook is delivered");
+    assert_eq!(delivery.statuses, vec![Some(200)]);
+    let db = &t.app.db;
+    let text: String = caunoi_testkit::eventually("the location is stored", Duration::from_secs(20), || async {
+        db_read!(db, pool => sqlx::query_scalar::<_, String>(
+            "SELECT text FROM messages WHERE kind = 'location' ORDER BY id DESC LIMIT 1"
+        ).fetch_optional(pool).await)
+        .ok()
+        .flatten()
+    })
+    .await;
+    assert_eq!(text, "20.957300,107.043600", "stored as the web chat stores it");
 }

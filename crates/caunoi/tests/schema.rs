@@ -28,8 +28,9 @@ async fn sqlite_schema() -> Schema {
         .await
         .unwrap();
         for table in tables.into_iter().filter(|t| !SQLITE_ONLY.contains(&t.as_str())) {
+            // `table_xinfo` lists generated columns too; `hidden = 1` marks a virtual table's own.
             let cols: Vec<(String, i64, i64)> =
-                sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_info($1)")
+                sqlx::query_as("SELECT name, \"notnull\", pk FROM pragma_table_xinfo($1) WHERE hidden <> 1")
                     .bind(&table)
                     .fetch_all(&file.read)
                     .await
@@ -64,7 +65,7 @@ fn postgres_files_schema() -> Schema {
             }
             schema.insert(name, cols);
         }
-        // Added columns (`ALTER TABLE t ADD COLUMN c ...;`).
+        // Added columns (`ALTER TABLE t ADD COLUMN c type …;`).
         for stmt in text.split(';').map(str::trim).filter(|s| s.contains("ALTER TABLE ") && s.contains(" ADD COLUMN "))
         {
             let words: Vec<&str> = stmt.split_whitespace().collect();
@@ -75,8 +76,9 @@ fn postgres_files_schema() -> Schema {
                     (Some(open), Some(close)) => format!("{} {}", &stmt[..open], &stmt[close + 1..]),
                     _ => stmt.to_string(),
                 };
-                let not_null = outside.to_uppercase().contains("NOT NULL");
-                schema.get_mut(words[table + 1]).unwrap().insert(words[column + 1].to_string(), not_null);
+                let upper = outside.to_uppercase();
+                let required = upper.contains("NOT NULL") || upper.contains("PRIMARY KEY");
+                schema.get_mut(words[table + 1]).unwrap().insert(words[column + 1].to_string(), required);
             }
         }
         // Dropped columns (`ALTER TABLE t DROP COLUMN c;`).

@@ -13,6 +13,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("POST", "/login"),
     ("GET", "/login/totp"),
     ("POST", "/login/totp"),
+    // A locked duty device's password prompt: the session's own officer only (tests/inbox.rs).
+    ("GET", "/unlock"),
+    ("POST", "/unlock"),
     ("POST", "/logout"),
     ("GET", "/officers"),
     ("GET", "/officers/new"),
@@ -86,6 +89,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/inbox/roster"),
     ("POST", "/inbox/roster"),
     ("POST", "/inbox/roster/{id}/delete"),
+    // Recurring plannings and hand-over notes: the unit's scope (tests/inbox.rs,
+    // recurring_shifts_and_handover_notes_endpoint_by_role).
+    ("POST", "/inbox/roster/series/{id}/end"),
+    ("POST", "/inbox/handover"),
+    ("POST", "/inbox/handover/{id}/dismiss"),
+    // Duty devices' sessions: the unit's admin sets the allowance, an officer marks the device.
+    ("POST", "/inbox/roster/duty-session"),
+    ("POST", "/inbox/duty-device"),
     ("GET", "/inbox/{id}"),
     ("GET", "/inbox/{id}/thread"),
     ("POST", "/inbox/{id}/reply"),

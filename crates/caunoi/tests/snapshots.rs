@@ -487,6 +487,35 @@ async fn console_pages_render_the_same() {
     snapshot_page(&t, &leader, "kb_review", "/kb/review", "lanhdao.qn").await;
     snapshot_page(&t, &admin, "officers", "/officers", "admin.qn").await;
     snapshot_page(&t, &admin, "audit_log", "/audit", "admin.qn").await;
+
+    // The duty roster with a nightly shift for two weeks and a hand-over note written.
+    let officer: i64 = caunoi::db_read!(&t.app.db, pool => sqlx::query_scalar(
+        "SELECT id FROM officers WHERE username = 'canbo.baichay'"
+    ).fetch_one(pool).await)
+    .expect("officer");
+    let vietnam = jiff::tz::TimeZone::fixed(jiff::tz::offset(7));
+    let today = t.app.clock.now().to_zoned(vietnam).date();
+    let night = |d: jiff::civil::Date, h: i8| d.at(h, 0, 0, 0).strftime("%Y-%m-%dT%H:%M").to_string();
+    let tomorrow = today.tomorrow().expect("a date");
+    let until = today.checked_add(jiff::ToSpan::days(13)).expect("a date").to_string();
+    let plan = [
+        ("unit", UNIT),
+        ("officer", &officer.to_string()),
+        ("starts_at", &night(today, 22)),
+        ("ends_at", &night(tomorrow, 6)),
+        ("repeat", "daily"),
+        ("until", &until),
+    ];
+    assert_eq!(t.post(&duty, "/inbox/roster", &plan).await.0, 303);
+    let note = [("unit", UNIT), ("text", "Tổ 5 khu 3 còn theo dõi vụ cháy.")];
+    assert_eq!(t.post(&duty, "/inbox/handover", &note).await.0, 303);
+    let (status, roster) = t.get(&duty, &format!("/inbox/roster?unit={UNIT}")).await;
+    assert_eq!(status, 200);
+    let mut s = settings();
+    s.add_filter(r"\b\d{2}/\d{2}/\d{4}\b", "[date]");
+    s.add_filter(r"\b\d{4}-\d{2}-\d{2}\b", "[date]");
+    s.set_description(format!("GET /inbox/roster?unit={UNIT} as trucban.baichay"));
+    s.bind(|| insta::assert_snapshot!("inbox_roster", roster));
     // The deployment's admin (admin of the root unit), who alone edits the report categories.
     let input = caunoi::staff::service::NewOfficerInput {
         username: "quantri.hethong".into(),

@@ -224,6 +224,38 @@ pub struct Outcome {
 pub struct Ctx<'a> {
     pub categories: &'a [Category],
     pub unit_name: &'a str,
+    /// Who an urgent case's alarm reaches now, told honestly in the message that gives its code.
+    pub staffed: Staffed,
+}
+
+/// Who is there to read an urgent case now (from the unit's roster and opening hours).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Staffed {
+    /// A duty shift covers now: the duty officer's alarm rings.
+    OnDuty,
+    /// No shift, but the office is open: the unit's officers' consoles ring.
+    OfficeOpen,
+    /// Nobody: the alarm waits for the first officer who opens the console.
+    Nobody,
+}
+
+impl Staffed {
+    pub fn of(on_duty: bool, open_now: bool) -> Staffed {
+        match (on_duty, open_now) {
+            (true, _) => Staffed::OnDuty,
+            (false, true) => Staffed::OfficeOpen,
+            (false, false) => Staffed::Nobody,
+        }
+    }
+
+    /// The end of the sentence that gives an urgent case's code.
+    fn told(self) -> &'static str {
+        match self {
+            Staffed::OnDuty => "cán bộ trực ban đã được báo.",
+            Staffed::OfficeOpen => "cán bộ của đơn vị đã được báo.",
+            Staffed::Nobody => "lúc này chưa có cán bộ trực tuyến, anh/chị hãy gọi ngay số khẩn cấp ở trên.",
+        }
+    }
 }
 
 impl Ctx<'_> {
@@ -405,7 +437,8 @@ pub fn start_emergency(
     intake.media.clear();
     let question = ask(&intake, ctx);
     let text = format!(
-        "Tin báo của anh/chị đã được tiếp nhận, mã {CODE_PLACEHOLDER}; cán bộ trực ban đã được báo.\n{}",
+        "Tin báo của anh/chị đã được tiếp nhận, mã {CODE_PLACEHOLDER}; {}\n{}",
+        ctx.staffed.told(),
         question.text
     );
     Outcome {
@@ -543,6 +576,19 @@ pub fn step(ctx: &Ctx<'_>, mut intake: Intake, input: IntakeInput<'_>, now: i64)
             Ok(()) => true,
             Err(e) => return asked(intake, ctx, Some(&e), effects),
         },
+        // An answer that reads as a report of its own ("xe máy nhà em bị trộm đêm qua…") is not
+        // an address: it joins what the citizen said (the officer reads it in the conversation
+        // too) and the place is asked again, instead of filing a sentence as the place.
+        (Step::Where, IntakeInput::Text(t)) if reads_as_report(t) => {
+            if !intake.filed() {
+                intake.description = match intake.description.trim() {
+                    "" => clip(t, MAX_DESCRIPTION_CHARS),
+                    before => clip(&format!("{before}\n{t}"), MAX_DESCRIPTION_CHARS),
+                };
+            }
+            let lead = "Đã ghi thêm nội dung này. Nếu là một sự việc khác, anh/chị gửi sau khi xong tin báo này.";
+            return asked(intake, ctx, Some(lead), effects);
+        }
         (Step::Where, IntakeInput::Text(t)) => {
             let address = clip(t, MAX_PLACE_CHARS);
             if intake.filed() {
@@ -676,6 +722,15 @@ fn file(mut intake: Intake, ctx: &Ctx<'_>) -> Outcome {
          Trường hợp khẩn cấp, anh/chị gọi ngay 113.",
     );
     Outcome { intake: None, replies: vec![reply(text, vec![])], effects: vec![Effect::File(draft)], hand_off }
+}
+
+/// Whether a text the citizen typed where a place was asked reads as a report itself (an
+/// incident told in words) rather than an address.
+fn reads_as_report(text: &str) -> bool {
+    matches!(
+        caunoi_text::safety::assess(text),
+        Some(caunoi_text::safety::Safety::Report(_) | caunoi_text::safety::Safety::Emergency(_))
+    )
 }
 
 fn take_point(intake: &mut Intake, lat: f64, lon: f64, effects: &mut Vec<Effect>) -> Result<(), String> {

@@ -24,13 +24,13 @@ fn payloads(r: &BotReply) -> Vec<&str> {
 
 fn run(intake: Intake, input: IntakeInput<'_>) -> Outcome {
     let c = cats();
-    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
     step(&ctx, intake, input, T0 + MIN)
 }
 
 fn started(category: Option<&str>, text: &str) -> Outcome {
     let c = cats();
-    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
     start(&ctx, category, text, T0)
 }
 
@@ -63,6 +63,29 @@ fn a_recognised_report_asks_where_first_and_keeps_the_message_as_the_description
     assert!(o.replies[0].text.contains("ở đâu"));
     assert!(payloads(&o.replies[0]).contains(&"rp:noplace"));
     assert!(o.effects.is_empty(), "nothing is filed before the end");
+}
+
+#[test]
+fn a_report_typed_where_the_place_is_asked_is_not_taken_as_the_address() {
+    // After a fire was filed, the citizen tells another incident instead of the place.
+    let c = cats();
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
+    let mut i = start_emergency(&ctx, None, "fire", "fire", "nha toi bi chay", T0).intake.unwrap();
+    i.case = Some(7);
+    let o = run(i, IntakeInput::Text("xe may nha e bi trom dem qua bao cong an ntn"));
+    assert!(o.effects.is_empty(), "no address is written to the filed case: {:?}", o.effects);
+    let i = o.intake.unwrap();
+    assert_eq!((i.step, i.address.as_deref()), (Step::Where, None));
+    assert!(o.replies[0].text.contains("Đã ghi thêm") && o.replies[0].text.contains("ở đâu"), "{}", o.replies[0].text);
+    // Then a real address is taken.
+    let o = run(i, IntakeInput::Text("số 12 đường Hạ Long, tổ 5 khu 3"));
+    assert_eq!(o.intake.unwrap().address.as_deref(), Some("số 12 đường Hạ Long, tổ 5 khu 3"));
+
+    // Before filing, the words join the description instead.
+    let o = run(theft(), IntakeInput::Text("hom qua toi con bi lua mat 5 trieu qua mang"));
+    let i = o.intake.unwrap();
+    assert_eq!((i.step, i.address.as_deref()), (Step::Where, None));
+    assert!(i.description.contains("trộm") && i.description.contains("lua mat 5 trieu"), "{}", i.description);
 }
 
 #[test]
@@ -189,7 +212,7 @@ fn stop_files_nothing_and_says_how_to_resume_then_resume_asks_the_same_question(
     assert!(i.paused && !i.listening(T0 + 2 * MIN));
     assert!(o.replies[0].text.contains("chưa được gửi") && o.replies[0].text.contains("tiếp tục"));
     let c = cats();
-    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
     let o = resume(&ctx, i, T0 + 60 * MIN);
     let i = o.intake.unwrap();
     assert!(!i.paused);
@@ -273,7 +296,7 @@ fn send_now_is_refused_before_the_category_is_known() {
 #[test]
 fn an_emergency_files_at_once_and_asks_where_then_updates_the_filed_case() {
     let c = cats();
-    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
     let o = start_emergency(&ctx, None, "fire", "fire", "cháy nhà số 5 ngõ 3", T0);
     let d = filed_draft(&o);
     assert!(d.urgent);
@@ -306,10 +329,25 @@ fn an_emergency_files_at_once_and_asks_where_then_updates_the_filed_case() {
 }
 
 #[test]
+fn an_emergencys_code_message_says_truly_who_was_alerted() {
+    let c = cats();
+    let said = |staffed| {
+        let ctx = Ctx { categories: &c, unit_name: UNIT, staffed };
+        start_emergency(&ctx, None, "fire", "fire", "cháy nhà", T0).replies[0].text.clone()
+    };
+    assert!(said(Staffed::OnDuty).contains("cán bộ trực ban đã được báo"));
+    assert!(said(Staffed::OfficeOpen).contains("cán bộ của đơn vị đã được báo"));
+    let nobody = said(Staffed::Nobody);
+    assert!(!nobody.contains("đã được báo") && nobody.contains("gọi ngay số khẩn cấp"), "{nobody}");
+    assert_eq!(Staffed::of(false, false), Staffed::Nobody);
+    assert_eq!(Staffed::of(true, false), Staffed::OnDuty);
+}
+
+#[test]
 fn an_emergency_during_a_flow_files_what_was_gathered() {
     let i = run(theft(), IntakeInput::Media { kind: MediaKind::Image, media_ref: Some("zalo/p.jpg") }).intake.unwrap();
     let c = cats();
-    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
     let o = start_emergency(&ctx, Some(i), "violence", "violence", "chúng nó đang đánh người", T0 + MIN);
     let d = filed_draft(&o);
     assert_eq!(d.category, "violence");
@@ -321,7 +359,7 @@ fn an_emergency_during_a_flow_files_what_was_gathered() {
 #[test]
 fn stopping_after_an_emergency_keeps_the_case() {
     let c = cats();
-    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
     let mut i = start_emergency(&ctx, None, "fire", "fire", "cháy", T0).intake.unwrap();
     i.case = Some(1);
     i.code = Some("TB-AAAA-BBBB".into());
@@ -524,7 +562,7 @@ fn a_status_question_is_answered_from_the_cases() {
 #[test]
 fn with_an_officer_the_flow_is_silent_but_a_filed_case_still_takes_the_photo() {
     let c = cats();
-    let ctx = Ctx { categories: &c, unit_name: UNIT };
+    let ctx = Ctx { categories: &c, unit_name: UNIT, staffed: Staffed::OnDuty };
     let mut i = start_emergency(&ctx, None, "fire", "fire", "cháy", T0).intake.unwrap();
     i.case = Some(3);
     let memory = StoredMemory { intake: Some(i), ..StoredMemory::default() };

@@ -21,7 +21,10 @@ pub mod window;
 pub use canned::{CannedError, CannedVars, render_canned, validate_canned};
 pub use queue::{ConversationSummary, Queue, QueueFilter, UnitScope, queue_order};
 pub use reach::{may_be_assigned, may_transfer, parents_in_reach};
-pub use roster::{DutyShift, MAX_REPEATS, Repeat, pick_assignee, repeated};
+pub use roster::{
+    DutyShift, HANDOVER_SHOWN_HOURS, MAX_HANDOVER_CHARS, MAX_SPAN_DAYS, Recurrence, Repeat, Weekdays, handover_text,
+    pick_assignee, plan, vn_date,
+};
 pub use search::{AssignedFilter, InboxFilter, RawFilter, SearchText, StatusFilter};
 pub use window::{ReplyCost, ReplyWindow, reply_cost, reply_window};
 

@@ -38,7 +38,7 @@ pub enum Queue {
     Mine,
     /// Every open conversation of the officer's unit, bot ones included (đơn vị tôi).
     MyUnit,
-    /// Every open conversation of the unit and the units below it (đơn vị cấp dưới).
+    /// Every open conversation of the unit and the units below it (đơn vị trực thuộc).
     MySubtree,
 }
 
@@ -87,7 +87,7 @@ impl Queue {
             Queue::WaitingForHuman => "Chờ cán bộ",
             Queue::Mine => "Của tôi",
             Queue::MyUnit => "Đơn vị tôi",
-            Queue::MySubtree => "Đơn vị cấp dưới",
+            Queue::MySubtree => "Đơn vị trực thuộc",
         }
     }
 

@@ -534,6 +534,29 @@ pub async fn board(
     Ok(store::board(&app.db, scope.officer_id, &filter).await?)
 }
 
+/// The board's tabs, in the order shown.
+pub const BOARD_TABS: [&str; 5] = ["open", "new", "overdue", "closed", "all"];
+
+/// The count of each of [`BOARD_TABS`] (each at most `store::COUNT_CAP` + 1), with the same
+/// filters as the page.
+pub async fn board_counts(
+    app: &App,
+    scope: &Scope,
+    category: Option<&str>,
+    unit_path: Option<&str>,
+) -> Result<[i64; 5], ServiceError> {
+    if !scope.can_anywhere(Action::WorkCases) {
+        return Err(ServiceError::NotFound);
+    }
+    let now = app.clock.now_micros();
+    let mut counts = [0; 5];
+    for (count, view) in counts.iter_mut().zip(BOARD_TABS) {
+        let filter = BoardFilter { view, category, unit_path, now, limit: 0, offset: 0 };
+        *count = store::board(&app.db, scope.officer_id, &filter).await?.1;
+    }
+    Ok(counts)
+}
+
 // ----- the chat's report flow (conversations::case_flow) ---------------------------------------
 //
 // A case filed from the chat is completed by the citizen's later answers, each in the turn's

@@ -5,7 +5,7 @@
 //! a conditional update on the state that was read, so two officers acting at once cannot both
 //! win.
 
-use crate::db::{Db, StoreError, Tx};
+use crate::db::{Db, Engine, StoreError, Tx};
 use crate::{db_conn, db_read, db_write, in_scope};
 use caunoi_core::cases::{CaseId, Category};
 use caunoi_core::staff::OfficerId;
@@ -321,105 +321,162 @@ pub struct BoardRow {
     pub assignee_name: Option<String>,
 }
 
-/// The board's two statements for one view (`$1` the officer, `$2` now, `$3` the category or
-/// NULL, `$4` the unit path prefix or NULL, `$5`/`$6` limit and offset). The units in scope are
-/// listed once (a subquery run before the cases); the page reads the cases along an index in
-/// the board's order and stops at the page (`+c.unit_id` keeps SQLite from reading unit by unit
-/// and sorting everything instead), the count reads them unit by unit and stops at
-/// [`COUNT_CAP`] + 1.
-macro_rules! board_sql {
-    ($condition:expr, $order:expr) => {
-        (
-            concat!(
-                "SELECT c.id, c.code, u.name AS unit_name, c.category, c.channel, c.status, c.urgent, c.description, \
-                 c.address, c.reporter_mode, c.received_at, c.legal_days, c.legal_extended_to, c.suspended_micros, \
-                 c.suspended_since, c.ack_due_at, o.display_name AS assignee_name \
-                 FROM cases c JOIN units u ON u.id = c.unit_id LEFT JOIN officers o ON o.id = c.assignee_id WHERE +",
-                board_sql!(@where $condition),
-                " ORDER BY ",
-                $order,
-                " LIMIT $5 OFFSET $6"
-            ),
-            concat!(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM cases c WHERE ",
-                board_sql!(@where $condition),
-                " LIMIT 10001) t"
-            ),
-        )
-    };
-    (@where $condition:expr) => {
-        concat!(
-            "c.unit_id IN (SELECT u.id FROM units u WHERE ",
-            in_scope!(),
-            " AND (CAST($4 AS TEXT) IS NULL OR u.path LIKE CAST($4 AS TEXT) || '%')) \
-             AND CAST($2 AS BIGINT) IS NOT NULL AND (CAST($3 AS TEXT) IS NULL OR c.category = $3) AND ",
-            $condition
-        )
-    };
-}
-
 /// Counts above this are shown as "10.000+".
 pub const COUNT_CAP: i64 = 10_000;
 
-/// The statements of a board view: `open` (new, acknowledged, verifying), `new`, `overdue`
-/// (acknowledgement or legal deadline passed), `closed` (every other status) or `all`; and the
-/// daily digest's `due_soon`, `forwards` and `recent`. Open views put urgent cases first; the
-/// history views are newest first.
-fn board_statements(view: &str) -> (&'static str, &'static str) {
-    match view {
-        "new" => board_sql!("c.status = 'new'", "c.urgent DESC, c.received_at DESC, c.id DESC"),
-        "overdue" => board_sql!(
-            "c.status IN ('new', 'acknowledged', 'verifying') AND ((c.ack_due_at IS NOT NULL AND c.ack_due_at < $2) \
-             OR (c.legal_days IS NOT NULL AND c.suspended_since IS NULL AND \
-             COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros < $2))",
-            "c.urgent DESC, c.received_at DESC, c.id DESC"
+/// Which indexes a board view reads (migration 0021).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    /// Open cases only: `cases_board_open` in the board's order, `cases_board_open_unit` unit by
+    /// unit. The view's condition starts with the open statuses exactly as those partial
+    /// indexes spell them, so that both engines may use them.
+    Open,
+    /// Any case: `cases_board_all` (or `cases_board_category` for one category) newest first,
+    /// `cases_board_unit` unit by unit.
+    History,
+    /// The last day's cases: a range of `cases_board_all`, whatever the scope.
+    Newest,
+}
+
+/// A board view: which cases (`$2` is now), in which order, read along which indexes.
+#[derive(Debug, Clone, Copy)]
+struct View {
+    condition: &'static str,
+    order: &'static str,
+    reads: Reads,
+}
+
+macro_rules! open_statuses {
+    () => {
+        "c.status IN ('new', 'acknowledged', 'verifying')"
+    };
+}
+
+/// The views: `open` (new, acknowledged, verifying), `new`, `overdue` (acknowledgement or legal
+/// deadline passed), `closed` (every other status) or `all`; and the daily digest's `due_soon`
+/// (the legal deadline within `DUE_SOON_DAYS`, not yet passed), `forwards` (waiting for the
+/// receiving unit's acknowledgement) and `recent` (what came in over a day). Open views put
+/// urgent cases first; the history views are newest first. An unknown name is `open`.
+fn view_of(name: &str) -> View {
+    const URGENT_FIRST: &str = "c.urgent DESC, c.received_at DESC, c.id DESC";
+    const NEWEST_FIRST: &str = "c.received_at DESC, c.id DESC";
+    let (condition, order, reads) = match name {
+        "new" => (concat!(open_statuses!(), " AND c.status = 'new'"), URGENT_FIRST, Reads::Open),
+        "overdue" => {
+            (concat!(open_statuses!(), " AND (c.ack_due_at < $2 OR c.legal_due_at < $2)"), URGENT_FIRST, Reads::Open)
+        }
+        "due_soon" => (
+            concat!(open_statuses!(), " AND c.legal_due_at >= $2 AND c.legal_due_at < $2 + 259200000000"),
+            "c.received_at, c.id",
+            Reads::Open,
         ),
-        // The daily digest's lists: the legal deadline within `DUE_SOON_DAYS` (not yet passed),
-        // forwards waiting for the receiving unit's acknowledgement, what came in over a day.
-        "due_soon" => board_sql!(
-            "c.status IN ('new', 'acknowledged', 'verifying') AND c.legal_days IS NOT NULL AND c.suspended_since IS NULL \
-             AND COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros >= $2 \
-             AND COALESCE(c.legal_extended_to, c.received_at + c.legal_days * 86400000000) + c.suspended_micros \
-             < $2 + 259200000000",
-            "c.received_at, c.id"
+        "forwards" => (
+            concat!(
+                open_statuses!(),
+                " AND c.status = 'new' AND c.forwarded_from IS NOT NULL AND c.ack_due_at IS NOT NULL"
+            ),
+            "c.ack_due_at, c.id",
+            Reads::Open,
         ),
-        "forwards" => board_sql!(
-            "c.status = 'new' AND c.forwarded_from IS NOT NULL AND c.ack_due_at IS NOT NULL",
-            "c.ack_due_at, c.id"
-        ),
-        "recent" => board_sql!("c.received_at > $2 - 86400000000", "c.received_at DESC, c.id DESC"),
-        "closed" => board_sql!("c.status NOT IN ('new', 'acknowledged', 'verifying')", "c.received_at DESC, c.id DESC"),
-        "all" => board_sql!("1 = 1", "c.received_at DESC, c.id DESC"),
-        _ => board_sql!(
-            "c.status IN ('new', 'acknowledged', 'verifying')",
-            "c.urgent DESC, c.received_at DESC, c.id DESC"
-        ),
-    }
+        "recent" => ("c.received_at > $2 - 86400000000", NEWEST_FIRST, Reads::Newest),
+        "closed" => ("c.status NOT IN ('new', 'acknowledged', 'verifying')", NEWEST_FIRST, Reads::History),
+        "all" => ("1 = 1", NEWEST_FIRST, Reads::History),
+        _ => (open_statuses!(), URGENT_FIRST, Reads::Open),
+    };
+    View { condition, order, reads }
+}
+
+/// How a statement reaches the cases in scope: unit by unit (every count, and the page of a
+/// view with at most [`COUNT_CAP`] cases: read them all, sort, keep the page), or along the
+/// view's order checking each case's unit against the scope (the page of a larger view: it
+/// stops once the page is full).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    ByUnit,
+    InOrder,
+}
+
+/// The condition of a board statement (`$1` the officer, `$2` now, `$3` the category, `$4` the
+/// unit path prefix or NULL) and the index SQLite is told to read. The units in scope are listed
+/// once, before the cases; the `+` before `c.unit_id` keeps both engines from reading unit by
+/// unit when the view's order is wanted. SQLite has no statistics (nothing runs ANALYZE), and
+/// with a category it would take the history's unit index over the open one: each statement
+/// names its index. PostgreSQL has statistics and picks the same indexes; it gets the units as
+/// an array, since it cannot estimate the scope's LIKE join and would otherwise walk the whole
+/// list again for every case.
+fn board_where(engine: Engine, view: View, category: bool, path: Path) -> (String, &'static str) {
+    const UNITS: &str = concat!(
+        "SELECT u.id FROM units u WHERE ",
+        in_scope!(),
+        " AND (CAST($4 AS TEXT) IS NULL OR u.path LIKE CAST($4 AS TEXT) || '%')"
+    );
+    let by_unit = path == Path::ByUnit && view.reads != Reads::Newest;
+    let plus = if by_unit { "" } else { "+" };
+    let scope = match engine {
+        Engine::Sqlite => format!("{plus}c.unit_id IN ({UNITS})"),
+        Engine::Postgres => format!("{plus}c.unit_id = ANY (ARRAY({UNITS}))"),
+    };
+    let category_sql = if category { "c.category = $3" } else { "CAST($3 AS TEXT) IS NULL" };
+    let sql = format!("{scope} AND CAST($2 AS BIGINT) IS NOT NULL AND {category_sql} AND {}", view.condition);
+    let index = match (engine, view.reads, by_unit) {
+        (Engine::Postgres, _, _) => "",
+        (_, Reads::Open, true) => " INDEXED BY cases_board_open_unit",
+        (_, Reads::Open, false) => " INDEXED BY cases_board_open",
+        (_, Reads::History, true) => " INDEXED BY cases_board_unit",
+        (_, Reads::History, false) if category => " INDEXED BY cases_board_category",
+        (_, Reads::History | Reads::Newest, _) => " INDEXED BY cases_board_all",
+    };
+    (sql, index)
+}
+
+/// The capped count of a view, read from the index alone.
+fn board_count_sql(engine: Engine, view: View, category: bool) -> String {
+    let (condition, index) = board_where(engine, view, category, Path::ByUnit);
+    format!("SELECT COUNT(*) FROM (SELECT 1 FROM cases c{index} WHERE {condition} LIMIT {}) t", COUNT_CAP + 1)
+}
+
+/// A page of a view (`$5`/`$6` limit and offset): the page's ids from the index alone, then
+/// those cases' rows.
+fn board_page_sql(engine: Engine, view: View, category: bool, path: Path) -> String {
+    let (condition, index) = board_where(engine, view, category, path);
+    let order = view.order;
+    format!(
+        "SELECT c.id, c.code, u.name AS unit_name, c.category, c.channel, c.status, c.urgent, c.description, \
+         c.address, c.reporter_mode, c.received_at, c.legal_days, c.legal_extended_to, c.suspended_micros, \
+         c.suspended_since, c.ack_due_at, o.display_name AS assignee_name \
+         FROM (SELECT c.id FROM cases c{index} WHERE {condition} ORDER BY {order} LIMIT $5 OFFSET $6) p \
+         JOIN cases c ON c.id = p.id JOIN units u ON u.id = c.unit_id LEFT JOIN officers o ON o.id = c.assignee_id \
+         ORDER BY {order}"
+    )
 }
 
 /// A page of the board within the officer's scope. Returns the rows and the count of the
-/// view, at most [`COUNT_CAP`] + 1.
+/// view, at most [`COUNT_CAP`] + 1; a `limit` of 0 counts only.
 pub async fn board(db: &Db, officer: OfficerId, f: &BoardFilter<'_>) -> Result<(Vec<BoardRow>, i64), StoreError> {
-    let (rows_sql, count_sql) = board_statements(f.view);
-    let (rows, total) = db_read!(db, pool => {
-        let rows: Vec<BoardRow> = sqlx::query_as(rows_sql)
-            .bind(officer.0)
-            .bind(f.now)
-            .bind(f.category)
-            .bind(f.unit_path)
-            .bind(f.limit)
-            .bind(f.offset)
-            .fetch_all(pool)
-            .await?;
-        let total: i64 = sqlx::query_scalar(count_sql)
-            .bind(officer.0)
-            .bind(f.now)
-            .bind(f.category)
-            .bind(f.unit_path)
-            .fetch_one(pool)
-            .await?;
-        Ok::<_, sqlx::Error>((rows, total))
-    })?;
+    let view = view_of(f.view);
+    let engine = db.engine();
+    let count_sql = board_count_sql(engine, view, f.category.is_some());
+    let total: i64 = db_read!(db, pool => sqlx::query_scalar(sqlx::AssertSqlSafe(count_sql))
+        .bind(officer.0)
+        .bind(f.now)
+        .bind(f.category)
+        .bind(f.unit_path)
+        .fetch_one(pool)
+        .await)?;
+    if f.limit <= 0 {
+        return Ok((Vec::new(), total));
+    }
+    let path = if total <= COUNT_CAP { Path::ByUnit } else { Path::InOrder };
+    let rows_sql = board_page_sql(engine, view, f.category.is_some(), path);
+    let rows = db_read!(db, pool => sqlx::query_as(sqlx::AssertSqlSafe(rows_sql))
+        .bind(officer.0)
+        .bind(f.now)
+        .bind(f.category)
+        .bind(f.unit_path)
+        .bind(f.limit)
+        .bind(f.offset)
+        .fetch_all(pool)
+        .await)?;
     Ok((rows, total))
 }
 

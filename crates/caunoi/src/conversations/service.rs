@@ -239,3 +239,17 @@ pub async fn notify_citizen(
 pub async fn record_channel_ids(tx: &mut Tx, stamps: &[(i64, &str)]) -> Result<(), StoreError> {
     store::set_channel_message_ids(tx, stamps).await
 }
+
+/// Folds messages and contact names stored before the inbox search matched folded text
+/// (migration 0022), `batch` rows at a time, until none is left or `rounds` batches ran; how
+/// many rows it folded. The housekeeping calls it; new rows are folded when written.
+pub async fn fold_backlog(db: &Db, batch: i64, rounds: usize) -> Result<usize, StoreError> {
+    let mut done = 0;
+    for _ in 0..rounds {
+        match store::fold_backlog(db, batch).await? {
+            0 => break,
+            n => done += n,
+        }
+    }
+    Ok(done)
+}

@@ -556,8 +556,8 @@ pub async fn insert_messages(
         for chunk in rows.chunks(MAX_ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO messages (conversation_id, direction, author, officer_id, kind, text, media_ref, media_url, \
-                 channel_message_id, created_at) VALUES {} RETURNING id, conversation_id",
-                values_list(chunk.len(), 10, style)
+                 channel_message_id, created_at, text_folded) VALUES {} RETURNING id, conversation_id",
+                values_list(chunk.len(), 11, style)
             );
             let mut q = sqlx::query_as::<_, (i64, i64)>(sqlx::AssertSqlSafe(sql));
             for m in chunk {
@@ -571,7 +571,8 @@ pub async fn insert_messages(
                     .bind(m.media_ref)
                     .bind(m.media_url)
                     .bind(m.channel_message_id)
-                    .bind(m.created_at);
+                    .bind(m.created_at)
+                    .bind(caunoi_text::normalize::fold(m.text));
             }
             for (id, conversation) in q.persistent(true).fetch_all(&mut *conn).await? {
                 out.insert(ConversationId(conversation), MessageId(id));
@@ -853,6 +854,9 @@ pub struct SearchQuery<'a> {
     pub urgent_only: bool,
     /// A lowercased `LIKE` pattern (with `\` escapes) for the citizen's name or a message.
     pub pattern: Option<&'a str>,
+    /// The same words folded to ASCII (`caunoi_text::normalize::fold`), as a `LIKE` pattern for
+    /// the folded columns, so "nguyen van a" finds "Nguyễn Văn A" (`None`: nothing to fold).
+    pub folded: Option<&'a str>,
     /// Conversation ids the search text names (a number, a report code's conversation).
     pub ids: [Option<i64>; 2],
 }
@@ -871,8 +875,9 @@ macro_rules! search_where {
              AND ($10 IS NULL OR u.path LIKE $10 || '%') \
              AND ($11 = 0 OR c.urgent = $12) \
              AND (($13 IS NULL AND $14 IS NULL AND $15 IS NULL) OR c.id = $14 OR c.id = $15 \
-               OR lower(COALESCE(k.display_name, '')) LIKE $13 ESCAPE '\\' \
-               OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id AND lower(sm.text) LIKE $13 ESCAPE '\\')) \
+               OR lower(COALESCE(k.display_name, '')) LIKE $13 ESCAPE '\\' OR k.name_folded LIKE $16 \
+               OR EXISTS (SELECT 1 FROM messages sm WHERE sm.conversation_id = c.id \
+                          AND (lower(sm.text) LIKE $13 ESCAPE '\\' OR sm.text_folded LIKE $16))) \
              AND ",
             in_scope!()
         )
@@ -898,6 +903,7 @@ macro_rules! bind_search {
             .bind($s.pattern)
             .bind($s.ids[0])
             .bind($s.ids[1])
+            .bind($s.folded)
     }};
 }
 
@@ -907,7 +913,7 @@ pub async fn search(db: &Db, officer: OfficerId, s: &SearchQuery<'_>, limit: i64
     Ok(db_read!(db, pool => bind_search!(sqlx::query_as(concat!(
         queue_columns!(),
         search_where!(),
-        " ORDER BY c.urgent DESC, c.updated_at DESC, c.id DESC LIMIT $16"
+        " ORDER BY c.urgent DESC, c.updated_at DESC, c.id DESC LIMIT $17"
     )), officer, s)
     .bind(limit)
     .fetch_all(pool)
@@ -919,7 +925,7 @@ pub async fn search_count(db: &Db, officer: OfficerId, s: &SearchQuery<'_>, cap:
     Ok(db_read!(db, pool => bind_search!(sqlx::query_scalar(concat!(
         "SELECT COUNT(*) FROM (SELECT c.id",
         search_where!(),
-        " LIMIT $16) found"
+        " LIMIT $17) found"
     )), officer, s)
     .bind(cap)
     .fetch_one(pool)
@@ -1252,6 +1258,46 @@ pub async fn contact_of_conversation_in(tx: &mut Tx, id: ConversationId) -> Resu
     .fetch_optional(&mut *conn)
     .await)?;
     Ok(contact.map(ContactId))
+}
+
+/// Folds up to `batch` messages and contact names written before the folded columns existed
+/// (migration 0022), in one transaction; how many rows it folded (0: nothing is left).
+pub async fn fold_backlog(db: &Db, batch: i64) -> Result<usize, StoreError> {
+    let messages: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT id, text FROM messages WHERE text_folded IS NULL ORDER BY id LIMIT $1"
+    )
+    .bind(batch)
+    .fetch_all(pool)
+    .await)?;
+    let names: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT id, display_name FROM contacts WHERE name_folded IS NULL AND display_name IS NOT NULL ORDER BY id LIMIT $1"
+    )
+    .bind(batch)
+    .fetch_all(pool)
+    .await)?;
+    if messages.is_empty() && names.is_empty() {
+        return Ok(0);
+    }
+    let mut tx = db.begin().await?;
+    crate::db_conn!(&mut tx, conn => {
+        for (id, text) in &messages {
+            sqlx::query("UPDATE messages SET text_folded = $1 WHERE id = $2")
+                .bind(caunoi_text::normalize::fold(text))
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        for (id, name) in &names {
+            sqlx::query("UPDATE contacts SET name_folded = $1 WHERE id = $2")
+                .bind(caunoi_text::normalize::fold(name))
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok::<(), StoreError>(())
+    })?;
+    tx.commit().await?;
+    Ok(messages.len() + names.len())
 }
 
 #[cfg(test)]

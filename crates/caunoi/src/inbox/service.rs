@@ -19,6 +19,7 @@ use crate::db::StoreError;
 use crate::error::ServiceError;
 use crate::outbox::Payload;
 use crate::outbox::store::NewOutbox;
+use caunoi_core::audit::AuditAction;
 use caunoi_core::conversations::{Author, Channel, ContactId, ConversationId, Direction, MessageId};
 use caunoi_core::inbox::search::like_pattern;
 use caunoi_core::inbox::{
@@ -129,7 +130,13 @@ fn item_of(r: QueueRow) -> QueueItem {
         contact_name: r.contact_name.filter(|n| !n.trim().is_empty()),
         channel: r.channel,
         unit_name: r.unit_name,
-        preview: preview(r.last_text.as_deref().unwrap_or("")),
+        // A shared location's coordinates are not a preview (and the masker would take the
+        // longitude for an ID number): the list names the kind instead.
+        preview: if r.last_kind.as_deref() == Some("location") {
+            String::new()
+        } else {
+            preview(r.last_text.as_deref().unwrap_or(""))
+        },
         last_kind: r.last_kind.unwrap_or_default(),
         at: r.last_at.unwrap_or(r.updated_at),
         status: r.status,
@@ -145,6 +152,8 @@ pub const COUNT_CAP: i64 = 1000;
 /// A filter with its text and unit looked up once for every tab.
 struct Resolved {
     pattern: Option<String>,
+    /// The words folded to ASCII, as a pattern for the folded columns.
+    folded: Option<String>,
     ids: [Option<i64>; 2],
     unit_path: Option<String>,
     /// A unit was asked for that does not exist: nothing matches.
@@ -152,7 +161,7 @@ struct Resolved {
 }
 
 async fn resolve(app: &App, f: &InboxFilter) -> Result<Resolved, ServiceError> {
-    let mut r = Resolved { pattern: None, ids: [None, None], unit_path: None, nothing: false };
+    let mut r = Resolved { pattern: None, folded: None, ids: [None, None], unit_path: None, nothing: false };
     match f.search() {
         SearchText::None => {}
         SearchText::Number(n) => {
@@ -161,6 +170,7 @@ async fn resolve(app: &App, f: &InboxFilter) -> Result<Resolved, ServiceError> {
         }
         SearchText::Words(w) => {
             r.pattern = Some(like_pattern(&w));
+            r.folded = folded_pattern(&w);
             // A report code finds the conversation it was made from (scope still applies).
             if let Ok(code) = caunoi_core::cases::CaseCode::parse(&w) {
                 r.ids[1] = crate::cases::service::by_code(app, &code).await?.and_then(|c| c.conversation).map(|c| c.0);
@@ -174,6 +184,14 @@ async fn resolve(app: &App, f: &InboxFilter) -> Result<Resolved, ServiceError> {
         }
     }
     Ok(r)
+}
+
+/// The words folded as the stored columns are (`caunoi_text::normalize::fold`: lowercase
+/// ASCII letters, digits and single spaces), as a `LIKE` pattern; `None` when nothing is left
+/// (punctuation only), which then matches nothing there. The fold never yields `%`, `_` or `\`.
+fn folded_pattern(words: &str) -> Option<String> {
+    let folded = caunoi_text::normalize::fold(words);
+    (!folded.is_empty()).then(|| format!("%{folded}%"))
 }
 
 fn search_query<'a>(
@@ -199,6 +217,7 @@ fn search_query<'a>(
         unit_path: r.unit_path.as_deref(),
         urgent_only: f.urgent,
         pattern: r.pattern.as_deref(),
+        folded: r.folded.as_deref(),
         ids: r.ids,
     }
 }
@@ -518,7 +537,8 @@ pub async fn assign_on_duty(app: &App, conversation_id: i64) -> Result<Option<Of
     }
     let now = app.clock.now_micros();
     let unit = view.unit_id;
-    let shifts: Vec<caunoi_core::inbox::DutyShift> = store::shifts(&app.db, unit, now)
+    // Only the shifts covering now: a recurring planning stores a year of them.
+    let shifts: Vec<caunoi_core::inbox::DutyShift> = store::shifts(&app.db, unit, now, now + 1)
         .await?
         .into_iter()
         .filter_map(|s| {
@@ -851,32 +871,33 @@ pub async fn delete_canned(app: &App, scope: &Scope, id: i64) -> Result<(), Serv
     Ok(())
 }
 
-/// Reads a `datetime-local` value (`2026-11-22T07:30`) as Vietnam's time.
-pub fn parse_local(field: &'static str, raw: &str) -> Result<i64, InvalidInput> {
-    let bad = || {
+/// Reads a `datetime-local` value as a local date and time.
+fn parse_civil(field: &'static str, raw: &str) -> Result<jiff::civil::DateTime, InvalidInput> {
+    raw.trim().parse().map_err(|_| {
         InvalidInput::new(
             field,
             "Thời gian không hợp lệ (ngày và giờ, ví dụ 22/11/2026 07:30).",
             "Invalid date and time (e.g. 2026-11-22 07:30).",
         )
-    };
-    let dt: jiff::civil::DateTime = raw.trim().parse().map_err(|_| bad())?;
-    let zoned = dt.to_zoned(crate::app::vietnam_tz()).map_err(|_| bad())?;
-    Ok(zoned.timestamp().as_microsecond())
+    })
 }
 
 /// How a planned shift repeats, as the roster form gives it.
 #[derive(Debug, Clone, Copy)]
 pub struct Repeating<'a> {
-    /// `once`, `daily` or `weekly`.
+    /// `once`, `daily`, `weekend` or `days`.
     pub every: &'a str,
-    /// How many shifts in all (1–31).
-    pub times: &'a str,
+    /// With `days`: the chosen days, 1 Monday … 7 Sunday.
+    pub days: &'a [u8],
+    /// The last date a shift starts on (`YYYY-MM-DD`), unless once.
+    pub until: &'a str,
 }
 
-/// Puts an officer on duty at a unit from `starts` to `ends` (local times), repeated daily or
-/// weekly when asked (every night for a month in one go). All shifts or none: one that would
-/// overlap a shift the officer already has at the unit refuses the whole planning.
+/// Puts an officer on duty at a unit from `starts` to `ends` (local times), once or repeating
+/// (every night, every weekend, chosen weekdays) until a date (`caunoi_core::inbox::plan`).
+/// Each occurrence is stored as a shift of the planning's series, so every reader of the
+/// roster sees it. All shifts or none: one that would overlap a shift the officer already has
+/// at the unit refuses the whole planning. Audited.
 pub async fn add_shift(
     app: &App,
     scope: &Scope,
@@ -896,51 +917,103 @@ pub async fn add_shift(
             "Choose an officer who works at the unit.",
         ));
     }
-    let starts = errs.take(parse_local("starts_at", starts));
-    let ends = errs.take(parse_local("ends_at", ends));
-    let every = caunoi_core::inbox::Repeat::parse(repeating.every);
-    if every.is_none() {
-        errs.push(InvalidInput::new("repeat", "Hãy chọn cách lặp lại ca trực.", "Choose how the shift repeats."));
-    }
-    let times = match repeating.times.trim() {
-        "" => Some(1),
-        t => t.parse::<u32>().ok(),
+    let starts = errs.take(parse_civil("starts_at", starts));
+    let ends = errs.take(parse_civil("ends_at", ends));
+    let repeat = errs.take(caunoi_core::inbox::Repeat::parse(repeating.every, repeating.days));
+    let until = match (repeat, repeating.until.trim()) {
+        (Some(caunoi_core::inbox::Repeat::Once), _) | (_, "") => None,
+        (_, raw) => errs.take(raw.parse::<jiff::civil::Date>().map_err(|_| {
+            InvalidInput::new(
+                "until",
+                "Ngày kết thúc lặp lại không hợp lệ (ví dụ 31/12/2026).",
+                "Invalid end date of the repetition (e.g. 2026-12-31).",
+            )
+        })),
     };
     let mut planned = Vec::new();
-    if let (Some(s), Some(e), Some(every)) = (starts, ends, every) {
-        match caunoi_core::inbox::DutyShift::new(officer, unit.id, ts(s), ts(e)) {
-            Ok(first) => match caunoi_core::inbox::repeated(&first, every, times.unwrap_or(0)) {
-                Ok(all) => planned = all,
-                Err(err) => errs.push(err),
-            },
+    if let (Some(starts), Some(ends), Some(repeat)) = (starts, ends, repeat)
+        && errs.is_empty()
+    {
+        let r = caunoi_core::inbox::Recurrence { starts, ends, repeat, until };
+        match caunoi_core::inbox::plan(officer, unit.id, &r, &crate::app::vietnam_tz()) {
+            Ok(all) => planned = all,
             Err(err) => errs.push(err),
         }
     }
     if !errs.is_empty() {
         return Err(errs.into());
     }
-    let now = app.clock.now_micros();
-    let existing = store::shifts(&app.db, unit.id, now).await?;
-    let clash = planned
-        .iter()
-        .any(|p| existing.iter().any(|e| e.officer_id == officer.0 && p.overlaps(ts(e.starts_at), ts(e.ends_at))));
-    if clash {
+    let (Some(first), Some(last)) = (planned.first(), planned.last()) else {
+        return Err(invalid("starts_at", "Không có ca trực nào để lưu.", "There is no shift to save."));
+    };
+    let (from, to) = (first.starts_at.as_microsecond(), last.ends_at.as_microsecond());
+    let existing = store::officer_shifts_between(&app.db, unit.id, officer, from, to).await?;
+    if let Some(p) = planned.iter().find(|p| existing.iter().any(|(s, e)| p.overlaps(ts(*s), ts(*e)))) {
+        let when = p.starts_at.to_zoned(crate::app::vietnam_tz()).strftime("%d/%m/%Y %H:%M").to_string();
         return Err(invalid(
             "starts_at",
-            "Ca trực trùng giờ với một ca đã có của cán bộ này tại đơn vị; không ca nào được lưu.",
-            "A shift overlaps one this officer already has at the unit; no shift was saved.",
+            format!("Ca trực lúc {when} trùng giờ với một ca đã có của cán bộ này tại đơn vị; không ca nào được lưu."),
+            format!("The shift at {when} overlaps one this officer already has at the unit; no shift was saved."),
         ));
     }
+    let now = app.clock.now_micros();
     {
         let mut tx = app.db.begin().await?;
+        let series = match (repeat, starts, ends, until) {
+            (Some(r), Some(s), Some(e), Some(until)) if r != caunoi_core::inbox::Repeat::Once => {
+                let new = store::NewSeries {
+                    unit: unit.id,
+                    officer,
+                    weekdays: i64::from(r.bits()),
+                    starts_time: &s.time().strftime("%H:%M").to_string(),
+                    ends_time: &e.time().strftime("%H:%M").to_string(),
+                    first_date: &s.date().to_string(),
+                    until_date: &until.to_string(),
+                    by: scope.officer_id,
+                    now,
+                };
+                Some(store::insert_series(&mut tx, &new).await?)
+            }
+            _ => None,
+        };
         for shift in &planned {
-            let (s, e) = (shift.starts_at.as_microsecond(), shift.ends_at.as_microsecond());
-            store::insert_shift(&mut tx, unit.id, officer, s, e, scope.officer_id, now).await?;
+            let new = store::NewShift {
+                unit: unit.id,
+                officer,
+                starts_at: shift.starts_at.as_microsecond(),
+                ends_at: shift.ends_at.as_microsecond(),
+                series,
+                by: scope.officer_id,
+                now,
+            };
+            store::insert_shift(&mut tx, &new).await?;
         }
+        let detail = format!("planned={} officer={}", planned.len(), officer.0);
+        audit(&mut tx, scope, AuditAction::DutyRosterChanged, unit.id, unit.code.as_str(), &detail, now).await?;
         tx.commit().await?;
     }
     app.presence().forget_all();
     Ok(planned.len())
+}
+
+async fn audit(
+    tx: &mut crate::db::Tx,
+    scope: &Scope,
+    action: AuditAction,
+    unit: UnitId,
+    target: &str,
+    detail: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let entry = crate::audit::store::NewEntry {
+        at: now,
+        officer: Some(scope.officer_id),
+        action,
+        unit: Some(unit),
+        target,
+        detail,
+    };
+    crate::audit::service::record(tx, &entry).await
 }
 
 pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
@@ -950,6 +1023,70 @@ pub async fn delete_shift(app: &App, scope: &Scope, id: i64) -> Result<(), Servi
     store::delete_shift(&mut tx, id).await?;
     tx.commit().await?;
     app.presence().forget_all();
+    Ok(())
+}
+
+/// Ends a recurring planning (behind a confirmation box): its shifts still to come (or under
+/// way) leave the roster, those worked stay. Audited; returns the unit's code.
+pub async fn end_series(app: &App, scope: &Scope, id: i64, confirmed: bool) -> Result<String, ServiceError> {
+    let (_, path, code) = store::series_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
+    let path = UnitPath::from_stored(path);
+    require_direct(scope, &path)?;
+    if !confirmed {
+        return Err(invalid(
+            "confirm",
+            "Chưa bỏ: hãy đánh dấu ô xác nhận rồi bấm \"Bỏ lịch lặp lại\".",
+            "Not ended: tick the confirmation box, then press \"End the repetition\".",
+        ));
+    }
+    let unit = crate::units::service::find(app, scope, &code).await?.ok_or(ServiceError::NotFound)?;
+    let now = app.clock.now_micros();
+    let mut tx = app.db.begin().await?;
+    let removed = store::end_series(&mut tx, id, now).await?;
+    audit(&mut tx, scope, AuditAction::DutyRosterChanged, unit.id, &code, &format!("ended={removed}"), now).await?;
+    tx.commit().await?;
+    app.presence().forget_all();
+    Ok(code)
+}
+
+/// A unit's recurring plannings that still have shifts to come.
+pub async fn series(app: &App, unit: UnitId) -> Result<Vec<store::SeriesRow>, StoreError> {
+    store::series(&app.db, unit, app.clock.now_micros()).await
+}
+
+/// Writes the hand-over note for the next officer on duty at the unit (an officer who works
+/// the unit's conversations; typically the one ending a shift). Audited without the text.
+pub async fn write_handover(app: &App, scope: &Scope, unit_code: &str, text: &str) -> Result<i64, ServiceError> {
+    let unit = crate::units::service::find(app, scope, unit_code.trim()).await?.ok_or(ServiceError::NotFound)?;
+    require_work(scope, &unit.path)?;
+    let text = caunoi_core::inbox::handover_text(text).map_err(|e| ServiceError::Invalid(FieldErrors(vec![e])))?;
+    let now = app.clock.now_micros();
+    let mut tx = app.db.begin().await?;
+    let id = store::insert_handover(&mut tx, unit.id, scope.officer_id, &text, now).await?;
+    audit(&mut tx, scope, AuditAction::HandoverWritten, unit.id, unit.code.as_str(), &format!("note={id}"), now)
+        .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The hand-over notes the officer has to read: written in the last
+/// [`caunoi_core::inbox::HANDOVER_SHOWN_HOURS`] for a unit where the officer's shift covers
+/// now, by someone else, not dismissed yet.
+pub async fn handovers(app: &App, scope: &Scope) -> Result<Vec<store::HandoverRow>, StoreError> {
+    let now = app.clock.now_micros();
+    let since = now - caunoi_core::inbox::HANDOVER_SHOWN_HOURS * 3_600_000_000;
+    store::handovers_for(&app.db, scope.officer_id, now, since).await
+}
+
+/// The officer has read the note: it no longer shows for them. Audited once.
+pub async fn dismiss_handover(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
+    let (unit, code) = store::handover_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;
+    let now = app.clock.now_micros();
+    let mut tx = app.db.begin().await?;
+    if store::dismiss_handover(&mut tx, id, scope.officer_id, now).await? {
+        audit(&mut tx, scope, AuditAction::HandoverDismissed, UnitId(unit), &code, &format!("note={id}"), now).await?;
+    }
+    tx.commit().await?;
     Ok(())
 }
 
@@ -1004,7 +1141,12 @@ pub async fn timeline(app: &App, view: &ConversationView) -> Result<Vec<store::E
     store::events(&app.db, view.id).await
 }
 
-/// A unit's duty shifts that end after `from`, earliest first.
-pub async fn shifts(app: &App, unit: UnitId, from: i64) -> Result<Vec<store::ShiftRow>, StoreError> {
-    store::shifts(&app.db, unit, from).await
+/// A unit's duty shifts that end after `from` and start before `to`, earliest first.
+pub async fn shifts(app: &App, unit: UnitId, from: i64, to: i64) -> Result<Vec<store::ShiftRow>, StoreError> {
+    store::shifts(&app.db, unit, from, to).await
+}
+
+/// How many of a unit's shifts start at or after `from`.
+pub async fn shifts_from(app: &App, unit: UnitId, from: i64) -> Result<i64, StoreError> {
+    store::shifts_from(&app.db, unit, from).await
 }

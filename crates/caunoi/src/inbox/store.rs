@@ -67,19 +67,225 @@ pub struct ShiftRow {
     pub officer_name: String,
     pub starts_at: i64,
     pub ends_at: i64,
+    /// The recurring planning it belongs to, if any.
+    pub series_id: Option<i64>,
 }
 
-/// Shifts of a unit that end after `from`, earliest first.
-pub async fn shifts(db: &Db, unit: UnitId, from: i64) -> Result<Vec<ShiftRow>, StoreError> {
+/// Shifts of a unit that end after `from` and start before `to`, earliest first.
+pub async fn shifts(db: &Db, unit: UnitId, from: i64, to: i64) -> Result<Vec<ShiftRow>, StoreError> {
     Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT s.id, s.unit_id, s.officer_id, o.display_name AS officer_name, s.starts_at, s.ends_at \
-         FROM duty_shifts s JOIN officers o ON o.id = s.officer_id WHERE s.unit_id = $1 AND s.ends_at > $2 \
-         ORDER BY s.starts_at, s.id"
+        "SELECT s.id, s.unit_id, s.officer_id, o.display_name AS officer_name, s.starts_at, s.ends_at, s.series_id \
+         FROM duty_shifts s JOIN officers o ON o.id = s.officer_id \
+         WHERE s.unit_id = $1 AND s.ends_at > $2 AND s.starts_at < $3 ORDER BY s.starts_at, s.id"
     )
     .bind(unit.0)
     .bind(from)
+    .bind(to)
     .fetch_all(pool)
     .await)?)
+}
+
+/// How many shifts of a unit start at or after `from`.
+pub async fn shifts_from(db: &Db, unit: UnitId, from: i64) -> Result<i64, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT COUNT(*) FROM duty_shifts WHERE unit_id = $1 AND starts_at >= $2"
+    )
+    .bind(unit.0)
+    .bind(from)
+    .fetch_one(pool)
+    .await)?)
+}
+
+/// The officer's shifts at the unit that share a moment with `[from, to)`: (starts, ends).
+pub async fn officer_shifts_between(
+    db: &Db,
+    unit: UnitId,
+    officer: OfficerId,
+    from: i64,
+    to: i64,
+) -> Result<Vec<(i64, i64)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT starts_at, ends_at FROM duty_shifts \
+         WHERE unit_id = $1 AND officer_id = $2 AND ends_at > $3 AND starts_at < $4 ORDER BY starts_at"
+    )
+    .bind(unit.0)
+    .bind(officer.0)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// A recurring planning with names and how many of its shifts are still to come.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SeriesRow {
+    pub id: i64,
+    pub officer_name: String,
+    pub weekdays: i64,
+    pub starts_time: String,
+    pub ends_time: String,
+    pub first_date: String,
+    pub until_date: String,
+    /// Its shifts that have not ended at the time asked.
+    pub remaining: i64,
+}
+
+/// The unit's recurring plannings that still have a shift not ended at `now`.
+pub async fn series(db: &Db, unit: UnitId, now: i64) -> Result<Vec<SeriesRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT r.id, o.display_name AS officer_name, r.weekdays, r.starts_time, r.ends_time, r.first_date, \
+         r.until_date, COUNT(s.id) AS remaining FROM duty_series r JOIN officers o ON o.id = r.officer_id \
+         JOIN duty_shifts s ON s.series_id = r.id AND s.ends_at > $2 WHERE r.unit_id = $1 \
+         GROUP BY r.id, o.display_name, r.weekdays, r.starts_time, r.ends_time, r.first_date, r.until_date \
+         ORDER BY r.first_date, r.id"
+    )
+    .bind(unit.0)
+    .bind(now)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// A recurring planning to store.
+pub struct NewSeries<'a> {
+    pub unit: UnitId,
+    pub officer: OfficerId,
+    pub weekdays: i64,
+    pub starts_time: &'a str,
+    pub ends_time: &'a str,
+    pub first_date: &'a str,
+    pub until_date: &'a str,
+    pub by: OfficerId,
+    pub now: i64,
+}
+
+pub async fn insert_series(tx: &mut Tx, r: &NewSeries<'_>) -> Result<i64, StoreError> {
+    crate::db_conn!(tx, conn => {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO duty_series (unit_id, officer_id, weekdays, starts_time, ends_time, first_date, until_date, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+        )
+        .bind(r.unit.0)
+        .bind(r.officer.0)
+        .bind(r.weekdays)
+        .bind(r.starts_time)
+        .bind(r.ends_time)
+        .bind(r.first_date)
+        .bind(r.until_date)
+        .bind(r.by.0)
+        .bind(r.now)
+        .fetch_one(&mut *conn)
+        .await?)
+    })
+}
+
+/// One recurring planning with its unit's path and code, if the unit is in the officer's scope.
+pub async fn series_in_scope(
+    db: &Db,
+    officer: OfficerId,
+    id: i64,
+) -> Result<Option<(i64, String, String)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT s.id, u.path, u.code FROM duty_series s JOIN units u ON u.id = s.unit_id WHERE s.id = $2 AND ", in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// Ends a recurring planning: its shifts not ended at `now` are removed, those already worked
+/// stay on the roster's history as single shifts. Returns how many were removed.
+pub async fn end_series(tx: &mut Tx, id: i64, now: i64) -> Result<u64, StoreError> {
+    crate::db_conn!(tx, conn => {
+        let removed = sqlx::query("DELETE FROM duty_shifts WHERE series_id = $1 AND ends_at > $2")
+            .bind(id)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+        sqlx::query("UPDATE duty_shifts SET series_id = NULL WHERE series_id = $1").bind(id).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM duty_series WHERE id = $1").bind(id).execute(&mut *conn).await?;
+        Ok(removed)
+    })
+}
+
+// ---- Shift hand-over notes ----
+
+/// A hand-over note as the inbox shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HandoverRow {
+    pub id: i64,
+    pub unit_name: String,
+    pub author_name: String,
+    pub text: String,
+    pub created_at: i64,
+}
+
+pub async fn insert_handover(
+    tx: &mut Tx,
+    unit: UnitId,
+    author: OfficerId,
+    text: &str,
+    now: i64,
+) -> Result<i64, StoreError> {
+    crate::db_conn!(tx, conn => {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO duty_handover_notes (unit_id, author_id, text, created_at) VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(unit.0)
+        .bind(author.0)
+        .bind(text)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?)
+    })
+}
+
+/// The notes written since `since` for the units where a shift of `officer` covers `now`, by
+/// someone else, that the officer has not dismissed; newest first.
+pub async fn handovers_for(db: &Db, officer: OfficerId, now: i64, since: i64) -> Result<Vec<HandoverRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT n.id, u.name AS unit_name, o.display_name AS author_name, n.text, n.created_at \
+         FROM duty_handover_notes n JOIN units u ON u.id = n.unit_id JOIN officers o ON o.id = n.author_id \
+         WHERE n.created_at >= $3 AND n.author_id <> $1 \
+         AND EXISTS (SELECT 1 FROM duty_shifts s WHERE s.unit_id = n.unit_id AND s.officer_id = $1 \
+                     AND s.starts_at <= $2 AND s.ends_at > $2) \
+         AND NOT EXISTS (SELECT 1 FROM duty_handover_dismissals d WHERE d.note_id = n.id AND d.officer_id = $1) \
+         ORDER BY n.created_at DESC, n.id DESC LIMIT 10"
+    )
+    .bind(officer.0)
+    .bind(now)
+    .bind(since)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// One note with its unit's id and code, if the unit is in the officer's scope.
+pub async fn handover_in_scope(db: &Db, officer: OfficerId, id: i64) -> Result<Option<(i64, String)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(concat!(
+        "SELECT u.id, u.code FROM duty_handover_notes n JOIN units u ON u.id = n.unit_id WHERE n.id = $2 AND ",
+        in_scope!()
+    ))
+    .bind(officer.0)
+    .bind(id)
+    .fetch_optional(pool)
+    .await)?)
+}
+
+/// Records that the officer dismissed the note (once; false when already dismissed).
+pub async fn dismiss_handover(tx: &mut Tx, note: i64, officer: OfficerId, now: i64) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
+        let done = sqlx::query(
+            "INSERT INTO duty_handover_dismissals (note_id, officer_id, dismissed_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (note_id, officer_id) DO NOTHING",
+        )
+        .bind(note)
+        .bind(officer.0)
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    })
 }
 
 /// The units the officer holds a role at directly (not the subtree below) where no duty shift
@@ -235,26 +441,30 @@ pub async fn delete_canned(tx: &mut Tx, id: i64) -> Result<(), StoreError> {
     })
 }
 
-pub async fn insert_shift(
-    tx: &mut Tx,
-    unit: UnitId,
-    officer: OfficerId,
-    starts_at: i64,
-    ends_at: i64,
-    by: OfficerId,
-    now: i64,
-) -> Result<i64, StoreError> {
+/// A shift to store (`series`: the recurring planning it belongs to).
+pub struct NewShift {
+    pub unit: UnitId,
+    pub officer: OfficerId,
+    pub starts_at: i64,
+    pub ends_at: i64,
+    pub series: Option<i64>,
+    pub by: OfficerId,
+    pub now: i64,
+}
+
+pub async fn insert_shift(tx: &mut Tx, s: &NewShift) -> Result<i64, StoreError> {
     crate::db_conn!(tx, conn => {
         Ok(sqlx::query_scalar(
-            "INSERT INTO duty_shifts (unit_id, officer_id, starts_at, ends_at, created_by, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            "INSERT INTO duty_shifts (unit_id, officer_id, starts_at, ends_at, series_id, created_by, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
-        .bind(unit.0)
-        .bind(officer.0)
-        .bind(starts_at)
-        .bind(ends_at)
-        .bind(by.0)
-        .bind(now)
+        .bind(s.unit.0)
+        .bind(s.officer.0)
+        .bind(s.starts_at)
+        .bind(s.ends_at)
+        .bind(s.series)
+        .bind(s.by.0)
+        .bind(s.now)
         .fetch_one(&mut *conn)
         .await?)
     })

@@ -23,6 +23,7 @@ pub fn routes() -> Router<App> {
     Router::new()
         .route("/login", get(login_page).post(login))
         .route("/login/totp", get(totp_page).post(totp_submit))
+        .route("/unlock", get(unlock_page).post(unlock_submit))
         .route("/logout", post(logout))
         .route("/start", get(start))
         .route("/officers", get(officers))
@@ -61,7 +62,19 @@ struct NextQuery {
     next: Option<String>,
 }
 
-async fn login_page(PageLang(lang): PageLang, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+async fn login_page(
+    State(app): State<App>,
+    PageLang(lang): PageLang,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Result<Response, WebError> {
+    // A locked duty device is unlocked with the password, keeping its session.
+    if let Some(token) = read_cookie(&headers, SESSION_COOKIE)
+        && service::session_officer(&app, &token).await?.is_some_and(|o| o.locked)
+    {
+        let next = safe_next(q.next.as_deref());
+        return Ok(Redirect::to(&format!("/unlock?next={}", crate::web::auth::urlencode(&next))).into_response());
+    }
     render(&LoginPage {
         chrome: Chrome::public(lang, "login", "/login"),
         next: safe_next(q.next.as_deref()),
@@ -184,9 +197,65 @@ async fn totp_submit(
     })
 }
 
+#[derive(Template)]
+#[template(path = "unlock.html")]
+struct UnlockPage {
+    chrome: Chrome,
+    next: String,
+    username: String,
+    display_name: String,
+    message: String,
+}
+
+async fn unlock_page(me: CurrentOfficer, Query(q): Query<NextQuery>) -> Result<Response, WebError> {
+    let next = safe_next(q.next.as_deref());
+    if !me.locked {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    render(&UnlockPage {
+        chrome: Chrome::public(me.lang, "login", "/unlock"),
+        next,
+        username: me.username.clone(),
+        display_name: me.display_name.clone(),
+        message: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+struct UnlockForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+async fn unlock_submit(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Form(form): Form<UnlockForm>,
+) -> Result<Response, WebError> {
+    let next = safe_next(Some(&form.next));
+    if !me.locked || service::unlock(&app, &me, &form.password).await? {
+        return Ok(Redirect::to(&next).into_response());
+    }
+    let t = T::new(me.lang);
+    render_invalid(&UnlockPage {
+        chrome: Chrome::public(me.lang, "login", "/unlock"),
+        next,
+        username: me.username.clone(),
+        display_name: me.display_name.clone(),
+        message: t
+            .tr(
+                "Mật khẩu không đúng (hoặc đã nhập sai quá nhiều lần; hãy thử lại sau ít phút).",
+                "Wrong password (or too many tries; try again in a few minutes).",
+            )
+            .into(),
+    })
+}
+
 async fn logout(State(app): State<App>, headers: axum::http::HeaderMap) -> Result<Response, WebError> {
     if let Some(token) = read_cookie(&headers, SESSION_COOKIE)
-        && let Some(officer) = service::officer_for_token(&app, &token).await?
+        && let Some(officer) = service::session_officer(&app, &token).await?
     {
         service::sign_out(&app, &officer).await?;
     }

@@ -27,6 +27,11 @@ pub struct Officer {
     pub totp_enabled: bool,
     pub scope: Scope,
     pub token_hash: String,
+    /// A duty device's session idle past the ordinary timeout: kept, but every page asks for
+    /// the password again (`/unlock`); only the live stream is served.
+    pub locked: bool,
+    /// Until when the session is kept as a duty device's, if it is one.
+    pub keep_until: Option<i64>,
 }
 
 impl Officer {
@@ -186,16 +191,26 @@ fn idle_expired(app: &App, last_seen_micros: i64) -> bool {
     app.clock.now_micros() - last_seen_micros > app.config.session_idle.as_micros() as i64
 }
 
-/// Loads the officer behind a session cookie, enforcing the idle timeout. A half-open (TOTP)
-/// session does not count.
+/// Loads the officer behind a session cookie, enforcing the idle timeout; a locked duty
+/// session does not count (see [`session_officer`]), nor does a half-open (TOTP) one.
 pub async fn officer_for_token(app: &App, token: &str) -> Result<Option<Officer>, ServiceError> {
+    Ok(session_officer(app, token).await?.filter(|o| !o.locked))
+}
+
+/// Like [`officer_for_token`], but a duty device's session ([`keep_duty_device`]) idle past
+/// the timeout comes back too, marked [`Officer::locked`]: it is kept until its `keep_until`
+/// and not touched, so only the password ([`unlock`]) makes it active again. For the console's
+/// extractor (which serves a locked session only its live stream and `/unlock`) and sign-out.
+pub async fn session_officer(app: &App, token: &str) -> Result<Option<Officer>, ServiceError> {
     let hash = crypto::token_hash(token);
     let Some(session) = store::session(&app.db, &hash).await? else { return Ok(None) };
     if session.stage != store::STAGE_FULL {
         return Ok(None);
     }
     let now = app.clock.now_micros();
-    if idle_expired(app, session.last_seen_at) {
+    let kept = session.keep_until.is_some_and(|until| now < until);
+    let locked = idle_expired(app, session.last_seen_at);
+    if locked && !kept {
         store::delete_session(&app.db, &hash).await?;
         return Ok(None);
     }
@@ -206,7 +221,7 @@ pub async fn officer_for_token(app: &App, token: &str) -> Result<Option<Officer>
     }
     // Writing on every request would serialize reads behind the writer; a minute is precise
     // enough for a 30-minute idle timeout.
-    if now - session.last_seen_at > 60_000_000 {
+    if !locked && now - session.last_seen_at > 60_000_000 {
         store::touch_session(&app.db, &hash, now).await?;
     }
     let grants = store::grants_of(&app.db, id).await?;
@@ -218,7 +233,92 @@ pub async fn officer_for_token(app: &App, token: &str) -> Result<Option<Officer>
         totp_enabled: profile.totp_enabled,
         scope: Scope { officer_id: id, grants },
         token_hash: hash,
+        locked,
+        keep_until: session.keep_until.filter(|_| kept),
     }))
+}
+
+/// Hours a unit may let its duty devices keep a session (`0`: not allowed).
+pub const DUTY_SESSION_HOURS: [i64; 4] = [0, 8, 12, 24];
+
+/// How long the unit lets its duty devices keep a session, in hours (0: not allowed).
+pub async fn duty_session_hours(app: &App, unit: UnitId) -> Result<i64, StoreError> {
+    Ok(store::duty_session_hours(&app.db, unit).await?.unwrap_or(0))
+}
+
+/// Sets how long the unit's duty devices may keep a session (an admin of the unit). Audited.
+pub async fn set_duty_session_hours(
+    app: &App,
+    scope: &Scope,
+    unit_code: &str,
+    hours: &str,
+) -> Result<String, ServiceError> {
+    let unit = crate::units::service::find(app, scope, unit_code.trim()).await?.ok_or(ServiceError::NotFound)?;
+    scope.require(Action::ManageOfficers, &unit.path)?;
+    let hours = hours.trim().parse::<i64>().ok().filter(|h| DUTY_SESSION_HOURS.contains(h)).ok_or_else(|| {
+        ServiceError::Invalid(FieldErrors(vec![InvalidInput::new(
+            "hours",
+            "Hãy chọn: không cho phép, 8, 12 hoặc 24 giờ.",
+            "Choose: not allowed, 8, 12 or 24 hours.",
+        )]))
+    })?;
+    let now = app.clock.now_micros();
+    let mut tx = app.db.begin().await?;
+    store::set_duty_session_hours(&mut tx, unit.id, (hours > 0).then_some(hours), scope.officer_id, now).await?;
+    let detail = format!("hours={hours}");
+    let entry = NewEntry {
+        at: now,
+        officer: Some(scope.officer_id),
+        action: AuditAction::DutySessionChanged,
+        unit: Some(unit.id),
+        target: unit.code.as_str(),
+        detail: &detail,
+    };
+    crate::audit::service::record(&mut tx, &entry).await?;
+    tx.commit().await?;
+    Ok(unit.code.to_string())
+}
+
+/// How many hours this officer's device may be kept as a duty device (`None`: no unit of theirs
+/// allows it).
+pub async fn duty_device_hours(app: &App, officer: &Officer) -> Result<Option<i64>, StoreError> {
+    store::duty_session_hours_for(&app.db, officer.id).await
+}
+
+/// Marks the officer's current session as a duty device's: kept for the longest time a unit of
+/// theirs allows, behind the idle lock. Returns until when (microseconds).
+pub async fn keep_duty_device(app: &App, officer: &Officer) -> Result<i64, ServiceError> {
+    let Some(hours) = store::duty_session_hours_for(&app.db, officer.id).await?.filter(|h| *h > 0) else {
+        return Err(ServiceError::Invalid(FieldErrors(vec![InvalidInput::new(
+            "duty_device",
+            "Đơn vị của bạn chưa cho phép thiết bị trực giữ phiên đăng nhập lâu hơn; hãy đề nghị quản trị đơn vị.",
+            "Your unit does not let duty devices keep a longer session; ask the unit's admin.",
+        )])));
+    };
+    let until = app.clock.now_micros() + hours * 3_600_000_000;
+    store::keep_session(&app.db, &officer.token_hash, until).await?;
+    Ok(until)
+}
+
+/// Unlocks a locked duty session with the officer's password (throttled like signing in).
+/// `Ok(false)` for a wrong password.
+pub async fn unlock(app: &App, officer: &Officer, password: &str) -> Result<bool, ServiceError> {
+    let key = account_key(&format!("unlock:{}", officer.id.0));
+    let now = now_secs(app);
+    if store::reserve_attempt(&app.db, &key, &ThrottlePolicy::PER_ACCOUNT, now).await?.is_some() {
+        return Ok(false);
+    }
+    let Some(creds) = store::credentials_by_id(&app.db, officer.id).await? else { return Ok(false) };
+    if creds.disabled {
+        return Ok(false);
+    }
+    let (password, hash) = (password.to_string(), creds.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || crypto::verify_password(&password, &hash)).await.unwrap_or(false);
+    if ok {
+        store::clear_throttle(&app.db, &key).await?;
+        store::touch_session(&app.db, &officer.token_hash, app.clock.now_micros()).await?;
+    }
+    Ok(ok)
 }
 
 pub async fn sign_out(app: &App, officer: &Officer) -> Result<(), ServiceError> {
@@ -778,7 +878,7 @@ pub async fn grant(app: &App, id: i64) -> Result<Option<store::GrantRow>, StoreE
 
 /// Forgets sessions idle since before `cutoff` (housekeeping).
 pub async fn purge_sessions(app: &App, cutoff: i64) -> Result<u64, StoreError> {
-    store::purge_sessions(&app.db, cutoff).await
+    store::purge_sessions(&app.db, cutoff, app.clock.now_micros()).await
 }
 
 /// The scope of an enabled officer by sign-in name (the CLI and tests act as an officer

@@ -376,6 +376,8 @@ pub struct SessionRow {
     pub officer_id: i64,
     pub stage: String,
     pub last_seen_at: i64,
+    /// A duty device's session: kept (locked when idle) until then.
+    pub keep_until: Option<i64>,
 }
 
 pub async fn create_session(
@@ -399,7 +401,7 @@ pub async fn create_session(
 
 pub async fn session(db: &Db, token_hash: &str) -> Result<Option<SessionRow>, StoreError> {
     Ok(
-        db_read!(db, pool => sqlx::query_as("SELECT officer_id, stage, last_seen_at FROM sessions WHERE token_hash = $1")
+        db_read!(db, pool => sqlx::query_as("SELECT officer_id, stage, last_seen_at, keep_until FROM sessions WHERE token_hash = $1")
         .bind(token_hash)
         .fetch_optional(pool)
         .await)?,
@@ -429,11 +431,78 @@ pub async fn delete_session(db: &Db, token_hash: &str) -> Result<(), StoreError>
     Ok(())
 }
 
-/// Removes sessions idle since before `cutoff`.
-pub async fn purge_sessions(db: &Db, cutoff: i64) -> Result<u64, StoreError> {
-    Ok(
-        db_write!(db, pool => sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1").bind(cutoff).execute(pool).await.map(|r| r.rows_affected()))?,
+/// Removes sessions idle since before `cutoff`, except duty devices' kept past `now`.
+pub async fn purge_sessions(db: &Db, cutoff: i64, now: i64) -> Result<u64, StoreError> {
+    Ok(db_write!(db, pool => sqlx::query(
+        "DELETE FROM sessions WHERE last_seen_at < $1 AND (keep_until IS NULL OR keep_until < $2)"
     )
+    .bind(cutoff)
+    .bind(now)
+    .execute(pool)
+    .await
+    .map(|r| r.rows_affected()))?)
+}
+
+/// Keeps a session (a duty device's) until `until`.
+pub async fn keep_session(db: &Db, token_hash: &str, until: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("UPDATE sessions SET keep_until = $1 WHERE token_hash = $2")
+        .bind(until)
+        .bind(token_hash)
+        .execute(pool)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+// --- duty devices' sessions -------------------------------------------------------------------
+
+/// How long a unit lets its duty devices keep a session, in hours (`None`: not allowed).
+pub async fn duty_session_hours(db: &Db, unit: UnitId) -> Result<Option<i64>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar("SELECT hours FROM duty_session_policies WHERE unit_id = $1")
+        .bind(unit.0)
+        .fetch_optional(pool)
+        .await)?)
+}
+
+/// The longest duty session any unit allows where the officer holds a working role directly.
+pub async fn duty_session_hours_for(db: &Db, officer: OfficerId) -> Result<Option<i64>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT MAX(p.hours) FROM duty_session_policies p JOIN role_grants g ON g.unit_id = p.unit_id \
+         WHERE g.officer_id = $1 AND g.role <> 'analyst'"
+    )
+    .bind(officer.0)
+    .fetch_one(pool)
+    .await)?)
+}
+
+/// Sets (`Some`) or removes (`None`) a unit's duty session allowance.
+pub async fn set_duty_session_hours(
+    tx: &mut Tx,
+    unit: UnitId,
+    hours: Option<i64>,
+    by: OfficerId,
+    now: i64,
+) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        match hours {
+            Some(h) => sqlx::query(
+                "INSERT INTO duty_session_policies (unit_id, hours, updated_by, updated_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (unit_id) DO UPDATE SET hours = excluded.hours, updated_by = excluded.updated_by, \
+                 updated_at = excluded.updated_at",
+            )
+            .bind(unit.0)
+            .bind(h)
+            .bind(by.0)
+            .bind(now)
+            .execute(&mut *conn)
+            .await?,
+            None => sqlx::query("DELETE FROM duty_session_policies WHERE unit_id = $1")
+                .bind(unit.0)
+                .execute(&mut *conn)
+                .await?,
+        };
+        Ok(())
+    })
 }
 
 // --- login throttling -------------------------------------------------------------------------

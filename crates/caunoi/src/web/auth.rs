@@ -75,8 +75,19 @@ impl FromRequestParts<App> for CurrentOfficer {
             if live { WebError::Unauthorized } else { WebError::Redirect(format!("/login?next={}", urlencode(next))) }
         };
         let token = read_cookie(&parts.headers, SESSION_COOKIE).ok_or_else(to_login)?;
-        let officer = service::officer_for_token(app, &token).await?.ok_or_else(to_login)?;
+        let officer = service::session_officer(app, &token).await?.ok_or_else(to_login)?;
         let path = parts.uri.path();
+        // A duty device idle past the timeout keeps its live stream (the alarms still ring)
+        // and asks for the password before anything else.
+        let stream =
+            parts.headers.get(axum::http::header::ACCEPT).and_then(|v| v.to_str().ok()) == Some("text/event-stream");
+        if officer.locked && !stream && path != "/unlock" && path != "/logout" {
+            return Err(if live {
+                WebError::Unauthorized
+            } else {
+                WebError::Redirect(format!("/unlock?next={}", urlencode(next)))
+            });
+        }
         if officer.must_enrol_totp(app) && path != "/account/totp" && path != "/logout" {
             return Err(WebError::Redirect("/account/totp".into()));
         }

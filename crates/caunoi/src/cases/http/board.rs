@@ -6,7 +6,7 @@
 use super::labels::*;
 use crate::app::App;
 use crate::cases::service;
-use crate::cases::store::{self, BoardFilter, BoardRow};
+use crate::cases::store::{self, BoardRow};
 use crate::web::error::render;
 use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
@@ -17,14 +17,9 @@ use caunoi_core::staff::Action;
 use caunoi_core::units::UnitPath;
 use serde::Deserialize;
 
-/// The board's tabs: (key, Vietnamese, English).
-const TABS: [(&str, &str, &str); 5] = [
-    ("open", "Đang xử lý", "Open"),
-    ("new", "Mới", "New"),
-    ("overdue", "Quá hạn", "Overdue"),
-    ("closed", "Đã đóng", "Closed"),
-    ("all", "Tất cả", "All"),
-];
+/// The labels of the board's tabs (`service::BOARD_TABS`): (Vietnamese, English).
+const TAB_LABELS: [(&str, &str); 5] =
+    [("Đang xử lý", "Open"), ("Mới", "New"), ("Quá hạn", "Overdue"), ("Đã đóng", "Closed"), ("Tất cả", "All")];
 
 pub struct Tab {
     pub href: String,
@@ -128,7 +123,7 @@ pub(super) async fn board_page(
         return Err(WebError::NotFound);
     }
     let t = T::new(me.lang);
-    let view = TABS.iter().find(|(k, _, _)| *k == q.view).map(|(k, _, _)| *k).unwrap_or("open");
+    let view = service::BOARD_TABS.iter().copied().find(|k| *k == q.view).unwrap_or("open");
     let cats = service::categories(&app);
     let category = cats.iter().find(|(c, _)| c.key == q.category).map(|(c, _)| c.key.clone()).unwrap_or_default();
     let scope_units = crate::units::service::list_in_scope(&app, &me.scope).await?;
@@ -139,19 +134,18 @@ pub(super) async fn board_page(
     let category_filter = (!category.is_empty()).then_some(category.as_str());
 
     let now = app.clock.now_micros();
-    let mut tabs = Vec::new();
-    for (key, vi, en) in TABS {
-        let filter = BoardFilter {
-            view: key,
-            category: category_filter,
-            unit_path: unit_path.as_deref(),
-            now,
-            limit: 0,
-            offset: 0,
-        };
-        let (_, count) = store::board(&app.db, me.id, &filter).await?;
-        tabs.push(Tab { href: href(key, &category, &unit_code, 0), label: t.tr(vi, en), count, on: key == view });
-    }
+    let counts = service::board_counts(&app, &me.scope, category_filter, unit_path.as_deref()).await?;
+    let tabs = service::BOARD_TABS
+        .into_iter()
+        .zip(TAB_LABELS)
+        .zip(counts)
+        .map(|((key, (vi, en)), count)| Tab {
+            href: href(key, &category, &unit_code, 0),
+            label: t.tr(vi, en),
+            count,
+            on: key == view,
+        })
+        .collect();
     let (rows, total) = service::board(&app, &me.scope, view, category_filter, unit_path.as_deref(), page).await?;
     let cards = rows.into_iter().map(|r| card(&t, &cats, now, r)).collect();
     let pending = store::pending_identity_requests(&app.db, me.id)

@@ -54,7 +54,10 @@ pub async fn translate(app: &App, raw_body: &str, received_at: i64) -> Option<In
         .unwrap_or(received_at);
     match &event.kind {
         EventKind::UserMessage(m) => {
-            let (media_ref, media_url) = fetch_media(app, &m.attachments).await;
+            let oa_id = m.oa_id.to_string();
+            let user_id = m.user_id.to_string();
+            let from = media::Sender { oa_id: &oa_id, user_id: &user_id };
+            let (media_ref, media_url) = fetch_media(app, from, &m.attachments).await;
             let inbound = match (&m.kind, m.location()) {
                 (_, Some((lat, lon))) => InboundKind::Location { lat, lon },
                 (MessageKind::Text, _) => InboundKind::Text,
@@ -64,7 +67,11 @@ pub async fn translate(app: &App, raw_body: &str, received_at: i64) -> Option<In
             };
             let message = CitizenMessage {
                 kind: kind_name(&m.kind),
-                text: clean_text(m.text.as_deref().unwrap_or_default()).chars().take(MAX_TEXT_CHARS).collect(),
+                text: match m.location() {
+                    // Stored as the web chat stores it, so the console links it to a map.
+                    Some((lat, lon)) => format!("{lat:.6},{lon:.6}"),
+                    None => clean_text(m.text.as_deref().unwrap_or_default()).chars().take(MAX_TEXT_CHARS).collect(),
+                },
                 media_ref,
                 media_url,
                 channel_message_id: Some(m.msg_id.to_string()),
@@ -128,7 +135,11 @@ fn media_kind(k: &MessageKind) -> MediaKind {
 }
 
 /// Downloads the first media attachment; a failure keeps the URL only.
-async fn fetch_media(app: &App, attachments: &[Attachment]) -> (Option<String>, Option<String>) {
+async fn fetch_media(
+    app: &App,
+    from: media::Sender<'_>,
+    attachments: &[Attachment],
+) -> (Option<String>, Option<String>) {
     let found = attachments.iter().find_map(|a| match a {
         Attachment::Image { url, .. } | Attachment::Gif { url, .. } => Some((url.as_str(), Expect::Image)),
         Attachment::Video { url, .. } | Attachment::Audio { url } | Attachment::File { url, .. } => {
@@ -137,7 +148,7 @@ async fn fetch_media(app: &App, attachments: &[Attachment]) -> (Option<String>, 
         _ => None,
     });
     let Some((url, expect)) = found else { return (None, None) };
-    match media::download(app, url, expect).await {
+    match media::download(app, from, url, expect).await {
         Ok(r) => (Some(r), Some(url.to_string())),
         Err(e) => {
             tracing::warn!(error = %e, "media download failed; the message is kept with its URL");

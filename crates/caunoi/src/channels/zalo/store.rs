@@ -345,3 +345,72 @@ pub async fn site_verification_exists(db: &Db, code: &str) -> Result<bool, Store
         .await)?;
     Ok(n > 0)
 }
+
+/// Reserves `bytes` of a citizen's media quotas (`contact_key`, a keyed hash) before a download,
+/// under a lock on the citizen so parallel downloads cannot all pass: `Ok(Some(id))` when the
+/// bytes downloaded since `hour_since` and `day_since` plus `bytes` stay within `hour_max` and
+/// `day_max`, `Ok(None)` when a quota would be exceeded (nothing is written). Rows older than
+/// `day_since` are deleted on the way.
+pub async fn reserve_download(
+    db: &Db,
+    contact_key: &str,
+    now: i64,
+    bytes: i64,
+    (hour_since, hour_max): (i64, i64),
+    (day_since, day_max): (i64, i64),
+) -> Result<Option<i64>, StoreError> {
+    let mut tx = db.begin().await?;
+    tx.lock_key(&format!("zalo-media:{contact_key}")).await?;
+    let reserved = crate::db_conn!(&mut tx, conn => {
+        let (hour, day): (i64, i64) = sqlx::query_as(
+            "SELECT \
+             (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM zalo_media_downloads WHERE contact_key = $1 AND at >= $2), \
+             (SELECT CAST(COALESCE(SUM(bytes), 0) AS BIGINT) FROM zalo_media_downloads WHERE contact_key = $1 AND at >= $3)",
+        )
+        .bind(contact_key)
+        .bind(hour_since)
+        .bind(day_since)
+        .fetch_one(&mut *conn)
+        .await?;
+        if hour.saturating_add(bytes) > hour_max || day.saturating_add(bytes) > day_max {
+            None
+        } else {
+            sqlx::query("DELETE FROM zalo_media_downloads WHERE at < $1").bind(day_since).execute(&mut *conn).await?;
+            Some(
+                sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO zalo_media_downloads (contact_key, at, bytes) VALUES ($1, $2, $3) RETURNING id",
+                )
+                .bind(contact_key)
+                .bind(now)
+                .bind(bytes)
+                .fetch_one(&mut *conn)
+                .await?,
+            )
+        }
+    });
+    if reserved.is_some() {
+        tx.commit().await?;
+    }
+    Ok(reserved)
+}
+
+/// Settles a reservation to the bytes the download really took (never more than reserved).
+pub async fn settle_download(db: &Db, id: i64, bytes: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("UPDATE zalo_media_downloads SET bytes = $1 WHERE id = $2 AND bytes > $1")
+        .bind(bytes)
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}
+
+/// Gives a reservation back (the download failed or was refused: it used none of the quota).
+pub async fn release_download(db: &Db, id: i64) -> Result<(), StoreError> {
+    db_write!(db, pool => sqlx::query("DELETE FROM zalo_media_downloads WHERE id = $1")
+        .bind(id)
+        .execute(pool)
+        .await
+        .map(|_| ()))?;
+    Ok(())
+}

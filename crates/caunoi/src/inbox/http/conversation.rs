@@ -35,6 +35,56 @@ pub struct ThreadItem {
     /// Why the message never reached the citizen, in plain words with what can be done; empty
     /// when it was delivered or is on its way.
     pub failed: String,
+    /// A shared location: the map link and the coordinates in words.
+    pub place: Option<Place>,
+}
+
+/// A location a citizen shared, as a link to OpenStreetMap.
+#[derive(Clone)]
+pub struct Place {
+    pub map_url: String,
+    /// "20.95730, 107.04360".
+    pub text: String,
+    pub at: i64,
+}
+
+impl Place {
+    /// Reads a location message's stored text ("20.957300,107.043600", as the channels store
+    /// it); `None` unless it is two numbers within the Earth's range.
+    pub fn parse(text: &str, at: i64) -> Option<Place> {
+        let (lat, lon) = text.trim().split_once(',')?;
+        let (lat, lon) = (lat.trim().parse::<f64>().ok()?, lon.trim().parse::<f64>().ok()?);
+        if !(lat.is_finite() && lon.is_finite() && (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon)) {
+            return None;
+        }
+        Some(Place {
+            map_url: format!("https://www.openstreetmap.org/?mlat={lat:.6}&mlon={lon:.6}#map=17/{lat:.6}/{lon:.6}"),
+            text: format!("{lat:.5}, {lon:.5}"),
+            at,
+        })
+    }
+}
+
+/// A photo of the conversation for the citizen panel's gallery.
+pub struct Photo {
+    pub url: String,
+    pub at: i64,
+}
+
+/// Most photos and places the citizen panel shows (the newest).
+const PANEL_ITEMS: usize = 12;
+
+/// The citizen panel's shared places and photos, newest first, from the thread.
+fn places_and_photos(items: &[ThreadItem]) -> (Vec<Place>, Vec<Photo>) {
+    let places = items.iter().rev().filter_map(|i| i.place.clone()).take(PANEL_ITEMS).collect();
+    let photos = items
+        .iter()
+        .rev()
+        .filter(|i| i.kind == "image" && !i.media.is_empty())
+        .map(|i| Photo { url: i.media.clone(), at: i.at })
+        .take(PANEL_ITEMS)
+        .collect();
+    (places, photos)
 }
 
 pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<Vec<ThreadItem>, WebError> {
@@ -47,7 +97,7 @@ pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<
         .map(|m| {
             let (class, who) = match (m.direction.as_str(), m.author.as_str()) {
                 ("in", _) => ("citizen", citizen.clone()),
-                (_, "bot") => ("bot", t.tr("Trợ lý tự động", "Bot").to_string()),
+                (_, "bot") => ("bot", t.tr("Trợ lý tự động", "Automatic assistant").to_string()),
                 _ => (
                     "officer",
                     m.officer_name.clone().unwrap_or_else(|| t.tr("Cán bộ (Zalo OA)", "Officer (Zalo OA)").to_string()),
@@ -59,7 +109,16 @@ pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<
                 m.created_at,
                 0,
                 m.id.0,
-                ThreadItem { class, who, text: m.text, kind: m.kind, media, at: m.created_at, failed },
+                ThreadItem {
+                    class,
+                    who,
+                    place: if m.kind == "location" { Place::parse(&m.text, m.created_at) } else { None },
+                    text: m.text,
+                    kind: m.kind,
+                    media,
+                    at: m.created_at,
+                    failed,
+                },
             )
         })
         .collect();
@@ -77,6 +136,7 @@ pub(super) async fn thread(app: &App, t: &T, view: &ConversationView) -> Result<
                 media: String::new(),
                 at: n.created_at,
                 failed: String::new(),
+                place: None,
             },
         ));
     }
@@ -158,6 +218,9 @@ pub(super) struct ConversationPage {
     can_work: bool,
     can_direct: bool,
     items: Vec<ThreadItem>,
+    /// Locations the citizen shared and the conversation's photos, newest first.
+    places: Vec<Place>,
+    photos: Vec<Photo>,
     events: Vec<EventLine>,
     others: Vec<OtherConversation>,
     /// The reports made from this conversation (the citizen panel).
@@ -184,6 +247,14 @@ pub(super) fn done_notice(t: &T, done: Option<&str>) -> String {
             "Conversation handed up to the parent unit; it is no longer in your inbox.",
         ),
         Some("close") => ("Đã đóng cuộc trò chuyện.", "Conversation closed."),
+        Some("duty_device") => (
+            "Thiết bị này giữ phiên đăng nhập suốt ca trực; khi lâu không dùng, trang sẽ khóa và hỏi lại mật khẩu, tin khẩn vẫn đổ chuông.",
+            "This device keeps its session through the shift; when idle, pages lock and ask for the password again, emergencies still ring.",
+        ),
+        Some("duty_device_refused") => (
+            "Đơn vị của bạn chưa cho phép thiết bị trực giữ phiên đăng nhập lâu hơn; hãy đề nghị quản trị đơn vị.",
+            "Your unit does not let duty devices keep a longer session; ask the unit's admin.",
+        ),
         Some("reopen") => ("Đã mở lại cuộc trò chuyện.", "Conversation reopened."),
         _ => return String::new(),
     };
@@ -295,6 +366,8 @@ pub(super) async fn conversation_view(
     let cases = crate::cases::http::conversation_cases(app, &t, view.id).await?;
     let pane = list_pane(app, me, &st.filter, id).await?;
     let keep = keep_of(&st.filter);
+    let items = thread(app, &t, &view).await?;
+    let (places, photos) = places_and_photos(&items);
     let page = ConversationPage {
         chrome: me.chrome("inbox", format!("/inbox/{id}{keep}")),
         pane,
@@ -316,7 +389,9 @@ pub(super) async fn conversation_view(
         can_direct,
         window_class,
         window_text,
-        items: thread(app, &t, &view).await?,
+        items,
+        places,
+        photos,
         events: event_lines(&t, service::timeline(app, &view).await?),
         others,
         cases,

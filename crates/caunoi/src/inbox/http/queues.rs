@@ -127,7 +127,9 @@ pub(super) async fn list_pane(
             citizen: citizen_label(&t, i.contact_name.as_deref(), i.contact_id),
             channel: channel_label(i.channel),
             unit: i.unit_name,
-            preview: if i.preview.is_empty() && !i.last_kind.is_empty() && i.last_kind != "text" {
+            preview: if i.last_kind == "location" {
+                t.tr("📍 Vị trí được chia sẻ", "📍 Shared location").to_string()
+            } else if i.preview.is_empty() && !i.last_kind.is_empty() && i.last_kind != "text" {
                 format!("[{}]", i.last_kind)
             } else {
                 i.preview
@@ -206,6 +208,12 @@ pub(super) struct InboxPage {
     dead_count: usize,
     /// The officer's own units with nobody on duty now (code as value, name as label).
     no_duty: Vec<Opt>,
+    /// Hand-over notes for the officer's current shift, not dismissed yet.
+    handovers: Vec<crate::inbox::store::HandoverRow>,
+    /// Hours this device may be kept as a duty device (0: no unit of the officer allows it).
+    duty_device_hours: i64,
+    /// Until when this session is kept as a duty device's (0: it is not).
+    duty_device_until: i64,
 }
 
 /// What the desk's header shows on the inbox page: dead letters and units nobody is on duty at.
@@ -233,9 +241,22 @@ pub(super) async fn inbox_page(
         super::conversation::done_notice(&t, q.done.as_deref())
     };
     let (sees_dead, dead_count, no_duty) = desk_warnings(&app, &me).await?;
+    let handovers = service::handovers(&app, &me.scope).await?;
+    let duty_device_hours = crate::staff::service::duty_device_hours(&app, &me).await?.unwrap_or(0);
+    let duty_device_until = me.keep_until.unwrap_or(0);
     let pane = list_pane(&app, &me, &f, 0).await?;
     let back = if pane.query.is_empty() { "/inbox".to_string() } else { format!("/inbox?{}", pane.query) };
-    render(&InboxPage { no_duty, chrome: me.chrome("inbox", back), pane, notice, sees_dead, dead_count })
+    render(&InboxPage {
+        no_duty,
+        handovers,
+        duty_device_hours,
+        duty_device_until,
+        chrome: me.chrome("inbox", back),
+        pane,
+        notice,
+        sees_dead,
+        dead_count,
+    })
 }
 
 #[derive(Template)]

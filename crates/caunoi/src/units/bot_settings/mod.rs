@@ -1,4 +1,4 @@
-//! A unit's bot settings (lời chào & menu trợ lý ảo): a greeting and menu stored per unit
+//! A unit's bot settings (cài đặt trợ lý tự động: lời chào, menu): a greeting and menu stored per unit
 //! ([`store`]), inherited by the units below that set none, kept in memory for the bot
 //! ([`BotSettingsLive`]: the bot runs inside the worker's transaction and must not query), and
 //! edited on the unit's console page by admins and leaders ([`service`], [`http`]).

@@ -1,0 +1,130 @@
+//! The FAQ matcher with its default configuration on the real knowledge base
+//! (`kb/kb_seed.json`) and the labelled question files of `kb/`, held to the figures recorded in
+//! BENCHMARKS.md ("Answered outright, second pass"): the development set the rules were chosen
+//! on, the holdout and `unseen_questions.json` (never tuned on; held to their runs), the
+//! out-of-scope tuning files, and English questions, which may be handed off but never answered
+//! wrongly. Floors are counts, so one more wrong answer or one fewer answered question fails.
+//! Run with `--nocapture` to see the reports:
+//! `cargo test -p caunoi-text --test answers -- --nocapture`.
+
+use caunoi_text::abbrev::Abbreviations;
+use caunoi_text::eval::{EvalReport, Question, evaluate};
+use caunoi_text::matcher::{FaqDoc, Matcher, MatcherConfig, is_referral};
+use serde::Deserialize;
+
+fn kb_path(name: &str) -> String {
+    format!("{}/../../kb/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Deserialize)]
+struct Entry {
+    id: String,
+    category: String,
+    title: String,
+    questions: Vec<String>,
+    answer: String,
+}
+
+fn matcher() -> Matcher {
+    let path = kb_path("kb_seed.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let entries: Vec<Entry> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let docs = entries
+        .into_iter()
+        .map(|e| FaqDoc {
+            referral: is_referral(&e.category, &e.id),
+            id: e.id,
+            title: e.title,
+            questions: e.questions,
+            answer: e.answer,
+        })
+        .collect();
+    Matcher::build(docs, &Abbreviations::builtin(), MatcherConfig::default())
+}
+
+fn report(m: &Matcher, name: &str) -> EvalReport {
+    let path = kb_path(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let questions: Vec<Question> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let report = evaluate(m, &questions);
+    println!("== {name}\n{}", report.render_text(true));
+    report
+}
+
+/// Counts behind a report's shares.
+struct Counts {
+    /// In-scope questions answered (or referred) with exactly their entry.
+    covered: usize,
+    /// Answers with a wrong entry, out-of-scope answers included.
+    wrong: usize,
+    /// Out-of-scope questions answered.
+    oos_answered: usize,
+    /// In-scope questions whose first candidate is right.
+    top1: usize,
+}
+
+fn counts(r: &EvalReport) -> Counts {
+    let oos = r.n - r.in_scope;
+    let round = |share: f64, of: usize| (share * of as f64).round() as usize;
+    Counts {
+        covered: round(r.coverage, r.in_scope),
+        wrong: round(r.wrong_answer_rate, r.n),
+        oos_answered: round(r.oos_answered, oos),
+        top1: round(r.top1, r.in_scope),
+    }
+}
+
+#[test]
+fn development_set_keeps_its_answered_share_without_wrong_answers() {
+    let m = matcher();
+    let r = report(&m, "dev_questions.json");
+    let c = counts(&r);
+    assert_eq!(r.in_scope, 127);
+    assert_eq!(c.wrong, 0, "wrong answers on the development set");
+    assert_eq!(c.oos_answered, 0);
+    assert!(c.covered >= 91, "answered {} of 127 (recorded: 91)", c.covered);
+    assert!(c.top1 >= 123, "top-1 {} of 127 (recorded: 123)", c.top1);
+}
+
+#[test]
+fn holdout_stays_at_its_run() {
+    let m = matcher();
+    let r = report(&m, "holdout_questions.json");
+    let c = counts(&r);
+    assert_eq!(c.wrong, 0);
+    assert!(c.covered >= 51, "answered {} of {} (recorded: 51)", c.covered, r.in_scope);
+    assert!(c.top1 >= 52, "top-1 {} of {} (recorded: 52)", c.top1, r.in_scope);
+}
+
+/// `unseen_questions.json` was written before anything of issue 18's second pass was tuned;
+/// held to the run recorded in BENCHMARKS.md.
+#[test]
+fn unseen_set_stays_at_its_run() {
+    let m = matcher();
+    let r = report(&m, "unseen_questions.json");
+    let c = counts(&r);
+    assert_eq!((r.in_scope, r.n - r.in_scope), (195, 45));
+    assert!(c.covered >= 152, "answered {} of 195 (recorded: 152)", c.covered);
+    assert!(c.top1 >= 181, "top-1 {} of 195 (recorded: 181)", c.top1);
+    assert!(c.wrong <= 3, "{} wrong answers (recorded: 3)", c.wrong);
+    assert!(c.oos_answered <= 2, "{} of 45 out-of-scope answered (recorded: 2)", c.oos_answered);
+}
+
+#[test]
+fn out_of_scope_tuning_messages_are_not_answered_beyond_their_run() {
+    let m = matcher();
+    assert_eq!(counts(&report(&m, "oos_tuning.json")).oos_answered, 0);
+    // Near-domain messages (driving schools, notaries, school enrolment) that the knowledge base
+    // matches well: recorded at 5 of 59, see BENCHMARKS.md.
+    let near = counts(&report(&m, "oos_tuning2.json")).oos_answered;
+    assert!(near <= 5, "{near} of 59 answered");
+}
+
+#[test]
+fn english_questions_are_never_answered_wrongly() {
+    let m = matcher();
+    let r = report(&m, "english_questions.json");
+    let c = counts(&r);
+    assert_eq!(c.wrong, 0, "an English question got a wrong answer");
+    assert_eq!(c.oos_answered, 0);
+}
