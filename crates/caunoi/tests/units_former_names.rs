@@ -70,4 +70,12 @@ async fn the_import_file_takes_an_optional_former_names_column() {
     let bad = "code,parent_code,name,kind,former_names\nqn-test-2,quang-ninh,Công an phường Hai,ward,Cũ Ba\n";
     let rows = caunoi::units::import::parse_file("units.csv", bad).unwrap();
     assert!(service::import(&t.app, rows, "units.csv").await.is_err());
+    // A sibling's current name as a former name: refused with its line, nothing imported.
+    let clash =
+        "code,parent_code,name,kind,former_names\nqn-test-3,quang-ninh,Công an phường Ba,ward,phường Bãi Cháy\n";
+    let rows = caunoi::units::import::parse_file("units.csv", clash).unwrap();
+    let err = service::import(&t.app, rows, "units.csv").await.unwrap_err().to_string();
+    assert!(err.contains("line 2") && err.contains("current name of Công an phường Bãi Cháy"), "{err}");
+    let admin = t.scope("admin.qn").await;
+    assert!(service::get(&t.app, &admin, "qn-test-3").await.is_err(), "nothing imported");
 }

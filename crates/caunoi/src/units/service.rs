@@ -213,6 +213,7 @@ impl From<sqlx::Error> for ImportError {
 pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usize, ImportError> {
     let existing = store::all_codes(&app.db).await?;
     let plan: Vec<PlannedUnit> = plan_import(rows, &existing).map_err(ImportError::Refused)?;
+    import_former_name_clashes(app, &plan).await?;
     let now = app.clock.now_micros();
     let mut paths: HashMap<String, UnitPath> = HashMap::new();
     for p in &plan {
@@ -251,6 +252,41 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
     tx.commit().await?;
     app.routing().invalidate();
     Ok(count)
+}
+
+/// Refuses an import whose row lists as a former name the current name of another unit under
+/// the same parent (in the file, or already stored), like the unit form does.
+async fn import_former_name_clashes(app: &App, plan: &[PlannedUnit]) -> Result<(), ImportError> {
+    let mut problems = Vec::new();
+    let mut stored: HashMap<String, Vec<String>> = HashMap::new();
+    for p in plan.iter().filter(|p| !p.details.former_names.is_empty()) {
+        let Some(parent) = &p.parent_code else { continue };
+        if !stored.contains_key(parent.as_str()) {
+            let names = match store::locate(&app.db, parent.as_str()).await? {
+                Some((id, _)) => store::children(&app.db, id).await?.into_iter().map(|c| c.name).collect(),
+                None => Vec::new(),
+            };
+            stored.insert(parent.as_str().to_string(), names);
+        }
+        let siblings = stored[parent.as_str()].iter().cloned().chain(
+            plan.iter()
+                .filter(|o| o.code != p.code && o.parent_code.as_ref() == Some(parent))
+                .map(|o| o.details.name.clone()),
+        );
+        let siblings: Vec<String> = siblings.filter(|n| *n != p.details.name).collect();
+        for former in &p.details.former_names {
+            let words = caunoi_core::geo::place_name(former).1;
+            if let Some(other) = siblings.iter().find(|s| caunoi_core::geo::place_name(s).1 == words) {
+                problems.push(ImportProblem {
+                    line: p.line,
+                    reason: format!(
+                        "the former name \"{former}\" is the current name of {other} under the same parent"
+                    ),
+                });
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(ImportError::Refused(problems)) }
 }
 
 /// The units in the officer's scope, as a tree in order.
