@@ -52,10 +52,13 @@ pub enum AuditAction {
     HandoverWritten,
     HandoverDismissed,
     DutySessionChanged,
+    /// The deployment's admin changed a report category (target: its key; detail: `created`,
+    /// `enabled`, `disabled` or `fields=label,sensitivity,…`).
+    CategoryChanged,
 }
 
 impl AuditAction {
-    pub const ALL: [AuditAction; 35] = [
+    pub const ALL: [AuditAction; 36] = [
         AuditAction::SignIn,
         AuditAction::SignInFailed,
         AuditAction::SignOut,
@@ -91,6 +94,7 @@ impl AuditAction {
         AuditAction::HandoverWritten,
         AuditAction::HandoverDismissed,
         AuditAction::DutySessionChanged,
+        AuditAction::CategoryChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +134,7 @@ impl AuditAction {
             AuditAction::HandoverWritten => "handover_written",
             AuditAction::HandoverDismissed => "handover_dismissed",
             AuditAction::DutySessionChanged => "duty_session_changed",
+            AuditAction::CategoryChanged => "category_changed",
         }
     }
 
@@ -174,6 +179,7 @@ impl AuditAction {
             AuditAction::HandoverWritten => "Viết ghi chú bàn giao ca",
             AuditAction::HandoverDismissed => "Đã đọc ghi chú bàn giao ca",
             AuditAction::DutySessionChanged => "Sửa phiên đăng nhập của thiết bị trực",
+            AuditAction::CategoryChanged => "Sửa loại tin báo",
         }
     }
 
@@ -214,6 +220,7 @@ impl AuditAction {
             AuditAction::HandoverWritten => "Wrote a shift hand-over note",
             AuditAction::HandoverDismissed => "Read a shift hand-over note",
             AuditAction::DutySessionChanged => "Changed duty devices' sessions",
+            AuditAction::CategoryChanged => "Changed a report category",
         }
     }
 }
@@ -333,6 +340,36 @@ pub fn sentence(action: AuditAction, target: &str, detail: &str, lang: Lang) -> 
                 format!("The Zalo OA {oa} of unit {t} was disconnected{why_en}"),
             )
         }
+        A::CategoryChanged => match detail {
+            "created" => tr(format!("Thêm loại tin báo {t}"), format!("Added the report category {t}")),
+            "enabled" => tr(format!("Bật loại tin báo {t}"), format!("Turned on the report category {t}")),
+            "disabled" => tr(format!("Tắt loại tin báo {t}"), format!("Turned off the report category {t}")),
+            _ => match field(detail, "fields") {
+                Some(fields) => {
+                    let names: Vec<&str> = fields
+                        .split(',')
+                        .map(|f| match (f, vi) {
+                            ("label", true) => "tên",
+                            ("label", false) => "name",
+                            ("sensitivity", true) => "mức độ nhạy cảm",
+                            ("sensitivity", false) => "sensitivity",
+                            ("handling", true) => "cấp xử lý",
+                            ("handling", false) => "handling level",
+                            ("urgent", true) => "mức khẩn cấp",
+                            ("urgent", false) => "urgency",
+                            ("legal_days", true) => "thời hạn giải quyết",
+                            ("legal_days", false) => "legal deadline",
+                            ("questions", true) => "câu hỏi thêm",
+                            ("questions", false) => "extra questions",
+                            (other, _) => other,
+                        })
+                        .collect();
+                    let names = names.join(", ");
+                    tr(format!("Sửa loại tin báo {t} ({names})"), format!("Changed the report category {t} ({names})"))
+                }
+                None => unknown(tr(format!("Sửa loại tin báo {t}"), format!("Changed the report category {t}"))),
+            },
+        },
         A::ChannelDisconnected => {
             let oa = field(detail, "oa_id").unwrap_or("");
             tr(
@@ -550,6 +587,11 @@ mod tests {
             sentence(AuditAction::GrantAdded, "canbo.baichay", "role=duty_officer", Lang::En),
             "Granted the duty officer role to canbo.baichay"
         );
+        assert_eq!(
+            s(AuditAction::CategoryChanged, "noise", "fields=sensitivity,questions"),
+            "Sửa loại tin báo noise (mức độ nhạy cảm, câu hỏi thêm)"
+        );
+        assert_eq!(s(AuditAction::CategoryChanged, "noise", "disabled"), "Tắt loại tin báo noise");
         // A detail no rule knows is kept.
         assert_eq!(s(AuditAction::UnitEdited, "x", "something new"), "Sửa thông tin đơn vị x (something new)");
         // Every action has a sentence of its own in each language.

@@ -860,6 +860,14 @@ fn strip_zeros(digits: &str) -> String {
     if s.is_empty() { "0".to_string() } else { s.to_string() }
 }
 
+/// A unit's name as the address matcher reads it: whether it says its kind ("phường",
+/// "xã", "thị trấn"…) and its folded words without the kind and a leading "Công an"
+/// ("Công an phường Hồng Gai" and "phuong hong gai" both give `(true, "hong gai")`).
+pub fn place_name(name: &str) -> (bool, String) {
+    let (kind, words) = split_name(&address_words(name));
+    (kind.is_some(), words.join(" "))
+}
+
 struct NameEntry<K> {
     unit: K,
     kind: Option<AdminKind>,

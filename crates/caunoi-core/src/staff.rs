@@ -65,6 +65,9 @@ pub enum Action {
     /// Approve or deny a request to see a sealed reporter's identity (the unit's custodian:
     /// leaders).
     ApproveIdentity,
+    /// Change what the whole deployment shares (the report categories): an admin, and only
+    /// over the root unit, so a ward's admin cannot change what every unit offers.
+    ManageDeployment,
 }
 
 impl Role {
@@ -115,9 +118,11 @@ impl Role {
         match action {
             Action::ViewUnit => true,
             Action::EditUnit | Action::EditKb => matches!(self, Role::Admin | Role::Leader),
-            Action::ManageUnits | Action::ManageOfficers | Action::ViewAudit | Action::ManageChannels => {
-                self == Role::Admin
-            }
+            Action::ManageUnits
+            | Action::ManageOfficers
+            | Action::ViewAudit
+            | Action::ManageChannels
+            | Action::ManageDeployment => self == Role::Admin,
             Action::WorkConversations | Action::WorkCases => self != Role::Analyst,
             Action::ApproveIdentity => self == Role::Leader,
             Action::DirectWork => matches!(self, Role::Admin | Role::Leader | Role::DutyOfficer),

@@ -373,6 +373,51 @@ pub struct UnitDetails {
     pub duty_phone: Option<PhoneNumber>,
     pub email: String,
     pub opening_hours: OpeningHours,
+    /// Former names (tên cũ) citizens still type in addresses: the wards, communes and towns
+    /// merged into this unit ("phường Hồng Hải"), each with its kind.
+    pub former_names: Vec<String>,
+}
+
+/// At most this many former names per unit.
+pub const MAX_FORMER_NAMES: usize = 30;
+
+/// Former names typed one per line (or separated by `;` in an import file): each names its
+/// kind, so the matcher knows "phường Hồng Hải" from a street called Hồng Hải.
+pub fn parse_former_names(raw: &str) -> Result<Vec<String>, InvalidInput> {
+    let mut out: Vec<String> = Vec::new();
+    for line in raw.split(['\n', ';']).map(str::trim).filter(|l| !l.is_empty()) {
+        let name = text_field("former_names", line, 100, true)?;
+        if name.contains(['<', '>']) {
+            return Err(InvalidInput::new(
+                "former_names",
+                format!("Tên cũ «{name}» có ký tự không hợp lệ (< >)."),
+                format!("The former name “{name}” has characters that are not allowed (< >)."),
+            ));
+        }
+        let (has_kind, words) = crate::geo::place_name(&name);
+        if !has_kind || words.is_empty() {
+            return Err(InvalidInput::new(
+                "former_names",
+                format!(
+                    "Tên cũ «{name}» cần ghi cả cấp hành chính, ví dụ: phường Hồng Hải, xã Hùng Thắng, thị trấn Tiên Yên."
+                ),
+                format!(
+                    "The former name “{name}” needs its kind, e.g. phường Hồng Hải, xã Hùng Thắng, thị trấn Tiên Yên."
+                ),
+            ));
+        }
+        if !out.iter().any(|o| crate::geo::place_name(o) == (true, words.clone())) {
+            out.push(name);
+        }
+    }
+    if out.len() > MAX_FORMER_NAMES {
+        return Err(InvalidInput::new(
+            "former_names",
+            format!("Tối đa {MAX_FORMER_NAMES} tên cũ cho một đơn vị."),
+            format!("At most {MAX_FORMER_NAMES} former names per unit."),
+        ));
+    }
+    Ok(out)
 }
 
 /// The raw text of a unit form or import row, before validation.
@@ -396,6 +441,8 @@ pub struct UnitDetailsInput {
     pub hours_sat: String,
     pub hours_sun: String,
     pub holidays: String,
+    /// Former names, one per line (`;` between them in an import file's column).
+    pub former_names: String,
 }
 
 impl UnitDetailsInput {
@@ -420,6 +467,7 @@ impl UnitDetailsInput {
             hours_sat: h.day_text("sat"),
             hours_sun: h.day_text("sun"),
             holidays: h.holidays.join(", "),
+            former_names: d.former_names.join("\n"),
         }
     }
 
@@ -434,6 +482,7 @@ impl UnitDetailsInput {
         let hotline = errs.take(optional_phone("hotline", &self.hotline));
         let duty_phone = errs.take(optional_phone("duty_phone", &self.duty_phone));
         let email = errs.take(parse_email(&self.email));
+        let former_names = errs.take(parse_former_names(&self.former_names)).unwrap_or_default();
         let mut hours = OpeningHours::default();
         let fields: [(&'static str, &str); 7] = [
             ("hours_mon", &self.hours_mon),
@@ -474,6 +523,7 @@ impl UnitDetailsInput {
                 duty_phone,
                 email,
                 opening_hours: hours,
+                former_names,
             }),
             _ => Err(errs),
         }
@@ -749,6 +799,18 @@ mod tests {
     fn import_parent_may_already_exist_in_the_database() {
         let existing: HashSet<String> = ["prov".to_string()].into();
         assert!(plan_import(vec![row(2, "ward-b", "prov")], &existing).is_ok());
+    }
+
+    #[test]
+    fn former_names_need_their_kind_and_lose_duplicates() {
+        assert_eq!(
+            parse_former_names("phường Hồng Hải\n  \nphuong hong hai; thị trấn Tiên Yên").unwrap(),
+            ["phường Hồng Hải", "thị trấn Tiên Yên"]
+        );
+        let e = parse_former_names("Hồng Hải").unwrap_err();
+        assert!(e.message.vi.contains("cần ghi cả cấp hành chính"), "{e}");
+        assert!(parse_former_names("phường <b>X</b>").is_err());
+        assert_eq!(crate::geo::place_name("Công an phường Hồng Gai"), (true, "hong gai".to_string()));
     }
 
     #[test]

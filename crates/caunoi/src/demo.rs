@@ -182,9 +182,22 @@ pub fn unit_rows() -> Vec<ImportRow> {
             ..Default::default()
         };
         office_hours(&mut d);
+        d.former_names = former_names(code).join("\n");
         push(code, "quang-ninh", d);
     }
     rows
+}
+
+/// Example former names (tên cũ) of demo units, for routing typed addresses: the district
+/// towns became communes of the same name in 2025, and phường Hồng Hải joined phường Hồng Gai.
+/// Examples for the demo, not a copy of the 2025 resolution.
+fn former_names(code: &str) -> &'static [&'static str] {
+    match code {
+        "qn-hong-gai" => &["phường Hồng Hải"],
+        "qn-tien-yen" => &["thị trấn Tiên Yên"],
+        "qn-ba-che" => &["thị trấn Ba Chẽ"],
+        _ => &[],
+    }
 }
 
 /// Creates the demo data when the database holds no unit yet. Returns whether it did.

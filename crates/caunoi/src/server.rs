@@ -139,6 +139,9 @@ async fn housekeeping(app: App) {
         if let Err(e) = app.bot_settings().reload(&app.db).await {
             tracing::warn!(error = %e, "bot settings refresh failed");
         }
+        if let Err(e) = crate::cases::category_service::reload(&app).await {
+            tracing::warn!(error = %e, "report categories refresh failed");
+        }
         if let Err(e) = app.routing().refresh_if_changed(&app.db).await {
             tracing::warn!(error = %e, "routing index refresh failed");
         }

@@ -116,6 +116,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/cases"),
     // The daily digest reads the board's views within the officer's scope (tests/case_alarms.rs).
     ("GET", "/cases/digest"),
+    // The report categories: the deployment's admin only, 403 for everyone else
+    // (tests/case_categories.rs).
+    ("GET", "/cases/categories"),
+    ("GET", "/cases/categories/new"),
+    ("POST", "/cases/categories/new"),
+    ("GET", "/cases/categories/{key}"),
+    ("POST", "/cases/categories/{key}"),
+    ("POST", "/cases/categories/{key}/enabled"),
     ("GET", "/cases/new"),
     ("POST", "/cases/new"),
     ("GET", "/cases/{id}"),

@@ -516,4 +516,16 @@ async fn console_pages_render_the_same() {
     s.add_filter(r"\b\d{4}-\d{2}-\d{2}\b", "[date]");
     s.set_description(format!("GET /inbox/roster?unit={UNIT} as trucban.baichay"));
     s.bind(|| insta::assert_snapshot!("inbox_roster", roster));
+    // The deployment's admin (admin of the root unit), who alone edits the report categories.
+    let input = caunoi::staff::service::NewOfficerInput {
+        username: "quantri.hethong".into(),
+        display_name: "Quản trị hệ thống".into(),
+        password: caunoi_testkit::DEMO_PASSWORD.into(),
+        role: "admin".into(),
+        unit_code: "bo-cong-an".into(),
+    };
+    caunoi::staff::service::create_officer(&t.app, None, &input).await.expect("deployment admin");
+    let deployment_admin = t.login("quantri.hethong").await;
+    snapshot_page(&t, &deployment_admin, "case_categories", "/cases/categories", "quantri.hethong").await;
+    snapshot_page(&t, &deployment_admin, "case_category_edit", "/cases/categories/noise", "quantri.hethong").await;
 }

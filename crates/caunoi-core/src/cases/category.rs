@@ -35,6 +35,51 @@ impl Sensitivity {
 
 crate::stored_name!(Sensitivity, "category sensitivity");
 
+/// Which level of police a report of the category goes to by default (cấp xử lý mặc định): the
+/// commune or ward police of the place, or the province police (a specialist team decides
+/// there). Routing by place finds the commune-level unit; a `Province` category is handled by
+/// its province-level ancestor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HandlingLevel {
+    /// Công an cấp xã (the commune or ward of the place).
+    #[default]
+    Local,
+    /// Công an tỉnh (the province police).
+    Province,
+}
+
+impl HandlingLevel {
+    pub const ALL: [HandlingLevel; 2] = [HandlingLevel::Local, HandlingLevel::Province];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HandlingLevel::Local => "local",
+            HandlingLevel::Province => "province",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<HandlingLevel> {
+        HandlingLevel::ALL.into_iter().find(|l| l.as_str() == raw.trim())
+    }
+
+    pub fn label_vi(self) -> &'static str {
+        match self {
+            HandlingLevel::Local => "Công an cấp xã nơi xảy ra",
+            HandlingLevel::Province => "Công an tỉnh",
+        }
+    }
+
+    pub fn label_en(self) -> &'static str {
+        match self {
+            HandlingLevel::Local => "Commune or ward police of the place",
+            HandlingLevel::Province => "Province police",
+        }
+    }
+}
+
+crate::stored_name!(HandlingLevel, "category handling level");
+
 /// An extra question a category asks (an Open311 attribute).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Question {
@@ -61,6 +106,9 @@ pub struct Category {
     /// The legal deadline to decide, in days (a denunciation or tip: 20, Criminal Procedure
     /// Code 2015 art. 147); `None` for what is not a denunciation or tip (noise, lost property).
     pub legal_days: Option<u16>,
+    /// Who handles it by default.
+    #[serde(default)]
+    pub handling: HandlingLevel,
     #[serde(default)]
     pub questions: Vec<Question>,
 }
@@ -88,7 +136,16 @@ fn cat(
     legal_days: Option<u16>,
     questions: Vec<Question>,
 ) -> Category {
-    Category { key: key.into(), label_vi: vi.into(), label_en: en.into(), sensitivity, urgent, legal_days, questions }
+    Category {
+        key: key.into(),
+        label_vi: vi.into(),
+        label_en: en.into(),
+        sensitivity,
+        urgent,
+        legal_days,
+        handling: HandlingLevel::Local,
+        questions,
+    }
 }
 
 fn question(code: &str, vi: &str, en: &str, required: bool, choices: &[(&str, &str)]) -> Question {

@@ -16,11 +16,14 @@
 //! names an officer ([`Status::citizen_vi`]).
 
 pub mod category;
+pub mod category_edit;
 pub mod clock;
 pub mod duplicates;
 pub mod intake;
 
-pub use category::{Category, Question, Sensitivity, category_for_emergency, category_for_report, default_categories};
+pub use category::{
+    Category, HandlingLevel, Question, Sensitivity, category_for_emergency, category_for_report, default_categories,
+};
 pub use clock::{AckClock, ClockError, LegalClock};
 
 use serde::{Deserialize, Serialize};

@@ -6,6 +6,8 @@
 
 pub mod alarms;
 pub mod bench;
+pub mod category_service;
+pub mod category_store;
 pub mod digest;
 pub mod handling;
 pub mod http;

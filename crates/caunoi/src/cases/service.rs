@@ -156,6 +156,7 @@ fn category_any(app: &App, key: &str) -> Category {
         sensitivity: caunoi_core::cases::Sensitivity::Sensitive,
         urgent: false,
         legal_days: None,
+        handling: Default::default(),
         questions: vec![],
     })
 }
@@ -163,26 +164,7 @@ fn category_any(app: &App, key: &str) -> Category {
 /// Loads the categories, adding the defaults a deployment does not have yet.
 pub async fn load_categories(app: &App) -> Result<(), StoreError> {
     store::insert_missing_categories(&app.db, &caunoi_core::cases::default_categories()).await?;
-    let rows = store::categories(&app.db).await?;
-    let cats = rows
-        .into_iter()
-        .filter_map(|r| {
-            Some((
-                Category {
-                    key: r.key,
-                    label_vi: r.label_vi,
-                    label_en: r.label_en,
-                    sensitivity: caunoi_core::cases::Sensitivity::parse(&r.sensitivity)?,
-                    urgent: r.urgent,
-                    legal_days: r.legal_days.and_then(|d| u16::try_from(d).ok()),
-                    questions: serde_json::from_str(&r.questions).unwrap_or_default(),
-                },
-                r.enabled,
-            ))
-        })
-        .collect();
-    app.runtime::<Categories>().replace(cats);
-    Ok(())
+    super::category_service::reload(app).await
 }
 
 /// Checks what a reporter or officer typed; all field errors at once.
@@ -285,7 +267,10 @@ pub struct Prepared {
 /// Checks, routes and hashes (the slow part) before any transaction.
 pub async fn prepare(app: &App, new: NewCase) -> Result<Prepared, ServiceError> {
     let (category, description) = check(app, &new)?;
-    let (unit, place_to_confirm) = route(app, &new).await?;
+    let (mut unit, place_to_confirm) = route(app, &new).await?;
+    if category.handling == caunoi_core::cases::HandlingLevel::Province {
+        unit = crate::units::service::province_of(app, unit).await?;
+    }
     // A receipt for whoever has no chat to hear back in: the anonymous reporter (a phone-in),
     // and a web form's reporter whatever the mode. A chat reporter hears back in the chat, so
     // no receipt is made (nor its Argon2 hash computed inside the chat turn's transaction).

@@ -709,28 +709,6 @@ pub async fn set_reporter(tx: &mut Tx, case: CaseId, r: &ReporterRow<'_>, now: i
 
 // ----- categories -----------------------------------------------------------------------------
 
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct CategoryRow {
-    pub key: String,
-    pub label_vi: String,
-    pub label_en: String,
-    pub sensitivity: String,
-    pub urgent: bool,
-    pub legal_days: Option<i64>,
-    pub questions: String,
-    pub enabled: bool,
-    pub position: i64,
-}
-
-pub async fn categories(db: &Db) -> Result<Vec<CategoryRow>, StoreError> {
-    Ok(db_read!(db, pool => sqlx::query_as(
-        "SELECT key, label_vi, label_en, sensitivity, urgent, legal_days, questions, enabled, position \
-         FROM case_categories ORDER BY position, key",
-    )
-    .fetch_all(pool)
-    .await)?)
-}
-
 /// Inserts the categories that are missing (by key); existing ones are left as the
 /// deployment edited them.
 pub async fn insert_missing_categories(db: &Db, cats: &[Category]) -> Result<(), StoreError> {

@@ -8,7 +8,7 @@
 use caunoi_core::units::{ImportProblem, ImportRow, UnitDetailsInput};
 
 /// Columns a file may have; anything else is refused so a typo in a header is not silently lost.
-pub const COLUMNS: [&str; 19] = [
+pub const COLUMNS: [&str; 20] = [
     "code",
     "parent_code",
     "name",
@@ -28,6 +28,7 @@ pub const COLUMNS: [&str; 19] = [
     "hours_sun",
     "holidays",
     "boundary",
+    "former_names",
 ];
 
 fn set_field(row: &mut ImportRow, key: &str, value: String) {
@@ -52,6 +53,7 @@ fn set_field(row: &mut ImportRow, key: &str, value: String) {
         "hours_sun" => d.hours_sun = value,
         "holidays" => d.holidays = value,
         "boundary" => d.boundary = value,
+        "former_names" => d.former_names = value,
         _ => {}
     }
 }

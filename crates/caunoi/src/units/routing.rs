@@ -72,6 +72,10 @@ impl RoutingLive {
 async fn build(db: &Db) -> Result<Routing, StoreError> {
     let fingerprint = store::fingerprint(db).await?;
     let rows = store::routing_rows(db).await?;
+    let mut former: std::collections::HashMap<i64, Vec<String>> = std::collections::HashMap::new();
+    for (unit, name) in store::all_former_names(db).await? {
+        former.entry(unit).or_default().push(name);
+    }
     // Parsing a whole country's boundaries takes about a second: off the async workers.
     let built = tokio::task::spawn_blocking(move || {
         let mut areas = Vec::new();
@@ -90,7 +94,10 @@ async fn build(db: &Db) -> Result<Routing, StoreError> {
             if let Some(p) = row.parent_id {
                 parents.push((id, UnitId(p)));
             }
-            names.push((id, vec![row.name]));
+            // The current name first, then the names merged into it in 2025 ("phường Hồng Hải").
+            let mut unit_names = vec![row.name];
+            unit_names.extend(former.remove(&row.id).unwrap_or_default());
+            names.push((id, unit_names));
         }
         Routing {
             boundaries: Arc::new(Boundaries::new(areas)),

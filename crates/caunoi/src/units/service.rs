@@ -30,9 +30,38 @@ pub async fn locate_by_id(app: &App, scope: &Scope, id: i64) -> Result<Option<Un
     store::get_by_id_in_scope(&app.db, scope.officer_id, UnitId(id)).await
 }
 
-/// One unit, if the officer can see it.
+/// One unit, if the officer can see it, with its former names.
 pub async fn get(app: &App, scope: &Scope, code: &str) -> Result<Unit, ServiceError> {
-    store::get_in_scope(&app.db, scope.officer_id, code).await?.ok_or(ServiceError::NotFound)
+    let mut unit = store::get_in_scope(&app.db, scope.officer_id, code).await?.ok_or(ServiceError::NotFound)?;
+    unit.details.former_names = store::former_names(&app.db, unit.id).await?;
+    Ok(unit)
+}
+
+/// Refuses a former name that is the current name of another unit under the same parent: an
+/// address naming it would be routed to two units.
+async fn check_former_names(app: &App, unit: &Unit, names: &[String]) -> Result<(), ServiceError> {
+    let Some(parent) = unit.parent_id else { return Ok(()) };
+    let siblings = store::children(&app.db, parent).await?;
+    for name in names {
+        let words = caunoi_core::geo::place_name(name).1;
+        if let Some(other) =
+            siblings.iter().find(|s| s.id != unit.id && caunoi_core::geo::place_name(&s.name).1 == words)
+        {
+            return Err(FieldErrors(vec![InvalidInput::new(
+                "former_names",
+                format!(
+                    "Tên cũ «{name}» trùng với tên hiện nay của {} (cùng đơn vị cấp trên). Địa chỉ ghi tên này đang được giao cho đơn vị đó; vui lòng bỏ tên này.",
+                    other.name
+                ),
+                format!(
+                    "The former name “{name}” is the current name of {} (same parent unit). Addresses naming it go to that unit; please remove it.",
+                    other.name
+                ),
+            )])
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Saves a unit's page details.
@@ -47,9 +76,11 @@ pub async fn update_details(
     let mut details = input.validate()?;
     // The boundary has its own form and audit line (`set_boundary`); the details form keeps it.
     details.boundary = unit.details.boundary.clone();
+    check_former_names(app, &unit, &details.former_names).await?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     store::update_details(&mut tx, unit.id, &details, now).await?;
+    store::set_former_names(&mut tx, unit.id, &details.former_names).await?;
     store::add_history(&mut tx, unit.id, now, Some(scope.officer_id), "edited", (None, None), "").await?;
     crate::audit::service::record(
         &mut tx,
@@ -96,6 +127,7 @@ pub async fn create_child(
         }
         other => other.into(),
     })?;
+    store::set_former_names(&mut tx, id, &details.former_names).await?;
     store::add_history(&mut tx, id, now, Some(scope.officer_id), "created", (None, Some(parent.id)), "").await?;
     crate::audit::service::record(
         &mut tx,
@@ -181,6 +213,7 @@ impl From<sqlx::Error> for ImportError {
 pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usize, ImportError> {
     let existing = store::all_codes(&app.db).await?;
     let plan: Vec<PlannedUnit> = plan_import(rows, &existing).map_err(ImportError::Refused)?;
+    import_former_name_clashes(app, &plan).await?;
     let now = app.clock.now_micros();
     let mut paths: HashMap<String, UnitPath> = HashMap::new();
     for p in &plan {
@@ -197,6 +230,7 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
     for p in &plan {
         let parent_path = p.parent_code.as_ref().and_then(|c| paths.get(c.as_str())).cloned();
         let (id, path) = store::insert_unit(&mut tx, &p.code, parent_path.as_ref(), &p.details, now).await?;
+        store::set_former_names(&mut tx, id, &p.details.former_names).await?;
         let parent_id = parent_path.as_ref().and_then(|pp| pp.ids().last().copied());
         store::add_history(&mut tx, id, now, None, "created", (None, parent_id), "import").await?;
         paths.insert(p.code.as_str().to_string(), path);
@@ -218,6 +252,41 @@ pub async fn import(app: &App, rows: Vec<ImportRow>, source: &str) -> Result<usi
     tx.commit().await?;
     app.routing().invalidate();
     Ok(count)
+}
+
+/// Refuses an import whose row lists as a former name the current name of another unit under
+/// the same parent (in the file, or already stored), like the unit form does.
+async fn import_former_name_clashes(app: &App, plan: &[PlannedUnit]) -> Result<(), ImportError> {
+    let mut problems = Vec::new();
+    let mut stored: HashMap<String, Vec<String>> = HashMap::new();
+    for p in plan.iter().filter(|p| !p.details.former_names.is_empty()) {
+        let Some(parent) = &p.parent_code else { continue };
+        if !stored.contains_key(parent.as_str()) {
+            let names = match store::locate(&app.db, parent.as_str()).await? {
+                Some((id, _)) => store::children(&app.db, id).await?.into_iter().map(|c| c.name).collect(),
+                None => Vec::new(),
+            };
+            stored.insert(parent.as_str().to_string(), names);
+        }
+        let siblings = stored[parent.as_str()].iter().cloned().chain(
+            plan.iter()
+                .filter(|o| o.code != p.code && o.parent_code.as_ref() == Some(parent))
+                .map(|o| o.details.name.clone()),
+        );
+        let siblings: Vec<String> = siblings.filter(|n| *n != p.details.name).collect();
+        for former in &p.details.former_names {
+            let words = caunoi_core::geo::place_name(former).1;
+            if let Some(other) = siblings.iter().find(|s| caunoi_core::geo::place_name(s).1 == words) {
+                problems.push(ImportProblem {
+                    line: p.line,
+                    reason: format!(
+                        "the former name \"{former}\" is the current name of {other} under the same parent"
+                    ),
+                });
+            }
+        }
+    }
+    if problems.is_empty() { Ok(()) } else { Err(ImportError::Refused(problems)) }
 }
 
 /// The units in the officer's scope, as a tree in order.
@@ -389,4 +458,26 @@ pub async fn route_point(app: &App, p: GeoPoint) -> Result<Option<Located<UnitId
 /// The unit a typed address names, if exactly one fits.
 pub async fn route_address(app: &App, text: &str) -> Result<Option<UnitId>, StoreError> {
     Ok(address_matcher(app).await?.find(text))
+}
+
+/// The units at the top of the tree with their paths (the deployment's admin is the admin of
+/// all of them).
+pub async fn roots(app: &App) -> Result<Vec<(UnitId, UnitPath)>, StoreError> {
+    store::roots(&app.db).await
+}
+
+/// The province police at or above `unit`, for a report category handled by the province
+/// (`HandlingLevel::Province`); `unit` itself when no province unit is above it.
+pub async fn province_of(app: &App, unit: UnitId) -> Result<UnitId, StoreError> {
+    let mut current = Some(unit);
+    // A path is at most a few levels deep; the bound only guards a corrupt parent loop.
+    for _ in 0..64 {
+        let Some(node) = current else { break };
+        let Some(node) = store::node_by_id(&app.db, node).await? else { break };
+        if node.kind == caunoi_core::units::UnitKind::Province {
+            return Ok(node.id);
+        }
+        current = node.parent_id;
+    }
+    Ok(unit)
 }

@@ -57,6 +57,8 @@ impl From<UnitRow> for Unit {
                 duty_phone: r.duty_phone.map(PhoneNumber::from_stored),
                 email: r.email,
                 opening_hours: serde_json::from_str(&r.opening_hours).unwrap_or_default(),
+                // Read separately (`former_names`), where a screen needs them.
+                former_names: Vec::new(),
             },
             updated_at: r.updated_at,
         }
@@ -399,4 +401,49 @@ pub async fn fingerprint(db: &Db) -> Result<(i64, i64), StoreError> {
     let (count, latest): (i64, Option<i64>) =
         db_read!(db, pool => sqlx::query_as("SELECT COUNT(*), MAX(updated_at) FROM units").fetch_one(pool).await)?;
     Ok((count, latest.unwrap_or(0)))
+}
+
+/// The units at the top of the tree (no parent): usually one, the province or the ministry.
+pub async fn roots(db: &Db) -> Result<Vec<(UnitId, UnitPath)>, StoreError> {
+    let rows: Vec<(i64, String)> = db_read!(db, pool => sqlx::query_as(
+        "SELECT id, path FROM units WHERE parent_id IS NULL ORDER BY id"
+    )
+    .fetch_all(pool)
+    .await)?;
+    Ok(rows.into_iter().map(|(id, path)| (UnitId(id), UnitPath::from_stored(path))).collect())
+}
+
+/// Former names of one unit, in the order they were written.
+pub async fn former_names(db: &Db, unit: UnitId) -> Result<Vec<String>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_scalar(
+        "SELECT name FROM unit_former_names WHERE unit_id = $1 ORDER BY position, name"
+    )
+    .bind(unit.0)
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Every unit's former names, for routing.
+pub async fn all_former_names(db: &Db) -> Result<Vec<(i64, String)>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT unit_id, name FROM unit_former_names ORDER BY unit_id, position, name"
+    )
+    .fetch_all(pool)
+    .await)?)
+}
+
+/// Replaces a unit's former names.
+pub async fn set_former_names(tx: &mut Tx, unit: UnitId, names: &[String]) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        sqlx::query("DELETE FROM unit_former_names WHERE unit_id = $1").bind(unit.0).execute(&mut *conn).await?;
+        for (position, name) in names.iter().enumerate() {
+            sqlx::query("INSERT INTO unit_former_names (unit_id, name, position) VALUES ($1, $2, $3)")
+                .bind(unit.0)
+                .bind(name)
+                .bind(position as i64)
+                .execute(&mut *conn)
+                .await?;
+        }
+        Ok(())
+    })
 }

@@ -2,7 +2,7 @@
 //! its evidence (`/cases/{id}/media/{media}`), the sealed-identity steps and the officer's entry
 //! of a phone-in or walk-in (`/cases/new`).
 //!
-//! One module per screen: [`board`], the leaders' [`digest`], [`case_page`] and its
+//! One module per screen: [`board`], the leaders' [`digest`], the deployment admin's [`categories`], [`case_page`] and its
 //! [`actions`], [`identity`], [`new_case`]; [`labels`] holds the words they share. Every route takes the signed-in officer
 //! and reads the case through the scoped service: outside the officer's scope a case, its media
 //! and every action answer 404 like a case that does not exist.
@@ -10,6 +10,7 @@
 mod actions;
 mod board;
 mod case_page;
+mod categories;
 mod digest;
 mod identity;
 mod labels;
@@ -26,6 +27,10 @@ pub fn routes() -> Router<App> {
         .route("/cases", get(board::board_page))
         .route("/cases/new", get(new_case::new_page).post(new_case::create))
         .route("/cases/digest", get(digest::digest_page))
+        .route("/cases/categories", get(categories::list_page))
+        .route("/cases/categories/new", get(categories::new_page).post(categories::create))
+        .route("/cases/categories/{key}", get(categories::edit_page).post(categories::save))
+        .route("/cases/categories/{key}/enabled", post(categories::set_enabled))
         .route("/cases/{id}", get(case_page::case_page))
         .route("/cases/{id}/media/{media}", get(case_page::media_file))
         .route("/cases/{id}/acknowledge", post(actions::acknowledge))
