@@ -21,13 +21,16 @@ pub struct DemoLogin {
     pub unit: &'static str,
 }
 
-pub const LOGINS: [DemoLogin; 6] = [
+pub const LOGINS: [DemoLogin; 7] = [
     DemoLogin { username: "admin.qn", display_name: "Trần Quốc Hùng", role: "admin", unit: "quang-ninh" },
     DemoLogin { username: "lanhdao.qn", display_name: "Nguyễn Thị Lan", role: "leader", unit: "quang-ninh" },
     DemoLogin { username: "phantich.qn", display_name: "Lê Minh Tuấn", role: "analyst", unit: "quang-ninh" },
     DemoLogin { username: "admin.honggai", display_name: "Phạm Văn Đức", role: "admin", unit: "qn-hong-gai" },
     DemoLogin { username: "trucban.baichay", display_name: "Đỗ Thu Hà", role: "duty_officer", unit: "qn-bai-chay" },
     DemoLogin { username: "canbo.baichay", display_name: "Vũ Hoàng Nam", role: "officer", unit: "qn-bai-chay" },
+    // The deployment's admin (the tree's root): report categories and other settings every unit
+    // shares (`Action::ManageDeployment`).
+    DemoLogin { username: "quantri.bca", display_name: "Hoàng Minh Châu", role: "admin", unit: "bo-cong-an" },
 ];
 
 /// (code, name, kind, lat, lon)
