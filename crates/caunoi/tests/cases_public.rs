@@ -11,6 +11,7 @@
 
 use caunoi::cases::service;
 use caunoi_core::cases::{CaseCode, Channel, EventKind, ReporterMode};
+use caunoi_testkit::media::jpeg_at;
 use caunoi_testkit::{DEMO_PASSWORD, Options, TestApp};
 use sha2::{Digest, Sha256};
 
@@ -120,62 +121,6 @@ fn media_files(t: &TestApp) -> Vec<std::path::PathBuf> {
     out
 }
 
-/// A little-endian TIFF: Make "Acme" and a GPS IFD at `lat` N, `lon` E (degrees, minutes,
-/// hundredths of seconds).
-fn tiff_at(lat: f64, lon: f64) -> Vec<u8> {
-    let dms = |v: f64| {
-        let d = v.trunc();
-        let m = ((v - d) * 60.0).trunc();
-        let s = ((v - d) * 60.0 - m) * 60.0;
-        [(d as u32, 1u32), (m as u32, 1), ((s * 100.0).round() as u32, 100)]
-    };
-    let mut t = b"II\x2A\0\x08\0\0\0".to_vec();
-    let entry = |t: &mut Vec<u8>, tag: u16, kind: u16, count: u32, value: u32| {
-        t.extend_from_slice(&tag.to_le_bytes());
-        t.extend_from_slice(&kind.to_le_bytes());
-        t.extend_from_slice(&count.to_le_bytes());
-        t.extend_from_slice(&value.to_le_bytes());
-    };
-    // IFD0 at 8 (two entries, ends at 38); GPS IFD at 38 (four entries, ends at 92); rationals at 96.
-    t.extend_from_slice(&2u16.to_le_bytes());
-    entry(&mut t, 0x010F, 2, 4, u32::from_le_bytes(*b"Acme"));
-    entry(&mut t, 0x8825, 4, 1, 38);
-    t.extend_from_slice(&0u32.to_le_bytes());
-    t.extend_from_slice(&4u16.to_le_bytes());
-    entry(&mut t, 1, 2, 2, u32::from(b'N'));
-    entry(&mut t, 2, 5, 3, 96);
-    entry(&mut t, 3, 2, 2, u32::from(b'E'));
-    entry(&mut t, 4, 5, 3, 120);
-    t.extend_from_slice(&0u32.to_le_bytes());
-    t.resize(96, 0);
-    for (n, d) in dms(lat).into_iter().chain(dms(lon)) {
-        t.extend_from_slice(&n.to_le_bytes());
-        t.extend_from_slice(&d.to_le_bytes());
-    }
-    t
-}
-
-/// A JPEG's structure (16×8, one scan) with an EXIF block carrying a GPS position and a comment.
-fn gps_jpeg(lat: f64, lon: f64) -> Vec<u8> {
-    let seg = |j: &mut Vec<u8>, marker: u8, body: &[u8]| {
-        j.extend_from_slice(&[0xFF, marker]);
-        j.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
-        j.extend_from_slice(body);
-    };
-    let mut j = vec![0xFF, 0xD8];
-    let mut exif = b"Exif\0\0".to_vec();
-    exif.extend(tiff_at(lat, lon));
-    seg(&mut j, 0xE1, &exif);
-    seg(&mut j, 0xFE, b"Shot by Nguyen Van A");
-    seg(&mut j, 0xDB, &[0u8; 65]);
-    seg(&mut j, 0xC0, &[8, 0, 8, 0, 16, 1, 1, 0x11, 0]);
-    seg(&mut j, 0xC4, &[0u8; 20]);
-    seg(&mut j, 0xDA, &[1, 1, 0, 0, 63, 0]);
-    j.extend((0..2000u32).map(|i| (i % 200) as u8 + 1));
-    j.extend_from_slice(&[0xFF, 0xD9]);
-    j
-}
-
 /// The scope of a demo officer, as the console would have it after signing in.
 async fn scope_of(t: &TestApp, username: &str) -> caunoi_core::staff::Scope {
     let r = reqwest::Client::builder()
@@ -206,7 +151,7 @@ async fn a_web_report_with_a_gps_photo_keeps_the_original_and_serves_no_gps() {
     let (status, page) = t.get(&c, &format!("/u/{UNIT}")).await;
     assert_eq!(status, 200);
     assert!(page.contains(&format!("href=\"/u/{UNIT}/bao-tin\"")) && page.contains("Gửi tin báo, phản ánh"));
-    let photo = gps_jpeg(20.9517, 107.048);
+    let photo = jpeg_at(20.9517, 107.048);
     let mut parts = anonymous("theft", "Có người lấy trộm xe máy trước cửa nhà tôi, ảnh kèm theo.");
     parts.push(Part::Text("use_photo_gps", "1"));
     parts.push(Part::File("xe.jpg", &photo));
@@ -399,7 +344,7 @@ async fn disguised_and_broken_uploads_are_refused_and_store_nothing() {
     let t = TestApp::spawn().await;
     let c = t.client();
     let exe = b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xFF\xFF\0\0This program cannot be run in DOS mode.".to_vec();
-    let good = gps_jpeg(20.95, 107.05);
+    let good = jpeg_at(20.95, 107.05);
     let cut = good[..good.len() / 2].to_vec();
     let cases: [(&str, &[u8], &str); 3] = [
         ("anh.jpg", &exe, "Tệp không phải ảnh hoặc video được chấp nhận"),
