@@ -12,6 +12,7 @@ use std::time::Duration;
 
 pub mod media;
 pub mod push;
+pub mod webchat;
 
 pub use caunoi::demo::DEMO_PASSWORD;
 

@@ -5,27 +5,10 @@
 
 use caunoi::inbox::alarms::{ESCALATE_AFTER_SECONDS, escalate_due};
 use caunoi::inbox::store::alarm_of;
+use caunoi_testkit::webchat::fire_in_chat;
 use caunoi_testkit::{Options, TestApp};
 
 const UNIT: &str = "qn-bai-chay";
-
-async fn fire_conversation(t: &TestApp) -> i64 {
-    let c = t.client();
-    assert_eq!(c.get(t.url(&format!("/u/{UNIT}/chat"))).send().await.unwrap().status(), 200);
-    let r = c
-        .post(t.url(&format!("/u/{UNIT}/chat/messages")))
-        .json(&serde_json::json!({ "text": "nha toi bi chay, cuu voi" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
-    let db = &t.app.db;
-    caunoi::db_read!(db, pool => sqlx::query_scalar("SELECT id FROM conversations WHERE urgent = $1 ORDER BY id DESC LIMIT 1")
-        .bind(true)
-        .fetch_one(pool)
-        .await)
-    .expect("an urgent conversation")
-}
 
 async fn steps(t: &TestApp, id: i64) -> Vec<String> {
     let db = &t.app.db;
@@ -41,7 +24,7 @@ async fn steps(t: &TestApp, id: i64) -> Vec<String> {
 #[tokio::test]
 async fn an_unopened_alarm_widens_every_two_minutes_until_an_officer_opens_it() {
     let t = TestApp::spawn_with(Options { demo: true, workers_off: true, ..Default::default() }).await;
-    let id = fire_conversation(&t).await;
+    let id = fire_in_chat(&t, UNIT).await;
     assert_eq!(alarm_of(&t.app.db, id).await.unwrap(), Some((0, None)), "raised with the emergency");
     assert_eq!(escalate_due(&t.app).await.unwrap(), 0, "not before two minutes");
 
@@ -71,7 +54,7 @@ async fn an_unopened_alarm_widens_every_two_minutes_until_an_officer_opens_it() 
 #[tokio::test]
 async fn the_last_step_is_the_parent_units_duty_desk_and_a_closed_conversation_stops() {
     let t = TestApp::spawn_with(Options { demo: true, workers_off: true, ..Default::default() }).await;
-    let id = fire_conversation(&t).await;
+    let id = fire_in_chat(&t, UNIT).await;
     for _ in 0..3 {
         t.app.clock.advance(ESCALATE_AFTER_SECONDS + 1);
         assert_eq!(escalate_due(&t.app).await.unwrap(), 1);
@@ -82,16 +65,9 @@ async fn the_last_step_is_the_parent_units_duty_desk_and_a_closed_conversation_s
 
     // Another emergency, closed before anyone opened it: its alarm stops with it.
     let second = {
-        let c = t.client();
-        c.get(t.url(&format!("/u/{UNIT}/chat"))).send().await.unwrap();
-        c.post(t.url(&format!("/u/{UNIT}/chat/messages")))
-            .json(&serde_json::json!({ "text": "co nguoi danh nhau cam dao truoc nha" }))
-            .send()
-            .await
-            .unwrap();
-        let db = &t.app.db;
-        caunoi::db_read!(db, pool => sqlx::query_scalar::<_, i64>("SELECT MAX(id) FROM conversations").fetch_one(pool).await)
-            .unwrap()
+        let citizen = t.web_citizen(UNIT).await;
+        citizen.says("co nguoi danh nhau cam dao truoc nha").await;
+        citizen.conversation().await
     };
     assert_ne!(second, id);
     let db = &t.app.db;
@@ -112,7 +88,7 @@ async fn the_alarm_reaches_the_duty_officers_phone_and_widens_to_the_units_offic
     let push = caunoi_testkit::push::TestPushService::start().await;
     let duty_device = t.enable_push(&push, "trucban.baichay").await;
     let officer_device = t.enable_push(&push, "canbo.baichay").await;
-    let id = fire_conversation(&t).await;
+    let id = fire_in_chat(&t, UNIT).await;
     // At once: the duty desk (a duty officer of the ward), not yet every officer.
     let first =
         caunoi_testkit::eventually("the duty officer's phone rings", std::time::Duration::from_secs(20), || {

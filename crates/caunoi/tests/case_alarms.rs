@@ -179,15 +179,7 @@ async fn an_officers_urgent_phone_in_rings_and_opening_it_stops_the_alarm() {
 #[tokio::test]
 async fn a_case_made_from_an_urgent_chat_rings_once_through_the_conversation() {
     let t = TestApp::spawn_with(Options { demo: true, workers_off: true, ..Default::default() }).await;
-    let c = t.client();
-    assert_eq!(c.get(t.url(&format!("/u/{WARD}/chat"))).send().await.unwrap().status(), 200);
-    let r = c
-        .post(t.url(&format!("/u/{WARD}/chat/messages")))
-        .json(&serde_json::json!({ "text": "nha toi bi chay, cuu voi" }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 200);
+    t.web_citizen(WARD).await.says("nha toi bi chay, cuu voi").await;
     let db = &t.app.db;
     let (conversation, case): (i64, i64) = db_read!(db, pool => sqlx::query_as(
         "SELECT c.id, k.id FROM conversations c JOIN cases k ON k.conversation_id = c.id WHERE c.urgent = $1 ORDER BY c.id DESC LIMIT 1"

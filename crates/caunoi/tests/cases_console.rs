@@ -6,14 +6,12 @@
 //! chat reaches that chat; the officer's entry of a phone-in; the board and the case page.
 
 use caunoi::cases::service::{NewCase, ReporterDetails};
-use caunoi::conversations::store as conv_store;
 use caunoi::db_read;
 use caunoi_core::cases::{Channel, ReporterMode};
-use caunoi_testkit::{TestApp, eventually};
+use caunoi_testkit::TestApp;
+use caunoi_testkit::webchat::WebCitizen;
 use serde_json::Value;
-use std::time::Duration;
 
-const WAIT: Duration = Duration::from_secs(30);
 const WARD: &str = "qn-bai-chay";
 const OTHER_WARD: &str = "qn-hong-gai";
 /// Officer, duty officer of the ward; admin of the other ward; leader and analyst of the province.
@@ -335,55 +333,12 @@ async fn an_acknowledged_forward_stays_with_the_receiving_unit() {
     assert_eq!((s.0, s.1.as_str(), s.6), (other, "acknowledged", None));
 }
 
-/// A web chat session that asked for an officer, and its conversation id.
-async fn web_conversation(t: &TestApp) -> (reqwest::Client, i64) {
-    let c = t.client();
-    let r = c.get(t.url(&format!("/u/{WARD}/chat"))).send().await.expect("chat page");
-    assert_eq!(r.status(), 200);
-    let r = c
-        .post(t.url(&format!("/u/{WARD}/chat/messages")))
-        .json(&serde_json::json!({ "text": "nhà em bị trộm mất xe máy đêm qua" }))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 200);
-    let db = &t.app.db;
-    let session: String = db_read!(db, pool => sqlx::query_scalar(
-        "SELECT external_id FROM contacts WHERE channel = 'web' ORDER BY id DESC LIMIT 1"
-    )
-    .fetch_one(pool)
-    .await)
-    .expect("session");
-    let conv = eventually("the conversation", WAIT, || async {
-        conv_store::open_conversation_of(&t.app.db, "web", WARD, &session).await.ok().flatten()
-    })
-    .await;
-    (c, conv.id.0)
-}
-
-/// Reads the chat's live stream until a message matches `want`.
-async fn chat_message(t: &TestApp, c: &reqwest::Client, want: impl Fn(&Value) -> bool) -> Value {
-    let mut resp =
-        c.get(t.url(&format!("/u/{WARD}/chat/events"))).header("Last-Event-ID", "0").send().await.expect("events");
-    assert_eq!(resp.status(), 200);
-    let end = std::time::Instant::now() + WAIT;
-    let mut buf = String::new();
-    loop {
-        for line in buf.lines() {
-            if let Some(data) = line.strip_prefix("data:")
-                && let Ok(v) = serde_json::from_str::<Value>(data.trim())
-                && want(&v)
-            {
-                return v;
-            }
-        }
-        let left = end.saturating_duration_since(std::time::Instant::now());
-        assert!(!left.is_zero(), "timed out waiting for the chat message; saw {buf}");
-        match tokio::time::timeout(left, resp.chunk()).await {
-            Ok(Ok(Some(chunk))) => buf.push_str(&String::from_utf8_lossy(&chunk)),
-            _ => panic!("the chat stream ended; saw {buf}"),
-        }
-    }
+/// A web chat that asked for an officer, and its conversation id.
+async fn web_conversation(t: &TestApp) -> (WebCitizen<'_>, i64) {
+    let citizen = t.web_citizen(WARD).await;
+    citizen.says("nhà em bị trộm mất xe máy đêm qua").await;
+    let conv = citizen.conversation().await;
+    (citizen, conv)
 }
 
 #[tokio::test]
@@ -431,10 +386,9 @@ async fn a_reply_to_a_case_made_from_a_web_chat_reaches_that_chat() {
         .bind(id).fetch_one(pool).await)
         .unwrap();
     assert!(first_reply.is_some(), "the first reply is noted");
-    let message = chat_message(&t, &citizen, |v| {
-        v.get("text").and_then(Value::as_str).is_some_and(|s| s.contains("đang xác minh, sẽ liên hệ lại"))
-    })
-    .await;
+    let message = citizen
+        .message(|v| v.get("text").and_then(Value::as_str).is_some_and(|s| s.contains("đang xác minh, sẽ liên hệ lại")))
+        .await;
     assert!(message.to_string().contains("TB-"), "the chat names the case: {message}");
     let out: i64 = db_read!(db, pool => sqlx::query_scalar(
         "SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND direction = 'out' AND text LIKE '%đang xác minh%'"

@@ -6,9 +6,9 @@
 
 use caunoi::conversations::store as conv_store;
 use caunoi::outbox::store as outbox_store;
+use caunoi_testkit::webchat::WebCitizen;
 use caunoi_testkit::{Options, TestApp, eventually};
 use caunoi_zalo::fake::{Fault, UserAction};
-use serde_json::Value;
 use std::time::Duration;
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -80,52 +80,12 @@ async fn zalo_conversation(t: &TestApp, user: &str) -> i64 {
     .await
 }
 
-/// A web chat session that asked for an officer, and its conversation id.
-async fn web_conversation(t: &TestApp) -> (reqwest::Client, i64) {
-    let c = t.client();
-    let r = c.get(t.url(&format!("/u/{UNIT}/chat"))).send().await.expect("chat page");
-    assert_eq!(r.status(), 200);
-    let r = c
-        .post(t.url(&format!("/u/{UNIT}/chat/messages")))
-        .json(&serde_json::json!({ "text": "cho em gặp cán bộ" }))
-        .send()
-        .await
-        .expect("post");
-    assert_eq!(r.status(), 200);
-    let db = &t.app.db;
-    let session: String = caunoi::db_read!(db, pool => sqlx::query_scalar(
-        "SELECT external_id FROM contacts WHERE channel = 'web' ORDER BY id DESC LIMIT 1"
-    )
-    .fetch_one(pool)
-    .await)
-    .expect("session");
-    let conv = conv_store::open_conversation_of(&t.app.db, "web", UNIT, &session).await.expect("read").expect("conv");
-    (c, conv.id.0)
-}
-
-/// The chat's messages after `after`, read from the live stream until `want` matches one.
-async fn chat_message(t: &TestApp, c: &reqwest::Client, want: impl Fn(&Value) -> bool) -> Value {
-    let mut resp =
-        c.get(t.url(&format!("/u/{UNIT}/chat/events"))).header("Last-Event-ID", "0").send().await.expect("events");
-    assert_eq!(resp.status(), 200);
-    let end = std::time::Instant::now() + WAIT;
-    let mut buf = String::new();
-    loop {
-        for line in buf.lines() {
-            if let Some(data) = line.strip_prefix("data:")
-                && let Ok(v) = serde_json::from_str::<Value>(data.trim())
-                && want(&v)
-            {
-                return v;
-            }
-        }
-        let left = end.saturating_duration_since(std::time::Instant::now());
-        assert!(!left.is_zero(), "timed out waiting for the chat message; saw {buf}");
-        match tokio::time::timeout(left, resp.chunk()).await {
-            Ok(Ok(Some(chunk))) => buf.push_str(&String::from_utf8_lossy(&chunk)),
-            _ => panic!("the chat stream ended; saw {buf}"),
-        }
-    }
+/// A web chat that asked for an officer, and its conversation id.
+async fn web_conversation(t: &TestApp) -> (WebCitizen<'_>, i64) {
+    let citizen = t.web_citizen(UNIT).await;
+    citizen.says("cho em gặp cán bộ").await;
+    let conv = citizen.conversation().await;
+    (citizen, conv)
 }
 
 #[tokio::test]
@@ -178,9 +138,9 @@ async fn officer_photo_reply_reaches_the_web_chat_as_an_image_its_session_may_op
     let (status, body) = post_reply(&t, &officer, conv, "", Some(("anh.png", "image/png", PNG))).await;
     assert_eq!(status, 303, "{body}");
 
-    let m = chat_message(&t, &citizen, |m| m["author"] == "officer" && m["kind"] == "image").await;
+    let m = citizen.message(|m| m["author"] == "officer" && m["kind"] == "image").await;
     let media = m["media"].as_str().expect("a media link").to_string();
-    let r = citizen.get(t.url(&media)).send().await.expect("media");
+    let r = citizen.browser.get(t.url(&media)).send().await.expect("media");
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "image/png");
     assert_eq!(r.bytes().await.expect("bytes").as_ref(), PNG);
