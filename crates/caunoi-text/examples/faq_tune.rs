@@ -296,6 +296,7 @@ fn configured(args: &[String]) -> MatcherConfig {
             "clarify_relative" => c.clarify_relative = v,
             "restored_trust" => c.restored_trust = v,
             "spell_correction" => c.spell_correction = v != 0.0,
+            "focus_min_syllables" => c.focus_min_syllables = v as usize,
             other => panic!("unknown setting {other}"),
         }
     }
