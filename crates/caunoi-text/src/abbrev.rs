@@ -145,7 +145,7 @@ impl Abbreviations {
     /// every regional word of [`DIALECT`] by the standard one.
     pub fn expand_all(&self, syllables: &[String]) -> Vec<String> {
         let folded: Vec<String> = syllables.iter().map(|s| fold_syllable(s)).collect();
-        let accented = syllables.iter().any(|s| s.chars().any(|c| !c.is_ascii()));
+        let accented = syllables.iter().any(|s| !s.is_ascii());
         let mut out = Vec::with_capacity(syllables.len() + 4);
         for (i, s) in syllables.iter().enumerate() {
             let around = (i.checked_sub(1).map(|p| folded[p].as_str()), folded.get(i + 1).map(String::as_str));
