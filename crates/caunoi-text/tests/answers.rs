@@ -149,3 +149,18 @@ fn english_questions_are_never_answered_wrongly() {
     assert_eq!(c.wrong, 0, "an English question got a wrong answer");
     assert_eq!(c.oos_answered, 0);
 }
+
+/// Blind set B (`blindB_questions.json`): 185 in-scope and 46 out-of-scope questions written like
+/// set A; committed as received and run once, with the final engine of the third pass, never
+/// tuned on. Held to that run.
+#[test]
+fn blind_set_b_stays_at_its_only_run() {
+    let m = matcher();
+    let r = report(&m, "blindB_questions.json");
+    let c = counts(&r);
+    assert_eq!((r.in_scope, r.n - r.in_scope), (185, 46));
+    assert!(c.covered >= 126, "answered {} of 185 (recorded: 126)", c.covered);
+    assert!(c.top1 >= 166, "top-1 {} of 185 (recorded: 166)", c.top1);
+    assert!(c.wrong <= 2, "{} wrong answers (recorded: 2)", c.wrong);
+    assert_eq!(c.oos_answered, 0, "out-of-scope answered");
+}
