@@ -8,7 +8,9 @@
 //! knowledge base's own paraphrases (every fifth question of each entry held out in turn, the
 //! index built from the rest), querying each held-out paraphrase as typed and folded to no
 //! diacritics; it prints top-1 for both, the weakest entries and the most frequent confusions,
-//! and does not use the question file (still required on the command line).
+//! and does not use the question file (still required on the command line). `--xval-dump FILE`
+//! also writes what the answer rule sees for each held-out paraphrase (right, score, margin,
+//! syllables, agreement, same family; tab-separated), for fitting a confidence outside this tool.
 //!
 //! The app's `caunoi kb eval` and `caunoi-core`'s `kb_eval` example are the supported way to
 //! evaluate; this tool exists to choose `MatcherConfig::default()` and shows how it was done.
@@ -296,6 +298,7 @@ fn configured(args: &[String]) -> MatcherConfig {
             "clarify_relative" => c.clarify_relative = v,
             "restored_trust" => c.restored_trust = v,
             "spell_correction" => c.spell_correction = v != 0.0,
+            "focus_min_syllables" => c.focus_min_syllables = v as usize,
             other => panic!("unknown setting {other}"),
         }
     }
@@ -311,7 +314,8 @@ fn main() {
     let misses = args.iter().any(|a| a == "--misses");
     let base_config = configured(&args);
     if args.iter().any(|a| a == "--xval") {
-        paraphrase_cross_validation(&docs, &abbrev, &base_config);
+        let dump = args.windows(2).find(|w| w[0] == "--xval-dump").map(|w| w[1].as_str());
+        paraphrase_cross_validation(&docs, &abbrev, &base_config, dump);
         return;
     }
     // `--decision`: tune only the decision thresholds (the ranking stays as configured).
@@ -438,8 +442,11 @@ pub fn dump(m: &Matcher, qs: &[Question]) {
 /// every entry is held out in fold `i % 5`; the title always stays indexed. Prints top-1 with
 /// the held-out paraphrases as typed, folded to ASCII (the "typed without diacritics" case),
 /// and folded among those originally typed with diacritics.
-fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: &MatcherConfig) {
+fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: &MatcherConfig, dump: Option<&str>) {
     const FOLDS: usize = 5;
+    // `--xval-dump FILE`: what the answer decision sees for each held-out paraphrase as typed
+    // (right, score, margin, syllables, agreement, same family), for fitting a confidence.
+    let mut rows = String::new();
     let (mut n, mut typed_hits, mut folded_hits) = (0usize, 0usize, 0usize);
     let (mut n_accented, mut accented_folded_hits) = (0usize, 0usize);
     let mut confusions: std::collections::BTreeMap<(String, String), usize> = Default::default();
@@ -463,6 +470,18 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
             let top = |text: &str| m.rank(text, 1).first().map(|c| c.id.clone());
             n += 1;
             typed_hits += usize::from(top(&q).as_deref() == Some(id.as_str()));
+            if dump.is_some() {
+                let f = m.answer_features(&q);
+                rows.push_str(&format!(
+                    "{}\t{}\t{}\t{}\t{}\t{}\n",
+                    u8::from(f.top.as_deref() == Some(id.as_str())),
+                    f.score,
+                    f.margin,
+                    f.syllables,
+                    f.agreement,
+                    u8::from(f.same_family)
+                ));
+            }
             let features = m.answer_features(&folded);
             let folded_top = features.top.clone();
             let hit = folded_top.as_deref() == Some(id.as_str());
@@ -483,6 +502,9 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
                 accented_folded_hits += usize::from(hit);
             }
         }
+    }
+    if let Some(path) = dump {
+        std::fs::write(path, rows).expect("write --xval-dump file");
     }
     let pct = |a: usize, b: usize| 100.0 * a as f64 / b.max(1) as f64;
     println!(

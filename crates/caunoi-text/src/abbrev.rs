@@ -124,6 +124,11 @@ impl Abbreviations {
         self.entries.is_empty()
     }
 
+    /// Whether a folded word is a key of the dictionary, whatever its context ("cccd", "dc").
+    pub fn is_key(&self, folded: &str) -> bool {
+        self.entries.contains_key(folded)
+    }
+
     /// The full form of a normalized syllable, if it is a known abbreviation in this message.
     /// `message_folded` holds the folded syllables of the whole message (the context).
     pub fn expand(&self, syllable: &str, message_folded: &[String]) -> Option<&[String]> {
@@ -136,11 +141,18 @@ impl Abbreviations {
         with_context.or_else(|| list.iter().find(|e| e.context.is_empty())).map(|e| e.syllables.as_slice())
     }
 
-    /// Rewrites normalized syllables, replacing every known abbreviation by its full form.
+    /// Rewrites normalized syllables, replacing every known abbreviation by its full form and
+    /// every regional word of [`DIALECT`] by the standard one.
     pub fn expand_all(&self, syllables: &[String]) -> Vec<String> {
         let folded: Vec<String> = syllables.iter().map(|s| fold_syllable(s)).collect();
+        let accented = syllables.iter().any(|s| !s.is_ascii());
         let mut out = Vec::with_capacity(syllables.len() + 4);
-        for s in syllables {
+        for (i, s) in syllables.iter().enumerate() {
+            let around = (i.checked_sub(1).map(|p| folded[p].as_str()), folded.get(i + 1).map(String::as_str));
+            if let Some(standard) = dialect(s, around, accented) {
+                out.push(standard.to_owned());
+                continue;
+            }
             match self.expand(s, &folded) {
                 Some(full) => out.extend(full.iter().cloned()),
                 None => out.push(s.clone()),
@@ -148,6 +160,44 @@ impl Abbreviations {
         }
         out
     }
+}
+
+/// Central and southern words (phương ngữ: "mần răng", "ở mô", "có phải khai báo chi hông") that
+/// the knowledge base writes in standard Vietnamese. Matched on the syllable as typed, tone mark
+/// included, so "man" or "rang" typed without marks are left alone; the few that are also
+/// standard words apply only outside the phrases where they keep their standard meaning
+/// (see [`dialect`]).
+const DIALECT: &[(&str, &str)] = &[
+    ("mần", "làm"),
+    ("hông", "không"),
+    ("hổng", "không"),
+    ("dìa", "về"),
+    ("răng", "sao"),
+    ("rứa", "vậy"),
+    ("dị", "vậy"),
+    ("mô", "đâu"),
+    ("chi", "gì"),
+];
+
+/// The standard word for a regional one, given the folded syllables before and after it and
+/// whether the message carries diacritics at all.
+fn dialect(syllable: &str, (before, after): (Option<&str>, Option<&str>), accented: bool) -> Option<&'static str> {
+    let standard = DIALECT.iter().find(|(word, _)| *word == syllable)?.1;
+    let keeps_meaning = match syllable {
+        // dị ứng (allergy)
+        "dị" => after == Some("ung"),
+        // mô tả (describe), quy mô (scale), mô hình (model)
+        "mô" => before == Some("quy") || matches!(after, Some("ta" | "hinh" | "phong")),
+        // "chi" is "gì" in central speech but also chi phí, chi tiết, chi nhánh, chi trả …; in a
+        // message typed without diacritics it is as likely "chỉ" (địa chỉ).
+        "chi" => {
+            !accented
+                || before == Some("dia")
+                || matches!(after, Some("phi" | "tiet" | "nhanh" | "tra" | "cuc" | "tieu" | "bo" | "doan" | "hoi"))
+        }
+        _ => false,
+    };
+    (!keeps_meaning).then_some(standard)
 }
 
 #[cfg(test)]
@@ -177,6 +227,18 @@ mod tests {
         assert_eq!(expand(&a, "dangky kg dc"), "đăng ký không được");
         assert_eq!(expand(&a, "gap cb truc"), "gap cán bộ truc");
         assert_eq!(expand(&a, "cb giay to j"), "chuẩn bị giay to gì");
+    }
+
+    #[test]
+    fn regional_words_read_as_standard_ones() {
+        let a = Abbreviations::builtin();
+        assert_eq!(expand(&a, "sang tên mần răng"), "sang tên làm sao");
+        assert_eq!(expand(&a, "có phải khai báo chi hông"), "có phải khai báo gì không");
+        assert_eq!(expand(&a, "làm lại thẻ ở mô"), "làm lại thẻ ở đâu");
+        assert_eq!(expand(&a, "mô tả sự việc, chi phí bao nhiêu"), "mô tả sự việc chi phí bao nhiêu");
+        assert_eq!(expand(&a, "doi dia chi"), "doi dia chi");
+        assert_eq!(expand(&a, "lm cc o dau"), "làm căn cước o dau");
+        assert_eq!(expand(&a, "dktt vao nha moi"), "đăng ký thường trú vao nha moi");
     }
 
     #[test]

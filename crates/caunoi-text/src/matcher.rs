@@ -124,6 +124,9 @@ pub struct MatcherConfig {
     pub restored_trust: f32,
     /// Correct unknown syllables towards the knowledge-base vocabulary.
     pub spell_correction: bool,
+    /// A message of at least this many syllables that the answer rule does not answer is tried
+    /// again on its last sentence (see [`Matcher::decide`]); 0 disables this.
+    pub focus_min_syllables: usize,
 }
 
 impl Default for MatcherConfig {
@@ -152,9 +155,14 @@ impl Default for MatcherConfig {
             clarify_relative: 0.6,
             restored_trust: 0.0,
             spell_correction: true,
+            focus_min_syllables: 20,
         }
     }
 }
+
+/// The shortest last sentence decided on its own for a long message (see
+/// [`MatcherConfig::focus_min_syllables`]); a shorter one is read with the sentence before it.
+const FOCUS_MIN_SENTENCE: usize = 6;
 
 /// Messages up to this many syllables (after abbreviations are expanded) are held to the full
 /// answer threshold; see [`MatcherConfig::answer_length_slope`].
@@ -502,7 +510,43 @@ impl Matcher {
             None => {}
         }
         let ranked = self.rank_syllables(&syllables, 10);
-        self.decide_from_ranking(ranked, syllables.len())
+        let top = ranked.first().map(|c| c.id.clone());
+        let decision = self.decide_from_ranking(ranked, syllables.len());
+        let focus = self.config.focus_min_syllables;
+        if matches!(decision, Decision::Answer { .. } | Decision::Refer { .. }) || focus == 0 || syllables.len() < focus
+        {
+            return decision;
+        }
+        top.and_then(|top| self.decide_on_question_sentence(text, &top)).unwrap_or(decision)
+    }
+
+    /// A long message tells a story and asks its question at the end ("… Cho tôi hỏi làm hộ
+    /// chiếu cho bé thì ai đứng ra làm?"): the story's words dilute the score, which is the share
+    /// of the message the best entry explains. The last sentence (with the one before it if the
+    /// last is too short to stand alone) is decided on its own, and its answer is given only if
+    /// its entry is also the whole message's first entry: two readings agreeing, so the story
+    /// cannot pull an unrelated answer in.
+    fn decide_on_question_sentence(&self, text: &str, whole_top: &str) -> Option<Decision> {
+        let sentences: Vec<&str> =
+            text.split(['.', '?', '!', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
+        if sentences.len() < 2 {
+            return None;
+        }
+        let mut start = sentences.len() - 1;
+        let mut syllables = self.abbreviations.expand_all(&analyze(sentences[start]).syllables);
+        while syllables.len() < FOCUS_MIN_SENTENCE && start > 0 {
+            start -= 1;
+            syllables = self.abbreviations.expand_all(&analyze(&sentences[start..].join(". ")).syllables);
+        }
+        if start == 0 {
+            return None;
+        }
+        let ranked = self.rank_syllables(&syllables, 10);
+        if ranked.first().is_none_or(|c| c.id != whole_top) {
+            return None;
+        }
+        let decision = self.decide_from_ranking(ranked, syllables.len());
+        matches!(decision, Decision::Answer { .. } | Decision::Refer { .. }).then_some(decision)
     }
 
     /// How many syllables the decision counts for a message (after abbreviations are expanded),

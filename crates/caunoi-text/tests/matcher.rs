@@ -381,3 +381,26 @@ fn a_long_question_is_answered_below_the_short_question_threshold() {
     let short_m = Matcher::build(base(), &Abbreviations::builtin(), just_above(&m, short, 0.01));
     assert!(!matches!(short_m.decide(short), Decision::Answer { .. }));
 }
+
+#[test]
+fn a_long_story_is_answered_from_its_last_sentence_when_both_readings_agree() {
+    let docs = base();
+    let abbrev = Abbreviations::builtin();
+    let story = "Nhà em dự định hè này cho cả nhà đi du lịch nước ngoài, vợ chồng em đã bàn mãi mà chưa \
+                 chốt được ngày đi, còn phải xin nghỉ phép với công ty nữa. Cho em hỏi làm hộ chiếu ở đâu ạ?";
+    let focused = Matcher::build(docs.clone(), &abbrev, MatcherConfig::default());
+    let whole_only =
+        Matcher::build(docs, &abbrev, MatcherConfig { focus_min_syllables: 0, ..MatcherConfig::default() });
+    assert!(
+        !matches!(whole_only.decide(story), Decision::Answer { .. }),
+        "the whole story alone is answered: {:?}",
+        whole_only.decide(story)
+    );
+    match focused.decide(story) {
+        Decision::Answer { id, .. } => assert_eq!(id, "ho-chieu.cap-moi"),
+        other => panic!("not answered from the last sentence: {other:?}"),
+    }
+    // A short message is never split.
+    let short = "đi du lịch. làm hộ chiếu ở đâu";
+    assert_eq!(focused.decide(short), whole_only.decide(short));
+}

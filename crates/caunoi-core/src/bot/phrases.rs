@@ -324,11 +324,88 @@ const ENGLISH: &[&str] = &[
     "robbed",
     "lose",
     "id",
+    "am",
+    "be",
+    "were",
+    "will",
+    "my",
+    "me",
+    "about",
+    "by",
+    "if",
+    "they",
+    "some",
+    "any",
+    "buy",
+    "pay",
+    "find",
+    "near",
+    "tomorrow",
+    "today",
+    "weather",
+    "visa",
+    "license",
+    "licence",
+    "driving",
+    "exchange",
+    "record",
+    "criminal",
+    "certificate",
+    "scammed",
+    "money",
+    "apartment",
+    "rent",
+    "renting",
+    "documents",
+    "emergency",
+    "hours",
+    "hotline",
+    "vietnam",
+    "restaurant",
+    "restaurants",
+    "beach",
+    "market",
+    "credit",
+    "foreigners",
+    "permit",
+    "child",
+    "accident",
+    "stolen",
+    "call",
+    "contact",
+    "sorry",
 ];
+
+/// Words of the English list that are also common in Vietnamese chat (loanwords, syllables typed
+/// without accents): they count neither way.
+const SHARED: &[&str] = &["in", "on", "to", "it", "is", "id", "card", "visa", "police", "hello", "my", "me", "be"];
+
+/// Loanwords that Vietnamese messages use as they are; not evidence of English.
+const LOANWORDS: &[&str] = &[
+    "online", "app", "ok", "oke", "okie", "zalo", "vneid", "email", "web", "link", "code", "check", "ship", "shop",
+    "pass", "facebook", "fb", "sim", "atm", "file", "apk",
+];
+
+/// Whether a folded word has the shape of a Vietnamese syllable: an optional initial consonant,
+/// one to three vowels, an optional final consonant ("nghieng", "khuya", "thuong").
+fn vietnamese_shaped(word: &str) -> bool {
+    const INITIALS: &[&str] = &[
+        "ngh", "ng", "nh", "ch", "gh", "gi", "kh", "ph", "qu", "th", "tr", "b", "c", "d", "g", "h", "k", "l", "m", "n",
+        "p", "r", "s", "t", "v", "x",
+    ];
+    const FINALS: &[&str] = &["ch", "nh", "ng", "c", "m", "n", "p", "t"];
+    let rest = INITIALS.iter().find_map(|i| word.strip_prefix(i)).unwrap_or(word);
+    let vowels = rest.bytes().take_while(|b| b"aeiouy".contains(b)).count();
+    let tail = &rest[vowels..];
+    (1..=3).contains(&vowels) && (tail.is_empty() || FINALS.contains(&tail))
+}
 
 impl Words {
     /// Whether the message is written in English: no Vietnamese letters, at least two distinct
-    /// English words, and most of its words English.
+    /// words of the English list, and most of the words that tell the languages apart English
+    /// (a word of the list, or a word that cannot be a Vietnamese syllable and is neither a known
+    /// chat abbreviation nor a loanword: "foreigner", "transferred"). Words both languages use
+    /// ([`SHARED`]) count neither way, so "lam the can cuoc o dau" stays Vietnamese.
     pub(super) fn is_english(text: &str) -> bool {
         if text.chars().any(|c| !c.is_ascii() && c.is_alphabetic()) {
             return false;
@@ -342,10 +419,26 @@ impl Words {
         if words.len() < 2 {
             return false;
         }
-        let english: Vec<&String> = words.iter().filter(|w| ENGLISH.contains(&w.as_str())).collect();
-        let mut distinct: Vec<&String> = english.clone();
-        distinct.sort();
-        distinct.dedup();
-        distinct.len() >= 2 && english.len() * 5 >= words.len() * 3
+        let mut listed: Vec<&str> =
+            words.iter().map(String::as_str).filter(|w| ENGLISH.contains(w) && !SHARED.contains(w)).collect();
+        listed.sort_unstable();
+        listed.dedup();
+        let (mut english, mut vietnamese) = (0usize, 0usize);
+        for w in &words {
+            let w = w.as_str();
+            if SHARED.contains(&w) || LOANWORDS.contains(&w) {
+                continue;
+            }
+            if ENGLISH.contains(&w) {
+                english += 1;
+            } else if ABBREVIATIONS.is_key(w) {
+                continue;
+            } else if vietnamese_shaped(w) {
+                vietnamese += 1;
+            } else {
+                english += 1;
+            }
+        }
+        listed.len() >= 2 && english * 5 >= (english + vietnamese) * 3
     }
 }

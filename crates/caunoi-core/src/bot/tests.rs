@@ -1027,6 +1027,12 @@ fn an_english_question_gets_an_english_reply_and_an_officer_never_a_vietnamese_g
         "Where can I get a temporary residence registration?",
         "my passport was stolen, what should i do",
         "hello, do you speak english",
+        // Sentences whose words are mostly outside the short list: words that cannot be
+        // Vietnamese syllables count as English.
+        "I am a foreigner renting an apartment, do I need to register temporary residence?",
+        "my wallet was lost with my documents",
+        "how to get a criminal record certificate",
+        "I was scammed online and transferred money",
     ] {
         let turn = text(&greeted(), message);
         assert_eq!(turn.action, BotAction::HandOff { reason: HandOffReason::OtherLanguage }, "{message}");
@@ -1035,7 +1041,17 @@ fn an_english_question_gets_an_english_reply_and_an_officer_never_a_vietnamese_g
         assert_eq!(payloads(&turn.replies[0]), ["tel:113", "tel:114", "tel:115"]);
     }
     // Vietnamese typed without accents is not English.
-    for message in ["lam the can cuoc o dau", "ho chieu het han thi lam the nao", "dang ky tam tru can gi", "hi ad"] {
+    for message in [
+        "lam the can cuoc o dau",
+        "ho chieu het han thi lam the nao",
+        "dang ky tam tru can gi",
+        "hi ad",
+        "help me ad oi",
+        "app vneid bi loi k vao dc",
+        "check tam tru online o dau ad",
+        "cccd mat thi lm lai o dau",
+        "vneid file apk",
+    ] {
         assert!(!Words::is_english(message), "{message}");
     }
 }
