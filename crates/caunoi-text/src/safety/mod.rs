@@ -339,10 +339,15 @@ fn text_features(text: &str) -> Vec<String> {
 struct Margins {
     emergency: f64,
     report: f64,
+    /// Whether a message the rules call hypothetical, conditional or second hand (a game, the
+    /// news, a deadline joke) is kept from the model's emergencies.
+    second_hand_gate: bool,
 }
 
+const GATE: bool = true;
+
 impl Margins {
-    const CHOSEN: Margins = Margins { emergency: EMERGENCY_MARGIN, report: REPORT_MARGIN };
+    const CHOSEN: Margins = Margins { emergency: EMERGENCY_MARGIN, report: REPORT_MARGIN, second_hand_gate: GATE };
 }
 
 /// The rules' verdict, completed by the model: an emergency the rules missed when the model is
@@ -359,8 +364,10 @@ fn second_opinion(
     if matches!(verdict, Some(Safety::Emergency(_))) {
         return verdict;
     }
+    let gated = margins.second_hand_gate && found.any(&[Hypothetical, Conditional, Media, Procedure]);
     if let Some((kind, margin)) = guess.emergency
         && margin > margins.emergency
+        && !gated
     {
         return Some(Safety::Emergency(kind));
     }
@@ -628,11 +635,13 @@ mod cross_validation {
             questions.len()
         );
         println!(
-            "emergency margin: emergencies added right / wrong service, near-miss alarms added, FAQ questions raised"
+            "emergency margin (gated: not where the rules found a hypothetical, conditional, second-hand or papers sign): emergencies added right / wrong service, near-miss alarms added, FAQ questions raised"
         );
         let mut chosen = None;
-        for margin in [6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 20.0, f64::INFINITY] {
-            let margins = Margins { emergency: margin, report: f64::INFINITY };
+        for (margin, second_hand_gate) in
+            [6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 20.0, f64::INFINITY].into_iter().flat_map(|m| [(m, false), (m, true)])
+        {
+            let margins = Margins { emergency: margin, report: f64::INFINITY, second_hand_gate };
             let outcome = |c: &Case| {
                 second_opinion(c.reading.verdict, c.guess.expect("guessed"), c.reading.found, c.reading.asking, margins)
             };
@@ -662,11 +671,12 @@ mod cross_validation {
                 })
                 .count();
             println!(
-                "  {margin:>5}: +{} / {wrong}, +{alarms} ({:.2} %), {raised}",
+                "  {margin:>5}{}: +{} / {wrong}, +{alarms} ({:.2} %), {raised}",
+                if second_hand_gate { " gated" } else { "" },
                 added.len(),
                 100.0 * alarms as f64 / near_misses.len() as f64
             );
-            if margin == EMERGENCY_MARGIN {
+            if margin == EMERGENCY_MARGIN && second_hand_gate == GATE {
                 chosen = Some((added.len(), alarms, raised));
             }
         }
@@ -687,7 +697,7 @@ mod cross_validation {
         println!("report margin: reports added (right kind), questions taken, FAQ questions taken");
         let mut chosen_report = None;
         for margin in [4.0, 8.0, 12.0, 15.0, 18.0, 20.0, 25.0, f64::INFINITY] {
-            let margins = Margins { emergency: EMERGENCY_MARGIN, report: margin };
+            let margins = Margins { emergency: EMERGENCY_MARGIN, report: margin, second_hand_gate: GATE };
             let outcome = |c: &Case| {
                 second_opinion(c.reading.verdict, c.guess.expect("guessed"), c.reading.found, c.reading.asking, margins)
             };

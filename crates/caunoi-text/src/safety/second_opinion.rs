@@ -3,7 +3,9 @@
 //! labelled development sets `kb/emergency_dev.json` and `kb/report_dev.json` (embedded).
 //!
 //! It only ever adds: an emergency the rules missed, when its best emergency kind beats every
-//! other label by [`EMERGENCY_MARGIN`] (log-odds); a report the rules missed in a statement, by
+//! other label by [`EMERGENCY_MARGIN`] (log-odds) and the rules found nothing hypothetical,
+//! conditional, second hand or about papers in the message (a game, the news, "deadline dí quá
+//! cứu em với"); a report the rules missed in a statement, by
 //! [`REPORT_MARGIN`] (off for now, see there). It never clears or changes a rule's emergency. The margins were chosen
 //! by 5-fold cross-validation on the development sets and the holdouts folded into them (unit
 //! test `second_opinion_cross_validation`, figures in BENCHMARKS.md): no FAQ question raised as
