@@ -451,7 +451,7 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
         if let Some((kind, _)) = KINDS.iter().find(|(kind, _)| is_emergency(*kind)) {
             // Someone hurt by violence that is still going on ("đang chém nhau, máu me"): the
             // police first; hurt by violence that is over ("bị đâm chảy máu"): the ambulance.
-            if *kind == EmergencyKind::Medical && found.has(Now) && is_emergency(EmergencyKind::Violence) {
+            if *kind == EmergencyKind::Medical && (found.has(Now) || help) && is_emergency(EmergencyKind::Violence) {
                 return Some(Safety::Emergency(EmergencyKind::Violence));
             }
             return Some(Safety::Emergency(*kind));
@@ -475,7 +475,10 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
             return Some(Safety::Emergency(EmergencyKind::Rescue));
         }
     }
-    if help && !habitual && !found.any(&[Hypothetical, Conditional, Procedure, Media]) {
+    // Papers do not make a call for help calm when the sender pleads ("bị giữ hộ chiếu, không cho
+    // về, xin cứu").
+    let papers = found.has(Procedure) && !found.has(Urgent);
+    if help && !habitual && !papers && !found.any(&[Hypothetical, Conditional, Media]) {
         return Some(Safety::Emergency(EmergencyKind::CallForHelp));
     }
     // A condition tells a report ("bị cướp khi đi làm về") unless it is asked as a question,
@@ -524,8 +527,9 @@ pub fn explain(text: &str) -> String {
     )
 }
 
-/// k-fold cross-validation of the second opinion on the development sets and the holdouts folded
-/// into them: what it adds to the rules, and at what cost, for a range of margins.
+/// k-fold cross-validation of the second opinion on the development sets (which hold every
+/// earlier holdout; never on the current holdouts): what it adds to the rules, and at what cost,
+/// for a range of margins.
 #[cfg(test)]
 mod cross_validation {
     use super::*;
@@ -554,7 +558,7 @@ mod cross_validation {
 
     fn cases() -> Vec<Case> {
         let mut out = Vec::new();
-        for name in ["emergency_dev.json", "emergency_holdout.json"] {
+        for name in ["emergency_dev.json"] {
             for fields in second_opinion::json_objects(&kb(name), &["text", "expected"]) {
                 let [Some(text), Some(label)] = &fields[..] else { panic!("{name}: {fields:?}") };
                 let label = Label::parse(label).unwrap_or_else(|| panic!("{name}: label {label}"));
@@ -563,7 +567,7 @@ mod cross_validation {
                 }
             }
         }
-        for name in ["report_dev.json", "report_holdout.json"] {
+        for name in ["report_dev.json"] {
             for fields in second_opinion::json_objects(&kb(name), &["text", "report", "emergency"]) {
                 let Some(text) = &fields[0] else { panic!("{name}: {fields:?}") };
                 let label = match &fields[1] {
@@ -753,7 +757,8 @@ mod tests {
         let examples = training_examples(EMERGENCY_DEV, REPORT_DEV);
         let messages = EMERGENCY_DEV.matches("\"text\":").count() + REPORT_DEV.matches("\"text\":").count();
         assert_eq!(examples.len(), messages);
-        assert!(examples.iter().all(|(features, _)| !features.is_empty()));
+        // A few messages are only emoji or punctuation ("👍", "???"): no features, no harm.
+        assert!(examples.iter().filter(|(features, _)| features.is_empty()).count() < 10);
         let objects =
             second_opinion::json_objects(r#"[{"text": "a \"b\" \u0111, {c}", "report": null}]"#, &["text", "report"]);
         assert_eq!(objects, vec![vec![Some("a \"b\" đ, {c}".to_owned()), None]]);
