@@ -234,18 +234,17 @@ fn faq_questions_raise_no_emergency() {
     assert!(alarms.is_empty(), "{}", alarms.join("\n"));
 }
 
-/// First run of the rules on `emergency_holdout.json`, holdout 9 (see BENCHMARKS.md): recall
-/// with the right service 147/164 = 89.6 %, false alarms 5/163 = 3.1 %, and 2 emergencies
-/// recognised with the wrong services. The set is kept unseen: its misses are not fixed, so that
-/// it keeps measuring text the rules were not written for. The test holds it to its first run,
-/// within this margin, and to no more wrong numbers than then. The second opinion
-/// (`safety/second_opinion.rs`, trained on the development sets only) raised recall to
-/// 154/164 = 93.9 % at the same false alarms; it turned 7 misses into the right service and 4
-/// misses into the wrong one (a live wire climber read as a fire, 114 without 115; a jumper as a
-/// rescue, 114 before 115), hence 6 wrong numbers.
-const HOLDOUT_RECALL: f64 = 0.896;
-const HOLDOUT_FALSE_ALARMS: f64 = 0.031;
-const HOLDOUT_WRONG_NUMBERS: usize = 6;
+/// First run of the rules and the second opinion on `emergency_holdout.json`, holdout 11 (blind
+/// set B, written by another agent without seeing the rules; see BENCHMARKS.md): recall with the
+/// right service 165/210 = 78.6 % (the rules alone 146/210), false alarms 6/138 = 4.3 %, and 23
+/// emergencies recognised with the wrong services (most of them an accident read as medical or
+/// rescue, or the reverse; 170/210 get the right first number). The set is kept unseen: its
+/// misses are not fixed, so that it keeps measuring text the rules were not written for. The
+/// test holds it to its first run, within this margin, and to no more wrong numbers than then.
+/// (Holdouts 1–10 are part of the development set.)
+const HOLDOUT_RECALL: f64 = 0.786;
+const HOLDOUT_FALSE_ALARMS: f64 = 0.043;
+const HOLDOUT_WRONG_NUMBERS: usize = 23;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[test]
