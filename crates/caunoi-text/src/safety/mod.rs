@@ -339,15 +339,59 @@ fn text_features(text: &str) -> Vec<String> {
 struct Margins {
     emergency: f64,
     report: f64,
-    /// Whether a message the rules call hypothetical, conditional or second hand (a game, the
-    /// news, a deadline joke) is kept from the model's emergencies.
-    second_hand_gate: bool,
+    gate: Gate,
 }
 
-const GATE: bool = true;
+/// Which messages are kept from the model's emergencies, whatever its margin. Only [`GATE`] is
+/// used; the cross-validation test measures the others.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
+enum Gate {
+    /// None.
+    Open,
+    /// What the rules call hypothetical, conditional, second hand or about papers (a game, the
+    /// news, a deadline joke).
+    SecondHand,
+    /// Those, and a message in which the rules saw no sign of an emergency at all: no word of
+    /// any kind (not even an ongoing or ambiguous one), no call for help, no sign of now ("nhà
+    /// ở tầng trên, tầng dưới làm xưởng may" is a fire-safety question).
+    SecondHandOrNoSign,
+}
+
+/// The sections that are a sign of an emergency for [`Gate::SecondHandOrNoSign`].
+const SIGNS: [Section; 23] = {
+    use Section::*;
+    [
+        FireSure,
+        FireSmoke,
+        FireBurning,
+        FireAmbiguous,
+        FireOngoing,
+        MedicalSure,
+        MedicalAmbiguous,
+        ViolenceSure,
+        ViolenceOngoing,
+        CrimeSure,
+        CrimeOngoing,
+        AccidentSure,
+        AccidentEvent,
+        AccidentSevere,
+        RescueSure,
+        RescueOngoing,
+        RescueTrapped,
+        RescuePlace,
+        RescueDone,
+        Help,
+        HelpShort,
+        Now,
+        Urgent,
+    ]
+};
+
+const GATE: Gate = Gate::SecondHand;
 
 impl Margins {
-    const CHOSEN: Margins = Margins { emergency: EMERGENCY_MARGIN, report: REPORT_MARGIN, second_hand_gate: GATE };
+    const CHOSEN: Margins = Margins { emergency: EMERGENCY_MARGIN, report: REPORT_MARGIN, gate: GATE };
 }
 
 /// The rules' verdict, completed by the model: an emergency the rules missed when the model is
@@ -364,7 +408,12 @@ fn second_opinion(
     if matches!(verdict, Some(Safety::Emergency(_))) {
         return verdict;
     }
-    let gated = margins.second_hand_gate && found.any(&[Hypothetical, Conditional, Media, Procedure]);
+    let second_hand = found.any(&[Hypothetical, Conditional, Media, Procedure]);
+    let gated = match margins.gate {
+        Gate::Open => false,
+        Gate::SecondHand => second_hand,
+        Gate::SecondHandOrNoSign => second_hand || !found.any(&SIGNS),
+    };
     if let Some((kind, margin)) = guess.emergency
         && margin > margins.emergency
         && !gated
@@ -602,11 +651,19 @@ mod cross_validation {
     #[test]
     fn second_opinion_cross_validation() {
         let mut cases = cases();
-        let questions: Vec<Reading> = ["dev_questions.json", "holdout_questions.json", "unseen_questions.json"]
+        let mut questions: Vec<Reading> = ["dev_questions.json", "holdout_questions.json", "unseen_questions.json"]
             .iter()
             .flat_map(|name| second_opinion::json_objects(&kb(name), &["text"]))
             .filter_map(|f| f[0].as_deref().and_then(reading))
             .collect();
+        // The knowledge base's own titles and paraphrases: questions too (the few the rules
+        // raise themselves, present-tense fire and gas situations, are left out below).
+        let faq_count = questions.len();
+        let seed: serde_json::Value = serde_json::from_str(&kb("kb_seed.json")).expect("kb_seed.json");
+        for entry in seed.as_array().into_iter().flatten() {
+            let texts = std::iter::once(&entry["title"]).chain(entry["questions"].as_array().into_iter().flatten());
+            questions.extend(texts.filter_map(|t| t.as_str()).filter_map(reading));
+        }
         // Per FAQ question, the guesses of every fold's model (the worst one counts).
         let mut question_guesses: Vec<Vec<Guess>> = vec![Vec::new(); questions.len()];
         for fold in 0..FOLDS {
@@ -639,13 +696,14 @@ mod cross_validation {
             questions.len()
         );
         println!(
-            "emergency margin (gated: not where the rules found a hypothetical, conditional, second-hand or papers sign): emergencies added right / wrong service, near-miss alarms added, FAQ questions raised"
+            "emergency margin and gate: emergencies added right / wrong service, near-miss alarms added, FAQ questions and knowledge-base paraphrases raised"
         );
         let mut chosen = None;
-        for (margin, second_hand_gate) in
-            [6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 20.0, f64::INFINITY].into_iter().flat_map(|m| [(m, false), (m, true)])
+        for (margin, gate) in [6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 20.0, f64::INFINITY]
+            .into_iter()
+            .flat_map(|m| [(m, Gate::Open), (m, Gate::SecondHand), (m, Gate::SecondHandOrNoSign)])
         {
-            let margins = Margins { emergency: margin, report: f64::INFINITY, second_hand_gate };
+            let margins = Margins { emergency: margin, report: f64::INFINITY, gate };
             let outcome = |c: &Case| {
                 second_opinion(c.reading.verdict, c.guess.expect("guessed"), c.reading.found, c.reading.asking, margins)
             };
@@ -661,10 +719,11 @@ mod cross_validation {
                 .filter(|c| !matches!(c.reading.verdict, Some(Safety::Emergency(_))))
                 .filter(|c| matches!(outcome(c), Some(Safety::Emergency(_))))
                 .count();
-            let raised = questions
+            let raised_at: Vec<usize> = questions
                 .iter()
                 .zip(&question_guesses)
-                .filter(|(q, guesses)| {
+                .enumerate()
+                .filter(|(_, (q, guesses))| {
                     !matches!(q.verdict, Some(Safety::Emergency(_)))
                         && guesses.iter().any(|g| {
                             matches!(
@@ -673,14 +732,17 @@ mod cross_validation {
                             )
                         })
                 })
-                .count();
+                .map(|(i, _)| i)
+                .collect();
+            let raised = raised_at.iter().filter(|&&i| i < faq_count).count();
+            let paraphrases = raised_at.len() - raised;
             println!(
-                "  {margin:>5}{}: +{} / {wrong}, +{alarms} ({:.2} %), {raised}",
-                if second_hand_gate { " gated" } else { "" },
+                "  {margin:>5} {gate:?}: +{} / {wrong}, +{alarms} ({:.2} %), {raised} (of them kb paraphrases: {})",
                 added.len(),
-                100.0 * alarms as f64 / near_misses.len() as f64
+                100.0 * alarms as f64 / near_misses.len() as f64,
+                paraphrases
             );
-            if margin == EMERGENCY_MARGIN && second_hand_gate == GATE {
+            if margin == EMERGENCY_MARGIN && gate == GATE {
                 chosen = Some((added.len(), alarms, raised));
             }
         }
@@ -698,10 +760,12 @@ mod cross_validation {
             reports.iter().filter(|c| recognised(c, c.reading.verdict)).count(),
             report_questions.len()
         );
-        println!("report margin: reports added (right kind), questions taken, FAQ questions taken");
+        println!(
+            "report margin: reports added (right kind), questions taken, FAQ questions and knowledge-base paraphrases taken"
+        );
         let mut chosen_report = None;
         for margin in [4.0, 8.0, 12.0, 15.0, 18.0, 20.0, 25.0, f64::INFINITY] {
-            let margins = Margins { emergency: EMERGENCY_MARGIN, report: margin, second_hand_gate: GATE };
+            let margins = Margins { emergency: EMERGENCY_MARGIN, report: margin, gate: GATE };
             let outcome = |c: &Case| {
                 second_opinion(c.reading.verdict, c.guess.expect("guessed"), c.reading.found, c.reading.asking, margins)
             };
@@ -717,7 +781,9 @@ mod cross_validation {
                 .zip(&question_guesses)
                 .filter(|(q, guesses)| {
                     q.verdict.is_none()
-                        && guesses.iter().any(|g| second_opinion(q.verdict, *g, q.found, q.asking, margins).is_some())
+                        && guesses.iter().any(|g| {
+                            matches!(second_opinion(q.verdict, *g, q.found, q.asking, margins), Some(Safety::Report(_)))
+                        })
                 })
                 .count();
             println!("  {margin:>5}: +{} ({kind_right}), +{taken}, {faq}", added.len());
