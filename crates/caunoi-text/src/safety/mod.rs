@@ -279,7 +279,7 @@ struct Reading {
     found: Found,
     /// A question mark or a yes/no question ending.
     asking: bool,
-    features: Vec<String>,
+    features: Vec<second_opinion::Feature>,
 }
 
 fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
@@ -307,7 +307,7 @@ const REPORT_DEV: &str = include_str!("../../../../kb/report_dev.json");
 static MODEL: LazyLock<Model> = LazyLock::new(|| Model::train(&training_examples(EMERGENCY_DEV, REPORT_DEV)));
 
 /// (features, label) of every message of an emergency set and a report set (JSON texts).
-fn training_examples(emergency_set: &str, report_set: &str) -> Vec<(Vec<String>, Label)> {
+fn training_examples(emergency_set: &str, report_set: &str) -> Vec<(Vec<second_opinion::Feature>, Label)> {
     let mut out = Vec::new();
     for fields in second_opinion::json_objects(emergency_set, &["text", "expected"]) {
         if let [Some(text), Some(label)] = &fields[..]
@@ -328,7 +328,7 @@ fn training_examples(emergency_set: &str, report_set: &str) -> Vec<(Vec<String>,
     out
 }
 
-fn text_features(text: &str) -> Vec<String> {
+fn text_features(text: &str) -> Vec<second_opinion::Feature> {
     let analysis = analyze(text);
     let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
     second_opinion::features(&spelling::prepare(&syllables, &RULES))
@@ -667,7 +667,7 @@ mod cross_validation {
         // Per FAQ question, the guesses of every fold's model (the worst one counts).
         let mut question_guesses: Vec<Vec<Guess>> = vec![Vec::new(); questions.len()];
         for fold in 0..FOLDS {
-            let training: Vec<(Vec<String>, Label)> = cases
+            let training: Vec<(Vec<second_opinion::Feature>, Label)> = cases
                 .iter()
                 .enumerate()
                 .filter(|(i, _)| i % FOLDS != fold)

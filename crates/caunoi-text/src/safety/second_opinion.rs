@@ -11,7 +11,9 @@
 //! test `second_opinion_cross_validation`, figures in BENCHMARKS.md): no FAQ question raised as
 //! an emergency and at most a few near-misses. The holdout sets are never trained on.
 
-use rustc_hash::FxHashMap as HashMap;
+use std::hash::Hasher;
+
+use rustc_hash::{FxHashMap as HashMap, FxHasher};
 
 use super::rules::Syllable;
 use super::{EmergencyKind, ReportKind};
@@ -51,10 +53,8 @@ pub(super) struct Model {
     labels: Vec<Label>,
     /// Log prior of each label.
     prior: Vec<f64>,
-    /// Per feature, the number of training messages of each label that contain it.
-    counts: HashMap<String, Vec<u32>>,
-    /// Per label, log of (feature occurrences + ALPHA × vocabulary size).
-    denominator: Vec<f64>,
+    /// Per feature, for each label, log P(feature | label) (smoothed), precomputed.
+    weights: HashMap<Feature, Box<[f32]>>,
 }
 
 /// What the model makes of a message: the best emergency kind and the best report kind, each with
@@ -65,11 +65,23 @@ pub(super) struct Guess {
     pub(super) report: Option<(ReportKind, f64)>,
 }
 
+/// A word or a word pair of a message, folded, as a hash (collisions among a few tens of
+/// thousands of features are negligible).
+pub(super) type Feature = u64;
+
 /// The words and word pairs of a message, folded, each once.
-pub(super) fn features(message: &[Syllable<'_>]) -> Vec<String> {
+pub(super) fn features(message: &[Syllable<'_>]) -> Vec<Feature> {
     let words: Vec<&str> = message.iter().map(|s| s.folded.as_ref()).collect();
-    let mut out: Vec<String> = words.iter().map(|w| (*w).to_owned()).collect();
-    out.extend(words.windows(2).map(|p| format!("{}_{}", p[0], p[1])));
+    let hash = |parts: &[&str]| {
+        let mut h = FxHasher::default();
+        for p in parts {
+            h.write(p.as_bytes());
+            h.write_u8(0xff);
+        }
+        h.finish()
+    };
+    let mut out: Vec<Feature> = words.iter().map(|w| hash(&[w])).collect();
+    out.extend(words.windows(2).map(|p| hash(&[p[0], p[1]])));
     out.sort_unstable();
     out.dedup();
     out
@@ -77,7 +89,7 @@ pub(super) fn features(message: &[Syllable<'_>]) -> Vec<String> {
 
 impl Model {
     /// Trains on (features, label) pairs.
-    pub(super) fn train(examples: &[(Vec<String>, Label)]) -> Model {
+    pub(super) fn train(examples: &[(Vec<Feature>, Label)]) -> Model {
         let mut labels: Vec<Label> = Vec::new();
         for (_, label) in examples {
             if !labels.contains(label) {
@@ -87,32 +99,35 @@ impl Model {
         let n = labels.len();
         let mut per_label = vec![0u32; n];
         let mut totals = vec![0u64; n];
-        let mut counts: HashMap<String, Vec<u32>> = HashMap::default();
+        let mut counts: HashMap<Feature, Vec<u32>> = HashMap::default();
         for (features, label) in examples {
             let Some(i) = labels.iter().position(|l| l == label) else { continue };
             per_label[i] += 1;
             for f in features {
-                counts.entry(f.clone()).or_insert_with(|| vec![0; n])[i] += 1;
+                counts.entry(*f).or_insert_with(|| vec![0; n])[i] += 1;
                 totals[i] += 1;
             }
         }
         let all = examples.len().max(1) as f64;
         let vocabulary = counts.len() as f64;
-        Model {
-            prior: per_label.iter().map(|&c| (f64::from(c) / all).ln()).collect(),
-            denominator: totals.iter().map(|&t| (t as f64 + ALPHA * vocabulary).ln()).collect(),
-            labels,
-            counts,
-        }
+        let denominator: Vec<f64> = totals.iter().map(|&t| (t as f64 + ALPHA * vocabulary).ln()).collect();
+        let weights = counts
+            .into_iter()
+            .map(|(f, c)| {
+                let w = c.iter().zip(&denominator).map(|(&c, d)| ((f64::from(c) + ALPHA).ln() - d) as f32).collect();
+                (f, w)
+            })
+            .collect();
+        Model { prior: per_label.iter().map(|&c| (f64::from(c) / all).ln()).collect(), labels, weights }
     }
 
     /// Scores a message's features.
-    pub(super) fn guess(&self, features: &[String]) -> Guess {
+    pub(super) fn guess(&self, features: &[Feature]) -> Guess {
         let mut scores = self.prior.clone();
         for f in features {
-            let Some(counts) = self.counts.get(f) else { continue };
-            for (i, score) in scores.iter_mut().enumerate() {
-                *score += (f64::from(counts[i]) + ALPHA).ln() - self.denominator[i];
+            let Some(weights) = self.weights.get(f) else { continue };
+            for (score, w) in scores.iter_mut().zip(weights.iter()) {
+                *score += f64::from(*w);
             }
         }
         let best = |inside: &dyn Fn(Label) -> bool| -> Option<(Label, f64, f64)> {
