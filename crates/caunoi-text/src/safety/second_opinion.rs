@@ -1,15 +1,15 @@
 //! A statistical second opinion behind the rules: a multinomial naive Bayes over the words and
 //! word pairs of a message (folded, as the rules read them), trained when first used from the
-//! labelled development sets `kb/emergency_dev.json` and `kb/report_dev.json` (embedded).
+//! labelled development sets `kb/emergency_dev.json` and `kb/report_dev.json` (embedded; the
+//! holdout sets are never trained on).
 //!
-//! It only ever adds: an emergency the rules missed, when its best emergency kind beats every
+//! It only ever adds an emergency the rules missed: when its best emergency kind beats every
 //! other label by [`EMERGENCY_MARGIN`] (log-odds) and the rules found nothing hypothetical,
 //! conditional, second hand or about papers in the message (a game, the news, "deadline dí quá
-//! cứu em với"); a report the rules missed in a statement, by
-//! [`REPORT_MARGIN`] (off for now, see there). It never clears or changes a rule's emergency. The margins were chosen
-//! by 5-fold cross-validation on the development sets and the holdouts folded into them (unit
-//! test `second_opinion_cross_validation`, figures in BENCHMARKS.md): no FAQ question raised as
-//! an emergency and at most a few near-misses. The holdout sets are never trained on.
+//! cứu em với"). It never clears or changes a rule's emergency. Adding reports the same way
+//! ([`REPORT_MARGIN`]) is off, see there. The margin and the gate were chosen by 5-fold
+//! cross-validation on the development sets (unit test `second_opinion_cross_validation`,
+//! figures in BENCHMARKS.md): no FAQ question raised and a few near-misses in thousands.
 
 use std::hash::Hasher;
 
@@ -21,8 +21,9 @@ use super::{EmergencyKind, ReportKind};
 /// Log-odds by which the best emergency kind must beat every other label.
 pub(super) const EMERGENCY_MARGIN: f64 = 12.0;
 /// Log-odds by which the best report kind must beat every other label: off. Cross-validation
-/// found that every margin that adds reports (+9 of 52 missed at 8, +2 at 25) also takes FAQ
-/// questions about scams and mistaken transfers for fraud reports, which must reach the FAQ.
+/// found that the margins that add reports (+7 of 63 missed at 8) also take FAQ questions about
+/// scams and mistaken transfers for fraud reports, which must reach the FAQ, and the one that
+/// takes none (25) adds only 3.
 pub(super) const REPORT_MARGIN: f64 = f64::INFINITY;
 /// Additive smoothing of the word counts.
 const ALPHA: f64 = 0.3;
