@@ -2,7 +2,8 @@
 //! were tuned on it; earlier holdouts were folded into it after their first run) and
 //! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
 //! estimate in BENCHMARKS.md, "Emergency detection"), plus the ordinary FAQ questions of
-//! `dev_questions.json` and `holdout_questions.json`, none of which may be raised as an emergency.
+//! `dev_questions.json`, `holdout_questions.json` and `unseen_questions.json`, none of which may
+//! be raised as an emergency.
 //!
 //! Targets on the development set: recall with the right service ≥ 99 % per kind and overall,
 //! false alarms ≤ 2 %, every emergency recognised names the expected services in the expected
@@ -216,7 +217,7 @@ fn faq_questions_raise_no_emergency() {
         .collect();
     let mut checked = 0;
     let mut alarms = Vec::new();
-    for name in ["dev_questions.json", "holdout_questions.json"] {
+    for name in ["dev_questions.json", "holdout_questions.json", "unseen_questions.json"] {
         for item in load(name) {
             let text = normalize(&item.text);
             if labelled.iter().any(|(t, _)| *t == text) {
@@ -233,14 +234,17 @@ fn faq_questions_raise_no_emergency() {
     assert!(alarms.is_empty(), "{}", alarms.join("\n"));
 }
 
-/// First run of the rules on `emergency_holdout.json`, holdout 9 (see BENCHMARKS.md): recall
-/// with the right service 147/164 = 89.6 %, false alarms 5/163 = 3.1 %, and 2 emergencies
-/// recognised with the wrong services. The set is kept unseen: its misses are not fixed, so that
-/// it keeps measuring text the rules were not written for. The test holds it to its first run,
-/// within this margin, and to no more wrong numbers than then.
-const HOLDOUT_RECALL: f64 = 0.896;
-const HOLDOUT_FALSE_ALARMS: f64 = 0.031;
-const HOLDOUT_WRONG_NUMBERS: usize = 2;
+/// First run of the rules and the second opinion on `emergency_holdout.json`, holdout 11 (blind
+/// set B, written by another agent without seeing the rules; see BENCHMARKS.md): recall with the
+/// right service 165/210 = 78.6 % (the rules alone 146/210), false alarms 6/138 = 4.3 %, and 23
+/// emergencies recognised with the wrong services (most of them an accident read as medical or
+/// rescue, or the reverse; 170/210 get the right first number). The set is kept unseen: its
+/// misses are not fixed, so that it keeps measuring text the rules were not written for. The
+/// test holds it to its first run, within this margin, and to no more wrong numbers than then.
+/// (Holdouts 1–10 are part of the development set.)
+const HOLDOUT_RECALL: f64 = 0.786;
+const HOLDOUT_FALSE_ALARMS: f64 = 0.043;
+const HOLDOUT_WRONG_NUMBERS: usize = 23;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[test]

@@ -25,15 +25,15 @@ const MAX_FALSE_REPORTS: f64 = 0.05;
 /// that a rule change that confuses kinds shows up.
 const TARGET_KIND_ACCURACY: f64 = 0.90;
 
-/// First run of the rules on `report_holdout.json`, the sixth report holdout (see
-/// BENCHMARKS.md): recall 52/61 = 85.2 %, kind accuracy 51/52 = 98.1 %, false reports
-/// 3/62 = 4.8 %. The set is kept unseen (its misses are not fixed); the test allows this
-/// margin below (above, for false reports) its first run, for rule changes made later for other
-/// reasons. It is small (61 / 62), so one message moves it by 1.6 points. (The first five report
-/// holdouts are now part of the development set.)
-const HOLDOUT_RECALL: f64 = 0.852;
-const HOLDOUT_KIND_ACCURACY: f64 = 0.981;
-const HOLDOUT_FALSE_REPORTS: f64 = 0.048;
+/// First run of the rules on `report_holdout.json`, report holdout 8 (blind set B, written by
+/// another agent without seeing the rules; see BENCHMARKS.md): recall 65/96 = 67.7 %, kind
+/// accuracy 59/65 = 90.8 %, false reports 9/76 = 11.8 %. The set is kept unseen (its misses are
+/// not fixed); the test allows this margin below (above, for false reports) its first run, for
+/// rule changes made later for other reasons. One message moves recall by 1.0 point and false
+/// reports by 1.3. (Report holdouts 1–7 are now part of the development set.)
+const HOLDOUT_RECALL: f64 = 0.677;
+const HOLDOUT_KIND_ACCURACY: f64 = 0.908;
+const HOLDOUT_FALSE_REPORTS: f64 = 0.118;
 const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[derive(Deserialize)]

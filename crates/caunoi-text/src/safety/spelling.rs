@@ -76,11 +76,18 @@ fn repair(s: &str, rules: &Rules) -> Option<String> {
     })
 }
 
-/// An unknown syllable typed with diacritics and one letter doubled ("cháyy", "rồii"), read
-/// without the extra letter when that gives a syllable of the rules.
+/// An unknown syllable typed with diacritics and "d" for "đ" ("dánh", "dâm": the tone typed,
+/// the stroke forgotten), or with one letter doubled ("cháyy", "rồii"), read as the syllable of
+/// the rules that gives.
 fn undouble_accented(s: &str, rules: &Rules) -> Option<String> {
     if rules.vocabulary_exact.contains(s) {
         return None;
+    }
+    if let Some(rest) = s.strip_prefix('d') {
+        let stroked = format!("đ{rest}");
+        if rules.vocabulary_exact.contains(&stroked) {
+            return Some(stroked);
+        }
     }
     let chars: Vec<char> = s.chars().collect();
     let base = |c: char| fold_syllable(c.encode_utf8(&mut [0; 4]));
@@ -175,5 +182,8 @@ mod tests {
         assert_eq!(super::undouble_accented(&typed, &rules).as_deref(), Some("cháy"));
         assert_eq!(super::undouble_accented("rồii", &rules).as_deref(), Some("rồi"));
         assert_eq!(super::undouble_accented("cháy", &rules), None);
+        let rules = super::super::rules::Rules::parse("[violence.sure]\nđánh nhau\ndâm ô\n").unwrap();
+        assert_eq!(super::undouble_accented("dánh", &rules).as_deref(), Some("đánh"));
+        assert_eq!(super::undouble_accented("dâm", &rules), None);
     }
 }
