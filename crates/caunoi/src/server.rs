@@ -21,7 +21,8 @@ pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
         .with(crate::channels::Channels::new(&config))
         .with(crate::push::PushRuntime::new(&config))
         .with(crate::cases::Categories::default())
-        .with(crate::cases::open311::Open311Limits::default());
+        .with(crate::cases::open311::Open311Limits::default())
+        .with(crate::web::PageNotes::new(crate::inbox::service::page_notes));
     App::new(db, config, runtimes)
 }
 

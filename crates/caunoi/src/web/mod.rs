@@ -67,6 +67,10 @@ pub struct Nav {
     pub handles_dead_letters: bool,
     /// Everyone but analysts works reported cases (`/cases`).
     pub works_cases: bool,
+    /// The unread shift hand-over notes (`handover_notes.html`, at the top of every page).
+    pub handovers: Vec<PageNote>,
+    /// This page (path and query): "Đã đọc" on a note returns here.
+    pub page: String,
 }
 
 impl Nav {
@@ -76,7 +80,41 @@ impl Nav {
             is_admin: o.scope.is_admin_anywhere(),
             handles_dead_letters: o.scope.can_anywhere(caunoi_core::staff::Action::DirectWork),
             works_cases: o.scope.can_anywhere(caunoi_core::staff::Action::WorkCases),
+            handovers: o.handovers.clone(),
+            page: o.page.clone(),
         })
+    }
+}
+
+/// A note at the top of every console page until its reader has read it: a shift hand-over
+/// note (ghi chú bàn giao ca), as the inbox gives it ([`PageNotes`]).
+#[derive(Debug, Clone)]
+pub struct PageNote {
+    pub id: i64,
+    pub unit_name: String,
+    pub author_name: String,
+    pub text: String,
+    pub created_at: i64,
+}
+
+type NotesFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<PageNote>> + Send>>;
+
+/// Where the officer's unread [`PageNote`]s come from, registered once by `server::assemble`
+/// (the inbox's hand-over notes): the web edge, which every feature imports, imports none.
+pub struct PageNotes(Box<dyn Fn(App, caunoi_core::staff::Scope) -> NotesFuture + Send + Sync>);
+
+impl PageNotes {
+    pub fn new<F, Fut>(source: F) -> PageNotes
+    where
+        F: Fn(App, caunoi_core::staff::Scope) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Vec<PageNote>> + Send + 'static,
+    {
+        PageNotes(Box::new(move |app, scope| Box::pin(source(app, scope))))
+    }
+
+    /// The notes `scope`'s officer has not read yet.
+    pub async fn unread(&self, app: &App, scope: &caunoi_core::staff::Scope) -> Vec<PageNote> {
+        (self.0)(app.clone(), scope.clone()).await
     }
 }
 
