@@ -62,6 +62,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/start"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
+    // Tests only (`test_clock` on), from this machine only: moves the clock; 404 otherwise.
+    ("POST", "/__test/clock"),
     ("GET", "/static/{*path}"),
     ("GET", "/lang"),
     ("GET", "/favicon.ico"),

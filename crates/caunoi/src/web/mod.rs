@@ -37,24 +37,27 @@ pub struct Chrome {
     pub here: &'static str,
     /// The page the language switch comes back to.
     pub back: String,
+    /// Whether the page runs the duty alarm (`alarm.js` and its live stream): every console
+    /// page, and the unlock page of an idle duty device, which has no navigation but rings.
+    pub rings: bool,
 }
 
 impl Chrome {
     /// A page without navigation (sign-in), in `lang`.
     pub fn public(lang: caunoi_core::input::Lang, here: &'static str, back: impl Into<String>) -> Chrome {
-        Chrome { t: T::new(lang), nav: None, here, back: back.into() }
+        Chrome { t: T::new(lang), nav: None, here, back: back.into(), rings: false }
     }
 
     /// Only the language: a fragment that htmx swaps into a page, or a citizen's page.
     pub fn plain(t: T) -> Chrome {
-        Chrome { t, nav: None, here: "", back: String::new() }
+        Chrome { t, nav: None, here: "", back: String::new(), rings: false }
     }
 }
 
 impl CurrentOfficer {
     /// The chrome of a console page of section `here`, coming back to `back`.
     pub fn chrome(&self, here: &'static str, back: impl Into<String>) -> Chrome {
-        Chrome { t: T::new(self.lang), nav: Nav::of(self), here, back: back.into() }
+        Chrome { t: T::new(self.lang), nav: Nav::of(self), here, back: back.into(), rings: true }
     }
 }
 
@@ -147,6 +150,36 @@ pub(crate) async fn healthz(State(app): State<App>) -> Response {
         (StatusCode::OK, "ok").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct ClockQuery {
+    advance: Option<String>,
+}
+
+/// `POST /__test/clock?advance=SECONDS` (`test_clock` on only, from this machine only): moves
+/// the server's clock forward, as the Rust tests do with [`crate::app::Clock::advance`], so a
+/// browser test can cross a timeout (the duty device's idle lock) without waiting for it. The
+/// answer is the clock's new time in microseconds. Off, or from elsewhere: the 404 of an
+/// unknown page.
+pub(crate) async fn test_clock(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<ClockQuery>,
+) -> Response {
+    if !app.config.test_clock || !metrics_allowed(None, peer.ip(), &headers) {
+        return WebError::NotFound.into_response();
+    }
+    // Forward only, at most a week at a time: enough for any timeout of the console.
+    match q.advance.as_deref().map(str::trim).and_then(|s| s.parse::<i64>().ok()) {
+        Some(seconds) if (1..=7 * 24 * 3600).contains(&seconds) => {
+            app.clock.advance(seconds);
+            tracing::warn!(seconds, "test clock moved forward");
+            (StatusCode::OK, app.clock.now_micros().to_string()).into_response()
+        }
+        _ => (StatusCode::BAD_REQUEST, "advance=SECONDS: a whole number from 1 to 604800").into_response(),
     }
 }
 
