@@ -126,6 +126,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/cases/categories/{key}"),
     ("POST", "/cases/categories/{key}"),
     ("POST", "/cases/categories/{key}/enabled"),
+    ("POST", "/cases/categories/{key}/move"),
     ("GET", "/cases/new"),
     ("POST", "/cases/new"),
     ("GET", "/cases/{id}"),
