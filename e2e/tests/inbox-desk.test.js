@@ -1,9 +1,12 @@
 // The inbox as a desk for a whole shift, in a real browser. A citizen writes a long thread to the
 // Bãi Cháy OA through the fake Zalo and asks for an officer. On a desktop the ward officer lands
-// on the inbox after signing in, sees the list beside the open conversation with the newest
-// message and the reply box in view, and replies, notes and inserts a canned reply without the
-// page reloading. On a 390 px phone the inbox is one column of cards with no horizontal scroll,
-// and the reply box stays reachable before and after a reply. axe-core finds no violation.
+// on the inbox after signing in, opens the conversation from its card without a page load (the
+// address changes; Back, Forward and reload work), sees the list beside the open conversation
+// with the newest message and the reply box in view, the live stream following it, and replies,
+// notes and inserts a canned reply without the page reloading. On a 390 px phone the inbox is
+// one column of cards with no horizontal scroll; a card opens the conversation in place, Back
+// returns to the list where it was scrolled, and the reply box stays reachable before and
+// after a reply. Without script the cards are plain links. axe-core finds no violation.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -16,6 +19,10 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 const BAI_CHAY_OA = '2960384411273650002';
 const CITIZEN = '7712390045123987001';
 const MESSAGES = 14;
+// Other citizens waiting in the ward, so the phone's list is longer than the screen.
+const OTHERS = 8;
+// The card of the citizen with the long thread.
+const THREAD_CARD = `#inbox-list .conv-card:has-text("tin số ${MESSAGES}") a.conv-link`;
 
 let server;
 let browser;
@@ -31,8 +38,8 @@ async function fakeZaloUrl() {
   }
 }
 
-async function citizenSays(text) {
-  const r = await fetch(`${fake}/__fake/users/${CITIZEN}/send`, {
+async function citizenSays(text, citizen = CITIZEN) {
+  const r = await fetch(`${fake}/__fake/users/${citizen}/send`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ oa_id: BAI_CHAY_OA, text }),
@@ -65,19 +72,37 @@ async function lastOf(page, kind) {
   return texts[texts.length - 1] || '';
 }
 
+// Clicks a card of the list and waits for its conversation to be swapped in; asserts the page
+// itself was not loaded again (a marker set on `window` survives) and the address is the
+// conversation's.
+async function openInPlace(page, card = '#inbox-list a.conv-link') {
+  await page.evaluate(() => { window.deskMarker = 'same page'; });
+  const href = await page.getAttribute(card, 'href');
+  await page.click(card);
+  await page.waitForFunction((h) => {
+    const pane = document.getElementById('conv-pane');
+    return pane && h.startsWith(`/inbox/${pane.getAttribute('data-conversation')}`);
+  }, href);
+  assert.equal(await page.evaluate(() => window.deskMarker), 'same page', 'no page load on a card click');
+  const url = new URL(page.url());
+  assert.equal(url.pathname + url.search, href, 'the address is the conversation\'s');
+  return href;
+}
+
 async function waitForCard(page) {
   // The hand-off and the later messages arrive through the webhook worker; the live list
-  // reloads, and the card's preview ends at the newest message.
-  await page.waitForFunction((n) => {
-    const p = document.querySelector('#inbox-list .conv-card .preview');
-    return p && p.textContent.includes(`tin số ${n}`);
-  }, MESSAGES, { timeout: 30_000 });
+  // reloads, and the citizen's card's preview ends at the newest message.
+  await page.waitForFunction((n) => [...document.querySelectorAll('#inbox-list .conv-card .preview')]
+    .some((p) => p.textContent.includes(`tin số ${n}`)), MESSAGES, { timeout: 30_000 });
 }
 
 before(async () => {
   server = await startCaunoi();
   browser = await launchBrowser();
   fake = await fakeZaloUrl();
+  for (let i = 1; i <= OTHERS; i += 1) {
+    await citizenSays(`cho em gặp cán bộ, em là người số ${i}`, `77123900451239880${String(i).padStart(2, '0')}`);
+  }
   await citizenSays('cho em gặp cán bộ');
   for (let i = 1; i <= MESSAGES; i += 1) {
     await citizenSays(`Em gửi thêm thông tin, tin số ${i}: nhà em ở khu 3, xe máy bị mất trước cửa.`);
@@ -100,7 +125,10 @@ test('on a desktop the list sits beside the open conversation and actions keep t
   assert.match(await page.textContent('.tabs a[data-queue="waiting"] .count'), /^[1-9]/, 'the waiting tab counts it');
   assert.deepEqual(await axe(page), [], 'the inbox passes axe');
 
-  await Promise.all([page.waitForNavigation(), page.click('#inbox-list a.conv-link')]);
+  const href = await openInPlace(page, THREAD_CARD);
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'conv-title',
+    'the focus moves to the opened conversation');
+  assert.equal(await page.getAttribute('#inbox-list .conv-card.open a.conv-link', 'href'), href, 'its card is marked open');
   await page.screenshot({ path: join(resultsDir, 'inbox-desk-desktop.png') });
   const list = await page.locator('.desk-list').boundingBox();
   const pane = await page.locator('#conv-pane').boundingBox();
@@ -111,6 +139,30 @@ test('on a desktop the list sits beside the open conversation and actions keep t
   assert.equal(await inView(page, '#thread .msg:first-child', '#thread-scroll'), false, 'not opened at the oldest');
   assert.ok(await inView(page, '#text'), 'the reply box is in view under the thread');
   assert.deepEqual(await axe(page), [], 'the conversation passes axe');
+
+  // The live stream follows the conversation opened in place: a new message reaches its thread.
+  await citizenSays('Em bổ sung: biển số xe 14B1-123.45.');
+  await page.waitForFunction(() => /14B1-123\.45/.test(document.getElementById('thread').textContent), null, { timeout: 20_000 });
+  assert.equal(await page.evaluate(() => window.deskMarker), 'same page');
+
+  // Back: the list again, in place; Forward: the conversation again; reload: the same page
+  // from the server.
+  await page.goBack();
+  await page.waitForSelector('.desk-empty');
+  assert.equal(new URL(page.url()).pathname, '/inbox');
+  assert.equal(await page.locator('#conv-pane').count(), 0);
+  assert.equal(await page.evaluate(() => window.deskMarker), 'same page', 'Back did not load a page');
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('href')), href,
+    'back on the list, the focus is on the card it came from');
+  await page.goForward();
+  await page.waitForSelector('#conv-pane');
+  assert.equal(new URL(page.url()).pathname + new URL(page.url()).search, href);
+  assert.equal(await page.evaluate(() => window.deskMarker), 'same page');
+  await page.reload();
+  await page.waitForSelector('#conv-pane #thread');
+  assert.equal(await page.evaluate(() => window.deskMarker), undefined, 'a reload is a real load');
+  assert.match(await lastOf(page, 'citizen'), /14B1-123\.45/);
+  await page.waitForSelector('body[data-live="on"]');
 
   // Reply without reloading: the page keeps its marker, the reply is in the thread, the box is
   // empty and has the focus, and the newest message is still in view.
@@ -159,7 +211,7 @@ test('a canned reply goes into the reply box to edit, with the unit hotline fill
   await page.fill('#body', 'Chào {ten_cong_dan}, {ten_don_vi} sẽ gọi lại. Đường dây nóng: {hotline}.');
   await Promise.all([page.waitForNavigation(), page.click('form[action="/inbox/canned"][method="post"] button[type=submit]')]);
   await page.goto(`${server.base}/inbox?queue=unit`);
-  await Promise.all([page.waitForNavigation(), page.click('#inbox-list a.conv-link')]);
+  await openInPlace(page);
   await page.fill('#text', 'Cảm ơn anh.');
   await page.evaluate(() => { const t = document.getElementById('text'); t.setSelectionRange(t.value.length, t.value.length); });
   await page.evaluate(() => { window.deskMarker = 'kept'; });
@@ -187,7 +239,25 @@ test('on a 390 px phone the inbox is one column of cards and the reply box stays
   await page.screenshot({ path: join(resultsDir, 'inbox-desk-phone-list.png'), fullPage: true });
   assert.deepEqual(await axe(page), []);
 
-  await Promise.all([page.waitForNavigation(), page.click('#inbox-list a.conv-link')]);
+  // Scrolled down the list, a card opens its conversation in place; Back returns to the list
+  // where it was scrolled, with the focus on that card.
+  await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+  const listY = await page.evaluate(() => window.scrollY);
+  assert.ok(listY > 100, `the list is longer than the screen: ${listY}`);
+  const last = '#inbox-list .conv-card:last-child a.conv-link';
+  const lastHref = await openInPlace(page, last);
+  assert.equal(await page.locator('.desk-list').isVisible(), false, 'one column: the list steps aside');
+  assert.ok(await page.locator('#conv-pane').isVisible());
+  await page.goBack();
+  await page.waitForSelector('.desk-list', { state: 'visible' });
+  assert.equal(await page.evaluate(() => window.deskMarker), 'same page', 'Back did not load a page');
+  assert.equal(new URL(page.url()).search, '?queue=unit');
+  const backY = await page.evaluate(() => window.scrollY);
+  assert.ok(Math.abs(backY - listY) <= 2, `back at the same place of the list: ${backY} vs ${listY}`);
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.getAttribute('href')), lastHref);
+
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await openInPlace(page);
   assert.ok(await width() <= 390, `no horizontal scroll on the conversation: ${await width()}`);
   assert.equal(await page.locator('.desk-list').isVisible(), false, 'one column: the list steps aside');
   await page.screenshot({ path: join(resultsDir, 'inbox-desk-phone-conversation.png') });

@@ -51,7 +51,10 @@ test('an officer opens a handed-off conversation, replies, and sees the reply in
   // The hand-off arrives through the webhook worker; the live stream reloads the list.
   await page.waitForSelector('#inbox-list a.conv-link', { timeout: 20_000 });
   await page.screenshot({ path: join(resultsDir, 'inbox-queue.png'), fullPage: true });
-  await Promise.all([page.waitForNavigation(), page.click('#inbox-list a.conv-link')]);
+  // The card opens the conversation in place (inbox.js), at its own address.
+  await page.click('#inbox-list a.conv-link');
+  await page.waitForSelector('#conv-pane #thread');
+  assert.match(new URL(page.url()).pathname, /^\/inbox\/\d+$/);
   assert.match(await page.textContent('#thread'), /cho em gặp cán bộ/);
   assert.match(await page.textContent('#reply-window'), /Cửa sổ trả lời Zalo mở đến/);
 

@@ -344,6 +344,19 @@ pub fn sentence(action: AuditAction, target: &str, detail: &str, lang: Lang) -> 
             "created" => tr(format!("Thêm loại tin báo {t}"), format!("Added the report category {t}")),
             "enabled" => tr(format!("Bật loại tin báo {t}"), format!("Turned on the report category {t}")),
             "disabled" => tr(format!("Tắt loại tin báo {t}"), format!("Turned off the report category {t}")),
+            d if field(d, "moved").is_some() => {
+                let (place, of) = (field(d, "place").unwrap_or("?"), field(d, "of").unwrap_or("?"));
+                match field(d, "moved") {
+                    Some("up") => tr(
+                        format!("Đưa loại tin báo {t} lên vị trí {place}/{of} trong danh sách người dân chọn"),
+                        format!("Moved the report category {t} up to place {place} of {of} in the citizens' list"),
+                    ),
+                    _ => tr(
+                        format!("Đưa loại tin báo {t} xuống vị trí {place}/{of} trong danh sách người dân chọn"),
+                        format!("Moved the report category {t} down to place {place} of {of} in the citizens' list"),
+                    ),
+                }
+            }
             _ => match field(detail, "fields") {
                 Some(fields) => {
                     let names: Vec<&str> = fields
@@ -592,6 +605,14 @@ mod tests {
             "Sửa loại tin báo noise (mức độ nhạy cảm, câu hỏi thêm)"
         );
         assert_eq!(s(AuditAction::CategoryChanged, "noise", "disabled"), "Tắt loại tin báo noise");
+        assert_eq!(
+            s(AuditAction::CategoryChanged, "noise", "moved=up;place=3;of=12"),
+            "Đưa loại tin báo noise lên vị trí 3/12 trong danh sách người dân chọn"
+        );
+        assert_eq!(
+            sentence(AuditAction::CategoryChanged, "noise", "moved=down;place=4;of=12", Lang::En),
+            "Moved the report category noise down to place 4 of 12 in the citizens' list"
+        );
         // A detail no rule knows is kept.
         assert_eq!(s(AuditAction::UnitEdited, "x", "something new"), "Sửa thông tin đơn vị x (something new)");
         // Every action has a sentence of its own in each language.

@@ -45,6 +45,7 @@ pub struct FileConfig {
     pub media_s3_secret_access_key: Option<String>,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<Switch>,
+    pub test_clock: Option<Switch>,
     pub case_ack_minutes: Option<u32>,
     pub case_digest_hour: Option<u32>,
 }
@@ -118,6 +119,7 @@ pub struct Overrides {
     pub media_s3: S3Overrides,
     pub push_contact: Option<String>,
     pub push_test_endpoints: Option<bool>,
+    pub test_clock: Option<bool>,
     pub case_ack_minutes: Option<u32>,
     pub case_digest_hour: Option<u32>,
 }
@@ -205,6 +207,10 @@ pub struct Config {
     /// Tests only: lets Web Push send to a push service on the loopback address over plain
     /// HTTP. Off in production, where endpoints must be https to public hosts.
     pub push_test_endpoints: bool,
+    /// Tests only: `POST /__test/clock?advance=SECONDS`, from this machine, moves the clock
+    /// ([`crate::app::Clock::advance`]) so a browser test can cross a timeout (the duty
+    /// device's idle lock) without waiting. Off in production; the start warns when on.
+    pub test_clock: bool,
     /// Minutes a unit has to acknowledge a case forwarded to it before the case goes back to
     /// the sender (default `caunoi_core::cases::clock::DEFAULT_ACK_MINUTES`).
     pub case_ack_minutes: u32,
@@ -444,6 +450,7 @@ impl Config {
             media_store,
             push_contact,
             push_test_endpoints: o.push_test_endpoints.or(file.push_test_endpoints.map(|s| s.0)).unwrap_or(false),
+            test_clock: o.test_clock.or(file.test_clock.map(|s| s.0)).unwrap_or(false),
             case_ack_minutes,
             case_digest_hour,
         })

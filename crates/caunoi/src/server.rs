@@ -21,7 +21,8 @@ pub fn assemble(db: crate::db::Db, config: crate::config::Config) -> App {
         .with(crate::channels::Channels::new(&config))
         .with(crate::push::PushRuntime::new(&config))
         .with(crate::cases::Categories::default())
-        .with(crate::cases::open311::Open311Limits::default());
+        .with(crate::cases::open311::Open311Limits::default())
+        .with(crate::web::PageNotes::new(crate::inbox::service::page_notes));
     App::new(db, config, runtimes)
 }
 
@@ -86,6 +87,9 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     };
     let addr = listener.local_addr().map_err(|e| CliError::Message(e.to_string()))?;
     tracing::info!(address = %addr, public_url = %app.config.public_url, "caunoi is listening");
+    if app.config.test_clock {
+        tracing::warn!("test_clock is on: POST /__test/clock moves this server's clock; never in production");
+    }
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     tokio::spawn(strip_stored_media(app.config.data_dir.clone()));
     let workers = crate::channels::start_workers(&app);

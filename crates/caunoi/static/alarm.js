@@ -1,6 +1,7 @@
 // The duty alarm, on every console page of a signed-in officer. It owns the page's one live
 // stream (/inbox/events, server-sent events; the inbox pages pass their own URL through
-// data-live-events) and re-broadcasts each change as a `caunoi:live` DOM event for inbox.js.
+// data-live-events, and through `caunoiFollow` when they open a conversation in place) and
+// re-broadcasts each change as a `caunoi:live` DOM event for inbox.js.
 //
 // An urgent conversation that waits in the officer's units, or is assigned to the officer, and
 // an urgent case whose alarm reached the officer (the `case_alarm` of each event: a web report,
@@ -237,6 +238,22 @@
     document.dispatchEvent(new CustomEvent('caunoi:live', { detail: data }));
   }
   connect();
+  // The inbox opens conversations in place (inbox.js): the stream then follows the open one, so
+  // its thread updates live and opening it acknowledges its alarm on this device.
+  window.caunoiFollow = function (nextUrl, conversation, title) {
+    here = Number(conversation || 0);
+    if (title) {
+      baseTitle = title;
+      if (!flash) { document.title = title; }
+    }
+    var alarm = latest.conversation;
+    if (alarm && here && here === alarm.newest) { setAcked('conversation', alarm.newest); evaluate(); }
+    if (nextUrl && nextUrl !== url) {
+      url = nextUrl;
+      if (source) { source.close(); }
+      connect();
+    }
+  };
   window.addEventListener('beforeunload', function () { if (source) { source.close(); } });
   document.body.setAttribute('data-live', 'on');
 })();

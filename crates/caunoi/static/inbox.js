@@ -9,6 +9,14 @@
 //   the thread shows its newest message, and after a reply the reply box has the focus again.
 // - Canned replies: "Chèn vào ô trả lời" puts the chosen reply's filled text into the reply box
 //   at the cursor, to edit before sending (without script the server fills the box instead).
+// - Opening without reloading: a click on a card of the list (or the back link to the list)
+//   fetches that page and swaps the open pane, the list and the desk's layout in place, with
+//   `history.pushState`, so the URL is the page a reload shows and Back/Forward move between
+//   the list and the conversations the same way. The live stream follows the open
+//   conversation (alarm.js), the thread opens at its newest message with the reply box under
+//   it, and the focus goes to the conversation's heading (to the card it came from, back on
+//   the list). On a phone the list steps aside, and Back returns to it where it was scrolled.
+//   Without script (or when a page is not a desk page) the cards are plain links.
 (function () {
   'use strict';
 
@@ -90,7 +98,7 @@
         }
         swap(doc, 'conv-pane');
         swap(doc, 'inbox-list');
-        if (res.url) { history.replaceState(null, '', res.url.split('#')[0]); }
+        if (res.url) { history.replaceState(history.state, '', res.url.split('#')[0]); }
         document.title = doc.title || document.title;
         window.scrollTo(x, y);
         showNewest();
@@ -143,6 +151,123 @@
     box.setSelectionRange(caret, caret);
     box.dispatchEvent(new Event('input', { bubbles: true }));
   });
+
+  // ---- Opening a conversation (or the list) in place ----
+
+  var canNavigate = !!(window.history && history.pushState && window.fetch && window.DOMParser);
+  var loading = 0;
+
+  // The current entry remembers the window's scroll, for Back to put the list where it was.
+  function rememberScroll() {
+    var st = history.state && typeof history.state === 'object' ? history.state : {};
+    var keep = { desk: true, fromList: !!st.fromList, y: window.scrollY };
+    history.replaceState(keep, '', location.href);
+  }
+
+  // The conversation a list card opens, or 0 for the list itself.
+  function openId() {
+    var pane = document.getElementById('conv-pane');
+    return pane ? Number(pane.getAttribute('data-conversation') || 0) : 0;
+  }
+
+  function follow() {
+    // alarm.js owns the stream: point it at the open conversation (or the list).
+    var host = document.querySelector('[data-live-events]');
+    if (host && window.caunoiFollow) {
+      window.caunoiFollow(host.getAttribute('data-live-events'), host.getAttribute('data-conversation'), document.title);
+    }
+  }
+
+  function swapDesk(doc) {
+    var desk = document.querySelector('.desk');
+    var freshDesk = doc.querySelector('.desk');
+    var oldMain = desk && desk.querySelector(':scope > .desk-main');
+    var freshMain = freshDesk && freshDesk.querySelector(':scope > .desk-main');
+    var oldList = document.getElementById('inbox-list');
+    var freshList = doc.getElementById('inbox-list');
+    if (!oldMain || !freshMain || !oldList || !freshList) { return false; }
+    oldMain.replaceWith(document.adoptNode(freshMain));
+    desk.className = freshDesk.className;
+    oldList.innerHTML = freshList.innerHTML;
+    ['data-live-list', 'data-live-events'].forEach(function (name) {
+      if (freshList.hasAttribute(name)) { oldList.setAttribute(name, freshList.getAttribute(name)); } else { oldList.removeAttribute(name); }
+    });
+    // The inbox's head (its title bar and notices) belongs to the list's page only. It is hidden
+    // rather than removed, so the alarm device card keeps what push.js made of it.
+    var top = document.getElementById('inbox-top');
+    var freshTop = doc.getElementById('inbox-top');
+    if (top) {
+      top.hidden = !freshTop;
+    } else if (freshTop) {
+      desk.parentNode.insertBefore(document.adoptNode(freshTop), desk);
+    }
+    document.title = doc.title || document.title;
+    return true;
+  }
+
+  // Loads `url` into the desk. `how` is 'push' (a click: a new history entry) or 'pop' (Back or
+  // Forward: the entry exists, `state` is its remembered scroll).
+  function navigate(url, how, state) {
+    var ticket = ++loading;
+    var from = openId();
+    if (how === 'push') { rememberScroll(); }
+    document.body.setAttribute('aria-busy', 'true');
+    fetch(url, { credentials: 'same-origin', headers: { 'Accept': 'text/html', 'X-Caunoi-Live': '1' } })
+      .then(function (r) {
+        if (r.status === 401 && window.caunoiSessionEnded) { window.caunoiSessionEnded(); return null; }
+        if (!r.ok) { window.location.assign(url); return null; }
+        return r.text().then(function (html) { return { url: r.url || url, html: html }; });
+      })
+      .then(function (res) {
+        if (!res || ticket !== loading) { return; }
+        var doc = new DOMParser().parseFromString(res.html, 'text/html');
+        if (!swapDesk(doc)) { window.location.assign(url); return; }
+        var to = openId();
+        if (how === 'push') {
+          history.pushState({ desk: true, fromList: from === 0 && to > 0, y: 0 }, '', res.url.split('#')[0]);
+        }
+        follow();
+        if (to > 0) {
+          window.scrollTo(0, 0);
+          showNewest();
+          var title = document.getElementById('conv-title');
+          if (title) { title.setAttribute('tabindex', '-1'); title.focus({ preventScroll: true }); }
+        } else {
+          window.scrollTo(0, (state && state.y) || 0);
+          var card = from ? document.querySelector('#inbox-list .conv-card[data-id="' + from + '"] a.conv-link') : null;
+          var target = card || document.getElementById('desk-list-title');
+          if (target) {
+            if (!card) { target.setAttribute('tabindex', '-1'); }
+            target.focus({ preventScroll: true });
+          }
+        }
+      })
+      .catch(function () { window.location.assign(url); })
+      .finally(function () { if (ticket === loading) { document.body.removeAttribute('aria-busy'); } });
+  }
+
+  if (canNavigate && document.querySelector('.desk')) {
+    if ('scrollRestoration' in history) { history.scrollRestoration = 'manual'; }
+    rememberScroll();
+
+    document.addEventListener('click', function (ev) {
+      if (ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) { return; }
+      var link = ev.target && ev.target.closest ? ev.target.closest('#inbox-list a.conv-link, #conv-pane a.back-link') : null;
+      if (!link || link.origin !== location.origin) { return; }
+      ev.preventDefault();
+      // Back to the list it came from: the browser's Back, so Forward opens the conversation again.
+      if (link.classList.contains('back-link') && history.state && history.state.fromList) {
+        history.back();
+        return;
+      }
+      navigate(link.href, 'push');
+    });
+
+    window.addEventListener('popstate', function (ev) {
+      if (!ev.state || !ev.state.desk) { window.location.reload(); return; }
+      navigate(location.href, 'pop', ev.state);
+    });
+  }
 
   showNewest();
 })();

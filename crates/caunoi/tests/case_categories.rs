@@ -249,3 +249,113 @@ async fn a_category_handled_by_the_province_goes_to_the_province_police() {
     assert_eq!(status, 303, "{body}");
     assert_eq!(create(&t.app, report("drugs")).await.unwrap().unit, province);
 }
+
+async fn stored_order(t: &TestApp) -> Vec<String> {
+    let db = &t.app.db;
+    db_read!(db, pool => sqlx::query_scalar("SELECT key FROM case_categories ORDER BY position, key")
+        .fetch_all(pool)
+        .await)
+    .unwrap()
+}
+
+/// The order fingerprint the list page's move buttons send.
+async fn shown_order(t: &TestApp, admin: &reqwest::Client) -> String {
+    let (status, page) = t.get(admin, "/cases/categories").await;
+    assert_eq!(status, 200);
+    let at = page.find("name=\"order\" value=\"").expect("move buttons") + "name=\"order\" value=\"".len();
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
+/// The keys of `keys` in the order `page` first mentions them as `needle(key)`.
+fn order_in(page: &str, keys: &[String], needle: impl Fn(&str) -> String) -> Vec<String> {
+    let mut found: Vec<(usize, String)> =
+        keys.iter().filter_map(|k| page.find(&needle(k)).map(|at| (at, k.clone()))).collect();
+    found.sort();
+    found.into_iter().map(|(_, k)| k).collect()
+}
+
+async fn move_one(t: &TestApp, admin: &reqwest::Client, key: &str, way: &str, order: &str) -> (u16, String) {
+    t.post(admin, &format!("/cases/categories/{key}/move"), &[("way", way), ("order", order)]).await
+}
+
+#[tokio::test]
+async fn a_category_moved_up_leads_every_list_citizens_and_officers_choose_from() {
+    let t = TestApp::spawn().await;
+    let admin = deployment_admin(&t).await;
+    let start = stored_order(&t).await;
+    let from = start.iter().position(|k| k == "noise").expect("noise is a default category");
+    assert!(from >= 2, "noise starts further down: {start:?}");
+    // Up, one place at a time, to the top; each move is one audit sentence.
+    for _ in 0..from {
+        let order = shown_order(&t, &admin).await;
+        let (status, body) = move_one(&t, &admin, "noise", "up", &order).await;
+        assert_eq!(status, 303, "{body}");
+    }
+    let now = stored_order(&t).await;
+    let mut expected = start.clone();
+    let noise = expected.remove(from);
+    expected.insert(0, noise);
+    assert_eq!(now, expected, "only noise moved, the others kept their order");
+    assert_eq!(audit_count(&t).await, from as i64);
+    let (_, audit) = t.get(&admin, "/audit").await;
+    let sentence = format!("Đưa loại tin báo noise lên vị trí 1/{} trong danh sách người dân chọn", now.len());
+    assert!(audit.contains(&sentence), "{sentence}: {audit}");
+
+    // Every list follows: the web report form, Open311's services, the officers' new report
+    // form and the screen itself.
+    let (_, report) = t.get(&t.client(), &format!("/u/{UNIT}/bao-tin")).await;
+    assert_eq!(order_in(&report, &now, |k| format!("loai={k}\""))[0], "noise", "{report}");
+    assert_eq!(open311_codes(&t).await[0], "noise");
+    let officer = t.login("canbo.baichay").await;
+    let (_, new_case) = t.get(&officer, "/cases/new").await;
+    assert_eq!(order_in(&new_case, &now, |k| format!("<option value=\"{k}\""))[0], "noise");
+    let (_, screen) = t.get(&admin, "/cases/categories").await;
+    assert_eq!(order_in(&screen, &now, |k| format!("id=\"cat-{k}\"")), now);
+
+    // And down again, one place.
+    let order = shown_order(&t, &admin).await;
+    assert_eq!(move_one(&t, &admin, "noise", "down", &order).await.0, 303);
+    assert_eq!(stored_order(&t).await[..2], [now[1].clone(), "noise".to_string()]);
+}
+
+#[tokio::test]
+async fn a_refused_move_says_why_in_vietnamese_and_changes_nothing() {
+    let t = TestApp::spawn().await;
+    let admin = deployment_admin(&t).await;
+    let start = stored_order(&t).await;
+    let seen = shown_order(&t, &admin).await;
+    let (first, last) = (start[0].as_str(), start[start.len() - 1].as_str());
+    let cases = [
+        ("khong_co", "up", seen.clone(), "Không có loại tin báo này nên thứ tự không đổi."),
+        ("noise", "sideways", seen.clone(), "Hướng di chuyển không hợp lệ"),
+        (first, "up", seen.clone(), "Loại tin báo này đã ở đầu danh sách."),
+        (last, "down", seen.clone(), "Loại tin báo này đã ở cuối danh sách."),
+        ("noise", "up", "0123456789abcdef".to_string(), "Thứ tự vừa được thay đổi ở nơi khác nên chưa di chuyển gì."),
+        ("noise", "up", String::new(), "Thứ tự vừa được thay đổi ở nơi khác"),
+    ];
+    for (key, way, order, message) in cases {
+        let (status, page) = move_one(&t, &admin, key, way, &order).await;
+        assert_eq!(status, 422, "{key} {way}");
+        assert!(page.contains(message), "{message}: {page}");
+        assert!(page.contains("id=\"order-error\""), "shown on the list");
+    }
+    // Officers other than the deployment's admin: 403.
+    for user in ["admin.qn", "trucban.baichay"] {
+        let c = t.login(user).await;
+        assert_eq!(move_one(&t, &c, "noise", "up", &seen).await.0, 403, "{user}");
+    }
+    assert_eq!(stored_order(&t).await, start);
+    assert_eq!(audit_count(&t).await, 0);
+
+    // Two admins move against the same order at once: one move is made, the other is told the
+    // order changed; the list moved by exactly one place.
+    let other = t.login("quantri.bca").await;
+    let from = start.iter().position(|k| k == "noise").unwrap();
+    let (a, b) = tokio::join!(move_one(&t, &admin, "noise", "up", &seen), move_one(&t, &other, "noise", "up", &seen));
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [303, 422], "{a:?} {b:?}");
+    let now = stored_order(&t).await;
+    assert_eq!(now.iter().position(|k| k == "noise").unwrap(), from - 1);
+    assert_eq!(audit_count(&t).await, 1);
+}

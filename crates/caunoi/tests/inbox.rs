@@ -735,7 +735,7 @@ async fn recurring_shifts_and_handover_notes_endpoint_by_role() {
 }
 
 #[tokio::test]
-async fn the_next_officer_on_duty_sees_the_handover_note_at_the_top_of_the_inbox_until_dismissed() {
+async fn the_next_officer_on_duty_sees_the_handover_note_on_every_console_page_until_read() {
     let t = TestApp::spawn().await;
     let hour = 3_600_000_000;
     let now = t.app.clock.now_micros();
@@ -794,8 +794,32 @@ async fn the_next_officer_on_duty_sees_the_handover_note_at_the_top_of_the_inbox
         let db = &t.app.db;
         db_read!(db, pool => sqlx::query_scalar("SELECT id FROM duty_handover_notes").fetch_one(pool).await).unwrap()
     };
-    assert_eq!(t.post(&officer, &format!("/inbox/handover/{id}/dismiss"), &[]).await.0, 303);
-    assert!(!t.get(&officer, "/inbox").await.1.contains(text), "gone once read");
+    // The same note tops every console page the officer lands on (one shared piece in the page
+    // frame), with "Đã đọc" returning to that page; never inside a fragment a live page swaps.
+    for page in ["/cases", "/units", "/kb", "/account", "/inbox/roster", "/inbox?queue=unit"] {
+        let (status, body) = t.get(&officer, page).await;
+        assert_eq!(status, 200, "{page}");
+        assert_eq!(body.matches("class=\"notice handover\"").count(), 1, "{page}");
+        assert!(body.contains(text), "{page}");
+        assert!(body.contains(&format!("name=\"back\" value=\"{page}\"")), "{page}: read here, back here");
+        assert!(body.find("class=\"notice handover\"") < body.find("<h1"), "{page}: at the top");
+    }
+    assert!(!t.get(&officer, "/inbox/list").await.1.contains(text), "not in the live list");
+    let live = officer.get(t.url("/kb")).header("x-caunoi-live", "1").send().await.unwrap();
+    assert!(!live.text().await.unwrap().contains(text), "not in a live page's own request");
+    // "Đã đọc" on another page returns there; a way off the site returns to the inbox.
+    let dismiss = |back: &'static str| {
+        officer.post(t.url(&format!("/inbox/handover/{id}/dismiss"))).form(&[("back", back)]).send()
+    };
+    let r = dismiss("//evil.example/x").await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/inbox");
+    let r = dismiss("/cases?status=new").await.unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    assert_eq!(r.headers()["location"], "/cases?status=new");
+    for page in ["/inbox", "/cases", "/units"] {
+        assert!(!t.get(&officer, page).await.1.contains(text), "{page}: gone once read");
+    }
     let dismissed: i64 = {
         let db = &t.app.db;
         db_read!(db, pool => sqlx::query_scalar("SELECT COUNT(*) FROM audit_log WHERE action = 'handover_dismissed'").fetch_one(pool).await).unwrap()

@@ -62,6 +62,8 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/start"),
     ("GET", "/healthz"),
     ("GET", "/metrics"),
+    // Tests only (`test_clock` on), from this machine only: moves the clock; 404 otherwise.
+    ("POST", "/__test/clock"),
     ("GET", "/static/{*path}"),
     ("GET", "/lang"),
     ("GET", "/favicon.ico"),
@@ -124,6 +126,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("GET", "/cases/categories/{key}"),
     ("POST", "/cases/categories/{key}"),
     ("POST", "/cases/categories/{key}/enabled"),
+    ("POST", "/cases/categories/{key}/move"),
     ("GET", "/cases/new"),
     ("POST", "/cases/new"),
     ("GET", "/cases/{id}"),

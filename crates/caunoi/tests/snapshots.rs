@@ -528,4 +528,10 @@ async fn console_pages_render_the_same() {
     let deployment_admin = t.login("quantri.hethong").await;
     snapshot_page(&t, &deployment_admin, "case_categories", "/cases/categories", "quantri.hethong").await;
     snapshot_page(&t, &deployment_admin, "case_category_edit", "/cases/categories/noise", "quantri.hethong").await;
+
+    // At 22:30 the officer's night shift has begun: the duty officer's hand-over note tops the
+    // board of cases (as every console page) until the officer has read it.
+    t.app.clock.advance(13 * 3600 + 30 * 60);
+    let night_officer = t.login("canbo.baichay").await;
+    snapshot_page(&t, &night_officer, "cases_board_handover", "/cases", "canbo.baichay, on duty").await;
 }

@@ -410,3 +410,132 @@ mod tests {
         assert_eq!(changed_fields(&before, &after), vec!["sensitivity", "questions"]);
     }
 }
+
+// ---- The order citizens are offered the categories in ----
+
+/// Which way the category screen moves a category in the list citizens choose from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Move {
+    Up,
+    Down,
+}
+
+impl Move {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Move::Up => "up",
+            Move::Down => "down",
+        }
+    }
+}
+
+impl std::str::FromStr for Move {
+    type Err = InvalidInput;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "up" => Ok(Move::Up),
+            "down" => Ok(Move::Down),
+            _ => Err(InvalidInput::new(
+                "order",
+                "Hướng di chuyển không hợp lệ: chỉ có thể đưa lên hoặc đưa xuống.",
+                "Not a direction: a category moves up or down only.",
+            )),
+        }
+    }
+}
+
+/// A short fingerprint of the order of `keys` (FNV-1a, hex). The screen sends back the order it
+/// showed; a move against another order is refused, so two admins moving at once never move a
+/// category somewhere neither of them saw. Change detection, not a secret.
+pub fn order_token<S: AsRef<str>>(keys: &[S]) -> String {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for key in keys {
+        for b in key.as_ref().bytes().chain(std::iter::once(b'\n')) {
+            hash ^= u64::from(b);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{hash:016x}")
+}
+
+/// The order after moving `key` one place `way` in `order` (the stored order, whose
+/// [`order_token`] must be `seen`), and the category's new place counted from 1.
+pub fn move_in_order(order: &[String], seen: &str, key: &str, way: Move) -> Result<(Vec<String>, usize), InvalidInput> {
+    let Some(at) = order.iter().position(|k| k == key) else {
+        return Err(InvalidInput::new(
+            "order",
+            "Không có loại tin báo này nên thứ tự không đổi. Hãy tải lại danh sách.",
+            "There is no such category, so the order did not change. Reload the list.",
+        ));
+    };
+    if order_token(order) != seen.trim() {
+        return Err(InvalidInput::new(
+            "order",
+            "Thứ tự vừa được thay đổi ở nơi khác nên chưa di chuyển gì. Hãy xem thứ tự mới dưới đây rồi thử lại.",
+            "The order was changed elsewhere meanwhile, so nothing moved. Look at the new order below and try again.",
+        ));
+    }
+    let to = match way {
+        Move::Up if at == 0 => {
+            return Err(InvalidInput::new(
+                "order",
+                "Loại tin báo này đã ở đầu danh sách.",
+                "This category is already first.",
+            ));
+        }
+        Move::Down if at + 1 == order.len() => {
+            return Err(InvalidInput::new(
+                "order",
+                "Loại tin báo này đã ở cuối danh sách.",
+                "This category is already last.",
+            ));
+        }
+        Move::Up => at - 1,
+        Move::Down => at + 1,
+    };
+    let mut next = order.to_vec();
+    next.swap(at, to);
+    Ok((next, to + 1))
+}
+
+#[cfg(test)]
+mod order_tests {
+    use super::*;
+
+    fn keys(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_category_moves_one_place_against_the_order_it_was_seen_in() {
+        let order = keys(&["fire", "theft", "noise"]);
+        let seen = order_token(&order);
+        let (next, place) = move_in_order(&order, &seen, "noise", Move::Up).unwrap();
+        assert_eq!((next, place), (keys(&["fire", "noise", "theft"]), 2));
+        let (next, place) = move_in_order(&order, &seen, "fire", Move::Down).unwrap();
+        assert_eq!((next, place), (keys(&["theft", "fire", "noise"]), 2));
+    }
+
+    #[test]
+    fn a_stale_order_an_unknown_key_and_the_ends_are_refused() {
+        let order = keys(&["fire", "theft", "noise"]);
+        let seen = order_token(&order);
+        let stale = order_token(&keys(&["theft", "fire", "noise"]));
+        assert_ne!(seen, stale);
+        let e = move_in_order(&order, &stale, "noise", Move::Up).unwrap_err();
+        assert!(e.message.get(crate::input::Lang::Vi).contains("thay đổi ở nơi khác"), "{e}");
+        let e = move_in_order(&order, &seen, "drugs", Move::Up).unwrap_err();
+        assert!(e.message.get(crate::input::Lang::Vi).contains("Không có loại tin báo này"), "{e}");
+        assert!(move_in_order(&order, &seen, "fire", Move::Up).is_err());
+        assert!(move_in_order(&order, &seen, "noise", Move::Down).is_err());
+        assert!("sideways".parse::<Move>().is_err());
+        assert_eq!(" up ".parse::<Move>().unwrap(), Move::Up);
+    }
+
+    #[test]
+    fn the_token_tells_orders_apart_not_only_sets() {
+        assert_ne!(order_token(&keys(&["ab", "c"])), order_token(&keys(&["a", "bc"])));
+        assert_eq!(order_token(&keys(&["a", "b"])), order_token(&["a", "b"]));
+    }
+}

@@ -14,8 +14,9 @@ use crate::audit::store::NewEntry;
 use crate::db::StoreError;
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
-use caunoi_core::cases::category_edit::{CategoryDraft, Editing, changed_fields, check_category};
+use caunoi_core::cases::category_edit::{CategoryDraft, Editing, Move, changed_fields, check_category, move_in_order};
 use caunoi_core::cases::{Category, HandlingLevel, Sensitivity};
+use caunoi_core::input::FieldErrors;
 use caunoi_core::staff::{Action, Forbidden, Scope};
 use caunoi_core::units::UnitId;
 
@@ -106,6 +107,34 @@ pub async fn set_enabled(app: &App, scope: &Scope, key: &str, enabled: bool) -> 
     let mut tx = app.db.begin().await?;
     category_store::set_enabled(&mut tx, &category.key, enabled).await?;
     record(&mut tx, scope, unit, now, &category.key, if enabled { "enabled" } else { "disabled" }).await?;
+    tx.commit().await?;
+    reload(app).await?;
+    Ok(())
+}
+
+/// The fingerprint of the order the screen shows ([`caunoi_core::cases::category_edit::order_token`]),
+/// which a move sends back.
+pub fn order_token(app: &App) -> String {
+    let keys: Vec<String> = app.runtime::<Categories>().current().iter().map(|(c, _)| c.key.clone()).collect();
+    caunoi_core::cases::category_edit::order_token(&keys)
+}
+
+/// Moves category `key` one place `way` ("up" or "down") in the order every list of
+/// categories follows (the chat's buttons, the web report form, Open311's services, the
+/// console). `seen` is the order the admin looked at: if it changed meanwhile, nothing moves.
+/// The check and the write hold one lock, so two moves at once are one after the other.
+pub async fn move_category(app: &App, scope: &Scope, key: &str, way: &str, seen: &str) -> Result<(), ServiceError> {
+    let unit = deployment_unit(app, scope).await?;
+    let invalid = |e| ServiceError::Invalid(FieldErrors(vec![e]));
+    let way: Move = way.parse().map_err(invalid)?;
+    let now = app.clock.now_micros();
+    let mut tx = app.db.begin().await?;
+    tx.lock_key("case_categories.order").await?;
+    let order = category_store::order(&mut tx).await?;
+    let (next, place) = move_in_order(&order, seen, key, way).map_err(invalid)?;
+    category_store::set_order(&mut tx, &next).await?;
+    let detail = format!("moved={};place={place};of={}", way.as_str(), next.len());
+    record(&mut tx, scope, unit, now, key, &detail).await?;
     tx.commit().await?;
     reload(app).await?;
     Ok(())

@@ -1,5 +1,6 @@
 //! Queries of the category screen on `case_categories` (owned by cases): read every category
-//! with its handling level, insert a new one, change one, turn one on or off. Writes take the
+//! with its handling level, insert a new one, change one, turn one on or off, read and write
+//! the order citizens are offered them in. Writes take the
 //! service's transaction, so a change and its audit entry commit together. The older reads used
 //! at start-up (`store::insert_missing_categories`) stay in `store`.
 
@@ -90,6 +91,27 @@ pub async fn set_enabled(tx: &mut Tx, key: &str, enabled: bool) -> Result<(), St
             .bind(enabled)
             .execute(&mut *conn)
             .await?;
+        Ok(())
+    })
+}
+
+/// The keys in the order citizens are offered them, read inside the transaction that changes it.
+pub async fn order(tx: &mut Tx) -> Result<Vec<String>, StoreError> {
+    crate::db_conn!(tx, conn => {
+        Ok(sqlx::query_scalar("SELECT key FROM case_categories ORDER BY position, key").fetch_all(&mut *conn).await?)
+    })
+}
+
+/// Numbers the categories 1, 2, 3… in the order of `keys` (which holds every key).
+pub async fn set_order(tx: &mut Tx, keys: &[String]) -> Result<(), StoreError> {
+    crate::db_conn!(tx, conn => {
+        for (i, key) in keys.iter().enumerate() {
+            sqlx::query("UPDATE case_categories SET position = $2 WHERE key = $1")
+                .bind(key)
+                .bind(i as i64 + 1)
+                .execute(&mut *conn)
+                .await?;
+        }
         Ok(())
     })
 }

@@ -100,6 +100,9 @@ pub struct ServeArgs {
     /// Tests only: allow Web Push to a test push service on the loopback address over plain HTTP.
     #[arg(long, env = "CAUNOI_PUSH_TEST_ENDPOINTS", value_name = "on|off", value_parser = parse_switch)]
     pub push_test_endpoints: Option<bool>,
+    /// Tests only: `POST /__test/clock?advance=SECONDS` from this machine moves the server's clock forward (browser tests of timeouts).
+    #[arg(long, env = "CAUNOI_TEST_CLOCK", value_name = "on|off", value_parser = parse_switch)]
+    pub test_clock: Option<bool>,
     /// Minutes a unit has to acknowledge a forwarded report before it returns to the sender (1–1440). Default 15.
     #[arg(long, env = "CAUNOI_CASE_ACK_MINUTES", value_name = "MINUTES")]
     pub case_ack_minutes: Option<u32>,
@@ -143,6 +146,7 @@ pub fn overrides(config: &Option<PathBuf>, s: &ServeArgs) -> Overrides {
         },
         push_contact: s.push_contact.clone(),
         push_test_endpoints: s.push_test_endpoints,
+        test_clock: s.test_clock,
         case_ack_minutes: s.case_ack_minutes,
         case_digest_hour: s.case_digest_hour,
     }

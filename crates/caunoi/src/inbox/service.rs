@@ -1078,6 +1078,28 @@ pub async fn handovers(app: &App, scope: &Scope) -> Result<Vec<store::HandoverRo
     store::handovers_for(&app.db, scope.officer_id, now, since).await
 }
 
+/// The unread hand-over notes as every console page shows them at its top
+/// ([`crate::web::PageNotes`], registered by `server::assemble`). A failed read shows the page
+/// without them.
+pub async fn page_notes(app: App, scope: Scope) -> Vec<crate::web::PageNote> {
+    match handovers(&app, &scope).await {
+        Ok(rows) => rows
+            .into_iter()
+            .map(|r| crate::web::PageNote {
+                id: r.id,
+                unit_name: r.unit_name,
+                author_name: r.author_name,
+                text: r.text,
+                created_at: r.created_at,
+            })
+            .collect(),
+        Err(e) => {
+            tracing::warn!(error = %e, "reading hand-over notes failed");
+            Vec::new()
+        }
+    }
+}
+
 /// The officer has read the note: it no longer shows for them. Audited once.
 pub async fn dismiss_handover(app: &App, scope: &Scope, id: i64) -> Result<(), ServiceError> {
     let (unit, code) = store::handover_in_scope(&app.db, scope.officer_id, id).await?.ok_or(ServiceError::NotFound)?;

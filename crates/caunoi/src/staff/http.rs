@@ -213,7 +213,7 @@ async fn unlock_page(me: CurrentOfficer, Query(q): Query<NextQuery>) -> Result<R
         return Ok(Redirect::to(&next).into_response());
     }
     render(&UnlockPage {
-        chrome: Chrome::public(me.lang, "login", "/unlock"),
+        chrome: Chrome { rings: true, ..Chrome::public(me.lang, "login", "/unlock") },
         next,
         username: me.username.clone(),
         display_name: me.display_name.clone(),
@@ -240,7 +240,7 @@ async fn unlock_submit(
     }
     let t = T::new(me.lang);
     render_invalid(&UnlockPage {
-        chrome: Chrome::public(me.lang, "login", "/unlock"),
+        chrome: Chrome { rings: true, ..Chrome::public(me.lang, "login", "/unlock") },
         next,
         username: me.username.clone(),
         display_name: me.display_name.clone(),

@@ -53,6 +53,11 @@ impl FromRequestParts<App> for PageLang {
 pub struct CurrentOfficer {
     pub officer: Officer,
     pub lang: Lang,
+    /// The shift hand-over notes the officer has not read yet, loaded for a whole page only
+    /// (not for a live page's own requests): every console page shows them at its top.
+    pub handovers: Vec<super::PageNote>,
+    /// The requested path and query, where "Đã đọc" on a note comes back to.
+    pub page: String,
 }
 
 impl std::ops::Deref for CurrentOfficer {
@@ -94,7 +99,11 @@ impl FromRequestParts<App> for CurrentOfficer {
         let lang = read_cookie(&parts.headers, "lang")
             .map(|l| Lang::from_tag(&l))
             .unwrap_or_else(|| Lang::from_tag(&officer.locale));
-        Ok(CurrentOfficer { officer, lang })
+        let whole_page = parts.method == axum::http::Method::GET && !live && !parts.headers.contains_key("hx-request");
+        let handovers =
+            if whole_page { app.runtime::<super::PageNotes>().unread(app, &officer.scope).await } else { Vec::new() };
+        let page = next.to_string();
+        Ok(CurrentOfficer { officer, lang, handovers, page })
     }
 }
 

@@ -37,24 +37,27 @@ pub struct Chrome {
     pub here: &'static str,
     /// The page the language switch comes back to.
     pub back: String,
+    /// Whether the page runs the duty alarm (`alarm.js` and its live stream): every console
+    /// page, and the unlock page of an idle duty device, which has no navigation but rings.
+    pub rings: bool,
 }
 
 impl Chrome {
     /// A page without navigation (sign-in), in `lang`.
     pub fn public(lang: caunoi_core::input::Lang, here: &'static str, back: impl Into<String>) -> Chrome {
-        Chrome { t: T::new(lang), nav: None, here, back: back.into() }
+        Chrome { t: T::new(lang), nav: None, here, back: back.into(), rings: false }
     }
 
     /// Only the language: a fragment that htmx swaps into a page, or a citizen's page.
     pub fn plain(t: T) -> Chrome {
-        Chrome { t, nav: None, here: "", back: String::new() }
+        Chrome { t, nav: None, here: "", back: String::new(), rings: false }
     }
 }
 
 impl CurrentOfficer {
     /// The chrome of a console page of section `here`, coming back to `back`.
     pub fn chrome(&self, here: &'static str, back: impl Into<String>) -> Chrome {
-        Chrome { t: T::new(self.lang), nav: Nav::of(self), here, back: back.into() }
+        Chrome { t: T::new(self.lang), nav: Nav::of(self), here, back: back.into(), rings: true }
     }
 }
 
@@ -67,6 +70,10 @@ pub struct Nav {
     pub handles_dead_letters: bool,
     /// Everyone but analysts works reported cases (`/cases`).
     pub works_cases: bool,
+    /// The unread shift hand-over notes (`handover_notes.html`, at the top of every page).
+    pub handovers: Vec<PageNote>,
+    /// This page (path and query): "Đã đọc" on a note returns here.
+    pub page: String,
 }
 
 impl Nav {
@@ -76,7 +83,41 @@ impl Nav {
             is_admin: o.scope.is_admin_anywhere(),
             handles_dead_letters: o.scope.can_anywhere(caunoi_core::staff::Action::DirectWork),
             works_cases: o.scope.can_anywhere(caunoi_core::staff::Action::WorkCases),
+            handovers: o.handovers.clone(),
+            page: o.page.clone(),
         })
+    }
+}
+
+/// A note at the top of every console page until its reader has read it: a shift hand-over
+/// note (ghi chú bàn giao ca), as the inbox gives it ([`PageNotes`]).
+#[derive(Debug, Clone)]
+pub struct PageNote {
+    pub id: i64,
+    pub unit_name: String,
+    pub author_name: String,
+    pub text: String,
+    pub created_at: i64,
+}
+
+type NotesFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Vec<PageNote>> + Send>>;
+
+/// Where the officer's unread [`PageNote`]s come from, registered once by `server::assemble`
+/// (the inbox's hand-over notes): the web edge, which every feature imports, imports none.
+pub struct PageNotes(Box<dyn Fn(App, caunoi_core::staff::Scope) -> NotesFuture + Send + Sync>);
+
+impl PageNotes {
+    pub fn new<F, Fut>(source: F) -> PageNotes
+    where
+        F: Fn(App, caunoi_core::staff::Scope) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Vec<PageNote>> + Send + 'static,
+    {
+        PageNotes(Box::new(move |app, scope| Box::pin(source(app, scope))))
+    }
+
+    /// The notes `scope`'s officer has not read yet.
+    pub async fn unread(&self, app: &App, scope: &caunoi_core::staff::Scope) -> Vec<PageNote> {
+        (self.0)(app.clone(), scope.clone()).await
     }
 }
 
@@ -109,6 +150,36 @@ pub(crate) async fn healthz(State(app): State<App>) -> Response {
         (StatusCode::OK, "ok").into_response()
     } else {
         (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+    }
+}
+
+#[derive(serde::Deserialize)]
+pub(crate) struct ClockQuery {
+    advance: Option<String>,
+}
+
+/// `POST /__test/clock?advance=SECONDS` (`test_clock` on only, from this machine only): moves
+/// the server's clock forward, as the Rust tests do with [`crate::app::Clock::advance`], so a
+/// browser test can cross a timeout (the duty device's idle lock) without waiting for it. The
+/// answer is the clock's new time in microseconds. Off, or from elsewhere: the 404 of an
+/// unknown page.
+pub(crate) async fn test_clock(
+    State(app): State<App>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    Query(q): Query<ClockQuery>,
+) -> Response {
+    if !app.config.test_clock || !metrics_allowed(None, peer.ip(), &headers) {
+        return WebError::NotFound.into_response();
+    }
+    // Forward only, at most a week at a time: enough for any timeout of the console.
+    match q.advance.as_deref().map(str::trim).and_then(|s| s.parse::<i64>().ok()) {
+        Some(seconds) if (1..=7 * 24 * 3600).contains(&seconds) => {
+            app.clock.advance(seconds);
+            tracing::warn!(seconds, "test clock moved forward");
+            (StatusCode::OK, app.clock.now_micros().to_string()).into_response()
+        }
+        _ => (StatusCode::BAD_REQUEST, "advance=SECONDS: a whole number from 1 to 604800").into_response(),
     }
 }
 

@@ -1,7 +1,7 @@
 //! Router assembly: the one place that knows every feature's routes, above the features (which
 //! import `web` for extractors, errors and chrome, never this module).
 
-use super::{healthz, metrics, not_found, observe, static_file, switch_lang};
+use super::{healthz, metrics, not_found, observe, static_file, switch_lang, test_clock};
 use crate::app::App;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -27,6 +27,7 @@ pub fn router(app: App) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
+        .route("/__test/clock", axum::routing::post(test_clock))
         .route("/static/{*path}", get(static_file))
         .route("/lang", get(switch_lang))
         .route("/favicon.ico", get(|| async { Redirect::permanent("/static/favicon.svg") }))

@@ -1,6 +1,6 @@
 //! The report categories screen (`/cases/categories`), for the deployment's admin: the list with
 //! each category's sensitivity, handling level, urgency, legal clock and extra questions, turning
-//! one on or off, editing one (`/cases/categories/{key}`) and adding one
+//! one on or off, moving one up or down in the order every list of categories follows, editing one (`/cases/categories/{key}`) and adding one
 //! (`/cases/categories/new`). Everyone else gets 403, like the other admin screens. The rules
 //! and the audit are in `cases::category_service`.
 
@@ -30,6 +30,10 @@ struct ListPage {
     chrome: Chrome,
     rows: Vec<Row>,
     notice: String,
+    /// Why a move was refused (nothing changed).
+    error: String,
+    /// The fingerprint of the order shown, sent back by the move buttons.
+    order: String,
 }
 
 #[derive(Template)]
@@ -51,6 +55,18 @@ struct FormPage {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     saved: Option<String>,
+    moved: Option<String>,
+}
+
+async fn list_view(app: &App, me: &CurrentOfficer, notice: &str, error: String) -> Result<ListPage, WebError> {
+    let rows = category_service::list(app, &me.scope).await?;
+    Ok(ListPage {
+        chrome: me.chrome("cases", "/cases/categories"),
+        rows: rows.into_iter().map(|(category, enabled)| Row { category, enabled }).collect(),
+        notice: notice.into(),
+        error,
+        order: category_service::order_token(app),
+    })
 }
 
 pub async fn list_page(
@@ -58,14 +74,42 @@ pub async fn list_page(
     me: CurrentOfficer,
     Query(q): Query<ListQuery>,
 ) -> Result<Response, WebError> {
-    let rows = category_service::list(&app, &me.scope).await?;
     let t = T::new(me.lang);
-    let notice = if q.saved.is_some() { t.tr("Đã lưu loại tin báo.", "Category saved.") } else { "" };
-    render(&ListPage {
-        chrome: me.chrome("cases", "/cases/categories"),
-        rows: rows.into_iter().map(|(category, enabled)| Row { category, enabled }).collect(),
-        notice: notice.into(),
-    })
+    let notice = if q.moved.is_some() {
+        t.tr("Đã đổi thứ tự loại tin báo.", "Order changed.")
+    } else if q.saved.is_some() {
+        t.tr("Đã lưu loại tin báo.", "Category saved.")
+    } else {
+        ""
+    };
+    render(&list_view(&app, &me, notice, String::new()).await?)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MoveForm {
+    /// `up` or `down`.
+    way: String,
+    /// The order the admin saw ([`category_service::order_token`]).
+    order: String,
+}
+
+/// "Lên" / "Xuống" on a category: one place up or down, then the list at that row; a refused
+/// move shows the list again with the reason (422), nothing changed.
+pub async fn move_category(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Path(key): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> Result<Response, WebError> {
+    match form::posted(category_service::move_category(&app, &me.scope, &key, &f.way, &f.order).await)? {
+        // The key was found among the stored ones, whose characters are a-z, 0-9 and `_`.
+        Posted::Saved(()) => form::see_other(&format!("/cases/categories?moved=1#cat-{key}")),
+        Posted::Refused(errors) => {
+            let page = list_view(&app, &me, "", form::first_message(&errors, me.lang)).await?;
+            render_form(&page, &errors)
+        }
+    }
 }
 
 fn form_page(

@@ -31,6 +31,7 @@ pub fn routes() -> Router<App> {
         .route("/cases/categories/new", get(categories::new_page).post(categories::create))
         .route("/cases/categories/{key}", get(categories::edit_page).post(categories::save))
         .route("/cases/categories/{key}/enabled", post(categories::set_enabled))
+        .route("/cases/categories/{key}/move", post(categories::move_category))
         .route("/cases/{id}", get(case_page::case_page))
         .route("/cases/{id}/media/{media}", get(case_page::media_file))
         .route("/cases/{id}/acknowledge", post(actions::acknowledge))

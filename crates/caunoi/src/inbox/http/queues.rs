@@ -208,8 +208,6 @@ pub(super) struct InboxPage {
     dead_count: usize,
     /// The officer's own units with nobody on duty now (code as value, name as label).
     no_duty: Vec<Opt>,
-    /// Hand-over notes for the officer's current shift, not dismissed yet.
-    handovers: Vec<crate::inbox::store::HandoverRow>,
     /// Hours this device may be kept as a duty device (0: no unit of the officer allows it).
     duty_device_hours: i64,
     /// Until when this session is kept as a duty device's (0: it is not).
@@ -241,14 +239,12 @@ pub(super) async fn inbox_page(
         super::conversation::done_notice(&t, q.done.as_deref())
     };
     let (sees_dead, dead_count, no_duty) = desk_warnings(&app, &me).await?;
-    let handovers = service::handovers(&app, &me.scope).await?;
     let duty_device_hours = crate::staff::service::duty_device_hours(&app, &me).await?.unwrap_or(0);
     let duty_device_until = me.keep_until.unwrap_or(0);
     let pane = list_pane(&app, &me, &f, 0).await?;
     let back = if pane.query.is_empty() { "/inbox".to_string() } else { format!("/inbox?{}", pane.query) };
     render(&InboxPage {
         no_duty,
-        handovers,
         duty_device_hours,
         duty_device_until,
         chrome: me.chrome("inbox", back),

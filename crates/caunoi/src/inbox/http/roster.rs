@@ -307,14 +307,23 @@ async fn saved_or_again(
     }
 }
 
-/// "Đã đọc" on a hand-over note at the top of the inbox.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct DismissForm {
+    /// The page the note was read on (a path of this site; anything else returns to the inbox).
+    back: String,
+}
+
+/// "Đã đọc" on a hand-over note at the top of a console page: back to that page.
 pub(super) async fn handover_dismiss(
     State(app): State<App>,
     me: CurrentOfficer,
     Path(id): Path<i64>,
+    Form(f): Form<DismissForm>,
 ) -> Result<Response, WebError> {
     service::dismiss_handover(&app, &me.scope, id).await?;
-    Ok(Redirect::to("/inbox").into_response())
+    let back = crate::web::auth::local_path(f.back.trim()).unwrap_or("/inbox");
+    Ok(Redirect::to(back).into_response())
 }
 
 #[derive(Deserialize, Default)]
