@@ -92,6 +92,9 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     }
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     tokio::spawn(strip_stored_media(app.config.data_dir.clone()));
+    // The emergency rules and their second opinion are built off the async threads now, not
+    // by the first citizen's message.
+    tokio::task::spawn_blocking(caunoi_text::safety::warm_up);
     let workers = crate::channels::start_workers(&app);
     let push_worker = crate::push::start_worker(&app);
     let router = crate::web::routes::router(app.clone());

@@ -9,7 +9,8 @@
 //!   next batch (its bodies parsed, its texts matched) while the current one is applied. The
 //!   main file's writer only runs the batches' transactions, never a claim.
 //! - **PostgreSQL** may run several instances: each batch is claimed with a lease
-//!   (`store::claim_inbound`, `FOR UPDATE SKIP LOCKED`) that a dead worker's events outlive.
+//!   (`store::claim_inbound`, `FOR UPDATE SKIP LOCKED`) that a dead worker's events outlive;
+//!   the next batch is claimed and prepared while the current one is applied.
 //!
 //! Either way the transaction that applies an event records it as applied (`mark_processed`),
 //! and a batch skips what is already recorded, so an event read twice is applied once. On
@@ -48,22 +49,47 @@ pub async fn run(app: App, index: usize) {
     }
 }
 
-/// PostgreSQL: claim a batch (split into [`PG_LANES`] transactions), process it, repeat.
+/// PostgreSQL: claim a batch and prepare it (media fetched, texts matched), then apply it
+/// (split into [`PG_LANES`] transactions) while the next batch is claimed and prepared on a
+/// task of its own, as on SQLite: the matcher's time no longer adds to the transactions'. The
+/// claim leaves out the events being applied (they are leased), and the next batch is applied
+/// only after this one committed, so a citizen's events still apply in order.
 async fn run_claiming(app: App) {
-    let limit = BATCH * PG_LANES as i64;
+    let mut ahead: Option<tokio::task::JoinHandle<Option<Batch>>> = None;
     loop {
-        let now = app.clock.now_micros();
-        match store::claim_inbound(&app.db, now, now + LEASE.as_micros() as i64, limit).await {
-            Ok(events) if !events.is_empty() => {
-                if process_claimed(&app, events).await > 0 {
-                    app.channels().outbox_wake.notify_one();
-                }
-                continue;
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "inbound claim failed"),
+        let next = match ahead.take() {
+            Some(task) => task.await.unwrap_or_else(|e| {
+                // Its events were leased: they come back when the lease runs out.
+                tracing::warn!(error = %e, "the claiming task ended");
+                None
+            }),
+            None => claim_and_prepare(&app).await,
+        };
+        let Some(batch) = next else {
+            idle(&app).await;
+            continue;
+        };
+        let claimer = app.clone();
+        ahead = Some(tokio::spawn(async move { claim_and_prepare(&claimer).await }));
+        let outcome = apply(&app, batch).await;
+        log_applied(&app, &outcome.ids).await;
+        if outcome.replies > 0 {
+            app.channels().outbox_wake.notify_one();
         }
-        idle(&app).await;
+    }
+}
+
+/// Claims the next batch (PostgreSQL) and prepares it; `None` when nothing is due.
+async fn claim_and_prepare(app: &App) -> Option<Batch> {
+    let now = app.clock.now_micros();
+    let limit = BATCH * PG_LANES as i64;
+    match store::claim_inbound(&app.db, now, now + LEASE.as_micros() as i64, limit).await {
+        Ok(events) if !events.is_empty() => Some(prepare(app, events).await),
+        Ok(_) => None,
+        Err(e) => {
+            tracing::warn!(error = %e, "inbound claim failed");
+            None
+        }
     }
 }
 
