@@ -23,7 +23,9 @@ function freePort() {
   });
 }
 
-export async function startCaunoi() {
+// `testClock`: the server's clock can be moved (CAUNOI_TEST_CLOCK=on, POST /__test/clock from
+// this machine), through `server.advanceClock(seconds)`.
+export async function startCaunoi({ testClock = false } = {}) {
   const bin = process.env.CAUNOI_BIN || join(here, '..', 'target', 'debug', 'caunoi');
   const dataDir = mkdtempSync(join(tmpdir(), 'caunoi-e2e-'));
   const port = await freePort();
@@ -31,7 +33,7 @@ export async function startCaunoi() {
   const child = spawn(bin, ['demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The production free-space floor (2 GiB) may be more than a CI machine's temporary disk has.
-    env: { ...process.env, RUST_LOG: 'warn', CAUNOI_MEDIA_FREE_FLOOR: '1MB' },
+    env: { ...process.env, RUST_LOG: 'warn', CAUNOI_MEDIA_FREE_FLOOR: '1MB', ...(testClock ? { CAUNOI_TEST_CLOCK: 'on' } : {}) },
   });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
@@ -50,6 +52,10 @@ export async function startCaunoi() {
     base,
     dataDir,
     output: () => output,
+    async advanceClock(seconds) {
+      const r = await fetch(`${base}/__test/clock?advance=${seconds}`, { method: 'POST' });
+      if (r.status !== 200) throw new Error(`the test clock did not move: ${r.status} ${await r.text()}`);
+    },
     async stop() {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));

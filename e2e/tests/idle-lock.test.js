@@ -19,21 +19,14 @@ let server;
 let browser;
 
 before(async () => {
-  process.env.CAUNOI_TEST_CLOCK = 'on';
-  server = await startCaunoi();
+  server = await startCaunoi({ testClock: true });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   await server?.stop();
-  delete process.env.CAUNOI_TEST_CLOCK;
 });
-
-async function advanceClock(seconds) {
-  const r = await fetch(`${server.base}/__test/clock?advance=${seconds}`, { method: 'POST' });
-  assert.equal(r.status, 200, await r.text());
-}
 
 async function axe(page) {
   await page.evaluate(AXE);
@@ -63,7 +56,7 @@ test('an idle duty device asks for the password on the next page, keeps ringing,
   await page.waitForSelector('body[data-live="on"]');
 
   // Idle past the timeout (30 minutes by default).
-  await advanceClock(31 * 60);
+  await server.advanceClock(31 * 60);
 
   // An emergency while locked: the open page's stream still brings it.
   const citizenCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

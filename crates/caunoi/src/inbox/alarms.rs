@@ -222,6 +222,8 @@ pub(crate) async fn escalate<S: Subject>(app: &App, subject: &S) -> Result<usize
         }
         wake_consoles(app);
         tracing::info!(subject = S::NAME, id = due.subject, level, officers = officers.len(), "urgent alarm widened");
+        // An operator watches this: an alarm widens only when nobody answered it in time.
+        metrics::counter!("caunoi_alarm_escalations_total", "subject" => S::NAME).increment(1);
         moved += 1;
     }
     Ok(moved)
