@@ -126,7 +126,7 @@ macro_rules! db_conn {
 /// their SQL through [`db_conn!`]; the service that opened it calls [`Tx::commit`]. Dropping it
 /// uncommitted (an early `?` return) rolls it back.
 ///
-/// ```ignore
+/// ```text
 /// let mut tx = app.db.begin().await?;
 /// crate::kb::store::put_override(&mut tx, unit.id, entry_id, &o, now, by, None).await?;
 /// crate::audit::service::record(&mut tx, &entry).await?;

@@ -142,7 +142,7 @@ pub async fn send_test(
 /// a URL that is not a path on this site, a tag that is empty or longer than 64 characters,
 /// or a payload that would not fit the 4 KB of a push message.
 ///
-/// ```ignore
+/// ```text
 /// use caunoi::push::{self, Alarm};
 /// let alarm = Alarm::new(
 ///     "Tin khẩn: cháy",

@@ -3,7 +3,7 @@
 //! Refused: show the same form again with what was typed and its errors, answering 422
 //! (`render_invalid`). Anything else (not found, forbidden, the database) is the edge's error.
 //!
-//! ```ignore
+//! ```text
 //! match form::posted(service::move_unit(&app, &me.scope, &code, &f.parent).await)? {
 //!     Posted::Saved(()) => form::see_other(&format!("/units/{code}?moved=1")),
 //!     Posted::Refused(errors) => unit_view(&app, &me, &code, String::new(), errors).await,
