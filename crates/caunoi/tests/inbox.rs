@@ -889,8 +889,11 @@ async fn search_and_filters_never_reach_outside_the_officers_units() {
     // Counts per tab under the same filter, never counting the other ward.
     let (_, page) = t.get(&c, "/inbox?q=ch%C3%A1y").await;
     assert_eq!(tab_count(&page, "waiting"), "1");
-    assert_eq!(tab_count(&page, "subtree"), "1");
+    assert_eq!(tab_count(&page, "unit"), "1");
     assert_eq!(tab_count(&page, "mine"), "0", "the closed one counts only when closed ones are asked for");
+    // A ward without units below it has no "Gồm đơn vị trực thuộc" tab: it would repeat "Đơn vị
+    // tôi" with the same count. Asked for by its address, the tab stays (and is the one shown).
+    assert!(!page.contains("data-queue=\"subtree\""), "{page}");
     // The live list fragment keeps the filter and the same scope.
     let (_, fragment) = t.get(&c, "/inbox/list?q=ch%C3%A1y&queue=subtree&status=all").await;
     assert!(listed(&fragment, fire) && listed(&fragment, mine_closed) && !listed(&fragment, elsewhere));
@@ -899,6 +902,8 @@ async fn search_and_filters_never_reach_outside_the_officers_units() {
 
     // The province finds both fires.
     let province = t.login("admin.qn").await;
+    let (_, page) = t.get(&province, "/inbox").await;
+    assert!(page.contains("Gồm đơn vị trực thuộc"), "a province has units below it: {page}");
     let (_, page) = t.get(&province, "/inbox?queue=subtree&q=ch%C3%A1y%20nh%C3%A0").await;
     assert!(listed(&page, fire) && listed(&page, elsewhere));
     assert_eq!(tab_count(&page, "subtree"), "2");

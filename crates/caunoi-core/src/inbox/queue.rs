@@ -38,7 +38,8 @@ pub enum Queue {
     Mine,
     /// Every open conversation of the officer's unit, bot ones included (đơn vị tôi).
     MyUnit,
-    /// Every open conversation of the unit and the units below it (đơn vị trực thuộc).
+    /// Every open conversation of the unit and the units below it (gồm đơn vị trực thuộc); the
+    /// console shows the tab only when units below exist.
     MySubtree,
 }
 
@@ -87,7 +88,7 @@ impl Queue {
             Queue::WaitingForHuman => "Chờ cán bộ",
             Queue::Mine => "Của tôi",
             Queue::MyUnit => "Đơn vị tôi",
-            Queue::MySubtree => "Đơn vị trực thuộc",
+            Queue::MySubtree => "Gồm đơn vị trực thuộc",
         }
     }
 
@@ -96,7 +97,7 @@ impl Queue {
             Queue::WaitingForHuman => "Waiting",
             Queue::Mine => "Mine",
             Queue::MyUnit => "My unit",
-            Queue::MySubtree => "My subtree",
+            Queue::MySubtree => "With sub-units",
         }
     }
 

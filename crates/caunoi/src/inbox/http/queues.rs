@@ -10,7 +10,7 @@ use crate::web::{Chrome, CurrentOfficer, Opt, T, WebError};
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use caunoi_core::inbox::{AssignedFilter, InboxFilter, RawFilter, StatusFilter};
+use caunoi_core::inbox::{AssignedFilter, InboxFilter, Queue, RawFilter, StatusFilter};
 use caunoi_core::input::Lang;
 use serde::Deserialize;
 
@@ -141,9 +141,14 @@ pub(super) async fn list_pane(
             open: i.id.0 == open,
         })
         .collect();
+    let in_scope = crate::units::service::list_in_scope(app, &me.scope).await?;
+    // "Gồm đơn vị trực thuộc" only says something when a unit below the officer's own exists:
+    // on a ward without sub-units it would repeat "Đơn vị tôi" with the same count.
+    let has_sub_units = in_scope.iter().any(|u| !me.scope.grants.iter().any(|g| g.unit_path == u.path));
     let tabs = service::tab_counts(app, &me.scope, f)
         .await?
         .into_iter()
+        .filter(|(k, _)| *k != Queue::MySubtree || has_sub_units || f.queue == Queue::MySubtree)
         .map(|(k, n)| {
             let q = f.query_for(k);
             Tab {
@@ -175,12 +180,7 @@ pub(super) async fn list_pane(
         .map(|a| opt(a.as_str(), label(a.label_vi(), a.label_en()), *a == f.assigned))
         .collect();
     let mut units = vec![opt("", t.tr("Mọi đơn vị", "Any unit"), f.unit.is_empty())];
-    units.extend(
-        crate::units::service::list_in_scope(app, &me.scope)
-            .await?
-            .into_iter()
-            .map(|u| Opt::unit(&u, u.code.as_str() == f.unit)),
-    );
+    units.extend(in_scope.iter().map(|u| Opt::unit(u, u.code.as_str() == f.unit)));
     Ok(ListPane {
         tabs,
         rows,
