@@ -215,13 +215,10 @@ pub async fn seed_if_empty(app: &App) -> Result<bool, CliError> {
     Ok(true)
 }
 
-/// The starter knowledge base shipped with caunoi (`kb/kb_seed.json`).
-pub const STARTER_KB: &str = include_str!("../../../kb/kb_seed.json");
-
 /// Creates the demo units, officers and the starter knowledge base (the database must be empty
 /// of them).
 pub async fn seed(app: &App) -> Result<(), CliError> {
-    crate::kb::service::import_base(app, STARTER_KB, None, "kb_seed.json")
+    crate::kb::service::import_base(app, crate::kb::service::STARTER_KB, None, "kb_seed.json")
         .await
         .map_err(|e| CliError::Message(e.to_string()))?;
     crate::units::service::import(app, unit_rows(), "demo").await.map_err(|e| CliError::Message(e.to_string()))?;

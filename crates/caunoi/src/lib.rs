@@ -21,6 +21,7 @@ pub mod proxies;
 pub mod push;
 pub mod scope_sql;
 pub mod server;
+pub mod setup;
 pub mod staff;
 pub mod units;
 pub mod web;

@@ -90,6 +90,7 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     if app.config.test_clock {
         tracing::warn!("test_clock is on: POST /__test/clock moves this server's clock; never in production");
     }
+    announce_first_setup(&app).await;
     let housekeeping = tokio::spawn(housekeeping(app.clone()));
     tokio::spawn(strip_stored_media(app.config.data_dir.clone()));
     // The emergency rules and their second opinion are built off the async threads now, not
@@ -107,6 +108,20 @@ pub async fn serve(app: App, listener: Option<TcpListener>) -> Result<(), CliErr
     app.db.close().await;
     tracing::info!("caunoi stopped");
     result.map_err(|e| CliError::Message(format!("the server stopped: {e}")))
+}
+
+/// While the installation has no officer, prints the one-time first-setup link (`crate::setup`)
+/// to the log and, for whoever started the server in a terminal, to stderr.
+async fn announce_first_setup(app: &App) {
+    match crate::setup::is_open(app).await {
+        Ok(true) => {
+            let link = crate::setup::link(app);
+            tracing::warn!(link = %link, "no officer yet: open the first-setup link to create the top unit and its admin");
+            eprintln!("\nCài đặt lần đầu / First setup: {link}\n");
+        }
+        Ok(false) => {}
+        Err(e) => tracing::warn!(error = %e, "could not tell whether the first setup is done"),
+    }
 }
 
 /// Starts serving on an ephemeral local port in the background (tests, demo helpers).

@@ -293,6 +293,21 @@ pub async fn set_instance_fact(db: &Db, name: &str, value: &str) -> Result<(), S
     Ok(())
 }
 
+/// Records a fact about the installation inside the caller's transaction, only if none is
+/// recorded under `name`: true when this transaction recorded it. Of two transactions claiming
+/// the same name at once exactly one gets true (the primary key decides; on PostgreSQL the second
+/// waits for the first to commit or roll back).
+pub async fn claim_instance_fact(tx: &mut Tx, name: &str, value: &str) -> Result<bool, StoreError> {
+    crate::db_conn!(tx, conn => {
+        let done = sqlx::query("INSERT INTO instance_facts (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(value)
+            .execute(&mut *conn)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    })
+}
+
 /// Why the database could not be opened, in one sentence for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {

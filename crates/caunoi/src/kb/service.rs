@@ -331,6 +331,10 @@ pub async fn add_local_entry(
     Ok(id.to_string())
 }
 
+/// The starter knowledge base shipped with caunoi (`kb/kb_seed.json`): loaded by `caunoi demo`
+/// and, when the installer asks for it, by the first start's setup.
+pub const STARTER_KB: &str = include_str!("../../../../kb/kb_seed.json");
+
 /// Replaces the shared base from a `kb_seed.json`-format file: all entries or none. Entries not
 /// in the file stay (removing shared entries is a deliberate, separate act). Returns the count.
 pub async fn import_base(
@@ -344,22 +348,7 @@ pub async fn import_base(
     let count = entries.len();
     let result: Result<(), ServiceError> = async {
         let mut tx = app.db.begin().await?;
-        for e in &entries {
-            store::put_base(&mut tx, e, now, by, "imported").await?;
-        }
-        let detail = format!("count={count} source={source}");
-        crate::audit::service::record(
-            &mut tx,
-            &NewEntry {
-                at: now,
-                officer: by,
-                action: AuditAction::KbImported,
-                unit: None,
-                target: source,
-                detail: &detail,
-            },
-        )
-        .await?;
+        put_base_entries(&mut tx, &entries, by, source, now).await?;
         tx.commit().await?;
         app.kb().reload(&app.db).await?;
         Ok(())
@@ -367,6 +356,54 @@ pub async fn import_base(
     .await;
     result.map_err(KbImportOrService::Service)?;
     Ok(count)
+}
+
+/// Writes the starter knowledge base into the shared base inside the caller's transaction (the
+/// first start's setup, which commits it with the first unit and admin, then calls
+/// [`reload`]). Returns the count.
+pub async fn import_starter_in(tx: &mut Tx, by: Option<OfficerId>, now: i64) -> Result<usize, ServiceError> {
+    // The starter file is checked by the test suite; a broken one refuses the setup cleanly.
+    let entries = parse_kb_json(STARTER_KB).map_err(|e| {
+        ServiceError::from(InvalidInput::new(
+            "starter_kb",
+            "Bộ hỏi đáp mẫu kèm theo bị lỗi; hãy cài đặt không kèm bộ hỏi đáp mẫu.",
+            format!("The bundled starter knowledge base is broken ({e}); set up without it."),
+        ))
+    })?;
+    put_base_entries(tx, &entries, by, "kb_seed.json", now).await?;
+    Ok(entries.len())
+}
+
+/// Rebuilds the live index from the database (after a transaction that wrote the shared base).
+pub async fn reload(app: &App) -> Result<(), ServiceError> {
+    app.kb().reload(&app.db).await?;
+    Ok(())
+}
+
+async fn put_base_entries(
+    tx: &mut Tx,
+    entries: &[KbEntry],
+    by: Option<OfficerId>,
+    source: &str,
+    now: i64,
+) -> Result<(), ServiceError> {
+    for e in entries {
+        store::put_base(tx, e, now, by, "imported").await?;
+    }
+    let detail = format!("count={} source={source}", entries.len());
+    crate::audit::service::record(
+        tx,
+        &NewEntry {
+            at: now,
+            officer: by,
+            action: AuditAction::KbImported,
+            unit: None,
+            target: source,
+            detail: &detail,
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// An import refused for its content, or a storage failure.

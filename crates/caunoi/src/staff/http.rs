@@ -48,6 +48,16 @@ async fn start(me: CurrentOfficer) -> Response {
     Redirect::to(if works { "/inbox" } else { "/units" }).into_response()
 }
 
+/// The answer to a sign-in that started a session: its cookie, and on to `next`, through the
+/// two-step code first when the account needs one. Also used by the first setup, which signs its
+/// new admin in.
+pub fn session_started(app: &App, token: &str, next: &str, needs_totp: bool) -> Response {
+    let c = cookie(SESSION_COOKIE, token, -1, app);
+    let to =
+        if needs_totp { format!("/login/totp?next={}", crate::web::auth::urlencode(next)) } else { next.to_string() };
+    ([(header::SET_COOKIE, c)], Redirect::to(&to)).into_response()
+}
+
 #[derive(Template)]
 #[template(path = "login.html")]
 struct LoginPage {
@@ -55,6 +65,8 @@ struct LoginPage {
     next: String,
     username: String,
     message: String,
+    /// No officer exists yet: the page says how to set the installation up.
+    first_start: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -80,6 +92,7 @@ async fn login_page(
         next: safe_next(q.next.as_deref()),
         username: String::new(),
         message: String::new(),
+        first_start: crate::setup::is_open(&app).await?,
     })
 }
 
@@ -107,20 +120,11 @@ async fn login(
         next: next.clone(),
         username: form.username.chars().take(60).collect(),
         message,
+        first_start: false,
     };
     match outcome {
-        SignIn::Done { token } => {
-            let c = cookie(SESSION_COOKIE, &token, -1, &app);
-            Ok(([(header::SET_COOKIE, c)], Redirect::to(&next)).into_response())
-        }
-        SignIn::NeedsTotp { token } => {
-            let c = cookie(SESSION_COOKIE, &token, -1, &app);
-            Ok((
-                [(header::SET_COOKIE, c)],
-                Redirect::to(&format!("/login/totp?next={}", crate::web::auth::urlencode(&next))),
-            )
-                .into_response())
-        }
+        SignIn::Done { token } => Ok(session_started(&app, &token, &next, false)),
+        SignIn::NeedsTotp { token } => Ok(session_started(&app, &token, &next, true)),
         SignIn::Rejected => render_invalid(&page(
             t.tr("Tên đăng nhập hoặc mật khẩu không đúng.", "Wrong username or password.").to_string(),
         )),

@@ -7,7 +7,7 @@ use crate::app::App;
 use crate::audit::service::record_now;
 use crate::audit::store::NewEntry;
 use crate::crypto;
-use crate::db::StoreError;
+use crate::db::{StoreError, Tx};
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
 use caunoi_core::input::{FieldErrors, InvalidInput};
@@ -353,6 +353,47 @@ pub struct NewOfficerInput {
     pub unit_code: String,
 }
 
+/// Whether the installation has any officer at all (the first start's setup is open until one
+/// exists).
+pub async fn any_officer(app: &App) -> Result<bool, StoreError> {
+    Ok(store::count_officers(&app.db).await? > 0)
+}
+
+/// Inserts an officer holding one role over `unit` inside the caller's transaction, audited as
+/// created by `actor` (`None`: the operator, or the first start's setup): the one place an
+/// account is written. The inputs are already checked and the password hashed (Argon2id, off the
+/// async threads); a taken username is refused as a field error.
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_with_grant(
+    tx: &mut Tx,
+    username: &str,
+    display_name: &str,
+    password_hash: &str,
+    role: Role,
+    unit: UnitId,
+    actor: Option<OfficerId>,
+    now: i64,
+) -> Result<OfficerId, ServiceError> {
+    let id = store::insert_officer(tx, username, display_name, password_hash, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => ServiceError::from(InvalidInput::new(
+            "username",
+            "Tên đăng nhập đã có người dùng.",
+            "This username is taken.",
+        )),
+        other => other.into(),
+    })?;
+    store::insert_grant(tx, id, role, unit, actor, now).await?;
+    let detail = format!("role={}", role.as_str());
+    for (action, detail) in [(AuditAction::OfficerCreated, ""), (AuditAction::GrantAdded, detail.as_str())] {
+        crate::audit::service::record(
+            tx,
+            &NewEntry { at: now, officer: actor, action, unit: Some(unit), target: username, detail },
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
 /// Creates an officer with one grant. `by` is the acting admin (None for the operator CLI).
 pub async fn create_officer(app: &App, by: Option<&Scope>, input: &NewOfficerInput) -> Result<OfficerId, ServiceError> {
     let mut errs = FieldErrors::default();
@@ -382,49 +423,9 @@ pub async fn create_officer(app: &App, by: Option<&Scope>, input: &NewOfficerInp
     let hash = tokio::task::spawn_blocking(move || crypto::hash_password(&password)).await.unwrap_or_default();
     let now = app.clock.now_micros();
     let actor = by.map(|s| s.officer_id);
-    let id = {
-        let mut tx = app.db.begin().await?;
-        let value = {
-            let id =
-                store::insert_officer(&mut tx, &username, &display_name, &hash, now).await.map_err(|e| match e {
-                    StoreError::Conflict(_) => ServiceError::from(InvalidInput::new(
-                        "username",
-                        "Tên đăng nhập đã có người dùng.",
-                        "This username is taken.",
-                    )),
-                    other => other.into(),
-                })?;
-            store::insert_grant(&mut tx, id, role, unit, actor, now).await?;
-            let detail = format!("role={}", role.as_str());
-            crate::audit::service::record(
-                &mut tx,
-                &NewEntry {
-                    at: now,
-                    officer: actor,
-                    action: AuditAction::OfficerCreated,
-                    unit: Some(unit),
-                    target: &username,
-                    detail: "",
-                },
-            )
-            .await?;
-            crate::audit::service::record(
-                &mut tx,
-                &NewEntry {
-                    at: now,
-                    officer: actor,
-                    action: AuditAction::GrantAdded,
-                    unit: Some(unit),
-                    target: &username,
-                    detail: &detail,
-                },
-            )
-            .await?;
-            id
-        };
-        tx.commit().await?;
-        value
-    };
+    let mut tx = app.db.begin().await?;
+    let id = insert_with_grant(&mut tx, &username, &display_name, &hash, role, unit, actor, now).await?;
+    tx.commit().await?;
     Ok(id)
 }
 

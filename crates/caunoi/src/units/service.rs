@@ -6,17 +6,17 @@
 use super::store::{self, Unit};
 use crate::app::App;
 use crate::audit::store::NewEntry;
-use crate::db::StoreError;
+use crate::db::{StoreError, Tx};
 use crate::error::ServiceError;
 use caunoi_core::audit::AuditAction;
 use caunoi_core::geo::{AddressMatcher, Boundaries, GeoPoint, Located, parse_boundary};
 use caunoi_core::input::{FieldErrors, InvalidInput};
-use caunoi_core::staff::{Action, Scope};
+use caunoi_core::staff::{Action, OfficerId, Scope};
 use caunoi_core::units::{
     ImportProblem, ImportRow, PlannedUnit, TreeNode, UnitCode, UnitDetailsInput, UnitPath, build_tree, check_move,
     plan_import,
 };
-use caunoi_core::units::{UnitId, UnitNode};
+use caunoi_core::units::{UnitDetails, UnitId, UnitNode};
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -99,6 +99,77 @@ pub async fn update_details(
     Ok(())
 }
 
+/// A new unit's code and details, checked (every field's error at once).
+fn checked_new_unit(code: &str, input: &UnitDetailsInput) -> Result<(UnitCode, UnitDetails), ServiceError> {
+    let mut errs = FieldErrors::default();
+    let code = errs.take(UnitCode::parse(code));
+    let details = match input.validate() {
+        Ok(d) => Some(d),
+        Err(e) => {
+            errs.0.extend(e.0);
+            None
+        }
+    };
+    match (code, details) {
+        (Some(code), Some(details)) => Ok((code, details)),
+        _ => Err(errs.into()),
+    }
+}
+
+/// Inserts a checked unit with its former names and its "created" history step; a taken code
+/// is refused as a field error.
+async fn insert_new_unit(
+    tx: &mut Tx,
+    code: &UnitCode,
+    parent: Option<&UnitPath>,
+    details: &UnitDetails,
+    by: Option<OfficerId>,
+    now: i64,
+) -> Result<UnitId, ServiceError> {
+    let (id, _) = store::insert_unit(tx, code, parent, details, now).await.map_err(|e| match e {
+        StoreError::Conflict(_) => {
+            ServiceError::from(InvalidInput::new("code", "Mã đơn vị đã tồn tại.", "This unit code already exists."))
+        }
+        other => other.into(),
+    })?;
+    store::set_former_names(tx, id, &details.former_names).await?;
+    let parent_id = parent.and_then(|p| p.ids().last().copied());
+    store::add_history(tx, id, now, by, "created", (None, parent_id), "").await?;
+    Ok(id)
+}
+
+/// Creates a top unit (one without a parent) inside the caller's transaction: the first start's
+/// setup of an empty installation, which commits it with the first admin. Checked like every
+/// unit; audited as created by the installer. The caller calls [`routing_changed`] after
+/// committing.
+pub async fn create_top_in(
+    tx: &mut Tx,
+    code: &str,
+    input: &UnitDetailsInput,
+    now: i64,
+) -> Result<(UnitId, UnitCode), ServiceError> {
+    let (code, details) = checked_new_unit(code, input)?;
+    let id = insert_new_unit(tx, &code, None, &details, None, now).await?;
+    crate::audit::service::record(
+        tx,
+        &NewEntry {
+            at: now,
+            officer: None,
+            action: AuditAction::UnitCreated,
+            unit: Some(id),
+            target: code.as_str(),
+            detail: "first_setup",
+        },
+    )
+    .await?;
+    Ok((id, code))
+}
+
+/// Tells the routing of reports that units changed (after a transaction that created some).
+pub fn routing_changed(app: &App) {
+    app.routing().invalidate();
+}
+
 /// Creates a sub-unit below `parent_code`.
 pub async fn create_child(
     app: &App,
@@ -109,26 +180,10 @@ pub async fn create_child(
 ) -> Result<UnitCode, ServiceError> {
     let parent = get(app, scope, parent_code).await?;
     scope.require(Action::ManageUnits, &parent.path)?;
-    let mut errs = FieldErrors::default();
-    let code = errs.take(UnitCode::parse(code));
-    let details = match input.validate() {
-        Ok(d) => Some(d),
-        Err(e) => {
-            errs.0.extend(e.0);
-            None
-        }
-    };
-    let (Some(code), Some(details)) = (code, details) else { return Err(errs.into()) };
+    let (code, details) = checked_new_unit(code, input)?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
-    let (id, _) = store::insert_unit(&mut tx, &code, Some(&parent.path), &details, now).await.map_err(|e| match e {
-        StoreError::Conflict(_) => {
-            ServiceError::from(InvalidInput::new("code", "Mã đơn vị đã tồn tại.", "This unit code already exists."))
-        }
-        other => other.into(),
-    })?;
-    store::set_former_names(&mut tx, id, &details.former_names).await?;
-    store::add_history(&mut tx, id, now, Some(scope.officer_id), "created", (None, Some(parent.id)), "").await?;
+    let id = insert_new_unit(&mut tx, &code, Some(&parent.path), &details, Some(scope.officer_id), now).await?;
     crate::audit::service::record(
         &mut tx,
         &NewEntry {

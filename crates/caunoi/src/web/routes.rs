@@ -32,6 +32,7 @@ pub fn router(app: App) -> Router {
         .route("/lang", get(switch_lang))
         .route("/favicon.ico", get(|| async { Redirect::permanent("/static/favicon.svg") }))
         .merge(crate::staff::http::routes())
+        .merge(crate::setup::http::routes())
         .merge(crate::units::http::routes())
         .merge(crate::units::public::routes())
         .merge(crate::cases::public_http::routes())
