@@ -1,5 +1,6 @@
-// Shared helpers for the browser tests: start a real `caunoi demo` on a free port with a fresh
-// data directory, wait until it answers, and launch Debian's Chromium through playwright-core.
+// Shared helpers for the browser tests: start a real `caunoi demo` (or, with `empty`, `caunoi
+// serve` on an empty database) on a free port with a fresh data directory, wait until it
+// answers, and launch Debian's Chromium through playwright-core.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,13 +25,14 @@ function freePort() {
 }
 
 // `testClock`: the server's clock can be moved (CAUNOI_TEST_CLOCK=on, POST /__test/clock from
-// this machine), through `server.advanceClock(seconds)`.
-export async function startCaunoi({ testClock = false } = {}) {
+// this machine), through `server.advanceClock(seconds)`. `empty`: `caunoi serve` without demo
+// data; `server.setupLink()` is the first-setup link it printed.
+export async function startCaunoi({ testClock = false, empty = false } = {}) {
   const bin = process.env.CAUNOI_BIN || join(here, '..', 'target', 'debug', 'caunoi');
   const dataDir = mkdtempSync(join(tmpdir(), 'caunoi-e2e-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
+  const child = spawn(bin, [empty ? 'serve' : 'demo', '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`], {
     stdio: ['ignore', 'pipe', 'pipe'],
     // The production free-space floor (2 GiB) may be more than a CI machine's temporary disk has.
     env: { ...process.env, RUST_LOG: 'warn', CAUNOI_MEDIA_FREE_FLOOR: '1MB', ...(testClock ? { CAUNOI_TEST_CLOCK: 'on' } : {}) },
@@ -52,6 +54,11 @@ export async function startCaunoi({ testClock = false } = {}) {
     base,
     dataDir,
     output: () => output,
+    setupLink() {
+      const m = output.match(/First setup: (\S+)/);
+      if (!m) throw new Error(`no first-setup link in the output:\n${output}`);
+      return m[1];
+    },
     async advanceClock(seconds) {
       const r = await fetch(`${base}/__test/clock?advance=${seconds}`, { method: 'POST' });
       if (r.status !== 200) throw new Error(`the test clock did not move: ${r.status} ${await r.text()}`);
