@@ -198,9 +198,16 @@ pub struct GeoPoint {
 }
 
 impl GeoPoint {
-    /// Parses latitude and longitude typed into a form; both empty means "no location".
+    /// Parses latitude and longitude typed into a form; both empty means "no location". Both
+    /// pasted into the latitude field, as a map copies them ("20.9543, 107.0821" or with a
+    /// semicolon), are taken apart when the longitude field is empty.
     pub fn parse_pair(lat: &str, lon: &str) -> Result<Option<GeoPoint>, InvalidInput> {
-        let (lat, lon) = (lat.trim(), lon.trim());
+        let (mut lat, mut lon) = (lat.trim(), lon.trim());
+        if lon.is_empty()
+            && let Some((a, b)) = lat.split_once("; ").or_else(|| lat.split_once(';')).or_else(|| lat.split_once(", "))
+        {
+            (lat, lon) = (a.trim(), b.trim());
+        }
         if lat.is_empty() && lon.is_empty() {
             return Ok(None);
         }
@@ -750,6 +757,17 @@ pub fn build_tree(units: Vec<UnitNode>) -> Vec<TreeNode> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pasted_pair_of_coordinates_is_taken_apart() {
+        let p = |lat: &str, lon: &str| GeoPoint::parse_pair(lat, lon).map(|g| g.map(|g| (g.lat, g.lon)));
+        assert_eq!(p("20.9543, 107.0821", ""), Ok(Some((20.9543, 107.0821))));
+        assert_eq!(p(" 20.9543;107.0821 ", ""), Ok(Some((20.9543, 107.0821))));
+        assert_eq!(p("20,9543", "107,0821"), Ok(Some((20.9543, 107.0821))), "decimal commas still read");
+        assert!(p("20,9543", "").is_err(), "one number with a decimal comma is not a pair");
+        assert!(p("20.9543, 207.0821", "").is_err(), "a longitude out of range is refused");
+        assert_eq!(p("", ""), Ok(None));
+    }
 
     fn row(line: usize, code: &str, parent: &str) -> ImportRow {
         ImportRow {

@@ -299,6 +299,26 @@ async fn officer_form_reports_taken_username_and_weak_password() {
 }
 
 #[tokio::test]
+async fn a_new_unit_starts_with_office_hours_and_takes_coordinates_pasted_from_a_map() {
+    let t = TestApp::spawn().await;
+    let c = t.login("admin.qn").await;
+    let (status, page) = t.get(&c, "/units/quang-ninh/new").await;
+    assert_eq!(status, 200);
+    assert_eq!(page.matches("value=\"07:30-11:30, 13:30-17:00\"").count(), 5, "Monday to Friday are filled in");
+    let mut form = edit_form("Công an phường Mới", "113");
+    form.retain(|(k, _)| !matches!(*k, "lat" | "lon"));
+    form.extend([("code", "qn-moi"), ("lat", "20.9543, 107.0821"), ("lon", "")]);
+    let (status, body) = t.post(&c, "/units/quang-ninh/new", &form).await;
+    assert_eq!(status, 303, "{body}");
+    let db = &t.app.db;
+    let (lat, lon): (Option<f64>, Option<f64>) = db_read!(db, pool => sqlx::query_as(
+        "SELECT lat, lon FROM units WHERE code = 'qn-moi'"
+    ).fetch_one(pool).await)
+    .unwrap();
+    assert_eq!((lat, lon), (Some(20.9543), Some(107.0821)));
+}
+
+#[tokio::test]
 async fn moving_a_unit_keeps_its_code_officers_and_history() {
     let t = TestApp::spawn().await;
     let c = t.login("admin.qn").await;

@@ -325,7 +325,17 @@ async fn new_child_page(
     }
     let t = T::new(me.lang);
     let heading = format!("{} {}", t.tr("Thêm đơn vị trực thuộc", "Add a sub-unit of"), parent.details.name);
-    let input = UnitDetailsInput { kind: "ward".into(), ..Default::default() };
+    // A new unit starts with the usual hours of a public office; the admin changes what differs.
+    let office = || "07:30-11:30, 13:30-17:00".to_string();
+    let input = UnitDetailsInput {
+        kind: "ward".into(),
+        hours_mon: office(),
+        hours_tue: office(),
+        hours_wed: office(),
+        hours_thu: office(),
+        hours_fri: office(),
+        ..Default::default()
+    };
     render(&form_page(&me, "new", &code, heading, String::new(), input, FieldErrors::default()))
 }
 
