@@ -528,3 +528,18 @@ async fn database_before_0010() -> (Db, tempfile::TempDir, Option<caunoi_testkit
     }
     (db, dir, pg)
 }
+
+#[tokio::test]
+async fn the_page_says_when_the_real_zalo_could_not_reach_the_public_address() {
+    // Talking to the real Zalo hosts with the default public address (http on this machine).
+    let real = TestApp::spawn().await;
+    let c = real.login("admin.qn").await;
+    let (status, page) = real.get(&c, "/units/qn-bai-chay/zalo").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("id=\"zalo-public-url\"") && page.contains("Zalo chưa gọi được máy chủ này."), "{page}");
+    // With a Zalo of our own (the demo's, the tests') there is nothing to warn about.
+    let t = spawn().await;
+    let c = t.login("admin.qn").await;
+    let (_, page) = t.get(&c, "/units/qn-bai-chay/zalo").await;
+    assert!(!page.contains("zalo-public-url"));
+}

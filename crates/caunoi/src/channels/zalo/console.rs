@@ -40,6 +40,9 @@ struct ConnectPage {
     panel: Panel,
     callback_url: String,
     public_url: String,
+    /// The public address is one Zalo's servers cannot call (not https, or a local or private
+    /// host) while caunoi talks to the real Zalo: the page says so before anyone registers it.
+    public_url_unreachable: bool,
     /// What the form shows in its id fields (typed, else stored).
     app_id: String,
     oa_id: String,
@@ -84,6 +87,32 @@ async fn page(
     view(&app, &me, &code, None, notice.into(), problem.into(), FieldErrors::default()).await
 }
 
+/// Whether Zalo's servers could not call back an address: Zalo sends webhooks and the consent
+/// redirect only to https addresses on the Internet, never to this machine or a private network.
+fn unreachable_from_zalo(public_url: &str) -> bool {
+    let Ok(url) = reqwest::Url::parse(public_url) else { return true };
+    if url.scheme() != "https" {
+        return true;
+    }
+    let Some(host) = url.host_str() else { return true };
+    let host = host.trim_start_matches('[').trim_end_matches(']').trim_end_matches('.').to_ascii_lowercase();
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
+        }
+        Err(_) => {
+            host == "localhost"
+                || host.ends_with(".localhost")
+                || host.ends_with(".local")
+                || host.ends_with(".internal")
+                || !host.contains('.')
+        }
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn view(
     app: &App,
@@ -115,6 +144,7 @@ async fn view(
         keeps_secrets: panel.is_connected() && !app_id.is_empty() && app_id == panel.app_id,
         callback_url: service::callback_url(app),
         public_url: app.config.public_url.clone(),
+        public_url_unreachable: app.config.zalo_api_url.is_none() && unreachable_from_zalo(&app.config.public_url),
         panel,
         app_id,
         oa_id,
@@ -246,6 +276,31 @@ async fn callback(
             let message = p.unwrap_or(ConsentProblem::StateInvalid).message(t).to_string();
             let page = CallbackPage { chrome: me.chrome("units", CALLBACK_PATH), message };
             Ok((StatusCode::BAD_REQUEST, Html(page.render()?)).into_response())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unreachable_from_zalo;
+
+    #[test]
+    fn zalo_can_only_call_https_addresses_on_the_internet() {
+        for bad in [
+            "http://caunoi.example.gov.vn",
+            "https://127.0.0.1:8080",
+            "https://localhost",
+            "https://192.168.1.10",
+            "https://10.0.0.5",
+            "https://[::1]:8443",
+            "https://caunoi",
+            "https://may-chu.local",
+            "not a url",
+        ] {
+            assert!(unreachable_from_zalo(bad), "{bad}");
+        }
+        for good in ["https://caunoi.example.gov.vn", "https://203.162.4.190", "https://cong-an.quangninh.gov.vn/"] {
+            assert!(!unreachable_from_zalo(good), "{good}");
         }
     }
 }
