@@ -10,7 +10,8 @@
 //! diacritics; it prints top-1 for both, the weakest entries and the most frequent confusions,
 //! and does not use the question file (still required on the command line). `--xval-dump FILE`
 //! also writes what the answer rule sees for each held-out paraphrase (right, score, margin,
-//! syllables, agreement, same family; tab-separated), for fitting a confidence outside this tool.
+//! syllables, agreement, same family, pair evidence and its extremes, first entry, own entry,
+//! text, entry answered or referred by the full decision; tab-separated), for fitting a confidence outside this tool.
 //!
 //! The app's `caunoi kb eval` and `caunoi-core`'s `kb_eval` example are the supported way to
 //! evaluate; this tool exists to choose `MatcherConfig::default()` and shows how it was done.
@@ -495,7 +496,7 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
             if dump.is_some() {
                 let f = m.answer_features(&q);
                 rows.push_str(&format!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
                     u8::from(f.top.as_deref() == Some(id.as_str())),
                     f.score,
                     f.margin,
@@ -505,7 +506,10 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
                     f.pair_evidence,
                     f.pair_extremes.0,
                     f.pair_extremes.1,
-                    f.top.as_deref().unwrap_or("-")
+                    f.top.as_deref().unwrap_or("-"),
+                    id,
+                    q.replace(['\t', '\n'], " "),
+                    decision.answered_id().or(decision.referred_id()).unwrap_or("-")
                 ));
             }
             let features = m.answer_features(&folded);

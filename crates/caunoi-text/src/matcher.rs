@@ -36,7 +36,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::abbrev::Abbreviations;
+use crate::abbrev::{Abbreviations, regional_words};
 use crate::normalize::{Analysis, analyze, fold_syllable, has_diacritics};
 use crate::restore::{MIN_ACCENTED_SHARE, Restorer, accented_share};
 use crate::safety::{self, EmergencyKind, ReportKind, Safety};
@@ -413,11 +413,11 @@ impl Matcher {
             .map(|doc| Texts {
                 questions: std::iter::once(&doc.title)
                     .chain(doc.questions.iter())
-                    .map(|t| abbrev.expand_all(&analyze(t).syllables))
+                    .map(|t| regional_words(&abbrev.expand_all(&analyze(t).syllables)))
                     .filter(|s| !s.is_empty())
                     .map(|s| prepare_levels(&s))
                     .collect(),
-                answer: prepare_levels(&abbrev.expand_all(&analyze(&doc.answer).syllables)),
+                answer: prepare_levels(&regional_words(&abbrev.expand_all(&analyze(&doc.answer).syllables))),
             })
             .collect();
         // The restorer learns from the knowledge base's own accented text (texts typed mostly
@@ -527,6 +527,7 @@ impl Matcher {
             Some(Safety::Report(kind)) => return Decision::Report { kind },
             None => {}
         }
+        let syllables = regional_words(&syllables);
         let (ranked, agreement, _) = self.rank_with_agreement(&syllables, 10);
         let top = ranked.first().map(|c| c.id.clone());
         let decision = self.decide_from_ranking(ranked, agreement, &syllables);
@@ -551,10 +552,10 @@ impl Matcher {
             return None;
         }
         let mut start = sentences.len() - 1;
-        let mut syllables = self.abbreviations.expand_all(&analyze(sentences[start]).syllables);
+        let mut syllables = self.words(sentences[start]);
         while syllables.len() < FOCUS_MIN_SENTENCE && start > 0 {
             start -= 1;
-            syllables = self.abbreviations.expand_all(&analyze(&sentences[start..].join(". ")).syllables);
+            syllables = self.words(&sentences[start..].join(". "));
         }
         if start == 0 {
             return None;
@@ -567,10 +568,16 @@ impl Matcher {
         matches!(decision, Decision::Answer { .. } | Decision::Refer { .. }).then_some(decision)
     }
 
+    /// A message's syllables as the matcher reads them: abbreviations expanded and spoken words
+    /// standardized ([`regional_words`]).
+    fn words(&self, text: &str) -> Vec<String> {
+        regional_words(&self.abbreviations.expand_all(&analyze(text).syllables))
+    }
+
     /// How many syllables the decision counts for a message (after abbreviations are expanded),
     /// for [`MatcherConfig::answer_threshold_for`].
     pub fn query_syllables(&self, text: &str) -> usize {
-        self.abbreviations.expand_all(&analyze(text).syllables).len()
+        self.words(text).len()
     }
 
     fn decide_from_ranking(&self, ranked: Vec<Candidate>, agreement: u8, syllables: &[String]) -> Decision {
@@ -618,16 +625,14 @@ impl Matcher {
     /// The `k` best entries for a message, best first, without the safety rules or the
     /// decision thresholds (for evaluation and for a staff "search the knowledge base" box).
     pub fn rank(&self, text: &str, k: usize) -> Vec<Candidate> {
-        let analysis = analyze(text);
-        let syllables = self.abbreviations.expand_all(&analysis.syllables);
-        self.rank_syllables(&syllables, k)
+        self.rank_syllables(&self.words(text), k)
     }
 
     /// The message with diacritics restored from the knowledge base's own text where it was
     /// typed without them (for "Có phải ý anh/chị là …" and logs): abbreviations expanded,
     /// syllables lowercased and joined by spaces; unknown syllables are kept as typed.
     pub fn restore_diacritics(&self, text: &str) -> String {
-        let syllables = self.abbreviations.expand_all(&analyze(text).syllables);
+        let syllables = self.words(text);
         self.restorer.restore(&prepare_levels(&syllables).exact).join(" ")
     }
 
@@ -716,7 +721,7 @@ impl Matcher {
     /// What the answer decision sees for a message, without the safety rules (for tuning the
     /// decision and for logs).
     pub fn answer_features(&self, text: &str) -> AnswerFeatures {
-        let syllables = self.abbreviations.expand_all(&analyze(text).syllables);
+        let syllables = self.words(text);
         let (ranked, agreement, channels) = self.rank_with_agreement(&syllables, 2);
         let (pair_evidence, pair_extremes) = match ranked.as_slice() {
             [a, b, ..] => self.pair_evidence(&syllables, &a.id, &b.id),
