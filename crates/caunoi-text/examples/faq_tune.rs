@@ -13,6 +13,11 @@
 //! syllables, agreement, same family, pair evidence and its extremes, first entry, own entry,
 //! text, entry answered or referred by the full decision; tab-separated), for fitting a confidence outside this tool.
 //!
+//! `--xval-decision [--extra-oos FILE]…` tunes the answer rule on the same held-out paraphrases
+//! (plus the extra out-of-scope messages) instead of on the question file, and reports the tuned
+//! rule on the question file. `--xval` also prints what the full decision does with the held-out
+//! paraphrases (answered or referred, precision).
+//!
 //! The app's `caunoi kb eval` and `caunoi-core`'s `kb_eval` example are the supported way to
 //! evaluate; this tool exists to choose `MatcherConfig::default()` and shows how it was done.
 

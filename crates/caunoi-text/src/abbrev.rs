@@ -289,9 +289,9 @@ fn spoken(syllable: &str, (before, after): (Option<&str>, Option<&str>), accente
     (!keeps_meaning).then_some(standard)
 }
 
-/// Rewrites the spoken and regional words of [`SPOKEN`] as standard ones (on syllables already
-/// expanded with [`Abbreviations::expand_all`]); for the FAQ matcher, on both the knowledge
-/// base's paraphrases and the citizen's message.
+/// Rewrites spoken and regional words (tui, ổng, xài, vô, coi, chừ, bữa hổm, chừng nào, nghen …)
+/// as the standard ones, on syllables already expanded with [`Abbreviations::expand_all`]; for
+/// the FAQ matcher, on both the knowledge base's paraphrases and the citizen's message.
 pub fn regional_words(syllables: &[String]) -> Vec<String> {
     let folded: Vec<String> = syllables.iter().map(|s| fold_syllable(s)).collect();
     let accented = syllables.iter().any(|s| !s.is_ascii());

@@ -13,14 +13,19 @@
 //! The weighted sum is the score; the decision compares the top score, its margin over the
 //! runner-up entry and that margin relative to the top score with thresholds chosen on the
 //! development set and extra out-of-scope messages (`examples/faq_tune.rs --decision`); the
-//! score threshold is lower for long messages ([`MatcherConfig::answer_length_slope`]).
-//! A would-be answer whose entry is a referral ([`FaqDoc::referral`]) becomes
-//! [`Decision::Refer`].
+//! score threshold is lower for long messages ([`MatcherConfig::answer_length_slope`]). A close
+//! runner-up from the first entry's own family (two card entries) does not block the answer when
+//! the message's words tell the two apart ([`MatcherConfig::sibling_evidence`]). A would-be answer
+//! whose entry is a referral ([`FaqDoc::referral`]) becomes [`Decision::Refer`].
 //!
 //! Diacritics of syllables typed without them can be restored from the knowledge base's own
 //! accented text ([`Matcher::restore_diacritics`], [`crate::restore`]); restored syllables count
 //! on the exact level only with [`MatcherConfig::restored_trust`] > 0 (0 by default: it did not
 //! improve the development set).
+//!
+//! Abbreviations are expanded on both sides ([`crate::abbrev`]), and spoken and regional words
+//! ("tui", "xài", "vô", "chừ") are read as the standard ones ([`crate::abbrev::regional_words`])
+//! once the safety rules have seen the message as typed.
 //!
 //! Query syllables the knowledge base does not know are corrected towards its vocabulary
 //! ([`crate::spell`]), and a token that is an abbreviation glued to a known syllable or to another
