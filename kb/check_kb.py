@@ -13,9 +13,14 @@ Checks (exit code 1 if any hard check fails):
   * HARD: no KB question whose folded form (no diacritics, lowercase, whitespace
     normalized) equals a dev or holdout question's folded form. With --fix such
     questions are removed from the KB file.
+  * HARD: the same for the sets measured but never tuned on (--also: unseen, blind A and B,
+    English, the held-out share of the paraphrase sets P1/P2), except the five short
+    paraphrases in GRANDFATHERED that were in the KB before blind sets A and B were written
+    and that those sets' writers happened to type too.
   * REPORT ONLY: near duplicates of dev or holdout questions (character 3-gram
-    Jaccard on the folded text >= --near), so a writer can rephrase them.
-  The holdout file is optional (skipped if missing); it is a check set nobody tunes on.
+    Jaccard on the folded text >= --near), so a writer can rephrase them; for the --also
+    sets only their count (kb/fold_paraphrases.py keeps new paraphrases under J 0.5 of all).
+  The holdout file and the --also files are optional (skipped if missing).
 
 Standard library only; the folding mirrors docs/vietnamese-retrieval.md §1.1/1.3
 (NFC, đ->d, strip combining marks, lowercase, collapse whitespace).
@@ -26,6 +31,22 @@ import os
 import re
 import sys
 import unicodedata
+
+ALSO = [
+    "kb/unseen_questions.json",
+    "kb/blindA_questions.json",
+    "kb/blindB_questions.json",
+    "kb/english_questions.json",
+    "kb/paraP_heldout_questions.json",
+]
+# KB paraphrases older than blind sets A and B that their writers typed too (folded form).
+GRANDFATHERED = {
+    "xin chao",
+    "cmnd cu con xai dc ko ad",
+    "dang ky tam tru online tren vneid the nao",
+    "gplx bi tru het diem thi sao",
+    "goi cuu hoa so may",
+}
 
 FIELDS = ["id", "category", "title", "questions", "answer", "legal_basis", "source_urls", "verified"]
 OPTIONAL = ["notes"]
@@ -57,6 +78,7 @@ def main() -> int:
     ap.add_argument("--min-questions", type=int, default=10)
     ap.add_argument("--near", type=float, default=0.6)
     ap.add_argument("--fix", action="store_true", help="remove exact folded duplicates of dev questions")
+    ap.add_argument("--also", nargs="*", default=ALSO, help="measured sets checked for exact duplicates")
     args = ap.parse_args()
 
     errors = []
@@ -69,6 +91,11 @@ def main() -> int:
         with open(args.holdout, encoding="utf-8") as f:
             holdout = json.load(f)
     checked = [(d, "dev") for d in dev] + [(d, "holdout") for d in holdout]
+    also = []
+    for path in args.also:
+        if os.path.exists(path):
+            with open(path, encoding="utf-8") as f:
+                also += [(d, os.path.basename(path)) for d in json.load(f)]
 
     if not isinstance(kb, list):
         print("ERROR: KB must be a JSON array of entries")
@@ -126,6 +153,17 @@ def main() -> int:
     elif exact:
         errors.append(f"{len(exact)} KB questions equal a dev/holdout question after folding (run with --fix)")
 
+    # exact folded duplicates of the measured sets
+    also_fold = {fold(d["text"]): name for d, name in also}
+    also_exact = [
+        (e["id"], q) for e in kb for q in e["questions"] if fold(q) in also_fold and fold(q) not in GRANDFATHERED
+    ]
+    for eid, q in also_exact:
+        errors.append(f"{eid}: {q!r} folds like a question of {also_fold[fold(q)]} (a measured set)")
+    also_tri = [trigrams(k) for k in also_fold]
+    kb_tri = [trigrams(fold(q)) for e in kb for q in e["questions"]]
+    also_near = sum(1 for tq in kb_tri if any(jaccard(tq, t) >= args.near for t in also_tri))
+
     # near duplicates: report only
     dev_tri = [(d, name, trigrams(fold(d["text"]))) for d, name in checked]
     near = []
@@ -141,7 +179,8 @@ def main() -> int:
 
     nq = [len(e["questions"]) for e in kb]
     print(f"entries={len(kb)} questions={sum(nq)} min/entry={min(nq)} max/entry={max(nq)} "
-          f"holdout_questions={len(holdout)} exact_dev_dups={len(exact)} near_dev_dups(J>={args.near})={len(near)}")
+          f"holdout_questions={len(holdout)} exact_dev_dups={len(exact)} near_dev_dups(J>={args.near})={len(near)} "
+          f"measured_questions={len(also)} exact_measured_dups={len(also_exact)} near_measured(J>={args.near})={also_near}")
     for err in errors:
         print("ERROR:", err)
     return 1 if errors else 0

@@ -10,7 +10,13 @@
 //! diacritics; it prints top-1 for both, the weakest entries and the most frequent confusions,
 //! and does not use the question file (still required on the command line). `--xval-dump FILE`
 //! also writes what the answer rule sees for each held-out paraphrase (right, score, margin,
-//! syllables, agreement, same family; tab-separated), for fitting a confidence outside this tool.
+//! syllables, agreement, same family, pair evidence and its extremes, first entry, own entry,
+//! text, entry answered or referred by the full decision; tab-separated), for fitting a confidence outside this tool.
+//!
+//! `--xval-decision [--extra-oos FILE]…` tunes the answer rule on the same held-out paraphrases
+//! (plus the extra out-of-scope messages) instead of on the question file, and reports the tuned
+//! rule on the question file. `--xval` also prints what the full decision does with the held-out
+//! paraphrases (answered or referred, precision).
 //!
 //! The app's `caunoi kb eval` and `caunoi-core`'s `kb_eval` example are the supported way to
 //! evaluate; this tool exists to choose `MatcherConfig::default()` and shows how it was done.
@@ -60,6 +66,9 @@ struct Seen {
     same_family: bool,
     /// The top entry's channels (best paraphrase, pooled, distinguishing terms).
     channels: [f32; 3],
+    /// How much the message's words favour the top entry over the runner-up.
+    pair_evidence: f32,
+    pair_extremes: (f32, f32),
 }
 
 fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
@@ -82,6 +91,8 @@ fn observe(m: &Matcher, qs: &[&Question]) -> Vec<Seen> {
                 agreement: f.agreement,
                 same_family: f.same_family,
                 channels: f.channels,
+                pair_evidence: f.pair_evidence,
+                pair_extremes: f.pair_extremes,
             }
         })
         .collect()
@@ -299,6 +310,8 @@ fn configured(args: &[String]) -> MatcherConfig {
             "restored_trust" => c.restored_trust = v,
             "spell_correction" => c.spell_correction = v != 0.0,
             "focus_min_syllables" => c.focus_min_syllables = v as usize,
+            "sibling_evidence" => c.sibling_evidence = v,
+            "sibling_counter" => c.sibling_counter = v,
             other => panic!("unknown setting {other}"),
         }
     }
@@ -313,6 +326,10 @@ fn main() {
     let abbrev = Abbreviations::builtin();
     let misses = args.iter().any(|a| a == "--misses");
     let base_config = configured(&args);
+    if args.iter().any(|a| a == "--xval-decision") {
+        xval_decision(&docs, &abbrev, &base_config, &args, &questions);
+        return;
+    }
     if args.iter().any(|a| a == "--xval") {
         let dump = args.windows(2).find(|w| w[0] == "--xval-dump").map(|w| w[1].as_str());
         paraphrase_cross_validation(&docs, &abbrev, &base_config, dump);
@@ -416,13 +433,16 @@ pub fn dump(m: &Matcher, qs: &[Question]) {
             (
                 s.top,
                 format!(
-                    "{tag} top {:.3} margin {:.3} rel {:.2} len {:>2} agree {} fam {} ch {:.2} {:.2} {:.2} | {} | {}",
+                    "{tag} top {:.3} margin {:.3} rel {:.2} len {:>2} agree {} fam {} pair {:.2} {:.2} {:.2} ch {:.2} {:.2} {:.2} | {} | {}",
                     s.top,
                     s.margin,
                     s.margin / s.top.max(1e-6),
                     s.syllables,
                     s.agreement,
                     u8::from(s.same_family),
+                    s.pair_evidence,
+                    s.pair_extremes.0,
+                    s.pair_extremes.1,
                     s.channels[0],
                     s.channels[1],
                     s.channels[2],
@@ -449,6 +469,9 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
     let mut rows = String::new();
     let (mut n, mut typed_hits, mut folded_hits) = (0usize, 0usize, 0usize);
     let (mut n_accented, mut accented_folded_hits) = (0usize, 0usize);
+    // The full decision (safety rules included) on each held-out paraphrase as typed: answers
+    // or referrals given, and how many of them name the paraphrase's own entry.
+    let (mut answered, mut answered_right) = (0usize, 0usize);
     let mut confusions: std::collections::BTreeMap<(String, String), usize> = Default::default();
     let mut per_entry: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     // (agreement, relative margin in tenths) -> (held-out paraphrases, top-1 right), folded.
@@ -470,16 +493,28 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
             let top = |text: &str| m.rank(text, 1).first().map(|c| c.id.clone());
             n += 1;
             typed_hits += usize::from(top(&q).as_deref() == Some(id.as_str()));
+            let decision = m.decide(&q);
+            if let Some(given) = decision.answered_id().or(decision.referred_id()) {
+                answered += 1;
+                answered_right += usize::from(given == id);
+            }
             if dump.is_some() {
                 let f = m.answer_features(&q);
                 rows.push_str(&format!(
-                    "{}\t{}\t{}\t{}\t{}\t{}\n",
+                    "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n",
                     u8::from(f.top.as_deref() == Some(id.as_str())),
                     f.score,
                     f.margin,
                     f.syllables,
                     f.agreement,
-                    u8::from(f.same_family)
+                    u8::from(f.same_family),
+                    f.pair_evidence,
+                    f.pair_extremes.0,
+                    f.pair_extremes.1,
+                    f.top.as_deref().unwrap_or("-"),
+                    id,
+                    q.replace(['\t', '\n'], " "),
+                    decision.answered_id().or(decision.referred_id()).unwrap_or("-")
                 ));
             }
             let features = m.answer_features(&folded);
@@ -514,6 +549,13 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
         pct(folded_hits, n),
         pct(accented_folded_hits, n_accented)
     );
+    println!(
+        "decision on the held-out paraphrases as typed: answered or referred {answered} ({:.1}%), \
+         precision {:.1}%, right {:.1}% of all",
+        pct(answered, n),
+        pct(answered_right, answered),
+        pct(answered_right, n)
+    );
     println!("folded top-1 by channel agreement and relative margin (tenths, 5 = 0.5 or more):");
     for ((agreement, tenth), (n, hits)) in &by_agreement {
         println!("  agree {agreement} rel {tenth}: {:>5.1}% ({hits}/{n})", pct(*hits, *n));
@@ -530,4 +572,84 @@ fn paraphrase_cross_validation(docs: &[FaqDoc], abbrev: &Abbreviations, config: 
     for ((expected, got), k) in top.into_iter().take(12) {
         println!("  {k:>3}  {expected} -> {got}");
     }
+}
+
+/// `--xval-decision [--extra-oos FILE]… [--band X] [--penalty P] [--keep-margins]`: tunes the
+/// answer rule (score threshold, margins, length discount; the ranking and the clarify line stay
+/// as configured) on what the rule sees for the knowledge base's own paraphrases, each held out
+/// in the 5-fold cross-validation of `--xval` and queried as typed, plus the extra out-of-scope
+/// messages (scored against the whole base). The question file is not used for tuning: the
+/// chosen rule is then reported on it, as a check.
+fn xval_decision(docs: &[FaqDoc], abbrev: &Abbreviations, base: &MatcherConfig, args: &[String], check: &[Question]) {
+    const FOLDS: usize = 5;
+    let mut seen = Vec::new();
+    for fold in 0..FOLDS {
+        let mut train = docs.to_vec();
+        let mut held: Vec<Question> = Vec::new();
+        for doc in &mut train {
+            let mut kept = Vec::new();
+            for (i, q) in std::mem::take(&mut doc.questions).into_iter().enumerate() {
+                if i % FOLDS == fold {
+                    held.push(Question { text: q, expected: doc.id.clone(), group: "paraphrase".into() });
+                } else {
+                    kept.push(q);
+                }
+            }
+            doc.questions = kept;
+        }
+        let m = Matcher::build(train, abbrev, base.clone());
+        seen.extend(observe(&m, &held.iter().collect::<Vec<_>>()));
+    }
+    let n_paraphrases = seen.len();
+    let extra: Vec<Question> = args
+        .windows(2)
+        .filter(|w| w[0] == "--extra-oos")
+        .flat_map(|w| {
+            let text = std::fs::read_to_string(&w[1]).expect("read extra");
+            serde_json::from_str::<Vec<Question>>(&text).expect("extra json")
+        })
+        .collect();
+    let full = Matcher::build(docs.to_vec(), abbrev, base.clone());
+    seen.extend(observe(&full, &extra.iter().collect::<Vec<_>>()));
+    let number = |flag: &str, default: f64| {
+        args.windows(2).find(|w| w[0] == flag).map_or(default, |w| w[1].parse().expect("a number"))
+    };
+    let keep_margins =
+        args.iter().any(|a| a == "--keep-margins").then_some((base.answer_margin, base.answer_relative_margin));
+    let objective =
+        Objective { band: number("--band", 0.0) as f32, penalty: number("--penalty", WRONG_PENALTY), keep_margins };
+    let show = |label: &str, c: &MatcherConfig| {
+        let rule = Rule {
+            answer: c.answer_threshold,
+            margin: c.answer_margin,
+            relative: c.answer_relative_margin,
+            slope: c.answer_length_slope,
+            max_discount: c.answer_length_max_discount,
+        };
+        let (_, right, wrong) = threshold_objective(&seen, rule, Objective { band: 0.0, ..objective });
+        let oos_wrong = threshold_objective(&seen[n_paraphrases..], rule, Objective { band: 0.0, ..objective }).2;
+        println!(
+            "{label}: {:.2} / {:.2} / {:.2} / slope {:.3} / cap {:.2}: {n_paraphrases} held-out paraphrases, \
+             {right} right answers ({:.1}%), {} wrong, precision {:.1}%; extra out-of-scope answered {oos_wrong} of {}",
+            rule.answer,
+            rule.margin,
+            rule.relative,
+            rule.slope,
+            rule.max_discount,
+            100.0 * right as f64 / n_paraphrases.max(1) as f64,
+            wrong - oos_wrong,
+            100.0 * right as f64 / (right + wrong).max(1) as f64,
+            extra.len()
+        );
+    };
+    show("configured rule", base);
+    let mut cfg = base.clone();
+    tune_thresholds(&seen, &mut cfg, true, objective);
+    cfg.clarify_threshold = base.clarify_threshold;
+    show("tuned rule", &cfg);
+    let m = Matcher::build(docs.to_vec(), abbrev, cfg);
+    println!(
+        "-- the tuned rule on the question file (not used for tuning):\n{}",
+        evaluate(&m, check).render_text(false)
+    );
 }

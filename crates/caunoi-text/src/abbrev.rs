@@ -200,6 +200,111 @@ fn dialect(syllable: &str, (before, after): (Option<&str>, Option<&str>), accent
     (!keeps_meaning).then_some(standard)
 }
 
+/// More regional and spoken words ("tui", "ổng", "xài", "vô", "coi", "chừ", "bữa hổm", "nghen"),
+/// read as the standard words the knowledge base is written in. Unlike [`DIALECT`] they are
+/// rewritten for the FAQ matcher only ([`regional_words`]), after the safety rules have read the
+/// message, whose patterns are tuned on the words as typed. A word without a tone mark matches
+/// in a message typed without diacritics too, except where noted in [`spoken`].
+const SPOKEN: &[(&str, &str)] = &[
+    ("tui", "tôi"),
+    ("ổng", "ông"),
+    ("bả", "bà"),
+    ("dzậy", "vậy"),
+    ("zậy", "vậy"),
+    ("chừ", "giờ"),
+    ("vô", "vào"),
+    ("dô", "vào"),
+    ("xài", "dùng"),
+    ("coi", "xem"),
+    ("tới", "đến"),
+    ("đem", "mang"),
+    ("chiện", "chuyện"),
+    ("rớt", "rơi"),
+    ("ni", "này"),
+    ("nghen", "nhé"),
+    ("nhen", "nhé"),
+    ("hen", "nhé"),
+    ("bữa", "hôm"),
+    ("hổm", "trước"),
+    ("chừng", "khi"),
+];
+
+/// The standard word for a spoken one of [`SPOKEN`], given the folded syllables around it.
+fn spoken(syllable: &str, (before, after): (Option<&str>, Option<&str>), accented: bool) -> Option<&'static str> {
+    let standard = SPOKEN.iter().find(|(word, _)| *word == syllable)?.1;
+    let keeps_meaning = match syllable {
+        // túi typed without marks: túi xách, túi tiền, cái túi
+        "tui" => {
+            !accented
+                && (matches!(after, Some("xach" | "tien" | "do" | "quan" | "ao" | "nilon" | "giay"))
+                    || matches!(before, Some("cai" | "chiec" | "trong")))
+        }
+        // vô hiệu, vô lý, vô danh, tài sản vô chủ …
+        "vô" => matches!(
+            after,
+            Some(
+                "hieu"
+                    | "ly"
+                    | "danh"
+                    | "gia"
+                    | "tinh"
+                    | "y"
+                    | "ich"
+                    | "can"
+                    | "hinh"
+                    | "tu"
+                    | "so"
+                    | "dich"
+                    | "dieu"
+                    | "van"
+                    | "cung"
+                    | "han"
+                    | "tuyen"
+                    | "trach"
+                    | "le"
+                    | "dung"
+                    | "thuc"
+                    | "chu"
+                    | "hai"
+                    | "toi"
+                    | "ke"
+            )
+        ),
+        // coi chừng, coi như, trông coi
+        "coi" => matches!(after, Some("chung" | "nhu")) || before == Some("trong"),
+        // thi rớt (failed an exam)
+        "rớt" => before == Some("thi"),
+        // ni lông
+        "ni" => matches!(after, Some("long" | "lon" | "to")),
+        // hẹn typed without marks
+        "hen" => !accented,
+        // bữa ăn, bữa cơm, bữa tiệc
+        "bữa" => matches!(after, Some("an" | "com" | "trua" | "toi" | "tiec" | "nhau" | "sang")),
+        // bữa hổm, hôm hổm
+        "hổm" => !matches!(before, Some("bua" | "hom")),
+        // chừng nào (khi nào); khoảng chừng, coi chừng keep it
+        "chừng" => after != Some("nao"),
+        _ => false,
+    };
+    (!keeps_meaning).then_some(standard)
+}
+
+/// Rewrites spoken and regional words (tui, ổng, xài, vô, coi, chừ, bữa hổm, chừng nào, nghen …)
+/// as the standard ones, on syllables already expanded with [`Abbreviations::expand_all`]; for
+/// the FAQ matcher, on both the knowledge base's paraphrases and the citizen's message.
+pub fn regional_words(syllables: &[String]) -> Vec<String> {
+    let folded: Vec<String> = syllables.iter().map(|s| fold_syllable(s)).collect();
+    let accented = syllables.iter().any(|s| !s.is_ascii());
+    syllables
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let around = (i.checked_sub(1).map(|p| folded[p].as_str()), folded.get(i + 1).map(String::as_str));
+            spoken(s, around, accented).map_or_else(|| s.clone(), str::to_owned)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +344,20 @@ mod tests {
         assert_eq!(expand(&a, "doi dia chi"), "doi dia chi");
         assert_eq!(expand(&a, "lm cc o dau"), "làm căn cước o dau");
         assert_eq!(expand(&a, "dktt vao nha moi"), "đăng ký thường trú vao nha moi");
+    }
+
+    #[test]
+    fn spoken_words_read_as_standard_ones_for_the_matcher() {
+        let a = Abbreviations::builtin();
+        let read = |t: &str| regional_words(&a.expand_all(&analyze(t).syllables)).join(" ");
+        assert_eq!(read("tui xài cái thẻ này được hông"), "tôi dùng cái thẻ này được không");
+        assert_eq!(read("bữa hổm tui nộp hồ sơ, chừng nào có"), "hôm trước tôi nộp hồ sơ khi nào có");
+        assert_eq!(read("nhập vô hộ khẩu nghen"), "nhập vào hộ khẩu nhé");
+        assert_eq!(read("tài sản vô chủ, coi chừng bữa cơm"), "tài sản vô chủ coi chừng bữa cơm");
+        assert_eq!(read("bi mat tui xach"), "bi mat tui xach", "túi typed without marks");
+        assert_eq!(read("muon hen lich"), "muon hen lich", "hẹn typed without marks");
+        assert_eq!(read("tui muon hen lich"), "tôi muon hen lich");
+        assert_eq!(a.expand_all(&analyze("tui xài").syllables).join(" "), "tui xài", "not for the safety rules");
     }
 
     #[test]

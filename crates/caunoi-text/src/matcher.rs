@@ -13,14 +13,19 @@
 //! The weighted sum is the score; the decision compares the top score, its margin over the
 //! runner-up entry and that margin relative to the top score with thresholds chosen on the
 //! development set and extra out-of-scope messages (`examples/faq_tune.rs --decision`); the
-//! score threshold is lower for long messages ([`MatcherConfig::answer_length_slope`]).
-//! A would-be answer whose entry is a referral ([`FaqDoc::referral`]) becomes
-//! [`Decision::Refer`].
+//! score threshold is lower for long messages ([`MatcherConfig::answer_length_slope`]). A close
+//! runner-up from the first entry's own family (two card entries) does not block the answer when
+//! the message's words tell the two apart ([`MatcherConfig::sibling_evidence`]). A would-be answer
+//! whose entry is a referral ([`FaqDoc::referral`]) becomes [`Decision::Refer`].
 //!
 //! Diacritics of syllables typed without them can be restored from the knowledge base's own
 //! accented text ([`Matcher::restore_diacritics`], [`crate::restore`]); restored syllables count
 //! on the exact level only with [`MatcherConfig::restored_trust`] > 0 (0 by default: it did not
 //! improve the development set).
+//!
+//! Abbreviations are expanded on both sides ([`crate::abbrev`]), and spoken and regional words
+//! ("tui", "xài", "vô", "chừ") are read as the standard ones ([`crate::abbrev::regional_words`])
+//! once the safety rules have seen the message as typed.
 //!
 //! Query syllables the knowledge base does not know are corrected towards its vocabulary
 //! ([`crate::spell`]), and a token that is an abbreviation glued to a known syllable or to another
@@ -36,7 +41,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::abbrev::Abbreviations;
+use crate::abbrev::{Abbreviations, regional_words};
 use crate::normalize::{Analysis, analyze, fold_syllable, has_diacritics};
 use crate::restore::{MIN_ACCENTED_SHARE, Restorer, accented_share};
 use crate::safety::{self, EmergencyKind, ReportKind, Safety};
@@ -127,6 +132,14 @@ pub struct MatcherConfig {
     /// A message of at least this many syllables that the answer rule does not answer is tried
     /// again on its last sentence (see [`Matcher::decide`]); 0 disables this.
     pub focus_min_syllables: usize,
+    /// The sibling rule: a message whose first entry passes the score threshold but whose
+    /// runner-up is too close is still answered when the runner-up is in the same family (two
+    /// card entries, two temporary-residence entries), all three ranking channels put the first
+    /// entry first, the message's words favour it over the runner-up by at least this much
+    /// ([`AnswerFeatures::pair_evidence`], a log-likelihood ratio) … (infinite disables the rule)
+    pub sibling_evidence: f32,
+    /// … and no single word of the message favours the runner-up by more than this (log-ratio).
+    pub sibling_counter: f32,
 }
 
 impl Default for MatcherConfig {
@@ -156,6 +169,8 @@ impl Default for MatcherConfig {
             restored_trust: 0.0,
             spell_correction: true,
             focus_min_syllables: 20,
+            sibling_evidence: 2.0,
+            sibling_counter: 2.5,
         }
     }
 }
@@ -198,6 +213,12 @@ pub struct AnswerFeatures {
     /// The first entry's channels: best paraphrase (weighted lexical + character part), pooled
     /// paraphrases and distinguishing terms (shares of the query, 0..1).
     pub channels: [f32; 3],
+    /// How much the message's words favour the first entry over the runner-up (a log-likelihood
+    /// ratio over term presence in their paraphrases; 0 without a runner-up).
+    pub pair_evidence: f32,
+    /// The strongest single term for the first entry over the runner-up and the strongest
+    /// against it (log-ratios; 0 where there is none).
+    pub pair_extremes: (f32, f32),
 }
 
 /// The family of an entry id: the id without its last dot-separated part.
@@ -219,6 +240,8 @@ impl AnswerFeatures {
             agreement,
             same_family: runner_up.is_some_and(|r| family(&r.id) == family(&top.id)),
             channels: [0.0; 3],
+            pair_evidence: 0.0,
+            pair_extremes: (0.0, 0.0),
         }
     }
 }
@@ -395,11 +418,11 @@ impl Matcher {
             .map(|doc| Texts {
                 questions: std::iter::once(&doc.title)
                     .chain(doc.questions.iter())
-                    .map(|t| abbrev.expand_all(&analyze(t).syllables))
+                    .map(|t| regional_words(&abbrev.expand_all(&analyze(t).syllables)))
                     .filter(|s| !s.is_empty())
                     .map(|s| prepare_levels(&s))
                     .collect(),
-                answer: prepare_levels(&abbrev.expand_all(&analyze(&doc.answer).syllables)),
+                answer: prepare_levels(&regional_words(&abbrev.expand_all(&analyze(&doc.answer).syllables))),
             })
             .collect();
         // The restorer learns from the knowledge base's own accented text (texts typed mostly
@@ -509,9 +532,10 @@ impl Matcher {
             Some(Safety::Report(kind)) => return Decision::Report { kind },
             None => {}
         }
-        let ranked = self.rank_syllables(&syllables, 10);
+        let syllables = regional_words(&syllables);
+        let (ranked, agreement, _) = self.rank_with_agreement(&syllables, 10);
         let top = ranked.first().map(|c| c.id.clone());
-        let decision = self.decide_from_ranking(ranked, syllables.len());
+        let decision = self.decide_from_ranking(ranked, agreement, &syllables);
         let focus = self.config.focus_min_syllables;
         if matches!(decision, Decision::Answer { .. } | Decision::Refer { .. }) || focus == 0 || syllables.len() < focus
         {
@@ -533,38 +557,45 @@ impl Matcher {
             return None;
         }
         let mut start = sentences.len() - 1;
-        let mut syllables = self.abbreviations.expand_all(&analyze(sentences[start]).syllables);
+        let mut syllables = self.words(sentences[start]);
         while syllables.len() < FOCUS_MIN_SENTENCE && start > 0 {
             start -= 1;
-            syllables = self.abbreviations.expand_all(&analyze(&sentences[start..].join(". ")).syllables);
+            syllables = self.words(&sentences[start..].join(". "));
         }
         if start == 0 {
             return None;
         }
-        let ranked = self.rank_syllables(&syllables, 10);
+        let (ranked, agreement, _) = self.rank_with_agreement(&syllables, 10);
         if ranked.first().is_none_or(|c| c.id != whole_top) {
             return None;
         }
-        let decision = self.decide_from_ranking(ranked, syllables.len());
+        let decision = self.decide_from_ranking(ranked, agreement, &syllables);
         matches!(decision, Decision::Answer { .. } | Decision::Refer { .. }).then_some(decision)
+    }
+
+    /// A message's syllables as the matcher reads them: abbreviations expanded and spoken words
+    /// standardized ([`regional_words`]).
+    fn words(&self, text: &str) -> Vec<String> {
+        regional_words(&self.abbreviations.expand_all(&analyze(text).syllables))
     }
 
     /// How many syllables the decision counts for a message (after abbreviations are expanded),
     /// for [`MatcherConfig::answer_threshold_for`].
     pub fn query_syllables(&self, text: &str) -> usize {
-        self.abbreviations.expand_all(&analyze(text).syllables).len()
+        self.words(text).len()
     }
 
-    fn decide_from_ranking(&self, ranked: Vec<Candidate>, syllables: usize) -> Decision {
+    fn decide_from_ranking(&self, ranked: Vec<Candidate>, agreement: u8, syllables: &[String]) -> Decision {
         let c = &self.config;
         let Some(top) = ranked.first() else {
             return Decision::HandOff { reason: HandOffReason::LowConfidence };
         };
         let runner_up = ranked.get(1).map_or(0.0, |r| r.score);
         let margin = top.score - runner_up;
-        if top.score >= c.answer_threshold_for(syllables)
-            && margin >= c.answer_margin
-            && margin >= c.answer_relative_margin * top.score
+        let scored = top.score >= c.answer_threshold_for(syllables.len());
+        if scored
+            && ((margin >= c.answer_margin && margin >= c.answer_relative_margin * top.score)
+                || self.sibling_told_apart(&ranked, agreement, syllables))
         {
             let mut candidates = ranked;
             candidates.truncate(3);
@@ -582,19 +613,31 @@ impl Matcher {
         Decision::HandOff { reason: HandOffReason::LowConfidence }
     }
 
+    /// The sibling rule ([`MatcherConfig::sibling_evidence`]): the runner-up is in the first
+    /// entry's family, all three channels put the first entry first, the message's words favour
+    /// it over the runner-up by at least `sibling_evidence` and no single word favours the
+    /// runner-up by more than `sibling_counter`.
+    fn sibling_told_apart(&self, ranked: &[Candidate], agreement: u8, syllables: &[String]) -> bool {
+        let c = &self.config;
+        let [top, second, ..] = ranked else { return false };
+        if !c.sibling_evidence.is_finite() || agreement < 3 || family(&top.id) != family(&second.id) {
+            return false;
+        }
+        let (evidence, (_, against)) = self.pair_evidence(syllables, &top.id, &second.id);
+        evidence >= c.sibling_evidence && against >= -c.sibling_counter
+    }
+
     /// The `k` best entries for a message, best first, without the safety rules or the
     /// decision thresholds (for evaluation and for a staff "search the knowledge base" box).
     pub fn rank(&self, text: &str, k: usize) -> Vec<Candidate> {
-        let analysis = analyze(text);
-        let syllables = self.abbreviations.expand_all(&analysis.syllables);
-        self.rank_syllables(&syllables, k)
+        self.rank_syllables(&self.words(text), k)
     }
 
     /// The message with diacritics restored from the knowledge base's own text where it was
     /// typed without them (for "Có phải ý anh/chị là …" and logs): abbreviations expanded,
     /// syllables lowercased and joined by spaces; unknown syllables are kept as typed.
     pub fn restore_diacritics(&self, text: &str) -> String {
-        let syllables = self.abbreviations.expand_all(&analyze(text).syllables);
+        let syllables = self.words(text);
         self.restorer.restore(&prepare_levels(&syllables).exact).join(" ")
     }
 
@@ -683,9 +726,32 @@ impl Matcher {
     /// What the answer decision sees for a message, without the safety rules (for tuning the
     /// decision and for logs).
     pub fn answer_features(&self, text: &str) -> AnswerFeatures {
-        let syllables = self.abbreviations.expand_all(&analyze(text).syllables);
+        let syllables = self.words(text);
         let (ranked, agreement, channels) = self.rank_with_agreement(&syllables, 2);
-        AnswerFeatures { channels, ..AnswerFeatures::new(&ranked, agreement, syllables.len()) }
+        let (pair_evidence, pair_extremes) = match ranked.as_slice() {
+            [a, b, ..] => self.pair_evidence(&syllables, &a.id, &b.id),
+            _ => (0.0, (0.0, 0.0)),
+        };
+        AnswerFeatures {
+            channels,
+            pair_evidence,
+            pair_extremes,
+            ..AnswerFeatures::new(&ranked, agreement, syllables.len())
+        }
+    }
+
+    /// How much the message's words favour entry `a` over entry `b` (see
+    /// [`AnswerFeatures::pair_evidence`]); 0 when the distinguishing-terms channel is off.
+    fn pair_evidence(&self, syllables: &[String], a: &str, b: &str) -> (f32, (f32, f32)) {
+        let index = |id: &str| self.ids.iter().position(|x| x == id).map(|i| i as u32);
+        let (Some(a), Some(b)) = (index(a), index(b)) else { return (0.0, (0.0, 0.0)) };
+        if self.config.w_lift <= 0.0 {
+            return (0.0, (0.0, 0.0));
+        }
+        let q = self.prepare_query(syllables);
+        let f: Vec<Option<u32>> = q.folded.iter().map(|s| self.folded_ids.get(s)).collect();
+        let terms = term_keys(&f);
+        (self.entry_lift.pair_evidence(&terms, a, b), self.entry_lift.pair_extremes(&terms, a, b))
     }
 
     /// Every entry's fused score and the channels it is made of (see [`Channels`]).

@@ -404,3 +404,28 @@ fn a_long_story_is_answered_from_its_last_sentence_when_both_readings_agree() {
     let short = "đi du lịch. làm hộ chiếu ở đâu";
     assert_eq!(focused.decide(short), whole_only.decide(short));
 }
+
+#[test]
+fn a_close_sibling_runner_up_does_not_block_an_answer_the_words_tell_apart() {
+    // Margins no message can pass: only the sibling rule can answer.
+    let strict = MatcherConfig { answer_relative_margin: 0.99, ..MatcherConfig::default() };
+    let abbrev = Abbreviations::builtin();
+    let m = Matcher::build(fines_next_to_a_duty(), &abbrev, strict.clone());
+    let text = "gia hạn tạm trú online ở đâu vậy";
+    let f = m.answer_features(text);
+    assert_eq!(f.top.as_deref(), Some("cu-tru.tam-tru.gia-han"));
+    assert!(f.same_family && f.agreement == 3, "{f:?}");
+    assert!(f.pair_evidence >= strict.sibling_evidence && f.pair_extremes.1 >= -strict.sibling_counter, "{f:?}");
+    assert_eq!(answered(&m.decide(text)), Some("cu-tru.tam-tru.gia-han"));
+    let off = MatcherConfig { sibling_evidence: f32::INFINITY, ..strict.clone() };
+    let off = Matcher::build(fines_next_to_a_duty(), &abbrev, off);
+    assert!(!matches!(off.decide(text), Decision::Answer { .. }), "{:?}", off.decide(text));
+    // A word that the runner-up's paraphrases have and the first entry's lack ("gia hạn" for
+    // the extension entry) keeps the question open once it weighs more than `sibling_counter`.
+    let torn = "gia hạn tạm trú hay đăng ký tạm trú mới cần giấy tờ gì";
+    let g = m.answer_features(torn);
+    assert!(g.same_family && g.pair_extremes.1 < -1.0 && g.pair_extremes.1 > -2.5, "{g:?}");
+    assert!(matches!(m.decide(torn), Decision::Answer { .. }), "answered at the default counter of 2.5");
+    let wary = Matcher::build(fines_next_to_a_duty(), &abbrev, MatcherConfig { sibling_counter: 1.0, ..strict });
+    assert!(!matches!(wary.decide(torn), Decision::Answer { .. }), "{:?}", wary.decide(torn));
+}
