@@ -272,6 +272,14 @@ pub fn assess(text: &str) -> Option<Safety> {
     check(&syllables, analysis.question_mark)
 }
 
+/// [`assess`] without the second opinion: the rules' verdict alone. For measurements
+/// (`examples/safety_eval.rs --rules-alone`), not for deciding.
+pub fn assess_rules_alone(text: &str) -> Option<Safety> {
+    let analysis = analyze(text);
+    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+    read(&syllables, analysis.question_mark).and_then(|r| r.verdict)
+}
+
 /// Runs the safety rules on normalized syllables (after abbreviation expansion), then the
 /// second opinion ([`second_opinion`]) on what they miss. `question_mark` says whether the raw
 /// message contained "?".
