@@ -5,7 +5,8 @@
 //! (`--misses` also lists every miss, wrong number and false alarm; `--rules-alone` measures the
 //! rules without the second opinion). A set with an `expected` field is read as an emergency
 //! set (`fire`, …, `none`, `report:theft`), one with a `report` field as a report set (the
-//! metrics of `tests/emergencies.rs` and `tests/reports.rs`).
+//! metrics of `tests/emergencies.rs` and `tests/reports.rs`). It also prints how long
+//! `safety::warm_up` took (build with `--release` for that figure).
 
 use std::collections::BTreeMap;
 
@@ -17,6 +18,9 @@ fn main() {
     let misses = args.iter().any(|a| a == "--misses");
     let rules_alone = args.iter().any(|a| a == "--rules-alone");
     let judge: fn(&str) -> Option<Safety> = if rules_alone { assess_rules_alone } else { assess };
+    let start = std::time::Instant::now();
+    caunoi_text::safety::warm_up();
+    println!("warm-up (rule file parsed, second opinion trained): {:.2} s", start.elapsed().as_secs_f64());
     for path in args.iter().filter(|a| !a.starts_with("--")) {
         let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
         let items: Vec<Value> = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
