@@ -1197,7 +1197,8 @@ mod tests {
                 assert_eq!(second_opinion(verdict, guess, none, true, off), verdict);
             }
         }
-        // A rule emergency is never cleared, nor made a report.
+        // A rule emergency is never made a report, nor cleared unless the model is sure of
+        // nothing.
         let all = Policy {
             add_emergency: 0.5,
             add_unsigned_emergency: 0.5,
@@ -1216,8 +1217,12 @@ mod tests {
             Some(Safety::Emergency(EmergencyKind::Medical))
         );
         assert_eq!(second_opinion(fire, &sure_medical, none, false, Policy { change_kind: 0.999, ..off }), fire);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, false, Policy { clear_emergency: 0.9, ..off }), None);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, false, Policy { clear_emergency: 0.999, ..off }), fire);
+        // An emergency added where the rules saw no sign of one needs the higher probability.
+        assert_eq!(second_opinion(theft, &sure_medical, none, false, Policy { add_emergency: 0.9, ..off }), theft);
         assert_eq!(
-            second_opinion(theft, &sure_medical, none, false, Policy { add_emergency: 0.9, ..off }),
+            second_opinion(theft, &sure_medical, none, false, Policy { add_unsigned_emergency: 0.9, ..off }),
             Some(Safety::Emergency(EmergencyKind::Medical))
         );
         assert_eq!(second_opinion(None, &sure_theft, none, false, Policy { add_report: 0.9, ..off }), theft);
