@@ -1,5 +1,7 @@
 //! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
-//! were tuned on it; earlier holdouts were folded into it after their first run) and
+//! were tuned on it; earlier holdouts were folded into it after their first run), the blind
+//! training sets `emergency_train_e1.json` and `emergency_train_e2.json` (development data since
+//! their first run) and
 //! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
 //! estimate in BENCHMARKS.md, "Emergency detection"), plus the ordinary FAQ questions of
 //! `dev_questions.json`, `holdout_questions.json`, `unseen_questions.json`,
@@ -205,6 +207,40 @@ fn development_set_meets_the_targets() {
     let items = load("emergency_dev.json");
     assert!(items.len() >= 600, "the development set has {} messages", items.len());
     assert_targets("emergency_dev.json", &items);
+}
+
+/// The blind training sets E1 and E2 (925 messages each, written by other agents without seeing
+/// the rules; BENCHMARKS.md): first run 80.8 % and 85.7 % with the right service, 9.8 % and
+/// 7.2 % false alarms, 36 and 25 wrong numbers. They are development data now (the rules were
+/// fixed on their classes and the second opinion is trained on them), so they are held to
+/// their figures after that work, within a margin: 95.4 % and 95.2 %, 0.8 % and 0.5 % false
+/// alarms, no wrong number. Not the targets of the development set: the second opinion adds
+/// an emergency only when it is sure, and some of these messages look like the questions.
+const TRAINING_SETS: [&str; 2] = ["emergency_train_e1.json", "emergency_train_e2.json"];
+const TRAINING_RECALL: f64 = 0.95;
+const TRAINING_WRONG_NUMBERS: usize = 2;
+
+#[test]
+fn blind_training_sets_hold_their_figures() {
+    for name in TRAINING_SETS {
+        let items = load(name);
+        assert!(items.len() >= 900, "{name} has {} messages", items.len());
+        let f = measure(&items);
+        let _ = report(name, &f);
+        let recall = share(f.emergencies.right_service, f.emergencies.total);
+        let alarms = share(f.false_alarms, f.non_emergencies);
+        let mut problems = Vec::new();
+        if recall < TRAINING_RECALL - HOLDOUT_MARGIN {
+            problems.push(format!("recall {:.1}%", 100.0 * recall));
+        }
+        if alarms > MAX_FALSE_ALARMS {
+            problems.push(format!("false alarms {:.1}%", 100.0 * alarms));
+        }
+        if f.wrong_number.len() > TRAINING_WRONG_NUMBERS {
+            problems.extend(f.wrong_number.iter().map(|line| format!("wrong number: {line}")));
+        }
+        assert!(problems.is_empty(), "{name}: {}", problems.join(", "));
+    }
 }
 
 /// The FAQ question sets are ordinary questions, except for a few out-of-scope messages that
