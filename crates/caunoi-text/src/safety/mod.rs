@@ -42,10 +42,16 @@
 //!    A question about reporting stays an FAQ question ("bị trộm xe rồi trình báo ở đâu")
 //!    unless it is anchored in a time, something of the sender's or a wish to report ("nhà em
 //!    bị trộm mất xe máy đêm qua, báo công an thế nào").
-//! 6. Last, a statistical second opinion (`second_opinion.rs`: naive Bayes over words and word
-//!    pairs, trained on the development sets when first used) may add an emergency the rules
-//!    missed, when it is very sure of it; it never clears or changes a rule's emergency. Its
-//!    margin was chosen by cross-validation (unit test `second_opinion_cross_validation`).
+//! 6. Last, a statistical second opinion (`second_opinion.rs`: a multinomial logistic regression
+//!    over words, word pairs and character n-grams, trained at start on the development sets,
+//!    the blind training sets and the FAQ questions) completes the verdict, each action only
+//!    above its own probability (`Policy::CHOSEN`): it adds an emergency the rules missed
+//!    (not in what the rules call hypothetical, conditional, second hand or about papers, and
+//!    surer where the rules saw no sign of one at all), gives a rule emergency other numbers,
+//!    clears a rule emergency when sure the message is nothing, adds a report the rules missed
+//!    in a statement, and clears a report of a message that asks. It never turns an emergency
+//!    into a report. The probabilities were chosen by cross-validation and on the blind rounds
+//!    held out (unit test `second_opinion_cross_validation`, BENCHMARKS.md).
 //!
 //! Measured on `kb/emergency_dev.json` and `kb/emergency_holdout.json` by
 //! `tests/emergencies.rs` (BENCHMARKS.md, "Emergency detection") and on `kb/report_dev.json`
@@ -255,9 +261,9 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap
 /// must not depend on it).
 static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
 
-/// Builds the rules and trains the second opinion now (about a third of a second) instead of
-/// on the first message: a server calls it at start, off its async threads, so no citizen's
-/// message waits for it.
+/// Builds the rules and trains the second opinion now (0.6–0.9 s in a release build, about 10,400
+/// labelled messages) instead of on the first message: a server calls it at start, off its
+/// async threads, so no citizen's message waits for it.
 pub fn warm_up() {
     LazyLock::force(&RULES);
     LazyLock::force(&MODEL);
@@ -281,7 +287,7 @@ pub fn assess_rules_alone(text: &str) -> Option<Safety> {
 }
 
 /// Runs the safety rules on normalized syllables (after abbreviation expansion), then the
-/// second opinion ([`second_opinion`]) on what they miss. `question_mark` says whether the raw
+/// second opinion (`second_opinion`) on their verdict. `question_mark` says whether the raw
 /// message contained "?".
 pub fn check(syllables: &[String], question_mark: bool) -> Option<Safety> {
     let read = read(syllables, question_mark)?;
