@@ -284,6 +284,8 @@ fn faq_questions_raise_no_emergency() {
 /// rescue, or the reverse; 170/210 get the right first number). The set is kept unseen: its
 /// misses are not fixed, so that it keeps measuring text the rules were not written for. The
 /// test holds it to its first run, within this margin, and to no more wrong numbers than then.
+/// (Measured once after the logistic second opinion and the blind training sets' classes,
+/// figures only: 183/210 = 87.1 %, 2/138 = 1.4 % false alarms, 7 wrong numbers.)
 /// (Holdouts 1–10 are part of the development set.)
 const HOLDOUT_RECALL: f64 = 0.786;
 const HOLDOUT_FALSE_ALARMS: f64 = 0.043;
