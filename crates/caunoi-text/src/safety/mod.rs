@@ -292,16 +292,24 @@ pub fn assess_rules_alone(text: &str) -> Option<Safety> {
 pub fn check(syllables: &[String], question_mark: bool) -> Option<Safety> {
     let read = read(syllables, question_mark)?;
     let guess = MODEL.guess(&read.features);
-    second_opinion(read.verdict, &guess, read.found, read.asking, Policy::CHOSEN)
+    second_opinion(read.verdict, &guess, read.found, read.shape, Policy::CHOSEN)
 }
 
 /// A message as the rules read it: their verdict and what the second opinion needs.
 struct Reading {
     verdict: Option<Safety>,
     found: Found,
+    shape: Shape,
+    features: Vec<second_opinion::Feature>,
+}
+
+/// What the second opinion needs to know of a message's form.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shape {
     /// A question mark or a yes/no question ending.
     asking: bool,
-    features: Vec<second_opinion::Feature>,
+    /// A few words ([`is_short`]): "gặp cán bộ", "mất entry" are no reports to add.
+    short: bool,
 }
 
 fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
@@ -316,7 +324,7 @@ fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
     Some(Reading {
         verdict: decide(found, short, question_mark, yes_no),
         found,
-        asking: question_mark || yes_no,
+        shape: Shape { asking: question_mark || yes_no, short },
         features: second_opinion::features(&message, question_mark || yes_no),
     })
 }
@@ -519,7 +527,7 @@ fn second_opinion(
     verdict: Option<Safety>,
     guess: &Guess,
     found: Found,
-    asking: bool,
+    shape: Shape,
     policy: Policy,
 ) -> Option<Safety> {
     use Section::*;
@@ -542,8 +550,9 @@ fn second_opinion(
     if !gated && emergency >= needed {
         return Some(Safety::Emergency(kind));
     }
-    let statement =
-        !found.any(&[Hypothetical, ReportNot]) && !((asking || found.has(Question)) && !found.has(ReportAnchor));
+    let statement = !shape.short
+        && !found.any(&[Hypothetical, ReportNot])
+        && !((shape.asking || found.has(Question)) && !found.has(ReportAnchor));
     let sign = match policy.report_gate {
         ReportGate::Statement => true,
         ReportGate::StatementWithSign => found.any(&REPORT_SIGNS),
@@ -554,7 +563,7 @@ fn second_opinion(
             return Some(Safety::Report(kind));
         }
     }
-    if matches!(verdict, Some(Safety::Report(_))) && asking && guess.nothing() >= policy.clear_report {
+    if matches!(verdict, Some(Safety::Report(_))) && shape.asking && guess.nothing() >= policy.clear_report {
         return None;
     }
     verdict
@@ -935,7 +944,7 @@ mod cross_validation {
                 c.reading.verdict,
                 c.guess.as_ref().expect("guessed"),
                 c.reading.found,
-                c.reading.asking,
+                c.reading.shape,
                 policy,
             );
             let raised = emergency(c.reading.verdict).is_none() && emergency(outcome).is_some();
@@ -954,7 +963,7 @@ mod cross_validation {
             let outcomes: Vec<Option<Safety>> = q
                 .guesses
                 .iter()
-                .map(|g| second_opinion(q.reading.verdict, g, q.reading.found, q.reading.asking, policy))
+                .map(|g| second_opinion(q.reading.verdict, g, q.reading.found, q.reading.shape, policy))
                 .collect();
             let raised = emergency(q.reading.verdict).is_none() && outcomes.iter().any(|o| emergency(*o).is_some());
             let taken = q.reading.verdict.is_none() && outcomes.iter().any(|o| matches!(o, Some(Safety::Report(_))));
@@ -1041,13 +1050,13 @@ mod cross_validation {
                 c.reading.verdict,
                 c.guess.as_ref().expect("guessed"),
                 c.reading.found,
-                c.reading.asking,
+                c.reading.shape,
                 policy,
             )
         };
         let held_outcome = |c: &Case, policy: Policy| {
             let (guess, _) = c.held.as_ref().expect("held out");
-            second_opinion(c.reading.verdict, guess, c.reading.found, c.reading.asking, policy)
+            second_opinion(c.reading.verdict, guess, c.reading.found, c.reading.shape, policy)
         };
         let run = |policy: Policy| figures(cases.iter(), |c| outcome(c, policy));
         let held = |policy: Policy| figures(cases.iter().filter(|c| c.held.is_some()), |c| held_outcome(c, policy));
@@ -1203,10 +1212,11 @@ mod tests {
         let sure_medical = Guess::with(Label::Emergency(EmergencyKind::Medical), 0.99);
         let sure_nothing = Guess::with(Label::Nothing, 0.99);
         let none = Found::default();
+        let (asks, states) = (Shape { asking: true, short: false }, Shape::default());
         // Nothing changes with every action off.
         for guess in [&sure_theft, &sure_medical, &sure_nothing] {
             for verdict in [fire, theft, None] {
-                assert_eq!(second_opinion(verdict, guess, none, true, off), verdict);
+                assert_eq!(second_opinion(verdict, guess, none, asks, off), verdict);
             }
         }
         // A rule emergency is never made a report, nor cleared unless the model is sure of
@@ -1221,27 +1231,30 @@ mod tests {
             gate: Gate::Open,
             report_gate: ReportGate::Statement,
         };
-        assert_eq!(second_opinion(fire, &sure_theft, none, false, all), fire);
-        assert_eq!(second_opinion(fire, &sure_nothing, none, true, all), fire);
+        assert_eq!(second_opinion(fire, &sure_theft, none, states, all), fire);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, asks, all), fire);
         // Each action at its probability.
         assert_eq!(
-            second_opinion(fire, &sure_medical, none, false, Policy { change_kind: 0.9, ..off }),
+            second_opinion(fire, &sure_medical, none, states, Policy { change_kind: 0.9, ..off }),
             Some(Safety::Emergency(EmergencyKind::Medical))
         );
-        assert_eq!(second_opinion(fire, &sure_medical, none, false, Policy { change_kind: 0.999, ..off }), fire);
-        assert_eq!(second_opinion(fire, &sure_nothing, none, false, Policy { clear_emergency: 0.9, ..off }), None);
-        assert_eq!(second_opinion(fire, &sure_nothing, none, false, Policy { clear_emergency: 0.999, ..off }), fire);
+        assert_eq!(second_opinion(fire, &sure_medical, none, states, Policy { change_kind: 0.999, ..off }), fire);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, states, Policy { clear_emergency: 0.9, ..off }), None);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, states, Policy { clear_emergency: 0.999, ..off }), fire);
         // An emergency added where the rules saw no sign of one needs the higher probability.
-        assert_eq!(second_opinion(theft, &sure_medical, none, false, Policy { add_emergency: 0.9, ..off }), theft);
+        assert_eq!(second_opinion(theft, &sure_medical, none, states, Policy { add_emergency: 0.9, ..off }), theft);
         assert_eq!(
-            second_opinion(theft, &sure_medical, none, false, Policy { add_unsigned_emergency: 0.9, ..off }),
+            second_opinion(theft, &sure_medical, none, states, Policy { add_unsigned_emergency: 0.9, ..off }),
             Some(Safety::Emergency(EmergencyKind::Medical))
         );
-        assert_eq!(second_opinion(None, &sure_theft, none, false, Policy { add_report: 0.9, ..off }), theft);
+        assert_eq!(second_opinion(None, &sure_theft, none, states, Policy { add_report: 0.9, ..off }), theft);
         // … a report only in a statement, a report cleared only when the message asks.
-        assert_eq!(second_opinion(None, &sure_theft, none, true, Policy { add_report: 0.9, ..off }), None);
-        assert_eq!(second_opinion(theft, &sure_nothing, none, true, Policy { clear_report: 0.9, ..off }), None);
-        assert_eq!(second_opinion(theft, &sure_nothing, none, false, Policy { clear_report: 0.9, ..off }), theft);
+        assert_eq!(second_opinion(None, &sure_theft, none, asks, Policy { add_report: 0.9, ..off }), None);
+        assert_eq!(second_opinion(theft, &sure_nothing, none, asks, Policy { clear_report: 0.9, ..off }), None);
+        assert_eq!(second_opinion(theft, &sure_nothing, none, states, Policy { clear_report: 0.9, ..off }), theft);
+        // … and not in a message of a few words ("gặp cán bộ").
+        let short = Shape { asking: false, short: true };
+        assert_eq!(second_opinion(None, &sure_theft, none, short, Policy { add_report: 0.9, ..off }), None);
     }
 
     #[test]
