@@ -46,8 +46,9 @@
 //!    over words, word pairs and character n-grams, trained at start on the development sets,
 //!    the blind training sets and the FAQ questions) completes the verdict, each action only
 //!    above its own probability (`Policy::CHOSEN`): it adds an emergency the rules missed
-//!    (not in what the rules call hypothetical, conditional, second hand or about papers, and
-//!    surer where the rules saw no sign of one at all), gives a rule emergency other numbers,
+//!    (not in what the rules call hypothetical, conditional, second hand or about papers, nor
+//!    in a message of a few words, and surer where the rules saw no sign of one at all; "đang"
+//!    is left to the rules, it is no feature of the model), gives a rule emergency other numbers,
 //!    clears a rule emergency when sure the message is nothing, adds a report the rules missed
 //!    in a statement, and clears a report of a message that asks. It never turns an emergency
 //!    into a report. The probabilities were chosen by cross-validation and on the blind rounds
