@@ -149,7 +149,7 @@ impl Section {
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
             RescueSure | RescueOngoing | RescueTrapped | RescuePlace | RescueDone => Some(RescueMask),
             Help => Some(HelpMask),
-            Hypothetical => Some(HypotheticalMask),
+            Hypothetical | Conditional => Some(HypotheticalMask),
             Now => Some(NowMask),
             ReportAssault => Some(ViolenceMask),
             ReportRobbery | ReportTheft => Some(CrimeMask),
