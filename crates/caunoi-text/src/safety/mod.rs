@@ -1580,6 +1580,33 @@ mod tests {
     }
 
     #[test]
+    fn threats_with_a_condition_and_being_locked_in_call_the_police() {
+        // Blind training sets E1 and E2: "nếu" in a threat is no hypothetical.
+        for text in [
+            "chong cu dang cam dao ngoi chan cua phong, noi neu toi bo di se giet toi",
+            "Hắn đứng ngoài cửa hét sẽ chém tôi nếu tôi ra ngoài, tôi đang trốn trong bếp",
+            "mn ơi cứu e, e bị nhốt trong phòng ở quán nhậu, chủ quán dọa đánh nếu e báo ai",
+        ] {
+            let found = run(text);
+            assert!(
+                matches!(found, Some(Safety::Emergency(k)) if k.services()[0] == EmergencyService::Police),
+                "{text}: {found:?}"
+            );
+        }
+        // A threat by text message to throw acid stays a report.
+        assert_eq!(
+            run("toi bi chu no nhan tin de doa se tat axit neu khong tra"),
+            Some(Safety::Report(ReportKind::Assault))
+        );
+    }
+
+    #[test]
+    fn asking_to_meet_an_officer_is_a_report_only_with_a_purpose() {
+        assert_eq!(run("cho tôi gặp cán bộ"), None);
+        assert_eq!(run("Tôi muốn gặp cán bộ để trình báo một sự việc"), Some(Safety::Report(ReportKind::Other)));
+    }
+
+    #[test]
     fn a_scene_set_with_dang_is_a_past_robbery() {
         for text in ["tôi bị cướp điện thoại khi đang dừng đèn đỏ", "em bi giat tui luc dang ngoi sau xe om toi qua"]
         {
