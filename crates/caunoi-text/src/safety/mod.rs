@@ -262,7 +262,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap
 /// must not depend on it).
 static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
 
-/// Builds the rules and trains the second opinion now (0.6–0.9 s in a release build, about 10,400
+/// Builds the rules and trains the second opinion now (0.8–0.9 s in a release build, about 10,400
 /// labelled messages) instead of on the first message: a server calls it at start, off its
 /// async threads, so no citizen's message waits for it.
 pub fn warm_up() {
