@@ -213,11 +213,11 @@ fn development_set_meets_the_targets() {
 /// the rules; BENCHMARKS.md): first run 80.8 % and 85.7 % with the right service, 9.8 % and
 /// 7.2 % false alarms, 36 and 25 wrong numbers. They are development data now (the rules were
 /// fixed on their classes and the second opinion is trained on them), so they are held to
-/// their figures after that work, within a margin: 96.6 % and 96.6 %, 0.8 % and 0.5 % false
+/// their figures after that work, within a margin: 97.0 % and 97.1 %, 0.8 % and 0.5 % false
 /// alarms, no wrong number. Not the targets of the development set: the second opinion adds
 /// an emergency only when it is sure, and some of these messages look like the questions.
 const TRAINING_SETS: [&str; 2] = ["emergency_train_e1.json", "emergency_train_e2.json"];
-const TRAINING_RECALL: f64 = 0.966;
+const TRAINING_RECALL: f64 = 0.97;
 const TRAINING_WRONG_NUMBERS: usize = 2;
 
 #[test]
