@@ -1,9 +1,12 @@
 //! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
-//! were tuned on it; earlier holdouts were folded into it after their first run) and
+//! were tuned on it; earlier holdouts were folded into it after their first run), the blind
+//! training sets `emergency_train_e1.json` and `emergency_train_e2.json` (development data since
+//! their first run) and
 //! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
 //! estimate in BENCHMARKS.md, "Emergency detection"), plus the ordinary FAQ questions of
-//! `dev_questions.json`, `holdout_questions.json` and `unseen_questions.json`, none of which may
-//! be raised as an emergency.
+//! `dev_questions.json`, `holdout_questions.json`, `unseen_questions.json`,
+//! `blindA_questions.json` and `blindB_questions.json`, none of which may be raised as an
+//! emergency.
 //!
 //! Targets on the development set: recall with the right service ≥ 99 % per kind and overall,
 //! false alarms ≤ 2 %, every emergency recognised names the expected services in the expected
@@ -206,6 +209,40 @@ fn development_set_meets_the_targets() {
     assert_targets("emergency_dev.json", &items);
 }
 
+/// The blind training sets E1 and E2 (925 messages each, written by other agents without seeing
+/// the rules; BENCHMARKS.md): first run 80.8 % and 85.7 % with the right service, 9.8 % and
+/// 7.2 % false alarms, 36 and 25 wrong numbers. They are development data now (the rules were
+/// fixed on their classes and the second opinion is trained on them), so they are held to
+/// their figures after that work, within a margin: 97.0 % and 97.1 %, 0.8 % and 0.5 % false
+/// alarms, no wrong number. Not the targets of the development set: the second opinion adds
+/// an emergency only when it is sure, and some of these messages look like the questions.
+const TRAINING_SETS: [&str; 2] = ["emergency_train_e1.json", "emergency_train_e2.json"];
+const TRAINING_RECALL: f64 = 0.97;
+const TRAINING_WRONG_NUMBERS: usize = 2;
+
+#[test]
+fn blind_training_sets_hold_their_figures() {
+    for name in TRAINING_SETS {
+        let items = load(name);
+        assert!(items.len() >= 900, "{name} has {} messages", items.len());
+        let f = measure(&items);
+        let _ = report(name, &f);
+        let recall = share(f.emergencies.right_service, f.emergencies.total);
+        let alarms = share(f.false_alarms, f.non_emergencies);
+        let mut problems = Vec::new();
+        if recall < TRAINING_RECALL - HOLDOUT_MARGIN {
+            problems.push(format!("recall {:.1}%", 100.0 * recall));
+        }
+        if alarms > MAX_FALSE_ALARMS {
+            problems.push(format!("false alarms {:.1}%", 100.0 * alarms));
+        }
+        if f.wrong_number.len() > TRAINING_WRONG_NUMBERS {
+            problems.extend(f.wrong_number.iter().map(|line| format!("wrong number: {line}")));
+        }
+        assert!(problems.is_empty(), "{name}: {}", problems.join(", "));
+    }
+}
+
 /// The FAQ question sets are ordinary questions, except for a few out-of-scope messages that
 /// describe an emergency (they are labelled in the emergency sets, and counted there).
 #[test]
@@ -217,7 +254,13 @@ fn faq_questions_raise_no_emergency() {
         .collect();
     let mut checked = 0;
     let mut alarms = Vec::new();
-    for name in ["dev_questions.json", "holdout_questions.json", "unseen_questions.json"] {
+    for name in [
+        "dev_questions.json",
+        "holdout_questions.json",
+        "unseen_questions.json",
+        "blindA_questions.json",
+        "blindB_questions.json",
+    ] {
         for item in load(name) {
             let text = normalize(&item.text);
             if labelled.iter().any(|(t, _)| *t == text) {
@@ -241,6 +284,8 @@ fn faq_questions_raise_no_emergency() {
 /// rescue, or the reverse; 170/210 get the right first number). The set is kept unseen: its
 /// misses are not fixed, so that it keeps measuring text the rules were not written for. The
 /// test holds it to its first run, within this margin, and to no more wrong numbers than then.
+/// (After the logistic second opinion and the blind training sets' classes, figures only:
+/// 185/210 = 88.1 %, 2/138 = 1.4 % false alarms, 7 wrong numbers.)
 /// (Holdouts 1–10 are part of the development set.)
 const HOLDOUT_RECALL: f64 = 0.786;
 const HOLDOUT_FALSE_ALARMS: f64 = 0.043;

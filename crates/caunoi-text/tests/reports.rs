@@ -1,7 +1,9 @@
 //! Report recognition measured on the labelled sets in `kb/`: `report_dev.json` (the rules were
-//! tuned on it) and `report_holdout.json` (written before the rules it measures were tuned, never
-//! tuned on; its first run is the estimate in BENCHMARKS.md, "Report recognition"), plus the procedure
-//! questions of `dev_questions.json`, none of which may open the report flow.
+//! tuned on it), the blind training sets `report_train_r1.json` and `report_train_r2.json`
+//! (development data since their first run) and `report_holdout.json` (written before the rules
+//! it measures were tuned, never tuned on; its first run is the estimate in BENCHMARKS.md,
+//! "Report recognition"), plus the procedure questions of `dev_questions.json`, none of which
+//! may open the report flow.
 //!
 //! A labelled report is *recognised* when the rules give [`Safety::Report`] of any kind, or an
 //! emergency when the message is labelled a live one (`"emergency": true`: "đang có cướp"), as
@@ -30,7 +32,9 @@ const TARGET_KIND_ACCURACY: f64 = 0.90;
 /// accuracy 59/65 = 90.8 %, false reports 9/76 = 11.8 %. The set is kept unseen (its misses are
 /// not fixed); the test allows this margin below (above, for false reports) its first run, for
 /// rule changes made later for other reasons. One message moves recall by 1.0 point and false
-/// reports by 1.3. (Report holdouts 1–7 are now part of the development set.)
+/// reports by 1.3. (Report holdouts 1–7 are now part of the development set.) After the
+/// logistic second opinion and the blind training sets' classes, figures only: recall 75/96 =
+/// 78.1 %, kind accuracy 70/75 = 93.3 %, false reports 5/76 = 6.6 %.
 const HOLDOUT_RECALL: f64 = 0.677;
 const HOLDOUT_KIND_ACCURACY: f64 = 0.908;
 const HOLDOUT_FALSE_REPORTS: f64 = 0.118;
@@ -235,6 +239,34 @@ fn development_set_meets_the_targets() {
         ));
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The blind training sets R1 and R2 (850 messages each, written by other agents without seeing
+/// the rules; BENCHMARKS.md): first run recall 61.3 % and 68.2 %, 2.5 % and 3.5 % of the
+/// questions taken. Development data now (rules fixed on their classes, the second opinion
+/// trained on them), held to their figures after that work within the margin: recall 85.6 %
+/// and 88.9 %, 0.2 % of the questions taken.
+const TRAINING_SETS: [(&str, f64); 2] = [("report_train_r1.json", 0.856), ("report_train_r2.json", 0.889)];
+
+#[test]
+fn blind_training_sets_hold_their_figures() {
+    for (name, first) in TRAINING_SETS {
+        let items: Vec<Item> = load(name);
+        assert!(items.len() >= 800, "{name} has {} messages", items.len());
+        let f = measure(&items);
+        print(name, &f);
+        let mut problems = Vec::new();
+        if f.recall() < first - HOLDOUT_MARGIN {
+            problems.push(format!("recall {:.1}%", 100.0 * f.recall()));
+        }
+        if f.false_rate() > MAX_FALSE_REPORTS {
+            problems.push(format!("false reports {:.1}%", 100.0 * f.false_rate()));
+        }
+        if f.kind_accuracy() < TARGET_KIND_ACCURACY - HOLDOUT_MARGIN {
+            problems.push(format!("kind accuracy {:.1}%", 100.0 * f.kind_accuracy()));
+        }
+        assert!(problems.is_empty(), "{name}: {}", problems.join(", "));
+    }
 }
 
 #[test]

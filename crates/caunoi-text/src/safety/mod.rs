@@ -42,10 +42,18 @@
 //!    A question about reporting stays an FAQ question ("bị trộm xe rồi trình báo ở đâu")
 //!    unless it is anchored in a time, something of the sender's or a wish to report ("nhà em
 //!    bị trộm mất xe máy đêm qua, báo công an thế nào").
-//! 6. Last, a statistical second opinion (`second_opinion.rs`: naive Bayes over words and word
-//!    pairs, trained on the development sets when first used) may add an emergency the rules
-//!    missed, when it is very sure of it; it never clears or changes a rule's emergency. Its
-//!    margin was chosen by cross-validation (unit test `second_opinion_cross_validation`).
+//! 6. Last, a statistical second opinion (`second_opinion.rs`: a multinomial logistic regression
+//!    over words, word pairs and character n-grams, trained at start on the development sets,
+//!    the blind training sets and the FAQ questions) completes the verdict, each action only
+//!    above its own probability (`Policy::CHOSEN`): it adds an emergency the rules missed
+//!    (not in what the rules call hypothetical, conditional, second hand or about papers, nor
+//!    in a message of a few words, and surer where the rules saw no sign of one at all; "đang"
+//!    is left to the rules, it is no feature of the model), gives a rule emergency other numbers,
+//!    clears a rule emergency when sure the message is nothing, adds a report the rules missed
+//!    in a statement (surer in one that asks), and clears a report of a message that asks. It
+//!    never turns an emergency into a report. The probabilities were chosen by cross-validation
+//!    and on the blind rounds held out (unit test `second_opinion_cross_validation`,
+//!    BENCHMARKS.md).
 //!
 //! Measured on `kb/emergency_dev.json` and `kb/emergency_holdout.json` by
 //! `tests/emergencies.rs` (BENCHMARKS.md, "Emergency detection") and on `kb/report_dev.json`
@@ -63,7 +71,7 @@ use serde::Serialize;
 use crate::abbrev::Abbreviations;
 use crate::normalize::analyze;
 use rules::{Found, Rules, Section, Syllable};
-use second_opinion::{EMERGENCY_MARGIN, Guess, Label, Model, REPORT_MARGIN};
+use second_opinion::{Guess, Label, Model, Training};
 
 /// What kind of emergency a message describes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
@@ -255,9 +263,9 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap
 /// must not depend on it).
 static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
 
-/// Builds the rules and trains the second opinion now (about a third of a second) instead of
-/// on the first message: a server calls it at start, off its async threads, so no citizen's
-/// message waits for it.
+/// Builds the rules and trains the second opinion now (0.8–0.9 s in a release build, about 10,400
+/// labelled messages) instead of on the first message: a server calls it at start, off its
+/// async threads, so no citizen's message waits for it.
 pub fn warm_up() {
     LazyLock::force(&RULES);
     LazyLock::force(&MODEL);
@@ -272,22 +280,39 @@ pub fn assess(text: &str) -> Option<Safety> {
     check(&syllables, analysis.question_mark)
 }
 
+/// [`assess`] without the second opinion: the rules' verdict alone. For measurements
+/// (`examples/safety_eval.rs --rules-alone`), not for deciding.
+pub fn assess_rules_alone(text: &str) -> Option<Safety> {
+    let analysis = analyze(text);
+    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+    read(&syllables, analysis.question_mark).and_then(|r| r.verdict)
+}
+
 /// Runs the safety rules on normalized syllables (after abbreviation expansion), then the
-/// second opinion ([`second_opinion`]) on what they miss. `question_mark` says whether the raw
+/// second opinion (`second_opinion`) on their verdict. `question_mark` says whether the raw
 /// message contained "?".
 pub fn check(syllables: &[String], question_mark: bool) -> Option<Safety> {
     let read = read(syllables, question_mark)?;
     let guess = MODEL.guess(&read.features);
-    second_opinion(read.verdict, guess, read.found, read.asking, Margins::CHOSEN)
+    second_opinion(read.verdict, &guess, read.found, read.shape, Policy::CHOSEN)
 }
 
 /// A message as the rules read it: their verdict and what the second opinion needs.
 struct Reading {
     verdict: Option<Safety>,
     found: Found,
+    shape: Shape,
+    features: Vec<second_opinion::Feature>,
+}
+
+/// What the second opinion needs to know of a message's form.
+#[derive(Clone, Copy, Debug, Default)]
+struct Shape {
     /// A question mark or a yes/no question ending.
     asking: bool,
-    features: Vec<second_opinion::Feature>,
+    /// A few words ([`has_few_words`]): the second opinion adds nothing to it ("đang chờ", "xe
+    /// máy", "đang bị khóa", "gặp cán bộ", "mất entry").
+    short: bool,
 }
 
 fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
@@ -302,35 +327,75 @@ fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
     Some(Reading {
         verdict: decide(found, short, question_mark, yes_no),
         found,
-        asking: question_mark || yes_no,
-        features: second_opinion::features(&message),
+        shape: Shape { asking: question_mark || yes_no, short: has_few_words(&message, rules) },
+        features: second_opinion::features(&message, question_mark || yes_no),
     })
 }
 
-/// The labelled development sets the second opinion is trained on (never the holdouts).
-const EMERGENCY_DEV: &str = include_str!("../../../../kb/emergency_dev.json");
-const REPORT_DEV: &str = include_str!("../../../../kb/report_dev.json");
+/// The labelled sets the second opinion is trained on (never the holdouts): the development
+/// sets the rules were tuned on, and the blind writers' training sets E1, E2 (emergencies) and
+/// R1, R2 (reports), each run once with the rules before it became training data
+/// (BENCHMARKS.md).
+const EMERGENCY_SETS: [&str; 3] = [
+    include_str!("../../../../kb/emergency_dev.json"),
+    include_str!("../../../../kb/emergency_train_e1.json"),
+    include_str!("../../../../kb/emergency_train_e2.json"),
+];
+const REPORT_SETS: [&str; 3] = [
+    include_str!("../../../../kb/report_dev.json"),
+    include_str!("../../../../kb/report_train_r1.json"),
+    include_str!("../../../../kb/report_train_r2.json"),
+];
+/// FAQ questions, all of them neither an emergency nor a report (but the few out-of-scope
+/// emergencies the emergency sets hold): the FAQ blind sets A and B are kept out, to check the
+/// model on questions it has not seen.
+const QUESTION_SETS: [&str; 3] = [
+    include_str!("../../../../kb/dev_questions.json"),
+    include_str!("../../../../kb/holdout_questions.json"),
+    include_str!("../../../../kb/unseen_questions.json"),
+];
 
-/// The second opinion, trained once on the development sets.
-static MODEL: LazyLock<Model> = LazyLock::new(|| Model::train(&training_examples(EMERGENCY_DEV, REPORT_DEV)));
+/// The second opinion, trained once on the labelled sets.
+static MODEL: LazyLock<Model> =
+    LazyLock::new(|| Model::train(&training_examples(&EMERGENCY_SETS, &REPORT_SETS, &QUESTION_SETS), Training::CHOSEN));
 
-/// (features, label) of every message of an emergency set and a report set (JSON texts).
-fn training_examples(emergency_set: &str, report_set: &str) -> Vec<(Vec<second_opinion::Feature>, Label)> {
+/// (features, label) of every message of the emergency sets, the report sets and the question
+/// sets (JSON texts).
+fn training_examples(
+    emergency_sets: &[&str],
+    report_sets: &[&str],
+    question_sets: &[&str],
+) -> Vec<(Vec<second_opinion::Feature>, Label)> {
     let mut out = Vec::new();
-    for fields in second_opinion::json_objects(emergency_set, &["text", "expected"]) {
-        if let [Some(text), Some(label)] = &fields[..]
-            && let Some(label) = Label::parse(label)
-        {
-            out.push((text_features(text), label));
+    let mut labelled = rustc_hash::FxHashSet::default();
+    for set in emergency_sets {
+        for fields in second_opinion::json_objects(set, &["text", "expected"]) {
+            if let [Some(text), Some(label)] = &fields[..]
+                && let Some(label) = Label::parse(label)
+            {
+                out.push((text_features(text), label));
+                labelled.insert(text.clone());
+            }
         }
     }
-    for fields in second_opinion::json_objects(report_set, &["text", "report"]) {
-        let label = match &fields[1] {
-            Some(kind) => Label::parse(&format!("report:{kind}")),
-            None => Some(Label::Nothing),
-        };
-        if let (Some(text), Some(label)) = (&fields[0], label) {
-            out.push((text_features(text), label));
+    for set in question_sets {
+        for fields in second_opinion::json_objects(set, &["text"]) {
+            if let Some(text) = &fields[0]
+                && !labelled.contains(text)
+            {
+                out.push((text_features(text), Label::Nothing));
+            }
+        }
+    }
+    for set in report_sets {
+        for fields in second_opinion::json_objects(set, &["text", "report"]) {
+            let label = match &fields[1] {
+                Some(kind) => Label::parse(&format!("report:{kind}")),
+                None => Some(Label::Nothing),
+            };
+            if let (Some(text), Some(label)) = (&fields[0], label) {
+                out.push((text_features(text), label));
+            }
         }
     }
     out
@@ -339,19 +404,78 @@ fn training_examples(emergency_set: &str, report_set: &str) -> Vec<(Vec<second_o
 fn text_features(text: &str) -> Vec<second_opinion::Feature> {
     let analysis = analyze(text);
     let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
-    second_opinion::features(&spelling::prepare(&syllables, &RULES))
+    read(&syllables, analysis.question_mark).map(|r| r.features).unwrap_or_default()
 }
 
-/// How sure the second opinion must be (log-odds) to add an emergency or a report.
-#[derive(Clone, Copy, Debug)]
-struct Margins {
-    emergency: f64,
-    report: f64,
+/// What the second opinion may change in the rules' verdict, and how sure it must be (a
+/// probability; above 1 is off). Chosen by cross-validation (`second_opinion_cross_validation`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Policy {
+    /// Add an emergency where the rules saw none (or a report), when all emergency kinds
+    /// together have at least this probability, the message is not one of a few words and it
+    /// passes [`Policy::gate`]...
+    add_emergency: f32,
+    /// ... or this one, when the rules saw no sign of an emergency at all ([`SIGNS`]: no word
+    /// of any kind, no call for help, no sign of now).
+    add_unsigned_emergency: f32,
+    /// Change a rule emergency's kind to one with other numbers when the model gives that kind
+    /// at least this probability.
+    change_kind: f32,
+    /// Add a report where the rules saw nothing, in a statement (no question without an
+    /// anchor, nothing hypothetical, no papers or follow-up), when all report kinds together
+    /// have at least this probability.
+    add_report: f32,
+    /// ... and this one, in a message that asks without an anchor ("e bị chôm mất con ip 13 ở
+    /// quán net, giờ e phải làm gì ạ").
+    add_asked_report: f32,
+    /// Clear a rule's report of a message that asks, when the model gives "nothing" at least
+    /// this probability.
+    clear_report: f32,
+    /// Clear a rule's emergency when the model gives "nothing" at least this probability.
+    clear_emergency: f32,
     gate: Gate,
+    report_gate: ReportGate,
 }
 
-/// Which messages are kept from the model's emergencies, whatever its margin. Only [`GATE`] is
-/// used; the cross-validation test measures the others.
+/// Which statements the model may make a report of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(not(test), allow(dead_code))]
+enum ReportGate {
+    /// Any statement.
+    Statement,
+    /// A statement in which the rules saw a sign of a report: a report kind's word or an
+    /// anchor (a time, something of the sender's, a wish to report).
+    StatementWithSign,
+}
+
+/// The sections that are a sign of a report for [`ReportGate::StatementWithSign`].
+const REPORT_SIGNS: [Section; 15] = {
+    use Section::*;
+    [
+        ReportRobbery,
+        ReportTheft,
+        ReportFraud,
+        ReportAssault,
+        ReportAbuse,
+        ReportDrugs,
+        ReportGambling,
+        ReportRacing,
+        ReportNoise,
+        ReportWanted,
+        ReportLostProperty,
+        ReportEnvironment,
+        ReportCrimeTip,
+        ReportOther,
+        ReportAnchor,
+    ]
+};
+
+/// A probability never reached: the action is off.
+#[cfg_attr(not(test), allow(dead_code))]
+const OFF: f32 = 2.0;
+
+/// Which messages are kept from the model's emergencies, whatever its probability. Only
+/// [`Policy::CHOSEN`]'s is used; the cross-validation test measures the others.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(not(test), allow(dead_code))]
 enum Gate {
@@ -360,13 +484,9 @@ enum Gate {
     /// What the rules call hypothetical, conditional, second hand or about papers (a game, the
     /// news, a deadline joke).
     SecondHand,
-    /// Those, and a message in which the rules saw no sign of an emergency at all: no word of
-    /// any kind (not even an ongoing or ambiguous one), no call for help, no sign of now ("nhà
-    /// ở tầng trên, tầng dưới làm xưởng may" is a fire-safety question).
-    SecondHandOrNoSign,
 }
 
-/// The sections that are a sign of an emergency for [`Gate::SecondHandOrNoSign`].
+/// The sections that are a sign of an emergency for [`Policy::add_unsigned_emergency`].
 const SIGNS: [Section; 23] = {
     use Section::*;
     [
@@ -396,46 +516,64 @@ const SIGNS: [Section; 23] = {
     ]
 };
 
-const GATE: Gate = Gate::SecondHand;
-
-impl Margins {
-    const CHOSEN: Margins = Margins { emergency: EMERGENCY_MARGIN, report: REPORT_MARGIN, gate: GATE };
+impl Policy {
+    const CHOSEN: Policy = Policy {
+        add_emergency: 0.7,
+        add_unsigned_emergency: 0.95,
+        change_kind: 0.7,
+        clear_emergency: 0.9,
+        add_report: 0.7,
+        add_asked_report: 0.95,
+        clear_report: 0.8,
+        gate: Gate::SecondHand,
+        report_gate: ReportGate::Statement,
+    };
 }
 
-/// The rules' verdict, completed by the model: an emergency the rules missed when the model is
-/// sure of it, and a report the rules missed in a statement (not a question, not about papers).
-/// A rule's emergency is never cleared or changed.
+/// The rules' verdict, completed by the model as [`Policy`] allows.
 fn second_opinion(
     verdict: Option<Safety>,
-    guess: Guess,
+    guess: &Guess,
     found: Found,
-    asking: bool,
-    margins: Margins,
+    shape: Shape,
+    policy: Policy,
 ) -> Option<Safety> {
     use Section::*;
-    if matches!(verdict, Some(Safety::Emergency(_))) {
+    if let Some(Safety::Emergency(kind)) = verdict {
+        if guess.nothing() >= policy.clear_emergency {
+            return None;
+        }
+        let (best, p, _) = guess.emergency();
+        if best.services() != kind.services() && p >= policy.change_kind {
+            return Some(Safety::Emergency(best));
+        }
         return verdict;
     }
-    let second_hand = found.any(&[Hypothetical, Conditional, Media, Procedure]);
-    let gated = match margins.gate {
+    let gated = match policy.gate {
         Gate::Open => false,
-        Gate::SecondHand => second_hand,
-        Gate::SecondHandOrNoSign => second_hand || !found.any(&SIGNS),
+        Gate::SecondHand => found.any(&[Hypothetical, Conditional, Media, Procedure]),
     };
-    if let Some((kind, margin)) = guess.emergency
-        && margin > margins.emergency
-        && !gated
-    {
+    let (kind, _, emergency) = guess.emergency();
+    let needed = if found.any(&SIGNS) { policy.add_emergency } else { policy.add_unsigned_emergency };
+    // A message of a few words is the rules' ("cháy!", "cướp"): the sets' short messages are
+    // nearly all emergencies, so to the model "đang chờ" or "xe máy" looked like one.
+    if !gated && !shape.short && emergency >= needed {
         return Some(Safety::Emergency(kind));
     }
-    let statement =
-        !found.any(&[Hypothetical, ReportNot]) && !((asking || found.has(Question)) && !found.has(ReportAnchor));
-    if verdict.is_none()
-        && statement
-        && let Some((kind, margin)) = guess.report
-        && margin > margins.report
-    {
-        return Some(Safety::Report(kind));
+    let possible = !shape.short && !found.any(&[Hypothetical, ReportNot]);
+    let asked = (shape.asking || found.has(Question)) && !found.has(ReportAnchor);
+    let sign = match policy.report_gate {
+        ReportGate::Statement => true,
+        ReportGate::StatementWithSign => found.any(&REPORT_SIGNS),
+    };
+    if verdict.is_none() && possible && sign {
+        let (kind, _, report) = guess.report();
+        if report >= if asked { policy.add_asked_report } else { policy.add_report } {
+            return Some(Safety::Report(kind));
+        }
+    }
+    if matches!(verdict, Some(Safety::Report(_))) && shape.asking && guess.nothing() >= policy.clear_report {
+        return None;
     }
     verdict
 }
@@ -550,8 +688,12 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
 /// giao thông"), without a passive "bị" (a victim's statement, "bị trộm", is a report).
 fn is_short(message: &[Syllable<'_>], rules: &Rules) -> bool {
     let passive = message.iter().any(|s| s.folded == "bi" && (!s.accented || s.exact == "bị"));
-    let content = (0..message.len()).filter(|&i| !rules.is_word_of(Section::Filler, message, i)).count();
-    !passive && content <= SHORT_MESSAGE
+    !passive && has_few_words(message, rules)
+}
+
+/// At most [`SHORT_MESSAGE`] syllables besides fillers, whatever they are ("đang bị khóa").
+fn has_few_words(message: &[Syllable<'_>], rules: &Rules) -> bool {
+    (0..message.len()).filter(|&i| !rules.is_word_of(Section::Filler, message, i)).count() <= SHORT_MESSAGE
 }
 
 /// Most syllables of a message read as an exclamation (see [`is_short`]).
@@ -575,7 +717,7 @@ pub fn explain(text: &str) -> String {
     let message = spelling::prepare(&syllables, &RULES);
     let read: Vec<&str> = message.iter().map(|s| s.exact.as_ref()).collect();
     let rules_alone = self::read(&syllables, analysis.question_mark).and_then(|r| r.verdict);
-    let guess = MODEL.guess(&second_opinion::features(&message));
+    let guess = self::read(&syllables, analysis.question_mark).map(|r| MODEL.guess(&r.features));
     format!(
         "{:?}\t{}\t{:?}\trules alone: {rules_alone:?}\tsecond opinion: {guess:?}",
         assess(text),
@@ -584,28 +726,59 @@ pub fn explain(text: &str) -> String {
     )
 }
 
-/// k-fold cross-validation of the second opinion on the development sets (which hold every
-/// earlier holdout; never on the current holdouts): what it adds to the rules, and at what cost,
-/// for a range of margins.
+/// k-fold cross-validation of the second opinion on the labelled training sets (never on the
+/// holdouts): what each action of [`Policy`] adds to the rules, and at what cost, over a range
+/// of probabilities; the FAQ questions and the knowledge base's paraphrases are checked against
+/// every fold's model.
 #[cfg(test)]
 mod cross_validation {
     use super::*;
+    use second_opinion::naive_bayes::{BayesGuess, NaiveBayes};
+    use serde_json::Value;
+
+    /// The naive Bayes's features: words and word pairs only.
+    fn words(features: &[second_opinion::Feature]) -> Vec<second_opinion::Feature> {
+        features.iter().copied().filter(|f| second_opinion::is_word(*f)).collect()
+    }
+
+    /// The naive Bayes second opinion as it was shipped: an emergency the rules missed when its
+    /// best emergency kind beats every other label by 12 (log-odds), gated like [`Gate::SecondHand`].
+    fn bayes_outcome(c: &Case, guess: &BayesGuess) -> Option<Safety> {
+        use Section::*;
+        if matches!(c.reading.verdict, Some(Safety::Emergency(_))) {
+            return c.reading.verdict;
+        }
+        match guess.emergency {
+            Some((kind, margin))
+                if margin > 12.0 && !c.reading.found.any(&[Hypothetical, Conditional, Media, Procedure]) =>
+            {
+                Some(Safety::Emergency(kind))
+            }
+            _ => c.reading.verdict,
+        }
+    }
 
     const FOLDS: usize = 5;
 
     struct Case {
         label: Label,
-        /// From `report_*.json` (rather than `emergency_*.json`).
-        report_set: bool,
+        /// Which set (`SETS`).
+        set: usize,
+        text: String,
         /// A live emergency labelled in a report set (an emergency outcome is right).
         live: bool,
         reading: Reading,
         guess: Option<Guess>,
+        /// The naive Bayes second opinion's guess, for comparison.
+        bayes: Option<BayesGuess>,
+        /// For the blind rounds, the guesses of the models trained without the round.
+        held: Option<(Guess, BayesGuess)>,
     }
 
-    fn kb(name: &str) -> String {
+    fn kb(name: &str) -> Vec<Value> {
         let path = format!("{}/../../kb/{name}", env!("CARGO_MANIFEST_DIR"));
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     fn reading(text: &str) -> Option<Reading> {
@@ -613,67 +786,214 @@ mod cross_validation {
         read(&ABBREVIATIONS.expand_all(&analysis.syllables), analysis.question_mark)
     }
 
+    /// The training sets, as [`EMERGENCY_SETS`] and [`REPORT_SETS`] embed them.
+    const SETS: [&str; 9] = [
+        "emergency_dev.json",
+        "emergency_train_e1.json",
+        "emergency_train_e2.json",
+        "report_dev.json",
+        "report_train_r1.json",
+        "report_train_r2.json",
+        "dev_questions.json",
+        "holdout_questions.json",
+        "unseen_questions.json",
+    ];
+
+    /// The FAQ question sets among [`SETS`].
+    const FAQ: [usize; 3] = [6, 7, 8];
+
+    /// The blind writers' sets, in pairs written by the same round (E1 with R1, E2 with R2),
+    /// which the rules were not written for when they arrived.
+    const BLIND: [[usize; 2]; 2] = [[1, 4], [2, 5]];
+
     fn cases() -> Vec<Case> {
         let mut out = Vec::new();
-        for name in ["emergency_dev.json"] {
-            for fields in second_opinion::json_objects(&kb(name), &["text", "expected"]) {
-                let [Some(text), Some(label)] = &fields[..] else { panic!("{name}: {fields:?}") };
-                let label = Label::parse(label).unwrap_or_else(|| panic!("{name}: label {label}"));
-                if let Some(reading) = reading(text) {
-                    out.push(Case { label, report_set: false, live: false, reading, guess: None });
+        let mut labelled = Vec::new();
+        for (set, name) in SETS.into_iter().enumerate() {
+            for item in kb(name) {
+                let text = item["text"].as_str().unwrap_or_else(|| panic!("{name}: {item}"));
+                if name.starts_with("emergency") {
+                    labelled.push(text.to_owned());
+                } else if FAQ.contains(&set) && labelled.iter().any(|t| t == text) {
+                    continue;
                 }
-            }
-        }
-        for name in ["report_dev.json"] {
-            for fields in second_opinion::json_objects(&kb(name), &["text", "report", "emergency"]) {
-                let Some(text) = &fields[0] else { panic!("{name}: {fields:?}") };
-                let label = match &fields[1] {
-                    Some(kind) => Label::parse(&format!("report:{kind}")).unwrap_or_else(|| panic!("{kind}")),
-                    None => Label::Nothing,
+                let label = match (item.get("expected"), &item["report"]) {
+                    (Some(_), _) if FAQ.contains(&set) => Some(Label::Nothing),
+                    (Some(expected), _) => expected.as_str().and_then(Label::parse),
+                    (None, Value::String(kind)) => Label::parse(&format!("report:{kind}")),
+                    (None, _) => Some(Label::Nothing),
                 };
-                // `"emergency": true` is not a string: read it from the raw text below.
+                let label = label.unwrap_or_else(|| panic!("{name}: {item}"));
+                let live = item["emergency"].as_bool().unwrap_or(false);
                 if let Some(reading) = reading(text) {
-                    out.push(Case { label, report_set: true, live: false, reading, guess: None });
+                    out.push(Case {
+                        label,
+                        set,
+                        text: text.to_owned(),
+                        live,
+                        reading,
+                        guess: None,
+                        bayes: None,
+                        held: None,
+                    });
                 }
-            }
-            let live: Vec<String> = kb(name)
-                .lines()
-                .filter(|l| l.contains("\"emergency\": true"))
-                .filter_map(|l| {
-                    second_opinion::json_objects(&format!("[{}]", l.trim_end_matches(',')), &["text"]).pop()
-                })
-                .filter_map(|f| f.into_iter().next().flatten())
-                .collect();
-            let first = out.len() - out.iter().rev().take_while(|c| c.report_set).count();
-            for (case, fields) in out[first..].iter_mut().zip(second_opinion::json_objects(&kb(name), &["text"])) {
-                case.live = fields[0].as_ref().is_some_and(|t| live.contains(t));
             }
         }
         out
     }
 
-    fn same_services(a: EmergencyKind, b: EmergencyKind) -> bool {
-        a.services() == b.services()
+    /// A FAQ question or a knowledge-base paraphrase, with every fold's guess.
+    struct Question {
+        text: String,
+        reading: Reading,
+        faq: bool,
+        guesses: Vec<Guess>,
+    }
+
+    fn questions() -> Vec<Question> {
+        let mut out: Vec<Question> = Vec::new();
+        for name in ["blindA_questions.json", "blindB_questions.json"] {
+            for item in kb(name) {
+                if let Some(reading) = item["text"].as_str().and_then(reading) {
+                    out.push(Question { text: item["text"].to_string(), reading, faq: true, guesses: Vec::new() });
+                }
+            }
+        }
+        for entry in kb("kb_seed.json") {
+            let texts = std::iter::once(&entry["title"]).chain(entry["questions"].as_array().into_iter().flatten());
+            for text in texts.filter_map(|t| t.as_str()) {
+                if let Some(reading) = reading(text) {
+                    out.push(Question { text: text.to_owned(), reading, faq: false, guesses: Vec::new() });
+                }
+            }
+        }
+        out
+    }
+
+    fn emergency(outcome: Option<Safety>) -> Option<EmergencyKind> {
+        match outcome {
+            Some(Safety::Emergency(kind)) => Some(kind),
+            _ => None,
+        }
+    }
+
+    /// The figures of one policy on the cases (all of them, or the blind training sets only).
+    #[derive(Debug, Default, PartialEq)]
+    struct Figures {
+        emergencies: usize,
+        right: usize,
+        wrong_numbers: usize,
+        near_misses: usize,
+        alarms: usize,
+        reports: usize,
+        recognised: usize,
+        right_kind: usize,
+        report_questions: usize,
+        taken: usize,
+    }
+
+    fn figures<'a>(cases: impl Iterator<Item = &'a Case>, outcome: impl Fn(&Case) -> Option<Safety>) -> Figures {
+        let mut f = Figures::default();
+        for c in cases {
+            let out = outcome(c);
+            match c.label {
+                Label::Emergency(expected) => {
+                    f.emergencies += 1;
+                    match emergency(out) {
+                        Some(found) if found.services() == expected.services() => f.right += 1,
+                        Some(_) => f.wrong_numbers += 1,
+                        None => {}
+                    }
+                }
+                Label::Report(kind) => {
+                    f.reports += 1;
+                    f.recognised += usize::from(match out {
+                        Some(Safety::Report(_)) => true,
+                        Some(Safety::Emergency(_)) => c.live,
+                        None => false,
+                    });
+                    f.right_kind += usize::from(out == Some(Safety::Report(kind)));
+                }
+                Label::Nothing => {}
+            }
+            if !matches!(c.label, Label::Emergency(_)) && !c.live {
+                f.near_misses += 1;
+                f.alarms += usize::from(emergency(out).is_some());
+            }
+            // The report sets' questions (and the emergency sets' non-emergencies that are not
+            // reports): a question taken for a report or an emergency.
+            if c.label == Label::Nothing {
+                f.report_questions += 1;
+                f.taken += usize::from(out.is_some());
+            }
+        }
+        f
+    }
+
+    fn line(f: &Figures) -> String {
+        format!(
+            "E {}/{} right, {} wrong, alarms {}/{}; R {}/{} ({} right kind), taken {}/{}",
+            f.right,
+            f.emergencies,
+            f.wrong_numbers,
+            f.alarms,
+            f.near_misses,
+            f.recognised,
+            f.reports,
+            f.right_kind,
+            f.taken,
+            f.report_questions
+        )
+    }
+
+    /// FAQ questions and knowledge-base paraphrases raised as an emergency or taken for a
+    /// report by the second opinion (but not by the rules alone): the trained-on FAQ questions by
+    /// the model of the fold they were left out of, FAQ blind sets A and B and the paraphrases by
+    /// some fold's model.
+    fn faq_cost(cases: &[Case], questions: &[Question], policy: Policy, verbose: bool) -> [usize; 4] {
+        let mut out = [0; 4];
+        for c in cases.iter().filter(|c| FAQ.contains(&c.set)) {
+            let outcome = second_opinion(
+                c.reading.verdict,
+                c.guess.as_ref().expect("guessed"),
+                c.reading.found,
+                c.reading.shape,
+                policy,
+            );
+            let raised = emergency(c.reading.verdict).is_none() && emergency(outcome).is_some();
+            let taken = c.reading.verdict.is_none() && matches!(outcome, Some(Safety::Report(_)));
+            if (raised || taken) && verbose {
+                println!(
+                    "  the chosen policy {} the FAQ question: {}",
+                    if raised { "raises" } else { "takes" },
+                    c.text
+                );
+            }
+            out[0] += usize::from(raised);
+            out[1] += usize::from(taken);
+        }
+        for q in questions {
+            let outcomes: Vec<Option<Safety>> = q
+                .guesses
+                .iter()
+                .map(|g| second_opinion(q.reading.verdict, g, q.reading.found, q.reading.shape, policy))
+                .collect();
+            let raised = emergency(q.reading.verdict).is_none() && outcomes.iter().any(|o| emergency(*o).is_some());
+            let taken = q.reading.verdict.is_none() && outcomes.iter().any(|o| matches!(o, Some(Safety::Report(_))));
+            if (raised || taken) && verbose {
+                println!("  the chosen policy {}: {}", if raised { "raises" } else { "takes" }, q.text);
+            }
+            let at = if q.faq { 0 } else { 2 };
+            out[at] += usize::from(raised);
+            out[at + 1] += usize::from(taken);
+        }
+        out
     }
 
     #[test]
     fn second_opinion_cross_validation() {
         let mut cases = cases();
-        let mut questions: Vec<Reading> = ["dev_questions.json", "holdout_questions.json", "unseen_questions.json"]
-            .iter()
-            .flat_map(|name| second_opinion::json_objects(&kb(name), &["text"]))
-            .filter_map(|f| f[0].as_deref().and_then(reading))
-            .collect();
-        // The knowledge base's own titles and paraphrases: questions too (the few the rules
-        // raise themselves, present-tense fire and gas situations, are left out below).
-        let faq_count = questions.len();
-        let seed: serde_json::Value = serde_json::from_str(&kb("kb_seed.json")).expect("kb_seed.json");
-        for entry in seed.as_array().into_iter().flatten() {
-            let texts = std::iter::once(&entry["title"]).chain(entry["questions"].as_array().into_iter().flatten());
-            questions.extend(texts.filter_map(|t| t.as_str()).filter_map(reading));
-        }
-        // Per FAQ question, the guesses of every fold's model (the worst one counts).
-        let mut question_guesses: Vec<Vec<Guess>> = vec![Vec::new(); questions.len()];
+        let mut questions = questions();
         for fold in 0..FOLDS {
             let training: Vec<(Vec<second_opinion::Feature>, Label)> = cases
                 .iter()
@@ -681,132 +1001,180 @@ mod cross_validation {
                 .filter(|(i, _)| i % FOLDS != fold)
                 .map(|(_, c)| (c.reading.features.clone(), c.label))
                 .collect();
-            let model = Model::train(&training);
+            let model = Model::train(&training, Training::CHOSEN);
+            if fold == 0 {
+                println!("features with weights: {}", model.size());
+            }
+            let bayes_training: Vec<_> = training.iter().map(|(f, l)| (words(f), *l)).collect();
+            let bayes = NaiveBayes::train(&bayes_training);
             for (_, case) in cases.iter_mut().enumerate().filter(|(i, _)| i % FOLDS == fold) {
                 case.guess = Some(model.guess(&case.reading.features));
+                case.bayes = Some(bayes.guess(&words(&case.reading.features)));
             }
-            for (q, guesses) in questions.iter().zip(&mut question_guesses) {
-                guesses.push(model.guess(&q.features));
+            for q in &mut questions {
+                q.guesses.push(model.guess(&q.reading.features));
             }
         }
-        let emergencies: Vec<&Case> = cases.iter().filter(|c| matches!(c.label, Label::Emergency(_))).collect();
-        let near_misses: Vec<&Case> =
-            cases.iter().filter(|c| !matches!(c.label, Label::Emergency(_)) && !c.live).collect();
-        let right = |c: &Case, outcome: Option<Safety>| match (c.label, outcome) {
-            (Label::Emergency(e), Some(Safety::Emergency(f))) => same_services(e, f),
-            _ => false,
-        };
-        let rules_right = emergencies.iter().filter(|c| right(c, c.reading.verdict)).count();
-        println!(
-            "{} emergencies, the rules alone: {rules_right} with the right service; {} near-misses and reports, {} FAQ questions",
-            emergencies.len(),
-            near_misses.len(),
-            questions.len()
-        );
-        println!(
-            "emergency margin and gate: emergencies added right / wrong service, near-miss alarms added, FAQ questions and knowledge-base paraphrases raised"
-        );
-        let mut chosen = None;
-        for (margin, gate) in [6.0, 8.0, 10.0, 12.0, 14.0, 16.0, 20.0, f64::INFINITY]
-            .into_iter()
-            .flat_map(|m| [(m, Gate::Open), (m, Gate::SecondHand), (m, Gate::SecondHandOrNoSign)])
         {
-            let margins = Margins { emergency: margin, report: f64::INFINITY, gate };
-            let outcome = |c: &Case| {
-                second_opinion(c.reading.verdict, c.guess.expect("guessed"), c.reading.found, c.reading.asking, margins)
-            };
-            let added: Vec<&&Case> =
-                emergencies.iter().filter(|c| !right(c, c.reading.verdict) && right(c, outcome(c))).collect();
-            let wrong = emergencies
-                .iter()
-                .filter(|c| c.reading.verdict.is_none_or(|v| !matches!(v, Safety::Emergency(_))))
-                .filter(|c| matches!(outcome(c), Some(Safety::Emergency(_))) && !right(c, outcome(c)))
-                .count();
-            let alarms = near_misses
-                .iter()
-                .filter(|c| !matches!(c.reading.verdict, Some(Safety::Emergency(_))))
-                .filter(|c| matches!(outcome(c), Some(Safety::Emergency(_))))
-                .count();
-            let raised_at: Vec<usize> = questions
-                .iter()
-                .zip(&question_guesses)
-                .enumerate()
-                .filter(|(_, (q, guesses))| {
-                    !matches!(q.verdict, Some(Safety::Emergency(_)))
-                        && guesses.iter().any(|g| {
-                            matches!(
-                                second_opinion(q.verdict, *g, q.found, q.asking, margins),
-                                Some(Safety::Emergency(_))
-                            )
-                        })
-                })
-                .map(|(i, _)| i)
-                .collect();
-            let raised = raised_at.iter().filter(|&&i| i < faq_count).count();
-            let paraphrases = raised_at.len() - raised;
+            let mut right = 0;
+            let mut binary = 0;
+            let mut loss = 0.0f64;
+            for c in &cases {
+                let g = c.guess.as_ref().expect("guessed");
+                let (ek, ep, e) = g.emergency();
+                let (rk, rp, r) = g.report();
+                let n = g.nothing();
+                let top = if ep >= rp && ep >= n {
+                    Label::Emergency(ek)
+                } else if rp >= n {
+                    Label::Report(rk)
+                } else {
+                    Label::Nothing
+                };
+                right += usize::from(top == c.label);
+                binary += usize::from((e >= 0.5) == matches!(c.label, Label::Emergency(_)));
+                let _ = r;
+                loss -= f64::from(g.probability(c.label).max(1e-6)).ln();
+            }
             println!(
-                "  {margin:>5} {gate:?}: +{} / {wrong}, +{alarms} ({:.2} %), {raised} (of them kb paraphrases: {})",
-                added.len(),
-                100.0 * alarms as f64 / near_misses.len() as f64,
-                paraphrases
+                "model alone: label {right}/{n}, emergency or not {binary}/{n}, log-loss {:.4}",
+                loss / cases.len() as f64,
+                n = cases.len()
             );
-            if margin == EMERGENCY_MARGIN && gate == GATE {
-                chosen = Some((added.len(), alarms, raised));
+        }
+        // Each blind round (E1 with R1, E2 with R2) measured by a model trained without it: the
+        // rules as they were when the round arrived (but what was fixed since), the model trained
+        // on everything else. This is the closest to text written elsewhere.
+        for round in BLIND {
+            let training: Vec<(Vec<second_opinion::Feature>, Label)> = cases
+                .iter()
+                .filter(|c| !round.contains(&c.set))
+                .map(|c| (c.reading.features.clone(), c.label))
+                .collect();
+            let model = Model::train(&training, Training::CHOSEN);
+            let bayes_training: Vec<_> = training.iter().map(|(f, l)| (words(f), *l)).collect();
+            let bayes = NaiveBayes::train(&bayes_training);
+            for c in cases.iter_mut().filter(|c| round.contains(&c.set)) {
+                c.held = Some((model.guess(&c.reading.features), bayes.guess(&words(&c.reading.features))));
             }
         }
-        let reports: Vec<&Case> =
-            cases.iter().filter(|c| c.report_set && matches!(c.label, Label::Report(_))).collect();
-        let report_questions: Vec<&Case> = cases.iter().filter(|c| c.report_set && c.label == Label::Nothing).collect();
-        let recognised = |c: &Case, outcome: Option<Safety>| match outcome {
-            Some(Safety::Report(_)) => true,
-            Some(Safety::Emergency(_)) => c.live,
-            None => false,
+        let outcome = |c: &Case, policy: Policy| {
+            second_opinion(
+                c.reading.verdict,
+                c.guess.as_ref().expect("guessed"),
+                c.reading.found,
+                c.reading.shape,
+                policy,
+            )
         };
+        let held_outcome = |c: &Case, policy: Policy| {
+            let (guess, _) = c.held.as_ref().expect("held out");
+            second_opinion(c.reading.verdict, guess, c.reading.found, c.reading.shape, policy)
+        };
+        let run = |policy: Policy| figures(cases.iter(), |c| outcome(c, policy));
+        let held = |policy: Policy| figures(cases.iter().filter(|c| c.held.is_some()), |c| held_outcome(c, policy));
+        let rules = figures(cases.iter(), |c| c.reading.verdict);
         println!(
-            "{} reports, the rules alone recognise {}; {} questions in the report sets",
-            reports.len(),
-            reports.iter().filter(|c| recognised(c, c.reading.verdict)).count(),
-            report_questions.len()
+            "cross-validated on all sets | the blind rounds held out (trained on the rest) | FAQ emergencies, FAQ reports, kb emergencies, kb reports"
         );
         println!(
-            "report margin: reports added (right kind), questions taken, FAQ questions and knowledge-base paraphrases taken"
+            "rules alone: {} | {}",
+            line(&rules),
+            line(&figures(cases.iter().filter(|c| c.held.is_some()), |c| c.reading.verdict))
         );
-        let mut chosen_report = None;
-        for margin in [4.0, 8.0, 12.0, 15.0, 18.0, 20.0, 25.0, f64::INFINITY] {
-            let margins = Margins { emergency: EMERGENCY_MARGIN, report: margin, gate: GATE };
-            let outcome = |c: &Case| {
-                second_opinion(c.reading.verdict, c.guess.expect("guessed"), c.reading.found, c.reading.asking, margins)
-            };
-            let added: Vec<&&Case> =
-                reports.iter().filter(|c| !recognised(c, c.reading.verdict) && recognised(c, outcome(c))).collect();
-            let kind_right = added
-                .iter()
-                .filter(|c| matches!((c.label, outcome(c)), (Label::Report(a), Some(Safety::Report(b))) if a == b))
-                .count();
-            let taken = report_questions.iter().filter(|c| c.reading.verdict.is_none() && outcome(c).is_some()).count();
-            let faq = questions
-                .iter()
-                .zip(&question_guesses)
-                .filter(|(q, guesses)| {
-                    q.verdict.is_none()
-                        && guesses.iter().any(|g| {
-                            matches!(second_opinion(q.verdict, *g, q.found, q.asking, margins), Some(Safety::Report(_)))
-                        })
-                })
-                .count();
-            println!("  {margin:>5}: +{} ({kind_right}), +{taken}, {faq}", added.len());
-            if margin == REPORT_MARGIN {
-                chosen_report = Some((added.len(), taken, faq));
-            }
+        println!(
+            "naive Bayes (margin 12, gated): {} | {}",
+            line(&figures(cases.iter(), |c| bayes_outcome(c, c.bayes.as_ref().expect("guessed")))),
+            line(&figures(cases.iter().filter(|c| c.held.is_some()), |c| bayes_outcome(
+                c,
+                &c.held.as_ref().expect("held").1
+            )))
+        );
+        let off = Policy {
+            add_emergency: OFF,
+            add_unsigned_emergency: OFF,
+            change_kind: OFF,
+            add_report: OFF,
+            add_asked_report: OFF,
+            clear_report: OFF,
+            clear_emergency: OFF,
+            gate: Gate::SecondHand,
+            report_gate: ReportGate::Statement,
+        };
+        let chosen = Policy::CHOSEN;
+        let steps = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98];
+        let mut sweeps: Vec<(&str, Policy)> = Vec::new();
+        for p in steps {
+            sweeps.push(("add emergency, gated", Policy { add_emergency: p, add_unsigned_emergency: p, ..off }));
+            sweeps.push((
+                "add emergency, open",
+                Policy { add_emergency: p, add_unsigned_emergency: p, gate: Gate::Open, ..off },
+            ));
+            sweeps.push(("add emergency, gated, with a sign", Policy { add_emergency: p, ..off }));
         }
-        let (added, alarms, raised) = chosen.expect("the chosen emergency margin is in the sweep");
-        assert_eq!(raised, 0, "FAQ questions raised as an emergency at the chosen margin");
-        assert!(alarms as f64 <= 0.01 * near_misses.len() as f64, "{alarms} near-misses raised");
-        assert!(added > 0, "the second opinion adds no emergency");
-        // The report margin is off (infinite): at every margin that adds reports, the model takes
-        // FAQ questions about scams ("có người gọi xưng công an bắt chuyển tiền") for fraud reports.
-        let (_, _, faq) = chosen_report.expect("the chosen report margin is in the sweep");
-        assert_eq!(faq, 0, "FAQ questions taken for reports at the chosen margin");
+        for p in steps {
+            sweeps.push(("change kind", Policy { change_kind: p, ..chosen }));
+        }
+        for p in steps {
+            sweeps.push(("clear emergency", Policy { clear_emergency: p, ..chosen }));
+        }
+        for p in steps {
+            sweeps.push(("add report", Policy { add_report: p, report_gate: ReportGate::Statement, ..chosen }));
+            sweeps.push((
+                "add report with a sign",
+                Policy { add_report: p, report_gate: ReportGate::StatementWithSign, ..chosen },
+            ));
+        }
+        for p in steps {
+            sweeps.push(("clear report", Policy { clear_report: p, ..chosen }));
+        }
+        for p in steps {
+            sweeps.push(("add asked report", Policy { add_asked_report: p, ..chosen }));
+        }
+        for (a, u) in [(0.6, 0.9), (0.6, 0.95), (0.7, 0.9), (0.7, 0.95), (0.7, 0.98), (0.7, OFF), (0.8, 0.95)] {
+            sweeps.push(("chosen but", Policy { add_emergency: a, add_unsigned_emergency: u, ..chosen }));
+        }
+        for (r, report_gate) in
+            [(0.5, ReportGate::StatementWithSign), (0.8, ReportGate::Statement), (0.9, ReportGate::Statement)]
+        {
+            sweeps.push(("chosen but", Policy { add_report: r, report_gate, ..chosen }));
+        }
+        sweeps.push(("chosen", chosen));
+        for (name, policy) in &sweeps {
+            let [faq_e, faq_r, kb_e, kb_r] = faq_cost(&cases, &questions, *policy, false);
+            println!(
+                "{name} {:?}: {} | {} | {faq_e}, {faq_r}, {kb_e}, {kb_r}",
+                [
+                    policy.add_asked_report,
+                    policy.add_emergency,
+                    policy.add_unsigned_emergency,
+                    policy.change_kind,
+                    policy.clear_emergency,
+                    policy.add_report,
+                    policy.clear_report
+                ],
+                line(&run(*policy)),
+                line(&held(*policy))
+            );
+        }
+        let [faq_e, _, _, _] = faq_cost(&cases, &questions, chosen, true);
+        assert_eq!(faq_e, 0, "FAQ questions raised as an emergency by the chosen policy");
+        // Cross-validated, and on the blind rounds held out: at least four more emergencies
+        // with the right numbers for every wrong number or false alarm more (the rules are now
+        // fixed on these sets too, so fewer are left to the model; before, on the rounds held
+        // out, the model removed more mistakes than it made), more reports, fewer questions taken.
+        let rounds = figures(cases.iter().filter(|c| c.held.is_some()), |c| c.reading.verdict);
+        for (before, after) in [(rules, run(chosen)), (rounds, held(chosen))] {
+            let mistakes = |f: &Figures| (f.wrong_numbers + f.alarms) as i64;
+            assert!(after.right > before.right, "{}", line(&after));
+            assert!(
+                (after.right - before.right) as i64 >= 4 * (mistakes(&after) - mistakes(&before)),
+                "{}",
+                line(&after)
+            );
+            assert!(after.recognised > before.recognised, "{}", line(&after));
+            assert!(after.taken < before.taken, "{}", line(&after));
+        }
     }
 }
 
@@ -828,9 +1196,15 @@ mod tests {
 
     #[test]
     fn the_second_opinion_reads_every_training_message() {
-        let examples = training_examples(EMERGENCY_DEV, REPORT_DEV);
-        let messages = EMERGENCY_DEV.matches("\"text\":").count() + REPORT_DEV.matches("\"text\":").count();
-        assert_eq!(examples.len(), messages);
+        let examples = training_examples(&EMERGENCY_SETS, &REPORT_SETS, &QUESTION_SETS);
+        let messages: usize = EMERGENCY_SETS
+            .iter()
+            .chain(&REPORT_SETS)
+            .chain(&QUESTION_SETS)
+            .map(|set| set.matches("\"text\":").count())
+            .sum();
+        // The out-of-scope emergencies of the question sets are trained on once, as emergencies.
+        assert!(examples.len() < messages && examples.len() + 10 > messages, "{} of {messages}", examples.len());
         // A few messages are only emoji or punctuation ("👍", "???"): no features, no harm.
         assert!(examples.iter().filter(|(features, _)| features.is_empty()).count() < 10);
         let objects =
@@ -839,18 +1213,70 @@ mod tests {
     }
 
     #[test]
-    fn the_second_opinion_never_clears_a_rule_emergency() {
-        let guess = Guess { emergency: None, report: Some((ReportKind::Theft, 100.0)) };
+    fn the_second_opinion_acts_only_as_its_policy_allows() {
+        let off = Policy {
+            add_emergency: OFF,
+            add_unsigned_emergency: OFF,
+            change_kind: OFF,
+            add_report: OFF,
+            add_asked_report: OFF,
+            clear_report: OFF,
+            clear_emergency: OFF,
+            gate: Gate::Open,
+            report_gate: ReportGate::Statement,
+        };
         let fire = Some(Safety::Emergency(EmergencyKind::Fire));
-        assert_eq!(second_opinion(fire, guess, Found::default(), false, Margins::CHOSEN), fire);
-        let sure = Guess { emergency: Some((EmergencyKind::Medical, EMERGENCY_MARGIN + 1.0)), report: None };
         let theft = Some(Safety::Report(ReportKind::Theft));
+        let sure_theft = Guess::with(Label::Report(ReportKind::Theft), 0.99);
+        let sure_medical = Guess::with(Label::Emergency(EmergencyKind::Medical), 0.99);
+        let sure_nothing = Guess::with(Label::Nothing, 0.99);
+        let none = Found::default();
+        let (asks, states) = (Shape { asking: true, short: false }, Shape::default());
+        // Nothing changes with every action off.
+        for guess in [&sure_theft, &sure_medical, &sure_nothing] {
+            for verdict in [fire, theft, None] {
+                assert_eq!(second_opinion(verdict, guess, none, asks, off), verdict);
+            }
+        }
+        // A rule emergency is never made a report, nor cleared unless the model is sure of
+        // nothing.
+        let all = Policy {
+            add_emergency: 0.5,
+            add_unsigned_emergency: 0.5,
+            change_kind: 0.5,
+            add_report: 0.5,
+            add_asked_report: OFF,
+            clear_report: 0.5,
+            clear_emergency: OFF,
+            gate: Gate::Open,
+            report_gate: ReportGate::Statement,
+        };
+        assert_eq!(second_opinion(fire, &sure_theft, none, states, all), fire);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, asks, all), fire);
+        // Each action at its probability.
         assert_eq!(
-            second_opinion(theft, sure, Found::default(), false, Margins::CHOSEN),
+            second_opinion(fire, &sure_medical, none, states, Policy { change_kind: 0.9, ..off }),
             Some(Safety::Emergency(EmergencyKind::Medical))
         );
-        let unsure = Guess { emergency: Some((EmergencyKind::Medical, EMERGENCY_MARGIN - 1.0)), report: None };
-        assert_eq!(second_opinion(theft, unsure, Found::default(), false, Margins::CHOSEN), theft);
+        assert_eq!(second_opinion(fire, &sure_medical, none, states, Policy { change_kind: 0.999, ..off }), fire);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, states, Policy { clear_emergency: 0.9, ..off }), None);
+        assert_eq!(second_opinion(fire, &sure_nothing, none, states, Policy { clear_emergency: 0.999, ..off }), fire);
+        // An emergency added where the rules saw no sign of one needs the higher probability.
+        assert_eq!(second_opinion(theft, &sure_medical, none, states, Policy { add_emergency: 0.9, ..off }), theft);
+        assert_eq!(
+            second_opinion(theft, &sure_medical, none, states, Policy { add_unsigned_emergency: 0.9, ..off }),
+            Some(Safety::Emergency(EmergencyKind::Medical))
+        );
+        assert_eq!(second_opinion(None, &sure_theft, none, states, Policy { add_report: 0.9, ..off }), theft);
+        // … a report only in a statement, a report cleared only when the message asks.
+        assert_eq!(second_opinion(None, &sure_theft, none, asks, Policy { add_report: 0.9, ..off }), None);
+        assert_eq!(second_opinion(theft, &sure_nothing, none, asks, Policy { clear_report: 0.9, ..off }), None);
+        assert_eq!(second_opinion(theft, &sure_nothing, none, states, Policy { clear_report: 0.9, ..off }), theft);
+        // … and neither a report nor an emergency in a message of a few words ("gặp cán bộ").
+        let short = Shape { asking: false, short: true };
+        assert_eq!(second_opinion(None, &sure_theft, none, short, Policy { add_report: 0.9, ..off }), None);
+        let anything = Policy { add_emergency: 0.5, add_unsigned_emergency: 0.5, ..off };
+        assert_eq!(second_opinion(None, &sure_medical, none, short, anything), None);
     }
 
     #[test]
@@ -1106,6 +1532,119 @@ mod tests {
         for text in ["mất căn cước làm lại thế nào", "đua xe bị phạt bao nhiêu", "em muốn báo tạm trú cho người thuê"]
         {
             assert_eq!(run(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn jokes_rumours_and_general_questions_of_the_blind_rounds_are_no_emergency() {
+        // Classes of the blind training sets E1 and E2 (2026-12-07).
+        for text in [
+            "cứu em với, mai thi mà chưa học gì",
+            "cuu e vs mn, bai toan nay kho qua",
+            "mạng đồn có đám cháy ở chợ Bến Thành là fake đúng không",
+            "người bị ngất thì nên nằm ngửa hay nằm nghiêng",
+            "ng bi co giat thi lam j truoc a",
+            "sạc điện thoại qua đêm có bị cháy nổ không",
+            "tai nạn giao thông tháng này tăng hay giảm",
+            "trời nóng như đổ lửa, tưởng cháy tới nơi",
+            "hôm bữa có vụ cháy ở chợ, có ai bị sao không",
+        ] {
+            assert!(!matches!(run(text), Some(Safety::Emergency(_))), "{text}: {:?}", run(text));
+        }
+    }
+
+    #[test]
+    fn follow_ups_thanks_and_permissions_are_no_reports() {
+        // Classes of the blind training sets R1 and R2.
+        for text in [
+            "Vụ cướp tiệm vàng ở thị trấn tuần trước đã bắt được hung thủ chưa vậy?",
+            "Cảm ơn các anh đã dẹp nhóm đua xe trên đường nhà tôi",
+            "Nhà tôi sắp tổ chức đám cưới, có cần xin phép ai không ạ?",
+            "Xin số điện thoại công an khu vực tổ 12",
+        ] {
+            assert_eq!(run(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn everyday_sentences_with_dang_are_no_emergency() {
+        // "đang" is no feature of the second opinion: to it, every message with "đang" looked
+        // like an emergency (the sets' near-misses rarely have it).
+        for text in [
+            "con tôi đang học lớp 5",
+            "Đồng chí đã có một đề nghị đang chờ lãnh đạo duyệt",
+            "bố tôi đang ngồi xem tivi",
+        ] {
+            assert!(!matches!(run(text), Some(Safety::Emergency(_))), "{text}: {:?}", run(text));
+        }
+    }
+
+    #[test]
+    fn a_few_words_are_the_rules_alone() {
+        // Interface words and short replies that the second opinion took for emergencies (the
+        // sets' short messages are nearly all emergencies).
+        for text in ["đang chờ", "đang dùng", "Đang mở", "xe máy", "Bot đang trả lời", "đang bị khóa", "gặp cán bộ"]
+        {
+            assert_eq!(run(text), None, "{text}");
+        }
+        assert_eq!(run("cháy!!"), Some(Safety::Emergency(EmergencyKind::Fire)));
+    }
+
+    #[test]
+    fn threats_with_a_condition_and_being_locked_in_call_the_police() {
+        // Blind training sets E1 and E2: "nếu" in a threat is no hypothetical.
+        for text in [
+            "chong cu dang cam dao ngoi chan cua phong, noi neu toi bo di se giet toi",
+            "Hắn đứng ngoài cửa hét sẽ chém tôi nếu tôi ra ngoài, tôi đang trốn trong bếp",
+            "mn ơi cứu e, e bị nhốt trong phòng ở quán nhậu, chủ quán dọa đánh nếu e báo ai",
+        ] {
+            let found = run(text);
+            assert!(
+                matches!(found, Some(Safety::Emergency(k)) if k.services()[0] == EmergencyService::Police),
+                "{text}: {found:?}"
+            );
+        }
+        // A threat by text message to throw acid stays a report.
+        assert_eq!(
+            run("toi bi chu no nhan tin de doa se tat axit neu khong tra"),
+            Some(Safety::Report(ReportKind::Assault))
+        );
+    }
+
+    #[test]
+    fn asking_to_meet_an_officer_is_a_report_only_with_a_purpose() {
+        assert_eq!(run("cho tôi gặp cán bộ"), None);
+        assert_eq!(run("Tôi muốn gặp cán bộ để trình báo một sự việc"), Some(Safety::Report(ReportKind::Other)));
+    }
+
+    #[test]
+    fn a_scene_set_with_dang_is_a_past_robbery() {
+        for text in ["tôi bị cướp điện thoại khi đang dừng đèn đỏ", "em bi giat tui luc dang ngoi sau xe om toi qua"]
+        {
+            assert_eq!(run(text), Some(Safety::Report(ReportKind::Robbery)), "{text}");
+        }
+    }
+
+    #[test]
+    fn stabbings_street_names_and_collisions_get_their_numbers() {
+        // Wrong numbers of the blind training sets E1 and E2: a stabbing is no collision, "Lê
+        // Thánh Tông" no crash, a run-over with someone motionless is an accident, someone swept
+        // away by the waves a rescue.
+        for (text, kind) in [
+            (
+                "Có người bị đâm vào bụng trong lúc xô xát ở quán nhậu, kẻ đâm vẫn cầm dao đứng đó",
+                EmergencyKind::Violence,
+            ),
+            ("ở đường Lê Thánh Tông đang có hai nhóm đánh nhau bằng gậy", EmergencyKind::Violence),
+            ("xe khách lùi ra cán qua một cụ bà, bà nằm bất động", EmergencyKind::Accident),
+            ("2 em học sinh tắm biển bị sóng kéo ra xa, đang la cứu", EmergencyKind::Rescue),
+            ("có người đuổi nước ở hồ Tây cứu với", EmergencyKind::Rescue),
+        ] {
+            let found = run(text);
+            assert!(
+                matches!(found, Some(Safety::Emergency(k)) if k.services() == kind.services()),
+                "{text}: {found:?}"
+            );
         }
     }
 

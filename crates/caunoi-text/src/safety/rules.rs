@@ -43,6 +43,7 @@ pub(super) enum Section {
     HelpShort,
     HelpMask,
     Now,
+    NowMask,
     Urgent,
     Hypothetical,
     HypotheticalMask,
@@ -72,7 +73,7 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 56] = [
+const SECTIONS: [(&str, Section); 57] = [
     ("fire.sure", Section::FireSure),
     ("fire.smoke", Section::FireSmoke),
     ("fire.burning", Section::FireBurning),
@@ -102,6 +103,7 @@ const SECTIONS: [(&str, Section); 56] = [
     ("help.short", Section::HelpShort),
     ("help.mask", Section::HelpMask),
     ("now", Section::Now),
+    ("now.mask", Section::NowMask),
     ("urgent", Section::Urgent),
     ("hypothetical", Section::Hypothetical),
     ("hypothetical.mask", Section::HypotheticalMask),
@@ -147,7 +149,8 @@ impl Section {
             AccidentSure | AccidentEvent | AccidentSevere => Some(AccidentMask),
             RescueSure | RescueOngoing | RescueTrapped | RescuePlace | RescueDone => Some(RescueMask),
             Help => Some(HelpMask),
-            Hypothetical => Some(HypotheticalMask),
+            Hypothetical | Conditional => Some(HypotheticalMask),
+            Now => Some(NowMask),
             ReportAssault => Some(ViolenceMask),
             ReportRobbery | ReportTheft => Some(CrimeMask),
             _ => None,
@@ -165,11 +168,12 @@ impl Section {
                 | Section::HelpMask
                 | Section::RescueMask
                 | Section::HypotheticalMask
+                | Section::NowMask
         )
     }
 
     /// This mask's bit in a syllable's mask flags.
-    fn mask_flag(self) -> u8 {
+    fn mask_flag(self) -> u16 {
         match self {
             Section::FireMask => 1,
             Section::MedicalMask => 2,
@@ -179,6 +183,7 @@ impl Section {
             Section::HelpMask => 32,
             Section::RescueMask => 64,
             Section::HypotheticalMask => 128,
+            Section::NowMask => 256,
             _ => 0,
         }
     }
@@ -342,7 +347,7 @@ impl Rules {
         // (pattern, start) of every match; masks first into per-syllable flags.
         let mut matches: Vec<(u32, u32, u32)> = Vec::new();
         let mut found = 0u64;
-        let mut masked = vec![0u8; message.len()];
+        let mut masked = vec![0u16; message.len()];
         for at in 0..message.len() {
             let Some(candidates) = self.by_first.get(message[at].folded.as_ref()) else { continue };
             for &id in candidates {
