@@ -181,5 +181,9 @@ fn paraphrase_sets_held_out_share_stays_at_its_run() {
     assert_eq!(r.in_scope, 376);
     assert!(c.covered >= 252, "answered {} of 376 (recorded: 252)", c.covered);
     assert!(c.top1 >= 337, "top-1 {} of 376 (recorded: 337)", c.top1);
-    assert!(c.wrong <= 4, "{} wrong answers (recorded: 4)", c.wrong);
+    // 4 at its run; 5 since the safety rules' logistic second opinion was merged after it: a
+    // question those rules no longer divert (as a report or an emergency) reaches the matcher,
+    // which answers a neighbouring entry (the fifth wrong answer is one of the fee and PCCC
+    // near ties listed by `caunoi kb eval --misses`).
+    assert!(c.wrong <= 5, "{} wrong answers (recorded: 5)", c.wrong);
 }

@@ -327,7 +327,10 @@ fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
     Some(Reading {
         verdict: decide(found, short, question_mark, yes_no),
         found,
-        shape: Shape { asking: question_mark || yes_no, short: has_few_words(&message, rules) },
+        shape: Shape {
+            asking: question_mark || yes_no,
+            short: has_few_words(&message, rules) || (found.is_empty() && names_a_police_unit(&message)),
+        },
         features: second_opinion::features(&message, question_mark || yes_no),
     })
 }
@@ -694,6 +697,14 @@ fn is_short(message: &[Syllable<'_>], rules: &Rules) -> bool {
 /// At most [`SHORT_MESSAGE`] syllables besides fillers, whatever they are ("đang bị khóa").
 fn has_few_words(message: &[Syllable<'_>], rules: &Rules) -> bool {
     (0..message.len()).filter(|&i| !rules.is_word_of(Section::Filler, message, i)).count() <= SHORT_MESSAGE
+}
+
+/// A message that only names a police unit, as a greeting or to find it ("Công an xã Ba Chẽ",
+/// "cong an phuong bai chay oi"): with nothing the rules recognise in it, the second opinion
+/// adds nothing to it either (to the model a place name can look like anything).
+fn names_a_police_unit(message: &[Syllable<'_>]) -> bool {
+    let words: Vec<&str> = message.iter().map(|s| s.folded.as_ref()).collect();
+    words.len() <= 8 && words.starts_with(&["cong", "an"])
 }
 
 /// Most syllables of a message read as an exclamation (see [`is_short`]).
@@ -1181,6 +1192,18 @@ mod cross_validation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn naming_a_police_unit_is_neither_a_report_nor_an_emergency() {
+        for name in ["Công an xã Ba Chẽ", "cong an phuong bai chay oi", "Công an tỉnh Quảng Ninh ạ"] {
+            assert_eq!(assess(name), None, "{name}");
+        }
+        // The rules still read what follows the name.
+        assert!(matches!(
+            assess("Công an xã Ba Chẽ ơi nhà tôi đang cháy"),
+            Some(Safety::Emergency(EmergencyKind::Fire))
+        ));
+    }
 
     fn run(text: &str) -> Option<Safety> {
         assess(text)

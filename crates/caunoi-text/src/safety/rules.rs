@@ -255,6 +255,11 @@ impl Found {
     pub(super) fn any(self, sections: &[Section]) -> bool {
         sections.iter().any(|s| self.has(*s))
     }
+
+    /// No pattern of any section matched.
+    pub(super) fn is_empty(self) -> bool {
+        self.0 == 0
+    }
 }
 
 /// The rule file, parsed.
