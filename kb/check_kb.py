@@ -36,16 +36,22 @@ ALSO = [
     "kb/unseen_questions.json",
     "kb/blindA_questions.json",
     "kb/blindB_questions.json",
+    "kb/blindC_questions.json",
     "kb/english_questions.json",
     "kb/paraP_heldout_questions.json",
 ]
-# KB paraphrases older than blind sets A and B that their writers typed too (folded form).
+# KB paraphrases older than blind sets A, B and C that their writers typed too (folded form).
 GRANDFATHERED = {
     "xin chao",
     "cmnd cu con xai dc ko ad",
     "dang ky tam tru online tren vneid the nao",
     "gplx bi tru het diem thi sao",
     "goi cuu hoa so may",
+    # … and blind set C's writer (checked when C was added, before its first run was read).
+    "xin giay ct07 o dau ad",
+    "so ho khau giay con gia tri khong",
+    "lam ho chieu het bao nhieu tien",
+    "dang ky ho kinh doanh o dau",
 }
 
 FIELDS = ["id", "category", "title", "questions", "answer", "legal_basis", "source_urls", "verified"]

@@ -170,6 +170,22 @@ fn blind_set_b_stays_at_its_only_run() {
     assert_eq!(c.oos_answered, 0, "out-of-scope answered");
 }
 
+/// Blind set C (`blindC_questions.json`): 230 in-scope and 45 out-of-scope questions written by
+/// an agent who saw only the knowledge base's entry titles and first answer lines, committed at
+/// c9f3634 before anything was run on it, and run once at the end of issue 18's fifth pass (the
+/// paraphrase sets, the sibling rule, spoken words, the logistic second opinion). Held to that run.
+#[test]
+fn blind_set_c_stays_at_its_only_run() {
+    let m = matcher();
+    let r = report(&m, "blindC_questions.json");
+    let c = counts(&r);
+    assert_eq!((r.in_scope, r.n - r.in_scope), (230, 45));
+    assert!(c.covered >= 197, "answered {} of 230 (recorded: 197)", c.covered);
+    assert!(c.top1 >= 223, "top-1 {} of 230 (recorded: 223)", c.top1);
+    assert!(c.wrong <= 2, "{} wrong answers (recorded: 2)", c.wrong);
+    assert!(c.oos_answered <= 1, "{} out-of-scope answered (recorded: 1)", c.oos_answered);
+}
+
 /// The held-out third of the paraphrase sets P1 and P2 (`paraP_heldout_questions.json`, 376
 /// questions, 4 of every entry's 12; the other two thirds are knowledge-base paraphrases, see
 /// `kb/fold_paraphrases.py`): written from the entry titles only, never tuned on. Held to its run.

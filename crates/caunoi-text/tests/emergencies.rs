@@ -260,6 +260,7 @@ fn faq_questions_raise_no_emergency() {
         "unseen_questions.json",
         "blindA_questions.json",
         "blindB_questions.json",
+        "blindC_questions.json",
     ] {
         for item in load(name) {
             let text = normalize(&item.text);
@@ -294,22 +295,43 @@ const HOLDOUT_MARGIN: f64 = 0.03;
 
 #[test]
 fn holdout_set_stays_at_its_first_run() {
-    let items = load("emergency_holdout.json");
-    assert!(items.len() >= 300, "the holdout set has {} messages", items.len());
+    hold_to_first_run("emergency_holdout.json", 300, HOLDOUT_RECALL, HOLDOUT_FALSE_ALARMS, HOLDOUT_WRONG_NUMBERS);
+}
+
+/// First run on `emergency_blindC.json` (blind set C: 225 emergencies and 190 non-emergencies,
+/// written by an agent who saw only the label definitions and the knowledge base's titles,
+/// committed at c9f3634 before anything was run on it, and run once, at the end of issue 18's
+/// fifth pass, with the rules and the logistic second opinion): 210/225 = 93.3 % with the right
+/// service (rules alone 186/225 = 82.7 %), 3/190 = 1.6 % false alarms, 3 wrong numbers. Kept
+/// unseen like holdout 11, and held to its first run the same way.
+const BLIND_C_RECALL: f64 = 0.933;
+const BLIND_C_FALSE_ALARMS: f64 = 0.016;
+const BLIND_C_WRONG_NUMBERS: usize = 3;
+
+#[test]
+fn blind_set_c_stays_at_its_first_run() {
+    hold_to_first_run("emergency_blindC.json", 400, BLIND_C_RECALL, BLIND_C_FALSE_ALARMS, BLIND_C_WRONG_NUMBERS);
+}
+
+/// An unseen set's figures stay within [`HOLDOUT_MARGIN`] of its first run, with no more wrong
+/// numbers than then.
+fn hold_to_first_run(name: &str, at_least: usize, recall_then: f64, alarms_then: f64, wrong_then: usize) {
+    let items = load(name);
+    assert!(items.len() >= at_least, "{name} has {} messages", items.len());
     let f = measure(&items);
     // Printed with the targets' verdicts; only the first-run bounds below are asserted.
-    let _ = report("emergency_holdout.json", &f);
+    let _ = report(name, &f);
     let recall = share(f.emergencies.right_service, f.emergencies.total);
     let alarms = share(f.false_alarms, f.non_emergencies);
     let mut problems = Vec::new();
-    if recall < HOLDOUT_RECALL - HOLDOUT_MARGIN {
+    if recall < recall_then - HOLDOUT_MARGIN {
         problems.push(format!("recall {:.1}%", 100.0 * recall));
     }
-    if alarms > HOLDOUT_FALSE_ALARMS + HOLDOUT_MARGIN {
+    if alarms > alarms_then + HOLDOUT_MARGIN {
         problems.push(format!("false alarms {:.1}%", 100.0 * alarms));
     }
-    if f.wrong_number.len() > HOLDOUT_WRONG_NUMBERS {
+    if f.wrong_number.len() > wrong_then {
         problems.extend(f.wrong_number.iter().map(|line| format!("wrong number: {line}")));
     }
-    assert!(problems.is_empty(), "below the holdout's first run: {}", problems.join(", "));
+    assert!(problems.is_empty(), "{name} below its first run: {}", problems.join(", "));
 }

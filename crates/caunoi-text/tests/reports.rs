@@ -271,20 +271,38 @@ fn blind_training_sets_hold_their_figures() {
 
 #[test]
 fn holdout_set_stays_at_its_first_run() {
-    let items: Vec<Item> = load("report_holdout.json");
+    hold_to_first_run("report_holdout.json", 60, (HOLDOUT_RECALL, HOLDOUT_KIND_ACCURACY, HOLDOUT_FALSE_REPORTS));
+}
+
+/// First run on `report_blindC.json` (blind set C: 130 reports and 110 questions, written by an
+/// agent who saw only the label definitions and the knowledge base's titles, committed at
+/// c9f3634 before anything was run on it, run once at the end of the fifth pass with the rules
+/// and the logistic second opinion): recall 120/130 = 92.3 % (rules alone 106/130 = 81.5 %),
+/// kind accuracy 109/120 = 90.8 %, questions taken 1/110 = 0.9 %. Kept unseen, held the same way.
+const BLIND_C: (f64, f64, f64) = (0.923, 0.908, 0.009);
+
+#[test]
+fn blind_set_c_stays_at_its_first_run() {
+    hold_to_first_run("report_blindC.json", 100, BLIND_C);
+}
+
+/// An unseen set's recall, kind accuracy and false reports stay within [`HOLDOUT_MARGIN`] of its
+/// first run (`then`, in that order).
+fn hold_to_first_run(name: &str, at_least: usize, then: (f64, f64, f64)) {
+    let items: Vec<Item> = load(name);
     let reports = items.iter().filter(|i| i.report.is_some()).count();
-    assert!(reports >= 60 && items.len() - reports >= 60, "the holdout set is too small");
+    assert!(reports >= at_least && items.len() - reports >= at_least, "{name} is too small");
     let f = measure(&items);
-    print("report_holdout.json", &f);
+    print(name, &f);
     let mut problems = Vec::new();
-    if f.recall() < HOLDOUT_RECALL - HOLDOUT_MARGIN {
+    if f.recall() < then.0 - HOLDOUT_MARGIN {
         problems.push(format!("recall {:.1}%", 100.0 * f.recall()));
     }
-    if f.kind_accuracy() < HOLDOUT_KIND_ACCURACY - HOLDOUT_MARGIN {
+    if f.kind_accuracy() < then.1 - HOLDOUT_MARGIN {
         problems.push(format!("kind accuracy {:.1}%", 100.0 * f.kind_accuracy()));
     }
-    if f.false_rate() > HOLDOUT_FALSE_REPORTS + HOLDOUT_MARGIN {
+    if f.false_rate() > then.2 + HOLDOUT_MARGIN {
         problems.push(format!("false reports {:.1}%", 100.0 * f.false_rate()));
     }
-    assert!(problems.is_empty(), "below the holdout's first run: {}", problems.join(", "));
+    assert!(problems.is_empty(), "{name} below its first run: {}", problems.join(", "));
 }
