@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { before, after } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -69,6 +70,22 @@ export async function startCaunoi({ testClock = false, empty = false } = {}) {
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+// The usual set-up of a test file: one caunoi (`startCaunoi`'s options) and one Chromium for all
+// its tests, started before the first and stopped after the last. Returns `{ server, browser }`,
+// filled in once they are up.
+export function withCaunoi(options = {}) {
+  const env = { server: null, browser: null };
+  before(async () => {
+    env.server = await startCaunoi(options);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.server?.stop();
+  });
+  return env;
 }
 
 export async function launchBrowser() {

@@ -2,38 +2,27 @@
 // that is not the inbox; a citizen on a phone reports a fight in the web chat; the officer's
 // page rings (the red banner, a desktop notification) and keeps ringing from page to page until
 // "Đã nhận". The citizen's header says the conversation waits for an officer.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir, RECORD_NOTIFICATIONS } from '../lib.js';
+import { withCaunoi, watchErrors, signIn, resultsDir, RECORD_NOTIFICATIONS } from '../lib.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi();
 
 test('an emergency in the web chat rings on the duty officer\'s open console until acknowledged', async () => {
-  const officerCtx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const officerCtx = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   await officerCtx.addInitScript(RECORD_NOTIFICATIONS);
   const officer = await officerCtx.newPage();
   const officerErrors = watchErrors(officer);
-  await signIn(officer, server.base, 'trucban.baichay');
-  await officer.goto(`${server.base}/kb`);
+  await signIn(officer, env.server.base, 'trucban.baichay');
+  await officer.goto(`${env.server.base}/kb`);
   await officer.waitForSelector('body[data-live="on"]');
   assert.ok(await officer.locator('#alarm').isHidden(), 'quiet before anything happens');
 
-  const citizenCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const citizenCtx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const citizen = await citizenCtx.newPage();
   const citizenErrors = watchErrors(citizen);
-  await citizen.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await citizen.goto(`${env.server.base}/u/qn-bai-chay/chat`);
   await citizen.fill('#text', 'co nguoi danh nhau cam dao o cho ha long, cuu voi');
   await citizen.click('#send');
   await citizen.locator('.msg.out .bubble', { hasText: 'KHẨN CẤP' }).first().waitFor({ timeout: 20_000 });
@@ -53,7 +42,7 @@ test('an emergency in the web chat rings on the duty officer\'s open console unt
   await officer.screenshot({ path: join(resultsDir, 'alarm-officer.png') });
 
   // Another page: still ringing (not acknowledged).
-  await officer.goto(`${server.base}/units`);
+  await officer.goto(`${env.server.base}/units`);
   await officer.locator('#alarm:not([hidden])').waitFor({ timeout: 10_000 });
   // Acknowledged: quiet, and it stays quiet after a reload.
   await officer.click('#alarm .alarm-ack');
@@ -64,7 +53,7 @@ test('an emergency in the web chat rings on the duty officer\'s open console unt
   assert.ok(await officer.locator('#alarm').isHidden(), 'an acknowledged alarm does not ring again');
 
   // The conversation is in the inbox, urgent first.
-  await officer.goto(`${server.base}${href}`);
+  await officer.goto(`${env.server.base}${href}`);
   assert.match(await officer.textContent('#thread'), /danh nhau/);
   assert.deepEqual(officerErrors, [], 'no script or CSP errors on the console');
   assert.deepEqual(citizenErrors, [], 'no script or CSP errors in the chat');
@@ -73,19 +62,19 @@ test('an emergency in the web chat rings on the duty officer\'s open console unt
 });
 
 test('a watched inbox whose session ended shows a sign-in prompt over itself, never a nested sign-in page', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const inbox = await ctx.newPage();
-  await signIn(inbox, server.base, 'canbo.baichay');
-  await inbox.goto(`${server.base}/inbox?queue=unit`);
+  await signIn(inbox, env.server.base, 'canbo.baichay');
+  await inbox.goto(`${env.server.base}/inbox?queue=unit`);
   await inbox.waitForSelector('body[data-live="on"]');
   // The session ends elsewhere (signed out in another tab; the idle timeout does the same).
   const other = await ctx.newPage();
-  await other.goto(`${server.base}/account`);
+  await other.goto(`${env.server.base}/account`);
   await Promise.all([other.waitForNavigation(), other.click('form[action="/logout"] button')]);
   // Something changes in the unit: the page tries to refresh its list.
-  const citizen = await browser.newContext({ viewport: { width: 390, height: 844 } });
+  const citizen = await env.browser.newContext({ viewport: { width: 390, height: 844 } });
   const chat = await citizen.newPage();
-  await chat.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await chat.goto(`${env.server.base}/u/qn-bai-chay/chat`);
   await chat.fill('#text', 'cho em gap can bo');
   await chat.click('#send');
   await inbox.locator('#session-ended:not([hidden])').waitFor({ timeout: 20_000 });

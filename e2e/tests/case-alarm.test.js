@@ -3,26 +3,15 @@
 // not an urgent one: the text makes it urgent); the duty officer of Bãi Cháy, looking at
 // another console page, sees the red banner and gets a desktop notification within seconds,
 // with a link to the case; opening the case takes the alarm, so it rings on no device any more.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir, RECORD_NOTIFICATIONS } from '../lib.js';
+import { withCaunoi, watchErrors, signIn, resultsDir, RECORD_NOTIFICATIONS } from '../lib.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi();
 
 async function quietConsole(base, username, path) {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   await ctx.addInitScript(RECORD_NOTIFICATIONS);
   const page = await ctx.newPage();
   const errors = watchErrors(page);
@@ -33,13 +22,13 @@ async function quietConsole(base, username, path) {
 }
 
 test('an urgent web report rings on the duty officer\'s open console until the case is opened', async () => {
-  const officer = await quietConsole(server.base, 'trucban.baichay', '/kb');
+  const officer = await quietConsole(env.server.base, 'trucban.baichay', '/kb');
   assert.ok(await officer.page.locator('#alarm').isHidden(), 'quiet before anything happens');
 
-  const citizenCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const citizenCtx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const citizen = await citizenCtx.newPage();
   const citizenErrors = watchErrors(citizen);
-  await citizen.goto(`${server.base}/u/qn-bai-chay/bao-tin`);
+  await citizen.goto(`${env.server.base}/u/qn-bai-chay/bao-tin`);
   await citizen.click('text=Đánh nhau, đe dọa, đòi nợ');
   await citizen.waitForSelector('#description');
   await citizen.fill('#description', 'Có người đánh nhau cầm dao trước cổng chợ Bãi Cháy, nhiều người đang bỏ chạy.');
@@ -65,19 +54,19 @@ test('an urgent web report rings on the duty officer\'s open console until the c
   assert.ok(!/dao|đánh nhau|chợ/.test(JSON.stringify(notes)), 'no report text in the notification');
   await page.screenshot({ path: join(resultsDir, 'case-alarm-officer.png') });
   // Another console page: still ringing.
-  await page.goto(`${server.base}/units`);
+  await page.goto(`${env.server.base}/units`);
   await page.locator('#alarm:not([hidden])').waitFor({ timeout: 10_000 });
 
   // The link opens the case; opening it takes the alarm.
   await Promise.all([page.waitForURL(new RegExp(`${href}$`)), page.click('#alarm .alarm-open')]);
   assert.match(await page.textContent('main'), new RegExp(code));
   assert.match(await page.textContent('main'), /Báo động tin khẩn/);
-  await page.goto(`${server.base}/kb`);
+  await page.goto(`${env.server.base}/kb`);
   await page.waitForSelector('body[data-live="on"]');
   await page.waitForTimeout(2500);
   assert.ok(await page.locator('#alarm').isHidden(), 'an opened case does not ring again');
-  // Taken on the server, not only on this device: a fresh browser of the same officer is quiet.
-  const other = await quietConsole(server.base, 'trucban.baichay', '/account');
+  // Taken on the env.server, not only on this device: a fresh browser of the same officer is quiet.
+  const other = await quietConsole(env.server.base, 'trucban.baichay', '/account');
   await other.page.waitForTimeout(2500);
   assert.ok(await other.page.locator('#alarm').isHidden(), 'quiet on another device too');
 
@@ -91,10 +80,10 @@ test('an urgent web report rings on the duty officer\'s open console until the c
 });
 
 test('the banner\'s "Đã nhận" silences the case alarm on this device only', async () => {
-  const desk = await quietConsole(server.base, 'trucban.baichay', '/kb');
-  const citizenCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const desk = await quietConsole(env.server.base, 'trucban.baichay', '/kb');
+  const citizenCtx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const citizen = await citizenCtx.newPage();
-  await citizen.goto(`${server.base}/u/qn-bai-chay/bao-tin`);
+  await citizen.goto(`${env.server.base}/u/qn-bai-chay/bao-tin`);
   await citizen.click('text=Cháy, nổ');
   await citizen.waitForSelector('#description');
   await citizen.fill('#description', 'Khói đen bốc lên từ kho hàng cuối phố.');
@@ -111,7 +100,7 @@ test('the banner\'s "Đã nhận" silences the case alarm on this device only', 
   await desk.page.waitForTimeout(2500);
   assert.ok(await desk.page.locator('#alarm').isHidden(), 'acknowledged on this device');
   // The case itself was not opened: another device of the duty desk still rings.
-  const other = await quietConsole(server.base, 'trucban.baichay', '/account');
+  const other = await quietConsole(env.server.base, 'trucban.baichay', '/account');
   await other.page.locator('#alarm:not([hidden])').waitFor({ timeout: 10_000 });
   assert.deepEqual(desk.errors, []);
   await desk.ctx.close();

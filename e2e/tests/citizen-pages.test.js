@@ -2,28 +2,17 @@
 // public page with "Mở trò chuyện" and "Gọi" at the top and no QR code to scan with the phone
 // itself, the chat page (also on a desktop, where Enter sends), and the 404 page of a unit's
 // address, which leads back to the unit's page and never to the officers' sign-in.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, resultsDir } from '../lib.js';
+import { withCaunoi, watchErrors, resultsDir } from '../lib.js';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi();
 
 async function axe(page) {
   await page.evaluate(AXE);
@@ -32,14 +21,14 @@ async function axe(page) {
 }
 
 function phone() {
-  return browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  return env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
 }
 
 test('the public page puts chat and call first on a phone and passes axe', async () => {
   const ctx = await phone();
   const page = await ctx.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${server.base}/u/qn-bai-chay`);
+  await page.goto(`${env.server.base}/u/qn-bai-chay`);
   const chat = await page.locator('#open-chat').boundingBox();
   assert.ok(chat && chat.y + chat.height < 844, `"Mở trò chuyện" is on the first screen: ${JSON.stringify(chat)}`);
   assert.ok(await page.locator('.top-actions a[href^="tel:"]').count() === 1, 'a call button beside it');
@@ -55,7 +44,7 @@ test('the public page puts chat and call first on a phone and passes axe', async
 test('the chat page passes axe on a phone, and Enter sends on a desktop', async () => {
   const ctx = await phone();
   const page = await ctx.newPage();
-  await page.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await page.goto(`${env.server.base}/u/qn-bai-chay/chat`);
   await page.fill('#text', 'lam cccd het bao nhieu tien');
   await page.click('#send');
   await page.locator('.msg.out .bubble', { hasText: 'Lệ phí' }).first().waitFor({ timeout: 20_000 });
@@ -68,9 +57,9 @@ test('the chat page passes axe on a phone, and Enter sends on a desktop', async 
   assert.deepEqual(small, [], 'every tap target is at least 44 px');
   await ctx.close();
 
-  const desk = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const desk = await env.browser.newContext({ viewport: { width: 1280, height: 800 } });
   const d = await desk.newPage();
-  await d.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await d.goto(`${env.server.base}/u/qn-bai-chay/chat`);
   await d.fill('#text', 'xin chao');
   await d.press('#text', 'Enter');
   await d.locator('.msg.in .bubble', { hasText: 'xin chao' }).first().waitFor({ timeout: 10_000 });
@@ -84,7 +73,7 @@ test('the chat page passes axe on a phone, and Enter sends on a desktop', async 
 test('a missing page under a unit leads back to the unit, never to the sign-in', async () => {
   const ctx = await phone();
   const page = await ctx.newPage();
-  const r = await page.goto(`${server.base}/u/qn-bai-chay/khong-co-trang-nay`);
+  const r = await page.goto(`${env.server.base}/u/qn-bai-chay/khong-co-trang-nay`);
   assert.equal(r.status(), 404);
   assert.equal(await page.getAttribute('a.btn', 'href'), '/u/qn-bai-chay');
   assert.equal(await page.locator('a[href="/login"], a[href="/"]').count(), 0);

@@ -4,34 +4,23 @@
 // lists the next steps; the unit's page details are filled in from there; the unit's public page
 // and its chat work at once, the chat answering from the starter knowledge base; the link is
 // closed afterwards. No console or CSP errors.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, resultsDir } from '../lib.js';
+import { withCaunoi, watchErrors, resultsDir } from '../lib.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi({ empty: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi({ empty: true });
 
 test('an admin sets an empty installation up from the printed link on a phone', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await ctx.newPage();
   const errors = watchErrors(page);
 
-  await page.goto(`${server.base}/`);
+  await page.goto(`${env.server.base}/`);
   assert.match(await page.textContent('main'), /chưa có tài khoản cán bộ nào/);
 
-  const link = server.setupLink();
-  assert.ok(link.startsWith(`${server.base}/setup?token=`), link);
+  const link = env.server.setupLink();
+  assert.ok(link.startsWith(`${env.server.base}/setup?token=`), link);
   await page.goto(link);
   await page.fill('#unit_name', 'Công an phường Hạ Long');
   await page.selectOption('#unit_kind', 'ward');
@@ -64,13 +53,13 @@ test('an admin sets an empty installation up from the printed link on a phone', 
   assert.match(page.url(), /\/units\/ha-long/);
 
   // Citizens: the public page with the numbers, and the chat answering from the starter base.
-  const citizen = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const citizen = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const pub = await citizen.newPage();
   const citizenErrors = watchErrors(pub);
-  await pub.goto(`${server.base}/u/ha-long`);
+  await pub.goto(`${env.server.base}/u/ha-long`);
   const body = await pub.textContent('body');
   assert.ok(body.includes('Công an phường Hạ Long') && body.includes('0912 345 678'), body);
-  await pub.goto(`${server.base}/u/ha-long/chat`);
+  await pub.goto(`${env.server.base}/u/ha-long/chat`);
   await pub.fill('#text', 'lam cccd het bao nhieu tien');
   await pub.click('#send');
   await pub.locator('.msg.out .bubble', { hasText: 'Lệ phí cấp, đổi, cấp lại thẻ căn cước' }).first().waitFor({ timeout: 20_000 });

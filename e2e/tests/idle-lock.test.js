@@ -5,28 +5,17 @@
 // test does not wait 30 minutes. Then an emergency in the web chat still rings on the open page
 // (its live stream runs on while locked); the next page asks for the password at /unlock, which
 // rings too; the password returns to the page the officer asked for, and the session goes on.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir, DEMO_PASSWORD, RECORD_NOTIFICATIONS } from '../lib.js';
+import { withCaunoi, watchErrors, signIn, resultsDir, DEMO_PASSWORD, RECORD_NOTIFICATIONS } from '../lib.js';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi({ testClock: true });
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi({ testClock: true });
 
 async function axe(page) {
   await page.evaluate(AXE);
@@ -36,32 +25,32 @@ async function axe(page) {
 
 test('an idle duty device asks for the password on the next page, keeps ringing, and returns to that page', async () => {
   // The ward's admin (the province's) lets Bãi Cháy keep duty devices signed in for 12 hours.
-  const adminCtx = await browser.newContext();
+  const adminCtx = await env.browser.newContext();
   const admin = await adminCtx.newPage();
-  await signIn(admin, server.base, 'admin.qn');
-  await admin.goto(`${server.base}/inbox/roster?unit=qn-bai-chay`);
+  await signIn(admin, env.server.base, 'admin.qn');
+  await admin.goto(`${env.server.base}/inbox/roster?unit=qn-bai-chay`);
   await admin.selectOption('#duty-session #hours', '12');
   await Promise.all([admin.waitForNavigation(), admin.click('#duty-session button[type=submit]')]);
   await adminCtx.close();
 
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const ctx = await env.browser.newContext({ viewport: { width: 1280, height: 900 } });
   await ctx.addInitScript(RECORD_NOTIFICATIONS);
   const page = await ctx.newPage();
   const errors = watchErrors(page);
-  await signIn(page, server.base, 'trucban.baichay');
-  await page.goto(`${server.base}/inbox`);
+  await signIn(page, env.server.base, 'trucban.baichay');
+  await page.goto(`${env.server.base}/inbox`);
   await Promise.all([page.waitForNavigation(), page.click('form#duty-device button[type=submit]')]);
   assert.match(await page.textContent('#duty-device'), /Thiết bị trực ban: phiên đăng nhập được giữ đến/);
-  await page.goto(`${server.base}/units`);
+  await page.goto(`${env.server.base}/units`);
   await page.waitForSelector('body[data-live="on"]');
 
   // Idle past the timeout (30 minutes by default).
-  await server.advanceClock(31 * 60);
+  await env.server.advanceClock(31 * 60);
 
   // An emergency while locked: the open page's stream still brings it.
-  const citizenCtx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const citizenCtx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const chat = await citizenCtx.newPage();
-  await chat.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await chat.goto(`${env.server.base}/u/qn-bai-chay/chat`);
   await chat.fill('#text', 'chay nha o to 5 khu 3, cuu voi');
   await chat.click('#send');
   await chat.locator('.msg.out .bubble', { hasText: 'KHẨN CẤP' }).first().waitFor({ timeout: 20_000 });
@@ -70,7 +59,7 @@ test('an idle duty device asks for the password on the next page, keeps ringing,
   assert.equal(await page.evaluate(() => window.__notifications.length), 1, 'a desktop notification while locked');
 
   // The next page asks for the password first, and still rings.
-  await page.goto(`${server.base}/kb?q=c%C6%B0%20tr%C3%BA`);
+  await page.goto(`${env.server.base}/kb?q=c%C6%B0%20tr%C3%BA`);
   assert.equal(new URL(page.url()).pathname, '/unlock');
   assert.equal(new URL(page.url()).searchParams.get('next'), '/kb?q=c%C6%B0%20tr%C3%BA');
   assert.match(await page.textContent('h1'), /Mở khóa thiết bị trực/);
@@ -85,7 +74,7 @@ test('an idle duty device asks for the password on the next page, keeps ringing,
   await page.click('form[action="/unlock"] button[type=submit]');
   await page.waitForSelector('.notice.err');
   assert.match(await page.textContent('.notice.err'), /Mật khẩu không đúng/);
-  const locked = await page.request.get(`${server.base}/account`, { maxRedirects: 0 });
+  const locked = await page.request.get(`${env.server.base}/account`, { maxRedirects: 0 });
   assert.equal(locked.status(), 303);
   assert.match(locked.headers().location, /^\/unlock\?next=/);
 
@@ -95,7 +84,7 @@ test('an idle duty device asks for the password on the next page, keeps ringing,
   const url = new URL(page.url());
   assert.equal(url.pathname + url.search, '/kb?q=c%C6%B0%20tr%C3%BA');
   await page.waitForSelector('body[data-live="on"]');
-  await page.goto(`${server.base}/account`);
+  await page.goto(`${env.server.base}/account`);
   assert.equal(new URL(page.url()).pathname, '/account', 'unlocked: pages open again');
   // The browser logs the wrong password's 422 itself; nothing else may fail.
   assert.deepEqual(errors.filter((e) => !/status of 422/.test(e)), [], 'no script or CSP errors');

@@ -3,28 +3,17 @@
 // kept until "Tôi đã lưu mã" → the thread, and again after leaving it, opened with the receipt
 // typed with spaces. (The officer's reply is covered by the Rust test `cases_public`; this
 // checkout has no console route for cases yet.) Every page passes axe and fits the screen.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, resultsDir } from '../lib.js';
+import { withCaunoi, watchErrors, resultsDir } from '../lib.js';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi();
 
 async function axe(page) {
   await page.evaluate(AXE);
@@ -38,10 +27,10 @@ async function fitsTheScreen(page, what) {
 }
 
 test('an anonymous report from a phone gets a receipt that opens its thread', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await ctx.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${server.base}/u/qn-bai-chay`);
+  await page.goto(`${env.server.base}/u/qn-bai-chay`);
   await page.click('#open-report');
   await page.waitForURL(/\/u\/qn-bai-chay\/bao-tin$/);
   assert.ok(await page.locator('.cat-list li.urgent', { hasText: 'Cháy, nổ' }).locator('a[href="tel:114"]').count() === 1,
@@ -93,7 +82,7 @@ test('an anonymous report from a phone gets a receipt that opens its thread', as
   await page.screenshot({ path: join(resultsDir, 'report-thread-phone.png'), fullPage: true });
 
   // The receipt page is gone for good.
-  await page.goto(`${server.base}/bao-tin/bien-nhan`);
+  await page.goto(`${env.server.base}/bao-tin/bien-nhan`);
   assert.doesNotMatch(await page.textContent('main'), new RegExp(receipt));
   assert.deepEqual(errors.filter((e) => !/status of 410/.test(e)), []);
   await ctx.close();

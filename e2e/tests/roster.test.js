@@ -3,28 +3,17 @@
 // shifts of the next 14 days, and writes a hand-over note that the next officer on duty will
 // read. No horizontal scroll, no console error, axe-core finds no violation; a screenshot is
 // kept in test-results/roster-phone.png.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, signIn, resultsDir } from '../lib.js';
+import { withCaunoi, watchErrors, signIn, resultsDir } from '../lib.js';
 
 const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi();
 
 function local(date, hour) {
   const pad = (n) => String(n).padStart(2, '0');
@@ -32,11 +21,11 @@ function local(date, hour) {
 }
 
 test('a nightly shift for two weeks and a hand-over note on a phone', async () => {
-  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN' });
+  const context = await env.browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'vi-VN' });
   const page = await context.newPage();
   const errors = watchErrors(page);
-  await signIn(page, server.base, 'trucban.baichay');
-  await page.goto(`${server.base}/inbox/roster?unit=qn-bai-chay`);
+  await signIn(page, env.server.base, 'trucban.baichay');
+  await page.goto(`${env.server.base}/inbox/roster?unit=qn-bai-chay`);
 
   const today = new Date();
   const tomorrow = new Date(today.getTime() + 24 * 3600 * 1000);
@@ -62,7 +51,7 @@ test('a nightly shift for two weeks and a hand-over note on a phone', async () =
   await Promise.all([page.waitForNavigation(), page.click('#add-shift button[type=submit]')]);
   assert.match(await page.textContent('.notice.err[role=alert]'), /trùng giờ/);
 
-  await page.goto(`${server.base}/inbox/roster?unit=qn-bai-chay`);
+  await page.goto(`${env.server.base}/inbox/roster?unit=qn-bai-chay`);
   await page.fill('#handover-text', 'Tổ 5 khu 3 còn theo dõi vụ cháy; gọi lại chị Hoa lúc 7 giờ.');
   await Promise.all([page.waitForNavigation(), page.click('#handover button[type=submit]')]);
   assert.match(await page.textContent('.notice.ok'), /Đã lưu ghi chú bàn giao ca/);

@@ -1,30 +1,19 @@
 // The web chat in a real browser on a phone screen: a citizen asks the ID card fee without
 // diacritics, the answer arrives over the live stream, they tap 👍; no console or CSP errors,
 // no horizontal scrolling. Also the widget on a page of another origin opens the chat framed.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
-import { startCaunoi, launchBrowser, watchErrors, resultsDir } from '../lib.js';
+import { withCaunoi, watchErrors, resultsDir } from '../lib.js';
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startCaunoi();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = withCaunoi();
 
 test('a citizen asks the fee on a 390x844 phone and gets the answer, then taps helpful', async () => {
-  const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  const ctx = await env.browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await ctx.newPage();
   const errors = watchErrors(page);
-  await page.goto(`${server.base}/u/qn-bai-chay/chat`);
+  await page.goto(`${env.server.base}/u/qn-bai-chay/chat`);
   assert.equal(await page.textContent('.chat-head h1'), 'Công an phường Bãi Cháy');
   await page.fill('#text', 'lam cccd het bao nhieu tien');
   await page.click('#send');
@@ -59,11 +48,11 @@ test('the widget on another site opens the chat in a frame', async () => {
   const host = createServer((req, res) => {
     res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
     res.end(`<!doctype html><html lang="vi"><head><meta name="viewport" content="width=device-width, initial-scale=1"></head>
-      <body><h1>Trang của xã</h1><script src="${server.base}/widget.js" data-unit="qn-bai-chay" defer></script></body></html>`);
+      <body><h1>Trang của xã</h1><script src="${env.server.base}/widget.js" data-unit="qn-bai-chay" defer></script></body></html>`);
   });
   await new Promise((r) => host.listen(0, '127.0.0.1', r));
   const hostUrl = `http://localhost:${host.address().port}/`;
-  const ctx = await browser.newContext({ viewport: { width: 1200, height: 800 } });
+  const ctx = await env.browser.newContext({ viewport: { width: 1200, height: 800 } });
   const page = await ctx.newPage();
   const errors = watchErrors(page);
   try {
