@@ -64,6 +64,12 @@ async fn an_empty_installation_is_set_up_once_through_the_link() {
     let (status, page) = t.get(&c, &format!("/setup?token={token}")).await;
     assert_eq!(status, 200);
     assert!(page.contains("Tài khoản quản trị") && page.contains(&token));
+    // Switching to English comes back to the form, token and all.
+    let r = c.get(t.url(&format!("/lang?to=en&back=/setup?token={token}"))).send().await.unwrap();
+    assert_eq!(r.headers()["location"].to_str().unwrap(), format!("/setup?token={token}"));
+    let (status, english) = t.get(&c, &format!("/setup?token={token}")).await;
+    assert!(status == 200 && english.contains("First setup"), "{english}");
+    let _ = c.get(t.url("/lang?to=vi&back=/")).send().await.unwrap();
     let mut bad = form(&token, "Quảng Ninh!", "A B");
     bad.retain(|(k, _)| *k != "password_again");
     bad.push(("password_again", "something-else-2027"));

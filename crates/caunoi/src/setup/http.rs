@@ -62,6 +62,12 @@ fn kinds(t: T, chosen: &str) -> Vec<Opt> {
     out
 }
 
+/// The page's frame; switching the language comes back to the form with its link's token.
+fn chrome(lang: Lang, token: &str) -> Chrome {
+    let token: String = token.chars().filter(char::is_ascii_hexdigit).take(64).collect();
+    Chrome::public(lang, "setup", format!("/setup?token={token}"))
+}
+
 fn closed(lang: Lang, done: bool) -> Result<Response, WebError> {
     let mut resp = render(&ClosedPage { chrome: Chrome::public(lang, "setup", "/setup"), done })?;
     *resp.status_mut() = if done { StatusCode::GONE } else { StatusCode::FORBIDDEN };
@@ -81,7 +87,7 @@ async fn setup_page(
     }
     let input = SetupInput { token: q.token.trim().to_string(), starter_kb: "yes".into(), ..Default::default() };
     render(&SetupPage {
-        chrome: Chrome::public(lang, "setup", "/setup"),
+        chrome: chrome(lang, &input.token),
         kinds: kinds(T::new(lang), ""),
         input,
         errors: FieldErrors::default(),
@@ -108,7 +114,7 @@ async fn setup_submit(
         Err(SetupError::Closed) => closed(lang, true),
         Err(SetupError::WrongToken) => closed(lang, false),
         Err(SetupError::Service(ServiceError::Invalid(errors))) => render_invalid(&SetupPage {
-            chrome: Chrome::public(lang, "setup", "/setup"),
+            chrome: chrome(lang, &input.token),
             kinds: kinds(T::new(lang), &input.unit_kind),
             input: SetupInput { password: String::new(), password_again: String::new(), ..input },
             errors,
