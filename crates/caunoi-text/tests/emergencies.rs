@@ -216,7 +216,8 @@ fn development_set_meets_the_targets() {
 /// their figures after that work, within a margin: 97.0 % and 97.1 %, 0.8 % and 0.5 % false
 /// alarms, no wrong number. Not the targets of the development set: the second opinion adds
 /// an emergency only when it is sure, and some of these messages look like the questions.
-const TRAINING_SETS: [&str; 2] = ["emergency_train_e1.json", "emergency_train_e2.json"];
+const TRAINING_SETS: [&str; 4] =
+    ["emergency_train_e1.json", "emergency_train_e2.json", "emergency_train_e3.json", "emergency_train_e4.json"];
 const TRAINING_RECALL: f64 = 0.97;
 const TRAINING_WRONG_NUMBERS: usize = 2;
 
@@ -224,7 +225,7 @@ const TRAINING_WRONG_NUMBERS: usize = 2;
 fn blind_training_sets_hold_their_figures() {
     for name in TRAINING_SETS {
         let items = load(name);
-        assert!(items.len() >= 900, "{name} has {} messages", items.len());
+        assert!(items.len() >= 800, "{name} has {} messages", items.len());
         let f = measure(&items);
         let _ = report(name, &f);
         let recall = share(f.emergencies.right_service, f.emergencies.total);
