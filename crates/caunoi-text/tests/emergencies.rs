@@ -215,7 +215,9 @@ fn development_set_meets_the_targets() {
 /// fixed on their classes and the second opinion is trained on them), so they are held to
 /// their figures after that work, within a margin: 97.0 % and 97.1 %, 0.8 % and 0.5 % false
 /// alarms, no wrong number. Not the targets of the development set: the second opinion adds
-/// an emergency only when it is sure, and some of these messages look like the questions.
+/// an emergency only when it is sure, and some of these messages look like the questions. E3
+/// and E4 (830 each, first runs 86.4 % and 86.2 %, 5.5 % and 1.8 % false alarms) were added to
+/// the training after blind set C and are held to the same bounds.
 const TRAINING_SETS: [&str; 4] =
     ["emergency_train_e1.json", "emergency_train_e2.json", "emergency_train_e3.json", "emergency_train_e4.json"];
 const TRAINING_RECALL: f64 = 0.97;
