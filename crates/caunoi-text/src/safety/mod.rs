@@ -263,7 +263,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap
 /// must not depend on it).
 static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
 
-/// Builds the rules and trains the second opinion now (0.8–0.9 s in a release build, about 10,400
+/// Builds the rules and trains the second opinion now (0.9–1.0 s in a release build, about 11,100
 /// labelled messages) instead of on the first message: a server calls it at start, off its
 /// async threads, so no citizen's message waits for it.
 pub fn warm_up() {
@@ -337,19 +337,21 @@ fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
 
 /// The labelled sets the second opinion is trained on (never the holdouts): the development
 /// sets the rules were tuned on, and the blind writers' training sets E1–E4 (emergencies) and
-/// R1, R2 (reports), each run once with the rules before it became training data
-/// (BENCHMARKS.md).
-const EMERGENCY_SETS: [&str; 5] = [
+/// R1, R2 (reports), and blind set D (both), each run once with the rules before it became
+/// training data (BENCHMARKS.md).
+const EMERGENCY_SETS: [&str; 6] = [
     include_str!("../../../../kb/emergency_dev.json"),
     include_str!("../../../../kb/emergency_train_e1.json"),
     include_str!("../../../../kb/emergency_train_e2.json"),
     include_str!("../../../../kb/emergency_train_e3.json"),
     include_str!("../../../../kb/emergency_train_e4.json"),
+    include_str!("../../../../kb/emergency_blindD.json"),
 ];
-const REPORT_SETS: [&str; 3] = [
+const REPORT_SETS: [&str; 4] = [
     include_str!("../../../../kb/report_dev.json"),
     include_str!("../../../../kb/report_train_r1.json"),
     include_str!("../../../../kb/report_train_r2.json"),
+    include_str!("../../../../kb/report_blindD.json"),
 ];
 /// FAQ questions, all of them neither an emergency nor a report (but the few out-of-scope
 /// emergencies the emergency sets hold): the FAQ blind sets A and B are kept out, to check the
@@ -549,7 +551,11 @@ fn second_opinion(
             return None;
         }
         let (best, p, _) = guess.emergency();
-        if best.services() != kind.services() && p >= policy.change_kind {
+        // A rescue the rules found by its own words is more specific than the medical
+        // emergency inside it (someone outside a bridge railing about to jump: blind set D);
+        // the model does not make it medical.
+        let demoted = kind == EmergencyKind::Rescue && best == EmergencyKind::Medical;
+        if best.services() != kind.services() && p >= policy.change_kind && !demoted {
             return Some(Safety::Emergency(best));
         }
         return verdict;
@@ -800,26 +806,28 @@ mod cross_validation {
     }
 
     /// The training sets, as [`EMERGENCY_SETS`] and [`REPORT_SETS`] embed them.
-    const SETS: [&str; 11] = [
+    const SETS: [&str; 13] = [
         "emergency_dev.json",
         "emergency_train_e1.json",
         "emergency_train_e2.json",
         "emergency_train_e3.json",
         "emergency_train_e4.json",
+        "emergency_blindD.json",
         "report_dev.json",
         "report_train_r1.json",
         "report_train_r2.json",
+        "report_blindD.json",
         "dev_questions.json",
         "holdout_questions.json",
         "unseen_questions.json",
     ];
 
     /// The FAQ question sets among [`SETS`].
-    const FAQ: [usize; 3] = [8, 9, 10];
+    const FAQ: [usize; 3] = [10, 11, 12];
 
-    /// The blind writers' sets, in pairs written by the same round (E1 with R1, E2 with R2; E3
-    /// and E4 came alone), which the rules were not written for when they arrived.
-    const BLIND: [[usize; 2]; 4] = [[1, 6], [2, 7], [3, 3], [4, 4]];
+    /// The blind writers' sets, in pairs written by the same round (E1 with R1, E2 with R2, D's
+    /// two files; E3 and E4 came alone), which the rules were not written for when they arrived.
+    const BLIND: [[usize; 2]; 5] = [[1, 7], [2, 8], [3, 3], [4, 4], [5, 9]];
 
     fn cases() -> Vec<Case> {
         let mut out = Vec::new();
@@ -1057,7 +1065,7 @@ mod cross_validation {
                 n = cases.len()
             );
         }
-        // Each blind round (E1 with R1, E2 with R2, E3, E4) measured by a model trained without it: the
+        // Each blind round (E1 with R1, E2 with R2, E3, E4, D) measured by a model trained without it: the
         // rules as they were when the round arrived (but what was fixed since), the model trained
         // on everything else. This is the closest to text written elsewhere.
         for round in BLIND {
@@ -1673,6 +1681,94 @@ mod tests {
                 "{text}: {found:?}"
             );
         }
+    }
+
+    /// Both the rules alone and the rules with the second opinion give `kind`'s numbers.
+    fn assert_numbers(text: &str, kind: EmergencyKind) {
+        for (how, found) in [("rules alone", assess_rules_alone(text)), ("with the model", run(text))] {
+            assert!(
+                matches!(found, Some(Safety::Emergency(k)) if k.services() == kind.services()),
+                "{text} ({how}): {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn medical_emergencies_typed_without_accents_or_in_english_are_medical() {
+        // Blind set D: the key word ambiguous alone ("ngat", "dau de"), stroke signs, English.
+        for text in [
+            "ba toi dau nguc qua ngat luon roi",
+            "ông tôi đau quá ngất luôn",
+            "chi dau de roi, vo oi, xe chua toi",
+            "chị ấy đau đẻ rồi, xe cấp cứu chưa tới",
+            "con toi uong het vi thuoc ngu cua ba",
+            "me toi bi stroke, noi ngong",
+            "bố tôi méo miệng, tay trái liệt, nói không được",
+        ] {
+            assert_numbers(text, EmergencyKind::Medical);
+        }
+    }
+
+    #[test]
+    fn someone_about_to_jump_is_a_rescue_and_a_crash_with_bleeding_an_accident() {
+        for text in [
+            "co ba dang dung ngoai lan can cau Rong, doa nhay xuong",
+            "Có cậu thanh niên trèo qua lan can tầng 8, định nhảy",
+            "ông thợ đang bám ở mép mái tôn, gió to lắm",
+        ] {
+            assert_numbers(text, EmergencyKind::Rescue);
+        }
+        assert_numbers("vua tong nhau 3 xe o nga tu, mau chay nhieu lam", EmergencyKind::Accident);
+    }
+
+    #[test]
+    fn fights_told_by_slang_and_a_wife_beaten_now_are_violence() {
+        for text in [
+            "mấy thằng say đang choảng nhau trước quán nhậu",
+            "o dam cuoi chai lo bay tum lum, 2 ben dang lao vao nhau",
+            "thang chong phong ben dang dasnh vo",
+            "chồng chị Lan đang đánh vợ, la hét quá trời",
+        ] {
+            assert_numbers(text, EmergencyKind::Violence);
+        }
+    }
+
+    #[test]
+    fn drugs_dealt_and_things_carried_out_now_are_crimes_in_progress() {
+        for text in [
+            "dang co 2 thang ban ma tuy o goc cho, toi dang nhin thay",
+            "Có người đang deal hàng trắng ở quán karaoke ngay lúc này",
+            "có 3 người đang khuân đồ trong nhà hàng xóm ra xe",
+        ] {
+            assert_numbers(text, EmergencyKind::CrimeInProgress);
+        }
+        // Dealing told without a sign of now is a tip.
+        assert_eq!(run("có người bán ma túy"), Some(Safety::Report(ReportKind::Drugs)));
+    }
+
+    #[test]
+    fn calls_for_help_inside_a_story_are_emergencies() {
+        for text in [
+            "cuu toi voi, toi bi giu ho chieu o xuong may, khong ra ngoai duoc",
+            "Em bị lạc ở bãi biển vắng, có mấy người đàn ông đang bám theo em",
+        ] {
+            assert_numbers(text, EmergencyKind::CallForHelp);
+        }
+    }
+
+    #[test]
+    fn a_past_snatch_theft_followed_up_or_to_be_reported_is_no_emergency() {
+        for text in [
+            "tuan truoc toi bi giat dien thoai, da trinh bao roi, gio co ket qua chua",
+            "Hôm kia em bị giật dây chuyền ở chợ, giờ em muốn trình báo",
+        ] {
+            let found = run(text);
+            assert!(!matches!(found, Some(Safety::Emergency(_))), "{text}: {found:?}");
+        }
+        assert_eq!(
+            run("sáng nay tôi bị giật túi ở cổng chợ, giờ tôi muốn trình báo"),
+            Some(Safety::Report(ReportKind::Robbery))
+        );
     }
 
     #[test]
