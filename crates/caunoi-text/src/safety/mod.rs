@@ -1772,6 +1772,41 @@ mod tests {
     }
 
     #[test]
+    fn a_past_theft_told_with_words_of_now_is_a_report() {
+        // Blind set D's report misses: found gone on coming back (unaccented "ra la mat r" is no
+        // "lạ mặt"), the victim's fear now, "bây giờ tôi phải làm gì" after the fact, a wanted
+        // man named by his robbery.
+        for (text, kind) in [
+            ("xe dap cua con de truoc nha sach, 5p ra la mat r, ad giup e vs", ReportKind::Theft),
+            ("bà em bị giật mất túi lúc sáng, giờ bà đang sợ lắm", ReportKind::Robbery),
+            ("toi bi cuop dien thoai luc toi o cong vien, bay gio toi phai lam gi", ReportKind::Robbery),
+            ("e nghi thg bi truy na vu cuop tiem vang dang o tro gan nha e", ReportKind::Wanted),
+        ] {
+            assert_eq!(assess_rules_alone(text), Some(Safety::Report(kind)), "{text} (rules alone)");
+            assert_eq!(run(text), Some(Safety::Report(kind)), "{text}");
+        }
+    }
+
+    #[test]
+    fn report_kinds_told_by_who_and_what() {
+        // Blind set D's wrong kinds: a child beaten or put to work by a parent or a stepfather,
+        // groping after coming close, explicit pictures sent, a head wound, the gift-from-abroad
+        // scam, dumping on the sly, cash that is no loss.
+        for (text, kind) in [
+            ("thang be hang xom bi bo me bat di ban ve so toi khuya", ReportKind::Abuse),
+            ("con bé bị thằng dượng đánh bầm tím cả người", ReportKind::Abuse),
+            ("có ông áp sát rồi sờ soạng em trên xe buýt sáng nay", ReportKind::Abuse),
+            ("sep cu gui anh nhay cam cho em du em da nghi viec", ReportKind::Abuse),
+            ("bạn tôi bị đánh vỡ đầu ở quán nhậu tối qua", ReportKind::Assault),
+            ("em bị lừa chuyển phí để nhận quà từ nước ngoài, mất 10 triệu", ReportKind::Fraud),
+            ("có xe đổ rác trộm ở bờ kênh Nhiêu Lộc", ReportKind::Environment),
+            ("quan net cho choi tai xiu, chu quan thu tien mat", ReportKind::Gambling),
+        ] {
+            assert_eq!(assess_rules_alone(text), Some(Safety::Report(kind)), "{text} (rules alone)");
+        }
+    }
+
+    #[test]
     fn registration_is_not_in_progress() {
         assert_eq!(run("dang ky xe bi trom"), Some(Safety::Report(ReportKind::Theft)));
         assert_eq!(run("dang ky tam tru o dau"), None);
