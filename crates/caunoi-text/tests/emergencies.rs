@@ -1,12 +1,13 @@
 //! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
 //! were tuned on it; earlier holdouts were folded into it after their first run), the blind
-//! training sets `emergency_train_e1.json` and `emergency_train_e2.json` (development data since
-//! their first run) and
+//! training sets `emergency_train_e1.json` to `emergency_train_e4.json` and blind set D's
+//! `emergency_blindD.json` (development data since their first run),
 //! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
-//! estimate in BENCHMARKS.md, "Emergency detection"), plus the ordinary FAQ questions of
+//! estimate in BENCHMARKS.md, "Emergency detection") and blind set C's `emergency_blindC.json`
+//! (unseen, held to its only run), plus the ordinary FAQ questions of
 //! `dev_questions.json`, `holdout_questions.json`, `unseen_questions.json`,
-//! `blindA_questions.json` and `blindB_questions.json`, none of which may be raised as an
-//! emergency.
+//! `blindA_questions.json`, `blindB_questions.json` and `blindC_questions.json`, none of which
+//! may be raised as an emergency.
 //!
 //! Targets on the development set: recall with the right service ≥ 99 % per kind and overall,
 //! false alarms ≤ 2 %, every emergency recognised names the expected services in the expected
@@ -215,16 +216,26 @@ fn development_set_meets_the_targets() {
 /// fixed on their classes and the second opinion is trained on them), so they are held to
 /// their figures after that work, within a margin: 97.0 % and 97.1 %, 0.8 % and 0.5 % false
 /// alarms, no wrong number. Not the targets of the development set: the second opinion adds
-/// an emergency only when it is sure, and some of these messages look like the questions.
-const TRAINING_SETS: [&str; 2] = ["emergency_train_e1.json", "emergency_train_e2.json"];
+/// an emergency only when it is sure, and some of these messages look like the questions. E3
+/// and E4 (830 each, first runs 86.4 % and 86.2 %, 5.5 % and 1.8 % false alarms) were added to
+/// the training after blind set C and are held to the same bounds. So is blind set D's
+/// emergency file (455 messages; first run 94.1 %, 1.0 % false alarms, 2 wrong numbers), folded
+/// into the training after its misses were read and fixed by class.
+const TRAINING_SETS: [(&str, usize); 5] = [
+    ("emergency_train_e1.json", 800),
+    ("emergency_train_e2.json", 800),
+    ("emergency_train_e3.json", 800),
+    ("emergency_train_e4.json", 800),
+    ("emergency_blindD.json", 400),
+];
 const TRAINING_RECALL: f64 = 0.97;
 const TRAINING_WRONG_NUMBERS: usize = 2;
 
 #[test]
 fn blind_training_sets_hold_their_figures() {
-    for name in TRAINING_SETS {
+    for (name, at_least) in TRAINING_SETS {
         let items = load(name);
-        assert!(items.len() >= 900, "{name} has {} messages", items.len());
+        assert!(items.len() >= at_least, "{name} has {} messages", items.len());
         let f = measure(&items);
         let _ = report(name, &f);
         let recall = share(f.emergencies.right_service, f.emergencies.total);

@@ -1,6 +1,6 @@
 //! Report recognition measured on the labelled sets in `kb/`: `report_dev.json` (the rules were
-//! tuned on it), the blind training sets `report_train_r1.json` and `report_train_r2.json`
-//! (development data since their first run) and `report_holdout.json` (written before the rules
+//! tuned on it), the blind training sets `report_train_r1.json` and `report_train_r2.json` and
+//! blind set D's `report_blindD.json` (development data since their first run) and `report_holdout.json` (written before the rules
 //! it measures were tuned, never tuned on; its first run is the estimate in BENCHMARKS.md,
 //! "Report recognition"), plus the procedure questions of `dev_questions.json`, none of which
 //! may open the report flow.
@@ -245,14 +245,17 @@ fn development_set_meets_the_targets() {
 /// the rules; BENCHMARKS.md): first run recall 61.3 % and 68.2 %, 2.5 % and 3.5 % of the
 /// questions taken. Development data now (rules fixed on their classes, the second opinion
 /// trained on them), held to their figures after that work within the margin: recall 85.6 %
-/// and 88.9 %, 0.2 % of the questions taken.
-const TRAINING_SETS: [(&str, f64); 2] = [("report_train_r1.json", 0.856), ("report_train_r2.json", 0.889)];
+/// and 88.9 %, 0.2 % of the questions taken. Blind set D's report file (260 messages; first
+/// run recall 87.1 %, 1.7 % of the questions taken) was folded in after its misses were read:
+/// 91.4 % since.
+const TRAINING_SETS: [(&str, f64, usize); 3] =
+    [("report_train_r1.json", 0.856, 800), ("report_train_r2.json", 0.889, 800), ("report_blindD.json", 0.914, 250)];
 
 #[test]
 fn blind_training_sets_hold_their_figures() {
-    for (name, first) in TRAINING_SETS {
+    for (name, first, at_least) in TRAINING_SETS {
         let items: Vec<Item> = load(name);
-        assert!(items.len() >= 800, "{name} has {} messages", items.len());
+        assert!(items.len() >= at_least, "{name} has {} messages", items.len());
         let f = measure(&items);
         print(name, &f);
         let mut problems = Vec::new();

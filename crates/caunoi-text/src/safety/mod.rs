@@ -263,7 +263,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap
 /// must not depend on it).
 static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
 
-/// Builds the rules and trains the second opinion now (0.8–0.9 s in a release build, about 10,400
+/// Builds the rules and trains the second opinion now (0.9–1.0 s in a release build, about 11,100
 /// labelled messages) instead of on the first message: a server calls it at start, off its
 /// async threads, so no citizen's message waits for it.
 pub fn warm_up() {
@@ -336,18 +336,22 @@ fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
 }
 
 /// The labelled sets the second opinion is trained on (never the holdouts): the development
-/// sets the rules were tuned on, and the blind writers' training sets E1, E2 (emergencies) and
-/// R1, R2 (reports), each run once with the rules before it became training data
-/// (BENCHMARKS.md).
-const EMERGENCY_SETS: [&str; 3] = [
+/// sets the rules were tuned on, and the blind writers' training sets E1–E4 (emergencies) and
+/// R1, R2 (reports), and blind set D (both), each run once with the rules before it became
+/// training data (BENCHMARKS.md).
+const EMERGENCY_SETS: [&str; 6] = [
     include_str!("../../../../kb/emergency_dev.json"),
     include_str!("../../../../kb/emergency_train_e1.json"),
     include_str!("../../../../kb/emergency_train_e2.json"),
+    include_str!("../../../../kb/emergency_train_e3.json"),
+    include_str!("../../../../kb/emergency_train_e4.json"),
+    include_str!("../../../../kb/emergency_blindD.json"),
 ];
-const REPORT_SETS: [&str; 3] = [
+const REPORT_SETS: [&str; 4] = [
     include_str!("../../../../kb/report_dev.json"),
     include_str!("../../../../kb/report_train_r1.json"),
     include_str!("../../../../kb/report_train_r2.json"),
+    include_str!("../../../../kb/report_blindD.json"),
 ];
 /// FAQ questions, all of them neither an emergency nor a report (but the few out-of-scope
 /// emergencies the emergency sets hold): the FAQ blind sets A and B are kept out, to check the
@@ -547,7 +551,11 @@ fn second_opinion(
             return None;
         }
         let (best, p, _) = guess.emergency();
-        if best.services() != kind.services() && p >= policy.change_kind {
+        // A rescue the rules found by its own words is more specific than the medical
+        // emergency inside it (someone outside a bridge railing about to jump: blind set D);
+        // the model does not make it medical.
+        let demoted = kind == EmergencyKind::Rescue && best == EmergencyKind::Medical;
+        if best.services() != kind.services() && p >= policy.change_kind && !demoted {
             return Some(Safety::Emergency(best));
         }
         return verdict;
@@ -798,24 +806,28 @@ mod cross_validation {
     }
 
     /// The training sets, as [`EMERGENCY_SETS`] and [`REPORT_SETS`] embed them.
-    const SETS: [&str; 9] = [
+    const SETS: [&str; 13] = [
         "emergency_dev.json",
         "emergency_train_e1.json",
         "emergency_train_e2.json",
+        "emergency_train_e3.json",
+        "emergency_train_e4.json",
+        "emergency_blindD.json",
         "report_dev.json",
         "report_train_r1.json",
         "report_train_r2.json",
+        "report_blindD.json",
         "dev_questions.json",
         "holdout_questions.json",
         "unseen_questions.json",
     ];
 
     /// The FAQ question sets among [`SETS`].
-    const FAQ: [usize; 3] = [6, 7, 8];
+    const FAQ: [usize; 3] = [10, 11, 12];
 
-    /// The blind writers' sets, in pairs written by the same round (E1 with R1, E2 with R2),
-    /// which the rules were not written for when they arrived.
-    const BLIND: [[usize; 2]; 2] = [[1, 4], [2, 5]];
+    /// The blind writers' sets, in pairs written by the same round (E1 with R1, E2 with R2, D's
+    /// two files; E3 and E4 came alone), which the rules were not written for when they arrived.
+    const BLIND: [[usize; 2]; 5] = [[1, 7], [2, 8], [3, 3], [4, 4], [5, 9]];
 
     fn cases() -> Vec<Case> {
         let mut out = Vec::new();
@@ -1053,7 +1065,7 @@ mod cross_validation {
                 n = cases.len()
             );
         }
-        // Each blind round (E1 with R1, E2 with R2) measured by a model trained without it: the
+        // Each blind round (E1 with R1, E2 with R2, E3, E4, D) measured by a model trained without it: the
         // rules as they were when the round arrived (but what was fixed since), the model trained
         // on everything else. This is the closest to text written elsewhere.
         for round in BLIND {
@@ -1668,6 +1680,129 @@ mod tests {
                 matches!(found, Some(Safety::Emergency(k)) if k.services() == kind.services()),
                 "{text}: {found:?}"
             );
+        }
+    }
+
+    /// Both the rules alone and the rules with the second opinion give `kind`'s numbers.
+    fn assert_numbers(text: &str, kind: EmergencyKind) {
+        for (how, found) in [("rules alone", assess_rules_alone(text)), ("with the model", run(text))] {
+            assert!(
+                matches!(found, Some(Safety::Emergency(k)) if k.services() == kind.services()),
+                "{text} ({how}): {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn medical_emergencies_typed_without_accents_or_in_english_are_medical() {
+        // Blind set D: the key word ambiguous alone ("ngat", "dau de"), stroke signs, English.
+        for text in [
+            "ba toi dau nguc qua ngat luon roi",
+            "ông tôi đau quá ngất luôn",
+            "chi dau de roi, vo oi, xe chua toi",
+            "chị ấy đau đẻ rồi, xe cấp cứu chưa tới",
+            "con toi uong het vi thuoc ngu cua ba",
+            "me toi bi stroke, noi ngong",
+            "bố tôi méo miệng, tay trái liệt, nói không được",
+        ] {
+            assert_numbers(text, EmergencyKind::Medical);
+        }
+    }
+
+    #[test]
+    fn someone_about_to_jump_is_a_rescue_and_a_crash_with_bleeding_an_accident() {
+        for text in [
+            "co ba dang dung ngoai lan can cau Rong, doa nhay xuong",
+            "Có cậu thanh niên trèo qua lan can tầng 8, định nhảy",
+            "ông thợ đang bám ở mép mái tôn, gió to lắm",
+        ] {
+            assert_numbers(text, EmergencyKind::Rescue);
+        }
+        assert_numbers("vua tong nhau 3 xe o nga tu, mau chay nhieu lam", EmergencyKind::Accident);
+    }
+
+    #[test]
+    fn fights_told_by_slang_and_a_wife_beaten_now_are_violence() {
+        for text in [
+            "mấy thằng say đang choảng nhau trước quán nhậu",
+            "o dam cuoi chai lo bay tum lum, 2 ben dang lao vao nhau",
+            "thang chong phong ben dang dasnh vo",
+            "chồng chị Lan đang đánh vợ, la hét quá trời",
+        ] {
+            assert_numbers(text, EmergencyKind::Violence);
+        }
+    }
+
+    #[test]
+    fn drugs_dealt_and_things_carried_out_now_are_crimes_in_progress() {
+        for text in [
+            "dang co 2 thang ban ma tuy o goc cho, toi dang nhin thay",
+            "Có người đang deal hàng trắng ở quán karaoke ngay lúc này",
+            "có 3 người đang khuân đồ trong nhà hàng xóm ra xe",
+        ] {
+            assert_numbers(text, EmergencyKind::CrimeInProgress);
+        }
+        // Dealing told without a sign of now is a tip.
+        assert_eq!(run("có người bán ma túy"), Some(Safety::Report(ReportKind::Drugs)));
+    }
+
+    #[test]
+    fn calls_for_help_inside_a_story_are_emergencies() {
+        for text in [
+            "cuu toi voi, toi bi giu ho chieu o xuong may, khong ra ngoai duoc",
+            "Em bị lạc ở bãi biển vắng, có mấy người đàn ông đang bám theo em",
+        ] {
+            assert_numbers(text, EmergencyKind::CallForHelp);
+        }
+    }
+
+    #[test]
+    fn a_past_snatch_theft_followed_up_or_to_be_reported_is_no_emergency() {
+        for text in [
+            "tuan truoc toi bi giat dien thoai, da trinh bao roi, gio co ket qua chua",
+            "Hôm kia em bị giật dây chuyền ở chợ, giờ em muốn trình báo",
+        ] {
+            let found = run(text);
+            assert!(!matches!(found, Some(Safety::Emergency(_))), "{text}: {found:?}");
+        }
+        assert_eq!(
+            run("sáng nay tôi bị giật túi ở cổng chợ, giờ tôi muốn trình báo"),
+            Some(Safety::Report(ReportKind::Robbery))
+        );
+    }
+
+    #[test]
+    fn a_past_theft_told_with_words_of_now_is_a_report() {
+        // Blind set D's report misses: found gone on coming back (unaccented "ra la mat r" is no
+        // "lạ mặt"), the victim's fear now, "bây giờ tôi phải làm gì" after the fact, a wanted
+        // man named by his robbery.
+        for (text, kind) in [
+            ("xe dap cua con de truoc nha sach, 5p ra la mat r, ad giup e vs", ReportKind::Theft),
+            ("bà em bị giật mất túi lúc sáng, giờ bà đang sợ lắm", ReportKind::Robbery),
+            ("toi bi cuop dien thoai luc toi o cong vien, bay gio toi phai lam gi", ReportKind::Robbery),
+            ("e nghi thg bi truy na vu cuop tiem vang dang o tro gan nha e", ReportKind::Wanted),
+        ] {
+            assert_eq!(assess_rules_alone(text), Some(Safety::Report(kind)), "{text} (rules alone)");
+            assert_eq!(run(text), Some(Safety::Report(kind)), "{text}");
+        }
+    }
+
+    #[test]
+    fn report_kinds_told_by_who_and_what() {
+        // Blind set D's wrong kinds: a child beaten or put to work by a parent or a stepfather,
+        // groping after coming close, explicit pictures sent, a head wound, the gift-from-abroad
+        // scam, dumping on the sly, cash that is no loss.
+        for (text, kind) in [
+            ("thang be hang xom bi bo me bat di ban ve so toi khuya", ReportKind::Abuse),
+            ("con bé bị thằng dượng đánh bầm tím cả người", ReportKind::Abuse),
+            ("có ông áp sát rồi sờ soạng em trên xe buýt sáng nay", ReportKind::Abuse),
+            ("sep cu gui anh nhay cam cho em du em da nghi viec", ReportKind::Abuse),
+            ("bạn tôi bị đánh vỡ đầu ở quán nhậu tối qua", ReportKind::Assault),
+            ("em bị lừa chuyển phí để nhận quà từ nước ngoài, mất 10 triệu", ReportKind::Fraud),
+            ("có xe đổ rác trộm ở bờ kênh Nhiêu Lộc", ReportKind::Environment),
+            ("quan net cho choi tai xiu, chu quan thu tien mat", ReportKind::Gambling),
+        ] {
+            assert_eq!(assess_rules_alone(text), Some(Safety::Report(kind)), "{text} (rules alone)");
         }
     }
 

@@ -56,6 +56,13 @@ fn repair(s: &str, rules: &Rules) -> Option<String> {
     if let Some(t) = telex(s).filter(|t| rules.vocabulary_exact.contains(t)) {
         return Some(t);
     }
+    if let Some(t) = tone_inside(s) {
+        // "dasnh": the stroke of "đ" forgotten as well.
+        let stroked = t.strip_prefix('d').map(|rest| format!("đ{rest}"));
+        if let Some(t) = [Some(t), stroked].into_iter().flatten().find(|t| rules.vocabulary_exact.contains(t)) {
+            return Some(t);
+        }
+    }
     let bytes = s.as_bytes();
     let undoubled = (1..bytes.len()).filter(|&i| bytes[i] == bytes[i - 1]).find_map(|i| {
         let mut shorter = s.to_owned();
@@ -83,6 +90,9 @@ fn undouble_accented(s: &str, rules: &Rules) -> Option<String> {
     if rules.vocabulary_exact.contains(s) {
         return None;
     }
+    if let Some(t) = tone_inside(s).filter(|t| rules.vocabulary_exact.contains(t)) {
+        return Some(t);
+    }
     if let Some(rest) = s.strip_prefix('d') {
         let stroked = format!("đ{rest}");
         if rules.vocabulary_exact.contains(&stroked) {
@@ -98,6 +108,20 @@ fn undouble_accented(s: &str, rules: &Rules) -> Option<String> {
             rules.vocabulary_exact.contains(&shorter).then_some(shorter)
         })
     })
+}
+
+/// A syllable with a telex tone letter typed inside it, between its vowel and its final
+/// consonants ("đasnh", "dasnh" are "đánh"; blind set D), read as telex with the letter at the
+/// end. `None` when no such letter stands there.
+fn tone_inside(s: &str) -> Option<String> {
+    let chars: Vec<char> = s.chars().collect();
+    let is_vowel = |c: char| "aăâeêioôơuưy".contains(c);
+    let i = (1..chars.len().saturating_sub(1)).find(|&i| {
+        "sfrxj".contains(chars[i]) && is_vowel(chars[i - 1]) && chars[i + 1..].iter().all(|c| "cghmnpt".contains(*c))
+    })?;
+    let mut moved: String = chars.iter().enumerate().filter(|&(j, _)| j != i).map(|(_, c)| *c).collect();
+    moved.push(chars[i]);
+    telex(&moved)
 }
 
 /// A syllable typed in telex without the input method: "chays" → "cháy", "ngaats" → "ngất",
@@ -173,6 +197,14 @@ mod tests {
         assert_eq!(telex("nguowif").as_deref(), Some("người"));
         assert_eq!(telex("ddang").as_deref(), Some("đang"));
         assert_eq!(telex("nha"), None);
+    }
+
+    #[test]
+    fn a_tone_letter_typed_inside_the_syllable_is_read_as_telex() {
+        assert_eq!(super::tone_inside("đasnh").as_deref(), Some("đánh"));
+        assert_eq!(super::tone_inside("ddasnh").as_deref(), Some("đánh"));
+        assert_eq!(super::tone_inside("nhanh"), None);
+        assert_eq!(super::tone_inside("cháy"), None);
     }
 
     #[test]
