@@ -2,7 +2,7 @@
 //! words, word pairs and character n-grams of a message (folded, as the rules read them), with
 //! 22 labels (nothing, the 7 emergency kinds, the 14 report kinds). It is trained once, at start
 //! (`super::warm_up`), on the labelled sets embedded in the binary: the development sets the
-//! rules were tuned on, the blind training sets E1, E2, R1, R2 and the FAQ question sets (as
+//! rules were tuned on, the blind training sets E1–E4, R1, R2, blind set D and the FAQ question sets (as
 //! "nothing"); never on a holdout set. Written by hand, no dependency: stochastic gradient
 //! descent on the cross-entropy with L2 regularisation, each message's feature vector of unit
 //! length, the examples in a fixed pseudo-random order, so the same sets give the same model.
