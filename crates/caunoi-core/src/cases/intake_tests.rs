@@ -448,6 +448,19 @@ fn a_typed_theft_report_starts_the_flow_without_an_urgent_hand_off() {
 }
 
 #[test]
+fn typing_the_crime_where_the_flow_asks_what_happened_picks_its_category_and_rings_nothing() {
+    // "trộm cắp" names the category (typed instead of tapped), it is no thief here now; "có
+    // trộm" still is.
+    let started = say(&StoredMemory::default(), "tôi muốn gửi tin báo", T0);
+    assert_eq!(started.memory.intake.as_ref().map(|i| i.step), Some(Step::What));
+    let t = say(&started.memory, "trom cap", T0 + MIN);
+    assert!(!t.state.urgent && t.action == BotAction::None, "{:?}", t.action);
+    assert_eq!(t.memory.intake.as_ref().unwrap().category.as_deref(), Some("theft"));
+    let t = say(&started.memory, "có trộm", T0 + MIN);
+    assert!(matches!(t.action, BotAction::Urgent { .. }), "{:?}", t.action);
+}
+
+#[test]
 fn a_noise_report_is_never_urgent() {
     let t = say(&StoredMemory::default(), "quán karaoke hát ồn ào quá không ngủ được", T0);
     assert!(!t.state.urgent);

@@ -1206,6 +1206,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_crime_named_is_a_report_and_a_thief_here_is_an_emergency() {
+        for named in ["trom cap", "Trộm cắp", "nhà tôi bị trộm cắp mất xe máy đêm qua"] {
+            assert_eq!(assess(named), Some(Safety::Report(ReportKind::Theft)), "{named}");
+        }
+        for live in ["có trộm", "trộm!", "dang co trom cap do trong nha"] {
+            assert_eq!(assess(live), Some(Safety::Emergency(EmergencyKind::CrimeInProgress)), "{live}");
+        }
+    }
+
+    #[test]
     fn naming_a_police_unit_is_neither_a_report_nor_an_emergency() {
         for name in ["Công an xã Ba Chẽ", "cong an phuong bai chay oi", "Công an tỉnh Quảng Ninh ạ"] {
             assert_eq!(assess(name), None, "{name}");
