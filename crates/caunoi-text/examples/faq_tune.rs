@@ -362,14 +362,7 @@ fn main() {
     // `--extra-oos FILE`: more out-of-scope messages, added to every tuning set (never reported
     // on), so that thresholds tuned on a half see more than its 11–12 out-of-scope questions.
     // (May be given more than once.)
-    let extra: Vec<Question> = args
-        .windows(2)
-        .filter(|w| w[0] == "--extra-oos")
-        .flat_map(|w| {
-            let text = std::fs::read_to_string(&w[1]).expect("read extra");
-            serde_json::from_str::<Vec<Question>>(&text).expect("extra json")
-        })
-        .collect();
+    let extra = extra_oos(&args);
     // Stratified halves: alternate within each group.
     let mut seen_in_group = std::collections::HashMap::<&str, usize>::new();
     let fold_of: Vec<usize> = questions
@@ -601,14 +594,7 @@ fn xval_decision(docs: &[FaqDoc], abbrev: &Abbreviations, base: &MatcherConfig, 
         seen.extend(observe(&m, &held.iter().collect::<Vec<_>>()));
     }
     let n_paraphrases = seen.len();
-    let extra: Vec<Question> = args
-        .windows(2)
-        .filter(|w| w[0] == "--extra-oos")
-        .flat_map(|w| {
-            let text = std::fs::read_to_string(&w[1]).expect("read extra");
-            serde_json::from_str::<Vec<Question>>(&text).expect("extra json")
-        })
-        .collect();
+    let extra = extra_oos(args);
     let full = Matcher::build(docs.to_vec(), abbrev, base.clone());
     seen.extend(observe(&full, &extra.iter().collect::<Vec<_>>()));
     let number = |flag: &str, default: f64| {
@@ -652,4 +638,15 @@ fn xval_decision(docs: &[FaqDoc], abbrev: &Abbreviations, base: &MatcherConfig, 
         "-- the tuned rule on the question file (not used for tuning):\n{}",
         evaluate(&m, check).render_text(false)
     );
+}
+
+/// The out-of-scope messages of every `--extra-oos FILE` (the option may be given more than once).
+fn extra_oos(args: &[String]) -> Vec<Question> {
+    args.windows(2)
+        .filter(|w| w[0] == "--extra-oos")
+        .flat_map(|w| {
+            let text = std::fs::read_to_string(&w[1]).expect("read extra");
+            serde_json::from_str::<Vec<Question>>(&text).expect("extra json")
+        })
+        .collect()
 }

@@ -751,7 +751,7 @@ impl Matcher {
         let q = self.prepare_query(syllables);
         let f: Vec<Option<u32>> = q.folded.iter().map(|s| self.folded_ids.get(s)).collect();
         let terms = term_keys(&f);
-        (self.entry_lift.pair_evidence(&terms, a, b), self.entry_lift.pair_extremes(&terms, a, b))
+        self.entry_lift.pair(&terms, a, b)
     }
 
     /// Every entry's fused score and the channels it is made of (see [`Channels`]).

@@ -272,7 +272,7 @@ pub(crate) struct TermLift {
     /// Self-score part of a query term no document contains.
     unknown: f32,
     /// Per term: (group, number of the group's documents that contain it), by group; for the
-    /// pairwise evidence between two groups ([`TermLift::pair_evidence`]).
+    /// pairwise evidence between two groups ([`TermLift::pair`]).
     counts: Vec<Vec<(u32, u32)>>,
     /// Per term: the share of all documents that contain it.
     background: Vec<f32>,
@@ -351,8 +351,10 @@ impl TermLift {
     /// terms of `ln(p(t | a) / p(t | b))`, with `p(t | g)` the share of the group's documents
     /// containing the term, smoothed towards the background share with the Dirichlet prior (a
     /// naive-Bayes log-likelihood ratio over term presence). Positive when the query carries
-    /// words that `a`'s paraphrases have and `b`'s lack; 0 for an empty or unknown query.
-    pub(crate) fn pair_evidence(&self, query: &[u64], a: u32, b: u32) -> f32 {
+    /// words that `a`'s paraphrases have and `b`'s lack; 0 for an empty or unknown query. With
+    /// it, from the same log-ratios, the strongest single term for `a` over `b` and the
+    /// strongest against it: (sum, (max, min)), 0 where there is none.
+    pub(crate) fn pair(&self, query: &[u64], a: u32, b: u32) -> (f32, (f32, f32)) {
         let mut unique: Vec<u64> = query.to_vec();
         unique.sort_unstable();
         unique.dedup();
@@ -362,28 +364,9 @@ impl TermLift {
             let n = self.docs_in_group.get(g as usize).copied().unwrap_or(0) as f32;
             (c + self.mu * self.background[id]) / (n + self.mu)
         };
-        unique
-            .iter()
-            .filter_map(|t| self.terms.get(t))
-            .map(|&id| (share(id as usize, a) / share(id as usize, b)).ln())
-            .sum()
-    }
-
-    /// The strongest single term for `a` over `b` and the strongest against it (each term's
-    /// log-ratio as in [`TermLift::pair_evidence`]): (max, min), 0 where there is none.
-    pub(crate) fn pair_extremes(&self, query: &[u64], a: u32, b: u32) -> (f32, f32) {
-        let mut unique: Vec<u64> = query.to_vec();
-        unique.sort_unstable();
-        unique.dedup();
-        let share = |id: usize, g: u32| {
-            let row = &self.counts[id];
-            let c = row.binary_search_by_key(&g, |&(x, _)| x).map_or(0, |i| row[i].1) as f32;
-            let n = self.docs_in_group.get(g as usize).copied().unwrap_or(0) as f32;
-            (c + self.mu * self.background[id]) / (n + self.mu)
-        };
-        unique.iter().filter_map(|t| self.terms.get(t)).fold((0.0f32, 0.0f32), |(hi, lo), &id| {
+        unique.iter().filter_map(|t| self.terms.get(t)).fold((0.0, (0.0f32, 0.0f32)), |(sum, (hi, lo)), &id| {
             let r = (share(id as usize, a) / share(id as usize, b)).ln();
-            (hi.max(r), lo.min(r))
+            (sum + r, (hi.max(r), lo.min(r)))
         })
     }
 
@@ -449,11 +432,11 @@ mod tests {
         let mut tru = vec![0.0; 2];
         lift.score_into(&doc("tru"), &mut tru);
         assert_eq!(tru, vec![0.0, 0.0], "a term spread evenly over the groups carries no lift");
-        let favour = lift.pair_evidence(&doc("phat tru"), 0, 1);
+        let favour = lift.pair(&doc("phat tru"), 0, 1).0;
         assert!(favour > 0.2, "phat is in every document of group 0, one of group 1: {favour}");
-        assert!((lift.pair_evidence(&doc("phat tru"), 1, 0) + favour).abs() < 1e-6, "antisymmetric");
-        assert_eq!(lift.pair_evidence(&doc("tru"), 0, 1), 0.0, "an evenly spread term favours neither");
-        assert_eq!(lift.pair_evidence(&doc("xyz"), 0, 1), 0.0, "an unknown term favours neither");
+        assert!((lift.pair(&doc("phat tru"), 1, 0).0 + favour).abs() < 1e-6, "antisymmetric");
+        assert_eq!(lift.pair(&doc("tru"), 0, 1).0, 0.0, "an evenly spread term favours neither");
+        assert_eq!(lift.pair(&doc("xyz"), 0, 1).0, 0.0, "an unknown term favours neither");
     }
 
     #[test]
