@@ -17,7 +17,7 @@ use crate::db::StoreError;
 use crate::error::ServiceError;
 use caunoi_core::input::{FieldErrors, InvalidInput};
 use caunoi_core::staff::{Role, check_new_password, parse_display_name, parse_username};
-use caunoi_core::units::{UnitCode, UnitDetailsInput, UnitKind};
+use caunoi_core::units::{UnitCode, UnitDetails, UnitDetailsInput, UnitKind};
 use serde::Deserialize;
 
 /// The instance fact recorded by the setup that was applied.
@@ -111,8 +111,11 @@ impl From<sqlx::Error> for SetupError {
     }
 }
 
+/// What the form asks for, checked: the unit's code and details, the username, the full name.
+type Checked = (UnitCode, UnitDetails, String, String);
+
 /// Every field's error at once, before anything is hashed or written.
-fn check(input: &SetupInput) -> Result<(UnitDetailsInput, String, String), FieldErrors> {
+fn check(input: &SetupInput) -> Result<Checked, FieldErrors> {
     let mut errs = FieldErrors::default();
     let kind = errs.take(
         UnitKind::parse(&input.unit_kind)
@@ -125,14 +128,15 @@ fn check(input: &SetupInput) -> Result<(UnitDetailsInput, String, String), Field
         kind: kind.map(|k| k.as_str().to_string()).unwrap_or_default(),
         ..Default::default()
     };
-    if let Err(e) = UnitCode::parse(&input.unit_code) {
-        errs.push(InvalidInput { field: "unit_code", ..e });
-    }
-    if kind.is_some()
-        && let Err(e) = details.validate()
-    {
-        errs.0.extend(e.0.into_iter().map(|e| InvalidInput { field: unit_field(e.field), ..e }));
-    }
+    let unit = match crate::units::service::check_new_unit(&input.unit_code, &details) {
+        Ok(unit) => Some(unit),
+        Err(unit_errs) => {
+            // Without a level chosen, the message above says so once.
+            let named = unit_errs.0.into_iter().map(|e| InvalidInput { field: form_field(e.field), ..e });
+            errs.0.extend(named.filter(|e| kind.is_some() || e.field != "unit_kind"));
+            None
+        }
+    };
     let username = errs.take(parse_username(&input.username));
     let display_name = errs.take(parse_display_name(&input.display_name));
     errs.take(check_new_password(&input.password));
@@ -143,15 +147,16 @@ fn check(input: &SetupInput) -> Result<(UnitDetailsInput, String, String), Field
             "The two passwords are not the same.",
         ));
     }
-    match (username, display_name) {
-        (Some(u), Some(d)) if errs.is_empty() => Ok((details, u, d)),
+    match (unit, username, display_name) {
+        (Some((code, details)), Some(u), Some(d)) if errs.is_empty() => Ok((code, details, u, d)),
         _ => Err(errs),
     }
 }
 
-/// The form's name for a unit detail's field.
-fn unit_field(field: &'static str) -> &'static str {
+/// The form's name for a field the units' service names.
+fn form_field(field: &'static str) -> &'static str {
     match field {
+        "code" => "unit_code",
         "name" => "unit_name",
         "kind" => "unit_kind",
         other => other,
@@ -167,7 +172,7 @@ pub async fn run(app: &App, input: &SetupInput) -> Result<SetupDone, SetupError>
     if !is_open(app).await? {
         return Err(SetupError::Closed);
     }
-    let (details, username, display_name) = check(input).map_err(ServiceError::from)?;
+    let (code, details, username, display_name) = check(input).map_err(ServiceError::from)?;
     let password = input.password.clone();
     let hash = tokio::task::spawn_blocking(move || crate::crypto::hash_password(&password)).await.unwrap_or_default();
     if hash.is_empty() {
@@ -183,13 +188,13 @@ pub async fn run(app: &App, input: &SetupInput) -> Result<SetupDone, SetupError>
     if !crate::db::claim_instance_fact(&mut tx, DONE_FACT, &now.to_string()).await? {
         return Err(SetupError::Closed);
     }
-    let (unit, code) =
-        crate::units::service::create_top_in(&mut tx, &input.unit_code, &details, now).await.map_err(|e| match e {
-            ServiceError::Invalid(errs) => ServiceError::Invalid(FieldErrors(
-                errs.0.into_iter().map(|e| InvalidInput { field: setup_field(e.field), ..e }).collect(),
-            )),
-            other => other,
-        })?;
+    // A code taken meanwhile (only by hand in the database: the installation has no unit yet).
+    let unit = crate::units::service::create_top_in(&mut tx, &code, &details, now).await.map_err(|e| match e {
+        ServiceError::Invalid(errs) => ServiceError::Invalid(FieldErrors(
+            errs.0.into_iter().map(|e| InvalidInput { field: form_field(e.field), ..e }).collect(),
+        )),
+        other => other,
+    })?;
     crate::staff::service::insert_with_grant(&mut tx, &username, &display_name, &hash, Role::Admin, unit, None, now)
         .await?;
     let kb_entries =
@@ -200,15 +205,7 @@ pub async fn run(app: &App, input: &SetupInput) -> Result<SetupDone, SetupError>
         crate::kb::service::reload(app).await?;
     }
     tracing::info!(unit = code.as_str(), kb_entries, "first setup applied: the setup link is closed");
-    Ok(SetupDone { unit_code: code, unit_name: details.name.trim().to_string(), username, kb_entries })
-}
-
-/// The form's name for a field refused by the units' service.
-fn setup_field(field: &'static str) -> &'static str {
-    match field {
-        "code" => "unit_code",
-        other => unit_field(other),
-    }
+    Ok(SetupDone { unit_code: code, unit_name: details.name, username, kb_entries })
 }
 
 #[cfg(test)]

@@ -99,8 +99,9 @@ pub async fn update_details(
     Ok(())
 }
 
-/// A new unit's code and details, checked (every field's error at once).
-fn checked_new_unit(code: &str, input: &UnitDetailsInput) -> Result<(UnitCode, UnitDetails), ServiceError> {
+/// A new unit's code and details, checked (every field's error at once; the fields are named
+/// `code` and as in [`UnitDetailsInput`]).
+pub fn check_new_unit(code: &str, input: &UnitDetailsInput) -> Result<(UnitCode, UnitDetails), FieldErrors> {
     let mut errs = FieldErrors::default();
     let code = errs.take(UnitCode::parse(code));
     let details = match input.validate() {
@@ -112,7 +113,7 @@ fn checked_new_unit(code: &str, input: &UnitDetailsInput) -> Result<(UnitCode, U
     };
     match (code, details) {
         (Some(code), Some(details)) => Ok((code, details)),
-        _ => Err(errs.into()),
+        _ => Err(errs),
     }
 }
 
@@ -139,17 +140,16 @@ async fn insert_new_unit(
 }
 
 /// Creates a top unit (one without a parent) inside the caller's transaction: the first start's
-/// setup of an empty installation, which commits it with the first admin. Checked like every
-/// unit; audited as created by the installer. The caller calls [`routing_changed`] after
-/// committing.
+/// setup of an empty installation, which checked it with [`check_new_unit`] and commits it with
+/// the first admin. Audited as created by the installer. The caller calls [`routing_changed`]
+/// after committing.
 pub async fn create_top_in(
     tx: &mut Tx,
-    code: &str,
-    input: &UnitDetailsInput,
+    code: &UnitCode,
+    details: &UnitDetails,
     now: i64,
-) -> Result<(UnitId, UnitCode), ServiceError> {
-    let (code, details) = checked_new_unit(code, input)?;
-    let id = insert_new_unit(tx, &code, None, &details, None, now).await?;
+) -> Result<UnitId, ServiceError> {
+    let id = insert_new_unit(tx, code, None, details, None, now).await?;
     crate::audit::service::record(
         tx,
         &NewEntry {
@@ -162,7 +162,7 @@ pub async fn create_top_in(
         },
     )
     .await?;
-    Ok((id, code))
+    Ok(id)
 }
 
 /// Tells the routing of reports that units changed (after a transaction that created some).
@@ -180,7 +180,7 @@ pub async fn create_child(
 ) -> Result<UnitCode, ServiceError> {
     let parent = get(app, scope, parent_code).await?;
     scope.require(Action::ManageUnits, &parent.path)?;
-    let (code, details) = checked_new_unit(code, input)?;
+    let (code, details) = check_new_unit(code, input)?;
     let now = app.clock.now_micros();
     let mut tx = app.db.begin().await?;
     let id = insert_new_unit(&mut tx, &code, Some(&parent.path), &details, Some(scope.officer_id), now).await?;
