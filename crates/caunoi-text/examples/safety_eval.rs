@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use caunoi_text::safety::{EmergencyKind, Safety, assess, assess_rules_alone};
+use caunoi_text::safety::{EmergencyKind, Safety, assess, assess_rules_alone, assess_with_doubt};
 use serde_json::Value;
 
 fn main() {
@@ -48,12 +48,14 @@ fn emergencies(path: &str, items: &[Value], judge: fn(&str) -> Option<Safety>, m
     let mut per_kind: BTreeMap<&str, (usize, usize)> = BTreeMap::new();
     let (mut total, mut right, mut raised, mut first_number) = (0, 0, 0, 0);
     let (mut non, mut alarms, mut reports, mut reports_right) = (0, 0, 0, 0);
+    let (mut missed, mut missed_numbers, mut non_numbers) = (0, 0, 0);
     let mut lines = Vec::new();
     for item in items {
         let text = item["text"].as_str().unwrap_or_default();
         let label = item["expected"].as_str().unwrap_or_default();
         let group = item["group"].as_str().unwrap_or_default();
         let outcome = judge(text);
+        let numbers_line = !matches!(outcome, Some(Safety::Emergency(_))) && assess_with_doubt(text).may_be_emergency;
         if let Some(expected) = EmergencyKind::ALL.into_iter().find(|k| k.as_str() == label) {
             total += 1;
             let tally = per_kind.entry(expected.as_str()).or_default();
@@ -68,11 +70,18 @@ fn emergencies(path: &str, items: &[Value], judge: fn(&str) -> Option<Safety>, m
                 }
                 lines.push(format!("  wrong number [{label}, {group}] {text:?} → {}", describe(outcome)));
             } else {
-                lines.push(format!("  missed [{label}, {group}] {text:?} → {}", describe(outcome)));
+                missed += 1;
+                missed_numbers += usize::from(numbers_line);
+                let net = if numbers_line { " (numbers line)" } else { "" };
+                lines.push(format!("  missed [{label}, {group}] {text:?} → {}{net}", describe(outcome)));
             }
             continue;
         }
         non += 1;
+        non_numbers += usize::from(numbers_line);
+        if numbers_line && misses {
+            lines.push(format!("  numbers line [{label}, {group}] {text:?}"));
+        }
         if matches!(outcome, Some(Safety::Emergency(_))) {
             alarms += 1;
             lines.push(format!("  false alarm [{label}, {group}] {text:?} → {}", describe(outcome)));
@@ -91,6 +100,11 @@ fn emergencies(path: &str, items: &[Value], judge: fn(&str) -> Option<Safety>, m
     println!("raised as some emergency: {}; right first number: {}", pct(raised, total), pct(first_number, total));
     println!("wrong numbers: {wrong}");
     println!("false alarms: {}", pct(alarms, non));
+    println!(
+        "the numbers line (Assessment::may_be_emergency): missed emergencies {}, non-emergencies {}",
+        pct(missed_numbers, missed),
+        pct(non_numbers, non - alarms)
+    );
     if reports > 0 {
         println!("crime reports recognised with their kind: {}", pct(reports_right, reports));
     }

@@ -527,7 +527,9 @@ impl Matcher {
             return Decision::HandOff { reason };
         }
         let syllables = self.abbreviations.expand_all(&analysis.syllables);
-        match safety::check(&syllables, analysis.question_mark) {
+        // The safety rules read the raw message with the built-in abbreviations: an emergency
+        // does not depend on a deployment's list.
+        match safety::assess(text) {
             Some(Safety::Emergency(kind)) => return Decision::Emergency { kind },
             Some(Safety::Report(kind)) => return Decision::Report { kind },
             None => {}

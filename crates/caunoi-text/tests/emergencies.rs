@@ -1,10 +1,11 @@
 //! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
 //! were tuned on it; earlier holdouts were folded into it after their first run), the blind
-//! training sets `emergency_train_e1.json` to `emergency_train_e4.json` and blind set D's
-//! `emergency_blindD.json` (development data since their first run),
+//! training sets `emergency_train_e1.json` to `emergency_train_e4.json` and
+//! `emergency_train_f1.json` to `emergency_train_f4.json`, and blind sets D's and E's `emergency_blindD.json` and
+//! `emergency_blindE.json` (development data since their first run),
 //! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
-//! estimate in BENCHMARKS.md, "Emergency detection") and blind set C's `emergency_blindC.json`
-//! (unseen, held to its only run), plus the ordinary FAQ questions of
+//! estimate in BENCHMARKS.md, "Emergency detection") and blind sets C's and G's
+//! `emergency_blindC.json` and `emergency_blindG.json` (unseen, held to their only runs), plus the ordinary FAQ questions of
 //! `dev_questions.json`, `holdout_questions.json`, `unseen_questions.json`,
 //! `blindA_questions.json`, `blindB_questions.json` and `blindC_questions.json`, none of which
 //! may be raised as an emergency.
@@ -214,26 +215,35 @@ fn development_set_meets_the_targets() {
 /// the rules; BENCHMARKS.md): first run 80.8 % and 85.7 % with the right service, 9.8 % and
 /// 7.2 % false alarms, 36 and 25 wrong numbers. They are development data now (the rules were
 /// fixed on their classes and the second opinion is trained on them), so they are held to
-/// their figures after that work, within a margin: 97.0 % and 97.1 %, 0.8 % and 0.5 % false
-/// alarms, no wrong number. Not the targets of the development set: the second opinion adds
-/// an emergency only when it is sure, and some of these messages look like the questions. E3
-/// and E4 (830 each, first runs 86.4 % and 86.2 %, 5.5 % and 1.8 % false alarms) were added to
-/// the training after blind set C and are held to the same bounds. So is blind set D's
-/// emergency file (455 messages; first run 94.1 %, 1.0 % false alarms, 2 wrong numbers), folded
-/// into the training after its misses were read and fixed by class.
-const TRAINING_SETS: [(&str, usize); 5] = [
-    ("emergency_train_e1.json", 800),
-    ("emergency_train_e2.json", 800),
-    ("emergency_train_e3.json", 800),
-    ("emergency_train_e4.json", 800),
-    ("emergency_blindD.json", 400),
+/// their figures after that work: at least 98 % with the right service, false alarms within the
+/// development target, at most two wrong numbers. Not the development set's 99 %: the second
+/// opinion adds an emergency only when it is sure, and some of these messages look like the
+/// questions. E3 and E4 (830 each, first runs 86.4 % and 86.2 %, 5.5 % and 1.8 % false alarms)
+/// were added after blind set C; blind set D's emergency file (455 messages; first run 94.1 %,
+/// 1.0 % false alarms, 2 wrong numbers) after its misses were read and fixed by class; blind set
+/// E (485; first run 96.0 %, 0.5 %, 2) and the training sets F1 and F2 (600 each; first runs
+/// 93.7 % and 93.7 %, 1.8 % and 1.8 % false alarms, 1 and 5 wrong numbers) the same way, after
+/// blind set G was written and committed. F3 and F4 (500 each; first runs 90.5 % and 95.9 %,
+/// 0.0 % and 1.5 % false alarms, 4 and 4 wrong numbers) last, before G's run: F3 hides the
+/// danger behind a question, the news or papers on purpose, and keeps a lower bound.
+const TRAINING_SETS: [(&str, usize, f64); 10] = [
+    ("emergency_train_e1.json", 800, TRAINING_RECALL),
+    ("emergency_train_e2.json", 800, TRAINING_RECALL),
+    ("emergency_train_e3.json", 800, TRAINING_RECALL),
+    ("emergency_train_e4.json", 800, TRAINING_RECALL),
+    ("emergency_blindD.json", 400, TRAINING_RECALL),
+    ("emergency_blindE.json", 450, TRAINING_RECALL),
+    ("emergency_train_f1.json", 550, TRAINING_RECALL),
+    ("emergency_train_f2.json", 550, TRAINING_RECALL),
+    ("emergency_train_f3.json", 450, 0.94),
+    ("emergency_train_f4.json", 450, TRAINING_RECALL),
 ];
-const TRAINING_RECALL: f64 = 0.97;
+const TRAINING_RECALL: f64 = 0.98;
 const TRAINING_WRONG_NUMBERS: usize = 2;
 
 #[test]
 fn blind_training_sets_hold_their_figures() {
-    for (name, at_least) in TRAINING_SETS {
+    for (name, at_least, floor) in TRAINING_SETS {
         let items = load(name);
         assert!(items.len() >= at_least, "{name} has {} messages", items.len());
         let f = measure(&items);
@@ -241,7 +251,7 @@ fn blind_training_sets_hold_their_figures() {
         let recall = share(f.emergencies.right_service, f.emergencies.total);
         let alarms = share(f.false_alarms, f.non_emergencies);
         let mut problems = Vec::new();
-        if recall < TRAINING_RECALL - HOLDOUT_MARGIN {
+        if recall < floor {
             problems.push(format!("recall {:.1}%", 100.0 * recall));
         }
         if alarms > MAX_FALSE_ALARMS {
@@ -324,17 +334,18 @@ fn blind_set_c_stays_at_its_first_run() {
     hold_to_first_run("emergency_blindC.json", 400, BLIND_C_RECALL, BLIND_C_FALSE_ALARMS, BLIND_C_WRONG_NUMBERS);
 }
 
-/// First run on `emergency_blindE.json` (blind set E: 275 emergencies and 210 non-emergencies,
-/// written like C after all of this session's work, committed at 4bb77be before anything ran on
-/// it, run once on the final tree): 264/275 = 96.0 % with the right service (rules alone
-/// 232/275 = 84.4 %), 1/210 = 0.5 % false alarms, 2 wrong numbers. Kept unseen, held the same way.
-const BLIND_E_RECALL: f64 = 0.96;
-const BLIND_E_FALSE_ALARMS: f64 = 0.005;
-const BLIND_E_WRONG_NUMBERS: usize = 2;
+/// First run on `emergency_blindG.json` (blind set G: 275 emergencies and 210 non-emergencies,
+/// written like C and E, committed at 97fe2fd before anything ran on it, run once on the final
+/// tree after E, F1–F4 were folded in): 268/275 = 97.5 % with the right service (rules alone
+/// 239/275 = 86.9 %), 1/210 = 0.5 % false alarms, 2 wrong numbers; the numbers line reached 4 of
+/// the 5 missed. Kept unseen, held the same way.
+const BLIND_G_RECALL: f64 = 0.975;
+const BLIND_G_FALSE_ALARMS: f64 = 0.005;
+const BLIND_G_WRONG_NUMBERS: usize = 2;
 
 #[test]
-fn blind_set_e_stays_at_its_first_run() {
-    hold_to_first_run("emergency_blindE.json", 450, BLIND_E_RECALL, BLIND_E_FALSE_ALARMS, BLIND_E_WRONG_NUMBERS);
+fn blind_set_g_stays_at_its_first_run() {
+    hold_to_first_run("emergency_blindG.json", 450, BLIND_G_RECALL, BLIND_G_FALSE_ALARMS, BLIND_G_WRONG_NUMBERS);
 }
 
 /// An unseen set's figures stay within [`HOLDOUT_MARGIN`] of its first run, with no more wrong

@@ -574,6 +574,28 @@ fn an_emergency_is_decided_before_the_faq_and_without_it() {
     }
 }
 
+/// A message the safety rules do not call an emergency but that may be one (a fight at home
+/// asked about, "báo ai") gets its ordinary reply and one line with the three numbers, without
+/// an alarm; an ordinary question and an emergency do not get the line.
+#[test]
+fn a_possible_emergency_gets_the_numbers_line_without_an_alarm() {
+    let turn = text(&greeted(), "nha hang xom chong danh vo lien tuc, toi bao ai");
+    assert!(!matches!(turn.action, BotAction::Urgent { .. }), "{:?}", turn.action);
+    let last = &turn.replies.last().expect("a reply").text;
+    assert!(
+        last.ends_with(
+            "Nếu đang có nguy hiểm, anh/chị gọi ngay 113 (công an), 114 (cháy, cứu nạn) hoặc 115 (cấp cứu)."
+        ),
+        "{last}"
+    );
+    assert!(turn.replies.len() <= MAX_REPLIES);
+    let plain = text(&greeted(), "làm căn cước");
+    assert!(plain.replies.iter().all(|r| !r.text.contains("Nếu đang có nguy hiểm")), "{:?}", plain.replies);
+    let fire = text(&greeted(), "cháy");
+    assert_eq!(fire.replies.len(), 1);
+    assert!(!fire.replies[0].text.contains("Nếu đang có nguy hiểm"), "{}", fire.replies[0].text);
+}
+
 #[test]
 fn emergency_guidance_even_when_an_officer_has_the_conversation() {
     for status in [Status::WaitingHuman, Status::Assigned] {

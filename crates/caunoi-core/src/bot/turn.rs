@@ -130,7 +130,36 @@ impl Turn<'_> {
     pub(super) fn on_text(&mut self, text: &str, with_officers: bool) {
         // The safety rules come first and on their own: an emergency must not depend on the
         // unit having a knowledge base, on the message's length, or on any FAQ threshold.
-        let decision = match safety::assess(text) {
+        let assessment = safety::assess_with_doubt(text);
+        self.read_text(text, assessment.verdict, with_officers);
+        // Emergency guidance (the FAQ engine's own, here) already gives the numbers.
+        let urgent = matches!(self.out.action, BotAction::Urgent { .. });
+        if assessment.may_be_emergency && !with_officers && !urgent {
+            self.add_numbers_line(Words::is_english(text));
+        }
+    }
+
+    /// A message that the safety rules did not make an emergency but may be one
+    /// ([`safety::Assessment::may_be_emergency`]): one line with the three numbers after the
+    /// ordinary reply, in the last reply that has room for it, without alarming anyone.
+    fn add_numbers_line(&mut self, english: bool) {
+        let line = if english { NUMBERS_LINE_EN } else { NUMBERS_LINE };
+        let needed = line.chars().count() + 2;
+        let replies = &mut self.out.replies;
+        if let Some(reply) =
+            replies.iter_mut().rev().find(|r| r.text.trim().chars().count() + needed <= MAX_REPLY_CHARS)
+        {
+            let text = reply.text.trim_end().to_owned();
+            reply.text = if text.is_empty() { line.to_owned() } else { format!("{text}\n\n{line}") };
+        } else if replies.len() < MAX_REPLIES {
+            self.out.reply(line.to_owned(), Vec::new());
+        } else if let Some(first) = replies.first_mut() {
+            first.text = format!("{line}\n\n{}", first.text.trim());
+        }
+    }
+
+    fn read_text(&mut self, text: &str, verdict: Option<Safety>, with_officers: bool) {
+        let decision = match verdict {
             Some(Safety::Emergency(kind)) => Decision::Emergency { kind },
             Some(Safety::Report(kind)) => Decision::Report { kind },
             None => (self.ctx.kb.decide)(text),
@@ -453,6 +482,11 @@ fn kind_name<T: Serialize>(kind: &T) -> String {
 
 /// The emergency services as call buttons: those of the kind first, in its order
 /// ([`EmergencyKind::services`]), then the others.
+/// The line [`Turn::add_numbers_line`] adds.
+const NUMBERS_LINE: &str =
+    "Nếu đang có nguy hiểm, anh/chị gọi ngay 113 (công an), 114 (cháy, cứu nạn) hoặc 115 (cấp cứu).";
+const NUMBERS_LINE_EN: &str = "If you are in danger now, call 113 (police), 114 (fire, rescue) or 115 (ambulance).";
+
 fn emergency_services(kind: EmergencyKind) -> Vec<EmergencyService> {
     let first = kind.services();
     first.iter().copied().chain(EmergencyService::ALL.into_iter().filter(|s| !first.contains(s))).collect()

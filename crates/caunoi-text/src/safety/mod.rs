@@ -263,7 +263,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap
 /// must not depend on it).
 static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
 
-/// Builds the rules and trains the second opinion now (0.9–1.0 s in a release build, about 11,100
+/// Builds the rules and trains the second opinion now (1–2 s in a release build, about 15,800
 /// labelled messages) instead of on the first message: a server calls it at start, off its
 /// async threads, so no citizen's message waits for it.
 pub fn warm_up() {
@@ -271,13 +271,12 @@ pub fn warm_up() {
     LazyLock::force(&MODEL);
 }
 
-/// Runs the safety rules on a raw message: normalization and the built-in abbreviation list,
-/// then [`check`]. For callers that must decide on an emergency before, or without, a
-/// knowledge base.
+/// Runs the safety rules on a raw message (normalization and the built-in abbreviation list),
+/// then the second opinion (`second_opinion`) on their verdict, then each sentence on its own
+/// when something in the message calmed it ([`sentence_emergency`]). The matcher and the bot
+/// both call it, before any FAQ matching.
 pub fn assess(text: &str) -> Option<Safety> {
-    let analysis = analyze(text);
-    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
-    check(&syllables, analysis.question_mark)
+    assess_with_doubt(text).verdict
 }
 
 /// [`assess`] without the second opinion: the rules' verdict alone. For measurements
@@ -288,14 +287,89 @@ pub fn assess_rules_alone(text: &str) -> Option<Safety> {
     read(&syllables, analysis.question_mark).and_then(|r| r.verdict)
 }
 
-/// Runs the safety rules on normalized syllables (after abbreviation expansion), then the
-/// second opinion (`second_opinion`) on their verdict. `question_mark` says whether the raw
-/// message contained "?".
-pub fn check(syllables: &[String], question_mark: bool) -> Option<Safety> {
-    let read = read(syllables, question_mark)?;
-    let guess = MODEL.guess(&read.features);
-    second_opinion(read.verdict, &guess, read.found, read.shape, Policy::CHOSEN)
+/// [`assess`]'s verdict, and whether a message it calls no emergency may still be one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Assessment {
+    /// What [`assess`] says.
+    pub verdict: Option<Safety>,
+    /// No emergency by the verdict, but the second opinion gives all emergency kinds together
+    /// at least [`POSSIBLE_EMERGENCY`], or the rules found an emergency's own words (a kind's
+    /// sure words, a call for help) in a statement that the context calmed; never in a general
+    /// or legal question, the news, a film or a game ("khi có cháy thì gọi số nào", "phim có
+    /// cảnh cháy nổ"). The bot then adds the three numbers to its ordinary reply, alarming
+    /// nobody: an emergency the rules and the model missed still shows the citizen where to
+    /// call (measured in BENCHMARKS.md, "Emergency detection": most of the misses left, about
+    /// one near-miss in ten, about one FAQ question in a hundred).
+    pub may_be_emergency: bool,
 }
+
+/// [`assess`] with [`Assessment::may_be_emergency`], in one reading of the message.
+pub fn assess_with_doubt(text: &str) -> Assessment {
+    use Section::*;
+    let analysis = analyze(text);
+    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+    let Some(read) = read(&syllables, analysis.question_mark) else {
+        return Assessment { verdict: None, may_be_emergency: false };
+    };
+    let guess = MODEL.guess(&read.features);
+    let mut verdict = second_opinion(read.verdict, &guess, read.found, read.shape, Policy::CHOSEN);
+    if !matches!(verdict, Some(Safety::Emergency(_)))
+        && read.found.any(&CALM_IN_ONE_SENTENCE)
+        && guess.nothing() < Policy::CHOSEN.clear_emergency
+        && let Some(kind) = sentence_emergency(text, read.found)
+    {
+        verdict = Some(Safety::Emergency(kind));
+    }
+    let calm_anyway = matches!(verdict, Some(Safety::Emergency(_))) || read.found.any(&[Hypothetical, Media]);
+    let (_, _, emergency) = guess.emergency();
+    let words =
+        read.found.any(&[FireSure, FireSmoke, MedicalSure, ViolenceSure, CrimeSure, AccidentSure, RescueSure, Help]);
+    // As in `second_opinion`, the model says nothing of a message of a few words ("1", "ok").
+    let model = !read.shape.short && emergency >= POSSIBLE_EMERGENCY;
+    let may_be_emergency = !calm_anyway && (model || (words && !read.shape.asking));
+    Assessment { verdict, may_be_emergency }
+}
+
+/// What calms a message in its own sentence only: a question in general or about the law, a
+/// condition, the news or a film, papers, a request for information.
+const CALM_IN_ONE_SENTENCE: [Section; 5] =
+    [Section::Hypothetical, Section::Conditional, Section::Media, Section::Procedure, Section::Inquiry];
+
+/// A question, the news or papers in one sentence do not calm another that tells what is
+/// happening now ("Bình chữa cháy dùng thế nào? Chảo dầu nhà tôi vừa bắt lửa, lửa bén lên tủ
+/// bếp rồi", "Đang xem thời sự thì thấy khói ở nhà đối diện. Lửa đang cháy rèm tầng 2", blind
+/// training set F3): in a message of several sentences (split at . ? ! ; and line breaks), each
+/// is read on its own with the whole message's time frame (the past and habits hold across
+/// sentences: "Hôm qua nhà bên bị cháy. Lửa cao lắm" stays calm, and so does whose smoke it is:
+/// "Họ đốt rác. Khói bay vào nhà"), and the first emergency of a
+/// kind with its own words is the message's. Not a bare call for help: "Cứu em với ad ơi. Em
+/// quên mật khẩu VNeID" is about papers; nor a sentence of a few words, which counts only as
+/// the whole message.
+fn sentence_emergency(text: &str, whole: Found) -> Option<EmergencyKind> {
+    use Section::*;
+    let sentences: Vec<&str> =
+        text.split(['.', '?', '!', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
+    if sentences.len() < 2 {
+        return None;
+    }
+    let rules = &*RULES;
+    sentences.into_iter().find_map(|sentence| {
+        let analysis = analyze(sentence);
+        let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+        let message = spelling::prepare(&syllables, rules);
+        if message.is_empty() {
+            return None;
+        }
+        let found = rules.scan(&message).with(whole, &[Past, Habitual, FireBurning]);
+        match decide(found, false, analysis.question_mark, ends_as_question(&message)) {
+            Some(Safety::Emergency(kind)) if kind != EmergencyKind::CallForHelp => Some(kind),
+            _ => None,
+        }
+    })
+}
+
+/// The second opinion's probability of an emergency above which [`may_be_emergency`] holds.
+const POSSIBLE_EMERGENCY: f32 = 0.3;
 
 /// A message as the rules read it: their verdict and what the second opinion needs.
 struct Reading {
@@ -336,22 +410,28 @@ fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
 }
 
 /// The labelled sets the second opinion is trained on (never the holdouts): the development
-/// sets the rules were tuned on, and the blind writers' training sets E1–E4 (emergencies) and
-/// R1, R2 (reports), and blind set D (both), each run once with the rules before it became
-/// training data (BENCHMARKS.md).
-const EMERGENCY_SETS: [&str; 6] = [
+/// sets the rules were tuned on, and the blind writers' training sets E1–E4 and F1–F4
+/// (emergencies) and R1, R2 (reports), and blind sets D and E (both), each run once with the
+/// rules before it became training data (BENCHMARKS.md).
+const EMERGENCY_SETS: [&str; 11] = [
     include_str!("../../../../kb/emergency_dev.json"),
     include_str!("../../../../kb/emergency_train_e1.json"),
     include_str!("../../../../kb/emergency_train_e2.json"),
     include_str!("../../../../kb/emergency_train_e3.json"),
     include_str!("../../../../kb/emergency_train_e4.json"),
     include_str!("../../../../kb/emergency_blindD.json"),
+    include_str!("../../../../kb/emergency_blindE.json"),
+    include_str!("../../../../kb/emergency_train_f1.json"),
+    include_str!("../../../../kb/emergency_train_f2.json"),
+    include_str!("../../../../kb/emergency_train_f3.json"),
+    include_str!("../../../../kb/emergency_train_f4.json"),
 ];
-const REPORT_SETS: [&str; 4] = [
+const REPORT_SETS: [&str; 5] = [
     include_str!("../../../../kb/report_dev.json"),
     include_str!("../../../../kb/report_train_r1.json"),
     include_str!("../../../../kb/report_train_r2.json"),
     include_str!("../../../../kb/report_blindD.json"),
+    include_str!("../../../../kb/report_blindE.json"),
 ];
 /// FAQ questions, all of them neither an emergency nor a report (but the few out-of-scope
 /// emergencies the emergency sets hold): the FAQ blind sets A and B are kept out, to check the
@@ -493,8 +573,10 @@ enum Gate {
     SecondHand,
 }
 
-/// The sections that are a sign of an emergency for [`Policy::add_unsigned_emergency`].
-const SIGNS: [Section; 23] = {
+/// The sections that are a sign of an emergency for [`Policy::add_unsigned_emergency`]. Not
+/// `help.short`: the model adds nothing to a short message, and in a longer one "cứ" is no plea
+/// ("em cứ với tay lấy là được").
+const SIGNS: [Section; 22] = {
     use Section::*;
     [
         FireSure,
@@ -517,7 +599,6 @@ const SIGNS: [Section; 23] = {
         RescuePlace,
         RescueDone,
         Help,
-        HelpShort,
         Now,
         Urgent,
     ]
@@ -554,7 +635,10 @@ fn second_opinion(
         // A rescue the rules found by its own words is more specific than the medical
         // emergency inside it (someone outside a bridge railing about to jump: blind set D);
         // the model does not make it medical.
-        let demoted = kind == EmergencyKind::Rescue && best == EmergencyKind::Medical;
+        // Someone locked in and threatened ("bị nhốt ở tầng hầm, họ đe dọa tôi", blind set E)
+        // needs the police, not the fire and rescue police the model reads in "nhốt … hầm".
+        let demoted = (kind == EmergencyKind::Rescue && best == EmergencyKind::Medical)
+            || (kind == EmergencyKind::CallForHelp && best == EmergencyKind::Rescue && found.has(ReportAssault));
         if best.services() != kind.services() && p >= policy.change_kind && !demoted {
             return Some(Safety::Emergency(best));
         }
@@ -682,8 +766,8 @@ fn decide(found: Found, short: bool, question_mark: bool, yes_no: bool) -> Optio
         }
     }
     // Papers do not make a call for help calm when the sender pleads ("bị giữ hộ chiếu, không cho
-    // về, xin cứu").
-    let papers = found.has(Procedure) && !found.has(Urgent);
+    // về, xin cứu") or is threatened ("không cho tôi về, giữ chứng minh thư, dọa đánh").
+    let papers = found.has(Procedure) && !found.any(&[Urgent, ReportAssault]);
     if help && !habitual && !papers && !found.any(&[Hypothetical, Conditional, Media]) {
         return Some(Safety::Emergency(EmergencyKind::CallForHelp));
     }
@@ -1820,5 +1904,92 @@ mod tests {
     fn registration_is_not_in_progress() {
         assert_eq!(run("dang ky xe bi trom"), Some(Safety::Report(ReportKind::Theft)));
         assert_eq!(run("dang ky tam tru o dau"), None);
+    }
+
+    /// Each message is an emergency with the numbers of its kind (a stranger at the door may be
+    /// read as a crime in progress: 113 as well).
+    fn assert_each_has_its_numbers(cases: &[(&str, EmergencyKind)]) {
+        for (text, kind) in cases {
+            let Some(Safety::Emergency(found)) = run(text) else { panic!("{text}: no emergency") };
+            assert_eq!(found.services(), kind.services(), "{text}: {found:?}");
+        }
+    }
+
+    /// Words that calm a message (papers, questions, the news) but were something else in an
+    /// emergency: a plea ("xin gọi cấp cứu"), a helmet used as a weapon, "1 mk" (một mình), a
+    /// tin roof, a greeting (blind sets E, F1, F2).
+    #[test]
+    fn calm_words_inside_an_emergency_do_not_calm_it() {
+        assert_each_has_its_numbers(&[
+            ("chồng tôi vừa ngã cầu thang bất tỉnh, xin gọi giúp xe cấp cứu", EmergencyKind::Medical),
+            ("bọn nó cầm mũ bảo hiểm đánh túi bụi ông bán nước ngoài chợ", EmergencyKind::Violence),
+            ("bà em ngất trong nhà tắm gọi ko tỉnh, e ở nhà 1 mk", EmergencyKind::Medical),
+            ("nha kho ben canh bi chay, lua bat len mai ton roi", EmergencyKind::Fire),
+            ("xin lỗi làm phiền, mẹ tôi đang co giật sùi bọt mép", EmergencyKind::Medical),
+        ]);
+        assert_eq!(run("xin cấp lại căn cước bị cháy mất góc"), None);
+        assert_eq!(run("đội mũ bảo hiểm không cài quai bị phạt bao nhiêu"), None);
+    }
+
+    /// A threat with its condition told as a statement is happening now: 113 (blind sets E, F1,
+    /// F2); a question about a threat stays calm.
+    #[test]
+    fn a_threat_with_its_condition_is_a_call_for_help() {
+        for text in [
+            "có thằng đứng ngoài cửa nói sẽ đạp cửa vào nếu em không mở",
+            "chủ trọ nhốt em trong phòng, dọa sẽ đánh em nếu em báo công an",
+            "bon no dang o trong san, doa chat tay bo toi neu khong tra tien",
+        ] {
+            assert!(matches!(run(text), Some(Safety::Emergency(_))), "{text}");
+        }
+        assert_eq!(run("nếu bị dọa đánh thì báo công an thế nào"), None);
+    }
+
+    /// Visitors type in English (blind training set E4): the rules read the plain words.
+    #[test]
+    fn emergencies_typed_in_english() {
+        assert_each_has_its_numbers(&[
+            ("I smell gas in the kitchen of my homestay", EmergencyKind::Fire),
+            ("help, two men fighting with a knife near the night market", EmergencyKind::Violence),
+            ("my friend is not breathing, please send ambulance", EmergencyKind::Medical),
+            ("someone is inside my room right now, he takes my bag", EmergencyKind::CrimeInProgress),
+            ("I need help, the driver will not let me out", EmergencyKind::CallForHelp),
+        ]);
+        assert_eq!(run("how much is an id card"), None);
+    }
+
+    /// Things seen happening now that have no emergency word: a child lost a moment ago, a thief
+    /// climbing in, a stranger telling the sender to open the door, someone stuck up a tree.
+    #[test]
+    fn what_is_seen_happening_now() {
+        assert_each_has_its_numbers(&[
+            ("con tôi vừa đi lạc ở chợ Bến Thành, mới đây thôi", EmergencyKind::CallForHelp),
+            ("có thằng đang trèo vào nhà hàng xóm qua cửa sổ", EmergencyKind::CrimeInProgress),
+            ("có người lạ gõ cửa liên tục bảo mở cửa ra, em ở một mình", EmergencyKind::CallForHelp),
+            ("bố tôi trèo hái mít bị chuột rút, ôm cây không xuống được", EmergencyKind::Rescue),
+            ("xe tải lao xuống vực ở đèo, có người kêu bên dưới", EmergencyKind::Accident),
+        ]);
+    }
+
+    /// A question, the news or papers calm only their own sentence; the past and whose smoke it
+    /// is hold across sentences; a bare call for help beside papers stays calm (blind training
+    /// set F3).
+    #[test]
+    fn each_sentence_is_read_on_its_own_when_another_calmed_the_message() {
+        assert_each_has_its_numbers(&[
+            ("Bình chữa cháy dùng thế nào ạ? Bếp nhà tôi vừa bắt lửa, lửa bén lên tủ rồi", EmergencyKind::Fire),
+            (
+                "Cho hỏi bị đột quỵ thì làm gì? Bố tôi vừa ngã trong bếp, nửa người yếu, nói không rõ",
+                EmergencyKind::Medical,
+            ),
+        ]);
+        for calm in [
+            "Cho hỏi vụ cháy chợ hôm qua điều tra tới đâu rồi? Lửa bốc cao lắm",
+            "Khi có cháy thì gọi số nào? Nhà tôi ở tầng 12",
+            "Cứu em với ad ơi. Em quên mật khẩu VNeID rồi",
+            "Cho hỏi đốt rác có bị phạt không? Khói bay vào nhà rất ngột ngạt",
+        ] {
+            assert!(!matches!(run(calm), Some(Safety::Emergency(_))), "{calm}: {:?}", run(calm));
+        }
     }
 }

@@ -50,6 +50,7 @@ pub(super) enum Section {
     Media,
     Conditional,
     Procedure,
+    CalmMask,
     Inquiry,
     Past,
     Habitual,
@@ -73,7 +74,7 @@ pub(super) enum Section {
     Question,
 }
 
-const SECTIONS: [(&str, Section); 57] = [
+const SECTIONS: [(&str, Section); 58] = [
     ("fire.sure", Section::FireSure),
     ("fire.smoke", Section::FireSmoke),
     ("fire.burning", Section::FireBurning),
@@ -110,6 +111,7 @@ const SECTIONS: [(&str, Section); 57] = [
     ("media", Section::Media),
     ("conditional", Section::Conditional),
     ("procedure", Section::Procedure),
+    ("calm.mask", Section::CalmMask),
     ("inquiry", Section::Inquiry),
     ("past", Section::Past),
     ("habitual", Section::Habitual),
@@ -151,6 +153,7 @@ impl Section {
             Help => Some(HelpMask),
             Hypothetical | Conditional => Some(HypotheticalMask),
             Now => Some(NowMask),
+            Procedure | Inquiry | Media => Some(CalmMask),
             ReportAssault => Some(ViolenceMask),
             ReportRobbery | ReportTheft => Some(CrimeMask),
             _ => None,
@@ -169,6 +172,7 @@ impl Section {
                 | Section::RescueMask
                 | Section::HypotheticalMask
                 | Section::NowMask
+                | Section::CalmMask
         )
     }
 
@@ -184,6 +188,7 @@ impl Section {
             Section::RescueMask => 64,
             Section::HypotheticalMask => 128,
             Section::NowMask => 256,
+            Section::CalmMask => 512,
             _ => 0,
         }
     }
@@ -254,6 +259,12 @@ impl Found {
 
     pub(super) fn any(self, sections: &[Section]) -> bool {
         sections.iter().any(|s| self.has(*s))
+    }
+
+    /// These sections as they are in `other`, the rest as here.
+    pub(super) fn with(self, other: Found, sections: &[Section]) -> Found {
+        let bits = sections.iter().fold(0, |acc, s| acc | s.bit());
+        Found((self.0 & !bits) | (other.0 & bits))
     }
 
     /// No pattern of any section matched.

@@ -84,6 +84,10 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
             };
             let decision = matcher.decide(&text);
             out(&format!("{}\n", describe(&decision)));
+            if caunoi_text::safety::assess_with_doubt(&text).may_be_emergency {
+                // The bot adds the three numbers to such a reply (safety::Assessment).
+                out("numbers line: 113, 114, 115 (may be an emergency)\n");
+            }
             // The answer's first line, as a citizen would read it (placeholders as a unit that has
             // not filled its page sees them).
             let chosen = decision.answered_id().or(decision.referred_id());
