@@ -426,6 +426,10 @@ pub fn sentence(action: AuditAction, target: &str, detail: &str, lang: Lang) -> 
                 format!("Xuất kho hỏi đáp của đơn vị {t} ({n} mục)"),
                 format!("Exported the knowledge base of unit {t} ({n} entries)"),
             ),
+            Some(n) if detail.starts_with("safety ") => tr(
+                format!("Tải các tin nhắn đã đánh dấu khẩn cấp hay không của đơn vị {t} ({n} tin)"),
+                format!("Downloaded the messages labelled as emergencies or not of unit {t} ({n} messages)"),
+            ),
             _ => unknown(tr(format!("Xuất dữ liệu của đơn vị {t}"), format!("Exported data of unit {t}"))),
         },
         A::KbChanged => match field(detail, "kb") {

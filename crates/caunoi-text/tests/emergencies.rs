@@ -1,7 +1,7 @@
 //! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
 //! were tuned on it; earlier holdouts were folded into it after their first run), the blind
 //! training sets `emergency_train_e1.json` to `emergency_train_e4.json` and
-//! `emergency_train_f1.json` to `emergency_train_f4.json`, and blind sets D's and E's `emergency_blindD.json` and
+//! `emergency_train_f1.json` to `emergency_train_f5.json`, and blind sets D's and E's `emergency_blindD.json` and
 //! `emergency_blindE.json` (development data since their first run),
 //! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
 //! estimate in BENCHMARKS.md, "Emergency detection") and blind sets C's and G's
@@ -225,8 +225,10 @@ fn development_set_meets_the_targets() {
 /// 93.7 % and 93.7 %, 1.8 % and 1.8 % false alarms, 1 and 5 wrong numbers) the same way, after
 /// blind set G was written and committed. F3 and F4 (500 each; first runs 90.5 % and 95.9 %,
 /// 0.0 % and 1.5 % false alarms, 4 and 4 wrong numbers) last, before G's run: F3 hides the
-/// danger behind a question, the news or papers on purpose, and keeps a lower bound.
-const TRAINING_SETS: [(&str, usize, f64); 10] = [
+/// danger behind a question, the news or papers on purpose, and keeps a lower bound. F5 (500:
+/// people alone, held, followed; first run 95.3 %, 0.7 % false alarms, 3 wrong numbers) after
+/// G's run, before blind set H's.
+const TRAINING_SETS: [(&str, usize, f64); 11] = [
     ("emergency_train_e1.json", 800, TRAINING_RECALL),
     ("emergency_train_e2.json", 800, TRAINING_RECALL),
     ("emergency_train_e3.json", 800, TRAINING_RECALL),
@@ -237,6 +239,7 @@ const TRAINING_SETS: [(&str, usize, f64); 10] = [
     ("emergency_train_f2.json", 550, TRAINING_RECALL),
     ("emergency_train_f3.json", 450, 0.94),
     ("emergency_train_f4.json", 450, TRAINING_RECALL),
+    ("emergency_train_f5.json", 450, TRAINING_RECALL),
 ];
 const TRAINING_RECALL: f64 = 0.98;
 const TRAINING_WRONG_NUMBERS: usize = 2;

@@ -182,3 +182,55 @@ async fn unanswered_questions_are_grouped_and_become_paraphrases_in_two_clicks()
     let (_, page) = t.get(&hg, "/kb/review").await;
     assert!(!page.contains("gắn chip"));
 }
+
+/// A message that may be an emergency gets the numbers line from the bot and goes to the review
+/// as "Có thể là tin khẩn cấp"; an officer of the unit says which it was, a refused label changes
+/// nothing, another ward cannot label it, and the labelled message downloads (audited) and comes
+/// out of the command line's export as an emergency set's item.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_possible_emergency_is_labelled_in_the_review_and_exported() {
+    const MESSAGE: &str = "nha hang xom chong danh vo lien tuc, toi bao ai";
+    let t = TestApp::spawn().await;
+    let citizen = t.client();
+    assert_eq!(citizen.get(t.url("/u/qn-bai-chay/chat")).send().await.unwrap().status(), 200);
+    let r = citizen
+        .post(t.url("/u/qn-bai-chay/chat/messages"))
+        .json(&serde_json::json!({ "text": MESSAGE }))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let leader = t.login("lanhdao.qn").await;
+    let page = caunoi_testkit::eventually("the message in the review", std::time::Duration::from_secs(20), || async {
+        let (_, page) = t.get(&leader, "/kb/review").await;
+        page.contains("Có thể là tin khẩn cấp").then_some(page)
+    })
+    .await;
+    let group = page.split("class=\"card review-group\"").find(|g| g.contains("chong danh vo")).expect("its group");
+    assert!(group.contains("action=\"/kb/review/emergency\""), "{group}");
+    let ids = group.split("name=\"ids\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_string();
+
+    let (status, body) = t.post(&leader, "/kb/review/emergency", &[("ids", &ids), ("label", "earthquake")]).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("Chọn loại tin khẩn cấp"), "{body}");
+    let hg = t.login("admin.honggai").await;
+    assert_eq!(t.post(&hg, "/kb/review/emergency", &[("ids", &ids), ("label", "violence")]).await.0, 404);
+    let (_, page) = t.get(&leader, "/kb/review").await;
+    assert!(page.contains("chong danh vo"), "a refused label changes nothing");
+
+    assert_eq!(t.post(&leader, "/kb/review/emergency", &[("ids", &ids), ("label", "violence")]).await.0, 303);
+    let (_, page) = t.get(&leader, "/kb/review").await;
+    assert!(!page.contains("chong danh vo"), "the labelled message leaves the review");
+
+    let r = leader.get(t.url("/kb/review/labels?unit=quang-ninh")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/json");
+    let items: Vec<serde_json::Value> = serde_json::from_str(&r.text().await.unwrap()).expect("a JSON array");
+    assert_eq!(items, vec![serde_json::json!({ "text": MESSAGE, "expected": "violence", "group": "real" })]);
+    let (_, audit) = t.get(&t.login("admin.qn").await, "/audit").await;
+    assert!(audit.contains("Tải các tin nhắn đã đánh dấu khẩn cấp hay không của đơn vị quang-ninh (1 tin)"), "{audit}");
+    let (_, hg_labels) = t.get(&hg, "/kb/review/labels").await;
+    assert_eq!(hg_labels.trim(), "[]", "another ward's download holds only its own messages");
+    let all = caunoi::kb::service::safety_labels_json(&t.app, None).await.unwrap();
+    assert!(all.contains("\"expected\":\"violence\""), "{all}");
+}

@@ -56,6 +56,24 @@ const ROUTES: &[(&str, &str)] = &[
     // Zalo's domain verification: public, serves only codes that admins entered.
     ("GET", "/{zalo_verifier_file}"),
     ("GET", "/audit"),
+    // The knowledge base: each entry, version and review question is checked against the
+    // officer's units (tests/kb.rs, tests/admin.rs); the review's labelled messages download for
+    // a unit the officer edits the knowledge base of.
+    ("GET", "/kb"),
+    ("GET", "/kb/entry/{id}"),
+    ("POST", "/kb/entry/{id}"),
+    ("POST", "/kb/entry/{id}/hide"),
+    ("POST", "/kb/entry/{id}/restore"),
+    ("GET", "/kb/new"),
+    ("POST", "/kb/new"),
+    ("GET", "/kb/export"),
+    ("GET", "/kb/entry/{id}/versions/{version}"),
+    ("POST", "/kb/entry/{id}/versions/{version}/rollback"),
+    ("GET", "/kb/review"),
+    ("POST", "/kb/review/paraphrase"),
+    ("POST", "/kb/review/dismiss"),
+    ("POST", "/kb/review/emergency"),
+    ("GET", "/kb/review/labels"),
     ("GET", "/u/{code}"),
     ("GET", "/u/{code}/qr.svg"),
     ("GET", "/u/{code}/qr.png"),
@@ -163,6 +181,7 @@ fn every_console_route_is_covered() {
         include_str!("../src/channels/webchat/http.rs"),
         include_str!("../src/outbox/http.rs"),
         include_str!("../src/cases/http/mod.rs"),
+        include_str!("../src/kb/http.rs"),
     );
     let mut found: Vec<&str> = src.split(".route(\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
     found.sort();

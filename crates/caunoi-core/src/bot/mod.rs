@@ -391,6 +391,10 @@ pub enum ReviewReason {
     Unhelpful,
     /// The bot found no answer (first try; a second one hands off).
     NotUnderstood,
+    /// No emergency by the safety rules, but maybe one: the reply carried the numbers line
+    /// ([`caunoi_text::safety::Assessment::may_be_emergency`]). An officer says which it was,
+    /// and the answer becomes a labelled message for the next round of the rules.
+    PossibleEmergency,
 }
 
 impl ReviewReason {
@@ -400,6 +404,7 @@ impl ReviewReason {
             ReviewReason::HandedOff => "handed_off",
             ReviewReason::Unhelpful => "unhelpful",
             ReviewReason::NotUnderstood => "not_understood",
+            ReviewReason::PossibleEmergency => "possible_emergency",
         }
     }
 }

@@ -581,14 +581,19 @@ fn an_emergency_is_decided_before_the_faq_and_without_it() {
 fn a_possible_emergency_gets_the_numbers_line_without_an_alarm() {
     let turn = text(&greeted(), "nha hang xom chong danh vo lien tuc, toi bao ai");
     assert!(!matches!(turn.action, BotAction::Urgent { .. }), "{:?}", turn.action);
-    let last = &turn.replies.last().expect("a reply").text;
+    let first = &turn.replies.first().expect("a reply").text;
     assert!(
-        last.ends_with(
-            "Nếu đang có nguy hiểm, anh/chị gọi ngay 113 (công an), 114 (cháy, cứu nạn) hoặc 115 (cấp cứu)."
+        first.starts_with(
+            "Nếu đang có nguy hiểm, anh/chị gọi ngay 113 (công an), 114 (cháy, cứu nạn) hoặc 115 (cấp cứu).\n\n"
         ),
-        "{last}"
+        "{first}"
     );
     assert!(turn.replies.len() <= MAX_REPLIES);
+    assert_eq!(turn.review, Some(ReviewReason::PossibleEmergency), "an officer says in the review whether it was one");
+    // On a first message the greeting comes first, then the line.
+    let first_contact = text(&BotMemory::default(), "nha hang xom chong danh vo lien tuc, toi bao ai");
+    let opening = &first_contact.replies[0].text;
+    assert!(opening.starts_with("Công an phường Ba Đình xin chào anh/chị!\n\nNếu đang có nguy hiểm"), "{opening}");
     let plain = text(&greeted(), "làm căn cước");
     assert!(plain.replies.iter().all(|r| !r.text.contains("Nếu đang có nguy hiểm")), "{:?}", plain.replies);
     let fire = text(&greeted(), "cháy");

@@ -136,25 +136,33 @@ impl Turn<'_> {
         let urgent = matches!(self.out.action, BotAction::Urgent { .. });
         if assessment.may_be_emergency && !with_officers && !urgent {
             self.add_numbers_line(Words::is_english(text));
+            // An officer says in the review whether it was one (the rules' next labelled data).
+            self.out.review = Some(ReviewReason::PossibleEmergency);
         }
     }
 
     /// A message that the safety rules did not make an emergency but may be one
-    /// ([`safety::Assessment::may_be_emergency`]): one line with the three numbers after the
-    /// ordinary reply, in the last reply that has room for it, without alarming anyone.
+    /// ([`safety::Assessment::may_be_emergency`]): one line with the three numbers at the top of
+    /// the first reply (after the greeting), where a citizen in danger reads first, without
+    /// alarming anyone; its own message first when the reply has no room for it.
     fn add_numbers_line(&mut self, english: bool) {
         let line = if english { NUMBERS_LINE_EN } else { NUMBERS_LINE };
-        let needed = line.chars().count() + 2;
+        let hello = self.hello_prefix();
         let replies = &mut self.out.replies;
-        if let Some(reply) =
-            replies.iter_mut().rev().find(|r| r.text.trim().chars().count() + needed <= MAX_REPLY_CHARS)
-        {
-            let text = reply.text.trim_end().to_owned();
-            reply.text = if text.is_empty() { line.to_owned() } else { format!("{text}\n\n{line}") };
-        } else if replies.len() < MAX_REPLIES {
+        let count = replies.len();
+        let Some(first) = replies.first_mut() else {
             self.out.reply(line.to_owned(), Vec::new());
-        } else if let Some(first) = replies.first_mut() {
-            first.text = format!("{line}\n\n{}", first.text.trim());
+            return;
+        };
+        let room = first.text.trim().chars().count() + line.chars().count() + 2 <= MAX_REPLY_CHARS;
+        if room || count >= MAX_REPLIES {
+            let text = std::mem::take(&mut first.text);
+            first.text = match text.strip_prefix(hello.as_str()) {
+                Some(rest) if !hello.is_empty() => format!("{hello}{line}\n\n{}", rest.trim()),
+                _ => format!("{line}\n\n{}", text.trim()),
+            };
+        } else {
+            replies.insert(0, BotReply { text: line.to_owned(), buttons: Vec::new(), feedback_for: None });
         }
     }
 

@@ -43,6 +43,12 @@ pub enum KbCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Print the messages officers labelled in the review as emergencies or not, every unit's, as
+    /// an emergency set (`kb/emergency_dev.json`'s format, group "real").
+    Labels {
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Print a unit's effective knowledge base (or the shared base) as JSON.
     Export {
         #[arg(long, value_name = "CODE")]
@@ -128,6 +134,13 @@ pub async fn run(config: &Option<PathBuf>, command: KbCommand) -> Result<(), Cli
                 other => CliError::Message(other.to_string()),
             })?;
             println!("Imported {n} knowledge-base entries from {}.", file.display());
+            Ok(())
+        }
+        KbCommand::Labels { db } => {
+            let app = crate::server::open(&existing_db_overrides(config, db)).await?;
+            out(&crate::kb::service::safety_labels_json(&app, None)
+                .await
+                .map_err(|e| CliError::Message(e.to_string()))?);
             Ok(())
         }
         KbCommand::Export { unit, db } => {

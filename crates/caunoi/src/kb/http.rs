@@ -32,6 +32,8 @@ pub fn routes() -> Router<App> {
         .route("/kb/review", get(review))
         .route("/kb/review/paraphrase", post(review_paraphrase))
         .route("/kb/review/dismiss", post(review_dismiss))
+        .route("/kb/review/emergency", post(review_emergency))
+        .route("/kb/review/labels", get(review_labels))
 }
 
 #[derive(Deserialize, Default)]
@@ -409,6 +411,7 @@ fn review_kind(t: T, kind: &str) -> &'static str {
     match kind {
         "clarified" => t.tr("Phải hỏi lại", "Asked back"),
         "not_understood" => t.tr("Không hiểu câu hỏi", "Not understood"),
+        "possible_emergency" => t.tr("Có thể là tin khẩn cấp", "May be an emergency"),
         _ => t.tr("Chuyển cán bộ", "Handed off"),
     }
 }
@@ -531,6 +534,9 @@ struct ReviewForm {
     ids: String,
     #[serde(default)]
     entry_id: String,
+    /// An emergency kind's name or "none" ([`service::label_emergency`]).
+    #[serde(default)]
+    label: String,
 }
 
 fn parse_ids(s: &str) -> Vec<i64> {
@@ -542,13 +548,45 @@ async fn review_paraphrase(
     me: CurrentOfficer,
     Form(f): Form<ReviewForm>,
 ) -> Result<Response, WebError> {
-    match form::posted(service::add_as_paraphrases(&app, &me.scope, &parse_ids(&f.ids), f.entry_id.trim()).await)? {
+    let done = service::add_as_paraphrases(&app, &me.scope, &parse_ids(&f.ids), f.entry_id.trim()).await;
+    after_review_action(&app, &me, done).await
+}
+
+/// Back to the review when a review action was done, or the review with the refusal's message.
+async fn after_review_action(
+    app: &App,
+    me: &CurrentOfficer,
+    done: Result<(), crate::error::ServiceError>,
+) -> Result<Response, WebError> {
+    match form::posted(done)? {
         Posted::Saved(()) => Ok(Redirect::to("/kb/review?saved=1").into_response()),
         Posted::Refused(errs) => {
             let msg = form::first_message(&errs, me.lang);
-            review_view(&app, &me, String::new(), msg).await
+            review_view(app, me, String::new(), msg).await
         }
     }
+}
+
+async fn review_emergency(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Form(f): Form<ReviewForm>,
+) -> Result<Response, WebError> {
+    let done = service::label_emergency(&app, &me.scope, &parse_ids(&f.ids), &f.label).await;
+    after_review_action(&app, &me, done).await
+}
+
+/// The messages labelled in the review, as an emergency set to download (audited).
+async fn review_labels(
+    State(app): State<App>,
+    me: CurrentOfficer,
+    Query(q): Query<UnitQuery>,
+) -> Result<Response, WebError> {
+    let code = resolve_unit(&app, &me, &q.unit).await?;
+    let json = service::safety_labels_json(&app, Some((&me.scope, &code))).await?;
+    let name = format!("attachment; filename=\"emergency-labels-{code}.json\"");
+    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, name)], json)
+        .into_response())
 }
 
 async fn review_dismiss(

@@ -418,21 +418,25 @@ pub enum KbImportOrService {
 /// The unit's effective knowledge base as JSON (the import format). Audited as an export.
 pub async fn export(app: &App, scope: &Scope, unit_code: &str) -> Result<String, ServiceError> {
     let (unit, eff) = effective_for(app, scope, unit_code).await?;
-    let now = app.clock.now_micros();
-    let detail = format!("kb entries={}", eff.entries.len());
+    record_export(app, scope, &unit, &format!("kb entries={}", eff.entries.len())).await?;
+    Ok(to_kb_json(&eff.entries))
+}
+
+/// Records a download of a unit's data in the audit log (`detail` says what and how much).
+async fn record_export(app: &App, scope: &Scope, unit: &Unit, detail: &str) -> Result<(), ServiceError> {
     crate::audit::service::record_now(
         &app.db,
         &NewEntry {
-            at: now,
+            at: app.clock.now_micros(),
             officer: Some(scope.officer_id),
             action: AuditAction::DataExported,
             unit: Some(unit.id),
             target: unit.code.as_str(),
-            detail: &detail,
+            detail,
         },
     )
     .await?;
-    Ok(to_kb_json(&eff.entries))
+    Ok(())
 }
 
 /// A group of similar unanswered questions, with the entry they most resemble.
@@ -589,6 +593,67 @@ pub async fn dismiss(app: &App, scope: &Scope, ids: &[i64]) -> Result<(), Servic
         scope.require(Action::EditKb, &path)?;
     }
     resolve(app, scope, &rows, "dismissed").await
+}
+
+/// Says which emergency a review question was (`label` is an emergency kind's name, "fire",
+/// "crime_in_progress", …) or that it was none ("none"): the questions are closed as
+/// `emergency:<kind>` or `not_emergency`, and [`safety_labels_json`] exports them as labelled
+/// messages for the safety rules' next round (`kb/README.md`). Ratings are no messages and are
+/// left alone.
+pub async fn label_emergency(app: &App, scope: &Scope, ids: &[i64], label: &str) -> Result<(), ServiceError> {
+    let resolution = match label.trim() {
+        "none" => "not_emergency".to_owned(),
+        kind if caunoi_text::safety::EmergencyKind::ALL.iter().any(|k| k.as_str() == kind) => {
+            format!("emergency:{kind}")
+        }
+        _ => {
+            return Err(InvalidInput::new(
+                "label",
+                "Chọn loại tin khẩn cấp, hoặc \"Không phải tin khẩn cấp\".",
+                "Choose the kind of emergency, or \"Not an emergency\".",
+            )
+            .into());
+        }
+    };
+    let rows: Vec<store::UnansweredRow> = store::unanswered_by_ids(&app.db, scope.officer_id, ids)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind != FEEDBACK_KIND)
+        .collect();
+    if rows.is_empty() {
+        return Err(ServiceError::NotFound);
+    }
+    for r in &rows {
+        require_kb_edit(scope, &crate::units::service::get(app, scope, &r.unit_code).await?)?;
+    }
+    resolve(app, scope, &rows, &resolution).await
+}
+
+/// The labelled review questions of a unit and the units below it as an emergency set
+/// (`kb/emergency_dev.json`'s format: `{"text", "expected", "group": "real"}`), masked as
+/// logged; the export is audited. Every unit's with `None` (the command line, which has no
+/// officer).
+pub async fn safety_labels_json(app: &App, scope: Option<(&Scope, &str)>) -> Result<String, ServiceError> {
+    let path = match scope {
+        Some((scope, code)) => {
+            let unit = crate::units::service::get(app, scope, code).await?;
+            require_kb_edit(scope, &unit)?;
+            Some((scope, unit))
+        }
+        None => None,
+    };
+    let rows = store::safety_labels(&app.db, path.as_ref().map_or("", |(_, u)| u.path.as_str())).await?;
+    if let Some((scope, unit)) = &path {
+        record_export(app, scope, unit, &format!("safety entries={}", rows.len())).await?;
+    }
+    let lines: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            let expected = r.resolution.strip_prefix("emergency:").unwrap_or("none");
+            format!("  {}", serde_json::json!({ "text": r.text, "expected": expected, "group": "real" }))
+        })
+        .collect();
+    Ok(if lines.is_empty() { "[]\n".to_owned() } else { format!("[\n{}\n]\n", lines.join(",\n")) })
 }
 
 async fn resolve(app: &App, scope: &Scope, rows: &[store::UnansweredRow], how: &str) -> Result<(), ServiceError> {

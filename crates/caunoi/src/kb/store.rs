@@ -165,6 +165,26 @@ pub async fn open_unanswered(db: &Db, reader: OfficerId, limit: i64) -> Result<V
     .await)?)
 }
 
+/// A review question an officer labelled as an emergency (`emergency:<kind>`) or as none
+/// (`not_emergency`), masked as logged.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SafetyLabelRow {
+    pub text: String,
+    pub resolution: String,
+}
+
+/// Labelled review questions of the units under `path` (every unit with ""), oldest first.
+pub async fn safety_labels(db: &Db, path: &str) -> Result<Vec<SafetyLabelRow>, StoreError> {
+    Ok(db_read!(db, pool => sqlx::query_as(
+        "SELECT q.text, q.resolution FROM kb_unanswered q JOIN units u ON u.id = q.unit_id \
+         WHERE (q.resolution LIKE 'emergency:%' OR q.resolution = 'not_emergency') AND u.path LIKE $1 || '%' \
+         ORDER BY q.resolved_at, q.id"
+    )
+    .bind(path)
+    .fetch_all(pool)
+    .await)?)
+}
+
 /// Open questions by id, if the reader can see them.
 pub async fn unanswered_by_ids(db: &Db, reader: OfficerId, ids: &[i64]) -> Result<Vec<UnansweredRow>, StoreError> {
     let all = open_unanswered(db, reader, 1000).await?;
