@@ -1,11 +1,12 @@
 //! Emergency detection measured on the labelled sets in `kb/`: `emergency_dev.json` (the rules
 //! were tuned on it; earlier holdouts were folded into it after their first run), the blind
 //! training sets `emergency_train_e1.json` to `emergency_train_e4.json` and
-//! `emergency_train_f1.json` to `emergency_train_f5.json`, and blind sets D's and E's `emergency_blindD.json` and
+//! `emergency_train_f1.json` to `emergency_train_f7.json`, and blind sets D's and E's `emergency_blindD.json` and
 //! `emergency_blindE.json` (development data since their first run),
 //! `emergency_holdout.json` (written after tuning and never tuned on; its first run is the honest
-//! estimate in BENCHMARKS.md, "Emergency detection") and blind sets C's and G's
-//! `emergency_blindC.json` and `emergency_blindG.json` (unseen, held to their only runs), plus the ordinary FAQ questions of
+//! estimate in BENCHMARKS.md, "Emergency detection") and blind sets C's, G's and H's
+//! `emergency_blindC.json`, `emergency_blindG.json` and `emergency_blindH.json` (unseen, held to
+//! their only runs), plus the ordinary FAQ questions of
 //! `dev_questions.json`, `holdout_questions.json`, `unseen_questions.json`,
 //! `blindA_questions.json`, `blindB_questions.json` and `blindC_questions.json`, none of which
 //! may be raised as an emergency.
@@ -227,8 +228,10 @@ fn development_set_meets_the_targets() {
 /// 0.0 % and 1.5 % false alarms, 4 and 4 wrong numbers) last, before G's run: F3 hides the
 /// danger behind a question, the news or papers on purpose, and keeps a lower bound. F5 (500:
 /// people alone, held, followed; first run 95.3 %, 0.7 % false alarms, 3 wrong numbers) after
-/// G's run, before blind set H's.
-const TRAINING_SETS: [(&str, usize, f64); 11] = [
+/// G's run, before blind set H's, and F6 and F7 (500 each: regional speech and teencode; hard
+/// near-misses and dangers told late or beside a question; first runs 96.2 % and 93.3 %, 0.8 % and
+/// 1.4 % false alarms, 3 and 4 wrong numbers; F7 keeps a lower bound).
+const TRAINING_SETS: [(&str, usize, f64); 13] = [
     ("emergency_train_e1.json", 800, TRAINING_RECALL),
     ("emergency_train_e2.json", 800, TRAINING_RECALL),
     ("emergency_train_e3.json", 800, TRAINING_RECALL),
@@ -240,6 +243,8 @@ const TRAINING_SETS: [(&str, usize, f64); 11] = [
     ("emergency_train_f3.json", 450, 0.94),
     ("emergency_train_f4.json", 450, TRAINING_RECALL),
     ("emergency_train_f5.json", 450, TRAINING_RECALL),
+    ("emergency_train_f6.json", 450, TRAINING_RECALL),
+    ("emergency_train_f7.json", 450, 0.96),
 ];
 const TRAINING_RECALL: f64 = 0.98;
 const TRAINING_WRONG_NUMBERS: usize = 2;
@@ -349,6 +354,20 @@ const BLIND_G_WRONG_NUMBERS: usize = 2;
 #[test]
 fn blind_set_g_stays_at_its_first_run() {
     hold_to_first_run("emergency_blindG.json", 450, BLIND_G_RECALL, BLIND_G_FALSE_ALARMS, BLIND_G_WRONG_NUMBERS);
+}
+
+/// First run on `emergency_blindH.json` (blind set H: 275 emergencies and 210 non-emergencies,
+/// written like G, committed at 2f6181b before anything ran on it, run once on the final tree
+/// after F5–F7 were folded in): 273/275 = 99.3 % with the right service (rules alone 234/275 =
+/// 85.1 %), 2/210 = 1.0 % false alarms, no wrong number; the numbers line reached both misses.
+/// Kept unseen, held the same way.
+const BLIND_H_RECALL: f64 = 0.993;
+const BLIND_H_FALSE_ALARMS: f64 = 0.01;
+const BLIND_H_WRONG_NUMBERS: usize = 0;
+
+#[test]
+fn blind_set_h_stays_at_its_first_run() {
+    hold_to_first_run("emergency_blindH.json", 450, BLIND_H_RECALL, BLIND_H_FALSE_ALARMS, BLIND_H_WRONG_NUMBERS);
 }
 
 /// An unseen set's figures stay within [`HOLDOUT_MARGIN`] of its first run, with no more wrong

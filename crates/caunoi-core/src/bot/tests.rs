@@ -601,6 +601,19 @@ fn a_possible_emergency_gets_the_numbers_line_without_an_alarm() {
     assert!(!fire.replies[0].text.contains("Nếu đang có nguy hiểm"), "{}", fire.replies[0].text);
 }
 
+/// A hand-off out of hours already gives 113, 114 and 115: the numbers line is not repeated
+/// above it (the message stays short on a phone), and the message still goes to the review.
+#[test]
+fn the_numbers_line_is_not_repeated_when_the_reply_gives_the_numbers() {
+    let memory = BotMemory { greeted: true, failed_turns: MAX_FAILED_TURNS - 1, ..BotMemory::default() };
+    let message = Incoming::Text("nha hang xom chong danh vo lien tuc, toi bao ai");
+    let turn = run_with(&memory, Status::Bot, message, &closed_unit(), &BotSettings::default());
+    let all = turn.replies.iter().map(|r| r.text.as_str()).collect::<Vec<_>>().join("\n");
+    assert!(["113", "114", "115"].iter().all(|n| all.contains(n)), "{all}");
+    assert!(!all.contains("Nếu đang có nguy hiểm"), "{all}");
+    assert_eq!(turn.review, Some(ReviewReason::PossibleEmergency));
+}
+
 #[test]
 fn emergency_guidance_even_when_an_officer_has_the_conversation() {
     for status in [Status::WaitingHuman, Status::Assigned] {

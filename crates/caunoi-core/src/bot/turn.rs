@@ -144,8 +144,13 @@ impl Turn<'_> {
     /// A message that the safety rules did not make an emergency but may be one
     /// ([`safety::Assessment::may_be_emergency`]): one line with the three numbers at the top of
     /// the first reply (after the greeting), where a citizen in danger reads first, without
-    /// alarming anyone; its own message first when the reply has no room for it.
+    /// alarming anyone; its own message first when the reply has no room for it; nothing when the
+    /// reply already gives the three numbers.
     fn add_numbers_line(&mut self, english: bool) {
+        // A reply that already gives the three numbers (a hand-off out of hours) needs no line.
+        if self.out.replies.iter().any(|r| ["113", "114", "115"].iter().all(|n| r.text.contains(n))) {
+            return;
+        }
         let line = if english { NUMBERS_LINE_EN } else { NUMBERS_LINE };
         let hello = self.hello_prefix();
         let replies = &mut self.out.replies;

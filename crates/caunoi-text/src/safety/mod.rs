@@ -263,7 +263,7 @@ static RULES: LazyLock<Rules> = LazyLock::new(|| Rules::parse(RULES_TEXT).unwrap
 /// must not depend on it).
 static ABBREVIATIONS: LazyLock<Abbreviations> = LazyLock::new(Abbreviations::builtin);
 
-/// Builds the rules and trains the second opinion now (1–2 s in a release build, about 16,300
+/// Builds the rules and trains the second opinion now (1–2 s in a release build, about 17,300
 /// labelled messages) instead of on the first message: a server calls it at start, off its
 /// async threads, so no citizen's message waits for it.
 pub fn warm_up() {
@@ -339,7 +339,8 @@ const CALM_IN_ONE_SENTENCE: [Section; 5] =
 /// happening now ("Bình chữa cháy dùng thế nào? Chảo dầu nhà tôi vừa bắt lửa, lửa bén lên tủ
 /// bếp rồi", "Đang xem thời sự thì thấy khói ở nhà đối diện. Lửa đang cháy rèm tầng 2", blind
 /// training set F3): in a message of several sentences (split at . ? ! ; and line breaks), each
-/// is read on its own with the whole message's time frame (the past and habits hold across
+/// (and, when the message has a sign of now and no news or call second hand, each clause: split
+/// at commas and "thì"; never in a scam's story) is read on its own with the whole message's time frame (the past and habits hold across
 /// sentences: "Hôm qua nhà bên bị cháy. Lửa cao lắm" stays calm, and so does whose smoke it is:
 /// "Họ đốt rác. Khói bay vào nhà"), and the first emergency of a
 /// kind with its own words is the message's. Not a bare call for help: "Cứu em với ad ơi. Em
@@ -347,8 +348,21 @@ const CALM_IN_ONE_SENTENCE: [Section; 5] =
 /// the whole message.
 fn sentence_emergency(text: &str, whole: Found) -> Option<EmergencyKind> {
     use Section::*;
-    let sentences: Vec<&str> =
-        text.split(['.', '?', '!', ';', '\n']).map(str::trim).filter(|s| !s.is_empty()).collect();
+    // A scam's story ("gọi điện nói con bị tai nạn… bị lừa") is no emergency in any part.
+    if whole.has(ReportFraud) {
+        return None;
+    }
+    // With a sign that something is happening now, clauses too ("Em định hỏi thủ tục trình báo
+    // thì thấy nhà bên cạnh đang bốc lửa"); not with the news or a call second hand, whose
+    // clauses tell what someone else said ("có người gọi bảo con tôi đang cấp cứu, bắt chuyển
+    // tiền gấp").
+    let clauses = whole.any(&[Now, Help, Urgent]) && !whole.has(Media);
+    let sentences: Vec<&str> = text
+        .split(|c: char| matches!(c, '.' | '?' | '!' | ';' | '\n') || (clauses && c == ','))
+        .flat_map(|s| if clauses { s.split(" thì ").collect::<Vec<_>>() } else { vec![s] })
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
     if sentences.len() < 2 {
         return None;
     }
@@ -410,10 +424,10 @@ fn read(syllables: &[String], question_mark: bool) -> Option<Reading> {
 }
 
 /// The labelled sets the second opinion is trained on (never the holdouts): the development
-/// sets the rules were tuned on, and the blind writers' training sets E1–E4 and F1–F5
+/// sets the rules were tuned on, and the blind writers' training sets E1–E4 and F1–F7
 /// (emergencies) and R1, R2 (reports), and blind sets D and E (both), each run once with the
 /// rules before it became training data (BENCHMARKS.md).
-const EMERGENCY_SETS: [&str; 12] = [
+const EMERGENCY_SETS: [&str; 14] = [
     include_str!("../../../../kb/emergency_dev.json"),
     include_str!("../../../../kb/emergency_train_e1.json"),
     include_str!("../../../../kb/emergency_train_e2.json"),
@@ -426,6 +440,8 @@ const EMERGENCY_SETS: [&str; 12] = [
     include_str!("../../../../kb/emergency_train_f3.json"),
     include_str!("../../../../kb/emergency_train_f4.json"),
     include_str!("../../../../kb/emergency_train_f5.json"),
+    include_str!("../../../../kb/emergency_train_f6.json"),
+    include_str!("../../../../kb/emergency_train_f7.json"),
 ];
 const REPORT_SETS: [&str; 5] = [
     include_str!("../../../../kb/report_dev.json"),
@@ -1983,12 +1999,16 @@ mod tests {
                 "Cho hỏi bị đột quỵ thì làm gì? Bố tôi vừa ngã trong bếp, nửa người yếu, nói không rõ",
                 EmergencyKind::Medical,
             ),
+            // Clauses too, with a sign of now (blind training set F7).
+            ("Em định hỏi thủ tục trình báo thì thấy nhà bên cạnh đang bốc lửa", EmergencyKind::Fire),
         ]);
         for calm in [
             "Cho hỏi vụ cháy chợ hôm qua điều tra tới đâu rồi? Lửa bốc cao lắm",
             "Khi có cháy thì gọi số nào? Nhà tôi ở tầng 12",
             "Cứu em với ad ơi. Em quên mật khẩu VNeID rồi",
             "Cho hỏi đốt rác có bị phạt không? Khói bay vào nhà rất ngột ngạt",
+            "mẹ em bị gọi điện nói con bị tai nạn cần tiền mổ gấp, chuyển tiền rồi mới biết bị lừa",
+            "có người gọi bảo con tôi đang cấp cứu, bắt chuyển tiền gấp",
         ] {
             assert!(!matches!(run(calm), Some(Safety::Emergency(_))), "{calm}: {:?}", run(calm));
         }
