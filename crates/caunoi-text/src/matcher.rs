@@ -522,19 +522,29 @@ impl Matcher {
 
     /// Decides what to do with a citizen's message; see the module documentation.
     pub fn decide(&self, text: &str) -> Decision {
+        self.decide_with(text, true)
+    }
+
+    /// [`Matcher::decide`] without the safety rules, for a caller that has run
+    /// [`safety::assess`] on the message itself and found nothing (the bot, which decides on an
+    /// emergency before and without the knowledge base): the rules are not run twice.
+    pub fn decide_question(&self, text: &str) -> Decision {
+        self.decide_with(text, false)
+    }
+
+    fn decide_with(&self, text: &str, safety_first: bool) -> Decision {
         let analysis = analyze(text);
         if let Some(reason) = unusable(&analysis) {
             return Decision::HandOff { reason };
         }
-        let syllables = self.abbreviations.expand_all(&analysis.syllables);
         // The safety rules read the raw message with the built-in abbreviations: an emergency
         // does not depend on a deployment's list.
-        match safety::assess(text) {
+        match safety_first.then(|| safety::assess(text)).flatten() {
             Some(Safety::Emergency(kind)) => return Decision::Emergency { kind },
             Some(Safety::Report(kind)) => return Decision::Report { kind },
             None => {}
         }
-        let syllables = regional_words(&syllables);
+        let syllables = regional_words(&self.abbreviations.expand_all(&analysis.syllables));
         let (ranked, agreement, _) = self.rank_with_agreement(&syllables, 10);
         let top = ranked.first().map(|c| c.id.clone());
         let decision = self.decide_from_ranking(ranked, agreement, &syllables);

@@ -282,9 +282,20 @@ pub fn assess(text: &str) -> Option<Safety> {
 /// [`assess`] without the second opinion: the rules' verdict alone. For measurements
 /// (`examples/safety_eval.rs --rules-alone`), not for deciding.
 pub fn assess_rules_alone(text: &str) -> Option<Safety> {
+    read_text(text).and_then(|r| r.verdict)
+}
+
+/// A raw message's syllables as the rules read them (normalized, the built-in abbreviations
+/// expanded) and whether it contains "?".
+fn syllables_of(text: &str) -> (Vec<String>, bool) {
     let analysis = analyze(text);
-    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
-    read(&syllables, analysis.question_mark).and_then(|r| r.verdict)
+    (ABBREVIATIONS.expand_all(&analysis.syllables), analysis.question_mark)
+}
+
+/// [`read`] on a raw message.
+fn read_text(text: &str) -> Option<Reading> {
+    let (syllables, question_mark) = syllables_of(text);
+    read(&syllables, question_mark)
 }
 
 /// [`assess`]'s verdict, and whether a message it calls no emergency may still be one.
@@ -306,9 +317,7 @@ pub struct Assessment {
 /// [`assess`] with [`Assessment::may_be_emergency`], in one reading of the message.
 pub fn assess_with_doubt(text: &str) -> Assessment {
     use Section::*;
-    let analysis = analyze(text);
-    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
-    let Some(read) = read(&syllables, analysis.question_mark) else {
+    let Some(read) = read_text(text) else {
         return Assessment { verdict: None, may_be_emergency: false };
     };
     let guess = MODEL.guess(&read.features);
@@ -340,10 +349,10 @@ const CALM_IN_ONE_SENTENCE: [Section; 5] =
 /// bếp rồi", "Đang xem thời sự thì thấy khói ở nhà đối diện. Lửa đang cháy rèm tầng 2", blind
 /// training set F3): in a message of several sentences (split at . ? ! ; and line breaks), each
 /// (and, when the message has a sign of now and no news or call second hand, each clause: split
-/// at commas and "thì"; never in a scam's story) is read on its own with the whole message's time frame (the past and habits hold across
-/// sentences: "Hôm qua nhà bên bị cháy. Lửa cao lắm" stays calm, and so does whose smoke it is:
-/// "Họ đốt rác. Khói bay vào nhà"), and the first emergency of a
-/// kind with its own words is the message's. Not a bare call for help: "Cứu em với ad ơi. Em
+/// at commas and "thì"; never in a scam's story) is read on its own with the whole message's
+/// time frame (the past and habits hold across sentences: "Hôm qua nhà bên bị cháy. Lửa cao
+/// lắm" stays calm, and so does whose smoke it is: "Họ đốt rác. Khói bay vào nhà"), and the
+/// first emergency of a kind with its own words is the message's. Not a bare call for help: "Cứu em với ad ơi. Em
 /// quên mật khẩu VNeID" is about papers; nor a sentence of a few words, which counts only as
 /// the whole message.
 fn sentence_emergency(text: &str, whole: Found) -> Option<EmergencyKind> {
@@ -368,14 +377,13 @@ fn sentence_emergency(text: &str, whole: Found) -> Option<EmergencyKind> {
     }
     let rules = &*RULES;
     sentences.into_iter().find_map(|sentence| {
-        let analysis = analyze(sentence);
-        let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+        let (syllables, question_mark) = syllables_of(sentence);
         let message = spelling::prepare(&syllables, rules);
         if message.is_empty() {
             return None;
         }
         let found = rules.scan(&message).with(whole, &[Past, Habitual, FireBurning]);
-        match decide(found, false, analysis.question_mark, ends_as_question(&message)) {
+        match decide(found, false, question_mark, ends_as_question(&message)) {
             Some(Safety::Emergency(kind)) if kind != EmergencyKind::CallForHelp => Some(kind),
             _ => None,
         }
@@ -506,9 +514,7 @@ fn training_examples(
 }
 
 fn text_features(text: &str) -> Vec<second_opinion::Feature> {
-    let analysis = analyze(text);
-    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
-    read(&syllables, analysis.question_mark).map(|r| r.features).unwrap_or_default()
+    read_text(text).map(|r| r.features).unwrap_or_default()
 }
 
 /// What the second opinion may change in the rules' verdict, and how sure it must be (a
@@ -832,12 +838,12 @@ fn ends_as_question(message: &[Syllable<'_>]) -> bool {
 /// second opinion's best emergency and report kinds with their margins. Used by
 /// `cargo run -p caunoi-text --example explain_safety -- "nha toi bi chay" "chay xe"`.
 pub fn explain(text: &str) -> String {
-    let analysis = crate::normalize::analyze(text);
-    let syllables = ABBREVIATIONS.expand_all(&analysis.syllables);
+    let (syllables, question_mark) = syllables_of(text);
     let message = spelling::prepare(&syllables, &RULES);
     let read: Vec<&str> = message.iter().map(|s| s.exact.as_ref()).collect();
-    let rules_alone = self::read(&syllables, analysis.question_mark).and_then(|r| r.verdict);
-    let guess = self::read(&syllables, analysis.question_mark).map(|r| MODEL.guess(&r.features));
+    let reading = self::read(&syllables, question_mark);
+    let rules_alone = reading.as_ref().and_then(|r| r.verdict);
+    let guess = reading.map(|r| MODEL.guess(&r.features));
     format!(
         "{:?}\t{}\t{:?}\trules alone: {rules_alone:?}\tsecond opinion: {guess:?}",
         assess(text),
@@ -901,12 +907,9 @@ mod cross_validation {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
-    fn reading(text: &str) -> Option<Reading> {
-        let analysis = analyze(text);
-        read(&ABBREVIATIONS.expand_all(&analysis.syllables), analysis.question_mark)
-    }
-
-    /// The training sets, as [`EMERGENCY_SETS`] and [`REPORT_SETS`] embed them.
+    /// The training sets the policy was chosen on: [`EMERGENCY_SETS`] and [`REPORT_SETS`] up to
+    /// blind set D. Blind set E and the training sets F1–F7 joined the model's training
+    /// afterwards without choosing the policy again (BENCHMARKS.md).
     const SETS: [&str; 13] = [
         "emergency_dev.json",
         "emergency_train_e1.json",
@@ -949,7 +952,7 @@ mod cross_validation {
                 };
                 let label = label.unwrap_or_else(|| panic!("{name}: {item}"));
                 let live = item["emergency"].as_bool().unwrap_or(false);
-                if let Some(reading) = reading(text) {
+                if let Some(reading) = read_text(text) {
                     out.push(Case {
                         label,
                         set,
@@ -978,7 +981,7 @@ mod cross_validation {
         let mut out: Vec<Question> = Vec::new();
         for name in ["blindA_questions.json", "blindB_questions.json"] {
             for item in kb(name) {
-                if let Some(reading) = item["text"].as_str().and_then(reading) {
+                if let Some(reading) = item["text"].as_str().and_then(read_text) {
                     out.push(Question { text: item["text"].to_string(), reading, faq: true, guesses: Vec::new() });
                 }
             }
@@ -986,7 +989,7 @@ mod cross_validation {
         for entry in kb("kb_seed.json") {
             let texts = std::iter::once(&entry["title"]).chain(entry["questions"].as_array().into_iter().flatten());
             for text in texts.filter_map(|t| t.as_str()) {
-                if let Some(reading) = reading(text) {
+                if let Some(reading) = read_text(text) {
                     out.push(Question { text: text.to_owned(), reading, faq: false, guesses: Vec::new() });
                 }
             }

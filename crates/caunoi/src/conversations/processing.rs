@@ -33,7 +33,7 @@ pub async fn process_citizen_message(
     msg: &CitizenMessage,
     once: Once,
 ) -> Result<TurnOutcome, StoreError> {
-    let decided = to_decide(app, context.unit.as_ref(), msg).map(|(kb, text)| kb.matcher.decide(text));
+    let decided = to_decide(app, context.unit.as_ref(), msg).map(|(kb, text)| kb.matcher.decide_question(text));
     let item = TurnInput { context, from: *from, msg, once, decided: decided.as_ref() };
     let mut tx = app.db.begin().await?;
     let mut outcomes = turns::write_turns(&mut tx, app, std::slice::from_ref(&item)).await?;
@@ -96,7 +96,8 @@ pub async fn prepare_batch(app: &App, events: Vec<InboundEvent>) -> Result<Prepa
     Ok(PreparedBatch { events: prepared, contexts })
 }
 
-/// The matcher's decisions on a batch's texts, taken before the batch's transaction (so the
+/// The matcher's decisions on a batch's texts (the FAQ part: the bot runs the safety rules
+/// itself, first, [`Matcher::decide_question`](caunoi_text::matcher::Matcher::decide_question)), taken before the batch's transaction (so the
 /// writer is not held while the matcher runs), on a blocking thread: the runtime's threads go
 /// on serving requests and driving the writer's transactions. One thread, not one per core:
 /// the worker prepares a batch while the previous one is applied, and that transaction is a
@@ -106,7 +107,7 @@ async fn decide_off_runtime(jobs: Vec<(usize, Arc<Effective>, String)>) -> Vec<(
     if jobs.is_empty() {
         return Vec::new();
     }
-    let decide = move || jobs.into_iter().map(|(i, kb, text)| (i, kb.matcher.decide(&text))).collect();
+    let decide = move || jobs.into_iter().map(|(i, kb, text)| (i, kb.matcher.decide_question(&text))).collect();
     tokio::task::spawn_blocking(decide).await.unwrap_or_default()
 }
 

@@ -84,7 +84,8 @@ pub fn plan(
             return decision.clone();
         }
         match &effective {
-            Some(e) => e.matcher.decide(text),
+            // The bot has run the safety rules on the message first.
+            Some(e) => e.matcher.decide_question(text),
             None => Decision::HandOff { reason: HandOffReason::LowConfidence },
         }
     };

@@ -372,9 +372,14 @@ async fn new_entry(
 async fn export(State(app): State<App>, me: CurrentOfficer, Query(q): Query<UnitQuery>) -> Result<Response, WebError> {
     let code = resolve_unit(&app, &me, &q.unit).await?;
     let json = service::export(&app, &me.scope, &code).await?;
-    let name = format!("attachment; filename=\"kb-{code}.json\"");
-    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, name)], json)
-        .into_response())
+    Ok(json_download(&format!("kb-{code}.json"), json))
+}
+
+/// A JSON file to download under `name`.
+fn json_download(name: &str, json: String) -> Response {
+    let disposition = format!("attachment; filename=\"{name}\"");
+    ([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, disposition)], json)
+        .into_response()
 }
 
 /// A review group as the page shows it.
@@ -584,9 +589,7 @@ async fn review_labels(
 ) -> Result<Response, WebError> {
     let code = resolve_unit(&app, &me, &q.unit).await?;
     let json = service::safety_labels_json(&app, Some((&me.scope, &code))).await?;
-    let name = format!("attachment; filename=\"emergency-labels-{code}.json\"");
-    Ok(([(header::CONTENT_TYPE, "application/json".to_string()), (header::CONTENT_DISPOSITION, name)], json)
-        .into_response())
+    Ok(json_download(&format!("emergency-labels-{code}.json"), json))
 }
 
 async fn review_dismiss(

@@ -585,14 +585,26 @@ pub async fn add_as_paraphrases(app: &App, scope: &Scope, ids: &[i64], entry_id:
 /// Closes reviewed questions without changing the knowledge base.
 pub async fn dismiss(app: &App, scope: &Scope, ids: &[i64]) -> Result<(), ServiceError> {
     let rows = store::unanswered_by_ids(&app.db, scope.officer_id, ids).await?;
-    for r in &rows {
+    require_kb_edit_of(app, scope, &rows).await?;
+    resolve(app, scope, &rows, "dismissed").await
+}
+
+/// The officer edits the knowledge base of every unit the review questions belong to (each
+/// unit looked up once).
+async fn require_kb_edit_of(app: &App, scope: &Scope, rows: &[store::UnansweredRow]) -> Result<(), ServiceError> {
+    let mut checked: Vec<&str> = Vec::new();
+    for r in rows {
+        if checked.contains(&r.unit_code.as_str()) {
+            continue;
+        }
         let path = crate::units::service::locate(&app.db, &r.unit_code)
             .await?
             .map(|(_, p)| p)
             .ok_or(ServiceError::NotFound)?;
         scope.require(Action::EditKb, &path)?;
+        checked.push(&r.unit_code);
     }
-    resolve(app, scope, &rows, "dismissed").await
+    Ok(())
 }
 
 /// Says which emergency a review question was (`label` is an emergency kind's name, "fire",
@@ -623,9 +635,7 @@ pub async fn label_emergency(app: &App, scope: &Scope, ids: &[i64], label: &str)
     if rows.is_empty() {
         return Err(ServiceError::NotFound);
     }
-    for r in &rows {
-        require_kb_edit(scope, &crate::units::service::get(app, scope, &r.unit_code).await?)?;
-    }
+    require_kb_edit_of(app, scope, &rows).await?;
     resolve(app, scope, &rows, &resolution).await
 }
 
